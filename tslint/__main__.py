@@ -1,0 +1,5 @@
+import sys
+
+from tslint.cli import main
+
+sys.exit(main())

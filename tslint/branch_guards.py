@@ -1,0 +1,145 @@
+"""The `if` conditions torch resolves while compiling, and which branch each one hides.
+
+torch.jit.script evaluates some conditions at compile time and does not compile the branch they rule
+out (verified in tests/test_compiled_scope_torch.py):
+- `torch.jit.is_scripting()`: the `not is_scripting()` side is never compiled — but the Python
+  frontend still parses it, so syntax-level errors there still fail.
+- `self.x is not None` where `self.x` is None: the guarded side is not compiled.
+- `hasattr(self, "x")` where the module has no `x`: the guarded side is not compiled.
+- `self.flag` where `flag` is `Final` / in `__constants__`: one side is pruned, but which one depends on
+  the instance, so statically neither side is known to be compiled.
+- `torch.jit.is_tracing()` and plain bool attributes are NOT resolved: both sides compile.
+
+A `Guard` records the condition a block sits under; `compiled_scope` evaluates it for a class.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import libcst as cst
+
+from tslint.imports import ImportTable
+
+IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"})
+
+
+class GuardKind(enum.Enum):
+    NOT_SCRIPTING = "not-scripting"  # runs only when not scripting
+    ATTRIBUTE_NOT_NONE = "attribute-not-none"  # runs only if self.<name> is not None
+    HAS_ATTRIBUTE = "has-attribute"  # runs only if hasattr(self, "<name>")
+    CONSTANT_FLAG = "constant-flag"  # one side of `if self.<name>:` on a constant attribute
+
+
+@dataclass(frozen=True)
+class Guard:
+    kind: GuardKind
+    name: str = ""
+
+
+Guards = Tuple[Guard, ...]
+
+
+def _self_attribute(expression: cst.BaseExpression, self_name: Optional[str]) -> Optional[str]:
+    if (
+        self_name is not None
+        and isinstance(expression, cst.Attribute)
+        and isinstance(expression.value, cst.Name)
+        and expression.value.value == self_name
+    ):
+        return expression.attr.value
+    return None
+
+
+def _is_none(expression: cst.BaseExpression) -> bool:
+    return isinstance(expression, cst.Name) and expression.value == "None"
+
+
+def _condition_guards(
+    test: cst.BaseExpression, imports: ImportTable, self_name: Optional[str]
+) -> Tuple[Guards, Guards]:
+    """(guards on the `if` side, guards on the `else` side) of one condition."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        body, orelse = _condition_guards(test.expression, imports, self_name)
+        return orelse, body
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        # Both conjuncts must hold for the `if` side; nothing is known about the `else` side.
+        left, _ = _condition_guards(test.left, imports, self_name)
+        right, _ = _condition_guards(test.right, imports, self_name)
+        return left + right, ()
+    if isinstance(test, cst.Call):
+        name = imports.qualify(test.func)
+        if name in IS_SCRIPTING:
+            return (), (Guard(GuardKind.NOT_SCRIPTING),)
+        if name == "hasattr" and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name):
+            target, attribute = test.args[0].value, test.args[1].value
+            if target.value == self_name and isinstance(attribute, cst.SimpleString):
+                literal = attribute.evaluated_value
+                if isinstance(literal, str):
+                    guard = Guard(GuardKind.HAS_ATTRIBUTE, literal)
+                    return (guard,), ()
+        return (), ()
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        attribute = _self_attribute(test.left, self_name)
+        if attribute is not None and _is_none(target.comparator):
+            guard = Guard(GuardKind.ATTRIBUTE_NOT_NONE, attribute)
+            if isinstance(target.operator, cst.IsNot):
+                return (guard,), ()
+            if isinstance(target.operator, cst.Is):
+                return (), (guard,)
+        return (), ()
+    attribute = _self_attribute(test, self_name)
+    if attribute is not None:
+        guard = Guard(GuardKind.CONSTANT_FLAG, attribute)
+        return (guard,), (guard,)
+    return (), ()
+
+
+def if_guards(node: cst.If, imports: ImportTable, self_name: Optional[str]) -> Tuple[Guards, Guards]:
+    return _condition_guards(node.test, imports, self_name)
+
+
+class GuardedVisitor(cst.CSTVisitor):
+    """A visitor that knows the guards of the block it is in (`self.guards`).
+
+    It does not descend into nested functions, classes or lambdas: their bodies are not part of the
+    enclosing compiled function.
+    """
+
+    def __init__(self, imports: ImportTable, self_name: Optional[str]) -> None:
+        super().__init__()
+        self.imports = imports
+        self.self_name = self_name
+        self.guards: Guards = ()
+        self._pending: Dict[cst.CSTNode, Guards] = {}
+        self._saved: List[Guards] = []
+        self._root: Optional[cst.CSTNode] = None
+
+    def walk(self, function: cst.FunctionDef) -> None:
+        self._root = function
+        function.visit(self)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        extra = self._pending.pop(node, None)
+        if extra is not None:
+            self._saved.append(self.guards)
+            self.guards = self.guards + extra
+            self._pending[node] = ()  # marks the node for restoring in on_leave
+        if isinstance(node, cst.If):
+            body, orelse = if_guards(node, self.imports, self.self_name)
+            if body:
+                self._pending[node.body] = body
+            if orelse and node.orelse is not None:
+                self._pending[node.orelse] = orelse
+        descend = super().on_visit(node)
+        if node is not self._root and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return False
+        return descend
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        super().on_leave(original_node)
+        if self._pending.pop(original_node, None) is not None:
+            self.guards = self._saved.pop()

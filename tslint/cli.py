@@ -1,0 +1,142 @@
+"""Command line: `tslint [PATH ...]`. Exit codes: 0 no findings, 1 findings, 2 usage/config/internal error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from tslint import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> "NoReturn":  # type: ignore[name-defined]  # noqa: F821
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_FAILURE, f"tslint: error: {message}\n")
+
+
+def _codes(text: str) -> List[str]:
+    return [part.strip().upper() for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="tslint",
+        description="Static TorchScript-compatibility linter: finds what torch.jit.script rejects "
+        "and what torch.jit.trace records wrong, without importing torch.",
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
+    parser.add_argument("--mode", choices=("script", "trace", "both"), help="which export path to check")
+    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
+    parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
+    parser.add_argument("--config", metavar="FILE", help="use this pyproject.toml instead of searching")
+    parser.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    parser.add_argument("--stdin-filename", metavar="NAME", help="read the source from stdin, report it as NAME")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    parser.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH")
+    parser.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
+    parser.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
+    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
+    parser.add_argument("--version", action="version", version=f"tslint {__version__}")
+    return parser
+
+
+def _write(text: str, output_file: Optional[str]) -> None:
+    if output_file:
+        Path(output_file).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"tslint: error: {message}\n")
+    return EXIT_FAILURE
+
+
+def run(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    # Imported here so that `--version` and argument errors stay instant.
+    from tslint import engine, formatters, rule_pages
+    from tslint.config import ConfigError, check_selectors, load_config
+    from tslint.files import MissingPath
+
+    catalogue = {info.code: info for info in engine.catalogue()}
+    if args.explain:
+        code = args.explain.strip().upper()
+        text = rule_pages.page(code)
+        if code not in catalogue or text is None:
+            return _fail(f"unknown rule code {args.explain!r} (see `tslint --list-rules`)")
+        _write(text, args.output_file)
+        return EXIT_CLEAN
+    if args.list_rules:
+        _write(formatters.format_rule_list(list(catalogue.values()), args.format == "json"), args.output_file)
+        return EXIT_CLEAN
+
+    paths = args.paths or ([] if args.stdin_filename else ["."])
+    try:
+        config = load_config(paths or [os.path.dirname(args.stdin_filename) or "."], args.config, args.isolated, list(catalogue))
+        overrides = {
+            "mode": args.mode,
+            "select": check_selectors(args.select, "--select", "command line", list(catalogue)) if args.select else None,
+            "ignore": check_selectors(args.ignore, "--ignore", "command line", list(catalogue)) if args.ignore else None,
+        }
+        config = config.with_overrides(**overrides)
+        if args.stdin_filename:
+            text = sys.stdin.buffer.read()
+            result = engine.lint_text(text.decode("utf-8", "surrogateescape"), args.stdin_filename, config, paths)
+            sources = {args.stdin_filename: text.decode("utf-8", "replace")}
+        else:
+            result = engine.lint_paths(paths, config)
+            sources = None
+    except ConfigError as error:
+        return _fail(str(error))
+    except MissingPath as missing:
+        return _fail(f"path does not exist: {missing}")
+
+    if args.statistics:
+        report = formatters.format_statistics(result, catalogue, args.format == "json")
+    elif args.format == "json":
+        report = formatters.format_json(result)
+    elif args.format == "github":
+        report = formatters.format_github(result)
+    else:
+        if sources is None:
+            sources = _read_sources({d.filename for d in result.diagnostics})
+        colour = args.output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        report = formatters.format_text(result, sources, catalogue, colour)
+    try:
+        _write(report, args.output_file)
+    except OSError as error:
+        return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
+    if result.internal_errors:
+        return EXIT_FAILURE
+    if result.diagnostics and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _read_sources(filenames) -> dict:
+    from tslint.engine import decode
+
+    sources = {}
+    for name in filenames:
+        try:
+            sources[name] = decode(Path(name).read_bytes())
+        except (OSError, ValueError):
+            sources[name] = ""
+    return sources
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return run(argv)
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except BrokenPipeError:
+        return EXIT_CLEAN

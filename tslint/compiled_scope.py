@@ -1,0 +1,212 @@
+"""Which functions `torch.jit.script(instance)` compiles, for every module class in the project.
+
+Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_scope_torch.py):
+- roots of a module class: `forward`, `@torch.jit.export` methods, and `@property` methods not listed
+  in `__jit_unused_properties__`; the forward of every submodule class is a root of its own class;
+- then, transitively, `self.method(...)`, `self.submodule.method(...)` and module-level functions of
+  the linted files called from compiled code, resolved in the context of the class being scripted
+  (a subclass's override wins);
+- `@torch.jit.ignore` / `@torch.jit.unused` methods reached this way have only their signature used;
+  `__init__` is never compiled, and methods nothing compiled reaches are not compiled at all;
+- calls in branches torch prunes (see branch_guards) do not make their target compiled;
+- a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
+- functions decorated with `@torch.jit.script` are compiled on their own.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+
+from tslint.branch_guards import Guard, GuardKind, Guards
+from tslint.project_index import (
+    JIT_EXPORT,
+    JIT_IGNORE,
+    JIT_SCRIPT,
+    JIT_UNUSED,
+    AttributeKind,
+    CallKind,
+    ClassInfo,
+    FunctionInfo,
+    ProjectIndex,
+)
+
+PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
+
+
+class Region(enum.Enum):
+    COMPILED = "compiled"  # torch compiles this code
+    PARSED = "parsed"  # the Python frontend parses it, but torch does not (or may not) compile it
+
+
+class Role(enum.Enum):
+    COMPILED = "compiled"  # body and signature are compiled
+    SIGNATURE = "signature"  # an ignored/unused function called from compiled code: only its signature
+
+
+@dataclass(frozen=True)
+class CompiledFunction:
+    function: FunctionInfo
+    role: Role
+    contexts: Tuple[Optional[str], ...]  # module classes it is compiled for; None for free functions
+
+
+def _role(function: FunctionInfo) -> Optional[Role]:
+    if function.has_decorator(JIT_IGNORE) or function.has_decorator(JIT_UNUSED):
+        return Role.SIGNATURE
+    return Role.COMPILED
+
+
+class ClassContext:
+    """The facts about one module class that compile-time conditions depend on."""
+
+    def __init__(self, index: ProjectIndex, info: ClassInfo) -> None:
+        self.info = info
+        self.mro = index.mro(info)
+        self.unknown_bases = index.has_unknown_bases(info)
+        self.methods: Dict[str, FunctionInfo] = {}
+        self.attributes: Dict[str, list] = {}
+        self.annotations: Set[str] = set()
+        self.class_attributes: Set[str] = set()
+        self.constants: Set[str] = set()
+        for current in self.mro:
+            for name, method in current.methods.items():
+                self.methods.setdefault(name, method)
+            for name, assignments in current.attributes.items():
+                self.attributes.setdefault(name, []).extend(assignments)
+            self.annotations |= current.class_annotations
+            self.class_attributes |= current.class_attributes
+            self.constants |= current.constants
+        self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))
+
+    def guard_holds(self, guard: Guard) -> bool:
+        """True only if torch certainly compiles code under `guard` for this class."""
+        if guard.kind is GuardKind.NOT_SCRIPTING:
+            return False
+        if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
+            # Pruned when the attribute is None; when it is None on some path, or never assigned here,
+            # torch may prune it too: only an attribute that is never None is certainly compiled.
+            assignments = self.attributes.get(guard.name, [])
+            return bool(assignments) and all(a.kind is not AttributeKind.NONE for a in assignments)
+        if guard.kind is GuardKind.HAS_ATTRIBUTE:
+            return (
+                guard.name in self.attributes
+                or guard.name in self.methods
+                or guard.name in self.class_attributes
+            )
+        if guard.kind is GuardKind.CONSTANT_FLAG:
+            return guard.name not in self.constants
+        return True
+
+
+def _guards_hold(guards: Guards, context: Optional[ClassContext]) -> bool:
+    for guard in guards:
+        if context is None:
+            if guard.kind is GuardKind.NOT_SCRIPTING:
+                return False
+            continue
+        if not context.guard_holds(guard):
+            return False
+    return True
+
+
+class CompiledScope:
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self._contexts: Dict[str, ClassContext] = {}
+        self._roles: Dict[Tuple[str, int], Role] = {}
+        self._function_contexts: Dict[Tuple[str, int], List[Optional[str]]] = {}
+        self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
+        self._compute()
+
+    def context(self, qualname: str) -> ClassContext:
+        found = self._contexts.get(qualname)
+        if found is None:
+            found = ClassContext(self.index, self.index.classes[qualname])
+            self._contexts[qualname] = found
+        return found
+
+    def _roots(self) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        for qualname in sorted(self.index.module_classes):
+            context = self.context(qualname)
+            forward = context.methods.get("forward")
+            if forward is not None and not forward.is_abstract:
+                yield forward, qualname
+            for name, method in context.methods.items():
+                if name == "forward":
+                    continue
+                if method.has_decorator(JIT_EXPORT):
+                    yield method, qualname
+                elif name not in context.unused_properties and any(
+                    d in PROPERTY_DECORATORS for d in method.decorators
+                ):
+                    yield method, qualname
+        for file in self.index.files:
+            for function in file.functions.values():
+                if function.has_decorator(JIT_SCRIPT):
+                    yield function, None
+
+    def _compute(self) -> None:
+        seen: Set[Tuple[Tuple[str, int], Optional[str]]] = set()
+        work: List[Tuple[FunctionInfo, Optional[str]]] = list(self._roots())
+        while work:
+            function, context_name = work.pop()
+            role = _role(function)
+            if role is None or (function.key, context_name) in seen:
+                continue
+            seen.add((function.key, context_name))
+            self._functions[function.key] = function
+            if self._roles.get(function.key) is not Role.COMPILED:
+                self._roles[function.key] = role
+            self._function_contexts.setdefault(function.key, []).append(context_name)
+            if role is Role.COMPILED:
+                work.extend(self._callees(function, context_name))
+
+    def _callees(self, function: FunctionInfo, context_name: Optional[str]) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        context = self.context(context_name) if context_name is not None else None
+        for call in function.calls:
+            if not _guards_hold(call.guards, context):
+                continue
+            if call.kind is CallKind.SELF_METHOD and context is not None:
+                method = context.methods.get(call.target)
+                if method is not None:
+                    yield method, context_name
+            elif call.kind is CallKind.SUBMODULE_METHOD and context is not None:
+                for assignment in context.attributes.get(call.attribute, ()):
+                    owner = self.index.resolve(assignment.callee)
+                    if assignment.kind is AttributeKind.CALL and owner in self.index.module_classes:
+                        method = self.context(owner).methods.get(call.target)
+                        if method is not None:
+                            yield method, owner
+            elif call.kind is CallKind.FUNCTION:
+                target = self.index.functions.get(self.index.resolve(call.target) or "")
+                if target is not None:
+                    yield target, None
+
+    def functions(self) -> List[CompiledFunction]:
+        """Every compiled function, in a deterministic order (file, then position in file)."""
+        return [
+            CompiledFunction(self._functions[key], self._roles[key], tuple(self._function_contexts[key]))
+            for key in sorted(self._functions)
+        ]
+
+    def region(self, compiled: CompiledFunction, guards: Guards) -> Region:
+        """COMPILED if, for some class it is compiled for, torch certainly compiles code under `guards`."""
+        if not guards:
+            return Region.COMPILED
+        for context_name in compiled.contexts:
+            context = self.context(context_name) if context_name is not None else None
+            if _guards_hold(guards, context):
+                return Region.COMPILED
+        return Region.PARSED
+
+    def is_compiled(self, function: FunctionInfo) -> bool:
+        return self._roles.get(function.key) is Role.COMPILED
+
+
+def compiled_functions_by_file(scope: CompiledScope) -> Mapping[str, List[CompiledFunction]]:
+    by_file: Dict[str, List[CompiledFunction]] = {}
+    for compiled in scope.functions():
+        by_file.setdefault(compiled.function.path, []).append(compiled)
+    return by_file

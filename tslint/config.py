@@ -1,0 +1,168 @@
+"""`[tool.tslint]` in the nearest pyproject.toml: read, validated strictly, merged with the CLI."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python < 3.11 only
+    import tomli as tomllib
+
+MODES = ("script", "trace", "both")
+SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, reported as one line naming the file and key; exit code 2."""
+
+
+@dataclass(frozen=True)
+class ConfirmConfig:
+    timeout: float = 60.0
+    factories: Mapping[str, str] = field(default_factory=dict)
+    example_inputs: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    mode: str = "both"
+    select: Tuple[str, ...] = ("TS",)
+    ignore: Tuple[str, ...] = ()
+    exclude: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    confirm: ConfirmConfig = field(default_factory=ConfirmConfig)
+    root: Optional[Path] = None  # folder of the config file: exclude / per-file-ignores are relative to it
+    source: Optional[Path] = None
+
+    def with_overrides(self, **overrides: Any) -> "Config":
+        return replace(self, **{key: value for key, value in overrides.items() if value is not None})
+
+
+def _strings(value: Any, key: str, where: str) -> Tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: `{key}` must be a list of strings")
+    return tuple(value)
+
+
+def check_selectors(selectors: Iterable[str], key: str, where: str, known_codes: Sequence[str]) -> Tuple[str, ...]:
+    checked = []
+    for selector in selectors:
+        code = selector.strip().upper()
+        if not SELECTOR.match(code):
+            raise ConfigError(f"{where}: `{key}` has an invalid rule selector {selector!r} (expected e.g. TS101 or TS1)")
+        if len(code) == 5 and code not in known_codes:
+            raise ConfigError(f"{where}: `{key}` names unknown rule {code!r}")
+        checked.append(code)
+    return tuple(checked)
+
+
+def _mapping_of_strings(value: Any, key: str, where: str) -> Dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ConfigError(f"{where}: `{key}` must be a table of strings")
+    for target in value.values():
+        if ":" not in target:
+            raise ConfigError(f"{where}: `{key}` values must look like 'package.module:callable', got {target!r}")
+    return dict(value)
+
+
+def _confirm(table: Any, where: str) -> ConfirmConfig:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: `confirm` must be a table")
+    result = ConfirmConfig()
+    for key, value in table.items():
+        full = f"confirm.{key}"
+        if key == "timeout":
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ConfigError(f"{where}: `{full}` must be a positive number of seconds")
+            result = replace(result, timeout=float(value))
+        elif key == "factories":
+            result = replace(result, factories=_mapping_of_strings(value, full, where))
+        elif key == "example-inputs":
+            result = replace(result, example_inputs=_mapping_of_strings(value, full, where))
+        else:
+            raise ConfigError(f"{where}: unknown key `tool.tslint.{full}`")
+    return result
+
+
+def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], known_codes: Sequence[str]) -> Config:
+    config = Config(root=root)
+    values: Dict[str, Any] = {}
+    for key, value in table.items():
+        if key == "mode":
+            if value not in MODES:
+                raise ConfigError(f"{where}: `mode` must be one of {', '.join(MODES)}, got {value!r}")
+            values["mode"] = value
+        elif key in ("select", "ignore"):
+            values[key] = check_selectors(_strings(value, key, where), key, where, known_codes)
+        elif key == "exclude":
+            values["exclude"] = _strings(value, key, where)
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")
+            values["per_file_ignores"] = tuple(
+                (pattern, check_selectors(_strings(codes, f"per-file-ignores.{pattern}", where),
+                                          f"per-file-ignores.{pattern}", where, known_codes))
+                for pattern, codes in value.items()
+            )
+        elif key == "confirm":
+            values["confirm"] = _confirm(value, where)
+        else:
+            raise ConfigError(f"{where}: unknown key `tool.tslint.{key}`")
+    return replace(config, **values)
+
+
+def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: config file is not valid UTF-8") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    tool = data.get("tool", {})
+    table = tool.get("tslint", {}) if isinstance(tool, dict) else {}
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: `tool.tslint` must be a table")
+    config = parse_table(table, str(path), path.absolute().parent, known_codes)
+    return replace(config, source=path)
+
+
+def _declares_tslint(path: Path) -> bool:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return "[tool.tslint" in text or "tool.tslint" in text
+
+
+def find_config_file(start: Path) -> Optional[Path]:
+    """The nearest pyproject.toml with a `[tool.tslint]` table, from `start` upwards."""
+    directory = start.absolute()
+    if not directory.is_dir():
+        directory = directory.parent
+    for candidate in (directory, *directory.parents):
+        path = candidate / "pyproject.toml"
+        if path.is_file() and _declares_tslint(path):
+            return path
+    return None
+
+
+def load_config(
+    paths: Sequence[str], explicit: Optional[str], isolated: bool, known_codes: Sequence[str]
+) -> Config:
+    if isolated:
+        return Config()
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{explicit}: config file does not exist")
+        return read_config_file(path, known_codes)
+    start = Path(paths[0]) if paths else Path.cwd()
+    found = find_config_file(start)
+    return read_config_file(found, known_codes) if found is not None else Config()

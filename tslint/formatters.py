@@ -1,0 +1,177 @@
+"""Turning a LintResult into text. Formatters never analyse: they only present what they are given."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Dict, List, Mapping, Optional, Sequence
+
+from tslint import __version__
+from tslint.ftypes import Diagnostic, LintResult, RuleInfo, Severity
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+class Style:
+    """ANSI styling through colorama, or none at all (not a TTY)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        if enabled:
+            from colorama import Fore, Style as ColoramaStyle
+
+            self._codes = {
+                "bold": ColoramaStyle.BRIGHT, "red": Fore.RED, "yellow": Fore.YELLOW,
+                "cyan": Fore.CYAN, "blue": Fore.BLUE, "green": Fore.GREEN, "dim": ColoramaStyle.DIM,
+            }
+            self._reset = ColoramaStyle.RESET_ALL
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.enabled:
+            return text
+        return "".join(self._codes[s] for s in styles) + text + self._reset
+
+
+def _source_excerpt(diagnostic: Diagnostic, lines: Sequence[str], style: Style) -> List[str]:
+    row = diagnostic.location.row
+    if not 1 <= row <= len(lines):
+        return []
+    line = lines[row - 1].rstrip("\r\n")
+    start = diagnostic.location.column - 1
+    end = diagnostic.end_location.column - 1 if diagnostic.end_location.row == row else len(line)
+    width = max(1, end - start)
+    gutter = str(row)
+    pad = " " * len(gutter)
+    # Keep tabs in the caret line so the caret lines up under the code in any terminal.
+    prefix = "".join(ch if ch == "\t" else " " for ch in line[:start])
+    caret_colour = "red" if diagnostic.severity is Severity.ERROR else "yellow"
+    return [
+        style(f"{pad} |", "blue"),
+        style(f"{gutter} |", "blue") + f" {line}",
+        style(f"{pad} |", "blue") + f" {prefix}" + style("^" * width, caret_colour, "bold"),
+    ]
+
+
+def format_text(
+    result: LintResult, sources: Mapping[str, str], catalogue: Mapping[str, RuleInfo], colour: bool
+) -> str:
+    style = Style(colour)
+    out: List[str] = []
+    lines_cache: Dict[str, List[str]] = {}
+    for diagnostic in result.diagnostics:
+        location = f"{diagnostic.filename}:{diagnostic.location.row}:{diagnostic.location.column}:"
+        code_style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
+        status = ""
+        if diagnostic.confirmation is not None:
+            status = f" [{diagnostic.confirmation.status}]"
+        out.append(f"{style(location, 'bold')} {style(diagnostic.code, code_style, 'bold')} {diagnostic.message}{status}")
+        if diagnostic.filename not in lines_cache:
+            lines_cache[diagnostic.filename] = sources.get(diagnostic.filename, "").splitlines()
+        out.extend(_source_excerpt(diagnostic, lines_cache[diagnostic.filename], style))
+        info = catalogue.get(diagnostic.code)
+        if info is not None and info.fix_hint:
+            out.append(f"  {style('help:', 'cyan', 'bold')} {info.fix_hint}")
+        out.append("")
+    for error in result.errors:
+        out.append(f"{style(error.filename, 'bold')}: {style('error:', 'red', 'bold')} {error.message}")
+    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
+    warnings = len(result.diagnostics) - errors
+    if result.diagnostics:
+        files = len({d.filename for d in result.diagnostics})
+        out.append(
+            f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
+            f"({_plural(result.files, 'file')} checked)."
+        )
+    else:
+        out.append(style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green"))
+    return "\n".join(out) + "\n"
+
+
+def diagnostic_to_json(diagnostic: Diagnostic) -> dict:
+    fix = None
+    if diagnostic.fix is not None:
+        fix = {
+            "message": diagnostic.fix.message,
+            "edits": [
+                {
+                    "content": edit.content,
+                    "location": {"row": edit.start.row, "column": edit.start.column},
+                    "end_location": {"row": edit.end.row, "column": edit.end.column},
+                }
+                for edit in diagnostic.fix.edits
+            ],
+        }
+    confirmation = None
+    if diagnostic.confirmation is not None:
+        confirmation = {"status": diagnostic.confirmation.status, "detail": diagnostic.confirmation.detail}
+    return {
+        "code": diagnostic.code,
+        "name": diagnostic.name,
+        "severity": diagnostic.severity.value,
+        "mode": diagnostic.mode.value,
+        "message": diagnostic.message,
+        "filename": diagnostic.filename,
+        "location": {"row": diagnostic.location.row, "column": diagnostic.location.column},
+        "end_location": {"row": diagnostic.end_location.row, "column": diagnostic.end_location.column},
+        "symbol": diagnostic.symbol,
+        "fix": fix,
+        "confirmation": confirmation,
+    }
+
+
+def format_json(result: LintResult, tool_extra: Optional[Mapping[str, str]] = None) -> str:
+    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
+    document = {
+        "version": 1,
+        "tool": {"name": "tslint", "version": __version__, **(tool_extra or {})},
+        "diagnostics": [diagnostic_to_json(d) for d in result.diagnostics],
+        "errors": [{"filename": e.filename, "message": e.message} for e in result.errors],
+        "summary": {"files": result.files, "errors": errors, "warnings": len(result.diagnostics) - errors},
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+def _github_escape(text: str, property_value: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text
+
+
+def format_github(result: LintResult) -> str:
+    lines = []
+    for d in result.diagnostics:
+        level = "error" if d.severity is Severity.ERROR else "warning"
+        lines.append(
+            f"::{level} file={_github_escape(d.filename, True)},line={d.location.row},col={d.location.column},"
+            f"endLine={d.end_location.row},endColumn={d.end_location.column},"
+            f"title={_github_escape(f'tslint ({d.code})', True)}::{_github_escape(d.message)}"
+        )
+    for error in result.errors:
+        lines.append(f"::error file={_github_escape(error.filename, True)},title=tslint::{_github_escape(error.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def format_statistics(result: LintResult, catalogue: Mapping[str, RuleInfo], as_json: bool) -> str:
+    counts = Counter(d.code for d in result.diagnostics)
+    rows = [(code, counts[code], catalogue[code].name if code in catalogue else "") for code in sorted(counts)]
+    if as_json:
+        return json.dumps([{"code": c, "name": n, "count": k} for c, k, n in rows], indent=2) + "\n"
+    return "".join(f"{count:>5}  {code}  {name}\n" for code, count, name in rows)
+
+
+def format_rule_list(rules: Sequence[RuleInfo], as_json: bool) -> str:
+    if as_json:
+        return json.dumps(
+            [
+                {"code": r.code, "name": r.name, "severity": r.severity.value, "mode": r.mode.value,
+                 "message": r.message, "summary": r.summary, "fix": r.fix_hint}
+                for r in rules
+            ],
+            indent=2,
+        ) + "\n"
+    width = max(len(r.name) for r in rules)
+    return "".join(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.mode.value:<6}  {r.summary}\n" for r in rules)
+

@@ -1,0 +1,91 @@
+"""Every data type that crosses a module boundary, as frozen dataclasses."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"  # torch.jit.script fails
+    WARNING = "warning"  # trace silently wrong, or a silent change of meaning under scripting
+
+
+class Mode(str, enum.Enum):
+    SCRIPT = "script"
+    TRACE = "trace"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    """1-based row, 1-based column (end columns are exclusive)."""
+
+    row: int
+    column: int
+
+
+@dataclass(frozen=True)
+class TextEdit:
+    start: Position
+    end: Position
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    edits: Tuple[TextEdit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    status: str  # confirmed | refuted | unverified
+    detail: str
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What the catalogue, the formatters and the docs know about a rule."""
+
+    code: str
+    name: str
+    severity: Severity
+    mode: Mode
+    message: str
+    fix_hint: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    name: str
+    severity: Severity
+    mode: Mode
+    message: str
+    filename: str
+    location: Position
+    end_location: Position
+    symbol: Optional[str] = None
+    fix: Optional[Fix] = None
+    confirmation: Optional[Confirmation] = None
+
+    def sort_key(self) -> Tuple[str, int, int, str]:
+        return (self.filename, self.location.row, self.location.column, self.code)
+
+
+@dataclass(frozen=True)
+class FileError:
+    """A file that could not be processed for a reason that is not a finding in it."""
+
+    filename: str
+    message: str
+
+
+@dataclass(frozen=True)
+class LintResult:
+    diagnostics: Tuple[Diagnostic, ...]
+    errors: Tuple[FileError, ...] = ()
+    files: int = 0
+    internal_errors: int = field(default=0)

@@ -1,0 +1,109 @@
+"""A light per-file import-alias table: resolves names to what they are, not to their text.
+
+`nn.Module`, `torch.nn.Module` and `Module` (after `from torch.nn import Module`) all resolve to
+`torch.nn.Module`; `from .base import Block` in `pkg/models/net.py` resolves `Block` to
+`pkg.models.base.Block`. This costs one pass over the module's top-level statements, far less than
+libcst's QualifiedNameProvider.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Iterator, Mapping, Optional, Sequence, Union
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class ImportTable:
+    module_name: str
+    aliases: Mapping[str, str]
+
+    def qualify(self, expression: cst.BaseExpression) -> Optional[str]:
+        """The qualified dotted name `expression` refers to, or None if it is not a dotted name.
+
+        A bare name with no import or definition resolves to itself (builtins: `property`, `range`).
+        """
+        if isinstance(expression, cst.Name):
+            return self.aliases.get(expression.value, expression.value)
+        if isinstance(expression, cst.Attribute):
+            base = self.qualify(expression.value)
+            return None if base is None else f"{base}.{expression.attr.value}"
+        if isinstance(expression, cst.Call):
+            # `@torch.jit.ignore(drop=True)` is the decorator `torch.jit.ignore`.
+            return self.qualify(expression.func)
+        return None
+
+
+def dotted_name(expression: Union[cst.BaseExpression, cst.ImportStar]) -> Optional[str]:
+    if isinstance(expression, cst.Name):
+        return expression.value
+    if isinstance(expression, cst.Attribute):
+        base = dotted_name(expression.value)
+        return None if base is None else f"{base}.{expression.attr.value}"
+    return None
+
+
+def resolve_relative(module_name: str, is_package: bool, level: int, target: Optional[str]) -> str:
+    """`from ..x import y` inside `module_name` -> the absolute module the import names."""
+    parts = module_name.split(".") if module_name else []
+    package = parts if is_package else parts[:-1]
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    return ".".join([*base, target] if target else base)
+
+
+def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
+    """Module statements, descending into top-level `if`/`try`/`with` (conditional imports)."""
+    stack = list(reversed(module.body))
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, (cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally)):
+            children: list = list(statement.body.body)
+            for attribute in ("orelse", "finalbody"):
+                extra = getattr(statement, attribute, None)
+                if extra is not None:
+                    children.append(extra)
+            children.extend(getattr(statement, "handlers", ()))
+            stack.extend(reversed(children))
+        else:
+            yield statement
+
+
+def build_import_table(
+    module: cst.Module, module_name: str, is_package: bool, local_definitions: Sequence[str]
+) -> ImportTable:
+    aliases: Dict[str, str] = {}
+    for statement in top_level_statements(module):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = dotted_name(alias.name)
+                    if full is None:
+                        continue
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        aliases[alias.asname.name.value] = full
+                    else:
+                        # `import torch.nn` binds `torch`.
+                        head = full.split(".")[0]
+                        aliases[head] = head
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                target = dotted_name(small.module) if small.module is not None else None
+                level = len(small.relative)
+                source = resolve_relative(module_name, is_package, level, target) if level else target
+                if not source:
+                    continue
+                for alias in small.names:
+                    imported = dotted_name(alias.name)
+                    if imported is None:
+                        continue
+                    local = imported
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        local = alias.asname.name.value
+                    aliases[local] = f"{source}.{imported}"
+    # A class or function defined in the file wins over an import of the same name.
+    prefix = f"{module_name}." if module_name else ""
+    for name in local_definitions:
+        aliases[name] = prefix + name
+    return ImportTable(module_name=module_name, aliases=aliases)

@@ -1,0 +1,529 @@
+"""What every linted file defines, as plain picklable data, and the cross-file facts built from it.
+
+`index_file` reads one parsed file: its classes (bases, methods, decorators, the attributes its methods
+assign to `self`), its module-level functions, and for every function the calls it makes together with
+the branch guards each call sits under. `ProjectIndex` joins the files: which classes are
+`torch.nn.Module` subclasses (through any import style and chains of subclasses across files), and
+where a dotted name really points after re-exports.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+
+import libcst as cst
+
+from tslint.branch_guards import GuardedVisitor, Guards
+from tslint.imports import ImportTable, build_import_table, top_level_statements
+
+JIT_IGNORE = "torch.jit.ignore"
+JIT_UNUSED = "torch.jit.unused"
+JIT_EXPORT = "torch.jit.export"
+JIT_SCRIPT = "torch.jit.script"
+JIT_DECORATORS = frozenset({JIT_IGNORE, JIT_UNUSED, JIT_EXPORT, JIT_SCRIPT})
+
+MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict"})
+PARAMETER_TYPES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+# Capitalised names under torch.nn that are not nn.Module subclasses.
+NOT_MODULES = frozenset({"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"})
+TORCH_MODULE_NAMESPACES = ("torch.nn.", "torch.ao.nn.")
+
+
+def is_torch_module_class(qualified: str) -> bool:
+    """`torch.nn.Module` and torch's own module classes (`nn.Linear`, `torch.nn.modules.conv.Conv2d`)."""
+    if not qualified.startswith(TORCH_MODULE_NAMESPACES):
+        return False
+    parts = qualified.split(".")
+    last = parts[-1]
+    if not last[:1].isupper() or last in NOT_MODULES:
+        return False
+    # torch.nn.functional / init / utils hold functions and helpers, not module classes.
+    return not any(part in {"functional", "init", "utils", "parameter"} for part in parts[2:-1])
+
+
+class AttributeKind(enum.Enum):
+    NONE = "none"
+    CALL = "call"  # instance of a class or result of a call: resolved by ProjectIndex
+    MODULE_CONTAINER = "module-container"
+    PARAMETER = "parameter"
+    BUFFER = "buffer"
+    CONSTANT = "constant"
+    CONTAINER = "container"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class AttributeAssignment:
+    kind: AttributeKind
+    callee: Optional[str] = None  # qualified name of the called class or function
+    elements: Tuple[str, ...] = ()  # for module containers: qualified names of element classes
+
+
+class CallKind(enum.Enum):
+    SELF_METHOD = "self-method"  # self.name(...)
+    SUBMODULE_METHOD = "submodule-method"  # self.attribute.name(...)
+    FUNCTION = "function"  # name(...) or module.name(...), qualified
+
+
+@dataclass(frozen=True)
+class CallSite:
+    kind: CallKind
+    target: str  # method name, or qualified function name
+    attribute: str = ""  # for SUBMODULE_METHOD: the attribute holding the submodule
+    guards: Guards = ()
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    qualname: str
+    path: str
+    ordinal: int  # position among the file's indexed functions: the key back to the syntax tree
+    owner: Optional[str]  # qualified name of the class that defines it
+    decorators: Tuple[str, ...]
+    is_abstract: bool  # body only raises NotImplementedError (or is `...`/`pass`)
+    self_name: Optional[str]
+    calls: Tuple[CallSite, ...]
+
+    @property
+    def key(self) -> Tuple[str, int]:
+        return (self.path, self.ordinal)
+
+    @property
+    def symbol(self) -> str:
+        if self.owner is None:
+            return self.name
+        return f"{self.owner.rsplit('.', 1)[-1]}.{self.name}"
+
+    def has_decorator(self, name: str) -> bool:
+        return name in self.decorators
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    qualname: str
+    path: str
+    bases: Tuple[Optional[str], ...]
+    methods: Mapping[str, FunctionInfo]
+    attributes: Mapping[str, Tuple[AttributeAssignment, ...]]
+    class_annotations: FrozenSet[str]
+    class_attributes: FrozenSet[str]  # names bound in the class body (not methods)
+    constants: FrozenSet[str]  # Final-annotated or listed in __constants__
+    unused_properties: FrozenSet[str]  # listed in __jit_unused_properties__
+
+
+@dataclass(frozen=True)
+class FileIndex:
+    path: str
+    module_name: str
+    imports: ImportTable
+    classes: Tuple[ClassInfo, ...]
+    functions: Mapping[str, FunctionInfo]
+    module_constants: FrozenSet[str]  # module-level names bound to literals
+
+    def all_functions(self) -> Iterable[FunctionInfo]:
+        yield from self.functions.values()
+        for info in self.classes:
+            yield from info.methods.values()
+
+
+# --- reading one file ------------------------------------------------------------------------
+
+
+class _CallCollector(GuardedVisitor):
+    def __init__(self, imports: ImportTable, self_name: Optional[str]) -> None:
+        super().__init__(imports, self_name)
+        self.calls: List[CallSite] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            owner = func.value
+            if isinstance(owner, cst.Name) and owner.value == self.self_name:
+                self.calls.append(CallSite(CallKind.SELF_METHOD, func.attr.value, guards=self.guards))
+                return
+            if (
+                isinstance(owner, cst.Attribute)
+                and isinstance(owner.value, cst.Name)
+                and owner.value.value == self.self_name
+            ):
+                self.calls.append(
+                    CallSite(CallKind.SUBMODULE_METHOD, func.attr.value, owner.attr.value, self.guards)
+                )
+                return
+        qualified = self.imports.qualify(func)
+        if qualified is not None:
+            self.calls.append(CallSite(CallKind.FUNCTION, qualified, guards=self.guards))
+
+
+class _SelfAssignmentCollector(cst.CSTVisitor):
+    """`self.x = value` / `self.x: T = value` / `self.register_buffer("x", ...)` in one method."""
+
+    def __init__(self, imports: ImportTable, self_name: str) -> None:
+        super().__init__()
+        self.imports = imports
+        self.self_name = self_name
+        self.found: List[Tuple[str, AttributeAssignment]] = []
+
+    def _target(self, target: cst.BaseExpression) -> Optional[str]:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value == self.self_name:
+                return target.attr.value
+        return None
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            name = self._target(target.target)
+            if name is not None:
+                self.found.append((name, classify_value(node.value, self.imports)))
+            elif isinstance(target.target, (cst.Tuple, cst.List)):
+                for element in target.target.elements:
+                    name = self._target(element.value)
+                    if name is not None:
+                        self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        name = self._target(node.target)
+        if name is not None and node.value is not None:
+            self.found.append((name, classify_value(node.value, self.imports)))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        name = self._target(node.target)
+        if name is not None:
+            self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return
+        if func.value.value != self.self_name or not node.args:
+            return
+        first = node.args[0].value
+        if not isinstance(first, cst.SimpleString) or not isinstance(first.evaluated_value, str):
+            return
+        name = first.evaluated_value
+        method = func.attr.value
+        value = node.args[1].value if len(node.args) > 1 else None
+        if method in {"register_buffer", "register_parameter"}:
+            if value is not None and _is_none_literal(value):
+                self.found.append((name, AttributeAssignment(AttributeKind.NONE)))
+            else:
+                kind = AttributeKind.BUFFER if method == "register_buffer" else AttributeKind.PARAMETER
+                self.found.append((name, AttributeAssignment(kind)))
+        elif method in {"add_module", "register_module"} and value is not None:
+            self.found.append((name, classify_value(value, self.imports)))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # a nested function's `self` is another story
+
+
+def _is_none_literal(expression: cst.BaseExpression) -> bool:
+    return isinstance(expression, cst.Name) and expression.value == "None"
+
+
+def _is_literal(expression: cst.BaseExpression) -> bool:
+    if isinstance(expression, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(expression, cst.Name):
+        return expression.value in {"True", "False"}
+    if isinstance(expression, cst.UnaryOperation):
+        return _is_literal(expression.expression)
+    return False
+
+
+def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
+    found: List[str] = []
+    stack: List[cst.BaseExpression] = [argument.value for argument in call.args]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, cst.Call):
+            name = imports.qualify(value.func)
+            if name is not None:
+                found.append(name)
+        elif isinstance(value, (cst.List, cst.Tuple)):
+            stack.extend(element.value for element in value.elements)
+        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)):
+            stack.append(value.elt)
+        elif isinstance(value, cst.Dict):
+            stack.extend(element.value for element in value.elements if isinstance(element, cst.DictElement))
+        elif isinstance(value, cst.DictComp):
+            stack.append(value.value)
+    return tuple(found)
+
+
+def classify_value(value: cst.BaseExpression, imports: ImportTable) -> AttributeAssignment:
+    if _is_none_literal(value):
+        return AttributeAssignment(AttributeKind.NONE)
+    if _is_literal(value):
+        return AttributeAssignment(AttributeKind.CONSTANT)
+    if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return AttributeAssignment(AttributeKind.CONTAINER)
+    if isinstance(value, cst.Call):
+        callee = imports.qualify(value.func)
+        if callee in MODULE_CONTAINERS:
+            return AttributeAssignment(AttributeKind.MODULE_CONTAINER, callee, _element_callees(value, imports))
+        if callee in PARAMETER_TYPES:
+            return AttributeAssignment(AttributeKind.PARAMETER, callee)
+        return AttributeAssignment(AttributeKind.CALL, callee)
+    return AttributeAssignment(AttributeKind.OTHER)
+
+
+def _is_abstract_body(function: cst.FunctionDef) -> bool:
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock):
+        statements = list(body.body)
+    else:
+        statements = []
+        for statement in body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                statements.extend(statement.body)
+            else:
+                return False
+    meaningful = [
+        small
+        for small in statements
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)))
+    ]
+    if len(meaningful) != 1:
+        return False
+    only = meaningful[0]
+    if isinstance(only, cst.Raise) and only.exc is not None:
+        raised = only.exc.func if isinstance(only.exc, cst.Call) else only.exc
+        return isinstance(raised, cst.Name) and raised.value == "NotImplementedError"
+    return False
+
+
+def _self_name(function: cst.FunctionDef, decorators: Tuple[str, ...]) -> Optional[str]:
+    if "staticmethod" in decorators:
+        return None
+    params = function.params
+    first = (params.posonly_params or params.params or (None,))[0]
+    return first.name.value if first is not None else None
+
+
+def _string_set(value: cst.BaseExpression) -> FrozenSet[str]:
+    if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return frozenset()
+    names = set()
+    for element in value.elements:
+        if isinstance(element.value, cst.SimpleString) and isinstance(element.value.evaluated_value, str):
+            names.add(element.value.evaluated_value)
+    return frozenset(names)
+
+
+def _is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
+    target = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    name = imports.qualify(target)
+    return name is not None and name.rsplit(".", 1)[-1] == "Final"
+
+
+class _FileIndexer:
+    def __init__(self, path: str, module: cst.Module, module_name: str, is_package: bool) -> None:
+        self.path = path
+        self.module = module
+        self.module_name = module_name
+        self.ordinal = 0
+        self.nodes: Dict[int, cst.FunctionDef] = {}
+        definitions = [
+            statement.name.value
+            for statement in top_level_statements(module)
+            if isinstance(statement, (cst.ClassDef, cst.FunctionDef))
+        ]
+        self.imports = build_import_table(module, module_name, is_package, definitions)
+
+    def qualname(self, *names: str) -> str:
+        return ".".join(filter(None, (self.module_name, *names)))
+
+    def function(self, node: cst.FunctionDef, owner: Optional[str]) -> FunctionInfo:
+        decorators = tuple(
+            name for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
+        )
+        self_name = _self_name(node, decorators) if owner is not None else None
+        collector = _CallCollector(self.imports, self_name)
+        collector.walk(node)
+        ordinal = self.ordinal
+        self.ordinal += 1
+        self.nodes[ordinal] = node
+        owner_short = owner.rsplit(".", 1)[-1] if owner else None
+        return FunctionInfo(
+            name=node.name.value,
+            qualname=self.qualname(*(filter(None, (owner_short, node.name.value)))),
+            path=self.path,
+            ordinal=ordinal,
+            owner=owner,
+            decorators=decorators,
+            is_abstract=_is_abstract_body(node),
+            self_name=self_name,
+            calls=tuple(collector.calls),
+        )
+
+    def klass(self, node: cst.ClassDef) -> ClassInfo:
+        qualname = self.qualname(node.name.value)
+        methods: Dict[str, FunctionInfo] = {}
+        annotations: Set[str] = set()
+        class_attributes: Set[str] = set()
+        constants: Set[str] = set()
+        unused_properties: FrozenSet[str] = frozenset()
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                methods[statement.name.value] = self.function(statement, qualname)
+                continue
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    annotations.add(small.target.value)
+                    if _is_final_annotation(small.annotation.annotation, self.imports):
+                        constants.add(small.target.value)
+                    if small.value is not None:
+                        class_attributes.add(small.target.value)
+                elif isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if not isinstance(target.target, cst.Name):
+                            continue
+                        name = target.target.value
+                        class_attributes.add(name)
+                        if name == "__constants__":
+                            constants |= _string_set(small.value)
+                        elif name == "__jit_unused_properties__":
+                            unused_properties = _string_set(small.value)
+        attributes: Dict[str, List[AttributeAssignment]] = {}
+        for info in methods.values():
+            if info.self_name is None or "classmethod" in info.decorators:
+                continue
+            collector = _SelfAssignmentCollector(self.imports, info.self_name)
+            self.nodes[info.ordinal].body.visit(collector)
+            for name, assignment in collector.found:
+                attributes.setdefault(name, []).append(assignment)
+        return ClassInfo(
+            name=node.name.value,
+            qualname=qualname,
+            path=self.path,
+            bases=tuple(self.imports.qualify(base.value) for base in node.bases),
+            methods=methods,
+            attributes={name: tuple(found) for name, found in attributes.items()},
+            class_annotations=frozenset(annotations),
+            class_attributes=frozenset(class_attributes),
+            constants=frozenset(constants),
+            unused_properties=unused_properties,
+        )
+
+    def build(self) -> FileIndex:
+        classes: List[ClassInfo] = []
+        functions: Dict[str, FunctionInfo] = {}
+        module_constants: Set[str] = set()
+        for statement in top_level_statements(self.module):
+            if isinstance(statement, cst.ClassDef):
+                classes.append(self.klass(statement))
+            elif isinstance(statement, cst.FunctionDef):
+                functions[statement.name.value] = self.function(statement, None)
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                        targets = small.targets if isinstance(small, cst.Assign) else [small]
+                        for target in targets:
+                            if isinstance(target.target, cst.Name) and _is_literal(small.value):
+                                module_constants.add(target.target.value)
+        return FileIndex(
+            path=self.path,
+            module_name=self.module_name,
+            imports=self.imports,
+            classes=tuple(classes),
+            functions=functions,
+            module_constants=frozenset(module_constants),
+        )
+
+
+def index_file(
+    path: str, module: cst.Module, module_name: str, is_package: bool
+) -> Tuple[FileIndex, Dict[int, cst.FunctionDef]]:
+    """The file's index, and the syntax node of each indexed function by ordinal."""
+    indexer = _FileIndexer(path, module, module_name, is_package)
+    index = indexer.build()
+    return index, indexer.nodes
+
+
+# --- joining the files -------------------------------------------------------------------------
+
+
+class ProjectIndex:
+    """Cross-file facts. Built once per run from every file's index; read-only afterwards."""
+
+    def __init__(self, files: Iterable[FileIndex]) -> None:
+        self.files: Tuple[FileIndex, ...] = tuple(files)
+        self.modules: Dict[str, FileIndex] = {f.module_name: f for f in self.files if f.module_name}
+        self.classes: Dict[str, ClassInfo] = {}
+        self.functions: Dict[str, FunctionInfo] = {}
+        for file in self.files:
+            for info in file.classes:
+                self.classes.setdefault(info.qualname, info)
+            for function in file.functions.values():
+                self.functions.setdefault(function.qualname, function)
+        self.module_classes: FrozenSet[str] = self._find_module_classes()
+        self.subclassed: FrozenSet[str] = frozenset(
+            base for info in self.classes.values() for base in self.resolved_bases(info) if base
+        )
+
+    def resolve(self, qualified: Optional[str], depth: int = 0) -> Optional[str]:
+        """Follow re-exports (`from .layers import Block` in a package `__init__`) to the definition."""
+        if qualified is None or depth > 8:
+            return qualified
+        if qualified in self.classes or qualified in self.functions:
+            return qualified
+        module, _, name = qualified.rpartition(".")
+        file = self.modules.get(module)
+        if file is not None:
+            target = file.imports.aliases.get(name)
+            if target is not None and target != qualified:
+                return self.resolve(target, depth + 1)
+        return qualified
+
+    def resolved_bases(self, info: ClassInfo) -> Tuple[Optional[str], ...]:
+        return tuple(self.resolve(base) for base in info.bases)
+
+    def _find_module_classes(self) -> FrozenSet[str]:
+        found: Set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for qualname, info in self.classes.items():
+                if qualname in found:
+                    continue
+                for base in self.resolved_bases(info):
+                    if base is not None and (base in found or is_torch_module_class(base)):
+                        found.add(qualname)
+                        changed = True
+                        break
+        return frozenset(found)
+
+    def is_module_class(self, qualified: Optional[str]) -> bool:
+        resolved = self.resolve(qualified)
+        return resolved is not None and (resolved in self.module_classes or is_torch_module_class(resolved))
+
+    def mro(self, info: ClassInfo) -> Tuple[ClassInfo, ...]:
+        """The indexed classes of `info`'s method resolution order (depth-first, left to right)."""
+        order: List[ClassInfo] = []
+        seen: Set[str] = set()
+
+        def visit(current: ClassInfo) -> None:
+            if current.qualname in seen:
+                return
+            seen.add(current.qualname)
+            order.append(current)
+            for base in self.resolved_bases(current):
+                if base in self.classes:
+                    visit(self.classes[base])
+
+        visit(info)
+        return tuple(order)
+
+    def has_unknown_bases(self, info: ClassInfo) -> bool:
+        """True if some base is neither indexed nor `torch.nn.Module` itself: it may add attributes."""
+        for current in self.mro(info):
+            for base in self.resolved_bases(current):
+                if base not in self.classes and base not in {"torch.nn.Module", "torch.nn.modules.module.Module"}:
+                    return True
+        return False

@@ -1,0 +1,109 @@
+"""The rule base class. A rule observes nodes of compiled code that the engine shows it and reports.
+
+A rule declares its code, name, severity, mode and message on the class, and defines hooks named
+`visit_<NodeType>(self, node, context)` (and optionally `leave_<NodeType>`). The engine walks each
+compiled function once and calls every enabled rule's hooks; rules never walk trees themselves, print,
+read configuration or touch files.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Callable, ClassVar, Dict, List, Optional, Tuple, Type
+
+import libcst as cst
+
+from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
+from tslint.ftypes import Fix, Mode, RuleInfo, Severity
+from tslint.project_index import FileIndex
+
+
+@dataclass(frozen=True)
+class Report:
+    rule: "Rule"
+    node: cst.CSTNode
+    message: str
+    symbol: Optional[str]
+    fix: Optional[Fix]
+
+
+class RuleContext:
+    """What a rule may know while observing one compiled function. Owned and updated by the engine."""
+
+    def __init__(
+        self, file: FileIndex, scope: CompiledScope, function: CompiledFunction, node: cst.FunctionDef
+    ) -> None:
+        self.file = file
+        self.scope = scope
+        self.function = function
+        self.node = node  # the compiled function's own definition
+        self.region = Region.COMPILED
+        self.rule: Optional[Rule] = None
+        self.reports: List[Report] = []
+        self._states: Dict[str, Dict] = {}
+
+    def state(self) -> Dict:
+        """Scratch space of the current rule for the current function (for collect-then-report rules)."""
+        assert self.rule is not None
+        return self._states.setdefault(self.rule.code, {})
+
+    @property
+    def imports(self):
+        return self.file.imports
+
+    def qualify(self, expression: cst.BaseExpression) -> Optional[str]:
+        return self.file.imports.qualify(expression)
+
+    def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None) -> None:
+        assert self.rule is not None
+        text = message if message is not None else self.rule.message
+        self.reports.append(Report(self.rule, node, text, self.function.function.symbol, fix))
+
+
+Hook = Callable[[cst.CSTNode, RuleContext], None]
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    mode: ClassVar[Mode]
+    message: ClassVar[str]
+    fix_hint: ClassVar[str] = ""
+    # torch's Python frontend rejects the construct while parsing, so it fails even in branches torch
+    # does not compile (`if not torch.jit.is_scripting():`): the rule also sees those branches.
+    frontend: ClassVar[bool] = False
+    # The rule also looks at the signatures of @torch.jit.ignore / @torch.jit.unused functions that
+    # compiled code calls (torch still binds those signatures).
+    checks_uncompiled_signatures: ClassVar[bool] = False
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        doc = inspect.getdoc(cls) or ""
+        return RuleInfo(
+            code=cls.code,
+            name=cls.name,
+            severity=cls.severity,
+            mode=cls.mode,
+            message=cls.message,
+            fix_hint=cls.fix_hint,
+            summary=doc.split("\n\n", 1)[0].replace("\n", " "),
+        )
+
+    def hooks(self, prefix: str) -> Dict[Type[cst.CSTNode], Hook]:
+        found: Dict[Type[cst.CSTNode], Hook] = {}
+        for attribute in dir(self):
+            if attribute.startswith(prefix):
+                node_type = getattr(cst, attribute[len(prefix):], None)
+                if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
+                    found[node_type] = getattr(self, attribute)
+        return found
+
+    def applies(self, function: CompiledFunction, region: Region) -> bool:
+        if function.role is Role.SIGNATURE and not self.checks_uncompiled_signatures:
+            return False
+        return region is Region.COMPILED or self.frontend
+
+
+RuleSet = Tuple[Rule, ...]

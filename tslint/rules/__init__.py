@@ -1,0 +1,21 @@
+"""The rule catalogue: one rule per module, found by walking this package (never a hand-kept list)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Dict, List, Type
+
+from tslint.rule import Rule
+
+
+def find_rules() -> List[Type[Rule]]:
+    found: Dict[str, Type[Rule]] = {}
+    for module_info in pkgutil.iter_modules(__path__):
+        if module_info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and "code" in vars(value):
+                found[value.code] = value
+    return [found[code] for code in sorted(found)]

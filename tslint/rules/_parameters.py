@@ -1,0 +1,115 @@
+"""Shared questions about parameters that several signature rules ask."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import libcst as cst
+
+from tslint.imports import ImportTable
+
+# Constants of the standard library that are plain floats.
+FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})
+
+
+def plain_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> Iterator[cst.Param]:
+    """Positional and keyword parameters, without `self`/`cls` and without `*args`/`**kwargs`."""
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if self_name is not None and param.name.value == self_name:
+            continue
+        yield param
+
+
+def has_type_comment(function: cst.FunctionDef) -> bool:
+    """`def f(x, k=2):  # type: (Tensor, int) -> Tensor` — torch reads the types from the comment."""
+    body = function.body
+    if isinstance(body, cst.IndentedBlock):
+        comment = body.header.comment
+        return comment is not None and comment.value.lstrip("# ").startswith("type:")
+    return False
+
+
+def is_non_tensor_default(default: cst.BaseExpression, imports: ImportTable, module_constants) -> bool:
+    """A default whose value is certainly not a Tensor (and not None)."""
+    if isinstance(default, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString,
+                            cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(default, (cst.Tuple, cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
+        return True
+    if isinstance(default, cst.UnaryOperation):
+        return is_non_tensor_default(default.expression, imports, module_constants)
+    if isinstance(default, cst.Name):
+        return default.value in {"True", "False"} or default.value in module_constants
+    if isinstance(default, cst.Attribute):
+        return imports.qualify(default) in FLOAT_CONSTANTS
+    if isinstance(default, cst.Call):
+        return imports.qualify(default.func) in {"float", "int", "str", "bool", "tuple", "list", "dict"}
+    return False
+
+
+def unannotated_required_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> dict:
+    """Name -> Param for parameters with neither annotation nor default: TorchScript makes them Tensor."""
+    if has_type_comment(function):
+        return {}
+    return {
+        param.name.value: param
+        for param in plain_parameters(function, self_name)
+        if param.annotation is None and param.default is None
+    }
+
+
+class ParameterUses:
+    """Collects uses of a function's unannotated required parameters, and the names it rebinds.
+
+    A parameter the body rebinds is no longer known to hold the argument, so rules skip it.
+    """
+
+    def __init__(self, function: cst.FunctionDef, self_name: Optional[str]) -> None:
+        self.parameters = unannotated_required_parameters(function, self_name)
+        self.uses: list = []  # (parameter name, node to report)
+        self.rebound: set = set()
+
+    def parameter(self, expression: cst.BaseExpression) -> Optional[str]:
+        if isinstance(expression, cst.Name) and expression.value in self.parameters:
+            return expression.value
+        return None
+
+    def note_target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.rebound.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.note_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.note_target(target.value)
+
+    def live_uses(self):
+        return [(name, node) for name, node in self.uses if name not in self.rebound]
+
+
+class CollectsParameterUses:
+    """Mixin: tracks rebinding of parameters so that `ParameterUses.live_uses` is right at the end."""
+
+    def uses(self, context) -> ParameterUses:
+        state = context.state()
+        found = state.get("uses")
+        if found is None:
+            found = state["uses"] = ParameterUses(context.node, context.function.function.self_name)
+        return found
+
+    def visit_Assign(self, node: cst.Assign, context) -> None:
+        for target in node.targets:
+            self.uses(context).note_target(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign, context) -> None:
+        self.uses(context).note_target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign, context) -> None:
+        self.uses(context).note_target(node.target)
+
+    def visit_For(self, node: cst.For, context) -> None:
+        self.uses(context).note_target(node.target)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr, context) -> None:
+        self.uses(context).note_target(node.target)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.ftypes import Mode, Severity
+from tslint.rule import Rule, RuleContext
+from tslint.rules._parameters import has_type_comment, is_non_tensor_default, plain_parameters
+
+
+class UnannotatedNonTensorDefault(Rule):
+    """An unannotated parameter of a compiled function has a default that is not a Tensor.
+
+    TorchScript assumes every unannotated parameter is a Tensor and rejects the default.
+    """
+
+    code = "TS103"
+    name = "unannotated-non-tensor-default"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "Parameter `{param}` has no type annotation, so TorchScript types it as Tensor and rejects its default `{default}`."
+    fix_hint = "Annotate the parameter with the default's type, e.g. `scale: float = 2.0`."
+
+    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
+        if node is not context.node or has_type_comment(node):
+            return
+        for param in plain_parameters(node, context.function.function.self_name):
+            default = param.default
+            if param.annotation is None and default is not None:
+                if is_non_tensor_default(default, context.imports, context.file.module_constants):
+                    shown = cst.Module([]).code_for_node(default)
+                    context.report(param, self.message.format(param=param.name.value, default=shown))
