@@ -4,7 +4,8 @@ torch.jit.script evaluates some conditions at compile time and does not compile 
 out (verified in tests/test_compiled_scope_torch.py):
 - `torch.jit.is_scripting()`: the `not is_scripting()` side is never compiled — but the Python
   frontend still parses it, so syntax-level errors there still fail.
-- `self.x is not None` where `self.x` is None: the guarded side is not compiled.
+- `self.x is not None` where `self.x` is None: the guarded side is not compiled; likewise the
+  `self.x is None` side where `self.x` holds a submodule (a value that is never None).
 - `hasattr(self, "x")` where the module has no `x`: the guarded side is not compiled.
 - `self.flag` where `flag` is `Final` / in `__constants__`: one side is pruned, but which one depends on
   the instance, so statically neither side is known to be compiled.
@@ -29,6 +30,7 @@ IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_script
 class GuardKind(enum.Enum):
     NOT_SCRIPTING = "not-scripting"  # runs only when not scripting
     ATTRIBUTE_NOT_NONE = "attribute-not-none"  # runs only if self.<name> is not None
+    ATTRIBUTE_IS_NONE = "attribute-is-none"  # runs only if self.<name> is None
     HAS_ATTRIBUTE = "has-attribute"  # runs only if hasattr(self, "<name>")
     CONSTANT_FLAG = "constant-flag"  # one side of `if self.<name>:` on a constant attribute
 
@@ -85,11 +87,12 @@ def _condition_guards(
         target = test.comparisons[0]
         attribute = _self_attribute(test.left, self_name)
         if attribute is not None and _is_none(target.comparator):
-            guard = Guard(GuardKind.ATTRIBUTE_NOT_NONE, attribute)
+            not_none = Guard(GuardKind.ATTRIBUTE_NOT_NONE, attribute)
+            is_none = Guard(GuardKind.ATTRIBUTE_IS_NONE, attribute)
             if isinstance(target.operator, cst.IsNot):
-                return (guard,), ()
+                return (not_none,), (is_none,)
             if isinstance(target.operator, cst.Is):
-                return (), (guard,)
+                return (is_none,), (not_none,)
         return (), ()
     attribute = _self_attribute(test, self_name)
     if attribute is not None:

@@ -89,6 +89,9 @@ class ClassContext:
             # torch may prune it too: only an attribute that is never None is certainly compiled.
             assignments = self.attributes.get(guard.name, [])
             return bool(assignments) and all(a.kind is not AttributeKind.NONE for a in assignments)
+        if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
+            assignments = self.attributes.get(guard.name, [])
+            return bool(assignments) and all(a.kind is AttributeKind.NONE for a in assignments)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
             return (
                 guard.name in self.attributes

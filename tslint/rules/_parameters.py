@@ -22,11 +22,17 @@ def plain_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> Ite
 
 
 def has_type_comment(function: cst.FunctionDef) -> bool:
-    """`def f(x, k=2):  # type: (Tensor, int) -> Tensor` — torch reads the types from the comment."""
+    """A `# type: (Tensor, int) -> Tensor` comment on the line after the `def`, where torch reads it.
+
+    (torch rejects the same comment at the end of the `def` line: "expected type comment but found
+    'def' here".)
+    """
     body = function.body
-    if isinstance(body, cst.IndentedBlock):
-        comment = body.header.comment
-        return comment is not None and comment.value.lstrip("# ").startswith("type:")
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return False
+    for line in body.body[0].leading_lines:
+        if line.comment is not None:
+            return line.comment.value.lstrip("#").strip().startswith("type:")
     return False
 
 

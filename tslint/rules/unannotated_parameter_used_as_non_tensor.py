@@ -11,12 +11,20 @@ def _is_string(expression: cst.BaseExpression) -> bool:
     return isinstance(expression, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
 
 
+def _is_string_collection(expression: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expression, (cst.Tuple, cst.List, cst.Set))
+        and bool(expression.elements)
+        and all(_is_string(element.value) for element in expression.elements)
+    )
+
+
 class UnannotatedParameterUsedAsNonTensor(CollectsParameterUses, Rule):
     """An unannotated parameter with no default is used where TorchScript needs an int or a string.
 
     TorchScript types the parameter as Tensor, then rejects the use: `range(n)` fails with "all inputs
-    of range must be ints, found Tensor (inferred)", and `mode == "train"` with "Arguments for call are
-    not valid".
+    of range must be ints, found Tensor (inferred)", and `mode == "train"` or `mode in ("a", "b")` with
+    "Arguments for call are not valid".
     """
 
     code = "TS106"
@@ -45,6 +53,10 @@ class UnannotatedParameterUsedAsNonTensor(CollectsParameterUses, Rule):
                     name = uses.parameter(side)
                     if name is not None and _is_string(other):
                         uses.uses.append((name, (side, "a string")))
+            elif isinstance(target.operator, (cst.In, cst.NotIn)) and _is_string_collection(right):
+                name = uses.parameter(left)
+                if name is not None:
+                    uses.uses.append((name, (left, "a string")))
             left = right
 
     def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:

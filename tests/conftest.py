@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Dict, List, Set, Tuple
+
+import pytest
+
+from tslint.config import Config
+from tslint.engine import lint_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+EXPECTATION = re.compile(r"#\s*((?:TS\d{3}[\s,]*)+)$")
+
+
+def expectations(path: Path) -> List[Tuple[int, str]]:
+    """Inline expectations, bugbear style: `code  # TS101` means TS101 is reported on that line."""
+    found = []
+    for row, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = EXPECTATION.search(line)
+        if match:
+            found.extend((row, code) for code in re.findall(r"TS\d{3}", match.group(1)))
+    return found
+
+
+def fixture_files() -> List[Path]:
+    return sorted(FIXTURES.rglob("*.py"))
+
+
+@pytest.fixture(scope="session")
+def fixture_result():
+    """One lint of the whole fixtures tree (cross-file facts need all of it)."""
+    return lint_paths([str(FIXTURES)], Config())
