@@ -136,6 +136,8 @@ def _read_sources(filenames) -> dict:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return run(argv)
+    except SystemExit as exit:  # argparse: --help, --version and usage errors
+        return exit.code if isinstance(exit.code, int) else EXIT_FAILURE
     except KeyboardInterrupt:
         return _fail("interrupted")
     except BrokenPipeError:

@@ -6,6 +6,7 @@ whole module. Positions are resolved only for files that have something to repor
 
 from __future__ import annotations
 
+import ast
 import io
 import tokenize
 from dataclasses import dataclass, replace
@@ -96,6 +97,19 @@ def decode(data: bytes) -> str:
         raise ValueError(f"cannot decode as {encoding}: {error}") from None
 
 
+def _syntax_error(source: SourceFile, text: str, error: cst.ParserSyntaxError) -> Diagnostic:
+    """Report where Python itself points (libcst often points at the next token instead)."""
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        row = python_error.lineno or 1
+        return _unparsable(source, f"syntax error: {python_error.msg}", row, max(1, python_error.offset or 1))
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    message = str(error.message).rstrip(".")
+    return _unparsable(source, f"syntax error: {message}", error.raw_line, error.raw_column + 1)
+
+
 def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:
     if data is None:
         try:
@@ -113,8 +127,7 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error.message).rstrip(".")
-        return ParsedFile(source, text, None, _unparsable(source, f"syntax error: {message}", error.raw_line, error.raw_column + 1))
+        return ParsedFile(source, text, None, _syntax_error(source, text, error))
     except (RecursionError, MemoryError):
         return ParsedFile(source, text, None, _unparsable(source, "the code is nested too deeply to parse"))
     return ParsedFile(source, text, module, None)

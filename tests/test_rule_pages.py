@@ -1,0 +1,102 @@
+"""Every rule has a page whose bad example triggers it and whose good example does not; for error
+rules torch must reject the bad example and compile the good one."""
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from tslint.config import Config
+from tslint.engine import catalogue, lint_text
+from tslint.ftypes import Severity
+
+SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix")
+CODES = [info.code for info in catalogue()]
+
+
+def page(code: str) -> str:
+    return (ROOT / "rules" / f"{code}.md").read_text(encoding="utf-8")
+
+
+def example(code: str, section: str) -> str:
+    text = page(code)
+    after = text[text.index(section):]
+    match = re.search(r"```python\n(.*?)```", after, re.S)
+    assert match, f"{code}: no python block under {section}"
+    return match.group(1)
+
+
+def codes_reported(source: str) -> set:
+    result = lint_text(source, "example.py", Config())
+    return {d.code for d in result.diagnostics}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_page_has_the_fixed_sections(code: str) -> None:
+    text = page(code)
+    info = {i.code: i for i in catalogue()}[code]
+    assert text.startswith(f"# {code} {info.name}\n")
+    assert f"**Severity:** {info.severity.value}" in text
+    for section in SECTIONS:
+        assert section in text, f"{code}: missing {section}"
+
+
+def test_every_page_belongs_to_a_rule() -> None:
+    assert sorted(p.stem for p in (ROOT / "rules").glob("*.md")) == sorted(CODES)
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_bad_example_triggers_and_good_does_not(code: str) -> None:
+    assert code in codes_reported(example(code, "## Example"))
+    assert code not in codes_reported(example(code, "## Use instead"))
+
+
+ERROR_RULES = [i.code for i in catalogue() if i.severity is Severity.ERROR and i.code != "TS001"]
+
+
+@pytest.mark.parametrize("code", ERROR_RULES)
+def test_error_examples_against_torch(code: str) -> None:
+    harness = pytest.importorskip("torch_harness")
+    with tempfile.TemporaryDirectory() as folder:
+        for section, must_fail in (("## Example", True), ("## Use instead", False)):
+            path = Path(folder) / f"page_{code}_{must_fail}.py"
+            path.write_text(example(code, section), encoding="utf-8")
+            module = harness.load_module(path, path.stem)
+            classes = harness.module_classes(module)
+            assert classes, f"{code} {section}: the example defines no nn.Module"
+            errors = [harness.script(cls)[1] for cls in classes]
+            if must_fail:
+                assert any(errors), f"{code}: torch compiled the bad example"
+            else:
+                assert not any(errors), f"{code}: torch rejected the good example: {errors}"
+
+
+def _scripted_page_example(code: str, section: str, folder: str):
+    harness = pytest.importorskip("torch_harness")
+    path = Path(folder) / f"page_{code}_{section[3:7].strip()}.py"
+    path.write_text(example(code, section), encoding="utf-8")
+    (cls,) = harness.module_classes(harness.load_module(path, path.stem))
+    scripted, error = harness.script(cls)
+    assert error is None, error
+    return scripted, harness.torch
+
+
+def test_ts104_examples_at_run_time() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bad, torch = _scripted_page_example("TS104", "## Example", folder)
+        good, _ = _scripted_page_example("TS104", "## Use instead", folder)
+        with pytest.raises(RuntimeError, match="Expected a value of type 'Tensor"):
+            bad(torch.ones(2), True)
+        assert torch.equal(good(torch.ones(2), True), torch.full((2,), 2.0))
+
+
+def test_ts105_examples_at_run_time() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bad, torch = _scripted_page_example("TS105", "## Example", folder)
+        good, _ = _scripted_page_example("TS105", "## Use instead", folder)
+        with pytest.raises(Exception):
+            bad(torch.ones(2))
+        assert torch.equal(good(torch.ones(2)), torch.ones(2))
