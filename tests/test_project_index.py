@@ -1,0 +1,112 @@
+"""The import table and the project index: names resolve to what they are, across files."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from conftest import FIXTURES, ROOT
+from tslint.files import module_name
+from tslint.imports import build_import_table, resolve_relative
+from tslint.project_index import ProjectIndex, index_file, is_torch_module_class
+
+
+def table(source: str, module: str = "pkg.models.net", is_package: bool = False):
+    return build_import_table(cst.parse_module(source), module, is_package, [])
+
+
+@pytest.mark.parametrize(
+    "source, expression, expected",
+    [
+        ("import torch", "torch.nn.Module", "torch.nn.Module"),
+        ("import torch.nn", "torch.nn.Module", "torch.nn.Module"),
+        ("import torch.nn as nn", "nn.Module", "torch.nn.Module"),
+        ("from torch import nn", "nn.Linear", "torch.nn.Linear"),
+        ("from torch.nn import Module as M", "M", "torch.nn.Module"),
+        ("from torch import jit", "jit.ignore", "torch.jit.ignore"),
+        ("from .base import Base", "Base", "pkg.models.base.Base"),
+        ("from .. import layers", "layers.Block", "pkg.layers.Block"),
+        ("from ..layers import Block as B", "B", "pkg.layers.Block"),
+        ("try:\n    from torch import nn\nexcept ImportError:\n    nn = None", "nn.Module", "torch.nn.Module"),
+        ("", "property", "property"),
+    ],
+)
+def test_qualify(source: str, expression: str, expected: str) -> None:
+    assert table(source).qualify(cst.parse_expression(expression)) == expected
+
+
+def test_relative_import_from_a_package_init() -> None:
+    assert resolve_relative("pkg.models", True, 1, "net") == "pkg.models.net"
+    assert resolve_relative("pkg.models.net", False, 2, None) == "pkg"
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("torch.nn.Module", True), ("torch.nn.Sequential", True), ("torch.nn.modules.conv.Conv2d", True),
+     ("torch.ao.nn.quantized.Linear", True), ("torch.nn.Parameter", False), ("torch.nn.functional.relu", False),
+     ("torch.Tensor", False), ("torch.nn.utils.rnn.PackedSequence", False)],
+)
+def test_torch_module_classes(name: str, expected: bool) -> None:
+    assert is_torch_module_class(name) is expected
+
+
+def _project(paths):
+    files = []
+    for path in paths:
+        name, is_package = module_name(path)
+        files.append(index_file(str(path), cst.parse_module(path.read_text()), name, is_package)[0])
+    return ProjectIndex(files)
+
+
+def test_module_names_follow_packages() -> None:
+    assert module_name(FIXTURES / "pkg" / "models" / "net.py") == ("pkg.models.net", False)
+    assert module_name(FIXTURES / "pkg" / "__init__.py") == ("pkg", True)
+    assert module_name(FIXTURES / "signatures.py") == ("signatures", False)
+
+
+def test_subclass_chain_across_files_and_reexports() -> None:
+    index = _project(sorted((FIXTURES / "pkg").rglob("*.py")))
+    assert index.resolve("pkg.GoodBlock") == "pkg.layers.GoodBlock"
+    assert {"pkg.layers.GoodBlock", "pkg.models.net._Base", "pkg.models.net.BadNet", "pkg.models.net.GoodNet"} <= index.module_classes
+    assert [c.name for c in index.mro(index.classes["pkg.models.net.BadNet"])] == ["BadNet", "_Base", "GoodBlock"]
+
+
+def test_plain_classes_are_not_modules() -> None:
+    index = _project([FIXTURES / "import_styles" / "class_import.py"])
+    assert "class_import.NotAModule" not in index.module_classes
+    assert "class_import.BadLinearSubclass" in index.module_classes
+
+
+def test_attributes_assigned_in_init(tmp_path: Path) -> None:
+    path = tmp_path / "net.py"
+    path.write_text(
+        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.proj = None\n"
+        "        self.layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])\n"
+        "        self.w = nn.Parameter(torch.ones(2))\n        self.register_buffer('scale', torch.ones(1))\n"
+        "        self.n = 3\n        self.sizes = []\n"
+    )
+    info = _project([path]).classes["net.Net"]
+    kinds = {name: [a.kind.value for a in found] for name, found in info.attributes.items()}
+    assert kinds == {"proj": ["none"], "layers": ["module-container"], "w": ["parameter"], "scale": ["buffer"],
+                     "n": ["constant"], "sizes": ["container"]}
+    assert info.attributes["layers"][0].elements == ("torch.nn.Linear",)
+
+
+def test_wheel_ships_the_rule_pages(tmp_path: Path) -> None:
+    """`tslint --explain` must work from a plain `pip install`, not only from a checkout."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True, text=True,
+    )
+    if completed.returncode != 0:
+        pytest.skip(f"cannot build a wheel here: {completed.stderr[-300:]}")
+    (wheel,) = tmp_path.glob("tslint-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    pages = sorted(p.stem for p in (ROOT / "rules").glob("*.md"))
+    assert sorted(Path(n).stem for n in names if n.startswith("tslint/rule_pages/")) == pages
+    assert not any(n.startswith("rules/") for n in names)
