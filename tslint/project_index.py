@@ -10,7 +10,7 @@ where a dotted name really points after re-exports.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 import libcst as cst
@@ -86,6 +86,9 @@ class FunctionInfo:
     is_abstract: bool  # body only raises NotImplementedError (or is `...`/`pass`)
     self_name: Optional[str]
     calls: Tuple[CallSite, ...]
+    # Typed `@overload` / `@torch.jit._overload_method` declarations precede it: torch takes the
+    # parameter types from those, not from this (often unannotated) implementation.
+    has_overloads: bool = False
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -296,6 +299,10 @@ def _is_abstract_body(function: cst.FunctionDef) -> bool:
     return False
 
 
+def _is_overload(decorators: Tuple[str, ...]) -> bool:
+    return any(name.rsplit(".", 1)[-1] in {"overload", "_overload", "_overload_method"} for name in decorators)
+
+
 def _self_name(function: cst.FunctionDef, decorators: Tuple[str, ...]) -> Optional[str]:
     if "staticmethod" in decorators:
         return None
@@ -367,9 +374,16 @@ class _FileIndexer:
         class_attributes: Set[str] = set()
         constants: Set[str] = set()
         unused_properties: FrozenSet[str] = frozenset()
+        overloaded: Set[str] = set()
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
-                methods[statement.name.value] = self.function(statement, qualname)
+                method = self.function(statement, qualname)
+                if _is_overload(method.decorators):
+                    overloaded.add(method.name)
+                    continue
+                if method.name in overloaded:
+                    method = replace(method, has_overloads=True)
+                methods[method.name] = method
                 continue
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
@@ -415,11 +429,18 @@ class _FileIndexer:
         classes: List[ClassInfo] = []
         functions: Dict[str, FunctionInfo] = {}
         module_constants: Set[str] = set()
+        overloaded: Set[str] = set()
         for statement in top_level_statements(self.module):
             if isinstance(statement, cst.ClassDef):
                 classes.append(self.klass(statement))
             elif isinstance(statement, cst.FunctionDef):
-                functions[statement.name.value] = self.function(statement, None)
+                function = self.function(statement, None)
+                if _is_overload(function.decorators):
+                    overloaded.add(function.name)
+                    continue
+                if function.name in overloaded:
+                    function = replace(function, has_overloads=True)
+                functions[function.name] = function
             elif isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:

@@ -7,6 +7,7 @@ from typing import Iterator, Optional
 import libcst as cst
 
 from tslint.imports import ImportTable
+from tslint.project_index import FunctionInfo
 
 # Constants of the standard library that are plain floats.
 FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})
@@ -54,13 +55,18 @@ def is_non_tensor_default(default: cst.BaseExpression, imports: ImportTable, mod
     return False
 
 
-def unannotated_required_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> dict:
+def types_declared_elsewhere(node: cst.FunctionDef, function: FunctionInfo) -> bool:
+    """torch takes the parameter types from a type comment or from typed overload declarations."""
+    return function.has_overloads or has_type_comment(node)
+
+
+def unannotated_required_parameters(node: cst.FunctionDef, function: FunctionInfo) -> dict:
     """Name -> Param for parameters with neither annotation nor default: TorchScript makes them Tensor."""
-    if has_type_comment(function):
+    if types_declared_elsewhere(node, function):
         return {}
     return {
         param.name.value: param
-        for param in plain_parameters(function, self_name)
+        for param in plain_parameters(node, function.self_name)
         if param.annotation is None and param.default is None
     }
 
@@ -71,8 +77,8 @@ class ParameterUses:
     A parameter the body rebinds is no longer known to hold the argument, so rules skip it.
     """
 
-    def __init__(self, function: cst.FunctionDef, self_name: Optional[str]) -> None:
-        self.parameters = unannotated_required_parameters(function, self_name)
+    def __init__(self, node: cst.FunctionDef, function: FunctionInfo) -> None:
+        self.parameters = unannotated_required_parameters(node, function)
         self.uses: list = []  # (parameter name, node to report)
         self.rebound: set = set()
 
@@ -101,7 +107,7 @@ class CollectsParameterUses:
         state = context.state()
         found = state.get("uses")
         if found is None:
-            found = state["uses"] = ParameterUses(context.node, context.function.function.self_name)
+            found = state["uses"] = ParameterUses(context.node, context.function.function)
         return found
 
     def visit_Assign(self, node: cst.Assign, context) -> None:

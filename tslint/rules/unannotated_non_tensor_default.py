@@ -4,7 +4,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules._parameters import has_type_comment, is_non_tensor_default, plain_parameters
+from tslint.rules._parameters import is_non_tensor_default, plain_parameters, types_declared_elsewhere
 
 
 class UnannotatedNonTensorDefault(Rule):
@@ -21,7 +21,7 @@ class UnannotatedNonTensorDefault(Rule):
     fix_hint = "Annotate the parameter with the default's type, e.g. `scale: float = 2.0`."
 
     def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node or has_type_comment(node):
+        if node is not context.node or types_declared_elsewhere(node, context.function.function):
             return
         for param in plain_parameters(node, context.function.function.self_name):
             default = param.default

@@ -4,7 +4,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules._parameters import has_type_comment, plain_parameters
+from tslint.rules._parameters import types_declared_elsewhere, plain_parameters
 
 
 class UnannotatedNoneDefault(Rule):
@@ -22,7 +22,7 @@ class UnannotatedNoneDefault(Rule):
     fix_hint = "Annotate the parameter: `mask: Optional[Tensor] = None`."
 
     def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node or has_type_comment(node):
+        if node is not context.node or types_declared_elsewhere(node, context.function.function):
             return
         for param in plain_parameters(node, context.function.function.self_name):
             default = param.default
