@@ -367,6 +367,16 @@ class _FileIndexer:
             calls=tuple(collector.calls),
         )
 
+    def add_function(
+        self, table: Dict[str, FunctionInfo], overloaded: Set[str], node: cst.FunctionDef, owner: Optional[str]
+    ) -> None:
+        """Index `node` into `table`; overload declarations only mark the implementation after them."""
+        function = self.function(node, owner)
+        if _is_overload(function.decorators):
+            overloaded.add(function.name)
+        else:
+            table[function.name] = replace(function, has_overloads=function.name in overloaded)
+
     def klass(self, node: cst.ClassDef) -> ClassInfo:
         qualname = self.qualname(node.name.value)
         methods: Dict[str, FunctionInfo] = {}
@@ -377,13 +387,7 @@ class _FileIndexer:
         overloaded: Set[str] = set()
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
-                method = self.function(statement, qualname)
-                if _is_overload(method.decorators):
-                    overloaded.add(method.name)
-                    continue
-                if method.name in overloaded:
-                    method = replace(method, has_overloads=True)
-                methods[method.name] = method
+                self.add_function(methods, overloaded, statement, qualname)
                 continue
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
@@ -434,13 +438,7 @@ class _FileIndexer:
             if isinstance(statement, cst.ClassDef):
                 classes.append(self.klass(statement))
             elif isinstance(statement, cst.FunctionDef):
-                function = self.function(statement, None)
-                if _is_overload(function.decorators):
-                    overloaded.add(function.name)
-                    continue
-                if function.name in overloaded:
-                    function = replace(function, has_overloads=True)
-                functions[function.name] = function
+                self.add_function(functions, overloaded, statement, None)
             elif isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
                     if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
