@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
 from tslint.imports import ImportTable
+from tslint.traversal import is_nested_scope, walk
 
 IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"})
 
@@ -105,44 +106,48 @@ def if_guards(node: cst.If, imports: ImportTable, self_name: Optional[str]) -> T
     return _condition_guards(node.test, imports, self_name)
 
 
-class GuardedVisitor(cst.CSTVisitor):
-    """A visitor that knows the guards of the block it is in (`self.guards`).
+class GuardedWalk:
+    """Walks one function, tracking the guards of the block it is in (`self.guards`).
 
-    It does not descend into nested functions, classes or lambdas: their bodies are not part of the
-    enclosing compiled function.
+    Subclasses implement `enter(node)` / `leave(node)`. The walk does not descend into nested
+    functions or classes: their bodies are not part of the enclosing compiled function (the nested
+    definition node itself is still entered).
     """
 
     def __init__(self, imports: ImportTable, self_name: Optional[str]) -> None:
-        super().__init__()
         self.imports = imports
         self.self_name = self_name
         self.guards: Guards = ()
         self._pending: Dict[cst.CSTNode, Guards] = {}
-        self._saved: List[Guards] = []
+        self._saved: Dict[cst.CSTNode, Guards] = {}
         self._root: Optional[cst.CSTNode] = None
 
     def walk(self, function: cst.FunctionDef) -> None:
         self._root = function
-        function.visit(self)
+        walk(function, self._enter, self._leave)
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def enter(self, node: cst.CSTNode) -> None:
+        pass
+
+    def leave(self, node: cst.CSTNode) -> None:
+        pass
+
+    def _enter(self, node: cst.CSTNode) -> bool:
         extra = self._pending.pop(node, None)
         if extra is not None:
-            self._saved.append(self.guards)
+            self._saved[node] = self.guards
             self.guards = self.guards + extra
-            self._pending[node] = ()  # marks the node for restoring in on_leave
         if isinstance(node, cst.If):
             body, orelse = if_guards(node, self.imports, self.self_name)
             if body:
                 self._pending[node.body] = body
             if orelse and node.orelse is not None:
                 self._pending[node.orelse] = orelse
-        descend = super().on_visit(node)
-        if node is not self._root and isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            return False
-        return descend
+        self.enter(node)
+        return not is_nested_scope(node, self._root)
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        super().on_leave(original_node)
-        if self._pending.pop(original_node, None) is not None:
-            self.guards = self._saved.pop()
+    def _leave(self, node: cst.CSTNode) -> None:
+        self.leave(node)
+        saved = self._saved.pop(node, None)
+        if saved is not None:
+            self.guards = saved

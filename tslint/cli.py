@@ -19,6 +19,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_FAILURE, f"tslint: error: {message}\n")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _codes(text: str) -> List[str]:
     return [part.strip().upper() for part in text.split(",") if part.strip()]
 
@@ -40,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     parser.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH")
     parser.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
+    parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                        help="parallel worker processes (default: the core count, one for small inputs)")
+    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     parser.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
     parser.add_argument("--version", action="version", version=f"tslint {__version__}")
@@ -92,7 +105,12 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             result = engine.lint_text(text.decode("utf-8", "surrogateescape"), args.stdin_filename, config, paths)
             sources = {args.stdin_filename: text.decode("utf-8", "replace")}
         else:
-            result = engine.lint_paths(paths, config)
+            cache = None
+            if not args.no_cache:
+                from tslint.cache import CACHE_FOLDER, ResultCache
+
+                cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
+            result = engine.lint_paths(paths, config, jobs=args.jobs, cache=cache)
             sources = None
     except ConfigError as error:
         return _fail(str(error))

@@ -16,6 +16,7 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
@@ -80,6 +81,15 @@ class ClassContext:
             self.constants |= current.constants
         self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))
 
+    def fingerprint(self) -> str:
+        """The facts that decide which code of this class torch compiles (for the result cache)."""
+        return repr((
+            [c.qualname for c in self.mro], self.unknown_bases,
+            sorted((name, method.qualname) for name, method in self.methods.items()),
+            sorted((name, [(a.kind.value, a.callee) for a in found]) for name, found in self.attributes.items()),
+            sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
+        ))
+
     def guard_holds(self, guard: Guard) -> bool:
         """True only if torch certainly compiles code under `guard` for this class."""
         if guard.kind is GuardKind.NOT_SCRIPTING:
@@ -121,6 +131,7 @@ class CompiledScope:
         self._roles: Dict[Tuple[str, int], Role] = {}
         self._function_contexts: Dict[Tuple[str, int], List[Optional[str]]] = {}
         self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
+        self._by_path: Optional[Dict[str, List[CompiledFunction]]] = None
         self._compute()
 
     def context(self, qualname: str) -> ClassContext:
@@ -207,9 +218,20 @@ class CompiledScope:
     def is_compiled(self, function: FunctionInfo) -> bool:
         return self._roles.get(function.key) is Role.COMPILED
 
+    def functions_in(self, path: str) -> List[CompiledFunction]:
+        if self._by_path is None:
+            self._by_path = {}
+            for compiled in self.functions():
+                self._by_path.setdefault(compiled.function.path, []).append(compiled)
+        return self._by_path.get(path, [])
 
-def compiled_functions_by_file(scope: CompiledScope) -> Mapping[str, List[CompiledFunction]]:
-    by_file: Dict[str, List[CompiledFunction]] = {}
-    for compiled in scope.functions():
-        by_file.setdefault(compiled.function.path, []).append(compiled)
-    return by_file
+    def file_key(self, path: str) -> str:
+        """A digest of everything about the rest of the project that the rules see for `path`'s code:
+        its compiled functions, their roles and class contexts, and those classes' facts."""
+        functions = self.functions_in(path)
+        contexts = sorted({name for compiled in functions for name in compiled.contexts if name is not None})
+        facts = (
+            [(c.function.ordinal, c.role.value, sorted(str(name) for name in c.contexts)) for c in functions],
+            [(name, self.context(name).fingerprint()) for name in contexts],
+        )
+        return hashlib.blake2b(repr(facts).encode("utf-8"), digest_size=16).hexdigest()

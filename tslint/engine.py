@@ -7,25 +7,31 @@ whole module. Positions are resolved only for files that have something to repor
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import tokenize
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
-from tslint.branch_guards import GuardedVisitor
-from tslint.compiled_scope import CompiledFunction, CompiledScope, Role, compiled_functions_by_file
+from tslint.branch_guards import GuardedWalk
+from tslint import __version__
+from tslint.compiled_scope import CompiledFunction, CompiledScope, Role
 from tslint.config import Config
 from tslint.files import SourceFile, discover, module_name
 from tslint.ftypes import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
-from tslint.project_index import FileIndex, ProjectIndex, index_file
+from tslint.positions import resolve_positions
+from tslint.project_index import FileIndex, FileTrees, index_file
 from tslint.rule import Report, Rule, RuleContext
 from tslint.rules import find_rules
 from tslint.suppression import is_suppressed, line_suppressions, skips_file
+from tslint.traversal import walk
+
+if TYPE_CHECKING:
+    from tslint.cache import ResultCache
 
 UNPARSABLE = RuleInfo(
     code="TS001",
@@ -136,13 +142,12 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
 # --- running the rules ----------------------------------------------------------------------
 
 
-class _Dispatcher(GuardedVisitor):
+class _Dispatcher(GuardedWalk):
     """Walks one compiled function once, showing each node to the hooks of the rules that apply."""
 
     def __init__(
         self,
         context: RuleContext,
-        rules: Sequence[Rule],
         visit_hooks: Dict[type, List[Tuple[Rule, object]]],
         leave_hooks: Dict[type, List[Tuple[Rule, object]]],
     ) -> None:
@@ -150,7 +155,6 @@ class _Dispatcher(GuardedVisitor):
         self.context = context
         self.visit_hooks = visit_hooks
         self.leave_hooks = leave_hooks
-        self.signature_only = context.function.role is Role.SIGNATURE
 
     def _call(self, hooks: Dict[type, List[Tuple[Rule, object]]], node: cst.CSTNode) -> None:
         found = hooks.get(type(node))
@@ -164,17 +168,22 @@ class _Dispatcher(GuardedVisitor):
                 context.rule = rule
                 hook(node, context)  # type: ignore[operator]
 
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        descend = super().on_visit(node)
+    def enter(self, node: cst.CSTNode) -> None:
         self._call(self.visit_hooks, node)
-        if self.signature_only and node is self.context.node:
-            node.params.visit(self)  # only the signature of an ignored/unused function is used
-            return False
-        return descend
 
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self._call(self.leave_hooks, original_node)
-        super().on_leave(original_node)
+    def leave(self, node: cst.CSTNode) -> None:
+        self._call(self.leave_hooks, node)
+
+    def run(self) -> None:
+        node = self.context.node
+        if self.context.function.role is Role.SIGNATURE:
+            # Only the signature of an ignored/unused function is used by torch.
+            self._root = node
+            self.enter(node)
+            walk(node.params, self._enter, self._leave)
+            self.leave(node)
+        else:
+            self.walk(node)
 
 
 def _hook_table(rules: Sequence[Rule], prefix: str) -> Dict[type, List[Tuple[Rule, object]]]:
@@ -185,9 +194,10 @@ def _hook_table(rules: Sequence[Rule], prefix: str) -> Dict[type, List[Tuple[Rul
     return table
 
 
-def _diagnostics(parsed: ParsedFile, reports: Sequence[Report]) -> List[Diagnostic]:
+def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees) -> List[Diagnostic]:
     assert parsed.module is not None
-    positions = MetadataWrapper(parsed.module, unsafe_skip_copy=True).resolve(PositionProvider)
+    anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
+    positions = resolve_positions(parsed.module, parsed.text, anchors, anchors)
     found = []
     for report in reports:
         span = positions[report.node]
@@ -212,7 +222,7 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report]) -> List[Diagnost
 def run_rules(
     parsed: ParsedFile,
     file: FileIndex,
-    nodes: Dict[int, cst.FunctionDef],
+    trees: FileTrees,
     functions: Sequence[CompiledFunction],
     scope: CompiledScope,
     rules: Sequence[Rule],
@@ -221,26 +231,80 @@ def run_rules(
     leave_hooks = _hook_table(rules, "leave_")
     reports: List[Report] = []
     for compiled in functions:
-        node = nodes[compiled.function.ordinal]
+        node = trees.nodes[compiled.function.ordinal]
         context = RuleContext(file, scope, compiled, node)
-        _Dispatcher(context, rules, visit_hooks, leave_hooks).walk(node)
+        _Dispatcher(context, visit_hooks, leave_hooks).run()
         reports.extend(context.reports)
-    return _diagnostics(parsed, reports) if reports else []
+    return _diagnostics(parsed, reports, trees) if reports else []
 
 
-# --- filters and the whole run ----------------------------------------------------------------
+# --- one file, in two phases -------------------------------------------------------------------
 
 
-def _relative_to_root(source: SourceFile, root: Optional[Path]) -> str:
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class IndexedFile:
+    """Phase 1 of one file: read, parsed and indexed. The tree stays in the process that parsed it."""
+
+    source: SourceFile
+    digest: str
+    parsed: Optional[ParsedFile]  # None when the index came from the cache (parsed again if needed)
+    index: Optional[FileIndex]
+    trees: Optional[FileTrees]
+    problem: Optional[Diagnostic]
+
+    def summary(self) -> "FileSummary":
+        return FileSummary(self.source.display, self.digest, self.index, self.problem)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """The picklable part of phase 1: what the project index and the cache need."""
+
+    display: str
+    digest: str
+    index: Optional[FileIndex]
+    problem: Optional[Diagnostic]
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """Phase 2 of one file: its final diagnostics (filtered), and errors that are not findings."""
+
+    diagnostics: Tuple[Diagnostic, ...] = ()
+    errors: Tuple[FileError, ...] = ()
+
+
+def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnostic]]:
+    try:
+        return source.path.read_bytes(), None
+    except OSError as error:
+        return None, _unparsable(source, f"cannot read file ({error.strerror or error})")
+
+
+def index_source(source: SourceFile, data: bytes) -> IndexedFile:
+    parsed = parse_source(source, data)
+    digest = content_digest(data)
+    if parsed.module is None:
+        return IndexedFile(source, digest, parsed, None, None, parsed.problem)
+    name, is_package = module_name(source.path)
+    try:
+        index, trees = index_file(source.display, parsed.module, name, is_package)
+    except RecursionError:
+        problem = _unparsable(source, "the code is nested too deeply to analyse")
+        return IndexedFile(source, digest, parsed, None, None, problem)
+    return IndexedFile(source, digest, parsed, index, trees, None)
+
+
+def _file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
     absolute = source.path.absolute()
     try:
-        return absolute.relative_to((root or Path.cwd()).absolute()).as_posix()
+        relative = absolute.relative_to((config.root or Path.cwd()).absolute()).as_posix()
     except ValueError:
-        return absolute.as_posix()
-
-
-def file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
-    relative = _relative_to_root(source, config.root)
+        relative = absolute.as_posix()
     codes: List[str] = []
     for pattern, ignored in config.per_file_ignores:
         if fnmatch(relative, pattern) or fnmatch(source.path.name, pattern) or fnmatch(source.display, pattern):
@@ -248,66 +312,118 @@ def file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
     return tuple(codes)
 
 
-def keep(diagnostic: Diagnostic, config: Config, ignored_here: Sequence[str], suppressions) -> bool:
-    if not selected(diagnostic.code, config.select, (*config.ignore, *ignored_here)):
-        return False
-    return not is_suppressed(diagnostic.code, suppressions, diagnostic.location.row)
+def filter_diagnostics(
+    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config
+) -> Tuple[Diagnostic, ...]:
+    """Drop what the configuration or an inline suppression comment turns off."""
+    if not diagnostics:
+        return ()
+    ignored_here = (*config.ignore, *_file_ignores(source, config))
+    suppressions = line_suppressions(text)
+    return tuple(
+        d
+        for d in diagnostics
+        if selected(d.code, config.select, ignored_here) and not is_suppressed(d.code, suppressions, d.location.row)
+    )
 
 
-def lint_parsed(parsed_files: Sequence[ParsedFile], config: Config) -> LintResult:
-    rules = enabled_rules(config)
-    indexed: Dict[str, Tuple[ParsedFile, FileIndex, Dict[int, cst.FunctionDef]]] = {}
-    diagnostics: List[Diagnostic] = []
-    errors: List[FileError] = []
-    internal_errors = 0
-    for parsed in parsed_files:
-        if parsed.problem is not None:
-            diagnostics.append(parsed.problem)
-        if parsed.module is None:
-            continue
-        name, is_package = module_name(parsed.source.path)
+def lint_indexed(item: IndexedFile, data: bytes, scope: CompiledScope, rules: Sequence[Rule], config: Config) -> FileOutcome:
+    """Phase 2 of one file: run the rules over its compiled functions, then filter."""
+    found: List[Diagnostic] = [item.problem] if item.problem is not None else []
+    functions = scope.functions_in(item.source.display) if item.index is not None else []
+    if functions and rules:
+        if item.parsed is None or item.trees is None:  # index from the cache: parse again
+            fresh = index_source(item.source, data)
+            item.parsed, item.trees = fresh.parsed, fresh.trees
         try:
-            file, nodes = index_file(parsed.source.display, parsed.module, name, is_package)
+            assert item.parsed is not None and item.trees is not None and item.index is not None
+            found.extend(run_rules(item.parsed, item.index, item.trees, functions, scope, rules))
         except RecursionError:
-            diagnostics.append(_unparsable(parsed.source, "the code is nested too deeply to analyse"))
-            continue
-        indexed[parsed.source.display] = (parsed, file, nodes)
-    scope = CompiledScope(ProjectIndex(file for _, file, _ in indexed.values()))
-    by_file = compiled_functions_by_file(scope)
-    for display, (parsed, file, nodes) in indexed.items():
-        functions = by_file.get(display)
-        if not functions or not rules:
-            continue
-        try:
-            diagnostics.extend(run_rules(parsed, file, nodes, functions, scope, rules))
-        except RecursionError:
-            diagnostics.append(_unparsable(parsed.source, "the code is nested too deeply to analyse"))
+            found.append(_unparsable(item.source, "the code is nested too deeply to analyse"))
         except Exception as error:  # a bug in a rule must not lose the other files' findings
-            internal_errors += 1
-            errors.append(FileError(display, f"internal error: {type(error).__name__}: {error}"))
-    by_display = {parsed.source.display: parsed for parsed in parsed_files}
-    kept: List[Diagnostic] = []
-    suppressions_cache: Dict[str, dict] = {}
-    for diagnostic in diagnostics:
-        parsed = by_display[diagnostic.filename]
-        if diagnostic.filename not in suppressions_cache:
-            suppressions_cache[diagnostic.filename] = line_suppressions(parsed.text)
-        if keep(diagnostic, config, file_ignores(parsed.source, config), suppressions_cache[diagnostic.filename]):
-            kept.append(diagnostic)
-    kept.sort(key=Diagnostic.sort_key)
-    return LintResult(tuple(kept), tuple(errors), files=len(parsed_files), internal_errors=internal_errors)
+            message = f"internal error: {type(error).__name__}: {error}"
+            return FileOutcome(filter_diagnostics(found, item.source, _text(item, data), config), (FileError(item.source.display, message),))
+    return FileOutcome(filter_diagnostics(found, item.source, _text(item, data), config))
 
 
-def lint_paths(paths: Sequence[str], config: Config) -> LintResult:
+def _text(item: IndexedFile, data: bytes) -> str:
+    if item.parsed is not None:
+        return item.parsed.text
+    try:
+        return decode(data)
+    except ValueError:
+        return ""
+
+
+# --- the whole run --------------------------------------------------------------------------------
+
+
+def settings_key(config: Config, rules: Sequence[Rule]) -> str:
+    """Everything in the configuration that changes a file's outcome, for the result cache."""
+    relevant = (
+        __version__,
+        tuple(rule.code for rule in rules),
+        config.select,
+        config.ignore,
+        config.per_file_ignores,
+        str(config.root),
+    )
+    return content_digest(repr(relevant).encode("utf-8"))
+
+
+def lint_sources(
+    sources: Sequence[SourceFile],
+    config: Config,
+    jobs: Optional[int] = 1,
+    cache: Optional["ResultCache"] = None,
+    buffers: Optional[Dict[str, bytes]] = None,
+) -> LintResult:
+    """Lint `sources` as one project. `buffers` holds contents that replace a file's (stdin)."""
+    from tslint.workers import run_phases
+
+    rules = enabled_rules(config)
+    key = settings_key(config, rules)
+    contents: Dict[str, bytes] = {}
+    summaries: Dict[str, FileSummary] = {}
+    outcomes: Dict[str, FileOutcome] = {}
+    to_index: List[SourceFile] = []
+    for source in sources:
+        data = (buffers or {}).get(source.display)
+        if data is None:
+            data, problem = read_source(source)
+            if data is None:
+                outcomes[source.display] = FileOutcome(filter_diagnostics([problem], source, "", config))
+                continue
+        contents[source.display] = data
+        cached = cache.summary(source, content_digest(data)) if cache is not None else None
+        if cached is not None:
+            summaries[source.display] = cached
+        else:
+            to_index.append(source)
+    phase_outcomes = run_phases(
+        [s for s in sources if s.display in contents], to_index, summaries, contents, config, rules, key, cache, jobs
+    )
+    outcomes.update(phase_outcomes)
+    if cache is not None:
+        cache.save()
+    diagnostics = sorted((d for o in outcomes.values() for d in o.diagnostics), key=Diagnostic.sort_key)
+    errors = tuple(e for source in sources for e in outcomes.get(source.display, FileOutcome()).errors)
+    return LintResult(tuple(diagnostics), errors, files=len(sources), internal_errors=len(errors))
+
+
+def lint_paths(paths: Sequence[str], config: Config, jobs: Optional[int] = 1, cache: Optional["ResultCache"] = None) -> LintResult:
     sources = discover(paths, config.root, config.exclude)
-    return lint_parsed([parse_source(source) for source in sources], config)
+    return lint_sources(sources, config, jobs, cache)
 
 
 def lint_text(text: str, filename: str, config: Config, extra_paths: Sequence[str] = ()) -> LintResult:
-    """Lint one buffer (an editor's), as if it were the file `filename`."""
+    """Lint one buffer (an editor's), as if it were the file `filename`; other paths give context."""
     source = SourceFile(Path(filename), filename)
-    parsed = [parse_source(source, text.encode("utf-8"))]
     others = [s for s in discover(extra_paths, config.root, config.exclude) if s.display != filename] if extra_paths else []
-    parsed.extend(parse_source(other) for other in others)
-    result = lint_parsed(parsed, config)
-    return replace(result, diagnostics=tuple(d for d in result.diagnostics if d.filename == filename), files=1)
+    result = lint_sources([source, *others], config, buffers={filename: text.encode("utf-8")})
+    return replace(
+        result,
+        diagnostics=tuple(d for d in result.diagnostics if d.filename == filename),
+        errors=tuple(e for e in result.errors if e.filename == filename),
+        files=1,
+    )

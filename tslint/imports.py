@@ -9,7 +9,7 @@ libcst's QualifiedNameProvider.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, Mapping, Optional, Sequence, Union
+from typing import Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -54,9 +54,15 @@ def resolve_relative(module_name: str, is_package: bool, level: int, target: Opt
 
 def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
     """Module statements, descending into top-level `if`/`try`/`with` (conditional imports)."""
-    stack = list(reversed(module.body))
+    for _, statement in top_level_statements_with_index(module):
+        yield statement
+
+
+def top_level_statements_with_index(module: cst.Module) -> Iterator[Tuple[int, cst.CSTNode]]:
+    """(index in `module.body` of the statement that holds it, statement), as `top_level_statements`."""
+    stack = [(index, statement) for index, statement in reversed(list(enumerate(module.body)))]
     while stack:
-        statement = stack.pop()
+        index, statement = stack.pop()
         if isinstance(statement, (cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally)):
             children: list = list(statement.body.body)
             for attribute in ("orelse", "finalbody"):
@@ -64,9 +70,9 @@ def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
                 if extra is not None:
                     children.append(extra)
             children.extend(getattr(statement, "handlers", ()))
-            stack.extend(reversed(children))
+            stack.extend((index, child) for child in reversed(children))
         else:
-            yield statement
+            yield index, statement
 
 
 def build_import_table(

@@ -15,8 +15,8 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tupl
 
 import libcst as cst
 
-from tslint.branch_guards import GuardedVisitor, Guards
-from tslint.imports import ImportTable, build_import_table, top_level_statements
+from tslint.branch_guards import GuardedWalk, Guards
+from tslint.imports import ImportTable, build_import_table, top_level_statements, top_level_statements_with_index
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
@@ -136,12 +136,22 @@ class FileIndex:
 # --- reading one file ------------------------------------------------------------------------
 
 
-class _CallCollector(GuardedVisitor):
-    def __init__(self, imports: ImportTable, self_name: Optional[str]) -> None:
+class _FunctionFacts(GuardedWalk):
+    """One walk of a function: the calls it makes (with their guards) and, for a method, what it
+    assigns to `self`. Nested functions are not entered: their `self` and calls are another story."""
+
+    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool) -> None:
         super().__init__(imports, self_name)
         self.calls: List[CallSite] = []
+        self.assignments = _SelfAssignmentCollector(imports, self_name) if collect_assignments and self_name else None
 
-    def visit_Call(self, node: cst.Call) -> None:
+    def enter(self, node: cst.CSTNode) -> None:
+        if self.assignments is not None:
+            self.assignments.observe(node)
+        if isinstance(node, cst.Call):
+            self._call(node)
+
+    def _call(self, node: cst.Call) -> None:
         func = node.func
         if isinstance(func, cst.Attribute):
             owner = func.value
@@ -162,14 +172,27 @@ class _CallCollector(GuardedVisitor):
             self.calls.append(CallSite(CallKind.FUNCTION, qualified, guards=self.guards))
 
 
-class _SelfAssignmentCollector(cst.CSTVisitor):
+class _SelfAssignmentCollector:
     """`self.x = value` / `self.x: T = value` / `self.register_buffer("x", ...)` in one method."""
 
     def __init__(self, imports: ImportTable, self_name: str) -> None:
-        super().__init__()
         self.imports = imports
         self.self_name = self_name
         self.found: List[Tuple[str, AttributeAssignment]] = []
+
+    def observe(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Assign):
+            self._assign(node)
+        elif isinstance(node, cst.AnnAssign):
+            name = self._target(node.target)
+            if name is not None and node.value is not None:
+                self.found.append((name, classify_value(node.value, self.imports)))
+        elif isinstance(node, cst.AugAssign):
+            name = self._target(node.target)
+            if name is not None:
+                self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+        elif isinstance(node, cst.Call):
+            self._registration(node)
 
     def _target(self, target: cst.BaseExpression) -> Optional[str]:
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
@@ -177,7 +200,7 @@ class _SelfAssignmentCollector(cst.CSTVisitor):
                 return target.attr.value
         return None
 
-    def visit_Assign(self, node: cst.Assign) -> None:
+    def _assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             name = self._target(target.target)
             if name is not None:
@@ -188,17 +211,7 @@ class _SelfAssignmentCollector(cst.CSTVisitor):
                     if name is not None:
                         self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
 
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        name = self._target(node.target)
-        if name is not None and node.value is not None:
-            self.found.append((name, classify_value(node.value, self.imports)))
-
-    def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        name = self._target(node.target)
-        if name is not None:
-            self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def _registration(self, node: cst.Call) -> None:
         func = node.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return
@@ -218,9 +231,6 @@ class _SelfAssignmentCollector(cst.CSTVisitor):
                 self.found.append((name, AttributeAssignment(kind)))
         elif method in {"add_module", "register_module"} and value is not None:
             self.found.append((name, classify_value(value, self.imports)))
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False  # a nested function's `self` is another story
 
 
 def _is_none_literal(expression: cst.BaseExpression) -> bool:
@@ -334,6 +344,10 @@ class _FileIndexer:
         self.module_name = module_name
         self.ordinal = 0
         self.nodes: Dict[int, cst.FunctionDef] = {}
+        self.assignments: Dict[int, List[Tuple[str, AttributeAssignment]]] = {}
+        # ordinal -> index in module.body of the top-level statement holding the function
+        self.anchors: Dict[int, int] = {}
+        self.statement_index = 0
         definitions = [
             statement.name.value
             for statement in top_level_statements(module)
@@ -349,11 +363,14 @@ class _FileIndexer:
             name for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
         )
         self_name = _self_name(node, decorators) if owner is not None else None
-        collector = _CallCollector(self.imports, self_name)
-        collector.walk(node)
+        facts = _FunctionFacts(self.imports, self_name, "classmethod" not in decorators)
+        facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1
         self.nodes[ordinal] = node
+        self.anchors[ordinal] = self.statement_index
+        if facts.assignments is not None:
+            self.assignments[ordinal] = facts.assignments.found
         owner_short = owner.rsplit(".", 1)[-1] if owner else None
         return FunctionInfo(
             name=node.name.value,
@@ -364,7 +381,7 @@ class _FileIndexer:
             decorators=decorators,
             is_abstract=_is_abstract_body(node),
             self_name=self_name,
-            calls=tuple(collector.calls),
+            calls=tuple(facts.calls),
         )
 
     def add_function(
@@ -410,11 +427,7 @@ class _FileIndexer:
                             unused_properties = _string_set(small.value)
         attributes: Dict[str, List[AttributeAssignment]] = {}
         for info in methods.values():
-            if info.self_name is None or "classmethod" in info.decorators:
-                continue
-            collector = _SelfAssignmentCollector(self.imports, info.self_name)
-            self.nodes[info.ordinal].body.visit(collector)
-            for name, assignment in collector.found:
+            for name, assignment in self.assignments.get(info.ordinal, ()):
                 attributes.setdefault(name, []).append(assignment)
         return ClassInfo(
             name=node.name.value,
@@ -434,7 +447,7 @@ class _FileIndexer:
         functions: Dict[str, FunctionInfo] = {}
         module_constants: Set[str] = set()
         overloaded: Set[str] = set()
-        for statement in top_level_statements(self.module):
+        for self.statement_index, statement in top_level_statements_with_index(self.module):
             if isinstance(statement, cst.ClassDef):
                 classes.append(self.klass(statement))
             elif isinstance(statement, cst.FunctionDef):
@@ -456,13 +469,19 @@ class _FileIndexer:
         )
 
 
-def index_file(
-    path: str, module: cst.Module, module_name: str, is_package: bool
-) -> Tuple[FileIndex, Dict[int, cst.FunctionDef]]:
-    """The file's index, and the syntax node of each indexed function by ordinal."""
+@dataclass(frozen=True)
+class FileTrees:
+    """What stays with the parsed tree: each indexed function's node, and the index in `module.body`
+    of the top-level statement that holds it (for computing positions)."""
+
+    nodes: Mapping[int, cst.FunctionDef]
+    anchors: Mapping[int, int]
+
+
+def index_file(path: str, module: cst.Module, module_name: str, is_package: bool) -> Tuple[FileIndex, FileTrees]:
     indexer = _FileIndexer(path, module, module_name, is_package)
     index = indexer.build()
-    return index, indexer.nodes
+    return index, FileTrees(indexer.nodes, indexer.anchors)
 
 
 # --- joining the files -------------------------------------------------------------------------

@@ -26,6 +26,7 @@ class Report:
     message: str
     symbol: Optional[str]
     fix: Optional[Fix]
+    function_ordinal: int
 
 
 class RuleContext:
@@ -58,7 +59,8 @@ class RuleContext:
     def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None) -> None:
         assert self.rule is not None
         text = message if message is not None else self.rule.message
-        self.reports.append(Report(self.rule, node, text, self.function.function.symbol, fix))
+        function = self.function.function
+        self.reports.append(Report(self.rule, node, text, function.symbol, fix, function.ordinal))
 
 
 Hook = Callable[[cst.CSTNode, RuleContext], None]

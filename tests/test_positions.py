@@ -1,0 +1,53 @@
+"""Positions from per-statement code generation equal libcst's whole-module PositionProvider."""
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from conftest import fixture_files
+from tslint.positions import resolve_positions
+from tslint.traversal import children
+
+TRICKY = [
+    "# header comment\n\n\nimport torch\nx = 1; y = 2\n\n\n# about Net\n@decorator  # why\n\n@other(\n    1)\nclass Net:\n    def f(self, a, *b):\n        return a\n",
+    "if True:\n\tdef f(a,\n\t      *b):\n\t\treturn (a +\n\t\t        1)\nelse:\n\tpass\n",
+    "import os\r\n\r\nclass A:\r\n    def f(self, *a):\r\n        return '''x\r\ny'''\r\n",
+    "try:\n    import torch\nexcept ImportError:\n    torch = None\nfinally:\n    pass\n\n\ndef g(*args): return args\n",
+    '"""Doc."""\nfrom __future__ import annotations\n\n\nclass B:\n  x: int = 1\n  def f(self, y=[\n      1, 2]):\n    return f"{y!r:>3}"\n',
+]
+
+
+def _nodes(module: cst.Module):
+    stack = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.Name, cst.Param, cst.Call, cst.FunctionDef)):
+            yield node
+        stack.extend(children(node))
+
+
+def _check(text: str) -> None:
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = list(_nodes(module))
+    assert resolve_positions(module, text, nodes, {}) == {node: expected[node] for node in nodes}
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_layouts(text: str) -> None:
+    _check(text)
+
+
+@pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
+def test_fixture_files(path) -> None:
+    _check(path.read_text(encoding="utf-8"))
+
+
+def test_torch_sources() -> None:
+    torch = pytest.importorskip("torch")
+    from pathlib import Path
+
+    folder = Path(torch.__file__).parent / "nn" / "modules"
+    for path in sorted(folder.glob("[a-c]*.py")):
+        _check(path.read_text(encoding="utf-8"))

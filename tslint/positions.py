@@ -1,0 +1,83 @@
+"""Source positions of reported nodes, computed only where needed.
+
+libcst's PositionProvider generates the code of the whole module to find any position. Instead, this
+generates only the top-level statements that hold reported nodes, and anchors each one with the line
+number Python's own (C-speed) `ast` gives for it. Top-level statements start at column 0, so columns
+need no correction. If anything does not line up, it falls back to the whole-module provider.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from tslint.traversal import children
+
+
+def _statement_rows(module: cst.Module, text: str) -> Optional[List[int]]:
+    """The first line (decorators included) of each of `module.body`, from Python's own parser."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    rows: List[int] = []
+    position = 0
+    for statement in module.body:
+        if position >= len(tree.body):
+            return None
+        node = tree.body[position]
+        decorators = getattr(node, "decorator_list", ())
+        rows.append(min([node.lineno, *(d.lineno for d in decorators)]))
+        position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    return rows if position == len(tree.body) else None
+
+
+def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
+    """The nodes of `targets` found in the tree under `root`."""
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in targets:
+            found.append(node)
+        stack.extend(children(node))
+    return found
+
+
+def resolve_positions(
+    module: cst.Module, text: str, nodes: Iterable[cst.CSTNode], anchors: Mapping[cst.CSTNode, int]
+) -> Dict[cst.CSTNode, CodeRange]:
+    """Code ranges of `nodes`. `anchors` maps a node to the index in `module.body` of the top-level
+    statement that holds it (callers know it; nodes without an anchor are searched for)."""
+    wanted = list(nodes)
+    rows = _statement_rows(module, text)
+    if rows is None:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {node: positions[node] for node in wanted}
+    by_statement: Dict[int, List[cst.CSTNode]] = {}
+    unanchored = [node for node in wanted if node not in anchors]
+    for node in wanted:
+        if node in anchors:
+            by_statement.setdefault(anchors[node], []).append(node)
+    remaining = set(unanchored)
+    for index, statement in enumerate(module.body):
+        if not remaining:
+            break
+        found = _members(statement, remaining)
+        if found:
+            by_statement.setdefault(index, []).extend(found)
+            remaining.difference_update(found)
+    result: Dict[cst.CSTNode, CodeRange] = {}
+    for index, group in by_statement.items():
+        statement = module.body[index]
+        alone = cst.Module(body=[statement], default_indent=module.default_indent, default_newline=module.default_newline)
+        positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        # In the one-statement module its first code line comes after its leading blank/comment lines.
+        shift = rows[index] - (1 + len(statement.leading_lines))
+        for node in group:
+            span = positions[node]
+            result[node] = CodeRange((span.start.line + shift, span.start.column), (span.end.line + shift, span.end.column))
+    return result
