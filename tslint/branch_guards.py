@@ -137,7 +137,7 @@ class GuardedWalk:
         if extra is not None:
             self._saved[node] = self.guards
             self.guards = self.guards + extra
-        if isinstance(node, cst.If):
+        if type(node) is cst.If:  # exact type: isinstance on libcst's ABC-based nodes is slow here
             body, orelse = if_guards(node, self.imports, self.self_name)
             if body:
                 self._pending[node.body] = body

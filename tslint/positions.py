@@ -9,12 +9,14 @@ need no correction. If anything does not line up, it falls back to the whole-mod
 from __future__ import annotations
 
 import ast
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from tslint.traversal import children
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 
 def _statement_rows(module: cst.Module, text: str) -> Optional[List[int]]:
@@ -49,9 +51,12 @@ def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
 
 def resolve_positions(
     module: cst.Module, text: str, nodes: Iterable[cst.CSTNode], anchors: Mapping[cst.CSTNode, int]
-) -> Dict[cst.CSTNode, CodeRange]:
+) -> Dict[cst.CSTNode, "CodeRange"]:
     """Code ranges of `nodes`. `anchors` maps a node to the index in `module.body` of the top-level
     statement that holds it (callers know it; nodes without an anchor are searched for)."""
+    # Imported here: libcst.metadata is a noticeable part of start-up, and clean files never need it.
+    from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
     wanted = list(nodes)
     rows = _statement_rows(module, text)
     if rows is None:

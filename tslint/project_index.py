@@ -148,7 +148,7 @@ class _FunctionFacts(GuardedWalk):
     def enter(self, node: cst.CSTNode) -> None:
         if self.assignments is not None:
             self.assignments.observe(node)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             self._call(node)
 
     def _call(self, node: cst.Call) -> None:
@@ -181,17 +181,18 @@ class _SelfAssignmentCollector:
         self.found: List[Tuple[str, AttributeAssignment]] = []
 
     def observe(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Assign):
+        kind = type(node)  # exact types: this runs for every node of every method
+        if kind is cst.Assign:
             self._assign(node)
-        elif isinstance(node, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             name = self._target(node.target)
             if name is not None and node.value is not None:
                 self.found.append((name, classify_value(node.value, self.imports)))
-        elif isinstance(node, cst.AugAssign):
+        elif kind is cst.AugAssign:
             name = self._target(node.target)
             if name is not None:
                 self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
-        elif isinstance(node, cst.Call):
+        elif kind is cst.Call:
             self._registration(node)
 
     def _target(self, target: cst.BaseExpression) -> Optional[str]:

@@ -1,0 +1,138 @@
+"""Speed and memory of the static path, as ratios measured in one run (issue: performance).
+
+    python bench/speed.py [PATH ...]
+
+Default corpus: torch's own sources under torch/nn, torch/ao, torch/distributions (whatever torch is
+installed) plus this repository's fixtures. Prints, with the corpus size and the core count:
+  lint / libcst.parse_module     static lint of the corpus ÷ parsing the same files   (target <= 1.5)
+  -j 2 / -j 1                    two workers ÷ one                                     (target <= 0.6)
+  warm / cold                    re-run with a warm result cache ÷ a cold run          (target <= 0.1)
+  one small file                 wall time of `tslint FILE` in a fresh process         (target <= 0.3 s)
+  peak RSS                       of `tslint -j 1 --no-cache CORPUS`                    (target <= 200 MB)
+Each timing is the best of --repeat runs (default 3), so that a busy machine does not decide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import libcst
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tslint.cache import ResultCache  # noqa: E402
+from tslint.config import Config  # noqa: E402
+from tslint.engine import lint_paths  # noqa: E402
+from tslint.files import discover  # noqa: E402
+
+
+def default_corpus():
+    import importlib.util
+
+    spec = importlib.util.find_spec("torch")
+    if spec is None or spec.origin is None:
+        sys.exit("torch is not installed: pass the folders to measure")
+    torch_root = Path(spec.origin).parent
+    return [str(torch_root / name) for name in ("nn", "ao", "distributions")] + [str(ROOT / "fixtures")]
+
+
+def best(repeat, action):
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def _parse_files(paths) -> int:
+    import gc
+
+    gc.disable()  # as tslint does while trees are alive
+    kept = []
+    for path in paths:
+        try:
+            kept.append(libcst.parse_module(Path(path).read_bytes()))
+        except Exception:
+            pass
+    return len(kept)
+
+
+def parse_floor(sources, repeat) -> float:
+    """How well parsing alone scales to two processes here: -j 2 cannot beat it."""
+    import multiprocessing
+
+    paths = sorted((str(s.path) for s in sources), key=lambda p: -os.path.getsize(p))
+    halves = [paths[0::2], paths[1::2]]
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+    def in_two():
+        with context.Pool(2) as pool:
+            pool.map(_parse_files, halves)
+
+    return best(repeat, in_two) / best(repeat, lambda: _parse_files(paths))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    paths = args.paths or default_corpus()
+    config = Config()
+    sources = discover(paths, None, ())
+    lines = sum(source.path.read_bytes().count(b"\n") for source in sources)
+    print(f"corpus: {len(sources)} files, {lines} lines; {os.cpu_count()} cores; python {sys.version.split()[0]}")
+
+    def parse_all():
+        for source in sources:
+            try:
+                libcst.parse_module(source.path.read_bytes())
+            except Exception:
+                pass
+
+    parse = best(args.repeat, parse_all)
+    one = best(args.repeat, lambda: lint_paths(paths, config, jobs=1))
+    two = best(args.repeat, lambda: lint_paths(paths, config, jobs=2))
+    print(f"libcst.parse_module of every file: {parse:.2f} s")
+    print(f"lint, one process:                 {one:.2f} s   lint / parse = {one / parse:.2f}   (target <= 1.5)")
+    print(f"lint, -j 2:                        {two:.2f} s   -j 2 / -j 1  = {two / one:.2f}   (target <= 0.6)")
+    floor = parse_floor(sources, args.repeat)
+    print(f"  (floor on this machine: libcst.parse_module alone in 2 processes / 1 = {floor:.2f})")
+
+    folder = Path(tempfile.mkdtemp(prefix="tslint-bench-cache-"))
+    try:
+        def cold():
+            shutil.rmtree(folder, ignore_errors=True)
+            lint_paths(paths, config, jobs=1, cache=ResultCache(folder))
+
+        cold_time = best(args.repeat, cold)
+        warm_time = best(args.repeat, lambda: lint_paths(paths, config, jobs=1, cache=ResultCache(folder)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"cold run with cache:               {cold_time:.2f} s")
+    print(f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  (target <= 0.1)")
+
+    small = ROOT / "fixtures" / "signatures.py"
+    command = [sys.executable, "-m", "tslint", "--no-cache", "--exit-zero", str(small)]
+    single = best(args.repeat, lambda: subprocess.run(command, capture_output=True, check=True))
+    print(f"tslint one small file (a new process): {single:.2f} s   (target <= 0.3 s)")
+
+    rss_command = [sys.executable, "-m", "tslint", "-j", "1", "--no-cache", "--exit-zero", "--statistics", *paths]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(rss_command, capture_output=True, check=True)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    print(f"peak RSS, -j 1 over the corpus:    {max(peak, before) / 1024:.0f} MB   (target <= 200 MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Workers and the result cache never change results: the same JSON, byte for byte."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from tslint.cli import main
+
+BASE = "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n    def helper(self, x):\n        return x\n"
+CHILD = "from base import Base\n\n\nclass Child(Base):\n    def helper(self, x, *rest):\n        return x\n\n    def unused(self, x, *rest):\n        return x\n"
+
+
+def lint(capsys, *args, cwd: Path) -> str:
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        main(["--format", "json", "--exit-zero", *map(str, args)])
+    finally:
+        os.chdir(old)
+    return capsys.readouterr().out
+
+
+@pytest.fixture()
+def tree(tmp_path: Path) -> Path:
+    shutil.copytree(FIXTURES, tmp_path / "fixtures")
+    return tmp_path
+
+
+def test_workers_and_cache_give_identical_json(tree: Path, capsys) -> None:
+    reference = lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree)
+    assert json.loads(reference)["diagnostics"]
+    assert lint(capsys, "--no-cache", "-j", "2", "fixtures", cwd=tree) == reference
+    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # cold cache
+    assert (tree / ".tslint_cache").is_dir()
+    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # warm cache
+    assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
+
+
+def test_cache_sees_changes_in_other_files(tmp_path: Path, capsys) -> None:
+    """Child.helper is compiled only because Base.forward calls it: editing base.py must re-lint child.py."""
+    (tmp_path / "base.py").write_text(BASE)
+    (tmp_path / "child.py").write_text(CHILD)
+    first = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
+    assert [(d["filename"], d["location"]["row"]) for d in first] == [("child.py", 5)]
+    (tmp_path / "base.py").write_text(BASE.replace("return self.helper(x)", "return self.unused(x)"))
+    second = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
+    assert [(d["filename"], d["location"]["row"]) for d in second] == [("child.py", 8)]
+    assert lint(capsys, ".", cwd=tmp_path) == lint(capsys, "--no-cache", ".", cwd=tmp_path)
+
+
+def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
+    """Module names come from __init__.py files, not from content: a new one changes resolution."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "base.py").write_text(BASE)
+    (tmp_path / "pkg" / "child.py").write_text(CHILD.replace("from base import", "from .base import"))
+    before = lint(capsys, "pkg", cwd=tmp_path)
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    after = lint(capsys, "pkg", cwd=tmp_path)
+    assert after == lint(capsys, "--no-cache", "pkg", cwd=tmp_path) and after != before
+
+
+def test_corrupt_cache_is_ignored(tree: Path, capsys) -> None:
+    reference = lint(capsys, "--no-cache", "fixtures", cwd=tree)
+    lint(capsys, "fixtures", cwd=tree)
+    for path in (tree / ".tslint_cache").glob("results-*"):
+        path.write_bytes(b"\x80\x04garbage")
+    assert lint(capsys, "fixtures", cwd=tree) == reference
+    assert lint(capsys, "fixtures", cwd=tree) == reference  # and it was rewritten
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_cache_is_ignored(tree: Path, capsys) -> None:
+    (tree / ".tslint_cache").mkdir()
+    (tree / ".tslint_cache").chmod(0o500)
+    try:
+        assert json.loads(lint(capsys, "fixtures", cwd=tree))["diagnostics"]
+    finally:
+        (tree / ".tslint_cache").chmod(0o700)
+
+
+def test_cache_folder_that_is_a_file_is_ignored(tree: Path, capsys) -> None:
+    """Works for root too: a file where the cache folder should be cannot be written into."""
+    (tree / ".tslint_cache").write_text("not a folder")
+    reference = lint(capsys, "--no-cache", "fixtures", cwd=tree)
+    assert lint(capsys, "fixtures", cwd=tree) == reference
+    assert (tree / ".tslint_cache").read_text() == "not a folder"
+
+
+def test_no_cache_writes_nothing(tree: Path, capsys) -> None:
+    lint(capsys, "--no-cache", "fixtures", cwd=tree)
+    assert not (tree / ".tslint_cache").exists()
+
+
+def test_jobs_must_be_positive(capsys) -> None:
+    assert main(["-j", "0", str(FIXTURES)]) == 2
