@@ -27,16 +27,30 @@ def _nodes(module: cst.Module):
         stack.extend(children(node))
 
 
+def _python_rows(text: str):
+    import ast
+
+    return [min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", ()))]) for n in ast.parse(text).body]
+
+
 def _check(text: str) -> None:
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     nodes = list(_nodes(module))
-    assert resolve_positions(module, text, nodes, {}) == {node: expected[node] for node in nodes}
+    assert resolve_positions(module, _python_rows(text), nodes, {}) == {node: expected[node] for node in nodes}
 
 
 @pytest.mark.parametrize("text", TRICKY)
 def test_tricky_layouts(text: str) -> None:
     _check(text)
+
+
+def test_without_python_rows_falls_back_to_the_whole_module() -> None:
+    text = TRICKY[0]
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = list(_nodes(module))
+    assert resolve_positions(module, None, nodes, {}) == {node: expected[node] for node in nodes}
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)

@@ -160,3 +160,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return _fail("interrupted")
     except BrokenPipeError:
         return EXIT_CLEAN
+    except Exception as error:  # never a traceback: one line, exit 2 (TSLINT_DEBUG=1 shows it)
+        if os.environ.get("TSLINT_DEBUG"):
+            raise
+        return _fail(f"internal error: {type(error).__name__}: {error} (set TSLINT_DEBUG=1 for details)")

@@ -63,7 +63,9 @@ def discover(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str])
 
     for given in paths:
         path = Path(given)
-        if path.is_file() or (path.exists() and not path.is_dir()):
+        if path.is_file() or (path.exists() or path.is_symlink()) and not path.is_dir():
+            # An explicit file is always linted; one that cannot be read (a dangling symlink, no
+            # permission) becomes a TS001 finding.
             add(path, given)
             continue
         if not path.is_dir():

@@ -8,8 +8,7 @@ need no correction. If anything does not line up, it falls back to the whole-mod
 
 from __future__ import annotations
 
-import ast
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence
 
 import libcst as cst
 
@@ -19,22 +18,24 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
 
-def _statement_rows(module: cst.Module, text: str) -> Optional[List[int]]:
-    """The first line (decorators included) of each of `module.body`, from Python's own parser."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+# Beyond this many reported nodes in one file, generating each statement on its own costs more than
+# generating the module once.
+_PER_STATEMENT_LIMIT = 200
+
+
+def _libcst_statement_rows(module: cst.Module, python_rows: Optional[Sequence[int]]) -> Optional[List[int]]:
+    """The first line of each of `module.body`, from the first lines of Python's own statements
+    (a libcst line `a = 1; b = 2` holds two of Python's statements)."""
+    if python_rows is None:
         return None
     rows: List[int] = []
     position = 0
     for statement in module.body:
-        if position >= len(tree.body):
+        if position >= len(python_rows):
             return None
-        node = tree.body[position]
-        decorators = getattr(node, "decorator_list", ())
-        rows.append(min([node.lineno, *(d.lineno for d in decorators)]))
+        rows.append(python_rows[position])
         position += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
-    return rows if position == len(tree.body) else None
+    return rows if position == len(python_rows) else None
 
 
 def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
@@ -50,16 +51,20 @@ def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
 
 
 def resolve_positions(
-    module: cst.Module, text: str, nodes: Iterable[cst.CSTNode], anchors: Mapping[cst.CSTNode, int]
+    module: cst.Module,
+    python_rows: Optional[Sequence[int]],
+    nodes: Iterable[cst.CSTNode],
+    anchors: Mapping[cst.CSTNode, int],
 ) -> Dict[cst.CSTNode, "CodeRange"]:
-    """Code ranges of `nodes`. `anchors` maps a node to the index in `module.body` of the top-level
-    statement that holds it (callers know it; nodes without an anchor are searched for)."""
+    """Code ranges of `nodes`. `python_rows` are the first lines of the module's statements as
+    Python's `ast` numbers them; `anchors` maps a node to the index in `module.body` of the
+    top-level statement that holds it (nodes without an anchor are searched for)."""
     # Imported here: libcst.metadata is a noticeable part of start-up, and clean files never need it.
     from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
     wanted = list(nodes)
-    rows = _statement_rows(module, text)
-    if rows is None:
+    rows = _libcst_statement_rows(module, python_rows)
+    if rows is None or len(wanted) > _PER_STATEMENT_LIMIT:
         positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         return {node: positions[node] for node in wanted}
     by_statement: Dict[int, List[cst.CSTNode]] = {}

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tupl
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
 from tslint.engine import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
+from tslint.ftypes import FileError
 from tslint.files import SourceFile
 from tslint.project_index import ProjectIndex
 from tslint.rule import Rule
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 # Below this much source, a process pool costs more than it saves (measured by bench/speed.py).
 PARALLEL_MIN_BYTES = 400_000
 PARALLEL_MIN_FILES = 8
+# A tree takes ~40 bytes per byte of source. Past this much source, a process stops keeping trees
+# between the phases (phase 2 parses those files again if they turn out to hold compiled code), so
+# memory stays bounded on any corpus (bench/crashfree.py lints all of site-packages in one run).
+KEPT_SOURCE_BUDGET = 6_000_000
 
 
 @contextlib.contextmanager
@@ -54,11 +59,17 @@ class _Shard:
     def __init__(self, contents: Dict[str, bytes]) -> None:
         self.contents = contents
         self.items: Dict[str, IndexedFile] = {}
+        self.kept_bytes = 0
 
     def index(self, sources: Sequence[SourceFile]) -> List[FileSummary]:
         summaries = []
         for source in sources:
-            item = index_source(source, self.contents[source.display])
+            data = self.contents[source.display]
+            item = index_source(source, data)
+            if item.index is not None and (not _may_compile(item.index) or self.kept_bytes > KEPT_SOURCE_BUDGET):
+                item.parsed = item.trees = None
+            elif item.parsed is not None:
+                self.kept_bytes += len(data)
             self.items[source.display] = item
             summaries.append(item.summary())
             gc.collect(1)  # the file's own cyclic garbage is young: free it, then
@@ -72,9 +83,14 @@ class _Shard:
         for source, summary in work:
             item = self.items.get(source.display)
             if item is None:  # indexed from the cache: no tree here yet
-                item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem)
+                item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
             outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
         return outcomes
+
+
+def _may_compile(index) -> bool:
+    """Whether any code of the file could be compiled: it defines a function or a class with bases."""
+    return bool(index.functions) or any(info.bases for info in index.classes)
 
 
 def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
@@ -152,42 +168,87 @@ def _run_phases(
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     buckets = [b for b in _balanced(to_index, contents, jobs) if b]
-    workers = []
+    workers: List[_Worker] = []
     try:
         for bucket in buckets:
-            parent, child = context.Pipe()
-            shard_contents = {s.display: contents[s.display] for s in bucket}
-            process = context.Process(target=_worker, args=(child, shard_contents, config, rules), daemon=True)
-            process.start()
-            child.close()
-            parent.send(bucket)
-            workers.append((process, parent, bucket, shard_contents))
-        for _, parent, _, _ in workers:
-            fresh = parent.recv()
+            workers.append(_Worker(context, bucket, {s.display: contents[s.display] for s in bucket}, config, rules))
+        dead: Dict[str, FileOutcome] = {}
+        for worker in workers:
+            fresh = worker.receive()
+            if fresh is None:
+                dead.update(worker.failure())
+                continue
             summaries.update((s.display, s) for s in fresh)
             _remember_summaries(cache, by_display, fresh)
         scope = _scope(summaries)
-        outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
+        outcomes, work = _cached_outcomes([s for s in sources if s.display not in dead], summaries, scope, settings_key, cache)
         # Each file is linted by the worker that holds its tree; files indexed from the cache are
         # linted here (they need a parse either way).
-        owner = {s.display: index for index, (_, _, bucket, _) in enumerate(workers) for s in bucket}
-        per_worker: List[List[Tuple[SourceFile, FileSummary]]] = [[] for _ in workers]
+        owner = {s.display: worker for worker in workers if worker.alive for s in worker.bucket}
+        assigned: Dict[int, List[Tuple[SourceFile, FileSummary]]] = {id(w): [] for w in workers}
         local: List[Tuple[SourceFile, FileSummary]] = []
         for source, summary in work:
-            (per_worker[owner[source.display]] if source.display in owner else local).append((source, summary))
-        for (_, parent, _, _), assigned in zip(workers, per_worker):
-            parent.send((summaries, assigned))
+            worker = owner.get(source.display)
+            (assigned[id(worker)] if worker is not None else local).append((source, summary))
+        for worker in workers:
+            if worker.alive:
+                worker.send((summaries, assigned[id(worker)]))
         linted = _Shard(contents).lint(local, scope, rules, config)
-        for _, parent, _, _ in workers:
-            linted.update(parent.recv())
+        for worker in workers:
+            if not worker.alive:
+                continue
+            result = worker.receive()
+            if result is None:
+                dead.update(worker.failure([source for source, _ in assigned[id(worker)]]))
+            else:
+                linted.update(result)
     finally:
-        for process, parent, _, _ in workers:
-            parent.close()
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
+        for worker in workers:
+            worker.close()
     _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted)
-    return {**outcomes, **linted}
+    return {**outcomes, **linted, **dead}
+
+
+class _Worker:
+    """One shard worker process and the pipe to it."""
+
+    def __init__(self, context, bucket: List[SourceFile], contents: Dict[str, bytes], config: Config, rules) -> None:
+        self.bucket = bucket
+        self.alive = True
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_worker, args=(child, contents, config, rules), daemon=True)
+        self.process.start()
+        child.close()
+        self.send(bucket)
+
+    def send(self, message) -> None:
+        try:
+            self.connection.send(message)
+        except (OSError, EOFError):
+            self.alive = False
+
+    def receive(self):
+        """The worker's answer, or None if it died (a crash in native code, the OOM killer, ...)."""
+        if not self.alive:
+            return None
+        try:
+            return self.connection.recv()
+        except (OSError, EOFError):
+            self.alive = False
+            return None
+
+    def failure(self, files: Optional[Sequence[SourceFile]] = None) -> Dict[str, FileOutcome]:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        message = f"internal error: the worker process linting this file died (exit code {code})"
+        return {s.display: FileOutcome((), (FileError(s.display, message),)) for s in (files or self.bucket)}
+
+    def close(self) -> None:
+        self.connection.close()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
 
 
 def _cached_outcomes(sources, summaries, scope, settings_key, cache):
@@ -208,7 +269,8 @@ def _cached_outcomes(sources, summaries, scope, settings_key, cache):
 def _remember_summaries(cache, by_display, fresh) -> None:
     if cache is not None:
         for summary in fresh:
-            cache.store_summary(by_display[summary.display], summary)
+            if summary.error is None:  # never cache an internal error
+                cache.store_summary(by_display[summary.display], summary)
 
 
 def _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted) -> None:

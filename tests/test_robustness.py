@@ -1,0 +1,233 @@
+"""Bad inputs each have a defined outcome: a finding, an error entry or an exit code — never a
+traceback, a hang, a crash, or code execution."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from tslint.config import Config
+from tslint.engine import lint_sources
+from tslint.files import SourceFile
+
+BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
+
+
+def tslint(*args, cwd=None, stdin=b"", timeout=120):
+    """The real command in a child process: a crash or a traceback cannot hide."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "tslint", "--no-cache", *map(str, args)],
+        input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=timeout,
+    )
+    assert b"Traceback" not in completed.stderr, completed.stderr.decode()
+    return completed.returncode, completed.stdout.decode(), completed.stderr.decode()
+
+
+def diagnostics(*args, **kwargs):
+    code, out, err = tslint("--format", "json", *args, **kwargs)
+    return code, json.loads(out)["diagnostics"]
+
+
+def only(found):
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [BAD.encode("utf-8-sig"), BAD.replace("\n", "\r\n").encode(), BAD.replace("\n", "\r").encode()],
+    ids=["utf-8-bom", "crlf", "cr"],
+)
+def test_line_endings_and_bom_keep_rows_and_columns(tmp_path, data) -> None:
+    path = tmp_path / "a.py"
+    path.write_bytes(data)
+    code, found = diagnostics(path)
+    d = only(found)
+    assert code == 1 and (d["code"], d["location"], d["end_location"]) == (
+        "TS101", {"row": 5, "column": 26}, {"row": 5, "column": 31})
+
+
+def test_tabs_count_as_one_column(tmp_path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text(BAD.replace("    ", "\t"))
+    d = only(diagnostics(path)[1])
+    assert (d["location"], d["end_location"]) == ({"row": 5, "column": 23}, {"row": 5, "column": 28})
+
+
+def test_empty_file(tmp_path) -> None:
+    (tmp_path / "empty.py").write_bytes(b"")
+    assert diagnostics(tmp_path / "empty.py") == (0, [])
+
+
+def test_empty_stdin() -> None:
+    assert diagnostics("--stdin-filename", "a.py", stdin=b"") == (0, [])
+
+
+def test_too_large_file_is_reported_quickly(tmp_path) -> None:
+    path = tmp_path / "generated.py"
+    path.write_bytes(b"x = 1\n" * 1_800_000)  # 10.8 MB
+    d = only(diagnostics(path, timeout=30)[1])
+    assert d["code"] == "TS001" and "too large" in d["message"]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["(" * 5000 + "x" + ")" * 5000, "[" * 5000 + "]" * 5000, " + ".join(["x"] * 20000), "not " * 20000 + "x"],
+    ids=["parentheses", "lists", "long-sum", "not-chain"],
+)
+def test_deep_nesting_is_ts001_not_a_crash(tmp_path, expression) -> None:
+    """libcst's own parser segfaults or takes minutes on these; Python's parser refuses them."""
+    path = tmp_path / "deep.py"
+    path.write_text(BAD + f"\n\ny = {expression}\n")
+    code, found = diagnostics(path, timeout=60)
+    d = only(found)
+    assert code == 1 and d["code"] == "TS001" and "nested too deeply" in d["message"]
+
+
+def test_moderate_nesting_is_linted(tmp_path) -> None:
+    path = tmp_path / "nested.py"
+    path.write_text(BAD.replace("return x", "return " + "(" * 150 + "x" + ")" * 150))
+    assert only(diagnostics(path)[1])["code"] == "TS101"
+
+
+def test_dangling_symlink_given_explicitly(tmp_path) -> None:
+    (tmp_path / "gone.py").symlink_to(tmp_path / "missing.py")
+    d = only(diagnostics(tmp_path / "gone.py")[1])
+    assert d["code"] == "TS001" and "cannot read" in d["message"]
+
+
+def test_folder_named_like_a_python_file(tmp_path) -> None:
+    (tmp_path / "models.py").mkdir()
+    (tmp_path / "models.py" / "net.py").write_text(BAD)
+    code, found = diagnostics(tmp_path)
+    assert code == 1 and only(found)["filename"].endswith("models.py/net.py")
+
+
+def test_symlink_loop_terminates_and_lints_each_file_once(tmp_path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "net.py").write_text(BAD)
+    (tmp_path / "pkg" / "loop").symlink_to(tmp_path / "pkg", target_is_directory=True)
+    (tmp_path / "alias.py").symlink_to(tmp_path / "pkg" / "net.py")
+    code, found = diagnostics(tmp_path, timeout=30)
+    assert code == 1 and len(found) == 1
+
+
+def test_missing_path_exits_2() -> None:
+    code, _, err = tslint("no/such/path.py")
+    assert code == 2 and "path does not exist: no/such/path.py" in err
+
+
+def test_invalid_toml_config(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.tslint\nmode = 'script'\n")
+    (tmp_path / "a.py").write_text(BAD)
+    code, out, err = tslint("a.py", cwd=tmp_path)
+    assert code == 2 and out == "" and "pyproject.toml: invalid TOML" in err and "line 1" in err
+
+
+def test_linting_never_executes_user_code(tmp_path) -> None:
+    marker = tmp_path / "executed"
+    (tmp_path / "evil.py").write_text(textwrap.dedent(f"""
+        import os, sys
+        open({str(marker)!r}, "w").write("ran")
+        os._exit(3)
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def forward(self, x, *args):
+                return x
+        """))
+    code, found = diagnostics(tmp_path)
+    assert code == 1 and only(found)["code"] == "TS101"
+    assert not marker.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evil.py"]  # and nothing else was written
+
+
+def test_static_mode_writes_nothing_but_its_cache(tmp_path) -> None:
+    (tmp_path / "a.py").write_text(BAD)
+    subprocess.run([sys.executable, "-m", "tslint", "a.py"], cwd=tmp_path, capture_output=True, timeout=60)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".tslint_cache", "a.py"]
+    assert (tmp_path / ".tslint_cache" / ".gitignore").read_text().strip().endswith("*")
+
+
+# --- internal errors: caught per file, named, the run goes on, exit 2 --------------------------
+
+
+def _tree(tmp_path: Path) -> list:
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(BAD)
+    return [SourceFile(tmp_path / name, name) for name in ("a.py", "b.py")]
+
+
+def test_a_crashing_rule_is_reported_by_name_and_other_files_are_linted(tmp_path, monkeypatch) -> None:
+    from tslint.rules.var_args_in_compiled_function import VarArgsInCompiledFunction
+
+    def explode(self, node, context):
+        if context.file.path == "a.py":
+            raise ValueError("boom")
+        return original(self, node, context)
+
+    original = VarArgsInCompiledFunction.visit_Parameters
+    monkeypatch.setattr(VarArgsInCompiledFunction, "visit_Parameters", explode)
+    result = lint_sources(_tree(tmp_path), Config())
+    assert [d.filename for d in result.diagnostics] == ["b.py"]
+    (error,) = result.errors
+    assert error.filename == "a.py" and "rule TS101 (var-args-in-compiled-function): ValueError: boom" in error.message
+    assert result.internal_errors == 1
+
+
+def test_a_crashing_indexer_is_an_error_entry(tmp_path, monkeypatch) -> None:
+    import tslint.engine
+
+    original = tslint.engine.index_file
+
+    def explode(path, *args):
+        if path == "a.py":
+            raise KeyError("index bug")
+        return original(path, *args)
+
+    monkeypatch.setattr(tslint.engine, "index_file", explode)
+    result = lint_sources(_tree(tmp_path), Config())
+    assert [d.filename for d in result.diagnostics] == ["b.py"]
+    assert [e.filename for e in result.errors] == ["a.py"] and "index bug" in result.errors[0].message
+
+
+def test_a_dead_worker_is_reported_and_the_rest_finishes(tmp_path, monkeypatch) -> None:
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fork start method carries the patch into the worker")
+    import tslint.workers
+
+    original = tslint.workers.index_source
+
+    def die_on_a(source, data):
+        if source.display == "a.py":
+            os._exit(7)  # as a segfault or the OOM killer would end it
+        return original(source, data)
+
+    monkeypatch.setattr(tslint.workers, "index_source", die_on_a)
+    result = lint_sources(_tree(tmp_path), Config(), jobs=2)
+    assert [d.filename for d in result.diagnostics] == ["b.py"]
+    assert [e.filename for e in result.errors] == ["a.py"] and "exit code 7" in result.errors[0].message
+
+
+def test_internal_error_exit_code_and_output(tmp_path) -> None:
+    """Through the real CLI: the error is printed, JSON stays valid, the exit code is 2."""
+    (tmp_path / "a.py").write_text(BAD)
+    program = textwrap.dedent("""
+        import sys
+        from tslint.rules.var_args_in_compiled_function import VarArgsInCompiledFunction
+        def explode(self, node, context):
+            raise RuntimeError("boom")
+        VarArgsInCompiledFunction.visit_Parameters = explode
+        from tslint.cli import main
+        sys.exit(main(["--no-cache", "--format", "json", "a.py"]))
+        """)
+    completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    document = json.loads(completed.stdout)
+    assert completed.returncode == 2 and document["diagnostics"] == []
+    assert document["errors"] == [{"filename": "a.py", "message": "internal error in rule TS101 (var-args-in-compiled-function): RuntimeError: boom"}]
