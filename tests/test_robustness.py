@@ -60,6 +60,12 @@ def test_tabs_count_as_one_column(tmp_path) -> None:
     assert (d["location"], d["end_location"]) == ({"row": 5, "column": 23}, {"row": 5, "column": 28})
 
 
+def test_python_warnings_about_user_code_are_not_printed(tmp_path) -> None:
+    (tmp_path / "a.py").write_text('x = "\\d"\ny = 1(2)\n' + BAD)
+    code, out, err = tslint(tmp_path / "a.py")
+    assert code == 1 and err == ""
+
+
 def test_empty_file(tmp_path) -> None:
     (tmp_path / "empty.py").write_bytes(b"")
     assert diagnostics(tmp_path / "empty.py") == (0, [])

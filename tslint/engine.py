@@ -10,6 +10,7 @@ import ast
 import hashlib
 import io
 import tokenize
+import warnings
 from dataclasses import dataclass, replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -114,7 +115,9 @@ def _python_parse(text: str) -> Tuple[Optional[Tuple[int, ...]], Optional[Syntax
     anchor positions (positions.py) without a second parse.
     """
     try:
-        tree = ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
+            tree = ast.parse(text)
     except SyntaxError as error:
         return None, error, "too many nested" in str(error.msg)
     except (RecursionError, MemoryError):
