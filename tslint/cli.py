@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and what torch.jit.trace records wrong, without importing torch.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .)")
-    parser.add_argument("--format", choices=("text", "json", "github"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument("--mode", choices=("script", "trace", "both"), help="which export path to check")
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
     parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     parser.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
+    parser.add_argument("--lsp", action="store_true", help="run the language server over stdio (tslint[lsp])")
     parser.add_argument("--version", action="version", version=f"tslint {__version__}")
     return parser
 
@@ -80,6 +81,12 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     from tslint.files import MissingPath
 
     catalogue = {info.code: info for info in engine.catalogue()}
+    if args.lsp:
+        try:
+            from tslint import lsp
+        except ImportError as error:
+            return _fail(f"the language server needs pygls: pip install 'tslint[lsp]' ({error})")
+        return lsp.main()
     if args.explain:
         code = args.explain.strip().upper()
         text = rule_pages.page(code)
@@ -123,6 +130,11 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         report = formatters.format_json(result)
     elif args.format == "github":
         report = formatters.format_github(result)
+    elif args.format == "sarif":
+        if sources is None:
+            sources = _read_sources({d.filename for d in result.diagnostics})
+        pages = {code: rule_pages.page(code) or "" for code in catalogue}
+        report = formatters.format_sarif(result, sources, catalogue, pages)
     else:
         if sources is None:
             sources = _read_sources({d.filename for d in result.diagnostics})

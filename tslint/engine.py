@@ -434,8 +434,10 @@ def lint_sources(
     jobs: Optional[int] = 1,
     cache: Optional["ResultCache"] = None,
     buffers: Optional[Dict[str, bytes]] = None,
+    only: Optional[Sequence[str]] = None,
 ) -> LintResult:
-    """Lint `sources` as one project. `buffers` holds contents that replace a file's (stdin)."""
+    """Lint `sources` as one project. `buffers` holds contents that replace a file's (stdin, an
+    editor); `only` limits the rules phase to these files (the others only give context)."""
     from tslint.workers import run_phases
 
     rules = enabled_rules(config)
@@ -458,14 +460,16 @@ def lint_sources(
         else:
             to_index.append(source)
     phase_outcomes = run_phases(
-        [s for s in sources if s.display in contents], to_index, summaries, contents, config, rules, key, cache, jobs
+        [s for s in sources if s.display in contents], to_index, summaries, contents, config, rules, key, cache, jobs,
+        only=None if only is None else frozenset(only),
     )
     outcomes.update(phase_outcomes)
     if cache is not None:
         cache.save()
     diagnostics = sorted((d for o in outcomes.values() for d in o.diagnostics), key=Diagnostic.sort_key)
     errors = tuple(e for source in sources for e in outcomes.get(source.display, FileOutcome()).errors)
-    return LintResult(tuple(diagnostics), errors, files=len(sources), internal_errors=len(errors))
+    files = len(sources) if only is None else len(set(only))
+    return LintResult(tuple(diagnostics), errors, files=files, internal_errors=len(errors))
 
 
 def lint_paths(paths: Sequence[str], config: Config, jobs: Optional[int] = 1, cache: Optional["ResultCache"] = None) -> LintResult:
@@ -473,14 +477,20 @@ def lint_paths(paths: Sequence[str], config: Config, jobs: Optional[int] = 1, ca
     return lint_sources(sources, config, jobs, cache)
 
 
-def lint_text(text: str, filename: str, config: Config, extra_paths: Sequence[str] = ()) -> LintResult:
-    """Lint one buffer (an editor's), as if it were the file `filename`; other paths give context."""
+def lint_text(
+    text: str,
+    filename: str,
+    config: Config,
+    extra_paths: Sequence[str] = (),
+    cache: Optional["ResultCache"] = None,
+) -> LintResult:
+    """Lint one buffer (an editor's), as if it were the file `filename`. Files under `extra_paths`
+    give context (base classes, helpers) and are not reported; with a cache they are not parsed."""
     source = SourceFile(Path(filename), filename)
     others = [s for s in discover(extra_paths, config.root, config.exclude) if s.display != filename] if extra_paths else []
-    result = lint_sources([source, *others], config, buffers={filename: text.encode("utf-8")})
+    result = lint_sources([source, *others], config, cache=cache, buffers={filename: text.encode("utf-8")}, only=[filename])
     return replace(
         result,
         diagnostics=tuple(d for d in result.diagnostics if d.filename == filename),
         errors=tuple(e for e in result.errors if e.filename == filename),
-        files=1,
     )

@@ -175,3 +175,102 @@ def format_rule_list(rules: Sequence[RuleInfo], as_json: bool) -> str:
     width = max(len(r.name) for r in rules)
     return "".join(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.mode.value:<6}  {r.summary}\n" for r in rules)
 
+
+
+def _sarif_uri(filename: str) -> Dict[str, str]:
+    """Relative paths stay relative to the checkout (GitHub resolves them); others become file URIs."""
+    from pathlib import Path
+    from urllib.parse import quote
+
+    path = Path(filename)
+    if path.is_absolute():
+        try:
+            path = path.relative_to(Path.cwd())
+        except ValueError:
+            return {"uri": path.as_uri()}
+    return {"uri": quote(path.as_posix()), "uriBaseId": "%SRCROOT%"}
+
+
+def _line_hash(line: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(" ".join(line.split()).encode("utf-8")).hexdigest()[:16]
+
+
+def format_sarif(
+    result: LintResult,
+    sources: Mapping[str, str],
+    catalogue: Mapping[str, RuleInfo],
+    pages: Mapping[str, str],
+    tool_extra: Optional[Mapping[str, str]] = None,
+) -> str:
+    """SARIF 2.1.0 as GitHub code scanning reads it."""
+    codes = sorted(catalogue)
+    rules = []
+    for code in codes:
+        info = catalogue[code]
+        page = pages.get(code, "")
+        rules.append({
+            "id": code,
+            "name": info.name,
+            "shortDescription": {"text": info.summary or info.message},
+            "fullDescription": {"text": info.summary or info.message},
+            "help": {"text": page or info.fix_hint, "markdown": page or info.fix_hint},
+            "defaultConfiguration": {"level": info.severity.value},
+            "properties": {"tags": [info.mode.value, "torchscript"]},
+        })
+    results = []
+    occurrences: Counter = Counter()
+    lines_cache: Dict[str, List[str]] = {}
+    for d in result.diagnostics:
+        if d.filename not in lines_cache:
+            lines_cache[d.filename] = sources.get(d.filename, "").splitlines()
+        lines = lines_cache[d.filename]
+        line = lines[d.location.row - 1] if 0 < d.location.row <= len(lines) else ""
+        digest = _line_hash(line)
+        occurrences[(d.filename, digest)] += 1
+        results.append({
+            "ruleId": d.code,
+            "ruleIndex": codes.index(d.code) if d.code in catalogue else -1,
+            "level": d.severity.value,
+            "message": {"text": d.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": _sarif_uri(d.filename),
+                    "region": {
+                        "startLine": d.location.row,
+                        "startColumn": d.location.column,
+                        "endLine": d.end_location.row,
+                        "endColumn": d.end_location.column,
+                    },
+                },
+                **({"logicalLocations": [{"fullyQualifiedName": d.symbol}]} if d.symbol else {}),
+            }],
+            "partialFingerprints": {"primaryLocationLineHash": f"{digest}:{occurrences[(d.filename, digest)]}"},
+        })
+    notifications = [
+        {
+            "level": "error",
+            "message": {"text": error.message},
+            "locations": [{"physicalLocation": {"artifactLocation": _sarif_uri(error.filename)}}],
+        }
+        for error in result.errors
+    ]
+    document = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "tslint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+                **({"properties": dict(tool_extra)} if tool_extra else {}),
+            }},
+            "columnKind": "unicodeCodePoints",
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder tslint ran in."}}},
+            "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
+            "results": results,
+        }],
+    }
+    return json.dumps(document, indent=2) + "\n"

@@ -134,14 +134,18 @@ def run_phases(
     settings_key: str,
     cache: Optional["ResultCache"],
     jobs: Optional[int],
+    only: Optional[frozenset] = None,
 ) -> Dict[str, FileOutcome]:
-    """Index what the cache does not know, build the scope, lint what the cache cannot answer."""
+    """Index what the cache does not know, build the scope, lint what the cache cannot answer
+    (of `only`, when given: the other files just give context)."""
+    linted_sources = sources if only is None else [s for s in sources if s.display in only]
     with trees_kept_out_of_gc():
-        return _run_phases(sources, to_index, summaries, contents, config, rules, settings_key, cache, jobs)
+        return _run_phases(linted_sources, sources, to_index, summaries, contents, config, rules, settings_key, cache, jobs)
 
 
 def _run_phases(
     sources: Sequence[SourceFile],
+    all_sources: Sequence[SourceFile],
     to_index: Sequence[SourceFile],
     summaries: Dict[str, FileSummary],
     contents: Dict[str, bytes],
@@ -152,7 +156,7 @@ def _run_phases(
     jobs: Optional[int],
 ) -> Dict[str, FileOutcome]:
     jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
-    by_display = {s.display: s for s in sources}
+    by_display = {s.display: s for s in all_sources}
     if jobs <= 1:
         shard = _Shard(contents)
         fresh = shard.index(to_index)
