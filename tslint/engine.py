@@ -245,9 +245,14 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
     assert parsed.module is not None
     anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
     positions = resolve_positions(parsed.module, parsed.statement_rows, anchors, anchors)
+    lines = parsed.text.splitlines() if any(report.header_only for report in reports) else []
     found = []
     for report in reports:
         span = positions[report.node]
+        end = Position(span.end.line, span.end.column + 1)
+        if report.header_only and span.end.line > span.start.line:
+            header = lines[span.start.line - 1].rstrip() if span.start.line <= len(lines) else ""
+            end = Position(span.start.line, max(len(header), span.start.column) + 1)
         info = report.rule
         found.append(
             Diagnostic(
@@ -258,7 +263,7 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
                 message=report.message,
                 filename=parsed.source.display,
                 location=Position(span.start.line, span.start.column + 1),
-                end_location=Position(span.end.line, span.end.column + 1),
+                end_location=end,
                 symbol=report.symbol,
                 fix=report.fix,
             )

@@ -27,6 +27,7 @@ class Report:
     symbol: Optional[str]
     fix: Optional[Fix]
     function_ordinal: int
+    header_only: bool = False  # highlight only the first line (`try:`, `for ...:`) of a compound node
 
 
 class RuleContext:
@@ -56,11 +57,13 @@ class RuleContext:
     def qualify(self, expression: cst.BaseExpression) -> Optional[str]:
         return self.file.imports.qualify(expression)
 
-    def report(self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None) -> None:
+    def report(
+        self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None, header_only: bool = False
+    ) -> None:
         assert self.rule is not None
         text = message if message is not None else self.rule.message
         function = self.function.function
-        self.reports.append(Report(self.rule, node, text, function.symbol, fix, function.ordinal))
+        self.reports.append(Report(self.rule, node, text, function.symbol, fix, function.ordinal, header_only))
 
 
 Hook = Callable[[cst.CSTNode, RuleContext], None]

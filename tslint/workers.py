@@ -72,7 +72,7 @@ class _Shard:
                 self.kept_bytes += len(data)
             self.items[source.display] = item
             summaries.append(item.summary())
-            gc.collect(1)  # the file's own cyclic garbage is young: free it, then
+            gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
         return summaries
 
