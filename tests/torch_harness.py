@@ -12,6 +12,8 @@ from typing import List, Optional, Tuple
 
 import pytest
 
+from tslint.torch_errors import first_span
+
 torch = pytest.importorskip("torch")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 warnings.filterwarnings("ignore", message=".*TorchScript.*")
@@ -54,26 +56,5 @@ def first_frame(message: str) -> Optional[Tuple[str, int]]:
 
 
 def highlighted_span(message: str) -> Optional[Tuple[str, int, int]]:
-    """(file, first row, last row) that torch underlines with `~` in its first frame.
-
-    torch prints context lines before the highlighted ones; the frame's `line N` is the first
-    highlighted line.
-    """
-    lines = message.splitlines()
-    for index, line in enumerate(lines):
-        match = FRAME.search(line)
-        if match is None:
-            continue
-        shown: List[bool] = []  # one entry per displayed source line: is it underlined?
-        position = index + 1
-        while position < len(lines) and lines[position].startswith(" ") and not FRAME.search(lines[position]):
-            marker = lines[position + 1] if position + 1 < len(lines) else ""
-            underlined = bool(marker.strip()) and set(marker.replace("<--- HERE", "").strip()) <= {"~"}
-            shown.append(underlined)
-            position += 2 if underlined else 1
-        row = int(match.group(2))
-        marked = [offset for offset, flag in enumerate(shown) if flag]
-        if not marked:
-            return str(Path(match.group(1)).resolve()), row, row
-        return str(Path(match.group(1)).resolve()), row, row + marked[-1] - marked[0]
-    return None
+    span = first_span(message)
+    return None if span is None else (span.path, span.first_row, span.last_row)

@@ -34,6 +34,16 @@ from tslint.project_index import (
 )
 
 PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
+# torch maps these Python helpers of its own to builtin ops (torch/jit/_builtins.py) and never
+# compiles their source; it matters when linting torch itself.
+TORCH_BUILTIN_FUNCTIONS = frozenset({
+    "torch.nn.modules.utils._single", "torch.nn.modules.utils._pair", "torch.nn.modules.utils._triple",
+    "torch.nn.modules.utils._quadruple", "torch.nn.modules.utils._list_with_default",
+    "torch.backends.cudnn.is_acceptable",
+})
+# nn.Module's own methods (`self.modules()`, `self.children()`, ...) are implemented by torch natively
+# for scripted modules, not compiled from their Python source.
+NATIVE_BASE_CLASSES = frozenset({"torch.nn.modules.module.Module", "torch.nn.Module"})
 
 
 class Region(enum.Enum):
@@ -72,6 +82,8 @@ class ClassContext:
         self.class_attributes: Set[str] = set()
         self.constants: Set[str] = set()
         for current in self.mro:
+            if current.qualname in NATIVE_BASE_CLASSES:
+                continue
             for name, method in current.methods.items():
                 self.methods.setdefault(name, method)
             for name, assignments in current.attributes.items():
@@ -125,9 +137,13 @@ def _guards_hold(guards: Guards, context: Optional[ClassContext]) -> bool:
 
 
 class CompiledScope:
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, roots: Optional[Iterable[str]] = None) -> None:
+        """`roots`: the module classes being scripted (default: every module class, since any of
+        them may be; bench/agreement.py scripts one class at a time)."""
         self.index = index
         self._contexts: Dict[str, ClassContext] = {}
+        self._all_classes = roots is None
+        self._root_classes = sorted(index.module_classes if roots is None else self._with_submodules(roots))
         self._roles: Dict[Tuple[str, int], Role] = {}
         self._function_contexts: Dict[Tuple[str, int], List[Optional[str]]] = {}
         self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
@@ -141,8 +157,26 @@ class CompiledScope:
             self._contexts[qualname] = found
         return found
 
+    def _with_submodules(self, roots: Iterable[str]) -> Set[str]:
+        """The classes, and transitively the module classes of their submodules: torch compiles the
+        forward of every registered submodule."""
+        found: Set[str] = set()
+        work = [name for name in roots if name in self.index.classes]
+        while work:
+            name = work.pop()
+            if name in found:
+                continue
+            found.add(name)
+            for assignments in self.context(name).attributes.values():
+                for assignment in assignments:
+                    for callee in (assignment.callee, *assignment.elements):
+                        resolved = self.index.resolve(callee)
+                        if resolved in self.index.module_classes and resolved not in found:
+                            work.append(resolved)
+        return found
+
     def _roots(self) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
-        for qualname in sorted(self.index.module_classes):
+        for qualname in self._root_classes:
             context = self.context(qualname)
             forward = context.methods.get("forward")
             if forward is not None and not forward.is_abstract:
@@ -156,6 +190,8 @@ class CompiledScope:
                     d in PROPERTY_DECORATORS for d in method.decorators
                 ):
                     yield method, qualname
+        if not self._all_classes:
+            return
         for file in self.index.files:
             for function in file.functions.values():
                 if function.has_decorator(JIT_SCRIPT):
@@ -194,7 +230,10 @@ class CompiledScope:
                         if method is not None:
                             yield method, owner
             elif call.kind is CallKind.FUNCTION:
-                target = self.index.functions.get(self.index.resolve(call.target) or "")
+                resolved = self.index.resolve(call.target) or ""
+                if resolved in TORCH_BUILTIN_FUNCTIONS:
+                    continue
+                target = self.index.functions.get(resolved)
                 if target is not None:
                     yield target, None
 

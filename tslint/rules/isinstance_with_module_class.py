@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.ftypes import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+class IsinstanceWithModuleClass(Rule):
+    """Compiled code checks `isinstance(value, SomeModule)` against an `nn.Module` class.
+
+    TorchScript cannot use module classes as types: "Unknown type name 'nn.LayerNorm'" — for torch's
+    own module classes and for the project's alike.
+    """
+
+    code = "TS304"
+    name = "isinstance-with-module-class"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`isinstance` against the module class `{name}` is not supported in compiled code."
+    fix_hint = "Decide in `__init__` and store the result as a bool attribute (`self.has_norm`), then branch on it."
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        if context.qualify(node.func) != "isinstance" or len(node.args) != 2:
+            return
+        kinds = node.args[1].value
+        candidates = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
+        index = context.scope.index
+        for candidate in candidates:
+            qualified = context.qualify(candidate)
+            if qualified is not None and index.is_module_class(qualified):
+                shown = cst.Module([]).code_for_node(candidate)
+                context.report(candidate, self.message.format(name=shown))

@@ -1,0 +1,52 @@
+"""Reading torch.jit's error messages: where torch points. Pure text; never imports torch."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+@dataclass(frozen=True)
+class TorchSpan:
+    """The rows torch underlines with `~` in the first frame of its message."""
+
+    path: str  # resolved
+    first_row: int
+    last_row: int
+
+    def contains(self, path: str, row: int) -> bool:
+        return str(Path(path).resolve()) == self.path and self.first_row <= row <= self.last_row
+
+
+def first_span(message: str) -> Optional[TorchSpan]:
+    """torch prints context lines before the highlighted ones; the frame's `line N` is the first
+    highlighted line. None when the message names no source location (internal errors)."""
+    lines = message.splitlines()
+    for index, line in enumerate(lines):
+        match = FRAME.search(line)
+        if match is None:
+            continue
+        shown: List[bool] = []  # one entry per displayed source line: is it underlined?
+        position = index + 1
+        while position < len(lines) and lines[position].startswith(" ") and not FRAME.search(lines[position]):
+            marker = lines[position + 1] if position + 1 < len(lines) else ""
+            underlined = bool(marker.strip()) and set(marker.replace("<--- HERE", "").strip()) <= {"~"}
+            shown.append(underlined)
+            position += 2 if underlined else 1
+        row = int(match.group(2))
+        marked = [offset for offset, flag in enumerate(shown) if flag]
+        last = row + marked[-1] - marked[0] if marked else row
+        return TorchSpan(str(Path(match.group(1)).resolve()), row, last)
+    return None
+
+
+def headline(message: str) -> str:
+    """The first non-empty line of torch's message."""
+    for line in message.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
