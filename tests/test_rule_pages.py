@@ -48,13 +48,13 @@ def test_every_page_belongs_to_a_rule() -> None:
     assert sorted(p.stem for p in (ROOT / "rules").glob("*.md")) == sorted(CODES)
 
 
-@pytest.mark.parametrize("code", CODES)
+@pytest.mark.parametrize("code", [c for c in CODES if c != "TS000"])  # TS000 only comes from --confirm
 def test_bad_example_triggers_and_good_does_not(code: str) -> None:
     assert code in codes_reported(example(code, "## Example"))
     assert code not in codes_reported(example(code, "## Use instead"))
 
 
-ERROR_RULES = [i.code for i in catalogue() if i.severity is Severity.ERROR and i.code != "TS001"]
+ERROR_RULES = [i.code for i in catalogue() if i.severity is Severity.ERROR and i.code != "TS001"]  # TS000 included
 
 
 @pytest.mark.parametrize("code", ERROR_RULES)

@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
     parser.add_argument("--lsp", action="store_true", help="run the language server over stdio (tslint[lsp])")
+    parser.add_argument("--confirm", action="store_true",
+                        help="run torch.jit.script in child processes to confirm findings (imports your code!); "
+                        "--confirm=all also checks classes with no finding")
+    parser.add_argument("--confirm-all", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"tslint {__version__}")
     return parser
 
@@ -74,7 +78,11 @@ def _fail(message: str) -> int:
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
+    # argparse cannot tell `--confirm=all` from `--confirm PATH`: spell the former as a flag of its own.
+    argv = ["--confirm-all" if a == "--confirm=all" else a for a in (sys.argv[1:] if argv is None else argv)]
     args = build_parser().parse_args(argv)
+    if args.confirm_all:
+        args.confirm = True
     # Imported here so that `--version` and argument errors stay instant.
     from tslint import engine, formatters, rule_pages
     from tslint.config import ConfigError, check_selectors, load_config
@@ -119,6 +127,24 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
             result = engine.lint_paths(paths, config, jobs=args.jobs, cache=cache)
             sources = None
+        if args.confirm:
+            if args.stdin_filename:
+                return _fail("--confirm needs files on disk, not --stdin-filename")
+            import importlib.util
+
+            if importlib.util.find_spec("torch") is None:
+                return _fail("--confirm needs torch: pip install 'tslint[confirm]'")
+            from tslint.confirm import ConfirmUnavailable, confirm
+            from tslint.files import discover
+
+            progress = sys.stderr.isatty()
+            try:
+                result, torch_version = confirm(result, discover(paths, config.root, config.exclude), config, args.confirm_all, progress)
+            except ConfirmUnavailable as error:
+                return _fail(f"--confirm: {error}")
+            tool_extra = {"torch": torch_version} if torch_version else {}
+        else:
+            tool_extra = {}
     except ConfigError as error:
         return _fail(str(error))
     except MissingPath as missing:
@@ -127,14 +153,14 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     if args.statistics:
         report = formatters.format_statistics(result, catalogue, args.format == "json")
     elif args.format == "json":
-        report = formatters.format_json(result)
+        report = formatters.format_json(result, tool_extra)
     elif args.format == "github":
         report = formatters.format_github(result)
     elif args.format == "sarif":
         if sources is None:
             sources = _read_sources({d.filename for d in result.diagnostics})
         pages = {code: rule_pages.page(code) or "" for code in catalogue}
-        report = formatters.format_sarif(result, sources, catalogue, pages)
+        report = formatters.format_sarif(result, sources, catalogue, pages, tool_extra)
     else:
         if sources is None:
             sources = _read_sources({d.filename for d in result.diagnostics})

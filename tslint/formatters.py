@@ -65,7 +65,8 @@ def format_text(
         code_style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         status = ""
         if diagnostic.confirmation is not None:
-            status = f" [{diagnostic.confirmation.status}]"
+            status = {"confirmed": " [confirmed]", "refuted": " [refuted by torch]"}.get(
+                diagnostic.confirmation.status, f" [unverified: {diagnostic.confirmation.detail}]")
         out.append(f"{style(location, 'bold')} {style(diagnostic.code, code_style, 'bold')} {diagnostic.message}{status}")
         if diagnostic.filename not in lines_cache:
             lines_cache[diagnostic.filename] = sources.get(diagnostic.filename, "").splitlines()

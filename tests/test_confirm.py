@@ -1,0 +1,136 @@
+"""--confirm against real torch: statuses, TS000, and user code that misbehaves in every way."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+
+from conftest import ROOT  # noqa: E402
+from tslint.config import load_config  # noqa: E402
+from tslint.confirm import confirm  # noqa: E402
+from tslint.engine import known_codes, lint_sources  # noqa: E402
+from tslint.files import discover  # noqa: E402
+from tslint.ftypes import Diagnostic, Mode, Position, Severity  # noqa: E402
+
+DATA = ROOT / "tests" / "confirm_data"
+
+
+def run(*args, cwd: Path, timeout: int = 300, flag: str = "--confirm"):
+    completed = subprocess.run(
+        [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", flag, *map(str, args)],
+        cwd=cwd, capture_output=True, timeout=timeout,
+    )
+    assert b"Traceback" not in completed.stderr, completed.stderr.decode()
+    return completed.returncode, json.loads(completed.stdout)
+
+
+def by_line(document, filename):
+    return {
+        (d["location"]["row"], d["code"]): d["confirmation"]
+        for d in document["diagnostics"]
+        if d["filename"] == filename
+    }
+
+
+@pytest.fixture(scope="module")
+def project():
+    return run(".", cwd=DATA / "proj", flag="--confirm=all")
+
+
+def test_confirmed_findings_in_a_package_with_relative_imports(project) -> None:
+    code, document = project
+    assert code == 1 and document["tool"]["torch"].startswith("2.")
+    found = by_line(document, "models/net.py")
+    # Two independent errors in one class: torch stops at the first, the second is found after
+    # the first function is masked.
+    assert found[(9, "TS101")]["status"] == "confirmed"
+    assert found[(12, "TS103")]["status"] == "confirmed"
+
+
+def test_factory_and_missing_factory(project) -> None:
+    found = by_line(project[1], "models/net.py")
+    assert found[(21, "TS101")]["status"] == "confirmed"  # built by the configured factory
+    detail = found[(33, "TS101")]
+    assert detail["status"] == "unverified" and "needs a factory" in detail["detail"] and "width" in detail["detail"]
+
+
+def test_unpredicted_failure_becomes_ts000(project) -> None:
+    found = by_line(project[1], "models/net.py")
+    ts000 = found[(44, "TS000")]
+    assert ts000["status"] == "confirmed"
+    (diagnostic,) = [d for d in project[1]["diagnostics"] if d["code"] == "TS000"]
+    assert "no_such_method" in diagnostic["message"]
+
+
+def test_a_static_false_positive_is_refuted() -> None:
+    """A finding forced onto a class torch compiles (as a buggy rule would report it)."""
+    config = load_config([str(DATA / "proj")], None, False, known_codes())
+    sources = discover([str(DATA / "proj")], config.root, config.exclude)
+    result = lint_sources(sources, config)
+    path = next(s.display for s in sources if s.display.endswith("net.py"))
+    forced = Diagnostic("TS201", "lambda-in-compiled-code", Severity.ERROR, Mode.SCRIPT, "forced",
+                        path, Position(39, 9), Position(39, 21), symbol="Clean.forward")
+    confirmed, version = confirm(replace(result, diagnostics=(*result.diagnostics, forced)), sources, config, False)
+    (verdict,) = [d for d in confirmed.diagnostics if d.message == "forced"]
+    assert verdict.confirmation.status == "refuted" and "compiled this code" in verdict.confirmation.detail
+    assert version is not None
+
+
+def test_confirm_all_checks_classes_without_findings(tmp_path) -> None:
+    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x.no_such_method()\n")
+    code, document = run(".", cwd=tmp_path)
+    assert code == 0 and document["diagnostics"] == []  # nothing to confirm without --confirm=all
+    completed = subprocess.run([sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm=all", "."],
+                               cwd=tmp_path, capture_output=True, timeout=300)
+    document = json.loads(completed.stdout)
+    assert completed.returncode == 1 and [d["code"] for d in document["diagnostics"]] == ["TS000"]
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [("exits.py", "importing the module failed: SystemExit: 3"),
+     ("hard_exit.py", "user code ended the child process (exit code 9)"),
+     ("loops.py", "timed out after 20 s"),
+     ("allocates.py", "MemoryError"),
+     ("segfault.py", "crashed (SIGSEGV)")],
+)
+def test_hostile_user_code(name, expected) -> None:
+    start = time.monotonic()
+    code, document = run(name, cwd=DATA / "hostile")
+    (finding,) = document["diagnostics"]
+    assert code == 1 and finding["code"] == "TS101"
+    assert finding["confirmation"]["status"] == "unverified" and expected in finding["confirmation"]["detail"]
+    assert time.monotonic() - start < 120
+    leftover = subprocess.run(["pgrep", "-f", "tslint.confirm_child"], capture_output=True, text=True)
+    assert leftover.stdout.strip() == "", "a child process outlived the run"
+
+
+def test_user_output_never_reaches_tslint_output() -> None:
+    code, document = run("spam.py", cwd=DATA / "hostile")  # json.loads in run() proves it stayed valid
+    (finding,) = document["diagnostics"]
+    assert code == 1 and finding["confirmation"]["status"] == "confirmed"
+
+
+def test_text_output_shows_statuses() -> None:
+    completed = subprocess.run([sys.executable, "-m", "tslint", "--no-cache", "--confirm", "models/net.py"],
+                               cwd=DATA / "proj", capture_output=True, text=True, timeout=300)
+    assert "[confirmed]" in completed.stdout and "[unverified: " in completed.stdout
+
+
+def test_missing_torch_exits_2(tmp_path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    program = (
+        "import sys\nimport importlib.util\n"
+        "real = importlib.util.find_spec\n"
+        "importlib.util.find_spec = lambda name, *a: None if name == 'torch' else real(name, *a)\n"
+        "from tslint.cli import main\nsys.exit(main(['--confirm', 'a.py']))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True)
+    assert completed.returncode == 2 and "pip install 'tslint[confirm]'" in completed.stderr

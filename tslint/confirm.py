@@ -1,0 +1,268 @@
+"""`--confirm`: check each static finding against the real torch.jit.script, in child processes.
+
+The parent never imports torch or user code. For each file holding a module class with a script
+finding (every module class with `--confirm=all`), one child process (tslint.confirm_child) imports
+the file's module, builds each class (no-argument constructor or a configured factory) and scripts it.
+torch stops at its first error, so the child makes torch skip the function that failed
+(`@torch.jit.ignore` on a copy of the class) and scripts again, to find the errors behind it.
+
+A finding inside a span torch highlighted is `confirmed`; a finding in code torch then compiled is
+`refuted`; anything torch could not decide is `unverified` with the reason. A torch failure where no
+rule fired becomes a TS000 diagnostic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from tslint.compiled_scope import CompiledScope
+from tslint.config import Config
+from tslint.engine import index_source, read_source
+from tslint.files import SourceFile, module_name
+from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, RuleInfo, Severity
+from tslint.project_index import ProjectIndex
+from tslint.torch_errors import TorchSpan, headline
+
+MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
+
+TORCH_FAILURE = RuleInfo(
+    code="TS000",
+    name="torch-script-failure",
+    severity=Severity.ERROR,
+    mode=Mode.SCRIPT,
+    message="torch.jit.script failed here and no tslint rule predicted it: {message}",
+    fix_hint="Read torch's message; `tslint --explain TS000` says how to report the missing rule.",
+    summary="A failure torch.jit.script reported during --confirm that no static rule predicted.",
+)
+
+CONFIRMED, REFUTED, UNVERIFIED = "confirmed", "refuted", "unverified"
+_RANK = {CONFIRMED: 0, REFUTED: 1, UNVERIFIED: 2}
+
+
+class ConfirmUnavailable(Exception):
+    """torch is missing or refuses TorchScript: the whole --confirm run cannot happen (exit 2)."""
+
+
+@dataclass
+class ClassJob:
+    qualname: str
+    path: Path
+    display: str
+    findings: List[Diagnostic] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    qualname: str
+    unverified: Optional[str]  # why torch could not be asked
+    line: int = 1
+    compiled: bool = False
+    failures: Tuple[Tuple[str, Optional[TorchSpan]], ...] = ()
+    masked: Tuple[str, ...] = ()
+    exported: Tuple[str, ...] = ()  # methods torch was made to compile after masking
+
+
+def _import_root(path: Path) -> Path:
+    """The folder to put on sys.path: above the topmost package folder holding the file."""
+    folder = path.absolute().parent
+    while (folder / "__init__.py").is_file():
+        folder = folder.parent
+    return folder
+
+
+def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool) -> Tuple[List[ClassJob], ProjectIndex]:
+    summaries = []
+    for source in sources:
+        data, _ = read_source(source)
+        if data is not None:
+            summaries.append(index_source(source, data).index)
+    index = ProjectIndex(s for s in summaries if s is not None)
+    by_display = {s.display: s for s in sources}
+    script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
+    jobs = []
+    for qualname in sorted(index.module_classes):
+        info = index.classes[qualname]
+        if info.path not in by_display:
+            continue
+        scope = CompiledScope(index, roots=[qualname])
+        compiled = {(f.function.path, f.function.symbol) for f in scope.functions()}
+        findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
+        if findings or everything:
+            jobs.append(ClassJob(qualname, by_display[info.path].path, info.path, findings))
+    return jobs, index
+
+
+def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Dict[str, ClassResult], Optional[str], Optional[str]]:
+    """Results by class, the torch version, and a fatal problem (torch missing or refusing)."""
+    name, _ = module_name(path)
+    entries = []
+    for job in jobs:
+        module, _, class_name = job.qualname.rpartition(".")
+        factory = config.confirm.factories.get(f"{module}:{class_name}")
+        methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
+        entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods})
+    with tempfile.TemporaryDirectory(prefix="tslint-confirm-") as folder:
+        job_file, results_file, output_file = (Path(folder) / n for n in ("job.json", "results.jsonl", "output.txt"))
+        job_file.write_text(json.dumps({
+            "path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
+            "classes": entries, "memory_mb": MEMORY_LIMIT_MB,
+        }), encoding="utf-8")
+        reason = None
+        with open(output_file, "wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tslint.confirm_child", str(job_file), str(results_file)],
+                stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True,
+                cwd=str(_import_root(path)),
+            )
+            try:
+                code = process.wait(timeout=config.confirm.timeout)
+                if code < 0:
+                    reason = f"the child process crashed ({signal.Signals(-code).name})"
+                elif code != 0:
+                    reason = f"user code ended the child process (exit code {code})"
+            except subprocess.TimeoutExpired:
+                reason = f"timed out after {config.confirm.timeout:g} s"
+            finally:
+                if process.poll() is None:
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    process.wait()
+        records = []
+        if results_file.exists():
+            for line in results_file.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    version = next((r["torch"] for r in records if "torch" in r), None)
+    fatal = next((r["fatal"] for r in records if "fatal" in r), None)
+    results: Dict[str, ClassResult] = {}
+    for record in records:
+        qualname = record.get("qualname")
+        if qualname is None:
+            continue
+        if record.get("status") != "done":
+            results[qualname] = ClassResult(qualname, record.get("detail", "unknown"), record.get("line", 1))
+            continue
+        failures = tuple(
+            (f["message"], None if f["span"] is None else TorchSpan(f["span"][0], f["span"][1], f["span"][2]))
+            for f in record["failures"]
+        )
+        results[qualname] = ClassResult(qualname, None, record.get("line", 1), record["compiled"], failures,
+                                        tuple(record["masked"]), tuple(record.get("exported", ())))
+    for job in jobs:  # classes the child never reached
+        if job.qualname not in results:
+            results[job.qualname] = ClassResult(job.qualname, reason or "the child process stopped before this class")
+    return results, version, fatal
+
+
+def _refusal(message: str) -> bool:
+    text = message.lower()
+    return "torchscript" in text and ("no longer supported" in text or "has been removed" in text)
+
+
+def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
+    if outcome.unverified is not None:
+        return UNVERIFIED, outcome.unverified
+    if finding.severity is Severity.WARNING:
+        return UNVERIFIED, "a warning: torch.jit.script compiles this code; the problem shows when it runs"
+    for message, span in outcome.failures:
+        if span is not None and span.contains(finding.filename, finding.location.row):
+            return CONFIRMED, f"torch.jit.script({job.qualname.rsplit('.', 1)[-1]}()): {headline(message.split(': ', 1)[-1])}"
+    symbol = finding.symbol or ""
+    # Sound only where torch really compiled the finding's function: in a first, unmasked round, or
+    # exported after masking (masking a function also hides what only it calls).
+    compiled_here = not outcome.failures or symbol in outcome.exported
+    if outcome.compiled and compiled_here and symbol not in outcome.masked:
+        return REFUTED, f"torch.jit.script({job.qualname.rsplit('.', 1)[-1]}()) compiled this code"
+    unlocated = [message for message, span in outcome.failures if span is None]
+    if unlocated:
+        return UNVERIFIED, f"torch failed without naming a source location: {headline(unlocated[-1].split(': ', 1)[-1])[:120]}"
+    return UNVERIFIED, "masked by an earlier error torch reported in the same function"
+
+
+def confirm(
+    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool, progress: bool = False
+) -> Tuple[LintResult, Optional[str]]:
+    """The result with every script finding's confirmation set, plus TS000 findings; and the torch
+    version used. Raises ConfirmUnavailable when torch cannot be used at all."""
+    jobs, _ = _jobs(result, sources, everything)
+    by_file: Dict[Path, List[ClassJob]] = {}
+    for job in jobs:
+        by_file.setdefault(job.path, []).append(job)
+    outcomes: Dict[str, ClassResult] = {}
+    version = None
+    done = 0
+    for path, file_jobs in sorted(by_file.items()):
+        if progress:
+            sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
+            sys.stderr.flush()
+        results, child_version, fatal = _run_child(path, file_jobs, config)
+        if fatal is not None:
+            raise ConfirmUnavailable(fatal)
+        version = version or child_version
+        outcomes.update(results)
+        done += len(file_jobs)
+        for outcome in results.values():
+            for message, _ in outcome.failures:
+                if _refusal(message):
+                    raise ConfirmUnavailable(f"this torch refuses TorchScript: {headline(message)}")
+    if progress:
+        sys.stderr.write("\r\x1b[K")
+
+    statuses: Dict[Diagnostic, Tuple[str, str]] = {}
+    for job in jobs:
+        for finding in job.findings:
+            status = _status(finding, job, outcomes[job.qualname])
+            if finding not in statuses or _RANK[status[0]] < _RANK[statuses[finding][0]]:
+                statuses[finding] = status
+    confirmed_diagnostics = []
+    for d in result.diagnostics:
+        if d.mode is not Mode.SCRIPT or d.code == "TS001":
+            status = (UNVERIFIED, "trace findings are confirmed with example inputs (not available yet)") if d.mode is Mode.TRACE else None
+        else:
+            status = statuses.get(d, (UNVERIFIED, "no module class compiles this code (nothing to script)"))
+        confirmed_diagnostics.append(d if status is None else replace(d, confirmation=Confirmation(*status)))
+    confirmed_diagnostics.extend(_unpredicted(jobs, outcomes, sources))
+    confirmed_diagnostics.sort(key=Diagnostic.sort_key)
+    return replace(result, diagnostics=tuple(confirmed_diagnostics)), version
+
+
+def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sources: Sequence[SourceFile]) -> List[Diagnostic]:
+    """TS000 for each torch failure that no finding of the class lies in."""
+    displays = {str(s.path.resolve()): s.display for s in sources}
+    found: Dict[Tuple[str, int], Diagnostic] = {}
+    for job in jobs:
+        outcome = outcomes[job.qualname]
+        predicted = any(d.severity is Severity.ERROR for d in job.findings)
+        for message, span in outcome.failures:
+            if span is not None and any(span.contains(d.filename, d.location.row) for d in job.findings):
+                continue
+            if span is None and predicted:
+                continue  # torch named no location; the class's own findings carry the message
+            text = headline(message.split(": ", 1)[-1])
+            if span is not None and span.path in displays:
+                filename, row = displays[span.path], span.first_row
+            else:
+                where = f" (at {span.path}:{span.first_row})" if span is not None else ""
+                filename, row, text = job.display, outcome.line, f"{text}{where}"
+            key = (filename, row)
+            if key not in found:
+                found[key] = Diagnostic(
+                    code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=TORCH_FAILURE.severity,
+                    mode=TORCH_FAILURE.mode, message=TORCH_FAILURE.message.format(message=text),
+                    filename=filename, location=Position(row, 1), end_location=Position(row, 2),
+                    symbol=job.qualname.rsplit(".", 1)[-1],
+                    confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.qualname.rsplit('.', 1)[-1]}())"),
+                )
+    return list(found.values())
