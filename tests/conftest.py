@@ -24,6 +24,13 @@ def expectations(path: Path) -> List[Tuple[int, str]]:
     return found
 
 
+def fixture_mode(path: Path) -> str:
+    """`# tslint-fixture: mode=script` on a fixture's first line: the mode its expectations cover."""
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+    match = re.search(r"tslint-fixture: mode=(script|trace)", first)
+    return match.group(1) if match else "both"
+
+
 def fixture_files() -> List[Path]:
     return sorted(FIXTURES.rglob("*.py"))
 

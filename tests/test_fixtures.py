@@ -5,15 +5,16 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, expectations, fixture_files
+from conftest import FIXTURES, expectations, fixture_files, fixture_mode
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: str(p.relative_to(FIXTURES)))
 def test_fixture_expectations(path: Path, fixture_result) -> None:
+    mode = fixture_mode(path)
     reported = sorted(
         (d.location.row, d.code)
         for d in fixture_result.diagnostics
-        if Path(d.filename).resolve() == path.resolve()
+        if Path(d.filename).resolve() == path.resolve() and mode in ("both", d.mode.value)
     )
     assert reported == sorted(expectations(path))
 

@@ -58,3 +58,33 @@ def first_frame(message: str) -> Optional[Tuple[str, int]]:
 def highlighted_span(message: str) -> Optional[Tuple[str, int, int]]:
     span = first_span(message)
     return None if span is None else (span.path, span.first_row, span.last_row)
+
+
+FIRST_INPUT = (3, 4)
+SECOND_INPUT = (5, 4)
+
+
+def trace_outcome(cls: type, source_file: str):
+    """Trace an instance (training mode, as constructed) on ones(3, 4); then, with both in eval mode,
+    compare traced and eager on -ones(5, 4). Returns (TracerWarning lines in `source_file`, whether
+    the answers differ)."""
+    torch.manual_seed(0)
+    model = cls()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        traced = torch.jit.trace(model, (torch.ones(*FIRST_INPUT),), check_trace=False)
+    lines = sorted({
+        w.lineno for w in caught
+        if issubclass(w.category, torch.jit.TracerWarning) and Path(w.filename).resolve() == Path(source_file).resolve()
+    })
+    model.eval()
+    traced.eval()
+    second = -torch.ones(*SECOND_INPUT)
+    try:
+        torch.manual_seed(1)  # the same draws for both, so torch's own random ops compare equal
+        expected = model(second)
+        torch.manual_seed(1)
+        diverges = not torch.allclose(traced(second), expected)
+    except RuntimeError:
+        diverges = True  # the trace cannot even run on the second input
+    return lines, diverges

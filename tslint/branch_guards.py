@@ -26,10 +26,12 @@ from tslint.imports import ImportTable
 from tslint.traversal import is_nested_scope, walk
 
 IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"})
+IS_TRACING = frozenset({"torch.jit.is_tracing", "torch.jit._trace.is_tracing", "torch._C._get_tracing_state"})
 
 
 class GuardKind(enum.Enum):
     NOT_SCRIPTING = "not-scripting"  # runs only when not scripting
+    NOT_TRACING = "not-tracing"  # runs only when not tracing
     ATTRIBUTE_NOT_NONE = "attribute-not-none"  # runs only if self.<name> is not None
     ATTRIBUTE_IS_NONE = "attribute-is-none"  # runs only if self.<name> is None
     HAS_ATTRIBUTE = "has-attribute"  # runs only if hasattr(self, "<name>")
@@ -76,6 +78,8 @@ def _condition_guards(
         name = imports.qualify(test.func)
         if name in IS_SCRIPTING:
             return (), (Guard(GuardKind.NOT_SCRIPTING),)
+        if name in IS_TRACING:
+            return (), (Guard(GuardKind.NOT_TRACING),)
         if name == "hasattr" and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name):
             target, attribute = test.args[0].value, test.args[1].value
             if target.value == self_name and isinstance(attribute, cst.SimpleString):

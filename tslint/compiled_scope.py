@@ -102,10 +102,12 @@ class ClassContext:
             sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
         ))
 
-    def guard_holds(self, guard: Guard) -> bool:
-        """True only if torch certainly compiles code under `guard` for this class."""
+    def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
+        """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
         if guard.kind is GuardKind.NOT_SCRIPTING:
-            return False
+            return tracing  # is_scripting() is False while tracing
+        if guard.kind is GuardKind.NOT_TRACING:
+            return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
         if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
             # Pruned when the attribute is None; when it is None on some path, or never assigned here,
             # torch may prune it too: only an attribute that is never None is certainly compiled.
@@ -125,22 +127,25 @@ class ClassContext:
         return True
 
 
-def _guards_hold(guards: Guards, context: Optional[ClassContext]) -> bool:
+def _guards_hold(guards: Guards, context: Optional[ClassContext], tracing: bool = False) -> bool:
     for guard in guards:
         if context is None:
-            if guard.kind is GuardKind.NOT_SCRIPTING:
+            if (guard.kind is GuardKind.NOT_SCRIPTING and not tracing) or (guard.kind is GuardKind.NOT_TRACING and tracing):
                 return False
             continue
-        if not context.guard_holds(guard):
+        if not context.guard_holds(guard, tracing):
             return False
     return True
 
 
 class CompiledScope:
-    def __init__(self, index: ProjectIndex, roots: Optional[Iterable[str]] = None) -> None:
+    def __init__(self, index: ProjectIndex, roots: Optional[Iterable[str]] = None, tracing: bool = False) -> None:
         """`roots`: the module classes being scripted (default: every module class, since any of
-        them may be; bench/agreement.py scripts one class at a time)."""
+        them may be; bench/agreement.py scripts one class at a time). `tracing`: model what
+        torch.jit.trace runs instead: `forward` and what it calls, ignored methods included (they run
+        in Python), `@torch.jit.script` functions excluded (they keep their control flow)."""
         self.index = index
+        self.tracing = tracing
         self._contexts: Dict[str, ClassContext] = {}
         self._all_classes = roots is None
         self._root_classes = sorted(index.module_classes if roots is None else self._with_submodules(roots))
@@ -181,6 +186,8 @@ class CompiledScope:
             forward = context.methods.get("forward")
             if forward is not None and not forward.is_abstract:
                 yield forward, qualname
+            if self.tracing:
+                continue  # exports and properties are scripted by trace, not traced
             for name, method in context.methods.items():
                 if name == "forward":
                     continue
@@ -190,7 +197,7 @@ class CompiledScope:
                     d in PROPERTY_DECORATORS for d in method.decorators
                 ):
                     yield method, qualname
-        if not self._all_classes:
+        if not self._all_classes or self.tracing:
             return
         for file in self.index.files:
             for function in file.functions.values():
@@ -203,6 +210,10 @@ class CompiledScope:
         while work:
             function, context_name = work.pop()
             role = _role(function)
+            if self.tracing:
+                if function.has_decorator(JIT_SCRIPT):
+                    continue  # hybrid export: a scripted helper keeps its control flow under tracing
+                role = Role.COMPILED  # ignored/unused methods run in Python while tracing
             if role is None or (function.key, context_name) in seen:
                 continue
             seen.add((function.key, context_name))
@@ -216,7 +227,7 @@ class CompiledScope:
     def _callees(self, function: FunctionInfo, context_name: Optional[str]) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
         context = self.context(context_name) if context_name is not None else None
         for call in function.calls:
-            if not _guards_hold(call.guards, context):
+            if not _guards_hold(call.guards, context, self.tracing):
                 continue
             if call.kind is CallKind.SELF_METHOD and context is not None:
                 method = context.methods.get(call.target)
@@ -250,7 +261,7 @@ class CompiledScope:
             return Region.COMPILED
         for context_name in compiled.contexts:
             context = self.context(context_name) if context_name is not None else None
-            if _guards_hold(guards, context):
+            if _guards_hold(guards, context, self.tracing):
                 return Region.COMPILED
         return Region.PARSED
 
@@ -274,3 +285,18 @@ class CompiledScope:
             [(name, self.context(name).fingerprint()) for name in contexts],
         )
         return hashlib.blake2b(repr(facts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+class ProjectScopes:
+    """The two views of one project: what torch.jit.script compiles and what torch.jit.trace runs."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.index = index
+        self.script = CompiledScope(index)
+        self.trace = CompiledScope(index, tracing=True)
+
+    def for_mode(self, tracing: bool) -> CompiledScope:
+        return self.trace if tracing else self.script
+
+    def file_key(self, path: str) -> str:
+        return self.script.file_key(path) + self.trace.file_key(path)

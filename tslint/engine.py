@@ -33,6 +33,7 @@ from tslint.traversal import walk
 
 if TYPE_CHECKING:
     from tslint.cache import ResultCache
+    from tslint.compiled_scope import ProjectScopes
 
 UNPARSABLE = RuleInfo(
     code="TS001",
@@ -386,19 +387,27 @@ def filter_diagnostics(
     )
 
 
-def lint_indexed(item: IndexedFile, data: bytes, scope: CompiledScope, rules: Sequence[Rule], config: Config) -> FileOutcome:
-    """Phase 2 of one file: run the rules over its compiled functions, then filter."""
+def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules: Sequence[Rule], config: Config) -> FileOutcome:
+    """Phase 2 of one file: run the script rules over its compiled functions and the trace rules
+    over its traced functions, then filter."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
     found: List[Diagnostic] = [item.problem] if item.problem is not None else []
-    functions = scope.functions_in(item.source.display) if item.index is not None else []
-    if functions and rules:
+    work = []
+    if item.index is not None:
+        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace)):
+            mode_rules = [rule for rule in rules if rule.mode is mode]
+            functions = scope.functions_in(item.source.display) if mode_rules else []
+            if functions:
+                work.append((functions, scope, mode_rules))
+    if work:
         if item.parsed is None or item.trees is None:  # index from the cache: parse again
             fresh = index_source(item.source, data)
             item.parsed, item.trees = fresh.parsed, fresh.trees
         try:
             assert item.parsed is not None and item.trees is not None and item.index is not None
-            found.extend(run_rules(item.parsed, item.index, item.trees, functions, scope, rules))
+            for functions, scope, mode_rules in work:
+                found.extend(run_rules(item.parsed, item.index, item.trees, functions, scope, mode_rules))
         except RecursionError:
             found.append(_unparsable(item.source, "the code is nested too deeply to analyse"))
         except RuleCrashed as crash:  # a bug in a rule must not lose the other files' findings

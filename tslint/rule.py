@@ -44,6 +44,19 @@ class RuleContext:
         self.rule: Optional[Rule] = None
         self.reports: List[Report] = []
         self._states: Dict[str, Dict] = {}
+        self._taint = None
+
+    def taint(self):
+        """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
+        if self._taint is None:
+            from tslint.trace_taint import TaintAnalysis, tensor_attribute_names
+
+            tensors = set()
+            for name in self.function.contexts:
+                if name is not None:
+                    tensors.update(tensor_attribute_names(self.scope.context(name).attributes))
+            self._taint = TaintAnalysis(self.node, self.file.imports, self.function.function.self_name, tensors)
+        return self._taint
 
     def state(self) -> Dict:
         """Scratch space of the current rule for the current function (for collect-then-report rules)."""

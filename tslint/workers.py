@@ -13,7 +13,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from tslint.compiled_scope import CompiledScope
+from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.ftypes import FileError
@@ -49,8 +49,8 @@ def trees_kept_out_of_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _scope(summaries: Dict[str, FileSummary]) -> CompiledScope:
-    return CompiledScope(ProjectIndex(s.index for s in summaries.values() if s.index is not None))
+def _scope(summaries: Dict[str, FileSummary]) -> ProjectScopes:
+    return ProjectScopes(ProjectIndex(s.index for s in summaries.values() if s.index is not None))
 
 
 class _Shard:
@@ -77,7 +77,7 @@ class _Shard:
         return summaries
 
     def lint(
-        self, work: Sequence[Tuple[SourceFile, FileSummary]], scope: CompiledScope, rules: Sequence[Rule], config: Config
+        self, work: Sequence[Tuple[SourceFile, FileSummary]], scope: ProjectScopes, rules: Sequence[Rule], config: Config
     ) -> Dict[str, FileOutcome]:
         outcomes = {}
         for source, summary in work:

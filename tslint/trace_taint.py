@@ -1,0 +1,226 @@
+"""What each expression of a traced function depends on: tensor values, tensor sizes, or neither.
+
+torch.jit.trace runs the Python code once and records tensor operations. Tensors stay symbolic, and
+so does most shape arithmetic (`b, n = x.shape; x.view(b * n)`), but every Python decision or
+conversion made from them is frozen into the graph (verified in tests/test_trace_rules.py):
+- TENSOR: a tensor. Using it as a condition converts it to a Python bool (frozen, TracerWarning).
+- SIZE: a size read from a tensor (`x.shape[0]`, `x.size(1)`, `x.numel()`): symbolic in arithmetic
+  and shape arguments; frozen in conditions, `range(...)`, `int(...)`, `math.*`, `torch.tensor([...])`.
+- VALUE: a Python value computed from tensor values (`.item()`, `.tolist()`, `int(t)`): already frozen.
+- NONE: nothing tensor-dependent (constants, constructor configuration).
+
+One forward pass in statement order, no fixpoint over loops: a miss is possible, a false alarm is not
+meant to be. The rank (`x.dim()`, `x.ndim`) counts as NONE: all inputs of a traced model share it.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Dict, Iterable, Optional, Sequence
+
+import libcst as cst
+
+from tslint.imports import ImportTable
+
+
+class Kind(enum.IntEnum):
+    NONE = 0
+    SIZE = 1
+    VALUE = 2
+    TENSOR = 3
+
+
+TENSOR_ATTRIBUTES_TO_NONE = frozenset({"ndim", "dtype", "device", "is_cuda", "layout", "requires_grad"})
+SIZE_METHODS = frozenset({"size", "numel", "nelement"})
+RANK_METHODS = frozenset({"dim", "ndimension"})
+VALUE_METHODS = frozenset({"item", "tolist", "numpy"})
+PYTHON_CONVERSIONS = frozenset({"int", "float", "bool", "complex"})
+SIZE_PRESERVING = frozenset({"max", "min", "abs", "round", "sum"})
+PREDICATES = frozenset({"isinstance", "hasattr", "callable", "type", "id", "print", "getattr"})
+
+
+class TaintAnalysis:
+    """Kinds of the expressions of one traced function, computed once and shared by all trace rules."""
+
+    def __init__(self, function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str],
+                 tensor_attributes: Iterable[str]) -> None:
+        self.imports = imports
+        self.self_name = self_name
+        self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
+        self.env: Dict[str, Kind] = {}
+        self.kinds: Dict[cst.CSTNode, Kind] = {}
+        params = function.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            name = param.name.value
+            if name == self_name:
+                continue
+            # An argument of a traced function is a tensor unless annotated or defaulted otherwise.
+            annotation = param.annotation.annotation if param.annotation is not None else None
+            qualified = imports.qualify(annotation) if annotation is not None else None
+            is_tensor = annotation is None and (param.default is None or _is_none(param.default))
+            is_tensor = is_tensor or (qualified is not None and qualified.endswith("Tensor"))
+            self.env[name] = Kind.TENSOR if is_tensor else Kind.NONE
+        self._block(function.body)
+
+    def kind(self, node: cst.CSTNode) -> Kind:
+        return self.kinds.get(node, Kind.NONE)
+
+    # --- statements, in order ---------------------------------------------------------------
+
+    def _block(self, block: cst.BaseSuite) -> None:
+        body = block.body if isinstance(block, cst.IndentedBlock) else [block]
+        for statement in body:
+            self._statement(statement)
+
+    def _statement(self, statement: cst.CSTNode) -> None:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                self._small(small)
+        elif isinstance(statement, cst.SimpleStatementSuite):
+            for small in statement.body:
+                self._small(small)
+        elif isinstance(statement, (cst.If, cst.While)):
+            self._expr(statement.test)
+            self._block(statement.body)
+            if statement.orelse is not None:
+                self._statement(statement.orelse) if isinstance(statement.orelse, cst.If) else self._block(statement.orelse.body)
+        elif isinstance(statement, cst.For):
+            self._bind(statement.target, self._loop_element(statement.iter))
+            self._block(statement.body)
+            if statement.orelse is not None:
+                self._block(statement.orelse.body)
+        elif isinstance(statement, cst.With):
+            for item in statement.items:
+                kind = self._expr(item.item)
+                if item.asname is not None:
+                    self._bind(item.asname.name, kind)
+            self._block(statement.body)
+        elif isinstance(statement, cst.Try):
+            self._block(statement.body)
+            for handler in statement.handlers:
+                self._block(handler.body)
+            for extra in (statement.orelse, statement.finalbody):
+                if extra is not None:
+                    self._block(extra.body)
+
+    def _small(self, small: cst.CSTNode) -> None:
+        if isinstance(small, cst.Assign):
+            kind = self._expr(small.value)
+            for target in small.targets:
+                self._bind(target.target, kind)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._bind(small.target, self._expr(small.value))
+        elif isinstance(small, cst.AugAssign):
+            kind = max(self._expr(small.value), self._expr(small.target))
+            self._bind(small.target, kind)
+        elif isinstance(small, (cst.Expr, cst.Return)):
+            if small.value is not None:
+                self._expr(small.value)
+        elif isinstance(small, cst.Assert):
+            self._expr(small.test)
+
+    def _bind(self, target: cst.CSTNode, kind: Kind) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = kind
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            # `b, n = x.shape` gives sizes; unpacking a tensor gives tensors.
+            for element in target.elements:
+                self._bind(element.value, kind)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value, kind)
+
+    def _loop_element(self, iterable: cst.BaseExpression) -> Kind:
+        kind = self._expr(iterable)
+        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) == "range":
+            return Kind.NONE if kind is Kind.NONE else Kind.VALUE  # the count was frozen
+        return kind
+
+    # --- expressions ------------------------------------------------------------------------
+
+    def _expr(self, node: cst.BaseExpression) -> Kind:
+        kind = self._compute(node)
+        self.kinds[node] = kind
+        return kind
+
+    def _compute(self, node: cst.BaseExpression) -> Kind:
+        if isinstance(node, cst.Name):
+            return self.env.get(node.value, Kind.NONE)
+        if isinstance(node, cst.Attribute):
+            if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+                return Kind.TENSOR if node.attr.value in self.tensor_attributes else Kind.NONE
+            base = self._expr(node.value)
+            if base is Kind.TENSOR:
+                if node.attr.value == "shape":
+                    return Kind.SIZE
+                return Kind.NONE if node.attr.value in TENSOR_ATTRIBUTES_TO_NONE else Kind.TENSOR
+            return base
+        if isinstance(node, cst.Call):
+            return self._call(node)
+        if isinstance(node, cst.Subscript):
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index):
+                    self._expr(element.slice.value)
+            return self._expr(node.value)
+        if isinstance(node, cst.BinaryOperation):
+            return max(self._expr(node.left), self._expr(node.right))
+        if isinstance(node, cst.UnaryOperation):
+            return self._expr(node.expression)
+        if isinstance(node, cst.BooleanOperation):
+            return max(self._expr(node.left), self._expr(node.right))
+        if isinstance(node, cst.Comparison):
+            kinds = [self._expr(node.left)] + [self._expr(c.comparator) for c in node.comparisons]
+            return max(kinds)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            return max([self._expr(e.value) for e in node.elements], default=Kind.NONE)
+        if isinstance(node, cst.IfExp):
+            self._expr(node.test)
+            return max(self._expr(node.body), self._expr(node.orelse))
+        return Kind.NONE
+
+    def _call(self, node: cst.Call) -> Kind:
+        arguments = [self._expr(argument.value) for argument in node.args]
+        strongest = max(arguments, default=Kind.NONE)
+        func = node.func
+        if isinstance(func, cst.Attribute) and not (isinstance(func.value, cst.Name) and func.value.value == self.self_name):
+            receiver = self._expr(func.value)
+            method = func.attr.value
+            if receiver is Kind.TENSOR:
+                if method in SIZE_METHODS:
+                    return Kind.SIZE
+                if method in RANK_METHODS:
+                    return Kind.NONE
+                if method in VALUE_METHODS:
+                    return Kind.VALUE
+                return Kind.TENSOR
+            if receiver is not Kind.NONE:
+                return max(receiver, strongest)
+        name = self.imports.qualify(func) or ""
+        if name in PREDICATES or name.startswith(("torch.jit.", "torch.is_", "torch._C.")):
+            return Kind.NONE
+        if name == "len" or name == "torch.numel":
+            return Kind.SIZE if strongest >= Kind.SIZE else Kind.NONE
+        if name in PYTHON_CONVERSIONS:
+            return Kind.VALUE if strongest >= Kind.SIZE else Kind.NONE
+        if name.startswith("math."):
+            return Kind.VALUE if strongest >= Kind.SIZE else Kind.NONE
+        if name in SIZE_PRESERVING:
+            return strongest
+        if name.startswith("torch."):
+            return Kind.TENSOR
+        return strongest  # a helper or submodule call: a tensor in, a tensor out
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def tensor_attribute_names(attributes) -> Sequence[str]:
+    """Module attributes holding tensors (parameters, buffers, torch.* results)."""
+    from tslint.project_index import AttributeKind
+
+    found = []
+    for name, assignments in attributes.items():
+        if assignments and all(a.kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER) for a in assignments):
+            found.append(name)
+    return found
