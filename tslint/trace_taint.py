@@ -36,6 +36,10 @@ RANK_METHODS = frozenset({"dim", "ndimension"})
 VALUE_METHODS = frozenset({"item", "tolist", "numpy"})
 PYTHON_CONVERSIONS = frozenset({"int", "float", "bool", "complex"})
 SIZE_PRESERVING = frozenset({"max", "min", "abs", "round", "sum"})
+TENSOR_FACTORIES = frozenset({
+    "tensor", "as_tensor", "zeros", "ones", "empty", "full", "rand", "randn", "randint", "arange", "linspace",
+    "logspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "from_numpy",
+})
 PREDICATES = frozenset({"isinstance", "hasattr", "callable", "type", "id", "print", "getattr"})
 
 
@@ -153,7 +157,10 @@ class TaintAnalysis:
             if base is Kind.TENSOR:
                 if node.attr.value == "shape":
                     return Kind.SIZE
-                return Kind.NONE if node.attr.value in TENSOR_ATTRIBUTES_TO_NONE else Kind.TENSOR
+                attribute = node.attr.value
+                if attribute in TENSOR_ATTRIBUTES_TO_NONE or attribute.startswith("is_"):
+                    return Kind.NONE  # metadata (`x.is_nested`, `x.dtype`), fixed for a traced model
+                return Kind.TENSOR
             return base
         if isinstance(node, cst.Call):
             return self._call(node)
@@ -170,6 +177,8 @@ class TaintAnalysis:
             return max(self._expr(node.left), self._expr(node.right))
         if isinstance(node, cst.Comparison):
             kinds = [self._expr(node.left)] + [self._expr(c.comparator) for c in node.comparisons]
+            if all(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+                return Kind.NONE  # `mask is None`: decided by the arguments passed, not by tensor data
             return max(kinds)
         if isinstance(node, (cst.Tuple, cst.List)):
             return max([self._expr(e.value) for e in node.elements], default=Kind.NONE)
@@ -196,8 +205,12 @@ class TaintAnalysis:
             if receiver is not Kind.NONE:
                 return max(receiver, strongest)
         name = self.imports.qualify(func) or ""
-        if name in PREDICATES or name.startswith(("torch.jit.", "torch.is_", "torch._C.")):
+        if name in PREDICATES or name.startswith(("torch.jit.", "torch._C.")):
             return Kind.NONE
+        if name.startswith("torch.") and name.rsplit(".", 1)[-1].startswith(("is_", "has_")):
+            return Kind.NONE  # predicates about types and settings (`torch.is_tensor`, `has_torch_function`)
+        if name == "len" and node.args and _is_whole_shape(node.args[0].value):
+            return Kind.NONE  # len(x.shape) is the rank
         if name == "len" or name == "torch.numel":
             return Kind.SIZE if strongest >= Kind.SIZE else Kind.NONE
         if name in PYTHON_CONVERSIONS:
@@ -207,8 +220,17 @@ class TaintAnalysis:
         if name in SIZE_PRESERVING:
             return strongest
         if name.startswith("torch."):
-            return Kind.TENSOR
+            # A torch function of tensors gives a tensor; without tensor arguments only a factory
+            # does (`torch.zeros`); others are settings (`torch.backends.mha.get_fastpath_enabled()`).
+            factory = name.rsplit(".", 1)[-1] in TENSOR_FACTORIES
+            return Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
         return strongest  # a helper or submodule call: a tensor in, a tensor out
+
+
+def _is_whole_shape(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Attribute) and node.attr.value == "shape":
+        return True
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size" and not node.args
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
