@@ -134,3 +134,13 @@ def test_missing_torch_exits_2(tmp_path) -> None:
     )
     completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True)
     assert completed.returncode == 2 and "pip install 'tslint[confirm]'" in completed.stderr
+
+
+def test_trace_findings_with_example_inputs() -> None:
+    code, document = run("traced.py", cwd=DATA / "traced")
+    found = {d["location"]["row"]: d["confirmation"] for d in document["diagnostics"] if d["code"].startswith("TS4")}
+    assert code == 1
+    assert found[16]["status"] == "confirmed" and "TracerWarning" in found[16]["detail"]  # ValueBranch
+    assert found[24]["status"] == "confirmed" and "input set 2" in found[24]["detail"]  # SilentLoop, silent
+    assert found[32]["status"] == "unverified" and "second input set" in found[32]["detail"]
+    assert found[39]["status"] == "unverified" and 'example-inputs = {"traced:NoInputs"' in found[39]["detail"]

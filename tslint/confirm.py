@@ -57,6 +57,8 @@ class ClassJob:
     path: Path
     display: str
     findings: List[Diagnostic] = field(default_factory=list)
+    trace: bool = False  # a torch.jit.trace job (trace findings), else torch.jit.script
+    inputs: Optional[str] = None  # the example-inputs callable, for trace jobs
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,9 @@ class ClassResult:
     failures: Tuple[Tuple[str, Optional[TorchSpan]], ...] = ()
     masked: Tuple[str, ...] = ()
     exported: Tuple[str, ...] = ()  # methods torch was made to compile after masking
+    tracer_warnings: Tuple[Tuple[str, int], ...] = ()  # (resolved path, line) of each TracerWarning
+    diverged: Tuple[int, ...] = ()  # input sets on which traced and eager answers differ
+    input_sets: int = 0
 
 
 def _import_root(path: Path) -> Path:
@@ -78,7 +83,7 @@ def _import_root(path: Path) -> Path:
     return folder
 
 
-def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool) -> Tuple[List[ClassJob], ProjectIndex]:
+def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config) -> Tuple[List[ClassJob], ProjectIndex]:
     summaries = []
     for source in sources:
         data, _ = read_source(source)
@@ -87,17 +92,30 @@ def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool) -
     index = ProjectIndex(s for s in summaries if s is not None)
     by_display = {s.display: s for s in sources}
     script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
+    trace_findings = [d for d in result.diagnostics if d.mode is Mode.TRACE]
     jobs = []
     for qualname in sorted(index.module_classes):
         info = index.classes[qualname]
         if info.path not in by_display:
             continue
+        path = by_display[info.path].path
         scope = CompiledScope(index, roots=[qualname])
         compiled = {(f.function.path, f.function.symbol) for f in scope.functions()}
         findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
         if findings or everything:
-            jobs.append(ClassJob(qualname, by_display[info.path].path, info.path, findings))
+            jobs.append(ClassJob(qualname, path, info.path, findings))
+        if trace_findings:
+            traced = {(f.function.path, f.function.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+            found = [d for d in trace_findings if (d.filename, d.symbol) in traced]
+            if found:
+                module, _, class_name = qualname.rpartition(".")
+                inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
+                jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
     return jobs, index
+
+
+def _key(qualname: str, trace: bool) -> str:
+    return f"{qualname}#{'trace' if trace else 'script'}"
 
 
 def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Dict[str, ClassResult], Optional[str], Optional[str]]:
@@ -108,7 +126,8 @@ def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Di
         module, _, class_name = job.qualname.rpartition(".")
         factory = config.confirm.factories.get(f"{module}:{class_name}")
         methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
-        entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods})
+        entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods,
+                        "trace": job.trace, "inputs": job.inputs})
     with tempfile.TemporaryDirectory(prefix="tslint-confirm-") as folder:
         job_file, results_file, output_file = (Path(folder) / n for n in ("job.json", "results.jsonl", "output.txt"))
         job_file.write_text(json.dumps({
@@ -151,18 +170,23 @@ def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Di
         qualname = record.get("qualname")
         if qualname is None:
             continue
+        key = _key(qualname, record.get("kind") == "trace")
+        if record.get("status") == "traced":
+            results[key] = ClassResult(qualname, None, tracer_warnings=tuple((p, l) for p, l in record["warnings"]),
+                                       diverged=tuple(record["diverged"]), input_sets=record["input_sets"])
+            continue
         if record.get("status") != "done":
-            results[qualname] = ClassResult(qualname, record.get("detail", "unknown"), record.get("line", 1))
+            results[key] = ClassResult(qualname, record.get("detail", "unknown"), record.get("line", 1))
             continue
         failures = tuple(
             (f["message"], None if f["span"] is None else TorchSpan(f["span"][0], f["span"][1], f["span"][2]))
             for f in record["failures"]
         )
-        results[qualname] = ClassResult(qualname, None, record.get("line", 1), record["compiled"], failures,
-                                        tuple(record["masked"]), tuple(record.get("exported", ())))
+        results[key] = ClassResult(qualname, None, record.get("line", 1), record["compiled"], failures,
+                                   tuple(record["masked"]), tuple(record.get("exported", ())))
     for job in jobs:  # classes the child never reached
-        if job.qualname not in results:
-            results[job.qualname] = ClassResult(job.qualname, reason or "the child process stopped before this class")
+        if _key(job.qualname, job.trace) not in results:
+            results[_key(job.qualname, job.trace)] = ClassResult(job.qualname, reason or "the child process stopped before this class")
     return results, version, fatal
 
 
@@ -171,7 +195,32 @@ def _refusal(message: str) -> bool:
     return "torchscript" in text and ("no longer supported" in text or "has been removed" in text)
 
 
+def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
+    """Trace findings are never refuted: inputs that do not show a hazard do not prove it absent."""
+    if outcome.unverified is not None:
+        return UNVERIFIED, outcome.unverified
+    name = job.qualname.rsplit(".", 1)[-1]
+    where = str(Path(finding.filename).resolve())
+    rows = range(finding.location.row, finding.end_location.row + 1)
+    if any(path == where and line in rows for path, line in outcome.tracer_warnings):
+        return CONFIRMED, f"torch.jit.trace({name}) warned here (TracerWarning)"
+    unexplained = [
+        d for d in job.findings
+        if not any(path == str(Path(d.filename).resolve()) and line == d.location.row for path, line in outcome.tracer_warnings)
+    ]
+    if outcome.diverged and len(unexplained) == 1:
+        sets = ", ".join(str(n) for n in outcome.diverged)
+        return CONFIRMED, f"the traced {name} answers differently from eager mode on input set {sets}"
+    if outcome.diverged:
+        return UNVERIFIED, "the trace diverged from eager mode, but several findings could explain it"
+    if outcome.input_sets < 2:
+        return UNVERIFIED, "no TracerWarning here; a second input set (a list of tuples from example-inputs) would let tslint compare answers"
+    return UNVERIFIED, "the example inputs did not show it (no TracerWarning here; traced and eager answers agree)"
+
+
 def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
+    if job.trace:
+        return _trace_status(finding, job, outcome)
     if outcome.unverified is not None:
         return UNVERIFIED, outcome.unverified
     if finding.severity is Severity.WARNING:
@@ -196,11 +245,17 @@ def confirm(
 ) -> Tuple[LintResult, Optional[str]]:
     """The result with every script finding's confirmation set, plus TS000 findings; and the torch
     version used. Raises ConfirmUnavailable when torch cannot be used at all."""
-    jobs, _ = _jobs(result, sources, everything)
+    jobs, _ = _jobs(result, sources, everything, config)
     by_file: Dict[Path, List[ClassJob]] = {}
-    for job in jobs:
-        by_file.setdefault(job.path, []).append(job)
     outcomes: Dict[str, ClassResult] = {}
+    for job in jobs:
+        if job.trace and job.inputs is None:
+            module, _, class_name = job.qualname.rpartition(".")
+            outcomes[_key(job.qualname, True)] = ClassResult(job.qualname, (
+                f'needs example inputs: add [tool.tslint.confirm] example-inputs = {{"{module}:{class_name}" = "{module}:make_inputs"}}'
+            ))
+        else:
+            by_file.setdefault(job.path, []).append(job)
     version = None
     done = 0
     for path, file_jobs in sorted(by_file.items()):
@@ -223,13 +278,15 @@ def confirm(
     statuses: Dict[Diagnostic, Tuple[str, str]] = {}
     for job in jobs:
         for finding in job.findings:
-            status = _status(finding, job, outcomes[job.qualname])
+            status = _status(finding, job, outcomes[_key(job.qualname, job.trace)])
             if finding not in statuses or _RANK[status[0]] < _RANK[statuses[finding][0]]:
                 statuses[finding] = status
     confirmed_diagnostics = []
     for d in result.diagnostics:
-        if d.mode is not Mode.SCRIPT or d.code == "TS001":
-            status = (UNVERIFIED, "trace findings are confirmed with example inputs (not available yet)") if d.mode is Mode.TRACE else None
+        if d.code == "TS001":
+            status = None
+        elif d.mode is Mode.TRACE:
+            status = statuses.get(d, (UNVERIFIED, "no module class traces this code (nothing to trace)"))
         else:
             status = statuses.get(d, (UNVERIFIED, "no module class compiles this code (nothing to script)"))
         confirmed_diagnostics.append(d if status is None else replace(d, confirmation=Confirmation(*status)))
@@ -243,7 +300,9 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
     displays = {str(s.path.resolve()): s.display for s in sources}
     found: Dict[Tuple[str, int], Diagnostic] = {}
     for job in jobs:
-        outcome = outcomes[job.qualname]
+        if job.trace:
+            continue
+        outcome = outcomes[_key(job.qualname, False)]
         predicted = any(d.severity is Severity.ERROR for d in job.findings)
         for message, span in outcome.failures:
             if span is not None and any(span.contains(d.filename, d.location.row) for d in job.findings):

@@ -172,6 +172,59 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             "failures": failures, "masked": masked, "exported": [s for s in exported if s not in masked]}
 
 
+def _as_input_sets(value) -> List[tuple]:
+    """The example-inputs callable returns one tuple of inputs, or a list of such tuples."""
+    if isinstance(value, list):
+        return [item if isinstance(item, tuple) else (item,) for item in value]
+    return [value if isinstance(value, tuple) else (value,)]
+
+
+def _same(first, second, torch) -> bool:
+    if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
+        return first.shape == second.shape and torch.allclose(first, second, equal_nan=True)
+    if isinstance(first, (tuple, list)) and isinstance(second, (tuple, list)):
+        return len(first) == len(second) and all(_same(a, b, torch) for a, b in zip(first, second))
+    return first == second
+
+
+def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
+    """Trace with the first input set (TracerWarnings captured), then compare traced and eager on
+    the other input sets, both in eval mode (as the traced model will be used)."""
+    cls = getattr(module, entry["name"], None)
+    if cls is None:
+        return {"qualname": entry["qualname"], "status": "unverified", "detail": "the class is not defined at import time"}
+    try:
+        instance, problem = _instantiate(cls, entry.get("factory"))
+        input_sets = _as_input_sets(_callable(entry["inputs"])())
+    except Exception as error:
+        return {"qualname": entry["qualname"], "status": "unverified", "detail": f"building the instance or the inputs failed: {type(error).__name__}: {error}"}
+    if instance is None:
+        return {"qualname": entry["qualname"], "status": "unverified", "detail": problem}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            traced = torch.jit.trace(instance, input_sets[0], check_trace=False)
+        except Exception as error:
+            return {"qualname": entry["qualname"], "status": "unverified", "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}"}
+    tracer_warnings = sorted({
+        (os.path.realpath(w.filename), w.lineno) for w in caught if issubclass(w.category, torch.jit.TracerWarning)
+    })
+    diverged: List[int] = []
+    instance.eval()
+    traced.eval()
+    for number, inputs in enumerate(input_sets[1:], start=2):
+        try:
+            torch.manual_seed(0)
+            expected = instance(*inputs)
+            torch.manual_seed(0)
+            if not _same(traced(*inputs), expected, torch):
+                diverged.append(number)
+        except Exception:
+            diverged.append(number)  # the trace cannot even run on these inputs
+    return {"qualname": entry["qualname"], "status": "traced", "warnings": tracer_warnings,
+            "diverged": diverged, "input_sets": len(input_sets)}
+
+
 def main(argv: List[str]) -> int:
     job_path, results_path = argv
     with open(job_path, encoding="utf-8") as handle:
@@ -199,9 +252,12 @@ def main(argv: List[str]) -> int:
         return 0
     for entry in job["classes"]:
         try:
-            emit(confirm_class(torch, module, entry))
+            if entry.get("trace"):
+                emit({**trace_class(torch, module, entry), "kind": "trace"})
+            else:
+                emit(confirm_class(torch, module, entry))
         except BaseException as error:
-            emit({"qualname": entry["qualname"], "status": "unverified",
+            emit({"qualname": entry["qualname"], "status": "unverified", "kind": "trace" if entry.get("trace") else "script",
                   "detail": f"user code raised {type(error).__name__}: {error}"})
     return 0
 

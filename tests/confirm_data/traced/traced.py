@@ -1,0 +1,41 @@
+"""Classes for the trace part of the --confirm tests."""
+import torch
+import torch.nn as nn
+
+
+def two_input_sets():
+    return [(torch.ones(3, 4),), (-torch.ones(5, 4),)]
+
+
+def one_input_set():
+    return (torch.ones(3, 4),)
+
+
+class ValueBranch(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2
+        return x * 3
+
+
+class SilentLoop(nn.Module):
+    def forward(self, x):
+        y = x
+        for _ in range(x.size(0)):
+            y = y + 1
+        return y
+
+
+class SilentLoopOneSet(nn.Module):
+    def forward(self, x):
+        y = x
+        for _ in range(x.size(0)):
+            y = y + 1
+        return y
+
+
+class NoInputs(nn.Module):
+    def forward(self, x):
+        if self.training:
+            return x * 2
+        return x
