@@ -8,6 +8,8 @@ nn.Conv2d(1, 1, 1)), runs torch.jit.script on each, and prints:
   scripted OK / failing; failing classes with an error finding inside torch's highlighted span
   (agreement), failing classes flagged elsewhere or not at all (misses, listed), and scriptable
   classes with an error finding in code compiled for them (false positives, listed).
+Then a trace section: every fixture class taking one tensor is traced on ones(3, 4) and compared with
+eager mode on -ones(5, 4): TracerWarning lines and divergent traces, flagged by TS4xx or missed.
 A finding counts for a class when it lies in a function that the compiled-scope model says
 torch.jit.script(instance) compiles for that class.
 """
@@ -145,7 +147,94 @@ def main() -> int:
         print("\nagreeing:")
         for qualname, span in agreeing:
             print(f"  {qualname}: {where(span)}")
+    trace_section(torch)
     return 0
+
+
+@__import__("contextlib").contextmanager
+def quiet_stdout():
+    """Silence the fixtures' print() calls, including TorchScript's, which write to fd 1 directly."""
+    import os
+
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()  # Python-level prints still in the buffer go to /dev/null too
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def trace_section(torch) -> None:
+    """Trace every fixture module class that takes one tensor, on ones(3, 4), and compare with eager
+    mode on -ones(5, 4) (both in eval mode): TracerWarning lines and divergent classes, flagged or not."""
+    import importlib.util
+
+    fixtures = ROOT / "fixtures"
+    sys.path.insert(0, str(fixtures))
+    sources = discover([str(fixtures)], None, ())
+    result = lint_sources(sources, Config(), jobs=1)
+    findings = [d for d in result.diagnostics if d.code.startswith("TS4")]
+    summaries = [index_source(s, read_source(s)[0]).index for s in sources]
+    index = ProjectIndex(s for s in summaries if s is not None)
+    counts = {"classes": 0, "warnings": 0, "warnings_flagged": 0, "diverged": 0, "diverged_flagged": 0, "quiet_flagged": 0}
+    missed = []
+    for qualname in sorted(index.module_classes):
+        info = index.classes[qualname]
+        path = Path(info.path).resolve()
+        spec = importlib.util.spec_from_file_location(f"_agreement_{qualname.replace('.', '_')}", path)
+        try:
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            model = getattr(module, info.name)()
+        except Exception:
+            continue
+        traced_functions = {(f.function.path, f.function.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+        mine = [d for d in findings if (d.filename, d.symbol) in traced_functions]
+        torch.manual_seed(0)
+        with warnings.catch_warnings(record=True) as caught, quiet_stdout():
+            warnings.simplefilter("always")
+            try:
+                traced = torch.jit.trace(model, (torch.ones(3, 4),), check_trace=False)
+            except Exception:
+                continue
+        counts["classes"] += 1
+        lines = {w.lineno for w in caught if issubclass(w.category, torch.jit.TracerWarning) and Path(w.filename).resolve() == path}
+        flagged_lines = {d.location.row for d in mine if Path(d.filename).resolve() == path}
+        counts["warnings"] += len(lines)
+        counts["warnings_flagged"] += len(lines & flagged_lines)
+        missed.extend(f"{info.path}:{line} (TracerWarning)" for line in sorted(lines - flagged_lines))
+        model.eval()
+        traced.eval()
+        second = -torch.ones(5, 4)
+        try:
+            with quiet_stdout():
+                torch.manual_seed(1)
+                expected = model(second)
+        except Exception:
+            continue  # eager mode itself fails on a second call: nothing to compare
+        try:
+            with quiet_stdout():
+                torch.manual_seed(1)
+                diverged = not torch.allclose(traced(second), expected)
+        except Exception:
+            diverged = True
+        if diverged:
+            counts["diverged"] += 1
+            counts["diverged_flagged"] += bool(mine)
+            if not mine:
+                missed.append(f"{qualname} (diverges from eager mode)")
+        elif mine and not lines:
+            counts["quiet_flagged"] += 1
+    print(f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4)")
+    print(f"  TracerWarning lines:        {counts['warnings']}, flagged by a TS4xx finding: {counts['warnings_flagged']}")
+    print(f"  traces that diverge:        {counts['diverged']}, in classes with a TS4xx finding: {counts['diverged_flagged']}")
+    print(f"  classes with a TS4xx finding that neither warned nor diverged here: {counts['quiet_flagged']}")
+    for item in missed:
+        print(f"  missed: {item}")
 
 
 if __name__ == "__main__":
