@@ -28,10 +28,9 @@ sys.path.insert(0, str(ROOT))
 
 from tslint.compiled_scope import CompiledScope  # noqa: E402
 from tslint.config import Config  # noqa: E402
-from tslint.engine import index_source, lint_sources, read_source  # noqa: E402
+from tslint.engine import lint_sources, project_index  # noqa: E402
 from tslint.files import discover  # noqa: E402
 from tslint.ftypes import Severity  # noqa: E402
-from tslint.project_index import ProjectIndex  # noqa: E402
 from tslint.torch_errors import first_span, headline  # noqa: E402
 
 
@@ -70,12 +69,7 @@ def main() -> int:
     sources = discover(folders, None, ())
     result = lint_sources(sources, Config(), jobs=None)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR and d.code != "TS001"]
-    summaries = []
-    for source in sources:
-        data, _ = read_source(source)
-        if data is not None:
-            summaries.append(index_source(source, data).index)
-    index = ProjectIndex(s for s in summaries if s is not None)
+    index = project_index(sources)
 
     counts = {"ok": 0, "ok_flagged": 0, "failed": 0, "failed_at_line": 0, "failed_elsewhere": 0, "failed_missed": 0, "skipped": 0}
     false_positives, misses, elsewhere, agreeing = [], [], [], []
@@ -178,8 +172,7 @@ def trace_section(torch) -> None:
     sources = discover([str(fixtures)], None, ())
     result = lint_sources(sources, Config(), jobs=1)
     findings = [d for d in result.diagnostics if d.code.startswith("TS4")]
-    summaries = [index_source(s, read_source(s)[0]).index for s in sources]
-    index = ProjectIndex(s for s in summaries if s is not None)
+    index = project_index(sources)
     counts = {"classes": 0, "warnings": 0, "warnings_flagged": 0, "diverged": 0, "diverged_flagged": 0, "quiet_flagged": 0}
     missed = []
     for qualname in sorted(index.module_classes):

@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
-from tslint.engine import index_source, read_source
+from tslint.engine import project_index
 from tslint.files import SourceFile, module_name
 from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.project_index import ProjectIndex
@@ -84,12 +84,7 @@ def _import_root(path: Path) -> Path:
 
 
 def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config) -> Tuple[List[ClassJob], ProjectIndex]:
-    summaries = []
-    for source in sources:
-        data, _ = read_source(source)
-        if data is not None:
-            summaries.append(index_source(source, data).index)
-    index = ProjectIndex(s for s in summaries if s is not None)
+    index = project_index(sources)
     by_display = {s.display: s for s in sources}
     script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
     trace_findings = [d for d in result.diagnostics if d.mode is Mode.TRACE]

@@ -25,7 +25,7 @@ from tslint.config import Config
 from tslint.files import SourceFile, discover, module_name
 from tslint.ftypes import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.positions import resolve_positions
-from tslint.project_index import FileIndex, FileTrees, index_file
+from tslint.project_index import FileIndex, FileTrees, ProjectIndex, index_file
 from tslint.rule import Report, Rule, RuleContext
 from tslint.rules import find_rules
 from tslint.suppression import is_suppressed, line_suppressions, skips_file
@@ -426,6 +426,16 @@ def _text(item: IndexedFile, data: bytes) -> str:
         return decode(data)
     except ValueError:
         return ""
+
+
+def project_index(sources: Sequence[SourceFile]) -> ProjectIndex:
+    """The project index of `sources`, parsing each (for tools that need the index on its own)."""
+    indexes = []
+    for source in sources:
+        data, _ = read_source(source)
+        if data is not None:
+            indexes.append(index_source(source, data).index)
+    return ProjectIndex(index for index in indexes if index is not None)
 
 
 # --- the whole run --------------------------------------------------------------------------------

@@ -124,8 +124,9 @@ def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
     return max(1, min(jobs, files))
 
 
+@trees_kept_out_of_gc()
 def run_phases(
-    sources: Sequence[SourceFile],
+    all_sources: Sequence[SourceFile],
     to_index: Sequence[SourceFile],
     summaries: Dict[str, FileSummary],
     contents: Dict[str, bytes],
@@ -138,23 +139,7 @@ def run_phases(
 ) -> Dict[str, FileOutcome]:
     """Index what the cache does not know, build the scope, lint what the cache cannot answer
     (of `only`, when given: the other files just give context)."""
-    linted_sources = sources if only is None else [s for s in sources if s.display in only]
-    with trees_kept_out_of_gc():
-        return _run_phases(linted_sources, sources, to_index, summaries, contents, config, rules, settings_key, cache, jobs)
-
-
-def _run_phases(
-    sources: Sequence[SourceFile],
-    all_sources: Sequence[SourceFile],
-    to_index: Sequence[SourceFile],
-    summaries: Dict[str, FileSummary],
-    contents: Dict[str, bytes],
-    config: Config,
-    rules: Sequence[Rule],
-    settings_key: str,
-    cache: Optional["ResultCache"],
-    jobs: Optional[int],
-) -> Dict[str, FileOutcome]:
+    sources = all_sources if only is None else [s for s in all_sources if s.display in only]
     jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
     by_display = {s.display: s for s in all_sources}
     if jobs <= 1:
