@@ -144,3 +144,25 @@ def test_trace_findings_with_example_inputs() -> None:
     assert found[24]["status"] == "confirmed" and "input set 2" in found[24]["detail"]  # SilentLoop, silent
     assert found[32]["status"] == "unverified" and "second input set" in found[32]["detail"]
     assert found[39]["status"] == "unverified" and 'example-inputs = {"traced:NoInputs"' in found[39]["detail"]
+
+
+def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:
+    """Later torch releases may refuse TorchScript outright: one error line, exit 2, no findings."""
+    import os
+
+    import tslint.confirm
+    from tslint.cli import main
+    from tslint.confirm import ClassResult
+
+    def refusing_child(path, jobs, config):
+        message = "RuntimeError: TorchScript is no longer supported in this release; use torch.export"
+        results = {tslint.confirm._key(job.qualname, job.trace): ClassResult(job.qualname, None, failures=((message, None),)) for job in jobs}
+        return results, "9.0.0", None
+
+    monkeypatch.setattr(tslint.confirm, "_run_child", refusing_child)
+    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n")
+    monkeypatch.chdir(tmp_path)
+    code = main(["--no-cache", "--confirm", "net.py"])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""
+    assert captured.err.strip() == "tslint: error: --confirm: this torch refuses TorchScript: RuntimeError: TorchScript is no longer supported in this release; use torch.export"
