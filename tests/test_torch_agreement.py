@@ -19,6 +19,7 @@ UNLOCATED = {
     "BadIgnoredKeywordOnlyDefault": "INTERNAL ASSERT",
     "BadWhileElse": "incompatible constructor arguments",
     "BadUnaryPlus": "'UnaryOp' object has no attribute 'range'",
+    "BadTypeCommentOnDefLine": "expected type comment but found 'def' here",
 }
 
 
@@ -51,7 +52,7 @@ def test_fixture_class_against_torch(cls: type) -> None:
         assert error is None, f"{cls.__name__} should compile, torch said:\n{error}"
         return
     assert error is not None, f"{cls.__name__} should fail in torch.jit.script but compiled"
-    span = highlighted_span(error)
+    span = highlighted_span(error, within=FIXTURES)
     if cls.__name__ in UNLOCATED:
         assert span is None and UNLOCATED[cls.__name__] in error, error
         return

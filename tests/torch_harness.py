@@ -55,8 +55,10 @@ def first_frame(message: str) -> Optional[Tuple[str, int]]:
     return str(Path(match.group(1)).resolve()), int(match.group(2))
 
 
-def highlighted_span(message: str) -> Optional[Tuple[str, int, int]]:
-    span = first_span(message)
+def highlighted_span(message: str, within: Optional[Path] = None) -> Optional[Tuple[str, int, int]]:
+    """torch's first frame — or, when `within` is given and torch fails inside its own code, the first
+    frame in the user's files (the call site: "... is being compiled since it was called from ...")."""
+    span = first_span(message, within=str(within.resolve()) if within is not None else None)
     return None if span is None else (span.path, span.first_row, span.last_row)
 
 

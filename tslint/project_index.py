@@ -274,7 +274,9 @@ def classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribute
     if _is_literal(value):
         return AttributeAssignment(AttributeKind.CONSTANT)
     if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
-        return AttributeAssignment(AttributeKind.CONTAINER)
+        # The element classes matter: a plain list of submodules is invisible to torch.jit.script.
+        wrapped = cst.Call(func=cst.Name("list"), args=[cst.Arg(value)])
+        return AttributeAssignment(AttributeKind.CONTAINER, None, _element_callees(wrapped, imports))
     if isinstance(value, cst.Call):
         callee = imports.qualify(value.func)
         if callee in MODULE_CONTAINERS:

@@ -58,6 +58,14 @@ class RuleContext:
             self._taint = TaintAnalysis(self.node, self.file.imports, self.function.function.self_name, tensors)
         return self._taint
 
+    def attribute(self, name: str) -> list:
+        """Every assignment to `self.<name>` in the classes this function is compiled for."""
+        found = []
+        for context_name in self.function.contexts:
+            if context_name is not None:
+                found.extend(self.scope.context(context_name).attributes.get(name, ()))
+        return found
+
     def state(self) -> Dict:
         """Scratch space of the current rule for the current function (for collect-then-report rules)."""
         assert self.rule is not None

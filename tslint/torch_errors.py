@@ -22,13 +22,18 @@ class TorchSpan:
         return str(Path(path).resolve()) == self.path and self.first_row <= row <= self.last_row
 
 
-def first_span(message: str) -> Optional[TorchSpan]:
+def first_span(message: str, within: Optional[str] = None) -> Optional[TorchSpan]:
     """torch prints context lines before the highlighted ones; the frame's `line N` is the first
-    highlighted line. None when the message names no source location (internal errors)."""
+    highlighted line. None when the message names no source location (internal errors).
+
+    `within`: take the first frame under this folder instead — when torch fails inside its own
+    code, a later frame is the user's call site."""
     lines = message.splitlines()
     for index, line in enumerate(lines):
         match = FRAME.search(line)
         if match is None:
+            continue
+        if within is not None and not str(Path(match.group(1)).resolve()).startswith(within):
             continue
         shown: List[bool] = []  # one entry per displayed source line: is it underlined?
         position = index + 1

@@ -42,8 +42,8 @@ def is_non_tensor_default(default: cst.BaseExpression, imports: ImportTable, mod
     if isinstance(default, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString,
                             cst.ConcatenatedString, cst.FormattedString)):
         return True
-    if isinstance(default, (cst.Tuple, cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
-        return True
+    if isinstance(default, cst.Tuple):
+        return True  # (mutable displays are TS109's: one finding for one problem)
     if isinstance(default, cst.UnaryOperation):
         return is_non_tensor_default(default.expression, imports, module_constants)
     if isinstance(default, cst.Name):
@@ -56,8 +56,17 @@ def is_non_tensor_default(default: cst.BaseExpression, imports: ImportTable, mod
 
 
 def types_declared_elsewhere(node: cst.FunctionDef, function: FunctionInfo) -> bool:
-    """torch takes the parameter types from a type comment or from typed overload declarations."""
-    return function.has_overloads or has_type_comment(node)
+    """torch takes the parameter types from a type comment or from typed overload declarations.
+    A type comment on the `def` line itself (which torch rejects, TS108) also says the author meant
+    types: the fix of TS108 fixes the rest, so the annotation rules stay quiet."""
+    return function.has_overloads or has_type_comment(node) or _def_line_type_comment(node)
+
+
+def _def_line_type_comment(node: cst.FunctionDef) -> bool:
+    body = node.body
+    if isinstance(body, cst.IndentedBlock) and body.header.comment is not None:
+        return body.header.comment.value.lstrip("#").strip().startswith("type:")
+    return False
 
 
 def unannotated_required_parameters(node: cst.FunctionDef, function: FunctionInfo) -> dict:

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.ftypes import Mode, Severity
+from tslint.rule import Rule, RuleContext
+from tslint.rules._module_containers import module_container_attribute
+
+
+class ModuleContainerSubscript(Rule):
+    """Compiled code indexes an `nn.ModuleList` / `nn.Sequential` with a value that is not an integer
+    literal (`self.layers[i]`).
+
+    torch needs to know which submodule is meant while compiling: "Expected integer literal for index
+    but got a variable or non-integer". (Slices, `self.layers[1:]`, fail too, but torch reports them
+    where an element is called, which this rule cannot point to yet: they are not reported.)
+    """
+
+    code = "TS311"
+    name = "module-container-subscript"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`self.{name}[{index}]`: module containers can only be indexed with integer literals in compiled code."
+    fix_hint = "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
+
+    def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
+        name = module_container_attribute(node.value, context)
+        if name is None or len(node.slice) != 1:
+            return
+        element = node.slice[0].slice
+        if isinstance(element, cst.Index) and not _is_int_literal(element.value):
+            shown = cst.Module([]).code_for_node(element)
+            context.report(node, self.message.format(name=name, index=shown))
+
+
+def _is_int_literal(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        value = value.expression
+    return isinstance(value, cst.Integer)
