@@ -187,47 +187,55 @@ class RuleCrashed(Exception):
         self.rule = rule
 
 
-class _Dispatcher(GuardedWalk):
-    """Walks one compiled function once, showing each node to the hooks of the rules that apply."""
+class _Observer:
+    """One set of rules watching one function in one mode (script or trace), with its context."""
 
-    def __init__(
-        self,
-        context: RuleContext,
-        visit_hooks: Dict[type, List[Tuple[Rule, object]]],
-        leave_hooks: Dict[type, List[Tuple[Rule, object]]],
-    ) -> None:
-        super().__init__(context.file.imports, context.function.function.self_name)
+    def __init__(self, context: RuleContext, visit_hooks: Dict[type, list], leave_hooks: Dict[type, list]) -> None:
         self.context = context
         self.visit_hooks = visit_hooks
         self.leave_hooks = leave_hooks
+        self._regions: Dict[tuple, object] = {}  # guards only change at block boundaries
 
-    def _call(self, hooks: Dict[type, List[Tuple[Rule, object]]], node: cst.CSTNode) -> None:
+    def call(self, hooks: Dict[type, list], node: cst.CSTNode, guards: tuple) -> None:
         found = hooks.get(type(node))
         if not found:
             return
         context = self.context
-        region = context.scope.region(context.function, self.guards)
+        region = self._regions.get(guards)
+        if region is None:
+            region = self._regions[guards] = context.scope.region(context.function, guards)
         for rule, hook in found:
             if rule.applies(context.function, region):
                 context.region = region
                 context.rule = rule
                 try:
-                    hook(node, context)  # type: ignore[operator]
+                    hook(node, context)
                 except RecursionError:
                     raise
                 except Exception as error:
                     raise RuleCrashed(rule, error) from error
 
+
+class _Dispatcher(GuardedWalk):
+    """Walks one function once, showing each node to every observer: the script rules and the trace
+    rules share the walk of a function that both modes run."""
+
+    def __init__(self, observers: Sequence[_Observer]) -> None:
+        first = observers[0].context
+        super().__init__(first.file.imports, first.function.function.self_name)
+        self.observers = observers
+
     def enter(self, node: cst.CSTNode) -> None:
-        self._call(self.visit_hooks, node)
+        for observer in self.observers:
+            observer.call(observer.visit_hooks, node, self.guards)
 
     def leave(self, node: cst.CSTNode) -> None:
-        self._call(self.leave_hooks, node)
+        for observer in self.observers:
+            observer.call(observer.leave_hooks, node, self.guards)
 
-    def run(self) -> None:
-        node = self.context.node
-        if self.context.function.role is Role.SIGNATURE:
-            # Only the signature of an ignored/unused function is used by torch.
+    def run(self, node: cst.FunctionDef, signature_only: bool) -> None:
+        if signature_only:
+            # Only the signature of an ignored/unused function is used by torch.jit.script.
             self._root = node
             self.enter(node)
             walk(node.params, self._enter, self._leave)
@@ -278,18 +286,22 @@ def run_rules(
     parsed: ParsedFile,
     file: FileIndex,
     trees: FileTrees,
-    functions: Sequence[CompiledFunction],
-    scope: CompiledScope,
-    rules: Sequence[Rule],
+    work: Sequence[Tuple[Sequence[CompiledFunction], CompiledScope, Sequence[Rule]]],
 ) -> List[Diagnostic]:
-    visit_hooks = _hook_table(rules, "visit_")
-    leave_hooks = _hook_table(rules, "leave_")
-    reports: List[Report] = []
-    for compiled in functions:
-        node = trees.nodes[compiled.function.ordinal]
-        context = RuleContext(file, scope, compiled, node)
-        _Dispatcher(context, visit_hooks, leave_hooks).run()
-        reports.extend(context.reports)
+    """Run each (functions, scope, rules) group of `work`; a function in several groups is walked once."""
+    observers: Dict[Tuple[int, bool], List[_Observer]] = {}
+    contexts: List[RuleContext] = []
+    for functions, scope, rules in work:
+        visit_hooks, leave_hooks = _hook_table(rules, "visit_"), _hook_table(rules, "leave_")
+        for compiled in functions:
+            node = trees.nodes[compiled.function.ordinal]
+            context = RuleContext(file, scope, compiled, node)
+            contexts.append(context)
+            key = (compiled.function.ordinal, compiled.role is Role.SIGNATURE)
+            observers.setdefault(key, []).append(_Observer(context, visit_hooks, leave_hooks))
+    for (ordinal, signature_only), group in sorted(observers.items()):
+        _Dispatcher(group).run(trees.nodes[ordinal], signature_only)
+    reports = [report for context in contexts for report in context.reports]
     return _diagnostics(parsed, reports, trees) if reports else []
 
 
@@ -406,8 +418,7 @@ def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules:
             item.parsed, item.trees = fresh.parsed, fresh.trees
         try:
             assert item.parsed is not None and item.trees is not None and item.index is not None
-            for functions, scope, mode_rules in work:
-                found.extend(run_rules(item.parsed, item.index, item.trees, functions, scope, mode_rules))
+            found.extend(run_rules(item.parsed, item.index, item.trees, work))
         except RecursionError:
             found.append(_unparsable(item.source, "the code is nested too deeply to analyse"))
         except RuleCrashed as crash:  # a bug in a rule must not lose the other files' findings

@@ -38,6 +38,25 @@ def _libcst_statement_rows(module: cst.Module, python_rows: Optional[Sequence[in
     return rows if position == len(python_rows) else None
 
 
+def _code_ranges(module: cst.Module) -> Dict[cst.CSTNode, "CodeRange"]:
+    """Every node's range, by the code generation PositionProvider runs — without the visitor pass
+    MetadataWrapper adds around it (which cost as much again). Falls back to the wrapper if libcst's
+    internals ever differ."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+        provider = PositionProvider()
+        state = PositionProvidingCodegenState(
+            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
+        )
+        module._codegen(state)
+        return provider._computed
+    except (ImportError, AttributeError, TypeError):
+        return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+
+
 def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
     """The nodes of `targets` found in the tree under `root`."""
     found = []
@@ -60,12 +79,12 @@ def resolve_positions(
     Python's `ast` numbers them; `anchors` maps a node to the index in `module.body` of the
     top-level statement that holds it (nodes without an anchor are searched for)."""
     # Imported here: libcst.metadata is a noticeable part of start-up, and clean files never need it.
-    from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+    from libcst.metadata import CodeRange
 
     wanted = list(nodes)
     rows = _libcst_statement_rows(module, python_rows)
     if rows is None or len(wanted) > _PER_STATEMENT_LIMIT:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _code_ranges(module)
         return {node: positions[node] for node in wanted}
     by_statement: Dict[int, List[cst.CSTNode]] = {}
     unanchored = [node for node in wanted if node not in anchors]
@@ -84,7 +103,7 @@ def resolve_positions(
     for index, group in by_statement.items():
         statement = module.body[index]
         alone = cst.Module(body=[statement], default_indent=module.default_indent, default_newline=module.default_newline)
-        positions = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = _code_ranges(alone)
         # In the one-statement module its first code line comes after its leading blank/comment lines.
         shift = rows[index] - (1 + len(statement.leading_lines))
         for node in group:
