@@ -148,7 +148,6 @@ def test_trace_findings_with_example_inputs() -> None:
 
 def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:
     """Later torch releases may refuse TorchScript outright: one error line, exit 2, no findings."""
-    import os
 
     import tslint.confirm
     from tslint.cli import main

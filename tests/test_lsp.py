@@ -10,7 +10,6 @@ import pytest
 types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 
-from conftest import ROOT  # noqa: E402
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 CLEAN = BAD.replace(", *args", "")

@@ -62,7 +62,7 @@ DECORATORS = st.sampled_from(["", "@torch.jit.ignore\n    ", "@torch.jit.unused\
 @st.composite
 def module_classes(draw) -> str:
     params = []
-    seen_default = kw_only = False
+    seen_default = False
     for name in draw(st.lists(NAMES, unique=True, max_size=4)):
         default = draw(DEFAULTS)
         if seen_default and not default:
