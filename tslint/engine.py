@@ -412,27 +412,25 @@ def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules:
             functions = scope.functions_in(item.source.display) if mode_rules else []
             if functions:
                 work.append((functions, scope, mode_rules))
+    parsed, trees = item.parsed, item.trees
     if work:
-        if item.parsed is None or item.trees is None:  # index from the cache: parse again
+        if parsed is None or trees is None:  # the tree was not kept (cache, memory budget): parse again
             fresh = index_source(item.source, data)
-            item.parsed, item.trees = fresh.parsed, fresh.trees
+            parsed, trees = fresh.parsed, fresh.trees
         try:
-            assert item.parsed is not None and item.trees is not None and item.index is not None
-            found.extend(run_rules(item.parsed, item.index, item.trees, work))
+            assert parsed is not None and trees is not None and item.index is not None
+            found.extend(run_rules(parsed, item.index, trees, work))
         except RecursionError:
             found.append(_unparsable(item.source, "the code is nested too deeply to analyse"))
-        except RuleCrashed as crash:  # a bug in a rule must not lose the other files' findings
-            message = str(crash)
-            return FileOutcome(filter_diagnostics(found, item.source, _text(item, data), config), (FileError(item.source.display, message),))
-        except Exception as error:
-            message = f"internal error: {type(error).__name__}: {error}"
-            return FileOutcome(filter_diagnostics(found, item.source, _text(item, data), config), (FileError(item.source.display, message),))
-    return FileOutcome(filter_diagnostics(found, item.source, _text(item, data), config))
+        except Exception as error:  # a bug in a rule must not lose the other files' findings
+            message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
+            return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
+    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
 
 
-def _text(item: IndexedFile, data: bytes) -> str:
-    if item.parsed is not None:
-        return item.parsed.text
+def _text(parsed: Optional[ParsedFile], data: bytes) -> str:
+    if parsed is not None:
+        return parsed.text
     try:
         return decode(data)
     except ValueError:

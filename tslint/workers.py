@@ -85,6 +85,7 @@ class _Shard:
             if item is None:  # indexed from the cache: no tree here yet
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
             outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
+            item.parsed = item.trees = None  # linted: the tree is not needed any more
         return outcomes
 
 
