@@ -59,10 +59,12 @@ class AttributeAssignment:
     kind: AttributeKind
     callee: Optional[str] = None  # qualified name of the called class or function
     elements: Tuple[str, ...] = ()  # for module containers: qualified names of element classes
+    method: str = ""  # the method that assigns it (`__init__`, `forward`, ...)
 
 
 class CallKind(enum.Enum):
     SELF_METHOD = "self-method"  # self.name(...)
+    SUPER_METHOD = "super-method"  # super().name(...): followed while constructing, never compiled
     SUBMODULE_METHOD = "submodule-method"  # self.attribute.name(...)
     FUNCTION = "function"  # name(...) or module.name(...), qualified
 
@@ -153,6 +155,10 @@ class _FunctionFacts(GuardedWalk):
 
     def _call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            if self.imports.qualify(func.value.func) == "super":
+                self.calls.append(CallSite(CallKind.SUPER_METHOD, func.attr.value, guards=self.guards))
+                return
         if isinstance(func, cst.Attribute):
             owner = func.value
             if isinstance(owner, cst.Name) and owner.value == self.self_name:
@@ -431,7 +437,7 @@ class _FileIndexer:
         attributes: Dict[str, List[AttributeAssignment]] = {}
         for info in methods.values():
             for name, assignment in self.assignments.get(info.ordinal, ()):
-                attributes.setdefault(name, []).append(assignment)
+                attributes.setdefault(name, []).append(replace(assignment, method=info.name))
         return ClassInfo(
             name=node.name.value,
             qualname=qualname,
