@@ -35,7 +35,7 @@ def _page_example(code: str, section: str) -> str:
     return example(code, section)
 
 
-@pytest.mark.parametrize("code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406"])
+@pytest.mark.parametrize("code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407"])
 def test_trace_page_examples_against_torch(code: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for section, hazardous in (("## Example", True), ("## Use instead", False)):

@@ -510,6 +510,7 @@ class ProjectIndex:
             for function in file.functions.values():
                 self.functions.setdefault(function.qualname, function)
         self.module_classes: FrozenSet[str] = self._find_module_classes()
+        self._submodule_classes: Optional[FrozenSet[str]] = None
         self.subclassed: FrozenSet[str] = frozenset(
             base for info in self.classes.values() for base in self.resolved_bases(info) if base
         )
@@ -545,6 +546,21 @@ class ProjectIndex:
                         changed = True
                         break
         return frozenset(found)
+
+    @property
+    def submodule_classes(self) -> FrozenSet[str]:
+        """Module classes that some indexed class holds as a submodule (attribute or container element)."""
+        if self._submodule_classes is None:
+            found = set()
+            for info in self.classes.values():
+                for assignments in info.attributes.values():
+                    for assignment in assignments:
+                        for callee in (assignment.callee, *assignment.elements):
+                            resolved = self.resolve(callee)
+                            if resolved in self.module_classes:
+                                found.add(resolved)
+            self._submodule_classes = frozenset(found)
+        return self._submodule_classes
 
     def is_module_class(self, qualified: Optional[str]) -> bool:
         resolved = self.resolve(qualified)
