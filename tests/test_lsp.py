@@ -32,6 +32,12 @@ async def _session(tmp_path: Path):
     return client, published
 
 
+async def _close(client) -> None:
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+
+
 async def _next(published: asyncio.Queue):
     return await asyncio.wait_for(published.get(), timeout=60)
 
@@ -64,9 +70,7 @@ def test_open_change_hover_close(tmp_path: Path) -> None:
                 text_document=types.TextDocumentIdentifier(uri=uri)))
             assert list((await _next(published)).diagnostics) == []
         finally:
-            await client.shutdown_async(None)
-            client.exit(None)
-            await client.stop()
+            await _close(client)
 
     asyncio.run(scenario())
 
@@ -87,8 +91,6 @@ def test_buffer_is_linted_with_its_package_as_context(tmp_path: Path) -> None:
             params = await _next(published)
             assert [d.code for d in params.diagnostics] == ["TS103"]
         finally:
-            await client.shutdown_async(None)
-            client.exit(None)
-            await client.stop()
+            await _close(client)
 
     asyncio.run(scenario())
