@@ -91,6 +91,9 @@ class FunctionInfo:
     # Typed `@overload` / `@torch.jit._overload_method` declarations precede it: torch takes the
     # parameter types from those, not from this (often unannotated) implementation.
     has_overloads: bool = False
+    # (name, has a default) of each positional-or-keyword parameter after `self`, in order.
+    parameters: Tuple[Tuple[str, bool], ...] = ()
+    takes_var_args: bool = False
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -391,6 +394,12 @@ class _FileIndexer:
             is_abstract=_is_abstract_body(node),
             self_name=self_name,
             calls=tuple(facts.calls),
+            parameters=tuple(
+                (param.name.value, param.default is not None)
+                for param in (*node.params.posonly_params, *node.params.params)
+                if param.name.value != self_name
+            ),
+            takes_var_args=isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None,
         )
 
     def add_function(
