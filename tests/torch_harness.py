@@ -12,6 +12,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
+from tslint.confirm_child import same_outputs
 from tslint.torch_errors import first_span
 
 torch = pytest.importorskip("torch")
@@ -91,15 +92,8 @@ def trace_outcome(cls: type, source_file: str):
         torch.manual_seed(1)  # the same draws for both, so torch's own random ops compare equal
         expected = model(second)
         torch.manual_seed(1)
-        diverges = not _same(traced(second), expected)
+        diverges = not same_outputs(traced(second), expected, torch)
     except RuntimeError:
         diverges = True  # the trace cannot even run on the second input
     return lines, diverges
 
-
-def _same(first, second) -> bool:
-    if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
-        return first.shape == second.shape and torch.allclose(first, second)
-    if isinstance(first, (tuple, list)) and isinstance(second, (tuple, list)):
-        return len(first) == len(second) and all(_same(a, b) for a, b in zip(first, second))
-    return first == second

@@ -22,7 +22,7 @@ from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
-from tslint.imports import ImportTable
+from tslint.imports import ImportTable, is_none
 from tslint.traversal import is_nested_scope, walk
 
 IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"})
@@ -58,10 +58,6 @@ def _self_attribute(expression: cst.BaseExpression, self_name: Optional[str]) ->
     return None
 
 
-def _is_none(expression: cst.BaseExpression) -> bool:
-    return isinstance(expression, cst.Name) and expression.value == "None"
-
-
 def _condition_guards(
     test: cst.BaseExpression, imports: ImportTable, self_name: Optional[str]
 ) -> Tuple[Guards, Guards]:
@@ -91,13 +87,13 @@ def _condition_guards(
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         target = test.comparisons[0]
         attribute = _self_attribute(test.left, self_name)
-        if attribute is not None and _is_none(target.comparator):
+        if attribute is not None and is_none(target.comparator):
             not_none = Guard(GuardKind.ATTRIBUTE_NOT_NONE, attribute)
-            is_none = Guard(GuardKind.ATTRIBUTE_IS_NONE, attribute)
+            none = Guard(GuardKind.ATTRIBUTE_IS_NONE, attribute)
             if isinstance(target.operator, cst.IsNot):
-                return (not_none,), (is_none,)
+                return (not_none,), (none,)
             if isinstance(target.operator, cst.Is):
-                return (is_none,), (not_none,)
+                return (none,), (not_none,)
         return (), ()
     attribute = _self_attribute(test, self_name)
     if attribute is not None:

@@ -295,8 +295,5 @@ class ProjectScopes:
         self.script = CompiledScope(index)
         self.trace = CompiledScope(index, tracing=True)
 
-    def for_mode(self, tracing: bool) -> CompiledScope:
-        return self.trace if tracing else self.script
-
     def file_key(self, path: str) -> str:
         return self.script.file_key(path) + self.trace.file_key(path)

@@ -60,6 +60,10 @@ class ClassJob:
     trace: bool = False  # a torch.jit.trace job (trace findings), else torch.jit.script
     inputs: Optional[str] = None  # the example-inputs callable, for trace jobs
 
+    @property
+    def class_name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
 
 @dataclass(frozen=True)
 class ClassResult:
@@ -194,7 +198,7 @@ def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> T
     """Trace findings are never refuted: inputs that do not show a hazard do not prove it absent."""
     if outcome.unverified is not None:
         return UNVERIFIED, outcome.unverified
-    name = job.qualname.rsplit(".", 1)[-1]
+    name = job.class_name
     where = str(Path(finding.filename).resolve())
     rows = range(finding.location.row, finding.end_location.row + 1)
     if any(path == where and line in rows for path, line in outcome.tracer_warnings):
@@ -222,13 +226,13 @@ def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[s
         return UNVERIFIED, "a warning: torch.jit.script compiles this code; the problem shows when it runs"
     for message, span in outcome.failures:
         if span is not None and span.contains(finding.filename, finding.location.row):
-            return CONFIRMED, f"torch.jit.script({job.qualname.rsplit('.', 1)[-1]}()): {headline(message.split(': ', 1)[-1])}"
+            return CONFIRMED, f"torch.jit.script({job.class_name}()): {headline(message.split(': ', 1)[-1])}"
     symbol = finding.symbol or ""
     # Sound only where torch really compiled the finding's function: in a first, unmasked round, or
     # exported after masking (masking a function also hides what only it calls).
     compiled_here = not outcome.failures or symbol in outcome.exported
     if outcome.compiled and compiled_here and symbol not in outcome.masked:
-        return REFUTED, f"torch.jit.script({job.qualname.rsplit('.', 1)[-1]}()) compiled this code"
+        return REFUTED, f"torch.jit.script({job.class_name}()) compiled this code"
     unlocated = [message for message, span in outcome.failures if span is None]
     if unlocated:
         return UNVERIFIED, f"torch failed without naming a source location: {headline(unlocated[-1].split(': ', 1)[-1])[:120]}"
@@ -316,7 +320,7 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
                     code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=TORCH_FAILURE.severity,
                     mode=TORCH_FAILURE.mode, message=TORCH_FAILURE.message.format(message=text),
                     filename=filename, location=Position(row, 1), end_location=Position(row, 2),
-                    symbol=job.qualname.rsplit(".", 1)[-1],
-                    confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.qualname.rsplit('.', 1)[-1]}())"),
+                    symbol=job.class_name,
+                    confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.class_name}())"),
                 )
     return list(found.values())

@@ -179,11 +179,12 @@ def _as_input_sets(value) -> List[tuple]:
     return [value if isinstance(value, tuple) else (value,)]
 
 
-def _same(first, second, torch) -> bool:
+def same_outputs(first, second, torch) -> bool:
+    """Whether two model outputs agree: tensors by shape and value, tuples/lists elementwise."""
     if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
         return first.shape == second.shape and torch.allclose(first, second, equal_nan=True)
     if isinstance(first, (tuple, list)) and isinstance(second, (tuple, list)):
-        return len(first) == len(second) and all(_same(a, b, torch) for a, b in zip(first, second))
+        return len(first) == len(second) and all(same_outputs(a, b, torch) for a, b in zip(first, second))
     return first == second
 
 
@@ -217,7 +218,7 @@ def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             torch.manual_seed(0)
             expected = instance(*inputs)
             torch.manual_seed(0)
-            if not _same(traced(*inputs), expected, torch):
+            if not same_outputs(traced(*inputs), expected, torch):
                 diverged.append(number)
         except Exception:
             diverged.append(number)  # the trace cannot even run on these inputs

@@ -44,6 +44,11 @@ def dotted_name(expression: Union[cst.BaseExpression, cst.ImportStar]) -> Option
     return None
 
 
+def is_none(expression: Optional[cst.BaseExpression]) -> bool:
+    """The literal `None`."""
+    return isinstance(expression, cst.Name) and expression.value == "None"
+
+
 def resolve_relative(module_name: str, is_package: bool, level: int, target: Optional[str]) -> str:
     """`from ..x import y` inside `module_name` -> the absolute module the import names."""
     parts = module_name.split(".") if module_name else []

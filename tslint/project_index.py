@@ -16,13 +16,12 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tupl
 import libcst as cst
 
 from tslint.branch_guards import GuardedWalk, Guards
-from tslint.imports import ImportTable, build_import_table, top_level_statements, top_level_statements_with_index
+from tslint.imports import ImportTable, build_import_table, is_none, top_level_statements, top_level_statements_with_index
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
 JIT_EXPORT = "torch.jit.export"
 JIT_SCRIPT = "torch.jit.script"
-JIT_DECORATORS = frozenset({JIT_IGNORE, JIT_UNUSED, JIT_EXPORT, JIT_SCRIPT})
 
 MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict"})
 PARAMETER_TYPES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
@@ -132,11 +131,6 @@ class FileIndex:
     functions: Mapping[str, FunctionInfo]
     module_constants: FrozenSet[str]  # module-level names bound to literals
 
-    def all_functions(self) -> Iterable[FunctionInfo]:
-        yield from self.functions.values()
-        for info in self.classes:
-            yield from info.methods.values()
-
 
 # --- reading one file ------------------------------------------------------------------------
 
@@ -234,17 +228,13 @@ class _SelfAssignmentCollector:
         method = func.attr.value
         value = node.args[1].value if len(node.args) > 1 else None
         if method in {"register_buffer", "register_parameter"}:
-            if value is not None and _is_none_literal(value):
+            if value is not None and is_none(value):
                 self.found.append((name, AttributeAssignment(AttributeKind.NONE)))
             else:
                 kind = AttributeKind.BUFFER if method == "register_buffer" else AttributeKind.PARAMETER
                 self.found.append((name, AttributeAssignment(kind)))
         elif method in {"add_module", "register_module"} and value is not None:
             self.found.append((name, classify_value(value, self.imports)))
-
-
-def _is_none_literal(expression: cst.BaseExpression) -> bool:
-    return isinstance(expression, cst.Name) and expression.value == "None"
 
 
 def _is_literal(expression: cst.BaseExpression) -> bool:
@@ -278,7 +268,7 @@ def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
 
 
 def classify_value(value: cst.BaseExpression, imports: ImportTable) -> AttributeAssignment:
-    if _is_none_literal(value):
+    if is_none(value):
         return AttributeAssignment(AttributeKind.NONE)
     if _is_literal(value):
         return AttributeAssignment(AttributeKind.CONSTANT)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Dict, List, Optional, Tuple, Type
+from typing import Callable, ClassVar, Dict, List, Optional, Type
 
 import libcst as cst
 
@@ -131,5 +131,3 @@ class Rule:
             return False
         return region is Region.COMPILED or self.frontend
 
-
-RuleSet = Tuple[Rule, ...]

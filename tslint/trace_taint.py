@@ -20,7 +20,7 @@ from typing import Dict, Iterable, Optional, Sequence
 
 import libcst as cst
 
-from tslint.imports import ImportTable
+from tslint.imports import ImportTable, is_none
 
 
 class Kind(enum.IntEnum):
@@ -61,7 +61,7 @@ class TaintAnalysis:
             # An argument of a traced function is a tensor unless annotated or defaulted otherwise.
             annotation = param.annotation.annotation if param.annotation is not None else None
             qualified = imports.qualify(annotation) if annotation is not None else None
-            is_tensor = annotation is None and (param.default is None or _is_none(param.default))
+            is_tensor = annotation is None and (param.default is None or is_none(param.default))
             is_tensor = is_tensor or (qualified is not None and qualified.endswith("Tensor"))
             self.env[name] = Kind.TENSOR if is_tensor else Kind.NONE
         self._block(function.body)
@@ -231,10 +231,6 @@ def _is_whole_shape(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute) and node.attr.value == "shape":
         return True
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size" and not node.args
-
-
-def _is_none(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
 
 
 def tensor_attribute_names(attributes) -> Sequence[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
+from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
 from tslint.rules._parameters import types_declared_elsewhere, plain_parameters
 
@@ -26,5 +27,5 @@ class UnannotatedNoneDefault(Rule):
             return
         for param in plain_parameters(node, context.function.function.self_name):
             default = param.default
-            if param.annotation is None and isinstance(default, cst.Name) and default.value == "None":
+            if param.annotation is None and is_none(default):
                 context.report(param, self.message.format(param=param.name.value))

@@ -5,11 +5,12 @@ from typing import Optional
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
+from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
 
 
 def _what(value: Optional[cst.BaseExpression], context: RuleContext) -> Optional[str]:
-    if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+    if value is None or is_none(value):
         return "`None`"
     if isinstance(value, (cst.Dict, cst.DictComp)) or (isinstance(value, cst.Call) and context.qualify(value.func) == "dict"):
         return "a dict"
