@@ -89,7 +89,7 @@ def test_buffer_is_linted_with_its_package_as_context(tmp_path: Path) -> None:
             client.text_document_did_open(types.DidOpenTextDocumentParams(
                 text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1, text=CHILD)))
             params = await _next(published)
-            assert [d.code for d in params.diagnostics] == ["TS103"]
+            assert [d.code for d in params.diagnostics] == ["TS103", "TS409"]  # the scale: script needs a type, trace freezes it
         finally:
             await _close(client)
 

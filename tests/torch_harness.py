@@ -67,10 +67,11 @@ FIRST_INPUT = (3, 4)
 SECOND_INPUT = (5, 4)
 
 
-def trace_outcome(cls: type, source_file: str):
+def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple, dict]] = None):
     """Trace an instance (training mode, as constructed) on ones(3, 4); then, with both in eval mode,
-    compare traced and eager on -ones(5, 4). Returns (TracerWarning lines in `source_file`, whether
-    the answers differ)."""
+    compare traced and eager on -ones(5, 4) — or on the (arguments, keyword arguments) of
+    `second_call` (another dtype, the meta device, an extra argument). Returns (TracerWarning lines in `source_file`, whether the
+    answers differ)."""
     torch.manual_seed(0)
     model = cls()
     with warnings.catch_warnings(record=True) as caught:
@@ -87,12 +88,12 @@ def trace_outcome(cls: type, source_file: str):
         return lines, True  # torch warns from its own code that the recorded output is wrong
     model.eval()
     traced.eval()
-    second = -torch.ones(*SECOND_INPUT)
+    arguments, keywords = second_call if second_call is not None else ((-torch.ones(*SECOND_INPUT),), {})
     try:
         torch.manual_seed(1)  # the same draws for both, so torch's own random ops compare equal
-        expected = model(second)
+        expected = model(*arguments, **keywords)
         torch.manual_seed(1)
-        diverges = not same_outputs(traced(second), expected, torch)
+        diverges = not same_outputs(traced(*arguments, **keywords), expected, torch)
     except RuntimeError:
         diverges = True  # the trace cannot even run on the second input
     return lines, diverges

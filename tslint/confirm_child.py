@@ -180,9 +180,12 @@ def _as_input_sets(value) -> List[tuple]:
 
 
 def same_outputs(first, second, torch) -> bool:
-    """Whether two model outputs agree: tensors by shape and value, tuples/lists elementwise."""
+    """Whether two model outputs agree: tensors by dtype, device, shape and value, tuples/lists
+    elementwise."""
     if isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor):
-        return first.shape == second.shape and torch.allclose(first, second, equal_nan=True)
+        if (first.dtype, first.device, first.shape) != (second.dtype, second.device, second.shape):
+            return False
+        return first.device.type == "meta" or torch.allclose(first, second, equal_nan=True)
     if isinstance(first, (tuple, list)) and isinstance(second, (tuple, list)):
         return len(first) == len(second) and all(same_outputs(a, b, torch) for a, b in zip(first, second))
     return first == second

@@ -11,6 +11,8 @@ conversion made from them is frozen into the graph (verified in tests/test_trace
 
 One forward pass in statement order, no fixpoint over loops: a miss is possible, a false alarm is not
 meant to be. The rank (`x.dim()`, `x.ndim`) counts as NONE: all inputs of a traced model share it.
+So do an input's `x.dtype` and `x.device`; they are also remembered (`tensor_property`) because
+passing them on as values freezes them (TS408).
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ class TaintAnalysis:
         self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
         self.env: Dict[str, Kind] = {}
         self.kinds: Dict[cst.CSTNode, Kind] = {}
+        # `x.dtype` / `x.device` of a tensor, and local names bound to one: constants in a trace.
+        self.properties: Dict[cst.CSTNode, str] = {}
+        self.property_names: Dict[str, str] = {}
         params = function.params
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             name = param.name.value
@@ -68,6 +73,10 @@ class TaintAnalysis:
 
     def kind(self, node: cst.CSTNode) -> Kind:
         return self.kinds.get(node, Kind.NONE)
+
+    def tensor_property(self, node: cst.CSTNode) -> Optional[str]:
+        """"dtype" or "device" when the expression is a tensor's dtype or device, else None."""
+        return self.properties.get(node)
 
     # --- statements, in order ---------------------------------------------------------------
 
@@ -112,6 +121,8 @@ class TaintAnalysis:
             kind = self._expr(small.value)
             for target in small.targets:
                 self._bind(target.target, kind)
+                if isinstance(target.target, cst.Name) and small.value in self.properties:
+                    self.property_names[target.target.value] = self.properties[small.value]
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 self._bind(small.target, self._expr(small.value))
@@ -127,6 +138,7 @@ class TaintAnalysis:
     def _bind(self, target: cst.CSTNode, kind: Kind) -> None:
         if isinstance(target, cst.Name):
             self.env[target.value] = kind
+            self.property_names.pop(target.value, None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `b, n = x.shape` gives sizes; unpacking a tensor gives tensors.
             for element in target.elements:
@@ -149,6 +161,8 @@ class TaintAnalysis:
 
     def _compute(self, node: cst.BaseExpression) -> Kind:
         if isinstance(node, cst.Name):
+            if node.value in self.property_names:
+                self.properties[node] = self.property_names[node.value]
             return self.env.get(node.value, Kind.NONE)
         if isinstance(node, cst.Attribute):
             if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
@@ -158,6 +172,8 @@ class TaintAnalysis:
                 if node.attr.value == "shape":
                     return Kind.SIZE
                 attribute = node.attr.value
+                if attribute in ("dtype", "device") and not rooted_at(node.value, self.self_name):
+                    self.properties[node] = attribute  # an input's: a parameter's changes only by `.half()`
                 if attribute in TENSOR_ATTRIBUTES_TO_NONE or attribute.startswith("is_"):
                     return Kind.NONE  # metadata (`x.is_nested`, `x.dtype`), fixed for a traced model
                 return Kind.TENSOR
@@ -225,6 +241,13 @@ class TaintAnalysis:
             factory = name.rsplit(".", 1)[-1] in TENSOR_FACTORIES
             return Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
         return strongest  # a helper or submodule call: a tensor in, a tensor out
+
+
+def rooted_at(node: cst.BaseExpression, name: Optional[str]) -> bool:
+    """Whether an attribute/subscript chain starts at the variable `name` (`self.weight.data`)."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return isinstance(node, cst.Name) and node.value == name
 
 
 def _is_whole_shape(node: cst.BaseExpression) -> bool:
