@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tslint.compiled_scope import CompiledScope  # noqa: E402
+from tslint.confirm_child import trace_and_compare  # noqa: E402
 from tslint.config import Config  # noqa: E402
 from tslint.engine import lint_sources, project_index  # noqa: E402
 from tslint.files import discover  # noqa: E402
@@ -60,9 +61,20 @@ def instantiate(cls):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="also list the agreeing classes")
+    parser.add_argument("--section", choices=("all", "script", "trace"), default="all", help="which half to run")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     import torch
+
+    if args.section != "trace":
+        script_section(torch, args.verbose)
+    if args.section != "script":
+        trace_section(torch)
+    return 0
+
+
+def script_section(torch, verbose: bool) -> None:
+    """Script every torch/nn and torch/ao/nn class that builds with default arguments."""
 
     torch_root = Path(torch.__file__).parent
     folders = [str(torch_root / "nn"), str(torch_root / "ao" / "nn")]
@@ -137,12 +149,10 @@ def main() -> int:
         print("\nmissed (torch's first error):")
         for qualname, span, message in misses:
             print(f"  {qualname}: {where(span)}: {message[:100]}")
-    if args.verbose and agreeing:
+    if verbose and agreeing:
         print("\nagreeing:")
         for qualname, span in agreeing:
             print(f"  {qualname}: {where(span)}")
-    trace_section(torch)
-    return 0
 
 
 @__import__("contextlib").contextmanager
@@ -187,42 +197,29 @@ def trace_section(torch) -> None:
             continue
         traced_functions = {(f.function.path, f.function.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
         mine = [d for d in findings if (d.filename, d.symbol) in traced_functions]
+        second = getattr(module, "SECOND_CALL", {}).get(info.name, lambda: ((-torch.ones(5, 4),), {}))()
         torch.manual_seed(0)
-        with warnings.catch_warnings(record=True) as caught, quiet_stdout():
-            warnings.simplefilter("always")
-            try:
-                traced = torch.jit.trace(model, (torch.ones(3, 4),), check_trace=False)
-            except Exception:
-                continue
+        try:
+            with quiet_stdout():
+                outcome = trace_and_compare(torch, model, ((torch.ones(3, 4),), {}), [second])
+        except Exception:
+            continue
+        if outcome.invalid:
+            continue  # eager mode itself fails on a second call: nothing to compare
         counts["classes"] += 1
-        lines = {w.lineno for w in caught if issubclass(w.category, torch.jit.TracerWarning) and Path(w.filename).resolve() == path}
+        lines = {line for where, line in outcome.warnings if Path(where) == path}
         flagged_lines = {d.location.row for d in mine if Path(d.filename).resolve() == path}
         counts["warnings"] += len(lines)
         counts["warnings_flagged"] += len(lines & flagged_lines)
         missed.extend(f"{info.path}:{line} (TracerWarning)" for line in sorted(lines - flagged_lines))
-        model.eval()
-        traced.eval()
-        second = -torch.ones(5, 4)
-        try:
-            with quiet_stdout():
-                torch.manual_seed(1)
-                expected = model(second)
-        except Exception:
-            continue  # eager mode itself fails on a second call: nothing to compare
-        try:
-            with quiet_stdout():
-                torch.manual_seed(1)
-                diverged = not torch.allclose(traced(second), expected)
-        except Exception:
-            diverged = True
-        if diverged:
+        if outcome.diverged or outcome.wrong_output:
             counts["diverged"] += 1
             counts["diverged_flagged"] += bool(mine)
             if not mine:
                 missed.append(f"{qualname} (diverges from eager mode)")
         elif mine and not lines:
             counts["quiet_flagged"] += 1
-    print(f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4)")
+    print(f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4) or the fixture's SECOND_CALL")
     print(f"  TracerWarning lines:        {counts['warnings']}, flagged by a TS4xx finding: {counts['warnings_flagged']}")
     print(f"  traces that diverge:        {counts['diverged']}, in classes with a TS4xx finding: {counts['diverged_flagged']}")
     print(f"  classes with a TS4xx finding that neither warned nor diverged here: {counts['quiet_flagged']}")

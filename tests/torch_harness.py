@@ -12,7 +12,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from tslint.confirm_child import same_outputs
+from tslint.confirm_child import trace_and_compare
 from tslint.torch_errors import first_span
 
 torch = pytest.importorskip("torch")
@@ -70,31 +70,17 @@ SECOND_INPUT = (5, 4)
 def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple, dict]] = None):
     """Trace an instance (training mode, as constructed) on ones(3, 4); then, with both in eval mode,
     compare traced and eager on -ones(5, 4) — or on the (arguments, keyword arguments) of
-    `second_call` (another dtype, the meta device, an extra argument). Returns (TracerWarning lines in `source_file`, whether the
-    answers differ)."""
+    `second_call` (another dtype, the meta device, an extra argument). Returns (TracerWarning lines
+    in `source_file`, whether the answers differ)."""
     torch.manual_seed(0)
     model = cls()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            traced = torch.jit.trace(model, (torch.ones(*FIRST_INPUT),), check_trace=False)
-        except RuntimeError:
-            return [], True  # the model cannot be traced at all: the hazard is as real as it gets
-    lines = sorted({
-        w.lineno for w in caught
-        if issubclass(w.category, torch.jit.TracerWarning) and Path(w.filename).resolve() == Path(source_file).resolve()
-    })
-    if any("at the output of the tracer" in str(w.message) for w in caught):
-        return lines, True  # torch warns from its own code that the recorded output is wrong
-    model.eval()
-    traced.eval()
-    arguments, keywords = second_call if second_call is not None else ((-torch.ones(*SECOND_INPUT),), {})
+    second = second_call if second_call is not None else ((-torch.ones(*SECOND_INPUT),), {})
     try:
-        torch.manual_seed(1)  # the same draws for both, so torch's own random ops compare equal
-        expected = model(*arguments, **keywords)
-        torch.manual_seed(1)
-        diverges = not same_outputs(traced(*arguments, **keywords), expected, torch)
+        outcome = trace_and_compare(torch, model, ((torch.ones(*FIRST_INPUT),), {}), [second])
     except RuntimeError:
-        diverges = True  # the trace cannot even run on the second input
-    return lines, diverges
+        return [], True  # the model cannot be traced at all: the hazard is as real as it gets
+    assert not outcome.invalid, f"eager mode rejects the second call of {cls.__name__}"
+    where = str(Path(source_file).resolve())
+    lines = sorted({line for path, line in outcome.warnings if path == where})
+    return lines, outcome.wrong_output or bool(outcome.diverged)
 

@@ -16,7 +16,8 @@ import resource
 import sys
 import traceback
 import warnings
-from typing import Any, Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 MAX_ROUNDS = 12  # how many failing functions one class may have masked, to find the errors behind them
 
@@ -191,9 +192,51 @@ def same_outputs(first, second, torch) -> bool:
     return first == second
 
 
+Call = Tuple[tuple, Dict[str, Any]]  # positional and keyword arguments of one model call
+
+
+@dataclass
+class TraceOutcome:
+    warnings: List[Tuple[str, int]]  # (real path, line) of every TracerWarning while tracing
+    wrong_output: bool  # torch warned from its own code that the recorded output may be wrong
+    diverged: List[int]  # numbers (2, 3, ...) of the later calls where traced and eager answers differ
+    invalid: List[int]  # numbers of the later calls that eager mode itself rejects
+
+
+def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> TraceOutcome:
+    """Trace `instance` on the first call (TracerWarnings captured), then run traced and eager on
+    each later call, both in eval mode as the traced model will be used, with the same random seed.
+    Raises what torch.jit.trace raises. The one trace-and-compare of --confirm, the tests and the
+    benchmark."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        traced = torch.jit.trace(instance, first[0], example_kwarg_inputs=first[1] or None, check_trace=False)
+    tracer_warnings = sorted({
+        (os.path.realpath(w.filename), w.lineno) for w in caught if issubclass(w.category, torch.jit.TracerWarning)
+    })
+    wrong_output = any("at the output of the tracer" in str(w.message) for w in caught)
+    instance.eval()
+    traced.eval()
+    diverged: List[int] = []
+    invalid: List[int] = []
+    for number, (arguments, keywords) in enumerate(later, start=2):
+        try:
+            torch.manual_seed(0)
+            expected = instance(*arguments, **keywords)
+        except Exception:
+            invalid.append(number)  # not inputs this model takes: nothing to compare
+            continue
+        try:
+            torch.manual_seed(0)
+            if not same_outputs(traced(*arguments, **keywords), expected, torch):
+                diverged.append(number)
+        except Exception:
+            diverged.append(number)  # the trace cannot even run on inputs eager mode takes
+    return TraceOutcome(tracer_warnings, wrong_output, diverged, invalid)
+
+
 def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
-    """Trace with the first input set (TracerWarnings captured), then compare traced and eager on
-    the other input sets, both in eval mode (as the traced model will be used)."""
+    """Trace with the first input set, then compare traced and eager on the other input sets."""
     cls = getattr(module, entry["name"], None)
     if cls is None:
         return {"qualname": entry["qualname"], "status": "unverified", "detail": "the class is not defined at import time"}
@@ -204,29 +247,12 @@ def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
         return {"qualname": entry["qualname"], "status": "unverified", "detail": f"building the instance or the inputs failed: {type(error).__name__}: {error}"}
     if instance is None:
         return {"qualname": entry["qualname"], "status": "unverified", "detail": problem}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            traced = torch.jit.trace(instance, input_sets[0], check_trace=False)
-        except Exception as error:
-            return {"qualname": entry["qualname"], "status": "unverified", "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}"}
-    tracer_warnings = sorted({
-        (os.path.realpath(w.filename), w.lineno) for w in caught if issubclass(w.category, torch.jit.TracerWarning)
-    })
-    diverged: List[int] = []
-    instance.eval()
-    traced.eval()
-    for number, inputs in enumerate(input_sets[1:], start=2):
-        try:
-            torch.manual_seed(0)
-            expected = instance(*inputs)
-            torch.manual_seed(0)
-            if not same_outputs(traced(*inputs), expected, torch):
-                diverged.append(number)
-        except Exception:
-            diverged.append(number)  # the trace cannot even run on these inputs
-    return {"qualname": entry["qualname"], "status": "traced", "warnings": tracer_warnings,
-            "diverged": diverged, "input_sets": len(input_sets)}
+    try:
+        outcome = trace_and_compare(torch, instance, (input_sets[0], {}), [(inputs, {}) for inputs in input_sets[1:]])
+    except Exception as error:
+        return {"qualname": entry["qualname"], "status": "unverified", "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}"}
+    return {"qualname": entry["qualname"], "status": "traced", "warnings": outcome.warnings,
+            "diverged": outcome.diverged, "input_sets": len(input_sets) - len(outcome.invalid)}
 
 
 def main(argv: List[str]) -> int:

@@ -9,7 +9,8 @@ conversion made from them is frozen into the graph (verified in tests/test_trace
 - VALUE: a Python value computed from tensor values (`.item()`, `.tolist()`, `int(t)`): already frozen.
 - NONE: nothing tensor-dependent (constants, constructor configuration).
 
-One forward pass in statement order, no fixpoint over loops: a miss is possible, a false alarm is not
+One pass in statement order; branches join (a name is as dependent as on either path) and loop
+bodies run twice, so values carried around a loop are seen. A miss is possible, a false alarm is not
 meant to be. The rank (`x.dim()`, `x.ndim`) counts as NONE: all inputs of a traced model share it.
 So do an input's `x.dtype` and `x.device`; they are also remembered (`tensor_property`) because
 passing them on as values freezes them (TS408).
@@ -92,14 +93,24 @@ class TaintAnalysis:
         elif isinstance(statement, cst.SimpleStatementSuite):
             for small in statement.body:
                 self._small(small)
-        elif isinstance(statement, (cst.If, cst.While)):
+        elif isinstance(statement, cst.If):
             self._expr(statement.test)
+            before = dict(self.env)
             self._block(statement.body)
+            after_body, self.env = self.env, before
             if statement.orelse is not None:
                 self._statement(statement.orelse) if isinstance(statement.orelse, cst.If) else self._block(statement.orelse.body)
-        elif isinstance(statement, cst.For):
-            self._bind(statement.target, self._loop_element(statement.iter))
-            self._block(statement.body)
+            self._join(after_body)  # either branch may have run
+        elif isinstance(statement, (cst.For, cst.While)):
+            # Twice: the second pass sees what the first iteration bound (`total = total + x.sum()`).
+            for _ in range(2):
+                before = dict(self.env)
+                if isinstance(statement, cst.For):
+                    self._bind(statement.target, self._loop_element(statement.iter))
+                else:
+                    self._expr(statement.test)
+                self._block(statement.body)
+                self._join(before)  # the body may run zero times
             if statement.orelse is not None:
                 self._block(statement.orelse.body)
         elif isinstance(statement, cst.With):
@@ -115,6 +126,12 @@ class TaintAnalysis:
             for extra in (statement.orelse, statement.finalbody):
                 if extra is not None:
                     self._block(extra.body)
+
+    def _join(self, other: Dict[str, Kind]) -> None:
+        """Where two paths meet, a name is as tensor-dependent as on either path."""
+        for name, kind in other.items():
+            if kind > self.env.get(name, Kind.NONE):
+                self.env[name] = kind
 
     def _small(self, small: cst.CSTNode) -> None:
         if isinstance(small, cst.Assign):
