@@ -9,7 +9,7 @@ libcst's QualifiedNameProvider.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -42,6 +42,45 @@ def dotted_name(expression: Union[cst.BaseExpression, cst.ImportStar]) -> Option
         base = dotted_name(expression.value)
         return None if base is None else f"{base}.{expression.attr.value}"
     return None
+
+
+def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
+    """Every name a function binds in its own scope: parameters, assignment, loop, `with`, `except`
+    and comprehension targets, imports, nested definitions."""
+    from tslint.traversal import walk
+
+    params = function.params
+    names = {
+        p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+    }
+    names.update(p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))
+
+    def targets(node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Name):
+            names.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                targets(element.value)
+        elif isinstance(node, cst.StarredElement):
+            targets(node.value)
+
+    def enter(node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.AssignTarget or kind is cst.CompFor or kind is cst.For:
+            targets(node.target)
+        elif kind is cst.AnnAssign or kind is cst.AugAssign or kind is cst.NamedExpr:
+            targets(node.target)
+        elif kind is cst.AsName:
+            targets(node.name)
+        elif kind is cst.ImportAlias and node.asname is None:
+            names.add((dotted_name(node.name) or "").split(".")[0])
+        elif (kind is cst.FunctionDef or kind is cst.ClassDef) and node is not function:
+            names.add(node.name.value)
+            return False
+        return True
+
+    walk(function.body, enter)
+    return frozenset(names)
 
 
 def is_none(expression: Optional[cst.BaseExpression]) -> bool:

@@ -45,6 +45,7 @@ class RuleContext:
         self.reports: List[Report] = []
         self._states: Dict[str, Dict] = {}
         self._taint = None
+        self._local_names = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -57,6 +58,15 @@ class RuleContext:
                     tensors.update(tensor_attribute_names(self.scope.context(name).attributes))
             self._taint = TaintAnalysis(self.node, self.file.imports, self.function.function.self_name, tensors)
         return self._taint
+
+    def local_names(self):
+        """Names the compiled function binds itself (parameters, assignments, loop targets...):
+        a local `input` or `format` is not the Python builtin. Computed once on demand."""
+        if self._local_names is None:
+            from tslint.imports import bound_names
+
+            self._local_names = bound_names(self.node)
+        return self._local_names
 
     def attribute(self, name: str) -> list:
         """Every assignment to `self.<name>` in the classes this function is compiled for."""
