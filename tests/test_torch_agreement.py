@@ -128,3 +128,11 @@ def test_unsupported_python_function_fails_in_torch(tmp_path, call: str, imports
     assert error is not None, f"{call} compiles"
     if builtin:
         assert "is currently not supported in Torchscript" in error, error
+
+
+def test_attribute_rule_knows_every_module_attribute() -> None:
+    """TS317 never reports what nn.Module itself provides (`self.training`, `self.parameters`...)."""
+    from tslint.rules.attribute_never_assigned import MODULE_NAMES
+
+    provided = {name for name in dir(torch.nn.Module()) if not (name.startswith("__") and name.endswith("__"))}
+    assert provided <= MODULE_NAMES, sorted(provided - MODULE_NAMES)

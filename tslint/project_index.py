@@ -61,6 +61,12 @@ class AttributeAssignment:
     method: str = ""  # the method that assigns it (`__init__`, `forward`, ...)
 
 
+# The attribute name under which a class records that it creates attributes with names tslint cannot
+# see (`setattr(self, name, ...)`, `self.__dict__`, `self.register_buffer(name, ...)`).
+DYNAMIC_ATTRIBUTES = "*"
+REGISTRATIONS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module"})
+
+
 class CallKind(enum.Enum):
     SELF_METHOD = "self-method"  # self.name(...)
     SUPER_METHOD = "super-method"  # super().name(...): followed while constructing, never compiled
@@ -197,6 +203,11 @@ class _SelfAssignmentCollector:
                 self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
         elif kind is cst.Call:
             self._registration(node)
+        elif kind is cst.Attribute and node.attr.value == "__dict__" and self._is_self(node.value):
+            self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
+
+    def _is_self(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.self_name
 
     def _target(self, target: cst.BaseExpression) -> Optional[str]:
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
@@ -217,15 +228,24 @@ class _SelfAssignmentCollector:
 
     def _registration(self, node: cst.Call) -> None:
         func = node.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return
-        if func.value.value != self.self_name or not node.args:
+        if not node.args:
             return
         first = node.args[0].value
+        dynamic = (
+            (isinstance(func, cst.Name) and func.value == "setattr" and self._is_self(first))
+            or (isinstance(func, cst.Attribute) and func.attr.value == "__setattr__")
+        )
+        if dynamic:  # `setattr(self, name, value)`, `object.__setattr__(self, ...)`: names tslint cannot see
+            self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
+            return
+        if not (isinstance(func, cst.Attribute) and self._is_self(func.value)):
+            return
+        method = func.attr.value
         if not isinstance(first, cst.SimpleString) or not isinstance(first.evaluated_value, str):
+            if method in REGISTRATIONS:
+                self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
             return
         name = first.evaluated_value
-        method = func.attr.value
         value = node.args[1].value if len(node.args) > 1 else None
         if method in {"register_buffer", "register_parameter"}:
             if value is not None and is_none(value):
