@@ -21,6 +21,9 @@ UNLOCATED = {
     "BadUnaryPlus": "'UnaryOp' object has no attribute 'range'",
     "BadTypeCommentOnDefLine": "expected type comment but found 'def' here",
     "BadLibrarySource": "Can't get source for <function join",  # os is frozen into Python 3.11
+    "BadBareList": "Attempted to use List without a contained type",
+    "BadIsinstanceBareList": "Attempted to use List without a contained type",
+    "BadIsinstanceAbstract": "Failed to get source for <function Sequence.__getitem__",
 }
 
 
@@ -136,3 +139,40 @@ def test_attribute_rule_knows_every_module_attribute() -> None:
 
     provided = {name for name in dir(torch.nn.Module()) if not (name.startswith("__") and name.endswith("__"))}
     assert provided <= MODULE_NAMES, sorted(provided - MODULE_NAMES)
+
+
+SUBSCRIPTS = {
+    "typing.Callable": "[[int], int]", "collections.abc.Callable": "[[int], int]", "typing.Literal": "['a']",
+    "typing.Generator": "[int, None, None]", "typing.Mapping": "[str, int]", "collections.abc.Mapping": "[str, int]",
+    "typing.DefaultDict": "[str, int]", "typing.OrderedDict": "[str, int]",
+}
+
+
+def _imports_for(name: str) -> str:
+    module = name.rpartition(".")[0]
+    return f"import {module}" if module and module != "torch" else ""
+
+
+def _type_probes():
+    from tslint.rules._types import NEED_PARAMETERS, UNKNOWN_CONSTRUCTORS, UNKNOWN_NAMES
+
+    probes = [(f"y: {name}", name) for name in sorted(UNKNOWN_NAMES | NEED_PARAMETERS)]
+    probes += [(f"y: {name}{SUBSCRIPTS.get(name, '[int]')}", name) for name in sorted(UNKNOWN_CONSTRUCTORS)]
+    probes += [(f"isinstance(x, {name})", name) for name in sorted(UNKNOWN_NAMES | NEED_PARAMETERS)]
+    return [pytest.param(code, name, id=code) for code, name in probes]
+
+
+@pytest.mark.parametrize("code, name", _type_probes())
+def test_unsupported_types_fail_in_torch(tmp_path, code: str, name: str) -> None:
+    """Every type TS111 / TS318 reports fails in torch: as a parameter annotation, or in isinstance."""
+    path = tmp_path / "type_probe.py"
+    if code.startswith("isinstance"):
+        signature, body = "x: torch.Tensor", f"if {code}:\n            return x\n        return x"
+    else:
+        signature, body = f"x: torch.Tensor, {code}", "return x"
+    path.write_text(
+        f"import torch\n{_imports_for(name)}\n\n\nclass Probe(torch.nn.Module):\n"
+        f"    def forward(self, {signature}) -> torch.Tensor:\n        {body}\n",
+        encoding="utf-8",
+    )
+    assert script(load_module(path, f"type_probe_{abs(hash(code))}").Probe)[1] is not None, f"{code} compiles"

@@ -1,0 +1,73 @@
+"""Which type expressions TorchScript cannot resolve, shared by the annotation and isinstance rules.
+
+Every name here was scripted against torch 2.13 (tests/test_torch_agreement.py checks each one):
+torch answers "Unknown type name 'dict'", "Unknown type constructor Sequence" or "Attempted to use
+List without a contained type".
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import libcst as cst
+
+# Names that are not TorchScript types, bare or subscripted.
+UNKNOWN_NAMES = frozenset({
+    "dict", "set", "frozenset", "bytes", "object", "range", "slice", "type", "torch.Size", "numpy.ndarray",
+    "typing.Callable", "typing.Sequence", "typing.Mapping", "typing.Iterable", "typing.Hashable", "typing.Sized",
+    "typing.NamedTuple", "collections.abc.Callable", "collections.abc.Sequence", "collections.abc.Mapping",
+    "collections.abc.Iterable",
+})
+# Generic types torch has no constructor for (`Sequence[int]`).
+UNKNOWN_CONSTRUCTORS = frozenset({
+    "typing.Callable", "typing.Sequence", "typing.Iterable", "typing.Literal", "typing.Mapping", "typing.Set",
+    "typing.FrozenSet", "typing.Iterator", "typing.Type", "typing.Counter", "typing.Generator",
+    "typing.MutableSequence", "typing.Deque", "typing.DefaultDict", "typing.OrderedDict", "typing.Final",
+    "typing.ClassVar", "collections.abc.Callable", "collections.abc.Sequence", "collections.abc.Iterable",
+    "collections.abc.Mapping", "set", "frozenset", "type",
+})
+# Typing generics that need their parameters (`List` alone fails, `list` alone compiles).
+NEED_PARAMETERS = frozenset({"typing.List", "typing.Dict", "typing.Tuple"})
+CONTAINERS = frozenset({
+    "typing.List", "typing.Dict", "typing.Tuple", "typing.Optional", "typing.Union", "list", "dict", "tuple",
+})
+EQUIVALENT = {
+    "typing.Sequence": "List[...]", "typing.Iterable": "List[...]", "typing.Mapping": "Dict[...]",
+    "typing.Set": "List[...]", "set": "List[...]", "dict": "Dict[K, V]", "typing.Literal": "str",
+    "typing.List": "List[T]", "typing.Dict": "Dict[K, V]", "typing.Tuple": "Tuple[T, ...] with its element types",
+    "typing.Final": "the plain type (Final belongs on class-level constants)", "torch.Size": "List[int]",
+}
+
+Qualify = Callable[[cst.BaseExpression], Optional[str]]
+
+
+def unsupported_type(expression: cst.BaseExpression, qualify: Qualify, is_module_class: Callable[[str], bool]) -> Optional[str]:
+    """The first part of a type expression TorchScript cannot resolve (its qualified name), or None."""
+    if isinstance(expression, cst.SimpleString):
+        try:  # a string annotation: torch resolves the type written inside
+            inner = cst.parse_expression(expression.evaluated_value)
+        except Exception:
+            return None
+        return unsupported_type(inner, qualify, is_module_class)
+    if isinstance(expression, cst.Subscript):
+        name = qualify(expression.value)
+        if name in UNKNOWN_CONSTRUCTORS:
+            return name
+        if name not in CONTAINERS:
+            return None  # a user generic or something tslint cannot see into
+        for element in expression.slice:
+            if isinstance(element.slice, cst.Index):
+                found = unsupported_type(element.slice.value, qualify, is_module_class)
+                if found is not None:
+                    return found
+        return None
+    if isinstance(expression, cst.BinaryOperation) and isinstance(expression.operator, cst.BitOr):
+        return unsupported_type(expression.left, qualify, is_module_class) or unsupported_type(expression.right, qualify, is_module_class)
+    if isinstance(expression, (cst.Name, cst.Attribute)):
+        name = qualify(expression)
+        if name is None:
+            return None
+        if name in UNKNOWN_NAMES or name in NEED_PARAMETERS or is_module_class(name):
+            return name
+    return None
+
