@@ -101,6 +101,19 @@ MODULE_SAMPLES = {
 }
 
 
+FUNCTION_SAMPLES = {
+    "typing.cast": "typing.cast(torch.Tensor, x)", "collections.Counter": "collections.Counter([1])",
+    "collections.defaultdict": "collections.defaultdict()", "torch.compile": "torch.compile(torch.relu)",
+    "torch.get_default_dtype": "torch.get_default_dtype()",
+}
+TORCH_SAMPLES = {
+    "torch.distributions.": "torch.distributions.Normal(x, 1.0)", "torch.distributed.": "torch.distributed.is_available()",
+    "torch.utils.checkpoint.": "torch.utils.checkpoint.checkpoint(torch.relu, x)",
+    "torch.testing.": "torch.testing.assert_close(x, x)", "torch.hub.": "torch.hub.load('a', 'b')",
+    "torch.onnx.": "torch.onnx.is_in_onnx_export()",
+}
+
+
 def _script_call(tmp_path, call: str, imports: str):
     path = tmp_path / "call_probe.py"
     path.write_text(
@@ -113,14 +126,17 @@ def _script_call(tmp_path, call: str, imports: str):
 
 def _ts316_calls():
     from tslint.rules.unsupported_python_function import (
-        UNSUPPORTED_BUILTINS, UNSUPPORTED_FUNCTIONS, UNSUPPORTED_MATH, UNSUPPORTED_MODULES,
+        UNSUPPORTED_BUILTINS, UNSUPPORTED_FUNCTIONS, UNSUPPORTED_MATH, UNSUPPORTED_MODULES, UNSUPPORTED_TORCH_PACKAGES,
     )
 
     assert set(MODULE_SAMPLES) == set(UNSUPPORTED_MODULES)
+    assert set(TORCH_SAMPLES) == set(UNSUPPORTED_TORCH_PACKAGES)
     calls = [(f"{name}(1)", "", name not in ("exit", "quit", "help")) for name in sorted(UNSUPPORTED_BUILTINS)]
     calls += [(f"math.{name}(2.0)", "import math", True) for name in sorted(UNSUPPORTED_MATH) if hasattr(math, name)]
     calls += [(call, f"import {module}\nimport datetime", False) for module, call in sorted(MODULE_SAMPLES.items())]
-    calls += [(f"{name}(int)", f"import {name.split('.')[0]}", False) for name in sorted(UNSUPPORTED_FUNCTIONS)]
+    assert set(FUNCTION_SAMPLES) == set(UNSUPPORTED_FUNCTIONS)
+    calls += [(call, f"import {name.split('.')[0]}", False) for name, call in sorted(FUNCTION_SAMPLES.items())]
+    calls += [(call, "import torch.utils.checkpoint", False) for call in TORCH_SAMPLES.values()]
     return [pytest.param(call, imports, builtin, id=call) for call, imports, builtin in calls]
 
 

@@ -27,7 +27,14 @@ UNSUPPORTED_MODULES = (
     "re", "pickle", "datetime", "pathlib", "inspect", "statistics", "string", "traceback", "threading", "uuid",
     "hashlib", "struct", "bisect", "heapq", "textwrap", "contextlib", "dataclasses", "builtins",
 )
-UNSUPPORTED_FUNCTIONS = frozenset({"typing.cast", "collections.Counter", "collections.defaultdict"})
+UNSUPPORTED_FUNCTIONS = frozenset({
+    "typing.cast", "collections.Counter", "collections.defaultdict", "torch.compile", "torch.get_default_dtype",
+})
+# Parts of torch written in Python that torch.jit.script cannot compile.
+UNSUPPORTED_TORCH_PACKAGES = (
+    "torch.distributions.", "torch.distributed.", "torch.utils.checkpoint.", "torch.testing.", "torch.hub.",
+    "torch.onnx.",
+)
 INSTEAD = {
     "math.log2": "use `math.log(v, 2)` or `torch.log2`", "math.trunc": "use `int(v)`", "math.prod": "multiply in a loop",
     "math.hypot": "use `math.sqrt(a * a + b * b)`", "math.isclose": "use `abs(a - b) <= tolerance`",
@@ -36,6 +43,7 @@ INSTEAD = {
     "callable": "keep an `Optional` attribute and test it with `is not None`", "typing.cast": "use `torch.jit.annotate`",
     "numpy": "use the torch function of the same name", "copy": "use `x.clone()`", "random": "use `torch.rand`",
     "time": "measure time outside the compiled model", "logging": "use `print`, or `warnings.warn(message)`",
+    "torch.get_default_dtype": "pass the dtype explicitly (`torch.float32`)",
 }
 
 
@@ -43,8 +51,9 @@ class UnsupportedPythonFunction(Rule):
     """Compiled code calls a Python function TorchScript cannot compile: builtins such as `repr`,
     `format`, `iter`/`next`, `callable`, `setattr`; `math.log2`, `math.prod`, `math.isclose` and other
     `math` functions torch lacks; anything from `numpy`, `random`, `time`, `os`, `sys`, `logging`,
-    `copy`, `itertools`, `functools`, `operator` and similar standard modules; `typing.cast`; and
-    `warnings.warn` with a warning category.
+    `copy`, `itertools`, `functools`, `operator` and similar standard modules; `typing.cast`; the
+    Python-only parts of torch (`torch.distributions`, `torch.distributed`, `torch.utils.checkpoint`,
+    `torch.compile`, ...); and `warnings.warn` with a warning category.
 
     torch: "Python builtin <built-in function log2> is currently not supported in Torchscript", or an
     error inside the library's own source that torch tried to compile ("Can't get source for <function
@@ -89,7 +98,7 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
     if (
         name in UNSUPPORTED_BUILTINS or name in UNSUPPORTED_FUNCTIONS
         or (module == "math" and function in UNSUPPORTED_MATH)
-        or module.split(".")[0] in UNSUPPORTED_MODULES
+        or module.split(".")[0] in UNSUPPORTED_MODULES or name.startswith(UNSUPPORTED_TORCH_PACKAGES)
     ):
         return f"{name}(...)", INSTEAD.get(name) or INSTEAD.get(name.split(".")[0])
     positional = [argument for argument in node.args if argument.keyword is None]

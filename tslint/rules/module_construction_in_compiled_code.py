@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.ftypes import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+def is_torch_module_class(name: str) -> bool:
+    """`torch.nn.ReLU`, `torch.nn.modules.conv.Conv2d`, `torch.nn.Parameter`; not `torch.nn.utils.*`."""
+    parts = name.split(".")
+    return (
+        len(parts) >= 3 and parts[:2] == ["torch", "nn"] and (len(parts) == 3 or parts[2] in ("modules", "parameter"))
+        and parts[-1][:1].isupper()
+    )
+
+
+class ModuleConstructionInCompiledCode(Rule):
+    """Compiled code builds a module or a parameter: `nn.ReLU()(x)`, `nn.Parameter(t)`, a project
+    module class.
+
+    torch: "Cannot instantiate class 'ReLU' in a script function". Submodules and parameters are
+    created in `__init__`; compiled code only uses them.
+    """
+
+    code = "TS320"
+    name = "module-construction-in-compiled-code"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`{name}(...)` builds a {what} in compiled code, which TorchScript cannot do."
+    fix_hint = "Create it in `__init__` and use the attribute, or call the `torch.nn.functional` equivalent (`F.relu(x)`)."
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return  # `nn.ReLU()(x)`: the inner call is the construction
+        name = context.qualify(node.func)
+        if name is None:
+            return
+        if is_torch_module_class(name) or context.scope.index.is_module_class(name):
+            what = "parameter" if name.rpartition(".")[2] in ("Parameter", "Buffer") else "module"
+            shown = cst.Module([]).code_for_node(node.func)
+            context.report(node, self.message.format(name=shown, what=what))
