@@ -6,13 +6,16 @@ from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules._module_containers import module_container_attribute
 
+MODULE_DICT = "torch.nn.ModuleDict"
+
 
 class ModuleContainerSubscript(Rule):
     """Compiled code indexes an `nn.ModuleList` / `nn.Sequential` with a value that is not an integer
-    literal (`self.layers[i]`).
+    literal (`self.layers[i]`), or an `nn.ModuleDict` with a value that is not a string literal
+    (`self.heads[name]`).
 
     torch needs to know which submodule is meant while compiling: "Expected integer literal for index
-    but got a variable or non-integer". (Slices, `self.layers[1:]`, fail too, but torch reports them
+    but got a variable or non-integer", "ModuleDict indexing is only supported with string literals". (Slices, `self.layers[1:]`, fail too, but torch reports them
     where an element is called, which this rule cannot point to yet: they are not reported.)
     """
 
@@ -20,7 +23,7 @@ class ModuleContainerSubscript(Rule):
     name = "module-container-subscript"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}[{index}]`: module containers can only be indexed with integer literals in compiled code."
+    message = "`self.{name}[{index}]`: {container} can only be indexed with {literal} literals in compiled code."
     fix_hint = "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
 
     def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
@@ -28,9 +31,22 @@ class ModuleContainerSubscript(Rule):
         if name is None or len(node.slice) != 1:
             return
         element = node.slice[0].slice
-        if isinstance(element, cst.Index) and not _is_int_literal(element.value):
+        if not isinstance(element, cst.Index):
+            return  # slices: see above
+        callees = {assignment.callee for assignment in context.attribute(name)}
+        if callees == {MODULE_DICT}:
+            container, literal, ok = "an `nn.ModuleDict`", "string", _is_string_literal(element.value)
+        elif MODULE_DICT not in callees:
+            container, literal, ok = "an `nn.ModuleList` / `nn.Sequential`", "integer", _is_int_literal(element.value)
+        else:
+            return  # sometimes a dict, sometimes a list: which literal is right depends on the instance
+        if not ok:
             shown = cst.Module([]).code_for_node(element)
-            context.report(node, self.message.format(name=name, index=shown))
+            context.report(node, self.message.format(name=name, index=shown, container=container, literal=literal))
+
+
+def _is_string_literal(value: cst.BaseExpression) -> bool:
+    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _is_int_literal(value: cst.BaseExpression) -> bool:
