@@ -21,6 +21,7 @@ UNLOCATED = {
     "BadUnaryPlus": "'UnaryOp' object has no attribute 'range'",
     "BadTypeCommentOnDefLine": "expected type comment but found 'def' here",
     "BadLibrarySource": "Can't get source for <function join",  # os is frozen into Python 3.11
+    "BadLazySubmodule": "has uninitialized parameters weight. Did you forget to run a forward pass?",
     "BadBareList": "Attempted to use List without a contained type",
     "BadIsinstanceBareList": "Attempted to use List without a contained type",
     "BadIsinstanceAbstract": "Failed to get source for <function Sequence.__getitem__",
@@ -64,6 +65,15 @@ def test_fixture_class_against_torch(cls: type) -> None:
     path, first, last = span
     flagged = [(path, row) for row in range(first, last + 1) if (path, row) in ERROR_LINES]
     assert flagged, f"torch's first error ({path}:{first}-{last}) is not on a line tslint flags:\n{error}"
+
+
+def test_lazy_module_scripts_after_one_forward_pass() -> None:
+    """TS322 is a warning: the same module scripts once a forward pass has created its parameters."""
+    module = load_module(FIXTURES / "containers_and_apis.py", "fixture_containers_ts322")
+    model = module.BadLazySubmodule()
+    model(torch.ones(2, 3))
+    assert script(type(model))[1] is not None  # a fresh instance still fails
+    torch.jit.script(model)
 
 
 def test_flag_parameter_fails_at_call_time() -> None:
