@@ -15,7 +15,9 @@ class ModuleContainerSubscript(Rule):
     (`self.heads[name]`).
 
     torch needs to know which submodule is meant while compiling: "Expected integer literal for index
-    but got a variable or non-integer", "ModuleDict indexing is only supported with string literals". (Slices, `self.layers[1:]`, fail too, but torch reports them
+    but got a variable or non-integer", "ModuleDict indexing is only supported with string literals".
+    A slice (`for layer in self.layers[1:]:`) compiles, but calling its elements fails ("'ReLU' object
+    has no attribute or method '__call__'"), so that call is reported. (Slices, `self.layers[1:]`, fail too, but torch reports them
     where an element is called, which this rule cannot point to yet: they are not reported.)
     """
 
@@ -25,6 +27,32 @@ class ModuleContainerSubscript(Rule):
     mode = Mode.SCRIPT
     message = "`self.{name}[{index}]`: {container} can only be indexed with {literal} literals in compiled code."
     fix_hint = "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
+
+    slice_message = "`{name}` comes from a slice of `self.{container}`: TorchScript cannot call modules taken from a sliced container."
+
+    def visit_For(self, node: cst.For, context: RuleContext) -> None:
+        iterable, target = node.iter, node.target
+        if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "enumerate" and iterable.args:
+            iterable = iterable.args[0].value
+            target = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 else None
+        if not (isinstance(iterable, cst.Subscript) and isinstance(target, cst.Name) and len(iterable.slice) == 1):
+            return
+        if isinstance(iterable.slice[0].slice, cst.Slice):
+            container = module_container_attribute(iterable.value, context)
+            if container is not None:
+                context.state().setdefault("sliced", {})[target.value] = container
+
+    def leave_For(self, node: cst.For, context: RuleContext) -> None:
+        target = node.target
+        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            target = target.elements[1].value
+        if isinstance(target, cst.Name):
+            context.state().get("sliced", {}).pop(target.value, None)
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        sliced = context.state().get("sliced")
+        if sliced and isinstance(node.func, cst.Name) and node.func.value in sliced:
+            context.report(node, self.slice_message.format(name=node.func.value, container=sliced[node.func.value]))
 
     def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
         name = module_container_attribute(node.value, context)
