@@ -98,7 +98,7 @@ class ClassContext:
         return repr((
             [c.qualname for c in self.mro], self.unknown_bases,
             sorted((name, method.qualname) for name, method in self.methods.items()),
-            sorted((name, [(a.kind.value, a.callee) for a in found]) for name, found in self.attributes.items()),
+            sorted((name, [(a.kind.value, a.callee, a.unscriptable) for a in found]) for name, found in self.attributes.items()),
             sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
         ))
 

@@ -59,6 +59,10 @@ class AttributeAssignment:
     callee: Optional[str] = None  # qualified name of the called class or function
     elements: Tuple[str, ...] = ()  # for module containers: qualified names of element classes
     method: str = ""  # the method that assigns it (`__init__`, `forward`, ...)
+    # A value whose Python type torch cannot turn into a TorchScript type, described ("an empty
+    # list", "a lambda"); "reference:<qualified name>" when the value is a dotted name (`nn.ReLU`),
+    # which is a problem only if it names a class.
+    unscriptable: Optional[str] = None
 
 
 # The attribute name under which a class records that it creates attributes with names tslint cannot
@@ -287,7 +291,43 @@ def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
     return tuple(found)
 
 
+def _unscriptable(value: cst.BaseExpression, imports: ImportTable) -> Optional[str]:
+    """What makes a value's Python type one torch cannot convert (each case probed against torch)."""
+    if isinstance(value, cst.Lambda):
+        return "a lambda"
+    if isinstance(value, (cst.Set, cst.SetComp)):
+        return "a set"
+    if isinstance(value, (cst.List, cst.Dict)):
+        elements = [e.value for e in value.elements if isinstance(e, (cst.Element, cst.DictElement))]
+        if len(elements) != len(value.elements):
+            return None  # `*spread` or `**spread`: not known
+        if not elements:
+            return "an empty list" if isinstance(value, cst.List) else "an empty dict"
+        kinds = {type(e) for e in elements}
+        if all(_is_literal(e) for e in elements) and len(kinds & {cst.Integer, cst.Float, cst.SimpleString}) > 1:
+            return "a list mixing value types" if isinstance(value, cst.List) else "a dict mixing value types"
+        return None
+    if isinstance(value, cst.Call):
+        callee = imports.qualify(value.func) or ""
+        if callee in ("list", "dict", "set", "frozenset") and not value.args:
+            return {"list": "an empty list", "dict": "an empty dict"}.get(callee, "a set")
+        if callee in ("set", "frozenset"):
+            return "a set"
+        if callee.startswith("numpy."):
+            return "a numpy value"
+        return None
+    if isinstance(value, (cst.Name, cst.Attribute)) and imports.qualify(value) is not None:
+        return f"reference:{imports.qualify(value)}"
+    return None
+
+
 def classify_value(value: cst.BaseExpression, imports: ImportTable) -> AttributeAssignment:
+    found = _classify_value(value, imports)
+    unscriptable = _unscriptable(value, imports)
+    return found if unscriptable is None else replace(found, unscriptable=unscriptable)
+
+
+def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> AttributeAssignment:
     if is_none(value):
         return AttributeAssignment(AttributeKind.NONE)
     if _is_literal(value):
