@@ -144,6 +144,7 @@ def test_trace_findings_with_example_inputs() -> None:
     assert found[24]["status"] == "confirmed" and "input set 2" in found[24]["detail"]  # SilentLoop, silent
     assert found[32]["status"] == "unverified" and "second input set" in found[32]["detail"]
     assert found[39]["status"] == "unverified" and 'example-inputs = {"traced:NoInputs"' in found[39]["detail"]
+    assert found[49]["status"] == "confirmed" and "cannot be traced" in found[49]["detail"]  # TS409, a float input
 
 
 def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:

@@ -197,6 +197,8 @@ def _refusal(message: str) -> bool:
 def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
     """Trace findings are never refuted: inputs that do not show a hazard do not prove it absent."""
     if outcome.unverified is not None:
+        if finding.code == "TS409" and "cannot be traced" in outcome.unverified:
+            return CONFIRMED, outcome.unverified  # the Python value among the inputs is the failure
         return UNVERIFIED, outcome.unverified
     name = job.class_name
     where = str(Path(finding.filename).resolve())

@@ -39,3 +39,12 @@ class NoInputs(nn.Module):
         if self.training:
             return x * 2
         return x
+
+
+def with_a_float():
+    return (torch.ones(3, 4), 2.0)
+
+
+class ScaleArgument(nn.Module):
+    def forward(self, x, scale: float = 2.0):
+        return x * scale
