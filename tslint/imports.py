@@ -47,13 +47,17 @@ def dotted_name(expression: Union[cst.BaseExpression, cst.ImportStar]) -> Option
 def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
     """Every name a function binds in its own scope: parameters, assignment, loop, `with`, `except`
     and comprehension targets, imports, nested definitions."""
+    params = function.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    names.update(p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))
+    return frozenset(names) | names_bound_in(function.body)
+
+
+def names_bound_in(body: cst.BaseSuite) -> FrozenSet[str]:
+    """The names a function body binds (not its parameters)."""
     from tslint.traversal import walk
 
-    params = function.params
-    names = {
-        p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)
-    }
-    names.update(p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))
+    names: set = set()
 
     def targets(node: cst.CSTNode) -> None:
         if isinstance(node, cst.Name):
@@ -74,12 +78,12 @@ def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
             targets(node.name)
         elif kind is cst.ImportAlias and node.asname is None:
             names.add((dotted_name(node.name) or "").split(".")[0])
-        elif (kind is cst.FunctionDef or kind is cst.ClassDef) and node is not function:
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
             names.add(node.name.value)
             return False
         return True
 
-    walk(function.body, enter)
+    walk(body, enter)
     return frozenset(names)
 
 

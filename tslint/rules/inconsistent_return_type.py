@@ -7,6 +7,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import children
 
 SCALARS = {"int": "int", "float": "float", "str": "str", "bool": "bool"}
 
@@ -41,6 +42,8 @@ class InconsistentReturnType(Rule):
         if node is not context.node:
             return
         compiled = context.state()["returns"]
+        if not compiled or (node.returns is None and len(compiled) < 2):
+            return  # nothing to compare
         returns = [r for r in _returns_in_order(node.body) if id(r) in compiled and r.value is not None and not is_none(r.value)]
         if not returns:
             return
@@ -88,13 +91,13 @@ def _returns_in_order(suite: cst.BaseSuite) -> List[cst.Return]:
             continue
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
             continue
-        stack.extend(reversed([child for child in node.children if isinstance(child, cst.CSTNode)]))
+        stack.extend(reversed(list(children(node))))
     return found
 
 
 def _parameter_kinds(function: cst.FunctionDef, context: RuleContext) -> Dict[str, str]:
     """Parameters whose type is certain: unannotated ones without a default are tensors in torch."""
-    from tslint.imports import bound_names
+    from tslint.imports import names_bound_in
 
     kinds: Dict[str, str] = {}
     params = function.params
@@ -108,7 +111,7 @@ def _parameter_kinds(function: cst.FunctionDef, context: RuleContext) -> Dict[st
         kind = _annotation_kind(param.annotation.annotation, context)
         if kind is not None and not kind.startswith("tuple"):
             kinds[param.name.value] = kind
-    rebound = bound_names(function.with_changes(params=cst.Parameters()))
+    rebound = names_bound_in(function.body)
     return {name: kind for name, kind in kinds.items() if name not in rebound}
 
 

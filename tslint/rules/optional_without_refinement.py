@@ -1,12 +1,13 @@
 from __future__ import annotations
 
-from typing import FrozenSet, List, Set
+from typing import FrozenSet, List, Set, Tuple
 
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import children
 
 Names = FrozenSet[str]
 JUMPS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
@@ -37,8 +38,11 @@ class OptionalWithoutRefinement(Rule):
         if node is context.node:
             context.state()["visited"] = set()
 
-    def visit_Name(self, node: cst.Name, context: RuleContext) -> None:
-        context.state()["visited"].add(id(node))  # compiled (not in a pruned branch)
+    def _compiled_statement(self, node: cst.CSTNode, context: RuleContext) -> None:
+        context.state()["visited"].add(id(node))  # compiled: not in a branch torch prunes
+
+    visit_SimpleStatementLine = visit_SimpleStatementSuite = _compiled_statement
+    visit_If = visit_While = visit_For = visit_With = _compiled_statement
 
     def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
         if node is not context.node:
@@ -49,8 +53,8 @@ class OptionalWithoutRefinement(Rule):
         checker = _Refinement(optional)
         checker.block(node.body, frozenset())
         visited = context.state()["visited"]
-        for use in checker.unrefined:
-            if id(use) in visited:
+        for use, statement in checker.unrefined:
+            if id(statement) in visited:
                 context.report(use, self.message.format(name=use.value))
 
 
@@ -77,12 +81,11 @@ def _is_optional(annotation: cst.BaseExpression, context: RuleContext) -> bool:
 
 def _reassigned(function: cst.FunctionDef) -> Set[str]:
     """Names bound again in the body: their type after rebinding is not the annotation's."""
-    from tslint.imports import bound_names
+    from tslint.imports import names_bound_in
 
     params = function.params
     parameters = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
-    rebound = bound_names(function.with_changes(params=cst.Parameters()))
-    return parameters & rebound
+    return parameters & names_bound_in(function.body)
 
 
 class _Refinement:
@@ -90,7 +93,8 @@ class _Refinement:
 
     def __init__(self, optional: Set[str]) -> None:
         self.optional = optional
-        self.unrefined: List[cst.Name] = []
+        self.unrefined: List[Tuple[cst.Name, cst.CSTNode]] = []  # each use, with its statement
+        self.current: cst.CSTNode = cst.Pass()
 
     # --- statements: each returns the names refined after it -----------------------------------
 
@@ -101,6 +105,7 @@ class _Refinement:
         return refined
 
     def statement(self, statement: cst.CSTNode, refined: Names) -> Names:
+        self.current = statement
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             for small in statement.body:
                 if isinstance(small, cst.Assert):
@@ -144,7 +149,7 @@ class _Refinement:
         """A test: a bare Optional name there is a use (torch cannot cast it to bool)."""
         inner = test.expression if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not) else test
         if isinstance(inner, cst.Name) and inner.value in self.optional and inner.value not in refined:
-            self.unrefined.append(inner)
+            self.unrefined.append((inner, self.current))
             return
         self.expressions(test, refined)
 
@@ -156,7 +161,7 @@ class _Refinement:
                 continue
             for use in _uses(current):
                 if use.value in self.optional and use.value not in names:
-                    self.unrefined.append(use)
+                    self.unrefined.append((use, self.current))
             if isinstance(current, cst.BooleanOperation):
                 stack.append((current.left, names))
                 if isinstance(current.operator, cst.And):
@@ -169,7 +174,7 @@ class _Refinement:
                 stack.append((current.body, names | _positive(current.test, self.optional)))
                 stack.append((current.orelse, names | _negative(current.test, self.optional)))
                 continue
-            stack.extend((child, names) for child in current.children if isinstance(child, cst.CSTNode))
+            stack.extend((child, names) for child in children(current))
 
 
 def _uses(node: cst.CSTNode) -> List[cst.Name]:

@@ -7,6 +7,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import children
 
 Assignment = Tuple[cst.Name, Optional[str], Tuple[int, ...]]  # target, literal type, enclosing suites
 
@@ -110,6 +111,5 @@ def _source_order(function: cst.FunctionDef) -> Dict[int, int]:
             continue
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
             continue
-        children = [child for child in node.children if isinstance(child, cst.CSTNode)]
-        stack.extend(reversed(children))
+        stack.extend(reversed(list(children(node))))
     return order
