@@ -106,3 +106,19 @@ def is_nested_scope(node: cst.CSTNode, root: cst.CSTNode) -> bool:
     """A function or class defined inside `root`: its body is not part of root's compiled code."""
     kind = type(node)
     return (kind is cst.FunctionDef or kind is cst.ClassDef) and node is not root
+
+
+def statements_in_order(suite: cst.BaseSuite, kind: type) -> List[cst.CSTNode]:
+    """The statements of type `kind` (`cst.Return`, `cst.Assign`) in a function body, in source
+    order; expressions and nested definitions are not entered."""
+    found: List[cst.CSTNode] = []
+    stack: List[cst.CSTNode] = [suite]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kind):
+            found.append(node)
+            continue
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
+            continue
+        stack.extend(reversed(list(children(node))))
+    return found

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Dict, Optional
 
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
-from tslint.traversal import children
+from tslint.traversal import statements_in_order
 
 SCALARS = {"int": "int", "float": "float", "str": "str", "bool": "bool"}
 
@@ -44,7 +44,7 @@ class InconsistentReturnType(Rule):
         compiled = context.state()["returns"]
         if not compiled or (node.returns is None and len(compiled) < 2):
             return  # nothing to compare
-        returns = [r for r in _returns_in_order(node.body) if id(r) in compiled and r.value is not None and not is_none(r.value)]
+        returns = [r for r in statements_in_order(node.body, cst.Return) if id(r) in compiled and r.value is not None and not is_none(r.value)]
         if not returns:
             return
         kinds = _parameter_kinds(node, context)
@@ -79,20 +79,6 @@ def _shown(kind: str) -> str:
     if kind.startswith("tuple"):
         return f"a tuple of {kind[5:]} values" if kind[5:] != "?" else "a tuple"
     return {"Tensor": "a Tensor", "int": "an int", "list": "a list", "dict": "a dict"}.get(kind, f"a {kind}")
-
-
-def _returns_in_order(suite: cst.BaseSuite) -> List[cst.Return]:
-    found: List[cst.Return] = []
-    stack: List[cst.CSTNode] = [suite]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Return):
-            found.append(node)
-            continue
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
-        stack.extend(reversed(list(children(node))))
-    return found
 
 
 def _parameter_kinds(function: cst.FunctionDef, context: RuleContext) -> Dict[str, str]:

@@ -7,7 +7,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
-from tslint.traversal import children
+from tslint.traversal import statements_in_order
 
 Assignment = Tuple[cst.Name, Optional[str], Tuple[int, ...]]  # target, literal type, enclosing suites
 
@@ -81,7 +81,10 @@ class VariableTypeChangesInBlock(Rule):
         candidates = {name: found for name, found in by_name.items() if len(found) > 1 and any(f[1] for f in found)}
         if not candidates:
             return
-        order = _source_order(node)
+        order = {
+            id(target.target): position
+            for position, assign in enumerate(statements_in_order(node.body, cst.Assign)) for target in assign.targets
+        }
         for name, found in candidates.items():
             found.sort(key=lambda assignment: order.get(id(assignment[0]), 0))
             target, first, blocks = found[0]
@@ -97,19 +100,3 @@ class VariableTypeChangesInBlock(Rule):
 
 def _shown(kind: str) -> str:
     return {"None": "`None`", "int": "an int"}.get(kind, f"a {kind}")
-
-
-def _source_order(function: cst.FunctionDef) -> Dict[int, int]:
-    """Position in source order of every assignment target Name in the function."""
-    order: Dict[int, int] = {}
-    stack: List[cst.CSTNode] = [function.body]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Assign):
-            for target in node.targets:
-                order[id(target.target)] = len(order)
-            continue
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.BaseExpression)):
-            continue
-        stack.extend(reversed(list(children(node))))
-    return order
