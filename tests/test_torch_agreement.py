@@ -22,6 +22,7 @@ UNLOCATED = {
     "BadTypeCommentOnDefLine": "expected type comment but found 'def' here",
     "BadLibrarySource": "Can't get source for <function join",  # os is frozen into Python 3.11
     "BadLazySubmodule": "has uninitialized parameters weight. Did you forget to run a forward pass?",
+    "BadCachedHelper": "'functools._lru_cache_wrapper' object has no attribute '__globals__'",
     "BadBareList": "Attempted to use List without a contained type",
     "BadIsinstanceBareList": "Attempted to use List without a contained type",
     "BadIsinstanceAbstract": "Failed to get source for <function Sequence.__getitem__",
