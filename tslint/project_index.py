@@ -10,7 +10,7 @@ where a dotted name really points after re-exports.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 import libcst as cst
@@ -65,6 +65,8 @@ class AttributeAssignment:
     unscriptable: Optional[str] = None
 
 
+# Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.
+PYTHON_OBJECT_FACTORIES = frozenset({"logging.getLogger"})
 # The attribute name under which a class records that it creates attributes with names tslint cannot
 # see (`setattr(self, name, ...)`, `self.__dict__`, `self.register_buffer(name, ...)`).
 DYNAMIC_ATTRIBUTES = "*"
@@ -140,6 +142,9 @@ class FileIndex:
     classes: Tuple[ClassInfo, ...]
     functions: Mapping[str, FunctionInfo]
     module_constants: FrozenSet[str]  # module-level names bound to literals
+    # Module-level names bound to Python objects torch cannot use (`logger = logging.getLogger(...)`),
+    # with what binds them.
+    module_objects: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- reading one file ------------------------------------------------------------------------
@@ -514,6 +519,7 @@ class _FileIndexer:
         classes: List[ClassInfo] = []
         functions: Dict[str, FunctionInfo] = {}
         module_constants: Set[str] = set()
+        module_objects: Dict[str, str] = {}
         overloaded: Set[str] = set()
         for self.statement_index, statement in top_level_statements_with_index(self.module):
             if isinstance(statement, cst.ClassDef):
@@ -527,6 +533,10 @@ class _FileIndexer:
                         for target in targets:
                             if isinstance(target.target, cst.Name) and _is_literal(small.value):
                                 module_constants.add(target.target.value)
+                            elif isinstance(target.target, cst.Name) and isinstance(small.value, cst.Call):
+                                callee = self.imports.qualify(small.value.func) or ""
+                                if callee in PYTHON_OBJECT_FACTORIES:
+                                    module_objects[target.target.value] = callee
         return FileIndex(
             path=self.path,
             module_name=self.module_name,
@@ -534,6 +544,7 @@ class _FileIndexer:
             classes=tuple(classes),
             functions=functions,
             module_constants=frozenset(module_constants),
+            module_objects=module_objects,
         )
 
 

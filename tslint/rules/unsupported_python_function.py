@@ -93,6 +93,10 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
         root = root.value
     if isinstance(root, cst.Name) and root.value in context.local_names():
         return None  # a local `input`, `format` or `np`, not the builtin or the module
+    if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
+        factory = context.file.module_objects.get(node.func.value.value)
+        if factory is not None:  # `logger.info(...)` with `logger = logging.getLogger(...)`
+            return f"{node.func.value.value}.{node.func.attr.value}(...)", INSTEAD.get(factory.split(".")[0])
     name = context.qualify(node.func)
     if name is None:
         return None
