@@ -98,3 +98,15 @@ def test_no_cache_writes_nothing(tree: Path, capsys) -> None:
 
 def test_jobs_must_be_positive(capsys) -> None:
     assert main(["-j", "0", str(FIXTURES)]) == 2
+
+
+def test_cache_from_other_tslint_code_is_ignored(tree: Path, capsys, monkeypatch) -> None:
+    """Same version, other code (a pre-commit hook pinned to a newer commit, an edited rule in an
+    editable install): the cached results are not reused."""
+    import tslint.cache
+
+    lint(capsys, "fixtures", cwd=tree)
+    folder = tree / ".tslint_cache"
+    assert tslint.cache.ResultCache(folder).entries  # reused by the same code
+    monkeypatch.setattr(tslint.cache, "code_digest", lambda: "other code")
+    assert tslint.cache.ResultCache(folder).entries == {}

@@ -3,6 +3,7 @@ and the project facts its analysis used. A corrupt or unwritable cache is ignore
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -15,18 +16,30 @@ from tslint.files import SourceFile, module_name
 CACHE_FOLDER = ".tslint_cache"
 
 
+def code_digest() -> str:
+    """A digest of tslint's own source: a pre-commit hook pinned to a newer commit of the same
+    version, or an editable install after a rule change, must not reuse results of the old code."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(str(path.relative_to(package)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 class ResultCache:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / f"results-{__version__}.pickle"
         self.entries: Dict[str, Dict[str, Any]] = {}
         self.changed = False
+        self.code = code_digest()
         try:
             with open(self.path, "rb") as handle:
                 loaded = pickle.load(handle)
-            if isinstance(loaded, dict):
-                self.entries = loaded
-        except Exception:  # missing, unreadable, corrupt or from another version: start empty
+            if isinstance(loaded, dict) and loaded.get("code") == self.code and isinstance(loaded.get("entries"), dict):
+                self.entries = loaded["entries"]
+        except Exception:  # missing, unreadable, corrupt or from other code: start empty
             self.entries = {}
 
     def _entry(self, source: SourceFile, digest: str) -> Optional[Dict[str, Any]]:
@@ -70,7 +83,7 @@ class ResultCache:
                 ignore.write_text("# Created by tslint.\n*\n", encoding="utf-8")
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".results-")
             with os.fdopen(handle, "wb") as stream:
-                pickle.dump(self.entries, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump({"code": self.code, "entries": self.entries}, stream, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
             self.changed = False
         except OSError:
