@@ -111,7 +111,8 @@ class GuardedWalk:
 
     Subclasses implement `enter(node)` / `leave(node)`. The walk does not descend into nested
     functions or classes: their bodies are not part of the enclosing compiled function (the nested
-    definition node itself is still entered).
+    definition node itself is still entered). Nor into decorators: Python applies them, torch never
+    compiles them (`@deco(lambda x: x, time.time())` on `forward` scripts fine).
     """
 
     def __init__(self, imports: ImportTable, self_name: Optional[str]) -> None:
@@ -144,7 +145,7 @@ class GuardedWalk:
             if orelse and node.orelse is not None:
                 self._pending[node.orelse] = orelse
         self.enter(node)
-        return not is_nested_scope(node, self._root)
+        return type(node) is not cst.Decorator and not is_nested_scope(node, self._root)
 
     def _leave(self, node: cst.CSTNode) -> None:
         self.leave(node)

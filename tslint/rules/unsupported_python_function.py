@@ -69,8 +69,6 @@ class UnsupportedPythonFunction(Rule):
     fix_hint = "Use the torch equivalent, or move the call into an `@torch.jit.unused` method or under `if not torch.jit.is_scripting():`."
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
-        if any(decorator.decorator is node for decorator in context.node.decorators):
-            return  # a decorator is applied by Python, not compiled (TS325 knows the ones that break)
         found = _unsupported(node, context)
         if found is not None:
             call, hint = found
