@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Dict, List, Optional, Type
+from typing import Callable, ClassVar, Dict, List, Optional, Tuple, Type
 
 import libcst as cst
 
-from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
+from tslint.compiled_scope import ClassContext, CompiledFunction, CompiledScope, Region, Role
 from tslint.ftypes import Fix, Mode, RuleInfo, Severity
 from tslint.project_index import FileIndex
 
@@ -53,9 +53,8 @@ class RuleContext:
             from tslint.trace_taint import TaintAnalysis, tensor_attribute_names
 
             tensors = set()
-            for name in self.function.contexts:
-                if name is not None:
-                    tensors.update(tensor_attribute_names(self.scope.context(name).attributes))
+            for _, klass in self.classes():
+                tensors.update(tensor_attribute_names(klass.attributes))
             self._taint = TaintAnalysis(self.node, self.file.imports, self.function.function.self_name, tensors)
         return self._taint
 
@@ -68,13 +67,23 @@ class RuleContext:
             self._local_names = bound_names(self.node)
         return self._local_names
 
+    def classes(self) -> List[Tuple[str, ClassContext]]:
+        """(qualified name, facts) of each class this function is compiled for (none for a
+        module-level function)."""
+        return [(name, self.scope.context(name)) for name in self.function.contexts if name is not None]
+
+    def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
+        """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
+        if (
+            isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name)
+            and expression.value.value == self.function.function.self_name
+        ):
+            return expression.attr.value
+        return None
+
     def attribute(self, name: str) -> list:
         """Every assignment to `self.<name>` in the classes this function is compiled for."""
-        found = []
-        for context_name in self.function.contexts:
-            if context_name is not None:
-                found.extend(self.scope.context(context_name).attributes.get(name, ()))
-        return found
+        return [assignment for _, klass in self.classes() for assignment in klass.attributes.get(name, ())]
 
     def state(self) -> Dict:
         """Scratch space of the current rule for the current function (for collect-then-report rules)."""

@@ -57,16 +57,11 @@ class AttributeNeverAssigned(Rule):
     fix_hint = "Assign it in `__init__`, list a class-level constant in `__constants__` (or annotate it `Final`), or fix the name."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
-        self_name = context.function.function.self_name
-        if not (isinstance(node.value, cst.Name) and node.value.value == self_name):
+        name = context.self_attribute(node)
+        if name is None or name in MODULE_NAMES or (name.startswith("__") and name.endswith("__")):
             return
-        name = node.attr.value
-        if name in MODULE_NAMES or (name.startswith("__") and name.endswith("__")):
-            return
-        for qualname in context.function.contexts:
-            if qualname is None:
-                continue
-            why = _missing(name, context.scope.context(qualname))
+        for qualname, klass in context.classes():
+            why = _missing(name, klass)
             if why is not None and not _assigned_by_subclass(name, qualname, context):
                 cls = qualname.rpartition(".")[2]
                 context.report(node, self.message.format(name=name, cls=cls, why=why))

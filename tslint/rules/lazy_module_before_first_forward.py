@@ -37,10 +37,9 @@ class LazyModuleBeforeFirstForward(Rule):
     fix_hint = "Run one forward pass on an example input before scripting, or use the non-lazy module with explicit sizes."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
-        self_name = context.function.function.self_name
-        if not (isinstance(node.value, cst.Name) and node.value.value == self_name):
+        name = context.self_attribute(node)
+        if name is None:
             return
-        name = node.attr.value
         for assignment in context.attribute(name):
             if _lazy_class(assignment.callee):
                 what = f"a lazy module (`{assignment.callee.rpartition('.')[2]}`)"

@@ -69,16 +69,11 @@ class NoneAttributeUsedAsValue(Rule):
 
 def _always_none(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:
     """`name` when `expression` is `self.name` and every class this code is compiled for assigns it only `None`."""
-    if not (
-        isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name)
-        and expression.value.value == context.function.function.self_name
-    ):
+    name = context.self_attribute(expression)
+    classes = context.classes()
+    if name is None or not classes:
         return None
-    name = expression.attr.value
-    contexts = [context.scope.context(q) for q in context.function.contexts if q is not None]
-    if not contexts:
-        return None
-    for klass in contexts:
+    for _, klass in classes:
         if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or name in klass.class_attributes:
             return None
         assignments = klass.attributes.get(name, ())

@@ -23,12 +23,13 @@ class PlainContainerOfModules(Rule):
     fix_hint = "Wrap it in `nn.ModuleList([...])` (or `nn.ModuleDict({...})` for a dict) in `__init__`."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
-        if not (isinstance(node.value, cst.Name) and node.value.value == context.function.function.self_name):
+        name = context.self_attribute(node)
+        if name is None:
             return
-        assignments = context.attribute(node.attr.value)
+        assignments = context.attribute(name)
         index = context.scope.index
         if assignments and all(
             a.kind is AttributeKind.CONTAINER and a.elements and all(index.is_module_class(e) for e in a.elements)
             for a in assignments
         ):
-            context.report(node, self.message.format(name=node.attr.value, kind="container"))
+            context.report(node, self.message.format(name=name, kind="container"))

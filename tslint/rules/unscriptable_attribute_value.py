@@ -28,13 +28,10 @@ class UnscriptableAttributeValue(Rule):
     fix_hint = "Annotate the attribute in the class body (`cache: List[torch.Tensor]`), store a TorchScript type (a tuple, a list of one type, a tensor), or keep it out of compiled code."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
-        if not (isinstance(node.value, cst.Name) and node.value.value == context.function.function.self_name):
+        name = context.self_attribute(node)
+        if name is None:
             return
-        name = node.attr.value
-        for qualname in context.function.contexts:
-            if qualname is None:
-                continue
-            klass = context.scope.context(qualname)
+        for _, klass in context.classes():
             if name in klass.annotations or name in klass.constants or klass.unknown_bases:
                 continue
             assignments = klass.attributes.get(name, ())
