@@ -72,6 +72,11 @@ class RuleContext:
         module-level function)."""
         return [(name, self.scope.context(name)) for name in self.function.contexts if name is not None]
 
+    def traced_models(self) -> List[str]:
+        """The classes this function is compiled for that no class uses as a submodule: the models a
+        user traces or scripts, whose `forward` receives the user's inputs and returns to them."""
+        return [name for name, _ in self.classes() if name not in self.scope.index.submodule_classes]
+
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
         if (

@@ -28,11 +28,12 @@ class FrozenDtypeOrDevice(Rule):
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         taint = context.taint()
-        frozen = [
-            (argument, taint.tensor_property(argument.value)) for argument in node.args
-            if argument.keyword is not None and argument.keyword.value in PROPERTY_KEYWORDS
-            and taint.tensor_property(argument.value) is not None
-        ]
+        frozen = []
+        for argument in node.args:
+            if argument.keyword is not None and argument.keyword.value in PROPERTY_KEYWORDS:
+                what = taint.tensor_property(argument.value)
+                if what is not None:
+                    frozen.append((argument, what))
         if frozen:  # one finding per call, at its first such argument: `dtype=x.dtype, device=x.device`
             expression = ", ".join(_code(argument) for argument, _ in frozen)
             what = " and ".join(dict.fromkeys(what for _, what in frozen))

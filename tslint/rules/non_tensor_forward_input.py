@@ -37,8 +37,7 @@ class NonTensorForwardInput(Rule):
         function = context.function.function
         if node is not context.node.params or function.name != "forward":
             return
-        index = context.scope.index
-        if not any(c is not None and c not in index.submodule_classes for c in context.function.contexts):
+        if not context.traced_models():
             return  # a submodule receives Python values from its parent's forward, which is fine
         if isinstance(node.star_kwarg, cst.Param):
             context.report(node.star_kwarg, self.message.format(what=f"`**{node.star_kwarg.name.value}`, which a traced model cannot receive"))

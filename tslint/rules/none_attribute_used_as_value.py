@@ -27,10 +27,6 @@ class NoneAttributeUsedAsValue(Rule):
     message = "`self.{name}` is always `None` here, and TorchScript cannot use `None` as {what}."
     fix_hint = "Guard the use with `if self.attr is not None:` (torch then skips the block), or give the attribute a real value in `__init__`."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is context.node:
-            context.state()["guarded"] = 0
-
     def _enter_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
         context.state()["guarded"] = context.state().get("guarded", 0) + 1
 

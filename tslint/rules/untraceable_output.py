@@ -44,9 +44,7 @@ class UntraceableOutput(Rule):
         function = context.function.function
         if function.name != "forward" or context.region is not context.region.COMPILED:
             return
-        index = context.scope.index
-        roots = [c for c in context.function.contexts if c is not None and c not in index.submodule_classes]
-        if not roots:
+        if not context.traced_models():
             return  # a submodule's output goes to its parent, not out of the trace
         what = _what(node.value, context)
         if what is not None:
