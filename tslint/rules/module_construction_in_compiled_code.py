@@ -3,16 +3,8 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
+from tslint.project_index import NOT_MODULES
 from tslint.rule import Rule, RuleContext
-
-
-def is_torch_module_class(name: str) -> bool:
-    """`torch.nn.ReLU`, `torch.nn.modules.conv.Conv2d`, `torch.nn.Parameter`; not `torch.nn.utils.*`."""
-    parts = name.split(".")
-    return (
-        len(parts) >= 3 and parts[:2] == ["torch", "nn"] and (len(parts) == 3 or parts[2] in ("modules", "parameter"))
-        and parts[-1][:1].isupper()
-    )
 
 
 class ModuleConstructionInCompiledCode(Rule):
@@ -36,7 +28,11 @@ class ModuleConstructionInCompiledCode(Rule):
         name = context.qualify(node.func)
         if name is None:
             return
-        if is_torch_module_class(name) or context.scope.index.is_module_class(name):
-            what = "parameter" if name.rpartition(".")[2] in ("Parameter", "Buffer") else "module"
-            shown = cst.Module([]).code_for_node(node.func)
-            context.report(node, self.message.format(name=shown, what=what))
+        if name.startswith("torch.nn.") and name.rpartition(".")[2] in NOT_MODULES:
+            what = "parameter"  # `nn.Parameter(t)`, `nn.Buffer(t)`
+        elif context.scope.index.is_module_class(name):
+            what = "module"
+        else:
+            return
+        shown = cst.Module([]).code_for_node(node.func)
+        context.report(node, self.message.format(name=shown, what=what))

@@ -6,7 +6,6 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.module_construction_in_compiled_code import is_torch_module_class
 
 
 class UnscriptableAttributeValue(Rule):
@@ -46,7 +45,7 @@ def _what(unscriptable: Optional[str], context: RuleContext) -> Optional[str]:
         return None
     if unscriptable.startswith("reference:"):
         target = unscriptable.partition(":")[2]
-        if is_torch_module_class(target) or context.scope.index.is_module_class(target):
+        if context.scope.index.is_module_class(target):
             return "a class"
         return None  # a function (`F.relu`) or a constant: fine
     return unscriptable
