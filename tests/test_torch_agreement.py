@@ -14,7 +14,8 @@ from tslint.engine import catalogue  # noqa: E402
 from tslint.ftypes import Severity  # noqa: E402
 
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
-# torch fails on these without naming any source location (an internal error of its own).
+# torch fails on these without naming any line of the fixture: an internal error of its own, or an
+# error inside torch's own source with no call chain back to the fixture.
 UNLOCATED = {
     "BadIgnoredKeywordOnlyDefault": "INTERNAL ASSERT",
     "BadWhileElse": "incompatible constructor arguments",
@@ -26,6 +27,9 @@ UNLOCATED = {
     "BadBareList": "Attempted to use List without a contained type",
     "BadIsinstanceBareList": "Attempted to use List without a contained type",
     "BadIsinstanceAbstract": "Failed to get source for <function Sequence.__getitem__",
+    "BadUncompilableFunctional": "Comprehension ifs are not supported yet",
+    "BadMaxUnpoolSubmodule": "Expected IntList but got Int",
+    "BadSyncBatchNormSubmodule": "attribute lookup is not defined on python value of type 'module'",
 }
 
 
@@ -158,6 +162,65 @@ def test_unsupported_python_function_fails_in_torch(tmp_path, call: str, imports
     assert error is not None, f"{call} compiles"
     if builtin:
         assert "is currently not supported in Torchscript" in error, error
+
+
+# One construction per module TS327 lists, and one call per function TS312 lists as uncompilable.
+UNSCRIPTABLE_MODULE_SAMPLES = {
+    "MaxUnpool1d": "nn.MaxUnpool1d(2)", "MaxUnpool2d": "nn.MaxUnpool2d(2)", "MaxUnpool3d": "nn.MaxUnpool3d(2)",
+    "AdaptiveLogSoftmaxWithLoss": "nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])", "GaussianNLLLoss": "nn.GaussianNLLLoss()",
+    "TripletMarginWithDistanceLoss": "nn.TripletMarginWithDistanceLoss()",
+    "LinearCrossEntropyLoss": "nn.LinearCrossEntropyLoss(2, 2)", "SyncBatchNorm": "nn.SyncBatchNorm(2)",
+    "DataParallel": "nn.DataParallel(nn.Linear(2, 2))",
+    "DistributedDataParallel": "nn.parallel.DistributedDataParallel(nn.Linear(2, 2))",
+}
+UNCOMPILABLE_FUNCTION_SAMPLES = {
+    "gaussian_nll_loss": "(x, x, x)", "triplet_margin_with_distance_loss": "(x, x, x)",
+    "linear_cross_entropy": "(x, x, x)", "grouped_mm": "(x, x)", "scaled_mm": "(x, x)", "scaled_grouped_mm": "(x, x)",
+}
+
+
+@pytest.fixture(scope="module")
+def process_group(tmp_path_factory):
+    """A one-process gloo group, so that DistributedDataParallel can be constructed."""
+    import torch.distributed as dist
+
+    store = tmp_path_factory.mktemp("gloo") / "store"
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=0, world_size=1)
+    yield
+    dist.destroy_process_group()
+
+
+@pytest.mark.parametrize("name", sorted(UNSCRIPTABLE_MODULE_SAMPLES))
+def test_unscriptable_torch_modules_fail_in_torch(process_group, name: str) -> None:
+    """Every module TS327 lists fails as a submodule, so the rule reports no module torch can script."""
+    from tslint.rules.unscriptable_torch_module import UNSCRIPTABLE_MODULES
+
+    assert set(UNSCRIPTABLE_MODULE_SAMPLES) == set(UNSCRIPTABLE_MODULES)
+    nn = torch.nn
+    submodule = eval(UNSCRIPTABLE_MODULE_SAMPLES[name])
+    assert type(submodule).__name__ == name
+
+    class Holder(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.sub = submodule
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x
+
+    with pytest.raises(Exception):
+        torch.jit.script(Holder())
+
+
+@pytest.mark.parametrize("name", sorted(UNCOMPILABLE_FUNCTION_SAMPLES))
+def test_uncompilable_functionals_fail_in_torch(tmp_path, name: str) -> None:
+    from tslint.rules.unsupported_torch_api import UNCOMPILABLE_FUNCTIONS
+
+    assert {f"torch.nn.functional.{n}" for n in UNCOMPILABLE_FUNCTION_SAMPLES} == set(UNCOMPILABLE_FUNCTIONS)
+    call = f"torch.nn.functional.{name}{UNCOMPILABLE_FUNCTION_SAMPLES[name]}"
+    error = _script_call(tmp_path, call, "import torch.nn.functional")
+    assert error is not None, f"{call} compiles"
+    assert UNCOMPILABLE_FUNCTIONS[f"torch.nn.functional.{name}"].split("'")[0] in error, error
 
 
 def test_attribute_rule_knows_every_module_attribute() -> None:
