@@ -36,8 +36,8 @@ from tslint.torch_errors import first_span, headline  # noqa: E402
 
 
 def instantiate(cls):
-    """An instance built with no arguments, else with 1 for every required argument (nn.Linear(1, 1),
-    nn.Conv2d(1, 1, 1), ...); None if neither works."""
+    """An instance built with no arguments, else with 1 (1.0 for a float) for every required argument
+    (nn.Linear(1, 1), nn.Conv2d(1, 1, 1), nn.Threshold(1.0, 1.0), ...); None if neither works."""
     try:
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
     except (TypeError, ValueError):
@@ -46,7 +46,10 @@ def instantiate(cls):
         p for p in parameters
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    for arguments in ([], [1] * len(required)) if required else ([],):
+    # 1 for each required argument, 1.0 where the signature asks for a float: an int where torch's
+    # own annotation says float makes the scripted attribute an int, which is the caller's mistake.
+    ones = [1.0 if p.annotation in (float, "float") else 1 for p in required]
+    for arguments in ([], ones) if required else ([],):
         if len(arguments) != len(required):
             continue
         try:

@@ -29,6 +29,7 @@ UNLOCATED = {
     "BadIsinstanceAbstract": "Failed to get source for <function Sequence.__getitem__",
     "BadUncompilableFunctional": "Comprehension ifs are not supported yet",
     "BadMaxUnpoolSubmodule": "Expected IntList but got Int",
+    "BadSizeAliasAttribute": "Expected IntList but got Int",
     "BadSyncBatchNormSubmodule": "attribute lookup is not defined on python value of type 'module'",
 }
 
@@ -221,6 +222,41 @@ def test_uncompilable_functionals_fail_in_torch(tmp_path, name: str) -> None:
     error = _script_call(tmp_path, call, "import torch.nn.functional")
     assert error is not None, f"{call} compiles"
     assert UNCOMPILABLE_FUNCTIONS[f"torch.nn.functional.{name}"].split("'")[0] in error, error
+
+
+# A torch call per alias TS328 knows, taking the attribute `self.k`, and a value for it.
+ALIAS_CALLS = {
+    "_size_1_t": ("F.max_pool1d(x, self.k)", "2"), "_size_2_t": ("F.max_pool2d(x, self.k)", "2"),
+    "_size_3_t": ("F.max_pool3d(x, self.k)", "2"), "_size_4_t": ("F.pad(x, self.k)", "(1, 1, 1, 1)"),
+    "_size_5_t": ("F.pad(x, self.k)", "(1, 1, 1, 1, 1)"), "_size_6_t": ("F.pad(x, self.k)", "(1, 1, 1, 1, 1, 1)"),
+    "_size_any_t": ("F.pad(x, self.k)", "(1, 1)"), "_size_any_opt_t": ("F.adaptive_avg_pool2d(x, self.k)", "2"),
+    "_size_2_opt_t": ("F.adaptive_avg_pool2d(x, self.k)", "2"), "_size_3_opt_t": ("F.adaptive_avg_pool3d(x, self.k)", "2"),
+    "_ratio_2_t": ("F.interpolate(x, scale_factor=self.k)", "2.0"),
+    "_ratio_3_t": ("F.interpolate(x, scale_factor=self.k)", "2.0"),
+    "_ratio_any_t": ("F.interpolate(x, scale_factor=self.k)", "2.0"),
+}
+
+
+@pytest.mark.parametrize("alias", sorted(ALIAS_CALLS))
+def test_size_union_attributes_fail_in_torch(tmp_path, alias: str) -> None:
+    """Every alias TS328 treats as a Union makes a torch call on the attribute fail; the same
+    attribute without the class-body annotation compiles."""
+    from tslint.project_index import SIZE_UNION_ALIASES
+
+    assert {f"torch.nn.common_types.{a}" for a in ALIAS_CALLS} == set(SIZE_UNION_ALIASES)
+    call, value = ALIAS_CALLS[alias]
+    errors = []
+    for annotation in (f"k: {alias}", ""):
+        path = tmp_path / f"alias_probe{len(errors)}.py"
+        path.write_text(
+            f"import torch\nimport torch.nn.functional as F\nfrom torch.nn.common_types import {alias}\n\n\n"
+            f"class Probe(torch.nn.Module):\n    {annotation}\n\n    def __init__(self):\n        super().__init__()\n"
+            f"        self.k = {value}\n\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        return {call}\n",
+            encoding="utf-8",
+        )
+        errors.append(script(load_module(path, f"alias_probe_{alias}_{len(errors)}").Probe)[1])
+    assert errors[0] is not None, f"{alias} compiles"
+    assert errors[1] is None, errors[1]
 
 
 def test_attribute_rule_knows_every_module_attribute() -> None:

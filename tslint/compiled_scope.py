@@ -79,6 +79,7 @@ class ClassContext:
         self.methods: Dict[str, FunctionInfo] = {}
         self.attributes: Dict[str, list] = {}
         self.annotations: Set[str] = set()
+        self.size_unions: Set[str] = set()
         self.class_attributes: Set[str] = set()
         self.constants: Set[str] = set()
         for current in self.mro:
@@ -89,6 +90,7 @@ class ClassContext:
             for name, assignments in current.attributes.items():
                 self.attributes.setdefault(name, []).extend(assignments)
             self.annotations |= current.class_annotations
+            self.size_unions |= current.size_unions
             self.class_attributes |= current.class_attributes
             self.constants |= current.constants
         self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))

@@ -129,6 +129,9 @@ class ClassInfo:
     methods: Mapping[str, FunctionInfo]
     attributes: Mapping[str, Tuple[AttributeAssignment, ...]]
     class_annotations: FrozenSet[str]
+    # Class-body annotations naming an "int or tuple of ints" union (`k: _size_2_t`,
+    # `k: Union[int, Tuple[int, int]]`): the attribute's TorchScript type is then the Union.
+    size_unions: FrozenSet[str]
     class_attributes: FrozenSet[str]  # names bound in the class body (not methods)
     constants: FrozenSet[str]  # Final-annotated or listed in __constants__
     unused_properties: FrozenSet[str]  # listed in __jit_unused_properties__
@@ -398,6 +401,41 @@ def _string_set(value: cst.BaseExpression) -> FrozenSet[str]:
     return frozenset(names)
 
 
+# torch.nn.common_types aliases of a scalar-or-tuple union.
+SIZE_UNION_ALIASES = frozenset(
+    f"torch.nn.common_types._{kind}_{n}_t"
+    for kind, counts in (("size", "123456"), ("size", ["any"]), ("ratio", ["2", "3", "any"]))
+    for n in counts
+) | {"torch.nn.common_types._size_any_opt_t", "torch.nn.common_types._size_2_opt_t", "torch.nn.common_types._size_3_opt_t"}
+SEQUENCE_TYPES = frozenset({"typing.Tuple", "tuple", "typing.List", "list"})
+SCALAR_TYPES = frozenset({"int", "float"})
+
+
+def _is_size_union(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
+    """`_size_2_t` and friends, `Union[int, Tuple[int, int]]`, `int | tuple[int, ...]`: a scalar and a
+    sequence, no None."""
+    if imports.qualify(annotation) in SIZE_UNION_ALIASES:
+        return True
+    if isinstance(annotation, cst.Subscript) and imports.qualify(annotation.value) == "typing.Union":
+        members = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    elif isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        members, stack = [], [annotation]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.BitOr):
+                stack += [current.left, current.right]
+            else:
+                members.append(current)
+    else:
+        return False
+    kinds = set()
+    for member in members:
+        target = member.value if isinstance(member, cst.Subscript) else member
+        name = imports.qualify(target)
+        kinds.add("sequence" if name in SEQUENCE_TYPES else "scalar" if name in SCALAR_TYPES else "other")
+    return kinds == {"sequence", "scalar"}
+
+
 def _is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
     target = annotation.value if isinstance(annotation, cst.Subscript) else annotation
     name = imports.qualify(target)
@@ -471,6 +509,7 @@ class _FileIndexer:
         qualname = self.qualname(node.name.value)
         methods: Dict[str, FunctionInfo] = {}
         annotations: Set[str] = set()
+        size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
         constants: Set[str] = set()
         unused_properties: FrozenSet[str] = frozenset()
@@ -484,6 +523,8 @@ class _FileIndexer:
             for small in statement.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     annotations.add(small.target.value)
+                    if _is_size_union(small.annotation.annotation, self.imports):
+                        size_unions.add(small.target.value)
                     if _is_final_annotation(small.annotation.annotation, self.imports):
                         constants.add(small.target.value)
                     if small.value is not None:
@@ -510,6 +551,7 @@ class _FileIndexer:
             methods=methods,
             attributes={name: tuple(found) for name, found in attributes.items()},
             class_annotations=frozenset(annotations),
+            size_unions=frozenset(size_unions),
             class_attributes=frozenset(class_attributes),
             constants=frozenset(constants),
             unused_properties=unused_properties,
