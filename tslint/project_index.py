@@ -105,6 +105,11 @@ class FunctionInfo:
     # (name, has a default) of each positional-or-keyword parameter after `self`, in order.
     parameters: Tuple[Tuple[str, bool], ...] = ()
     takes_var_args: bool = False
+    # For a module-level function used as a decorator: the nested functions it returns in place of
+    # the decorated one, outermost first (one for `@timed`, two for a factory `@retry(3)`), each as
+    # (header, takes *args/**kwargs). The chain stops at a function wrapped with `functools.wraps`:
+    # torch follows `__wrapped__` back to the original there.
+    returned_wrappers: Tuple[Tuple[str, bool], ...] = ()
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -436,6 +441,31 @@ def _is_size_union(annotation: cst.BaseExpression, imports: ImportTable) -> bool
     return kinds == {"sequence", "scalar"}
 
 
+def _takes_var_args(node: cst.FunctionDef) -> bool:
+    return isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None
+
+
+def _returned_wrappers(node: cst.FunctionDef, imports: ImportTable) -> Tuple[Tuple[str, bool], ...]:
+    """See FunctionInfo.returned_wrappers. Only top-level statements are read: `def wrapper` and
+    `return wrapper` directly in the body."""
+    chain: List[Tuple[str, bool]] = []
+    current = node
+    while len(chain) < 2 and isinstance(current.body, cst.IndentedBlock):
+        nested = {s.name.value: s for s in current.body.body if isinstance(s, cst.FunctionDef)}
+        returned = {
+            small.value.value
+            for statement in current.body.body if isinstance(statement, cst.SimpleStatementLine)
+            for small in statement.body
+            if isinstance(small, cst.Return) and isinstance(small.value, cst.Name)
+        }
+        inner = [nested[name] for name in returned if name in nested]
+        if len(inner) != 1 or any(imports.qualify(d.decorator) == "functools.wraps" for d in inner[0].decorators):
+            break
+        current = inner[0]
+        chain.append((f"{current.name.value}({cst.Module([]).code_for_node(current.params)})", _takes_var_args(current)))
+    return tuple(chain)
+
+
 def _is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
     target = annotation.value if isinstance(annotation, cst.Subscript) else annotation
     name = imports.qualify(target)
@@ -492,7 +522,8 @@ class _FileIndexer:
                 for param in (*node.params.posonly_params, *node.params.params)
                 if param.name.value != self_name
             ),
-            takes_var_args=isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None,
+            takes_var_args=_takes_var_args(node),
+            returned_wrappers=_returned_wrappers(node, self.imports) if owner is None else (),
         )
 
     def add_function(
