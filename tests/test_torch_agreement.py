@@ -62,6 +62,9 @@ def _fixture_classes():
 ERROR_LINES = {
     (str(path.resolve()), row) for path in fixture_files() for row, code in expectations(path) if code in ERROR_CODES
 }
+# Classes whose failure depends on how the instance is built, so tslint only warns (at torch's line).
+WARNED = {"BadConditionalBias"}
+WARNING_LINES = {(str(path.resolve()), row) for path in fixture_files() for row, code in expectations(path)}
 
 
 @pytest.mark.parametrize("cls", list(_fixture_classes()))
@@ -74,7 +77,10 @@ def test_fixture_class_against_torch(cls: type) -> None:
     assert error is not None, f"{cls.__name__} should fail in torch.jit.script but compiled"
     span = highlighted_span(error, within=FIXTURES)
     if cls.__name__ in UNLOCATED:
-        assert span is None and UNLOCATED[cls.__name__] in error, error
+        # A torch class whose compilation already failed in this process (a rule page, another
+        # fixture) fails again with "Can't redefine method": the same failure, seen earlier.
+        seen_before = "Can't redefine method: forward on class: __torch__.torch.nn." in error
+        assert span is None and (UNLOCATED[cls.__name__] in error or seen_before), error
         return
     assert span is not None, error
     if cls.__name__ in IN_DECORATOR:
@@ -84,7 +90,8 @@ def test_fixture_class_against_torch(cls: type) -> None:
         assert any((own, row) in ERROR_LINES for row in range(start, start + len(lines))), "no error flagged in the class"
         return
     path, first, last = span
-    flagged = [(path, row) for row in range(first, last + 1) if (path, row) in ERROR_LINES]
+    lines = WARNING_LINES if cls.__name__ in WARNED else ERROR_LINES
+    flagged = [(path, row) for row in range(first, last + 1) if (path, row) in lines]
     assert flagged, f"torch's first error ({path}:{first}-{last}) is not on a line tslint flags:\n{error}"
 
 
@@ -95,6 +102,13 @@ def test_lazy_module_scripts_after_one_forward_pass() -> None:
     model(torch.ones(2, 3))
     assert script(type(model))[1] is not None  # a fresh instance still fails
     torch.jit.script(model)
+
+
+def test_conditional_attribute_scripts_when_created() -> None:
+    """TS330 is a warning: the same class scripts when built down the path that creates the attribute."""
+    module = load_module(FIXTURES / "attributes.py", "fixture_attributes_ts330")
+    assert script(module.BadConditionalBias)[1] is not None
+    torch.jit.script(module.BadConditionalBias(use_bias=True))
 
 
 def test_flag_parameter_fails_at_call_time() -> None:

@@ -94,6 +94,13 @@ class ClassContext:
             self.class_attributes |= current.class_attributes
             self.constants |= current.constants
         self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))
+        # Created only on some paths of an `__init__`, and nowhere else in the hierarchy.
+        self.conditional_attributes: Dict[str, str] = {}
+        for current in self.mro:
+            for name, condition in current.conditional_attributes.items():
+                others = (c for c in self.mro if c is not current and name in c.attributes)
+                if not any(name not in c.conditional_attributes for c in others) and name not in self.constants:
+                    self.conditional_attributes.setdefault(name, condition)
 
     def fingerprint(self) -> str:
         """The facts that decide which code of this class torch compiles (for the result cache)."""
@@ -102,6 +109,7 @@ class ClassContext:
             sorted((name, method.qualname) for name, method in self.methods.items()),
             sorted((name, [(a.kind.value, a.callee, a.unscriptable) for a in found]) for name, found in self.attributes.items()),
             sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
+            sorted(self.conditional_attributes.items()), sorted(self.size_unions),
         ))
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
@@ -119,6 +127,8 @@ class ClassContext:
             assignments = self.attributes.get(guard.name, [])
             return bool(assignments) and all(a.kind is AttributeKind.NONE for a in assignments)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
+            if guard.name in self.conditional_attributes:
+                return False  # whether the instance has it depends on how it was built
             return (
                 guard.name in self.attributes
                 or guard.name in self.methods

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -140,6 +140,9 @@ class ClassInfo:
     class_attributes: FrozenSet[str]  # names bound in the class body (not methods)
     constants: FrozenSet[str]  # Final-annotated or listed in __constants__
     unused_properties: FrozenSet[str]  # listed in __jit_unused_properties__
+    # Attributes that only `__init__` creates, and only on some of its paths (`if use_bias:
+    # self.bias = ...` with no `else`), with when: "`use_bias` is true".
+    conditional_attributes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -466,6 +469,80 @@ def _returned_wrappers(node: cst.FunctionDef, imports: ImportTable) -> Tuple[Tup
     return tuple(chain)
 
 
+class _InitPaths:
+    """Which `self.<name>` attributes `__init__` creates on every path, and under which `if` the
+    others are created. Statement level only: loops are not entered (an assignment there is neither),
+    `try` bodies count as always running, an early `return` is not followed."""
+
+    def __init__(self, self_name: str) -> None:
+        self.self_name = self_name
+        self.conditions: Dict[str, str] = {}  # name -> the first condition it is created under
+
+    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[str]) -> Set[str]:
+        """The names every path through `statements` creates."""
+        created: Set[str] = set()
+        for statement in statements:
+            if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                names = self.created(statement)
+                created |= names
+                if condition is not None:
+                    for name in names:
+                        self.conditions.setdefault(name, condition)
+            elif isinstance(statement, cst.If):
+                created |= self.branch(statement)
+            elif isinstance(statement, cst.With):
+                created |= self.block(_statements(statement.body), condition)
+            elif isinstance(statement, cst.Try):
+                created |= self.block(_statements(statement.body), condition)
+                for handler in statement.handlers:
+                    self.block(_statements(handler.body), condition)
+                if statement.finalbody is not None:
+                    created |= self.block(_statements(statement.finalbody.body), condition)
+        return created
+
+    def branch(self, node: cst.If) -> Set[str]:
+        test = cst.Module([]).code_for_node(node.test)
+        body = self.block(_statements(node.body), f"`{test}` is true")
+        if node.orelse is None:
+            return set()
+        if isinstance(node.orelse, cst.If):
+            return body & self.branch(node.orelse)
+        return body & self.block(_statements(node.orelse.body), f"`{test}` is false")
+
+    def created(self, statement: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]) -> Set[str]:
+        names: Set[str] = set()
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, (cst.Tuple, cst.List)):
+                        targets = [element.value for element in target.target.elements]
+                    else:
+                        targets = [target.target]
+                    names.update(filter(None, map(self.attribute, targets)))
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                names.update(filter(None, [self.attribute(small.target)]))
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                call = small.value
+                if (
+                    isinstance(call.func, cst.Attribute) and call.func.attr.value in REGISTRATIONS
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value == self.self_name
+                    and call.args and isinstance(call.args[0].value, cst.SimpleString)
+                ):
+                    name = call.args[0].value.evaluated_value
+                    if isinstance(name, str):
+                        names.add(name)
+        return names
+
+    def attribute(self, target: cst.BaseExpression) -> Optional[str]:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self.self_name:
+            return target.attr.value
+        return None
+
+
+def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    return suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+
+
 def _is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
     target = annotation.value if isinstance(annotation, cst.Subscript) else annotation
     name = imports.qualify(target)
@@ -574,6 +651,16 @@ class _FileIndexer:
         for info in methods.values():
             for name, assignment in self.assignments.get(info.ordinal, ()):
                 attributes.setdefault(name, []).append(replace(assignment, method=info.name))
+        conditional: Dict[str, str] = {}
+        init = methods.get("__init__")
+        if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
+            paths = _InitPaths(init.self_name)
+            always = paths.block(_statements(self.nodes[init.ordinal].body), None)
+            conditional = {
+                name: condition for name, condition in paths.conditions.items()
+                if name not in always and name not in class_attributes
+                and all(a.method == "__init__" for a in attributes.get(name, ()))
+            }
         return ClassInfo(
             name=node.name.value,
             qualname=qualname,
@@ -586,6 +673,7 @@ class _FileIndexer:
             class_attributes=frozenset(class_attributes),
             constants=frozenset(constants),
             unused_properties=unused_properties,
+            conditional_attributes=conditional,
         )
 
     def build(self) -> FileIndex:
