@@ -91,10 +91,11 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
         root = root.value
     if isinstance(root, cst.Name) and root.value in context.local_names():
         return None  # a local `input`, `format` or `np`, not the builtin or the module
-    if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name):
-        factory = context.file.module_objects.get(node.func.value.value)
+    if isinstance(node.func, cst.Attribute):
+        factory = _module_object(node.func.value, context)
         if factory is not None:  # `logger.info(...)` with `logger = logging.getLogger(...)`
-            return f"{node.func.value.value}.{node.func.attr.value}(...)", INSTEAD.get(factory.split(".")[0])
+            shown = cst.Module([]).code_for_node(node.func)
+            return f"{shown}(...)", INSTEAD.get(factory.split(".")[0])
     name = context.qualify(node.func)
     if name is None:
         return None
@@ -109,3 +110,17 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
     if name == "warnings.warn" and (len(positional) > 1 or any(a.keyword and a.keyword.value == "category" for a in node.args)):
         return "warnings.warn(message, category)", "pass the message only: `warnings.warn(message)`"
     return None
+
+
+def _module_object(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """What created the module-level object `expression` names (`logging.getLogger`), if it is one:
+    defined in this file (`logger`), or imported from another file of the project
+    (`from .utils import logger`, `utils.logger`)."""
+    if isinstance(expression, cst.Name) and expression.value in context.file.module_objects:
+        return context.file.module_objects[expression.value]
+    name = context.qualify(expression)
+    if name is None or "." not in name:
+        return None
+    module, _, attribute = name.rpartition(".")
+    file = context.scope.index.modules.get(module)
+    return file.module_objects.get(attribute) if file is not None else None
