@@ -110,3 +110,33 @@ def test_cache_from_other_tslint_code_is_ignored(tree: Path, capsys, monkeypatch
     assert tslint.cache.ResultCache(folder).entries  # reused by the same code
     monkeypatch.setattr(tslint.cache, "code_digest", lambda: "other code")
     assert tslint.cache.ResultCache(folder).entries == {}
+
+
+UTILS = "def timed(fn):\n    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n\n    return wrapper\n"
+TIMED = "import torch.nn as nn\nfrom utils import timed\n\n\nclass Net(nn.Module):\n    @timed\n    def forward(self, x):\n        return x\n"
+
+
+def test_cache_sees_changes_in_imported_files(tmp_path: Path, capsys) -> None:
+    """Rules read facts of imported files (a decorator's wrapper, a logger): editing utils.py must
+    re-lint model.py, though no class or compiled function of model.py changed."""
+    (tmp_path / "utils.py").write_text(UTILS)
+    (tmp_path / "model.py").write_text(TIMED)
+    first = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
+    assert [d["code"] for d in first] == ["TS329"]
+    (tmp_path / "utils.py").write_text("import functools\n\n\n" + UTILS.replace("    def wrapper", "    @functools.wraps(fn)\n    def wrapper"))
+    assert json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"] == []
+
+
+def test_cache_sees_a_class_become_a_submodule(tmp_path: Path, capsys) -> None:
+    """Trace rules treat a class no other class uses as the traced model: a new user elsewhere changes that."""
+    (tmp_path / "block.py").write_text(
+        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def forward(self, x, scale: float):\n        return x * scale\n"
+    )
+    first = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
+    (tmp_path / "net.py").write_text(
+        "import torch.nn as nn\nfrom block import Block\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return self.block(x, 2.0)\n"
+    )
+    second = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
+    assert second == lint(capsys, "--no-cache", "--mode", "trace", ".", cwd=tmp_path)
+    assert second != first

@@ -308,4 +308,6 @@ class ProjectScopes:
         self.trace = CompiledScope(index, tracing=True)
 
     def file_key(self, path: str) -> str:
-        return self.script.file_key(path) + self.trace.file_key(path)
+        file = self.index.by_path.get(path)
+        dependencies = self.index.dependency_key(file) if file is not None else ""
+        return self.script.file_key(path) + self.trace.file_key(path) + dependencies

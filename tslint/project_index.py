@@ -10,6 +10,7 @@ where a dotted name really points after re-exports.
 from __future__ import annotations
 
 import enum
+import hashlib
 from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
@@ -411,10 +412,12 @@ def _string_set(value: cst.BaseExpression) -> FrozenSet[str]:
 
 # torch.nn.common_types aliases of a scalar-or-tuple union.
 SIZE_UNION_ALIASES = frozenset(
-    f"torch.nn.common_types._{kind}_{n}_t"
-    for kind, counts in (("size", "123456"), ("size", ["any"]), ("ratio", ["2", "3", "any"]))
-    for n in counts
-) | {"torch.nn.common_types._size_any_opt_t", "torch.nn.common_types._size_2_opt_t", "torch.nn.common_types._size_3_opt_t"}
+    f"torch.nn.common_types._{name}_t"
+    for name in (
+        "size_1", "size_2", "size_3", "size_4", "size_5", "size_6", "size_any",
+        "size_any_opt", "size_2_opt", "size_3_opt", "ratio_2", "ratio_3", "ratio_any",
+    )
+)
 SEQUENCE_TYPES = frozenset({"typing.Tuple", "tuple", "typing.List", "list"})
 SCALAR_TYPES = frozenset({"int", "float"})
 
@@ -465,8 +468,12 @@ def _returned_wrappers(node: cst.FunctionDef, imports: ImportTable) -> Tuple[Tup
         if len(inner) != 1 or any(imports.qualify(d.decorator) == "functools.wraps" for d in inner[0].decorators):
             break
         current = inner[0]
-        chain.append((f"{current.name.value}({cst.Module([]).code_for_node(current.params)})", _takes_var_args(current)))
+        header = f"{current.name.value}({cst.Module([]).code_for_node(current.params)})"
+        chain.append((header, _takes_var_args(current)))
     return tuple(chain)
+
+
+Condition = Tuple[cst.BaseExpression, bool]
 
 
 class _InitPaths:
@@ -476,9 +483,10 @@ class _InitPaths:
 
     def __init__(self, self_name: str) -> None:
         self.self_name = self_name
-        self.conditions: Dict[str, str] = {}  # name -> the first condition it is created under
+        # name -> the first condition it is created under: an `if` test, and whether it holds
+        self.conditions: Dict[str, Condition] = {}
 
-    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[str]) -> Set[str]:
+    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[Condition]) -> Set[str]:
         """The names every path through `statements` creates."""
         created: Set[str] = set()
         for statement in statements:
@@ -501,13 +509,16 @@ class _InitPaths:
         return created
 
     def branch(self, node: cst.If) -> Set[str]:
-        test = cst.Module([]).code_for_node(node.test)
-        body = self.block(_statements(node.body), f"`{test}` is true")
+        body = self.block(_statements(node.body), (node.test, True))
         if node.orelse is None:
             return set()
         if isinstance(node.orelse, cst.If):
             return body & self.branch(node.orelse)
-        return body & self.block(_statements(node.orelse.body), f"`{test}` is false")
+        return body & self.block(_statements(node.orelse.body), (node.test, False))
+
+    def described(self, name: str) -> str:
+        test, holds = self.conditions[name]
+        return f"`{cst.Module([]).code_for_node(test)}` is {'true' if holds else 'false'}"
 
     def created(self, statement: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]) -> Set[str]:
         names: Set[str] = set()
@@ -534,8 +545,9 @@ class _InitPaths:
         return names
 
     def attribute(self, target: cst.BaseExpression) -> Optional[str]:
-        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self.self_name:
-            return target.attr.value
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value == self.self_name:
+                return target.attr.value
         return None
 
 
@@ -657,7 +669,7 @@ class _FileIndexer:
             paths = _InitPaths(init.self_name)
             always = paths.block(_statements(self.nodes[init.ordinal].body), None)
             conditional = {
-                name: condition for name, condition in paths.conditions.items()
+                name: paths.described(name) for name in paths.conditions
                 if name not in always and name not in class_attributes
                 and all(a.method == "__init__" for a in attributes.get(name, ()))
             }
@@ -730,9 +742,13 @@ def index_file(path: str, module: cst.Module, module_name: str, is_package: bool
 class ProjectIndex:
     """Cross-file facts. Built once per run from every file's index; read-only afterwards."""
 
-    def __init__(self, files: Iterable[FileIndex]) -> None:
+    def __init__(self, files: Iterable[FileIndex], digests: Optional[Mapping[str, str]] = None) -> None:
+        """`digests`: each file's content digest by path, for `dependency_key` (the result cache)."""
         self.files: Tuple[FileIndex, ...] = tuple(files)
+        self.digests: Mapping[str, str] = digests or {}
+        self._imported: Dict[str, Tuple[FileIndex, ...]] = {}
         self.modules: Dict[str, FileIndex] = {f.module_name: f for f in self.files if f.module_name}
+        self.by_path: Dict[str, FileIndex] = {f.path: f for f in self.files}
         self.classes: Dict[str, ClassInfo] = {}
         self.functions: Dict[str, FunctionInfo] = {}
         for file in self.files:
@@ -745,6 +761,40 @@ class ProjectIndex:
         self.subclassed: FrozenSet[str] = frozenset(
             base for info in self.classes.values() for base in self.resolved_bases(info) if base
         )
+
+    def imported_files(self, file: FileIndex) -> Tuple[FileIndex, ...]:
+        """The project files `file` imports names or modules from."""
+        found = self._imported.get(file.path)
+        if found is None:
+            files = {}
+            for target in file.imports.aliases.values():
+                parts = target.split(".")
+                for end in range(len(parts), 0, -1):
+                    module = self.modules.get(".".join(parts[:end]))
+                    if module is not None:
+                        files[module.path] = module
+                        break
+            files.pop(file.path, None)
+            found = self._imported[file.path] = tuple(files.values())
+        return found
+
+    def dependency_key(self, file: FileIndex) -> str:
+        """A digest of what rules may read about the rest of the project while linting `file`
+        beyond its compiled functions' class facts: the contents of every project file it imports
+        from, directly or not (decorators, loggers, bases), and which of its classes other files use
+        as submodules or subclass."""
+        seen = {file.path: file}
+        stack = [file]
+        while stack:
+            for imported in self.imported_files(stack.pop()):
+                if imported.path not in seen:
+                    seen[imported.path] = imported
+                    stack.append(imported)
+        del seen[file.path]
+        facts = sorted(f"{path}:{self.digests.get(path, '')}" for path in seen)
+        for info in file.classes:
+            facts.append(f"{info.qualname}:{info.qualname in self.submodule_classes}:{info.qualname in self.subclassed}")
+        return hashlib.blake2b("\n".join(facts).encode("utf-8"), digest_size=16).hexdigest()
 
     def resolve(self, qualified: Optional[str], depth: int = 0) -> Optional[str]:
         """Follow re-exports (`from .layers import Block` in a package `__init__`) to the definition."""

@@ -50,7 +50,8 @@ def trees_kept_out_of_gc() -> Iterator[None]:
 
 
 def _scope(summaries: Dict[str, FileSummary]) -> ProjectScopes:
-    return ProjectScopes(ProjectIndex(s.index for s in summaries.values() if s.index is not None))
+    indexed = [s for s in summaries.values() if s.index is not None]
+    return ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}))
 
 
 class _Shard:
