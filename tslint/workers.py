@@ -98,25 +98,17 @@ def _may_compile(index) -> bool:
 def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
     shard = _Shard(contents)
     try:
-        sources = connection.recv()
-        connection.send(shard.index(sources))
+        while True:  # phase 1: index what the parent hands over, until it says None
+            sources = connection.recv()
+            if sources is None:
+                break
+            connection.send(shard.index(sources))
         summaries, work = connection.recv()
         connection.send(shard.lint(work, _scope(summaries), rules, config))
     except (EOFError, KeyboardInterrupt):
         pass
     finally:
         connection.close()
-
-
-def _balanced(sources: Sequence[SourceFile], contents: Dict[str, bytes], shards: int) -> List[List[SourceFile]]:
-    """Largest files first, each to the lightest shard."""
-    buckets: List[List[SourceFile]] = [[] for _ in range(shards)]
-    weights = [0] * shards
-    for source in sorted(sources, key=lambda s: -len(contents[s.display])):
-        lightest = weights.index(min(weights))
-        buckets[lightest].append(source)
-        weights[lightest] += len(contents[source.display])
-    return buckets
 
 
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
@@ -156,26 +148,49 @@ def run_phases(
         return {**outcomes, **linted}
 
     import multiprocessing  # only parallel runs pay for importing it
+    from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    buckets = [b for b in _balanced(to_index, contents, jobs) if b]
+    queue = sorted(to_index, key=lambda s: len(contents[s.display]))  # popped largest first
     workers: List[_Worker] = []
     try:
-        for bucket in buckets:
-            workers.append(_Worker(context, bucket, {s.display: contents[s.display] for s in bucket}, config, rules))
+        workers = [_Worker(context, contents, config, rules) for _ in range(jobs)]
         dead: Dict[str, FileOutcome] = {}
+        # Phase 1: each worker is handed the next file when it answers for the last one, so the
+        # workers finish indexing together however unevenly files parse.
+        busy = {}
         for worker in workers:
-            fresh = worker.receive()
-            if fresh is None:
-                dead.update(worker.failure())
-                continue
+            if queue:
+                worker.assign(queue.pop())
+                busy[worker.connection] = worker
+        while busy:
+            for connection in wait(list(busy)):
+                worker = busy.pop(connection)
+                fresh = worker.receive()
+                if fresh is None:
+                    dead.update(worker.failure(worker.in_flight))
+                    continue
+                summaries.update((s.display, s) for s in fresh)
+                _remember_summaries(cache, by_display, fresh)
+                if queue:
+                    worker.assign(queue.pop())
+                    busy[connection] = worker
+                else:
+                    worker.send(None)  # indexing is over
+        if queue:  # every worker died: index the rest here
+            fresh = _Shard(contents).index(queue)
             summaries.update((s.display, s) for s in fresh)
             _remember_summaries(cache, by_display, fresh)
-        scope = _scope(summaries)
-        outcomes, work = _cached_outcomes([s for s in sources if s.display not in dead], summaries, scope, settings_key, cache)
-        # Each file is linted by the worker that holds its tree; files indexed from the cache are
-        # linted here (they need a parse either way).
-        owner = {s.display: worker for worker in workers if worker.alive for s in worker.bucket}
+        scope: Optional[ProjectScopes] = None
+        if cache is None:
+            outcomes: Dict[str, FileOutcome] = {}
+            work = [(s, summaries[s.display]) for s in sources if s.display not in dead]
+        else:
+            scope = _scope(summaries)
+            outcomes, work = _cached_outcomes([s for s in sources if s.display not in dead], summaries, scope, settings_key, cache)
+        # Each file is linted by the worker that holds its tree; files indexed from the cache, or by
+        # a worker that died, are linted here (they need a parse either way).
+        owner = {s.display: worker for worker in workers if worker.alive for s in worker.indexed}
         assigned: Dict[int, List[Tuple[SourceFile, FileSummary]]] = {id(w): [] for w in workers}
         local: List[Tuple[SourceFile, FileSummary]] = []
         for source, summary in work:
@@ -184,7 +199,10 @@ def run_phases(
         for worker in workers:
             if worker.alive:
                 worker.send((summaries, assigned[id(worker)]))
-        linted = _Shard(contents).lint(local, scope, rules, config)
+        linted: Dict[str, FileOutcome] = {}
+        if local:
+            scope = scope or _scope(summaries)
+            linted = _Shard(contents).lint(local, scope, rules, config)
         for worker in workers:
             if not worker.alive:
                 continue
@@ -196,21 +214,26 @@ def run_phases(
     finally:
         for worker in workers:
             worker.close()
-    _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted)
+    if cache is not None:
+        _remember_outcomes(cache, by_display, summaries, scope or _scope(summaries), settings_key, linted)
     return {**outcomes, **linted, **dead}
 
 
 class _Worker:
     """One shard worker process and the pipe to it."""
 
-    def __init__(self, context, bucket: List[SourceFile], contents: Dict[str, bytes], config: Config, rules) -> None:
-        self.bucket = bucket
+    def __init__(self, context, contents: Dict[str, bytes], config: Config, rules) -> None:
+        self.indexed: List[SourceFile] = []  # the files whose trees it holds
+        self.in_flight: List[SourceFile] = []  # handed to it, not answered for yet
         self.alive = True
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, contents, config, rules), daemon=True)
         self.process.start()
         child.close()
-        self.send(bucket)
+
+    def assign(self, source: SourceFile) -> None:
+        self.in_flight = [source]
+        self.send(self.in_flight)
 
     def send(self, message) -> None:
         try:
@@ -223,16 +246,19 @@ class _Worker:
         if not self.alive:
             return None
         try:
-            return self.connection.recv()
+            answer = self.connection.recv()
         except (OSError, EOFError):
             self.alive = False
             return None
+        self.indexed += self.in_flight
+        self.in_flight = []
+        return answer
 
-    def failure(self, files: Optional[Sequence[SourceFile]] = None) -> Dict[str, FileOutcome]:
+    def failure(self, files: Sequence[SourceFile]) -> Dict[str, FileOutcome]:
         self.process.join(timeout=5)
         code = self.process.exitcode
         message = f"internal error: the worker process linting this file died (exit code {code})"
-        return {s.display: FileOutcome((), (FileError(s.display, message),)) for s in (files or self.bucket)}
+        return {s.display: FileOutcome((), (FileError(s.display, message),)) for s in files}
 
     def close(self) -> None:
         self.connection.close()
