@@ -12,7 +12,8 @@ import pytest
 from conftest import FIXTURES, expectations, fixture_files, fixture_mode
 from torch_harness import highlighted_span, load_module, module_classes, script, torch
 
-from tslint.engine import catalogue  # noqa: E402
+from tslint.config import Config  # noqa: E402
+from tslint.engine import catalogue, lint_paths  # noqa: E402
 from tslint.ftypes import Severity  # noqa: E402
 
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
@@ -286,6 +287,29 @@ def test_size_union_attributes_fail_in_torch(tmp_path, alias: str) -> None:
         errors.append(script(load_module(path, f"alias_probe_{alias}_{len(errors)}").Probe)[1])
     assert errors[0] is not None, f"{alias} compiles"
     assert errors[1] is None, errors[1]
+
+
+@pytest.mark.parametrize("name", ["get_gradients", "rpc_async", "rpc_sync", "remote"])
+def test_scriptable_torch_distributed_functions_compile(tmp_path, name: str) -> None:
+    """TS316 leaves these torch.distributed functions alone: they are TorchScript builtins."""
+    from tslint.rules.unsupported_python_function import SCRIPTABLE_TORCH_FUNCTIONS
+
+    calls = {
+        "get_gradients": "torch.distributed.autograd.get_gradients(1)",
+        "rpc_async": "torch.distributed.rpc.rpc_async('w', _double, (x,))",
+        "rpc_sync": "torch.distributed.rpc.rpc_sync('w', _double, (x,))",
+        "remote": "torch.distributed.rpc.remote('w', _double, (x,))",
+    }
+    assert {call.split("(")[0] for call in calls.values()} == SCRIPTABLE_TORCH_FUNCTIONS
+    path = tmp_path / "distributed_probe.py"
+    path.write_text(
+        "import torch\nimport torch.distributed.autograd\nimport torch.distributed.rpc\n\n\n"
+        "@torch.jit.script\ndef _double(x: torch.Tensor) -> torch.Tensor:\n    return x * 2\n\n\n"
+        f"@torch.jit.script\ndef probe(x: torch.Tensor):\n    return {calls[name]}\n",
+        encoding="utf-8",
+    )
+    load_module(path, f"distributed_probe_{name}")  # scripts `probe` as it is defined
+    assert not lint_paths([str(path)], Config()).diagnostics
 
 
 def test_attribute_rule_knows_every_module_attribute() -> None:

@@ -10,7 +10,9 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
   `__init__` is never compiled, and methods nothing compiled reaches are not compiled at all;
 - calls in branches torch prunes (see branch_guards) do not make their target compiled;
 - a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
-- functions decorated with `@torch.jit.script` are compiled on their own.
+- functions decorated with `@torch.jit.script` are compiled on their own;
+- a plain class (no bases) that compiled code constructs, or one decorated with `@torch.jit.script`,
+  is a TorchScript class: every method of it is compiled, `__init__` included (unused ones too).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from tslint.project_index import (
     ProjectIndex,
 )
 
+OBJECT = frozenset({"object", "builtins.object"})
 PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
 # torch maps these Python helpers of its own to builtin ops (torch/jit/_builtins.py) and never
 # compiles their source; it matters when linting torch itself.
@@ -215,6 +218,9 @@ class CompiledScope:
             for function in file.functions.values():
                 if function.has_decorator(JIT_SCRIPT):
                     yield function, None
+            for info in file.classes:  # `@torch.jit.script` on a class: compiled when defined
+                if JIT_SCRIPT in info.decorators and info.qualname not in self.index.module_classes:
+                    yield from ((method, None) for method in info.methods.values())
 
     def _compute(self) -> None:
         seen: Set[Tuple[Tuple[str, int], Optional[str]]] = set()
@@ -259,6 +265,16 @@ class CompiledScope:
                 target = self.index.functions.get(resolved)
                 if target is not None:
                     yield target, None
+                elif not self.tracing and self._is_script_class(resolved):
+                    yield from ((method, None) for method in self.index.classes[resolved].methods.values())
+
+    def _is_script_class(self, qualname: str) -> bool:
+        """A plain class (no bases: not an exception, NamedTuple or Enum) that compiled code
+        constructs: torch compiles it as a TorchScript class, every method of it."""
+        info = self.index.classes.get(qualname)
+        return info is not None and qualname not in self.index.module_classes and all(
+            base in OBJECT for base in info.bases
+        )
 
     def functions(self) -> List[CompiledFunction]:
         """Every compiled function, in a deterministic order (file, then position in file)."""

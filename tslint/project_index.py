@@ -144,6 +144,7 @@ class ClassInfo:
     # Attributes that only `__init__` creates, and only on some of its paths (`if use_bias:
     # self.bias = ...` with no `else`), with when: "`use_bias` is true".
     conditional_attributes: Mapping[str, str] = field(default_factory=dict)
+    decorators: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -686,6 +687,7 @@ class _FileIndexer:
             constants=frozenset(constants),
             unused_properties=unused_properties,
             conditional_attributes=conditional,
+            decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
 
     def build(self) -> FileIndex:

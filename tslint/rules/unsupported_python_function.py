@@ -35,6 +35,11 @@ UNSUPPORTED_TORCH_PACKAGES = (
     "torch.distributions.", "torch.distributed.", "torch.utils.checkpoint.", "torch.testing.", "torch.hub.",
     "torch.onnx.",
 )
+# ... except these TorchScript builtins of torch.distributed (each scripted by the test suite).
+SCRIPTABLE_TORCH_FUNCTIONS = frozenset({
+    "torch.distributed.autograd.get_gradients", "torch.distributed.rpc.rpc_async", "torch.distributed.rpc.rpc_sync",
+    "torch.distributed.rpc.remote",
+})
 INSTEAD = {
     "math.log2": "use `math.log(v, 2)` or `torch.log2`", "math.trunc": "use `int(v)`", "math.prod": "multiply in a loop",
     "math.hypot": "use `math.sqrt(a * a + b * b)`", "math.isclose": "use `abs(a - b) <= tolerance`",
@@ -103,7 +108,11 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
     if (
         name in UNSUPPORTED_BUILTINS or name in UNSUPPORTED_FUNCTIONS
         or (module == "math" and function in UNSUPPORTED_MATH)
-        or module.split(".")[0] in UNSUPPORTED_MODULES or name.startswith(UNSUPPORTED_TORCH_PACKAGES)
+        or module.split(".")[0] in UNSUPPORTED_MODULES
+        or (
+            name.startswith(UNSUPPORTED_TORCH_PACKAGES) and name not in SCRIPTABLE_TORCH_FUNCTIONS
+            and not _linted_function(name, context)
+        )
     ):
         return f"{name}(...)", INSTEAD.get(name) or INSTEAD.get(name.split(".")[0])
     positional = [argument for argument in node.args if argument.keyword is None]
@@ -124,3 +133,10 @@ def _module_object(expression: cst.BaseExpression, context: RuleContext) -> Opti
     module, _, attribute = name.rpartition(".")
     file = context.scope.index.modules.get(module)
     return file.module_objects.get(attribute) if file is not None else None
+
+
+def _linted_function(name: str, context: RuleContext) -> bool:
+    """A function of the linted project (when linting torch itself): the compiled scope decides
+    whether torch compiles it (`@torch.jit.ignore` helpers in torch.distributed are fine)."""
+    index = context.scope.index
+    return index.resolve(name) in index.functions
