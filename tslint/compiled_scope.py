@@ -11,8 +11,8 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 - calls in branches torch prunes (see branch_guards) do not make their target compiled;
 - a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
 - functions decorated with `@torch.jit.script` are compiled on their own;
-- a plain class (no bases) that compiled code constructs, or one decorated with `@torch.jit.script`,
-  is a TorchScript class: every method of it is compiled, `__init__` included (unused ones too).
+- a plain class (no bases) that compiled code constructs or uses in an annotation, or one decorated
+  with `@torch.jit.script`, is a TorchScript class: every method of it is compiled, `__init__` included (unused ones too).
 """
 
 from __future__ import annotations
@@ -266,6 +266,11 @@ class CompiledScope:
                 if target is not None:
                     yield target, None
                 elif not self.tracing and self._is_script_class(resolved):
+                    yield from ((method, None) for method in self.index.classes[resolved].methods.values())
+        if not self.tracing:
+            for name in function.annotations:  # a plain class used as a type is compiled too
+                resolved = self.index.resolve(name) or ""
+                if self._is_script_class(resolved):
                     yield from ((method, None) for method in self.index.classes[resolved].methods.values())
 
     def _is_script_class(self, qualname: str) -> bool:

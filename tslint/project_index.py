@@ -111,6 +111,8 @@ class FunctionInfo:
     # (header, takes *args/**kwargs). The chain stops at a function wrapped with `functools.wraps`:
     # torch follows `__wrapped__` back to the original there.
     returned_wrappers: Tuple[Tuple[str, bool], ...] = ()
+    # Qualified names in its annotations that may be project classes (TorchScript classes).
+    annotations: Tuple[str, ...] = ()
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -163,6 +165,11 @@ class FileIndex:
 # --- reading one file ------------------------------------------------------------------------
 
 
+# Annotation names that are never project classes.
+NOT_CLASS_ANNOTATIONS = ("typing.", "typing_extensions.", "torch.", "collections.", "builtins.", "numpy.")
+BUILTIN_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "None", "complex", "bytes", "object", "set"})
+
+
 class _FunctionFacts(GuardedWalk):
     """One walk of a function: the calls it makes (with their guards) and, for a method, what it
     assigns to `self`. Nested functions are not entered: their `self` and calls are another story."""
@@ -170,13 +177,37 @@ class _FunctionFacts(GuardedWalk):
     def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool) -> None:
         super().__init__(imports, self_name)
         self.calls: List[CallSite] = []
+        self.annotations: Set[str] = set()
         self.assignments = _SelfAssignmentCollector(imports, self_name) if collect_assignments and self_name else None
 
     def enter(self, node: cst.CSTNode) -> None:
         if self.assignments is not None:
             self.assignments.observe(node)
-        if type(node) is cst.Call:
+        kind = type(node)
+        if kind is cst.Call:
             self._call(node)
+        elif kind is cst.Annotation:
+            self._annotation(node.annotation)
+
+    def _annotation(self, annotation: cst.BaseExpression) -> None:
+        """The project-class candidates an annotation names (`Point`, `Optional[Point]`,
+        `List["Point"]`): torch compiles a plain class used as a type."""
+        stack = [annotation]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Subscript):
+                stack.append(current.value)
+                stack.extend(e.slice.value for e in current.slice if isinstance(e.slice, cst.Index))
+            elif isinstance(current, cst.BinaryOperation):
+                stack += [current.left, current.right]
+            elif isinstance(current, cst.SimpleString):
+                text = current.evaluated_value
+                if isinstance(text, str) and text.isidentifier():
+                    stack.append(cst.Name(text))
+            else:
+                name = self.imports.qualify(current)
+                if name and name not in BUILTIN_TYPES and not name.startswith(NOT_CLASS_ANNOTATIONS):
+                    self.annotations.add(name)
 
     def _call(self, node: cst.Call) -> None:
         func = node.func
@@ -614,6 +645,7 @@ class _FileIndexer:
             ),
             takes_var_args=_takes_var_args(node),
             returned_wrappers=_returned_wrappers(node, self.imports) if owner is None else (),
+            annotations=tuple(sorted(facts.annotations)),
         )
 
     def add_function(
