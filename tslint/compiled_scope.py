@@ -72,6 +72,11 @@ def _role(function: FunctionInfo) -> Optional[Role]:
     return Role.COMPILED
 
 
+def _script_class_methods(info: ClassInfo) -> Iterable[Tuple[FunctionInfo, None]]:
+    """What torch compiles of a TorchScript class: every method but static ones."""
+    return ((method, None) for method in info.methods.values() if not method.has_decorator("staticmethod"))
+
+
 class ClassContext:
     """The facts about one module class that compile-time conditions depend on."""
 
@@ -220,7 +225,7 @@ class CompiledScope:
                     yield function, None
             for info in file.classes:  # `@torch.jit.script` on a class: compiled when defined
                 if JIT_SCRIPT in info.decorators and info.qualname not in self.index.module_classes:
-                    yield from ((method, None) for method in info.methods.values())
+                    yield from _script_class_methods(info)
 
     def _compute(self) -> None:
         seen: Set[Tuple[Tuple[str, int], Optional[str]]] = set()
@@ -266,12 +271,12 @@ class CompiledScope:
                 if target is not None:
                     yield target, None
                 elif not self.tracing and self._is_script_class(resolved):
-                    yield from ((method, None) for method in self.index.classes[resolved].methods.values())
+                    yield from _script_class_methods(self.index.classes[resolved])
         if not self.tracing:
             for name in function.annotations:  # a plain class used as a type is compiled too
                 resolved = self.index.resolve(name) or ""
                 if self._is_script_class(resolved):
-                    yield from ((method, None) for method in self.index.classes[resolved].methods.values())
+                    yield from _script_class_methods(self.index.classes[resolved])
 
     def _is_script_class(self, qualname: str) -> bool:
         """A plain class (no bases: not an exception, NamedTuple or Enum) that compiled code
