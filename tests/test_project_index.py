@@ -33,6 +33,9 @@ def table(source: str, module: str = "pkg.models.net", is_package: bool = False)
         ("from ..layers import Block as B", "B", "pkg.layers.Block"),
         ("try:\n    from torch import nn\nexcept ImportError:\n    nn = None", "nn.Module", "torch.nn.Module"),
         ("", "property", "property"),
+        ("from typing import *", "Callable", "typing.Callable"),
+        ("from typing import *\nfrom mylib import Callable", "Callable", "mylib.Callable"),
+        ("from mylib import *", "Callable", "Callable"),
     ],
 )
 def test_qualify(source: str, expression: str, expected: str) -> None:

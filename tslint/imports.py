@@ -8,6 +8,7 @@ libcst's QualifiedNameProvider.
 
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
@@ -142,7 +143,11 @@ def build_import_table(
                         # `import torch.nn` binds `torch`.
                         head = full.split(".")[0]
                         aliases[head] = head
-            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+            elif isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+                # Star imports bind names tslint can only know for the standard `typing` module.
+                if small.module is not None and not small.relative and dotted_name(small.module) == "typing":
+                    aliases.update((name, f"typing.{name}") for name in typing.__all__)
+            elif isinstance(small, cst.ImportFrom):
                 target = dotted_name(small.module) if small.module is not None else None
                 level = len(small.relative)
                 source = resolve_relative(module_name, is_package, level, target) if level else target
