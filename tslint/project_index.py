@@ -18,6 +18,7 @@ import libcst as cst
 
 from tslint.branch_guards import GuardedWalk, Guards
 from tslint.imports import ImportTable, build_import_table, is_none, top_level_statements, top_level_statements_with_index
+from tslint.traversal import suite_statements
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
@@ -531,22 +532,22 @@ class _InitPaths:
             elif isinstance(statement, cst.If):
                 created |= self.branch(statement)
             elif isinstance(statement, cst.With):
-                created |= self.block(_statements(statement.body), condition)
+                created |= self.block(suite_statements(statement.body), condition)
             elif isinstance(statement, cst.Try):
-                created |= self.block(_statements(statement.body), condition)
+                created |= self.block(suite_statements(statement.body), condition)
                 for handler in statement.handlers:
-                    self.block(_statements(handler.body), condition)
+                    self.block(suite_statements(handler.body), condition)
                 if statement.finalbody is not None:
-                    created |= self.block(_statements(statement.finalbody.body), condition)
+                    created |= self.block(suite_statements(statement.finalbody.body), condition)
         return created
 
     def branch(self, node: cst.If) -> Set[str]:
-        body = self.block(_statements(node.body), (node.test, True))
+        body = self.block(suite_statements(node.body), (node.test, True))
         if node.orelse is None:
             return set()
         if isinstance(node.orelse, cst.If):
             return body & self.branch(node.orelse)
-        return body & self.block(_statements(node.orelse.body), (node.test, False))
+        return body & self.block(suite_statements(node.orelse.body), (node.test, False))
 
     def described(self, name: str) -> str:
         test, holds = self.conditions[name]
@@ -581,10 +582,6 @@ class _InitPaths:
             if target.value.value == self.self_name:
                 return target.attr.value
         return None
-
-
-def _statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
-    return suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
 
 
 def _is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
@@ -700,7 +697,7 @@ class _FileIndexer:
         init = methods.get("__init__")
         if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
             paths = _InitPaths(init.self_name)
-            always = paths.block(_statements(self.nodes[init.ordinal].body), None)
+            always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
             conditional = {
                 name: paths.described(name) for name in paths.conditions
                 if name not in always and name not in class_attributes

@@ -24,6 +24,7 @@ from typing import Dict, Iterable, Optional, Sequence
 import libcst as cst
 
 from tslint.imports import ImportTable, is_none
+from tslint.traversal import suite_statements
 
 
 class Kind(enum.IntEnum):
@@ -82,8 +83,7 @@ class TaintAnalysis:
     # --- statements, in order ---------------------------------------------------------------
 
     def _block(self, block: cst.BaseSuite) -> None:
-        body = block.body if isinstance(block, cst.IndentedBlock) else [block]
-        for statement in body:
+        for statement in suite_statements(block):
             self._statement(statement)
 
     def _statement(self, statement: cst.CSTNode) -> None:

@@ -8,7 +8,7 @@ explicit stack means no RecursionError on deeply nested code.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -106,6 +106,12 @@ def is_nested_scope(node: cst.CSTNode, root: cst.CSTNode) -> bool:
     """A function or class defined inside `root`: its body is not part of root's compiled code."""
     kind = type(node)
     return (kind is cst.FunctionDef or kind is cst.ClassDef) and node is not root
+
+
+def suite_statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    """The statements of a block: those of an indented block, or the one-line suite itself
+    (`if x: return y`), whose small statements are its `body`."""
+    return suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
 
 
 def statements_in_order(suite: cst.BaseSuite, kind: type) -> List[cst.CSTNode]:

@@ -5,12 +5,13 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.trace_taint import Kind
+from tslint.traversal import suite_statements
 
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
 
 
 def _only_raises(block: cst.BaseSuite) -> bool:
-    statements = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    statements = suite_statements(block)
     smalls = []
     for statement in statements:
         if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):

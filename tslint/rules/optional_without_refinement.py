@@ -7,7 +7,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.imports import is_none
 from tslint.rule import Rule, RuleContext
-from tslint.traversal import children
+from tslint.traversal import children, suite_statements
 
 Names = FrozenSet[str]
 JUMPS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
@@ -99,8 +99,7 @@ class _Refinement:
     # --- statements: each returns the names refined after it -----------------------------------
 
     def block(self, suite: cst.BaseSuite, refined: Names) -> Names:
-        body = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
-        for statement in body:
+        for statement in suite_statements(suite):
             refined = self.statement(statement, refined)
         return refined
 
@@ -214,7 +213,7 @@ def _negative(test: cst.BaseExpression, optional: Set[str]) -> Names:
 
 
 def _jumps(suite: cst.BaseSuite) -> bool:
-    body = suite.body if isinstance(suite, cst.IndentedBlock) else [suite]
+    body = suite_statements(suite)
     if not body:
         return False
     last = body[-1]
