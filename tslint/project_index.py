@@ -510,48 +510,70 @@ Condition = Tuple[cst.BaseExpression, bool]
 
 
 class _InitPaths:
-    """Which `self.<name>` attributes `__init__` creates on every path, and under which `if` the
+    """Which `self.<name>` attributes `__init__` creates on every path, and under which `if`s the
     others are created. Statement level only: loops are not entered (an assignment there is neither),
-    `try` bodies count as always running, an early `return` is not followed."""
+    `try` bodies count as always running, a path that raises creates everything (it never returns an
+    instance), an early `return` is not followed."""
 
     def __init__(self, self_name: str) -> None:
         self.self_name = self_name
-        # name -> the first condition it is created under: an `if` test, and whether it holds
-        self.conditions: Dict[str, Condition] = {}
+        # name -> the conditions it is created under: an `if` test, and whether it holds
+        self.conditions: Dict[str, List[Condition]] = {}
 
-    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[Condition]) -> Set[str]:
-        """The names every path through `statements` creates."""
+    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[Condition]) -> Optional[Set[str]]:
+        """The names every path through `statements` creates; None if every path raises."""
         created: Set[str] = set()
         for statement in statements:
             if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                if any(isinstance(small, cst.Raise) for small in statement.body):
+                    return None
                 names = self.created(statement)
                 created |= names
                 if condition is not None:
                     for name in names:
-                        self.conditions.setdefault(name, condition)
-            elif isinstance(statement, cst.If):
-                created |= self.branch(statement)
+                        self.conditions.setdefault(name, []).append(condition)
+                continue
+            if isinstance(statement, cst.If):
+                found = self.branch(statement)
             elif isinstance(statement, cst.With):
-                created |= self.block(suite_statements(statement.body), condition)
+                found = self.block(suite_statements(statement.body), condition)
             elif isinstance(statement, cst.Try):
-                created |= self.block(suite_statements(statement.body), condition)
+                found = self.block(suite_statements(statement.body), condition) or set()
                 for handler in statement.handlers:
                     self.block(suite_statements(handler.body), condition)
                 if statement.finalbody is not None:
-                    created |= self.block(suite_statements(statement.finalbody.body), condition)
+                    final = self.block(suite_statements(statement.finalbody.body), condition)
+                    found = None if final is None else found | final
+            else:
+                continue
+            if found is None:
+                return None
+            created |= found
         return created
 
-    def branch(self, node: cst.If) -> Set[str]:
+    def branch(self, node: cst.If) -> Optional[Set[str]]:
         body = self.block(suite_statements(node.body), (node.test, True))
         if node.orelse is None:
-            return set()
-        if isinstance(node.orelse, cst.If):
-            return body & self.branch(node.orelse)
-        return body & self.block(suite_statements(node.orelse.body), (node.test, False))
+            other: Optional[Set[str]] = set()
+        elif isinstance(node.orelse, cst.If):
+            other = self.branch(node.orelse)
+        else:
+            other = self.block(suite_statements(node.orelse.body), (node.test, False))
+        if body is None or other is None:
+            return other if body is None else body
+        return body & other
 
     def described(self, name: str) -> str:
-        test, holds = self.conditions[name]
-        return f"`{cst.Module([]).code_for_node(test)}` is {'true' if holds else 'false'}"
+        """`use_bias`, or not `use_bias`, or several joined by "or"."""
+        shown = []
+        for test, holds in self.conditions[name]:
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test, holds = test.expression, not holds
+            code = f"`{cst.Module([]).code_for_node(test)}`"
+            text = code if holds else f"not {code}"
+            if text not in shown:
+                shown.append(text)
+        return " or ".join(shown)
 
     def created(self, statement: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]) -> Set[str]:
         names: Set[str] = set()
@@ -700,7 +722,7 @@ class _FileIndexer:
             always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
             conditional = {
                 name: paths.described(name) for name in paths.conditions
-                if name not in always and name not in class_attributes
+                if always is not None and name not in always and name not in class_attributes
                 and all(a.method == "__init__" for a in attributes.get(name, ()))
             }
         return ClassInfo(
