@@ -33,6 +33,7 @@ UNLOCATED = {
     "BadUncompilableFunctional": "Comprehension ifs are not supported yet",
     "BadMaxUnpoolSubmodule": "Expected IntList but got Int",
     "BadSizeAliasAttribute": "Expected IntList but got Int",
+    "BadAsyncHelper": "Expected a single top-level function",
     "BadSyncBatchNormSubmodule": "attribute lookup is not defined on python value of type 'module'",
 }
 

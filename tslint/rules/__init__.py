@@ -17,5 +17,6 @@ def find_rules() -> List[Type[Rule]]:
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and "code" in vars(value):
-                found[value.code] = value
+                if found.setdefault(value.code, value) is not value:
+                    raise RuntimeError(f"two rules share the code {value.code}: {found[value.code].__name__}, {value.__name__}")
     return [found[code] for code in sorted(found)]

@@ -71,3 +71,16 @@ def unsupported_type(expression: cst.BaseExpression, qualify: Qualify, is_module
             return name
     return None
 
+
+def list_kind(value: cst.BaseExpression) -> Optional[str]:
+    """What makes `value` a list in TorchScript, if it certainly is one: a list display or
+    comprehension, or `x.shape` / `x.size()` (sliced or not). Lists have no size torch knows while
+    compiling ("cannot statically infer the expected size of a list")."""
+    if isinstance(value, (cst.List, cst.ListComp)):
+        return "a list"
+    target = value.value if isinstance(value, cst.Subscript) else value
+    if isinstance(target, cst.Attribute) and target.attr.value == "shape":
+        return "`.shape` (a List[int] in TorchScript)"
+    if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and target.func.attr.value == "size" and not target.args:
+        return "`.size()` (a List[int] in TorchScript)"
+    return None

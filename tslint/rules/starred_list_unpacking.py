@@ -1,23 +1,10 @@
 from __future__ import annotations
 
-from typing import Optional
-
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
-
-
-def _list_kind(value: cst.BaseExpression) -> Optional[str]:
-    """What makes `value` a list in TorchScript, if it certainly is one."""
-    if isinstance(value, (cst.List, cst.ListComp)):
-        return "a list"
-    target = value.value if isinstance(value, cst.Subscript) else value
-    if isinstance(target, cst.Attribute) and target.attr.value == "shape":
-        return "`.shape` (a List[int] in TorchScript)"
-    if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and target.func.attr.value == "size" and not target.args:
-        return "`.size()` (a List[int] in TorchScript)"
-    return None
+from tslint.rules._types import list_kind
 
 
 class StarredListUnpacking(Rule):
@@ -36,17 +23,17 @@ class StarredListUnpacking(Rule):
     fix_hint = "Index the elements explicitly (`x.view(x.shape[0], x.shape[1], -1)`), or unpack a tuple."
 
     def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
-        what = _list_kind(node.value) if node.star == "*" else None
+        what = list_kind(node.value) if node.star == "*" else None
         if what is not None:
             context.report(node, self.message.format(what=what))
 
     def visit_StarredElement(self, node: cst.StarredElement, context: RuleContext) -> None:
-        what = _list_kind(node.value)
+        what = list_kind(node.value)
         if what is not None:
             context.report(node, self.message.format(what=what))
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
-        what = _list_kind(node.value)
+        what = list_kind(node.value)
         if what is None:
             return
         for target in node.targets:
