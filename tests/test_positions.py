@@ -11,6 +11,7 @@ from tslint.traversal import children
 
 TRICKY = [
     "# header comment\n\n\nimport torch\nx = 1; y = 2\n\n\n# about Net\n@decorator  # why\n\n@other(\n    1)\nclass Net:\n    def f(self, a, *b):\n        return a\n",
+    "class C:\n\n    # a comment\n    @staticmethod\n    @other(\n        1)\n    def f(a,\n          *b):\n        x = 1; y = 2\n        return (a +\n                1)\n    z = 3; w = 4\n\n    def g(self):  # c\n        return '''x\ny'''.strip()\n",
     "if True:\n\tdef f(a,\n\t      *b):\n\t\treturn (a +\n\t\t        1)\nelse:\n\tpass\n",
     "import os\r\n\r\nclass A:\r\n    def f(self, *a):\r\n        return '''x\r\ny'''\r\n",
     "try:\n    import torch\nexcept ImportError:\n    torch = None\nfinally:\n    pass\n\n\ndef g(*args): return args\n",
@@ -27,17 +28,32 @@ def _nodes(module: cst.Module):
         stack.extend(children(node))
 
 
-def _python_rows(text: str):
-    import ast
-
-    return [min([n.lineno, *(d.lineno for d in getattr(n, "decorator_list", ()))]) for n in ast.parse(text).body]
+def _methods(module: cst.Module):
+    """Each node inside a method of a top-level class, mapped to that method (what the engine
+    passes for findings in compiled methods)."""
+    found = {}
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            for member in statement.body.body:
+                if isinstance(member, cst.FunctionDef):
+                    stack = [member]
+                    while stack:
+                        node = stack.pop()
+                        found[node] = member
+                        stack.extend(children(node))
+    return found
 
 
 def _check(text: str) -> None:
+    from tslint.engine import _python_parse
+
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     nodes = list(_nodes(module))
-    assert resolve_positions(module, _python_rows(text), nodes, {}) == {node: expected[node] for node in nodes}
+    rows = _python_parse(text)[0]
+    want = {node: expected[node] for node in nodes}
+    assert resolve_positions(module, rows, nodes, {}, {}) == want  # whole top-level statements
+    assert resolve_positions(module, rows, nodes, {}, _methods(module)) == want  # one method at a time
 
 
 @pytest.mark.parametrize("text", TRICKY)
@@ -50,7 +66,7 @@ def test_without_python_rows_falls_back_to_the_whole_module() -> None:
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     nodes = list(_nodes(module))
-    assert resolve_positions(module, None, nodes, {}) == {node: expected[node] for node in nodes}
+    assert resolve_positions(module, None, nodes, {}, {}) == {node: expected[node] for node in nodes}
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)

@@ -24,7 +24,7 @@ from tslint.compiled_scope import CompiledFunction, CompiledScope, Role
 from tslint.config import Config
 from tslint.files import SourceFile, discover, module_name
 from tslint.ftypes import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
-from tslint.positions import resolve_positions
+from tslint.positions import StatementRows, resolve_positions
 from tslint.project_index import FileIndex, FileTrees, ProjectIndex, index_file
 from tslint.rule import Report, Rule, RuleContext
 from tslint.rules import find_rules
@@ -80,7 +80,7 @@ class ParsedFile:
     text: str
     module: Optional[cst.Module]
     problem: Optional[Diagnostic]  # TS001 when the file cannot be read, decoded or parsed
-    statement_rows: Optional[Tuple[int, ...]] = None  # from Python's parser, when it parsed the file
+    statement_rows: Optional[StatementRows] = None  # from Python's parser, when it parsed the file
 
 
 def _unparsable(source: SourceFile, reason: str, row: int = 1, column: int = 1) -> Diagnostic:
@@ -108,9 +108,9 @@ def decode(data: bytes) -> str:
         raise ValueError(f"cannot decode as {encoding}: {error}") from None
 
 
-def _python_parse(text: str) -> Tuple[Optional[Tuple[int, ...]], Optional[SyntaxError], bool]:
-    """Parse with Python's own C parser first: (first line of each top-level statement, the
-    SyntaxError if any, whether the code is nested too deeply for any parser).
+def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxError], bool]:
+    """Parse with Python's own C parser first: (first lines of the top-level statements and of the
+    classes' members, the SyntaxError if any, whether the code is nested too deeply for any parser).
 
     libcst's native parser crashes the whole process (segfault) on ~3000 nested brackets and takes
     minutes on 10000-term expressions; CPython rejects both cleanly ("too many nested parentheses"
@@ -127,10 +127,13 @@ def _python_parse(text: str) -> Tuple[Optional[Tuple[int, ...]], Optional[Syntax
         return None, None, True
     except ValueError as error:  # e.g. source code string cannot contain null bytes
         return None, SyntaxError(str(error)), False
-    rows = tuple(
-        min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))]) for node in tree.body
-    )
-    return rows, None, False
+    members = {i: _first_rows(node.body) for i, node in enumerate(tree.body) if isinstance(node, ast.ClassDef)}
+    return StatementRows(_first_rows(tree.body), members), None, False
+
+
+def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
+    """The first line of each statement, decorators included."""
+    return tuple(min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))]) for node in statements)
 
 
 # libcst parses about 200 kB/s and holds ~40 bytes of tree per byte of source: a 10 MB file took
@@ -255,7 +258,8 @@ def _hook_table(rules: Sequence[Rule], prefix: str) -> Dict[type, List[Tuple[Rul
 def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees) -> List[Diagnostic]:
     assert parsed.module is not None
     anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
-    positions = resolve_positions(parsed.module, parsed.statement_rows, anchors, anchors)
+    functions = {report.node: trees.nodes[report.function_ordinal] for report in reports}
+    positions = resolve_positions(parsed.module, parsed.statement_rows, anchors, anchors, functions)
     lines = parsed.text.splitlines() if any(report.header_only for report in reports) else []
     found = []
     for report in reports:
