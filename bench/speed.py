@@ -9,7 +9,8 @@ installed) plus this repository's fixtures. Prints, with the corpus size and the
   warm / cold                    re-run with a warm result cache ÷ a cold run          (target <= 0.1)
   one small file                 wall time of `tslint FILE` in a fresh process         (target <= 0.3 s)
   peak RSS                       of `tslint -j 1 --no-cache CORPUS`                    (target <= 200 MB)
-Each timing is the best of --repeat runs (default 3), so that a busy machine does not decide.
+Each timing is the best of --repeat runs (default 3), the runs of the compared measures interleaved,
+so that a busy machine (or its speed drifting over minutes) does not decide.
 """
 
 from __future__ import annotations
@@ -54,6 +55,17 @@ def best(repeat, action):
     return min(times)
 
 
+def interleaved(repeat, *actions):
+    """The best time of each action, running them in turn `repeat` times."""
+    times = [[] for _ in actions]
+    for _ in range(repeat):
+        for action, found in zip(actions, times):
+            start = time.perf_counter()
+            action()
+            found.append(time.perf_counter() - start)
+    return [min(found) for found in times]
+
+
 def _parse_files(paths) -> int:
     import gc
 
@@ -79,7 +91,8 @@ def parse_floor(sources, repeat) -> float:
         with context.Pool(2) as pool:
             pool.map(_parse_files, halves)
 
-    return best(repeat, in_two) / best(repeat, lambda: _parse_files(paths))
+    two, one = interleaved(repeat, in_two, lambda: _parse_files(paths))
+    return two / one
 
 
 def main() -> None:
@@ -100,9 +113,10 @@ def main() -> None:
             except Exception:
                 pass
 
-    parse = best(args.repeat, parse_all)
-    one = best(args.repeat, lambda: lint_paths(paths, config, jobs=1))
-    two = best(args.repeat, lambda: lint_paths(paths, config, jobs=2))
+    # Interleaved (parse, -j 1, -j 2, parse, ...): this machine's speed drifts over minutes, and
+    # measuring each in its own block of runs let the drift decide the ratios.
+    parse, one, two = interleaved(args.repeat, parse_all, lambda: lint_paths(paths, config, jobs=1),
+                                  lambda: lint_paths(paths, config, jobs=2))
     print(f"libcst.parse_module of every file: {parse:.2f} s")
     print(f"lint, one process:                 {one:.2f} s   lint / parse = {one / parse:.2f}   (target <= 1.5)")
     print(f"lint, -j 2:                        {two:.2f} s   -j 2 / -j 1  = {two / one:.2f}   (target <= 0.6)")
