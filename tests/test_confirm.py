@@ -166,3 +166,11 @@ def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypat
     captured = capsys.readouterr()
     assert code == 2 and captured.out == ""
     assert captured.err.strip() == "tslint: error: --confirm: this torch refuses TorchScript: RuntimeError: TorchScript is no longer supported in this release; use torch.export"
+
+
+def test_failures_away_from_the_flagged_line_are_confirmed() -> None:
+    """TS329 (torch points into the wrapper), TS327 (an internal assert, no location), TS216 (a file
+    and line, no highlight): each finding is confirmed by torch's message, and no TS000 appears."""
+    code, document = run("models.py", cwd=DATA / "elsewhere")
+    found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
+    assert found == {(15, "TS329"): "confirmed", (28, "TS327"): "confirmed", (35, "TS216"): "confirmed", (41, "TS331"): "confirmed"}

@@ -45,6 +45,16 @@ IN_DECORATOR = {
 }
 
 
+TORCH_MESSAGES = {info.code: info.torch_messages for info in catalogue()}
+
+
+def _flagged_codes(cls: type) -> set:
+    """The codes the fixture expects inside the class's own lines."""
+    lines, start = inspect.getsourcelines(cls)
+    path = Path(inspect.getsourcefile(cls))
+    return {code for row, code in expectations(path) if start <= row < start + len(lines)}
+
+
 def _fixture_classes():
     sys.path.insert(0, str(FIXTURES))
     try:
@@ -83,6 +93,9 @@ def test_fixture_class_against_torch(cls: type) -> None:
         # fixture) fails again with "Can't redefine method": the same failure, seen earlier.
         seen_before = "Can't redefine method: forward on class: __torch__.torch.nn." in error
         assert span is None and (UNLOCATED[cls.__name__] in error or seen_before), error
+        if not seen_before:  # --confirm recognises the failure by the flagged rule's torch_messages
+            codes = _flagged_codes(cls)
+            assert any(fragment in error for code in codes for fragment in TORCH_MESSAGES[code]), (codes, error)
         return
     assert span is not None, error
     if cls.__name__ in IN_DECORATOR:

@@ -13,15 +13,17 @@ rule fired becomes a TS000 diagnostic.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
@@ -44,6 +46,7 @@ TORCH_FAILURE = RuleInfo(
 )
 
 CONFIRMED, REFUTED, UNVERIFIED = "confirmed", "refuted", "unverified"
+WRAPPING_DECORATOR = "TS329"  # torch fails inside the decorator's wrapper, which the finding names
 _RANK = {CONFIRMED: 0, REFUTED: 1, UNVERIFIED: 2}
 
 
@@ -219,16 +222,38 @@ def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> T
     return UNVERIFIED, "the example inputs did not show it (no TracerWarning here; traced and eager answers agree)"
 
 
-def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
+def _explains(finding: Diagnostic, message: str, span: Optional[TorchSpan], linted: Set[str]) -> bool:
+    """Whether torch's failure (its message, and the span it highlighted) is the one `finding` predicts:
+    torch highlighted the finding's line; or, for TS329, the wrapper the finding names; or torch named
+    no line of the linted files (no location, or a line of its own source) and said what the
+    finding's rule says torch says then (RuleInfo.torch_messages)."""
+    if span is not None and span.contains(finding.filename, finding.location.row):
+        return True
+    if finding.code == WRAPPING_DECORATOR and span is not None:
+        quoted = re.findall(r"`([^`]+)`", finding.message)
+        return len(quoted) > 1 and f"def {quoted[1]}" in message
+    if span is None or span.path not in linted:
+        return any(fragment in message for fragment in _torch_messages().get(finding.code, ()))
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def _torch_messages() -> Dict[str, Tuple[str, ...]]:
+    from tslint.engine import catalogue
+
+    return {info.code: info.torch_messages for info in catalogue()}
+
+
+def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Set[str]) -> Tuple[str, str]:
     if job.trace:
         return _trace_status(finding, job, outcome)
     if outcome.unverified is not None:
         return UNVERIFIED, outcome.unverified
+    for message, span in outcome.failures:
+        if _explains(finding, message, span, linted):
+            return CONFIRMED, f"torch.jit.script({job.class_name}()): {headline(message.split(': ', 1)[-1])}"
     if finding.severity is Severity.WARNING:
         return UNVERIFIED, "a warning: torch.jit.script compiles this code; the problem shows when it runs"
-    for message, span in outcome.failures:
-        if span is not None and span.contains(finding.filename, finding.location.row):
-            return CONFIRMED, f"torch.jit.script({job.class_name}()): {headline(message.split(': ', 1)[-1])}"
     symbol = finding.symbol or ""
     # Sound only where torch really compiled the finding's function: in a first, unmasked round, or
     # exported after masking (masking a function also hides what only it calls).
@@ -276,10 +301,11 @@ def confirm(
     if progress:
         sys.stderr.write("\r\x1b[K")
 
+    linted = {str(source.path.resolve()) for source in sources}
     statuses: Dict[Diagnostic, Tuple[str, str]] = {}
     for job in jobs:
         for finding in job.findings:
-            status = _status(finding, job, outcomes[_key(job.qualname, job.trace)])
+            status = _status(finding, job, outcomes[_key(job.qualname, job.trace)], linted)
             if finding not in statuses or _RANK[status[0]] < _RANK[statuses[finding][0]]:
                 statuses[finding] = status
     confirmed_diagnostics = []
@@ -306,7 +332,7 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
         outcome = outcomes[_key(job.qualname, False)]
         predicted = any(d.severity is Severity.ERROR for d in job.findings)
         for message, span in outcome.failures:
-            if span is not None and any(span.contains(d.filename, d.location.row) for d in job.findings):
+            if any(_explains(d, message, span, set(displays)) for d in job.findings):
                 continue
             if span is None and predicted:
                 continue  # torch named no location; the class's own findings carry the message

@@ -55,6 +55,9 @@ class RuleInfo:
     message: str
     fix_hint: str
     summary: str
+    # Fragments of what torch says when it fails on this rule's construct without pointing at the
+    # flagged line (no location, or inside torch's own source): `--confirm` matches them.
+    torch_messages: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

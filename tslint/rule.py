@@ -121,6 +121,7 @@ class Rule:
     mode: ClassVar[Mode]
     message: ClassVar[str]
     fix_hint: ClassVar[str] = ""
+    torch_messages: ClassVar[Tuple[str, ...]] = ()  # see RuleInfo.torch_messages
     # torch's Python frontend rejects the construct while parsing, so it fails even in branches torch
     # does not compile (`if not torch.jit.is_scripting():`): the rule also sees those branches.
     frontend: ClassVar[bool] = False
@@ -139,6 +140,7 @@ class Rule:
             message=cls.message,
             fix_hint=cls.fix_hint,
             summary=doc.split("\n\n", 1)[0].replace("\n", " "),
+            torch_messages=cls.torch_messages,
         )
 
     def hooks(self, prefix: str) -> Dict[Type[cst.CSTNode], Hook]:

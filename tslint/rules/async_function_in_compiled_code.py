@@ -20,6 +20,7 @@ class AsyncFunctionInCompiledCode(Rule):
     mode = Mode.SCRIPT
     message = "`async def` cannot be compiled by TorchScript."
     fix_hint = "Make it a plain `def`; run asynchronous work outside the scripted model (or use `torch.jit.fork`)."
+    torch_messages = ("Expected a single top-level function",)
 
     def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
         if node is context.node and node.asynchronous is not None:

@@ -21,6 +21,7 @@ class CachingDecoratorOnCompiledFunction(Rule):
     mode = Mode.SCRIPT
     message = "`@{name}` on a compiled function: TorchScript cannot compile the cache wrapper."
     fix_hint = "Drop the cache in compiled code (compute the value in `__init__` and store it), or mark the function `@torch.jit.unused`."
+    torch_messages = ("'functools._lru_cache_wrapper' object has no attribute '__globals__'",)
 
     def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
         if node is not context.node:

@@ -35,6 +35,7 @@ class LazyModuleBeforeFirstForward(Rule):
     mode = Mode.SCRIPT
     message = "`self.{name}` is {what}: torch.jit.script fails until a forward pass has created its parameters."
     fix_hint = "Run one forward pass on an example input before scripting, or use the non-lazy module with explicit sizes."
+    torch_messages = ("has uninitialized parameters",)
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

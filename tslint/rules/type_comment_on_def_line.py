@@ -19,6 +19,7 @@ class TypeCommentOnDefLine(Rule):
     mode = Mode.SCRIPT
     message = "torch reads a type comment only on the line after the `def`, not at the end of it."
     fix_hint = "Move the `# type: (...) -> ...` comment to its own line, first in the body (or use annotations)."
+    torch_messages = ("expected type comment but found 'def' here",)
     frontend = True
 
     def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:

@@ -19,6 +19,7 @@ class UnaryPlusInCompiledCode(Rule):
     mode = Mode.SCRIPT
     message = "Unary `+` is not supported in compiled code."
     fix_hint = "Drop the `+` (it does nothing), or use `x.clone()` if a copy was meant."
+    torch_messages = ("'UnaryOp' object has no attribute 'range'",)
     frontend = True
 
     def visit_UnaryOperation(self, node: cst.UnaryOperation, context: RuleContext) -> None:

@@ -48,6 +48,12 @@ class UnscriptableTorchModule(Rule):
     mode = Mode.SCRIPT
     message = "`self.{name}` is an `nn.{cls}`, which torch.jit.script cannot compile ({reason}); {fix}."
     fix_hint = "Replace the submodule with a functional call in `forward`, or keep it out of the exported model."
+    torch_messages = (
+        "Expected IntList but got Int", "attribute lookup is not defined on python value of type 'module'",
+        "Unknown type annotation: '<class 'torch.nn.modules.linear.Linear'>'", "Comprehension ifs are not supported yet",
+        "Compiled functions can't take variable number of arguments or use keyword-only arguments with defaults",
+        "Failed to get source for",
+    )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

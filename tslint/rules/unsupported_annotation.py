@@ -23,6 +23,7 @@ class UnsupportedAnnotation(Rule):
     mode = Mode.SCRIPT
     message = "`{name}` is not a TorchScript type{instead}."
     fix_hint = "Annotate with TorchScript types: Tensor, int, float, bool, str, List[T], Dict[K, V], Tuple[...], Optional[T], Union[...]."
+    torch_messages = ("Attempted to use List without a contained type",)
 
     def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
         # Module classes as types depend on what is passed (a submodule compiles, then fails when

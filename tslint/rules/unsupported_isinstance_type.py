@@ -24,6 +24,7 @@ class UnsupportedIsinstanceType(Rule):
     mode = Mode.SCRIPT
     message = "`isinstance` against `{name}` is not supported in compiled code{instead}."
     fix_hint = "Check against the full TorchScript type (`isinstance(x, Dict[str, Tensor])`), or against the other member of the Union (`isinstance(x, torch.Tensor)`)."
+    torch_messages = ("Attempted to use List without a contained type", "Failed to get source for")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) != "isinstance" or len(node.args) != 2:

@@ -72,6 +72,7 @@ class UnsupportedPythonFunction(Rule):
     message = "`{call}` cannot be compiled by TorchScript{instead}."
     value_message = "`{name}` here is the Python builtin, which TorchScript cannot compile; is a parameter named differently?"
     fix_hint = "Use the torch equivalent, or move the call into an `@torch.jit.unused` method or under `if not torch.jit.is_scripting():`."
+    torch_messages = ("Can't get source for", "Failed to get source for")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         found = _unsupported(node, context)

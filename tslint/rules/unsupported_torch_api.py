@@ -42,6 +42,7 @@ class UnsupportedTorchApi(Rule):
         "Use a constant (`1e-6`, or one computed in `__init__`), a dtype (`x.to(torch.float32)`), `x.norm(p=2, dim=1)`;"
         " compute losses torch cannot compile outside the exported model."
     )
+    torch_messages = ("Comprehension ifs are not supported yet", "Compiled functions can't take variable number", "Unknown type name 'ScalingType'")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         name = context.qualify(node.func)
