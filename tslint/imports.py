@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass
+from sys import intern
 from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Sequence, Tuple, Union
 
 import libcst as cst
@@ -165,4 +166,6 @@ def build_import_table(
     prefix = f"{module_name}." if module_name else ""
     for name in local_definitions:
         aliases[name] = prefix + name
-    return ImportTable(module_name=module_name, aliases=aliases)
+    # Interned: the same few thousand qualified names recur in every file of a project, and every
+    # worker receives every file's table.
+    return ImportTable(module_name=module_name, aliases={intern(k): intern(v) for k, v in aliases.items()})

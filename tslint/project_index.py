@@ -12,7 +12,8 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, Union
+from sys import intern
+from typing import Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -82,8 +83,10 @@ class CallKind(enum.Enum):
     FUNCTION = "function"  # name(...) or module.name(...), qualified
 
 
-@dataclass(frozen=True)
-class CallSite:
+class CallSite(NamedTuple):
+    """A call in a function. A named tuple, not a dataclass: a project holds hundreds of thousands,
+    and every worker receives all of them (no per-instance `__dict__`; names are interned)."""
+
     kind: CallKind
     target: str  # method name, or qualified function name
     attribute: str = ""  # for SUBMODULE_METHOD: the attribute holding the submodule
@@ -214,12 +217,12 @@ class _FunctionFacts(GuardedWalk):
         func = node.func
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
             if self.imports.qualify(func.value.func) == "super":
-                self.calls.append(CallSite(CallKind.SUPER_METHOD, func.attr.value, guards=self.guards))
+                self.calls.append(CallSite(CallKind.SUPER_METHOD, intern(func.attr.value), guards=self.guards))
                 return
         if isinstance(func, cst.Attribute):
             owner = func.value
             if isinstance(owner, cst.Name) and owner.value == self.self_name:
-                self.calls.append(CallSite(CallKind.SELF_METHOD, func.attr.value, guards=self.guards))
+                self.calls.append(CallSite(CallKind.SELF_METHOD, intern(func.attr.value), guards=self.guards))
                 return
             if (
                 isinstance(owner, cst.Attribute)
@@ -227,12 +230,12 @@ class _FunctionFacts(GuardedWalk):
                 and owner.value.value == self.self_name
             ):
                 self.calls.append(
-                    CallSite(CallKind.SUBMODULE_METHOD, func.attr.value, owner.attr.value, self.guards)
+                    CallSite(CallKind.SUBMODULE_METHOD, intern(func.attr.value), intern(owner.attr.value), self.guards)
                 )
                 return
         qualified = self.imports.qualify(func)
         if qualified is not None:
-            self.calls.append(CallSite(CallKind.FUNCTION, qualified, guards=self.guards))
+            self.calls.append(CallSite(CallKind.FUNCTION, intern(qualified), guards=self.guards))
 
 
 class _SelfAssignmentCollector:
@@ -635,7 +638,7 @@ class _FileIndexer:
 
     def function(self, node: cst.FunctionDef, owner: Optional[str]) -> FunctionInfo:
         decorators = tuple(
-            name for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
+            intern(name) for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
         )
         self_name = _self_name(node, decorators) if owner is not None else None
         facts = _FunctionFacts(self.imports, self_name, "classmethod" not in decorators)
