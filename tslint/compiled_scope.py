@@ -12,7 +12,8 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 - a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
 - functions decorated with `@torch.jit.script` are compiled on their own;
 - a plain class (no bases) that compiled code constructs or uses in an annotation, or one decorated
-  with `@torch.jit.script`, is a TorchScript class: every method of it is compiled, `__init__` included (unused ones too).
+  with `@torch.jit.script`, is a TorchScript class: every method of it but static ones is compiled,
+  `__init__` and methods nothing calls included.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
-from tslint.engine import project_index
+from tslint.engine import catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.project_index import ProjectIndex
@@ -239,8 +239,6 @@ def _explains(finding: Diagnostic, message: str, span: Optional[TorchSpan], lint
 
 @functools.lru_cache(maxsize=None)
 def _torch_messages() -> Dict[str, Tuple[str, ...]]:
-    from tslint.engine import catalogue
-
     return {info.code: info.torch_messages for info in catalogue()}
 
 
