@@ -46,6 +46,15 @@ def dotted_name(expression: Union[cst.BaseExpression, cst.ImportStar]) -> Option
     return None
 
 
+def plain_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> Iterator[cst.Param]:
+    """Positional and keyword parameters, without `self`/`cls` and without `*args`/`**kwargs`."""
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if self_name is not None and param.name.value == self_name:
+            continue
+        yield param
+
+
 def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
     """Every name a function binds in its own scope: parameters, assignment, loop, `with`, `except`
     and comprehension targets, imports, nested definitions."""

@@ -46,6 +46,7 @@ class RuleContext:
         self._states: Dict[str, Dict] = {}
         self._taint = None
         self._local_names = None
+        self._typed_parameters = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -66,6 +67,18 @@ class RuleContext:
 
             self._local_names = bound_names(self.node)
         return self._local_names
+
+    def typed_parameters(self) -> Dict[str, cst.Param]:
+        """The compiled function's parameters (not `self`, `*args`, `**kwargs`) that its body never
+        rebinds, by name: each keeps the type its annotation (or its lack of one) gives it throughout.
+        Computed once on demand."""
+        if self._typed_parameters is None:
+            from tslint.imports import names_bound_in, plain_parameters
+
+            found = {p.name.value: p for p in plain_parameters(self.node, self.function.function.self_name)}
+            rebound = names_bound_in(self.node.body) if found else frozenset()
+            self._typed_parameters = {name: p for name, p in found.items() if name not in rebound}
+        return self._typed_parameters
 
     def classes(self) -> List[Tuple[str, ClassContext]]:
         """(qualified name, facts) of each class this function is compiled for (none for a

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 import libcst as cst
 
-from tslint.imports import ImportTable
+from tslint.imports import ImportTable, plain_parameters
 from tslint.project_index import FunctionInfo
 
 # Constants of the standard library that are plain floats.
 FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})
-
-
-def plain_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> Iterator[cst.Param]:
-    """Positional and keyword parameters, without `self`/`cls` and without `*args`/`**kwargs`."""
-    params = function.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        if self_name is not None and param.name.value == self_name:
-            continue
-        yield param
 
 
 def has_type_comment(function: cst.FunctionDef) -> bool:

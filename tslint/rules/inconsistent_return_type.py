@@ -47,7 +47,7 @@ class InconsistentReturnType(Rule):
         returns = [r for r in statements_in_order(node.body, cst.Return) if id(r) in compiled and r.value is not None and not is_none(r.value)]
         if not returns:
             return
-        kinds = _parameter_kinds(node, context)
+        kinds = _parameter_kinds(context)
         if node.returns is not None:
             expected = _annotation_kind(node.returns.annotation, context)
             if expected is None:
@@ -81,24 +81,18 @@ def _shown(kind: str) -> str:
     return {"Tensor": "a Tensor", "int": "an int", "list": "a list", "dict": "a dict"}.get(kind, f"a {kind}")
 
 
-def _parameter_kinds(function: cst.FunctionDef, context: RuleContext) -> Dict[str, str]:
+def _parameter_kinds(context: RuleContext) -> Dict[str, str]:
     """Parameters whose type is certain: unannotated ones without a default are tensors in torch."""
-    from tslint.imports import names_bound_in
-
     kinds: Dict[str, str] = {}
-    params = function.params
-    for index, param in enumerate((*params.posonly_params, *params.params, *params.kwonly_params)):
-        if index == 0 and context.function.function.self_name == param.name.value:
-            continue
+    for name, param in context.typed_parameters().items():
         if param.annotation is None:
             if param.default is None:
-                kinds[param.name.value] = "Tensor"
+                kinds[name] = "Tensor"
             continue
         kind = _annotation_kind(param.annotation.annotation, context)
         if kind is not None and not kind.startswith("tuple"):
-            kinds[param.name.value] = kind
-    rebound = names_bound_in(function.body)
-    return {name: kind for name, kind in kinds.items() if name not in rebound}
+            kinds[name] = kind
+    return kinds
 
 
 def _annotation_kind(annotation: cst.BaseExpression, context: RuleContext) -> Optional[str]:

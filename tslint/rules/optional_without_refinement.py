@@ -47,7 +47,10 @@ class OptionalWithoutRefinement(Rule):
     def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
         if node is not context.node:
             return
-        optional = _optional_parameters(node, context) - _reassigned(node)
+        optional = {
+            name for name, param in context.typed_parameters().items()
+            if param.annotation is not None and _is_optional(param.annotation.annotation, context)
+        }
         if not optional:
             return
         checker = _Refinement(optional)
@@ -56,15 +59,6 @@ class OptionalWithoutRefinement(Rule):
         for use, statement in checker.unrefined:
             if id(statement) in visited:
                 context.report(use, self.message.format(name=use.value))
-
-
-def _optional_parameters(function: cst.FunctionDef, context: RuleContext) -> Set[str]:
-    found = set()
-    params = function.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        if param.annotation is not None and _is_optional(param.annotation.annotation, context):
-            found.add(param.name.value)
-    return found
 
 
 def _is_optional(annotation: cst.BaseExpression, context: RuleContext) -> bool:
@@ -77,15 +71,6 @@ def _is_optional(annotation: cst.BaseExpression, context: RuleContext) -> bool:
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
         return is_none(annotation.left) or is_none(annotation.right)
     return False
-
-
-def _reassigned(function: cst.FunctionDef) -> Set[str]:
-    """Names bound again in the body: their type after rebinding is not the annotation's."""
-    from tslint.imports import names_bound_in
-
-    params = function.params
-    parameters = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
-    return parameters & names_bound_in(function.body)
 
 
 class _Refinement:

@@ -5,7 +5,6 @@ from typing import Set
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
-from tslint.imports import names_bound_in
 from tslint.project_index import AttributeKind
 from tslint.rule import Rule, RuleContext
 
@@ -72,18 +71,11 @@ def _holds(context: RuleContext, name: str, kind: AttributeKind, module: bool) -
 def _tensor_parameters(context: RuleContext) -> Set[str]:
     """Unannotated parameters without a default (tensors in TorchScript), or annotated `Tensor`,
     that the function never rebinds."""
-    state = context.state()
-    if "tensors" not in state:
-        params = context.node.params
-        found = set()
-        self_name = context.function.function.self_name
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            if param.name.value == self_name:
-                continue
-            annotation = param.annotation.annotation if param.annotation is not None else None
-            if annotation is None and param.default is None:
-                found.add(param.name.value)
-            elif annotation is not None and (context.qualify(annotation) or "").endswith("Tensor"):
-                found.add(param.name.value)
-        state["tensors"] = found - names_bound_in(context.node.body)
-    return state["tensors"]
+    found = set()
+    for name, param in context.typed_parameters().items():
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if annotation is None and param.default is None:
+            found.add(name)
+        elif annotation is not None and (context.qualify(annotation) or "").endswith("Tensor"):
+            found.add(name)
+    return found

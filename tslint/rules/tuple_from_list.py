@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Set
 
 import libcst as cst
 
@@ -54,17 +54,10 @@ def _list_argument(value: cst.BaseExpression, context: RuleContext) -> Optional[
     return list_kind(value)
 
 
-def _list_parameters(context: RuleContext) -> set:
+def _list_parameters(context: RuleContext) -> Set[str]:
     """Parameters annotated `List[...]` that the function never rebinds."""
-    state = context.state()
-    if "lists" not in state:
-        from tslint.imports import names_bound_in
-
-        params = context.node.params
-        found = set()
-        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-            annotation = param.annotation.annotation if param.annotation is not None else None
-            if isinstance(annotation, cst.Subscript) and context.qualify(annotation.value) in LIST_TYPES:
-                found.add(param.name.value)
-        state["lists"] = found - names_bound_in(context.node.body)
-    return state["lists"]
+    return {
+        name for name, param in context.typed_parameters().items()
+        if param.annotation is not None and isinstance(param.annotation.annotation, cst.Subscript)
+        and context.qualify(param.annotation.annotation.value) in LIST_TYPES
+    }

@@ -3,8 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
+from tslint.imports import plain_parameters
 from tslint.rule import Rule, RuleContext
-from tslint.rules._parameters import is_non_tensor_default, plain_parameters, types_declared_elsewhere
+from tslint.rules._parameters import is_non_tensor_default, types_declared_elsewhere
 
 
 class UnannotatedNonTensorDefault(Rule):

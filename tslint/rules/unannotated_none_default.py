@@ -3,9 +3,9 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
-from tslint.imports import is_none
+from tslint.imports import is_none, plain_parameters
 from tslint.rule import Rule, RuleContext
-from tslint.rules._parameters import types_declared_elsewhere, plain_parameters
+from tslint.rules._parameters import types_declared_elsewhere
 
 
 class UnannotatedNoneDefault(Rule):
