@@ -19,7 +19,7 @@ import libcst as cst
 
 from tslint.branch_guards import GuardedWalk, Guards
 from tslint.imports import ImportTable, build_import_table, is_none, top_level_statements, top_level_statements_with_index
-from tslint.traversal import suite_statements
+from tslint.traversal import code_of, suite_statements
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
@@ -504,7 +504,7 @@ def _returned_wrappers(node: cst.FunctionDef, imports: ImportTable) -> Tuple[Tup
         if len(inner) != 1 or any(imports.qualify(d.decorator) == "functools.wraps" for d in inner[0].decorators):
             break
         current = inner[0]
-        header = f"{current.name.value}({cst.Module([]).code_for_node(current.params)})"
+        header = f"{current.name.value}({code_of(current.params)})"
         chain.append((header, _takes_var_args(current)))
     return tuple(chain)
 
@@ -572,7 +572,7 @@ class _InitPaths:
         for test, holds in self.conditions[name]:
             if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
                 test, holds = test.expression, not holds
-            code = f"`{cst.Module([]).code_for_node(test)}`"
+            code = f"`{code_of(test)}`"
             text = code if holds else f"not {code}"
             if text not in shown:
                 shown.append(text)

@@ -108,6 +108,14 @@ def is_nested_scope(node: cst.CSTNode, root: cst.CSTNode) -> bool:
     return (kind is cst.FunctionDef or kind is cst.ClassDef) and node is not root
 
 
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def code_of(node: cst.CSTNode) -> str:
+    """The source text of a node, as libcst generates it (for messages)."""
+    return _EMPTY_MODULE.code_for_node(node)
+
+
 def suite_statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:
     """The statements of a block: those of an indented block, or the one-line suite itself
     (`if x: return y`), whose small statements are its `body`."""

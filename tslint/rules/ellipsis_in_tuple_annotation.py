@@ -4,6 +4,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import code_of
 
 
 class EllipsisInTupleAnnotation(Rule):
@@ -23,4 +24,4 @@ class EllipsisInTupleAnnotation(Rule):
         annotation = node.annotation
         if isinstance(annotation, cst.Subscript) and (context.qualify(annotation.value) or "").rsplit(".", 1)[-1] in {"Tuple", "tuple"}:
             if any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Ellipsis) for e in annotation.slice):
-                context.report(annotation, self.message.format(annotation=cst.Module([]).code_for_node(annotation)))
+                context.report(annotation, self.message.format(annotation=code_of(annotation)))

@@ -5,6 +5,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.trace_taint import Kind, rooted_at
+from tslint.traversal import code_of
 
 PROPERTY_KEYWORDS = frozenset({"dtype", "device"})
 CONVERSIONS = frozenset({"to", "type"})
@@ -53,4 +54,4 @@ class FrozenDtypeOrDevice(Rule):
 
 
 def _code(node: cst.CSTNode) -> str:
-    return cst.Module(body=[]).code_for_node(node).strip().rstrip(",")
+    return code_of(node).strip().rstrip(",")

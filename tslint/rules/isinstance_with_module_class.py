@@ -4,6 +4,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import code_of
 
 
 class IsinstanceWithModuleClass(Rule):
@@ -29,5 +30,5 @@ class IsinstanceWithModuleClass(Rule):
         for candidate in candidates:
             qualified = context.qualify(candidate)
             if qualified is not None and index.is_module_class(qualified):
-                shown = cst.Module([]).code_for_node(candidate)
+                shown = code_of(candidate)
                 context.report(candidate, self.message.format(name=shown))

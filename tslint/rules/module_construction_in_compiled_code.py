@@ -5,6 +5,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.project_index import NOT_MODULES
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import code_of
 
 
 class ModuleConstructionInCompiledCode(Rule):
@@ -34,5 +35,5 @@ class ModuleConstructionInCompiledCode(Rule):
             what = "module"
         else:
             return
-        shown = cst.Module([]).code_for_node(node.func)
+        shown = code_of(node.func)
         context.report(node, self.message.format(name=shown, what=what))

@@ -5,6 +5,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules._module_containers import module_container_attribute
+from tslint.traversal import code_of
 
 MODULE_DICT = "torch.nn.ModuleDict"
 
@@ -69,7 +70,7 @@ class ModuleContainerSubscript(Rule):
         else:
             return  # sometimes a dict, sometimes a list: which literal is right depends on the instance
         if not ok:
-            shown = cst.Module([]).code_for_node(element)
+            shown = code_of(element)
             context.report(node, self.message.format(name=name, index=shown, container=container, literal=literal))
 
 

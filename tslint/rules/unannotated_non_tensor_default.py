@@ -6,6 +6,7 @@ from tslint.ftypes import Mode, Severity
 from tslint.imports import plain_parameters
 from tslint.rule import Rule, RuleContext
 from tslint.rules._parameters import is_non_tensor_default, types_declared_elsewhere
+from tslint.traversal import code_of
 
 
 class UnannotatedNonTensorDefault(Rule):
@@ -28,5 +29,5 @@ class UnannotatedNonTensorDefault(Rule):
             default = param.default
             if param.annotation is None and default is not None:
                 if is_non_tensor_default(default, context.imports, context.file.module_constants):
-                    shown = cst.Module([]).code_for_node(default)
+                    shown = code_of(default)
                     context.report(param, self.message.format(param=param.name.value, default=shown))

@@ -6,6 +6,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import code_of
 
 # Python builtins torch.jit.script has no implementation for (each one checked against torch 2.13 in
 # tests/test_torch_agreement.py). Supported look-alikes: abs, all, any, divmod, hash, id, len, min,
@@ -100,7 +101,7 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
     if isinstance(node.func, cst.Attribute):
         factory = _module_object(node.func.value, context)
         if factory is not None:  # `logger.info(...)` with `logger = logging.getLogger(...)`
-            shown = cst.Module([]).code_for_node(node.func)
+            shown = code_of(node.func)
             return f"{shown}(...)", INSTEAD.get(factory.split(".")[0])
     name = context.qualify(node.func)
     if name is None:

@@ -4,6 +4,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import code_of
 
 
 class WrappingDecoratorOnCompiledFunction(Rule):
@@ -37,5 +38,5 @@ class WrappingDecoratorOnCompiledFunction(Rule):
             if len(info.returned_wrappers) >= level:
                 wrapper, var_args = info.returned_wrappers[level - 1]
                 if var_args:
-                    shown = cst.Module([]).code_for_node(expression)
+                    shown = code_of(expression)
                     context.report(decorator, self.message.format(decorator=shown, wrapper=wrapper))
