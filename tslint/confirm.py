@@ -27,23 +27,13 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
-from tslint.engine import catalogue, project_index
+from tslint.engine import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.project_index import ProjectIndex
 from tslint.torch_errors import TorchSpan, headline
 
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
-
-TORCH_FAILURE = RuleInfo(
-    code="TS000",
-    name="torch-script-failure",
-    severity=Severity.ERROR,
-    mode=Mode.SCRIPT,
-    message="torch.jit.script failed here and no tslint rule predicted it: {message}",
-    fix_hint="Read torch's message; `tslint --explain TS000` says how to report the missing rule.",
-    summary="A failure torch.jit.script reported during --confirm that no static rule predicted.",
-)
 
 CONFIRMED, REFUTED, UNVERIFIED = "confirmed", "refuted", "unverified"
 WRAPPING_DECORATOR = "TS329"  # torch fails inside the decorator's wrapper, which the finding names

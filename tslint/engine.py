@@ -44,14 +44,21 @@ UNPARSABLE = RuleInfo(
     fix_hint="Fix what the message names (syntax, encoding), or exclude the file.",
     summary="A file tslint cannot read, decode or parse.",
 )
-TOOL_CODES: Tuple[RuleInfo, ...] = (UNPARSABLE,)
+TORCH_FAILURE = RuleInfo(
+    code="TS000",
+    name="torch-script-failure",
+    severity=Severity.ERROR,
+    mode=Mode.SCRIPT,
+    message="torch.jit.script failed here and no tslint rule predicted it: {message}",
+    fix_hint="Read torch's message; `tslint --explain TS000` says how to report the missing rule.",
+    summary="A failure torch.jit.script reported during --confirm that no static rule predicted.",
+)  # reported by --confirm (tslint/confirm.py)
+TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE)
 
 
 def catalogue() -> List[RuleInfo]:
     """Every code tslint can report, sorted by code."""
-    from tslint.confirm import TORCH_FAILURE  # TS000 comes from --confirm; importing it loads no torch
-
-    return sorted([TORCH_FAILURE, *TOOL_CODES, *(rule.info() for rule in find_rules())], key=lambda info: info.code)
+    return sorted([*TOOL_CODES, *(rule.info() for rule in find_rules())], key=lambda info: info.code)
 
 
 def known_codes() -> List[str]:
