@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from tslint.ftypes import Mode, Severity
+from tslint.rule import Rule, RuleContext
+from tslint.traversal import code_of
+
+# (name, position or None when keyword-only) of the parameters whose TorchScript type is `float`,
+# `Optional[float]` or a list of floats, by function. From torch 2.13's annotations of
+# torch.nn.functional and the schemas of its operators (no other overload takes an int there);
+# tests/test_float_arguments.py derives them again from torch and scripts every entry with an int
+# (fails) and with a float (compiles).
+FLOAT_PARAMETERS: Dict[str, Tuple[Tuple[str, Optional[int]], ...]] = {
+    "torch.allclose": (("rtol", 2), ("atol", 3)),
+    "torch.alpha_dropout": (("p", 1),),
+    "torch.alpha_dropout_": (("p", 1),),
+    "torch.batch_norm": (("momentum", 6), ("eps", 7)),
+    "torch.cosine_embedding_loss": (("margin", 3),),
+    "torch.cosine_similarity": (("eps", 3),),
+    "torch.dropout": (("p", 1),),
+    "torch.dropout_": (("p", 1),),
+    "torch.feature_alpha_dropout": (("p", 1),),
+    "torch.feature_alpha_dropout_": (("p", 1),),
+    "torch.feature_dropout": (("p", 1),),
+    "torch.feature_dropout_": (("p", 1),),
+    "torch.group_norm": (("eps", 4),),
+    "torch.hinge_embedding_loss": (("margin", 2),),
+    "torch.instance_norm": (("momentum", 6), ("eps", 7)),
+    "torch.isclose": (("rtol", 2), ("atol", 3)),
+    "torch.layer_norm": (("eps", 4),),
+    "torch.logit": (("eps", 1),),
+    "torch.logit_": (("eps", 1),),
+    "torch.logspace": (("base", 3),),
+    "torch.margin_ranking_loss": (("margin", 3),),
+    "torch.nan_to_num": (("nan", 1), ("posinf", 2), ("neginf", 3)),
+    "torch.nan_to_num_": (("nan", 1), ("posinf", 2), ("neginf", 3)),
+    "torch.nn.functional.alpha_dropout": (("p", 1),),
+    "torch.nn.functional.batch_norm": (("momentum", 6), ("eps", 7)),
+    "torch.nn.functional.celu": (("alpha", 1),),
+    "torch.nn.functional.cosine_embedding_loss": (("margin", 3),),
+    "torch.nn.functional.cosine_similarity": (("eps", 3),),
+    "torch.nn.functional.cross_entropy": (("label_smoothing", 7),),
+    "torch.nn.functional.dropout": (("p", 1),),
+    "torch.nn.functional.dropout1d": (("p", 1),),
+    "torch.nn.functional.dropout2d": (("p", 1),),
+    "torch.nn.functional.dropout3d": (("p", 1),),
+    "torch.nn.functional.elu": (("alpha", 1),),
+    "torch.nn.functional.embedding": (("max_norm", 3), ("norm_type", 4)),
+    "torch.nn.functional.embedding_bag": (("max_norm", 3), ("norm_type", 4)),
+    "torch.nn.functional.feature_alpha_dropout": (("p", 1),),
+    "torch.nn.functional.group_norm": (("eps", 4),),
+    "torch.nn.functional.gumbel_softmax": (("tau", 1), ("eps", 3)),
+    "torch.nn.functional.hardtanh": (("min_val", 1), ("max_val", 2)),
+    "torch.nn.functional.hinge_embedding_loss": (("margin", 2),),
+    "torch.nn.functional.huber_loss": (("delta", 3),),
+    "torch.nn.functional.instance_norm": (("momentum", 6), ("eps", 7)),
+    "torch.nn.functional.interpolate": (("scale_factor", 2),),
+    "torch.nn.functional.layer_norm": (("eps", 4),),
+    "torch.nn.functional.leaky_relu": (("negative_slope", 1),),
+    "torch.nn.functional.local_response_norm": (("alpha", 2), ("beta", 3), ("k", 4)),
+    "torch.nn.functional.margin_ranking_loss": (("margin", 3),),
+    "torch.nn.functional.multi_head_attention_forward": (("dropout_p", 10),),
+    "torch.nn.functional.multi_margin_loss": (("margin", 3),),
+    "torch.nn.functional.normalize": (("p", 1), ("eps", 3)),
+    "torch.nn.functional.pad": (("value", 3),),
+    "torch.nn.functional.pairwise_distance": (("p", 2), ("eps", 3)),
+    "torch.nn.functional.pdist": (("p", 1),),
+    "torch.nn.functional.poisson_nll_loss": (("eps", 5),),
+    "torch.nn.functional.rms_norm": (("eps", 3),),
+    "torch.nn.functional.rrelu": (("lower", 1), ("upper", 2)),
+    "torch.nn.functional.scaled_dot_product_attention": (("dropout_p", 4), ("scale", None)),
+    "torch.nn.functional.smooth_l1_loss": (("beta", 5),),
+    "torch.nn.functional.threshold": (("threshold", 1), ("value", 2)),
+    "torch.nn.functional.triplet_margin_loss": (("margin", 3), ("p", 4), ("eps", 5)),
+    "torch.pairwise_distance": (("p", 2), ("eps", 3)),
+    "torch.pdist": (("p", 1),),
+    "torch.pinverse": (("rcond", 1),),
+    "torch.poisson_nll_loss": (("eps", 4),),
+    "torch.rms_norm": (("eps", 3),),
+    "torch.triplet_margin_loss": (("margin", 3), ("p", 4), ("eps", 5)),
+    # Unannotated in torch, and routed to `interpolate`'s float scale factor.
+    "torch.nn.functional.upsample": (("scale_factor", 2),),
+    "torch.nn.functional.upsample_bilinear": (("scale_factor", 2),),
+    "torch.nn.functional.upsample_nearest": (("scale_factor", 2),),
+}
+# Their parameters that also take a list of floats (`scale_factor=[2.0, 2.0]`): a list or tuple
+# holding an int fails there too.
+LIST_PARAMETERS = frozenset({("torch.nn.functional.interpolate", "scale_factor")})
+INT_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
+INT_TYPES = frozenset({"int", "builtins.int"})
+
+
+class IntForFloatArgument(Rule):
+    """Compiled code passes an int where a torch function takes a float: `F.interpolate(x,
+    scale_factor=2)`, `F.normalize(x, p=2)`, `F.pad(x, pad, value=0)`, `F.dropout(x, 0)`,
+    `F.hardtanh(x, 0, 6)`, `torch.cosine_similarity(a, b, eps=1)` — an int literal, int
+    arithmetic of literals, or a parameter annotated `int`.
+
+    Python converts the int silently; TorchScript does not convert an int argument to a `float`
+    parameter: "Expected a value of type 'float' for argument 'p' but instead found type 'int'", or
+    "Arguments for call are not valid" for `F.interpolate`. Functions whose parameter is a `Scalar`
+    (`torch.clamp(x, min=0)`, `torch.pow(x, 2)`, `x.div(2)`, `F.softplus(x, beta=1)`) accept ints and
+    are not reported.
+    """
+
+    code = "TS335"
+    name = "int-for-float-argument"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`{argument}` passes an int to `{function}`'s float parameter `{parameter}`: TorchScript does not convert it."
+    fix_hint = "Write a float literal (`2.0`, `0.0`), or convert with `float(...)`."
+    torch_messages = ("but instead found type 'int'", "Arguments for call are not valid")
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        function = context.qualify(node.func)
+        parameters = FLOAT_PARAMETERS.get(function) if function is not None else None
+        if parameters is None or any(a.star for a in node.args):
+            return
+        for argument, parameter in _bound(node.args, parameters):
+            listed = (function, parameter) in LIST_PARAMETERS
+            if _int_valued(argument.value, context) or (listed and _holds_int(argument.value, context)):
+                short = function.replace("torch.nn.functional.", "F.")
+                given = code_of(argument.value)
+                if argument.keyword is not None:
+                    given = f"{argument.keyword.value}={given}"
+                context.report(node, self.message.format(argument=given, function=short, parameter=parameter))
+                return
+
+
+def _bound(arguments: Sequence[cst.Arg], parameters: Tuple[Tuple[str, Optional[int]], ...]):
+    """(argument, parameter name) for each argument given to one of `parameters`."""
+    by_position = {position: name for name, position in parameters if position is not None}
+    names = {name for name, _ in parameters}
+    for index, argument in enumerate(arguments):
+        if argument.keyword is None and index in by_position:
+            yield argument, by_position[index]
+        elif argument.keyword is not None and argument.keyword.value in names:
+            yield argument, argument.keyword.value
+
+
+def _int_valued(value: cst.BaseExpression, context: RuleContext) -> bool:
+    """An expression TorchScript types as `int`: an int literal, int arithmetic of such values, or a
+    parameter annotated `int` that the function never rebinds."""
+    if isinstance(value, cst.Integer):
+        return True
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        return _int_valued(value.expression, context)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, INT_OPERATORS):
+        return _int_valued(value.left, context) and _int_valued(value.right, context)
+    if isinstance(value, cst.Name):
+        param = context.typed_parameters().get(value.value)
+        return (
+            param is not None and param.annotation is not None
+            and context.qualify(param.annotation.annotation) in INT_TYPES
+        )
+    return False
+
+
+def _holds_int(value: cst.BaseExpression, context: RuleContext) -> bool:
+    return isinstance(value, (cst.List, cst.Tuple)) and any(
+        isinstance(e, cst.Element) and _int_valued(e.value, context) for e in value.elements
+    )
