@@ -117,6 +117,9 @@ class FunctionInfo:
     returned_wrappers: Tuple[Tuple[str, bool], ...] = ()
     # Qualified names in its annotations that may be project classes (TorchScript classes).
     annotations: Tuple[str, ...] = ()
+    # Parameters annotated `float` or `Optional[float]` (any kind but `*args`/`**kwargs`): an int
+    # argument there fails in TorchScript (TS335).
+    float_parameters: Tuple[str, ...] = ()
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -483,6 +486,28 @@ def _is_size_union(annotation: cst.BaseExpression, imports: ImportTable) -> bool
     return kinds == {"sequence", "scalar"}
 
 
+def _float_parameters(node: cst.FunctionDef, imports: ImportTable) -> Tuple[str, ...]:
+    params = (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+    return tuple(
+        intern(p.name.value) for p in params if p.annotation is not None and _is_float_type(p.annotation.annotation, imports)
+    )
+
+
+def _is_float_type(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
+    """`float`, `"float"`, `Optional[float]`, `float | None`."""
+    if isinstance(annotation, cst.SimpleString):
+        return annotation.evaluated_value in ("float", "Optional[float]", "typing.Optional[float]")
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        sides = (annotation.left, annotation.right)
+        return any(is_none(side) for side in sides) and any(_is_float_type(side, imports) for side in sides)
+    if isinstance(annotation, cst.Subscript):
+        return (
+            imports.qualify(annotation.value) == "typing.Optional" and len(annotation.slice) == 1
+            and isinstance(annotation.slice[0].slice, cst.Index) and _is_float_type(annotation.slice[0].slice.value, imports)
+        )
+    return imports.qualify(annotation) in ("float", "builtins.float")
+
+
 def _takes_var_args(node: cst.FunctionDef) -> bool:
     return isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None
 
@@ -668,6 +693,7 @@ class _FileIndexer:
             takes_var_args=_takes_var_args(node),
             returned_wrappers=_returned_wrappers(node, self.imports) if owner is None else (),
             annotations=tuple(sorted(facts.annotations)),
+            float_parameters=_float_parameters(node, self.imports),
         )
 
     def add_function(

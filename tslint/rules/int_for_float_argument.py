@@ -5,6 +5,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
+from tslint.project_index import FunctionInfo
 from tslint.rule import Rule, RuleContext
 from tslint.traversal import code_of
 
@@ -96,8 +97,9 @@ INT_TYPES = frozenset({"int", "builtins.int"})
 class IntForFloatArgument(Rule):
     """Compiled code passes an int where a torch function takes a float: `F.interpolate(x,
     scale_factor=2)`, `F.normalize(x, p=2)`, `F.pad(x, pad, value=0)`, `F.dropout(x, 0)`,
-    `F.hardtanh(x, 0, 6)`, `torch.cosine_similarity(a, b, eps=1)` — an int literal, int
-    arithmetic of literals, or a parameter annotated `int`.
+    `F.hardtanh(x, 0, 6)`, `torch.cosine_similarity(a, b, eps=1)` — or where a function or method of
+    the project has a parameter annotated `float` or `Optional[float]`. The int is an int literal,
+    int arithmetic of literals, or a parameter annotated `int`.
 
     Python converts the int silently; TorchScript does not convert an int argument to a `float`
     parameter: "Expected a value of type 'float' for argument 'p' but instead found type 'int'", or
@@ -115,19 +117,49 @@ class IntForFloatArgument(Rule):
     torch_messages = ("but instead found type 'int'", "Arguments for call are not valid")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        if any(a.star for a in node.args):
+            return
         function = context.qualify(node.func)
         parameters = FLOAT_PARAMETERS.get(function) if function is not None else None
-        if parameters is None or any(a.star for a in node.args):
-            return
+        if parameters is not None:
+            short = function.replace("torch.nn.functional.", "F.")
+        else:
+            callee = _project_callee(node, context)
+            if callee is None or not callee.float_parameters:
+                return
+            short = callee.symbol
+            positions = {name: position for position, (name, _) in enumerate(callee.parameters)}
+            parameters = tuple((name, positions.get(name)) for name in callee.float_parameters)
         for argument, parameter in _bound(node.args, parameters):
             listed = (function, parameter) in LIST_PARAMETERS
             if _int_valued(argument.value, context) or (listed and _holds_int(argument.value, context)):
-                short = function.replace("torch.nn.functional.", "F.")
                 given = code_of(argument.value)
                 if argument.keyword is not None:
                     given = f"{argument.keyword.value}={given}"
                 context.report(node, self.message.format(argument=given, function=short, parameter=parameter))
                 return
+
+
+def _project_callee(node: cst.Call, context: RuleContext) -> Optional[FunctionInfo]:
+    """The project function or method `node` calls, when its parameters line up with the call's
+    arguments: `self.method(...)` (the same method in every class the caller is compiled for), or a
+    module-level or static function by name."""
+    func = node.func
+    if context.self_attribute(func) is not None:
+        assert isinstance(func, cst.Attribute)
+        found = {
+            context.scope.context(name).methods.get(func.attr.value) for name in context.function.contexts if name is not None
+        }
+        callee = found.pop() if len(found) == 1 else None
+    else:
+        qualified = context.qualify(func)
+        index = context.scope.index
+        callee = index.functions.get(index.resolve(qualified)) if qualified is not None else None
+        if callee is not None and callee.self_name is not None:
+            return None  # `Class.method(obj, ...)`: the arguments are shifted by the instance
+    if callee is None or callee.has_overloads or callee.takes_var_args:
+        return None
+    return callee
 
 
 def _bound(arguments: Sequence[cst.Arg], parameters: Tuple[Tuple[str, Optional[int]], ...]):
