@@ -10,7 +10,7 @@ import pytest
 
 from torch_harness import load_module, script, torch
 
-from tslint.rules.int_for_float_argument import FLOAT_PARAMETERS, LIST_PARAMETERS
+from tslint.rules.int_for_float_argument import FLOAT_PARAMETERS, LIST_PARAMETERS, MODULE_FLOAT_PARAMETERS
 
 # Unannotated in torch: no derivation, only the scripting test below.
 UNANNOTATED = {"torch.nn.functional.upsample", "torch.nn.functional.upsample_bilinear", "torch.nn.functional.upsample_nearest"}
@@ -117,3 +117,76 @@ def test_int_fails_and_float_compiles(tmp_path, qualname: str, parameter: str) -
     if listed:
         with_ints = _call(qualname, parameter, "[1, 1]")
         assert _script_call(tmp_path, with_ints) is not None, f"{with_ints} compiles"
+
+
+# Scripting a torch module registers its class with TorchScript for the rest of the process (then
+# even `isinstance(x, nn.LayerNorm)` compiles), so the modules are scripted in a child process.
+_MODULE_CHECK = """
+import inspect, json, sys, warnings
+import torch
+warnings.filterwarnings("ignore")
+
+def build(qualname, parameter, value):
+    cls = torch
+    for part in qualname.split(".")[1:]:
+        cls = getattr(cls, part)
+    arguments = {}
+    for name, param in list(inspect.signature(cls.__init__).parameters.items())[1:]:
+        if param.default is inspect.Parameter.empty and param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+            arguments[name] = 1.0 if str(param.annotation) in ("float", "<class 'float'>") else 4
+    arguments[parameter] = value
+    return cls(**arguments)
+
+def outcome(module):
+    # A failed compilation leaves half-made classes behind: start each from a fresh type store.
+    torch.jit._recursive.concrete_type_store = torch.jit._recursive.ConcreteTypeStore()
+    try:
+        torch.jit.script(module)
+        return None
+    except Exception as error:
+        return str(error)
+
+found = {}
+for qualname, parameter, default in json.loads(sys.argv[1]):
+    cls = torch
+    for part in qualname.split(".")[1:]:
+        cls = getattr(cls, part)
+    listed = list(inspect.signature(cls.__init__).parameters)[1:]
+    # An int the module accepts at construction: its float default when that is whole, else 0.
+    value = int(default) if isinstance(default, float) and default == int(default) else 0
+    found[f"{qualname}.{parameter}"] = {
+        "parameters": listed,
+        "float": outcome(build(qualname, parameter, float(value))),
+        "int": outcome(build(qualname, parameter, value)),
+    }
+print(json.dumps(found))
+"""
+
+
+@pytest.fixture(scope="module")
+def module_outcomes():
+    import json
+    import subprocess
+    import sys
+
+    entries = []
+    for qualname, parameters in sorted(MODULE_FLOAT_PARAMETERS.items()):
+        signature = inspect.signature(_resolve(qualname).__init__)
+        for name, _ in parameters:
+            default = signature.parameters[name].default
+            entries.append((qualname, name, default if isinstance(default, float) else None))
+    done = subprocess.run(
+        [sys.executable, "-c", _MODULE_CHECK, json.dumps(entries)], capture_output=True, text=True, check=True, timeout=600
+    )
+    return json.loads(done.stdout)
+
+
+@pytest.mark.parametrize(
+    "qualname, parameter, position",
+    [pytest.param(q, name, position, id=f"{q}.{name}") for q in sorted(MODULE_FLOAT_PARAMETERS) for name, position in MODULE_FLOAT_PARAMETERS[q]],
+)
+def test_module_built_with_int_fails(module_outcomes, qualname: str, parameter: str, position: Optional[int]) -> None:
+    found = module_outcomes[f"{qualname}.{parameter}"]
+    assert position is None or found["parameters"][position] == parameter
+    assert found["float"] is None, found["float"]
+    assert found["int"] is not None and "but instead found type 'int'" in found["int"], found["int"]

@@ -35,6 +35,7 @@ UNLOCATED = {
     "BadSizeAliasAttribute": "Expected IntList but got Int",
     "BadAsyncHelper": "Expected a single top-level function",
     "BadSyncBatchNormSubmodule": "attribute lookup is not defined on python value of type 'module'",
+    "BadIntBuiltSubmodule": "but instead found type 'int'",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the

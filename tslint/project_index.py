@@ -66,6 +66,9 @@ class AttributeAssignment:
     # list", "a lambda"); "reference:<qualified name>" when the value is a dotted name (`nn.ReLU`),
     # which is a problem only if it names a class.
     unscriptable: Optional[str] = None
+    # For a call: the arguments given as int literals, by position ("0") or keyword (TS335 checks the
+    # float parameters of the torch modules built so: `nn.Hardtanh(0, 6)`).
+    int_arguments: Tuple[str, ...] = ()
 
 
 # Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.
@@ -398,8 +401,19 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
             return AttributeAssignment(AttributeKind.MODULE_CONTAINER, callee, _element_callees(value, imports))
         if callee in PARAMETER_TYPES:
             return AttributeAssignment(AttributeKind.PARAMETER, callee)
-        return AttributeAssignment(AttributeKind.CALL, callee)
+        return AttributeAssignment(AttributeKind.CALL, callee, int_arguments=_int_arguments(value))
     return AttributeAssignment(AttributeKind.OTHER)
+
+
+def _int_arguments(call: cst.Call) -> Tuple[str, ...]:
+    found = []
+    for position, argument in enumerate(call.args):
+        value = argument.value
+        if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+            value = value.expression
+        if isinstance(value, cst.Integer) and not argument.star:
+            found.append(intern(argument.keyword.value if argument.keyword is not None else str(position)))
+    return tuple(found)
 
 
 def _is_abstract_body(function: cst.FunctionDef) -> bool:

@@ -90,6 +90,52 @@ FLOAT_PARAMETERS: Dict[str, Tuple[Tuple[str, Optional[int]], ...]] = {
 # Their parameters that also take a list of floats (`scale_factor=[2.0, 2.0]`): a list or tuple
 # holding an int fails there too.
 LIST_PARAMETERS = frozenset({("torch.nn.functional.interpolate", "scale_factor")})
+# The same for torch modules: constructor parameters (name, position) that the module's forward
+# passes on to a float parameter, so that `nn.Hardtanh(0, 6)` fails when it is scripted. Found by
+# building each module of torch.nn with an int there; tests/test_float_arguments.py scripts each.
+MODULE_FLOAT_PARAMETERS: Dict[str, Tuple[Tuple[str, Optional[int]], ...]] = {
+    "torch.nn.AlphaDropout": (("p", 0),),
+    "torch.nn.BatchNorm1d": (("eps", 1), ("momentum", 2)),
+    "torch.nn.BatchNorm2d": (("eps", 1), ("momentum", 2)),
+    "torch.nn.BatchNorm3d": (("eps", 1), ("momentum", 2)),
+    "torch.nn.CELU": (("alpha", 0),),
+    "torch.nn.ConstantPad1d": (("value", 1),),
+    "torch.nn.ConstantPad2d": (("value", 1),),
+    "torch.nn.ConstantPad3d": (("value", 1),),
+    "torch.nn.CosineEmbeddingLoss": (("margin", 0),),
+    "torch.nn.CosineSimilarity": (("eps", 1),),
+    "torch.nn.CrossEntropyLoss": (("label_smoothing", 5),),
+    "torch.nn.Dropout": (("p", 0),),
+    "torch.nn.Dropout1d": (("p", 0),),
+    "torch.nn.Dropout2d": (("p", 0),),
+    "torch.nn.Dropout3d": (("p", 0),),
+    "torch.nn.ELU": (("alpha", 0),),
+    "torch.nn.Embedding": (("norm_type", 4),),
+    "torch.nn.EmbeddingBag": (("norm_type", 3),),
+    "torch.nn.FeatureAlphaDropout": (("p", 0),),
+    "torch.nn.GroupNorm": (("eps", 2),),
+    "torch.nn.Hardtanh": (("min_val", 0), ("max_val", 1)),
+    "torch.nn.HingeEmbeddingLoss": (("margin", 0),),
+    "torch.nn.HuberLoss": (("delta", 1),),
+    "torch.nn.InstanceNorm1d": (("eps", 1), ("momentum", 2)),
+    "torch.nn.InstanceNorm2d": (("eps", 1), ("momentum", 2)),
+    "torch.nn.InstanceNorm3d": (("eps", 1), ("momentum", 2)),
+    "torch.nn.LayerNorm": (("eps", 1),),
+    "torch.nn.LeakyReLU": (("negative_slope", 0),),
+    "torch.nn.LocalResponseNorm": (("alpha", 1), ("beta", 2), ("k", 3)),
+    "torch.nn.MarginRankingLoss": (("margin", 0),),
+    "torch.nn.MultiMarginLoss": (("margin", 1),),
+    "torch.nn.MultiheadAttention": (("dropout", 2),),
+    "torch.nn.PairwiseDistance": (("p", 0), ("eps", 1)),
+    "torch.nn.PoissonNLLLoss": (("eps", 3),),
+    "torch.nn.RReLU": (("lower", 0), ("upper", 1)),
+    "torch.nn.SmoothL1Loss": (("beta", 3),),
+    "torch.nn.Threshold": (("threshold", 0), ("value", 1)),
+    "torch.nn.Transformer": (("dropout", 5), ("layer_norm_eps", 9)),
+    "torch.nn.TransformerDecoderLayer": (("dropout", 3), ("layer_norm_eps", 5)),
+    "torch.nn.TransformerEncoderLayer": (("dropout", 3), ("layer_norm_eps", 5)),
+    "torch.nn.TripletMarginLoss": (("margin", 0), ("p", 1), ("eps", 2)),
+}
 INT_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.Modulo)
 INT_TYPES = frozenset({"int", "builtins.int"})
 
@@ -116,9 +162,17 @@ class IntForFloatArgument(Rule):
     fix_hint = "Write a float literal (`2.0`, `0.0`), or convert with `float(...)`."
     torch_messages = ("but instead found type 'int'", "Arguments for call are not valid")
 
+    module_message = (
+        "`self.{name}` is `{module}(...)` built with an int `{parameter}`, which its forward passes to a float "
+        "parameter: TorchScript does not convert it."
+    )
+
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if any(a.star for a in node.args):
             return
+        name = context.self_attribute(node.func)
+        if name is not None:
+            self._check_submodule(node, name, context)
         function = context.qualify(node.func)
         parameters = FLOAT_PARAMETERS.get(function) if function is not None else None
         if parameters is not None:
@@ -138,6 +192,30 @@ class IntForFloatArgument(Rule):
                     given = f"{argument.keyword.value}={given}"
                 context.report(node, self.message.format(argument=given, function=short, parameter=parameter))
                 return
+
+
+    def _check_submodule(self, node: cst.Call, name: str, context: RuleContext) -> None:
+        """`self.act(x)` where every assignment of `act` builds a torch module with an int for a float."""
+        found = []
+        for assignment in context.attribute(name):
+            module = _torch_module(assignment.callee)
+            parameters = MODULE_FLOAT_PARAMETERS.get(module) if module is not None else None
+            given = set(assignment.int_arguments)
+            ints = [p for p, position in parameters or () if p in given or str(position) in given]
+            if not ints:
+                return
+            found.append((module, ints[0]))
+        if found:
+            module, parameter = found[0]
+            short = module.replace("torch.nn.", "nn.")
+            context.report(node, self.module_message.format(name=name, module=short, parameter=parameter))
+
+
+def _torch_module(callee: Optional[str]) -> Optional[str]:
+    """`torch.nn.X` for `torch.nn.X` or `torch.nn.modules.<file>.X`."""
+    if callee is None or not callee.startswith("torch.nn."):
+        return None
+    return "torch.nn." + callee.rsplit(".", 1)[1]
 
 
 def _project_callee(node: cst.Call, context: RuleContext) -> Optional[FunctionInfo]:

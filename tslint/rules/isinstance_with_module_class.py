@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Set
+
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
@@ -11,7 +13,10 @@ class IsinstanceWithModuleClass(Rule):
     """Compiled code checks `isinstance(value, SomeModule)` against an `nn.Module` class.
 
     TorchScript cannot use module classes as types: "Unknown type name 'nn.LayerNorm'" — for torch's
-    own module classes and for the project's alike.
+    own module classes and for the project's alike. Unless the model holds a submodule of that class:
+    torch scripts submodules first, which registers their class as a type, and then the `isinstance`
+    compiles. A class the compiled class holds (directly, in a container, or through its submodules'
+    submodules) is not reported.
     """
 
     code = "TS304"
@@ -27,8 +32,31 @@ class IsinstanceWithModuleClass(Rule):
         kinds = node.args[1].value
         candidates = [e.value for e in kinds.elements] if isinstance(kinds, cst.Tuple) else [kinds]
         index = context.scope.index
+        held = None
         for candidate in candidates:
             qualified = context.qualify(candidate)
             if qualified is not None and index.is_module_class(qualified):
+                if held is None:
+                    held = _held_classes(context)
+                if index.resolve(qualified) in held:
+                    continue
                 shown = code_of(candidate)
                 context.report(candidate, self.message.format(name=shown))
+
+
+def _held_classes(context: RuleContext) -> Set[str]:
+    """The classes of every submodule of the classes the function is compiled for, at any depth."""
+    index = context.scope.index
+    found: Set[str] = set()
+    stack = [assignment for _, klass in context.classes() for values in klass.attributes.values() for assignment in values]
+    while stack:
+        assignment = stack.pop()
+        for callee in (assignment.callee, *assignment.elements):
+            resolved = index.resolve(callee)
+            if resolved is None or resolved in found:
+                continue
+            found.add(resolved)
+            info = index.classes.get(resolved)
+            if info is not None:
+                stack.extend(a for current in index.mro(info) for values in current.attributes.values() for a in values)
+    return found
