@@ -29,7 +29,7 @@ from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
 from tslint.engine import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
-from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, RuleInfo, Severity
+from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.project_index import ProjectIndex
 from tslint.torch_errors import TorchSpan, headline
 
