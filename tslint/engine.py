@@ -7,6 +7,7 @@ whole module. Positions are resolved only for files that have something to repor
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import io
 import tokenize
@@ -254,7 +255,10 @@ class _Dispatcher(GuardedWalk):
             self.walk(node)
 
 
-def _hook_table(rules: Sequence[Rule], prefix: str) -> Dict[type, List[Tuple[Rule, object]]]:
+@functools.lru_cache(maxsize=16)
+def _hook_table(rules: Tuple[Rule, ...], prefix: str) -> Dict[type, List[Tuple[Rule, object]]]:
+    """The hooks of `rules` by node type; once per set of rule instances (a run has one or two), not
+    once per file: listing a rule's hooks reads `dir()` of its class."""
     table: Dict[type, List[Tuple[Rule, object]]] = {}
     for rule in rules:
         for node_type, hook in rule.hooks(prefix).items():
@@ -303,7 +307,7 @@ def run_rules(
     observers: Dict[Tuple[int, bool], List[_Observer]] = {}
     contexts: List[RuleContext] = []
     for functions, scope, rules in work:
-        visit_hooks, leave_hooks = _hook_table(rules, "visit_"), _hook_table(rules, "leave_")
+        visit_hooks, leave_hooks = _hook_table(tuple(rules), "visit_"), _hook_table(tuple(rules), "leave_")
         for compiled in functions:
             node = trees.nodes[compiled.function.ordinal]
             context = RuleContext(file, scope, compiled, node)
