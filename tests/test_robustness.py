@@ -84,8 +84,13 @@ def test_too_large_file_is_reported_quickly(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "expression",
-    ["(" * 5000 + "x" + ")" * 5000, "[" * 5000 + "]" * 5000, " + ".join(["x"] * 20000), "not " * 20000 + "x"],
-    ids=["parentheses", "lists", "long-sum", "not-chain"],
+    [
+        "(" * 5000 + "x" + ")" * 5000, "[" * 5000 + "]" * 5000, " + ".join(["x"] * 20000), "not " * 20000 + "x",
+        # Over many short lines: libcst needs 4 s for these 3000 terms, 17 s for 6000.
+        "(x\n" + "    + x\n" * 3000 + ")", "(\n" + "    x + x + x + x + x + x + x + x + x + x +\n" * 300 + "    x)",
+        "x \\\n" + "    + x \\\n" * 3000 + "    + x",
+    ],
+    ids=["parentheses", "lists", "long-sum", "not-chain", "sum-one-term-a-line", "sum-ten-terms-a-line", "backslashes"],
 )
 def test_deep_nesting_is_ts001_not_a_crash(tmp_path, expression) -> None:
     """libcst's own parser segfaults or takes minutes on these; Python's parser refuses them."""
@@ -94,6 +99,21 @@ def test_deep_nesting_is_ts001_not_a_crash(tmp_path, expression) -> None:
     code, found = diagnostics(path, timeout=60)
     d = only(found)
     assert code == 1 and d["code"] == "TS001" and "nested too deeply" in d["message"]
+
+
+def test_long_elif_chain(tmp_path) -> None:
+    """Python's parser gives up on 3000 `elif`s (RecursionError); libcst parses them. A file with
+    nothing to report is linted; placing a finding would need Python's statement lines or generating
+    the whole chain (as deep), so a file with findings gets TS001 — never an internal error."""
+    chain = "".join(f"    elif k == {i}:\n        k = {i}\n" for i in range(1, 3000))
+    dispatch = f"\n\ndef dispatch(k):\n    if k == 0:\n        k = 0\n{chain}    return k\n"
+    clean = tmp_path / "clean.py"
+    clean.write_text(BAD.replace(", *args", "") + dispatch)
+    assert diagnostics(clean, timeout=60) == (0, [])
+    path = tmp_path / "dispatch.py"
+    path.write_text(BAD + dispatch)
+    code, found = diagnostics(path, timeout=60)
+    assert code == 1 and only(found)["code"] == "TS001" and "nested too deeply" in only(found)["message"]
 
 
 def test_moderate_nesting_is_linted(tmp_path) -> None:
