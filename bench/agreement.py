@@ -80,6 +80,10 @@ def script_section(torch, verbose: bool) -> None:
     """Script every torch/nn and torch/ao/nn class that builds with default arguments."""
 
     torch_root = Path(torch.__file__).parent
+    # The reference quantized modules call torch.ops.quantized_decomposed, operators that exist once
+    # this module is imported, as the quantization flow producing those modules does. Without it,
+    # torch fails on an operator missing from this process, not on the modules' code.
+    importlib.import_module("torch.ao.quantization.fx._decomposed")
     folders = [str(torch_root / "nn"), str(torch_root / "ao" / "nn")]
     sources = discover(folders, None, ())
     result = lint_sources(sources, Config(), jobs=None)

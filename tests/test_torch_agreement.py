@@ -36,6 +36,8 @@ UNLOCATED = {
     "BadAsyncHelper": "Expected a single top-level function",
     "BadSyncBatchNormSubmodule": "attribute lookup is not defined on python value of type 'module'",
     "BadIntBuiltSubmodule": "but instead found type 'int'",
+    "BadParametersLoop": "Yield aren't supported",
+    "BadModuleToDevice": "Compiled functions can't take variable number of arguments",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the
@@ -370,3 +372,31 @@ def test_unsupported_types_fail_in_torch(tmp_path, code: str, name: str) -> None
         encoding="utf-8",
     )
     assert script(load_module(path, f"type_probe_{abs(hash(code))}").Probe)[1] is not None, f"{code} compiles"
+
+
+MODULE_METHOD_ARGUMENTS = {
+    "load_state_dict": "{}", "requires_grad_": "False", "apply": "print", "to": "x.device",
+    "type": "torch.float32", "get_submodule": '"proj"', "get_parameter": '"proj.weight"',
+}
+
+
+def _module_method_probes():
+    from tslint.rules.module_method_in_compiled_code import UNSCRIPTABLE_ATTRIBUTES, UNSCRIPTABLE_METHODS
+
+    probes = [f"self.{name}({MODULE_METHOD_ARGUMENTS.get(name, '')})" for name in sorted(UNSCRIPTABLE_METHODS)]
+    return probes + [f"self.{name}" for name in sorted(UNSCRIPTABLE_ATTRIBUTES)]
+
+
+@pytest.mark.parametrize("expression", _module_method_probes())
+def test_module_methods_fail_in_torch(tmp_path, expression: str) -> None:
+    """Every nn.Module method and attribute TS337 lists fails when compiled code uses it."""
+    path = tmp_path / "module_method_probe.py"
+    path.write_text(
+        "import torch\n\n\nclass Probe(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.proj = torch.nn.Linear(2, 2)\n\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        f"        y = {expression}\n        return x\n",
+        encoding="utf-8",
+    )
+    error = script(load_module(path, f"module_method_probe_{abs(hash(expression))}").Probe)[1]
+    assert error is not None, f"{expression} compiles"
+    assert "cannot be used as a value" not in error, error  # the argument's failure, not the method's
