@@ -35,6 +35,9 @@ from tslint.ftypes import Severity  # noqa: E402
 from tslint.torch_errors import first_span, headline  # noqa: E402
 
 
+FLOAT_NAMES = frozenset({"scale", "negative_slope", "alpha", "eps", "momentum", "threshold", "value"})
+
+
 def instantiate(cls):
     """An instance built with no arguments, else with 1 (1.0 for a float) for every required argument
     (nn.Linear(1, 1), nn.Conv2d(1, 1, 1), nn.Threshold(1.0, 1.0), ...); None if neither works."""
@@ -46,9 +49,10 @@ def instantiate(cls):
         p for p in parameters
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
-    # 1 for each required argument, 1.0 where the signature asks for a float: an int where torch's
-    # own annotation says float makes the scripted attribute an int, which is the caller's mistake.
-    ones = [1.0 if p.annotation in (float, "float") else 1 for p in required]
+    # 1 for each required argument, 1.0 where the signature asks for a float, or where an
+    # unannotated argument is by its name a float (a quantization scale, a slope): an int there makes
+    # the scripted attribute an int, which is the caller's mistake (TS335), not the class's.
+    ones = [1.0 if p.annotation in (float, "float") or p.name in FLOAT_NAMES else 1 for p in required]
     for arguments in ([], ones) if required else ([],):
         if len(arguments) != len(required):
             continue
