@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import pickle
 import sys
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -106,8 +107,8 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
             if sources is None:
                 break
             connection.send(shard.index(sources))
-        summaries, work = connection.recv()
-        connection.send(shard.lint(work, _scope(summaries), rules, config))
+        pickled_summaries, work = connection.recv()
+        connection.send(shard.lint(work, _scope(pickle.loads(pickled_summaries)), rules, config))
     except (EOFError, KeyboardInterrupt):
         pass
     finally:
@@ -199,9 +200,10 @@ def run_phases(
         for source, summary in work:
             worker = owner.get(source.display)
             (assigned[id(worker)] if worker is not None else local).append((source, summary))
+        pickled = pickle.dumps(summaries, pickle.HIGHEST_PROTOCOL)  # once, not once per worker
         for worker in workers:
             if worker.alive:
-                worker.send((summaries, assigned[id(worker)]))
+                worker.send((pickled, assigned[id(worker)]))
         linted: Dict[str, FileOutcome] = {}
         if local:
             scope = scope or _scope(summaries)
