@@ -400,3 +400,17 @@ def test_module_methods_fail_in_torch(tmp_path, expression: str) -> None:
     error = script(load_module(path, f"module_method_probe_{abs(hash(expression))}").Probe)[1]
     assert error is not None, f"{expression} compiles"
     assert "cannot be used as a value" not in error, error  # the argument's failure, not the method's
+
+
+def test_type_call_alone_compiles_and_fails_when_run(tmp_path) -> None:
+    """TS338: `type(x)` that is not compared or named compiles, and fails when the model runs."""
+    path = tmp_path / "type_probe.py"
+    path.write_text(
+        "import torch\n\n\nclass Probe(torch.nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        print(type(x))\n        return x\n",
+        encoding="utf-8",
+    )
+    scripted, error = script(load_module(path, "type_probe").Probe)
+    assert error is None, error
+    with pytest.raises(Exception, match="TorchScript interpreter"):
+        scripted(torch.ones(1))
