@@ -59,7 +59,7 @@ class AttributeKind(enum.Enum):
 @dataclass(frozen=True)
 class AttributeAssignment:
     kind: AttributeKind
-    callee: Optional[str] = None  # qualified name of the called class or function
+    callee: Optional[str] = None  # qualified name of the called class or function; for a container, its type
     elements: Tuple[str, ...] = ()  # for module containers: qualified names of element classes
     method: str = ""  # the method that assigns it (`__init__`, `forward`, ...)
     # A value whose Python type torch cannot turn into a TorchScript type, described ("an empty
@@ -386,6 +386,13 @@ def classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribute
     return found if unscriptable is None else replace(found, unscriptable=unscriptable)
 
 
+# The Python type of a container display, recorded as a container attribute's callee.
+_CONTAINER_TYPES = {
+    cst.List: "list", cst.ListComp: "list", cst.Tuple: "tuple", cst.Dict: "dict", cst.DictComp: "dict",
+    cst.Set: "set", cst.SetComp: "set",
+}
+
+
 def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> AttributeAssignment:
     if is_none(value):
         return AttributeAssignment(AttributeKind.NONE)
@@ -394,7 +401,7 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
     if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
         # The element classes matter: a plain list of submodules is invisible to torch.jit.script.
         wrapped = cst.Call(func=cst.Name("list"), args=[cst.Arg(value)])
-        return AttributeAssignment(AttributeKind.CONTAINER, None, _element_callees(wrapped, imports))
+        return AttributeAssignment(AttributeKind.CONTAINER, _CONTAINER_TYPES[type(value)], _element_callees(wrapped, imports))
     if isinstance(value, cst.Call):
         callee = imports.qualify(value.func)
         if callee in MODULE_CONTAINERS:
