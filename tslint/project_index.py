@@ -59,7 +59,8 @@ class AttributeKind(enum.Enum):
 @dataclass(frozen=True)
 class AttributeAssignment:
     kind: AttributeKind
-    callee: Optional[str] = None  # qualified name of the called class or function; for a container, its type
+    # The qualified name of the called class or function; for a container or a literal, its type.
+    callee: Optional[str] = None
     elements: Tuple[str, ...] = ()  # for module containers: qualified names of element classes
     method: str = ""  # the method that assigns it (`__init__`, `forward`, ...)
     # A value whose Python type torch cannot turn into a TorchScript type, described ("an empty
@@ -320,6 +321,21 @@ class _SelfAssignmentCollector:
             self.found.append((name, classify_value(value, self.imports)))
 
 
+def _literal_type(expression: cst.BaseExpression) -> Optional[str]:
+    """`int`, `float`, `str` or `bool` for a literal (recorded as a constant attribute's callee)."""
+    if isinstance(expression, cst.UnaryOperation):
+        return _literal_type(expression.expression)
+    if isinstance(expression, cst.Integer):
+        return "int"
+    if isinstance(expression, cst.Float):
+        return "float"
+    if isinstance(expression, (cst.SimpleString, cst.ConcatenatedString)):
+        return "str"
+    if isinstance(expression, cst.Name):
+        return "bool"
+    return None
+
+
 def _is_literal(expression: cst.BaseExpression) -> bool:
     if isinstance(expression, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
         return True
@@ -397,7 +413,7 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
     if is_none(value):
         return AttributeAssignment(AttributeKind.NONE)
     if _is_literal(value):
-        return AttributeAssignment(AttributeKind.CONSTANT)
+        return AttributeAssignment(AttributeKind.CONSTANT, _literal_type(value))
     if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
         # The element classes matter: a plain list of submodules is invisible to torch.jit.script.
         wrapped = cst.Call(func=cst.Name("list"), args=[cst.Arg(value)])

@@ -5,7 +5,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
-from tslint.project_index import FunctionInfo
+from tslint.project_index import AttributeKind, FunctionInfo
 from tslint.rule import Rule, RuleContext
 from tslint.traversal import code_of
 
@@ -145,7 +145,8 @@ class IntForFloatArgument(Rule):
     scale_factor=2)`, `F.normalize(x, p=2)`, `F.pad(x, pad, value=0)`, `F.dropout(x, 0)`,
     `F.hardtanh(x, 0, 6)`, `torch.cosine_similarity(a, b, eps=1)` — or where a function or method of
     the project has a parameter annotated `float` or `Optional[float]`. The int is an int literal,
-    int arithmetic of literals, or a parameter annotated `int`.
+    int arithmetic of literals, a parameter annotated `int`, or an attribute the class only sets to
+    int literals (`self.p = 0`).
 
     Python converts the int silently; TorchScript does not convert an int argument to a `float`
     parameter: "Expected a value of type 'float' for argument 'p' but instead found type 'int'", or
@@ -265,6 +266,13 @@ def _int_valued(value: cst.BaseExpression, context: RuleContext) -> bool:
         return (
             param is not None and param.annotation is not None
             and context.qualify(param.annotation.annotation) in INT_TYPES
+        )
+    name = context.self_attribute(value)
+    if name is not None:  # `self.p` that the class only ever sets to int literals, with no class-body type
+        assignments = context.attribute(name)
+        return (
+            bool(assignments) and all(a.kind is AttributeKind.CONSTANT and a.callee == "int" for a in assignments)
+            and not any(name in klass.annotations for _, klass in context.classes())
         )
     return False
 
