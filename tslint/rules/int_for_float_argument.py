@@ -194,7 +194,6 @@ class IntForFloatArgument(Rule):
                 context.report(node, self.message.format(argument=given, function=short, parameter=parameter))
                 return
 
-
     def _check_submodule(self, node: cst.Call, name: str, context: RuleContext) -> None:
         """`self.act(x)` where every assignment of `act` builds a torch module with an int for a float."""
         found = []
