@@ -36,6 +36,7 @@ UNLOCATED = {
     "BadAsyncHelper": "Expected a single top-level function",
     "BadSyncBatchNormSubmodule": "attribute lookup is not defined on python value of type 'module'",
     "BadIntBuiltSubmodule": "but instead found type 'int'",
+    "BadIntBuiltSequentialElement": "but instead found type 'int'",
     "BadParametersLoop": "Yield aren't supported",
     "BadModuleToDevice": "Compiled functions can't take variable number of arguments",
 }

@@ -70,6 +70,8 @@ class AttributeAssignment:
     # For a call: the arguments given as int literals, by position ("0") or keyword (TS335 checks the
     # float parameters of the torch modules built so: `nn.Hardtanh(0, 6)`).
     int_arguments: Tuple[str, ...] = ()
+    # For a module container: (class, int_arguments) of the elements it is built with that have any.
+    element_int_arguments: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
 
 # Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.
@@ -347,14 +349,17 @@ def _is_literal(expression: cst.BaseExpression) -> bool:
 
 
 def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
-    found: List[str] = []
+    return tuple(name for name in (imports.qualify(element.func) for element in _element_calls(call)) if name is not None)
+
+
+def _element_calls(call: cst.Call) -> List[cst.Call]:
+    """The calls that build the elements of a container: `nn.Sequential(a(), b())`, `[a(), b()]`..."""
+    found: List[cst.Call] = []
     stack: List[cst.BaseExpression] = [argument.value for argument in call.args]
     while stack:
         value = stack.pop()
         if isinstance(value, cst.Call):
-            name = imports.qualify(value.func)
-            if name is not None:
-                found.append(name)
+            found.append(value)
         elif isinstance(value, (cst.List, cst.Tuple)):
             stack.extend(element.value for element in value.elements)
         elif isinstance(value, (cst.ListComp, cst.GeneratorExp)):
@@ -363,7 +368,7 @@ def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
             stack.extend(element.value for element in value.elements if isinstance(element, cst.DictElement))
         elif isinstance(value, cst.DictComp):
             stack.append(value.value)
-    return tuple(found)
+    return found
 
 
 def _unscriptable(value: cst.BaseExpression, imports: ImportTable) -> Optional[str]:
@@ -421,7 +426,14 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
     if isinstance(value, cst.Call):
         callee = imports.qualify(value.func)
         if callee in MODULE_CONTAINERS:
-            return AttributeAssignment(AttributeKind.MODULE_CONTAINER, callee, _element_callees(value, imports))
+            elements = _element_calls(value)
+            int_elements = tuple(
+                (name, ints) for name, ints in ((imports.qualify(e.func), _int_arguments(e)) for e in elements)
+                if name is not None and ints
+            )
+            return AttributeAssignment(
+                AttributeKind.MODULE_CONTAINER, callee, _element_callees(value, imports), element_int_arguments=int_elements
+            )
         if callee in PARAMETER_TYPES:
             return AttributeAssignment(AttributeKind.PARAMETER, callee)
         return AttributeAssignment(AttributeKind.CALL, callee, int_arguments=_int_arguments(value))

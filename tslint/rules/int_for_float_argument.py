@@ -167,6 +167,10 @@ class IntForFloatArgument(Rule):
         "`self.{name}` is `{module}(...)` built with an int `{parameter}`, which its forward passes to a float "
         "parameter: TorchScript does not convert it."
     )
+    element_message = (
+        "`self.{name}` holds `{module}(...)` built with an int `{parameter}`, which its forward passes to a float "
+        "parameter: TorchScript does not convert it."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if any(a.star for a in node.args):
@@ -195,20 +199,33 @@ class IntForFloatArgument(Rule):
                 return
 
     def _check_submodule(self, node: cst.Call, name: str, context: RuleContext) -> None:
-        """`self.act(x)` where every assignment of `act` builds a torch module with an int for a float."""
+        """`self.act(x)` where every assignment of `act` builds a torch module with an int for a
+        float, or an `nn.Sequential` holding one."""
         found = []
         for assignment in context.attribute(name):
-            module = _torch_module(assignment.callee)
-            parameters = MODULE_FLOAT_PARAMETERS.get(module) if module is not None else None
-            given = set(assignment.int_arguments)
-            ints = [p for p, position in parameters or () if p in given or str(position) in given]
-            if not ints:
+            if assignment.kind is AttributeKind.MODULE_CONTAINER:
+                built = [(_int_parameter(c, ints), c) for c, ints in assignment.element_int_arguments]
+                hit = next(((parameter, c) for parameter, c in built if parameter is not None), None)
+                if hit is None:
+                    return
+                found.append((hit[1], hit[0], self.element_message))
+                continue
+            parameter = _int_parameter(assignment.callee, assignment.int_arguments)
+            if parameter is None:
                 return
-            found.append((module, ints[0]))
+            found.append((assignment.callee, parameter, self.module_message))
         if found:
-            module, parameter = found[0]
-            short = module.replace("torch.nn.", "nn.")
-            context.report(node, self.module_message.format(name=name, module=short, parameter=parameter))
+            module, parameter, message = found[0]
+            short = _torch_module(module).replace("torch.nn.", "nn.")
+            context.report(node, message.format(name=name, module=short, parameter=parameter))
+
+
+def _int_parameter(callee: Optional[str], int_arguments: Tuple[str, ...]) -> Optional[str]:
+    """The float parameter of the torch module `callee` that `int_arguments` give an int, if any."""
+    module = _torch_module(callee)
+    parameters = MODULE_FLOAT_PARAMETERS.get(module, ()) if module is not None else ()
+    given = set(int_arguments)
+    return next((p for p, position in parameters if p in given or str(position) in given), None)
 
 
 def _torch_module(callee: Optional[str]) -> Optional[str]:
