@@ -483,14 +483,13 @@ def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules:
         try:
             assert parsed is not None and trees is not None and item.index is not None
             found.extend(run_rules(parsed, item.index, trees, work))
-        except RecursionError:
-            found.append(_unparsable(item.source, "the code is nested too deeply to analyse"))
-        except Exception as error:  # a bug in a rule must not lose the other files' findings
-            if isinstance(error.__context__, RecursionError):  # raised by a `finally` of libcst's codegen while unwinding
+        except Exception as error:
+            # Too deep: a RecursionError, or what a `finally` of libcst's codegen raised while one unwound.
+            if isinstance(error, RecursionError) or isinstance(error.__context__, RecursionError):
                 found.append(_unparsable(item.source, "the code is nested too deeply to analyse"))
-                return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
-            message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
-            return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
+            else:  # a bug in a rule must not lose the other files' findings
+                message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
+                return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
     return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
 
 

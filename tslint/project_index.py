@@ -323,29 +323,24 @@ class _SelfAssignmentCollector:
             self.found.append((name, classify_value(value, self.imports)))
 
 
+_LITERAL_TYPES = {
+    cst.Integer: "int", cst.Float: "float", cst.Imaginary: "complex", cst.SimpleString: "str",
+    cst.ConcatenatedString: "str",
+}
+
+
 def _literal_type(expression: cst.BaseExpression) -> Optional[str]:
-    """`int`, `float`, `str` or `bool` for a literal (recorded as a constant attribute's callee)."""
+    """The Python type of a literal (`-1`, `2.5`, `"s"`, `True`), recorded as a constant attribute's
+    callee; None for anything else."""
     if isinstance(expression, cst.UnaryOperation):
         return _literal_type(expression.expression)
-    if isinstance(expression, cst.Integer):
-        return "int"
-    if isinstance(expression, cst.Float):
-        return "float"
-    if isinstance(expression, (cst.SimpleString, cst.ConcatenatedString)):
-        return "str"
     if isinstance(expression, cst.Name):
-        return "bool"
-    return None
+        return "bool" if expression.value in {"True", "False"} else None
+    return _LITERAL_TYPES.get(type(expression))
 
 
 def _is_literal(expression: cst.BaseExpression) -> bool:
-    if isinstance(expression, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
-        return True
-    if isinstance(expression, cst.Name):
-        return expression.value in {"True", "False"}
-    if isinstance(expression, cst.UnaryOperation):
-        return _is_literal(expression.expression)
-    return False
+    return _literal_type(expression) is not None
 
 
 def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
@@ -417,8 +412,9 @@ _CONTAINER_TYPES = {
 def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> AttributeAssignment:
     if is_none(value):
         return AttributeAssignment(AttributeKind.NONE)
-    if _is_literal(value):
-        return AttributeAssignment(AttributeKind.CONSTANT, _literal_type(value))
+    literal = _literal_type(value)
+    if literal is not None:
+        return AttributeAssignment(AttributeKind.CONSTANT, literal)
     if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
         # The element classes matter: a plain list of submodules is invisible to torch.jit.script.
         wrapped = cst.Call(func=cst.Name("list"), args=[cst.Arg(value)])
@@ -426,13 +422,12 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
     if isinstance(value, cst.Call):
         callee = imports.qualify(value.func)
         if callee in MODULE_CONTAINERS:
-            elements = _element_calls(value)
-            int_elements = tuple(
-                (name, ints) for name, ints in ((imports.qualify(e.func), _int_arguments(e)) for e in elements)
-                if name is not None and ints
-            )
+            elements = [(imports.qualify(e.func), e) for e in _element_calls(value)]
             return AttributeAssignment(
-                AttributeKind.MODULE_CONTAINER, callee, _element_callees(value, imports), element_int_arguments=int_elements
+                AttributeKind.MODULE_CONTAINER, callee, tuple(name for name, _ in elements if name is not None),
+                element_int_arguments=tuple(
+                    (name, ints) for name, ints in ((name, _int_arguments(e)) for name, e in elements) if name is not None and ints
+                ),
             )
         if callee in PARAMETER_TYPES:
             return AttributeAssignment(AttributeKind.PARAMETER, callee)
