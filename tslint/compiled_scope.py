@@ -186,20 +186,30 @@ class CompiledScope:
     def _with_submodules(self, roots: Iterable[str]) -> Set[str]:
         """The classes, and transitively the module classes of their submodules: torch compiles the
         forward of every registered submodule."""
-        found: Set[str] = set()
+        found = {name for name in roots if name in self.index.classes}
+        return found | (self.held_classes(found) & self.index.module_classes)
+
+    def held_classes(self, roots: Iterable[str]) -> Set[str]:
+        """The classes (torch's too) of what the classes `roots` build their attributes with, directly
+        or in containers, and through the project's module classes among them, at any depth: the
+        classes of every submodule torch scripts along with `roots`."""
+        held: Set[str] = set()
+        visited: Set[str] = set()
         work = [name for name in roots if name in self.index.classes]
         while work:
             name = work.pop()
-            if name in found:
+            if name in visited:
                 continue
-            found.add(name)
+            visited.add(name)
             for assignments in self.context(name).attributes.values():
                 for assignment in assignments:
                     for callee in (assignment.callee, *assignment.elements):
                         resolved = self.index.resolve(callee)
-                        if resolved in self.index.module_classes and resolved not in found:
-                            work.append(resolved)
-        return found
+                        if resolved is not None:
+                            held.add(resolved)
+                            if resolved in self.index.module_classes:
+                                work.append(resolved)
+        return held
 
     def _roots(self) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
         for qualname in self._root_classes:

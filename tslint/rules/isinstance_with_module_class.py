@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Set
-
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
@@ -37,26 +35,9 @@ class IsinstanceWithModuleClass(Rule):
             qualified = context.qualify(candidate)
             if qualified is not None and index.is_module_class(qualified):
                 if held is None:
-                    held = _held_classes(context)
+                    held = context.scope.held_classes(name for name, _ in context.classes())
                 if index.resolve(qualified) in held:
                     continue
                 shown = code_of(candidate)
                 context.report(candidate, self.message.format(name=shown))
 
-
-def _held_classes(context: RuleContext) -> Set[str]:
-    """The classes of every submodule of the classes the function is compiled for, at any depth."""
-    index = context.scope.index
-    found: Set[str] = set()
-    stack = [assignment for _, klass in context.classes() for values in klass.attributes.values() for assignment in values]
-    while stack:
-        assignment = stack.pop()
-        for callee in (assignment.callee, *assignment.elements):
-            resolved = index.resolve(callee)
-            if resolved is None or resolved in found:
-                continue
-            found.add(resolved)
-            info = index.classes.get(resolved)
-            if info is not None:
-                stack.extend(a for current in index.mro(info) for values in current.attributes.values() for a in values)
-    return found
