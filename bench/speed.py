@@ -115,7 +115,7 @@ def main() -> None:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         sys.exit(f"{' '.join(rss_command)} exited with {child.returncode}")
-    rss_line = (f"peak RSS, -j 1 over the corpus:    {usage.ru_maxrss / 1024:.0f} MB   (target <= 200 MB)")
+    rss_line = f"peak RSS, -j 1 over the corpus:    {usage.ru_maxrss / 1024:.0f} MB   (target <= 200 MB)"
 
     def parse_all():
         for source in sources:
@@ -159,7 +159,6 @@ def main() -> None:
     print(f"tslint one small file (a new process): {single:.2f} s   (target <= 0.3 s)")
     print(f"  (floor on this machine: a new process that only imports libcst = {start_floor:.2f} s)")
     print(rss_line)
-
 
 
 if __name__ == "__main__":

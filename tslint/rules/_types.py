@@ -38,6 +38,9 @@ EQUIVALENT = {
     "typing.Final": "the plain type (Final belongs on class-level constants)", "torch.Size": "List[int]",
 }
 
+# `List[...]` in an annotation.
+LIST_TYPES = frozenset({"typing.List", "list"})
+
 Qualify = Callable[[cst.BaseExpression], Optional[str]]
 
 

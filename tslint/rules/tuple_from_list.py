@@ -6,9 +6,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules._types import list_kind
-
-LIST_TYPES = frozenset({"typing.List", "list"})
+from tslint.rules._types import LIST_TYPES, list_kind
 
 
 class TupleFromList(Rule):

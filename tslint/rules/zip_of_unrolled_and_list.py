@@ -8,9 +8,9 @@ from tslint.ftypes import Mode, Severity
 from tslint.project_index import AttributeKind
 from tslint.rule import Rule, RuleContext
 from tslint.rules._module_containers import unrolled_iterable
+from tslint.rules._types import LIST_TYPES, list_kind
 from tslint.traversal import code_of
 
-LIST_TYPES = frozenset({"typing.List", "list"})
 TENSOR_TYPES = frozenset({"torch.Tensor", "torch.tensor"})
 
 
@@ -53,14 +53,11 @@ class ZipOfUnrolledAndList(Rule):
 
 def _dynamic_length(value: cst.BaseExpression, context: RuleContext) -> Optional[str]:
     """How to name `value` when it is a list or a tensor (a length known only at run time), else None."""
-    if isinstance(value, (cst.List, cst.ListComp)):
-        return "a list"
+    found = list_kind(value)  # a list display or comprehension, `x.shape`, `x.size()`
+    if found is not None:
+        return found
     if isinstance(value, cst.Call) and context.qualify(value.func) == "range" and "range" not in context.local_names():
         return f"`{code_of(value)}`"
-    if isinstance(value, cst.Attribute) and value.attr.value == "shape":
-        return f"`{code_of(value)}`, a list"
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "size" and not value.args:
-        return f"`{code_of(value)}`, a list"
     if isinstance(value, cst.Subscript) and len(value.slice) == 1 and isinstance(value.slice[0].slice, cst.Slice):
         return _dynamic_length(value.value, context)
     if isinstance(value, cst.Name):
