@@ -140,3 +140,42 @@ def test_cache_sees_a_class_become_a_submodule(tmp_path: Path, capsys) -> None:
     second = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
     assert second == lint(capsys, "--no-cache", "--mode", "trace", ".", cwd=tmp_path)
     assert second != first
+
+
+def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
+    """Phase 2: a worker lints the files whose trees it holds, largest first; then files no worker
+    holds; then the smallest files of the worker with the most left, while that one has at least
+    four times as much left (the thief parses the file a second time)."""
+    from types import SimpleNamespace
+
+    from tslint.files import SourceFile
+    from tslint.workers import _LintPlan
+
+    sizes = {"big.py": 9000, "mid.py": 2000, "small.py": 1000, "tiny.py": 500, "shared.py": 100}
+    files = {name: SourceFile(Path(name), name) for name in sizes}
+    contents = {name: b"x" * size for name, size in sizes.items()}
+    first = SimpleNamespace(indexed=[files["big.py"], files["mid.py"], files["small.py"], files["tiny.py"]])
+    second = SimpleNamespace(indexed=[])
+    plan = _LintPlan([first, second], list(files.values()), contents)
+    assert plan.next_for(first).display == "big.py"
+    assert plan.next_for(second).display == "shared.py"  # held by no worker
+    assert plan.next_for(second).display == "tiny.py"  # 3500 left >= 4 * 500
+    assert plan.next_for(second) is None  # 3000 left < 4 * 1000: cheaper where the tree is
+    assert [plan.next_for(first).display for _ in range(2)] == ["mid.py", "small.py"]
+    assert plan.next_for(first) is None
+    assert plan.left() == []
+
+
+def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
+    from types import SimpleNamespace
+
+    from tslint.files import SourceFile
+    from tslint.workers import _LintPlan
+
+    files = [SourceFile(Path(name), name) for name in ("a.py", "b.py", "c.py")]
+    first, second = SimpleNamespace(indexed=files[:2]), SimpleNamespace(indexed=files[2:])
+    plan = _LintPlan([first, second], files, {s.display: b"x" * 100 for s in files})
+    assert plan.next_for(first).display == "a.py"
+    plan.give_back(first, [])  # died while linting a.py: b.py was never started
+    assert [plan.next_for(second).display for _ in range(2)] == ["c.py", "b.py"]
+    assert plan.next_for(second) is None and plan.left() == []

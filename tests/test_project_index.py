@@ -113,3 +113,15 @@ def test_wheel_ships_the_rule_pages(tmp_path: Path) -> None:
     pages = sorted(p.stem for p in (ROOT / "rules").glob("*.md"))
     assert sorted(Path(n).stem for n in names if n.startswith("tslint/rule_pages/")) == pages
     assert not any(n.startswith("rules/") for n in names)
+
+
+def test_a_module_name_two_files_claim_resolves_the_same_in_any_order(tmp_path: Path) -> None:
+    """Scripts in two folders that are not packages are both module `models`: workers index files
+    in any order, and the same file must win every time (here, the first by path)."""
+    for folder, body in (("a", "class Base(nn.Module):\n    pass\n"), ("b", "class Base:\n    pass\n")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "models.py").write_text("import torch.nn as nn\n\n\n" + body)
+    paths = [tmp_path / "a" / "models.py", tmp_path / "b" / "models.py"]
+    forward, backward = _project(paths), _project(paths[::-1])
+    assert forward.modules["models"].path == backward.modules["models"].path == str(paths[0])
+    assert forward.classes["models.Base"].bases == backward.classes["models.Base"].bases == ("torch.nn.Module",)

@@ -241,6 +241,30 @@ def test_a_dead_worker_is_reported_and_the_rest_finishes(tmp_path, monkeypatch) 
     assert [e.filename for e in result.errors] == ["a.py"] and "exit code 7" in result.errors[0].message
 
 
+@pytest.mark.parametrize("phase", ["index_source", "lint_indexed"])
+def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_path, monkeypatch, phase) -> None:
+    """A worker holds two files at a time: when it dies, the one it was working on is reported and
+    the one it had not started is linted by the other worker, in either phase."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fork start method carries the patch into the worker")
+    import tslint.workers
+
+    names = [f"m{i}.py" for i in range(8)]
+    for i, name in enumerate(names):  # sizes differ, so the order workers get them in is fixed
+        (tmp_path / name).write_text(BAD + "\n" * i)
+    original = getattr(tslint.workers, phase)
+
+    def die_on_m7(item, *args):
+        if getattr(item, "source", item).display == "m7.py":  # the largest: the first worker's first file
+            os._exit(7)
+        return original(item, *args)
+
+    monkeypatch.setattr(tslint.workers, phase, die_on_m7)
+    result = lint_sources([SourceFile(tmp_path / name, name) for name in names], Config(), jobs=2)
+    assert [e.filename for e in result.errors] == ["m7.py"] and "exit code 7" in result.errors[0].message
+    assert sorted(d.filename for d in result.diagnostics) == names[:7]
+
+
 def test_internal_error_exit_code_and_output(tmp_path) -> None:
     """Through the real CLI: the error is printed, JSON stays valid, the exit code is 2."""
     (tmp_path / "a.py").write_text(BAD)

@@ -870,10 +870,16 @@ class ProjectIndex:
 
     def __init__(self, files: Iterable[FileIndex], digests: Optional[Mapping[str, str]] = None) -> None:
         """`digests`: each file's content digest by path, for `dependency_key` (the result cache)."""
-        self.files: Tuple[FileIndex, ...] = tuple(files)
+        # In path order, whatever order the files were indexed in (workers answer in any order):
+        # where two files claim one module name (scripts in folders that are not packages), or one
+        # qualified name, the same file wins in every run.
+        self.files: Tuple[FileIndex, ...] = tuple(sorted(files, key=lambda f: f.path))
         self.digests: Mapping[str, str] = digests or {}
         self._imported: Dict[str, Tuple[FileIndex, ...]] = {}
-        self.modules: Dict[str, FileIndex] = {f.module_name: f for f in self.files if f.module_name}
+        self.modules: Dict[str, FileIndex] = {}
+        for file in self.files:
+            if file.module_name:
+                self.modules.setdefault(file.module_name, file)
         self.by_path: Dict[str, FileIndex] = {f.path: f for f in self.files}
         self.classes: Dict[str, ClassInfo] = {}
         self.functions: Dict[str, FunctionInfo] = {}

@@ -12,7 +12,8 @@ import gc
 import os
 import pickle
 import sys
-from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Sequence, Tuple
+from collections import deque
+from typing import TYPE_CHECKING, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
@@ -99,22 +100,6 @@ def _may_compile(index) -> bool:
     return bool(index.functions) or any(info.bases for info in index.classes)
 
 
-def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
-    shard = _Shard(contents)
-    try:
-        while True:  # phase 1: index what the parent hands over, until it says None
-            sources = connection.recv()
-            if sources is None:
-                break
-            connection.send(shard.index(sources))
-        pickled_summaries, work = connection.recv()
-        connection.send(shard.lint(work, _scope(pickle.loads(pickled_summaries)), rules, config))
-    except (EOFError, KeyboardInterrupt):
-        pass
-    finally:
-        connection.close()
-
-
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
     jobs = requested if requested is not None else (os.cpu_count() or 1)
     if requested is None and (total_bytes < PARALLEL_MIN_BYTES or files < PARALLEL_MIN_FILES):
@@ -152,37 +137,23 @@ def run_phases(
         return {**outcomes, **linted}
 
     import multiprocessing  # only parallel runs pay for importing it
-    from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    queue = sorted(to_index, key=lambda s: len(contents[s.display]))  # popped largest first
     workers: List[_Worker] = []
+    dead: Dict[str, FileOutcome] = {}
     try:
         workers = [_Worker(context, contents, config, rules) for _ in range(jobs)]
-        dead: Dict[str, FileOutcome] = {}
-        # Phase 1: each worker is handed the next file when it answers for the last one, so the
-        # workers finish indexing together however unevenly files parse.
-        busy = {}
-        for worker in workers:
-            if queue:
-                worker.assign(queue.pop())
-                busy[worker.connection] = worker
-        while busy:
-            for connection in wait(list(busy)):
-                worker = busy.pop(connection)
-                fresh = worker.receive()
-                if fresh is None:
-                    dead.update(worker.failure(worker.in_flight))
-                    continue
-                summaries.update((s.display, s) for s in fresh)
-                _remember_summaries(cache, by_display, fresh)
-                if queue:
-                    worker.assign(queue.pop())
-                    busy[connection] = worker
-                else:
-                    worker.send(None)  # indexing is over
-        if queue:  # every worker died: index the rest here
-            fresh = _Shard(contents).index(queue)
+        # Phase 1: largest files first, each worker handed the next file as it answers for one, so
+        # the workers finish indexing together however unevenly files parse.
+        queue = _IndexQueue(to_index, contents)
+        for worker, done, answer in _serve(workers, queue, dead):
+            worker.indexed += done
+            worker.answers.append(answer)
+            fresh = pickle.loads(answer)
+            summaries.update((s.display, s) for s in fresh)
+            _remember_summaries(cache, by_display, fresh)
+        if queue.files:  # left by workers that died: index it here
+            fresh = _Shard(contents).index(queue.files)
             summaries.update((s.display, s) for s in fresh)
             _remember_summaries(cache, by_display, fresh)
         scope: Optional[ProjectScopes] = None
@@ -192,30 +163,24 @@ def run_phases(
         else:
             scope = _scope(summaries)
             outcomes, work = _cached_outcomes([s for s in sources if s.display not in dead], summaries, scope, settings_key, cache)
-        # Each file is linted by the worker that holds its tree; files indexed from the cache, or by
-        # a worker that died, are linted here (they need a parse either way).
-        owner = {s.display: worker for worker in workers if worker.alive for s in worker.indexed}
-        assigned: Dict[int, List[Tuple[SourceFile, FileSummary]]] = {id(w): [] for w in workers}
-        local: List[Tuple[SourceFile, FileSummary]] = []
-        for source, summary in work:
-            worker = owner.get(source.display)
-            (assigned[id(worker)] if worker is not None else local).append((source, summary))
-        pickled = pickle.dumps(summaries, pickle.HIGHEST_PROTOCOL)  # once, not once per worker
+        # Phase 2: each file is linted by the worker that holds its tree, largest first; one that
+        # runs out of its own files takes files no worker holds (indexed from the cache, or by a
+        # worker that died), then the smallest files of the worker with the most left (a second
+        # parse for it, so only while that worker has several times that much left).
+        plan = _LintPlan([w for w in workers if w.alive], [source for source, _ in work], contents)
+        # Each worker gets the summaries it lacks: the other workers' answers as they were sent (not
+        # pickled again), and those from the cache or from this process.
+        from_workers = {s.display for worker in workers for s in worker.indexed}
+        elsewhere = pickle.dumps([s for d, s in summaries.items() if d not in from_workers], pickle.HIGHEST_PROTOCOL)
         for worker in workers:
             if worker.alive:
-                worker.send((pickled, assigned[id(worker)]))
+                worker.send([elsewhere, *(answer for other in workers if other is not worker for answer in other.answers)])
         linted: Dict[str, FileOutcome] = {}
-        if local:
-            scope = scope or _scope(summaries)
-            linted = _Shard(contents).lint(local, scope, rules, config)
-        for worker in workers:
-            if not worker.alive:
-                continue
-            result = worker.receive()
-            if result is None:
-                dead.update(worker.failure([source for source, _ in assigned[id(worker)]]))
-            else:
-                linted.update(result)
+        for _, _, answer in _serve(workers, plan, dead):
+            linted.update(pickle.loads(answer))
+        left = plan.left()
+        if left:  # every worker died: lint the rest here
+            linted.update(_Shard(contents).lint([(s, summaries[s.display]) for s in left], scope or _scope(summaries), rules, config))
     finally:
         for worker in workers:
             worker.close()
@@ -224,12 +189,126 @@ def run_phases(
     return {**outcomes, **linted, **dead}
 
 
+# Messages a worker holds before it answers the first: it starts the next file without waiting for
+# the parent (a round trip per file left each worker idle for ~5% of the index phase).
+IN_FLIGHT = 2
+
+
+def _serve(workers: Sequence["_Worker"], plan, dead: Dict[str, FileOutcome]) -> Iterator[Tuple["_Worker", List[SourceFile], bytes]]:
+    """Hand each worker the files `plan.next_for(worker)` names, one at a time and up to IN_FLIGHT
+    ahead, and yield (worker, files, pickled answer) as answers come in; tell a worker None when
+    the plan has nothing left for it. A worker that dies fails the file it was working on (answers
+    come in order); the files it had not started go back to the plan."""
+    from multiprocessing.connection import wait
+
+    busy: Dict[object, _Worker] = {}
+    for _ in range(IN_FLIGHT):  # a round at a time, so that a few files still reach every worker
+        for worker in workers:
+            source = plan.next_for(worker) if worker.alive else None
+            if source is not None:
+                worker.assign(source)
+                busy[worker.connection] = worker
+    for worker in workers:
+        if worker.alive and worker.connection not in busy:
+            worker.send(None)
+    while busy:
+        for connection in wait(list(busy)):
+            worker = busy[connection]
+            answer = worker.receive()
+            if answer is None:
+                current, *unstarted = worker.lost()
+                dead.update(worker.failure([current]))
+                plan.give_back(worker, unstarted)
+                del busy[connection]
+                continue
+            source = plan.next_for(worker)
+            if source is not None:
+                worker.assign(source)
+            elif not worker.in_flight:
+                worker.send(None)  # this phase is over for it
+                del busy[connection]
+            yield (worker, *answer)
+
+
+class _IndexQueue:
+    """Phase 1: the files to index, largest first (see run_phases)."""
+
+    def __init__(self, files: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
+        self.files = sorted(files, key=lambda s: len(contents[s.display]))  # popped from the end
+
+    def next_for(self, worker: "_Worker") -> Optional[SourceFile]:
+        return self.files.pop() if self.files else None
+
+    def give_back(self, worker: "_Worker", files: Sequence[SourceFile]) -> None:
+        self.files.extend(files)
+
+
+class _LintPlan:
+    """Phase 2: which file each worker lints next (see run_phases)."""
+
+    def __init__(self, workers: Sequence["_Worker"], work: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
+        self.size = {s.display: len(contents[s.display]) for s in work}
+        holder = {s.display: id(worker) for worker in workers for s in worker.indexed}
+        self.own: Dict[int, Deque[SourceFile]] = {id(worker): deque() for worker in workers}
+        self.unheld: Deque[SourceFile] = deque()  # held by no worker: any worker parses it again
+        for source in sorted(work, key=lambda s: -self.size[s.display]):
+            held_by = holder.get(source.display)
+            (self.own[held_by] if held_by is not None else self.unheld).append(source)
+
+    def next_for(self, worker: "_Worker") -> Optional[SourceFile]:
+        own = self.own.get(id(worker))
+        if own:
+            return own.popleft()
+        if self.unheld:
+            return self.unheld.popleft()
+        others = [files for files in self.own.values() if files]
+        if not others:
+            return None
+        most = max(others, key=lambda files: sum(self.size[s.display] for s in files))
+        # Parsing a file again costs about three times linting it (when it has compiled code).
+        if sum(self.size[s.display] for s in most) >= 4 * self.size[most[-1].display]:
+            return most.pop()
+        return None
+
+    def give_back(self, worker: "_Worker", files: Sequence[SourceFile]) -> None:
+        """`worker` died: what it held or had not started goes to whichever worker is free."""
+        self.unheld.extend(files)
+        self.unheld.extend(self.own.pop(id(worker), ()))
+
+    def left(self) -> List[SourceFile]:
+        return [*self.unheld, *(source for files in self.own.values() for source in files)]
+
+
+def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
+    shard = _Shard(contents)
+    try:
+        while True:  # phase 1: index what the parent hands over, until it says None
+            sources = connection.recv()
+            if sources is None:
+                break
+            connection.send(shard.index(sources))
+        summaries = {display: item.summary() for display, item in shard.items.items()}
+        for answer in connection.recv():  # what the other workers indexed, and the rest
+            summaries.update((s.display, s) for s in pickle.loads(answer))
+        scope = _scope(summaries)
+        while True:  # phase 2: lint what the parent hands over, until it says None
+            sources = connection.recv()
+            if sources is None:
+                break
+            connection.send(shard.lint([(s, summaries[s.display]) for s in sources], scope, rules, config))
+    except (EOFError, KeyboardInterrupt):
+        pass
+    finally:
+        connection.close()
+
+
 class _Worker:
     """One shard worker process and the pipe to it."""
 
     def __init__(self, context, contents: Dict[str, bytes], config: Config, rules) -> None:
         self.indexed: List[SourceFile] = []  # the files whose trees it holds
-        self.in_flight: List[SourceFile] = []  # handed to it, not answered for yet
+        self.answers: List[bytes] = []  # its pickled summaries of them
+        self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
         self.alive = True
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_worker, args=(child, contents, config, rules), daemon=True)
@@ -237,8 +316,8 @@ class _Worker:
         child.close()
 
     def assign(self, source: SourceFile) -> None:
-        self.in_flight = [source]
-        self.send(self.in_flight)
+        self.in_flight.append([source])
+        self.send([source])
 
     def send(self, message) -> None:
         try:
@@ -246,18 +325,23 @@ class _Worker:
         except (OSError, EOFError):
             self.alive = False
 
-    def receive(self):
-        """The worker's answer, or None if it died (a crash in native code, the OOM killer, ...)."""
+    def receive(self) -> Optional[Tuple[List[SourceFile], bytes]]:
+        """The files of its oldest message and its answer, pickled, or None if it died (a crash in
+        native code, the OOM killer, ...)."""
         if not self.alive:
             return None
         try:
-            answer = self.connection.recv()
+            answer = self.connection.recv_bytes()
         except (OSError, EOFError):
             self.alive = False
             return None
-        self.indexed += self.in_flight
-        self.in_flight = []
-        return answer
+        return self.in_flight.popleft(), answer
+
+    def lost(self) -> List[SourceFile]:
+        """After it died: the file it was working on (answers come in order), then those it had not started."""
+        files = [source for message in self.in_flight for source in message]
+        self.in_flight.clear()
+        return files
 
     def failure(self, files: Sequence[SourceFile]) -> Dict[str, FileOutcome]:
         self.process.join(timeout=5)
