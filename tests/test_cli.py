@@ -322,3 +322,23 @@ def test_python_dash_m(tmp_path) -> None:
         [sys.executable, "-m", "tslint", "--version"], capture_output=True, text=True, cwd=ROOT
     )
     assert completed.returncode == 0 and completed.stdout.startswith("tslint ")
+
+
+@pytest.mark.parametrize(
+    "relative, pattern, excluded",
+    [
+        ("build", "build", True),  # a name
+        ("src/build", "build", True),  # a name anywhere
+        ("gen/x.py", "gen/", True),  # a folder, given with its slash
+        ("pkg/gen/x.py", "pkg/gen", True),  # a path from the root
+        ("a/b/c.py", "*/b/c.py", True),
+        ("a/b_pb2.py", "*_pb2.py", True),
+        ("generated.py", "gen", False),
+        ("src/x.py", "[ab]*", False),
+        ("a/x.py", "[ab]", True),  # the folder `a` matches
+    ],
+)
+def test_exclude_patterns(tmp_path, relative, pattern, excluded) -> None:
+    from tslint.files import is_excluded
+
+    assert is_excluded(tmp_path / relative, tmp_path, [pattern]) is excluded

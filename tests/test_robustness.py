@@ -242,9 +242,11 @@ def test_a_dead_worker_is_reported_and_the_rest_finishes(tmp_path, monkeypatch) 
 
 
 @pytest.mark.parametrize("phase", ["index_source", "lint_indexed"])
-def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_path, monkeypatch, phase) -> None:
+@pytest.mark.parametrize("fatal", [("m7.py",), ("m6.py", "m7.py")])
+def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_path, monkeypatch, phase, fatal) -> None:
     """A worker holds two files at a time: when it dies, the one it was working on is reported and
-    the one it had not started is linted by the other worker, in either phase."""
+    the one it had not started is linted by the other worker, in either phase — or here, when both
+    workers die (m7.py and m6.py are their first files in both phases)."""
     if not sys.platform.startswith("linux"):
         pytest.skip("the fork start method carries the patch into the worker")
     import tslint.workers
@@ -254,15 +256,16 @@ def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_pat
         (tmp_path / name).write_text(BAD + "\n" * i)
     original = getattr(tslint.workers, phase)
 
-    def die_on_m7(item, *args):
-        if getattr(item, "source", item).display == "m7.py":  # the largest: the first worker's first file
-            os._exit(7)
+    def die(item, *args):
+        if getattr(item, "source", item).display in fatal:
+            os._exit(7)  # as a segfault or the OOM killer would end it
         return original(item, *args)
 
-    monkeypatch.setattr(tslint.workers, phase, die_on_m7)
+    monkeypatch.setattr(tslint.workers, phase, die)
     result = lint_sources([SourceFile(tmp_path / name, name) for name in names], Config(), jobs=2)
-    assert [e.filename for e in result.errors] == ["m7.py"] and "exit code 7" in result.errors[0].message
-    assert sorted(d.filename for d in result.diagnostics) == names[:7]
+    assert sorted(e.filename for e in result.errors) == list(fatal)
+    assert all("exit code 7" in e.message for e in result.errors)
+    assert sorted(d.filename for d in result.diagnostics) == [n for n in names if n not in fatal]
 
 
 def test_internal_error_exit_code_and_output(tmp_path) -> None:

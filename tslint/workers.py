@@ -149,25 +149,26 @@ def run_phases(
         for worker, done, answer in _serve(workers, queue, dead):
             worker.indexed += done
             worker.answers.append(answer)
-            fresh = pickle.loads(answer)
-            summaries.update((s.display, s) for s in fresh)
-            _remember_summaries(cache, by_display, fresh)
+            if cache is not None:  # else only the workers need the summaries (and this process if all die)
+                fresh = pickle.loads(answer)
+                summaries.update((s.display, s) for s in fresh)
+                _remember_summaries(cache, by_display, fresh)
         if queue.files:  # left by workers that died: index it here
             fresh = _Shard(contents).index(queue.files)
             summaries.update((s.display, s) for s in fresh)
             _remember_summaries(cache, by_display, fresh)
         scope: Optional[ProjectScopes] = None
-        if cache is None:
-            outcomes: Dict[str, FileOutcome] = {}
-            work = [(s, summaries[s.display]) for s in sources if s.display not in dead]
-        else:
+        outcomes: Dict[str, FileOutcome] = {}
+        work = [s for s in sources if s.display not in dead]
+        if cache is not None:
             scope = _scope(summaries)
-            outcomes, work = _cached_outcomes([s for s in sources if s.display not in dead], summaries, scope, settings_key, cache)
+            outcomes, pairs = _cached_outcomes(work, summaries, scope, settings_key, cache)
+            work = [source for source, _ in pairs]
         # Phase 2: each file is linted by the worker that holds its tree, largest first; one that
         # runs out of its own files takes files no worker holds (indexed from the cache, or by a
         # worker that died), then the smallest files of the worker with the most left (a second
         # parse for it, so only while that worker has several times that much left).
-        plan = _LintPlan([w for w in workers if w.alive], [source for source, _ in work], contents)
+        plan = _LintPlan([w for w in workers if w.alive], work, contents)
         # Each worker gets the summaries it lacks: the other workers' answers as they were sent (not
         # pickled again), and those from the cache or from this process.
         from_workers = {s.display for worker in workers for s in worker.indexed}
@@ -180,6 +181,8 @@ def run_phases(
             linted.update(pickle.loads(answer))
         left = plan.left()
         if left:  # every worker died: lint the rest here
+            if cache is None:
+                summaries.update((s.display, s) for worker in workers for answer in worker.answers for s in pickle.loads(answer))
             linted.update(_Shard(contents).lint([(s, summaries[s.display]) for s in left], scope or _scope(summaries), rules, config))
     finally:
         for worker in workers:
