@@ -415,3 +415,21 @@ def test_type_call_alone_compiles_and_fails_when_run(tmp_path) -> None:
     assert error is None, error
     with pytest.raises(Exception, match="TorchScript interpreter"):
         scripted(torch.ones(1))
+
+
+def test_missing_str_methods_are_exactly_those_torch_lacks(tmp_path) -> None:
+    """TS340's table: every public method of Python's str is tried in torch; exactly the listed
+    ones are missing ("no attribute or method"), and every other one exists."""
+    from tslint.rules.unsupported_str_method import MISSING_STR_METHODS
+
+    missing = set()
+    for name in sorted(m for m in dir(str) if not m.startswith("_")):
+        path = tmp_path / f"str_probe_{name}.py"
+        path.write_text(f"import torch\n\n\ndef probe(s: str):\n    return s.{name}()\n", encoding="utf-8")
+        module = load_module(path, f"str_probe_{name}")
+        try:
+            torch.jit.script(module.probe)
+        except Exception as error:  # a missing method, or a method that wants arguments
+            if "no attribute or method" in str(error):
+                missing.add(name)
+    assert missing == set(MISSING_STR_METHODS)

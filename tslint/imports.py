@@ -11,7 +11,7 @@ from __future__ import annotations
 import typing
 from dataclasses import dataclass
 from sys import intern
-from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -66,13 +66,32 @@ def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
 
 def names_bound_in(body: cst.BaseSuite) -> FrozenSet[str]:
     """The names a function body binds (not its parameters)."""
+    return frozenset(_bindings(body)[0])
+
+
+def plain_assignments(body: cst.BaseSuite) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+    """The names a function body binds only by plain assignments (`name = value`, `name: T =
+    value`), with every value assigned to each: a name bound in any other way (a loop, `+=`, an
+    unpacking, `with ... as`) is left out."""
+    _, values, other = _bindings(body)
+    return {name: tuple(found) for name, found in values.items() if name not in other}
+
+
+def _bindings(body: cst.BaseSuite) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """(every name `body` binds, the values of plain assignments by name, names bound otherwise)."""
     from tslint.traversal import walk
 
-    names: set = set()
+    names: Set[str] = set()
+    values: Dict[str, List[cst.BaseExpression]] = {}
+    other: Set[str] = set()
 
-    def targets(node: cst.CSTNode) -> None:
+    def targets(node: cst.CSTNode, value: Optional[cst.BaseExpression] = None) -> None:
         if isinstance(node, cst.Name):
             names.add(node.value)
+            if value is not None:
+                values.setdefault(node.value, []).append(value)
+            else:
+                other.add(node.value)
         elif isinstance(node, (cst.Tuple, cst.List)):
             for element in node.elements:
                 targets(element.value)
@@ -81,21 +100,27 @@ def names_bound_in(body: cst.BaseSuite) -> FrozenSet[str]:
 
     def enter(node: cst.CSTNode) -> bool:
         kind = type(node)
-        if kind is cst.AssignTarget or kind is cst.CompFor or kind is cst.For:
-            targets(node.target)
-        elif kind is cst.AnnAssign or kind is cst.AugAssign or kind is cst.NamedExpr:
+        if kind is cst.Assign:
+            for target in node.targets:
+                targets(target.target, node.value)
+        elif kind is cst.AnnAssign:
+            targets(node.target, node.value)
+        elif kind is cst.CompFor or kind is cst.For or kind is cst.AugAssign or kind is cst.NamedExpr:
             targets(node.target)
         elif kind is cst.AsName:
             targets(node.name)
         elif kind is cst.ImportAlias and node.asname is None:
-            names.add((dotted_name(node.name) or "").split(".")[0])
+            name = (dotted_name(node.name) or "").split(".")[0]
+            names.add(name)
+            other.add(name)
         elif kind is cst.FunctionDef or kind is cst.ClassDef:
             names.add(node.name.value)
+            other.add(node.name.value)
             return False
         return True
 
     walk(body, enter)
-    return frozenset(names)
+    return names, values, other
 
 
 def is_none(expression: Optional[cst.BaseExpression]) -> bool:

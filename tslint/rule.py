@@ -47,6 +47,7 @@ class RuleContext:
         self._taint = None
         self._local_names = None
         self._typed_parameters = None
+        self._plain_assignments = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -79,6 +80,15 @@ class RuleContext:
             rebound = names_bound_in(self.node.body) if found else frozenset()
             self._typed_parameters = {name: p for name, p in found.items() if name not in rebound}
         return self._typed_parameters
+
+    def plain_assignments(self) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+        """The names the compiled function binds only by plain assignments, with every value
+        assigned to each (see imports.plain_assignments). Computed once on demand."""
+        if self._plain_assignments is None:
+            from tslint.imports import plain_assignments
+
+            self._plain_assignments = plain_assignments(self.node.body)
+        return self._plain_assignments
 
     def classes(self) -> List[Tuple[str, ClassContext]]:
         """(qualified name, facts) of each class this function is compiled for (none for a

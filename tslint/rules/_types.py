@@ -87,3 +87,48 @@ def list_kind(value: cst.BaseExpression) -> Optional[str]:
     if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and target.func.attr.value == "size" and not target.args:
         return "`.size()` (a List[int] in TorchScript)"
     return None
+
+
+# str methods that return a str (TorchScript has each of them).
+STR_RESULTS = frozenset({
+    "capitalize", "center", "expandtabs", "format", "join", "ljust", "lower", "lstrip", "replace",
+    "rjust", "rstrip", "strip", "swapcase", "title", "upper", "zfill",
+})
+
+
+def is_str_value(value: cst.BaseExpression, context, seen: frozenset = frozenset()) -> bool:
+    """Whether `value` is certainly a str in the compiled function: a string literal, `str(...)`, a
+    slice or index of a str, a str method's result, a parameter annotated `str` that is only ever
+    reassigned strs, or a local that is only ever assigned strs."""
+    if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+        return "b" not in _prefix(value).lower()
+    if isinstance(value, cst.FormattedString):
+        return True
+    if isinstance(value, cst.Subscript):
+        return is_str_value(value.value, context, seen)
+    if isinstance(value, cst.Call):
+        func = value.func
+        if isinstance(func, cst.Name):
+            return func.value == "str" and "str" not in context.local_names() and context.qualify(func) == "str"
+        return isinstance(func, cst.Attribute) and func.attr.value in STR_RESULTS and is_str_value(func.value, context, seen)
+    if isinstance(value, cst.Name) and value.value not in seen:
+        name = value.value
+        params = context.node.params
+        param = next((p for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == name), None)
+        if param is not None and not (param.annotation is not None and context.qualify(param.annotation.annotation) == "str"):
+            return False
+        assigned = context.plain_assignments().get(name)
+        if assigned is None:  # bound in another way too, or not at all
+            return param is not None and name not in context.local_names() - _parameter_names(params)
+        return all(is_str_value(v, context, seen | {name}) for v in assigned)
+    return False
+
+
+def _parameter_names(params: cst.Parameters) -> frozenset:
+    return frozenset(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+
+
+def _prefix(value: cst.BaseExpression) -> str:
+    if isinstance(value, cst.ConcatenatedString):
+        return _prefix(value.left)
+    return getattr(value, "prefix", "")
