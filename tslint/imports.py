@@ -70,8 +70,8 @@ def names_bound_in(body: cst.BaseSuite) -> FrozenSet[str]:
 
 
 def plain_assignments(body: cst.BaseSuite) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
-    """The names a function body binds only by plain assignments (`name = value`, `name: T =
-    value`), with every value assigned to each: a name bound in any other way (a loop, `+=`, an
+    """The names a function body binds only by plain assignments (`name = value`), with every value
+    assigned to each: a name bound in any other way (an annotated assignment, a loop, `+=`, an
     unpacking, `with ... as`) is left out."""
     _, values, other = _bindings(body)
     return {name: tuple(found) for name, found in values.items() if name not in other}
@@ -103,9 +103,7 @@ def _bindings(body: cst.BaseSuite) -> Tuple[Set[str], Dict[str, List[cst.BaseExp
         if kind is cst.Assign:
             for target in node.targets:
                 targets(target.target, node.value)
-        elif kind is cst.AnnAssign:
-            targets(node.target, node.value)
-        elif kind is cst.CompFor or kind is cst.For or kind is cst.AugAssign or kind is cst.NamedExpr:
+        elif kind is cst.AnnAssign or kind is cst.CompFor or kind is cst.For or kind is cst.AugAssign or kind is cst.NamedExpr:
             targets(node.target)
         elif kind is cst.AsName:
             targets(node.name)

@@ -113,19 +113,24 @@ def is_str_value(value: cst.BaseExpression, context, seen: frozenset = frozenset
         return isinstance(func, cst.Attribute) and func.attr.value in STR_RESULTS and is_str_value(func.value, context, seen)
     if isinstance(value, cst.Name) and value.value not in seen:
         name = value.value
-        params = context.node.params
-        param = next((p for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == name), None)
+        param = parameter(name, context)
         if param is not None and not (param.annotation is not None and context.qualify(param.annotation.annotation) == "str"):
             return False
         assigned = context.plain_assignments().get(name)
-        if assigned is None:  # bound in another way too, or not at all
-            return param is not None and name not in context.local_names() - _parameter_names(params)
+        if assigned is None:  # never assigned (a parameter then), or bound in another way too
+            return param is not None and name in context.typed_parameters()
         return all(is_str_value(v, context, seen | {name}) for v in assigned)
     return False
 
 
-def _parameter_names(params: cst.Parameters) -> frozenset:
-    return frozenset(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+def parameter(name: str, context) -> Optional[cst.Param]:
+    """The compiled function's parameter `name`, if it has one."""
+    params = context.node.params
+    return next((p for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == name), None)
+
+
+def is_parameter(name: str, context) -> bool:
+    return parameter(name, context) is not None
 
 
 def _prefix(value: cst.BaseExpression) -> str:

@@ -7,6 +7,7 @@ import libcst as cst
 from tslint.ftypes import Mode, Severity
 from tslint.project_index import AttributeKind, FunctionInfo
 from tslint.rule import Rule, RuleContext
+from tslint.rules._types import is_parameter
 from tslint.traversal import code_of
 
 # (name, position or None when keyword-only) of the parameters whose TorchScript type is `float`,
@@ -145,8 +146,8 @@ class IntForFloatArgument(Rule):
     scale_factor=2)`, `F.normalize(x, p=2)`, `F.pad(x, pad, value=0)`, `F.dropout(x, 0)`,
     `F.hardtanh(x, 0, 6)`, `torch.cosine_similarity(a, b, eps=1)` — or where a function or method of
     the project has a parameter annotated `float` or `Optional[float]`. The int is an int literal,
-    int arithmetic of literals, a parameter annotated `int`, or an attribute the class only sets to
-    int literals (`self.p = 0`).
+    int arithmetic of literals, a parameter annotated `int`, a local variable only ever assigned such
+    values (`factor = 2`), or an attribute the class only sets to int literals (`self.p = 0`).
 
     Python converts the int silently; TorchScript does not convert an int argument to a `float`
     parameter: "Expected a value of type 'float' for argument 'p' but instead found type 'int'", or
@@ -268,20 +269,24 @@ def _bound(arguments: Sequence[cst.Arg], parameters: Tuple[Tuple[str, Optional[i
             yield argument, argument.keyword.value
 
 
-def _int_valued(value: cst.BaseExpression, context: RuleContext) -> bool:
-    """An expression TorchScript types as `int`: an int literal, int arithmetic of such values, or a
-    parameter annotated `int` that the function never rebinds."""
+def _int_valued(value: cst.BaseExpression, context: RuleContext, seen: frozenset = frozenset()) -> bool:
+    """An expression TorchScript types as `int`: an int literal, int arithmetic of such values, a
+    parameter annotated `int` that the function never rebinds, or a local only ever assigned such
+    values (`s = 2`)."""
     if isinstance(value, cst.Integer):
         return True
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
-        return _int_valued(value.expression, context)
+        return _int_valued(value.expression, context, seen)
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, INT_OPERATORS):
-        return _int_valued(value.left, context) and _int_valued(value.right, context)
+        return _int_valued(value.left, context, seen) and _int_valued(value.right, context, seen)
     if isinstance(value, cst.Name):
         param = context.typed_parameters().get(value.value)
+        if param is not None:
+            return param.annotation is not None and context.qualify(param.annotation.annotation) in INT_TYPES
+        assigned = context.plain_assignments().get(value.value)
         return (
-            param is not None and param.annotation is not None
-            and context.qualify(param.annotation.annotation) in INT_TYPES
+            assigned is not None and value.value not in seen and not is_parameter(value.value, context)
+            and all(_int_valued(v, context, seen | {value.value}) for v in assigned)
         )
     name = context.self_attribute(value)
     if name is not None:  # `self.p` that the class only ever sets to int literals, with no class-body type
