@@ -433,3 +433,39 @@ def test_missing_str_methods_are_exactly_those_torch_lacks(tmp_path) -> None:
             if "no attribute or method" in str(error):
                 missing.add(name)
     assert missing == set(MISSING_STR_METHODS)
+
+
+GLOBAL_VALUES = [
+    "3", "-1", "1e-5", "1j", "'fast'", "b'x'", "f'{3}'", "True", "None", "[1, 2]", "(1, 2)", "{'a': 1}",
+    "{1, 2}", "[i for i in range(3)]", "torch.tensor([1.0])", "torch.ones(2)", "torch.device('cpu')",
+    "torch.Size([2])", "torch.float32", "torch.long", "math.pi", "2 * math.pi", "1 / 255", "'a' + 'b'",
+    "numpy.ones(2)", "frozenset({1})", "range(3)", "int('3')", "float(2)", "dict(a=1)", "tuple([1])",
+]
+# Module-level names that are not values, and how compiled code uses them.
+GLOBAL_NON_VALUES = {"torch.relu": "G(x)", "torch.nn.functional": "G.relu(x)", "math": "G.sqrt(2.0)", "torch.cat": "G([x, x])"}
+
+
+@pytest.mark.parametrize("expression", GLOBAL_VALUES + sorted(GLOBAL_NON_VALUES))
+def test_global_values_fail_and_other_globals_compile(tmp_path, expression: str) -> None:
+    """TS341: every kind of value the index records as a module-level value fails when compiled
+    code uses it (only when used: `y = G` alone compiles); modules and functions, which it does not
+    record, compile."""
+    import libcst
+
+    from tslint.project_index import index_file
+
+    use = GLOBAL_NON_VALUES.get(expression, "print(G)")
+    source = (
+        f"import math\nimport numpy\nimport torch\n\nG = {expression}\n\n\n"
+        "class Probe(torch.nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        f"        {use}\n        return x\n"
+    )
+    path = tmp_path / "global_probe.py"
+    path.write_text(source, encoding="utf-8")
+    recorded = "G" in index_file(str(path), libcst.parse_module(source), "global_probe", False)[0].module_values
+    error = script(load_module(path, f"global_probe_{abs(hash(expression))}").Probe)[1]
+    if expression in GLOBAL_NON_VALUES:
+        assert not recorded and error is None, error
+    else:
+        assert recorded, f"{expression} is not recorded as a module-level value"
+        assert error is not None and any(m in error for m in TORCH_MESSAGES["TS341"]), error

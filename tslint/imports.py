@@ -77,8 +77,17 @@ def plain_assignments(body: cst.BaseSuite) -> Dict[str, Tuple[cst.BaseExpression
     return {name: tuple(found) for name, found in values.items() if name not in other}
 
 
-def _bindings(body: cst.BaseSuite) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
-    """(every name `body` binds, the values of plain assignments by name, names bound otherwise)."""
+def module_assignments(module: cst.Module) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+    """The names a module binds at its top level (in any `if`/`try`/`for` there) only by assignments,
+    annotated or not, with every value assigned to each; names also bound by an import, a `def`, a
+    `class`, a loop... are left out."""
+    _, values, other = _bindings(module, annotated=True)
+    return {name: tuple(found) for name, found in values.items() if name not in other}
+
+
+def _bindings(body: cst.CSTNode, annotated: bool = False) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
+    `annotated`: count `name: T = value` as a plain assignment."""
     from tslint.traversal import walk
 
     names: Set[str] = set()
@@ -103,6 +112,8 @@ def _bindings(body: cst.BaseSuite) -> Tuple[Set[str], Dict[str, List[cst.BaseExp
         if kind is cst.Assign:
             for target in node.targets:
                 targets(target.target, node.value)
+        elif kind is cst.AnnAssign and annotated and node.value is not None:
+            targets(node.target, node.value)
         elif kind is cst.AnnAssign or kind is cst.CompFor or kind is cst.For or kind is cst.AugAssign or kind is cst.NamedExpr:
             targets(node.target)
         elif kind is cst.AsName:

@@ -18,7 +18,9 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optiona
 import libcst as cst
 
 from tslint.branch_guards import GuardedWalk, Guards
-from tslint.imports import ImportTable, build_import_table, is_none, top_level_statements, top_level_statements_with_index
+from tslint.imports import (
+    ImportTable, build_import_table, is_none, module_assignments, top_level_statements, top_level_statements_with_index,
+)
 from tslint.traversal import code_of, suite_statements
 
 JIT_IGNORE = "torch.jit.ignore"
@@ -173,6 +175,9 @@ class FileIndex:
     # Module-level names bound to Python objects torch cannot use (`logger = logging.getLogger(...)`),
     # with what binds them.
     module_objects: Mapping[str, str] = field(default_factory=dict)
+    # Module-level names only ever bound to plain values (numbers, strs, containers, tensors,
+    # dtypes...), with the value's type: compiled code cannot read them as globals.
+    module_values: Mapping[str, str] = field(default_factory=dict)
 
 
 # --- reading one file ------------------------------------------------------------------------
@@ -341,6 +346,61 @@ def _literal_type(expression: cst.BaseExpression) -> Optional[str]:
 
 def _is_literal(expression: cst.BaseExpression) -> bool:
     return _literal_type(expression) is not None
+
+
+_DISPLAY_TYPES = {
+    cst.List: "list", cst.ListComp: "list", cst.Tuple: "tuple", cst.Dict: "dict", cst.DictComp: "dict",
+    cst.Set: "set", cst.SetComp: "set", cst.FormattedString: "str",
+}
+# Calls whose result is a plain value, by what it is.
+_VALUE_CALLS = {
+    **{f"torch.{name}": "Tensor" for name in (
+        "tensor", "as_tensor", "ones", "zeros", "full", "empty", "eye", "arange", "linspace", "rand", "randn",
+        "randint", "from_numpy", "Tensor", "FloatTensor", "LongTensor",
+    )},
+    "torch.device": "device", "torch.Size": "Size",
+    **{name: name for name in ("int", "float", "str", "bool", "list", "tuple", "dict", "set", "frozenset", "range")},
+}
+_MATH_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})
+_TORCH_DTYPES = frozenset(
+    f"torch.{name}" for name in (
+        "float32", "float", "float64", "double", "float16", "half", "bfloat16", "int8", "uint8", "int16",
+        "short", "int32", "int", "int64", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
+    )
+)
+
+
+def _value_type(expression: cst.BaseExpression, imports: ImportTable) -> Optional[str]:
+    """The type of a plain value that a module-level name may be bound to (`1e-5`, `(1, 2)`,
+    `torch.float32`, `torch.tensor(...)`, `math.pi * 2`), else None: a module, function or class
+    alias, an object, or anything tslint cannot tell."""
+    literal = _literal_type(expression)
+    if literal is not None:
+        return "bytes" if literal == "str" and "b" in _string_prefix(expression).lower() else literal
+    if is_none(expression):
+        return "None"
+    display = _DISPLAY_TYPES.get(type(expression))
+    if display is not None:
+        return display
+    if isinstance(expression, cst.BinaryOperation):
+        left, right = _value_type(expression.left, imports), _value_type(expression.right, imports)
+        if left in ("int", "float") and right in ("int", "float"):
+            return "float" if "float" in (left, right) or isinstance(expression.operator, cst.Divide) else "int"
+        return left if left is not None and left == right else None
+    if isinstance(expression, (cst.Attribute, cst.Call)):
+        name = imports.qualify(expression.func if isinstance(expression, cst.Call) else expression)
+        if isinstance(expression, cst.Attribute):
+            return "float" if name in _MATH_CONSTANTS else "dtype" if name in _TORCH_DTYPES else None
+        if name is not None and name.split(".")[0] == "numpy":
+            return "ndarray" if name.rsplit(".", 1)[-1] in ("array", "ones", "zeros", "arange", "asarray", "full", "eye", "linspace") else None
+        return _VALUE_CALLS.get(name or "")
+    return None
+
+
+def _string_prefix(expression: cst.BaseExpression) -> str:
+    while isinstance(expression, cst.ConcatenatedString):
+        expression = expression.left
+    return getattr(expression, "prefix", "")
 
 
 def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
@@ -836,6 +896,13 @@ class _FileIndexer:
                                 callee = self.imports.qualify(small.value.func) or ""
                                 if callee in PYTHON_OBJECT_FACTORIES:
                                     module_objects[target.target.value] = callee
+        module_values = {}
+        for name, values in module_assignments(self.module).items():
+            types = {_value_type(value, self.imports) for value in values}
+            if len(types) == 1 and None not in types:
+                module_values[name] = types.pop()
+            elif None not in types:
+                module_values[name] = " or ".join(sorted(types))
         return FileIndex(
             path=self.path,
             module_name=self.module_name,
@@ -844,6 +911,7 @@ class _FileIndexer:
             functions=functions,
             module_constants=frozenset(module_constants),
             module_objects=module_objects,
+            module_values=module_values,
         )
 
 
