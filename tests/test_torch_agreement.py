@@ -469,3 +469,20 @@ def test_global_values_fail_and_other_globals_compile(tmp_path, expression: str)
     else:
         assert recorded, f"{expression} is not recorded as a module-level value"
         assert error is not None and any(m in error for m in TORCH_MESSAGES["TS341"]), error
+
+
+def test_builtin_max_of_two_tensors_compiles_and_fails_when_run(tmp_path) -> None:
+    """TS342: `max(a, b)` of two tensors compiles — torch converts each to an int — and fails when
+    the model runs on float tensors."""
+    path = tmp_path / "max_probe.py"
+    path.write_text(
+        "import torch\n\n\nclass Probe(torch.nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        return x * max(x.sum(), x.mean())\n",
+        encoding="utf-8",
+    )
+    scripted, error = script(load_module(path, "max_probe").Probe)
+    assert error is None, error
+    with pytest.raises(Exception, match="Cannot input a tensor of type Float as an integral argument"):
+        scripted(torch.ones(2))
+    codes = [d.code for d in lint_paths([str(path)], Config()).diagnostics]
+    assert codes == ["TS342"]

@@ -62,3 +62,13 @@ def unrolled_iterable(iterable: cst.BaseExpression, context) -> Optional[str]:
         if not assignments or not all(a.callee in PARAMETER_CONTAINERS for a in assignments):
             return None
     return f"`{code_of(iterable)}`"
+
+
+def calls_each_module(comprehension, context) -> bool:
+    """`[layer(x) for layer in self.layers]`, with `self.layers` a ModuleList / Sequential."""
+    element, loop = comprehension.elt, comprehension.for_in
+    if loop.inner_for_in is not None or not isinstance(loop.target, cst.Name):
+        return False
+    if not (isinstance(element, cst.Call) and isinstance(element.func, cst.Name) and element.func.value == loop.target.value):
+        return False
+    return module_container_attribute(loop.iter, context) is not None

@@ -1,6 +1,7 @@
-"""Which type expressions TorchScript cannot resolve, shared by the annotation and isinstance rules.
+"""What the rules know about types in compiled code: which type expressions TorchScript cannot
+resolve (the annotation and isinstance rules), and which values are certainly lists, strs or tensors.
 
-Every name here was scripted against torch 2.13 (tests/test_torch_agreement.py checks each one):
+Every type name here was scripted against torch 2.13 (tests/test_torch_agreement.py checks each one):
 torch answers "Unknown type name 'dict'", "Unknown type constructor Sequence" or "Attempted to use
 List without a contained type".
 """
@@ -10,6 +11,8 @@ from __future__ import annotations
 from typing import Callable, Optional
 
 import libcst as cst
+
+from tslint.project_index import AttributeKind
 
 # Names that are not TorchScript types, bare or subscripted.
 UNKNOWN_NAMES = frozenset({
@@ -137,3 +140,39 @@ def _prefix(value: cst.BaseExpression) -> str:
     if isinstance(value, cst.ConcatenatedString):
         return _prefix(value.left)
     return getattr(value, "prefix", "")
+
+
+# Tensor methods that return one tensor (never a tuple, never a Python number).
+TENSOR_METHODS = frozenset({
+    "abs", "add", "clamp", "clone", "contiguous", "cos", "cpu", "detach", "div", "double", "exp", "flatten",
+    "float", "half", "log", "matmul", "mean", "mul", "neg", "norm", "pow", "relu", "reshape", "sigmoid", "sin",
+    "softmax", "sqrt", "squeeze", "sub", "sum", "t", "tanh", "to", "unsqueeze", "view",
+})
+TENSOR_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power, cst.MatrixMultiply)
+
+
+def is_tensor_value(value: cst.BaseExpression, context) -> bool:
+    """Whether `value` is certainly a tensor in the compiled function: a parameter that is one
+    (unannotated without a default, or annotated `Tensor`) and is never rebound, a call of a
+    submodule, a tensor method that returns a tensor (`x.sum()`), or arithmetic with a tensor."""
+    if isinstance(value, cst.Name):
+        param = context.typed_parameters().get(value.value)
+        if param is None:
+            return False
+        annotation = param.annotation.annotation if param.annotation is not None else None
+        if annotation is None:
+            return param.default is None
+        return (context.qualify(annotation) or "").endswith("Tensor")
+    if isinstance(value, cst.Call):
+        func = value.func
+        name = context.self_attribute(func)
+        if name is not None:
+            assignments = context.attribute(name)
+            index = context.scope.index
+            return bool(assignments) and all(
+                a.kind is AttributeKind.CALL and index.is_module_class(index.resolve(a.callee)) for a in assignments
+            )
+        return isinstance(func, cst.Attribute) and func.attr.value in TENSOR_METHODS and is_tensor_value(func.value, context)
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, TENSOR_OPERATORS):
+        return is_tensor_value(value.left, context) or is_tensor_value(value.right, context)
+    return False

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from typing import Set
-
 import libcst as cst
 
 from tslint.ftypes import Mode, Severity
-from tslint.project_index import AttributeKind
 from tslint.rule import Rule, RuleContext
+from tslint.rules._module_containers import calls_each_module
+from tslint.rules._types import is_tensor_value
 
 
 class SumOfTensors(Rule):
@@ -16,7 +15,7 @@ class SumOfTensors(Rule):
     TorchScript's builtin `sum` only adds up numbers; for a list of tensors it tries `aten::sum`:
     "Arguments for call are not valid ... Expected a value of type 'Tensor' for argument 'self' but
     instead found type 'List[Tensor]'". Only lists whose elements are certainly tensors are
-    reported: unannotated parameters (tensors in TorchScript) and calls of submodules.
+    reported (see `_types.is_tensor_value`).
     """
 
     code = "TS333"
@@ -33,49 +32,8 @@ class SumOfTensors(Rule):
             return
         value = node.args[0].value
         if isinstance(value, cst.List) and value.elements and all(
-            _is_tensor(e.value, context) for e in value.elements if isinstance(e, cst.Element)
+            is_tensor_value(e.value, context) for e in value.elements if isinstance(e, cst.Element)
         ) and all(isinstance(e, cst.Element) for e in value.elements):
             context.report(node)
-        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)) and _calls_each_module(value, context):
+        elif isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context):
             context.report(node)
-
-
-def _is_tensor(value: cst.BaseExpression, context: RuleContext) -> bool:
-    if isinstance(value, cst.Name):
-        return value.value in _tensor_parameters(context)
-    if isinstance(value, cst.Call):
-        name = context.self_attribute(value.func)
-        return name is not None and _holds(context, name, AttributeKind.CALL, module=True)
-    return False
-
-
-def _calls_each_module(comprehension, context: RuleContext) -> bool:
-    """`[layer(x) for layer in self.layers]`, with `self.layers` a ModuleList / Sequential."""
-    element, loop = comprehension.elt, comprehension.for_in
-    if loop.inner_for_in is not None or not isinstance(loop.target, cst.Name):
-        return False
-    if not (isinstance(element, cst.Call) and isinstance(element.func, cst.Name) and element.func.value == loop.target.value):
-        return False
-    name = context.self_attribute(loop.iter)
-    return name is not None and _holds(context, name, AttributeKind.MODULE_CONTAINER, module=False)
-
-
-def _holds(context: RuleContext, name: str, kind: AttributeKind, module: bool) -> bool:
-    assignments = context.attribute(name)
-    index = context.scope.index
-    return bool(assignments) and all(
-        a.kind is kind and (not module or index.is_module_class(index.resolve(a.callee))) for a in assignments
-    )
-
-
-def _tensor_parameters(context: RuleContext) -> Set[str]:
-    """Unannotated parameters without a default (tensors in TorchScript), or annotated `Tensor`,
-    that the function never rebinds."""
-    found = set()
-    for name, param in context.typed_parameters().items():
-        annotation = param.annotation.annotation if param.annotation is not None else None
-        if annotation is None and param.default is None:
-            found.add(name)
-        elif annotation is not None and (context.qualify(annotation) or "").endswith("Tensor"):
-            found.add(name)
-    return found
