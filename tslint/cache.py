@@ -3,7 +3,6 @@ and the project facts its analysis used. A corrupt or unwritable cache is ignore
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import tempfile
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from tslint import __version__
+from tslint.digests import hasher
 from tslint.files import SourceFile, module_name
 
 CACHE_FOLDER = ".tslint_cache"
@@ -20,7 +20,7 @@ def code_digest() -> str:
     """A digest of tslint's own source: a pre-commit hook pinned to a newer commit of the same
     version, or an editable install after a rule change, must not reuse results of the old code."""
     package = Path(__file__).resolve().parent
-    digest = hashlib.sha1()
+    digest = hasher()
     for path in sorted(package.rglob("*.py")):
         digest.update(str(path.relative_to(package)).encode())
         digest.update(path.read_bytes())

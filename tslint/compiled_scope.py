@@ -19,11 +19,11 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.branch_guards import Guard, GuardKind, Guards
+from tslint.digests import digest
 from tslint.project_index import (
     JIT_EXPORT,
     JIT_IGNORE,
@@ -333,7 +333,7 @@ class CompiledScope:
             [(c.function.ordinal, c.role.value, sorted(str(name) for name in c.contexts)) for c in functions],
             [(name, self.context(name).fingerprint()) for name in contexts],
         )
-        return hashlib.blake2b(repr(facts).encode("utf-8"), digest_size=16).hexdigest()
+        return digest(repr(facts).encode("utf-8"))
 
 
 class ProjectScopes:

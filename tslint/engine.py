@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import io
 import tokenize
 import warnings
@@ -23,6 +22,7 @@ from tslint.branch_guards import GuardedWalk
 from tslint import __version__
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Role
 from tslint.config import Config
+from tslint.digests import digest as content_digest
 from tslint.files import SourceFile, discover, module_name
 from tslint.ftypes import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.positions import StatementRows, resolve_positions
@@ -369,10 +369,6 @@ def run_rules(
 
 
 # --- one file, in two phases -------------------------------------------------------------------
-
-
-def content_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass

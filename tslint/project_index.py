@@ -10,7 +10,6 @@ where a dotted name really points after re-exports.
 from __future__ import annotations
 
 import enum
-import hashlib
 from dataclasses import dataclass, field, replace
 from sys import intern
 from typing import Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union
@@ -18,6 +17,7 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optiona
 import libcst as cst
 
 from tslint.branch_guards import GuardedWalk, Guards
+from tslint.digests import digest
 from tslint.imports import (
     ImportTable, build_import_table, is_none, module_assignments, top_level_statements, top_level_statements_with_index,
 )
@@ -994,7 +994,7 @@ class ProjectIndex:
         facts = sorted(f"{path}:{self.digests.get(path, '')}" for path in seen)
         for info in file.classes:
             facts.append(f"{info.qualname}:{info.qualname in self.submodule_classes}:{info.qualname in self.subclassed}")
-        return hashlib.blake2b("\n".join(facts).encode("utf-8"), digest_size=16).hexdigest()
+        return digest("\n".join(facts).encode("utf-8"))
 
     def resolve(self, qualified: Optional[str], depth: int = 0) -> Optional[str]:
         """Follow re-exports (`from .layers import Block` in a package `__init__`) to the definition."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 import sys
 from collections import deque
 from typing import TYPE_CHECKING, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -136,7 +135,8 @@ def run_phases(
         _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
 
-    import multiprocessing  # only parallel runs pay for importing it
+    import multiprocessing  # only parallel runs pay for importing these
+    import pickle
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     workers: List[_Worker] = []
@@ -283,6 +283,8 @@ class _LintPlan:
 
 
 def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
+    import pickle
+
     shard = _Shard(contents)
     try:
         while True:  # phase 1: index what the parent hands over, until it says None

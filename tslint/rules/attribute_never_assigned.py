@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 from typing import Optional
 
 import libcst as cst
@@ -89,5 +88,7 @@ def _missing(name: str, klass: ClassContext) -> Optional[str]:
     if name in klass.annotations:
         return "it is only annotated at class level, never assigned."
     assigned = [n for n in (*klass.attributes, *klass.class_attributes) if n != DYNAMIC_ATTRIBUTES]
+    import difflib  # only when an attribute is missing
+
     close = difflib.get_close_matches(name, assigned, n=1, cutoff=0.8)
     return f"it is never assigned — did you mean `{close[0]}`?" if close else None
