@@ -403,20 +403,6 @@ def test_module_methods_fail_in_torch(tmp_path, expression: str) -> None:
     assert "cannot be used as a value" not in error, error  # the argument's failure, not the method's
 
 
-def test_type_call_alone_compiles_and_fails_when_run(tmp_path) -> None:
-    """TS338: `type(x)` that is not compared or named compiles, and fails when the model runs."""
-    path = tmp_path / "type_probe.py"
-    path.write_text(
-        "import torch\n\n\nclass Probe(torch.nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
-        "        print(type(x))\n        return x\n",
-        encoding="utf-8",
-    )
-    scripted, error = script(load_module(path, "type_probe").Probe)
-    assert error is None, error
-    with pytest.raises(Exception, match="TorchScript interpreter"):
-        scripted(torch.ones(1))
-
-
 def test_missing_str_methods_are_exactly_those_torch_lacks(tmp_path) -> None:
     """TS340's table: every public method of Python's str is tried in torch; exactly the listed
     ones are missing ("no attribute or method"), and every other one exists."""
@@ -471,18 +457,26 @@ def test_global_values_fail_and_other_globals_compile(tmp_path, expression: str)
         assert error is not None and any(m in error for m in TORCH_MESSAGES["TS341"]), error
 
 
-def test_builtin_max_of_two_tensors_compiles_and_fails_when_run(tmp_path) -> None:
-    """TS342: `max(a, b)` of two tensors compiles — torch converts each to an int — and fails when
-    the model runs on float tensors."""
-    path = tmp_path / "max_probe.py"
+# Constructs that compile and fail only when the model runs: code -> (body of forward, torch's error).
+FAILING_WHEN_RUN = {
+    # `type(x)` that is not compared or named
+    "TS338": ("print(type(x))\n        return x", "TorchScript interpreter"),
+    # `max(a, b)` of two tensors: torch converts each to an int
+    "TS342": ("return x * max(x.sum(), x.mean())", "Cannot input a tensor of type Float as an integral argument"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(FAILING_WHEN_RUN))
+def test_constructs_that_compile_and_fail_when_run(tmp_path, code: str) -> None:
+    body, failure = FAILING_WHEN_RUN[code]
+    path = tmp_path / f"run_probe_{code}.py"
     path.write_text(
         "import torch\n\n\nclass Probe(torch.nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
-        "        return x * max(x.sum(), x.mean())\n",
+        f"        {body}\n",
         encoding="utf-8",
     )
-    scripted, error = script(load_module(path, "max_probe").Probe)
+    scripted, error = script(load_module(path, f"run_probe_{code}").Probe)
     assert error is None, error
-    with pytest.raises(Exception, match="Cannot input a tensor of type Float as an integral argument"):
+    with pytest.raises(Exception, match=failure):
         scripted(torch.ones(2))
-    codes = [d.code for d in lint_paths([str(path)], Config()).diagnostics]
-    assert codes == ["TS342"]
+    assert [d.code for d in lint_paths([str(path)], Config()).diagnostics] == [code]

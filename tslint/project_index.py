@@ -21,7 +21,7 @@ from tslint.digests import digest
 from tslint.imports import (
     ImportTable, build_import_table, is_none, module_assignments, top_level_statements, top_level_statements_with_index,
 )
-from tslint.traversal import code_of, suite_statements
+from tslint.traversal import code_of, string_prefix, suite_statements
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
@@ -376,7 +376,7 @@ def _value_type(expression: cst.BaseExpression, imports: ImportTable) -> Optiona
     alias, an object, or anything tslint cannot tell."""
     literal = _literal_type(expression)
     if literal is not None:
-        return "bytes" if literal == "str" and "b" in _string_prefix(expression).lower() else literal
+        return "bytes" if literal == "str" and "b" in string_prefix(expression).lower() else literal
     if is_none(expression):
         return "None"
     display = _DISPLAY_TYPES.get(type(expression))
@@ -397,10 +397,6 @@ def _value_type(expression: cst.BaseExpression, imports: ImportTable) -> Optiona
     return None
 
 
-def _string_prefix(expression: cst.BaseExpression) -> str:
-    while isinstance(expression, cst.ConcatenatedString):
-        expression = expression.left
-    return getattr(expression, "prefix", "")
 
 
 def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:

@@ -24,7 +24,7 @@ from typing import Dict, Iterable, Optional, Sequence
 import libcst as cst
 
 from tslint.imports import ImportTable, is_none
-from tslint.traversal import suite_statements
+from tslint.traversal import rooted_at, suite_statements
 
 
 class Kind(enum.IntEnum):
@@ -258,13 +258,6 @@ class TaintAnalysis:
             factory = name.rsplit(".", 1)[-1] in TENSOR_FACTORIES
             return Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
         return strongest  # a helper or submodule call: a tensor in, a tensor out
-
-
-def rooted_at(node: cst.BaseExpression, name: Optional[str]) -> bool:
-    """Whether an attribute/subscript chain starts at the variable `name` (`self.weight.data`)."""
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
-        node = node.value
-    return isinstance(node, cst.Name) and node.value == name
 
 
 def _is_whole_shape(node: cst.BaseExpression) -> bool:

@@ -136,3 +136,17 @@ def statements_in_order(suite: cst.BaseSuite, kind: type) -> List[cst.CSTNode]:
             continue
         stack.extend(reversed(list(children(node))))
     return found
+
+
+def rooted_at(node: cst.BaseExpression, name: Optional[str]) -> bool:
+    """Whether an attribute/subscript chain starts at the variable `name` (`self.weight.data`)."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return isinstance(node, cst.Name) and node.value == name
+
+
+def string_prefix(node: cst.BaseExpression) -> str:
+    """The prefix of a string literal (`b`, `rb`, `f`...), of its first part if concatenated."""
+    while isinstance(node, cst.ConcatenatedString):
+        node = node.left
+    return getattr(node, "prefix", "")

@@ -13,6 +13,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from tslint.project_index import AttributeKind
+from tslint.traversal import string_prefix
 
 # Names that are not TorchScript types, bare or subscripted.
 UNKNOWN_NAMES = frozenset({
@@ -104,7 +105,7 @@ def is_str_value(value: cst.BaseExpression, context, seen: frozenset = frozenset
     slice or index of a str, a str method's result, a parameter annotated `str` that is only ever
     reassigned strs, or a local that is only ever assigned strs."""
     if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-        return "b" not in _prefix(value).lower()
+        return "b" not in string_prefix(value).lower()
     if isinstance(value, cst.FormattedString):
         return True
     if isinstance(value, cst.Subscript):
@@ -134,12 +135,6 @@ def parameter(name: str, context) -> Optional[cst.Param]:
 
 def is_parameter(name: str, context) -> bool:
     return parameter(name, context) is not None
-
-
-def _prefix(value: cst.BaseExpression) -> str:
-    if isinstance(value, cst.ConcatenatedString):
-        return _prefix(value.left)
-    return getattr(value, "prefix", "")
 
 
 # Tensor methods that return one tensor (never a tuple, never a Python number).

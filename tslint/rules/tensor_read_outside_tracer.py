@@ -4,7 +4,8 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.trace_taint import Kind, rooted_at
+from tslint.trace_taint import Kind
+from tslint.traversal import rooted_at
 
 
 class TensorReadOutsideTracer(Rule):

@@ -6,6 +6,7 @@ import libcst as cst
 
 from tslint.ftypes import Mode, Severity
 from tslint.rule import Rule, RuleContext
+from tslint.traversal import rooted_at
 
 # What to write instead, by builtin (each form below fails in torch 2.13; tests script them).
 INSTEAD = {
@@ -77,7 +78,7 @@ class UnsupportedBuiltinArguments(Rule):
                     instead="use `{}` fields filled in order (`'{} rows'.format(n)`), or an f-string",
                 ))
             return
-        if _rooted_at_self(func.value, context):  # a method of a submodule or a TorchScript class
+        if rooted_at(func.value, context.function.function.self_name):  # a submodule's or TorchScript class's method
             return
         if method in ("split", "rsplit"):
             keyword = next((a.keyword.value for a in node.args if a.keyword is not None and a.keyword.value in SPLIT_KEYWORDS), None)
@@ -94,12 +95,6 @@ class UnsupportedBuiltinArguments(Rule):
 
     def _report(self, node: cst.Call, builtin: str, call: str, what: str, context: RuleContext) -> None:
         context.report(node, self.message.format(call=call, builtin=builtin, what=what, instead=INSTEAD[builtin]))
-
-
-def _rooted_at_self(value: cst.BaseExpression, context: RuleContext) -> bool:
-    while isinstance(value, (cst.Attribute, cst.Subscript)):
-        value = value.value
-    return isinstance(value, cst.Name) and value.value == context.function.function.self_name
 
 
 def _is_string(value: Optional[cst.BaseExpression]) -> bool:
