@@ -457,25 +457,24 @@ def test_global_values_fail_and_other_globals_compile(tmp_path, expression: str)
         assert error is not None and any(m in error for m in TORCH_MESSAGES["TS341"]), error
 
 
-# Constructs that compile and fail only when the model runs: code -> (body of forward, torch's error).
-FAILING_WHEN_RUN = {
-    # `type(x)` that is not compared or named
-    "TS338": ("print(type(x))\n        return x", "TorchScript interpreter"),
-    # `max(a, b)` of two tensors: torch converts each to an int
-    "TS342": ("return x * max(x.sum(), x.mean())", "Cannot input a tensor of type Float as an integral argument"),
-}
+INTEGRAL = "Cannot input a tensor of type Float as an integral argument"
+# Constructs that compile and fail only when the model runs: (code, body of forward, torch's error).
+FAILING_WHEN_RUN = [
+    ("TS338", "print(type(x))\n        return x", "TorchScript interpreter"),  # `type(x)` not compared or named
+    ("TS342", "return x * max(x.sum(), x.mean())", INTEGRAL),  # torch converts each tensor to an int
+    ("TS342", "return x * min(x.sum(), 0)", INTEGRAL),  # ... beside an int literal too
+]
 
 
-@pytest.mark.parametrize("code", sorted(FAILING_WHEN_RUN))
-def test_constructs_that_compile_and_fail_when_run(tmp_path, code: str) -> None:
-    body, failure = FAILING_WHEN_RUN[code]
-    path = tmp_path / f"run_probe_{code}.py"
+@pytest.mark.parametrize("code, body, failure", FAILING_WHEN_RUN)
+def test_constructs_that_compile_and_fail_when_run(tmp_path, code: str, body: str, failure: str) -> None:
+    path = tmp_path / f"run_probe_{code}_{abs(hash(body))}.py"
     path.write_text(
         "import torch\n\n\nclass Probe(torch.nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
         f"        {body}\n",
         encoding="utf-8",
     )
-    scripted, error = script(load_module(path, f"run_probe_{code}").Probe)
+    scripted, error = script(load_module(path, path.stem).Probe)
     assert error is None, error
     with pytest.raises(Exception, match=failure):
         scripted(torch.ones(2))

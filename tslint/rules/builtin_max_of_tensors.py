@@ -12,13 +12,14 @@ INSTEAD = {"max": "torch.maximum", "min": "torch.minimum"}
 
 class BuiltinMaxOfTensors(Rule):
     """Compiled code calls the builtin `max(...)` or `min(...)` on tensors: `max([a, b])`,
-    `min(t for t in ts)`, `max([layer(x) for layer in self.layers])`, or `max(a, b)`.
+    `min(t for t in ts)`, `max([layer(x) for layer in self.layers])`, `max(a, b)` or `max(t, 0)`.
 
     TorchScript's builtin `max`/`min` compare numbers. A list of tensors fails to compile
     ("Arguments for call are not valid"). Two tensors compile, because torch converts each to an
     int, and then fail when the model runs on floating-point tensors ("Cannot input a tensor of type
-    Float as an integral argument"), or return an int for integer ones. Only values that are
-    certainly tensors are reported (see `_types.is_tensor_value`).
+    Float as an integral argument"), or return an int for integer ones; so does a tensor beside an
+    int literal (`max(t, 0)`). Only values that are certainly tensors are reported (see
+    `_types.is_tensor_value`).
     """
 
     code = "TS342"
@@ -28,7 +29,7 @@ class BuiltinMaxOfTensors(Rule):
     message = "The builtin `{builtin}(...)` of a list of tensors fails in compiled code; use `torch.stack(tensors).{builtin}(0).values`."
     pair_message = (
         "The builtin `{builtin}(a, b)` converts tensors to ints in compiled code (it fails when run on float "
-        "tensors); use `{instead}(a, b)`."
+        "tensors); use `{instead}`."
     )
     fix_hint = "Use `torch.maximum(a, b)` / `torch.minimum(a, b)`, or `torch.stack(tensors).max(0).values`."
     torch_messages = ("Arguments for call are not valid", "Cannot input a tensor of type")
@@ -48,5 +49,9 @@ class BuiltinMaxOfTensors(Rule):
             )
             if listed or (isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context)):
                 context.report(node, self.message.format(builtin=builtin))
-        elif values and all(is_tensor_value(v, context) for v in values):
-            context.report(node, self.pair_message.format(builtin=builtin, instead=INSTEAD[builtin]))
+        elif any(is_tensor_value(v, context) for v in values) and all(
+            is_tensor_value(v, context) or isinstance(v, cst.Integer) for v in values
+        ):  # with a float literal instead, torch converts the tensor to a float, which runs
+            literal = next((v for v in values if isinstance(v, cst.Integer)), None)
+            instead = f"{INSTEAD[builtin]}(a, b)" if literal is None else f"t.clamp({'min' if builtin == 'max' else 'max'}={literal.value})"
+            context.report(node, self.pair_message.format(builtin=builtin, instead=instead))
