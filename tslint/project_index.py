@@ -162,6 +162,8 @@ class ClassInfo:
     # self.bias = ...` with no `else`), with when: "`use_bias` is true".
     conditional_attributes: Mapping[str, str] = field(default_factory=dict)
     decorators: Tuple[str, ...] = ()
+    # Names the class body binds to plain values (`SCALE = 2.0`), with the value's type.
+    class_values: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -812,6 +814,7 @@ class _FileIndexer:
         annotations: Set[str] = set()
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
+        class_values: Dict[str, Set[Optional[str]]] = {}
         constants: Set[str] = set()
         unused_properties: FrozenSet[str] = frozenset()
         overloaded: Set[str] = set()
@@ -830,12 +833,14 @@ class _FileIndexer:
                         constants.add(small.target.value)
                     if small.value is not None:
                         class_attributes.add(small.target.value)
+                        class_values.setdefault(small.target.value, set()).add(_value_type(small.value, self.imports))
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
                             continue
                         name = target.target.value
                         class_attributes.add(name)
+                        class_values.setdefault(name, set()).add(_value_type(small.value, self.imports))
                         if name == "__constants__":
                             constants |= _string_set(small.value)
                         elif name == "__jit_unused_properties__":
@@ -865,6 +870,10 @@ class _FileIndexer:
             size_unions=frozenset(size_unions),
             class_attributes=frozenset(class_attributes),
             constants=frozenset(constants),
+            class_values={
+                name: " or ".join(sorted(types)) for name, types in class_values.items()  # type: ignore[arg-type]
+                if None not in types and name not in methods and not name.startswith("__")
+            },
             unused_properties=unused_properties,
             conditional_attributes=conditional,
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),

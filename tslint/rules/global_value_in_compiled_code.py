@@ -12,7 +12,7 @@ class GlobalValueInCompiledCode(Rule):
     """Compiled code reads a module-level variable bound to a plain value: `x + EPS` with
     `EPS = 1e-5` at the top of the file, `x.to(DTYPE)` with `DTYPE = torch.float32`, `if MODE ==
     "fast"`, `for s in SIZES` — or such a name imported from another file (`from .config import
-    EPS`).
+    EPS`), or a plain value of a class body read through the class (`Config.SCALE`, `Net.SCALE`).
 
     TorchScript resolves a global name to a module, function or class, but not to a value, whatever
     its type (`Final` too): "python value of type 'float' cannot be used as a value. Perhaps it is a
@@ -26,6 +26,7 @@ class GlobalValueInCompiledCode(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}` is a module-level `{kind}`{where}: compiled code cannot read global values."
+    class_message = "`{owner}.{name}` is a class-level `{kind}`: compiled code cannot read it through the class."
     fix_hint = (
         "Make it a class constant (`eps: Final[float] = EPS` in the class body, then `self.eps`), a "
         "default argument (`eps: float = EPS`), or read it through its module (`config.EPS`)."
@@ -46,6 +47,14 @@ class GlobalValueInCompiledCode(Rule):
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         _not_a_read(node.attr, context)  # `self.EPS`, `config.EPS`
+        found = _class_value(node, context)
+        state = context.state()
+        if found is not None and not (state.get("signature") or state.get("annotation") or node in state.get("stores", ())):
+            owner, kind = found
+            context.report(node, self.class_message.format(owner=owner, name=node.attr.value, kind=kind))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget, context: RuleContext) -> None:
+        context.state().setdefault("stores", set()).add(node.target)  # `Net.count = 1` is no read
 
     def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
         if node.keyword is not None:
@@ -82,6 +91,21 @@ def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
     other = context.scope.index.modules.get(module)
     kind = other.module_values.get(attribute) if other is not None else None
     return (kind, f" (`{target}`)") if kind is not None else None
+
+
+def _class_value(node: cst.Attribute, context: RuleContext) -> Optional[tuple]:
+    """(the class's name, the value's type) when `node` reads a plain value from the body of a
+    project class through the class (`Config.SCALE`): a plain class, or a module class."""
+    owner = node.value
+    if not isinstance(owner, cst.Name) or owner.value in context.local_names():
+        return None
+    index = context.scope.index
+    qualname = index.resolve(context.qualify(owner))
+    info = index.classes.get(qualname or "")
+    if info is None or (info.bases and qualname not in index.module_classes):
+        return None  # an Enum's members, a NamedTuple's fields... compile
+    kind = info.class_values.get(node.attr.value)
+    return (owner.value, kind) if kind is not None else None
 
 
 def _count(context: RuleContext, key: str, step: int) -> None:
