@@ -179,3 +179,14 @@ def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
     plan.give_back(first, [])  # died while linting a.py: b.py was never started
     assert [plan.next_for(second).display for _ in range(2)] == ["c.py", "b.py"]
     assert plan.next_for(second) is None and plan.left() == []
+
+
+def test_default_jobs_stay_in_one_process_for_small_inputs() -> None:
+    from tslint.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, choose_jobs
+
+    cores = os.cpu_count() or 1
+    assert choose_jobs(None, PARALLEL_MIN_BYTES - 1, 100) == 1
+    assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES - 1) == 1
+    assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, 100) == cores
+    assert choose_jobs(2, 10, 100) == 2  # asked for: always honoured
+    assert choose_jobs(4, 10 * PARALLEL_MIN_BYTES, 3) == 3  # never more workers than files
