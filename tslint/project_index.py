@@ -814,7 +814,7 @@ class _FileIndexer:
         annotations: Set[str] = set()
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
-        class_values: Dict[str, Set[Optional[str]]] = {}
+        class_values: Dict[str, List[cst.BaseExpression]] = {}
         constants: Set[str] = set()
         unused_properties: FrozenSet[str] = frozenset()
         overloaded: Set[str] = set()
@@ -833,14 +833,14 @@ class _FileIndexer:
                         constants.add(small.target.value)
                     if small.value is not None:
                         class_attributes.add(small.target.value)
-                        class_values.setdefault(small.target.value, set()).add(_value_type(small.value, self.imports))
+                        class_values.setdefault(small.target.value, []).append(small.value)
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
                             continue
                         name = target.target.value
                         class_attributes.add(name)
-                        class_values.setdefault(name, set()).add(_value_type(small.value, self.imports))
+                        class_values.setdefault(name, []).append(small.value)
                         if name == "__constants__":
                             constants |= _string_set(small.value)
                         elif name == "__jit_unused_properties__":
@@ -870,14 +870,23 @@ class _FileIndexer:
             size_unions=frozenset(size_unions),
             class_attributes=frozenset(class_attributes),
             constants=frozenset(constants),
-            class_values={
-                name: " or ".join(sorted(types)) for name, types in class_values.items()  # type: ignore[arg-type]
-                if None not in types and name not in methods and not name.startswith("__")
-            },
+            class_values=self.value_types(
+                {name: values for name, values in class_values.items() if name not in methods and not name.startswith("__")}
+            ),
             unused_properties=unused_properties,
             conditional_attributes=conditional,
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
+
+    def value_types(self, assignments: Mapping[str, Sequence[cst.BaseExpression]]) -> Dict[str, str]:
+        """The names whose every assigned value is a plain value, with its type (`float`, or
+        `float or str` when they differ)."""
+        found = {}
+        for name, values in assignments.items():
+            types = {_value_type(value, self.imports) for value in values}
+            if None not in types:
+                found[name] = " or ".join(sorted(types))  # type: ignore[arg-type]
+        return found
 
     def build(self) -> FileIndex:
         classes: List[ClassInfo] = []
@@ -901,13 +910,7 @@ class _FileIndexer:
                                 callee = self.imports.qualify(small.value.func) or ""
                                 if callee in PYTHON_OBJECT_FACTORIES:
                                     module_objects[target.target.value] = callee
-        module_values = {}
-        for name, values in module_assignments(self.module).items():
-            types = {_value_type(value, self.imports) for value in values}
-            if len(types) == 1 and None not in types:
-                module_values[name] = types.pop()
-            elif None not in types:
-                module_values[name] = " or ".join(sorted(types))
+        module_values = self.value_types(module_assignments(self.module))
         return FileIndex(
             path=self.path,
             module_name=self.module_name,

@@ -12,6 +12,7 @@ from typing import Callable, Optional
 
 import libcst as cst
 
+from tslint.imports import plain_parameters
 from tslint.project_index import AttributeKind
 from tslint.traversal import string_prefix
 
@@ -129,8 +130,7 @@ def is_str_value(value: cst.BaseExpression, context, seen: frozenset = frozenset
 
 def parameter(name: str, context) -> Optional[cst.Param]:
     """The compiled function's parameter `name`, if it has one."""
-    params = context.node.params
-    return next((p for p in (*params.posonly_params, *params.params, *params.kwonly_params) if p.name.value == name), None)
+    return next((p for p in plain_parameters(context.node, None) if p.name.value == name), None)
 
 
 def is_parameter(name: str, context) -> bool:

@@ -48,8 +48,7 @@ class GlobalValueInCompiledCode(Rule):
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         _not_a_read(node.attr, context)  # `self.EPS`, `config.EPS`
         found = _class_value(node, context)
-        state = context.state()
-        if found is not None and not (state.get("signature") or state.get("annotation") or node in state.get("stores", ())):
+        if found is not None and not _python_evaluates(context) and node not in context.state().get("stores", ()):
             owner, kind = found
             context.report(node, self.class_message.format(owner=owner, name=node.attr.value, kind=kind))
 
@@ -68,8 +67,7 @@ class GlobalValueInCompiledCode(Rule):
         found = _global_value(node, context)
         if found is None:
             return
-        state = context.state()
-        if state.get("signature") or state.get("annotation") or node in state.get("not_reads", ()):
+        if _python_evaluates(context) or node in context.state().get("not_reads", ()):
             return
         if node.value in context.local_names():
             return
@@ -106,6 +104,12 @@ def _class_value(node: cst.Attribute, context: RuleContext) -> Optional[tuple]:
         return None  # an Enum's members, a NamedTuple's fields... compile
     kind = info.class_values.get(node.attr.value)
     return (owner.value, kind) if kind is not None else None
+
+
+def _python_evaluates(context: RuleContext) -> bool:
+    """Inside the signature (defaults) or an annotation: Python evaluates it, torch never compiles it."""
+    state = context.state()
+    return bool(state.get("signature") or state.get("annotation"))
 
 
 def _count(context: RuleContext, key: str, step: int) -> None:
