@@ -27,12 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tslint.compiled_scope import CompiledScope  # noqa: E402
-from tslint.confirm_child import trace_and_compare  # noqa: E402
+from tslint.confirm.child import trace_and_compare  # noqa: E402
 from tslint.config import Config  # noqa: E402
 from tslint.engine import lint_sources, project_index  # noqa: E402
 from tslint.files import discover  # noqa: E402
-from tslint.ftypes import Severity  # noqa: E402
-from tslint.torch_errors import first_span, headline  # noqa: E402
+from tslint.findings import Severity  # noqa: E402
+from tslint.confirm.torch_errors import first_span, headline  # noqa: E402
 
 
 FLOAT_NAMES = frozenset({"scale", "negative_slope", "alpha", "eps", "momentum", "threshold", "value"})

@@ -14,10 +14,10 @@ pytest.importorskip("torch")
 
 from conftest import ROOT  # noqa: E402
 from tslint.config import load_config  # noqa: E402
-from tslint.confirm import confirm  # noqa: E402
+from tslint.confirm.runner import confirm  # noqa: E402
 from tslint.engine import known_codes, lint_sources  # noqa: E402
 from tslint.files import discover  # noqa: E402
-from tslint.ftypes import Diagnostic, Mode, Position, Severity  # noqa: E402
+from tslint.findings import Diagnostic, Mode, Position, Severity  # noqa: E402
 
 DATA = ROOT / "tests" / "confirm_data"
 
@@ -108,7 +108,7 @@ def test_hostile_user_code(name, expected) -> None:
     assert code == 1 and finding["code"] == "TS101"
     assert finding["confirmation"]["status"] == "unverified" and expected in finding["confirmation"]["detail"]
     assert time.monotonic() - start < 120
-    leftover = subprocess.run(["pgrep", "-f", "tslint.confirm_child"], capture_output=True, text=True)
+    leftover = subprocess.run(["pgrep", "-f", "tslint.confirm.child"], capture_output=True, text=True)
     assert leftover.stdout.strip() == "", "a child process outlived the run"
 
 
@@ -150,16 +150,16 @@ def test_trace_findings_with_example_inputs() -> None:
 def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:
     """Later torch releases may refuse TorchScript outright: one error line, exit 2, no findings."""
 
-    import tslint.confirm
+    import tslint.confirm.runner
     from tslint.cli import main
-    from tslint.confirm import ClassResult
+    from tslint.confirm.runner import ClassResult
 
     def refusing_child(path, jobs, config):
         message = "RuntimeError: TorchScript is no longer supported in this release; use torch.export"
         results = {tslint.confirm._key(job.qualname, job.trace): ClassResult(job.qualname, None, failures=((message, None),)) for job in jobs}
         return results, "9.0.0", None
 
-    monkeypatch.setattr(tslint.confirm, "_run_child", refusing_child)
+    monkeypatch.setattr(tslint.confirm.runner, "_run_child", refusing_child)
     (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n")
     monkeypatch.chdir(tmp_path)
     code = main(["--no-cache", "--confirm", "net.py"])

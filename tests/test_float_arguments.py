@@ -10,7 +10,7 @@ import pytest
 
 from torch_harness import load_module, script, torch
 
-from tslint.rules.int_for_float_argument import FLOAT_PARAMETERS, LIST_PARAMETERS, MODULE_FLOAT_PARAMETERS
+from tslint.rules.semantics.int_for_float_argument import FLOAT_PARAMETERS, LIST_PARAMETERS, MODULE_FLOAT_PARAMETERS
 
 # Unannotated in torch: no derivation, only the scripting test below.
 UNANNOTATED = {"torch.nn.functional.upsample", "torch.nn.functional.upsample_bilinear", "torch.nn.functional.upsample_nearest"}

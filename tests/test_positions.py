@@ -7,7 +7,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import fixture_files
 from tslint.positions import resolve_positions
-from tslint.traversal import children
+from tslint.analysis.traversal import children
 
 TRICKY = [
     "# header comment\n\n\nimport torch\nx = 1; y = 2\n\n\n# about Net\n@decorator  # why\n\n@other(\n    1)\nclass Net:\n    def f(self, a, *b):\n        return a\n",

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from tslint.files import module_name
-from tslint.imports import build_import_table, resolve_relative
+from tslint.analysis.imports import build_import_table, resolve_relative
 from tslint.project_index import ProjectIndex, index_file, is_torch_module_class
 
 
@@ -110,9 +110,9 @@ def test_wheel_ships_the_rule_pages(tmp_path: Path) -> None:
         pytest.skip(f"cannot build a wheel here: {completed.stderr[-300:]}")
     (wheel,) = tmp_path.glob("tslint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    pages = sorted(p.stem for p in (ROOT / "rules").glob("*.md"))
-    assert sorted(Path(n).stem for n in names if n.startswith("tslint/rule_pages/")) == pages
-    assert not any(n.startswith("rules/") for n in names)
+    pages = sorted(p.stem for p in (ROOT / "docs" / "rules").glob("*.md"))
+    assert sorted(Path(n).stem for n in names if n.startswith("tslint/docs/rules/")) == pages
+    assert not any(n.startswith("docs/") for n in names)
 
 
 def test_a_module_name_two_files_claim_resolves_the_same_in_any_order(tmp_path: Path) -> None:

@@ -191,7 +191,7 @@ def _tree(tmp_path: Path) -> list:
 
 
 def test_a_crashing_rule_is_reported_by_name_and_other_files_are_linted(tmp_path, monkeypatch) -> None:
-    from tslint.rules.var_args_in_compiled_function import VarArgsInCompiledFunction
+    from tslint.rules.signatures.var_args_in_compiled_function import VarArgsInCompiledFunction
 
     def explode(self, node, context):
         if context.file.path == "a.py":
@@ -273,7 +273,7 @@ def test_internal_error_exit_code_and_output(tmp_path) -> None:
     (tmp_path / "a.py").write_text(BAD)
     program = textwrap.dedent("""
         import sys
-        from tslint.rules.var_args_in_compiled_function import VarArgsInCompiledFunction
+        from tslint.rules.signatures.var_args_in_compiled_function import VarArgsInCompiledFunction
         def explode(self, node, context):
             raise RuntimeError("boom")
         VarArgsInCompiledFunction.visit_Parameters = explode

@@ -11,14 +11,14 @@ import pytest
 from conftest import ROOT
 from tslint.config import Config
 from tslint.engine import catalogue, lint_text
-from tslint.ftypes import Severity
+from tslint.findings import Severity
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix")
 CODES = [info.code for info in catalogue()]
 
 
 def page(code: str) -> str:
-    return (ROOT / "rules" / f"{code}.md").read_text(encoding="utf-8")
+    return (ROOT / "docs" / "rules" / f"{code}.md").read_text(encoding="utf-8")
 
 
 def example(code: str, section: str) -> str:
@@ -45,7 +45,7 @@ def test_page_has_the_fixed_sections(code: str) -> None:
 
 
 def test_every_page_belongs_to_a_rule() -> None:
-    assert sorted(p.stem for p in (ROOT / "rules").glob("*.md")) == sorted(CODES)
+    assert sorted(p.stem for p in (ROOT / "docs" / "rules").glob("*.md")) == sorted(CODES)
 
 
 @pytest.mark.parametrize("code", [c for c in CODES if c != "TS000"])  # TS000 only comes from --confirm

@@ -14,7 +14,7 @@ from torch_harness import highlighted_span, load_module, module_classes, script,
 
 from tslint.config import Config  # noqa: E402
 from tslint.engine import catalogue, lint_paths  # noqa: E402
-from tslint.ftypes import Severity  # noqa: E402
+from tslint.findings import Severity  # noqa: E402
 
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
 # torch fails on these without naming any line of the fixture: an internal error of its own, or an
@@ -189,7 +189,7 @@ def _script_call(tmp_path, call: str, imports: str):
 
 
 def _ts316_calls():
-    from tslint.rules.unsupported_python_function import (
+    from tslint.rules.semantics.unsupported_python_function import (
         UNSUPPORTED_BUILTINS, UNSUPPORTED_FUNCTIONS, UNSUPPORTED_MATH, UNSUPPORTED_MODULES, UNSUPPORTED_TORCH_PACKAGES,
     )
 
@@ -242,7 +242,7 @@ def process_group(tmp_path_factory):
 @pytest.mark.parametrize("name", sorted(UNSCRIPTABLE_MODULE_SAMPLES))
 def test_unscriptable_torch_modules_fail_in_torch(process_group, name: str) -> None:
     """Every module TS327 lists fails as a submodule, so the rule reports no module torch can script."""
-    from tslint.rules.unscriptable_torch_module import UNSCRIPTABLE_MODULES
+    from tslint.rules.semantics.unscriptable_torch_module import UNSCRIPTABLE_MODULES
 
     assert set(UNSCRIPTABLE_MODULE_SAMPLES) == set(UNSCRIPTABLE_MODULES)
     nn = torch.nn
@@ -263,7 +263,7 @@ def test_unscriptable_torch_modules_fail_in_torch(process_group, name: str) -> N
 
 @pytest.mark.parametrize("name", sorted(UNCOMPILABLE_FUNCTION_SAMPLES))
 def test_uncompilable_functionals_fail_in_torch(tmp_path, name: str) -> None:
-    from tslint.rules.unsupported_torch_api import UNCOMPILABLE_FUNCTIONS
+    from tslint.rules.semantics.unsupported_torch_api import UNCOMPILABLE_FUNCTIONS
 
     assert {f"torch.nn.functional.{n}" for n in UNCOMPILABLE_FUNCTION_SAMPLES} == set(UNCOMPILABLE_FUNCTIONS)
     call = f"torch.nn.functional.{name}{UNCOMPILABLE_FUNCTION_SAMPLES[name]}"
@@ -310,7 +310,7 @@ def test_size_union_attributes_fail_in_torch(tmp_path, alias: str) -> None:
 @pytest.mark.parametrize("name", ["get_gradients", "rpc_async", "rpc_sync", "remote"])
 def test_scriptable_torch_distributed_functions_compile(tmp_path, name: str) -> None:
     """TS316 leaves these torch.distributed functions alone: they are TorchScript builtins."""
-    from tslint.rules.unsupported_python_function import SCRIPTABLE_TORCH_FUNCTIONS
+    from tslint.rules.semantics.unsupported_python_function import SCRIPTABLE_TORCH_FUNCTIONS
 
     calls = {
         "get_gradients": "torch.distributed.autograd.get_gradients(1)",
@@ -332,7 +332,7 @@ def test_scriptable_torch_distributed_functions_compile(tmp_path, name: str) -> 
 
 def test_attribute_rule_knows_every_module_attribute() -> None:
     """TS317 never reports what nn.Module itself provides (`self.training`, `self.parameters`...)."""
-    from tslint.rules.attribute_never_assigned import MODULE_NAMES
+    from tslint.rules.semantics.attribute_never_assigned import MODULE_NAMES
 
     provided = {name for name in dir(torch.nn.Module()) if not (name.startswith("__") and name.endswith("__"))}
     assert provided <= MODULE_NAMES, sorted(provided - MODULE_NAMES)
@@ -351,7 +351,7 @@ def _imports_for(name: str) -> str:
 
 
 def _type_probes():
-    from tslint.rules._types import NEED_PARAMETERS, UNKNOWN_CONSTRUCTORS, UNKNOWN_NAMES
+    from tslint.analysis.value_kinds import NEED_PARAMETERS, UNKNOWN_CONSTRUCTORS, UNKNOWN_NAMES
 
     probes = [(f"y: {name}", name) for name in sorted(UNKNOWN_NAMES | NEED_PARAMETERS)]
     probes += [(f"y: {name}{SUBSCRIPTS.get(name, '[int]')}", name) for name in sorted(UNKNOWN_CONSTRUCTORS)]
@@ -382,7 +382,7 @@ MODULE_METHOD_ARGUMENTS = {
 
 
 def _module_method_probes():
-    from tslint.rules.module_method_in_compiled_code import UNSCRIPTABLE_ATTRIBUTES, UNSCRIPTABLE_METHODS
+    from tslint.rules.semantics.module_method_in_compiled_code import UNSCRIPTABLE_ATTRIBUTES, UNSCRIPTABLE_METHODS
 
     probes = [f"self.{name}({MODULE_METHOD_ARGUMENTS.get(name, '')})" for name in sorted(UNSCRIPTABLE_METHODS)]
     return probes + [f"self.{name}" for name in sorted(UNSCRIPTABLE_ATTRIBUTES)]
@@ -406,7 +406,7 @@ def test_module_methods_fail_in_torch(tmp_path, expression: str) -> None:
 def test_missing_str_methods_are_exactly_those_torch_lacks(tmp_path) -> None:
     """TS340's table: every public method of Python's str is tried in torch; exactly the listed
     ones are missing ("no attribute or method"), and every other one exists."""
-    from tslint.rules.unsupported_str_method import MISSING_STR_METHODS
+    from tslint.rules.semantics.unsupported_str_method import MISSING_STR_METHODS
 
     missing = set()
     for name in sorted(m for m in dir(str) if not m.startswith("_")):

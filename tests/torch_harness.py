@@ -12,8 +12,8 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from tslint.confirm_child import trace_and_compare
-from tslint.torch_errors import first_span
+from tslint.confirm.child import trace_and_compare
+from tslint.confirm.torch_errors import first_span
 
 torch = pytest.importorskip("torch")
 warnings.filterwarnings("ignore", category=DeprecationWarning)

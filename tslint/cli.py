@@ -84,7 +84,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     if args.confirm_all:
         args.confirm = True
     # Imported here so that `--version` and argument errors stay instant.
-    from tslint import engine, formatters, rule_pages
+    from tslint import engine, explain, formatters
     from tslint.config import ConfigError, check_selectors, load_config
     from tslint.files import MissingPath
 
@@ -97,7 +97,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return lsp.main()
     if args.explain:
         code = args.explain.strip().upper()
-        text = rule_pages.page(code)
+        text = explain.page(code)
         if code not in catalogue or text is None:
             return _fail(f"unknown rule code {args.explain!r} (see `tslint --list-rules`)")
         _write(text, args.output_file)
@@ -134,7 +134,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
             if importlib.util.find_spec("torch") is None:
                 return _fail("--confirm needs torch: pip install 'tslint[confirm]'")
-            from tslint.confirm import ConfirmUnavailable, confirm
+            from tslint.confirm.runner import ConfirmUnavailable, confirm
             from tslint.files import discover
 
             progress = sys.stderr.isatty()
@@ -159,7 +159,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     elif args.format == "sarif":
         if sources is None:
             sources = _read_sources({d.filename for d in result.diagnostics})
-        pages = {code: rule_pages.page(code) or "" for code in catalogue}
+        pages = {code: explain.page(code) or "" for code in catalogue}
         report = formatters.format_sarif(result, sources, catalogue, pages, tool_extra)
     else:
         if sources is None:

@@ -22,7 +22,7 @@ import enum
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
-from tslint.branch_guards import Guard, GuardKind, Guards
+from tslint.analysis.branch_guards import Guard, GuardKind, Guards
 from tslint.digests import digest
 from tslint.project_index import (
     JIT_EXPORT,

@@ -18,19 +18,19 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from tslint.branch_guards import GuardedWalk
+from tslint.analysis.branch_guards import GuardedWalk
 from tslint import __version__
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Role
 from tslint.config import Config
 from tslint.digests import digest as content_digest
 from tslint.files import SourceFile, discover, module_name
-from tslint.ftypes import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
+from tslint.findings import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.positions import StatementRows, resolve_positions
 from tslint.project_index import FileIndex, FileTrees, ProjectIndex, index_file
 from tslint.rule import Report, Rule, RuleContext
 from tslint.rules import find_rules
 from tslint.suppression import is_suppressed, line_suppressions, skips_file
-from tslint.traversal import walk
+from tslint.analysis.traversal import walk
 
 if TYPE_CHECKING:
     from tslint.cache import ResultCache
@@ -53,7 +53,7 @@ TORCH_FAILURE = RuleInfo(
     message="torch.jit.script failed here and no tslint rule predicted it: {message}",
     fix_hint="Read torch's message; `tslint --explain TS000` says how to report the missing rule.",
     summary="A failure torch.jit.script reported during --confirm that no static rule predicted.",
-)  # reported by --confirm (tslint/confirm.py)
+)  # reported by --confirm (tslint/confirm/runner.py)
 TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE)
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from tslint import __version__
-from tslint.ftypes import Diagnostic, LintResult, RuleInfo, Severity
+from tslint.findings import Diagnostic, LintResult, RuleInfo, Severity
 
 
 def _plural(count: int, word: str) -> str:

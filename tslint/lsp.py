@@ -16,10 +16,10 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from tslint import __version__, engine, rule_pages
+from tslint import __version__, engine, explain
 from tslint.cache import CACHE_FOLDER, ResultCache
 from tslint.config import ConfigError, load_config
-from tslint.ftypes import Diagnostic, Severity
+from tslint.findings import Diagnostic, Severity
 
 DEBOUNCE_SECONDS = 0.3
 
@@ -121,7 +121,7 @@ def hover(ls: TslintServer, params: types.HoverParams) -> Optional[types.Hover]:
     for diagnostic in ls.published.get(params.text_document.uri, []):
         start, end = diagnostic.location, diagnostic.end_location
         if (start.row, start.column) <= (line, character) <= (end.row, end.column):
-            page = rule_pages.page(diagnostic.code) or ""
+            page = explain.page(diagnostic.code) or ""
             text = f"**{diagnostic.code}** {diagnostic.message}\n\n---\n\n{page}"
             return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
     return None

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Seque
 
 import libcst as cst
 
-from tslint.traversal import children
+from tslint.analysis.traversal import children
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange

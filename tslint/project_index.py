@@ -16,12 +16,12 @@ from typing import Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optiona
 
 import libcst as cst
 
-from tslint.branch_guards import GuardedWalk, Guards
+from tslint.analysis.branch_guards import GuardedWalk, Guards
 from tslint.digests import digest
-from tslint.imports import (
+from tslint.analysis.imports import (
     ImportTable, build_import_table, is_none, module_assignments, top_level_statements, top_level_statements_with_index,
 )
-from tslint.traversal import code_of, string_prefix, suite_statements
+from tslint.analysis.traversal import code_of, string_prefix, suite_statements
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"

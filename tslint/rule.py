@@ -15,7 +15,7 @@ from typing import Callable, ClassVar, Dict, List, Optional, Tuple, Type
 import libcst as cst
 
 from tslint.compiled_scope import ClassContext, CompiledFunction, CompiledScope, Region, Role
-from tslint.ftypes import Fix, Mode, RuleInfo, Severity
+from tslint.findings import Fix, Mode, RuleInfo, Severity
 from tslint.project_index import FileIndex
 
 
@@ -52,7 +52,7 @@ class RuleContext:
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
         if self._taint is None:
-            from tslint.trace_taint import TaintAnalysis, tensor_attribute_names
+            from tslint.analysis.trace_taint import TaintAnalysis, tensor_attribute_names
 
             tensors = set()
             for _, klass in self.classes():
@@ -64,7 +64,7 @@ class RuleContext:
         """Names the compiled function binds itself (parameters, assignments, loop targets...):
         a local `input` or `format` is not the Python builtin. Computed once on demand."""
         if self._local_names is None:
-            from tslint.imports import bound_names
+            from tslint.analysis.imports import bound_names
 
             self._local_names = bound_names(self.node)
         return self._local_names
@@ -74,7 +74,7 @@ class RuleContext:
         rebinds, by name: each keeps the type its annotation (or its lack of one) gives it throughout.
         Computed once on demand."""
         if self._typed_parameters is None:
-            from tslint.imports import names_bound_in, plain_parameters
+            from tslint.analysis.imports import names_bound_in, plain_parameters
 
             found = {p.name.value: p for p in plain_parameters(self.node, self.function.function.self_name)}
             rebound = names_bound_in(self.node.body) if found else frozenset()
@@ -85,7 +85,7 @@ class RuleContext:
         """The names the compiled function binds only by plain assignments, with every value
         assigned to each (see imports.plain_assignments). Computed once on demand."""
         if self._plain_assignments is None:
-            from tslint.imports import plain_assignments
+            from tslint.analysis.imports import plain_assignments
 
             self._plain_assignments = plain_assignments(self.node.body)
         return self._plain_assignments

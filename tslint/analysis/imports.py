@@ -1,0 +1,214 @@
+"""A light per-file import-alias table: resolves names to what they are, not to their text.
+
+`nn.Module`, `torch.nn.Module` and `Module` (after `from torch.nn import Module`) all resolve to
+`torch.nn.Module`; `from .base import Block` in `pkg/models/net.py` resolves `Block` to
+`pkg.models.base.Block`. This costs one pass over the module's top-level statements, far less than
+libcst's QualifiedNameProvider.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass
+from sys import intern
+from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+
+@dataclass(frozen=True)
+class ImportTable:
+    module_name: str
+    aliases: Mapping[str, str]
+
+    def qualify(self, expression: cst.BaseExpression) -> Optional[str]:
+        """The qualified dotted name `expression` refers to, or None if it is not a dotted name.
+
+        A bare name with no import or definition resolves to itself (builtins: `property`, `range`).
+        """
+        if isinstance(expression, cst.Name):
+            return self.aliases.get(expression.value, expression.value)
+        if isinstance(expression, cst.Attribute):
+            base = self.qualify(expression.value)
+            return None if base is None else f"{base}.{expression.attr.value}"
+        if isinstance(expression, cst.Call):
+            # `@torch.jit.ignore(drop=True)` is the decorator `torch.jit.ignore`.
+            return self.qualify(expression.func)
+        return None
+
+
+def dotted_name(expression: Union[cst.BaseExpression, cst.ImportStar]) -> Optional[str]:
+    if isinstance(expression, cst.Name):
+        return expression.value
+    if isinstance(expression, cst.Attribute):
+        base = dotted_name(expression.value)
+        return None if base is None else f"{base}.{expression.attr.value}"
+    return None
+
+
+def plain_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> Iterator[cst.Param]:
+    """Positional and keyword parameters, without `self`/`cls` and without `*args`/`**kwargs`."""
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if self_name is not None and param.name.value == self_name:
+            continue
+        yield param
+
+
+def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
+    """Every name a function binds in its own scope: parameters, assignment, loop, `with`, `except`
+    and comprehension targets, imports, nested definitions."""
+    params = function.params
+    names = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    names.update(p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param))
+    return frozenset(names) | names_bound_in(function.body)
+
+
+def names_bound_in(body: cst.BaseSuite) -> FrozenSet[str]:
+    """The names a function body binds (not its parameters)."""
+    return frozenset(_bindings(body)[0])
+
+
+def plain_assignments(body: cst.BaseSuite) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+    """The names a function body binds only by plain assignments (`name = value`), with every value
+    assigned to each: a name bound in any other way (an annotated assignment, a loop, `+=`, an
+    unpacking, `with ... as`) is left out."""
+    _, values, other = _bindings(body)
+    return {name: tuple(found) for name, found in values.items() if name not in other}
+
+
+def module_assignments(module: cst.Module) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
+    """The names a module binds at its top level (in any `if`/`try`/`for` there) only by assignments,
+    annotated or not, with every value assigned to each; names also bound by an import, a `def`, a
+    `class`, a loop... are left out."""
+    _, values, other = _bindings(module, annotated=True)
+    return {name: tuple(found) for name, found in values.items() if name not in other}
+
+
+def _bindings(body: cst.CSTNode, annotated: bool = False) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
+    """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
+    `annotated`: count `name: T = value` as a plain assignment."""
+    from tslint.analysis.traversal import walk
+
+    names: Set[str] = set()
+    values: Dict[str, List[cst.BaseExpression]] = {}
+    other: Set[str] = set()
+
+    def targets(node: cst.CSTNode, value: Optional[cst.BaseExpression] = None) -> None:
+        if isinstance(node, cst.Name):
+            names.add(node.value)
+            if value is not None:
+                values.setdefault(node.value, []).append(value)
+            else:
+                other.add(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            for element in node.elements:
+                targets(element.value)
+        elif isinstance(node, cst.StarredElement):
+            targets(node.value)
+
+    def enter(node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.Assign:
+            for target in node.targets:
+                targets(target.target, node.value)
+        elif kind is cst.AnnAssign and annotated and node.value is not None:
+            targets(node.target, node.value)
+        elif kind is cst.AnnAssign or kind is cst.CompFor or kind is cst.For or kind is cst.AugAssign or kind is cst.NamedExpr:
+            targets(node.target)
+        elif kind is cst.AsName:
+            targets(node.name)
+        elif kind is cst.ImportAlias and node.asname is None:
+            name = (dotted_name(node.name) or "").split(".")[0]
+            names.add(name)
+            other.add(name)
+        elif kind is cst.FunctionDef or kind is cst.ClassDef:
+            names.add(node.name.value)
+            other.add(node.name.value)
+            return False
+        return True
+
+    walk(body, enter)
+    return names, values, other
+
+
+def is_none(expression: Optional[cst.BaseExpression]) -> bool:
+    """The literal `None`."""
+    return isinstance(expression, cst.Name) and expression.value == "None"
+
+
+def resolve_relative(module_name: str, is_package: bool, level: int, target: Optional[str]) -> str:
+    """`from ..x import y` inside `module_name` -> the absolute module the import names."""
+    parts = module_name.split(".") if module_name else []
+    package = parts if is_package else parts[:-1]
+    base = package[: len(package) - (level - 1)] if level > 1 else package
+    return ".".join([*base, target] if target else base)
+
+
+def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
+    """Module statements, descending into top-level `if`/`try`/`with` (conditional imports)."""
+    for _, statement in top_level_statements_with_index(module):
+        yield statement
+
+
+def top_level_statements_with_index(module: cst.Module) -> Iterator[Tuple[int, cst.CSTNode]]:
+    """(index in `module.body` of the statement that holds it, statement), as `top_level_statements`."""
+    stack = [(index, statement) for index, statement in reversed(list(enumerate(module.body)))]
+    while stack:
+        index, statement = stack.pop()
+        if isinstance(statement, (cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally)):
+            children: list = list(statement.body.body)
+            for attribute in ("orelse", "finalbody"):
+                extra = getattr(statement, attribute, None)
+                if extra is not None:
+                    children.append(extra)
+            children.extend(getattr(statement, "handlers", ()))
+            stack.extend((index, child) for child in reversed(children))
+        else:
+            yield index, statement
+
+
+def build_import_table(
+    module: cst.Module, module_name: str, is_package: bool, local_definitions: Sequence[str]
+) -> ImportTable:
+    aliases: Dict[str, str] = {}
+    for statement in top_level_statements(module):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = dotted_name(alias.name)
+                    if full is None:
+                        continue
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        aliases[alias.asname.name.value] = full
+                    else:
+                        # `import torch.nn` binds `torch`.
+                        head = full.split(".")[0]
+                        aliases[head] = head
+            elif isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+                # Star imports bind names tslint can only know for the standard `typing` module.
+                if small.module is not None and not small.relative and dotted_name(small.module) == "typing":
+                    aliases.update((name, f"typing.{name}") for name in typing.__all__)
+            elif isinstance(small, cst.ImportFrom):
+                target = dotted_name(small.module) if small.module is not None else None
+                level = len(small.relative)
+                source = resolve_relative(module_name, is_package, level, target) if level else target
+                if not source:
+                    continue
+                for alias in small.names:
+                    imported = dotted_name(alias.name)
+                    if imported is None:
+                        continue
+                    local = imported
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        local = alias.asname.name.value
+                    aliases[local] = f"{source}.{imported}"
+    # A class or function defined in the file wins over an import of the same name.
+    prefix = f"{module_name}." if module_name else ""
+    for name in local_definitions:
+        aliases[name] = prefix + name
+    # Interned: the same few thousand qualified names recur in every file of a project, and every
+    # worker receives every file's table.
+    return ImportTable(module_name=module_name, aliases={intern(k): intern(v) for k, v in aliases.items()})

@@ -1,0 +1,342 @@
+"""`--confirm`: check each static finding against the real torch.jit.script, in child processes.
+
+The parent never imports torch or user code. For each file holding a module class with a script
+finding (every module class with `--confirm=all`), one child process (tslint.confirm.child) imports
+the file's module, builds each class (no-argument constructor or a configured factory) and scripts it.
+torch stops at its first error, so the child makes torch skip the function that failed
+(`@torch.jit.ignore` on a copy of the class) and scripts again, to find the errors behind it.
+
+A finding inside a span torch highlighted is `confirmed`; a finding in code torch then compiled is
+`refuted`; anything torch could not decide is `unverified` with the reason. A torch failure where no
+rule fired becomes a TS000 diagnostic.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from tslint.compiled_scope import CompiledScope
+from tslint.config import Config
+from tslint.engine import TORCH_FAILURE, catalogue, project_index
+from tslint.files import SourceFile, module_name
+from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
+from tslint.project_index import ProjectIndex
+from tslint.confirm.torch_errors import TorchSpan, headline
+
+MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
+
+CONFIRMED, REFUTED, UNVERIFIED = "confirmed", "refuted", "unverified"
+WRAPPING_DECORATOR = "TS329"  # torch fails inside the decorator's wrapper, which the finding names
+_RANK = {CONFIRMED: 0, REFUTED: 1, UNVERIFIED: 2}
+
+
+class ConfirmUnavailable(Exception):
+    """torch is missing or refuses TorchScript: the whole --confirm run cannot happen (exit 2)."""
+
+
+@dataclass
+class ClassJob:
+    qualname: str
+    path: Path
+    display: str
+    findings: List[Diagnostic] = field(default_factory=list)
+    trace: bool = False  # a torch.jit.trace job (trace findings), else torch.jit.script
+    inputs: Optional[str] = None  # the example-inputs callable, for trace jobs
+
+    @property
+    def class_name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True)
+class ClassResult:
+    qualname: str
+    unverified: Optional[str]  # why torch could not be asked
+    line: int = 1
+    compiled: bool = False
+    failures: Tuple[Tuple[str, Optional[TorchSpan]], ...] = ()
+    masked: Tuple[str, ...] = ()
+    exported: Tuple[str, ...] = ()  # methods torch was made to compile after masking
+    tracer_warnings: Tuple[Tuple[str, int], ...] = ()  # (resolved path, line) of each TracerWarning
+    diverged: Tuple[int, ...] = ()  # input sets on which traced and eager answers differ
+    input_sets: int = 0
+
+
+def _import_root(path: Path) -> Path:
+    """The folder to put on sys.path: above the topmost package folder holding the file."""
+    folder = path.absolute().parent
+    while (folder / "__init__.py").is_file():
+        folder = folder.parent
+    return folder
+
+
+def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config) -> Tuple[List[ClassJob], ProjectIndex]:
+    index = project_index(sources)
+    by_display = {s.display: s for s in sources}
+    script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
+    trace_findings = [d for d in result.diagnostics if d.mode is Mode.TRACE]
+    jobs = []
+    for qualname in sorted(index.module_classes):
+        info = index.classes[qualname]
+        if info.path not in by_display:
+            continue
+        path = by_display[info.path].path
+        scope = CompiledScope(index, roots=[qualname])
+        compiled = {(f.function.path, f.function.symbol) for f in scope.functions()}
+        findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
+        if findings or everything:
+            jobs.append(ClassJob(qualname, path, info.path, findings))
+        if trace_findings:
+            traced = {(f.function.path, f.function.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+            found = [d for d in trace_findings if (d.filename, d.symbol) in traced]
+            if found:
+                module, _, class_name = qualname.rpartition(".")
+                inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
+                jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
+    return jobs, index
+
+
+def _key(qualname: str, trace: bool) -> str:
+    return f"{qualname}#{'trace' if trace else 'script'}"
+
+
+def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Dict[str, ClassResult], Optional[str], Optional[str]]:
+    """Results by class, the torch version, and a fatal problem (torch missing or refusing)."""
+    name, _ = module_name(path)
+    entries = []
+    for job in jobs:
+        module, _, class_name = job.qualname.rpartition(".")
+        factory = config.confirm.factories.get(f"{module}:{class_name}")
+        methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
+        entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods,
+                        "trace": job.trace, "inputs": job.inputs})
+    with tempfile.TemporaryDirectory(prefix="tslint-confirm-") as folder:
+        job_file, results_file, output_file = (Path(folder) / n for n in ("job.json", "results.jsonl", "output.txt"))
+        job_file.write_text(json.dumps({
+            "path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
+            "classes": entries, "memory_mb": MEMORY_LIMIT_MB,
+        }), encoding="utf-8")
+        reason = None
+        with open(output_file, "wb") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "tslint.confirm.child", str(job_file), str(results_file)],
+                stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True,
+                cwd=str(_import_root(path)),
+            )
+            try:
+                code = process.wait(timeout=config.confirm.timeout)
+                if code < 0:
+                    reason = f"the child process crashed ({signal.Signals(-code).name})"
+                elif code != 0:
+                    reason = f"user code ended the child process (exit code {code})"
+            except subprocess.TimeoutExpired:
+                reason = f"timed out after {config.confirm.timeout:g} s"
+            finally:
+                if process.poll() is None:
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                    process.wait()
+        records = []
+        if results_file.exists():
+            for line in results_file.read_text(encoding="utf-8", errors="replace").splitlines():
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    pass
+    version = next((r["torch"] for r in records if "torch" in r), None)
+    fatal = next((r["fatal"] for r in records if "fatal" in r), None)
+    results: Dict[str, ClassResult] = {}
+    for record in records:
+        qualname = record.get("qualname")
+        if qualname is None:
+            continue
+        key = _key(qualname, record.get("kind") == "trace")
+        if record.get("status") == "traced":
+            results[key] = ClassResult(qualname, None, tracer_warnings=tuple((p, l) for p, l in record["warnings"]),
+                                       diverged=tuple(record["diverged"]), input_sets=record["input_sets"])
+            continue
+        if record.get("status") != "done":
+            results[key] = ClassResult(qualname, record.get("detail", "unknown"), record.get("line", 1))
+            continue
+        failures = tuple(
+            (f["message"], None if f["span"] is None else TorchSpan(f["span"][0], f["span"][1], f["span"][2]))
+            for f in record["failures"]
+        )
+        results[key] = ClassResult(qualname, None, record.get("line", 1), record["compiled"], failures,
+                                   tuple(record["masked"]), tuple(record.get("exported", ())))
+    for job in jobs:  # classes the child never reached
+        if _key(job.qualname, job.trace) not in results:
+            results[_key(job.qualname, job.trace)] = ClassResult(job.qualname, reason or "the child process stopped before this class")
+    return results, version, fatal
+
+
+def _refusal(message: str) -> bool:
+    text = message.lower()
+    return "torchscript" in text and ("no longer supported" in text or "has been removed" in text)
+
+
+def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
+    """Trace findings are never refuted: inputs that do not show a hazard do not prove it absent."""
+    if outcome.unverified is not None:
+        if finding.code == "TS409" and "cannot be traced" in outcome.unverified:
+            return CONFIRMED, outcome.unverified  # the Python value among the inputs is the failure
+        return UNVERIFIED, outcome.unverified
+    name = job.class_name
+    where = str(Path(finding.filename).resolve())
+    rows = range(finding.location.row, finding.end_location.row + 1)
+    if any(path == where and line in rows for path, line in outcome.tracer_warnings):
+        return CONFIRMED, f"torch.jit.trace({name}) warned here (TracerWarning)"
+    unexplained = [
+        d for d in job.findings
+        if not any(path == str(Path(d.filename).resolve()) and line == d.location.row for path, line in outcome.tracer_warnings)
+    ]
+    if outcome.diverged and len(unexplained) == 1:
+        sets = ", ".join(str(n) for n in outcome.diverged)
+        return CONFIRMED, f"the traced {name} answers differently from eager mode on input set {sets}"
+    if outcome.diverged:
+        return UNVERIFIED, "the trace diverged from eager mode, but several findings could explain it"
+    if outcome.input_sets < 2:
+        return UNVERIFIED, "no TracerWarning here; a second input set (a list of tuples from example-inputs) would let tslint compare answers"
+    return UNVERIFIED, "the example inputs did not show it (no TracerWarning here; traced and eager answers agree)"
+
+
+def _explains(finding: Diagnostic, message: str, span: Optional[TorchSpan], linted: Set[str]) -> bool:
+    """Whether torch's failure (its message, and the span it highlighted) is the one `finding` predicts:
+    torch highlighted the finding's line; or, for TS329, the wrapper the finding names; or torch named
+    no line of the linted files (no location, or a line of its own source) and said what the
+    finding's rule says torch says then (RuleInfo.torch_messages)."""
+    if span is not None and span.contains(finding.filename, finding.location.row):
+        return True
+    if finding.code == WRAPPING_DECORATOR and span is not None:
+        quoted = re.findall(r"`([^`]+)`", finding.message)
+        return len(quoted) > 1 and f"def {quoted[1]}" in message
+    if span is None or span.path not in linted:
+        return any(fragment in message for fragment in _torch_messages().get(finding.code, ()))
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def _torch_messages() -> Dict[str, Tuple[str, ...]]:
+    return {info.code: info.torch_messages for info in catalogue()}
+
+
+def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Set[str]) -> Tuple[str, str]:
+    if job.trace:
+        return _trace_status(finding, job, outcome)
+    if outcome.unverified is not None:
+        return UNVERIFIED, outcome.unverified
+    for message, span in outcome.failures:
+        if _explains(finding, message, span, linted):
+            return CONFIRMED, f"torch.jit.script({job.class_name}()): {headline(message.split(': ', 1)[-1])}"
+    if finding.severity is Severity.WARNING:
+        return UNVERIFIED, "a warning: torch.jit.script compiles this code; the problem shows when it runs"
+    symbol = finding.symbol or ""
+    # Sound only where torch really compiled the finding's function: in a first, unmasked round, or
+    # exported after masking (masking a function also hides what only it calls).
+    compiled_here = not outcome.failures or symbol in outcome.exported
+    if outcome.compiled and compiled_here and symbol not in outcome.masked:
+        return REFUTED, f"torch.jit.script({job.class_name}()) compiled this code"
+    unlocated = [message for message, span in outcome.failures if span is None]
+    if unlocated:
+        return UNVERIFIED, f"torch failed without naming a source location: {headline(unlocated[-1].split(': ', 1)[-1])[:120]}"
+    return UNVERIFIED, "masked by an earlier error torch reported in the same function"
+
+
+def confirm(
+    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool, progress: bool = False
+) -> Tuple[LintResult, Optional[str]]:
+    """The result with every script finding's confirmation set, plus TS000 findings; and the torch
+    version used. Raises ConfirmUnavailable when torch cannot be used at all."""
+    jobs, _ = _jobs(result, sources, everything, config)
+    by_file: Dict[Path, List[ClassJob]] = {}
+    outcomes: Dict[str, ClassResult] = {}
+    for job in jobs:
+        if job.trace and job.inputs is None:
+            module, _, class_name = job.qualname.rpartition(".")
+            outcomes[_key(job.qualname, True)] = ClassResult(job.qualname, (
+                f'needs example inputs: add [tool.tslint.confirm] example-inputs = {{"{module}:{class_name}" = "{module}:make_inputs"}}'
+            ))
+        else:
+            by_file.setdefault(job.path, []).append(job)
+    version = None
+    done = 0
+    for path, file_jobs in sorted(by_file.items()):
+        if progress:
+            sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
+            sys.stderr.flush()
+        results, child_version, fatal = _run_child(path, file_jobs, config)
+        if fatal is not None:
+            raise ConfirmUnavailable(fatal)
+        version = version or child_version
+        outcomes.update(results)
+        done += len(file_jobs)
+        for outcome in results.values():
+            for message, _ in outcome.failures:
+                if _refusal(message):
+                    raise ConfirmUnavailable(f"this torch refuses TorchScript: {headline(message)}")
+    if progress:
+        sys.stderr.write("\r\x1b[K")
+
+    linted = {str(source.path.resolve()) for source in sources}
+    statuses: Dict[Diagnostic, Tuple[str, str]] = {}
+    for job in jobs:
+        for finding in job.findings:
+            status = _status(finding, job, outcomes[_key(job.qualname, job.trace)], linted)
+            if finding not in statuses or _RANK[status[0]] < _RANK[statuses[finding][0]]:
+                statuses[finding] = status
+    confirmed_diagnostics = []
+    for d in result.diagnostics:
+        if d.code == "TS001":
+            status = None
+        elif d.mode is Mode.TRACE:
+            status = statuses.get(d, (UNVERIFIED, "no module class traces this code (nothing to trace)"))
+        else:
+            status = statuses.get(d, (UNVERIFIED, "no module class compiles this code (nothing to script)"))
+        confirmed_diagnostics.append(d if status is None else replace(d, confirmation=Confirmation(*status)))
+    confirmed_diagnostics.extend(_unpredicted(jobs, outcomes, sources))
+    confirmed_diagnostics.sort(key=Diagnostic.sort_key)
+    return replace(result, diagnostics=tuple(confirmed_diagnostics)), version
+
+
+def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sources: Sequence[SourceFile]) -> List[Diagnostic]:
+    """TS000 for each torch failure that no finding of the class lies in."""
+    displays = {str(s.path.resolve()): s.display for s in sources}
+    found: Dict[Tuple[str, int], Diagnostic] = {}
+    for job in jobs:
+        if job.trace:
+            continue
+        outcome = outcomes[_key(job.qualname, False)]
+        predicted = any(d.severity is Severity.ERROR for d in job.findings)
+        for message, span in outcome.failures:
+            if any(_explains(d, message, span, set(displays)) for d in job.findings):
+                continue
+            if span is None and predicted:
+                continue  # torch named no location; the class's own findings carry the message
+            text = headline(message.split(": ", 1)[-1])
+            if span is not None and span.path in displays:
+                filename, row = displays[span.path], span.first_row
+            else:
+                where = f" (at {span.path}:{span.first_row})" if span is not None else ""
+                filename, row, text = job.display, outcome.line, f"{text}{where}"
+            key = (filename, row)
+            if key not in found:
+                found[key] = Diagnostic(
+                    code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=TORCH_FAILURE.severity,
+                    mode=TORCH_FAILURE.mode, message=TORCH_FAILURE.message.format(message=text),
+                    filename=filename, location=Position(row, 1), end_location=Position(row, 2),
+                    symbol=job.class_name,
+                    confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.class_name}())"),
+                )
+    return list(found.values())

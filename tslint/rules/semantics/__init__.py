@@ -1,0 +1,1 @@
+"""TS3xx: semantics rules."""

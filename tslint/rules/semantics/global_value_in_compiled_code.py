@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+class GlobalValueInCompiledCode(Rule):
+    """Compiled code reads a module-level variable bound to a plain value: `x + EPS` with
+    `EPS = 1e-5` at the top of the file, `x.to(DTYPE)` with `DTYPE = torch.float32`, `if MODE ==
+    "fast"`, `for s in SIZES` — or such a name imported from another file (`from .config import
+    EPS`), or a plain value of a class body read through the class (`Config.SCALE`, `Net.SCALE`).
+
+    TorchScript resolves a global name to a module, function or class, but not to a value, whatever
+    its type (`Final` too): "python value of type 'float' cannot be used as a value. Perhaps it is a
+    closed over global variable?" (for `None`, "undefined value"). Reading it through its module
+    (`config.EPS`), a default argument (`eps: float = EPS`, which Python evaluates) and a class
+    constant (`eps: Final[float] = EPS` in the class body, read as `self.eps`) compile.
+    """
+
+    code = "TS341"
+    name = "global-value-in-compiled-code"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`{name}` is a module-level `{kind}`{where}: compiled code cannot read global values."
+    class_message = "`{owner}.{name}` is a class-level `{kind}`: compiled code cannot read it through the class."
+    fix_hint = (
+        "Make it a class constant (`eps: Final[float] = EPS` in the class body, then `self.eps`), a "
+        "default argument (`eps: float = EPS`), or read it through its module (`config.EPS`)."
+    )
+    torch_messages = ("cannot be used as a value. Perhaps it is a closed over global variable", "undefined value")
+
+    def visit_Parameters(self, node: cst.Parameters, context: RuleContext) -> None:
+        _count(context, "signature", 1)  # defaults and annotations: Python evaluates them
+
+    def leave_Parameters(self, node: cst.Parameters, context: RuleContext) -> None:
+        _count(context, "signature", -1)
+
+    def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
+        _count(context, "annotation", 1)
+
+    def leave_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
+        _count(context, "annotation", -1)
+
+    def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
+        _not_a_read(node.attr, context)  # `self.EPS`, `config.EPS`
+        found = _class_value(node, context)
+        if found is not None and not _python_evaluates(context) and node not in context.state().get("stores", ()):
+            owner, kind = found
+            context.report(node, self.class_message.format(owner=owner, name=node.attr.value, kind=kind))
+
+    def visit_AssignTarget(self, node: cst.AssignTarget, context: RuleContext) -> None:
+        context.state().setdefault("stores", set()).add(node.target)  # `Net.count = 1` is no read
+
+    def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
+        if node.keyword is not None:
+            _not_a_read(node.keyword, context)  # `f(EPS=...)`
+
+    def visit_Global(self, node: cst.Global, context: RuleContext) -> None:
+        for item in node.names:  # a `global` statement is TS205's
+            _not_a_read(item.name, context)
+
+    def visit_Name(self, node: cst.Name, context: RuleContext) -> None:
+        found = _global_value(node, context)
+        if found is None:
+            return
+        if _python_evaluates(context) or node in context.state().get("not_reads", ()):
+            return
+        if node.value in context.local_names():
+            return
+        kind, where = found
+        context.report(node, self.message.format(name=node.value, kind=kind, where=where))
+
+
+def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
+    """(the value's type, where it is defined) when `node` names a plain module-level value: of this
+    file, or imported by name from another file of the project."""
+    file = context.file
+    kind = file.module_values.get(node.value)
+    if kind is not None:
+        return kind, ""
+    target = file.imports.aliases.get(node.value)
+    if target is None or "." not in target:
+        return None
+    module, _, attribute = target.rpartition(".")
+    other = context.scope.index.modules.get(module)
+    kind = other.module_values.get(attribute) if other is not None else None
+    return (kind, f" (`{target}`)") if kind is not None else None
+
+
+def _class_value(node: cst.Attribute, context: RuleContext) -> Optional[tuple]:
+    """(the class's name, the value's type) when `node` reads a plain value from the body of a
+    project class through the class (`Config.SCALE`): a plain class, or a module class."""
+    owner = node.value
+    if not isinstance(owner, cst.Name) or owner.value in context.local_names():
+        return None
+    index = context.scope.index
+    qualname = index.resolve(context.qualify(owner))
+    info = index.classes.get(qualname or "")
+    if info is None or (info.bases and qualname not in index.module_classes):
+        return None  # an Enum's members, a NamedTuple's fields... compile
+    kind = info.class_values.get(node.attr.value)
+    return (owner.value, kind) if kind is not None else None
+
+
+def _python_evaluates(context: RuleContext) -> bool:
+    """Inside the signature (defaults) or an annotation: Python evaluates it, torch never compiles it."""
+    state = context.state()
+    return bool(state.get("signature") or state.get("annotation"))
+
+
+def _count(context: RuleContext, key: str, step: int) -> None:
+    state = context.state()
+    state[key] = state.get(key, 0) + step
+
+
+def _not_a_read(name: cst.Name, context: RuleContext) -> None:
+    if _global_value(name, context) is not None:
+        context.state().setdefault("not_reads", set()).add(name)

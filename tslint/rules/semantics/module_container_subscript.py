@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+from tslint.analysis.module_containers import module_container_attribute
+from tslint.analysis.traversal import code_of
+
+MODULE_DICT = "torch.nn.ModuleDict"
+
+
+class ModuleContainerSubscript(Rule):
+    """Compiled code indexes an `nn.ModuleList` / `nn.Sequential` with a value that is not an integer
+    literal (`self.layers[i]`), or an `nn.ModuleDict` with a value that is not a string literal
+    (`self.heads[name]`).
+
+    torch needs to know which submodule is meant while compiling: "Expected integer literal for index
+    but got a variable or non-integer", "ModuleDict indexing is only supported with string literals".
+    A slice (`for layer in self.layers[1:]:`) compiles, but calling its elements fails ("'ReLU' object
+    has no attribute or method '__call__'"), so that call is reported. (Slices, `self.layers[1:]`, fail too, but torch reports them
+    where an element is called, which this rule cannot point to yet: they are not reported.)
+    """
+
+    code = "TS311"
+    name = "module-container-subscript"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`self.{name}[{index}]`: {container} can only be indexed with {literal} literals in compiled code."
+    fix_hint = "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
+
+    slice_message = "`{name}` comes from a slice of `self.{container}`: TorchScript cannot call modules taken from a sliced container."
+
+    def visit_For(self, node: cst.For, context: RuleContext) -> None:
+        iterable, target = node.iter, node.target
+        if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "enumerate" and iterable.args:
+            iterable = iterable.args[0].value
+            target = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 else None
+        if not (isinstance(iterable, cst.Subscript) and isinstance(target, cst.Name) and len(iterable.slice) == 1):
+            return
+        if isinstance(iterable.slice[0].slice, cst.Slice):
+            container = module_container_attribute(iterable.value, context)
+            if container is not None:
+                context.state().setdefault("sliced", {})[target.value] = container
+
+    def leave_For(self, node: cst.For, context: RuleContext) -> None:
+        target = node.target
+        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+            target = target.elements[1].value
+        if isinstance(target, cst.Name):
+            context.state().get("sliced", {}).pop(target.value, None)
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        sliced = context.state().get("sliced")
+        if sliced and isinstance(node.func, cst.Name) and node.func.value in sliced:
+            context.report(node, self.slice_message.format(name=node.func.value, container=sliced[node.func.value]))
+
+    def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
+        name = module_container_attribute(node.value, context)
+        if name is None or len(node.slice) != 1:
+            return
+        element = node.slice[0].slice
+        if not isinstance(element, cst.Index):
+            return  # slices: see above
+        callees = {assignment.callee for assignment in context.attribute(name)}
+        if callees == {MODULE_DICT}:
+            container, literal, ok = "an `nn.ModuleDict`", "string", _is_string_literal(element.value)
+        elif MODULE_DICT not in callees:
+            container, literal, ok = "an `nn.ModuleList` / `nn.Sequential`", "integer", _is_int_literal(element.value)
+        else:
+            return  # sometimes a dict, sometimes a list: which literal is right depends on the instance
+        if not ok:
+            shown = code_of(element)
+            context.report(node, self.message.format(name=name, index=shown, container=container, literal=literal))
+
+
+def _is_string_literal(value: cst.BaseExpression) -> bool:
+    return isinstance(value, (cst.SimpleString, cst.ConcatenatedString))
+
+
+def _is_int_literal(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        value = value.expression
+    return isinstance(value, cst.Integer)

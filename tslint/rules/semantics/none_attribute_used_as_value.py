@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.project_index import DYNAMIC_ATTRIBUTES, AttributeKind
+from tslint.rule import Rule, RuleContext
+
+
+class NoneAttributeUsedAsValue(Rule):
+    """Compiled code uses `self.<name>` as a value — in arithmetic, through an attribute or method,
+    by subscript, by calling it, or as a condition — and every assignment of `<name>` in the class is
+    `None` (`self.cache = None`, `register_buffer("mask", None)`).
+
+    torch types the attribute `NoneType`: "'NoneType' object has no attribute or method 'sum'",
+    "cannot call a value of type 'NoneType'", "Could not cast value of type NoneType to bool".
+    Uses under `if self.cache is not None:` are not compiled and not reported; nor are uses inside
+    conditional expressions and `and` / `or` chains, which may test it first.
+    """
+
+    code = "TS326"
+    name = "none-attribute-used-as-value"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`self.{name}` is always `None` here, and TorchScript cannot use `None` as {what}."
+    fix_hint = "Guard the use with `if self.attr is not None:` (torch then skips the block), or give the attribute a real value in `__init__`."
+
+    def _enter_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
+        context.state()["guarded"] = context.state().get("guarded", 0) + 1
+
+    def _leave_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
+        context.state()["guarded"] = max(0, context.state().get("guarded", 0) - 1)
+
+    visit_IfExp = visit_BooleanOperation = _enter_guard
+    leave_IfExp = leave_BooleanOperation = _leave_guard
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
+        for side in (node.left, node.right):
+            self._check(side, "an operand", context)
+
+    def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
+        self._check(node.value, "an object with attributes", context)
+
+    def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
+        self._check(node.value, "a container", context)
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        self._check(node.func, "a function", context)
+
+    def visit_If(self, node: cst.If, context: RuleContext) -> None:
+        self._check(node.test, "a condition", context)
+
+    def visit_While(self, node: cst.While, context: RuleContext) -> None:
+        self._check(node.test, "a condition", context)
+
+    def _check(self, expression: cst.BaseExpression, what: str, context: RuleContext) -> None:
+        if context.state().get("guarded"):
+            return
+        name = _always_none(expression, context)
+        if name is not None:
+            context.report(expression, self.message.format(name=name, what=what))
+
+
+def _always_none(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """`name` when `expression` is `self.name` and every class this code is compiled for assigns it only `None`."""
+    name = context.self_attribute(expression)
+    classes = context.classes()
+    if name is None or not classes:
+        return None
+    for _, klass in classes:
+        if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or name in klass.class_attributes:
+            return None
+        assignments = klass.attributes.get(name, ())
+        if not assignments or any(a.kind is not AttributeKind.NONE for a in assignments):
+            return None
+    return name

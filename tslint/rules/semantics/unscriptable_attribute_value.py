@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+class UnscriptableAttributeValue(Rule):
+    """Compiled code reads `self.<name>`, and every value the class assigns to it is one whose
+    Python type torch cannot convert: an empty list or dict, a list or dict mixing value types
+    (`[1, 2.5]`), a set, a lambda, a numpy value, or a class (`self.act = nn.ReLU`).
+
+    torch: "Module 'Net' has no attribute 'cache' (This attribute exists on the Python module, but we
+    failed to convert Python type: 'list' to a TorchScript type. List trace inputs must have elements)".
+    A class-level annotation (`cache: List[Tensor]` in the class body) tells torch the type and is
+    respected; an annotation on the assignment in `__init__` is not enough, and is not respected.
+    """
+
+    code = "TS324"
+    name = "unscriptable-attribute-value"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`self.{name}` holds {what}, which torch cannot convert to a TorchScript type."
+    fix_hint = "Annotate the attribute in the class body (`cache: List[torch.Tensor]`), store a TorchScript type (a tuple, a list of one type, a tensor), or keep it out of compiled code."
+
+    def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
+        name = context.self_attribute(node)
+        if name is None:
+            return
+        for _, klass in context.classes():
+            if name in klass.annotations or name in klass.constants or klass.unknown_bases:
+                continue
+            assignments = klass.attributes.get(name, ())
+            whats = [_what(a.unscriptable, context) for a in assignments]
+            if whats and all(whats):
+                context.report(node, self.message.format(name=name, what=whats[0]))
+                return
+
+
+def _what(unscriptable: Optional[str], context: RuleContext) -> Optional[str]:
+    if unscriptable is None:
+        return None
+    if unscriptable.startswith("reference:"):
+        target = unscriptable.partition(":")[2]
+        if context.scope.index.is_module_class(target):
+            return "a class"
+        return None  # a function (`F.relu`) or a constant: fine
+    return unscriptable

@@ -1,0 +1,1 @@
+"""TS1xx: signatures rules."""

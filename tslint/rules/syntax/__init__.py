@@ -1,0 +1,1 @@
+"""TS2xx: syntax rules."""

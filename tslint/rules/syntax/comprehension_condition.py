@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+class ComprehensionCondition(Rule):
+    """A list, dict or generator comprehension in compiled code has an `if` clause.
+
+    torch's Python frontend rejects it ("Comprehension ifs are not supported yet") while parsing the function, so it fails
+    even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
+    """
+
+    code = "TS207"
+    name = "comprehension-condition"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "Comprehensions with an `if` condition are not supported in compiled code."
+    fix_hint = "Use a `for` loop with an `if` that appends to a list."
+    frontend = True
+
+    def visit_CompFor(self, node: cst.CompFor, context: RuleContext) -> None:
+        for condition in node.ifs:
+            context.report(condition)

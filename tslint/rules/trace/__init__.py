@@ -1,0 +1,1 @@
+"""TS4xx: trace rules."""

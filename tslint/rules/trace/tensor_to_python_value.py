@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, VALUE_METHODS, Kind
+
+
+class TensorToPythonValue(Rule):
+    """Traced code turns a tensor, or a tensor's size, into a Python number or list.
+
+    `.item()`, `.tolist()`, `int(t)`, `float(t)`, `int(x.size(0))`, `math.sqrt(x.size(1))`: the value is
+    recorded as a constant ("TracerWarning: Converting a tensor to a Python number might cause the
+    trace to be incorrect"), so the trace computes with the example input's value forever.
+    """
+
+    code = "TS402"
+    name = "tensor-to-python-value"
+    severity = Severity.WARNING
+    mode = Mode.TRACE
+    message = "`{call}` turns {what} into a Python value: the trace freezes it as a constant."
+    fix_hint = "Stay in tensor operations (`x.sum()` instead of `x.sum().item()`); keep sizes as `x.size(0)` without `int(...)`."
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        taint = context.taint()
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in VALUE_METHODS and taint.kind(func.value) is Kind.TENSOR:
+            context.report(node, self.message.format(call=f".{func.attr.value}()", what="a tensor"))
+            return
+        name = context.qualify(func) or ""
+        if (name in PYTHON_CONVERSIONS or name.startswith("math.")) and node.args:
+            kind = max(taint.kind(argument.value) for argument in node.args)
+            if kind in (Kind.TENSOR, Kind.SIZE):
+                what = "a tensor" if kind is Kind.TENSOR else "a tensor's size"
+                context.report(node, self.message.format(call=f"{name}(...)", what=what))

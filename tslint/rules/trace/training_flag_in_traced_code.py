@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+class TrainingFlagInTracedCode(Rule):
+    """Traced code reads `self.training`.
+
+    Its value when tracing is baked into the graph, with no warning: a model traced in training mode
+    keeps dropout (or any `if self.training:` path) after `.eval()`.
+    """
+
+    code = "TS404"
+    name = "training-flag-in-traced-code"
+    severity = Severity.WARNING
+    mode = Mode.TRACE
+    message = "`self.training` is frozen at its value when tracing; `.eval()` will not change the traced module."
+    fix_hint = "Call `model.eval()` (or `.train()`) before tracing, for the mode you will export; trace once per mode if you need both."
+
+    def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
+        if (
+            node.attr.value == "training"
+            and isinstance(node.value, cst.Name)
+            and node.value.value == context.function.function.self_name
+        ):
+            context.report(node)

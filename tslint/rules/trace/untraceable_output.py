@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from tslint.findings import Mode, Severity
+from tslint.analysis.imports import is_none
+from tslint.rule import Rule, RuleContext
+
+
+def _what(value: Optional[cst.BaseExpression], context: RuleContext) -> Optional[str]:
+    if value is None or is_none(value):
+        return "`None`"
+    if isinstance(value, (cst.Dict, cst.DictComp)) or (isinstance(value, cst.Call) and context.qualify(value.func) == "dict"):
+        return "a dict"
+    if isinstance(value, (cst.List, cst.ListComp)):
+        return "a list"
+    if isinstance(value, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)) or (
+        isinstance(value, cst.Name) and value.value in ("True", "False")
+    ):
+        return "a Python constant"
+    return None
+
+
+class UntraceableOutput(Rule):
+    """The `forward` of a module class that nothing uses as a submodule returns a dict, a list,
+    `None` or a Python constant.
+
+    torch.jit.trace only records tensors and tuples of tensors as outputs: a dict fails ("Encountering
+    a dict at the output of the tracer might cause the trace to be incorrect" — an error in the default
+    strict mode), `None` fails ("The traced function didn't return any values"), constants fail, and a
+    list gives a TracerWarning.
+    """
+
+    code = "TS407"
+    name = "untraceable-output"
+    severity = Severity.WARNING
+    mode = Mode.TRACE
+    message = "`forward` returns {what}, which torch.jit.trace cannot record as an output."
+    fix_hint = "Return a tensor or a tuple of tensors (a NamedTuple works too); keep dicts for eager-only wrappers."
+
+    def visit_Return(self, node: cst.Return, context: RuleContext) -> None:
+        function = context.function.function
+        if function.name != "forward" or context.region is not context.region.COMPILED:
+            return
+        if not context.traced_models():
+            return  # a submodule's output goes to its parent, not out of the trace
+        what = _what(node.value, context)
+        if what is not None:
+            context.report(node, self.message.format(what=what))
