@@ -20,7 +20,7 @@ import libcst as cst
 
 from tslint.analysis.branch_guards import GuardedWalk
 from tslint import __version__
-from tslint.compiled_scope import CompiledFunction, CompiledScope, Role
+from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.config import Config
 from tslint.digests import digest as content_digest
 from tslint.files import SourceFile, discover, module_name
@@ -249,11 +249,34 @@ class RuleCrashed(Exception):
 class _Observer:
     """One set of rules watching one function in one mode (script or trace), with its context."""
 
-    def __init__(self, context: RuleContext, visit_hooks: Dict[type, list], leave_hooks: Dict[type, list]) -> None:
+    def __init__(
+        self, context: RuleContext, visit_hooks: Dict[type, list], leave_hooks: Dict[type, list], followers: Sequence[Rule]
+    ) -> None:
         self.context = context
         self.visit_hooks = visit_hooks
         self.leave_hooks = leave_hooks
+        # The rules with begin/end_function hooks that apply to this function, and their states.
+        self.followers = [rule for rule in followers if rule.applies(context.function, Region.COMPILED)]
+        self.states: Dict[str, object] = {}
         self._regions: Dict[tuple, object] = {}  # guards only change at block boundaries
+
+    def begin(self) -> None:
+        for rule in self.followers:
+            self.states[rule.code] = self._guarded(rule, rule.begin_function)
+
+    def end(self) -> None:
+        for rule in self.followers:
+            self._guarded(rule, rule.end_function)
+
+    def _guarded(self, rule: Rule, hook, *arguments):
+        context = self.context
+        context.rule, context.region, context.state = rule, Region.COMPILED, self.states.get(rule.code)
+        try:
+            return hook(*arguments, context)
+        except RecursionError:
+            raise
+        except Exception as error:
+            raise RuleCrashed(rule, error) from error
 
     def call(self, hooks: Dict[type, list], node: cst.CSTNode, guards: tuple) -> None:
         found = hooks.get(type(node))
@@ -267,6 +290,7 @@ class _Observer:
             if rule.applies(context.function, region):
                 context.region = region
                 context.rule = rule
+                context.state = self.states.get(rule.code)
                 try:
                     hook(node, context)
                 except RecursionError:
@@ -293,6 +317,13 @@ class _Dispatcher(GuardedWalk):
             observer.call(observer.leave_hooks, node, self.guards)
 
     def run(self, node: cst.FunctionDef, signature_only: bool) -> None:
+        for observer in self.observers:
+            observer.begin()
+        self._walk(node, signature_only)
+        for observer in self.observers:
+            observer.end()
+
+    def _walk(self, node: cst.FunctionDef, signature_only: bool) -> None:
         if signature_only:
             # Only the signature of an ignored/unused function is used by torch.jit.script.
             self._root = node
@@ -361,7 +392,8 @@ def run_rules(
             context = RuleContext(file, scope, compiled, node)
             contexts.append(context)
             key = (compiled.function.ordinal, compiled.role is Role.SIGNATURE)
-            observers.setdefault(key, []).append(_Observer(context, visit_hooks, leave_hooks))
+            followers = [rule for rule in rules if rule.follows_functions()]
+            observers.setdefault(key, []).append(_Observer(context, visit_hooks, leave_hooks, followers))
     for (ordinal, signature_only), group in sorted(observers.items()):
         _Dispatcher(group).run(trees.nodes[ordinal], signature_only)
     reports = [report for context in contexts for report in context.reports]

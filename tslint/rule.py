@@ -3,14 +3,16 @@
 A rule declares its code, name, severity, mode and message on the class, and defines hooks named
 `visit_<NodeType>(self, node, context)` (and optionally `leave_<NodeType>`). The engine walks each
 compiled function once and calls every enabled rule's hooks; rules never walk trees themselves, print,
-read configuration or touch files.
+read configuration or touch files. A rule that collects before it reports defines
+`begin_function(context)`, whose result is `context.state` in its hooks for that function, and
+`end_function(context)`, called after the walk.
 """
 
 from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Callable, ClassVar, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple, Type
 
 import libcst as cst
 
@@ -43,7 +45,8 @@ class RuleContext:
         self.region = Region.COMPILED
         self.rule: Optional[Rule] = None
         self.reports: List[Report] = []
-        self._states: Dict[str, Dict] = {}
+        # The current rule's per-function state: what its `begin_function` returned for this function.
+        self.state: Any = None
         self._taint = None
         self._local_names = None
         self._typed_parameters = None
@@ -113,11 +116,6 @@ class RuleContext:
         """Every assignment to `self.<name>` in the classes this function is compiled for."""
         return [assignment for _, klass in self.classes() for assignment in klass.attributes.get(name, ())]
 
-    def state(self) -> Dict:
-        """Scratch space of the current rule for the current function (for collect-then-report rules)."""
-        assert self.rule is not None
-        return self._states.setdefault(self.rule.code, {})
-
     @property
     def imports(self):
         return self.file.imports
@@ -174,6 +172,21 @@ class Rule:
                 if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
                     found[node_type] = getattr(self, attribute)
         return found
+
+    def begin_function(self, context: RuleContext) -> Any:
+        """Called before the walk of each compiled function the rule applies to; what it returns is
+        `context.state` in the rule's hooks (and `end_function`) for that function."""
+        return None
+
+    def end_function(self, context: RuleContext) -> None:
+        """Called after the walk of each compiled function the rule applies to (for rules that
+        collect first and report at the end)."""
+
+    @classmethod
+    def follows_functions(cls) -> bool:
+        """Whether the rule defines `begin_function` or `end_function` (most rules do not, and the
+        engine skips the calls)."""
+        return cls.begin_function is not Rule.begin_function or cls.end_function is not Rule.end_function
 
     def applies(self, function: CompiledFunction, region: Region) -> bool:
         if function.role is Role.SIGNATURE and not self.checks_uncompiled_signatures:

@@ -103,12 +103,11 @@ class ParameterUses:
 class CollectsParameterUses:
     """Mixin: tracks rebinding of parameters so that `ParameterUses.live_uses` is right at the end."""
 
+    def begin_function(self, context) -> ParameterUses:
+        return ParameterUses(context.node, context.function.function)
+
     def uses(self, context) -> ParameterUses:
-        state = context.state()
-        found = state.get("uses")
-        if found is None:
-            found = state["uses"] = ParameterUses(context.node, context.function.function)
-        return found
+        return context.state
 
     def visit_Assign(self, node: cst.Assign, context) -> None:
         for target in node.targets:

@@ -23,9 +23,8 @@ class CachingDecoratorOnCompiledFunction(Rule):
     fix_hint = "Drop the cache in compiled code (compute the value in `__init__` and store it), or mark the function `@torch.jit.unused`."
     torch_messages = ("'functools._lru_cache_wrapper' object has no attribute '__globals__'",)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
+    def begin_function(self, context: RuleContext) -> None:
+        node = context.node
         for decorator in node.decorators:
             name = context.qualify(decorator.decorator)
             if name in CACHES:

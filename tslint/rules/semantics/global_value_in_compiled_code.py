@@ -1,11 +1,21 @@
 from __future__ import annotations
 
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Optional, Set
 
 import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
+
+
+@dataclass
+class _Walk:
+    """Where the walk of one function is, and the names it has seen that are not reads."""
+
+    python_evaluated: int = 0  # depth inside the signature or an annotation: Python evaluates them
+    stores: Set[cst.CSTNode] = field(default_factory=set)  # `Net.count = 1` is no read
+    not_reads: Set[cst.Name] = field(default_factory=set)  # `self.EPS`, `f(eps=...)`
 
 
 class GlobalValueInCompiledCode(Rule):
@@ -33,27 +43,28 @@ class GlobalValueInCompiledCode(Rule):
     )
     torch_messages = ("cannot be used as a value. Perhaps it is a closed over global variable", "undefined value")
 
-    def visit_Parameters(self, node: cst.Parameters, context: RuleContext) -> None:
-        _count(context, "signature", 1)  # defaults and annotations: Python evaluates them
+    def begin_function(self, context: RuleContext) -> _Walk:
+        return _Walk()
 
-    def leave_Parameters(self, node: cst.Parameters, context: RuleContext) -> None:
-        _count(context, "signature", -1)
+    def _enter_python(self, node: cst.CSTNode, context: RuleContext) -> None:
+        context.state.python_evaluated += 1
 
-    def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
-        _count(context, "annotation", 1)
+    def _leave_python(self, node: cst.CSTNode, context: RuleContext) -> None:
+        context.state.python_evaluated -= 1
 
-    def leave_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
-        _count(context, "annotation", -1)
+    # Defaults and annotations: Python evaluates them, torch never compiles them.
+    visit_Parameters = visit_Annotation = _enter_python
+    leave_Parameters = leave_Annotation = _leave_python
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         _not_a_read(node.attr, context)  # `self.EPS`, `config.EPS`
         found = _class_value(node, context)
-        if found is not None and not _python_evaluates(context) and node not in context.state().get("stores", ()):
+        if found is not None and not _python_evaluates(context) and node not in context.state.stores:
             owner, kind = found
             context.report(node, self.class_message.format(owner=owner, name=node.attr.value, kind=kind))
 
     def visit_AssignTarget(self, node: cst.AssignTarget, context: RuleContext) -> None:
-        context.state().setdefault("stores", set()).add(node.target)  # `Net.count = 1` is no read
+        context.state.stores.add(node.target)  # `Net.count = 1` is no read
 
     def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
         if node.keyword is not None:
@@ -67,7 +78,7 @@ class GlobalValueInCompiledCode(Rule):
         found = _global_value(node, context)
         if found is None:
             return
-        if _python_evaluates(context) or node in context.state().get("not_reads", ()):
+        if _python_evaluates(context) or node in context.state.not_reads:
             return
         if node.value in context.local_names():
             return
@@ -108,15 +119,9 @@ def _class_value(node: cst.Attribute, context: RuleContext) -> Optional[tuple]:
 
 def _python_evaluates(context: RuleContext) -> bool:
     """Inside the signature (defaults) or an annotation: Python evaluates it, torch never compiles it."""
-    state = context.state()
-    return bool(state.get("signature") or state.get("annotation"))
-
-
-def _count(context: RuleContext, key: str, step: int) -> None:
-    state = context.state()
-    state[key] = state.get(key, 0) + step
+    return context.state.python_evaluated > 0
 
 
 def _not_a_read(name: cst.Name, context: RuleContext) -> None:
     if _global_value(name, context) is not None:
-        context.state().setdefault("not_reads", set()).add(name)
+        context.state.not_reads.add(name)

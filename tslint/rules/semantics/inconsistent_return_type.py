@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Dict, Optional
+from typing import Dict, Optional, Set
 
 import libcst as cst
 
@@ -31,17 +31,15 @@ class InconsistentReturnType(Rule):
     message = "This `return` gives {found}, but {expected}."
     fix_hint = "Return one type from every `return` (`torch.tensor(0.0)` or `x.new_zeros(())` instead of `0`, `1.0` instead of `1`), or annotate the return type as a Union."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is context.node:
-            context.state()["returns"] = set()
+    def begin_function(self, context: RuleContext) -> Set[int]:
+        return set()  # the returns the walk shows: compiled, not in a branch torch prunes
 
     def visit_Return(self, node: cst.Return, context: RuleContext) -> None:
-        context.state()["returns"].add(id(node))  # compiled (not in a pruned branch)
+        context.state.add(id(node))
 
-    def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
-        compiled = context.state()["returns"]
+    def end_function(self, context: RuleContext) -> None:
+        node = context.node
+        compiled = context.state
         if not compiled or (node.returns is None and len(compiled) < 2):
             return  # nothing to compare
         returns = [r for r in statements_in_order(node.body, cst.Return) if id(r) in compiled and r.value is not None and not is_none(r.value)]

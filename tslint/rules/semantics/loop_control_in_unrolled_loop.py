@@ -28,17 +28,21 @@ class LoopControlInUnrolledLoop(Rule):
     message = "`{statement}` in a loop over {what}: torch unrolls this loop and supports no `break` or `continue` in it."
     fix_hint = "Guard the rest of the body with `if` instead (a flag variable replaces `break`), or loop over a `range` and index a list."
 
+    def begin_function(self, context: RuleContext) -> List[Optional[str]]:
+        # The loops around the current node, innermost last: what an unrolled one iterates, else None.
+        return []
+
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
-        _loops(context).append(unrolled_iterable(node.iter, context))
+        context.state.append(unrolled_iterable(node.iter, context))
 
     def leave_For(self, node: cst.For, context: RuleContext) -> None:
-        _loops(context).pop()
+        context.state.pop()
 
     def visit_While(self, node: cst.While, context: RuleContext) -> None:
-        _loops(context).append(None)
+        context.state.append(None)
 
     def leave_While(self, node: cst.While, context: RuleContext) -> None:
-        _loops(context).pop()
+        context.state.pop()
 
     def visit_Break(self, node: cst.Break, context: RuleContext) -> None:
         self._check(node, "break", context)
@@ -47,11 +51,7 @@ class LoopControlInUnrolledLoop(Rule):
         self._check(node, "continue", context)
 
     def _check(self, node: Union[cst.Break, cst.Continue], statement: str, context: RuleContext) -> None:
-        loops = _loops(context)
+        loops = context.state
         if loops and loops[-1] is not None:
             context.report(node, self.message.format(statement=statement, what=loops[-1]))
 
-
-def _loops(context: RuleContext) -> List[Optional[str]]:
-    """The loops around the current node, innermost last: what an unrolled one iterates, else None."""
-    return context.state().setdefault("loops", [])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Dict
+
 import libcst as cst
 
 from tslint.findings import Mode, Severity
@@ -31,6 +33,9 @@ class ModuleContainerSubscript(Rule):
 
     slice_message = "`{name}` comes from a slice of `self.{container}`: TorchScript cannot call modules taken from a sliced container."
 
+    def begin_function(self, context: RuleContext) -> Dict[str, str]:
+        return {}  # loop variables bound to a module taken from a slice: name -> container
+
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
         iterable, target = node.iter, node.target
         if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "enumerate" and iterable.args:
@@ -41,17 +46,17 @@ class ModuleContainerSubscript(Rule):
         if isinstance(iterable.slice[0].slice, cst.Slice):
             container = module_container_attribute(iterable.value, context)
             if container is not None:
-                context.state().setdefault("sliced", {})[target.value] = container
+                context.state[target.value] = container
 
     def leave_For(self, node: cst.For, context: RuleContext) -> None:
         target = node.target
         if isinstance(target, cst.Tuple) and len(target.elements) == 2:
             target = target.elements[1].value
         if isinstance(target, cst.Name):
-            context.state().get("sliced", {}).pop(target.value, None)
+            context.state.pop(target.value, None)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
-        sliced = context.state().get("sliced")
+        sliced = context.state
         if sliced and isinstance(node.func, cst.Name) and node.func.value in sliced:
             context.report(node, self.slice_message.format(name=node.func.value, container=sliced[node.func.value]))
 

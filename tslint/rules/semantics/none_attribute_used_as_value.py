@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import libcst as cst
 
@@ -27,11 +27,14 @@ class NoneAttributeUsedAsValue(Rule):
     message = "`self.{name}` is always `None` here, and TorchScript cannot use `None` as {what}."
     fix_hint = "Guard the use with `if self.attr is not None:` (torch then skips the block), or give the attribute a real value in `__init__`."
 
+    def begin_function(self, context: RuleContext) -> List[cst.CSTNode]:
+        return []  # the conditional expressions and `and`/`or` chains around the current node
+
     def _enter_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
-        context.state()["guarded"] = context.state().get("guarded", 0) + 1
+        context.state.append(node)
 
     def _leave_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
-        context.state()["guarded"] = max(0, context.state().get("guarded", 0) - 1)
+        context.state.pop()
 
     visit_IfExp = visit_BooleanOperation = _enter_guard
     leave_IfExp = leave_BooleanOperation = _leave_guard
@@ -56,7 +59,7 @@ class NoneAttributeUsedAsValue(Rule):
         self._check(node.test, "a condition", context)
 
     def _check(self, expression: cst.BaseExpression, what: str, context: RuleContext) -> None:
-        if context.state().get("guarded"):
+        if context.state:
             return
         name = _always_none(expression, context)
         if name is not None:

@@ -34,19 +34,17 @@ class OptionalWithoutRefinement(Rule):
     message = "`{name}` is `Optional` here: TorchScript needs `if {name} is not None:` (or an `assert`) before this use."
     fix_hint = "Refine it first: `if p is not None: ...`, `assert p is not None`, or `if p is None: return ...`."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is context.node:
-            context.state()["visited"] = set()
+    def begin_function(self, context: RuleContext) -> Set[int]:
+        return set()  # the statements the walk shows: compiled, not in a branch torch prunes
 
     def _compiled_statement(self, node: cst.CSTNode, context: RuleContext) -> None:
-        context.state()["visited"].add(id(node))  # compiled: not in a branch torch prunes
+        context.state.add(id(node))
 
     visit_SimpleStatementLine = visit_SimpleStatementSuite = _compiled_statement
     visit_If = visit_While = visit_For = visit_With = _compiled_statement
 
-    def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
+    def end_function(self, context: RuleContext) -> None:
+        node = context.node
         optional = {
             name for name, param in context.typed_parameters().items()
             if param.annotation is not None and _is_optional(param.annotation.annotation, context)
@@ -55,7 +53,7 @@ class OptionalWithoutRefinement(Rule):
             return
         checker = _Refinement(optional)
         checker.block(node.body, frozenset())
-        visited = context.state()["visited"]
+        visited = context.state
         for use, statement in checker.unrefined:
             if id(statement) in visited:
                 context.report(use, self.message.format(name=use.value))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Set
+
 import libcst as cst
 
 from tslint.findings import Mode, Severity
@@ -20,15 +22,18 @@ class TolistWithoutTypeHint(Rule):
     message = "`.tolist()` needs a type hint in compiled code."
     fix_hint = "Annotate the assignment: `values: List[float] = x.tolist()`."
 
+    def begin_function(self, context: RuleContext) -> Set[cst.CSTNode]:
+        return set()  # values with a type hint: annotated assignments, `torch.jit.annotate`
+
     def visit_AnnAssign(self, node: cst.AnnAssign, context: RuleContext) -> None:
         if node.value is not None:
-            context.state().setdefault("hinted", set()).add(node.value)
+            context.state.add(node.value)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) == "torch.jit.annotate" and len(node.args) == 2:
-            context.state().setdefault("hinted", set()).add(node.args[1].value)
+            context.state.add(node.args[1].value)
             return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "tolist" and not node.args:
-            if node not in context.state().get("hinted", ()):
+            if node not in context.state:
                 context.report(node)

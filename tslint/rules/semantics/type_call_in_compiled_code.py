@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Set
+
 import libcst as cst
 
 from tslint.findings import Mode, Severity
@@ -27,6 +29,9 @@ class TypeCallInCompiledCode(Rule):
     fix_hint = "Use `isinstance(x, int)` (torch refines the variable's type in the branch), or decide in `__init__` and store the result."
     torch_messages = ("builtin cannot be used as a value", "type(Tensor 0) -> Tensor 0", "has no attribute or method '__name__'")
 
+    def begin_function(self, context: RuleContext) -> Set[cst.Call]:
+        return set()  # the `type(...)` calls exempt as plain values in error messages
+
     def visit_Raise(self, node: cst.Raise, context: RuleContext) -> None:
         if node.exc is not None:
             _exempt(node.exc, context)
@@ -36,7 +41,7 @@ class TypeCallInCompiledCode(Rule):
             _exempt(node.msg, context)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
-        if not _is_type_call(node) or node in context.state().get("exempt", ()):
+        if not _is_type_call(node) or node in context.state:
             return
         if "type" in context.local_names() or context.qualify(node.func) != "type":
             return
@@ -61,7 +66,7 @@ def _exempt(message: cst.BaseExpression, context: RuleContext) -> None:
     Of anything else it fails to compile, but the type of `x` is not known here; `type(self)` is
     never a tensor and stays reported. Compared, named or called (`type(x).__name__`), it fails
     whatever `x` is."""
-    exempt = context.state().setdefault("exempt", set())
+    exempt = context.state
     stack = [message]
     while stack:
         node = stack.pop()

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -26,6 +27,15 @@ def _literal_type(value: cst.BaseExpression) -> Optional[str]:
     return None  # not known without type inference
 
 
+@dataclass
+class _Assignments:
+    """What the walk of one function collected."""
+
+    blocks: List[int] = field(default_factory=list)  # the suites around the current node
+    assignments: List[Assignment] = field(default_factory=list)
+    annotated: Set[str] = field(default_factory=set)
+
+
 class VariableTypeChangesInBlock(Rule):
     """Compiled code assigns a local variable `None` (or a literal of one type), then assigns it
     another type inside an `if`, loop or `with` block (`y = None` ... `if c: y = x`).
@@ -42,16 +52,14 @@ class VariableTypeChangesInBlock(Rule):
     message = "`{name}` was first assigned {first}; assigning it {then} inside a block fails in TorchScript."
     fix_hint = "Annotate the first assignment with the type the variable really has (`y: Optional[torch.Tensor] = None`)."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is context.node:
-            state = context.state()
-            state["blocks"], state["assignments"], state["annotated"] = [], [], set()
+    def begin_function(self, context: RuleContext) -> _Assignments:
+        return _Assignments()
 
     def _enter_block(self, node: cst.CSTNode, context: RuleContext) -> None:
-        context.state()["blocks"].append(id(node))
+        context.state.blocks.append(id(node))
 
     def _leave_block(self, node: cst.CSTNode, context: RuleContext) -> None:
-        blocks = context.state()["blocks"]
+        blocks = context.state.blocks
         if blocks and blocks[-1] == id(node):
             blocks.pop()
 
@@ -61,22 +69,20 @@ class VariableTypeChangesInBlock(Rule):
     leave_IndentedBlock = leave_SimpleStatementSuite = _leave_block
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
-        state = context.state()
+        state: _Assignments = context.state
         for target in node.targets:
             if isinstance(target.target, cst.Name):
-                state["assignments"].append((target.target, _literal_type(node.value), tuple(state["blocks"])))
+                state.assignments.append((target.target, _literal_type(node.value), tuple(state.blocks)))
 
     def visit_AnnAssign(self, node: cst.AnnAssign, context: RuleContext) -> None:
         if isinstance(node.target, cst.Name):
-            context.state()["annotated"].add(node.target.value)
+            context.state.annotated.add(node.target.value)
 
-    def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
-        state = context.state()
+    def end_function(self, context: RuleContext) -> None:
+        node, state = context.node, context.state
         by_name: Dict[str, List[Assignment]] = {}
-        for assignment in state["assignments"]:
-            if assignment[0].value not in state["annotated"]:
+        for assignment in state.assignments:
+            if assignment[0].value not in state.annotated:
                 by_name.setdefault(assignment[0].value, []).append(assignment)
         candidates = {name: found for name, found in by_name.items() if len(found) > 1 and any(f[1] for f in found)}
         if not candidates:

@@ -24,9 +24,8 @@ class WrappingDecoratorOnCompiledFunction(Rule):
     message = "`@{decorator}` replaces this function with `{wrapper}`, which torch compiles instead and cannot: it takes *args/**kwargs."
     fix_hint = "Decorate the wrapper with `@functools.wraps(fn)` (torch then compiles the original function), or drop the decorator."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
+    def begin_function(self, context: RuleContext) -> None:
+        node = context.node
         index = context.scope.index
         for decorator in node.decorators:
             expression = decorator.decorator

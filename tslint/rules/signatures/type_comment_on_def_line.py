@@ -22,9 +22,9 @@ class TypeCommentOnDefLine(Rule):
     torch_messages = ("expected type comment but found 'def' here",)
     frontend = True
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        body = node.body
-        if node is context.node and isinstance(body, cst.IndentedBlock):
+    def begin_function(self, context: RuleContext) -> None:
+        body = context.node.body
+        if isinstance(body, cst.IndentedBlock):
             comment = body.header.comment
             if comment is not None and comment.value.lstrip("#").strip().startswith("type:") and "->" in comment.value:
                 context.report(comment)

@@ -22,8 +22,9 @@ class UnannotatedNonTensorDefault(Rule):
     message = "Parameter `{param}` has no type annotation, so TorchScript types it as Tensor and rejects its default `{default}`."
     fix_hint = "Annotate the parameter with the default's type, e.g. `scale: float = 2.0`."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node or types_declared_elsewhere(node, context.function.function):
+    def begin_function(self, context: RuleContext) -> None:
+        node = context.node
+        if types_declared_elsewhere(node, context.function.function):
             return
         for param in plain_parameters(node, context.function.function.self_name):
             default = param.default

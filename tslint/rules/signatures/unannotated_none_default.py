@@ -22,8 +22,9 @@ class UnannotatedNoneDefault(Rule):
     message = "Parameter `{param}` defaults to `None` but has no annotation: TorchScript types it as Tensor, not Optional[Tensor]."
     fix_hint = "Annotate the parameter: `mask: Optional[Tensor] = None`."
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node or types_declared_elsewhere(node, context.function.function):
+    def begin_function(self, context: RuleContext) -> None:
+        node = context.node
+        if types_declared_elsewhere(node, context.function.function):
             return
         for param in plain_parameters(node, context.function.function.self_name):
             default = param.default

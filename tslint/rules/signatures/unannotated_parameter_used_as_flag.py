@@ -44,9 +44,7 @@ class UnannotatedParameterUsedAsFlag(CollectsParameterUses, Rule):
         self._condition(node.left, context)
         self._condition(node.right, context)
 
-    def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
+    def end_function(self, context: RuleContext) -> None:
         reported = set()
         for name, param in self.uses(context).live_uses():
             if name not in reported:

@@ -59,8 +59,6 @@ class UnannotatedParameterUsedAsNonTensor(CollectsParameterUses, Rule):
                     uses.uses.append((name, (left, "a string")))
             left = right
 
-    def leave_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is not context.node:
-            return
+    def end_function(self, context: RuleContext) -> None:
         for name, (use, description) in self.uses(context).live_uses():
             context.report(use, self.message.format(param=name, use=description))

@@ -22,6 +22,7 @@ class AsyncFunctionInCompiledCode(Rule):
     fix_hint = "Make it a plain `def`; run asynchronous work outside the scripted model (or use `torch.jit.fork`)."
     torch_messages = ("Expected a single top-level function",)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
-        if node is context.node and node.asynchronous is not None:
+    def begin_function(self, context: RuleContext) -> None:
+        node = context.node
+        if node.asynchronous is not None:
             context.report(node, header_only=True)

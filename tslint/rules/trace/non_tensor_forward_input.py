@@ -33,9 +33,9 @@ class NonTensorForwardInput(Rule):
     message = "`forward` of the traced model takes {what}: torch.jit.trace only records tensor inputs."
     fix_hint = "Make it a constructor argument stored on the module, or pass it as a tensor."
 
-    def visit_Parameters(self, node: cst.Parameters, context: RuleContext) -> None:
-        function = context.function.function
-        if node is not context.node.params or function.name != "forward":
+    def begin_function(self, context: RuleContext) -> None:
+        node, function = context.node.params, context.function.function
+        if function.name != "forward":
             return
         if not context.traced_models():
             return  # a submodule receives Python values from its parent's forward, which is fine
