@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tslint.compiled_scope import CompiledScope  # noqa: E402
 from tslint.confirm.child import trace_and_compare  # noqa: E402
 from tslint.config import Config  # noqa: E402
-from tslint.engine import lint_sources, project_index  # noqa: E402
+from tslint.api import lint_sources, project_index  # noqa: E402
 from tslint.files import discover  # noqa: E402
 from tslint.findings import Severity  # noqa: E402
 from tslint.confirm.torch_errors import first_span, headline  # noqa: E402
@@ -112,7 +112,7 @@ def script_section(torch, verbose: bool) -> None:
             counts["skipped"] += 1
             continue
         scope = CompiledScope(index, roots=[qualname])
-        compiled = {(f.function.path, f.function.symbol) for f in scope.functions()}
+        compiled = {(f.info.path, f.info.symbol) for f in scope.functions()}
         findings = [d for d in errors if (d.filename, d.symbol) in compiled]
         try:
             torch.jit.script(instance)
@@ -217,7 +217,7 @@ def trace_section(torch) -> None:
             model = getattr(module, info.name)()
         except Exception:
             continue
-        traced_functions = {(f.function.path, f.function.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+        traced_functions = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
         mine = [d for d in findings if (d.filename, d.symbol) in traced_functions]
         second = getattr(module, "SECOND_CALL", {}).get(info.name, lambda: ((-torch.ones(5, 4),), {}))()
         torch.manual_seed(0)

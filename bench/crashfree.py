@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tslint.config import Config  # noqa: E402
-from tslint.engine import lint_sources  # noqa: E402
+from tslint.api import lint_sources  # noqa: E402
 from tslint.files import SourceFile  # noqa: E402
 
 

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from tslint.cache import ResultCache  # noqa: E402
 from tslint.config import Config  # noqa: E402
-from tslint.engine import lint_paths  # noqa: E402
+from tslint.api import lint_paths  # noqa: E402
 from tslint.files import discover  # noqa: E402
 
 

@@ -7,7 +7,7 @@ from typing import List, Tuple
 import pytest
 
 from tslint.config import Config
-from tslint.engine import lint_paths
+from tslint.api import lint_paths
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"

@@ -15,7 +15,7 @@ pytest.importorskip("torch")
 from conftest import ROOT  # noqa: E402
 from tslint.config import load_config  # noqa: E402
 from tslint.confirm.runner import confirm  # noqa: E402
-from tslint.engine import known_codes, lint_sources  # noqa: E402
+from tslint.api import known_codes, lint_sources  # noqa: E402
 from tslint.files import discover  # noqa: E402
 from tslint.findings import Diagnostic, Mode, Position, Severity  # noqa: E402
 

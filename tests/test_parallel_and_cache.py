@@ -149,7 +149,7 @@ def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
     from types import SimpleNamespace
 
     from tslint.files import SourceFile
-    from tslint.workers import _LintPlan
+    from tslint.engine.workers import _LintPlan
 
     sizes = {"big.py": 9000, "mid.py": 2000, "small.py": 1000, "tiny.py": 500, "shared.py": 100}
     files = {name: SourceFile(Path(name), name) for name in sizes}
@@ -170,7 +170,7 @@ def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
     from types import SimpleNamespace
 
     from tslint.files import SourceFile
-    from tslint.workers import _LintPlan
+    from tslint.engine.workers import _LintPlan
 
     files = [SourceFile(Path(name), name) for name in ("a.py", "b.py", "c.py")]
     first, second = SimpleNamespace(indexed=files[:2]), SimpleNamespace(indexed=files[2:])
@@ -182,7 +182,7 @@ def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
 
 
 def test_default_jobs_stay_in_one_process_for_small_inputs() -> None:
-    from tslint.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, choose_jobs
+    from tslint.engine.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, choose_jobs
 
     cores = os.cpu_count() or 1
     assert choose_jobs(None, PARALLEL_MIN_BYTES - 1, 100) == 1

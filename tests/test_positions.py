@@ -6,7 +6,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import fixture_files
-from tslint.positions import resolve_positions
+from tslint.engine.positions import resolve_positions
 from tslint.analysis.traversal import children
 
 TRICKY = [
@@ -45,7 +45,7 @@ def _methods(module: cst.Module):
 
 
 def _check(text: str) -> None:
-    from tslint.engine import _python_parse
+    from tslint.engine.parsing import _python_parse
 
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)

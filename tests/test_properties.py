@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tslint.config import Config
-from tslint.engine import lint_text
+from tslint.api import lint_text
 from tslint.formatters import format_json
 
 # hypothesmith compiles what it generates; Python's SyntaxWarnings about that code are its own.

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 from tslint.config import Config
-from tslint.engine import lint_sources
+from tslint.api import lint_sources
 from tslint.files import SourceFile
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
@@ -208,16 +208,16 @@ def test_a_crashing_rule_is_reported_by_name_and_other_files_are_linted(tmp_path
 
 
 def test_a_crashing_indexer_is_an_error_entry(tmp_path, monkeypatch) -> None:
-    import tslint.engine
+    import tslint.engine.phases
 
-    original = tslint.engine.index_file
+    original = tslint.engine.phases.index_file
 
     def explode(path, *args):
         if path == "a.py":
             raise KeyError("index bug")
         return original(path, *args)
 
-    monkeypatch.setattr(tslint.engine, "index_file", explode)
+    monkeypatch.setattr(tslint.engine.phases, "index_file", explode)
     result = lint_sources(_tree(tmp_path), Config())
     assert [d.filename for d in result.diagnostics] == ["b.py"]
     assert [e.filename for e in result.errors] == ["a.py"] and "index bug" in result.errors[0].message
@@ -226,9 +226,9 @@ def test_a_crashing_indexer_is_an_error_entry(tmp_path, monkeypatch) -> None:
 def test_a_dead_worker_is_reported_and_the_rest_finishes(tmp_path, monkeypatch) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("the fork start method carries the patch into the worker")
-    import tslint.workers
+    import tslint.engine.workers
 
-    original = tslint.workers.index_source
+    original = tslint.engine.workers.index_source
 
     def die_on_a(source, data):
         if source.display == "a.py":
@@ -249,7 +249,7 @@ def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_pat
     workers die (m7.py and m6.py are their first files in both phases)."""
     if not sys.platform.startswith("linux"):
         pytest.skip("the fork start method carries the patch into the worker")
-    import tslint.workers
+    import tslint.engine.workers
 
     names = [f"m{i}.py" for i in range(8)]
     for i, name in enumerate(names):  # sizes differ, so the order workers get them in is fixed

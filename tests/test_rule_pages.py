@@ -10,7 +10,7 @@ import pytest
 
 from conftest import ROOT
 from tslint.config import Config
-from tslint.engine import catalogue, lint_text
+from tslint.api import catalogue, lint_text
 from tslint.findings import Severity
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix")

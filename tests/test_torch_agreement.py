@@ -13,7 +13,7 @@ from conftest import FIXTURES, expectations, fixture_files, fixture_mode
 from torch_harness import highlighted_span, load_module, module_classes, script, torch
 
 from tslint.config import Config  # noqa: E402
-from tslint.engine import catalogue, lint_paths  # noqa: E402
+from tslint.api import catalogue, lint_paths  # noqa: E402
 from tslint.findings import Severity  # noqa: E402
 
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}

@@ -84,11 +84,11 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     if args.confirm_all:
         args.confirm = True
     # Imported here so that `--version` and argument errors stay instant.
-    from tslint import engine, explain, formatters
+    from tslint import api, explain, formatters
     from tslint.config import ConfigError, check_selectors, load_config
     from tslint.files import MissingPath
 
-    catalogue = {info.code: info for info in engine.catalogue()}
+    catalogue = {info.code: info for info in api.catalogue()}
     if args.lsp:
         try:
             from tslint import lsp
@@ -117,7 +117,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         config = config.with_overrides(**overrides)
         if args.stdin_filename:
             text = sys.stdin.buffer.read()
-            result = engine.lint_text(text.decode("utf-8", "surrogateescape"), args.stdin_filename, config, paths)
+            result = api.lint_text(text.decode("utf-8", "surrogateescape"), args.stdin_filename, config, paths)
             sources = {args.stdin_filename: text.decode("utf-8", "replace")}
         else:
             cache = None
@@ -125,7 +125,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
                 from tslint.cache import CACHE_FOLDER, ResultCache
 
                 cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
-            result = engine.lint_paths(paths, config, jobs=args.jobs, cache=cache)
+            result = api.lint_paths(paths, config, jobs=args.jobs, cache=cache)
             sources = None
         if args.confirm:
             if args.stdin_filename:
@@ -178,7 +178,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
 
 def _read_sources(filenames) -> dict:
-    from tslint.engine import decode
+    from tslint.engine.parsing import decode
 
     sources = {}
     for name in filenames:

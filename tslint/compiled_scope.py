@@ -62,9 +62,9 @@ class Role(enum.Enum):
 
 @dataclass(frozen=True)
 class CompiledFunction:
-    function: FunctionInfo
+    info: FunctionInfo
     role: Role
-    contexts: Tuple[Optional[str], ...]  # module classes it is compiled for; None for free functions
+    classes: Tuple[Optional[str], ...]  # module classes it is compiled for; None for free functions
 
 
 def _role(function: FunctionInfo) -> Optional[Role]:
@@ -78,7 +78,7 @@ def _script_class_methods(info: ClassInfo) -> Iterable[Tuple[FunctionInfo, None]
     return ((method, None) for method in info.methods.values() if not method.has_decorator("staticmethod"))
 
 
-class ClassContext:
+class CompiledClass:
     """The facts about one module class that compile-time conditions depend on."""
 
     def __init__(self, index: ProjectIndex, info: ClassInfo) -> None:
@@ -148,7 +148,7 @@ class ClassContext:
         return True
 
 
-def _guards_hold(guards: Guards, context: Optional[ClassContext], tracing: bool = False) -> bool:
+def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool = False) -> bool:
     for guard in guards:
         if context is None:
             if (guard.kind is GuardKind.NOT_SCRIPTING and not tracing) or (guard.kind is GuardKind.NOT_TRACING and tracing):
@@ -167,20 +167,20 @@ class CompiledScope:
         in Python), `@torch.jit.script` functions excluded (they keep their control flow)."""
         self.index = index
         self.tracing = tracing
-        self._contexts: Dict[str, ClassContext] = {}
+        self._compiled_classes: Dict[str, CompiledClass] = {}
         self._all_classes = roots is None
         self._root_classes = sorted(index.module_classes if roots is None else self._with_submodules(roots))
         self._roles: Dict[Tuple[str, int], Role] = {}
-        self._function_contexts: Dict[Tuple[str, int], List[Optional[str]]] = {}
+        self._function_classes: Dict[Tuple[str, int], List[Optional[str]]] = {}
         self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
         self._by_path: Optional[Dict[str, List[CompiledFunction]]] = None
         self._compute()
 
-    def context(self, qualname: str) -> ClassContext:
-        found = self._contexts.get(qualname)
+    def compiled_class(self, qualname: str) -> CompiledClass:
+        found = self._compiled_classes.get(qualname)
         if found is None:
-            found = ClassContext(self.index, self.index.classes[qualname])
-            self._contexts[qualname] = found
+            found = CompiledClass(self.index, self.index.classes[qualname])
+            self._compiled_classes[qualname] = found
         return found
 
     def _with_submodules(self, roots: Iterable[str]) -> Set[str]:
@@ -201,7 +201,7 @@ class CompiledScope:
             if name in visited:
                 continue
             visited.add(name)
-            for assignments in self.context(name).attributes.values():
+            for assignments in self.compiled_class(name).attributes.values():
                 for assignment in assignments:
                     for callee in (assignment.callee, *assignment.elements):
                         resolved = self.index.resolve(callee)
@@ -213,7 +213,7 @@ class CompiledScope:
 
     def _roots(self) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
         for qualname in self._root_classes:
-            context = self.context(qualname)
+            context = self.compiled_class(qualname)
             forward = context.methods.get("forward")
             if forward is not None and not forward.is_abstract:
                 yield forward, qualname
@@ -242,36 +242,36 @@ class CompiledScope:
         seen: Set[Tuple[Tuple[str, int], Optional[str]]] = set()
         work: List[Tuple[FunctionInfo, Optional[str]]] = list(self._roots())
         while work:
-            function, context_name = work.pop()
+            function, class_name = work.pop()
             role = _role(function)
             if self.tracing:
                 if function.has_decorator(JIT_SCRIPT):
                     continue  # hybrid export: a scripted helper keeps its control flow under tracing
                 role = Role.COMPILED  # ignored/unused methods run in Python while tracing
-            if role is None or (function.key, context_name) in seen:
+            if role is None or (function.key, class_name) in seen:
                 continue
-            seen.add((function.key, context_name))
+            seen.add((function.key, class_name))
             self._functions[function.key] = function
             if self._roles.get(function.key) is not Role.COMPILED:
                 self._roles[function.key] = role
-            self._function_contexts.setdefault(function.key, []).append(context_name)
+            self._function_classes.setdefault(function.key, []).append(class_name)
             if role is Role.COMPILED:
-                work.extend(self._callees(function, context_name))
+                work.extend(self._callees(function, class_name))
 
-    def _callees(self, function: FunctionInfo, context_name: Optional[str]) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
-        context = self.context(context_name) if context_name is not None else None
+    def _callees(self, function: FunctionInfo, class_name: Optional[str]) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        context = self.compiled_class(class_name) if class_name is not None else None
         for call in function.calls:
             if not _guards_hold(call.guards, context, self.tracing):
                 continue
             if call.kind is CallKind.SELF_METHOD and context is not None:
                 method = context.methods.get(call.target)
                 if method is not None:
-                    yield method, context_name
+                    yield method, class_name
             elif call.kind is CallKind.SUBMODULE_METHOD and context is not None:
                 for assignment in context.attributes.get(call.attribute, ()):
                     owner = self.index.resolve(assignment.callee)
                     if assignment.kind is AttributeKind.CALL and owner in self.index.module_classes:
-                        method = self.context(owner).methods.get(call.target)
+                        method = self.compiled_class(owner).methods.get(call.target)
                         if method is not None:
                             yield method, owner
             elif call.kind is CallKind.FUNCTION:
@@ -300,7 +300,7 @@ class CompiledScope:
     def functions(self) -> List[CompiledFunction]:
         """Every compiled function, in a deterministic order (file, then position in file)."""
         return [
-            CompiledFunction(self._functions[key], self._roles[key], tuple(self._function_contexts[key]))
+            CompiledFunction(self._functions[key], self._roles[key], tuple(self._function_classes[key]))
             for key in sorted(self._functions)
         ]
 
@@ -308,8 +308,8 @@ class CompiledScope:
         """COMPILED if, for some class it is compiled for, torch certainly compiles code under `guards`."""
         if not guards:
             return Region.COMPILED
-        for context_name in compiled.contexts:
-            context = self.context(context_name) if context_name is not None else None
+        for class_name in compiled.classes:
+            context = self.compiled_class(class_name) if class_name is not None else None
             if _guards_hold(guards, context, self.tracing):
                 return Region.COMPILED
         return Region.PARSED
@@ -321,17 +321,17 @@ class CompiledScope:
         if self._by_path is None:
             self._by_path = {}
             for compiled in self.functions():
-                self._by_path.setdefault(compiled.function.path, []).append(compiled)
+                self._by_path.setdefault(compiled.info.path, []).append(compiled)
         return self._by_path.get(path, [])
 
     def file_key(self, path: str) -> str:
         """A digest of everything about the rest of the project that the rules see for `path`'s code:
         its compiled functions, their roles and class contexts, and those classes' facts."""
         functions = self.functions_in(path)
-        contexts = sorted({name for compiled in functions for name in compiled.contexts if name is not None})
+        contexts = sorted({name for compiled in functions for name in compiled.classes if name is not None})
         facts = (
-            [(c.function.ordinal, c.role.value, sorted(str(name) for name in c.contexts)) for c in functions],
-            [(name, self.context(name).fingerprint()) for name in contexts],
+            [(c.info.ordinal, c.role.value, sorted(str(name) for name in c.classes)) for c in functions],
+            [(name, self.compiled_class(name).fingerprint()) for name in contexts],
         )
         return digest(repr(facts).encode("utf-8"))
 

@@ -166,3 +166,7 @@ def load_config(
     start = Path(paths[0]) if paths else Path.cwd()
     found = find_config_file(start)
     return read_config_file(found, known_codes) if found is not None else Config()
+
+
+def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    return any(code.startswith(s) for s in select) and not any(code.startswith(i) for i in ignore)

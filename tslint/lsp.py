@@ -16,7 +16,7 @@ from urllib.parse import unquote, urlparse
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from tslint import __version__, engine, explain
+from tslint import __version__, api, explain
 from tslint.cache import CACHE_FOLDER, ResultCache
 from tslint.config import ConfigError, load_config
 from tslint.findings import Diagnostic, Severity
@@ -65,12 +65,12 @@ class TslintServer(LanguageServer):
         filename = str(path) if path is not None else uri
         try:
             if path is not None:
-                config = load_config([str(path)], None, False, engine.known_codes())
+                config = load_config([str(path)], None, False, api.known_codes())
                 folder = _context_folder(path)
                 cache = ResultCache((config.root or folder) / CACHE_FOLDER)
-                result = engine.lint_text(document.source, filename, config, [str(folder)], cache)
+                result = api.lint_text(document.source, filename, config, [str(folder)], cache)
             else:
-                result = engine.lint_text(document.source, filename, load_config([], None, True, []))
+                result = api.lint_text(document.source, filename, load_config([], None, True, []))
         except ConfigError as error:
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"tslint: {error}"))
             return

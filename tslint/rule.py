@@ -16,7 +16,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple, Type
 
 import libcst as cst
 
-from tslint.compiled_scope import ClassContext, CompiledFunction, CompiledScope, Region, Role
+from tslint.compiled_scope import CompiledClass, CompiledFunction, CompiledScope, Region, Role
 from tslint.findings import Fix, Mode, RuleInfo, Severity
 from tslint.project_index import FileIndex
 
@@ -36,11 +36,11 @@ class RuleContext:
     """What a rule may know while observing one compiled function. Owned and updated by the engine."""
 
     def __init__(
-        self, file: FileIndex, scope: CompiledScope, function: CompiledFunction, node: cst.FunctionDef
+        self, file: FileIndex, scope: CompiledScope, compiled: CompiledFunction, node: cst.FunctionDef
     ) -> None:
         self.file = file
         self.scope = scope
-        self.function = function
+        self.compiled = compiled
         self.node = node  # the compiled function's own definition
         self.region = Region.COMPILED
         self.rule: Optional[Rule] = None
@@ -60,7 +60,7 @@ class RuleContext:
             tensors = set()
             for _, klass in self.classes():
                 tensors.update(tensor_attribute_names(klass.attributes))
-            self._taint = TaintAnalysis(self.node, self.file.imports, self.function.function.self_name, tensors)
+            self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
         return self._taint
 
     def local_names(self):
@@ -79,7 +79,7 @@ class RuleContext:
         if self._typed_parameters is None:
             from tslint.analysis.imports import names_bound_in, plain_parameters
 
-            found = {p.name.value: p for p in plain_parameters(self.node, self.function.function.self_name)}
+            found = {p.name.value: p for p in plain_parameters(self.node, self.compiled.info.self_name)}
             rebound = names_bound_in(self.node.body) if found else frozenset()
             self._typed_parameters = {name: p for name, p in found.items() if name not in rebound}
         return self._typed_parameters
@@ -93,10 +93,10 @@ class RuleContext:
             self._plain_assignments = plain_assignments(self.node.body)
         return self._plain_assignments
 
-    def classes(self) -> List[Tuple[str, ClassContext]]:
+    def classes(self) -> List[Tuple[str, CompiledClass]]:
         """(qualified name, facts) of each class this function is compiled for (none for a
         module-level function)."""
-        return [(name, self.scope.context(name)) for name in self.function.contexts if name is not None]
+        return [(name, self.scope.compiled_class(name)) for name in self.compiled.classes if name is not None]
 
     def traced_models(self) -> List[str]:
         """The classes this function is compiled for that no class uses as a submodule: the models a
@@ -107,7 +107,7 @@ class RuleContext:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
         if (
             isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name)
-            and expression.value.value == self.function.function.self_name
+            and expression.value.value == self.compiled.info.self_name
         ):
             return expression.attr.value
         return None
@@ -128,7 +128,7 @@ class RuleContext:
     ) -> None:
         assert self.rule is not None
         text = message if message is not None else self.rule.message
-        function = self.function.function
+        function = self.compiled.info
         self.reports.append(Report(self.rule, node, text, function.symbol, fix, function.ordinal, header_only))
 
 

@@ -104,7 +104,7 @@ class CollectsParameterUses:
     """Mixin: tracks rebinding of parameters so that `ParameterUses.live_uses` is right at the end."""
 
     def begin_function(self, context) -> ParameterUses:
-        return ParameterUses(context.node, context.function.function)
+        return ParameterUses(context.node, context.compiled.info)
 
     def uses(self, context) -> ParameterUses:
         return context.state

@@ -27,7 +27,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
-from tslint.engine import TORCH_FAILURE, catalogue, project_index
+from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.project_index import ProjectIndex
@@ -92,12 +92,12 @@ def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, c
             continue
         path = by_display[info.path].path
         scope = CompiledScope(index, roots=[qualname])
-        compiled = {(f.function.path, f.function.symbol) for f in scope.functions()}
+        compiled = {(f.info.path, f.info.symbol) for f in scope.functions()}
         findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
         if findings or everything:
             jobs.append(ClassJob(qualname, path, info.path, findings))
         if trace_findings:
-            traced = {(f.function.path, f.function.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+            traced = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
             found = [d for d in trace_findings if (d.filename, d.symbol) in traced]
             if found:
                 module, _, class_name = qualname.rpartition(".")

@@ -4,7 +4,7 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.compiled_scope import ClassContext
+from tslint.compiled_scope import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.project_index import DYNAMIC_ATTRIBUTES
 from tslint.rule import Rule, RuleContext
@@ -77,7 +77,7 @@ def _assigned_by_subclass(name: str, qualname: str, context: RuleContext) -> boo
     return False
 
 
-def _missing(name: str, klass: ClassContext) -> Optional[str]:
+def _missing(name: str, klass: CompiledClass) -> Optional[str]:
     """Why `name` is certainly missing from the scripted instance of the class, or None if it may exist."""
     if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or DYNAMIC_METHODS & klass.methods.keys():
         return None

@@ -4,7 +4,7 @@ from typing import Set
 
 import libcst as cst
 
-from tslint.compiled_scope import ClassContext
+from tslint.compiled_scope import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.project_index import CallKind
 from tslint.rule import Rule, RuleContext
@@ -15,7 +15,7 @@ MODULE_ATTRIBUTES = frozenset({"training", "_parameters", "_buffers", "_modules"
                                "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_state_dict_hooks"})
 
 
-def _run_by_init(context: ClassContext) -> Set[str]:
+def _run_by_init(context: CompiledClass) -> Set[str]:
     """Methods run while constructing: every `__init__` of the class's bases (they chain through
     `super().__init__()`) and, transitively, the methods they call on `self`."""
     seen: Set[str] = set()
@@ -49,14 +49,14 @@ class AttributeNotCreatedInInit(Rule):
     fix_hint = "Create it in `__init__` (with a class-level `Optional[...]` annotation if it starts as None)."
 
     def _check(self, target: cst.BaseExpression, context: RuleContext) -> None:
-        self_name = context.function.function.self_name
+        self_name = context.compiled.info.self_name
         if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name):
             return
         name = target.attr.value
-        for context_name in context.function.contexts:
-            if context_name is None:
+        for class_name in context.compiled.classes:
+            if class_name is None:
                 return
-            owner = context.scope.context(context_name)
+            owner = context.scope.compiled_class(class_name)
             if (
                 owner.unknown_bases
                 or name in MODULE_ATTRIBUTES

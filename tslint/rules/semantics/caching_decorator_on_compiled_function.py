@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext

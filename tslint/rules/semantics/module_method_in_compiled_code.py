@@ -81,7 +81,7 @@ class ModuleMethodInCompiledCode(Rule):
         name = node.attr.value
         if name in UNSCRIPTABLE_ATTRIBUTES and context.self_attribute(node) is not None and _in_modules(context):
             if not any(name in klass.attributes for _, klass in context.classes()):
-                shown = f"{context.function.function.self_name}.{name}"
+                shown = f"{context.compiled.info.self_name}.{name}"
                 context.report(node, self.attribute_message.format(call=shown, instead=UNSCRIPTABLE_ATTRIBUTES[name]))
 
 
@@ -89,7 +89,7 @@ def _module_receiver(value: cst.BaseExpression, method: str, context: RuleContex
     """How to show `value` when it is the compiled module itself or one of its submodules, and
     nothing in the project defines `method` for it; else None."""
     classes = context.classes()
-    if isinstance(value, cst.Name) and value.value == context.function.function.self_name:
+    if isinstance(value, cst.Name) and value.value == context.compiled.info.self_name:
         if _in_modules(context) and not any(method in klass.methods for _, klass in classes):
             return value.value
         return None
@@ -109,7 +109,7 @@ def _module_receiver(value: cst.BaseExpression, method: str, context: RuleContex
                 return None
         elif not is_torch_module_class(callee):
             return None
-    return f"{context.function.function.self_name}.{name}" if assignments else None
+    return f"{context.compiled.info.self_name}.{name}" if assignments else None
 
 
 def _in_modules(context: RuleContext) -> bool:

@@ -28,6 +28,6 @@ class ModuleRegistrationInCompiledCode(Rule):
             isinstance(func, cst.Attribute)
             and func.attr.value in REGISTRATIONS
             and isinstance(func.value, cst.Name)
-            and func.value.value == context.function.function.self_name
+            and func.value.value == context.compiled.info.self_name
         ):
             context.report(node, self.message.format(method=func.attr.value))

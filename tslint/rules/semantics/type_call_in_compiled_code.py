@@ -57,7 +57,7 @@ def _is_type_call(node: cst.CSTNode) -> bool:
 
 def _of_self(node: cst.Call, context: RuleContext) -> bool:
     value = node.args[0].value
-    return isinstance(value, cst.Name) and value.value == context.function.function.self_name
+    return isinstance(value, cst.Name) and value.value == context.compiled.info.self_name
 
 
 def _exempt(message: cst.BaseExpression, context: RuleContext) -> None:

@@ -78,7 +78,7 @@ class UnsupportedBuiltinArguments(Rule):
                     instead="use `{}` fields filled in order (`'{} rows'.format(n)`), or an f-string",
                 ))
             return
-        if rooted_at(func.value, context.function.function.self_name):  # a submodule's or TorchScript class's method
+        if rooted_at(func.value, context.compiled.info.self_name):  # a submodule's or TorchScript class's method
             return
         if method in ("split", "rsplit"):
             keyword = next((a.keyword.value for a in node.args if a.keyword is not None and a.keyword.value in SPLIT_KEYWORDS), None)

@@ -27,17 +27,17 @@ class OmittedArgumentToIgnoredMethod(Rule):
         if not (
             isinstance(func, cst.Attribute)
             and isinstance(func.value, cst.Name)
-            and func.value.value == context.function.function.self_name
+            and func.value.value == context.compiled.info.self_name
         ):
             return
         if any(argument.star for argument in node.args):
             return  # what `*args` supplies is unknown here
         positional = sum(1 for argument in node.args if argument.keyword is None)
         keywords = {argument.keyword.value for argument in node.args if argument.keyword is not None}
-        for context_name in context.function.contexts:
-            if context_name is None:
+        for class_name in context.compiled.classes:
+            if class_name is None:
                 continue
-            method = context.scope.context(context_name).methods.get(func.attr.value)
+            method = context.scope.compiled_class(class_name).methods.get(func.attr.value)
             if method is None or method.takes_var_args:
                 continue
             if not (method.has_decorator(JIT_IGNORE) or method.has_decorator(JIT_UNUSED)):

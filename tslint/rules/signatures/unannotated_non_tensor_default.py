@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.analysis.imports import plain_parameters
@@ -24,9 +23,9 @@ class UnannotatedNonTensorDefault(Rule):
 
     def begin_function(self, context: RuleContext) -> None:
         node = context.node
-        if types_declared_elsewhere(node, context.function.function):
+        if types_declared_elsewhere(node, context.compiled.info):
             return
-        for param in plain_parameters(node, context.function.function.self_name):
+        for param in plain_parameters(node, context.compiled.info.self_name):
             default = param.default
             if param.annotation is None and default is not None:
                 if is_non_tensor_default(default, context.imports, context.file.module_constants):

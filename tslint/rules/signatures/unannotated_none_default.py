@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.analysis.imports import is_none, plain_parameters
@@ -24,9 +23,9 @@ class UnannotatedNoneDefault(Rule):
 
     def begin_function(self, context: RuleContext) -> None:
         node = context.node
-        if types_declared_elsewhere(node, context.function.function):
+        if types_declared_elsewhere(node, context.compiled.info):
             return
-        for param in plain_parameters(node, context.function.function.self_name):
+        for param in plain_parameters(node, context.compiled.info.self_name):
             default = param.default
             if param.annotation is None and is_none(default):
                 context.report(param, self.message.format(param=param.name.value))

@@ -48,7 +48,7 @@ class FrozenDtypeOrDevice(Rule):
                 continue
             what = taint.tensor_property(argument.value)
             if (what is None and func.attr.value == "to" and taint.kind(argument.value) is Kind.TENSOR
-                    and not rooted_at(argument.value, context.function.function.self_name)):
+                    and not rooted_at(argument.value, context.compiled.info.self_name)):
                 what = "dtype and device"  # `.to(other)` reads other's dtype and device in Python
             if what is not None:
                 context.report(node, self.message.format(expression=f".{func.attr.value}({_code(argument.value)})", what=what))

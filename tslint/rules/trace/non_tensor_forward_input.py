@@ -34,7 +34,7 @@ class NonTensorForwardInput(Rule):
     fix_hint = "Make it a constructor argument stored on the module, or pass it as a tensor."
 
     def begin_function(self, context: RuleContext) -> None:
-        node, function = context.node.params, context.function.function
+        node, function = context.node.params, context.compiled.info
         if function.name != "forward":
             return
         if not context.traced_models():

@@ -26,7 +26,7 @@ class TensorReadOutsideTracer(Rule):
     fix_hint = "Use `.detach()` instead of `.data`, `.clone()` instead of `copy.copy` / `copy.deepcopy`: the tracer records those."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
-        if node.attr.value != "data" or rooted_at(node.value, context.function.function.self_name):
+        if node.attr.value != "data" or rooted_at(node.value, context.compiled.info.self_name):
             return
         if context.taint().kind(node.value) is Kind.TENSOR:
             context.report(node, self.message.format(what=".data"))
@@ -35,6 +35,6 @@ class TensorReadOutsideTracer(Rule):
         name = context.qualify(node.func)
         if name in ("copy.copy", "copy.deepcopy") and node.args:
             value = node.args[0].value
-            if context.taint().kind(value) is Kind.TENSOR and not rooted_at(value, context.function.function.self_name):
+            if context.taint().kind(value) is Kind.TENSOR and not rooted_at(value, context.compiled.info.self_name):
                 context.report(node, self.message.format(what=f"{name}(...)"))
 

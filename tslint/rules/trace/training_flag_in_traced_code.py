@@ -24,6 +24,6 @@ class TrainingFlagInTracedCode(Rule):
         if (
             node.attr.value == "training"
             and isinstance(node.value, cst.Name)
-            and node.value.value == context.function.function.self_name
+            and node.value.value == context.compiled.info.self_name
         ):
             context.report(node)

@@ -41,7 +41,7 @@ class UntraceableOutput(Rule):
     fix_hint = "Return a tensor or a tuple of tensors (a NamedTuple works too); keep dicts for eager-only wrappers."
 
     def visit_Return(self, node: cst.Return, context: RuleContext) -> None:
-        function = context.function.function
+        function = context.compiled.info
         if function.name != "forward" or context.region is not context.region.COMPILED:
             return
         if not context.traced_models():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Deque, Dict, Iterator, List, Optional, Sequenc
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
-from tslint.engine import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
+from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.findings import FileError
 from tslint.files import SourceFile
 from tslint.project_index import ProjectIndex

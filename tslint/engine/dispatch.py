@@ -1,0 +1,180 @@
+"""Running the rules: ONE walk of each compiled function, shown to every rule that applies, then
+the reports placed in the source (positions are resolved only for files that report)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Dict, List, Sequence, Tuple
+
+import libcst as cst
+
+from tslint.analysis.branch_guards import GuardedWalk
+from tslint.analysis.traversal import walk
+from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
+from tslint.engine.parsing import ParsedFile
+from tslint.engine.positions import resolve_positions
+from tslint.findings import Diagnostic, Position
+from tslint.project_index import FileIndex, FileTrees
+from tslint.rule import Report, Rule, RuleContext
+
+
+class RuleCrashed(Exception):
+    """A rule raised: carries which rule, so the error names it."""
+
+    def __init__(self, rule: Rule, error: Exception) -> None:
+        super().__init__(f"internal error in rule {rule.code} ({rule.name}): {type(error).__name__}: {error}")
+        self.rule = rule
+
+
+class _Observer:
+    """One set of rules watching one function in one mode (script or trace), with its context."""
+
+    def __init__(
+        self, context: RuleContext, visit_hooks: Dict[type, list], leave_hooks: Dict[type, list], followers: Sequence[Rule]
+    ) -> None:
+        self.context = context
+        self.visit_hooks = visit_hooks
+        self.leave_hooks = leave_hooks
+        # The rules with begin/end_function hooks that apply to this function, and their states.
+        self.followers = [rule for rule in followers if rule.applies(context.compiled, Region.COMPILED)]
+        self.states: Dict[str, object] = {}
+        self._regions: Dict[tuple, object] = {}  # guards only change at block boundaries
+
+    def begin(self) -> None:
+        for rule in self.followers:
+            self.states[rule.code] = self._guarded(rule, rule.begin_function)
+
+    def end(self) -> None:
+        for rule in self.followers:
+            self._guarded(rule, rule.end_function)
+
+    def _guarded(self, rule: Rule, hook, *arguments):
+        context = self.context
+        context.rule, context.region, context.state = rule, Region.COMPILED, self.states.get(rule.code)
+        try:
+            return hook(*arguments, context)
+        except RecursionError:
+            raise
+        except Exception as error:
+            raise RuleCrashed(rule, error) from error
+
+    def call(self, hooks: Dict[type, list], node: cst.CSTNode, guards: tuple) -> None:
+        found = hooks.get(type(node))
+        if not found:
+            return
+        context = self.context
+        region = self._regions.get(guards)
+        if region is None:
+            region = self._regions[guards] = context.scope.region(context.compiled, guards)
+        for rule, hook in found:
+            if rule.applies(context.compiled, region):
+                context.region = region
+                context.rule = rule
+                context.state = self.states.get(rule.code)
+                try:
+                    hook(node, context)
+                except RecursionError:
+                    raise
+                except Exception as error:
+                    raise RuleCrashed(rule, error) from error
+
+
+class _Dispatcher(GuardedWalk):
+    """Walks one function once, showing each node to every observer: the script rules and the trace
+    rules share the walk of a function that both modes run."""
+
+    def __init__(self, observers: Sequence[_Observer]) -> None:
+        first = observers[0].context
+        super().__init__(first.file.imports, first.compiled.info.self_name)
+        self.observers = observers
+
+    def enter(self, node: cst.CSTNode) -> None:
+        for observer in self.observers:
+            observer.call(observer.visit_hooks, node, self.guards)
+
+    def leave(self, node: cst.CSTNode) -> None:
+        for observer in self.observers:
+            observer.call(observer.leave_hooks, node, self.guards)
+
+    def run(self, node: cst.FunctionDef, signature_only: bool) -> None:
+        for observer in self.observers:
+            observer.begin()
+        self._walk(node, signature_only)
+        for observer in self.observers:
+            observer.end()
+
+    def _walk(self, node: cst.FunctionDef, signature_only: bool) -> None:
+        if signature_only:
+            # Only the signature of an ignored/unused function is used by torch.jit.script.
+            self._root = node
+            self.enter(node)
+            walk(node.params, self._enter, self._leave)
+            self.leave(node)
+        else:
+            self.walk(node)
+
+
+@functools.lru_cache(maxsize=16)
+def _hook_table(rules: Tuple[Rule, ...], prefix: str) -> Dict[type, List[Tuple[Rule, object]]]:
+    """The hooks of `rules` by node type; once per set of rule instances (a run has one or two), not
+    once per file: listing a rule's hooks reads `dir()` of its class."""
+    table: Dict[type, List[Tuple[Rule, object]]] = {}
+    for rule in rules:
+        for node_type, hook in rule.hooks(prefix).items():
+            table.setdefault(node_type, []).append((rule, hook))
+    return table
+
+
+def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees) -> List[Diagnostic]:
+    assert parsed.module is not None
+    anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
+    functions = {report.node: trees.nodes[report.function_ordinal] for report in reports}
+    positions = resolve_positions(parsed.module, parsed.rows(), anchors, anchors, functions)
+    lines = parsed.text.splitlines() if any(report.header_only for report in reports) else []
+    found = []
+    for report in reports:
+        span = positions[report.node]
+        end = Position(span.end.line, span.end.column + 1)
+        if report.header_only and span.end.line > span.start.line:
+            header = lines[span.start.line - 1].rstrip() if span.start.line <= len(lines) else ""
+            end = Position(span.start.line, max(len(header), span.start.column) + 1)
+        info = report.rule
+        found.append(
+            Diagnostic(
+                code=info.code,
+                name=info.name,
+                severity=info.severity,
+                mode=info.mode,
+                message=report.message,
+                filename=parsed.source.display,
+                location=Position(span.start.line, span.start.column + 1),
+                end_location=end,
+                symbol=report.symbol,
+                fix=report.fix,
+            )
+        )
+    return found
+
+
+def run_rules(
+    parsed: ParsedFile,
+    file: FileIndex,
+    trees: FileTrees,
+    work: Sequence[Tuple[Sequence[CompiledFunction], CompiledScope, Sequence[Rule]]],
+) -> List[Diagnostic]:
+    """Run each (functions, scope, rules) group of `work`; a function in several groups is walked once."""
+    observers: Dict[Tuple[int, bool], List[_Observer]] = {}
+    contexts: List[RuleContext] = []
+    for functions, scope, rules in work:
+        visit_hooks, leave_hooks = _hook_table(tuple(rules), "visit_"), _hook_table(tuple(rules), "leave_")
+        for compiled in functions:
+            node = trees.nodes[compiled.info.ordinal]
+            context = RuleContext(file, scope, compiled, node)
+            contexts.append(context)
+            key = (compiled.info.ordinal, compiled.role is Role.SIGNATURE)
+            followers = [rule for rule in rules if rule.follows_functions()]
+            observers.setdefault(key, []).append(_Observer(context, visit_hooks, leave_hooks, followers))
+    for (ordinal, signature_only), group in sorted(observers.items()):
+        _Dispatcher(group).run(trees.nodes[ordinal], signature_only)
+    reports = [report for context in contexts for report in context.reports]
+    return _diagnostics(parsed, reports, trees) if reports else []

@@ -1,0 +1,192 @@
+"""Reading a file, decoding it as Python does, and parsing it with libcst (Python's parser first
+where libcst could crash or stall); TS001 when any of it fails."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+import warnings
+from dataclasses import dataclass
+from typing import Optional, Sequence, Tuple
+
+import libcst as cst
+
+from tslint.engine.positions import StatementRows
+from tslint.engine.suppression import skips_file
+from tslint.files import SourceFile
+from tslint.findings import Diagnostic, Mode, Position, RuleInfo, Severity
+
+
+UNPARSABLE = RuleInfo(
+    code="TS001",
+    name="unparsable-file",
+    severity=Severity.ERROR,
+    mode=Mode.SCRIPT,
+    message="File cannot be read or parsed: {reason}.",
+    fix_hint="Fix what the message names (syntax, encoding), or exclude the file.",
+    summary="A file tslint cannot read, decode or parse.",
+)
+
+# --- reading and parsing --------------------------------------------------------------------
+
+
+@dataclass
+class ParsedFile:
+    source: SourceFile
+    text: str
+    module: Optional[cst.Module]
+    problem: Optional[Diagnostic]  # TS001 when the file cannot be read, decoded or parsed
+    # From Python's parser: computed with the parse when the code needed Python's parser first, else
+    # on demand, when the file has findings to place (most files have none).
+    statement_rows: Optional[StatementRows] = None
+
+    def rows(self) -> Optional[StatementRows]:
+        """The statement lines; raises RecursionError when Python's parser finds the code too deep,
+        as generating the code to place findings (the fallback without these lines) would too."""
+        if self.statement_rows is None and self.module is not None:
+            rows, _, too_deep = _python_parse(self.text)
+            if too_deep:
+                raise RecursionError("Python's parser refuses the code as too deeply nested")
+            self.statement_rows = rows
+        return self.statement_rows
+
+
+def unparsable(source: SourceFile, reason: str, row: int = 1, column: int = 1) -> Diagnostic:
+    return Diagnostic(
+        code=UNPARSABLE.code,
+        name=UNPARSABLE.name,
+        severity=UNPARSABLE.severity,
+        mode=UNPARSABLE.mode,
+        message=UNPARSABLE.message.format(reason=reason),
+        filename=source.display,
+        location=Position(row, column),
+        end_location=Position(row, column + 1),
+    )
+
+
+def decode(data: bytes) -> str:
+    """Decode like Python does: BOM, then coding cookie, then UTF-8. Raises ValueError."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise ValueError(str(error)) from None
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise ValueError(f"cannot decode as {encoding}: {error}") from None
+
+
+# Past these, code goes through Python's parser before libcst's (see _python_parse).
+_MAX_DEPTH = 100  # brackets open at once, or opened on one line (Python itself refuses 200)
+_MAX_LINE_BYTES = 2000  # one physical line
+_MAX_LOGICAL_BYTES = 8000  # one logical line: physical lines joined inside brackets or by `\`
+
+
+def _needs_python_parser_first(data: bytes) -> bool:
+    """Whether the code may hold an expression deep or long enough to crash libcst's parser or stall
+    it (it is quadratic in a chain's length: a 3000-term sum took 4 s, 6000 terms 17 s), which
+    Python's parser refuses at once. Such an expression means deeply nested brackets, a very long
+    line, or a very long logical line. Brackets are counted line by line, those in strings and
+    comments too: that errs towards the safe path, except that a stray closing bracket in a string
+    can end a logical line early. About a tenth of the cost of Python's parse, which most files skip."""
+    depth = logical = 0
+    for line in data.split(b"\n"):
+        if len(line) > _MAX_LINE_BYTES:
+            return True
+        opened = line.count(b"(") + line.count(b"[") + line.count(b"{")
+        if opened > _MAX_DEPTH:
+            return True
+        depth += opened - line.count(b")") - line.count(b"]") - line.count(b"}")
+        if depth > _MAX_DEPTH:
+            return True
+        logical += len(line)
+        if logical > _MAX_LOGICAL_BYTES:
+            return True
+        if depth <= 0 and not line.endswith(b"\\"):
+            depth = logical = 0
+    return False
+
+
+def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxError], bool]:
+    """Parse with Python's own C parser first: (first lines of the top-level statements and of the
+    classes' members, the SyntaxError if any, whether the code is nested too deeply for any parser).
+
+    libcst's native parser crashes the whole process (segfault) on ~3000 nested brackets and takes
+    minutes on 10000-term expressions; CPython rejects both cleanly ("too many nested parentheses"
+    beyond 200 levels, RecursionError), so such code never reaches libcst. The statement lines also
+    anchor positions (positions.py) without a second parse.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
+            tree = ast.parse(text)
+    except SyntaxError as error:
+        return None, error, "too many nested" in str(error.msg)
+    except (RecursionError, MemoryError):
+        return None, None, True
+    except ValueError as error:  # e.g. source code string cannot contain null bytes
+        return None, SyntaxError(str(error)), False
+    members = {i: _first_rows(node.body) for i, node in enumerate(tree.body) if isinstance(node, ast.ClassDef)}
+    return StatementRows(_first_rows(tree.body), members), None, False
+
+
+def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
+    """The first line of each statement, decorators included."""
+    return tuple(min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))]) for node in statements)
+
+
+# libcst parses about 200 kB/s and holds ~40 bytes of tree per byte of source: a 10 MB file took
+# 50 s to parse and 4.7 GB of memory. Real source stays below this (the largest file in this
+# machine's site-packages that is code, not data, is 1.4 MB); larger files are reported, not parsed.
+MAX_FILE_BYTES = 2_000_000
+
+
+def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:
+    if data is None:
+        try:
+            data = source.path.read_bytes()
+        except OSError as error:
+            return ParsedFile(source, "", None, unparsable(source, f"cannot read file ({error.strerror or error})"))
+    if len(data) > MAX_FILE_BYTES:
+        size = f"{len(data) / 1_000_000:.1f} MB"
+        return ParsedFile(source, "", None, unparsable(source, f"the file is too large to lint ({size}; the limit is {MAX_FILE_BYTES // 1_000_000} MB)"))
+    if b"\x00" in data:
+        return ParsedFile(source, "", None, unparsable(source, "the file contains NUL bytes"))
+    try:
+        text = decode(data)
+    except ValueError as error:
+        return ParsedFile(source, "", None, unparsable(source, str(error)))
+    if skips_file(text):
+        return ParsedFile(source, text, None, None)
+    rows: Optional[StatementRows] = None
+    python_error: Optional[SyntaxError] = None
+    if _needs_python_parser_first(data):
+        rows, python_error, too_deep = _python_parse(text)
+        if too_deep:
+            return ParsedFile(source, text, None, unparsable(source, "the code is nested too deeply to parse"))
+    try:
+        # A SyntaxError from Python alone is not final: libcst also parses syntax newer than the
+        # Python running tslint.
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        if python_error is None and rows is None:
+            python_error = _python_parse(text)[1]
+        if python_error is not None:  # report where Python points (libcst points at the next token)
+            row, column = python_error.lineno or 1, max(1, python_error.offset or 1)
+            return ParsedFile(source, text, None, unparsable(source, f"syntax error: {python_error.msg}", row, column))
+        message = str(error.message).rstrip(".")
+        return ParsedFile(source, text, None, unparsable(source, f"syntax error: {message}", error.raw_line, error.raw_column + 1))
+    except (RecursionError, MemoryError):
+        return ParsedFile(source, text, None, unparsable(source, "the code is nested too deeply to parse"))
+    except Exception as error:  # libcst's native parser may fail in other ways on odd input
+        return ParsedFile(source, text, None, unparsable(source, f"the parser failed ({type(error).__name__}: {error})"))
+    return ParsedFile(source, text, module, None, rows)
+
+
+
+def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnostic]]:
+    try:
+        return source.path.read_bytes(), None
+    except OSError as error:
+        return None, unparsable(source, f"cannot read file ({error.strerror or error})")

@@ -1,0 +1,143 @@
+"""One file in two phases: index it (phase 1, needs only the file), then run the rules over its
+compiled code and filter the findings (phase 2, needs the project's compiled scope)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+
+from tslint.config import Config, selected
+from tslint.digests import digest as content_digest
+from tslint.engine.dispatch import RuleCrashed, run_rules
+from tslint.engine.parsing import ParsedFile, decode, parse_source, unparsable
+from tslint.engine.suppression import is_suppressed, line_suppressions
+from tslint.files import SourceFile, module_name
+from tslint.findings import Diagnostic, FileError, Mode
+from tslint.project_index import FileIndex, FileTrees, index_file
+from tslint.rule import Rule
+
+if TYPE_CHECKING:
+    from tslint.compiled_scope import ProjectScopes
+
+
+@dataclass
+class IndexedFile:
+    """Phase 1 of one file: read, parsed and indexed. The tree stays in the process that parsed it."""
+
+    source: SourceFile
+    digest: str
+    parsed: Optional[ParsedFile]  # None when the index came from the cache (parsed again if needed)
+    index: Optional[FileIndex]
+    trees: Optional[FileTrees]
+    problem: Optional[Diagnostic]
+    error: Optional[str] = None  # an internal error while indexing
+
+    def summary(self) -> "FileSummary":
+        return FileSummary(self.source.display, self.digest, self.index, self.problem, self.error)
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """The picklable part of phase 1: what the project index and the cache need."""
+
+    display: str
+    digest: str
+    index: Optional[FileIndex]
+    problem: Optional[Diagnostic]
+    error: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """Phase 2 of one file: its final diagnostics (filtered), and errors that are not findings."""
+
+    diagnostics: Tuple[Diagnostic, ...] = ()
+    errors: Tuple[FileError, ...] = ()
+
+
+
+def index_source(source: SourceFile, data: bytes) -> IndexedFile:
+    parsed = parse_source(source, data)
+    digest = content_digest(data)
+    if parsed.module is None:
+        return IndexedFile(source, digest, parsed, None, None, parsed.problem)
+    name, is_package = module_name(source.path)
+    try:
+        index, trees = index_file(source.display, parsed.module, name, is_package)
+    except RecursionError:
+        problem = unparsable(source, "the code is nested too deeply to analyse")
+        return IndexedFile(source, digest, parsed, None, None, problem)
+    except Exception as error:  # a bug in the indexer must not lose the other files' findings
+        message = f"internal error while indexing: {type(error).__name__}: {error}"
+        return IndexedFile(source, digest, parsed, None, None, None, message)
+    return IndexedFile(source, digest, parsed, index, trees, None)
+
+
+def _file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
+    absolute = source.path.absolute()
+    try:
+        relative = absolute.relative_to((config.root or Path.cwd()).absolute()).as_posix()
+    except ValueError:
+        relative = absolute.as_posix()
+    codes: List[str] = []
+    for pattern, ignored in config.per_file_ignores:
+        if fnmatch(relative, pattern) or fnmatch(source.path.name, pattern) or fnmatch(source.display, pattern):
+            codes.extend(ignored)
+    return tuple(codes)
+
+
+def filter_diagnostics(
+    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config
+) -> Tuple[Diagnostic, ...]:
+    """Drop what the configuration or an inline suppression comment turns off."""
+    if not diagnostics:
+        return ()
+    ignored_here = (*config.ignore, *_file_ignores(source, config))
+    suppressions = line_suppressions(text)
+    return tuple(
+        d
+        for d in diagnostics
+        if selected(d.code, config.select, ignored_here) and not is_suppressed(d.code, suppressions, d.location.row)
+    )
+
+
+def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules: Sequence[Rule], config: Config) -> FileOutcome:
+    """Phase 2 of one file: run the script rules over its compiled functions and the trace rules
+    over its traced functions, then filter."""
+    if item.error is not None:
+        return FileOutcome((), (FileError(item.source.display, item.error),))
+    found: List[Diagnostic] = [item.problem] if item.problem is not None else []
+    work = []
+    if item.index is not None:
+        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace)):
+            mode_rules = [rule for rule in rules if rule.mode is mode]
+            functions = scope.functions_in(item.source.display) if mode_rules else []
+            if functions:
+                work.append((functions, scope, mode_rules))
+    parsed, trees = item.parsed, item.trees
+    if work:
+        if parsed is None or trees is None:  # the tree was not kept (cache, memory budget): parse again
+            fresh = index_source(item.source, data)
+            parsed, trees = fresh.parsed, fresh.trees
+        try:
+            assert parsed is not None and trees is not None and item.index is not None
+            found.extend(run_rules(parsed, item.index, trees, work))
+        except Exception as error:
+            # Too deep: a RecursionError, or what a `finally` of libcst's codegen raised while one unwound.
+            if isinstance(error, RecursionError) or isinstance(error.__context__, RecursionError):
+                found.append(unparsable(item.source, "the code is nested too deeply to analyse"))
+            else:  # a bug in a rule must not lose the other files' findings
+                message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
+                return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
+    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
+
+
+def _text(parsed: Optional[ParsedFile], data: bytes) -> str:
+    if parsed is not None:
+        return parsed.text
+    try:
+        return decode(data)
+    except ValueError:
+        return ""
