@@ -156,7 +156,7 @@ def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypat
 
     def refusing_child(path, jobs, config):
         message = "RuntimeError: TorchScript is no longer supported in this release; use torch.export"
-        results = {tslint.confirm._key(job.qualname, job.trace): ClassResult(job.qualname, None, failures=((message, None),)) for job in jobs}
+        results = {tslint.confirm.runner._key(job.qualname, job.trace): ClassResult(job.qualname, None, failures=((message, None),)) for job in jobs}
         return results, "9.0.0", None
 
     monkeypatch.setattr(tslint.confirm.runner, "_run_child", refusing_child)

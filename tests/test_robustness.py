@@ -235,7 +235,7 @@ def test_a_dead_worker_is_reported_and_the_rest_finishes(tmp_path, monkeypatch) 
             os._exit(7)  # as a segfault or the OOM killer would end it
         return original(source, data)
 
-    monkeypatch.setattr(tslint.workers, "index_source", die_on_a)
+    monkeypatch.setattr(tslint.engine.workers, "index_source", die_on_a)
     result = lint_sources(_tree(tmp_path), Config(), jobs=2)
     assert [d.filename for d in result.diagnostics] == ["b.py"]
     assert [e.filename for e in result.errors] == ["a.py"] and "exit code 7" in result.errors[0].message
@@ -254,14 +254,14 @@ def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_pat
     names = [f"m{i}.py" for i in range(8)]
     for i, name in enumerate(names):  # sizes differ, so the order workers get them in is fixed
         (tmp_path / name).write_text(BAD + "\n" * i)
-    original = getattr(tslint.workers, phase)
+    original = getattr(tslint.engine.workers, phase)
 
     def die(item, *args):
         if getattr(item, "source", item).display in fatal:
             os._exit(7)  # as a segfault or the OOM killer would end it
         return original(item, *args)
 
-    monkeypatch.setattr(tslint.workers, phase, die)
+    monkeypatch.setattr(tslint.engine.workers, phase, die)
     result = lint_sources([SourceFile(tmp_path / name, name) for name in names], Config(), jobs=2)
     assert sorted(e.filename for e in result.errors) == list(fatal)
     assert all("exit code 7" in e.message for e in result.errors)
