@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 import functools
 import io
+import os
+import stat
 import tokenize
 import warnings
 from dataclasses import dataclass, replace
@@ -193,15 +195,20 @@ def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
 MAX_FILE_BYTES = 2_000_000
 
 
+def _too_large(source: SourceFile, size: int) -> Diagnostic:
+    """`size` is the file's size, or MAX_FILE_BYTES + 1 when only that much was read (a stream)."""
+    limit = f"the limit is {MAX_FILE_BYTES // 1_000_000} MB"
+    shown = f"more than {MAX_FILE_BYTES // 1_000_000} MB" if size == MAX_FILE_BYTES + 1 else f"{size / 1_000_000:.1f} MB"
+    return _unparsable(source, f"the file is too large to lint ({shown}; {limit})")
+
+
 def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:
     if data is None:
-        try:
-            data = source.path.read_bytes()
-        except OSError as error:
-            return ParsedFile(source, "", None, _unparsable(source, f"cannot read file ({error.strerror or error})"))
+        data, problem = read_source(source)
+        if data is None:
+            return ParsedFile(source, "", None, problem)
     if len(data) > MAX_FILE_BYTES:
-        size = f"{len(data) / 1_000_000:.1f} MB"
-        return ParsedFile(source, "", None, _unparsable(source, f"the file is too large to lint ({size}; the limit is {MAX_FILE_BYTES // 1_000_000} MB)"))
+        return ParsedFile(source, "", None, _too_large(source, len(data)))
     if b"\x00" in data:
         return ParsedFile(source, "", None, _unparsable(source, "the file contains NUL bytes"))
     try:
@@ -227,7 +234,13 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
             row, column = python_error.lineno or 1, max(1, python_error.offset or 1)
             return ParsedFile(source, text, None, _unparsable(source, f"syntax error: {python_error.msg}", row, column))
         message = str(error.message).rstrip(".")
-        return ParsedFile(source, text, None, _unparsable(source, f"syntax error: {message}", error.raw_line, error.raw_column + 1))
+        # Python accepts the code, so it is no syntax error: libcst's parser has limits of its own
+        # (it rejects a run of more than ~3000 adjacent string literals as "expected STRING").
+        reason = (
+            "the code is valid Python but too large or complex for libcst, the parser tslint uses, "
+            f"or uses syntax libcst does not support (libcst: {message})"
+        )
+        return ParsedFile(source, text, None, _unparsable(source, reason, error.raw_line, error.raw_column + 1))
     except (RecursionError, MemoryError):
         return ParsedFile(source, text, None, _unparsable(source, "the code is nested too deeply to parse"))
     except Exception as error:  # libcst's native parser may fail in other ways on odd input
@@ -406,11 +419,57 @@ class FileOutcome:
     errors: Tuple[FileError, ...] = ()
 
 
+# Opening never waits: a FIFO would block `open` until some writer came, and a terminal must not
+# become the controlling one.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def read_bytes_limited(fd: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of `fd`: one byte more than allowed tells a too large input, and a
+    stream that never ends (stdin from /dev/zero) is not read until memory runs out."""
+    chunks: List[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnostic]]:
+    """The file's bytes, or a TS001 finding. Only regular files are read (a FIFO named `x.py` would
+    hang the run, `z.py -> /dev/zero` never end), checked with fstat on the opened file so what is
+    checked is what is read, and never more than MAX_FILE_BYTES + 1 bytes (the file may grow)."""
     try:
-        return source.path.read_bytes(), None
+        fd = os.open(source.path, _OPEN_FLAGS)
     except OSError as error:
         return None, _unparsable(source, f"cannot read file ({error.strerror or error})")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None, _unparsable(source, f"not a regular file ({_kind(info.st_mode)})")
+        if info.st_size > MAX_FILE_BYTES:
+            return None, _too_large(source, info.st_size)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)  # a regular file: O_NONBLOCK was only for the open
+        data = read_bytes_limited(fd, MAX_FILE_BYTES)
+    except OSError as error:
+        return None, _unparsable(source, f"cannot read file ({error.strerror or error})")
+    finally:
+        os.close(fd)
+    if len(data) > MAX_FILE_BYTES:
+        return None, _too_large(source, len(data))
+    return data, None
 
 
 def index_source(source: SourceFile, data: bytes) -> IndexedFile:
