@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -77,8 +80,10 @@ def _confirm(table: Any, where: str) -> ConfirmConfig:
     for key, value in table.items():
         full = f"confirm.{key}"
         if key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"{where}: `{full}` must be a positive number of seconds")
+            # TOML spells nan and inf; both would mean no timeout at all (nan compares false to
+            # everything, so `value <= 0` let it through).
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+                raise ConfigError(f"{where}: `{full}` must be a positive, finite number of seconds, got {value!r}")
             result = replace(result, timeout=float(value))
         elif key == "factories":
             result = replace(result, factories=_mapping_of_strings(value, full, where))
@@ -116,15 +121,50 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
     return replace(config, **values)
 
 
-def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
+# A pyproject.toml is a few kB; the bound keeps `pyproject.toml -> /dev/zero` from reading forever.
+MAX_CONFIG_BYTES = 10_000_000
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text (TOML's only encoding), or a ConfigError naming why not. Only a
+    regular file is read, opened without waiting (a FIFO would block until a writer came)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not valid UTF-8") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"{path}: cannot read config file: not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        chunks = []
+        size = 0
+        while size <= MAX_CONFIG_BYTES:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
+    finally:
+        os.close(fd)
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: config file is larger than {MAX_CONFIG_BYTES // 1_000_000} MB")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: config file is not valid UTF-8 (byte {error.start})") from None
+
+
+def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
+    text = _read_text(path)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     tool = data.get("tool", {})
     table = tool.get("tslint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -134,21 +174,20 @@ def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
 
 
 def _declares_tslint(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+    """Whether the file may hold `[tool.tslint]`. One that cannot be read or decoded is an error,
+    not skipped: skipping it would lint with another file's settings, or none, without a word."""
+    text = _read_text(path)
     return "[tool.tslint" in text or "tool.tslint" in text
 
 
 def find_config_file(start: Path) -> Optional[Path]:
     """The nearest pyproject.toml with a `[tool.tslint]` table, from `start` upwards."""
     directory = start.absolute()
-    if not directory.is_dir():
+    if not os.path.isdir(directory):  # never raises (a file in a folder that cannot be entered)
         directory = directory.parent
     for candidate in (directory, *directory.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file() and _declares_tslint(path):
+        if os.path.lexists(path) and not os.path.isdir(path) and _declares_tslint(path):
             return path
     return None
 
@@ -160,7 +199,7 @@ def load_config(
         return Config()
     if explicit is not None:
         path = Path(explicit)
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise ConfigError(f"{explicit}: config file does not exist")
         return read_config_file(path, known_codes)
     start = Path(paths[0]) if paths else Path.cwd()
