@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -15,6 +14,8 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
+
+from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
 MODES = ("script", "trace", "both")
 SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
@@ -127,32 +128,17 @@ MAX_CONFIG_BYTES = 10_000_000
 
 def _read_text(path: Path) -> str:
     """The file as UTF-8 text (TOML's only encoding), or a ConfigError naming why not. Only a
-    regular file is read, opened without waiting (a FIFO would block until a writer came)."""
+    regular file is read (a FIFO would block until a writer came)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        data = read_regular_file(path, MAX_CONFIG_BYTES)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
+    except NotRegularFile as error:
+        raise ConfigError(f"{path}: cannot read config file: {error}") from None
+    except TooLarge:
+        raise ConfigError(f"{path}: config file is larger than {MAX_CONFIG_BYTES // 1_000_000} MB") from None
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"{path}: cannot read config file: not a regular file")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        chunks = []
-        size = 0
-        while size <= MAX_CONFIG_BYTES:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
-    finally:
-        os.close(fd)
-    if size > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: config file is larger than {MAX_CONFIG_BYTES // 1_000_000} MB")
-    try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: config file is not valid UTF-8 (byte {error.start})") from None
 

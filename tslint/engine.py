@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 import functools
 import io
-import os
-import stat
 import tokenize
 import warnings
 from dataclasses import dataclass, replace
@@ -25,7 +23,7 @@ from tslint import __version__
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Role
 from tslint.config import Config
 from tslint.digests import digest as content_digest
-from tslint.files import SourceFile, discover, module_name
+from tslint.files import NotRegularFile, SourceFile, TooLarge, discover, module_name, read_regular_file
 from tslint.ftypes import Diagnostic, FileError, LintResult, Mode, Position, RuleInfo, Severity
 from tslint.positions import StatementRows, resolve_positions
 from tslint.project_index import FileIndex, FileTrees, ProjectIndex, index_file
@@ -419,57 +417,17 @@ class FileOutcome:
     errors: Tuple[FileError, ...] = ()
 
 
-# Opening never waits: a FIFO would block `open` until some writer came, and a terminal must not
-# become the controlling one.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return name
-    return "a special file"
-
-
-def read_bytes_limited(fd: int, limit: int) -> bytes:
-    """At most `limit` + 1 bytes of `fd`: one byte more than allowed tells a too large input, and a
-    stream that never ends (stdin from /dev/zero) is not read until memory runs out."""
-    chunks: List[bytes] = []
-    total = 0
-    while total <= limit:
-        chunk = os.read(fd, min(1 << 20, limit + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    return b"".join(chunks)
-
-
 def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnostic]]:
-    """The file's bytes, or a TS001 finding. Only regular files are read (a FIFO named `x.py` would
-    hang the run, `z.py -> /dev/zero` never end), checked with fstat on the opened file so what is
-    checked is what is read, and never more than MAX_FILE_BYTES + 1 bytes (the file may grow)."""
+    """The file's bytes, or a TS001 finding. Only a regular file is read (a FIFO named `x.py` hung
+    the run, `z.py -> /dev/zero` read until memory ran out), never more than MAX_FILE_BYTES + 1."""
     try:
-        fd = os.open(source.path, _OPEN_FLAGS)
+        return read_regular_file(source.path, MAX_FILE_BYTES), None
     except OSError as error:
         return None, _unparsable(source, f"cannot read file ({error.strerror or error})")
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None, _unparsable(source, f"not a regular file ({_kind(info.st_mode)})")
-        if info.st_size > MAX_FILE_BYTES:
-            return None, _too_large(source, info.st_size)
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)  # a regular file: O_NONBLOCK was only for the open
-        data = read_bytes_limited(fd, MAX_FILE_BYTES)
-    except OSError as error:
-        return None, _unparsable(source, f"cannot read file ({error.strerror or error})")
-    finally:
-        os.close(fd)
-    if len(data) > MAX_FILE_BYTES:
-        return None, _too_large(source, len(data))
-    return data, None
+    except NotRegularFile as error:
+        return None, _unparsable(source, str(error))
+    except TooLarge as error:
+        return None, _too_large(source, error.size)
 
 
 def index_source(source: SourceFile, data: bytes) -> IndexedFile:

@@ -127,6 +127,71 @@ def discover(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str])
     return list(find_sources(paths, root, exclude).sources)
 
 
+class NotRegularFile(Exception):
+    """The path is a FIFO, a device, a socket or a folder: reading it could wait or never end."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"not a regular file ({kind})")
+        self.kind = kind
+
+
+class TooLarge(Exception):
+    """Larger than the limit; `size` is the file's size, or limit + 1 when only that much was read."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"larger than the limit ({size} bytes)")
+        self.size = size
+
+
+# Opening never waits: a FIFO would block `open` until some writer came, and a terminal must not
+# become the controlling one. Windows has none of these flags (nor set_blocking for files).
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+def file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def read_limited(fd: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of `fd`: one byte more than allowed tells a too large input, and a
+    stream that never ends is not read until memory runs out."""
+    chunks: List[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes. The type is checked with
+    fstat on the opened file, so what is checked is what is read; the read stops at `limit` + 1
+    bytes, as the file may grow meanwhile. Raises OSError, NotRegularFile or TooLarge."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(file_kind(info.st_mode))
+        if info.st_size > limit:
+            raise TooLarge(info.st_size)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)  # a regular file: O_NONBLOCK was only for the open
+        data = read_limited(fd, limit)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TooLarge(len(data))
+    return data
+
+
 def _is_file(path: Path) -> bool:
     try:
         return stat.S_ISREG(os.stat(path).st_mode)
