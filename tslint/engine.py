@@ -227,7 +227,9 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         if python_error is None and rows is None:
-            python_error = _python_parse(text)[1]
+            _, python_error, too_deep = _python_parse(text)
+            if too_deep:  # neither parser takes it: not "valid Python" below
+                return ParsedFile(source, text, None, _unparsable(source, "the code is nested too deeply to parse"))
         if python_error is not None:  # report where Python points (libcst points at the next token)
             row, column = python_error.lineno or 1, max(1, python_error.offset or 1)
             return ParsedFile(source, text, None, _unparsable(source, f"syntax error: {python_error.msg}", row, column))
