@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import List, NoReturn, Optional, Sequence
+from typing import List, NoReturn, Optional, Sequence, Tuple
 
 from tslint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
+STDIN = "-"  # as a PATH: read the source from stdin (ruff's convention)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Static TorchScript-compatibility linter: finds what torch.jit.script rejects "
         "and what torch.jit.trace records wrong, without importing torch.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .)")
+    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .); - reads the source from stdin")
     parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     parser.add_argument("--mode", choices=("script", "trace", "both"), help="which export path to check")
     parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
@@ -73,7 +75,9 @@ def _write(text: str, output_file: Optional[str]) -> None:
 
 
 def _fail(message: str) -> int:
-    sys.stderr.write(f"tslint: error: {message}\n")
+    from tslint.formatters import escape_terminal  # a path in the message may hold escape codes
+
+    sys.stderr.write(f"tslint: error: {escape_terminal(message)}\n")
     return EXIT_FAILURE
 
 
@@ -86,7 +90,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     # Imported here so that `--version` and argument errors stay instant.
     from tslint import api, explain, formatters
     from tslint.config import ConfigError, check_selectors, load_config
-    from tslint.files import MissingPath
+    from tslint.files import MissingPath, find_sources
 
     catalogue = {info.code: info for info in api.catalogue()}
     if args.lsp:
@@ -106,40 +110,43 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         _write(formatters.format_rule_list(list(catalogue.values()), args.format == "json"), args.output_file)
         return EXIT_CLEAN
 
-    paths = args.paths or ([] if args.stdin_filename else ["."])
+    # As ruff: `-` reads the source from stdin, as does --stdin-filename (which names it); other
+    # paths then only give context (base classes, helpers).
+    stdin_name = args.stdin_filename or (STDIN if STDIN in args.paths else None)
+    paths = [path for path in args.paths if path != STDIN] if stdin_name else args.paths or ["."]
+    if args.confirm and stdin_name:
+        return _fail("--confirm needs files on disk, not stdin")
     try:
-        config = load_config(paths or [os.path.dirname(args.stdin_filename) or "."], args.config, args.isolated, list(catalogue))
+        config = load_config(paths or [os.path.dirname(stdin_name or "") or "."], args.config, args.isolated, list(catalogue))
         overrides = {
             "mode": args.mode,
             "select": check_selectors(args.select, "--select", "command line", list(catalogue)) if args.select else None,
             "ignore": check_selectors(args.ignore, "--ignore", "command line", list(catalogue)) if args.ignore else None,
         }
         config = config.with_overrides(**overrides)
-        if args.stdin_filename:
-            text = sys.stdin.buffer.read()
-            result = api.lint_text(text.decode("utf-8", "surrogateescape"), args.stdin_filename, config, paths)
-            sources = {args.stdin_filename: text.decode("utf-8", "replace")}
+        if stdin_name:
+            data = _read_stdin()
+            result = _lint_stdin(data, stdin_name, config, paths)
+            sources = {stdin_name: _decoded(data)}
         else:
             cache = None
             if not args.no_cache:
                 from tslint.cache import CACHE_FOLDER, ResultCache
 
                 cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
-            result = api.lint_paths(paths, config, jobs=args.jobs, cache=cache)
+            found = find_sources(paths, config.root, config.exclude)
+            result = _with_unlisted(api.lint_sources(found.sources, config, jobs=args.jobs, cache=cache), found.unlisted)
             sources = None
         if args.confirm:
-            if args.stdin_filename:
-                return _fail("--confirm needs files on disk, not --stdin-filename")
             import importlib.util
 
             if importlib.util.find_spec("torch") is None:
                 return _fail("--confirm needs torch: pip install 'tslint[confirm]'")
             from tslint.confirm.runner import ConfirmUnavailable, confirm
-            from tslint.files import discover
 
             progress = sys.stderr.isatty()
             try:
-                result, torch_version = confirm(result, discover(paths, config.root, config.exclude), config, args.confirm_all, progress)
+                result, torch_version = confirm(result, list(found.sources), config, args.confirm_all, progress)
             except ConfirmUnavailable as error:
                 return _fail(f"--confirm: {error}")
             tool_extra = {"torch": torch_version} if torch_version else {}
@@ -152,6 +159,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
     if args.statistics:
         report = formatters.format_statistics(result, catalogue, args.format == "json")
+        for error in result.errors:  # counts per code have no place for them; exit code 2 needs a reason
+            sys.stderr.write(formatters.escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
     elif args.format == "json":
         report = formatters.format_json(result, tool_extra)
     elif args.format == "github":
@@ -177,15 +186,61 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     return EXIT_CLEAN
 
 
-def _read_sources(filenames) -> dict:
+def _read_stdin() -> bytes:
+    """stdin's bytes, decoded later exactly as a file's are (BOM, coding cookie, UTF-8); never more
+    than the file size limit plus one byte, so `< /dev/zero` ends in a TS001, not out of memory."""
+    from tslint.engine.parsing import MAX_FILE_BYTES
+
+    stream = getattr(sys.stdin, "buffer", None)
+    return b"" if stream is None else stream.read(MAX_FILE_BYTES + 1)
+
+
+def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str]):
+    """Lint stdin's bytes as the file `name`, with the files under `context_paths` as context. The
+    bytes go to the engine undecoded: a latin-1 cookie or invalid UTF-8 gets the file's TS001/TS101."""
+    from tslint import api
+    from tslint.files import SourceFile, discover
+
+    source = SourceFile(Path(name), name)
+    others = [s for s in discover(context_paths, config.root, config.exclude) if s.display != name] if context_paths else []
+    result = api.lint_sources([source, *others], config, buffers={name: data}, only=[name])
+    return replace(
+        result,
+        diagnostics=tuple(d for d in result.diagnostics if d.filename == name),
+        errors=tuple(e for e in result.errors if e.filename == name),
+    )
+
+
+def _with_unlisted(result, unlisted: Sequence[Tuple[str, str]]):
+    """The result with the folders that could not be listed as error entries: exit code 2, as for
+    any input the run could not check (their files are unknown, so no TS001 can stand for them)."""
+    if not unlisted:
+        return result
+    from tslint.findings import FileError
+
+    errors = tuple(FileError(folder, message) for folder, message in unlisted)
+    return replace(result, errors=errors + result.errors, internal_errors=result.internal_errors + len(errors))
+
+
+def _decoded(data: bytes) -> str:
     from tslint.engine.parsing import decode
+
+    try:
+        return decode(data)
+    except ValueError:
+        return ""
+
+
+def _read_sources(filenames) -> dict:
+    """The text of each reported file, for the excerpts: read as the engine reads files (a FIFO is
+    not waited on), and "" when that fails (the file changed or vanished since)."""
+    from tslint.engine.parsing import read_source
+    from tslint.files import SourceFile
 
     sources = {}
     for name in filenames:
-        try:
-            sources[name] = decode(Path(name).read_bytes())
-        except (OSError, ValueError):
-            sources[name] = ""
+        data, _ = read_source(SourceFile(Path(name), name))
+        sources[name] = "" if data is None else _decoded(data)
     return sources
 
 

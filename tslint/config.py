@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -12,6 +14,8 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib
+
+from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
 MODES = ("script", "trace", "both")
 SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
@@ -77,8 +81,10 @@ def _confirm(table: Any, where: str) -> ConfirmConfig:
     for key, value in table.items():
         full = f"confirm.{key}"
         if key == "timeout":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise ConfigError(f"{where}: `{full}` must be a positive number of seconds")
+            # TOML spells nan and inf; both would mean no timeout at all (nan compares false to
+            # everything, so `value <= 0` let it through).
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+                raise ConfigError(f"{where}: `{full}` must be a positive, finite number of seconds, got {value!r}")
             result = replace(result, timeout=float(value))
         elif key == "factories":
             result = replace(result, factories=_mapping_of_strings(value, full, where))
@@ -116,15 +122,35 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
     return replace(config, **values)
 
 
-def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
+# A pyproject.toml is a few kB; the bound keeps `pyproject.toml -> /dev/zero` from reading forever.
+MAX_CONFIG_BYTES = 10_000_000
+
+
+def _read_text(path: Path) -> str:
+    """The file as UTF-8 text (TOML's only encoding), or a ConfigError naming why not. Only a
+    regular file is read (a FIFO would block until a writer came)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = read_regular_file(path, MAX_CONFIG_BYTES)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read config file: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: config file is not valid UTF-8") from None
+    except NotRegularFile as error:
+        raise ConfigError(f"{path}: cannot read config file: {error}") from None
+    except TooLarge:
+        raise ConfigError(f"{path}: config file is larger than {MAX_CONFIG_BYTES // 1_000_000} MB") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: config file is not valid UTF-8 (byte {error.start})") from None
+
+
+def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
+    text = _read_text(path)
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
     tool = data.get("tool", {})
     table = tool.get("tslint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -134,21 +160,20 @@ def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
 
 
 def _declares_tslint(path: Path) -> bool:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return False
+    """Whether the file may hold `[tool.tslint]`. One that cannot be read or decoded is an error,
+    not skipped: skipping it would lint with another file's settings, or none, without a word."""
+    text = _read_text(path)
     return "[tool.tslint" in text or "tool.tslint" in text
 
 
 def find_config_file(start: Path) -> Optional[Path]:
     """The nearest pyproject.toml with a `[tool.tslint]` table, from `start` upwards."""
     directory = start.absolute()
-    if not directory.is_dir():
+    if not os.path.isdir(directory):  # never raises (a file in a folder that cannot be entered)
         directory = directory.parent
     for candidate in (directory, *directory.parents):
         path = candidate / "pyproject.toml"
-        if path.is_file() and _declares_tslint(path):
+        if os.path.lexists(path) and not os.path.isdir(path) and _declares_tslint(path):
             return path
     return None
 
@@ -160,7 +185,7 @@ def load_config(
         return Config()
     if explicit is not None:
         path = Path(explicit)
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise ConfigError(f"{explicit}: config file does not exist")
         return read_config_file(path, known_codes)
     start = Path(paths[0]) if paths else Path.cwd()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import fnmatch
 import functools
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, List, Optional, Sequence, Tuple
@@ -55,13 +57,31 @@ def is_excluded(path: Path, root: Optional[Path], patterns: Sequence[str]) -> bo
     return bool(name_matches(os.path.normcase(absolute.name)) or relative_matches(os.path.normcase(relative)))
 
 
-def discover(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str]) -> List[SourceFile]:
-    """Python files under `paths`, sorted and unique. A file named explicitly is always linted.
+@dataclass(frozen=True)
+class Discovery:
+    sources: Tuple[SourceFile, ...]
+    # (folder as reached from the paths given, why it could not be listed): its files are unknown,
+    # so the run reports them instead of passing with a part of the project unchecked.
+    unlisted: Tuple[Tuple[str, str], ...] = ()
+
+
+def _is_dir(path: Path) -> bool:
+    """Path.is_dir raises PermissionError in a folder that can be listed but not entered."""
+    try:
+        return stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def find_sources(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str]) -> Discovery:
+    """Python files under `paths`, sorted and unique, and the folders that could not be listed.
+    A file named explicitly is always linted (engine.read_source reports one that cannot be read).
 
     Symlinked folders are not followed, so symlink loops cannot trap the walk.
     """
     patterns = (*DEFAULT_EXCLUDES, *exclude)
     found: List[SourceFile] = []
+    unlisted: List[Tuple[str, str]] = []
     seen = set()
 
     def add(path: Path, display: str) -> None:
@@ -70,26 +90,113 @@ def discover(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str])
             seen.add(key)
             found.append(SourceFile(path, display))
 
+    def report(error: OSError) -> None:
+        folder = os.path.normpath(error.filename) if error.filename is not None else "."
+        unlisted.append((folder, f"cannot list folder ({error.strerror or error})"))
+
     for given in paths:
         path = Path(given)
-        if path.is_file() or (path.exists() or path.is_symlink()) and not path.is_dir():
-            # An explicit file is always linted; one that cannot be read (a dangling symlink, no
-            # permission) becomes a TS001 finding.
+        try:
+            is_folder = stat.S_ISDIR(os.stat(path).st_mode)
+        except OSError as error:
+            # A dangling symlink, a symlink loop or a file in a folder that cannot be entered is
+            # linted, to become a TS001 finding; only a name that is not there is a usage error.
+            if error.errno in (errno.ENOENT, errno.ENOTDIR) and not os.path.islink(path):
+                raise MissingPath(given) from None
+            is_folder = False
+        except ValueError:  # a NUL byte in the name
+            raise MissingPath(given) from None
+        if not is_folder:
             add(path, given)
             continue
-        if not path.is_dir():
-            raise MissingPath(given)
-        for directory, folders, files in os.walk(path, followlinks=False):
+        for directory, folders, files in os.walk(path, onerror=report, followlinks=False):
             current = Path(directory)
             folders[:] = sorted(
                 name for name in folders if not is_excluded(current / name, root, patterns)
             )
             for name in sorted(files):
                 file = current / name
-                if name.endswith(".py") and not is_excluded(file, root, patterns) and not file.is_dir():
+                if name.endswith(".py") and not is_excluded(file, root, patterns) and not _is_dir(file):
                     add(file, os.path.normpath(os.path.join(directory, name)))
     found.sort(key=lambda source: source.display)
-    return found
+    return Discovery(tuple(found), tuple(sorted(unlisted)))
+
+
+def discover(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str]) -> List[SourceFile]:
+    """The files of find_sources, for callers that only need context (the CLI reports the rest)."""
+    return list(find_sources(paths, root, exclude).sources)
+
+
+class NotRegularFile(Exception):
+    """The path is a FIFO, a device, a socket or a folder: reading it could wait or never end."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"not a regular file ({kind})")
+        self.kind = kind
+
+
+class TooLarge(Exception):
+    """Larger than the limit; `size` is the file's size, or limit + 1 when only that much was read."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"larger than the limit ({size} bytes)")
+        self.size = size
+
+
+# Opening never waits: a FIFO would block `open` until some writer came, and a terminal must not
+# become the controlling one. Windows has none of these flags (nor set_blocking for files).
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+def file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def read_limited(fd: int, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of `fd`: one byte more than allowed tells a too large input, and a
+    stream that never ends is not read until memory runs out."""
+    chunks: List[bytes] = []
+    total = 0
+    while total <= limit:
+        chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of `path` if it is a regular file of at most `limit` bytes. The type is checked with
+    fstat on the opened file, so what is checked is what is read; the read stops at `limit` + 1
+    bytes, as the file may grow meanwhile. Raises OSError, NotRegularFile or TooLarge."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(file_kind(info.st_mode))
+        if info.st_size > limit:
+            raise TooLarge(info.st_size)
+        if _NONBLOCK:
+            os.set_blocking(fd, True)  # a regular file: O_NONBLOCK was only for the open
+        data = read_limited(fd, limit)
+    finally:
+        os.close(fd)
+    if len(data) > limit:
+        raise TooLarge(len(data))
+    return data
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def module_name(path: Path) -> Tuple[str, bool]:
@@ -98,7 +205,7 @@ def module_name(path: Path) -> Tuple[str, bool]:
     is_package = absolute.name == "__init__.py"
     parts = [] if is_package else [absolute.stem]
     directory = absolute.parent
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
+    while _is_file(directory / "__init__.py") and directory.parent != directory:
         parts.insert(0, directory.name)
         directory = directory.parent
     if is_package and not parts:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence
 
@@ -34,18 +35,56 @@ class Style:
         return "".join(self._codes[s] for s in styles) + text + self._reset
 
 
+# Characters a terminal acts on instead of showing: C0 controls but the tab, DEL, C1 controls (a
+# source line or a file name could clear the screen, retitle the window or fake output), and the
+# bidirectional controls that display code in another order than it runs ("Trojan Source"), and
+# the Unicode line separators, which some terminals break the line at (Python does not).
+_UNSAFE = frozenset([*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
+                     0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Python ends a line only at \n, \r\n or \r (str.splitlines also splits at \f, \v, \x1c..., which
+# would shift every row after them).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_MAX_EXCERPT = 2000
+
+
+def escape_char(ch: str) -> str:
+    if ord(ch) not in _UNSAFE:
+        return ch
+    return f"\\x{ord(ch):02x}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04x}"
+
+
+def escape_terminal(text: str) -> str:
+    """`text` with every character a terminal would act on written as a visible escape."""
+    if not any(ord(ch) in _UNSAFE for ch in text):
+        return text
+    return "".join(escape_char(ch) for ch in text)
+
+
+def source_lines(text: str) -> List[str]:
+    """The lines of `text` as Python numbers them (rows of the diagnostics)."""
+    lines = _LINE_BREAK.split(text)
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 def _source_excerpt(diagnostic: Diagnostic, lines: Sequence[str], style: Style) -> List[str]:
     row = diagnostic.location.row
     if not 1 <= row <= len(lines):
         return []
-    line = lines[row - 1].rstrip("\r\n")
+    raw = lines[row - 1]
+    if len(raw) > _MAX_EXCERPT:  # minified or generated code: megabytes of it would drown the report
+        return []
     start = diagnostic.location.column - 1
-    end = diagnostic.end_location.column - 1 if diagnostic.end_location.row == row else len(line)
-    width = max(1, end - start)
+    end = diagnostic.end_location.column - 1 if diagnostic.end_location.row == row else len(raw)
+    # Escaped characters are wider than one column: measure the caret on the escaped line.
+    shown = [escape_char(ch) for ch in raw]
+    line = "".join(shown)
+    width = max(1, sum(len(ch) for ch in shown[start:end]))
     gutter = str(row)
     pad = " " * len(gutter)
     # Keep tabs in the caret line so the caret lines up under the code in any terminal.
-    prefix = "".join(ch if ch == "\t" else " " for ch in line[:start])
+    prefix = "".join(ch if ch == "\t" else " " * len(ch) for ch in shown[:start])
     caret_colour = "red" if diagnostic.severity is Severity.ERROR else "yellow"
     return [
         style(f"{pad} |", "blue"),
@@ -61,22 +100,23 @@ def format_text(
     out: List[str] = []
     lines_cache: Dict[str, List[str]] = {}
     for diagnostic in result.diagnostics:
-        location = f"{diagnostic.filename}:{diagnostic.location.row}:{diagnostic.location.column}:"
+        location = f"{escape_terminal(diagnostic.filename)}:{diagnostic.location.row}:{diagnostic.location.column}:"
         code_style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
         status = ""
         if diagnostic.confirmation is not None:
             status = {"confirmed": " [confirmed]", "refuted": " [refuted by torch]"}.get(
                 diagnostic.confirmation.status, f" [unverified: {diagnostic.confirmation.detail}]")
-        out.append(f"{style(location, 'bold')} {style(diagnostic.code, code_style, 'bold')} {diagnostic.message}{status}")
+        message = escape_terminal(f"{diagnostic.message}{status}")
+        out.append(f"{style(location, 'bold')} {style(diagnostic.code, code_style, 'bold')} {message}")
         if diagnostic.filename not in lines_cache:
-            lines_cache[diagnostic.filename] = sources.get(diagnostic.filename, "").splitlines()
+            lines_cache[diagnostic.filename] = source_lines(sources.get(diagnostic.filename, ""))
         out.extend(_source_excerpt(diagnostic, lines_cache[diagnostic.filename], style))
         info = catalogue.get(diagnostic.code)
         if info is not None and info.fix_hint:
             out.append(f"  {style('help:', 'cyan', 'bold')} {info.fix_hint}")
         out.append("")
     for error in result.errors:
-        out.append(f"{style(error.filename, 'bold')}: {style('error:', 'red', 'bold')} {error.message}")
+        out.append(f"{style(escape_terminal(error.filename), 'bold')}: {style('error:', 'red', 'bold')} {escape_terminal(error.message)}")
     errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
     warnings = len(result.diagnostics) - errors
     if result.diagnostics:
@@ -85,6 +125,10 @@ def format_text(
             f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
             f"({_plural(result.files, 'file')} checked)."
         )
+    elif result.errors:  # not "All checks passed!": part of the input was not checked
+        out.append(style(
+            f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
+            f"({_plural(result.files, 'file')} checked).", "red"))
     else:
         out.append(style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green"))
     return "\n".join(out) + "\n"
@@ -225,7 +269,7 @@ def format_sarif(
     lines_cache: Dict[str, List[str]] = {}
     for d in result.diagnostics:
         if d.filename not in lines_cache:
-            lines_cache[d.filename] = sources.get(d.filename, "").splitlines()
+            lines_cache[d.filename] = source_lines(sources.get(d.filename, ""))
         lines = lines_cache[d.filename]
         line = lines[d.location.row - 1] if 0 < d.location.row <= len(lines) else ""
         digest = _line_hash(line)

@@ -14,7 +14,7 @@ import libcst as cst
 
 from tslint.engine.positions import StatementRows
 from tslint.engine.suppression import skips_file
-from tslint.files import SourceFile
+from tslint.files import NotRegularFile, SourceFile, TooLarge, read_regular_file
 from tslint.findings import Diagnostic, Mode, Position, RuleInfo, Severity
 
 
@@ -142,15 +142,20 @@ def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
 MAX_FILE_BYTES = 2_000_000
 
 
+def _too_large(source: SourceFile, size: int) -> Diagnostic:
+    """`size` is the file's size, or MAX_FILE_BYTES + 1 when only that much was read (a stream)."""
+    limit = f"the limit is {MAX_FILE_BYTES // 1_000_000} MB"
+    shown = f"more than {MAX_FILE_BYTES // 1_000_000} MB" if size == MAX_FILE_BYTES + 1 else f"{size / 1_000_000:.1f} MB"
+    return unparsable(source, f"the file is too large to lint ({shown}; {limit})")
+
+
 def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:
     if data is None:
-        try:
-            data = source.path.read_bytes()
-        except OSError as error:
-            return ParsedFile(source, "", None, unparsable(source, f"cannot read file ({error.strerror or error})"))
+        data, problem = read_source(source)
+        if data is None:
+            return ParsedFile(source, "", None, problem)
     if len(data) > MAX_FILE_BYTES:
-        size = f"{len(data) / 1_000_000:.1f} MB"
-        return ParsedFile(source, "", None, unparsable(source, f"the file is too large to lint ({size}; the limit is {MAX_FILE_BYTES // 1_000_000} MB)"))
+        return ParsedFile(source, "", None, _too_large(source, len(data)))
     if b"\x00" in data:
         return ParsedFile(source, "", None, unparsable(source, "the file contains NUL bytes"))
     try:
@@ -171,12 +176,20 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         if python_error is None and rows is None:
-            python_error = _python_parse(text)[1]
+            _, python_error, too_deep = _python_parse(text)
+            if too_deep:  # neither parser takes it: not "valid Python" below
+                return ParsedFile(source, text, None, unparsable(source, "the code is nested too deeply to parse"))
         if python_error is not None:  # report where Python points (libcst points at the next token)
             row, column = python_error.lineno or 1, max(1, python_error.offset or 1)
             return ParsedFile(source, text, None, unparsable(source, f"syntax error: {python_error.msg}", row, column))
         message = str(error.message).rstrip(".")
-        return ParsedFile(source, text, None, unparsable(source, f"syntax error: {message}", error.raw_line, error.raw_column + 1))
+        # Python accepts the code, so it is no syntax error: libcst's parser has limits of its own
+        # (it rejects a run of more than ~3000 adjacent string literals as "expected STRING").
+        reason = (
+            "the code is valid Python but too large or complex for libcst, the parser tslint uses, "
+            f"or uses syntax libcst does not support (libcst: {message})"
+        )
+        return ParsedFile(source, text, None, unparsable(source, reason, error.raw_line, error.raw_column + 1))
     except (RecursionError, MemoryError):
         return ParsedFile(source, text, None, unparsable(source, "the code is nested too deeply to parse"))
     except Exception as error:  # libcst's native parser may fail in other ways on odd input
@@ -186,7 +199,13 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
 
 
 def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnostic]]:
+    """The file's bytes, or a TS001 finding. Only a regular file is read (a FIFO named `x.py` hung
+    the run, `z.py -> /dev/zero` read until memory ran out), never more than MAX_FILE_BYTES + 1."""
     try:
-        return source.path.read_bytes(), None
+        return read_regular_file(source.path, MAX_FILE_BYTES), None
     except OSError as error:
         return None, unparsable(source, f"cannot read file ({error.strerror or error})")
+    except NotRegularFile as error:
+        return None, unparsable(source, str(error))
+    except TooLarge as error:
+        return None, _too_large(source, error.size)
