@@ -1,0 +1,1 @@
+"""Analyses of compiled code shared by the rules: names, types, provenance."""
