@@ -24,6 +24,7 @@ the linter reads never holds those objects.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import json
 import sys
@@ -132,7 +133,7 @@ def agree_with_torch(parsed: sig.Schema, schema: Any) -> None:
 
 
 def source_builtin_schemas() -> List[sig.Schema]:
-    return [sig.parse_schema(text) for text in SOURCE_BUILTINS]
+    return [dataclasses.replace(sig.parse_schema(text), from_source=True) for text in SOURCE_BUILTINS]
 
 
 def builtin_table() -> Dict[str, str]:

@@ -57,6 +57,9 @@ class Schema:
     returns: Tuple[Return, ...]
     is_vararg: bool = False  # `...` in the arguments: any further positional arguments, unchecked
     is_varret: bool = False  # `-> ...`: the results are not described
+    # Defined in TorchScript source by torch (builtin_functions.cpp), not a registered operator: tried
+    # after the operators, and not consulted when torch decides whether `x.name` is a Tensor method.
+    from_source: bool = False
 
     @property
     def namespace(self) -> str:
@@ -212,7 +215,7 @@ def _closing(text: str, start: int) -> int:
 # Compact form, one JSON document. Tables intern what schemas repeat: `types` every type's schema
 # spelling, `arguments` every argument as [name, type index, kwarg_only, default?] (no fourth element:
 # no default). A schema is [name, overload, [argument index...], returns, flags], a return a type index
-# or [type index, name]; flags: 1 vararg, 2 varret.
+# or [type index, name]; flags: 1 vararg, 2 varret, 4 from_source.
 
 
 @dataclass
@@ -237,7 +240,7 @@ def encode_schema(schema: Schema, tables: Tables) -> list:
     returns = [
         [tables.type_index(ret.type), ret.name] if ret.name else tables.type_index(ret.type) for ret in schema.returns
     ]
-    flags = int(schema.is_vararg) | 2 * int(schema.is_varret)
+    flags = int(schema.is_vararg) | 2 * int(schema.is_varret) | 4 * int(schema.from_source)
     return [schema.name, schema.overload, arguments, returns, flags]
 
 
@@ -266,6 +269,7 @@ class _Decoder:
             ),
             bool(flags & 1),
             bool(flags & 2),
+            bool(flags & 4),
         )
 
 
@@ -348,14 +352,34 @@ class Signatures:
     def python_function_names(self) -> List[str]:
         return list(self._python_rows)
 
+    def function(self, qualified_name: str) -> Tuple[Schema, ...]:
+        """The schemas a call of this Python callable is matched against: its operator's, through the
+        builtin table, or those of the Python function torch compiles. Empty for a boolean-dispatched
+        function (see `python_function`) and for what torch does not know."""
+        if qualified_name in self._builtins:
+            return self.builtin(qualified_name)
+        function = self.python_function(qualified_name)
+        return function.schemas if function is not None else ()
+
     def tensor_method(self, name: str) -> Tuple[Schema, ...]:
-        """The overloads `x.name(...)` can resolve to for a Tensor `x`: torch looks up `aten::name` and
-        binds the tensor to the argument called `self` (emitBuiltinCall with a self value)."""
-        return tuple(
-            schema
-            for schema in self.operator("aten::" + name)
-            if any(arg.name == "self" and arg.type.kind in ("Tensor", "Any", "Var") for arg in schema.arguments)
+        """The overloads `x.name(...)` is matched against, for a Tensor `x`; empty when torch says
+        "'Tensor' object has no attribute or method". torch makes `x.name` a method when a registered
+        `aten::name` operator has an argument called `self` that takes a Tensor
+        (BuiltinFunction::tryCreate), and then tries every overload of `aten::name`."""
+        schemas = self.operator("aten::" + name)
+        takes_tensor = any(
+            argument.name == "self" and _takes_tensor(argument.type)
+            for schema in schemas
+            if not schema.from_source
+            for argument in schema.arguments
         )
+        return schemas if takes_tensor else ()
+
+
+def _takes_tensor(jit_type: JitType) -> bool:
+    if jit_type.kind == "Optional":
+        return _takes_tensor(jit_type.element)
+    return jit_type.kind in ("Tensor", "Any", "Var")
 
 
 def read_document(path: Path = DATA_FILE) -> dict:
