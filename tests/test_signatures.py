@@ -125,7 +125,7 @@ def test_tensor_attributes_are_probed(name):
 def test_tensor_attributes_torch_rejects_are_absent():
     attributes = signatures().tensor_attributes
     assert "grad_fn" not in attributes and "_version" not in attributes
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError):
         torch.jit.CompilationUnit("def f(x: Tensor):\n    return x.grad_fn\n")
 
 
@@ -282,6 +282,42 @@ def test_the_matcher_agrees_with_torch(callee, positional, keywords, accepted):
     assert (found is not None) == accepted, source
     if found is not None and len(found.returns) == 1:
         assert str(fake(found.returns[0])) == result_type, f"{source}picked {found.schema}"
+
+
+SOURCE_BUILTIN_CALLS = [
+    (f"torch.{op}(a0, x)", f"torch.{op}", [scalar, "Tensor"])
+    for op in ("mul", "add", "ne", "eq", "lt", "le", "gt", "ge", "sub", "div")
+    for scalar in ("int", "float")
+] + [
+    (f"torch.nn.modules.utils._{name}(a0)", f"torch.nn.modules.utils._{name}", [scalar])
+    for name in ("single", "pair", "triple", "quadruple")
+    for scalar in ("int", "float")
+] + [("x // a0", "aten::floordiv", ["Tensor", "int"]), ("x // x", "aten::floordiv", ["Tensor", "Tensor"])]
+
+
+@pytest.mark.parametrize("expression, callee, types", SOURCE_BUILTIN_CALLS)
+def test_builtin_functions_from_torch_source_are_what_torch_picks(expression, callee, types):
+    """Each schema the generator writes out for builtin_functions.cpp is the one torch uses for a
+    call only it serves: the matcher picks it, and its result type is the type torch gives."""
+    parameters = "x: Tensor" + (f", a0: {types[0]}" if "a0" in expression else "")
+    result_type, message = torch_verdict(f"def probe({parameters}):\n    return {expression}\n")
+    assert result_type is not None, message
+    data = signatures()
+    schemas = data.operator(callee) if "::" in callee else data.function(callee)
+    found = resolve(schemas, [parse_type(text) for text in types])
+    assert found is not None and found.schema.from_source, found
+    assert str(found.returns[0]) == result_type
+
+
+@pytest.mark.parametrize("flag, result_type", [(None, "Tensor"), ("False", "Tensor"), ("True", "Tuple[Tensor, Tensor]")])
+def test_boolean_dispatch_names_the_function_torch_compiles(flag, result_type):
+    data = signatures()
+    dispatch = data.python_function("torch.nn.functional.max_pool2d").dispatch
+    keywords = f", {dispatch.arg_name}={flag}" if flag else ""
+    assert torch_verdict(f"def probe(x: Tensor):\n    return F.max_pool2d(x, 2{keywords})\n")[0] == result_type
+    chosen = dispatch.if_true if flag == "True" or (flag is None and dispatch.default) else dispatch.if_false
+    found = resolve(data.function(chosen), [TENSOR, parse_type("int")])
+    assert found is not None and str(found.returns[0]) == result_type
 
 
 def test_unknown_arguments_match_anything():

@@ -46,7 +46,7 @@ from tslint.analysis.schema_types import JitType, fake, fixed_size, parse_type  
 warnings.filterwarnings("ignore")
 
 # builtin_functions.cpp: TorchScript-source functions registered as operators' extra overloads.
-# tests/test_signatures.py scripts a call that only each of these can serve.
+# tests/test_signatures.py scripts a call that only each of these serves (ndim and T: the attributes).
 SOURCE_BUILTINS = [
     f"aten::{op}({scalar} a, Tensor b) -> Tensor"
     for scalar in ("float", "int")
