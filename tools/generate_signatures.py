@@ -281,7 +281,7 @@ def build() -> dict:
         "torch_version": torch.__version__,
         "types": list(tables.types),
         "arguments": [json.loads(row) for row in tables.arguments],
-        "operators": operators,
+        "operators": sig.group_operators(operators),
         "builtins": builtin_table(),
         "python_functions": functions,
         "tensor_attributes": tensor_attributes(),
@@ -301,7 +301,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(line)
         return 1 if differences else 0
     sig.write_document(document, options.output)
-    print(f"{options.output}: {options.output.stat().st_size} bytes, {len(document['operators'])} schemas")
+    count = sum(len(json.loads(group)) for group in document["operators"].values())
+    print(f"{options.output}: {options.output.stat().st_size} bytes, {count} operator schemas")
     return 0
 
 
