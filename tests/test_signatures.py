@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math  # noqa: F401  (the probes' compiled code resolves `math` from this module)
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -99,6 +100,13 @@ def test_a_schema_parses_with_defaults_keywords_and_aliases():
     assert self_argument.is_write and not other.is_write
     assert other.default is NO_DEFAULT and alpha.default == 1 and alpha.kwarg_only
     assert schema.returns[0].type == TENSOR and schema.returns[0].type.alias == "a!"
+
+
+def test_schemas_survive_pickling_for_worker_processes():
+    schema = signatures().operator("aten::_foreach_add_")[0]
+    copy = pickle.loads(pickle.dumps(schema))
+    assert copy == schema and copy.arguments[0].is_write  # Tensor(a!)[] self
+    assert copy.arguments[1].default is NO_DEFAULT  # `is`: the marker is one object in every process
 
 
 def test_lookups():
@@ -216,6 +224,11 @@ CALLS: List[Tuple[str, List[str], Dict[str, str], bool]] = [
     (".sum", [], {"dim": "int", "keepdim": "bool"}, True),
     (".sum", [], {"keepdim": "int"}, False),
     (".add", ["List[int]", "List[int]"], {}, False),  # aten::add.t has no self
+    # the builtin table beyond torch: math
+    ("math.sqrt", ["float"], {}, True),
+    ("math.sqrt", ["int"], {}, True),
+    ("math.sqrt", ["str"], {}, False),
+    ("math.pow", ["float", "int"], {}, True),
     # builtin functions torch defines in TorchScript source
     ("torch.mul", ["int", "Tensor"], {}, True),
     ("torch.mul", ["float", "Tensor"], {}, True),
@@ -318,6 +331,17 @@ def test_boolean_dispatch_names_the_function_torch_compiles(flag, result_type):
     chosen = dispatch.if_true if flag == "True" or (flag is None and dispatch.default) else dispatch.if_false
     found = resolve(data.function(chosen), [TENSOR, parse_type("int")])
     assert found is not None and str(found.returns[0]) == result_type
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["view", "add", "size", "dim", "numel", "relu", "softmax", "max", "to", "contiguous", "type_as", "new_zeros",
+     "masked_fill", "eq", "item", "zeros", "ones", "arange", "len", "cat", "stack", "format", "tensor", "dict"],
+)
+def test_tensor_methods_are_the_ones_torch_knows(name):
+    """torch says "'Tensor' object has no attribute or method" exactly when `tensor_method` is empty."""
+    _, message = torch_verdict(f"def probe(x: Tensor):\n    return x.{name}()\n")
+    assert ("has no attribute or method" in message) == (signatures().tensor_method(name) == ()), message
 
 
 def test_unknown_arguments_match_anything():

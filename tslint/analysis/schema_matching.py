@@ -166,8 +166,6 @@ def _all_match(element: JitType, values: Sequence[JitType], env: TypeEnv) -> boo
 
 def _match_argument(argument: Argument, actual: JitType, allow_conversions: bool, env: TypeEnv) -> bool:
     """tryMatchArgument."""
-    if actual.kind == "Unknown":
-        return True
     formal = fake(argument.type)
     listed = unwrap_optional(formal)
     if actual.kind in ("int", "float") and listed.kind == "List" and listed.size and listed.element == actual:
@@ -227,6 +225,8 @@ def is_subtype(actual: JitType, formal: JitType) -> bool:
         return is_subtype(inner, formal.element)
     if formal.kind == "Union":
         members = actual.items if actual.kind == "Union" else (actual,)
+        if actual.kind == "Optional":
+            members = (actual.element, NONE)
         return all(any(is_subtype(member, option) for option in formal.items) for member in members)
     if formal.kind == "number":
         return actual.kind in NUMBERS + ("number",)

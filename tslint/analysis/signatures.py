@@ -21,7 +21,19 @@ from tslint.analysis.schema_types import JitType, TypeSyntaxError, parse_type, s
 
 DATA_FILE = Path(__file__).with_name("torch_signatures.json.gz")
 FORMAT = 2
-NO_DEFAULT = object()  # marker: an argument torch requires (a default of None is a real default)
+
+
+class _NoDefault:
+    """The default of an argument torch requires (None is a real default)."""
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+    def __reduce__(self) -> str:
+        return "NO_DEFAULT"  # unpickled as this module's one marker, so `is` still works in workers
+
+
+NO_DEFAULT = _NoDefault()
 
 
 @dataclass(frozen=True)
@@ -37,8 +49,12 @@ class Argument:
 
     @property
     def is_write(self) -> bool:
-        """The operator writes to this argument (`Tensor(a!)`)."""
-        return "!" in self.type.alias
+        """The operator writes to this argument (`Tensor(a!)`, `Tensor(a!)[]`)."""
+        return _writes(self.type)
+
+
+def _writes(jit_type: JitType) -> bool:
+    return "!" in jit_type.alias or any(_writes(item) for item in jit_type.items)
 
 
 @dataclass(frozen=True)
