@@ -224,6 +224,15 @@ CALLS: List[Tuple[str, List[str], Dict[str, str], bool]] = [
     (".sum", [], {"dim": "int", "keepdim": "bool"}, True),
     (".sum", [], {"keepdim": "int"}, False),
     (".add", ["List[int]", "List[int]"], {}, False),  # aten::add.t has no self
+    # torch.tensordot is compiled from torch.functional (its @_overload declarations), not aten's
+    ("torch.tensordot", ["Tensor", "Tensor", "Tuple[int, int]"], {}, False),
+    ("torch.tensordot", ["Tensor", "Tensor", "int"], {}, True),
+    ("torch.tensordot", ["Tensor", "Tensor", "List[List[int]]"], {}, True),
+    ("torch.norm", ["Tensor", "float", "Tuple[int, int]"], {}, True),
+    ("torch.nn.functional.unfold", ["Tensor", "Tuple[int, int]"], {"stride": "Tuple[int, int]"}, True),
+    ("torch.nn.functional.pad", ["Tensor", "Tuple[int, int]"], {}, True),
+    (".permute", ["Tuple[int, int]"], {}, True),
+    (".sum", ["Tuple[int, int]"], {}, True),
     # the builtin table beyond torch: math
     ("math.sqrt", ["float"], {}, True),
     ("math.sqrt", ["int"], {}, True),

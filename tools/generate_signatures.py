@@ -155,12 +155,16 @@ def builtin_table() -> Dict[str, str]:
                 continue
             if operator is not None and not jit_builtins._is_special_functional_bound_op(value):
                 result[f"{module_name}.{name}"] = operator
-    # What the table holds that no scanned module exposes, under the callable's own module.
+    # What the table holds that no scanned module exposes, under the callable's own module — when
+    # that name really reaches it (torch._VF.tensordot calls itself torch.tensordot, which is not it).
     for value, operator in jit_builtins._builtin_ops:
         module_name = getattr(value, "__module__", None) or ""
-        qualified = f"{module_name}.{getattr(value, '__name__', '')}"
+        name = getattr(value, "__name__", "")
+        qualified = f"{module_name}.{name}"
         if module_name and qualified not in result and operator == table.get(id(value)):
-            result[qualified] = operator
+            module = sys.modules.get(module_name)
+            if module is not None and getattr(module, name, None) is value:
+                result[qualified] = operator
     return dict(sorted(result.items()))
 
 
@@ -273,6 +277,9 @@ def build() -> dict:
     tables = sig.Tables({}, {})
     operators = [sig.encode_schema(schema, tables) for schema in operator_schemas() + source_builtin_schemas()]
     functions = python_functions()
+    builtins = builtin_table()
+    both = sorted(set(functions) & set(builtins))
+    check(not both, f"both a builtin and a compiled Python function: {both}")
     for row in functions.values():
         if "schemas" in row:
             row["schemas"] = [sig.encode_schema(schema, tables) for schema in row["schemas"]]
@@ -282,7 +289,7 @@ def build() -> dict:
         "types": list(tables.types),
         "arguments": [json.loads(row) for row in tables.arguments],
         "operators": sig.group_operators(operators),
-        "builtins": builtin_table(),
+        "builtins": builtins,
         "python_functions": functions,
         "tensor_attributes": tensor_attributes(),
     }
