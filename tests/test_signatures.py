@@ -353,6 +353,44 @@ def test_tensor_methods_are_the_ones_torch_knows(name):
     assert ("has no attribute or method" in message) == (signatures().tensor_method(name) == ()), message
 
 
+# Argument lists tried on a sample of every torch.* builtin and every Tensor method.
+SWEEP = [
+    ["Tensor"], ["Tensor", "int"], ["Tensor", "float"], ["Tensor", "Tensor"], ["Tensor", "List[int]"],
+    ["Tensor", "Tuple[int, int]"], ["int", "int"], ["Tensor", "bool"], ["Tensor", "int", "int"],
+    ["Tensor", "NoneType"], ["Tensor", "str"], ["float"], ["List[Tensor]"], ["List[Tensor]", "int"],
+    ["Tensor", "Optional[int]"], ["Tensor", "number"],
+]  # fmt: skip
+SWEEP_STEP = 9  # every 9th name keeps the sweep near two seconds; all of them agree too (~30 s)
+
+
+def sweep_callees() -> List[str]:
+    data = signatures()
+    functions = [name for name in data.builtin_names() if name.count(".") == 1 and name.startswith("torch.")]
+    methods = sorted({name[6:] for name in data.operator_names() if name.startswith("aten::")})
+    return [name for name in functions if data.function(name)] + [
+        "." + name for name in methods if data.tensor_method(name)
+    ]
+
+
+def test_the_matcher_agrees_with_torch_across_torch():
+    """Accept/reject and result type for a sample of all builtins and Tensor methods."""
+    disagreements = []
+    for callee in sweep_callees()[::SWEEP_STEP]:
+        for positional in SWEEP:
+            if callee.startswith("."):
+                positional = positional[1:] if positional[0] == "Tensor" else positional
+            result_type, _ = torch_verdict(call_source(callee, positional, {}))
+            found = matcher_verdict(callee, positional, {})
+            if found is None or len(found.returns) != 1:
+                agree = (found is None) == (result_type is None)
+            else:
+                agree = str(fake(found.returns[0])) == result_type
+            if not agree:
+                picked = found and f"{found.schema} -> {[str(ret) for ret in found.returns]}"
+                disagreements.append(f"{callee}{tuple(positional)}: torch {result_type}, matcher {picked}")
+    assert not disagreements, "\n".join(disagreements)
+
+
 def test_unknown_arguments_match_anything():
     data = signatures()
     unknown = parse_type("Unknown")

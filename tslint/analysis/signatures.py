@@ -382,7 +382,10 @@ class Signatures:
         """The overloads `x.name(...)` is matched against, for a Tensor `x`; empty when torch says
         "'Tensor' object has no attribute or method". torch makes `x.name` a method when a registered
         `aten::name` operator has an argument called `self` that takes a Tensor
-        (BuiltinFunction::tryCreate), and then tries every overload of `aten::name`."""
+        (BuiltinFunction::tryCreate), and then tries every overload of `aten::name`. An attribute
+        comes first: `x.real()` calls the Tensor `x.real`, which fails."""
+        if name in self.tensor_attributes:
+            return ()
         schemas = self.operator("aten::" + name)
         takes_tensor = any(
             argument.name == "self" and _takes_tensor(argument.type)
