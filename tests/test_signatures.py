@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math  # noqa: F401  (the probes' compiled code resolves `math` from this module)
 import pickle
 import subprocess
@@ -109,6 +110,29 @@ def test_schemas_survive_pickling_for_worker_processes():
     assert copy.arguments[1].default is NO_DEFAULT  # `is`: the marker is one object in every process
 
 
+IGNORED_PROBE = """
+import torch
+
+@torch.jit.ignore
+def helper(x: torch.Tensor, k: int = 2) -> torch.Tensor:
+    return x
+
+def caller(x: torch.Tensor) -> torch.Tensor:
+    return helper(x)
+"""
+
+
+def test_a_call_of_an_ignored_function_gets_no_defaults(tmp_path):
+    """What the generator's ignored_function_schema assumes: torch matches the annotations alone."""
+    path = tmp_path / "ignored_probe.py"
+    path.write_text(IGNORED_PROBE, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("ignored_probe", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with pytest.raises(RuntimeError, match="Argument k not provided"):
+        torch.jit.script(module.caller)
+
+
 def test_lookups():
     data = signatures()
     assert data.builtin_operator("math.sqrt") == "aten::sqrt"
@@ -121,6 +145,8 @@ def test_lookups():
     assert len(data.function("torch.nn.functional.interpolate")) == 4  # its @_overload declarations
     assert data.function("torch.norm")  # torch.functional.norm, compiled from source
     assert "Comprehension ifs" in data.python_function("torch.nn.functional.gaussian_nll_loss").error
+    unused = data.python_function("torch.nn.functional._check_unpool_output_size")  # @_jit_unused
+    assert unused.ignored and not unused.schemas[0].arguments[1].has_default
     assert data.tensor_method("zeros") == ()  # no aten::zeros takes a self
     assert data.tensor_attributes["shape"] == parse_type("List[int]")
 
@@ -353,7 +379,7 @@ def test_tensor_methods_are_the_ones_torch_knows(name):
     assert ("has no attribute or method" in message) == (signatures().tensor_method(name) == ()), message
 
 
-# Argument lists tried on a sample of every torch.* builtin and every Tensor method.
+# Argument lists tried on a sample of every torch.* builtin, compiled Python function and Tensor method.
 SWEEP = [
     ["Tensor"], ["Tensor", "int"], ["Tensor", "float"], ["Tensor", "Tensor"], ["Tensor", "List[int]"],
     ["Tensor", "Tuple[int, int]"], ["int", "int"], ["Tensor", "bool"], ["Tensor", "int", "int"],
@@ -367,13 +393,14 @@ def sweep_callees() -> List[str]:
     data = signatures()
     functions = [name for name in data.builtin_names() if name.count(".") == 1 and name.startswith("torch.")]
     methods = sorted({name[6:] for name in data.operator_names() if name.startswith("aten::")})
-    return [name for name in functions if data.function(name)] + [
+    compiled = [name for name in data.python_function_names() if data.function(name)]
+    return [name for name in functions + compiled if data.function(name)] + [
         "." + name for name in methods if data.tensor_method(name)
     ]
 
 
 def test_the_matcher_agrees_with_torch_across_torch():
-    """Accept/reject and result type for a sample of all builtins and Tensor methods."""
+    """Accept/reject and result type for a sample of all builtins, Python functions, Tensor methods."""
     disagreements = []
     for callee in sweep_callees()[::SWEEP_STEP]:
         for positional in SWEEP:

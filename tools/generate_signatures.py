@@ -38,10 +38,11 @@ sys.path.insert(0, str(ROOT))
 import torch  # noqa: E402
 import torch.jit._builtins as jit_builtins  # noqa: E402
 import torch.jit._script as jit_script  # noqa: E402
+import torch.jit.annotations  # noqa: E402
 from torch import _jit_internal  # noqa: E402
 
 from tslint.analysis import signatures as sig  # noqa: E402
-from tslint.analysis.schema_types import JitType, fake, fixed_size, parse_type  # noqa: E402
+from tslint.analysis.schema_types import TENSOR, UNKNOWN, JitType, fake, fixed_size, parse_type  # noqa: E402
 
 warnings.filterwarnings("ignore")
 
@@ -245,7 +246,26 @@ def python_functions() -> Dict[str, dict]:
     return dict(sorted(result.items()))
 
 
+def ignored_function_schema(function: Any) -> sig.Schema:
+    """What torch matches a call of an @torch.jit.ignore / unused function against (PythonValue::
+    getSchema): the annotated types, Tensor where there are none, and no defaults at all."""
+    signature = torch.jit.annotations.get_signature(function, None, None, False)
+    names = torch.jit.annotations.get_param_names(function, 0)
+    if signature is None:
+        types = [TENSOR] * len(names)
+        returns: tuple = (sig.Return(UNKNOWN),)  # as many results as the call site unpacks
+    else:
+        types = [parse_type(item.annotation_str) for item in signature[0]]
+        returns = (sig.Return(parse_type(signature[1].annotation_str)),)
+    arguments = tuple(sig.Argument(name, jit_type) for name, jit_type in zip(names, types))
+    is_vararg = bool(torch.jit.annotations.is_vararg(function))
+    return sig.Schema(function.__qualname__, "", arguments, returns, is_vararg)
+
+
 def compile_python_function(function: Any) -> dict:
+    if _jit_internal.is_ignored_fn(function):
+        # torch does not compile it: a call runs Python (ignore) or raises (unused).
+        return {"schemas": [ignored_function_schema(function)], "ignored": True}
     try:
         overloads = jit_script._get_overloads(function)
         compiled = overloads if overloads else [torch.jit.script(function)]

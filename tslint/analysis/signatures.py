@@ -313,6 +313,9 @@ class PythonFunction:
     schemas: Tuple[Schema, ...] = ()
     error: str = ""
     dispatch: Optional[BooleanDispatch] = None
+    # @torch.jit.ignore / unused: not compiled; a call runs Python or raises. Its one schema has the
+    # annotated types and no defaults, as torch matches such a call.
+    ignored: bool = False
 
 
 class Signatures:
@@ -364,6 +367,7 @@ class Signatures:
             tuple(self._decoder.schema(schema) for schema in row.get("schemas", ())),
             row.get("error", ""),
             BooleanDispatch(**dispatch) if dispatch else None,
+            bool(row.get("ignored")),
         )
 
     def python_function_names(self) -> List[str]:
