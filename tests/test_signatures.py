@@ -56,7 +56,7 @@ def test_loading_the_data_never_imports_torch():
 
 def test_every_operator_of_torch_is_in_the_data():
     data = signatures()
-    assert data.torch_version == torch.__version__
+    assert data.torch_version == torch.__version__.split("+")[0]
     names = {schema.name for schema in torch._C._jit_get_all_schemas()}
     assert names <= set(data.operator_names())
     for name in ("aten::add", "aten::view", "aten::max_pool2d", "prim::Print"):
