@@ -141,3 +141,11 @@ def pytest_runtest_makereport(item: pytest.Item, call):
             report.outcome = "failed"
             report.longrepr = f"{item.nodeid} needs torch ({reason}) but is not marked `torch`: mark it."
 
+
+# --- snapshots ----------------------------------------------------------------------------------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update", action="store_true", default=False,
+        help="rewrite tests/snapshots/ from the current output instead of comparing with it",
+    )
