@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import ast
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Set, Tuple
 
@@ -106,7 +106,7 @@ def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
     return frozenset(needing)
 
 
-@lru_cache(maxsize=None)
+@cache
 def torch_needs(path: Path) -> Tuple[bool, FrozenSet[str]]:
     """Whether the whole test module needs torch, and otherwise which of its functions do."""
     tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -7,7 +7,6 @@ import difflib
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import List
 
 import pytest
