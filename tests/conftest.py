@@ -118,7 +118,7 @@ def torch_needs(path: Path) -> Tuple[bool, FrozenSet[str]]:
 def _needs_torch(item: pytest.Item) -> bool:
     if item.get_closest_marker("torch") is not None:
         return True
-    whole_module, functions = torch_needs(Path(str(item.fspath)))
+    whole_module, functions = torch_needs(item.path)
     requested = set(getattr(item, "fixturenames", ())) | {getattr(item, "originalname", item.name)}
     return whole_module or bool(requested & functions)
 
