@@ -123,6 +123,7 @@ def _needs_torch(item: pytest.Item) -> bool:
     return whole_module or bool(requested & functions)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
 def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     for item in items:
         if _needs_torch(item):
