@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import ast
 import re
+from functools import cache
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, FrozenSet, List, Set, Tuple
 
 import pytest
 
@@ -39,3 +41,112 @@ def fixture_files() -> List[Path]:
 def fixture_result():
     """One lint of the whole fixtures tree (cross-file facts need all of it)."""
     return lint_paths([str(FIXTURES)], Config())
+
+
+# --- the `torch` marker -------------------------------------------------------------------------------
+# `pytest -m "not torch"` is the static suite: it must collect and pass where torch is not installed.
+# Which tests need torch is read from the test modules' own code rather than kept in a list that
+# drifts: a module that imports torch (or the torch harness) at its top level needs it for every test,
+# a test function needs it when it, a fixture it requests or a module-level helper it calls imports
+# or `importorskip`s torch.
+
+TORCH_MODULES = frozenset({"torch", "torch_harness"})
+
+
+def _imports_torch(node: ast.AST) -> bool:
+    """`import torch...`, `from torch... import`, the harness, or `pytest.importorskip("torch...")`."""
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] in TORCH_MODULES for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] in TORCH_MODULES
+    if isinstance(node, ast.Call):
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+        first = node.args[0] if node.args else None
+        return (name == "importorskip" and isinstance(first, ast.Constant) and isinstance(first.value, str)
+                and first.value.split(".")[0] in TORCH_MODULES)
+    return False
+
+
+def _module_statements_import_torch(tree: ast.Module) -> bool:
+    """Module-level code (not function bodies) that imports torch, including under `if`/`try`."""
+    pending: List[ast.AST] = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        if _imports_torch(node):
+            return True
+        if isinstance(node, ast.ClassDef):
+            pending.extend(node.body)
+        else:
+            pending.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def _functions(tree: ast.Module) -> Dict[str, ast.AST]:
+    """Module-level functions and methods of module-level classes, by name."""
+    found: Dict[str, ast.AST] = {}
+    for node in tree.body:
+        members = node.body if isinstance(node, ast.ClassDef) else [node]
+        for member in members:
+            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found[member.name] = member
+    return found
+
+
+def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
+    """The functions that import torch themselves or call (by name) one that does, to a fixed point."""
+    calls = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} for name, node in functions.items()}
+    needing: Set[str] = {name for name, node in functions.items() if any(map(_imports_torch, ast.walk(node)))}
+    grew = True
+    while grew:
+        more = {name for name, names in calls.items() if name not in needing and names & needing}
+        needing |= more
+        grew = bool(more)
+    return frozenset(needing)
+
+
+@cache
+def torch_needs(path: Path) -> Tuple[bool, FrozenSet[str]]:
+    """Whether the whole test module needs torch, and otherwise which of its functions do."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if _module_statements_import_torch(tree):
+        return True, frozenset()
+    return False, _torch_functions(_functions(tree))
+
+
+def _needs_torch(item: pytest.Item) -> bool:
+    if item.get_closest_marker("torch") is not None:
+        return True
+    whole_module, functions = torch_needs(item.path)
+    requested = set(getattr(item, "fixturenames", ())) | {getattr(item, "originalname", item.name)}
+    return whole_module or bool(requested & functions)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    for item in items:
+        if _needs_torch(item):
+            item.add_marker(pytest.mark.torch)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    """A test skipped for want of torch that is not marked `torch` is a failure: `-m "not torch"` would
+    otherwise silently skip it instead of deselecting it, and with torch installed would run it."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and call.excinfo is not None and item.get_closest_marker("torch") is None:
+        reason = str(call.excinfo.value)
+        if any(f"could not import '{name}'" in reason for name in TORCH_MODULES):
+            report.outcome = "failed"
+            report.longrepr = f"{item.nodeid} needs torch ({reason}) but is not marked `torch`: mark it."
+
+
+# --- snapshots ----------------------------------------------------------------------------------------
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--snapshot-update", action="store_true", default=False,
+        help="rewrite tests/snapshots/ from the current output instead of comparing with it",
+    )
