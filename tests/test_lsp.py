@@ -139,6 +139,58 @@ def test_buffer_is_linted_with_its_package_as_context(tmp_path: Path) -> None:
     _run(scenario)
 
 
+def test_a_save_refreshes_the_context(tmp_path: Path) -> None:
+    """base.py changes on disk: a save re-reads it (its stamp changed) and the buffer is linted again."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(CLEAN.replace("class Net", "class Base"))
+
+    async def scenario():
+        client, published, _ = await _session(tmp_path)
+        uri = (package / "child.py").as_uri()
+        try:
+            _open(client, uri, CHILD)
+            await _until(published, lambda params: _codes(params) == ["TS103", "TS409"])
+            (package / "base.py").write_text("class Base:\n    pass\n")  # not a module any more
+            client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+            await _until(published, lambda params: _codes(params) == [])
+        finally:
+            await _close(client)
+
+    _run(scenario)
+
+
+def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
+    """Indexing a package of 150 files takes seconds: it runs in the background, the buffer is
+    published first without it, and a hover meanwhile is answered at once."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "base.py").write_text(CLEAN.replace("class Net", "class Base"))
+    filler = "import torch\n\n\n" + "".join(f"def helper_{i}(x, y):\n    z = x + y\n    return z * {i}\n\n\n" for i in range(60))
+    for i in range(150):
+        (package / f"filler{i}.py").write_text(filler)
+
+    async def scenario():
+        client, published, _ = await _session(tmp_path)
+        uri = (package / "child.py").as_uri()
+        try:
+            _open(client, uri, CHILD)
+            assert _codes(await _next(published)) == []  # Base is not known yet
+            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26))), WAIT)
+            assert hover is None and published.empty()  # answered before the context is ready
+            await _until(published, lambda params: _codes(params) == ["TS103", "TS409"])
+            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26))), WAIT)
+            assert "**TS103**" in hover.contents.value and "**TS409**" in hover.contents.value
+        finally:
+            await _close(client)
+
+    _run(scenario)
+
+
 def _big_tree(folder: Path, files: int) -> None:
     """`files` Python files below `folder`, ~2 kB each, in nested folders (no packages)."""
     body = "import torch\n\n\n" + "".join(f"def helper_{i}(x):\n    return x * {i}\n\n\n" for i in range(60))
@@ -300,3 +352,12 @@ def test_refresh_reads_only_files_whose_stamp_changed(tmp_path: Path, monkeypatc
     (tmp_path / "b.py").write_text("def g(x):\n    return x + 1\n")
     assert lsp.refresh_context(context, files, None, threading.Event())
     assert read == [str(tmp_path / "b.py")]
+
+
+def test_contexts_no_buffer_uses_are_forgotten_beyond_the_limit(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(lsp, "KEPT_CONTEXTS", 2)
+    server = lsp.TslintServer()
+    server.documents["file:///a.py"] = lsp.OpenDocument("/a.py", Path("/a.py"), context=tmp_path / "used")
+    for name in ("used", "old", "newer", "newest"):
+        server.keep(lsp.Context(tmp_path / name))
+    assert list(server.contexts) == [tmp_path / "used", tmp_path / "newest"]

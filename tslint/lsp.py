@@ -61,6 +61,7 @@ DEBOUNCE_SECONDS = 0.3
 # runs at about 200 kB/s, so this bounds the background work of a first open to tens of seconds.
 CONTEXT_MAX_FILES = 1000
 CONTEXT_MAX_BYTES = 5_000_000
+KEPT_CONTEXTS = 8
 PYTHON_SUFFIXES = (".py", ".pyi")
 PROJECT_MARKERS = ("pyproject.toml", ".git")
 
@@ -325,6 +326,39 @@ def frames(stream: IO[bytes]) -> Iterator[bytes]:
             length = int(value) if value.isdigit() else None
 
 
+class FdReader:
+    """readline/read over a file descriptor with os.read: no lock of Python's buffered streams, which
+    a daemon thread blocked in sys.stdin would hold when Python exits (a fatal error, exit -6)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.ended = False
+
+    def _fill(self) -> bool:
+        if self.ended:
+            return False
+        chunk = os.read(self.fd, 65536)
+        if not chunk:
+            self.ended = True
+            return False
+        self.buffer += chunk
+        return True
+
+    def readline(self) -> bytes:
+        while b"\n" not in self.buffer and self._fill():
+            pass
+        end = self.buffer.find(b"\n") + 1 or len(self.buffer)
+        line, self.buffer = self.buffer[:end], self.buffer[end:]
+        return line
+
+    def read(self, size: int) -> bytes:
+        while len(self.buffer) < size and self._fill():
+            pass
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+
 def _error(code: int, message: str) -> Dict[str, Any]:
     return {"code": code, "message": message}
 
@@ -400,6 +434,20 @@ class OpenDocument:
     published_version: Optional[int] = -1
 
 
+def _in_loop(callback: Any, *args: Any) -> Any:
+    """A done-callback for a future of an executor: `callback(*args, future)` in the event loop's
+    thread, where every message to the client is sent; dropped once the loop has closed (exit)."""
+    loop = asyncio.get_running_loop()
+
+    def done(future: Future) -> None:
+        try:
+            loop.call_soon_threadsafe(callback, *args, future)
+        except RuntimeError:  # the loop is closed: the server is exiting
+            pass
+
+    return done
+
+
 class TslintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("tslint", __version__, protocol_cls=TslintProtocol)
@@ -429,7 +477,7 @@ class TslintServer(LanguageServer):
         path = _path(uri)
         document = self.documents[uri] = OpenDocument(str(path) if path is not None else uri, path)
         # A context already indexed with this file in it serves the first lint too.
-        document.context = next((f for f, c in self.contexts.items() if document.display in c.entries), None)
+        document.context = next((f for f, c in list(self.contexts.items()) if document.display in c.entries), None)
         self.lint(uri)
         self.index_context(uri)
 
@@ -473,10 +521,14 @@ class TslintServer(LanguageServer):
             return lint_buffer(text, document.display, self.config_for(document), entries)
 
         future = self.buffer_thread.submit(work)
-        loop = asyncio.get_running_loop()
-        future.add_done_callback(lambda done: loop.call_soon_threadsafe(self.publish, uri, generation, text, version, done))
+        future.add_done_callback(_in_loop(self.publish, uri, generation, text, version))
 
-    def publish(self, uri: str, generation: int, text: str, version: Optional[int], done: "Future[Optional[BufferResult]]") -> None:
+    def log(self, message: str) -> None:
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"tslint: {message}"))
+
+    def publish(
+        self, uri: str, generation: int, text: str, version: Optional[int], done: "Future[Optional[BufferResult]]"
+    ) -> None:
         document = self.documents.get(uri)
         if document is None or document.generation != generation or done.cancelled():
             return
@@ -485,20 +537,19 @@ class TslintServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"tslint: {problem}"))
             return
         if problem is not None:
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"tslint: internal error: {type(problem).__name__}: {problem}"))
+            self.log(f"internal error: {type(problem).__name__}: {problem}")
             return
         result = done.result()
         if result is None:
             return
         for error in result.errors:
-            self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"tslint: {error.filename}: {error.message}"))
+            self.log(f"{error.filename}: {error.message}")
         if (version, result.diagnostics) == (document.published_version, document.findings):
             return  # a lint again with the context found the same: the client already shows them
         document.findings, document.published_version = result.diagnostics, version
         lines, encoding = split_lines(text), self.encoding()
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[to_lsp(d, lines, encoding) for d in result.diagnostics])
-        )
+        diagnostics = [to_lsp(d, lines, encoding) for d in result.diagnostics]
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
 
     def index_context(self, uri: str) -> None:
         """Choose and refresh the buffer's context in the context thread; lint again the open buffers
@@ -509,7 +560,7 @@ class TslintServer(LanguageServer):
         self.context_queued.add(uri)
         path, folders = document.path, self.workspace_folders()
 
-        def work() -> Tuple[Optional[Path], bool]:
+        def work() -> Tuple[Optional[Context], bool]:
             self.context_queued.discard(uri)
             if self.stopping.is_set():
                 return None, False
@@ -517,12 +568,11 @@ class TslintServer(LanguageServer):
             folder, sources = choose_context(path, config)
             if folder is None:
                 return None, False
-            context = self.contexts.setdefault(folder, Context(folder))
-            return folder, refresh_context(context, sources, self.disk_cache(path, folders), self.stopping)
+            context = self.contexts.setdefault(folder, Context(folder))  # the next job finds it
+            return context, refresh_context(context, sources, self.disk_cache(path, folders), self.stopping)
 
         future = self.context_thread.submit(work)
-        loop = asyncio.get_running_loop()
-        future.add_done_callback(lambda done: loop.call_soon_threadsafe(self.context_done, uri, done))
+        future.add_done_callback(_in_loop(self.context_done, uri))
 
     def disk_cache(self, path: Path, folders: Sequence[Path]) -> Optional[ResultCache]:
         """The on-disk cache of the project holding `path`; None outside a project. Context thread only."""
@@ -533,23 +583,36 @@ class TslintServer(LanguageServer):
             self.disk_caches[root] = ResultCache(root / CACHE_FOLDER)
         return self.disk_caches[root]
 
-    def context_done(self, uri: str, done: "Future[Tuple[Optional[Path], bool]]") -> None:
+    def context_done(self, uri: str, done: "Future[Tuple[Optional[Context], bool]]") -> None:
         if done.cancelled():
             return
         problem = done.exception()
         if problem is not None:
             if not isinstance(problem, ConfigError):  # reported by the buffer's own lint
-                self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"tslint: internal error while indexing the context: {type(problem).__name__}: {problem}"))
+                self.log(f"internal error while indexing the context: {type(problem).__name__}: {problem}")
             return
-        folder, changed = done.result()
+        context, changed = done.result()
+        folder = context.folder if context is not None else None
         document = self.documents.get(uri)
         if document is not None and folder != document.context:
             document.context = folder
             changed = True
+        if context is not None:
+            self.keep(context)
         if changed:
             for other_uri, other in list(self.documents.items()):
                 if other.context == folder and other.context is not None:
                     self.lint(other_uri)
+
+    def keep(self, context: Context) -> None:
+        """Store the context as the most recent; forget the oldest of those no open buffer uses
+        beyond KEPT_CONTEXTS (each holds the indexes of up to CONTEXT_MAX_FILES files)."""
+        self.contexts.pop(context.folder, None)
+        self.contexts[context.folder] = context
+        used = {document.context for document in self.documents.values()}
+        unused = [folder for folder in self.contexts if folder not in used]
+        for folder in unused[: max(0, len(self.contexts) - KEPT_CONTEXTS)]:
+            del self.contexts[folder]
 
     def saved(self, uri: str) -> None:
         """A file on disk changed: lint the buffer and refresh its context (and so its neighbours')."""
@@ -603,9 +666,14 @@ class TslintServer(LanguageServer):
             except Exception:  # a bug in one message must not end the session
                 logger.exception("tslint: failed to handle a message")
 
+        try:
+            source: Any = FdReader(stdin.fileno())
+        except (AttributeError, OSError, ValueError):  # not a file: read it as it is
+            source = stdin
+
         def read() -> None:
             try:
-                for body in frames(stdin):
+                for body in frames(source):
                     loop.call_soon_threadsafe(receive, body)
             except (OSError, ValueError):
                 pass
