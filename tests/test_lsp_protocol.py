@@ -170,3 +170,16 @@ def test_frames_resynchronise() -> None:
         b"Content-Length: nope\r\n\r\ngarbage\nContent-Length: 3\r\n\r\n[1]"
     )
     assert list(lsp.frames(stream)) == [b"{}", b"[1]"]
+
+
+def test_fd_reader_reads_lines_and_bodies_across_chunks(tmp_path: Path) -> None:
+    import os
+
+    long_line = b"x" * 200_000  # longer than one os.read
+    stream = tmp_path / "stream"
+    stream.write_bytes(b"Content-Length: 3\r\n\r\n[1]" + long_line + b"\nContent-Length: 2\r\n\r\n{}")
+    fd = os.open(stream, os.O_RDONLY)
+    try:
+        assert list(lsp.frames(lsp.FdReader(fd))) == [b"[1]", b"{}"]
+    finally:
+        os.close(fd)

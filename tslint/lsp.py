@@ -332,31 +332,38 @@ class FdReader:
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
-        self.buffer = b""
+        self.buffer = bytearray()  # appending and deleting from the front are amortised O(1)
         self.ended = False
 
     def _fill(self) -> bool:
         if self.ended:
             return False
-        chunk = os.read(self.fd, 65536)
+        chunk = os.read(self.fd, 1 << 16)
         if not chunk:
             self.ended = True
             return False
         self.buffer += chunk
         return True
 
+    def _take(self, size: int) -> bytes:
+        data = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return data
+
     def readline(self) -> bytes:
-        while b"\n" not in self.buffer and self._fill():
-            pass
-        end = self.buffer.find(b"\n") + 1 or len(self.buffer)
-        line, self.buffer = self.buffer[:end], self.buffer[end:]
-        return line
+        scanned = 0  # a long line is searched once, not once per chunk
+        while True:
+            end = self.buffer.find(b"\n", scanned)
+            if end >= 0:
+                return self._take(end + 1)
+            scanned = len(self.buffer)
+            if not self._fill():
+                return self._take(len(self.buffer))
 
     def read(self, size: int) -> bytes:
         while len(self.buffer) < size and self._fill():
             pass
-        data, self.buffer = self.buffer[:size], self.buffer[size:]
-        return data
+        return self._take(size)
 
 
 def _error(code: int, message: str) -> Dict[str, Any]:
