@@ -361,3 +361,18 @@ def test_contexts_no_buffer_uses_are_forgotten_beyond_the_limit(tmp_path: Path, 
     for name in ("used", "old", "newer", "newest"):
         server.keep(lsp.Context(tmp_path / name))
     assert list(server.contexts) == [tmp_path / "used", tmp_path / "newest"]
+
+
+def test_scopes_are_reused_while_the_buffer_index_stays_the_same(tmp_path: Path) -> None:
+    """An edit inside an expression keeps the buffer's index: the scopes are reused, and the
+    positions still come from the new text; a new parameter changes the index: rebuilt."""
+    display = str(tmp_path / "net.py")
+    memo, context = lsp.ScopeMemo(), {}  # one context, as the server passes while it is unchanged
+    first = lsp.lint_buffer(BAD, display, Config(), context, memo)
+    scopes = memo.scopes
+    moved = BAD.replace("class Net", "\nclass Net")  # one line lower, same index
+    second = lsp.lint_buffer(moved, display, Config(), context, memo)
+    assert memo.scopes is scopes
+    assert [d.location.row for d in second.diagnostics] == [d.location.row + 1 for d in first.diagnostics]
+    third = lsp.lint_buffer(CLEAN, display, Config(), context, memo)
+    assert memo.scopes is not scopes and third.diagnostics == ()

@@ -52,7 +52,7 @@ from tslint.digests import digest as content_digest
 from tslint.engine import FileSummary
 from tslint.files import DEFAULT_EXCLUDES, SourceFile, is_excluded
 from tslint.ftypes import Diagnostic, FileError, Severity
-from tslint.project_index import ProjectIndex
+from tslint.project_index import FileIndex, ProjectIndex
 
 logger = logging.getLogger(__name__)
 
@@ -206,15 +206,34 @@ class BufferResult:
     errors: Tuple[FileError, ...]
 
 
-def lint_buffer(text: str, display: str, config: Config, context: Dict[str, Tuple[Stamp, FileSummary]]) -> BufferResult:
+@dataclass
+class ScopeMemo:
+    """The scopes of a buffer's last lint. Building them walks every class of the context (seconds
+    for thousands of modules); a keystroke that leaves the buffer's index as it was (an edit inside
+    an expression, a comment) reuses them, as nothing they hold changed."""
+
+    context: Optional[Dict[str, Tuple[Stamp, FileSummary]]] = None
+    index: Optional[FileIndex] = None
+    scopes: Optional[ProjectScopes] = None
+
+
+def lint_buffer(
+    text: str, display: str, config: Config, context: Dict[str, Tuple[Stamp, FileSummary]], memo: Optional[ScopeMemo] = None
+) -> BufferResult:
     """Lint the buffer as the file `display`, with the context's indexes (the buffer replaces its
     own file's). Only the buffer is parsed."""
     source = SourceFile(Path(display), display)
     data = text.encode("utf-8", "surrogatepass")  # a lone surrogate becomes a TS001 decode error
     item = engine.index_source(source, data)
-    summaries = [summary for name, (_, summary) in context.items() if name != display]
-    indexed = [s for s in (*summaries, item.summary()) if s.index is not None]
-    scopes = ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}))
+    own = item.summary()
+    if memo is not None and memo.scopes is not None and memo.context is context and own.index is not None and memo.index == own.index:
+        scopes = memo.scopes
+    else:
+        summaries = [summary for name, (_, summary) in context.items() if name != display]
+        indexed = [s for s in (*summaries, own) if s.index is not None]
+        scopes = ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}))
+        if memo is not None:
+            memo.context, memo.index, memo.scopes = context, own.index, scopes
     outcome = engine.lint_indexed(item, data, scopes, engine.enabled_rules(config), config)
     return BufferResult(outcome.diagnostics, outcome.errors)
 
@@ -438,6 +457,7 @@ class OpenDocument:
     debounce: Optional[asyncio.TimerHandle] = None
     context: Optional[Path] = None  # the folder of its context, once chosen
     findings: Tuple[Diagnostic, ...] = ()  # as last published
+    memo: ScopeMemo = field(default_factory=ScopeMemo)  # used by the buffer thread only
     published_version: Optional[int] = -1
 
 
@@ -525,7 +545,7 @@ class TslintServer(LanguageServer):
         def work() -> Optional[BufferResult]:
             if self.stopping.is_set() or document.generation != generation:
                 return None  # a newer lint of this buffer is queued
-            return lint_buffer(text, document.display, self.config_for(document), entries)
+            return lint_buffer(text, document.display, self.config_for(document), entries, document.memo)
 
         future = self.buffer_thread.submit(work)
         future.add_done_callback(_in_loop(self.publish, uri, generation, text, version))
