@@ -330,11 +330,15 @@ def _kind(entry: Dict[str, Any]) -> str:
 
 # The supervisor. The trust boundary: the worker imports user code, and user code in a process can
 # do anything that process can, so what the worker reports about the classes it checked cannot be
-# proven (code that patches torch.jit.script or reads the token from memory can lie about its own
-# classes). What the supervisor guarantees: user code cannot end the run (the fatal records are
-# only taken before user code runs), cannot reach tslint's output or the supervisor's (/proc fds;
-# see tslint.processes), cannot blindly forge records (token) or override the worker's own
-# (conflicting records make the class unverified), and leaves no process behind.
+# proven: code that patches torch.jit.script or json's encoder internals, or reads the token from
+# memory, can lie about its own classes (turn their findings into "refuted"). Only the user running
+# --confirm on their own code can let that happen, and it stays confined to that file's classes.
+# What is guaranteed: user code cannot end the run (`fatal` and `torch` are taken only before user
+# code runs), cannot reach tslint's output or the supervisor's (their /proc/<pid>/fd; see
+# tslint.processes), cannot blindly forge records (token) nor override the worker's own (differing
+# records make the class unverified), and leaves no process behind. The one way out of the last:
+# user code that kills its own supervisor (same user) and has a grandchild in a session of its own;
+# tslint then kills the supervisor's group, which that grandchild has left.
 
 MAX_LINE = 4 << 20  # a longer line is dropped: no record the worker writes is that long
 
