@@ -99,6 +99,39 @@ def test_confirm_children_and_grandchildren_never_outlive_tslint(tmp_path, monke
     assert not list(temporary.iterdir()), "files left in the temporary folder"
 
 
+# User code that kills its own supervisor (same user, so it may) after leaving a grandchild in a
+# session of its own: the grandchild is orphaned onto tslint, not onto the supervisor.
+KILLS_SUPERVISOR = '''\
+import os
+import signal
+import time
+
+import torch.nn as nn
+
+if os.fork() == 0:
+    os.setsid()
+    time.sleep(120)
+    os._exit(0)
+os.kill(os.getppid(), signal.SIGKILL)
+time.sleep(60)
+
+
+class Net(nn.Module):
+    def forward(self, x, *args):
+        return x
+'''
+
+
+def test_user_code_that_kills_its_supervisor_leaves_nothing_behind(tmp_path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "kills.py").write_text(KILLS_SUPERVISOR)
+    answer = run_contained(_tslint("--confirm", "kills.py"), project, tmp_path, settle=SETTLE)
+    (finding,) = json.loads(answer["report"])["diagnostics"]
+    assert finding["confirmation"] == {"status": "unverified", "detail": "the child process ended unexpectedly (exit code -9)"}
+    assert answer["left"] == {}, f"left behind: {answer['left']}"
+
+
 def _big_project(folder: Path) -> Path:
     folder.mkdir()
     body = "".join(

@@ -35,7 +35,7 @@ from tslint.engine import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.ftypes import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.project_index import ProjectIndex
-from tslint.processes import hidden_from_children, stop_children_on_sigterm
+from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
 from tslint.torch_errors import TorchSpan, first_span, headline
 
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
@@ -354,12 +354,13 @@ def confirm(
     # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
     # pipes from the supervisors (see tslint.processes). SIGTERM stops the running supervisor
     # (_run_child's finally) before tslint ends.
-    with hidden_from_children(), stop_children_on_sigterm():
+    with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
         for path, file_jobs in sorted(by_file.items()):
             if progress:
                 sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
                 sys.stderr.flush()
             results, child_version, fatal = _run_child(path, file_jobs, config)
+            kill_leftovers()  # none, unless user code killed its supervisor
             if fatal is not None:
                 raise ConfirmUnavailable(fatal)
             version = version or child_version

@@ -336,9 +336,8 @@ def _kind(entry: Dict[str, Any]) -> str:
 # What is guaranteed: user code cannot end the run (`fatal` and `torch` are taken only before user
 # code runs), cannot reach tslint's output or the supervisor's (their /proc/<pid>/fd; see
 # tslint.processes), cannot blindly forge records (token) nor override the worker's own (differing
-# records make the class unverified), and leaves no process behind. The one way out of the last:
-# user code that kills its own supervisor (same user) and has a grandchild in a session of its own;
-# tslint then kills the supervisor's group, which that grandchild has left.
+# records make the class unverified), and leaves no process behind (user code that kills its own
+# supervisor orphans its grandchildren onto tslint, which kills them: processes.adopting_orphans).
 
 MAX_LINE = 4 << 20  # a longer line is dropped: no record the worker writes is that long
 

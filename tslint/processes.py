@@ -10,6 +10,8 @@ returning False (the process-group kills in confirm.py still apply there).
   its tree, and the supervisor kills the whole tree on every way out.
 - `stop_children_on_sigterm`: SIGTERM unwinds tslint through its `finally` clauses, which stop
   its children, before it ends by SIGTERM as it would have (everywhere, not only on Linux).
+- `adopting_orphans`: tslint itself adopts and kills what is left below it after each --confirm
+  file, should user code have killed its supervisor first.
 - `hidden_from_children` / `drop_ptrace`: /proc/<pid>/fd/N of another process opens that process's
   files (its stdout pipe: tslint's report) only with ptrace-read access. A non-dumpable process
   denies that to other processes of its user; root needs CAP_SYS_PTRACE for it, which the process
@@ -138,6 +140,23 @@ def kill_descendants(within: float = 10.0) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(0.01)
+
+
+@contextlib.contextmanager
+def adopting_orphans() -> Iterator[Callable[[], bool]]:
+    """While the block runs, this process is a subreaper; yields a function that kills every
+    process below it (kill_descendants), also called at the end. Only where all of them are ours
+    to kill: in the main thread of a process that has no child yet (the CLI; other threads of a
+    program embedding tslint could start processes of their own). Elsewhere the function does
+    nothing."""
+    if threading.current_thread() is not threading.main_thread() or descendants(os.getpid()) or not become_subreaper():
+        yield lambda: True
+        return
+    try:
+        yield kill_descendants
+    finally:
+        kill_descendants()
+        _prctl(PR_SET_CHILD_SUBREAPER, 0)
 
 
 def _reap() -> None:
