@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import pytest
 pytest.importorskip("torch")
 
 from conftest import ROOT  # noqa: E402
+from subreaper import run_contained  # noqa: E402
 from tslint.config import load_config  # noqa: E402
 from tslint.confirm.runner import confirm  # noqa: E402
 from tslint.api import known_codes, lint_sources  # noqa: E402
@@ -20,6 +22,10 @@ from tslint.files import discover  # noqa: E402
 from tslint.findings import Diagnostic, Mode, Position, Severity  # noqa: E402
 
 DATA = ROOT / "tests" / "confirm_data"
+LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreapers, PR_SET_DUMPABLE and capabilities are Linux")
+
+
+COMMAND = [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm"]
 
 
 def run(*args, cwd: Path, timeout: int = 300, flag: str = "--confirm"):
@@ -98,18 +104,20 @@ def test_confirm_all_checks_classes_without_findings(tmp_path) -> None:
     [("exits.py", "importing the module failed: SystemExit: 3"),
      ("hard_exit.py", "user code ended the child process (exit code 9)"),
      ("loops.py", "timed out after 20 s"),
-     ("allocates.py", "MemoryError"),
+     ("allocates.py", "MemoryError"),  # 100 MB at a time up to the 4 GB cap, no page touched (calloc)
      ("segfault.py", "crashed (SIGSEGV)")],
 )
-def test_hostile_user_code(name, expected) -> None:
+@LINUX
+def test_hostile_user_code(name, expected, tmp_path) -> None:
+    """Each ends as one unverified finding, and no process of this run is left (the processes are
+    found from tslint's, under a subreaper: never by name across the machine)."""
     start = time.monotonic()
-    code, document = run(name, cwd=DATA / "hostile")
-    (finding,) = document["diagnostics"]
-    assert code == 1 and finding["code"] == "TS101"
+    answer = run_contained([*COMMAND, name], DATA / "hostile", tmp_path, timeout=300, settle=10)
+    (finding,) = json.loads(answer["report"])["diagnostics"]
+    assert answer["returncode"] == 1 and finding["code"] == "TS101"
     assert finding["confirmation"]["status"] == "unverified" and expected in finding["confirmation"]["detail"]
     assert time.monotonic() - start < 120
-    leftover = subprocess.run(["pgrep", "-f", "tslint.confirm.child"], capture_output=True, text=True)
-    assert leftover.stdout.strip() == "", "a child process outlived the run"
+    assert answer["left"] == {}, f"left behind: {answer['left']}"
 
 
 def test_user_output_never_reaches_tslint_output() -> None:
@@ -147,25 +155,50 @@ def test_trace_findings_with_example_inputs() -> None:
     assert found[49]["status"] == "confirmed" and "cannot be traced" in found[49]["detail"]  # TS409, a float input
 
 
-def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path, monkeypatch, capsys) -> None:
-    """Later torch releases may refuse TorchScript outright: one error line, exit 2, no findings."""
-
-    import tslint.confirm.runner
-    from tslint.cli import main
-    from tslint.confirm.runner import ClassResult
-
-    def refusing_child(path, jobs, config):
-        message = "RuntimeError: TorchScript is no longer supported in this release; use torch.export"
-        results = {tslint.confirm.runner._key(job.qualname, job.trace): ClassResult(job.qualname, None, failures=((message, None),)) for job in jobs}
-        return results, "9.0.0", None
-
-    monkeypatch.setattr(tslint.confirm.runner, "_run_child", refusing_child)
+def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path) -> None:
+    """Later torch releases may refuse TorchScript outright: one error line, exit 2, no findings.
+    The child finds it out on a function of tslint's own, before any user code runs."""
+    fake = tmp_path / "fake" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text(
+        "__version__ = '9.0.0'\n\n\nclass jit:\n    @staticmethod\n    def script(value):\n"
+        "        raise RuntimeError('TorchScript is no longer supported in this release; use torch.export')\n"
+    )
     (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n")
-    monkeypatch.chdir(tmp_path)
-    code = main(["--no-cache", "--confirm", "net.py"])
-    captured = capsys.readouterr()
-    assert code == 2 and captured.out == ""
-    assert captured.err.strip() == "tslint: error: --confirm: this torch refuses TorchScript: RuntimeError: TorchScript is no longer supported in this release; use torch.export"
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), str(ROOT)])}
+    completed = subprocess.run([*COMMAND, "net.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr.strip() == "tslint: error: --confirm: this torch refuses TorchScript: RuntimeError: TorchScript is no longer supported in this release; use torch.export"
+
+
+def test_a_comment_quoting_a_refusal_does_not_end_the_run() -> None:
+    """torch quotes the flagged line, comment included: only what torch says of itself can end a run."""
+    code, document = run("refusal_comment.py", cwd=DATA / "hostile")
+    (finding,) = document["diagnostics"]
+    assert code == 1 and finding["confirmation"]["status"] == "confirmed"
+
+
+@LINUX
+def test_user_code_cannot_write_into_the_report_or_forge_a_verdict(tmp_path) -> None:
+    """forge.py writes into every pipe and the stdout of the supervisor and of tslint through
+    /proc/<pid>/fd, writes forged records (a compiled class, a fatal error, another torch) to its
+    own pipes, and replaces json.dumps and JSONEncoder.encode to turn its failure into a success.
+    Root passes /proc's ptrace check with CAP_SYS_PTRACE, which the worker drops; any other user is
+    stopped by tslint being non-dumpable (test_processes checks both as another user)."""
+    import torch
+
+    report = tmp_path / "report.json"
+    report.touch()
+    report.chmod(0o666)
+    for output in ("pipe", "file"):
+        args = [*COMMAND, "forge.py"] + (["--output-file", str(report)] if output == "file" else [])
+        completed = subprocess.run(args, cwd=DATA / "hostile", capture_output=True, timeout=300)
+        text = report.read_bytes() if output == "file" else completed.stdout
+        assert b"INJECTED" not in text + completed.stderr and b"forged" not in text + completed.stderr
+        document = json.loads(text)  # only tslint's report, nothing before or after it
+        (finding,) = document["diagnostics"]
+        assert completed.returncode == 1 and document["tool"]["torch"] == torch.__version__
+        assert finding["confirmation"]["status"] == "confirmed", finding
 
 
 def test_failures_away_from_the_flagged_line_are_confirmed() -> None:
@@ -174,3 +207,41 @@ def test_failures_away_from_the_flagged_line_are_confirmed() -> None:
     code, document = run("models.py", cwd=DATA / "elsewhere")
     found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
     assert found == {(15, "TS329"): "confirmed", (28, "TS327"): "confirmed", (35, "TS216"): "confirmed", (41, "TS331"): "confirmed"}
+
+
+def test_the_supervisor_passes_on_only_the_workers_own_records_in_order() -> None:
+    """The Gate: lines without the token are dropped; `torch` and `fatal` count only before the
+    worker announces user code; after it, only the job's classes, and differing records for one
+    class make it unverified."""
+    from tslint.confirm.child import MAX_LINE, Gate
+
+    job = {"classes": [{"qualname": "m.A"}, {"qualname": "m.B", "trace": True}]}
+    gate = Gate(b"t0k", job)
+
+    def line(record, token=b"t0k"):
+        return token + b" " + json.dumps(record).encode() + b"\n"
+
+    done = {"qualname": "m.A", "kind": "script", "status": "done", "compiled": False}
+    gate.feed(line({"torch": "2.13.0"}) + line({"torch": "6.6.6"}, token=b"bad") + line({"importing": True}))
+    gate.feed(line({"fatal": "forged"}) + line({"torch": "6.6.6"}) + line({"qualname": "m.C", "kind": "script"}))
+    gate.feed(line(done)[:10])  # a record in two reads
+    gate.feed(line(done)[10:] + line({**done, "qualname": "m.B"}) + b"t0k " + b"x" * (MAX_LINE + 10))
+    gate.feed(b"tail of the overlong line\n" + line({"qualname": "m.B", "kind": "trace", "status": "traced"}))
+    gate.feed(line({"qualname": "m.B", "kind": "trace", "status": "unverified"}))
+    assert gate.records() == [
+        {"torch": "2.13.0"},
+        done,
+        {"qualname": "m.B", "kind": "trace", "status": "unverified", "detail": "the child process sent conflicting results for this class"},
+    ]
+
+
+def test_a_malformed_record_makes_its_class_unverified() -> None:
+    from tslint.confirm.runner import _class_result
+
+    good = {"qualname": "m.A", "status": "done", "line": 3, "compiled": False, "masked": [], "exported": [],
+            "failures": [{"message": 'NotSupportedError: no\n  File "/x/m.py", line 7\n    x = 1\n    ~~~~~ <--- HERE'}]}
+    result = _class_result(good)
+    assert result.unverified is None and result.failures[0][1].first_row == 7  # the span found here again
+    for broken in ({"compiled": "yes"}, {"failures": [{"message": 3}]}, {"masked": [None]}, {"line": "1"}, {"failures": None}):
+        assert _class_result({**good, **broken}).unverified == "the child process sent a malformed result"
+    assert _class_result({"qualname": "m.A", "status": "unverified", "detail": "x" * 5000}).unverified == "x" * 500

@@ -1,8 +1,10 @@
 """The child process of `--confirm`: imports the user's code and runs torch.jit.script on classes.
 
-Run as `python -m tslint.confirm.child JOB.json RESULTS.jsonl`. This is the only place tslint imports
-torch or user code, always in a process of its own that the parent can time out or lose. Results are
-appended one JSON line per class as soon as known, so a crash later loses nothing already found.
+Run as `python -m tslint.confirm.child PARENT_PID` with the job as JSON on stdin. This is the only
+place tslint imports torch or user code, always in a process tree of its own that the parent can
+time out or lose. The process tslint starts is a supervisor that never imports either: it forks the
+worker that does, reads the worker's records from a pipe, passes on what the Gate lets through on
+its stdout, and kills every process below it when the worker ends (see the trust boundary below).
 """
 
 from __future__ import annotations
@@ -13,11 +15,16 @@ import inspect
 import json
 import os
 import resource
+import select
+import signal
 import sys
 import traceback
 import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from tslint import processes
+from tslint.confirm.torch_errors import first_span, headline, refuses_torchscript
 
 MAX_ROUNDS = 12  # how many failing functions one class may have masked, to find the errors behind them
 
@@ -121,12 +128,6 @@ def _export(instance, symbol: str, masked: List[str]) -> bool:
     return False
 
 
-def _span(message: str):
-    from tslint.confirm.torch_errors import first_span
-
-    return first_span(message)
-
-
 def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
     cls = getattr(module, entry["name"], None)
     if cls is None:
@@ -161,7 +162,7 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             break
         except Exception as error:
             message = f"{type(error).__name__}: {error}"
-            span = _span(message)
+            span = first_span(message)
             failures.append({"message": message, "span": None if span is None else [span.path, span.first_row, span.last_row]})
             if span is None:
                 break
@@ -255,40 +256,251 @@ def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             "diverged": outcome.diverged, "input_sets": len(input_sets) - len(outcome.invalid)}
 
 
-def main(argv: List[str]) -> int:
-    job_path, results_path = argv
-    with open(job_path, encoding="utf-8") as handle:
-        job = json.load(handle)
+def _probe_function(x: int) -> int:
+    return x + 1
+
+
+def probe(torch) -> Optional[str]:
+    """Why torch cannot be used at all, judged on a function of tslint's own before any user code
+    runs (so no user text can make a run fail as a whole), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.jit.script(_probe_function)
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        if refuses_torchscript(message):
+            return f"this torch refuses TorchScript: {headline(message)}"
+        return f"torch.jit.script fails on a one-line function: {headline(message)}"
+    return None
+
+
+class _Emitter:
+    """Writes records to the supervisor's pipe with an encoder and functions taken before user code
+    is imported, each line prefixed with the supervisor's token: user code that replaces json.dumps,
+    print or sys.stdout, or that writes lines to every open fd, changes nothing."""
+
+    def __init__(self, fd: int, token: bytes) -> None:
+        self._fd = fd
+        self._prefix = token + b" "
+        self._encode = json.JSONEncoder(ensure_ascii=True).encode  # ASCII: no newline inside a record
+        self._write = os.write
+
+    def __call__(self, record: Dict[str, Any]) -> None:
+        data = self._prefix + self._encode(record).encode("ascii") + b"\n"
+        while data:
+            data = data[self._write(self._fd, data):]
+
+
+def work(job: Dict[str, Any], emit: _Emitter) -> None:
+    """The worker: import torch, probe it, then (from the `importing` record on) user code."""
     _limit_memory(job["memory_mb"])
-    out = open(results_path, "a", encoding="utf-8")
-
-    def emit(record: Dict[str, Any]) -> None:
-        out.write(json.dumps(record) + "\n")
-        out.flush()
-
     warnings.filterwarnings("ignore")
     try:
         import torch
     except Exception as error:
         emit({"fatal": f"cannot import torch: {type(error).__name__}: {error}"})
-        return 0
+        return
+    refusal = probe(torch)
+    if refusal is not None:
+        emit({"fatal": refusal})
+        return
     emit({"torch": torch.__version__})
+    os.chdir(job["sys_path"])  # user code may open files relative to its project
+    emit({"importing": True})  # from here on, what this process says may come from user code
     try:
         module = _load(job)
     except BaseException as error:  # SystemExit and KeyboardInterrupt from user code too
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         for entry in job["classes"]:
-            emit({"qualname": entry["qualname"], "status": "unverified", "detail": f"importing the module failed: {detail}"})
-        return 0
+            emit({"qualname": entry["qualname"], "kind": _kind(entry), "status": "unverified",
+                  "detail": f"importing the module failed: {detail}"})
+        return
     for entry in job["classes"]:
         try:
-            if entry.get("trace"):
-                emit({**trace_class(torch, module, entry), "kind": "trace"})
-            else:
-                emit(confirm_class(torch, module, entry))
+            record = trace_class(torch, module, entry) if entry.get("trace") else confirm_class(torch, module, entry)
         except BaseException as error:
-            emit({"qualname": entry["qualname"], "status": "unverified", "kind": "trace" if entry.get("trace") else "script",
-                  "detail": f"user code raised {type(error).__name__}: {error}"})
+            record = {"qualname": entry["qualname"], "status": "unverified", "detail": f"user code raised {type(error).__name__}: {error}"}
+        emit({**record, "kind": _kind(entry)})
+
+
+def _kind(entry: Dict[str, Any]) -> str:
+    return "trace" if entry.get("trace") else "script"
+
+
+# The supervisor. The trust boundary: the worker imports user code, and user code in a process can
+# do anything that process can, so what the worker reports about the classes it checked cannot be
+# proven: code that patches torch.jit.script or json's encoder internals, or reads the token from
+# memory, can lie about its own classes (turn their findings into "refuted"). Only the user running
+# --confirm on their own code can let that happen, and it stays confined to that file's classes.
+# What is guaranteed: user code cannot end the run (`fatal` and `torch` are taken only before user
+# code runs), cannot reach tslint's output or the supervisor's (their /proc/<pid>/fd; see
+# tslint.processes), cannot blindly forge records (token) nor override the worker's own (differing
+# records make the class unverified), and leaves no process behind (user code that kills its own
+# supervisor orphans its grandchildren onto tslint, which kills them: processes.adopting_orphans).
+
+MAX_LINE = 4 << 20  # a longer line is dropped: no record the worker writes is that long
+
+
+class _Stop(BaseException):
+    """SIGTERM: tslint's timeout, or tslint died (PR_SET_PDEATHSIG)."""
+
+
+def _stop(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not interrupt the cleanup
+    raise _Stop()
+
+
+class Gate:
+    """Which of the worker's lines the supervisor passes on: the token's lines only; `torch` and
+    `fatal` only before the worker announces the import of user code; after it, one record per
+    class of the job; a class with differing records gets an unverified one."""
+
+    def __init__(self, token: bytes, job: Dict[str, Any]) -> None:
+        self.prefix = token + b" "
+        self.before_user_code = True
+        self.setup: Dict[str, Any] = {}
+        self.expected = {(entry["qualname"], _kind(entry)) for entry in job["classes"]}
+        self.classes: Dict[Tuple[str, str], Dict[str, Any]] = {}
+        self.conflicts: set = set()
+        self.pending = b""
+        self.skipping = False  # inside an overlong line
+
+    def feed(self, data: bytes) -> None:
+        lines = (self.pending + data).split(b"\n")
+        self.pending = lines.pop()
+        for line in lines:
+            if self.skipping:
+                self.skipping = False
+            else:
+                self.take(line)
+        if len(self.pending) > MAX_LINE:
+            self.pending, self.skipping = b"", True
+
+    def take(self, line: bytes) -> None:
+        if not line.startswith(self.prefix):
+            return
+        try:
+            record = json.loads(line[len(self.prefix):])
+        except ValueError:
+            return
+        if not isinstance(record, dict):
+            return
+        if self.before_user_code:
+            if record == {"importing": True}:
+                self.before_user_code = False
+            elif len(record) == 1 and next(iter(record)) in ("torch", "fatal") and isinstance(next(iter(record.values())), str):
+                self.setup.setdefault(*next(iter(record.items())))
+            return
+        key = (record.get("qualname"), record.get("kind"))
+        if key not in self.expected:
+            return
+        if key in self.classes and self.classes[key] != record:
+            self.conflicts.add(key)
+        self.classes.setdefault(key, record)
+
+    def records(self) -> List[Dict[str, Any]]:
+        found: List[Dict[str, Any]] = [{name: value} for name, value in self.setup.items()]
+        for key, record in sorted(self.classes.items()):
+            if key in self.conflicts:
+                record = {"qualname": key[0], "kind": key[1], "status": "unverified",
+                          "detail": "the child process sent conflicting results for this class"}
+            found.append(record)
+        return found
+
+
+def _worker_process(job: Dict[str, Any], fd: int, token: bytes, supervisor: int) -> None:
+    """In the forked worker: never returns."""
+    code = 70  # EX_SOFTWARE: an error of tslint's own below
+    try:
+        processes.die_with_parent(supervisor)
+        null = os.open(os.devnull, os.O_RDWR)
+        for target in (0, 1, 2):  # user output goes nowhere; fd 1 was the supervisor's to tslint
+            os.dup2(null, target)
+        os.close(null)
+        processes.drop_ptrace()
+        work(job, _Emitter(fd, token))
+        code = 0
+    finally:
+        os._exit(code)  # no atexit handler or finalizer of user code runs
+
+
+def _outcome(status: Optional[int]) -> Dict[str, Any]:
+    if status is None:
+        return {"stopped": True}
+    if os.WIFSIGNALED(status):
+        return {"signal": os.WTERMSIG(status)}
+    return {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else 70}
+
+
+def _relay(read_end: int, worker: int, gate: Gate) -> int:
+    """Feed the worker's lines to the gate until the worker ends; its wait status."""
+    while True:
+        readable, _, _ = select.select([read_end], [], [], 0.2)
+        if readable:
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:  # every writer closed the pipe: only the end of the worker is left to wait for
+                return os.waitpid(worker, 0)[1]
+            gate.feed(chunk)
+        pid, status = os.waitpid(worker, os.WNOHANG)
+        if pid:
+            return status
+
+
+def _drain(read_end: int, gate: Gate) -> None:
+    """What the worker wrote before it ended (its descendants are dead: no writer is left)."""
+    os.set_blocking(read_end, False)
+    try:
+        while True:
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            gate.feed(chunk)
+    except BlockingIOError:
+        pass
+    gate.feed(b"\n")
+
+
+def supervise(job: Dict[str, Any], parent: int, out) -> None:
+    """Fork the worker, pass on what the gate lets through, and kill every process below this one
+    on every way out (the worker's end, tslint's timeout, tslint's death)."""
+    signal.signal(signal.SIGTERM, _stop)
+    processes.die_with_parent(parent, signal.SIGTERM)
+    processes.become_subreaper()
+    token = os.urandom(16).hex().encode("ascii")
+    gate = Gate(token, job)
+    status: Optional[int] = None
+    read_end, write_end = os.pipe()
+    supervisor = os.getpid()
+    try:
+        # SIGTERM stays pending across the fork: the forked worker must never run the supervisor's
+        # _Stop handling (and write to its stdout).
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+        worker = os.fork()
+        if worker == 0:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+            os.close(read_end)
+            _worker_process(job, write_end, token, supervisor)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+        os.close(write_end)
+        status = _relay(read_end, worker, gate)
+    except _Stop:
+        pass
+    finally:
+        processes.kill_descendants()
+    _drain(read_end, gate)
+    for record in [*gate.records(), {"end": _outcome(status)}]:
+        out.write(json.dumps(record) + "\n")
+    out.flush()
+
+
+def main(argv: List[str]) -> int:
+    """`python -m tslint.confirm.child PARENT_PID`, the job as JSON on stdin, records on stdout."""
+    parent = int(argv[0])
+    with processes.hidden_from_children():  # the worker must not reach this process's stdout
+        job = json.load(sys.stdin)
+        supervise(job, parent, sys.stdout)
     return 0
 
 

@@ -6,6 +6,11 @@ the file's module, builds each class (no-argument constructor or a configured fa
 torch stops at its first error, so the child makes torch skip the function that failed
 (`@torch.jit.ignore` on a copy of the class) and scripts again, to find the errors behind it.
 
+Every child is a supervisor (tslint.confirm.child) that forks the process importing user code,
+passes on only what that process may say, and kills everything below it when it ends; this process
+checks each record's fields, finds torch's spans itself, and never lets the child write to its own
+output (see the trust boundary in tslint.confirm.child and tslint.processes).
+
 A finding inside a span torch highlighted is `confirmed`; a finding in code torch then compiled is
 `refuted`; anything torch could not decide is `unverified` with the reason. A torch failure where no
 rule fired becomes a TS000 diagnostic.
@@ -20,7 +25,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
@@ -31,7 +35,8 @@ from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.project_index import ProjectIndex
-from tslint.confirm.torch_errors import TorchSpan, headline
+from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
+from tslint.confirm.torch_errors import TorchSpan, first_span, headline
 
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
 
@@ -110,6 +115,13 @@ def _key(qualname: str, trace: bool) -> str:
     return f"{qualname}#{'trace' if trace else 'script'}"
 
 
+# The supervisor's working folder: the one holding the tslint package, so that `-m` puts nothing of
+# the user's first on its sys.path (the worker adds the project's folder only to import it).
+_CHILD_CWD = str(Path(__file__).resolve().parent.parent)
+STOP_GRACE = 5.0  # seconds the supervisor gets to kill its tree after SIGTERM
+MAX_DETAIL = 500  # characters of a reason quoted from the child (an exception's text)
+
+
 def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Dict[str, ClassResult], Optional[str], Optional[str]]:
     """Results by class, the torch version, and a fatal problem (torch missing or refusing)."""
     name, _ = module_name(path)
@@ -120,71 +132,138 @@ def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Di
         methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
         entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods,
                         "trace": job.trace, "inputs": job.inputs})
-    with tempfile.TemporaryDirectory(prefix="tslint-confirm-") as folder:
-        job_file, results_file, output_file = (Path(folder) / n for n in ("job.json", "results.jsonl", "output.txt"))
-        job_file.write_text(json.dumps({
-            "path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
-            "classes": entries, "memory_mb": MEMORY_LIMIT_MB,
-        }), encoding="utf-8")
-        reason = None
-        with open(output_file, "wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "tslint.confirm.child", str(job_file), str(results_file)],
-                stdin=subprocess.DEVNULL, stdout=output, stderr=output, start_new_session=True,
-                cwd=str(_import_root(path)),
-            )
-            try:
-                code = process.wait(timeout=config.confirm.timeout)
-                if code < 0:
-                    reason = f"the child process crashed ({signal.Signals(-code).name})"
-                elif code != 0:
-                    reason = f"user code ended the child process (exit code {code})"
-            except subprocess.TimeoutExpired:
-                reason = f"timed out after {config.confirm.timeout:g} s"
-            finally:
-                if process.poll() is None:
-                    try:
-                        os.killpg(process.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                    process.wait()
-        records = []
-        if results_file.exists():
-            for line in results_file.read_text(encoding="utf-8", errors="replace").splitlines():
-                try:
-                    records.append(json.loads(line))
-                except json.JSONDecodeError:
-                    pass
+    job_text = json.dumps({
+        "path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
+        "classes": entries, "memory_mb": MEMORY_LIMIT_MB,
+    }).encode("utf-8")
+    # Its own session: the supervisor and everything below it is one group to kill. Its stdout is
+    # the only channel back; nothing of the child reaches this process's stdout or stderr.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tslint.confirm.child", str(os.getpid())],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
+        cwd=_CHILD_CWD,
+    )
+    timed_out = False
+    output = b""
+    try:
+        try:
+            output, _ = process.communicate(job_text, timeout=config.confirm.timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            output = _stop(process)
+    finally:
+        if process.poll() is None:  # interrupted (KeyboardInterrupt, SIGTERM handler)
+            _stop(process)
+        _kill_group(process.pid)  # whatever the supervisor could not kill (if user code killed it)
+    records, end = _records(output)
+    if timed_out:
+        reason: Optional[str] = f"timed out after {config.confirm.timeout:g} s"
+    else:
+        reason = _end_reason(end, process.returncode)
     version = next((r["torch"] for r in records if "torch" in r), None)
     fatal = next((r["fatal"] for r in records if "fatal" in r), None)
     results: Dict[str, ClassResult] = {}
     for record in records:
-        qualname = record.get("qualname")
-        if qualname is None:
-            continue
-        key = _key(qualname, record.get("kind") == "trace")
-        if record.get("status") == "traced":
-            results[key] = ClassResult(qualname, None, tracer_warnings=tuple((p, l) for p, l in record["warnings"]),
-                                       diverged=tuple(record["diverged"]), input_sets=record["input_sets"])
-            continue
-        if record.get("status") != "done":
-            results[key] = ClassResult(qualname, record.get("detail", "unknown"), record.get("line", 1))
-            continue
-        failures = tuple(
-            (f["message"], None if f["span"] is None else TorchSpan(f["span"][0], f["span"][1], f["span"][2]))
-            for f in record["failures"]
-        )
-        results[key] = ClassResult(qualname, None, record.get("line", 1), record["compiled"], failures,
-                                   tuple(record["masked"]), tuple(record.get("exported", ())))
+        if "qualname" in record:
+            result = _class_result(record)
+            results.setdefault(_key(result.qualname, record.get("kind") == "trace"), result)
     for job in jobs:  # classes the child never reached
         if _key(job.qualname, job.trace) not in results:
             results[_key(job.qualname, job.trace)] = ClassResult(job.qualname, reason or "the child process stopped before this class")
     return results, version, fatal
 
 
-def _refusal(message: str) -> bool:
-    text = message.lower()
-    return "torchscript" in text and ("no longer supported" in text or "has been removed" in text)
+def _stop(process: subprocess.Popen) -> bytes:
+    """SIGTERM the supervisor (it kills its tree and reports what it has), SIGKILL its group if it
+    does not end in time; what it wrote."""
+    try:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=STOP_GRACE)
+        return output or b""
+    except subprocess.TimeoutExpired:
+        _kill_group(process.pid)
+        output, _ = process.communicate()
+        return output or b""
+    except (OSError, ValueError):  # its pipes already closed by an interrupted communicate
+        _kill_group(process.pid)
+        process.wait()
+        return b""
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _records(output: bytes) -> Tuple[List[dict], Optional[dict]]:
+    """The supervisor's records (JSON objects, one a line) and its final `end` record."""
+    records: List[dict] = []
+    end = None
+    for line in output.decode("utf-8", "replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(record, dict):
+            continue
+        if isinstance(record.get("end"), dict):
+            end = record["end"]
+        elif isinstance(record.get("torch"), str) or isinstance(record.get("fatal"), str):
+            records.append(record)
+        elif isinstance(record.get("qualname"), str):
+            records.append(record)
+    return records, end
+
+
+def _end_reason(end: Optional[dict], supervisor_code: Optional[int]) -> Optional[str]:
+    """Why the classes without a result have none: how the worker ended, as the supervisor saw it."""
+    if end is None:
+        return f"the child process ended unexpectedly (exit code {supervisor_code})"
+    if isinstance(end.get("signal"), int):
+        try:
+            name = signal.Signals(end["signal"]).name
+        except ValueError:
+            name = f"signal {end['signal']}"
+        return f"the child process crashed ({name})"
+    if isinstance(end.get("exit"), int) and end["exit"] != 0:
+        return f"user code ended the child process (exit code {end['exit']})"
+    return None
+
+
+def _class_result(record: dict) -> ClassResult:
+    """A ClassResult from a record, each field checked: a malformed one (which only user code can
+    have made) makes the class unverified. Spans are found again here from torch's messages."""
+    qualname = record["qualname"]
+    try:
+        status = record.get("status")
+        if status == "traced":
+            warned = tuple((_text(p), _number(n)) for p, n in record["warnings"])
+            return ClassResult(qualname, None, tracer_warnings=warned, diverged=tuple(_number(n) for n in record["diverged"]),
+                               input_sets=_number(record["input_sets"]))
+        line = _number(record.get("line", 1))
+        if status != "done":
+            return ClassResult(qualname, _text(record.get("detail", "unknown"))[:MAX_DETAIL], line)
+        messages = [_text(f["message"]) for f in record["failures"]]
+        if not isinstance(record["compiled"], bool):
+            raise TypeError("compiled")
+        return ClassResult(qualname, None, line, record["compiled"], tuple((m, first_span(m)) for m in messages),
+                           tuple(_text(s) for s in record["masked"]), tuple(_text(s) for s in record.get("exported", ())))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ClassResult(qualname, "the child process sent a malformed result")
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError("not a string")
+    return value
+
+
+def _number(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError("not an integer")
+    return value
 
 
 def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
@@ -272,20 +351,21 @@ def confirm(
             by_file.setdefault(job.path, []).append(job)
     version = None
     done = 0
-    for path, file_jobs in sorted(by_file.items()):
-        if progress:
-            sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
-            sys.stderr.flush()
-        results, child_version, fatal = _run_child(path, file_jobs, config)
-        if fatal is not None:
-            raise ConfirmUnavailable(fatal)
-        version = version or child_version
-        outcomes.update(results)
-        done += len(file_jobs)
-        for outcome in results.values():
-            for message, _ in outcome.failures:
-                if _refusal(message):
-                    raise ConfirmUnavailable(f"this torch refuses TorchScript: {headline(message)}")
+    # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
+    # pipes from the supervisors (see tslint.processes). SIGTERM stops the running supervisor
+    # (_run_child's finally) before tslint ends.
+    with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
+        for path, file_jobs in sorted(by_file.items()):
+            if progress:
+                sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
+                sys.stderr.flush()
+            results, child_version, fatal = _run_child(path, file_jobs, config)
+            kill_leftovers()  # none, unless user code killed its supervisor
+            if fatal is not None:
+                raise ConfirmUnavailable(fatal)
+            version = version or child_version
+            outcomes.update(results)
+            done += len(file_jobs)
     if progress:
         sys.stderr.write("\r\x1b[K")
 

@@ -55,3 +55,10 @@ def headline(message: str) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+def refuses_torchscript(message: str) -> bool:
+    """Whether torch's message says this torch no longer does TorchScript. Only its headline counts:
+    the rest quotes user source, where a comment may say anything."""
+    text = headline(message).lower()
+    return "torchscript" in text and ("no longer supported" in text or "has been removed" in text)

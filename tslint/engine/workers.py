@@ -19,6 +19,7 @@ from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.findings import FileError
 from tslint.files import SourceFile
+from tslint.processes import run_as_child
 from tslint.project_index import ProjectIndex
 from tslint.rule import Rule
 
@@ -318,7 +319,8 @@ class _Worker:
         self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
         self.alive = True
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_worker, args=(child, contents, config, rules), daemon=True)
+        # Dies with this process even when it is killed (SIGKILL leaves no chance to stop workers).
+        self.process = context.Process(target=run_as_child, args=(os.getpid(), _worker, child, contents, config, rules), daemon=True)
         self.process.start()
         child.close()
 
