@@ -10,7 +10,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 # Folders no one wants linted; `exclude` in the config adds to these.
 DEFAULT_EXCLUDES = (
@@ -109,7 +109,7 @@ def find_sources(paths: Iterable[str], root: Optional[Path], exclude: Sequence[s
         if not is_folder:
             add(path, given)
             continue
-        for directory, folders, files in os.walk(path, onerror=report, followlinks=False):
+        for directory, folders, files in _walk(str(path), onerror=report):
             current = Path(directory)
             folders[:] = sorted(
                 name for name in folders if not is_excluded(current / name, root, patterns)
@@ -197,6 +197,36 @@ def _is_file(path: Path) -> bool:
         return stat.S_ISREG(os.stat(path).st_mode)
     except (OSError, ValueError):
         return False
+
+
+def _walk(top: str, onerror: Optional[Callable[[OSError], None]] = None) -> Iterator[Tuple[str, List[str], List[str]]]:
+    """`os.walk(top, onerror=onerror, followlinks=False)` (top-down; the caller may prune `folders` in
+    place), as a loop: before Python 3.12 os.walk recursed once per level, so a folder nested 1,100
+    deep raised RecursionError and cost the whole run. A folder that cannot be listed goes to
+    `onerror`, as with os.walk."""
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            with os.scandir(directory) as scan:
+                entries = list(scan)
+        except OSError as error:
+            if onerror is not None:
+                onerror(error)
+            continue
+        folders: List[str] = []
+        files: List[str] = []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            (folders if is_folder else files).append(entry.name)
+        yield directory, folders, files
+        for name in reversed(folders):  # popped in order: the same order as os.walk
+            child = os.path.join(directory, name)
+            if not os.path.islink(child):  # symlinked folders are listed, not entered
+                stack.append(child)
 
 
 def module_name(path: Path) -> Tuple[str, bool]:

@@ -33,6 +33,10 @@ PARAMETER_TYPES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter
 # Capitalised names under torch.nn that are not nn.Module subclasses.
 NOT_MODULES = frozenset({"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"})
 TORCH_MODULE_NAMESPACES = ("torch.nn.", "torch.ao.nn.")
+# The most indexed classes tslint follows in one class's hierarchy. Real hierarchies are shallower:
+# in this machine's site-packages and standard library none is deeper than 48 classes (an upper
+# bound: classes matched by bare name across all files, with ast), most a handful.
+MAX_HIERARCHY = 100
 
 
 def is_torch_module_class(qualified: str) -> bool:
@@ -1022,18 +1026,25 @@ class ProjectIndex:
         return tuple(self.resolve(base) for base in info.bases)
 
     def _find_module_classes(self) -> FrozenSet[str]:
-        found: Set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for qualname, info in self.classes.items():
-                if qualname in found:
+        """The classes that reach a torch module class through their bases: a walk down from those
+        that name one directly, so its cost is linear in the classes however long a chain of
+        subclasses is and in whatever order the files define it."""
+        subclasses: Dict[str, List[str]] = {}
+        work: List[str] = []
+        for qualname, info in self.classes.items():
+            for base in self.resolved_bases(info):
+                if base is None:
                     continue
-                for base in self.resolved_bases(info):
-                    if base is not None and (base in found or is_torch_module_class(base)):
-                        found.add(qualname)
-                        changed = True
-                        break
+                if is_torch_module_class(base):
+                    work.append(qualname)
+                else:
+                    subclasses.setdefault(base, []).append(qualname)
+        found: Set[str] = set()
+        while work:
+            qualname = work.pop()
+            if qualname not in found:
+                found.add(qualname)
+                work.extend(subclasses.get(qualname, ()))
         return frozenset(found)
 
     @property
@@ -1056,26 +1067,97 @@ class ProjectIndex:
         return resolved is not None and (resolved in self.module_classes or is_torch_module_class(resolved))
 
     def mro(self, info: ClassInfo) -> Tuple[ClassInfo, ...]:
-        """The indexed classes of `info`'s method resolution order (depth-first, left to right)."""
+        """The indexed classes of `info`'s method resolution order (depth-first, left to right), at
+        most MAX_HIERARCHY of them (`hierarchy_too_deep` tells when some were left out)."""
+        return self._hierarchy(info)[0]
+
+    def hierarchy_too_deep(self, info: ClassInfo) -> bool:
+        """Whether `info` has more than MAX_HIERARCHY indexed classes in its hierarchy: then tslint
+        treats it as having unknown bases (its rules stay silent) and reports its file (TS001)."""
+        return self._hierarchy(info)[1]
+
+    def _hierarchy(self, info: ClassInfo) -> Tuple[Tuple[ClassInfo, ...], bool]:
+        # A loop, not recursion: a chain of 1,000 subclasses exhausted Python's stack and cost the
+        # whole run. Bounded: every class of a chain walks the chain, so a chain of 5,000 took 111 s.
         order: List[ClassInfo] = []
         seen: Set[str] = set()
-
-        def visit(current: ClassInfo) -> None:
+        stack = [info]
+        while stack:
+            current = stack.pop()
             if current.qualname in seen:
-                return
+                continue
+            if len(order) == MAX_HIERARCHY:
+                return tuple(order), True
             seen.add(current.qualname)
             order.append(current)
-            for base in self.resolved_bases(current):
-                if base in self.classes:
-                    visit(self.classes[base])
-
-        visit(info)
-        return tuple(order)
+            bases = [self.classes[base] for base in self.resolved_bases(current) if base in self.classes]
+            stack.extend(reversed(bases))  # the leftmost base is visited next, as recursion would
+        return tuple(order), False
 
     def has_unknown_bases(self, info: ClassInfo) -> bool:
-        """True if some base is neither indexed nor `torch.nn.Module` itself: it may add attributes."""
-        for current in self.mro(info):
+        """True if some base is neither indexed nor `torch.nn.Module` itself: it may add attributes.
+        A hierarchy too deep to follow counts as unknown."""
+        order, too_deep = self._hierarchy(info)
+        if too_deep:
+            return True
+        for current in order:
             for base in self.resolved_bases(current):
                 if base not in self.classes and base not in {"torch.nn.Module", "torch.nn.modules.module.Module"}:
                     return True
         return False
+
+
+# --- what phase 2 needs of the project -----------------------------------------------------------
+
+
+def outline(file: FileIndex) -> FileIndex:
+    """The part of `file` that `compiled_code_files` reads: its names, imports, and its classes'
+    bases, decorators and attributes; without calls, parameters, methods and values (most of it)."""
+    functions = {
+        name: replace(f, calls=(), parameters=(), returned_wrappers=(), annotations=(), float_parameters=())
+        for name, f in file.functions.items()
+    }
+    classes = tuple(
+        replace(c, methods={}, class_annotations=frozenset(), size_unions=frozenset(), class_attributes=frozenset(),
+                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, class_values={})
+        for c in file.classes
+    )
+    return replace(file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={})
+
+
+def compiled_code_files(index: ProjectIndex) -> Set[str]:
+    """The paths of the files that linting the project's compiled code may read: enough to build, over
+    them alone, the same compiled scopes and cross-file facts for every file that has compiled code.
+
+    Compiled code starts in a file with a module class or a `@torch.jit.script` function or class;
+    everything it reaches (called functions, base classes, submodules, TorchScript classes) is
+    resolved through that file's imports, so it is in a file those import, directly or not. Files
+    that hold a module class as an attribute are kept too (`submodule_classes`), and, for every name
+    these files define, the file that wins it in the whole project (`modules`, `classes` and
+    `functions` keep the first file, in path order, that claims a name). A file outside this set has
+    no compiled code: linting it runs no rule."""
+    starts = []
+    for file in index.files:
+        scripted = any(JIT_SCRIPT in f.decorators for f in file.functions.values())
+        for info in file.classes:
+            if scripted or info.qualname in index.module_classes or JIT_SCRIPT in info.decorators or any(
+                index.resolve(callee) in index.module_classes
+                for assignments in info.attributes.values() for a in assignments for callee in (a.callee, *a.elements)
+            ):
+                scripted = True
+                break
+        if scripted:
+            starts.append(file)
+    found: Dict[str, FileIndex] = {}
+    work = list(starts)
+    while work:
+        file = work.pop()
+        if file.path in found:
+            continue
+        found[file.path] = file
+        work.extend(index.imported_files(file))
+        winners = [index.modules.get(file.module_name)] if file.module_name else []
+        winners += [index.classes.get(info.qualname) for info in file.classes]
+        winners += [index.functions.get(f.qualname) for f in file.functions.values()]
+        work.extend(index.by_path[w.path] for w in winners if w is not None and w.path != file.path)
+    return set(found)

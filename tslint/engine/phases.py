@@ -8,14 +8,16 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
 
+from tslint import limits
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
 from tslint.engine.dispatch import RuleCrashed, run_rules
-from tslint.engine.parsing import ParsedFile, decode, parse_source, unparsable
+from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
 from tslint.engine.suppression import is_suppressed, line_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
-from tslint.project_index import FileIndex, FileTrees, index_file
+from tslint.limits import too_many_tokens
+from tslint.project_index import MAX_HIERARCHY, FileIndex, FileTrees, ProjectIndex, index_file
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -59,8 +61,12 @@ class FileOutcome:
 
 
 def index_source(source: SourceFile, data: bytes) -> IndexedFile:
-    parsed = parse_source(source, data)
     digest = content_digest(data)
+    tokens = too_many_tokens(data, limits.MAX_TOKENS) if len(data) <= MAX_FILE_BYTES else 0  # larger: parse_source says so
+    if tokens:  # parsing it would cost more than a file may (see tslint/limits.py)
+        reason = f"the file is too large to analyse (about {tokens:,} tokens; the limit is {limits.MAX_TOKENS:,})"
+        return IndexedFile(source, digest, None, None, None, unparsable(source, reason))
+    parsed = parse_source(source, data)
     if parsed.module is None:
         return IndexedFile(source, digest, parsed, None, None, parsed.problem)
     name, is_package = module_name(source.path)
@@ -103,14 +109,21 @@ def filter_diagnostics(
     )
 
 
-def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules: Sequence[Rule], config: Config) -> FileOutcome:
+def lint_indexed(
+    item: IndexedFile, data: bytes, scopes: Optional["ProjectScopes"], rules: Sequence[Rule], config: Config,
+    index: Optional[ProjectIndex] = None,
+) -> FileOutcome:
     """Phase 2 of one file: run the script rules over its compiled functions and the trace rules
-    over its traced functions, then filter."""
+    over its traced functions, then filter. `scopes` None: the file has no compiled code (no rule
+    runs), and `index`, if given, is the project index for the facts that do not need the scopes."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
     found: List[Diagnostic] = [item.problem] if item.problem is not None else []
+    index = scopes.index if scopes is not None else index
+    if item.index is not None and index is not None:
+        found.extend(_too_deep(item, index))
     work = []
-    if item.index is not None:
+    if item.index is not None and scopes is not None:
         for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace)):
             mode_rules = [rule for rule in rules if rule.mode is mode]
             functions = scope.functions_in(item.source.display) if mode_rules else []
@@ -132,6 +145,21 @@ def lint_indexed(item: IndexedFile, data: bytes, scopes: "ProjectScopes", rules:
                 message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
                 return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
     return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
+
+
+def _too_deep(item: IndexedFile, index: ProjectIndex) -> List[Diagnostic]:
+    """TS001 when classes of the file have a hierarchy too deep to follow (their rules stay silent,
+    see ProjectIndex.hierarchy_too_deep): one finding for the file, naming the first such class."""
+    assert item.index is not None
+    deep = [info.name for info in item.index.classes if index.hierarchy_too_deep(info)]
+    if not deep:
+        return []
+    others = f" and {len(deep) - 1} more classes of this file" if len(deep) > 1 else ""
+    reason = (
+        f"the hierarchy of class `{deep[0]}`{others} is too deep to analyse (more than {MAX_HIERARCHY} "
+        "classes), so their code is not checked"
+    )
+    return [unparsable(item.source, reason)]
 
 
 def _text(parsed: Optional[ParsedFile], data: bytes) -> str:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import pickle
 import sys
 from collections import deque
-from typing import TYPE_CHECKING, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import replace
+from typing import TYPE_CHECKING, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
@@ -20,7 +22,7 @@ from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_so
 from tslint.findings import FileError
 from tslint.files import SourceFile
 from tslint.processes import run_as_child
-from tslint.project_index import ProjectIndex
+from tslint.project_index import ProjectIndex, compiled_code_files, outline
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -31,10 +33,20 @@ if TYPE_CHECKING:
 # 103 kB, 0.77x at 159 kB and 0.84x at 250 and 300 kB.
 PARALLEL_MIN_BYTES = 150_000
 PARALLEL_MIN_FILES = 8
-# A tree takes ~40 bytes per byte of source. Past this much source, a process stops keeping trees
-# between the phases (phase 2 parses those files again if they turn out to hold compiled code), so
-# memory stays bounded on any corpus (bench/crashfree.py lints all of site-packages in one run).
+# Past this much source, a process stops keeping trees between the phases (phase 2 parses those
+# files again if they turn out to hold compiled code), so memory stays bounded on any corpus
+# (bench/crashfree.py lints all of site-packages in one run). Where the process's memory can be read
+# (Linux), the budget is its growth instead: a tree takes 2 to 4 kB per token (tslint/limits.py),
+# from ~40 bytes per byte of source in ordinary code to 2 kB in dense tables, so 6 MB of the largest
+# files of site-packages kept 1.1 GB in each of two workers. torch/nn, torch/ao, torch/distributions
+# and the fixtures (bench/speed.py) grow one process by ~155 MB: all their trees stay.
 KEPT_SOURCE_BUDGET = 6_000_000
+KEPT_MEMORY_BUDGET = 250_000_000
+# From this much source to index, the parent tells which files phase 2 needs and workers get only
+# those summaries (see _Outlines); below it, every worker gets every summary: on torch/nn, torch/ao
+# and torch/distributions (4.6 MB, bench/speed.py) the outlines cost the parent 0.45 s of CPU,
+# which two workers on two cores feel, for memory that does not matter at that size.
+OUTLINE_MIN_BYTES = 20_000_000
 
 
 @contextlib.contextmanager
@@ -68,13 +80,21 @@ class _Shard:
         self.contents = contents
         self.items: Dict[str, IndexedFile] = {}
         self.kept_bytes = 0
+        self.start_memory = _resident_memory()
+
+    def over_budget(self) -> bool:
+        """Whether to stop keeping trees (see KEPT_MEMORY_BUDGET)."""
+        now = _resident_memory()
+        if now is None or self.start_memory is None:
+            return self.kept_bytes > KEPT_SOURCE_BUDGET
+        return now - self.start_memory > KEPT_MEMORY_BUDGET
 
     def index(self, sources: Sequence[SourceFile]) -> List[FileSummary]:
         summaries = []
         for source in sources:
             data = self.contents[source.display]
             item = index_source(source, data)
-            if item.index is not None and (not _may_compile(item.index) or self.kept_bytes > KEPT_SOURCE_BUDGET):
+            if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
                 item.parsed = item.trees = None
             elif item.parsed is not None:
                 self.kept_bytes += len(data)
@@ -95,6 +115,18 @@ class _Shard:
             outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
         return outcomes
+
+
+def _resident_memory() -> Optional[int]:
+    """This process's resident memory in bytes (Linux: /proc, ~10 us), or None elsewhere."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _may_compile(index) -> bool:
@@ -138,8 +170,7 @@ def run_phases(
         _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
 
-    import multiprocessing  # only parallel runs pay for importing these
-    import pickle
+    import multiprocessing  # only parallel runs pay for importing it
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     workers: List[_Worker] = []
@@ -148,17 +179,25 @@ def run_phases(
         workers = [_Worker(context, contents, config, rules) for _ in range(jobs)]
         # Phase 1: largest files first, each worker handed the next file as it answers for one, so
         # the workers finish indexing together however unevenly files parse.
+        # On a large project this process keeps outlines of what the workers index (and full
+        # summaries for the cache): enough to tell which files phase 2 needs (see _Outlines).
+        large = sum(len(contents[s.display]) for s in to_index) >= OUTLINE_MIN_BYTES
+        outlines = _Outlines(summaries.values()) if large else None
         queue = _IndexQueue(to_index, contents)
         for worker, done, answer in _serve(workers, queue, dead):
             worker.indexed += done
-            worker.answers.append(answer)
+            worker.answers.append((tuple(s.display for s in done), answer))
+            fresh = pickle.loads(answer) if outlines is not None or cache is not None else []
+            if outlines is not None:
+                outlines.add(fresh)
             if cache is not None:  # else only the workers need the summaries (and this process if all die)
-                fresh = pickle.loads(answer)
                 summaries.update((s.display, s) for s in fresh)
                 _remember_summaries(cache, by_display, fresh)
         if queue.files:  # left by workers that died: index it here
             fresh = _Shard(contents).index(queue.files)
             summaries.update((s.display, s) for s in fresh)
+            if outlines is not None:
+                outlines.add(fresh)
             _remember_summaries(cache, by_display, fresh)
         scope: Optional[ProjectScopes] = None
         outcomes: Dict[str, FileOutcome] = {}
@@ -171,21 +210,29 @@ def run_phases(
         # runs out of its own files takes files no worker holds (indexed from the cache, or by a
         # worker that died), then the smallest files of the worker with the most left (a second
         # parse for it, so only while that worker has several times that much left).
+        # On a large project, files without compiled code run no rule: this process reports their
+        # TS001 findings and errors; the workers lint the rest, each given only the summaries of the
+        # files it needs. Else every worker gets every summary.
+        needed: Optional[FrozenSet[str]] = None
+        linted: Dict[str, FileOutcome] = {}
+        if outlines is not None:
+            outline_index = outlines.index()
+            needed = frozenset(compiled_code_files(outline_index))
+            linted = {
+                source.display: lint_indexed(outlines.item(source), contents[source.display], None, rules, config, outline_index)
+                for source in work if source.display not in needed
+            }
+            work = [source for source in work if source.display in needed]
         plan = _LintPlan([w for w in workers if w.alive], work, contents)
-        # Each worker gets the summaries it lacks: the other workers' answers as they were sent (not
-        # pickled again), and those from the cache or from this process.
-        from_workers = {s.display for worker in workers for s in worker.indexed}
-        elsewhere = pickle.dumps([s for d, s in summaries.items() if d not in from_workers], pickle.HIGHEST_PROTOCOL)
         for worker in workers:
             if worker.alive:
-                worker.send([elsewhere, *(answer for other in workers if other is not worker for answer in other.answers)])
-        linted: Dict[str, FileOutcome] = {}
+                worker.send((needed, _phase_two_answers(worker, workers, summaries, needed)))
         for _, _, answer in _serve(workers, plan, dead):
             linted.update(pickle.loads(answer))
         left = plan.left()
         if left:  # every worker died: lint the rest here
             if cache is None:
-                summaries.update((s.display, s) for worker in workers for answer in worker.answers for s in pickle.loads(answer))
+                summaries.update((s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer))
             linted.update(_Shard(contents).lint([(s, summaries[s.display]) for s in left], scope or _scope(summaries), rules, config))
     finally:
         for worker in workers:
@@ -193,6 +240,44 @@ def run_phases(
     if cache is not None:
         _remember_outcomes(cache, by_display, summaries, scope or _scope(summaries), settings_key, linted)
     return {**outcomes, **linted, **dead}
+
+
+class _Outlines:
+    """What this process keeps of every indexed file during a parallel run: each summary's problem
+    and error, and an outline of its index (`project_index.outline`): enough to tell which files phase 2
+    needs (`compiled_code_files`) and which hierarchies are too deep. The workers index the files; the
+    full indexes of a large project (all of site-packages: ~400 MB) are not kept here."""
+
+    def __init__(self, summaries: Iterable[FileSummary] = ()) -> None:
+        self.summaries: Dict[str, FileSummary] = {}
+        self.add(summaries)
+
+    def add(self, summaries: Iterable[FileSummary]) -> None:
+        for s in summaries:
+            self.summaries[s.display] = replace(s, index=outline(s.index) if s.index is not None else None)
+
+    def index(self) -> ProjectIndex:
+        return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)
+
+    def item(self, source: SourceFile) -> IndexedFile:
+        """The file as phase 2 sees it when it has no compiled code (no rule runs: no tree needed)."""
+        s = self.summaries[source.display]
+        return IndexedFile(source, s.digest, None, s.index, None, s.problem, s.error)
+
+
+def _phase_two_answers(
+    worker: "_Worker", workers: Sequence["_Worker"], summaries: Dict[str, FileSummary], needed: Optional[FrozenSet[str]]
+) -> List[bytes]:
+    """The summaries `worker` lacks of the files phase 2 needs (None: all files): the other workers'
+    answers as they were sent (not pickled again), then those from the cache or from this process,
+    pickled once."""
+    answers = [
+        answer for other in workers if other is not worker
+        for displays, answer in other.answers if needed is None or any(display in needed for display in displays)
+    ]
+    from_workers = {display for other in workers for displays, _ in other.answers for display in displays}
+    elsewhere = [s for d, s in summaries.items() if d not in from_workers and (needed is None or d in needed)]
+    return [*answers, pickle.dumps(elsewhere, pickle.HIGHEST_PROTOCOL)] if elsewhere else answers
 
 
 # Messages a worker holds before it answers the first: it starts the next file without waiting for
@@ -286,8 +371,6 @@ class _LintPlan:
 
 
 def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
-    import pickle
-
     shard = _Shard(contents)
     try:
         while True:  # phase 1: index what the parent hands over, until it says None
@@ -295,8 +378,14 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
             if sources is None:
                 break
             connection.send(shard.index(sources))
-        summaries = {display: item.summary() for display, item in shard.items.items()}
-        for answer in connection.recv():  # what the other workers indexed, and the rest
+        needed, answers = connection.recv()  # which files phase 2 needs (None: all); those the others indexed
+        summaries = {}
+        for display, item in shard.items.items():
+            if needed is None or display in needed:
+                summaries[display] = item.summary()
+            else:  # linted by the parent: no rule runs on it
+                item.parsed = item.trees = None
+        for answer in answers:
             summaries.update((s.display, s) for s in pickle.loads(answer))
         scope = _scope(summaries)
         while True:  # phase 2: lint what the parent hands over, until it says None
@@ -315,7 +404,7 @@ class _Worker:
 
     def __init__(self, context, contents: Dict[str, bytes], config: Config, rules) -> None:
         self.indexed: List[SourceFile] = []  # the files whose trees it holds
-        self.answers: List[bytes] = []  # its pickled summaries of them
+        self.answers: List[Tuple[Tuple[str, ...], bytes]] = []  # its pickled summaries of them, with their files
         self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
         self.alive = True
         self.connection, child = context.Pipe()
