@@ -5,7 +5,6 @@ Every wait is bounded: a wedged server fails the test, it does not hang the suit
 from __future__ import annotations
 
 import asyncio
-import pickle
 import sys
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 
 from tslint import lsp  # noqa: E402  (needs pygls, skipped above without it)
-from tslint.cache import CACHE_FOLDER  # noqa: E402
+from tslint.cache import CACHE_FOLDER, ResultCache  # noqa: E402
 from tslint.config import Config  # noqa: E402
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
@@ -224,9 +223,8 @@ def test_scratch_file_context_is_its_own_folder_not_the_tree_below(tmp_path: Pat
         assert first < 20 and with_context < 30, (first, with_context)
 
     _run(scenario)
-    (cache_file,) = (tmp_path / CACHE_FOLDER).glob("results-*.pickle")
-    with open(cache_file, "rb") as handle:
-        indexed = set(pickle.load(handle)["entries"])
+    assert len(list((tmp_path / CACHE_FOLDER).glob("results-*.pickle"))) == 1
+    indexed = set(ResultCache(tmp_path / CACHE_FOLDER).entries)  # read as tslint does: verified
     assert indexed == {str(tmp_path / "helper.py"), str(scratch)}
 
 
