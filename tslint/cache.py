@@ -154,8 +154,11 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return found
 
 
-def restricted_loads(data: bytes) -> Any:
-    return _RestrictedUnpickler(io.BytesIO(data)).load()
+def restricted_loads(data: bytes, start: int = 0) -> Any:
+    """Unpickle `data[start:]`, building only ALLOWED_CLASSES (BytesIO shares the bytes: no copy)."""
+    stream = io.BytesIO(data)
+    stream.seek(start)
+    return _RestrictedUnpickler(stream).load()
 
 
 def _mac(key: bytes, folder: Path, code: str, payload: bytes) -> bytes:
@@ -209,7 +212,7 @@ class ResultCache:
             self.changed = True  # forged, corrupt, another user's or another code's: overwrite it
             return {}
         try:
-            loaded = restricted_loads(memoryview(data)[start:])
+            loaded = restricted_loads(data, start)
         except Exception:  # signed by us, yet unreadable (a tslint type renamed): start empty
             self.changed = True
             return {}
