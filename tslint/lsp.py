@@ -53,7 +53,8 @@ from tslint.engine.parsing import read_source
 from tslint.engine.phases import FileSummary, index_source, lint_indexed
 from tslint.files import DEFAULT_EXCLUDES, SourceFile, is_excluded
 from tslint.findings import Diagnostic, FileError, Severity
-from tslint.project_index import FileIndex, ProjectIndex
+from tslint.index.model import FileIndex
+from tslint.index.project import ProjectIndex
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_so
 from tslint.findings import FileError
 from tslint.files import SourceFile
 from tslint.processes import run_as_child
-from tslint.project_index import ProjectIndex, compiled_code_files, outline
+from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -244,7 +244,7 @@ def run_phases(
 
 class _Outlines:
     """What this process keeps of every indexed file during a parallel run: each summary's problem
-    and error, and an outline of its index (`project_index.outline`): enough to tell which files phase 2
+    and error, and an outline of its index (`tslint.index.project.outline`): enough to tell which files phase 2
     needs (`compiled_code_files`) and which hierarchies are too deep. The workers index the files; the
     full indexes of a large project (all of site-packages: ~400 MB) are not kept here."""
 
