@@ -16,10 +16,10 @@ from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_sour
 from tslint.engine.suppression import is_suppressed, line_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
-from tslint.limits import too_many_tokens
 from tslint.index.indexer import index_file
-from tslint.index.model import FileIndex, FileTrees, MAX_HIERARCHY
+from tslint.index.model import MAX_HIERARCHY, FileIndex, FileTrees
 from tslint.index.project import ProjectIndex
+from tslint.limits import too_many_tokens
 from tslint.rule import Rule
 from tslint.rules import fact_extractors
 
