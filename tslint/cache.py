@@ -49,7 +49,7 @@ ALLOWED_CLASSES: Dict[str, frozenset] = {
     "tslint.findings": frozenset(
         {"Confirmation", "Diagnostic", "FileError", "Fix", "Mode", "Position", "Severity", "TextEdit"}
     ),
-    "tslint.project_index": frozenset(
+    "tslint.index.model": frozenset(
         {"AttributeAssignment", "AttributeKind", "CallKind", "CallSite", "ClassInfo", "FileIndex", "FunctionInfo"}
     ),
     "tslint.analysis.branch_guards": frozenset({"Guard", "GuardKind"}),
