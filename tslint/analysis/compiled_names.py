@@ -9,6 +9,7 @@ from typing import Optional
 import libcst as cst
 
 from tslint.analysis.branch_guards import GuardKind, if_guards
+from tslint.analysis.imports import is_none
 from tslint.analysis.module_containers import unrolled_iterable
 from tslint.analysis.names import ModuleNames, NameFlow, module_names
 
@@ -28,11 +29,11 @@ def name_flow(context) -> NameFlow:
     def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
         body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
         guards = body if is_body else orelse
-        if not guards:
-            return True
         if any(guard.kind is GuardKind.NOT_SCRIPTING for guard in guards):
             return False  # torch never compiles the `not is_scripting()` side
-        return True if context.compiled_under(guards) else None
+        if _maybe_static(node.test, context):
+            return None
+        return True if not guards or context.compiled_under(guards) else None
 
     def loop_kind(iterable: cst.BaseExpression) -> Optional[str]:
         if unrolled_iterable(iterable, context) is not None:
@@ -40,6 +41,25 @@ def name_flow(context) -> NameFlow:
         return "real" if _real_iterable(iterable, context) else None
 
     return NameFlow(context.node, globals_, branch_compiled, loop_kind)
+
+
+def _maybe_static(test: cst.BaseExpression, context) -> bool:
+    """A condition torch may decide while compiling, emitting one branch only: `isinstance(...)` and
+    `hasattr(...)` (of types torch knows then), `x is None` / `x is not None` (when `x` cannot be None,
+    or is always None), and `not`/`and`/`or` of those. Observed: `if isinstance(x, PackedSequence):`
+    in nn.RNN's forward, with `x` a Tensor, compiles only the `else` side."""
+    if isinstance(test, cst.UnaryOperation):
+        return _maybe_static(test.expression, context)
+    if isinstance(test, cst.BooleanOperation):
+        return _maybe_static(test.left, context) or _maybe_static(test.right, context)
+    if isinstance(test, cst.Call):
+        return context.qualify(test.func) in ("isinstance", "hasattr")
+    if isinstance(test, cst.Comparison):
+        return any(
+            isinstance(target.operator, (cst.Is, cst.IsNot)) and (is_none(target.comparator) or is_none(test.left))
+            for target in test.comparisons
+        )
+    return False
 
 
 def _real_iterable(iterable: cst.BaseExpression, context) -> bool:

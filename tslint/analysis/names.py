@@ -43,7 +43,7 @@ FALLBACK_NAMES = frozenset(dir(builtins)) | frozenset(dir(typing))
 
 # Module source that can bind globals no statement shows.
 _DYNAMIC_GLOBALS = re.compile(
-    r"(?<![.\w])(?:globals|exec)\s*\(|sys\s*\.\s*modules|__builtins__|(?<![.\w])builtins\s*\.|__getattr__"
+    r"(?<![.\w])(?:globals|exec)\s*\(|sys\s*\.\s*modules|__builtins__|(?<![.\w])builtins\s*\."
 )
 _GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]+([\w \t,]+)", re.MULTILINE)
 
