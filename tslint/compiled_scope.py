@@ -24,7 +24,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
 from tslint.digests import digest
-from tslint.index.model import AttributeKind, CallKind, ClassInfo, FunctionInfo, JIT_EXPORT, JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
+from tslint.index.model import AttributeKind, CallKind, CallSite, ClassInfo, FunctionInfo, JIT_EXPORT, JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
 from tslint.index.project import ProjectIndex
 
 OBJECT = frozenset({"object", "builtins.object"})
@@ -150,6 +150,16 @@ def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool
     return True
 
 
+@dataclass(frozen=True)
+class RecursiveCall:
+    """A call in `caller` (compiled for `class_name`) that torch rejects as recursive."""
+
+    caller: Tuple[str, int]
+    class_name: Optional[str]
+    kind: CallKind
+    target: str
+
+
 class CompiledScope:
     def __init__(self, index: ProjectIndex, roots: Optional[Iterable[str]] = None, tracing: bool = False) -> None:
         """`roots`: the module classes being scripted (default: every module class, since any of
@@ -165,6 +175,7 @@ class CompiledScope:
         self._function_classes: Dict[Tuple[str, int], List[Optional[str]]] = {}
         self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
         self._by_path: Optional[Dict[str, List[CompiledFunction]]] = None
+        self._recursive: Optional[FrozenSet[RecursiveCall]] = None
         self._compute()
 
     def compiled_class(self, qualname: str) -> CompiledClass:
@@ -250,10 +261,25 @@ class CompiledScope:
                 work.extend(self._callees(function, class_name))
 
     def _callees(self, function: FunctionInfo, class_name: Optional[str]) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        for _, callee in self._calls(function, class_name):
+            yield callee
+        if not self.tracing:
+            for name in function.annotations:  # a plain class used as a type is compiled too
+                resolved = self.index.resolve(name) or ""
+                if self._is_script_class(resolved):
+                    yield from _script_class_methods(self.index.classes[resolved])
+
+    def _calls(self, function: FunctionInfo, class_name: Optional[str]) -> Iterable[Tuple[CallSite, Tuple[FunctionInfo, Optional[str]]]]:
+        """(call site, (callee, its class)) of each project function or method the function calls."""
         context = self.compiled_class(class_name) if class_name is not None else None
         for call in function.calls:
-            if not _guards_hold(call.guards, context, self.tracing):
-                continue
+            for callee in self._call_targets(call, class_name, context):
+                yield call, callee
+
+    def _call_targets(
+        self, call: CallSite, class_name: Optional[str], context: Optional[CompiledClass]
+    ) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        if _guards_hold(call.guards, context, self.tracing):
             if call.kind is CallKind.SELF_METHOD and context is not None:
                 method = context.methods.get(call.target)
                 if method is not None:
@@ -267,18 +293,54 @@ class CompiledScope:
                             yield method, owner
             elif call.kind is CallKind.FUNCTION:
                 resolved = self.index.resolve(call.target) or ""
-                if resolved in TORCH_BUILTIN_FUNCTIONS:
-                    continue
                 target = self.index.functions.get(resolved)
-                if target is not None:
+                if resolved in TORCH_BUILTIN_FUNCTIONS:
+                    pass
+                elif target is not None:
                     yield target, None
                 elif not self.tracing and self._is_script_class(resolved):
                     yield from _script_class_methods(self.index.classes[resolved])
-        if not self.tracing:
-            for name in function.annotations:  # a plain class used as a type is compiled too
-                resolved = self.index.resolve(name) or ""
-                if self._is_script_class(resolved):
-                    yield from _script_class_methods(self.index.classes[resolved])
+
+    def recursive_calls(self) -> FrozenSet[RecursiveCall]:
+        """The calls torch rejects as recursive: compiling from each root as torch does (a callee
+        when its first call is met), a call to a function still being compiled — the call that
+        closes the cycle, where torch reports it. Bodies torch does not compile (ignored methods)
+        break a cycle. (The index keeps no call positions: where a function calls two members of
+        one cycle, the call reported may be another than torch's.)"""
+        if self._recursive is None:
+            found: Set[RecursiveCall] = set()
+            finished: Set[Tuple[Tuple[str, int], Optional[str]]] = set()
+            for root in self._roots():
+                self._walk_calls(root, finished, found)
+            self._recursive = frozenset(found)
+        return self._recursive
+
+    def _walk_calls(self, root: Tuple[FunctionInfo, Optional[str]], finished: set, found: Set[RecursiveCall]) -> None:
+        def key(item: Tuple[FunctionInfo, Optional[str]]) -> Tuple[Tuple[str, int], Optional[str]]:
+            return item[0].key, item[1]
+
+        if key(root) in finished or _role(root[0]) is not Role.COMPILED:
+            return
+        active = {key(root)}
+        stack = [(root, iter(list(self._calls(*root))))]
+        while stack:
+            (function, class_name), calls = stack[-1]
+            step = next(calls, None)
+            if step is None:
+                stack.pop()
+                active.discard((function.key, class_name))
+                finished.add((function.key, class_name))
+                continue
+            call, callee = step
+            if _role(callee[0]) is not Role.COMPILED or key(callee) in finished:
+                continue
+            if call.kind is CallKind.FUNCTION and (self.index.resolve(call.target) or "") not in self.index.functions:
+                continue  # a TorchScript class built in its own method is no recursion (observed)
+            if key(callee) in active:
+                found.add(RecursiveCall(function.key, class_name, call.kind, call.target))
+                continue
+            active.add(key(callee))
+            stack.append((callee, iter(list(self._calls(*callee)))))
 
     def _is_script_class(self, qualname: str) -> bool:
         """A plain class (no bases: not an exception, NamedTuple or Enum) that compiled code

@@ -36,9 +36,18 @@ class RuleContext:
     """What a rule may know while observing one compiled function. Owned and updated by the engine."""
 
     def __init__(
-        self, file: FileIndex, scope: CompiledScope, compiled: CompiledFunction, node: cst.FunctionDef
+        self,
+        file: FileIndex,
+        scope: CompiledScope,
+        compiled: CompiledFunction,
+        node: cst.FunctionDef,
+        source: Tuple[Optional[cst.Module], str] = (None, ""),
+        file_facts: Optional[Dict[str, Any]] = None,
     ) -> None:
         self.file = file
+        self.source = source  # the file's tree and text
+        # Facts about the whole file that analyses compute once and share between its functions.
+        self.file_facts: Dict[str, Any] = {} if file_facts is None else file_facts
         self.scope = scope
         self.compiled = compiled
         self.node = node  # the compiled function's own definition
@@ -51,6 +60,7 @@ class RuleContext:
         self._local_names = None
         self._typed_parameters = None
         self._plain_assignments = None
+        self._names = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -92,6 +102,19 @@ class RuleContext:
 
             self._plain_assignments = plain_assignments(self.node.body)
         return self._plain_assignments
+
+    def names(self):
+        """Where the names this function reads come from in torch's frontend, and the reads it
+        rejects (analysis/names.py). Computed once on demand."""
+        if self._names is None:
+            from tslint.analysis.compiled_names import name_flow
+
+            self._names = name_flow(self)
+        return self._names
+
+    def compiled_under(self, guards: tuple) -> bool:
+        """Whether torch certainly compiles this function's code under `guards` (branch_guards)."""
+        return self.scope.region(self.compiled, guards) is Region.COMPILED
 
     def classes(self) -> List[Tuple[str, CompiledClass]]:
         """(qualified name, facts) of each class this function is compiled for (none for a

@@ -1,0 +1,88 @@
+"""The names analysis (names.py) for one compiled function of a rule context: the context answers
+which `if` branches torch compiles and which loops it runs as loops, and lists the module's globals
+once per file."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import libcst as cst
+
+from tslint.analysis.branch_guards import GuardKind, if_guards
+from tslint.analysis.imports import is_none
+from tslint.analysis.module_containers import unrolled_iterable
+from tslint.analysis.names import ModuleNames, NameFlow, module_names
+
+_REAL_ITERABLES = frozenset({"range"})
+_LIST_TYPES = frozenset({"typing.List", "list", "typing.Dict", "dict", "torch.Tensor"})
+
+
+def name_flow(context) -> NameFlow:
+    """The analysis of the rule context's function, with the context's answers about branches and
+    loops. The module's globals are computed once per file (`context.file_facts`)."""
+    facts = context.file_facts
+    globals_ = facts.get("module_names")
+    if globals_ is None:
+        module, text = context.source
+        globals_ = facts["module_names"] = module_names(module, text) if module is not None else ModuleNames(None)
+
+    def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
+        body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
+        guards = body if is_body else orelse
+        if any(guard.kind is GuardKind.NOT_SCRIPTING for guard in guards):
+            return False  # torch never compiles the `not is_scripting()` side
+        if _maybe_static(node.test, context):
+            return None
+        return True if not guards or context.compiled_under(guards) else None
+
+    def loop_kind(iterable: cst.BaseExpression) -> Optional[str]:
+        if unrolled_iterable(iterable, context) is not None:
+            return "unrolled"
+        return "real" if _real_iterable(iterable, context) else None
+
+    return NameFlow(context.node, globals_, branch_compiled, loop_kind)
+
+
+def _maybe_static(test: cst.BaseExpression, context) -> bool:
+    """A condition torch may decide while compiling, emitting one branch only: `isinstance(...)` and
+    `hasattr(...)` (of types torch knows then), `x is None` / `x is not None` (when `x` cannot be None,
+    or is always None), and `not`/`and`/`or` of those. Observed: `if isinstance(x, PackedSequence):`
+    in nn.RNN's forward, with `x` a Tensor, compiles only the `else` side."""
+    if isinstance(test, cst.UnaryOperation):
+        return _maybe_static(test.expression, context)
+    if isinstance(test, cst.BooleanOperation):
+        return _maybe_static(test.left, context) or _maybe_static(test.right, context)
+    if isinstance(test, cst.Call):
+        return context.qualify(test.func) in ("isinstance", "hasattr")
+    if isinstance(test, cst.Comparison):
+        return any(
+            isinstance(target.operator, (cst.Is, cst.IsNot)) and (is_none(target.comparator) or is_none(test.left))
+            for target in test.comparisons
+        )
+    return False
+
+
+def _real_iterable(iterable: cst.BaseExpression, context) -> bool:
+    """An iterable torch certainly loops over at run time (not unrolled): `range(...)`, a list, a
+    tensor, a parameter typed as a list, dict or tensor, and `enumerate`/`zip` of those."""
+    if isinstance(iterable, (cst.List, cst.ListComp)):
+        return True
+    if isinstance(iterable, cst.Call):
+        called = context.qualify(iterable.func)
+        if called in _REAL_ITERABLES:
+            return True
+        if called in ("enumerate", "zip") and iterable.args:
+            looped = iterable.args[:1] if called == "enumerate" else iterable.args
+            return all(not a.star and a.keyword is None and _real_iterable(a.value, context) for a in looped)
+        return False
+    if isinstance(iterable, cst.Name):
+        param = context.typed_parameters().get(iterable.value)
+        if param is None:
+            return False
+        if param.annotation is None:
+            return param.default is None  # an unannotated parameter is a Tensor
+        annotation = param.annotation.annotation
+        if isinstance(annotation, cst.Subscript):
+            annotation = annotation.value
+        return context.qualify(annotation) in _LIST_TYPES
+    return False
