@@ -123,6 +123,8 @@ class CompiledClass:
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
+        if guard.kind is GuardKind.UNREACHABLE:
+            return False
         if guard.kind is GuardKind.NOT_SCRIPTING:
             return tracing  # is_scripting() is False while tracing
         if guard.kind is GuardKind.NOT_TRACING:
@@ -151,7 +153,11 @@ class CompiledClass:
 def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool = False) -> bool:
     for guard in guards:
         if context is None:
-            if (guard.kind is GuardKind.NOT_SCRIPTING and not tracing) or (guard.kind is GuardKind.NOT_TRACING and tracing):
+            if (
+                guard.kind is GuardKind.UNREACHABLE
+                or (guard.kind is GuardKind.NOT_SCRIPTING and not tracing)
+                or (guard.kind is GuardKind.NOT_TRACING and tracing)
+            ):
                 return False
             continue
         if not context.guard_holds(guard, tracing):

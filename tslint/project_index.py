@@ -198,8 +198,8 @@ class _FunctionFacts(GuardedWalk):
     """One walk of a function: the calls it makes (with their guards) and, for a method, what it
     assigns to `self`. Nested functions are not entered: their `self` and calls are another story."""
 
-    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool) -> None:
-        super().__init__(imports, self_name)
+    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool, typed: bool = True) -> None:
+        super().__init__(imports, self_name, typed)
         self.calls: List[CallSite] = []
         self.annotations: Set[str] = set()
         self.assignments = _SelfAssignmentCollector(imports, self_name) if collect_assignments and self_name else None
@@ -767,12 +767,12 @@ class _FileIndexer:
     def qualname(self, *names: str) -> str:
         return ".".join(filter(None, (self.module_name, *names)))
 
-    def function(self, node: cst.FunctionDef, owner: Optional[str]) -> FunctionInfo:
+    def function(self, node: cst.FunctionDef, owner: Optional[str], overloaded: bool = False) -> FunctionInfo:
         decorators = tuple(
             intern(name) for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
         )
         self_name = _self_name(node, decorators) if owner is not None else None
-        facts = _FunctionFacts(self.imports, self_name, "classmethod" not in decorators)
+        facts = _FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1
@@ -806,7 +806,7 @@ class _FileIndexer:
         self, table: Dict[str, FunctionInfo], overloaded: Set[str], node: cst.FunctionDef, owner: Optional[str]
     ) -> None:
         """Index `node` into `table`; overload declarations only mark the implementation after them."""
-        function = self.function(node, owner)
+        function = self.function(node, owner, node.name.value in overloaded)
         if _is_overload(function.decorators):
             overloaded.add(function.name)
         else:
