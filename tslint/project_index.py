@@ -21,7 +21,7 @@ from tslint.digests import digest
 from tslint.analysis.imports import (
     ImportTable, build_import_table, is_none, module_assignments, top_level_statements, top_level_statements_with_index,
 )
-from tslint.analysis.traversal import code_of, string_prefix, suite_statements
+from tslint.analysis.traversal import code_of, statements_in_order, string_prefix, suite_statements
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
@@ -132,6 +132,8 @@ class FunctionInfo:
     # Parameters annotated `float` or `Optional[float]` (any kind but `*args`/`**kwargs`): an int
     # argument there fails in TorchScript (TS335).
     float_parameters: Tuple[str, ...] = ()
+    # Every `return` returns `self` (asked of `__prepare_scriptable__`: torch scripts what it returns).
+    returns_self: bool = False
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -533,6 +535,13 @@ def _is_abstract_body(function: cst.FunctionDef) -> bool:
     return False
 
 
+def _returns_self(function: cst.FunctionDef, self_name: Optional[str]) -> bool:
+    returns = statements_in_order(function.body, cst.Return)
+    return bool(returns) and all(
+        isinstance(r.value, cst.Name) and r.value.value == self_name for r in returns  # type: ignore[attr-defined]
+    )
+
+
 def _is_overload(decorators: Tuple[str, ...]) -> bool:
     return any(name.rsplit(".", 1)[-1] in {"overload", "_overload", "_overload_method"} for name in decorators)
 
@@ -800,6 +809,7 @@ class _FileIndexer:
             returned_wrappers=_returned_wrappers(node, self.imports) if owner is None else (),
             annotations=tuple(sorted(facts.annotations)),
             float_parameters=_float_parameters(node, self.imports),
+            returns_self=node.name.value == "__prepare_scriptable__" and _returns_self(node, self_name),
         )
 
     def add_function(

@@ -23,13 +23,14 @@ A `Guard` records the condition a block sits under; `compiled_scope` evaluates i
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none
-from tslint.analysis.static_types import Type, known_types, static_isinstance
+from tslint.analysis.static_types import KnownTypes, Type, static_isinstance
 from tslint.analysis.traversal import is_nested_scope, walk
 
 IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"})
@@ -176,7 +177,7 @@ class GuardedWalk:
         self._pending: Dict[cst.CSTNode, Guards] = {}
         self._saved: Dict[cst.CSTNode, Guards] = {}
         self._root: Optional[cst.CSTNode] = None
-        self._types: Optional[Dict[str, Type]] = None
+        self._types: Optional[KnownTypes] = None
         self._conditions: Dict[cst.CSTNode, Tuple[Guards, Guards]] = {}
         self._exits: Dict[cst.CSTNode, Optional[Guards]] = {}
 
@@ -193,18 +194,19 @@ class GuardedWalk:
     def leave(self, node: cst.CSTNode) -> None:
         pass
 
-    def known_types(self) -> Dict[str, Type]:
-        """The names whose type torch knows statically in the function being walked (on demand)."""
+    def known_types(self, node: cst.CSTNode) -> Dict[str, Type]:
+        """The names whose type torch knows at the test of `node` (an `if` or if-expression)."""
+        if not self.typed or type(self._root) is not cst.FunctionDef:
+            return {}
         if self._types is None:
-            root = self._root
-            typed = self.typed and type(root) is cst.FunctionDef
-            self._types = known_types(root, self.imports, self.self_name) if typed else {}  # type: ignore[arg-type]
-        return self._types
+            self._types = KnownTypes(self._root, self.imports, self.self_name)  # type: ignore[arg-type]
+        return self._types.at(node)
 
     def _condition(self, node: cst.CSTNode) -> Tuple[Guards, Guards]:
         found = self._conditions.get(node)
         if found is None:
-            found = self._conditions[node] = _condition_guards(node.test, self.imports, self.self_name, self.known_types)  # type: ignore[attr-defined]
+            types = functools.partial(self.known_types, node)
+            found = self._conditions[node] = _condition_guards(node.test, self.imports, self.self_name, types)  # type: ignore[attr-defined]
         return found
 
     def _enter(self, node: cst.CSTNode) -> bool:

@@ -15,11 +15,12 @@ literal assignments only, and is meant to be replaced by the full type model whe
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Dict, FrozenSet, Optional, Tuple
 
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_assignments, plain_parameters
+from tslint.analysis.traversal import walk
 
 # A TorchScript type: ("Tensor",), ("int",), ("List", inner), ("Tuple", *elements), ("Dict", key, value),
 # ("Union", *members) (Optional[T] is ("Union", T, ("None",))). None where the type is not known.
@@ -93,35 +94,110 @@ def _type_comment(function: cst.FunctionDef) -> bool:
     return any(c is not None and c.value.lstrip("#").strip().startswith("type:") for c in comments)
 
 
-def known_types(function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]) -> Dict[str, Type]:
-    """The names of `function` whose type is the same wherever the body reads them: parameters the
-    body never rebinds (by annotation; unannotated ones are Tensors), and locals only ever assigned
-    literals of one type (`k = 3`). The caller leaves out functions with `@overload` declarations
-    (torch compiles them once per declared signature) or a type comment."""
-    found: Dict[str, Type] = {}
-    if _type_comment(function):
+class KnownTypes:
+    """The names of one function whose type torch knows at an `if` test: parameters (by annotation;
+    unannotated ones are Tensors) the body has not rebound on any path to the test, and locals only
+    ever assigned literals of one type (`k = 3`). A function with a type comment has none; the caller
+    leaves out functions with `@overload` declarations (torch compiles one per declared signature).
+
+    This is the swap point for a full type model: `at(node)` is all the pruning asks."""
+
+    def __init__(self, function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]) -> None:
+        self.function = function
+        self.parameters: Dict[str, Type] = {}
+        self.literals: Dict[str, Type] = {}
+        self._rebound: FrozenSet[str] = frozenset()
+        self._points: Optional[Dict[cst.CSTNode, FrozenSet[str]]] = None
+        if _type_comment(function):
+            return
+        names = set()
+        for param in plain_parameters(function, self_name):
+            names.add(param.name.value)
+            if param.annotation is not None:
+                known = annotation_type(param.annotation.annotation, imports)
+            else:
+                # torch makes every unannotated parameter a Tensor; a non-Tensor default fails (TS103).
+                known = TENSOR if param.default is None or is_none(param.default) else None
+            if known is not None:
+                self.parameters[param.name.value] = known
+        if self.parameters:
+            self._rebound = names_bound_in(function.body) & frozenset(self.parameters)
+        for name, values in plain_assignments(function.body).items():
+            kinds = {_literal_type(value) for value in values}
+            if name not in names and len(kinds) == 1 and None not in kinds:
+                self.literals[name] = kinds.pop()
+
+    def at(self, node: cst.CSTNode) -> Dict[str, Type]:
+        """The known types at the test of `node` (an `If` or `IfExp` of the function)."""
+        if not self._rebound:
+            return {**self.parameters, **self.literals}
+        if self._points is None:
+            self._points = _rebinding_points(self.function.body, self._rebound)
+        rebound = self._points.get(node, self._rebound)
+        found = {name: kind for name, kind in self.parameters.items() if name not in rebound}
+        found.update(self.literals)
         return found
-    rebound = names_bound_in(function.body)
-    parameters = set()
-    for param in plain_parameters(function, self_name):
-        name = param.name.value
-        parameters.add(name)
-        if name in rebound:
-            continue
-        if param.annotation is not None:
-            known = annotation_type(param.annotation.annotation, imports)
-        else:
-            # torch makes every unannotated parameter a Tensor; a non-Tensor default fails (TS103).
-            known = TENSOR if param.default is None or is_none(param.default) else None
-        if known is not None:
-            found[name] = known
-    for name, values in plain_assignments(function.body).items():
-        if name in parameters:
-            continue
-        kinds = {_literal_type(value) for value in values}
-        if len(kinds) == 1 and None not in kinds:
-            found[name] = kinds.pop()
+
+
+def _bound(node: cst.CSTNode, names: FrozenSet[str]) -> FrozenSet[str]:
+    return names_bound_in(node) & names  # type: ignore[arg-type]
+
+
+def _rebinding_points(body: cst.BaseSuite, names: FrozenSet[str]) -> Dict[cst.CSTNode, FrozenSet[str]]:
+    """For each `if` statement and if-expression of a function body (outside statements this does
+    not follow: `try`, nested definitions), which of `names` may have been rebound when its test
+    runs: bound earlier in source order, or anywhere in an enclosing loop."""
+    found: Dict[cst.CSTNode, FrozenSet[str]] = {}
+
+    def expressions(node: cst.CSTNode, before: FrozenSet[str]) -> None:
+        def enter(child: cst.CSTNode) -> bool:
+            if type(child) is cst.IfExp:
+                found[child] = before
+            return not isinstance(child, (cst.BaseCompoundStatement, cst.BaseSuite)) or child is node
+
+        walk(node, enter)
+
+    def suite(block: cst.BaseSuite, before: FrozenSet[str]) -> FrozenSet[str]:
+        if type(block) is not cst.IndentedBlock:
+            expressions(block, before)
+            return before | _bound(block, names)
+        for statement in block.body:  # type: ignore[attr-defined]
+            before = statement_(statement, before)
+        return before
+
+    def statement_(node: cst.CSTNode, before: FrozenSet[str]) -> FrozenSet[str]:
+        kind = type(node)
+        if kind is cst.If:
+            found[node] = before
+            expressions(node.test, before)  # type: ignore[attr-defined]
+            after = suite(node.body, before)  # type: ignore[attr-defined]
+            orelse = node.orelse  # type: ignore[attr-defined]
+            if orelse is None:
+                return after | before
+            if type(orelse) is cst.If:
+                return after | statement_(orelse, before)
+            return after | suite(orelse.body, before)
+        if kind is cst.For or kind is cst.While:
+            looped = before | _bound(node, names)
+            expressions(node.iter if kind is cst.For else node.test, looped)  # type: ignore[attr-defined]
+            suite(node.body, looped)  # type: ignore[attr-defined]
+            if node.orelse is not None:  # type: ignore[attr-defined]
+                suite(node.orelse.body, looped)  # type: ignore[attr-defined]
+            return looped
+        if kind is cst.With:
+            for item in node.items:  # type: ignore[attr-defined]
+                expressions(item.item, before)
+            return suite(node.body, before | _with_targets(node, names))  # type: ignore[attr-defined]
+        if kind is cst.SimpleStatementLine:
+            expressions(node, before)
+        return before | _bound(node, names)
+
+    suite(body, frozenset())
     return found
+
+
+def _with_targets(node: cst.With, names: FrozenSet[str]) -> FrozenSet[str]:
+    return frozenset().union(*(_bound(item, names) for item in node.items))
 
 
 def _checked_types(expression: cst.BaseExpression, imports: ImportTable) -> Optional[Tuple[Type, ...]]:
