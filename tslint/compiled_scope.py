@@ -131,6 +131,8 @@ class CompiledClass:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
         if guard.kind is GuardKind.UNREACHABLE:
             return False
+        if guard.kind is GuardKind.EITHER:
+            return any(_guards_hold(option, self, tracing) for option in guard.options)
         if guard.kind is GuardKind.NOT_SCRIPTING:
             return tracing  # is_scripting() is False while tracing
         if guard.kind is GuardKind.NOT_TRACING:
@@ -159,6 +161,10 @@ class CompiledClass:
 def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool = False) -> bool:
     for guard in guards:
         if context is None:
+            if guard.kind is GuardKind.EITHER:
+                if not any(_guards_hold(option, None, tracing) for option in guard.options):
+                    return False
+                continue
             if (
                 guard.kind is GuardKind.UNREACHABLE
                 or (guard.kind is GuardKind.NOT_SCRIPTING and not tracing)

@@ -45,12 +45,14 @@ class GuardKind(enum.Enum):
     HAS_ATTRIBUTE = "has-attribute"  # runs only if hasattr(self, "<name>")
     CONSTANT_FLAG = "constant-flag"  # one side of `if self.<name>:` on a constant attribute
     UNREACHABLE = "unreachable"  # never compiled: ruled out by an isinstance on a known type, or after a raise
+    EITHER = "either"  # compiled if the guards of one of its options hold (code two paths reach)
 
 
 @dataclass(frozen=True)
 class Guard:
     kind: GuardKind
     name: str = ""
+    options: Tuple[Tuple["Guard", ...], ...] = ()  # for EITHER: compiled if all guards of one option hold
 
 
 Guards = Tuple[Guard, ...]
@@ -81,15 +83,14 @@ def both(first: Guards, second: Guards) -> Guards:
 
 
 def either(first: Guards, second: Guards) -> Guards:
-    """Code compiled if either holds — as a conjunction of guards can say it: certainly compiled
-    when both hold (sound, and exact when one side is empty or unreachable)."""
+    """Code compiled if either holds."""
     if not first or not second:
         return ()
-    if UNREACHABLE[0] in first:
+    if UNREACHABLE[0] in first or first == second:
         return second
     if UNREACHABLE[0] in second:
         return first
-    return both(first, second)
+    return (Guard(GuardKind.EITHER, options=(first, second)),)
 
 
 def _condition_guards(
