@@ -129,3 +129,64 @@ def test_after_an_is_scripting_raise_only_tracing_runs(tmp_path: Path) -> None:
     trace = lint_text(SCRIPTING_RAISES, str(path), Config(mode="trace"))
     assert [d.code for d in script.diagnostics] == []
     assert [d.code for d in trace.diagnostics] == ["TS405"]
+
+
+SIDES_FALL_THROUGH = '''
+import os
+from typing import Final
+
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    flag: Final[bool]
+
+    def __init__(self, use_norm: bool = True):
+        super().__init__()
+        self.flag = True
+        if use_norm:
+            self.norm = nn.LayerNorm(4)
+        else:
+            self.norm = None
+
+    def forward(self, x):
+        if self.norm is not None:
+            x = self.norm(x)
+        if self.flag:
+            x = x + 1
+        else:
+            x = x - 1
+        os.getcwd()
+        return x
+'''
+
+
+def test_code_after_an_if_whose_sides_both_fall_through_is_compiled(tmp_path: Path) -> None:
+    """Whichever side torch compiles (per instance), what follows is compiled."""
+    path = tmp_path / "net.py"
+    path.write_text(SIDES_FALL_THROUGH)
+    result = lint_text(SIDES_FALL_THROUGH, str(path), Config(mode="script"))
+    assert [(d.location.row, d.code) for d in result.diagnostics] == [(26, "TS316")]
+
+
+TYPE_DECIDED = '''
+import random
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        if isinstance(x, torch.Tensor):
+            return x
+        return x * random.random()
+'''
+
+
+def test_isinstance_is_decided_by_the_value_when_tracing(tmp_path: Path) -> None:
+    """torch.jit.script prunes by type; torch.jit.trace runs Python, which decides on the value."""
+    path = tmp_path / "net.py"
+    path.write_text(TYPE_DECIDED)
+    assert lint_text(TYPE_DECIDED, str(path), Config(mode="script")).diagnostics == ()
+    assert [d.code for d in lint_text(TYPE_DECIDED, str(path), Config(mode="trace")).diagnostics] == ["TS405"]

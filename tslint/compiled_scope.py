@@ -133,8 +133,8 @@ class CompiledClass:
             return False
         if guard.kind is GuardKind.EITHER:
             return any(_guards_hold(option, self, tracing) for option in guard.options)
-        if guard.kind is GuardKind.NOT_SCRIPTING:
-            return tracing  # is_scripting() is False while tracing
+        if guard.kind is GuardKind.NOT_SCRIPTING or guard.kind is GuardKind.NOT_BY_TYPE:
+            return tracing  # is_scripting() is False while tracing; isinstance is Python's
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
         if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
@@ -167,7 +167,7 @@ def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool
                 continue
             if (
                 guard.kind is GuardKind.UNREACHABLE
-                or (guard.kind is GuardKind.NOT_SCRIPTING and not tracing)
+                or (guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE) and not tracing)
                 or (guard.kind is GuardKind.NOT_TRACING and tracing)
             ):
                 return False

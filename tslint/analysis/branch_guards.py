@@ -11,7 +11,8 @@ out (verified in tests/test_compiled_scope_torch.py):
   the instance, so statically neither side is known to be compiled.
 - `torch.jit.is_tracing()` and plain bool attributes are NOT resolved: both sides compile.
 - `isinstance(x, T)` where the type of `x` decides it (see static_types): the side it rules out is
-  not compiled; `not`, `and` and `or` combine such answers as torch does.
+  not compiled; `not`, `and` and `or` combine such answers as torch does. (Tracing runs Python,
+  which decides on the value it is given: there, both sides may run.)
 - code after a statement that always leaves the block (`raise`, `return`, `assert False`, an `if`
   whose compiled sides all leave, a `with` whose body leaves) is not compiled: after `if
   torch.jit.is_scripting(): raise ...`, the rest of the block only runs when not scripting. The Python
@@ -25,7 +26,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -44,7 +45,8 @@ class GuardKind(enum.Enum):
     ATTRIBUTE_IS_NONE = "attribute-is-none"  # runs only if self.<name> is None
     HAS_ATTRIBUTE = "has-attribute"  # runs only if hasattr(self, "<name>")
     CONSTANT_FLAG = "constant-flag"  # one side of `if self.<name>:` on a constant attribute
-    UNREACHABLE = "unreachable"  # never compiled: ruled out by an isinstance on a known type, or after a raise
+    UNREACHABLE = "unreachable"  # never compiled nor run: after a raise, return or assert False
+    NOT_BY_TYPE = "not-by-type"  # script prunes it by an isinstance on a known type; Python decides when tracing
     EITHER = "either"  # compiled if the guards of one of its options hold (code two paths reach)
 
 
@@ -70,6 +72,7 @@ def _self_attribute(expression: cst.BaseExpression, self_name: Optional[str]) ->
 
 
 UNREACHABLE: Guards = (Guard(GuardKind.UNREACHABLE),)
+NOT_BY_TYPE: Guards = (Guard(GuardKind.NOT_BY_TYPE),)
 TypeTable = Callable[[], Dict[str, Type]]
 
 
@@ -116,7 +119,7 @@ def _condition_guards(
         if name == "isinstance":
             answer = static_isinstance(test, types(), imports) if test.args else None
             if answer is not None:
-                return ((), UNREACHABLE) if answer else (UNREACHABLE, ())
+                return ((), NOT_BY_TYPE) if answer else (NOT_BY_TYPE, ())
         if name == "hasattr" and len(test.args) == 2 and isinstance(test.args[0].value, cst.Name):
             target, attribute = test.args[0].value, test.args[1].value
             if target.value == self_name and isinstance(attribute, cst.SimpleString):
@@ -278,11 +281,10 @@ class GuardedWalk:
         return None if _leaves(suite.body) else ()  # type: ignore[attr-defined]
 
     def _if_falls_through(self, node: cst.If) -> Optional[Guards]:
+        """torch compiles one side of an `if` or both: what follows it is compiled through the body
+        (when torch compiles the body and the body falls through) or through the `else`."""
         body_guards, else_guards = self._condition(node)
-        paths: List[Guards] = []
         through_body = self._suite_falls_through(node.body)
-        if through_body is not None:
-            paths.append(both(body_guards, through_body))
         orelse = node.orelse
         if orelse is None:
             through_else: Optional[Guards] = ()
@@ -290,9 +292,14 @@ class GuardedWalk:
             through_else = self._falls_through(orelse)
         else:
             through_else = self._suite_falls_through(orelse.body)  # type: ignore[union-attr]
-        if through_else is not None:
-            paths.append(both(else_guards, through_else))
-        paths = [path for path in paths if UNREACHABLE[0] not in path]
-        if not paths:
-            return None
-        return paths[0] if len(paths) == 1 else either(paths[0], paths[1])
+        if through_body is None or UNREACHABLE[0] in body_guards:
+            return None if through_else is None else both(else_guards, through_else)
+        if through_else is None or UNREACHABLE[0] in else_guards:
+            return both(body_guards, through_body)
+        if through_body == through_else:
+            return through_body  # whichever side torch compiles, the same guards follow
+        if body_guards and body_guards == else_guards:
+            # `if self.flag:`: when the flag is a constant, torch compiles one side, which one
+            # depends on the instance (both must fall through); when it is not, both sides.
+            return either(both(through_body, through_else), both(body_guards, either(through_body, through_else)))
+        return either(both(body_guards, through_body), both(else_guards, through_else))
