@@ -282,16 +282,26 @@ class GuardedWalk:
 
     def _if_falls_through(self, node: cst.If) -> Optional[Guards]:
         """torch compiles one side of an `if` or both: what follows it is compiled through the body
-        (when torch compiles the body and the body falls through) or through the `else`."""
+        (when torch compiles the body and the body falls through) or through the `else`. An `elif`
+        chain is followed without recursion (libcst parses thousands of `elif`s)."""
+        chain = [node]
+        while type(chain[-1].orelse) is cst.If and chain[-1].orelse not in self._exits:
+            chain.append(chain[-1].orelse)  # type: ignore[arg-type]
+        last = chain[-1].orelse
+        if last is None:
+            through_else: Optional[Guards] = ()
+        elif type(last) is cst.If:
+            through_else = self._exits[last]
+        else:
+            through_else = self._suite_falls_through(last.body)  # type: ignore[union-attr]
+        for current in reversed(chain):
+            through_else = self._one_if(current, through_else)
+            self._exits[current] = through_else
+        return through_else
+
+    def _one_if(self, node: cst.If, through_else: Optional[Guards]) -> Optional[Guards]:
         body_guards, else_guards = self._condition(node)
         through_body = self._suite_falls_through(node.body)
-        orelse = node.orelse
-        if orelse is None:
-            through_else: Optional[Guards] = ()
-        elif type(orelse) is cst.If:
-            through_else = self._falls_through(orelse)
-        else:
-            through_else = self._suite_falls_through(orelse.body)  # type: ignore[union-attr]
         if through_body is None or UNREACHABLE[0] in body_guards:
             return None if through_else is None else both(else_guards, through_else)
         if through_else is None or UNREACHABLE[0] in else_guards:

@@ -168,15 +168,13 @@ def _rebinding_points(body: cst.BaseSuite, names: FrozenSet[str]) -> Dict[cst.CS
     def statement_(node: cst.CSTNode, before: FrozenSet[str]) -> FrozenSet[str]:
         kind = type(node)
         if kind is cst.If:
-            found[node] = before
-            expressions(node.test, before)  # type: ignore[attr-defined]
-            after = suite(node.body, before)  # type: ignore[attr-defined]
-            orelse = node.orelse  # type: ignore[attr-defined]
-            if orelse is None:
-                return after | before
-            if type(orelse) is cst.If:
-                return after | statement_(orelse, before)
-            return after | suite(orelse.body, before)
+            after = before
+            while type(node) is cst.If:  # an `elif` chain, without recursion
+                found[node] = before
+                expressions(node.test, before)  # type: ignore[attr-defined]
+                after = after | suite(node.body, before)  # type: ignore[attr-defined]
+                node = node.orelse  # type: ignore[attr-defined]
+            return after if node is None else after | suite(node.body, before)  # type: ignore[attr-defined]
         if kind is cst.For or kind is cst.While:
             looped = before | _bound(node, names)
             expressions(node.iter if kind is cst.For else node.test, looped)  # type: ignore[attr-defined]
