@@ -26,7 +26,7 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Callable, Dict, Optional, Sequence, Tuple
+from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -73,10 +73,10 @@ def _self_attribute(expression: cst.BaseExpression, self_name: Optional[str]) ->
 
 UNREACHABLE: Guards = (Guard(GuardKind.UNREACHABLE),)
 NOT_BY_TYPE: Guards = (Guard(GuardKind.NOT_BY_TYPE),)
-TypeTable = Callable[[], Dict[str, Type]]
+TypeTable = Callable[[], Mapping[str, Type]]
 
 
-def _no_types() -> Dict[str, Type]:
+def _no_types() -> Mapping[str, Type]:
     return {}
 
 
@@ -198,7 +198,7 @@ class GuardedWalk:
     def leave(self, node: cst.CSTNode) -> None:
         pass
 
-    def known_types(self, node: cst.CSTNode) -> Dict[str, Type]:
+    def known_types(self, node: cst.CSTNode) -> Mapping[str, Type]:
         """The names whose type torch knows at the test of `node` (an `if` or if-expression)."""
         if not self.typed or type(self._root) is not cst.FunctionDef:
             return {}

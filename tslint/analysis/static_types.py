@@ -9,13 +9,13 @@ and compiles only the branch it takes (torch 2.13, probed; fixtures/pruning.py):
 - `bool` is not an `int` (`isinstance(flag, int)` is false for `flag: bool`), nor `int` a `float`;
 - `List[int]` is a `list`, not a `List[float]`; a tuple of types matches if any of them does.
 
-`known_types` is the one place that says which names have a known type. It reads annotations and
+`KnownTypes` is the one place that says which names have a known type. It reads annotations and
 literal assignments only, and is meant to be replaced by the full type model when there is one.
 """
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Tuple
+from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -94,10 +94,15 @@ def _type_comment(function: cst.FunctionDef) -> bool:
     return any(c is not None and c.value.lstrip("#").strip().startswith("type:") for c in comments)
 
 
+def _star_names(function: cst.FunctionDef) -> FrozenSet[str]:
+    stars = (function.params.star_arg, function.params.star_kwarg)
+    return frozenset(p.name.value for p in stars if isinstance(p, cst.Param))
+
+
 class KnownTypes:
     """The names of one function whose type torch knows at an `if` test: parameters (by annotation;
     unannotated ones are Tensors) the body has not rebound on any path to the test, and locals only
-    ever assigned literals of one type (`k = 3`). A function with a type comment has none; the caller
+    ever assigned literals of one type (`k = 3`). A type comment hides the parameters' types; the caller
     leaves out functions with `@overload` declarations (torch compiles one per declared signature).
 
     This is the swap point for a full type model: `at(node)` is all the pruning asks."""
@@ -105,14 +110,15 @@ class KnownTypes:
     def __init__(self, function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]) -> None:
         self.function = function
         self.parameters: Dict[str, Type] = {}
-        self.literals: Dict[str, Type] = {}
+        self._literals: Optional[Dict[str, Type]] = None
+        self._names: FrozenSet[str] = frozenset()
         self._rebound: FrozenSet[str] = frozenset()
         self._points: Optional[Dict[cst.CSTNode, FrozenSet[str]]] = None
+        params = list(plain_parameters(function, self_name))
+        self._names = frozenset(param.name.value for param in params) | _star_names(function)
         if _type_comment(function):
             return
-        names = set()
-        for param in plain_parameters(function, self_name):
-            names.add(param.name.value)
+        for param in params:
             if param.annotation is not None:
                 known = annotation_type(param.annotation.annotation, imports)
             else:
@@ -122,21 +128,48 @@ class KnownTypes:
                 self.parameters[param.name.value] = known
         if self.parameters:
             self._rebound = names_bound_in(function.body) & frozenset(self.parameters)
-        for name, values in plain_assignments(function.body).items():
-            kinds = {_literal_type(value) for value in values}
-            if name not in names and len(kinds) == 1 and None not in kinds:
-                self.literals[name] = kinds.pop()
 
-    def at(self, node: cst.CSTNode) -> Dict[str, Type]:
+    @property
+    def literals(self) -> Dict[str, Type]:
+        """Locals only ever assigned literals of one type (computed when first asked: most tests
+        are on parameters)."""
+        if self._literals is None:
+            self._literals = {}
+            for name, values in plain_assignments(self.function.body).items():
+                kinds = {_literal_type(value) for value in values}
+                if name not in self._names and len(kinds) == 1 and None not in kinds:
+                    self._literals[name] = kinds.pop()
+        return self._literals
+
+    def at(self, node: cst.CSTNode) -> Mapping[str, Type]:
         """The known types at the test of `node` (an `If` or `IfExp` of the function)."""
         if not self._rebound:
-            return {**self.parameters, **self.literals}
+            return _Lookup(self.parameters, self)
         if self._points is None:
             self._points = _rebinding_points(self.function.body, self._rebound)
         rebound = self._points.get(node, self._rebound)
-        found = {name: kind for name, kind in self.parameters.items() if name not in rebound}
-        found.update(self.literals)
-        return found
+        return _Lookup({name: kind for name, kind in self.parameters.items() if name not in rebound}, self)
+
+
+class _Lookup(Mapping):
+    """Parameters first; the literal locals only if a name is not one."""
+
+    def __init__(self, parameters: Dict[str, Type], known: KnownTypes) -> None:
+        self.parameters = parameters
+        self.known = known
+
+    def __getitem__(self, name: str) -> Type:
+        found = self.parameters.get(name)
+        return found if found is not None else self.known.literals[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.parameters or (name not in self.known._names and name in self.known.literals)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.known.literals, **self.parameters})
+
+    def __len__(self) -> int:
+        return len({**self.known.literals, **self.parameters})
 
 
 def _bound(node: cst.CSTNode, names: FrozenSet[str]) -> FrozenSet[str]:
@@ -244,7 +277,7 @@ def _fully_known(value: object) -> bool:
     return head in _KNOWN_HEADS and all(_fully_known(inner) for inner in value[1:])
 
 
-def static_isinstance(call: cst.Call, types: Dict[str, Type], imports: ImportTable) -> Optional[bool]:
+def static_isinstance(call: cst.Call, types: Mapping[str, Type], imports: ImportTable) -> Optional[bool]:
     """What torch decides at compile time for `isinstance(name, T)`: True, False, or None when it
     decides at run time (a refinement) or tslint does not know."""
     if len(call.args) != 2 or any(arg.keyword is not None or arg.star for arg in call.args):
