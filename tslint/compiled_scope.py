@@ -10,6 +10,8 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
   `__init__` is never compiled, and methods nothing compiled reaches are not compiled at all;
 - calls in branches torch prunes (see branch_guards) do not make their target compiled;
 - a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
+- a module class with a `__prepare_scriptable__` that does not always return `self` is not compiled:
+  torch.jit.script compiles what that method returns instead, for the instance and every submodule;
 - functions decorated with `@torch.jit.script` are compiled on their own;
 - a plain class (no bases) that compiled code constructs or uses in an annotation, or one decorated
   with `@torch.jit.script`, is a TorchScript class: every method of it but static ones is compiled,
@@ -94,6 +96,10 @@ class CompiledClass:
             self.class_attributes |= current.class_attributes
             self.constants |= current.constants
         self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))
+        # torch.jit.script replaces the instance (and any submodule) by what its
+        # `__prepare_scriptable__` returns: unless that is always `self`, this class is not compiled.
+        prepare = self.methods.get("__prepare_scriptable__")
+        self.replaced = prepare is not None and not prepare.returns_self
         # Created only on some paths of an `__init__`, and nowhere else in the hierarchy.
         self.conditional_attributes: Dict[str, str] = {}
         for current in self.mro:
@@ -109,13 +115,17 @@ class CompiledClass:
             sorted((name, method.qualname) for name, method in self.methods.items()),
             sorted((name, [(a.kind.value, a.callee, a.unscriptable) for a in found]) for name, found in self.attributes.items()),
             sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
-            sorted(self.conditional_attributes.items()), sorted(self.size_unions),
+            sorted(self.conditional_attributes.items()), sorted(self.size_unions), self.replaced,
         ))
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
-        if guard.kind is GuardKind.NOT_SCRIPTING:
-            return tracing  # is_scripting() is False while tracing
+        if guard.kind is GuardKind.UNREACHABLE:
+            return False
+        if guard.kind is GuardKind.EITHER:
+            return any(_guards_hold(option, self, tracing) for option in guard.options)
+        if guard.kind is GuardKind.NOT_SCRIPTING or guard.kind is GuardKind.NOT_BY_TYPE:
+            return tracing  # is_scripting() is False while tracing; isinstance is Python's
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
         if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
@@ -142,7 +152,15 @@ class CompiledClass:
 def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool = False) -> bool:
     for guard in guards:
         if context is None:
-            if (guard.kind is GuardKind.NOT_SCRIPTING and not tracing) or (guard.kind is GuardKind.NOT_TRACING and tracing):
+            if guard.kind is GuardKind.EITHER:
+                if not any(_guards_hold(option, None, tracing) for option in guard.options):
+                    return False
+                continue
+            if (
+                guard.kind is GuardKind.UNREACHABLE
+                or (guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE) and not tracing)
+                or (guard.kind is GuardKind.NOT_TRACING and tracing)
+            ):
                 return False
             continue
         if not context.guard_holds(guard, tracing):
@@ -216,6 +234,8 @@ class CompiledScope:
     def _roots(self) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
         for qualname in self._root_classes:
             context = self.compiled_class(qualname)
+            if context.replaced and not self.tracing:
+                continue
             forward = context.methods.get("forward")
             if forward is not None and not forward.is_abstract:
                 yield forward, qualname
@@ -288,6 +308,8 @@ class CompiledScope:
                 for assignment in context.attributes.get(call.attribute, ()):
                     owner = self.index.resolve(assignment.callee)
                     if assignment.kind is AttributeKind.CALL and owner in self.index.module_classes:
+                        if self.compiled_class(owner).replaced and not self.tracing:
+                            continue  # torch compiles what its __prepare_scriptable__ returns instead
                         method = self.compiled_class(owner).methods.get(call.target)
                         if method is not None:
                             yield method, owner

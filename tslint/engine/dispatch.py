@@ -85,7 +85,8 @@ class _Dispatcher(GuardedWalk):
 
     def __init__(self, observers: Sequence[_Observer]) -> None:
         first = observers[0].context
-        super().__init__(first.file.imports, first.compiled.info.self_name)
+        info = first.compiled.info
+        super().__init__(first.file.imports, info.self_name, typed=not info.has_overloads)
         self.observers = observers
 
     def enter(self, node: cst.CSTNode) -> None:

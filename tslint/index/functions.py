@@ -9,6 +9,7 @@ import libcst as cst
 
 from tslint.analysis.branch_guards import GuardedWalk
 from tslint.analysis.imports import ImportTable
+from tslint.analysis.traversal import statements_in_order
 from tslint.index.attributes import SelfAssignmentCollector
 from tslint.index.model import CallKind, CallSite
 
@@ -21,8 +22,8 @@ class FunctionFacts(GuardedWalk):
     """One walk of a function: the calls it makes (with their guards) and, for a method, what it
     assigns to `self`. Nested functions are not entered: their `self` and calls are another story."""
 
-    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool) -> None:
-        super().__init__(imports, self_name)
+    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool, typed: bool = True) -> None:
+        super().__init__(imports, self_name, typed)
         self.calls: List[CallSite] = []
         self.annotations: Set[str] = set()
         self.assignments = SelfAssignmentCollector(imports, self_name) if collect_assignments and self_name else None
@@ -104,6 +105,14 @@ def is_abstract_body(function: cst.FunctionDef) -> bool:
         raised = only.exc.func if isinstance(only.exc, cst.Call) else only.exc
         return isinstance(raised, cst.Name) and raised.value == "NotImplementedError"
     return False
+
+
+def returns_self(function: cst.FunctionDef, self_name: Optional[str]) -> bool:
+    """Every `return` of the function returns `self` (and it has one)."""
+    returns = statements_in_order(function.body, cst.Return)
+    return bool(returns) and all(
+        isinstance(r.value, cst.Name) and r.value.value == self_name for r in returns  # type: ignore[attr-defined]
+    )
 
 
 def is_overload(decorators: Tuple[str, ...]) -> bool:

@@ -21,6 +21,7 @@ from tslint.index.functions import (
     FunctionFacts,
     is_abstract_body,
     is_overload,
+    returns_self,
     self_name_of,
     string_set,
     takes_var_args,
@@ -67,12 +68,12 @@ class _FileIndexer:
     def qualname(self, *names: str) -> str:
         return ".".join(filter(None, (self.module_name, *names)))
 
-    def function(self, node: cst.FunctionDef, owner: Optional[str]) -> FunctionInfo:
+    def function(self, node: cst.FunctionDef, owner: Optional[str], overloaded: bool = False) -> FunctionInfo:
         decorators = tuple(
             intern(name) for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
         )
         self_name = self_name_of(node, decorators) if owner is not None else None
-        facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators)
+        facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1
@@ -99,13 +100,14 @@ class _FileIndexer:
             takes_var_args=takes_var_args(node),
             annotations=tuple(sorted(facts.annotations)),
             facts=self.extracted(self.extractors.functions, node, self.imports, owner),
+            returns_self=node.name.value == "__prepare_scriptable__" and returns_self(node, self_name),
         )
 
     def add_function(
         self, table: Dict[str, FunctionInfo], overloaded: Set[str], node: cst.FunctionDef, owner: Optional[str]
     ) -> None:
         """Index `node` into `table`; overload declarations only mark the implementation after them."""
-        function = self.function(node, owner)
+        function = self.function(node, owner, node.name.value in overloaded)
         if is_overload(function.decorators):
             overloaded.add(function.name)
         else:

@@ -114,6 +114,8 @@ class FunctionInfo:
     annotations: Tuple[str, ...] = ()
     # Facts one rule family reads, as (extractor name, value) pairs (tslint/index/facts.py).
     facts: Tuple[Tuple[str, object], ...] = ()
+    # Every `return` returns `self` (asked of `__prepare_scriptable__`: torch scripts what it returns).
+    returns_self: bool = False
 
     @property
     def key(self) -> Tuple[str, int]:
