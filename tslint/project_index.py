@@ -132,6 +132,10 @@ class FunctionInfo:
     # Parameters annotated `float` or `Optional[float]` (any kind but `*args`/`**kwargs`): an int
     # argument there fails in TorchScript (TS335).
     float_parameters: Tuple[str, ...] = ()
+    # The source text of each parameter's annotation after `self` ("" when unannotated), by
+    # position, and of the return annotation: the type checker reads them for calls across files.
+    parameter_annotations: Tuple[Tuple[str, str], ...] = ()
+    returns: str = ""
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -168,6 +172,8 @@ class ClassInfo:
     decorators: Tuple[str, ...] = ()
     # Names the class body binds to plain values (`SCALE = 2.0`), with the value's type.
     class_values: Mapping[str, str] = field(default_factory=dict)
+    # The source text of each class-body annotation (`scale: float`, `names: List[str]`).
+    annotation_types: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -329,7 +335,9 @@ class _SelfAssignmentCollector:
                 self.found.append((name, AttributeAssignment(AttributeKind.NONE)))
             else:
                 kind = AttributeKind.BUFFER if method == "register_buffer" else AttributeKind.PARAMETER
-                self.found.append((name, AttributeAssignment(kind)))
+                # The callee of a value built by a call (`torch.zeros(3)`): a plain name may be None.
+                callee = self.imports.qualify(value.func) if isinstance(value, cst.Call) else None
+                self.found.append((name, AttributeAssignment(kind, callee)))
         elif method in {"add_module", "register_module"} and value is not None:
             self.found.append((name, classify_value(value, self.imports)))
 
@@ -800,6 +808,12 @@ class _FileIndexer:
             returned_wrappers=_returned_wrappers(node, self.imports) if owner is None else (),
             annotations=tuple(sorted(facts.annotations)),
             float_parameters=_float_parameters(node, self.imports),
+            parameter_annotations=tuple(
+                (param.name.value, code_of(param.annotation.annotation) if param.annotation else "")
+                for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+                if param.name.value != self_name
+            ),
+            returns=code_of(node.returns.annotation) if node.returns is not None else "",
         )
 
     def add_function(
@@ -816,6 +830,7 @@ class _FileIndexer:
         qualname = self.qualname(node.name.value)
         methods: Dict[str, FunctionInfo] = {}
         annotations: Set[str] = set()
+        annotation_types: Dict[str, str] = {}
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
         class_values: Dict[str, List[cst.BaseExpression]] = {}
@@ -831,6 +846,7 @@ class _FileIndexer:
             for small in statement.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     annotations.add(small.target.value)
+                    annotation_types[small.target.value] = code_of(small.annotation.annotation)
                     if _is_size_union(small.annotation.annotation, self.imports):
                         size_unions.add(small.target.value)
                     if _is_final_annotation(small.annotation.annotation, self.imports):
@@ -879,6 +895,7 @@ class _FileIndexer:
             ),
             unused_properties=unused_properties,
             conditional_attributes=conditional,
+            annotation_types=annotation_types,
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
 
@@ -1119,7 +1136,8 @@ def outline(file: FileIndex) -> FileIndex:
     }
     classes = tuple(
         replace(c, methods={}, class_annotations=frozenset(), size_unions=frozenset(), class_attributes=frozenset(),
-                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, class_values={})
+                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, class_values={},
+                annotation_types={})
         for c in file.classes
     )
     return replace(file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={})

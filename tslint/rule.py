@@ -51,6 +51,7 @@ class RuleContext:
         self._local_names = None
         self._typed_parameters = None
         self._plain_assignments = None
+        self._types = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -62,6 +63,16 @@ class RuleContext:
                 tensors.update(tensor_attribute_names(klass.attributes))
             self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
         return self._taint
+
+    def types(self):
+        """The typed view of this function (analysis/inference.py): the TorchScript type torch gives
+        each parameter, local, expression and return, and what torch rejects while typing. Computed
+        once on demand, only for compiled code."""
+        if self._types is None:
+            from tslint.analysis.project_types import function_types
+
+            self._types = function_types(self.node, self.file, self.scope, self.compiled)
+        return self._types
 
     def local_names(self):
         """Names the compiled function binds itself (parameters, assignments, loop targets...):
