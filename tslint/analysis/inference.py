@@ -21,26 +21,14 @@ reject while typing is recorded as an `Event` for the type checks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.analysis.expressions import Env, ExpressionTypes, known
-from tslint.analysis.inference_flow import Flow
-from tslint.analysis.schema_types import INT, STR, TENSOR, UNKNOWN, JitType, tuple_of
+from tslint.analysis.inference_flow import Event, Flow
+from tslint.analysis.schema_types import INT, TENSOR, UNKNOWN, JitType
 from tslint.analysis.types import annotation_type
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something torch rejects while typing: `kind` names it, `node` is where torch points."""
-
-    kind: str
-    node: cst.CSTNode
-    name: str
-    first: JitType
-    second: JitType
 
 
 class FunctionTypes:
@@ -247,15 +235,4 @@ def _is_none(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "None"
 
 
-def unpacked(value: JitType, count: int) -> List[JitType]:
-    """The types of `a, b = value` for `count` targets (Unknown where torch's is not known)."""
-    if value.kind == "Tuple" and len(value.items) == count:
-        return list(value.items)
-    if value.kind == "List":
-        return [value.element] * count
-    if value.kind == "Tensor":
-        return [TENSOR] * count
-    return [UNKNOWN] * count
-
-
-__all__ = ["Event", "FunctionTypes", "unpacked", "STR", "tuple_of"]
+__all__ = ["Event", "FunctionTypes"]

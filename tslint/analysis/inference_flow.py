@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Set, Tuple
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from tslint.analysis.expressions import Env
 from tslint.analysis.schema_matching import _convert, is_subtype, unify
-from tslint.analysis.schema_types import BOOL, NONE, UNKNOWN, JitType
+from tslint.analysis.schema_types import BOOL, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.traversal import suite_statements
+
+@dataclass(frozen=True)
+class Event:
+    """Something torch rejects while typing: `kind` names it, `node` is where torch points."""
+
+    kind: str
+    node: cst.CSTNode
+    name: str
+    first: JitType
+    second: JitType
+
+
+def unpacked(value: JitType, count: int) -> List[JitType]:
+    """The types of `a, b = value` for `count` targets (Unknown where torch's is not known)."""
+    if value.kind == "Tuple" and len(value.items) == count:
+        return list(value.items)
+    if value.kind == "List":
+        return [value.element] * count
+    if value.kind == "Tensor":
+        return [TENSOR] * count
+    return [UNKNOWN] * count
+
 
 _AUGMENTED = {
     cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
@@ -119,8 +142,6 @@ class Flow:
         if isinstance(target, cst.Name):
             self.bind(target.value, value, line, env, parent, assigned)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            from tslint.analysis.inference import unpacked
-
             elements = target.elements
             if any(isinstance(element, cst.StarredElement) for element in elements):
                 for name in _target_names(target):
@@ -135,8 +156,6 @@ class Flow:
         if parent is not None and name in parent:
             previous = parent[name]
             if not _fits(value, previous):
-                from tslint.analysis.inference import Event
-
                 self.owner.events.append(Event("type-change", line, name, previous, value))
                 value = UNKNOWN
             elif value.kind != "Unknown" and previous.kind != "Unknown":
@@ -184,8 +203,6 @@ class Flow:
         return True
 
     def join(self, node, env: Env, before: Env, true_env: Env, false_env: Env, names: Set[str], assigned: Set[str]) -> None:
-        from tslint.analysis.inference import Event
-
         for name in sorted(names):
             if name not in true_env or name not in false_env:
                 env[name] = UNKNOWN  # "x is not defined in the false branch" if used afterwards
