@@ -104,9 +104,11 @@ def _graph_values(graph, found: List[Tuple[str, int, str, str]]) -> None:
 def _attributes(graph, found: List[Tuple[str, str, str]]) -> None:
     """(class type name, attribute, type) of every `self.x` read."""
 
+    self_value = next(iter(graph.inputs())).debugName()
+
     def walk(block) -> None:
         for node in block.nodes():
-            if node.kind() == "prim::GetAttr":
+            if node.kind() == "prim::GetAttr" and node.inputsAt(0).debugName() == self_value:
                 found.append((str(node.inputsAt(0).type()), node.s("name"), str(node.output().type())))
             for inner in node.blocks():
                 walk(inner)
@@ -139,12 +141,14 @@ class Comparison:
         self.compared = 0
         self.unknown = 0
         self.disagreements: List[str] = []
+        self.unknowns: List[str] = []
 
     def check(self, what: str, model: Optional[JitType], torch_types: Set[str]) -> None:
         if model is None or not torch_types:
             return
         if model.kind == "Unknown":
             self.unknown += 1
+            self.unknowns.append(f"{what}: torch {sorted(torch_types)}")
             return
         self.compared += 1
         if not any(agrees(model, t) for t in torch_types):
@@ -277,3 +281,21 @@ def test_agreement_treats_unknown_as_a_wildcard() -> None:
     assert agrees(parse_type("Tuple[Tensor, Unknown]"), "Tuple[Tensor, int]")
     assert not agrees(parse_type("Tuple[Tensor, float]"), "Tuple[Tensor, int]")
     assert agrees(JitType("Class", name="torch.nn.Conv2d"), "__torch__.torch.nn.modules.conv.___torch_mangle_3.Conv2d")
+
+
+def test_the_tensor_returning_torch_modules_are_torch_2_13s() -> None:
+    import typing
+
+    from tslint.analysis.torch_modules import TENSOR_MODULES
+
+    found = set()
+    for name in dir(torch.nn):
+        cls = getattr(torch.nn, name)
+        if inspect.isclass(cls) and issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module:
+            try:
+                hints = typing.get_type_hints(cls.forward)
+            except Exception:  # noqa: BLE001 - annotations that do not resolve: not in the table
+                continue
+            if hints.get("return") is torch.Tensor:
+                found.add(name)
+    assert found == TENSOR_MODULES

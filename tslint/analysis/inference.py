@@ -28,6 +28,7 @@ import libcst as cst
 from tslint.analysis.expressions import Env, ExpressionTypes, known
 from tslint.analysis.inference_flow import Event, Flow
 from tslint.analysis.schema_types import INT, TENSOR, UNKNOWN, JitType
+from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type
 
 
@@ -132,8 +133,10 @@ class FunctionTypes:
         return self._each_class(returns)
 
     def class_method_call(self, owner: JitType, method: str) -> JitType:
-        if self.project is None or owner.kind != "Class" or owner.name not in self.project.index.classes:
+        if self.project is None or owner.kind != "Class":
             return UNKNOWN
+        if owner.name not in self.project.index.classes:
+            return TENSOR if method == "forward" and returns_tensor(owner.name) else UNKNOWN
         facts = self.project._compiled_class(owner.name)
         if facts.unknown_bases or method not in facts.methods:
             return UNKNOWN
