@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from tslint.analysis.schema_matching import resolve, unify
+from tslint.analysis.schema_matching import match, resolve, unify
 from tslint.analysis.schema_types import (
     BOOL, FLOAT, INT, NONE, STR, TENSOR, UNKNOWN, JitType, leaf, list_of, tuple_of,
 )
@@ -73,6 +73,7 @@ class ExpressionTypes:
         self.types: Dict[int, JitType] = {}
         self.nodes: Dict[int, cst.CSTNode] = {}
         self.calls: List[Call] = []
+        self.calls_by_node: Dict[int, Call] = {}
 
     def of(self, node: cst.BaseExpression, env: Env) -> JitType:
         found = self._of(node, env)
@@ -102,8 +103,11 @@ class ExpressionTypes:
                 return BOOL
             return operand if operand.kind in ("int", "float", "Tensor") else UNKNOWN
         if kind is cst.BooleanOperation:
+            # The right operand runs only where the left one is true (`and`) or false (`or`): torch
+            # types it with the left one's refinements (`m is not None and m.sum() > 0`).
             self.of(node.left, env)
-            self.of(node.right, env)
+            true, false = self.owner.refinements(node.left, env)
+            self.of(node.right, {**env, **(true if isinstance(node.operator, cst.And) else false)})
             return BOOL
         if kind is cst.Comparison:
             return self._comparison(node, env)
@@ -216,10 +220,24 @@ class ExpressionTypes:
         found = resolve(schemas, positional, dict(keywords), self_type)
         arguments = (*positional, *(value for _, value in keywords), *((self_type,) if self_type else ()))
         if all(known(argument) for argument in arguments):
-            self.calls.append(Call(node, name, tuple(schemas), positional, keywords, self_type, found is not None))
+            call = Call(node, name, tuple(schemas), positional, keywords, self_type, found is not None)
+            self.calls.append(call)
+            self.calls_by_node[id(node)] = call
         if found is None:
             return UNKNOWN
+        if not all(known(argument) for argument in arguments) and len(schemas) > 1:
+            return self._agreed_return(schemas, positional, keywords, self_type)
         return returns_of(found.returns)
+
+    @staticmethod
+    def _agreed_return(schemas, positional, keywords, self_type) -> JitType:
+        """With an argument Unknown, several overloads may match: the return type they agree on."""
+        returns = set()
+        for schema in schemas:
+            found = match(schema, positional, dict(keywords), self_type)
+            if found is not None:
+                returns.add(returns_of(found.returns))
+        return returns.pop() if len(returns) == 1 else UNKNOWN
 
     def _builtin(self, name: str, node: cst.Call, positional: Sequence[JitType], env: Env) -> Optional[JitType]:
         if name in _CASTS:

@@ -59,7 +59,13 @@ class FunctionTypes:
 
     @property
     def calls(self):
+        """The calls of torch functions and Tensor methods whose argument types are all known, each
+        with whether a schema accepts them (expressions.Call)."""
         return self.expressions.calls
+
+    def call(self, node: cst.Call):
+        """The expressions.Call of a torch call, or None (not torch's, or an argument Unknown)."""
+        return self.expressions.calls_by_node.get(id(node))
 
     # --- signature -------------------------------------------------------------------------------
 
