@@ -74,6 +74,8 @@ class ExpressionTypes:
         self.nodes: Dict[int, cst.CSTNode] = {}
         self.calls: List[Call] = []
         self.calls_by_node: Dict[int, Call] = {}
+        # `value.name` reads and method calls on a value, by the Attribute node: (value's type, name).
+        self.members: Dict[int, Tuple[JitType, str]] = {}
 
     def of(self, node: cst.BaseExpression, env: Env) -> JitType:
         found = self._of(node, env)
@@ -146,8 +148,12 @@ class ExpressionTypes:
             return self.owner.self_attribute(node.attr.value)
         if self._is_value(base, env):
             value = self.of(base, env)
+            self.members[id(node)] = (value, node.attr.value)
             if value.kind == "Tensor":
                 return signatures().tensor_attributes.get(node.attr.value, UNKNOWN)
+            if value.kind == "Tuple" and value.name:
+                fields = value.name.split(",")
+                return value.items[fields.index(node.attr.value)] if node.attr.value in fields else UNKNOWN
             return UNKNOWN
         name = self.owner.qualify(node)
         if name in _CONSTANTS:
@@ -189,6 +195,7 @@ class ExpressionTypes:
             if isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env:
                 return self.owner.self_method_call(func.attr.value)
             owner = self.of(base, env)
+            self.members[id(func)] = (owner, func.attr.value)
             if owner.kind == "Tensor" and plain:
                 schemas = signatures().tensor_method(func.attr.value)
                 return self._match(node, "Tensor." + func.attr.value, schemas, positional, keywords, owner)
@@ -227,7 +234,12 @@ class ExpressionTypes:
             return UNKNOWN
         if not all(known(argument) for argument in arguments) and len(schemas) > 1:
             return self._agreed_return(schemas, positional, keywords, self_type)
-        return returns_of(found.returns)
+        result = returns_of(found.returns)
+        fields = [ret.name for ret in found.schema.returns]
+        if result.kind == "Tuple" and len(fields) > 1 and all(fields):
+            # A named tuple (`x.max(dim=1).values`): its fields are kept in the type's name.
+            return JitType("Tuple", result.items, name=",".join(fields))
+        return result
 
     @staticmethod
     def _agreed_return(schemas, positional, keywords, self_type) -> JitType:

@@ -63,6 +63,11 @@ class FunctionTypes:
         with whether a schema accepts them (expressions.Call)."""
         return self.expressions.calls
 
+    def member(self, node: cst.Attribute) -> Optional[Tuple[JitType, str]]:
+        """(type of the value, name) when `node` reads an attribute or method of a value (not of a
+        module or class name, not `self`); None otherwise."""
+        return self.expressions.members.get(id(node))
+
     def call(self, node: cst.Call):
         """The expressions.Call of a torch call, or None (not torch's, or an argument Unknown)."""
         return self.expressions.calls_by_node.get(id(node))

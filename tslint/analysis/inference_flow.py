@@ -149,6 +149,8 @@ class Flow:
                 return
             for element, item in zip(elements, unpacked(value, len(elements))):
                 self.assign(element.value, item, line, env, parent, assigned)
+        elif isinstance(target, cst.Attribute):
+            self.of(target.value, env)  # `x.attr = ...` stores: not a read of `attr`
         else:
             self.of(target, env)
 
