@@ -140,7 +140,7 @@ class Flow:
 
     def assign(self, target, value: JitType, line, env: Env, parent: Optional[Env], assigned: Set[str]) -> None:
         if isinstance(target, cst.Name):
-            self.bind(target.value, value, line, env, parent, assigned)
+            self.bind(target.value, value, line, env, parent, assigned, target)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             if any(isinstance(element, cst.StarredElement) for element in elements):
@@ -154,11 +154,12 @@ class Flow:
         else:
             self.of(target, env)
 
-    def bind(self, name: str, value: JitType, line, env: Env, parent: Optional[Env], assigned: Set[str]) -> None:
+    def bind(self, name: str, value: JitType, line, env: Env, parent: Optional[Env], assigned: Set[str],
+             target: Optional[cst.CSTNode] = None) -> None:
         if parent is not None and name in parent:
             previous = parent[name]
             if not _fits(value, previous):
-                self.owner.events.append(Event("type-change", line, name, previous, value))
+                self.owner.events.append(Event("type-change", target or line, name, previous, value))
                 value = UNKNOWN
             elif value.kind != "Unknown" and previous.kind != "Unknown":
                 value = _convert(previous, value, True) if value.kind == "Tensor" else value
