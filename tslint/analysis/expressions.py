@@ -134,6 +134,8 @@ class ExpressionTypes:
 
     def _name(self, node: cst.Name, env: Env) -> JitType:
         name = node.value
+        if name in self.owner.poisoned:
+            self.owner.events.append(self.owner.poisoned.pop(name))
         if name in env:
             return env[name]
         if name in ("True", "False"):
@@ -335,6 +337,8 @@ class ExpressionTypes:
         part = node.slice[0].slice
         if isinstance(part, cst.Index):
             index = constant_int(part.value)
+            if index is not None and not -len(value.items) <= index < len(value.items):
+                self.owner.events.append(self.owner.event("tuple-index", node, str(index), value, value))
             if index is None or not -len(value.items) <= index < len(value.items):
                 return UNKNOWN
             return value.items[index]
@@ -376,7 +380,10 @@ class ExpressionTypes:
         orelse = self.of(node.orelse, {**env, **refined_false}) if decided is not True else None
         if body is None or orelse is None:
             return body or orelse or UNKNOWN
-        return unify(body, orelse) or UNKNOWN
+        joined = unify(body, orelse)
+        if joined is None and known(body) and known(orelse):
+            self.owner.events.append(self.owner.event("ifexp-mismatch", node, "", body, orelse))
+        return joined or UNKNOWN
 
     def _comprehension(self, node, env: Env) -> JitType:
         inner = dict(env)

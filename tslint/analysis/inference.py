@@ -45,6 +45,8 @@ class FunctionTypes:
         self.expressions = ExpressionTypes(self)
         self.bindings: List[Tuple[cst.CSTNode, str, JitType]] = []
         self.events: List[Event] = []
+        # Names whose branches' types do not unify, until reassigned: reading one is torch's error.
+        self.poisoned: Dict[str, Event] = {}
         self.returns: List[Tuple[cst.Return, JitType]] = []
         self.parameters: Dict[str, JitType] = parameters if parameters is not None else self._parameters()
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
@@ -62,6 +64,10 @@ class FunctionTypes:
         """The calls of torch functions and Tensor methods whose argument types are all known, each
         with whether a schema accepts them (expressions.Call)."""
         return self.expressions.calls
+
+    def events_at(self, node: cst.CSTNode, kind: str) -> List[Event]:
+        """What torch rejects at `node` (inference_flow.Event), of one kind."""
+        return [event for event in self.events if event.node is node and event.kind == kind]
 
     def member(self, node: cst.Attribute) -> Optional[Tuple[JitType, str]]:
         """(type of the value, name) when `node` reads an attribute or method of a value (not of a
@@ -109,6 +115,10 @@ class FunctionTypes:
         return result or UNKNOWN
 
     # --- what expressions ask --------------------------------------------------------------------
+
+    @staticmethod
+    def event(kind: str, node: cst.CSTNode, name: str, first: JitType, second: JitType) -> Event:
+        return Event(kind, node, name, first, second)
 
     def _each_class(self, compute) -> JitType:
         """The type every class this function is compiled for agrees on, else Unknown."""

@@ -165,6 +165,7 @@ class Flow:
                 value = _convert(previous, value, True) if value.kind == "Tensor" else value
         env[name] = value
         assigned.add(name)
+        self.owner.poisoned.pop(name, None)
         self.owner.bindings.append((line, name, value))
 
     # --- control flow ----------------------------------------------------------------------------
@@ -216,7 +217,9 @@ class Flow:
             if joined is None and full is not None and full.kind in ("Optional", "Union", "number"):
                 joined = full
             if joined is None:
-                self.owner.events.append(Event("join-mismatch", node, name, first, second))
+                # torch fails at the `if` when the name is read afterwards ("Type mismatch: y is set
+                # to type int in the true branch and type float in the false branch").
+                self.owner.poisoned[name] = Event("join-mismatch", node, name, first, second)
                 joined = UNKNOWN
             env[name] = joined
             assigned.add(name)
