@@ -53,6 +53,8 @@ class Model:
         self.parameters: Dict[Tuple[str, str, str], JitType] = {}
         self.classes: Dict[Tuple[str, str], str] = {}
         for path, module, index, trees in indexed:
+            self.project.nodes[str(path)] = trees.nodes
+        for path, module, index, trees in indexed:
             self._read(str(path), module, index, trees)
 
     def _read(self, path: str, module: cst.Module, index, trees) -> None:

@@ -36,9 +36,11 @@ class RuleContext:
     """What a rule may know while observing one compiled function. Owned and updated by the engine."""
 
     def __init__(
-        self, file: FileIndex, scope: CompiledScope, compiled: CompiledFunction, node: cst.FunctionDef
+        self, file: FileIndex, scope: CompiledScope, compiled: CompiledFunction, node: cst.FunctionDef,
+        trees=None,
     ) -> None:
         self.file = file
+        self.trees = trees  # the file's FileTrees: the other functions' syntax, for the type model
         self.scope = scope
         self.compiled = compiled
         self.node = node  # the compiled function's own definition
@@ -71,7 +73,7 @@ class RuleContext:
         if self._types is None:
             from tslint.analysis.project_types import function_types
 
-            self._types = function_types(self.node, self.file, self.scope, self.compiled)
+            self._types = function_types(self.node, self.file, self.scope, self.compiled, self.trees)
         return self._types
 
     def local_names(self):

@@ -147,7 +147,7 @@ class FunctionTypes:
             facts = self.project._compiled_class(klass)
             method = facts.methods.get(name)
             if method is not None:
-                return self.project.signature(method)[1]
+                return self.project.returns(method)
             attribute = self.project.attribute_type(klass, name)
             return self.class_method_call(attribute, "forward") if attribute.kind == "Class" else UNKNOWN
 
@@ -161,7 +161,7 @@ class FunctionTypes:
         facts = self.project._compiled_class(owner.name)
         if facts.unknown_bases or method not in facts.methods:
             return UNKNOWN
-        return self.project.signature(facts.methods[method])[1]
+        return self.project.returns(facts.methods[method])
 
     def project_call(self, name: str) -> Optional[JitType]:
         """The return type of a call of a project function or class by its qualified name; None when
@@ -171,7 +171,7 @@ class FunctionTypes:
         resolved = self.project.index.resolve(name) or name
         function = self.project.index.functions.get(resolved)
         if function is not None:
-            return self.project.signature(function)[1]
+            return self.project.returns(function)
         if resolved in self.project.index.classes:
             return UNKNOWN
         return None

@@ -11,7 +11,7 @@ type of whatever the built instance holds: Unknown here.
 from __future__ import annotations
 
 import weakref
-from typing import Dict, Optional, Tuple
+from typing import Dict, Mapping, Optional, Set, Tuple
 
 from tslint.analysis.schema_types import BOOL, NONE, TENSOR, UNKNOWN, JitType, leaf
 from tslint.analysis.types import annotation_type, class_type
@@ -39,6 +39,11 @@ class ProjectTypes:
         self._compiled_class = compiled_class  # qualified name -> CompiledClass
         self._attributes: Dict[Tuple[str, str], JitType] = {}
         self._signatures: Dict[Tuple[str, int], Tuple[Tuple[Tuple[str, JitType], ...], JitType]] = {}
+        # The syntax trees of the functions of the files being linted here, by path: an unannotated
+        # return type is inferred from the body when the body is at hand.
+        self.nodes: Dict[str, Mapping[int, object]] = {}
+        self._inferring: Set[Tuple[str, int]] = set()
+        self._inferred: Dict[Tuple[str, int], JitType] = {}
 
     # --- classes ---------------------------------------------------------------------------------
 
@@ -113,6 +118,28 @@ class ProjectTypes:
             self._signatures[function.key] = found
         return found
 
+    def returns(self, function: FunctionInfo) -> JitType:
+        """The return type of a call: the annotation, else what the body returns (when this process
+        holds the function's tree; recursion, which torch rejects, is Unknown)."""
+        declared = self.signature(function)[1]
+        if function.returns or function.key in self._inferred:
+            return self._inferred.get(function.key, declared)
+        node = self.nodes.get(function.path, {}).get(function.ordinal)
+        file = self.index.by_path.get(function.path)
+        if node is None or file is None or function.key in self._inferring or function.has_overloads:
+            return declared
+        from tslint.analysis.inference import FunctionTypes
+
+        self._inferring.add(function.key)
+        try:
+            classes = [function.owner] if function.owner and function.owner in self.index.classes else []
+            parameters = dict(self.signature(function)[0])
+            inferred = FunctionTypes(node, file.imports.qualify, function.self_name, self, classes, parameters).return_type
+        finally:
+            self._inferring.discard(function.key)
+        self._inferred[function.key] = inferred
+        return inferred
+
     def _signature(self, function: FunctionInfo):
         if function.has_overloads:
             return (tuple((name, UNKNOWN) for name, _ in function.parameter_annotations), UNKNOWN)
@@ -148,12 +175,14 @@ def project_types(scope) -> ProjectTypes:
     return found
 
 
-def function_types(node, file, scope, compiled):
+def function_types(node, file, scope, compiled, trees=None):
     """The inference.FunctionTypes of a compiled function (`compiled`, its definition `node`)."""
     from tslint.analysis.inference import FunctionTypes
     from tslint.analysis.parameters import has_type_comment
 
     project = project_types(scope)
+    if trees is not None:
+        project.nodes.setdefault(file.path, trees.nodes)
     classes = [name for name in compiled.classes if name is not None]
     parameters = None
     if compiled.info.has_overloads or has_type_comment(node):
