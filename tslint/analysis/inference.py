@@ -237,6 +237,11 @@ class FunctionTypes:
             if isinstance(test.operator, cst.And):
                 return {**left_true, **right_true}, {}
             return {}, {**left_false, **right_false}
+        if (
+            isinstance(test, cst.Call) and self.qualify(test.func) == "isinstance" and len(test.args) == 2
+            and isinstance(test.args[0].value, cst.Name)
+        ):
+            return self._isinstance_refinements(test, env)
         if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name):
             target = test.comparisons[0]
             name = test.left.value
@@ -247,6 +252,36 @@ class FunctionTypes:
                 if isinstance(target.operator, cst.Is):
                     return {name: JitType("NoneType")}, {name: value.element}
         return {}, {}
+
+
+    def _isinstance_refinements(self, test: cst.Call, env: Env) -> Tuple[Env, Env]:
+        """`isinstance(y, T)` of a local `Union`/`Optional`: the members of type T where it holds,
+        the others where it does not (torch's union refinement)."""
+        name = test.args[0].value.value
+        value = env.get(name)
+        if value is None or value.kind not in ("Union", "Optional"):
+            return {}, {}
+        members = value.items if value.kind == "Union" else (value.element, JitType("NoneType"))
+        spec = test.args[1].value
+        options = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
+        kinds = set()
+        for option in options:
+            kind = _ISINSTANCE_KINDS.get(self.qualify(option) or "")
+            if kind is None:
+                return {}, {}
+            kinds.add(kind)
+        inside = [member for member in members if member.kind in kinds]
+        outside = [member for member in members if member.kind not in kinds]
+        return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
+
+
+def _members(members) -> JitType:
+    if len(members) == 1:
+        return members[0]
+    others = [member for member in members if member.kind != "NoneType"]
+    if len(others) == 1 and len(members) == 2:
+        return JitType("Optional", (others[0],))
+    return JitType("Union", tuple(members))
 
 
 _ISINSTANCE_KINDS = {
