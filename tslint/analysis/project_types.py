@@ -94,6 +94,9 @@ class ProjectTypes:
             return NONE
         if kind is AttributeKind.CONSTANT:
             return _LITERALS.get(assignment.callee or "", UNKNOWN)
+        if kind is AttributeKind.CONTAINER and assignment.callee in ("list", "dict") and not assignment.unscriptable:
+            # A list or dict display: torch types it from the built value, a list or dict all the same.
+            return JitType("List", (UNKNOWN,)) if assignment.callee == "list" else JitType("Dict", (UNKNOWN, UNKNOWN))
         if kind is AttributeKind.MODULE_CONTAINER:
             return class_type(assignment.callee)
         if kind is AttributeKind.CALL and assignment.callee:
