@@ -151,8 +151,24 @@ class Flow:
                 self.assign(element.value, item, line, env, parent, assigned)
         elif isinstance(target, cst.Attribute):
             self.of(target.value, env)  # `x.attr = ...` stores: not a read of `attr`
+            self.attribute_store(target, value, env)
         else:
             self.of(target, env)
+
+    def attribute_store(self, target: cst.Attribute, value: JitType, env: Env) -> None:
+        """`self.name = value` in compiled code: the value must have the attribute's type, as
+        `__init__` made it ("Wrong type for attribute assignment. Expected NoneType but got Tensor");
+        torch converts nothing here, not even an int to a float (probed)."""
+        base = target.value
+        if not (isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env):
+            return
+        expected = self.owner.self_attribute(target.attr.value)
+        if expected.kind in ("Unknown", "Class", "Union") or value.kind in ("Unknown", "Union"):
+            return
+        if value.kind == "Tuple" and expected.kind == "List":
+            return
+        if not is_subtype(value, expected):
+            self.owner.events.append(Event("attribute-type", target, target.attr.value, expected, value))
 
     def bind(self, name: str, value: JitType, line, env: Env, parent: Optional[Env], assigned: Set[str],
              target: Optional[cst.CSTNode] = None) -> None:

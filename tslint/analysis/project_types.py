@@ -34,8 +34,9 @@ class ProjectTypes:
     """Types of project classes' attributes and project functions' signatures, computed on demand and
     kept for the run (one per worker and project index)."""
 
-    def __init__(self, index: ProjectIndex, compiled_class) -> None:
+    def __init__(self, index: ProjectIndex, compiled_class, is_compiled=None) -> None:
         self.index = index
+        self.is_compiled = is_compiled  # FunctionInfo -> whether torch compiles it
         self._compiled_class = compiled_class  # qualified name -> CompiledClass
         self._attributes: Dict[Tuple[str, str], JitType] = {}
         self._signatures: Dict[Tuple[str, int], Tuple[Tuple[Tuple[str, JitType], ...], JitType]] = {}
@@ -82,8 +83,17 @@ class ProjectTypes:
         assignments = facts.attributes.get(name)
         if not assignments or "*" in facts.attributes:
             return UNKNOWN
+        # torch types the attribute from the instance `__init__` built: what compiled methods assign
+        # later must fit that type (TS356), it does not make it.
+        assignments = [a for a in assignments if not self._assigned_in_compiled_code(facts, a)]
+        if not assignments:
+            return UNKNOWN
         types = {self._assignment_type(assignment) for assignment in assignments}
         return types.pop() if len(types) == 1 else UNKNOWN
+
+    def _assigned_in_compiled_code(self, facts, assignment) -> bool:
+        method = facts.methods.get(assignment.method)
+        return method is not None and self.is_compiled is not None and self.is_compiled(method)
 
     def _assignment_type(self, assignment) -> JitType:
         kind = assignment.kind
@@ -173,7 +183,7 @@ def project_types(scope) -> ProjectTypes:
     """The ProjectTypes of a CompiledScope, made once per scope."""
     found = _BY_SCOPE.get(scope)
     if found is None:
-        found = ProjectTypes(scope.index, scope.compiled_class)
+        found = ProjectTypes(scope.index, scope.compiled_class, scope.is_compiled)
         _BY_SCOPE[scope] = found
     return found
 
