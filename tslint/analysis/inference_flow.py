@@ -98,7 +98,9 @@ class Flow:
         if kind is cst.Assign:
             value = self.of(small.value, env)
             for target in small.targets:
-                self.assign(target.target, value, line, env, parent, assigned)
+                hint = self.hint_for(target.target, env, parent)
+                typed = hinted(small.value, value, hint) if hint is not None else value
+                self.assign(target.target, typed, line, env, parent, assigned)
         elif kind is cst.AnnAssign:
             declared = self.owner.annotation(small.annotation.annotation)
             if small.value is not None:
@@ -117,6 +119,8 @@ class Flow:
                 self.assign(small.target, value, line, env, parent, assigned)
         elif kind is cst.Return:
             value = self.of(small.value, env) if small.value is not None else NONE
+            if small.value is not None and self.owner.node.returns is not None:
+                value = hinted(small.value, value, self.owner.declared_return)
             self.owner.returns.append((small, value))
             return False
         elif kind is cst.Raise:
@@ -154,6 +158,13 @@ class Flow:
             self.attribute_store(target, value, env)
         else:
             self.of(target, env)
+
+    def hint_for(self, target, env: Env, parent: Optional[Env]) -> Optional[JitType]:
+        """The type torch types an empty `[]`/`{}` assigned to `target` with: the enclosing block's
+        type of the name. Not an attribute's (`self.sizes = []` is a List[Tensor]: probed)."""
+        if isinstance(target, cst.Name):
+            return parent.get(target.value) if parent is not None else None
+        return None
 
     def attribute_store(self, target: cst.Attribute, value: JitType, env: Env) -> None:
         """`self.name = value` in compiled code: the value must have the attribute's type, as
@@ -273,6 +284,23 @@ class Flow:
         for name in names | set(_target_names(target[0]) if target else ()):
             env[name] = UNKNOWN
             assigned.add(name)
+
+
+def hinted(node: cst.BaseExpression, computed: JitType, hint: JitType) -> JitType:
+    """The type of `node` where torch has a type hint for it: an empty `[]` or `{}` takes the hinted
+    list or dict type (also inside a tuple display), as torch's emitExpr does."""
+    wanted = hint.element if hint.kind == "Optional" else hint
+    if isinstance(node, cst.List) and not node.elements and wanted.kind == "List":
+        return wanted
+    if isinstance(node, cst.Dict) and not node.elements and wanted.kind == "Dict":
+        return wanted
+    if isinstance(node, cst.Tuple) and wanted.kind == "Tuple" and computed.kind == "Tuple":
+        if len(node.elements) == len(wanted.items) == len(computed.items):
+            return JitType("Tuple", tuple(
+                hinted(element.value, have, want)
+                for element, have, want in zip(node.elements, computed.items, wanted.items)
+            ))
+    return computed
 
 
 def _fits(value: JitType, previous: JitType) -> bool:
