@@ -9,7 +9,7 @@ import libcst as cst
 
 from tslint.analysis.expressions import Env
 from tslint.analysis.schema_matching import _convert, is_subtype, unify
-from tslint.analysis.schema_types import BOOL, NONE, TENSOR, UNKNOWN, JitType
+from tslint.analysis.schema_types import NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.traversal import suite_statements
 
 @dataclass(frozen=True)
@@ -332,5 +332,3 @@ def _assigned_names(node: cst.CSTNode) -> Set[str]:
     node.visit(Names())
     return found
 
-
-__all__ = ["Flow", "BOOL"]
