@@ -17,7 +17,8 @@ class OptionalWithoutRefinement(Rule):
     `while` test, not through a bool variable (`has = p is not None`), not by truthiness: "Arguments
     for call are not valid ... found type 'Optional[Tensor]'", "'Optional[Tensor]' object has no
     attribute or method 'sum'". Passing the Optional on to a function that takes one (`F.linear(x, w,
-    bias)`) is fine and not reported.
+    bias)`) is fine and not reported. An attribute typed `Optional` (`mask: Optional[Tensor]` on the
+    class) is never refined, even inside `if self.mask is not None:`: it must be copied to a local.
     """
 
     code = "TS321"
@@ -25,6 +26,10 @@ class OptionalWithoutRefinement(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}` is `Optional` here: TorchScript needs `if {name} is not None:` (or an `assert`) before this use."
+    attribute_message = (
+        "`self.{name}` is `Optional`, and TorchScript never refines attributes: copy it to a local "
+        "(`{name} = self.{name}`) and test `if {name} is not None:` before this use."
+    )
     fix_hint = "Refine it first: `if p is not None: ...`, `assert p is not None`, or `if p is None: return ...`."
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
@@ -46,3 +51,7 @@ class OptionalWithoutRefinement(Rule):
     def _check(self, value: cst.BaseExpression, context: RuleContext) -> None:
         if isinstance(value, cst.Name) and context.types().type_of(value).kind == "Optional":
             context.report(value, self.message.format(name=value.value))
+            return
+        attribute = context.self_attribute(value)
+        if attribute is not None and context.types().type_of(value).kind == "Optional":
+            context.report(value, self.attribute_message.format(name=attribute))
