@@ -18,6 +18,7 @@ from tslint.analysis.schema_types import (
     BOOL, FLOAT, INT, NONE, STR, TENSOR, UNKNOWN, JitType, leaf, list_of, tuple_of,
 )
 from tslint.analysis.signatures import Schema, signatures
+from tslint.analysis.traversal import code_of
 
 Env = Dict[str, JitType]
 EMPTY_LIST = leaf("EmptyList")
@@ -44,8 +45,8 @@ class Call:
     """A call of a torch function or Tensor method whose argument types are all known, with the
     schemas torch matches it against and whether one matched."""
 
-    node: cst.Call
-    name: str  # as the user wrote it: `torch.zeros`, `Tensor.view`
+    node: cst.CSTNode  # the call, or an arithmetic operation (a call of an aten operator)
+    name: str  # as the user wrote it: `torch.zeros`, `Tensor.view`, the `-` operator
     schemas: Tuple[Schema, ...]
     positional: Tuple[JitType, ...]
     keywords: Tuple[Tuple[str, JitType], ...]
@@ -279,6 +280,16 @@ class ExpressionTypes:
         left, right = self.of(node.left, env), self.of(node.right, env)
         if "Unknown" in (left.kind, right.kind):
             return UNKNOWN
+        operator = _BINARY_OPERATORS.get(type(node.operator))
+        kinds = {left.kind, right.kind}
+        if operator and "NoneType" in kinds and kinds <= set(NUMBER_KINDS + ("Tensor", "NoneType")):
+            # No schema of an arithmetic operator takes None: torch's "Arguments for call are not
+            # valid" (a helper that returns nothing, a local that is None).
+            symbol = code_of(node.operator).strip()
+            call = Call(node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False)
+            self.calls.append(call)
+            self.calls_by_node[id(node)] = call
+            return UNKNOWN
         if "Tensor" in (left.kind, right.kind):
             other = right if left.kind == "Tensor" else left
             return TENSOR if other.kind in NUMBER_KINDS + ("Tensor", "number") else UNKNOWN
@@ -286,7 +297,6 @@ class ExpressionTypes:
             return STR
         if left.kind == right.kind == "List" and isinstance(node.operator, cst.Add):
             return left if left == right else UNKNOWN
-        operator = _BINARY_OPERATORS.get(type(node.operator))
         if operator is None or left.kind not in NUMBER_KINDS or right.kind not in NUMBER_KINDS:
             return UNKNOWN
         found = resolve(signatures().operator(operator), (left, right))

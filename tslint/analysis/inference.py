@@ -74,8 +74,9 @@ class FunctionTypes:
         module or class name, not `self`); None otherwise."""
         return self.expressions.members.get(id(node))
 
-    def call(self, node: cst.Call):
-        """The expressions.Call of a torch call, or None (not torch's, or an argument Unknown)."""
+    def call(self, node: cst.CSTNode):
+        """The expressions.Call of a torch call (or of an arithmetic operation on None), or None
+        (not torch's, or an argument Unknown)."""
         return self.expressions.calls_by_node.get(id(node))
 
     # --- signature -------------------------------------------------------------------------------
@@ -91,7 +92,11 @@ class FunctionTypes:
             name = param.name.value
             if name == self.self_name:
                 continue
-            found[name] = self.annotation(param.annotation.annotation) if param.annotation else TENSOR
+            if param.annotation is not None:
+                found[name] = self.annotation(param.annotation.annotation)
+            else:
+                # torch types `__setstate__`'s argument by what `__getstate__` returns, not as a Tensor.
+                found[name] = UNKNOWN if self.node.name.value == "__setstate__" else TENSOR
         for star in (params.star_arg, params.star_kwarg):
             if isinstance(star, cst.Param):
                 found[star.name.value] = UNKNOWN

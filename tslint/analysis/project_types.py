@@ -157,7 +157,7 @@ class ProjectTypes:
         if function.has_overloads:
             return (tuple((name, UNKNOWN) for name, _ in function.parameter_annotations), UNKNOWN)
         parameters = tuple(
-            (name, self._annotation(text, function.path) if text else TENSOR)
+            (name, self._annotation(text, function.path) if text else UNKNOWN if function.name == "__setstate__" else TENSOR)
             for name, text in function.parameter_annotations
         )
         returns = self._annotation(function.returns, function.path) if function.returns else UNKNOWN

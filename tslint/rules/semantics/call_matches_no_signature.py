@@ -18,7 +18,8 @@ class CallMatchesNoSignature(Rule):
     arguments whose TorchScript types no signature of it accepts: a float where it takes an int
     (`x.view(n / 2, -1)`, `torch.cat(xs, 1.0)`), a keyword it does not have (`x.sum(axis=1)`,
     `torch.empty(n, requires_grad=True)`), a missing argument, a tuple holding a Tensor where it takes
-    sizes (`x.reshape((t, 1))` with `t` a Tensor).
+    sizes (`x.reshape((t, 1))` with `t` a Tensor); or does arithmetic with a value that is None (the
+    result of a helper that returns nothing, a local set to None), which no operator schema takes.
 
     torch matches the call against the schemas of the operator (every overload, with only the
     implicit conversions it allows: a tuple of ints is a `List[int]`, a Tensor an int or float, a bool
@@ -39,6 +40,13 @@ class CallMatchesNoSignature(Rule):
         "keywords its TorchScript signature has, a list or tuple of ints for sizes."
     )
     torch_messages = ("Arguments for call are not valid", "Expected a value of type")
+
+    def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
+        call = context.types().call(node)
+        if call is None or context.self_attribute(node.left) or context.self_attribute(node.right):
+            return  # a None attribute in arithmetic is TS326's
+        types = ", ".join(str(value) for value in call.positional)
+        context.report(node, self.message.format(name=call.name, arguments=types).replace("`the", "the").replace("operator`", "operator"))
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         call = context.types().call(node)
