@@ -24,7 +24,8 @@ from tslint.analysis.inference import FunctionTypes
 from tslint.analysis.project_types import project_types
 from tslint.analysis.schema_types import JitType
 from tslint.compiled_scope import CompiledScope
-from tslint.project_index import ProjectIndex, index_file
+from tslint.index.indexer import index_file
+from tslint.index.project import ProjectIndex
 
 torch = pytest.importorskip("torch")
 warnings.filterwarnings("ignore")

@@ -15,7 +15,8 @@ from typing import Dict, Mapping, Optional, Set, Tuple
 
 from tslint.analysis.schema_types import BOOL, NONE, TENSOR, UNKNOWN, JitType, leaf
 from tslint.analysis.types import annotation_type, class_type
-from tslint.project_index import AttributeKind, FunctionInfo, ProjectIndex, is_torch_module_class
+from tslint.index.model import AttributeKind, FunctionInfo, is_torch_module_class
+from tslint.index.project import ProjectIndex
 
 _LITERALS = {"int": leaf("int"), "float": leaf("float"), "str": leaf("str"), "bool": BOOL}
 # Calls whose result, held by an attribute, is a plain Tensor (not a parameter or buffer: torch types
