@@ -90,7 +90,7 @@ def test_a_static_false_positive_is_refuted() -> None:
 
 
 def test_confirm_all_checks_classes_without_findings(tmp_path) -> None:
-    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x.no_such_method()\n")
+    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x * sum([1, 2]).no_such_method()\n")
     code, document = run(".", cwd=tmp_path)
     assert code == 0 and document["diagnostics"] == []  # nothing to confirm without --confirm=all
     completed = subprocess.run([sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm=all", "."],

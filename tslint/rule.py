@@ -43,11 +43,13 @@ class RuleContext:
         node: cst.FunctionDef,
         source: Tuple[Optional[cst.Module], str] = (None, ""),
         file_facts: Optional[Dict[str, Any]] = None,
+        trees=None,
     ) -> None:
         self.file = file
         self.source = source  # the file's tree and text
         # Facts about the whole file that analyses compute once and share between its functions.
         self.file_facts: Dict[str, Any] = {} if file_facts is None else file_facts
+        self.trees = trees  # the file's FileTrees: the other functions' syntax, for the type model
         self.scope = scope
         self.compiled = compiled
         self.node = node  # the compiled function's own definition
@@ -61,6 +63,7 @@ class RuleContext:
         self._typed_parameters = None
         self._plain_assignments = None
         self._names = None
+        self._types = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -72,6 +75,16 @@ class RuleContext:
                 tensors.update(tensor_attribute_names(klass.attributes))
             self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
         return self._taint
+
+    def types(self):
+        """The typed view of this function (analysis/inference.py): the TorchScript type torch gives
+        each parameter, local, expression and return, and what torch rejects while typing. Computed
+        once on demand, only for compiled code."""
+        if self._types is None:
+            from tslint.analysis.project_types import function_types
+
+            self._types = function_types(self.node, self.file, self.scope, self.compiled, self.trees)
+        return self._types
 
     def local_names(self):
         """Names the compiled function binds itself (parameters, assignments, loop targets...):

@@ -218,6 +218,8 @@ def is_subtype(actual: JitType, formal: JitType) -> bool:
     """c10's isSubtypeOf for the types schemas use; Unknown on either side is a yes."""
     if "Unknown" in (actual.kind, formal.kind) or formal.kind == "Any":
         return True
+    if actual.kind == "Union" and formal.kind != "Union":
+        return all(is_subtype(member, formal) for member in actual.items)  # Union[int, float] is a number
     if formal.kind == "Optional":
         if actual.kind == "NoneType":
             return True

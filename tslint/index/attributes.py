@@ -83,7 +83,9 @@ class SelfAssignmentCollector:
                 self.found.append((name, AttributeAssignment(AttributeKind.NONE)))
             else:
                 kind = AttributeKind.BUFFER if method == "register_buffer" else AttributeKind.PARAMETER
-                self.found.append((name, AttributeAssignment(kind)))
+                # The callee of a value built by a call (`torch.zeros(3)`): a plain name may be None.
+                callee = self.imports.qualify(value.func) if isinstance(value, cst.Call) else None
+                self.found.append((name, AttributeAssignment(kind, callee)))
         elif method in {"add_module", "register_module"} and value is not None:
             self.found.append((name, classify_value(value, self.imports)))
 

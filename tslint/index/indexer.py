@@ -14,7 +14,7 @@ from tslint.analysis.imports import (
     top_level_statements,
     top_level_statements_with_index,
 )
-from tslint.analysis.traversal import suite_statements
+from tslint.analysis.traversal import code_of, suite_statements
 from tslint.index.attributes import InitPaths, is_final_annotation, is_size_union
 from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.index.functions import (
@@ -101,6 +101,12 @@ class _FileIndexer:
             annotations=tuple(sorted(facts.annotations)),
             facts=self.extracted(self.extractors.functions, node, self.imports, owner),
             returns_self=node.name.value == "__prepare_scriptable__" and returns_self(node, self_name),
+            parameter_annotations=tuple(
+                (param.name.value, code_of(param.annotation.annotation) if param.annotation else "")
+                for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
+                if param.name.value != self_name
+            ),
+            returns=code_of(node.returns.annotation) if node.returns is not None else "",
         )
 
     def add_function(
@@ -117,6 +123,7 @@ class _FileIndexer:
         qualname = self.qualname(node.name.value)
         methods: Dict[str, FunctionInfo] = {}
         annotations: Set[str] = set()
+        annotation_types: Dict[str, str] = {}
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
         constants: Set[str] = set()
@@ -131,6 +138,7 @@ class _FileIndexer:
             for small in statement.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                     annotations.add(small.target.value)
+                    annotation_types[small.target.value] = code_of(small.annotation.annotation)
                     if is_size_union(small.annotation.annotation, self.imports):
                         size_unions.add(small.target.value)
                     if is_final_annotation(small.annotation.annotation, self.imports):
@@ -175,6 +183,7 @@ class _FileIndexer:
             facts=self.extracted(self.extractors.classes, node, self.imports),
             unused_properties=unused_properties,
             conditional_attributes=conditional,
+            annotation_types=annotation_types,
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
 

@@ -116,6 +116,10 @@ class FunctionInfo:
     facts: Tuple[Tuple[str, object], ...] = ()
     # Every `return` returns `self` (asked of `__prepare_scriptable__`: torch scripts what it returns).
     returns_self: bool = False
+    # The source text of each parameter's annotation after `self` ("" when unannotated), by
+    # position, and of the return annotation: the type model reads them for calls across files.
+    parameter_annotations: Tuple[Tuple[str, str], ...] = ()
+    returns: str = ""
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -156,6 +160,9 @@ class ClassInfo:
     decorators: Tuple[str, ...] = ()
     # Facts one rule family reads, as (extractor name, value) pairs (tslint/index/facts.py).
     facts: Tuple[Tuple[str, object], ...] = ()
+    # The source text of each class-body annotation (`scale: float`, `names: List[str]`): the type
+    # model's attribute types.
+    annotation_types: Mapping[str, str] = field(default_factory=dict)
 
     def fact(self, name: str, default: object = None) -> object:
         """The value the extractor `name` found for this definition (tslint/index/facts.py)."""

@@ -180,7 +180,8 @@ def outline(file: FileIndex) -> FileIndex:
     }
     classes = tuple(
         replace(c, methods={}, class_annotations=frozenset(), size_unions=frozenset(), class_attributes=frozenset(),
-                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, facts=())
+                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, facts=(),
+                annotation_types={})
         for c in file.classes
     )
     return replace(file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={})

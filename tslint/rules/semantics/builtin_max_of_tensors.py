@@ -5,7 +5,6 @@ import libcst as cst
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.module_containers import calls_each_module
-from tslint.analysis.value_kinds import is_tensor_value
 
 INSTEAD = {"max": "torch.maximum", "min": "torch.minimum"}
 
@@ -18,8 +17,7 @@ class BuiltinMaxOfTensors(Rule):
     ("Arguments for call are not valid"). Two tensors compile, because torch converts each to an
     int, and then fail when the model runs on floating-point tensors ("Cannot input a tensor of type
     Float as an integral argument"), or return an int for integer ones; so does a tensor beside an
-    int literal (`max(t, 0)`). Only values that are certainly tensors are reported (see
-    `_types.is_tensor_value`).
+    int literal (`max(t, 0)`). Only values that are certainly tensors are reported (by the type model).
     """
 
     code = "TS342"
@@ -45,13 +43,17 @@ class BuiltinMaxOfTensors(Rule):
         if len(values) == 1:
             value = values[0]
             listed = isinstance(value, cst.List) and value.elements and all(
-                isinstance(e, cst.Element) and is_tensor_value(e.value, context) for e in value.elements
+                isinstance(e, cst.Element) and _is_tensor(e.value, context) for e in value.elements
             )
             if listed or (isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context)):
                 context.report(node, self.message.format(builtin=builtin))
-        elif any(is_tensor_value(v, context) for v in values) and all(
-            is_tensor_value(v, context) or isinstance(v, cst.Integer) for v in values
+        elif any(_is_tensor(v, context) for v in values) and all(
+            _is_tensor(v, context) or isinstance(v, cst.Integer) for v in values
         ):  # with a float literal instead, torch converts the tensor to a float, which runs
             literal = next((v for v in values if isinstance(v, cst.Integer)), None)
             instead = f"{INSTEAD[builtin]}(a, b)" if literal is None else f"t.clamp({'min' if builtin == 'max' else 'max'}={literal.value})"
             context.report(node, self.pair_message.format(builtin=builtin, instead=instead))
+
+
+def _is_tensor(value: cst.BaseExpression, context: RuleContext) -> bool:
+    return context.types().type_of(value).kind == "Tensor"

@@ -4,11 +4,12 @@ import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.value_kinds import list_kind
+from tslint.analysis.traversal import code_of
 
 
 class StarredListUnpacking(Rule):
-    """Compiled code star-unpacks a list: `f(*x.shape)`, `[*items]`, `a, *rest = [1, 2, 3]`.
+    """Compiled code star-unpacks a list: `f(*x.shape)`, `[*items]`, `a, *rest = [1, 2, 3]`,
+    `y.view(b, *self.out_shape)` — any value the type model types as a list.
 
     Star-unpacking needs a size torch knows while compiling, which tuples have and lists do not; the
     error is "cannot statically infer the expected size of a list in this context". `x.shape` and
@@ -23,17 +24,17 @@ class StarredListUnpacking(Rule):
     fix_hint = "Index the elements explicitly (`x.view(x.shape[0], x.shape[1], -1)`), or unpack a tuple."
 
     def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
-        what = list_kind(node.value) if node.star == "*" else None
+        what = _list(node.value, context) if node.star == "*" else None
         if what is not None:
             context.report(node, self.message.format(what=what))
 
     def visit_StarredElement(self, node: cst.StarredElement, context: RuleContext) -> None:
-        what = list_kind(node.value)
+        what = _list(node.value, context)
         if what is not None:
             context.report(node, self.message.format(what=what))
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
-        what = list_kind(node.value)
+        what = _list(node.value, context)
         if what is None:
             return
         for target in node.targets:
@@ -41,3 +42,12 @@ class StarredListUnpacking(Rule):
                 for element in target.target.elements:
                     if isinstance(element, cst.StarredElement):
                         context.report(element, self.message.format(what=what))
+
+
+def _list(value: cst.BaseExpression, context: RuleContext):
+    """How to name `value` when the type model says it is a list; None otherwise."""
+    found = context.types().type_of(value)
+    if found.kind != "List":
+        return None
+    shown = "a list" if found.element.kind == "Unknown" else f"a `{found}`"
+    return f"`{code_of(value)}`, {shown}," if len(code_of(value)) <= 40 else shown

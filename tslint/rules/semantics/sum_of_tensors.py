@@ -5,7 +5,6 @@ import libcst as cst
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.module_containers import calls_each_module
-from tslint.analysis.value_kinds import is_tensor_value
 
 
 class SumOfTensors(Rule):
@@ -15,7 +14,7 @@ class SumOfTensors(Rule):
     TorchScript's builtin `sum` only adds up numbers; for a list of tensors it tries `aten::sum`:
     "Arguments for call are not valid ... Expected a value of type 'Tensor' for argument 'self' but
     instead found type 'List[Tensor]'". Only lists whose elements are certainly tensors are
-    reported (see `_types.is_tensor_value`).
+    reported (by the type model).
     """
 
     code = "TS333"
@@ -32,8 +31,12 @@ class SumOfTensors(Rule):
             return
         value = node.args[0].value
         if isinstance(value, cst.List) and value.elements and all(
-            is_tensor_value(e.value, context) for e in value.elements if isinstance(e, cst.Element)
+            _is_tensor(e.value, context) for e in value.elements if isinstance(e, cst.Element)
         ) and all(isinstance(e, cst.Element) for e in value.elements):
             context.report(node)
         elif isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context):
             context.report(node)
+
+
+def _is_tensor(value: cst.BaseExpression, context: RuleContext) -> bool:
+    return context.types().type_of(value).kind == "Tensor"

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
-from typing import Optional, Set
+from typing import Optional
 
 import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.value_kinds import LIST_TYPES, list_kind
 
 
 class TupleFromList(Rule):
     """Compiled code calls `tuple(...)` on a list: `tuple(x.shape)`, `tuple(x.size()[2:])`,
-    `tuple([a, b])`, a comprehension or generator, or a parameter annotated `List[int]`; or calls
-    `tuple()` with no argument.
+    `tuple([a, b])`, a comprehension or generator, a parameter annotated `List[int]` — any value the
+    type model types as a `List`; or calls `tuple()` with no argument.
 
     A TorchScript tuple has a size fixed at compile time and a list does not: "cannot statically
     infer the expected size of a list in this context" ("tuple expected exactly 1 arguments but found
@@ -42,20 +41,13 @@ class TupleFromList(Rule):
 
 
 def _list_argument(value: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """What makes the argument a list, by the type model's type of it; None when it is not one (a
+    tuple) or its type is not known."""
     if isinstance(value, cst.GeneratorExp):
         return "a generator"
+    found = context.types().type_of(value)
+    if found.kind != "List":
+        return None
     if isinstance(value, cst.Name):
-        return f"`{value.value}`, a `List` parameter" if value.value in _list_parameters(context) else None
-    target = value.value if isinstance(value, cst.Subscript) else value
-    if isinstance(target, cst.Attribute) and context.self_attribute(target) is not None:
-        return None  # `self.shape` is whatever the module stores, often a tuple
-    return list_kind(value)
-
-
-def _list_parameters(context: RuleContext) -> Set[str]:
-    """Parameters annotated `List[...]` that the function never rebinds."""
-    return {
-        name for name, param in context.typed_parameters().items()
-        if param.annotation is not None and isinstance(param.annotation.annotation, cst.Subscript)
-        and context.qualify(param.annotation.annotation.value) in LIST_TYPES
-    }
+        return f"`{value.value}`, a `{found}`"
+    return f"a `{found}`"

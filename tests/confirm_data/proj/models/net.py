@@ -41,4 +41,4 @@ class Clean(nn.Module):
 
 class Unpredicted(nn.Module):
     def forward(self, x):
-        return x.no_such_method()
+        return x * sum([1, 2]).no_such_method()  # an error no rule of tslint predicts (yet)

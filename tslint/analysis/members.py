@@ -1,0 +1,48 @@
+"""Whether a value of a known TorchScript type has an attribute or method, as torch's frontend decides
+(SimpleValue::attr and BuiltinFunction::tryCreate in torch/csrc/jit/frontend/sugared_value.cpp).
+
+A Tensor has the properties of `signatures().tensor_attributes`, the methods of the `aten::` operators
+with a `self` argument taking a Tensor, and the casts torch sugars (`x.float()`, `x.tolist()`,
+`x.type(...)`). A list, dict, str or number has a method `m` when an `aten::m` overload's first
+argument, named `self`, accepts it (type variables bound). tests/test_type_members.py probes every name
+of `dir(torch.Tensor)` and of Python's list, dict and str in torch and compares.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from tslint.analysis.schema_matching import _evaluate, _match_type_variables, is_subtype
+from tslint.analysis.schema_types import JitType, fake
+from tslint.analysis.signatures import signatures
+
+# Tensor methods torch provides without an operator of that name (probed in torch 2.13).
+TENSOR_SUGAR = frozenset({
+    "byte", "char", "short", "int", "long", "half", "float", "double", "cfloat", "cdouble", "tolist", "type",
+})
+# Types whose members this module decides; for the others (classes, Optional, Union, Device...) the
+# answer is unknown.
+DECIDED = ("Tensor", "List", "Dict", "str", "int", "float", "bool", "Tuple", "NoneType")
+
+
+def has_member(jit_type: JitType, name: str) -> Optional[bool]:
+    """True or False for the types in DECIDED; None when tslint does not know."""
+    kind = jit_type.kind
+    if kind not in DECIDED or name.startswith("__"):
+        return None
+    if kind == "Tuple" and jit_type.name:
+        return name in jit_type.name.split(",")  # a named tuple's fields (see expressions._match)
+    if kind == "Tensor":
+        tables = signatures()
+        return name in tables.tensor_attributes or name in TENSOR_SUGAR or bool(tables.tensor_method(name))
+    for schema in signatures().operator("aten::" + name):
+        if not schema.arguments or schema.arguments[0].name != "self":
+            continue
+        formal = fake(schema.arguments[0].type)
+        env: dict = {}
+        if not _match_type_variables(formal, jit_type, env):
+            continue
+        concrete = _evaluate(formal, env)
+        if concrete is not None and is_subtype(jit_type, concrete):
+            return True
+    return False

@@ -1,0 +1,204 @@
+"""The types of the project's own things, as torch types them: module attributes, the parameters and
+return types of project functions and methods. Read from the project index, so across files.
+
+Attributes follow torch/jit/_recursive.py (infer_concrete_type_builder), probed in torch 2.13: a
+class-level annotation gives the type; else `nn.Parameter`s and buffers are Tensors, submodules
+their class, literals their type (`self.p = 0.1` is float), `self.training` a bool. An attribute
+assigned values of different kinds (`None` on one path of `__init__`, a module on another) has the
+type of whatever the built instance holds: Unknown here.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Dict, Mapping, Optional, Set, Tuple
+
+from tslint.analysis.schema_types import BOOL, NONE, TENSOR, UNKNOWN, JitType, leaf
+from tslint.analysis.types import annotation_type, class_type
+from tslint.index.model import AttributeKind, FunctionInfo, is_torch_module_class
+from tslint.index.project import ProjectIndex
+
+_LITERALS = {"int": leaf("int"), "float": leaf("float"), "str": leaf("str"), "bool": BOOL}
+# Calls whose result, held by an attribute, is a plain Tensor (not a parameter or buffer: torch types
+# it Tensor all the same).
+TENSOR_FACTORIES = frozenset(
+    f"torch.{name}" for name in (
+        "tensor", "as_tensor", "ones", "zeros", "full", "empty", "eye", "arange", "linspace", "rand", "randn",
+        "randint", "ones_like", "zeros_like", "empty_like", "randn_like", "rand_like", "full_like", "cat",
+        "stack", "from_numpy", "Tensor", "FloatTensor", "LongTensor",
+    )
+)
+_SCALAR_CALLS = {"int": leaf("int"), "float": leaf("float"), "str": leaf("str"), "bool": BOOL}
+
+
+class ProjectTypes:
+    """Types of project classes' attributes and project functions' signatures, computed on demand and
+    kept for the run (one per worker and project index)."""
+
+    def __init__(self, index: ProjectIndex, compiled_class, is_compiled=None) -> None:
+        self.index = index
+        self.is_compiled = is_compiled  # FunctionInfo -> whether torch compiles it
+        self._compiled_class = compiled_class  # qualified name -> CompiledClass
+        self._attributes: Dict[Tuple[str, str], JitType] = {}
+        self._signatures: Dict[Tuple[str, int], Tuple[Tuple[Tuple[str, JitType], ...], JitType]] = {}
+        # The syntax trees of the functions of the files being linted here, by path: an unannotated
+        # return type is inferred from the body when the body is at hand.
+        self.nodes: Dict[str, Mapping[int, object]] = {}
+        self._inferring: Set[Tuple[str, int]] = set()
+        self._inferred: Dict[Tuple[str, int], JitType] = {}
+
+    # --- classes ---------------------------------------------------------------------------------
+
+    def is_class(self, qualified: str) -> bool:
+        resolved = self.index.resolve(qualified) or qualified
+        return resolved in self.index.classes or is_torch_module_class(resolved)
+
+    def class_of(self, qualified: Optional[str]) -> Optional[str]:
+        if qualified is None:
+            return None
+        resolved = self.index.resolve(qualified) or qualified
+        if resolved in self.index.classes or is_torch_module_class(resolved):
+            return resolved
+        return None
+
+    def attribute_type(self, klass: str, name: str) -> JitType:
+        key = (klass, name)
+        found = self._attributes.get(key)
+        if found is None:
+            found = self._attribute_type(klass, name)
+            self._attributes[key] = found
+        return found
+
+    def _attribute_type(self, klass: str, name: str) -> JitType:
+        if klass not in self.index.classes:
+            return UNKNOWN
+        facts = self._compiled_class(klass)
+        if facts.unknown_bases:
+            return UNKNOWN
+        for info in facts.mro:
+            text = info.annotation_types.get(name)
+            if text:
+                return self._annotation(text, info.path)
+        if name == "training" and klass in self.index.module_classes:
+            return BOOL
+        assignments = facts.attributes.get(name)
+        if not assignments or "*" in facts.attributes:
+            return UNKNOWN
+        # torch types the attribute from the instance `__init__` built: what compiled methods assign
+        # later must fit that type (TS356), it does not make it.
+        assignments = [a for a in assignments if not self._assigned_in_compiled_code(facts, a)]
+        if not assignments:
+            return UNKNOWN
+        types = {self._assignment_type(assignment) for assignment in assignments}
+        return types.pop() if len(types) == 1 else UNKNOWN
+
+    def _assigned_in_compiled_code(self, facts, assignment) -> bool:
+        method = facts.methods.get(assignment.method)
+        return method is not None and self.is_compiled is not None and self.is_compiled(method)
+
+    def _assignment_type(self, assignment) -> JitType:
+        kind = assignment.kind
+        if kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER):
+            # `register_buffer("w", weight)`: a name that may hold None (then the attribute is None).
+            return TENSOR if assignment.callee else UNKNOWN
+        if kind is AttributeKind.NONE:
+            return NONE
+        if kind is AttributeKind.CONSTANT:
+            return _LITERALS.get(assignment.callee or "", UNKNOWN)
+        if kind is AttributeKind.CONTAINER and assignment.callee in ("list", "dict") and not assignment.unscriptable:
+            # A list or dict display: torch types it from the built value, a list or dict all the same.
+            return JitType("List", (UNKNOWN,)) if assignment.callee == "list" else JitType("Dict", (UNKNOWN, UNKNOWN))
+        if kind is AttributeKind.MODULE_CONTAINER:
+            return class_type(assignment.callee)
+        if kind is AttributeKind.CALL and assignment.callee:
+            if assignment.callee in TENSOR_FACTORIES:
+                return TENSOR
+            if assignment.callee in _SCALAR_CALLS:
+                return _SCALAR_CALLS[assignment.callee]
+            resolved = self.class_of(assignment.callee)
+            if resolved is not None and (resolved in self.index.module_classes or is_torch_module_class(resolved)):
+                return class_type(resolved)
+        return UNKNOWN
+
+    # --- functions -------------------------------------------------------------------------------
+
+    def signature(self, function: FunctionInfo) -> Tuple[Tuple[Tuple[str, JitType], ...], JitType]:
+        """((name, type) of each parameter after `self`, return type) as torch types them from the
+        annotations: an unannotated parameter is a Tensor, an unannotated return Unknown (torch
+        infers it from the body)."""
+        found = self._signatures.get(function.key)
+        if found is None:
+            found = self._signature(function)
+            self._signatures[function.key] = found
+        return found
+
+    def returns(self, function: FunctionInfo) -> JitType:
+        """The return type of a call: the annotation, else what the body returns (when this process
+        holds the function's tree; recursion, which torch rejects, is Unknown)."""
+        declared = self.signature(function)[1]
+        if function.returns or function.key in self._inferred:
+            return self._inferred.get(function.key, declared)
+        node = self.nodes.get(function.path, {}).get(function.ordinal)
+        file = self.index.by_path.get(function.path)
+        if node is None or file is None or function.key in self._inferring or function.has_overloads:
+            return declared
+        from tslint.analysis.inference import FunctionTypes
+
+        self._inferring.add(function.key)
+        try:
+            classes = [function.owner] if function.owner and function.owner in self.index.classes else []
+            parameters = dict(self.signature(function)[0])
+            inferred = FunctionTypes(node, file.imports.qualify, function.self_name, self, classes, parameters).return_type
+        finally:
+            self._inferring.discard(function.key)
+        self._inferred[function.key] = inferred
+        return inferred
+
+    def _signature(self, function: FunctionInfo):
+        if function.has_overloads:
+            return (tuple((name, UNKNOWN) for name, _ in function.parameter_annotations), UNKNOWN)
+        parameters = tuple(
+            (name, self._annotation(text, function.path) if text else UNKNOWN if function.name == "__setstate__" else TENSOR)
+            for name, text in function.parameter_annotations
+        )
+        returns = self._annotation(function.returns, function.path) if function.returns else UNKNOWN
+        return parameters, returns
+
+    def _annotation(self, text: str, path: str) -> JitType:
+        file = self.index.by_path.get(path)
+        if file is None:
+            return UNKNOWN
+        try:
+            from tslint.analysis.types import _parse
+
+            expression = _parse(text)
+        except Exception:  # noqa: BLE001 - annotation text that is not an expression: not typed
+            return UNKNOWN
+        return annotation_type(expression, file.imports.qualify, self.is_class)
+
+
+_BY_SCOPE: "weakref.WeakKeyDictionary[object, ProjectTypes]" = weakref.WeakKeyDictionary()
+
+
+def project_types(scope) -> ProjectTypes:
+    """The ProjectTypes of a CompiledScope, made once per scope."""
+    found = _BY_SCOPE.get(scope)
+    if found is None:
+        found = ProjectTypes(scope.index, scope.compiled_class, scope.is_compiled)
+        _BY_SCOPE[scope] = found
+    return found
+
+
+def function_types(node, file, scope, compiled, trees=None):
+    """The inference.FunctionTypes of a compiled function (`compiled`, its definition `node`)."""
+    from tslint.analysis.inference import FunctionTypes
+    from tslint.analysis.parameters import has_type_comment
+
+    project = project_types(scope)
+    if trees is not None:
+        project.nodes.setdefault(file.path, trees.nodes)
+    classes = [name for name in compiled.classes if name is not None]
+    parameters = None
+    if compiled.info.has_overloads or has_type_comment(node):
+        parameters = {name: UNKNOWN for name, _ in compiled.info.parameter_annotations}
+    return FunctionTypes(node, file.imports.qualify, compiled.info.self_name, project, classes, parameters)
