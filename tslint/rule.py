@@ -36,7 +36,8 @@ class RuleContext:
     """What a rule may know while observing one compiled function. Owned and updated by the engine."""
 
     def __init__(
-        self, file: FileIndex, scope: CompiledScope, compiled: CompiledFunction, node: cst.FunctionDef
+        self, file: FileIndex, scope: CompiledScope, compiled: CompiledFunction, node: cst.FunctionDef,
+        nodes: Optional[Dict[int, cst.FunctionDef]] = None, shared: Optional[Dict[Any, Any]] = None,
     ) -> None:
         self.file = file
         self.scope = scope
@@ -48,6 +49,9 @@ class RuleContext:
         # The current rule's per-function state: what its `begin_function` returned for this function.
         self.state: Any = None
         self._taint = None
+        # The file's function nodes, and what the analyses of the file's functions share (per scope).
+        self.nodes = nodes if nodes is not None else {compiled.info.ordinal: node}
+        self.shared = shared if shared is not None else {}
         self._local_names = None
         self._typed_parameters = None
         self._plain_assignments = None
@@ -55,12 +59,20 @@ class RuleContext:
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
         if self._taint is None:
+            from tslint.analysis.provenance import FileProvenance
             from tslint.analysis.trace_taint import TaintAnalysis, tensor_attribute_names
 
-            tensors = set()
-            for _, klass in self.classes():
-                tensors.update(tensor_attribute_names(klass.attributes))
-            self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
+            provenance = self.shared.get(("provenance", id(self.scope)))
+            if provenance is None and self.scope.tracing and self.compiled.info.ordinal in self.nodes:
+                provenance = FileProvenance(self.file, self.scope, self.nodes)
+                self.shared[("provenance", id(self.scope))] = provenance
+            if provenance is not None and self.compiled.info.key in provenance.functions:
+                self._taint = provenance.analysis(self.compiled)
+            else:
+                tensors = set()
+                for _, klass in self.classes():
+                    tensors.update(tensor_attribute_names(klass.attributes))
+                self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
         return self._taint
 
     def local_names(self):

@@ -165,11 +165,12 @@ def run_rules(
     """Run each (functions, scope, rules) group of `work`; a function in several groups is walked once."""
     observers: Dict[Tuple[int, bool], List[_Observer]] = {}
     contexts: List[RuleContext] = []
+    shared: Dict[object, object] = {}  # the file's analyses, shared by its functions' contexts
     for functions, scope, rules in work:
         visit_hooks, leave_hooks = _hook_table(tuple(rules), "visit_"), _hook_table(tuple(rules), "leave_")
         for compiled in functions:
             node = trees.nodes[compiled.info.ordinal]
-            context = RuleContext(file, scope, compiled, node)
+            context = RuleContext(file, scope, compiled, node, trees.nodes, shared)
             contexts.append(context)
             key = (compiled.info.ordinal, compiled.role is Role.SIGNATURE)
             followers = [rule for rule in rules if rule.follows_functions()]
