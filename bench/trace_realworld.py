@@ -1,6 +1,6 @@
 """The trace rules against torch.jit.trace on real models (torchvision and timm).
 
-    python bench/trace_realworld.py collect -o /tmp/trace_truth.json   # needs torch, torchvision, timm
+    python bench/trace_realworld.py collect -o /tmp/trace_truth.json   # needs torch, torchvision, timm, pillow
     python bench/trace_realworld.py score /tmp/trace_truth.json         # lints the libraries, scores
 
 `collect` builds each model of a fixed list (random weights, no download), puts it in eval mode, fills
@@ -65,18 +65,19 @@ def _import_libraries():
 
     def nms(boxes, scores, iou_threshold):
         order = scores.argsort(descending=True)
+        boxes = boxes[order]
         area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-        lt = torch.max(boxes[:, None, :2], boxes[None, :, :2])
-        rb = torch.min(boxes[:, None, 2:], boxes[None, :, 2:])
-        inter = (rb - lt).clamp(min=0).prod(2)
-        iou = inter / (area[:, None] + area[None, :] - inter)
         removed = torch.zeros(len(boxes), dtype=torch.bool)
         keep = []
-        for i in order.tolist():
-            if not removed[i]:
-                keep.append(i)
-                removed |= iou[i] > iou_threshold
-        return torch.tensor(keep, dtype=torch.long)
+        for i in range(len(boxes)):
+            if removed[i]:
+                continue
+            keep.append(i)
+            lt = torch.max(boxes[i, :2], boxes[i + 1:, :2])
+            rb = torch.min(boxes[i, 2:], boxes[i + 1:, 2:])
+            inter = (rb - lt).clamp(min=0).prod(1)
+            removed[i + 1:] |= inter / (area[i] + area[i + 1:] - inter) > iou_threshold
+        return order[torch.tensor(keep, dtype=torch.long)]
 
     lib = torch.library.Library("torchvision", "DEF")
     lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
@@ -224,22 +225,45 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
     return record
 
 
-def collect(output: str, only) -> None:
+def collect_one(name: str) -> None:
+    """One model, in its own process (bounded memory and time): its record as JSON on stdout."""
     torch, torchvision, timm = _import_libraries()
     torch.set_num_threads(1)
     roots = tuple(os.path.realpath(os.path.dirname(m.__file__)) + os.sep for m in (torchvision, timm))
-    records = []
-    for library, names in (("torchvision", TORCHVISION), ("timm", TIMM)):
-        for name in names:
-            if only and f"{library}:{name}" not in only:
-                continue
-            try:
-                record = _collect_one(torch, torchvision, timm, library, name, roots)
-            except Exception as error:
-                record = {"model": f"{library}:{name}", "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
-            print(record["model"], record["status"], len(record.get("warned", ())), file=sys.stderr, flush=True)
-            records.append(record)
-    Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
+    library, _, model = name.partition(":")
+    try:
+        record = _collect_one(torch, torchvision, timm, library, model, roots)
+    except Exception as error:
+        record = {"model": name, "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
+    record["roots"] = roots
+    print(json.dumps(record))
+
+
+def collect(output: str, only, memory_gb: float, seconds: int) -> None:
+    import resource
+    import subprocess
+
+    def limit():
+        limit_bytes = int(memory_gb * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+    records, roots = [], None
+    names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
+    for name in names:
+        if only and name not in only:
+            continue
+        try:
+            done = subprocess.run([sys.executable, __file__, "collect-one", name], capture_output=True, text=True,
+                                  timeout=seconds, preexec_fn=limit)
+            record = json.loads(done.stdout.strip().splitlines()[-1])
+            roots = record.pop("roots")
+        except subprocess.TimeoutExpired:
+            record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
+        except (ValueError, IndexError):
+            record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-200:]}"}
+        print(record["model"], record["status"], len(record.get("warned", ())), record.get("detail", "")[:100], file=sys.stderr, flush=True)
+        records.append(record)
+        Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
@@ -303,13 +327,19 @@ def main() -> int:
     c = commands.add_parser("collect")
     c.add_argument("-o", "--output", required=True)
     c.add_argument("--only", nargs="*", default=None)
+    c.add_argument("--memory-gb", type=float, default=8.0, help="address-space limit of each model's process")
+    c.add_argument("--seconds", type=int, default=600, help="time limit of each model's process")
+    one = commands.add_parser("collect-one")
+    one.add_argument("name")
     s = commands.add_parser("score")
     s.add_argument("truth")
     s.add_argument("--verbose", action="store_true")
     s.add_argument("--tslint", default=str(ROOT), help="the tslint source tree to score (another checkout, for before/after)")
     args = parser.parse_args()
     if args.command == "collect":
-        collect(args.output, set(args.only) if args.only else None)
+        collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds)
+    elif args.command == "collect-one":
+        collect_one(args.name)
     else:
         score(args.truth, args.verbose, args.tslint)
     return 0

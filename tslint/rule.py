@@ -155,6 +155,8 @@ class Rule:
     message: ClassVar[str]
     fix_hint: ClassVar[str] = ""
     torch_messages: ClassVar[Tuple[str, ...]] = ()  # see RuleInfo.torch_messages
+    # False for a rule only `--select` with its full code enables (`select = ["TS404"]`).
+    default_enabled: ClassVar[bool] = True
     # torch's Python frontend rejects the construct while parsing, so it fails even in branches torch
     # does not compile (`if not torch.jit.is_scripting():`): the rule also sees those branches.
     frontend: ClassVar[bool] = False

@@ -46,5 +46,5 @@ def with_a_float():
 
 
 class ScaleArgument(nn.Module):
-    def forward(self, x, scale: float = 2.0):
+    def forward(self, x, scale: float):
         return x * scale
