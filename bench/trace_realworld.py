@@ -277,8 +277,7 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
 
     truth = json.loads(Path(truth_path).read_text(encoding="utf-8"))
     sources = discover([root for root in truth["roots"]], None, ())
-    config = Config()
-    config.mode = "trace"
+    config = Config(mode="trace")
     result = lint_sources(sources, config, jobs=1)
     findings = [d for d in result.diagnostics if d.code.startswith("TS4") and d.severity is Severity.WARNING]
     flagged = {}

@@ -111,9 +111,14 @@ class RuleContext:
         return [(name, self.scope.compiled_class(name)) for name in self.compiled.classes if name is not None]
 
     def traced_models(self) -> List[str]:
-        """The classes this function is compiled for that no class uses as a submodule: the models a
-        user traces or scripts, whose `forward` receives the user's inputs and returns to them."""
-        return [name for name, _ in self.classes() if name not in self.scope.index.submodule_classes]
+        """The classes this function is compiled for that no class uses as a submodule (holds, or
+        builds in one of its methods): the models a user traces or scripts, whose `forward` receives
+        the user's inputs and returns to them."""
+        from tslint.analysis.provenance import built_by_modules
+
+        index = self.scope.index
+        held = index.submodule_classes | built_by_modules(index)
+        return [name for name, _ in self.classes() if name not in held]
 
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""

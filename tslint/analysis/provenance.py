@@ -58,6 +58,26 @@ def external_callees(index) -> FrozenSet[str]:
     return frozenset(found)
 
 
+def built_by_modules(index) -> FrozenSet[str]:
+    """Module classes that a method of a module class constructs (`HighResolutionModule(...)` in a
+    `_make_stage` that fills an `nn.Sequential`): submodules, though not held as a plain attribute.
+    Cached on the index."""
+    found = getattr(index, "_built_by_modules", None)
+    if found is not None:
+        return found
+    built: Set[str] = set()
+    for qualname in index.module_classes:
+        for method in index.classes[qualname].methods.values():
+            for call in method.calls:
+                if call.kind.value == "function":
+                    target = index.resolve(call.target)
+                    if target in index.module_classes and target != qualname:
+                        built.add(target)
+    found = frozenset(built)
+    index._built_by_modules = found
+    return found
+
+
 class FileProvenance:
     """Provenance of the traced functions of one file, computed together on first use."""
 
@@ -234,6 +254,8 @@ class FileProvenance:
     def _submodule_methods(self, klass, attribute: str, method: str) -> List:
         found = []
         for assignment in klass.attributes.get(attribute, ()):
+            if assignment.kind.value == "none":
+                continue  # `self.pool = None` on some path: never called as such
             owner = self.index.resolve(assignment.callee)
             if assignment.kind.value != "call" or owner not in self.index.module_classes:
                 return []  # not (only) a project submodule built here

@@ -100,6 +100,7 @@ class TaintAnalysis:
         self.return_elements: Optional[Tuple[Kind, ...]] = None
         self._tuple_returns = True
         self.env.update(default_parameter_kinds(function, imports, self_name))
+        self.containers.update(_container_parameters(function, imports))
         if parameter_kinds is not None:
             self.env.update(parameter_kinds)
         self._block(function.body)
@@ -348,6 +349,24 @@ class TaintAnalysis:
             else:
                 positional.append(kind)
         return self.calls(node, positional, keywords)
+
+
+CONTAINER_TYPES = frozenset({"list", "tuple", "typing.List", "typing.Tuple", "typing.Sequence", "collections.abc.Sequence"})
+
+
+def _container_parameters(function: cst.FunctionDef, imports: ImportTable) -> List[str]:
+    """Parameters annotated as a list or tuple (`input: List[Tensor]`): iterating one is not
+    iterating a tensor's rows."""
+    found = []
+    params = function.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        if param.annotation is None:
+            continue
+        annotation = param.annotation.annotation
+        base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+        if (imports.qualify(base) or "") in CONTAINER_TYPES:
+            found.append(param.name.value)
+    return found
 
 
 def _tensor_check(test: cst.BaseExpression, imports: ImportTable) -> Optional[str]:
