@@ -98,12 +98,14 @@ class FileProvenance:
     # --- the rounds ---------------------------------------------------------------------------
 
     def _solve(self) -> None:
+        """Rounds until no parameter's kind grows. A summary depends only on the argument kinds it
+        is memoized by, and the call sites it records stay recorded, so summaries outlive rounds;
+        the last round's analyses, whose parameters did not change, are the answers."""
         for _ in range(MAX_ROUNDS):
             self._changed = False
-            self.summaries.clear()
-            for key in sorted(self.functions):
-                self._analyse(key, self._parameter_kinds(key), record=True)
+            analyses = {key: self._analyse(key, self._parameter_kinds(key), record=True) for key in sorted(self.functions)}
             if not self._changed:
+                self.analyses = analyses
                 break
         self.summaries.clear()
 

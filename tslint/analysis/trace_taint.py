@@ -268,6 +268,10 @@ class TaintAnalysis:
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):
                     self._expr(element.slice.value)
+                else:  # `x[:_rows(h)]`: the bounds are evaluated (and may call a helper)
+                    for bound in (element.slice.lower, element.slice.upper, element.slice.step):
+                        if bound is not None:
+                            self._expr(bound)
             return self._expr(node.value)
         if isinstance(node, cst.BinaryOperation):
             return max(self._expr(node.left), self._expr(node.right))
