@@ -36,7 +36,7 @@ class SilentLoopOneSet(nn.Module):
 
 class NoInputs(nn.Module):
     def forward(self, x):
-        if self.training:
+        if x.sum() > 0:
             return x * 2
         return x
 
