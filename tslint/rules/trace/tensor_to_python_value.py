@@ -34,9 +34,8 @@ class TensorToPythonValue(Rule):
         name = context.qualify(func) or ""
         if name in ("max", "min") and len(node.args) >= 2 and not any(a.star for a in node.args):
             kinds = [taint.kind(argument.value) for argument in node.args]
-            if Kind.SIZE in kinds or Kind.TENSOR in kinds:
-                what = "a tensor" if Kind.TENSOR in kinds else "a tensor's size"
-                context.report(node, COMPARES.format(call=f"{name}(...)", what=what))
+            if Kind.SIZE in kinds and Kind.TENSOR not in kinds:  # of tensors: TS342's error comes first
+                context.report(node, COMPARES.format(call=f"{name}(...)", what="a tensor's size"))
                 return
         if name == "len" and node.args and taint.kind(node.args[0].value) is Kind.TENSOR:
             context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
