@@ -39,8 +39,9 @@ def fixture_files() -> List[Path]:
 
 @pytest.fixture(scope="session")
 def fixture_result():
-    """One lint of the whole fixtures tree (cross-file facts need all of it)."""
-    return lint_paths([str(FIXTURES)], Config())
+    """One lint of the whole fixtures tree (cross-file facts need all of it), every rule enabled,
+    those off by default too."""
+    return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------

@@ -158,7 +158,7 @@ def test_unknown_flag_exits_2(capsys) -> None:
      (["--ignore", "TS101"], {"TS103", "TS409"}), (["--select", "TS2"], set())],
 )
 def test_select_and_ignore_prefixes(tmp_path, capsys, selection, expected) -> None:
-    path = write(tmp_path, "bad.py", BAD.replace("def forward(self, x, *args)", "def forward(self, x, k=1, *args)"))
+    path = write(tmp_path, "bad.py", BAD.replace("def forward(self, x, *args)", "def forward(self, x, k=1, *args, n: int)"))
     _, out, _ = run(["--format", "json", *selection, path], capsys)
     assert {d["code"] for d in json.loads(out)["diagnostics"]} == expected
 

@@ -23,7 +23,7 @@ from tslint.config import Config  # noqa: E402
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 CLEAN = BAD.replace(", *args", "")
-CHILD = "from .base import Base\n\n\nclass Child(Base):\n    def forward(self, x, scale=2):\n        return x * scale\n"
+CHILD = "from .base import Base\n\n\nclass Child(Base):\n    def forward(self, x, scale=2, *, n: int):\n        return x * scale * n\n"
 SCRATCH = CHILD.replace("from .base", "from helper")
 # Two findings on one span (TS402 and TS406 both start at `torch.tensor`), after two emoji: 24 code
 # points before the span, 26 UTF-16 code units, 30 UTF-8 bytes.
@@ -185,7 +185,10 @@ def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
             await _until(published, lambda params: _codes(params) == ["TS103", "TS409"])
             hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
                 text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26))), WAIT)
-            assert "**TS103**" in hover.contents.value and "**TS409**" in hover.contents.value
+            assert "**TS103**" in hover.contents.value  # on `scale`
+            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=37))), WAIT)
+            assert "**TS409**" in hover.contents.value  # on `n`
         finally:
             await _close(client)
 

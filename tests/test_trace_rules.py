@@ -17,16 +17,17 @@ FLAGGED = {row for row, code in expectations(TRACE_FIXTURE) if code.startswith("
 
 def _classes():
     module = load_module(TRACE_FIXTURE, "fixture_trace")
-    second_calls = module.SECOND_CALL
+    second_calls, first_calls = module.SECOND_CALL, module.FIRST_CALL
     return [
-        pytest.param(cls, second_calls.get(cls.__name__), id=cls.__name__)
+        pytest.param(cls, second_calls.get(cls.__name__), first_calls.get(cls.__name__), id=cls.__name__)
         for cls in module_classes(module) if not cls.__name__.startswith("_")  # parts, traced through their users
     ]
 
 
-@pytest.mark.parametrize("cls, second_call", _classes())
-def test_trace_fixture_against_torch(cls, second_call) -> None:
-    warned, diverges = trace_outcome(cls, str(TRACE_FIXTURE), second_call() if second_call else None)
+@pytest.mark.parametrize("cls, second_call, first_call", _classes())
+def test_trace_fixture_against_torch(cls, second_call, first_call) -> None:
+    warned, diverges = trace_outcome(cls, str(TRACE_FIXTURE), second_call() if second_call else None,
+                                     first_call() if first_call else None)
     if cls.__name__.startswith("Good"):
         assert warned == [] and not diverges, (warned, diverges)
     else:
@@ -40,9 +41,9 @@ def _page_example(code: str, section: str) -> str:
 
 
 # The second call (arguments, keyword arguments) for pages whose hazard -ones(5, 4) cannot show; the
-# good example of TS409 no longer takes the argument.
+# good example of TS409 no longer takes the argument, which the bad one needs from the first call on.
 PAGE_SECOND_CALL = {
-    "TS408": lambda hazardous: ((-torch.ones(5, 4, dtype=torch.float64),), {}),
+    "TS408": lambda hazardous: ((torch.ones(5, 4, device="meta"),), {}),
     "TS409": lambda hazardous: ((-torch.ones(5, 4), 3.0), {}) if hazardous else None,
 }
 
@@ -55,8 +56,22 @@ def test_trace_page_examples_against_torch(code: str) -> None:
             path.write_text(_page_example(code, section), encoding="utf-8")
             (cls,) = [c for c in module_classes(load_module(path, path.stem)) if c.__name__ == "Net"]
             second_call = PAGE_SECOND_CALL[code](hazardous) if code in PAGE_SECOND_CALL else None
-            warned, diverges = trace_outcome(cls, str(path), second_call)
+            first_call = ((torch.ones(3, 4), 2.0), {}) if code == "TS409" and hazardous else None
+            warned, diverges = trace_outcome(cls, str(path), second_call, first_call)
             if hazardous:
                 assert warned or diverges, f"{code}: the bad example traces correctly"
             else:
                 assert not warned and not diverges, f"{code}: the good example is still wrong: {warned}, {diverges}"
+
+
+def test_training_flag_rule_is_off_by_default(tmp_path) -> None:
+    """TS404 runs only when selected by its full code: a model traced in eval mode is exact."""
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    path = tmp_path / "net.py"
+    path.write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+                    "        if self.training:\n            return x * 2\n        return x\n", encoding="utf-8")
+    codes = {select: {d.code for d in lint_paths([str(path)], Config(mode="trace", select=select)).diagnostics}
+             for select in (("TS",), ("TS4",), ("TS", "TS404"))}
+    assert codes == {("TS",): set(), ("TS4",): set(), ("TS", "TS404"): {"TS404"}}

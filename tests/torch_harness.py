@@ -67,7 +67,8 @@ FIRST_INPUT = (3, 4)
 SECOND_INPUT = (5, 4)
 
 
-def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple, dict]] = None):
+def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple, dict]] = None,
+                  first_call: Optional[Tuple[tuple, dict]] = None):
     """Trace an instance (training mode, as constructed) on ones(3, 4); then, with both in eval mode,
     compare traced and eager on -ones(5, 4) — or on the (arguments, keyword arguments) of
     `second_call` (another dtype, the meta device, an extra argument). Returns (TracerWarning lines
@@ -76,7 +77,8 @@ def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple
     model = cls()
     second = second_call if second_call is not None else ((-torch.ones(*SECOND_INPUT),), {})
     try:
-        outcome = trace_and_compare(torch, model, ((torch.ones(*FIRST_INPUT),), {}), [second])
+        first = first_call if first_call is not None else ((torch.ones(*FIRST_INPUT),), {})
+        outcome = trace_and_compare(torch, model, first, [second])
     except RuntimeError:
         return [], True  # the model cannot be traced at all: the hazard is as real as it gets
     assert not outcome.invalid, f"eager mode rejects the second call of {cls.__name__}"

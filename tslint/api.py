@@ -54,7 +54,7 @@ def enabled_rules(config: Config) -> Tuple[Rule, ...]:
     return tuple(
         rule()
         for rule in find_rules()
-        if rule.mode in modes and selected(rule.code, config.select, config.ignore)
+        if rule.mode in modes and selected(rule.code, config.select, config.ignore, rule.default_enabled)
     )
 
 

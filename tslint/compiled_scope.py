@@ -131,10 +131,16 @@ class CompiledClass:
         if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
             # Pruned when the attribute is None; when it is None on some path, or never assigned here,
             # torch may prune it too: only an attribute that is never None is certainly compiled.
+            # Tracing runs the branch for every instance built with the attribute set, so an
+            # attribute set on some path is enough (a hazard there is as real as under a flag).
             assignments = self.attributes.get(guard.name, [])
+            if tracing:
+                return any(a.kind is not AttributeKind.NONE for a in assignments)
             return bool(assignments) and all(a.kind is not AttributeKind.NONE for a in assignments)
         if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
             assignments = self.attributes.get(guard.name, [])
+            if tracing:
+                return any(a.kind is AttributeKind.NONE for a in assignments)
             return bool(assignments) and all(a.kind is AttributeKind.NONE for a in assignments)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
             if guard.name in self.conditional_attributes:

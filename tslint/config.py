@@ -193,5 +193,8 @@ def load_config(
     return read_config_file(found, known_codes) if found is not None else Config()
 
 
-def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
-    return any(code.startswith(s) for s in select) and not any(code.startswith(i) for i in ignore)
+def selected(code: str, select: Sequence[str], ignore: Sequence[str], default_enabled: bool = True) -> bool:
+    """Whether a rule runs: a prefix in `select` enables it, unless the rule is off by default, which
+    only its full code enables; a prefix in `ignore` disables it."""
+    chosen = any(code.startswith(s) for s in select) if default_enabled else code in select
+    return chosen and not any(code.startswith(i) for i in ignore)

@@ -44,6 +44,8 @@ class RuleContext:
         source: Tuple[Optional[cst.Module], str] = (None, ""),
         file_facts: Optional[Dict[str, Any]] = None,
         trees=None,
+        nodes: Optional[Dict[int, cst.FunctionDef]] = None,
+        shared: Optional[Dict[Any, Any]] = None,
     ) -> None:
         self.file = file
         self.source = source  # the file's tree and text
@@ -59,6 +61,9 @@ class RuleContext:
         # The current rule's per-function state: what its `begin_function` returned for this function.
         self.state: Any = None
         self._taint = None
+        # The file's function nodes, and what the analyses of the file's functions share (per scope).
+        self.nodes = nodes if nodes is not None else {compiled.info.ordinal: node}
+        self.shared = shared if shared is not None else {}
         self._local_names = None
         self._typed_parameters = None
         self._plain_assignments = None
@@ -68,12 +73,20 @@ class RuleContext:
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
         if self._taint is None:
+            from tslint.analysis.provenance import FileProvenance
             from tslint.analysis.trace_taint import TaintAnalysis, tensor_attribute_names
 
-            tensors = set()
-            for _, klass in self.classes():
-                tensors.update(tensor_attribute_names(klass.attributes))
-            self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
+            provenance = self.shared.get(("provenance", id(self.scope)))
+            if provenance is None and self.scope.tracing and self.compiled.info.ordinal in self.nodes:
+                provenance = FileProvenance(self.file, self.scope, self.nodes)
+                self.shared[("provenance", id(self.scope))] = provenance
+            if provenance is not None and self.compiled.info.key in provenance.functions:
+                self._taint = provenance.analysis(self.compiled)
+            else:
+                tensors = set()
+                for _, klass in self.classes():
+                    tensors.update(tensor_attribute_names(klass.attributes))
+                self._taint = TaintAnalysis(self.node, self.file.imports, self.compiled.info.self_name, tensors)
         return self._taint
 
     def types(self):
@@ -135,9 +148,14 @@ class RuleContext:
         return [(name, self.scope.compiled_class(name)) for name in self.compiled.classes if name is not None]
 
     def traced_models(self) -> List[str]:
-        """The classes this function is compiled for that no class uses as a submodule: the models a
-        user traces or scripts, whose `forward` receives the user's inputs and returns to them."""
-        return [name for name, _ in self.classes() if name not in self.scope.index.submodule_classes]
+        """The classes this function is compiled for that no class uses as a submodule (holds, or
+        builds in one of its methods): the models a user traces or scripts, whose `forward` receives
+        the user's inputs and returns to them."""
+        from tslint.analysis.provenance import built_by_modules
+
+        index = self.scope.index
+        held = index.submodule_classes | built_by_modules(index)
+        return [name for name, _ in self.classes() if name not in held]
 
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
@@ -179,6 +197,8 @@ class Rule:
     message: ClassVar[str]
     fix_hint: ClassVar[str] = ""
     torch_messages: ClassVar[Tuple[str, ...]] = ()  # see RuleInfo.torch_messages
+    # False for a rule only `--select` with its full code enables (`select = ["TS404"]`).
+    default_enabled: ClassVar[bool] = True
     # torch's Python frontend rejects the construct while parsing, so it fails even in branches torch
     # does not compile (`if not torch.jit.is_scripting():`): the rule also sees those branches.
     frontend: ClassVar[bool] = False

@@ -171,7 +171,9 @@ def run_rules(
         visit_hooks, leave_hooks = _hook_table(tuple(rules), "visit_"), _hook_table(tuple(rules), "leave_")
         for compiled in functions:
             node = trees.nodes[compiled.info.ordinal]
-            context = RuleContext(file, scope, compiled, node, (parsed.module, parsed.text), file_facts, trees)
+            context = RuleContext(
+                file, scope, compiled, node, (parsed.module, parsed.text), file_facts, trees, trees.nodes, file_facts
+            )
             contexts.append(context)
             key = (compiled.info.ordinal, compiled.role is Role.SIGNATURE)
             followers = [rule for rule in rules if rule.follows_functions()]

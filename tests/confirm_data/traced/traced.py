@@ -36,7 +36,7 @@ class SilentLoopOneSet(nn.Module):
 
 class NoInputs(nn.Module):
     def forward(self, x):
-        if self.training:
+        if x.sum() > 0:
             return x * 2
         return x
 
@@ -46,5 +46,5 @@ def with_a_float():
 
 
 class ScaleArgument(nn.Module):
-    def forward(self, x, scale: float = 2.0):
+    def forward(self, x, scale: float):
         return x * scale

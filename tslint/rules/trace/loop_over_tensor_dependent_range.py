@@ -30,5 +30,5 @@ class LoopOverTensorDependentRange(Rule):
             if kind is not Kind.NONE:
                 count = "as many times as a tensor's size" if kind is Kind.SIZE else "a tensor-dependent number of times"
                 context.report(iterable, self.message.format(count=count))
-        elif taint.kind(iterable) is Kind.TENSOR:
+        elif taint.kind(iterable) is Kind.TENSOR and not taint.is_container(iterable):
             context.report(iterable, self.message.format(count="once per row of a tensor"))

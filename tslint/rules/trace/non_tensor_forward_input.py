@@ -13,55 +13,51 @@ CONTAINERS = frozenset({
     "list", "tuple", "dict", "typing.List", "typing.Tuple", "typing.Dict", "typing.Optional", "typing.Union",
     "typing.Sequence", "typing.Mapping",
 })
-LITERALS = (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
 
 class NonTensorForwardInput(Rule):
     """The `forward` of the traced model (a module class no other class uses as a submodule) takes a
-    Python value (`scale: float = 2.0`, `flag=False`, `n: int`) or `**kwargs`.
+    Python value it must be given (`n: int`, `sizes: List[int]`) or `**kwargs`.
 
     torch.jit.trace only accepts tensors (and lists, tuples, dicts of tensors) as inputs: a Python
-    value among the example inputs fails ("Type 'Tuple[Tensor, int]' cannot be traced"); left at its
-    default, it is frozen, and the traced model refuses it ("forward() expected at most 2
-    argument(s) but received 3"). Keyword arguments cannot be passed to a traced model at all.
+    value among the example inputs fails ("Type 'Tuple[Tensor, int]' cannot be traced"). Keyword
+    arguments cannot be passed to a traced model at all. An argument with a default is not reported:
+    left at its default it is frozen, which is exact for a model used as traced; and a sub-layer may
+    take anything its parent's Python code passes it.
     """
 
     code = "TS409"
     name = "non-tensor-forward-input"
     severity = Severity.WARNING
     mode = Mode.TRACE
-    message = "`forward` of the traced model takes {what}: torch.jit.trace only records tensor inputs."
+    message = "`forward` of the traced model `{root}` takes {what}: torch.jit.trace only records tensor inputs."
     fix_hint = "Make it a constructor argument stored on the module, or pass it as a tensor."
 
     def begin_function(self, context: RuleContext) -> None:
         node, function = context.node.params, context.compiled.info
         if function.name != "forward":
             return
-        if not context.traced_models():
+        roots = context.traced_models()
+        if not roots:
             return  # a submodule receives Python values from its parent's forward, which is fine
+        root = roots[0].rsplit(".", 1)[-1]
         if isinstance(node.star_kwarg, cst.Param):
-            context.report(node.star_kwarg, self.message.format(what=f"`**{node.star_kwarg.name.value}`, which a traced model cannot receive"))
+            what = f"`**{node.star_kwarg.name.value}`, which a traced model cannot receive"
+            context.report(node.star_kwarg, self.message.format(root=root, what=what))
         for param in (*node.posonly_params, *node.params, *node.kwonly_params):
             if param.name.value == function.self_name:
                 continue
             what = _python_value(param, context)
             if what is not None:
-                context.report(param, self.message.format(what=f"`{param.name.value}`, {what}"))
+                context.report(param, self.message.format(root=root, what=f"`{param.name.value}`, {what}"))
 
 
 def _python_value(param: cst.Param, context: RuleContext) -> Optional[str]:
-    if param.annotation is not None:
-        if _python_type(param.annotation.annotation, context):
-            return "a Python value"
-        return None
-    default = param.default
-    if default is None or is_none(default):
-        return None  # unannotated: a tensor, or an optional tensor
-    if isinstance(default, LITERALS) or (isinstance(default, cst.Name) and default.value in ("True", "False")):
-        return "a Python value (its default is frozen into the trace)"
-    if isinstance(default, cst.UnaryOperation) and isinstance(default.expression, (cst.Integer, cst.Float)):
-        return "a Python value (its default is frozen into the trace)"
-    return None
+    if param.default is not None:
+        return None  # left at its default when tracing: frozen, and exact for the traced model's use
+    if param.annotation is not None and _python_type(param.annotation.annotation, context):
+        return "a Python value"
+    return None  # unannotated: a tensor
 
 
 def _python_type(annotation: cst.BaseExpression, context: RuleContext) -> bool:

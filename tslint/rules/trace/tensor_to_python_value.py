@@ -7,11 +7,14 @@ from tslint.rule import Rule, RuleContext
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, VALUE_METHODS, Kind
 
 
+COMPARES = "`{call}` compares {what} in Python: the trace freezes which one it picks."
+
+
 class TensorToPythonValue(Rule):
     """Traced code turns a tensor, or a tensor's size, into a Python number or list.
 
-    `.item()`, `.tolist()`, `int(t)`, `float(t)`, `int(x.size(0))`, `math.sqrt(x.size(1))`: the value is
-    recorded as a constant ("TracerWarning: Converting a tensor to a Python number might cause the
+    `.item()`, `.tolist()`, `int(t)`, `float(t)`, `int(x.size(0))`, `math.sqrt(x.size(1))`, `len(t)`, and
+    `max(h, w)` / `min(h, w)` of sizes (Python compares them): the value is recorded as a constant ("TracerWarning: Converting a tensor to a Python number might cause the
     trace to be incorrect"), so the trace computes with the example input's value forever.
     """
 
@@ -29,6 +32,14 @@ class TensorToPythonValue(Rule):
             context.report(node, self.message.format(call=f".{func.attr.value}()", what="a tensor"))
             return
         name = context.qualify(func) or ""
+        if name in ("max", "min") and len(node.args) >= 2 and not any(a.star for a in node.args):
+            kinds = [taint.kind(argument.value) for argument in node.args]
+            if Kind.SIZE in kinds and Kind.TENSOR not in kinds:  # of tensors: TS342's error comes first
+                context.report(node, COMPARES.format(call=f"{name}(...)", what="a tensor's size"))
+                return
+        if name == "len" and node.args and taint.kind(node.args[0].value) is Kind.TENSOR:
+            context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
+            return
         if (name in PYTHON_CONVERSIONS or name.startswith("math.")) and node.args:
             kind = max(taint.kind(argument.value) for argument in node.args)
             if kind in (Kind.TENSOR, Kind.SIZE):

@@ -37,15 +37,16 @@ class UntraceableOutput(Rule):
     name = "untraceable-output"
     severity = Severity.WARNING
     mode = Mode.TRACE
-    message = "`forward` returns {what}, which torch.jit.trace cannot record as an output."
+    message = "`forward` of the traced model `{root}` returns {what}, which torch.jit.trace cannot record as an output."
     fix_hint = "Return a tensor or a tuple of tensors (a NamedTuple works too); keep dicts for eager-only wrappers."
 
     def visit_Return(self, node: cst.Return, context: RuleContext) -> None:
         function = context.compiled.info
         if function.name != "forward" or context.region is not context.region.COMPILED:
             return
-        if not context.traced_models():
+        roots = context.traced_models()
+        if not roots:
             return  # a submodule's output goes to its parent, not out of the trace
         what = _what(node.value, context)
         if what is not None:
-            context.report(node, self.message.format(what=what))
+            context.report(node, self.message.format(root=roots[0].rsplit(".", 1)[-1], what=what))

@@ -1,0 +1,276 @@
+"""Where the values of traced code come from, across the functions of one file.
+
+The provenance half of the value layer (/work/shared/VALUE-LAYER.md): for every expression of a
+function torch.jit.trace runs, whether it is a tensor, a size read from one, a Python value computed
+from one, or none of these (`Kind`, with the transfer functions in `trace_taint.py`). This module
+makes it interprocedural within a file:
+
+- **Returns**: a call to a project function or method of the same file (`h, w = _grid(x)`,
+  `self._pad(x, k)`, `self.attn(x, (H, W))`) gives what the callee returns for the kinds of the
+  arguments at that call, computed on first use and memoized per argument kinds; recursion is cut.
+- **Parameters**: a function of the file that only the file's traced code calls gets, for each
+  parameter, the join of what its call sites pass (a size passed as `k_size: int` is a size); a
+  function called from elsewhere (another file, the user: the `forward` of a traced root) joins the
+  default too (a parameter is a tensor unless annotated or defaulted otherwise), and so does one no
+  call site of the file reaches. Rounds over the file's traced functions run until nothing changes.
+
+Calls into other files keep the old approximation (a tensor in, a tensor out), so a finding never
+depends on another file's content beyond which of this file's functions other files call, which the
+trace scope's cache key records (`external_callees`).
+
+The interface the type model can share: `FileProvenance.analysis(compiled)` gives a per-function
+`TaintAnalysis` whose `kind(node)`, `is_container(node)`, `tensor_property(node)`, `returns` and
+`return_elements` are the provenance half of an abstract value; a joint layer would keep one
+environment per block holding (type, provenance) pairs, with the same call resolution (`resolve_call`)
+and per-argument summaries.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+
+from tslint.analysis.trace_taint import CallAnswer, Kind, TaintAnalysis, default_parameter_kinds, tensor_attribute_names
+
+MAX_ROUNDS = 6
+MAX_SUMMARIES = 2000  # per file: beyond this, calls fall back to the intraprocedural approximation
+JIT_SCRIPT = "torch.jit.script"
+
+FunctionKey = Tuple[str, int]
+
+
+def external_callees(index) -> FrozenSet[str]:
+    """Qualified names of the module-level functions that some function of another file calls."""
+    found: Set[str] = set()
+    for file in index.files:
+        infos = list(file.functions.values())
+        for klass in file.classes:
+            infos.extend(klass.methods.values())
+        for info in infos:
+            for call in info.calls:
+                if call.kind.value != "function":
+                    continue
+                target = index.resolve(call.target)
+                callee = index.functions.get(target) if target is not None else None
+                if callee is not None and callee.path != file.path:
+                    found.add(callee.qualname)
+    return frozenset(found)
+
+
+def built_by_modules(index) -> FrozenSet[str]:
+    """Module classes that a method of a module class constructs (`HighResolutionModule(...)` in a
+    `_make_stage` that fills an `nn.Sequential`): submodules, though not held as a plain attribute.
+    Cached on the index."""
+    found = getattr(index, "_built_by_modules", None)
+    if found is not None:
+        return found
+    built: Set[str] = set()
+    for qualname in index.module_classes:
+        for method in index.classes[qualname].methods.values():
+            for call in method.calls:
+                if call.kind.value == "function":
+                    target = index.resolve(call.target)
+                    if target in index.module_classes and target != qualname:
+                        built.add(target)
+    found = frozenset(built)
+    index._built_by_modules = found
+    return found
+
+
+class FileProvenance:
+    """Provenance of the traced functions of one file, computed together on first use."""
+
+    def __init__(self, file, scope, nodes: Mapping[int, cst.FunctionDef]) -> None:
+        self.file = file
+        self.scope = scope
+        self.index = scope.index
+        self.nodes = nodes
+        self.functions = {c.info.key: c for c in scope.functions_in(file.path)}
+        self.parameters: Dict[FunctionKey, Dict[str, Kind]] = {}
+        self.summaries: Dict[Tuple[FunctionKey, Tuple[Kind, ...], Tuple[Tuple[str, Kind], ...]], Optional[CallAnswer]] = {}
+        self.in_progress: Set[FunctionKey] = set()
+        self.analyses: Dict[FunctionKey, TaintAnalysis] = {}
+        self._changed = False
+        self._external = _external_set(scope)
+        self._solve()
+
+    # --- the rounds ---------------------------------------------------------------------------
+
+    def _solve(self) -> None:
+        """Rounds until no parameter's kind grows. A summary depends only on the argument kinds it
+        is memoized by, and the call sites it records stay recorded, so summaries outlive rounds;
+        the last round's analyses, whose parameters did not change, are the answers."""
+        for _ in range(MAX_ROUNDS):
+            self._changed = False
+            analyses = {key: self._analyse(key, self._parameter_kinds(key), record=True) for key in sorted(self.functions)}
+            if not self._changed:
+                self.analyses = analyses
+                break
+        self.summaries.clear()
+
+    def analysis(self, compiled) -> TaintAnalysis:
+        """The analysis of one traced function of this file, with its parameters' final kinds."""
+        key = compiled.info.key
+        found = self.analyses.get(key)
+        if found is None:
+            found = self._analyse(key, self._parameter_kinds(key), record=False)
+            self.analyses[key] = found
+        return found
+
+    def _analyse(self, key: FunctionKey, parameters: Optional[Mapping[str, Kind]], record: bool) -> TaintAnalysis:
+        compiled = self.functions[key]
+        node = self.nodes[compiled.info.ordinal]
+        tensors: Set[str] = set()
+        for name in compiled.classes:
+            if name is not None:
+                tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
+
+        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind]) -> Optional[CallAnswer]:
+            return self._call(compiled, call, positional, keywords, record)
+
+        return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook)
+
+    def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
+        """None (the defaults) unless only this file's traced code calls the function."""
+        joined = self.parameters.get(key)
+        if joined is None or self._is_entry(key):
+            if joined is None:
+                return None
+            node = self.nodes[self.functions[key].info.ordinal]
+            defaults = default_parameter_kinds(node, self.file.imports, self.functions[key].info.self_name)
+            return {name: max(kind, joined.get(name, Kind.NONE)) for name, kind in defaults.items()}
+        return dict(joined)
+
+    def _is_entry(self, key: FunctionKey) -> bool:
+        """Whether code outside this file's traced functions may call the function: the `forward`
+        of a class held outside the file or in a container, or of a root model; a method of a
+        subclassed class; a function another file calls."""
+        compiled = self.functions[key]
+        info = compiled.info
+        if info.owner is None:
+            return info.qualname in self._external
+        if info.owner in self.index.subclassed:
+            return True
+        for name in compiled.classes:
+            if name is None or name not in self.index.submodule_classes:
+                return True  # a root model: its `forward` receives the user's inputs
+            if info.name == "forward" and not self._held_here_only(name):
+                return True
+        return False
+
+    def _held_here_only(self, qualname: str) -> bool:
+        """Whether only classes of this file hold the class, each as a plain attribute."""
+        for holder in self.index.classes.values():
+            for assignments in holder.attributes.values():
+                for assignment in assignments:
+                    if qualname in (self.index.resolve(e) for e in assignment.elements):
+                        return False
+                    if self.index.resolve(assignment.callee) == qualname and holder.path != self.file.path:
+                        return False
+        return True
+
+    # --- calls --------------------------------------------------------------------------------
+
+    def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], record: bool) -> Optional[CallAnswer]:
+        callee = self.resolve_call(caller, call)
+        if callee is None:
+            return None
+        key = callee.key
+        bound = self._bind(key, positional, keywords)
+        if bound is None:
+            return None
+        if record:
+            if key not in self.parameters:
+                self.parameters[key] = {}
+                self._changed = True
+            joined = self.parameters[key]
+            for name, kind in bound.items():
+                if name not in joined or kind > joined[name]:
+                    self._changed = True
+                    joined[name] = max(kind, joined.get(name, Kind.NONE))
+        memo = (key, tuple(positional), tuple(sorted(keywords.items())))
+        if memo in self.summaries:
+            return self.summaries[memo]
+        if key in self.in_progress or len(self.summaries) >= MAX_SUMMARIES:
+            return None  # recursion (torch rejects it when scripting; tracing runs it): unknown
+        self.in_progress.add(key)
+        try:
+            analysis = self._analyse(key, bound, record)
+        finally:
+            self.in_progress.discard(key)
+        answer = (analysis.returns, analysis.return_elements)
+        self.summaries[memo] = answer
+        return answer
+
+    def _bind(self, key: FunctionKey, positional: Sequence[Kind], keywords: Mapping[str, Kind]) -> Optional[Dict[str, Kind]]:
+        info = self.functions[key].info
+        node = self.nodes[info.ordinal]
+        params = node.params
+        ordered = [p.name.value for p in (*params.posonly_params, *params.params) if p.name.value != info.self_name]
+        if len(positional) > len(ordered) and not isinstance(params.star_arg, cst.Param):
+            return None  # not a call torch could make either
+        named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+        bound = {name: Kind.NONE for name in named if name != info.self_name}  # defaults: constants
+        for name, kind in zip(ordered, positional):
+            bound[name] = kind
+        for name, kind in keywords.items():
+            if name not in named:
+                return None
+            bound[name] = kind
+        return bound
+
+    def resolve_call(self, caller, call: cst.Call):
+        """The traced function of this file that `call` (in `caller`) runs, if exactly one."""
+        func = call.func
+        found = set()
+        self_name = caller.info.self_name
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
+            for name in caller.classes:
+                if name is None:
+                    return None
+                klass = self.scope.compiled_class(name)
+                method = klass.methods.get(func.attr.value)
+                if method is not None:
+                    found.add(method)
+                    continue
+                found.update(self._submodule_methods(klass, func.attr.value, "forward"))
+        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name)
+              and func.value.value.value == self_name):
+            for name in caller.classes:
+                if name is None:
+                    return None
+                found.update(self._submodule_methods(self.scope.compiled_class(name), func.value.attr.value, func.attr.value))
+        else:
+            qualified = self.index.resolve(self.file.imports.qualify(func))
+            function = self.index.functions.get(qualified) if qualified is not None else None
+            if function is not None:
+                found.add(function)
+        if len(found) != 1:
+            return None
+        (function,) = found
+        if function.key not in self.functions or function.has_decorator(JIT_SCRIPT):
+            return None
+        return function
+
+    def _submodule_methods(self, klass, attribute: str, method: str) -> List:
+        found = []
+        for assignment in klass.attributes.get(attribute, ()):
+            if assignment.kind.value == "none":
+                continue  # `self.pool = None` on some path: never called as such
+            owner = self.index.resolve(assignment.callee)
+            if assignment.kind.value != "call" or owner not in self.index.module_classes:
+                return []  # not (only) a project submodule built here
+            target = self.scope.compiled_class(owner).methods.get(method)
+            if target is None:
+                return []
+            found.append(target)
+        return found
+
+
+def _external_set(scope) -> FrozenSet[str]:
+    found = getattr(scope, "_external_callees", None)
+    if found is None:
+        found = external_callees(scope.index)
+        scope._external_callees = found
+    return found
