@@ -14,7 +14,7 @@ import pickle
 import sys
 from collections import deque
 from dataclasses import replace
-from typing import TYPE_CHECKING, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
@@ -76,8 +76,9 @@ def _scope(summaries: Dict[str, FileSummary]) -> ProjectScopes:
 class _Shard:
     """The state of one shard: its indexed files, kept between the phases."""
 
-    def __init__(self, contents: Dict[str, bytes]) -> None:
+    def __init__(self, contents: Dict[str, bytes], progress: Optional[Callable[[int], None]] = None) -> None:
         self.contents = contents
+        self.progress = progress  # told of each file done (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
         self.kept_bytes = 0
         self.start_memory = _resident_memory()
@@ -102,6 +103,8 @@ class _Shard:
             summaries.append(item.summary())
             gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
+            if self.progress is not None:
+                self.progress(1)
         return summaries
 
     def lint(
@@ -114,6 +117,8 @@ class _Shard:
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
             outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
+            if self.progress is not None:
+                self.progress(1)
         return outcomes
 
 
@@ -153,19 +158,23 @@ def run_phases(
     cache: Optional["ResultCache"],
     jobs: Optional[int],
     only: Optional[frozenset] = None,
+    progress: Optional[Callable[[int], None]] = None,
 ) -> Dict[str, FileOutcome]:
     """Index what the cache does not know, build the scope, lint what the cache cannot answer
-    (of `only`, when given: the other files just give context)."""
+    (of `only`, when given: the other files just give context). `progress` is told of each file
+    indexed and each file linted or answered by the cache."""
+    tell = progress or (lambda count: None)
     sources = all_sources if only is None else [s for s in all_sources if s.display in only]
     jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
     by_display = {s.display: s for s in all_sources}
     if jobs <= 1:
-        shard = _Shard(contents)
+        shard = _Shard(contents, progress)
         fresh = shard.index(to_index)
         summaries.update((s.display, s) for s in fresh)
         _remember_summaries(cache, by_display, fresh)
         scope = _scope(summaries)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
+        tell(len(outcomes))
         linted = shard.lint(work, scope, rules, config)
         _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
@@ -185,6 +194,7 @@ def run_phases(
         outlines = _Outlines(summaries.values()) if large else None
         queue = _IndexQueue(to_index, contents)
         for worker, done, answer in _serve(workers, queue, dead):
+            tell(len(done))
             worker.indexed += done
             worker.answers.append((tuple(s.display for s in done), answer))
             fresh = pickle.loads(answer) if outlines is not None or cache is not None else []
@@ -194,7 +204,7 @@ def run_phases(
                 summaries.update((s.display, s) for s in fresh)
                 _remember_summaries(cache, by_display, fresh)
         if queue.files:  # left by workers that died: index it here
-            fresh = _Shard(contents).index(queue.files)
+            fresh = _Shard(contents, progress).index(queue.files)
             summaries.update((s.display, s) for s in fresh)
             if outlines is not None:
                 outlines.add(fresh)
@@ -206,6 +216,7 @@ def run_phases(
             scope = _scope(summaries)
             outcomes, pairs = _cached_outcomes(work, summaries, scope, settings_key, cache)
             work = [source for source, _ in pairs]
+            tell(len(outcomes))
         # Phase 2: each file is linted by the worker that holds its tree, largest first; one that
         # runs out of its own files takes files no worker holds (indexed from the cache, or by a
         # worker that died), then the smallest files of the worker with the most left (a second
@@ -227,13 +238,16 @@ def run_phases(
         for worker in workers:
             if worker.alive:
                 worker.send((needed, _phase_two_answers(worker, workers, summaries, needed)))
+        tell(len(linted))
         for _, _, answer in _serve(workers, plan, dead):
-            linted.update(pickle.loads(answer))
+            answered = pickle.loads(answer)
+            tell(len(answered))
+            linted.update(answered)
         left = plan.left()
         if left:  # every worker died: lint the rest here
             if cache is None:
                 summaries.update((s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer))
-            linted.update(_Shard(contents).lint([(s, summaries[s.display]) for s in left], scope or _scope(summaries), rules, config))
+            linted.update(_Shard(contents, progress).lint([(s, summaries[s.display]) for s in left], scope or _scope(summaries), rules, config))
     finally:
         for worker in workers:
             worker.close()
