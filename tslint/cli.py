@@ -13,8 +13,6 @@ from tslint import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
 STDIN = "-"  # as a PATH: read the source from stdin (ruff's convention)
-# Until a release is on the package index, extras install from the repository (README: Installation).
-INSTALL_HINT = "install tslint with the '{extra}' extra (see the README's Installation section)"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -176,7 +174,7 @@ def _other_command(args: argparse.Namespace, catalogue) -> int:
         try:
             from tslint import lsp
         except ImportError as error:
-            return _fail(f"the language server needs pygls: {INSTALL_HINT.format(extra='lsp')} ({error})")
+            return _fail(f"the language server needs pygls: pip install 'pygls>=2,<3' (the lsp extra) ({error})")
         return lsp.main()
     if args.explain:
         code = args.explain.strip().upper()
@@ -244,7 +242,7 @@ def _lint(args: argparse.Namespace, config):
     import importlib.util
 
     if importlib.util.find_spec("torch") is None:
-        raise _Failure(f"--confirm needs torch: {INSTALL_HINT.format(extra='confirm')}")
+        raise _Failure("--confirm needs torch: pip install torch (the confirm extra)")
     from tslint.confirm.runner import ConfirmUnavailable, confirm
 
     try:
