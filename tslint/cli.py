@@ -148,10 +148,9 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return _fail(f"path does not exist: {missing}")
     except _Failure as failure:
         return _fail(str(failure))
-    report = "" if args.silent else _report(args, config, result, sources, catalogue, tool_extra)
     try:
-        if report or args.output_file:
-            _write(report, args.output_file)
+        if not args.silent:
+            _write(_report(args, config, result, sources, catalogue, tool_extra), args.output_file)
     except OSError as error:
         return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
     return exit_code(result, args.exit_zero)
