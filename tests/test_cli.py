@@ -588,7 +588,7 @@ def test_progress_line_only_on_a_terminal_and_erased(monkeypatch) -> None:
     bar.advance(1)
     bar.advance(3)
     bar.close()
-    assert "1/4 files" in stream.getvalue() and "4/4 files" in stream.getvalue()
+    assert "] 1/4" in stream.getvalue() and "] 4/4" in stream.getvalue()
     assert stream.getvalue().endswith("\r\x1b[K")
     piped = io.StringIO()
     bar = progress.Progress("tslint", piped)

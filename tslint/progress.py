@@ -1,4 +1,5 @@
-"""A progress line on stderr for long runs: `tslint: 120/480 files`, redrawn in place.
+"""A progress line on stderr for long runs: `tslint [####----] 120/480`, redrawn in place: the
+steps done of the run's total, a step being a file indexed or a file linted (or answered by the cache).
 
 Shown only when stderr is a terminal, and only once the run has taken DELAY seconds (a short run
 prints nothing); erased when the run ends, so the report starts on a clean line. Never written to
@@ -46,7 +47,7 @@ class Progress:
         width = 24
         filled = width * self.done // total if total else 0
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{total} files\x1b[K")
+        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{total}\x1b[K")
         self.stream.flush()
 
     def close(self) -> None:
