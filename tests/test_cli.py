@@ -181,7 +181,7 @@ def test_explain_and_list_rules(capsys) -> None:
 def test_statistics_and_output_file(tmp_path, capsys) -> None:
     path = write(tmp_path, "bad.py", BAD)
     code, out, _ = run(["--statistics", path], capsys)
-    assert code == 1 and out.split() == ["1", "TS101", "var-args-in-compiled-function"]
+    assert code == 1 and out.splitlines()[:2] == ["1  TS101  var-args-in-compiled-function", "1  total"]
     report = tmp_path / "report.json"
     code, out, _ = run(["--format", "json", "-o", report, path], capsys)
     assert code == 1 and out == "" and json.loads(report.read_text())["summary"]["errors"] == 1
@@ -218,6 +218,17 @@ def test_suppression_on_the_reported_line_of_a_multiline_statement(tmp_path, cap
 def test_skip_file(tmp_path, capsys) -> None:
     assert run([write(tmp_path, "a.py", "#!/usr/bin/env python\n# tslint: skip-file\n" + BAD)], capsys)[0] == 0
     assert run([write(tmp_path, "b.py", BAD + "# tslint: skip-file\n")], capsys)[0] == 1  # not in the first block
+
+
+@pytest.mark.parametrize("head, skipped", [
+    ('"""Models.\n\nMore words.\n"""\n# tslint: skip-file\n', True),
+    ('# Copyright\n\n"""Models."""  # tslint: skip-file\n', True),
+    ("\'\'\'Models.\'\'\'\n\n# tslint: skip-file\n", True),
+    ('"""Models."""\nimport os\n# tslint: skip-file\n', False),  # after the first statement: not the leading area
+    ('x = """# tslint: skip-file"""\n', False),
+])
+def test_skip_file_after_the_module_docstring(tmp_path, capsys, head, skipped) -> None:
+    assert run([write(tmp_path, "a.py", head + BAD)], capsys)[0] == (0 if skipped else 1)
 
 
 # --- configuration ---------------------------------------------------------------------------------
@@ -342,3 +353,267 @@ def test_exclude_patterns(tmp_path, relative, pattern, excluded) -> None:
     from tslint.files import is_excluded
 
     assert is_excluded(tmp_path / relative, tmp_path, [pattern]) is excluded
+
+
+# --- issue 20: tslint as users meet it ---------------------------------------------------------
+
+BASE = "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n"
+CHILD = "from pkg.base import Base\n\n\nclass Net(Base):\n    def forward(self, x, *args):\n        return x\n"
+
+
+def package(tmp_path: Path) -> Path:
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/base.py", BASE)
+    write(tmp_path, "pkg/sub/__init__.py", "")
+    write(tmp_path, "pkg/sub/net.py", CHILD)
+    return tmp_path
+
+
+@pytest.mark.parametrize("args, files", [(["pkg/sub/net.py"], 1), (["pkg/sub"], 2), (["pkg/sub/net.py", "pkg/base.py"], 2),
+                                         (["pkg"], 4)])
+def test_a_file_is_linted_with_its_package_as_context(tmp_path, capsys, args, files) -> None:
+    """pre-commit names only the changed file: its base class in another file of the package still
+    makes it a module, and only the files named are reported."""
+    package(tmp_path)
+    code, out, _ = run(["--output-format", "json", "--no-cache", *args], capsys, cwd=tmp_path)
+    document = json.loads(out)
+    assert code == 1 and [(d["filename"], d["code"]) for d in document["diagnostics"]] == [("pkg/sub/net.py", "TS101")]
+    assert document["summary"]["files"] == files  # the context files are not counted as checked
+
+
+def test_context_of_a_file_in_no_package_is_its_folder(tmp_path, capsys) -> None:
+    write(tmp_path, "scripts/base.py", BASE.replace("Base", "Base"))
+    write(tmp_path, "scripts/net.py", CHILD.replace("from pkg.base import", "from base import"))
+    code, out, _ = run(["--output-format", "concise", "--no-cache", "scripts/net.py"], capsys, cwd=tmp_path)
+    assert code == 1 and out.startswith("scripts/net.py:5:26: TS101 ")
+
+
+def test_an_unreadable_context_file_is_not_reported(tmp_path, capsys) -> None:
+    package(tmp_path)
+    write(tmp_path, "pkg/broken.py", "def (:\n")
+    code, out, _ = run(["--output-format", "json", "--no-cache", "pkg/sub/net.py"], capsys, cwd=tmp_path)
+    assert [d["filename"] for d in json.loads(out)["diagnostics"]] == ["pkg/sub/net.py"]
+
+
+def test_stdin_is_linted_with_its_package_as_context(tmp_path, capsys, monkeypatch) -> None:
+    import io
+
+    package(tmp_path)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(CHILD.encode())))
+    code, out, _ = run(["--output-format", "concise", "--stdin-filename", "pkg/sub/net.py"], capsys, cwd=tmp_path)
+    assert code == 1 and out.startswith("pkg/sub/net.py:5:26: TS101 ")
+
+
+def test_every_fixture_file_alone_gives_what_it_gives_with_its_folder(capsys) -> None:
+    def findings(*paths):
+        out = run(["--output-format", "json", "--no-cache", "-j", "1", *paths], capsys, cwd=ROOT)[1]
+        found = {}
+        for d in json.loads(out)["diagnostics"]:
+            found.setdefault(d["filename"], []).append(d)
+        return found
+
+    together = findings("fixtures")
+    files = sorted(str(path.relative_to(ROOT)) for path in FIXTURES.rglob("*.py"))
+    assert len(files) >= 20 and len(together) >= 10
+    for name in files:
+        assert findings(name).get(name, []) == together.get(name, []), name
+
+
+@pytest.mark.parametrize("flag", ["--output-format", "--format"])
+def test_output_formats_concise_and_grouped(tmp_path, capsys, flag) -> None:
+    write(tmp_path, "a.py", BAD)
+    write(tmp_path, "b.py", BAD.replace("*args", "*rest"))
+    code, out, _ = run([flag, "concise", "a.py", "b.py"], capsys, cwd=tmp_path)
+    assert code == 1 and out.splitlines() == [
+        "a.py:5:26: TS101 Compiled function takes a variable number of arguments (`*args`).",
+        "b.py:5:26: TS101 Compiled function takes a variable number of arguments (`*rest`).",
+        "Found 2 errors and 0 warnings in 2 files (2 files checked).",
+    ]
+    code, out, _ = run([flag, "grouped", "a.py", "b.py"], capsys, cwd=tmp_path)
+    assert out.splitlines()[:5] == ["a.py:", "  5:26 TS101 Compiled function takes a variable number of arguments (`*args`).",
+                                    "", "b.py:", "  5:26 TS101 Compiled function takes a variable number of arguments (`*rest`)."]
+    assert run([flag, "text", "a.py"], capsys, cwd=tmp_path)[1] == run([flag, "full", "a.py"], capsys, cwd=tmp_path)[1]
+    code, _, err = run([flag, "long", "a.py"], capsys, cwd=tmp_path)
+    assert code == 2 and "invalid choice" in err
+
+
+def test_output_format_from_the_config(tmp_path, capsys) -> None:
+    write(tmp_path, "pyproject.toml", '[tool.tslint]\noutput-format = "concise"\n')
+    write(tmp_path, "a.py", BAD)
+    assert run(["a.py"], capsys, cwd=tmp_path)[1].startswith("a.py:5:26: TS101 ")
+    assert run(["--output-format", "grouped", "a.py"], capsys, cwd=tmp_path)[1].startswith("a.py:\n")
+    write(tmp_path, "pyproject.toml", '[tool.tslint]\noutput-format = "long"\n')
+    code, _, err = run(["a.py"], capsys, cwd=tmp_path)
+    assert code == 2 and "output-format" in err
+
+
+def test_quiet_and_silent(tmp_path, capsys) -> None:
+    write(tmp_path, "a.py", BAD)
+    write(tmp_path, "clean.py", CLEAN)
+    assert run(["-q", "clean.py"], capsys, cwd=tmp_path)[:2] == (0, "")
+    code, out, _ = run(["-q", "--output-format", "concise", "a.py"], capsys, cwd=tmp_path)
+    assert code == 1 and out.splitlines() == ["a.py:5:26: TS101 Compiled function takes a variable number of arguments (`*args`)."]
+    assert run(["--silent", "a.py"], capsys, cwd=tmp_path) == (1, "", "")
+
+
+def test_color_flag_and_environment(tmp_path, capsys, monkeypatch) -> None:
+    from tslint.cli import use_colour
+
+    class Tty:
+        def isatty(self):
+            return True
+
+    assert use_colour("always", None, {"NO_COLOR": "1"}) and not use_colour("never", None, {"FORCE_COLOR": "1"})
+    assert use_colour("auto", None, {}, Tty()) and not use_colour("auto", None, {"NO_COLOR": "1"}, Tty())
+    assert use_colour("auto", None, {"FORCE_COLOR": "1"}) and not use_colour("auto", None, {})
+    assert not use_colour("auto", "report.txt", {}, Tty()) and not use_colour("auto", None, {"NO_COLOR": ""})
+    write(tmp_path, "a.py", BAD)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert "\x1b[" in run(["--color", "always", "a.py"], capsys, cwd=tmp_path)[1]
+    assert "\x1b[" not in run(["a.py"], capsys, cwd=tmp_path)[1]  # not a terminal
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in run(["--output-format", "concise", "a.py"], capsys, cwd=tmp_path)[1]
+    assert "\x1b[" not in run(["--color", "never", "a.py"], capsys, cwd=tmp_path)[1]
+    assert "\x1b[" not in run(["--output-format", "json", "a.py"], capsys, cwd=tmp_path)[1]
+
+
+def test_statistics_in_every_format_with_a_total(tmp_path, capsys) -> None:
+    write(tmp_path, "a.py", BAD)
+    write(tmp_path, "b.py", BAD.replace("*args", "*rest"))
+    code, out, _ = run(["--statistics", "--output-format", "json", "a.py", "b.py"], capsys, cwd=tmp_path)
+    document = json.loads(out)
+    assert code == 1 and document["statistics"] == [
+        {"code": "TS101", "name": "var-args-in-compiled-function", "severity": "error", "count": 2}]
+    assert document["summary"]["total"] == 2
+    _, out, _ = run(["--statistics", "--output-format", "github", "a.py", "b.py"], capsys, cwd=tmp_path)
+    assert out.splitlines() == ["::notice title=tslint statistics::2 TS101 var-args-in-compiled-function",
+                                "::notice title=tslint statistics::2 in total"]
+    _, out, _ = run(["--statistics", "--output-format", "sarif", "a.py", "b.py"], capsys, cwd=tmp_path)
+    (sarif_run,) = json.loads(out)["runs"]
+    assert sarif_run["properties"]["total"] == 2 and sarif_run["properties"]["statistics"][0]["count"] == 2
+    _, out, _ = run(["--statistics", "--output-format", "concise", "a.py", "b.py"], capsys, cwd=tmp_path)
+    assert out.splitlines()[:2] == ["2  TS101  var-args-in-compiled-function", "2  total"]
+
+
+@pytest.mark.parametrize("extra", [[], ["--isolated"]])
+def test_config_naming_a_missing_file_is_exit_2(tmp_path, capsys, extra) -> None:
+    write(tmp_path, "a.py", CLEAN)
+    code, out, err = run([*extra, "--config", "missing.toml", "a.py"], capsys, cwd=tmp_path)
+    assert code == 2 and out == "" and ("missing.toml" in err or "--isolated" in err)
+
+
+def test_exit_code_when_torch_refuted_every_finding() -> None:
+    from tslint.cli import exit_code
+    from tslint.findings import Confirmation, LintResult
+
+    result = json_free_result()
+    refuted = tuple(replace_confirmation(d, Confirmation("refuted", "torch compiled it")) for d in result.diagnostics)
+    assert exit_code(result) == 1
+    assert exit_code(LintResult(refuted, (), files=1)) == 0
+    mixed = (refuted[0], replace_confirmation(result.diagnostics[0], Confirmation("confirmed", "")))
+    assert exit_code(LintResult(mixed, (), files=1)) == 1
+
+
+def json_free_result():
+    from tslint.api import lint_text
+    from tslint.config import Config
+
+    result = lint_text(BAD, "a.py", Config())
+    assert result.diagnostics
+    return result
+
+
+def replace_confirmation(diagnostic, confirmation):
+    from dataclasses import replace
+
+    return replace(diagnostic, confirmation=confirmation)
+
+
+def test_every_option_has_help() -> None:
+    from tslint.cli import build_parser
+
+    for action in build_parser()._actions:
+        assert action.help, action.option_strings or action.dest
+    text = build_parser().format_help()
+    assert "--output-format" in text and "--no-respect-gitignore" in text and "Exit codes" in text
+
+
+def gitrepo(tmp_path: Path) -> Path:
+    (tmp_path / ".git").mkdir()
+    return tmp_path
+
+
+def test_gitignore_is_respected_with_nested_files_and_negation(tmp_path, capsys) -> None:
+    gitrepo(tmp_path)
+    write(tmp_path, ".gitignore", "generated/\n*_pb2.py\n/top_only.py\n")
+    write(tmp_path, "src/.gitignore", "local_*.py\n!local_keep.py\n")
+    write(tmp_path, ".git/info/exclude", "scratch.py\n")
+    write(tmp_path, "src/pkg/__init__.py", "")  # src/pkg/top_only.py: another module than top_only.py
+    for name in ["generated/a.py", "src/x_pb2.py", "top_only.py", "src/local_a.py", "scratch.py",
+                 "src/pkg/top_only.py", "src/local_keep.py", "src/ok.py"]:
+        write(tmp_path, name, BAD)
+    _, out, _ = run(["--output-format", "json", "--no-cache", "."], capsys, cwd=tmp_path)
+    assert sorted(d["filename"] for d in json.loads(out)["diagnostics"]) == [
+        "src/local_keep.py", "src/ok.py", "src/pkg/top_only.py"]
+    _, out, _ = run(["--output-format", "json", "--no-cache", "--no-respect-gitignore", "."], capsys, cwd=tmp_path)
+    assert len(json.loads(out)["diagnostics"]) == 8
+    # A file named on the command line is linted even if ignored, as an excluded one is.
+    assert run(["--no-cache", "generated/a.py"], capsys, cwd=tmp_path)[0] == 1
+    write(tmp_path, "pyproject.toml", "[tool.tslint]\nrespect-gitignore = false\n")
+    _, out, _ = run(["--output-format", "json", "--no-cache", "."], capsys, cwd=tmp_path)
+    assert len(json.loads(out)["diagnostics"]) == 8
+
+
+def test_gitignore_means_nothing_outside_a_repository(tmp_path, capsys) -> None:
+    write(tmp_path, ".gitignore", "*.py\n")
+    write(tmp_path, "a.py", BAD)
+    assert run(["--no-cache", "."], capsys, cwd=tmp_path)[0] == 1
+
+
+def test_progress_line_only_on_a_terminal_and_erased(monkeypatch) -> None:
+    import io
+
+    from tslint import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setattr(progress, "INTERVAL", 0.0)
+    stream = Terminal()
+    bar = progress.Progress("tslint", stream)
+    bar.add_total(4)
+    bar.advance(1)
+    bar.advance(3)
+    bar.close()
+    assert "] 1/4" in stream.getvalue() and "] 4/4" in stream.getvalue()
+    assert stream.getvalue().endswith("\r\x1b[K")
+    piped = io.StringIO()
+    bar = progress.Progress("tslint", piped)
+    bar.add_total(2)
+    bar.advance(2)
+    bar.close()
+    assert piped.getvalue() == ""
+
+
+def test_progress_counts_every_file_of_a_run(tmp_path, monkeypatch) -> None:
+    from tslint import api
+    from tslint.config import Config
+    from tslint.files import discover
+
+    class Counter:
+        total = done = 0
+
+        def add_total(self, count):
+            self.total += count
+
+        def advance(self, count=1):
+            self.done += count
+
+    sources = discover([str(FIXTURES)], None, ())
+    for jobs in (1, 2):
+        counter = Counter()
+        api.lint_sources(sources, Config(), jobs=jobs, progress=counter)
+        assert counter.total == counter.done == 2 * len(sources)

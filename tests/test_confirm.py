@@ -141,7 +141,7 @@ def test_missing_torch_exits_2(tmp_path) -> None:
         "from tslint.cli import main\nsys.exit(main(['--confirm', 'a.py']))\n"
     )
     completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True)
-    assert completed.returncode == 2 and "pip install 'tslint[confirm]'" in completed.stderr
+    assert completed.returncode == 2 and "--confirm needs torch: pip install torch" in completed.stderr
 
 
 def test_trace_findings_with_example_inputs() -> None:

@@ -105,6 +105,12 @@ def test_pre_commit_try_repo(tmp_path) -> None:
     git("init", "-q")
     (project / "bad_model.py").write_text(BAD)
     (project / "good_model.py").write_text(GOOD)
+    # A package whose module base class lives in another file than the class the change touches.
+    (project / "pkg").mkdir()
+    (project / "pkg" / "__init__.py").write_text("")
+    (project / "pkg" / "base.py").write_text("import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n")
+    (project / "pkg" / "net.py").write_text(
+        "from pkg.base import Base\n\n\nclass Net(Base):\n    def forward(self, x, *args):\n        return x\n")
     git("add", ".")
     git("commit", "-q", "-m", "models")
 
@@ -118,3 +124,25 @@ def test_pre_commit_try_repo(tmp_path) -> None:
     passing = hook("good_model.py")
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "Passed" in passing.stdout
+    # pre-commit names only the changed file: its base class in pkg/base.py still makes Net a module.
+    changed = hook("pkg/net.py")
+    assert changed.returncode == 1, changed.stdout + changed.stderr
+    assert "pkg/net.py:5:26: TS101" in changed.stdout and "pkg/base.py" not in changed.stdout
+
+
+def test_install_instructions_work_outside_a_checkout() -> None:
+    """No placeholder URL, no `pip install tslint` (not the distribution's name), no extra of a
+    distribution that is not published in the error messages, and every tag named is the version's."""
+    import re
+
+    from tslint import __version__
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not re.search(r"<(you|user|owner|org|URL)>", readme, re.IGNORECASE)
+    assert not re.search(r"pip install [\"']?tslint\b", readme)
+    assert set(re.findall(r"\bv\d+\.\d+\.\d+\b", readme)) <= {f"v{__version__}"}
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^name = "torchscript-lint"$', pyproject, re.MULTILINE)
+    assert re.search(rf'^version = "{re.escape(__version__)}"', pyproject, re.MULTILINE)
+    sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tslint").rglob("*.py"))
+    assert "tslint[" not in sources

@@ -379,3 +379,21 @@ def test_scopes_are_reused_while_the_buffer_index_stays_the_same(tmp_path: Path)
     assert [d.location.row for d in second.diagnostics] == [d.location.row + 1 for d in first.diagnostics]
     third = lsp_context.lint_buffer(CLEAN, display, Config(), context, memo)
     assert memo.scopes is not scopes and third.diagnostics == ()
+
+
+@pytest.mark.parametrize("table, expected", [("", ["TS103", "TS409"]), ('mode = "trace"', ["TS409"]),
+                                             ('select = ["TS1"]', ["TS103"])])
+def test_settings_come_from_the_workspace_config(tmp_path: Path, table, expected) -> None:
+    """`mode` and `select` in the project's [tool.tslint] apply to the buffers, as on the command line."""
+    (tmp_path / "pyproject.toml").write_text(f"[tool.tslint]\n{table}\n")
+    text = CHILD.replace("from .base import Base", "import torch.nn as nn").replace("Child(Base)", "Child(nn.Module)")
+
+    async def scenario():
+        client, published, _ = await _session(tmp_path)
+        try:
+            _open(client, (tmp_path / "model.py").as_uri(), text)
+            assert _codes(await _next(published)) == expected
+        finally:
+            await _close(client)
+
+    _run(scenario)

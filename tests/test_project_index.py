@@ -110,7 +110,7 @@ def test_wheel_ships_the_rule_pages(tmp_path: Path) -> None:
     )
     if completed.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {completed.stderr[-300:]}")
-    (wheel,) = tmp_path.glob("tslint-*.whl")
+    (wheel,) = tmp_path.glob("torchscript_lint-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     pages = sorted(p.stem for p in (ROOT / "docs" / "rules").glob("*.md"))
     assert sorted(Path(n).stem for n in names if n.startswith("tslint/docs/rules/")) == pages

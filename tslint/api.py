@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 from tslint import __version__
 from tslint.config import Config, selected
@@ -93,9 +93,12 @@ def lint_sources(
     cache: Optional["ResultCache"] = None,
     buffers: Optional[Dict[str, bytes]] = None,
     only: Optional[Sequence[str]] = None,
+    progress: Optional[Any] = None,
 ) -> LintResult:
     """Lint `sources` as one project. `buffers` holds contents that replace a file's (stdin, an
-    editor); `only` limits the rules phase to these files (the others only give context)."""
+    editor); `only` limits the rules phase to these files (the others only give context): the
+    result holds only their findings and errors. `progress` (tslint.progress.Progress) is told the
+    files to index and to lint, and each one done."""
 
     rules = enabled_rules(config)
     key = settings_key(config, rules)
@@ -116,15 +119,18 @@ def lint_sources(
             summaries[source.display] = cached
         else:
             to_index.append(source)
+    if progress is not None:
+        progress.add_total(len(to_index) + sum(1 for s in sources if s.display in contents and (only is None or s.display in only)))
     phase_outcomes = run_phases(
         [s for s in sources if s.display in contents], to_index, summaries, contents, config, rules, key, cache, jobs,
-        only=None if only is None else frozenset(only),
+        only=None if only is None else frozenset(only), progress=progress.advance if progress is not None else None,
     )
     outcomes.update(phase_outcomes)
     if cache is not None:
         cache.save()
-    diagnostics = sorted((d for o in outcomes.values() for d in o.diagnostics), key=Diagnostic.sort_key)
-    errors = tuple(e for source in sources for e in outcomes.get(source.display, FileOutcome()).errors)
+    reported = [s.display for s in sources] if only is None else [s.display for s in sources if s.display in only]
+    diagnostics = sorted((d for name in reported for d in outcomes.get(name, FileOutcome()).diagnostics), key=Diagnostic.sort_key)
+    errors = tuple(e for name in reported for e in outcomes.get(name, FileOutcome()).errors)
     files = len(sources) if only is None else len(set(only))
     return LintResult(tuple(diagnostics), errors, files=files, internal_errors=len(errors))
 

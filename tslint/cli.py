@@ -35,34 +35,67 @@ def _codes(text: str) -> List[str]:
     return [part.strip().upper() for part in text.split(",") if part.strip()]
 
 
+def _output_format(text: str) -> str:
+    name = text.strip().lower()
+    if name == "text":  # the name before ruff's: still accepted
+        return "full"
+    from tslint.config import OUTPUT_FORMATS
+
+    if name not in OUTPUT_FORMATS:
+        raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {', '.join(OUTPUT_FORMATS)})")
+    return name
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tslint",
         description="Static TorchScript-compatibility linter: finds what torch.jit.script rejects "
         "and what torch.jit.trace records wrong, without importing torch.",
+        epilog="Exit codes: 0 no findings (or --exit-zero), 1 findings, 2 usage, configuration or internal error.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to lint (default: .); - reads the source from stdin")
-    parser.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
-    parser.add_argument("--mode", choices=("script", "trace", "both"), help="which export path to check")
-    parser.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to enable")
-    parser.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to disable")
-    parser.add_argument("--config", metavar="FILE", help="use this pyproject.toml instead of searching")
-    parser.add_argument("--isolated", action="store_true", help="ignore all configuration files")
-    parser.add_argument("--stdin-filename", metavar="NAME", help="read the source from stdin, report it as NAME")
-    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
-    parser.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH")
-    parser.add_argument("--statistics", action="store_true", help="print counts per code instead of findings")
-    parser.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                        help="parallel worker processes (default: the core count, one for small inputs)")
-    parser.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
-    parser.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
-    parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
-    parser.add_argument("--lsp", action="store_true", help="run the language server over stdio (tslint[lsp])")
-    parser.add_argument("--confirm", action="store_true",
-                        help="run torch.jit.script in child processes to confirm findings (imports your code!); "
-                        "--confirm=all also checks classes with no finding")
-    parser.add_argument("--confirm-all", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--version", action="version", version=f"tslint {__version__}")
+    add = parser.add_argument
+    add("paths", nargs="*", metavar="PATH",
+        help="files and folders to lint (default: .); - reads the source from stdin. Each file is linted with "
+        "the rest of its package as context, so its findings do not depend on which other files are given")
+    output = parser.add_argument_group("output")
+    output.add_argument("--output-format", "--format", dest="output_format", type=_output_format, default=None,
+                        metavar="{full,concise,grouped,json,github,sarif}",
+                        help="full: each finding with its source line and a hint (default); concise: one line per "
+                        "finding; grouped: findings under their file; json, github (workflow commands), sarif (2.1.0)")
+    output.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout")
+    output.add_argument("--statistics", action="store_true",
+                        help="print the number of findings per code, and their total, in the output format")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text formats: auto (a terminal; NO_COLOR turns it off, FORCE_COLOR on), "
+                        "always or never (default: auto)")
+    output.add_argument("-q", "--quiet", action="store_true",
+                        help="print the findings and nothing else (no summary line, no progress)")
+    output.add_argument("-s", "--silent", action="store_true", help="print nothing; only the exit code tells")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    rules = parser.add_argument_group("rule selection")
+    rules.add_argument("--mode", choices=("script", "trace", "both"),
+                       help="which export path to check: torch.jit.script, torch.jit.trace or both (default: both)")
+    rules.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)")
+    rules.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to disable")
+    files = parser.add_argument_group("files and configuration")
+    files.add_argument("--config", metavar="FILE", help="use this pyproject.toml instead of searching for one")
+    files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    files.add_argument("--stdin-filename", metavar="NAME", help="read the source from stdin and report it as NAME")
+    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                       help="also lint files that .gitignore (and .git/info/exclude) ignore in the folders walked")
+    files.add_argument("-j", "--jobs", type=_positive, metavar="N",
+                       help="parallel worker processes (default: the core count, one for small inputs)")
+    files.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.tslint_cache)")
+    torch = parser.add_argument_group("confirmation by torch")
+    torch.add_argument("--confirm", action="store_true",
+                       help="run torch.jit.script in child processes to confirm findings (imports your code!); "
+                       "--confirm=all also checks classes with no finding")
+    torch.add_argument("--confirm-all", action="store_true", help=argparse.SUPPRESS)
+    other = parser.add_argument_group("other commands")
+    other.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
+    other.add_argument("--list-rules", action="store_true", help="print the rule catalogue (--output-format json for JSON)")
+    other.add_argument("--lsp", action="store_true", help="run the language server over stdio (needs the lsp extra)")
+    other.add_argument("--version", action="version", version=f"tslint {__version__}", help="print the version")
     return parser
 
 
@@ -81,23 +114,66 @@ def _fail(message: str) -> int:
     return EXIT_FAILURE
 
 
-def run(argv: Optional[Sequence[str]] = None) -> int:
+class _Failure(Exception):
+    """A usage or environment problem found while running: one line on stderr, exit code 2."""
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     # argparse cannot tell `--confirm=all` from `--confirm PATH`: spell the former as a flag of its own.
     argv = ["--confirm-all" if a == "--confirm=all" else a for a in (sys.argv[1:] if argv is None else argv)]
     args = build_parser().parse_args(argv)
     if args.confirm_all:
         args.confirm = True
+    if args.silent:
+        args.quiet = True
+    return args
+
+
+def run(argv: Optional[Sequence[str]] = None) -> int:
+    args = parse_args(argv)
     # Imported here so that `--version` and argument errors stay instant.
-    from tslint import api, explain, formatters
-    from tslint.config import ConfigError, check_selectors, load_config
-    from tslint.files import MissingPath, find_sources
+    from tslint import api
+    from tslint.config import ConfigError
+    from tslint.files import MissingPath
 
     catalogue = {info.code: info for info in api.catalogue()}
+    if args.lsp or args.explain or args.list_rules:
+        return _other_command(args, catalogue)
+    try:
+        config = _configuration(args, list(catalogue))
+        result, sources, tool_extra = _lint(args, config)
+    except ConfigError as error:
+        return _fail(str(error))
+    except MissingPath as missing:
+        return _fail(f"path does not exist: {missing}")
+    except _Failure as failure:
+        return _fail(str(failure))
+    try:
+        if not args.silent:
+            _write(_report(args, config, result, sources, catalogue, tool_extra), args.output_file)
+    except OSError as error:
+        return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
+    return exit_code(result, args.exit_zero)
+
+
+def exit_code(result, exit_zero: bool = False) -> int:
+    """2 when part of the input could not be checked; 1 when a finding stands (one torch refuted
+    under --confirm does not: torch compiled that code); else 0."""
+    if result.internal_errors:
+        return EXIT_FAILURE
+    standing = [d for d in result.diagnostics if d.confirmation is None or d.confirmation.status != "refuted"]
+    return EXIT_FINDINGS if standing and not exit_zero else EXIT_CLEAN
+
+
+def _other_command(args: argparse.Namespace, catalogue) -> int:
+    """--lsp, --explain and --list-rules: commands that lint nothing."""
+    from tslint import explain, formatters
+
     if args.lsp:
         try:
             from tslint import lsp
         except ImportError as error:
-            return _fail(f"the language server needs pygls: pip install 'tslint[lsp]' ({error})")
+            return _fail(f"the language server needs pygls: pip install 'pygls>=2,<3' (the lsp extra) ({error})")
         return lsp.main()
     if args.explain:
         code = args.explain.strip().upper()
@@ -106,84 +182,114 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             return _fail(f"unknown rule code {args.explain!r} (see `tslint --list-rules`)")
         _write(text, args.output_file)
         return EXIT_CLEAN
-    if args.list_rules:
-        _write(formatters.format_rule_list(list(catalogue.values()), args.format == "json"), args.output_file)
-        return EXIT_CLEAN
+    _write(formatters.format_rule_list(list(catalogue.values()), args.output_format == "json"), args.output_file)
+    return EXIT_CLEAN
 
+
+def _stdin_name(args: argparse.Namespace) -> Optional[str]:
     # As ruff: `-` reads the source from stdin, as does --stdin-filename (which names it); other
     # paths then only give context (base classes, helpers).
-    stdin_name = args.stdin_filename or (STDIN if STDIN in args.paths else None)
-    paths = [path for path in args.paths if path != STDIN] if stdin_name else args.paths or ["."]
+    return args.stdin_filename or (STDIN if STDIN in args.paths else None)
+
+
+def _configuration(args: argparse.Namespace, known_codes: List[str]):
+    from tslint.config import ConfigError, check_selectors, load_config
+
+    if args.config is not None and args.isolated:
+        raise ConfigError("--config and --isolated cannot be used together (--isolated ignores every config file)")
+    stdin_name = _stdin_name(args)
+    paths = [path for path in args.paths if path != STDIN] or ([os.path.dirname(stdin_name) or "."] if stdin_name else ["."])
+    config = load_config(paths, args.config, args.isolated, known_codes)
+    return config.with_overrides(
+        mode=args.mode,
+        select=check_selectors(args.select, "--select", "command line", known_codes) if args.select else None,
+        ignore=check_selectors(args.ignore, "--ignore", "command line", known_codes) if args.ignore else None,
+    )
+
+
+def _lint(args: argparse.Namespace, config):
+    """(result, sources of the reported files when already read, tool properties for the report)."""
+    from tslint import api
+    from tslint.files import find_context, find_sources
+    from tslint.progress import Progress
+
+    stdin_name = _stdin_name(args)
+    respect_gitignore = args.respect_gitignore and config.respect_gitignore
     if args.confirm and stdin_name:
-        return _fail("--confirm needs files on disk, not stdin")
+        raise _Failure("--confirm needs files on disk, not stdin")
+    if stdin_name:
+        data = _read_stdin()
+        paths = [path for path in args.paths if path != STDIN]
+        return _lint_stdin(data, stdin_name, config, paths, respect_gitignore), {stdin_name: _decoded(data)}, {}
+    cache = None
+    if not args.no_cache:
+        from tslint.cache import CACHE_FOLDER, ResultCache
+
+        cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
+    paths = args.paths or ["."]
+    found = find_sources(paths, config.root, config.exclude, respect_gitignore)
+    context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
+    progress = Progress("tslint", enabled=None if not args.quiet else False)
     try:
-        config = load_config(paths or [os.path.dirname(stdin_name or "") or "."], args.config, args.isolated, list(catalogue))
-        overrides = {
-            "mode": args.mode,
-            "select": check_selectors(args.select, "--select", "command line", list(catalogue)) if args.select else None,
-            "ignore": check_selectors(args.ignore, "--ignore", "command line", list(catalogue)) if args.ignore else None,
-        }
-        config = config.with_overrides(**overrides)
-        if stdin_name:
-            data = _read_stdin()
-            result = _lint_stdin(data, stdin_name, config, paths)
-            sources = {stdin_name: _decoded(data)}
-        else:
-            cache = None
-            if not args.no_cache:
-                from tslint.cache import CACHE_FOLDER, ResultCache
+        result = api.lint_sources([*found.sources, *context], config, jobs=args.jobs, cache=cache,
+                                  only=[s.display for s in found.sources] if context else None, progress=progress)
+    finally:
+        progress.close()
+    result = _with_unlisted(result, found.unlisted)
+    if not args.confirm:
+        return result, None, {}
+    import importlib.util
 
-                cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
-            found = find_sources(paths, config.root, config.exclude)
-            result = _with_unlisted(api.lint_sources(found.sources, config, jobs=args.jobs, cache=cache), found.unlisted)
-            sources = None
-        if args.confirm:
-            import importlib.util
+    if importlib.util.find_spec("torch") is None:
+        raise _Failure("--confirm needs torch: pip install torch (the confirm extra)")
+    from tslint.confirm.runner import ConfirmUnavailable, confirm
 
-            if importlib.util.find_spec("torch") is None:
-                return _fail("--confirm needs torch: pip install 'tslint[confirm]'")
-            from tslint.confirm.runner import ConfirmUnavailable, confirm
+    try:
+        result, torch_version = confirm(result, list(found.sources), config, args.confirm_all,
+                                        sys.stderr.isatty() and not args.quiet)
+    except ConfirmUnavailable as error:
+        raise _Failure(f"--confirm: {error}") from None
+    return result, None, ({"torch": torch_version} if torch_version else {})
 
-            progress = sys.stderr.isatty()
-            try:
-                result, torch_version = confirm(result, list(found.sources), config, args.confirm_all, progress)
-            except ConfirmUnavailable as error:
-                return _fail(f"--confirm: {error}")
-            tool_extra = {"torch": torch_version} if torch_version else {}
-        else:
-            tool_extra = {}
-    except ConfigError as error:
-        return _fail(str(error))
-    except MissingPath as missing:
-        return _fail(f"path does not exist: {missing}")
 
-    if args.statistics:
-        report = formatters.format_statistics(result, catalogue, args.format == "json")
-        for error in result.errors:  # counts per code have no place for them; exit code 2 needs a reason
-            sys.stderr.write(formatters.escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
-    elif args.format == "json":
-        report = formatters.format_json(result, tool_extra)
-    elif args.format == "github":
-        report = formatters.format_github(result)
-    elif args.format == "sarif":
-        if sources is None:
-            sources = _read_sources({d.filename for d in result.diagnostics})
+def use_colour(choice: str, output_file: Optional[str], environ=os.environ, stream=None) -> bool:
+    """--color: always / never; auto colours a terminal unless NO_COLOR is set (non-empty), and
+    colours anything when FORCE_COLOR is set (non-empty) and NO_COLOR is not."""
+    if choice != "auto":
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    stream = sys.stdout if stream is None else stream
+    return output_file is None and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _report(args: argparse.Namespace, config, result, sources, catalogue, tool_extra) -> str:
+    from tslint import explain, formatters
+
+    output_format = args.output_format or config.output_format
+    colour = output_format in ("full", "concise", "grouped") and use_colour(args.color, args.output_file)
+    if output_format in ("full", "sarif") and sources is None and not (args.statistics and output_format == "full"):
+        sources = _read_sources({d.filename for d in result.diagnostics})
+    if args.statistics and output_format != "sarif":
+        if output_format != "json":  # counts per code have no place for them: exit 2 needs a reason
+            for error in result.errors:
+                sys.stderr.write(formatters.escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
+        return formatters.format_statistics(result, catalogue, output_format, colour, args.quiet, tool_extra)
+    if output_format == "json":
+        return formatters.format_json(result, tool_extra)
+    if output_format == "github":
+        return formatters.format_github(result)
+    if output_format == "sarif":
         pages = {code: explain.page(code) or "" for code in catalogue}
-        report = formatters.format_sarif(result, sources, catalogue, pages, tool_extra)
-    else:
-        if sources is None:
-            sources = _read_sources({d.filename for d in result.diagnostics})
-        colour = args.output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        report = formatters.format_text(result, sources, catalogue, colour)
-    try:
-        _write(report, args.output_file)
-    except OSError as error:
-        return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
-    if result.internal_errors:
-        return EXIT_FAILURE
-    if result.diagnostics and not args.exit_zero:
-        return EXIT_FINDINGS
-    return EXIT_CLEAN
+        rows = formatters.statistics(result, catalogue) if args.statistics else None
+        return formatters.format_sarif(result, sources, catalogue, pages, tool_extra, rows)
+    if output_format == "concise":
+        return formatters.format_concise(result, colour, args.quiet)
+    if output_format == "grouped":
+        return formatters.format_grouped(result, colour, args.quiet)
+    return formatters.format_text(result, sources or {}, catalogue, colour, args.quiet)
 
 
 def _read_stdin() -> bytes:
@@ -195,20 +301,19 @@ def _read_stdin() -> bytes:
     return b"" if stream is None else stream.read(MAX_FILE_BYTES + 1)
 
 
-def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str]):
-    """Lint stdin's bytes as the file `name`, with the files under `context_paths` as context. The
-    bytes go to the engine undecoded: a latin-1 cookie or invalid UTF-8 gets the file's TS001/TS101."""
+def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str], respect_gitignore: bool = True):
+    """Lint stdin's bytes as the file `name`, with the files under `context_paths` and the rest of
+    `name`'s package (when it names a file on disk) as context. The bytes go to the engine
+    undecoded: a latin-1 cookie or invalid UTF-8 gets the file's TS001/TS101."""
     from tslint import api
-    from tslint.files import SourceFile, discover
+    from tslint.files import SourceFile, discover, find_context
 
     source = SourceFile(Path(name), name)
-    others = [s for s in discover(context_paths, config.root, config.exclude) if s.display != name] if context_paths else []
-    result = api.lint_sources([source, *others], config, buffers={name: data}, only=[name])
-    return replace(
-        result,
-        diagnostics=tuple(d for d in result.diagnostics if d.filename == name),
-        errors=tuple(e for e in result.errors if e.filename == name),
-    )
+    others = discover(context_paths, config.root, config.exclude, respect_gitignore) if context_paths else []
+    if name != STDIN and os.path.isfile(name):
+        others += find_context([name], [source, *others], config.root, config.exclude, respect_gitignore)
+    others = [s for s in others if s.display != name]
+    return api.lint_sources([source, *others], config, buffers={name: data}, only=[name])
 
 
 def _with_unlisted(result, unlisted: Sequence[Tuple[str, str]]):

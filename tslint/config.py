@@ -18,6 +18,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
 MODES = ("script", "trace", "both")
+OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "github", "sarif")
 SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
 
 
@@ -39,6 +40,8 @@ class Config:
     ignore: Tuple[str, ...] = ()
     exclude: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    output_format: str = "full"  # the command line's --output-format wins
+    respect_gitignore: bool = True
     confirm: ConfirmConfig = field(default_factory=ConfirmConfig)
     root: Optional[Path] = None  # folder of the config file: exclude / per-file-ignores are relative to it
     source: Optional[Path] = None
@@ -107,6 +110,14 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             values[key] = check_selectors(_strings(value, key, where), key, where, known_codes)
         elif key == "exclude":
             values["exclude"] = _strings(value, key, where)
+        elif key == "output-format":
+            if value not in OUTPUT_FORMATS:
+                raise ConfigError(f"{where}: `output-format` must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
+            values["output_format"] = value
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: `respect-gitignore` must be true or false, got {value!r}")
+            values["respect_gitignore"] = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")

@@ -73,13 +73,17 @@ def _is_dir(path: Path) -> bool:
         return False
 
 
-def find_sources(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str]) -> Discovery:
+def find_sources(
+    paths: Iterable[str], root: Optional[Path], exclude: Sequence[str], respect_gitignore: bool = False
+) -> Discovery:
     """Python files under `paths`, sorted and unique, and the folders that could not be listed.
-    A file named explicitly is always linted (engine.read_source reports one that cannot be read).
+    A file named explicitly is always linted (engine.read_source reports one that cannot be read);
+    in folders, what `exclude` (and git, with `respect_gitignore`) ignores is skipped.
 
     Symlinked folders are not followed, so symlink loops cannot trap the walk.
     """
     patterns = (*DEFAULT_EXCLUDES, *exclude)
+    skipped = _skipper(root, patterns, respect_gitignore)
     found: List[SourceFile] = []
     unlisted: List[Tuple[str, str]] = []
     seen = set()
@@ -111,20 +115,89 @@ def find_sources(paths: Iterable[str], root: Optional[Path], exclude: Sequence[s
             continue
         for directory, folders, files in _walk(str(path), onerror=report):
             current = Path(directory)
-            folders[:] = sorted(
-                name for name in folders if not is_excluded(current / name, root, patterns)
-            )
+            folders[:] = sorted(name for name in folders if not skipped(current / name, True))
             for name in sorted(files):
                 file = current / name
-                if name.endswith(".py") and not is_excluded(file, root, patterns) and not _is_dir(file):
+                if name.endswith(".py") and not skipped(file, False) and not _is_dir(file):
                     add(file, os.path.normpath(os.path.join(directory, name)))
     found.sort(key=lambda source: source.display)
     return Discovery(tuple(found), tuple(sorted(unlisted)))
 
 
-def discover(paths: Iterable[str], root: Optional[Path], exclude: Sequence[str]) -> List[SourceFile]:
+def _skipper(root: Optional[Path], patterns: Sequence[str], respect_gitignore: bool) -> Callable[[Path, bool], bool]:
+    """Whether the walk skips a path (is_folder tells git's folder-only patterns `name/`)."""
+    if not respect_gitignore:
+        return lambda path, is_folder: is_excluded(path, root, patterns)
+    from tslint.gitignore import GitIgnore
+
+    ignore = GitIgnore()
+    return lambda path, is_folder: is_excluded(path, root, patterns) or ignore.ignored(str(path), is_folder)
+
+
+def discover(
+    paths: Iterable[str], root: Optional[Path], exclude: Sequence[str], respect_gitignore: bool = False
+) -> List[SourceFile]:
     """The files of find_sources, for callers that only need context (the CLI reports the rest)."""
-    return list(find_sources(paths, root, exclude).sources)
+    return list(find_sources(paths, root, exclude, respect_gitignore).sources)
+
+
+def package_top(path: Path) -> Optional[Path]:
+    """The topmost folder of the `__init__.py` chain holding `path` (a file or a folder; absolute),
+    or None when `path` is in no package."""
+    folder = path if _is_dir(path) else path.parent
+    top = None
+    while _is_file(folder / "__init__.py") and folder.parent != folder:
+        top, folder = folder, folder.parent
+    return top
+
+
+def context_folders(given: str) -> List[Tuple[str, bool]]:
+    """The folders whose files give a path on the command line its context, as (folder as reached
+    from `given`, recursive): the whole top package holding it, or, for a file in no package, its
+    own folder's files (the scripts beside it that it can import). Empty for a folder in no package:
+    its walk already holds its files."""
+    absolute = Path(os.path.abspath(given))
+    is_folder = _is_dir(absolute)
+    top = package_top(absolute)
+    if top is None:
+        return [] if is_folder else [(os.path.dirname(given) or ".", False)]
+    start = absolute if is_folder else absolute.parent
+    base = given if is_folder else (os.path.dirname(given) or ".")
+    return [(os.path.normpath(os.path.join(base, os.path.relpath(top, start))), True)]
+
+
+def find_context(
+    given: Iterable[str], reported: Sequence[SourceFile], root: Optional[Path], exclude: Sequence[str],
+    respect_gitignore: bool = False,
+) -> List[SourceFile]:
+    """The files that give the paths `given` their context (see context_folders), less those in
+    `reported`: they are indexed (base classes, helpers, callees) but not reported, so a file's
+    findings do not depend on which other files were named with it (a pre-commit hook names only
+    the changed ones)."""
+    patterns = (*DEFAULT_EXCLUDES, *exclude)
+    skipped = _skipper(root, patterns, respect_gitignore)
+    seen = {os.path.realpath(source.path) for source in reported}
+    found: List[SourceFile] = []
+    folders = sorted({folder for path in given for folder in context_folders(path)})
+    recursive = [folder for folder, deep in folders if deep]
+    candidates: List[SourceFile] = list(find_sources(recursive, root, exclude, respect_gitignore).sources) if recursive else []
+    for folder, deep in folders:
+        if deep:
+            continue
+        try:
+            names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".py"))
+        except OSError:
+            continue
+        for name in names:
+            path = Path(folder) / name
+            if _is_file(path) and not skipped(path, False):
+                candidates.append(SourceFile(path, os.path.normpath(os.path.join(folder, name))))
+    for source in candidates:
+        key = os.path.realpath(source.path)
+        if key not in seen:
+            seen.add(key)
+            found.append(source)
+    return sorted(found, key=lambda source: source.display)
 
 
 class NotRegularFile(Exception):

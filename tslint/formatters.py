@@ -93,21 +93,80 @@ def _source_excerpt(diagnostic: Diagnostic, lines: Sequence[str], style: Style) 
     ]
 
 
+def _status(diagnostic: Diagnostic) -> str:
+    if diagnostic.confirmation is None:
+        return ""
+    return {"confirmed": " [confirmed]", "refuted": " [refuted by torch]"}.get(
+        diagnostic.confirmation.status, f" [unverified: {diagnostic.confirmation.detail}]")
+
+
+def _headline(diagnostic: Diagnostic, style: Style, with_filename: bool = True) -> str:
+    """`file:row:col: CODE message [status]`, the first line of each finding in the text formats."""
+    position = f"{diagnostic.location.row}:{diagnostic.location.column}"
+    location = f"{escape_terminal(diagnostic.filename)}:{position}:" if with_filename else position
+    code_style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
+    message = escape_terminal(f"{diagnostic.message}{_status(diagnostic)}")
+    return f"{style(location, 'bold')} {style(diagnostic.code, code_style, 'bold')} {message}"
+
+
+def _file_errors(result: LintResult, style: Style) -> List[str]:
+    return [f"{style(escape_terminal(error.filename), 'bold')}: {style('error:', 'red', 'bold')} {escape_terminal(error.message)}"
+            for error in result.errors]
+
+
+def _summary(result: LintResult, style: Style) -> str:
+    """The last line of the text formats: the totals, or that all checks passed."""
+    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
+    warnings = len(result.diagnostics) - errors
+    if result.diagnostics:
+        files = len({d.filename for d in result.diagnostics})
+        return (f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
+                f"({_plural(result.files, 'file')} checked).")
+    if result.errors:  # not "All checks passed!": part of the input was not checked
+        return style(f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
+                     f"({_plural(result.files, 'file')} checked).", "red")
+    return style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green")
+
+
+def _finish(out: List[str], result: LintResult, style: Style, quiet: bool) -> str:
+    out.extend(_file_errors(result, style))
+    if not quiet:
+        out.append(_summary(result, style))
+    return "".join(line + "\n" for line in out)
+
+
+def format_concise(result: LintResult, colour: bool, quiet: bool = False) -> str:
+    """One line per finding (ruff's `concise`), then the summary."""
+    style = Style(colour)
+    return _finish([_headline(d, style) for d in result.diagnostics], result, style, quiet)
+
+
+def format_grouped(result: LintResult, colour: bool, quiet: bool = False) -> str:
+    """The findings under the name of their file (ruff's `grouped`), then the summary."""
+    style = Style(colour)
+    out: List[str] = []
+    current = None
+    for diagnostic in result.diagnostics:
+        if diagnostic.filename != current:
+            if current is not None:
+                out.append("")
+            current = diagnostic.filename
+            out.append(style(f"{escape_terminal(current)}:", "bold", "blue"))
+        out.append("  " + _headline(diagnostic, style, with_filename=False))
+    if out:
+        out.append("")
+    return _finish(out, result, style, quiet)
+
+
 def format_text(
-    result: LintResult, sources: Mapping[str, str], catalogue: Mapping[str, RuleInfo], colour: bool
+    result: LintResult, sources: Mapping[str, str], catalogue: Mapping[str, RuleInfo], colour: bool, quiet: bool = False
 ) -> str:
+    """ruff's `full`: each finding with its source line, a caret under the span and the rule's hint."""
     style = Style(colour)
     out: List[str] = []
     lines_cache: Dict[str, List[str]] = {}
     for diagnostic in result.diagnostics:
-        location = f"{escape_terminal(diagnostic.filename)}:{diagnostic.location.row}:{diagnostic.location.column}:"
-        code_style = "red" if diagnostic.severity is Severity.ERROR else "yellow"
-        status = ""
-        if diagnostic.confirmation is not None:
-            status = {"confirmed": " [confirmed]", "refuted": " [refuted by torch]"}.get(
-                diagnostic.confirmation.status, f" [unverified: {diagnostic.confirmation.detail}]")
-        message = escape_terminal(f"{diagnostic.message}{status}")
-        out.append(f"{style(location, 'bold')} {style(diagnostic.code, code_style, 'bold')} {message}")
+        out.append(_headline(diagnostic, style))
         if diagnostic.filename not in lines_cache:
             lines_cache[diagnostic.filename] = source_lines(sources.get(diagnostic.filename, ""))
         out.extend(_source_excerpt(diagnostic, lines_cache[diagnostic.filename], style))
@@ -115,23 +174,7 @@ def format_text(
         if info is not None and info.fix_hint:
             out.append(f"  {style('help:', 'cyan', 'bold')} {info.fix_hint}")
         out.append("")
-    for error in result.errors:
-        out.append(f"{style(escape_terminal(error.filename), 'bold')}: {style('error:', 'red', 'bold')} {escape_terminal(error.message)}")
-    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
-    warnings = len(result.diagnostics) - errors
-    if result.diagnostics:
-        files = len({d.filename for d in result.diagnostics})
-        out.append(
-            f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
-            f"({_plural(result.files, 'file')} checked)."
-        )
-    elif result.errors:  # not "All checks passed!": part of the input was not checked
-        out.append(style(
-            f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
-            f"({_plural(result.files, 'file')} checked).", "red"))
-    else:
-        out.append(style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green"))
-    return "\n".join(out) + "\n"
+    return _finish(out, result, style, quiet)
 
 
 def diagnostic_to_json(diagnostic: Diagnostic) -> dict:
@@ -199,12 +242,52 @@ def format_github(result: LintResult) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def format_statistics(result: LintResult, catalogue: Mapping[str, RuleInfo], as_json: bool) -> str:
+def statistics(result: LintResult, catalogue: Mapping[str, RuleInfo]) -> List[dict]:
+    """Per code: code, name, severity and count, by code."""
     counts = Counter(d.code for d in result.diagnostics)
-    rows = [(code, counts[code], catalogue[code].name if code in catalogue else "") for code in sorted(counts)]
-    if as_json:
-        return json.dumps([{"code": c, "name": n, "count": k} for c, k, n in rows], indent=2) + "\n"
-    return "".join(f"{count:>5}  {code}  {name}\n" for code, count, name in rows)
+    rows = []
+    for code in sorted(counts):
+        info = catalogue.get(code)
+        rows.append({"code": code, "name": info.name if info else "", "severity": info.severity.value if info else "error",
+                     "count": counts[code]})
+    return rows
+
+
+def format_statistics(
+    result: LintResult,
+    catalogue: Mapping[str, RuleInfo],
+    output_format: str = "full",
+    colour: bool = False,
+    quiet: bool = False,
+    tool_extra: Optional[Mapping[str, str]] = None,
+) -> str:
+    """--statistics: the count of findings per code and their total, in the output format (SARIF
+    has its own document: see format_sarif's `statistics`)."""
+    rows = statistics(result, catalogue)
+    total = len(result.diagnostics)
+    if output_format == "json":
+        errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
+        document = {
+            "version": 1,
+            "tool": {"name": "tslint", "version": __version__, **(tool_extra or {})},
+            "statistics": rows,
+            "errors": [{"filename": e.filename, "message": e.message} for e in result.errors],
+            "summary": {"files": result.files, "errors": errors, "warnings": total - errors, "total": total},
+        }
+        return json.dumps(document, indent=2) + "\n"
+    if output_format == "github":
+        title = _github_escape("tslint statistics", True)
+        texts = [f"{r['count']} {r['code']} {r['name']}" for r in rows] + [f"{total} in total"]
+        return "".join(f"::notice title={title}::{_github_escape(text)}\n" for text in texts)
+    style = Style(colour)
+    width = max([len(str(total)), *(len(str(r["count"])) for r in rows)])
+    out = [f"{r['count']:>{width}}  {style(r['code'], 'red' if r['severity'] == 'error' else 'yellow', 'bold')}  {r['name']}"
+           for r in rows]
+    if rows:
+        out.append(f"{total:>{width}}  {style('total', 'bold')}")
+    if not quiet:  # the file errors are on stderr (the CLI); the summary still says they exist
+        out.append(_summary(result, style))
+    return "".join(line + "\n" for line in out)
 
 
 def format_rule_list(rules: Sequence[RuleInfo], as_json: bool) -> str:
@@ -248,8 +331,10 @@ def format_sarif(
     catalogue: Mapping[str, RuleInfo],
     pages: Mapping[str, str],
     tool_extra: Optional[Mapping[str, str]] = None,
+    statistics: Optional[Sequence[Mapping[str, object]]] = None,
 ) -> str:
-    """SARIF 2.1.0 as GitHub code scanning reads it."""
+    """SARIF 2.1.0 as GitHub code scanning reads it; with `statistics` (--statistics), the run's
+    properties also hold the count per code and the total."""
     codes = sorted(catalogue)
     rules = []
     for code in codes:
@@ -316,6 +401,8 @@ def format_sarif(
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder tslint ran in."}}},
             "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
             "results": results,
+            **({"properties": {"statistics": list(statistics), "total": len(result.diagnostics)}}
+               if statistics is not None else {}),
         }],
     }
     return json.dumps(document, indent=2) + "\n"

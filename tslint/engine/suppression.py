@@ -1,5 +1,5 @@
 """Inline suppressions: `# tslint: ignore[TS101]`, bare `# tslint: ignore`, `# noqa: TS101`,
-and `# tslint: skip-file` in the file's first comment block."""
+and `# tslint: skip-file` in the file's leading comments or docstring."""
 
 from __future__ import annotations
 
@@ -43,13 +43,25 @@ def is_suppressed(code: str, suppressions: Dict[int, FrozenSet[str]], row: int) 
 
 
 def skips_file(source: str) -> bool:
-    """True if `# tslint: skip-file` appears in the leading comment block (before any code)."""
-    for line in source.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            return False
-        if _SKIP_FILE.search(stripped):
-            return True
+    """True if `# tslint: skip-file` is in the file's leading area: the comments and blank lines
+    before the first statement, the module docstring, and the comments right after it."""
+    if "skip-file" not in source.lower():
+        return False
+    import io
+    import tokenize
+
+    in_docstring, docstring_done = False, False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                if _SKIP_FILE.search(token.string):
+                    return True
+            elif token.type == tokenize.STRING and not docstring_done:
+                in_docstring = True  # "a" "b" is one docstring of two tokens
+            elif token.type == tokenize.NEWLINE and in_docstring:
+                in_docstring, docstring_done = False, True
+            elif token.type not in (tokenize.NL, tokenize.ENCODING):
+                return False
+    except (tokenize.TokenError, SyntaxError):  # unparsable: engine reports TS001, not skipped
+        return False
     return False

@@ -14,7 +14,7 @@ import pickle
 import sys
 from collections import deque
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
@@ -77,8 +77,9 @@ def _scope(summaries: Dict[str, FileSummary]) -> ProjectScopes:
 class _Shard:
     """The state of one shard: its indexed files, kept between the phases."""
 
-    def __init__(self, contents: Dict[str, bytes]) -> None:
+    def __init__(self, contents: Dict[str, bytes], progress: Optional[Callable[[int], None]] = None) -> None:
         self.contents = contents
+        self.progress = progress  # told of each file done (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
         self.kept_bytes = 0
         self.start_memory = _resident_memory()
@@ -103,6 +104,8 @@ class _Shard:
             summaries.append(item.summary())
             gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
+            if self.progress is not None:
+                self.progress(1)
         return summaries
 
     def lint(
@@ -115,6 +118,8 @@ class _Shard:
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
             outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
+            if self.progress is not None:
+                self.progress(1)
         return outcomes
 
 
@@ -154,17 +159,20 @@ def run_phases(
     cache: Optional["ResultCache"],
     jobs: Optional[int],
     only: Optional[frozenset] = None,
+    progress: Optional[Callable[[int], None]] = None,
 ) -> Dict[str, FileOutcome]:
     """Index what the cache does not know, build the scope, lint what the cache cannot answer
-    (of `only`, when given: the other files just give context)."""
+    (of `only`, when given: the other files just give context). `progress` is told of each file
+    indexed and each file linted or answered by the cache."""
     sources = all_sources if only is None else [s for s in all_sources if s.display in only]
     jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
-    run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache)
+    run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
     if jobs <= 1:
-        shard = _Shard(contents)
+        shard = _Shard(contents, progress)
         run.learn(shard.index(to_index))
         scope = _scope(summaries)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
+        run.tell(len(outcomes))
         linted = shard.lint(work, scope, rules, config)
         _remember_outcomes(cache, run.by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
@@ -184,6 +192,7 @@ def run_phases(
             scope = _scope(summaries)
             outcomes, pairs = _cached_outcomes(work, summaries, scope, settings_key, cache)
             work = [source for source, _ in pairs]
+            run.tell(len(outcomes))
         linted = _lint_in_workers(run, workers, work, outlines, scope, dead)
     finally:
         for worker in workers:
@@ -204,6 +213,11 @@ class _Run:
     rules: Sequence[Rule]
     settings_key: str
     cache: Optional["ResultCache"]
+    progress: Optional[Callable[[int], None]] = None  # told of each file indexed or linted
+
+    def tell(self, count: int) -> None:
+        if self.progress is not None and count:
+            self.progress(count)
 
     def learn(self, fresh: Sequence[FileSummary]) -> None:
         """Keep summaries indexed in this process (or received from a worker) and cache them."""
@@ -222,6 +236,7 @@ def _index_in_workers(
     outlines = _Outlines(run.summaries.values()) if large else None
     queue = IndexQueue(to_index, run.contents)
     for worker, done, answer in _serve(workers, queue, dead):
+        run.tell(len(done))
         worker.indexed += done
         worker.answers.append((tuple(s.display for s in done), answer))
         fresh = pickle.loads(answer) if outlines is not None or run.cache is not None else []
@@ -230,7 +245,7 @@ def _index_in_workers(
         if run.cache is not None:  # else only the workers need the summaries (and this process if all die)
             run.learn(fresh)
     if queue.files:  # left by workers that died: index it here
-        fresh = _Shard(run.contents).index(queue.files)
+        fresh = _Shard(run.contents, run.progress).index(queue.files)
         run.learn(fresh)
         if outlines is not None:
             outlines.add(fresh)
@@ -268,8 +283,11 @@ def _lint_in_workers(
     for worker in workers:
         if worker.alive:
             worker.send((needed, _phase_two_answers(worker, workers, run.summaries, needed)))
+    run.tell(len(linted))
     for _, _, answer in _serve(workers, plan, dead):
-        linted.update(pickle.loads(answer))
+        answered = pickle.loads(answer)
+        run.tell(len(answered))
+        linted.update(answered)
     left = plan.left()
     if left:  # every worker died: lint the rest here
         if run.cache is None:
@@ -277,7 +295,7 @@ def _lint_in_workers(
                 (s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer)
             )
         pairs = [(s, run.summaries[s.display]) for s in left]
-        linted.update(_Shard(run.contents).lint(pairs, scope or _scope(run.summaries), run.rules, run.config))
+        linted.update(_Shard(run.contents, run.progress).lint(pairs, scope or _scope(run.summaries), run.rules, run.config))
     return linted
 
 

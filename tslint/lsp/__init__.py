@@ -1,4 +1,4 @@
-"""`tslint --lsp`: a language server over stdio (pygls, the optional extra `tslint[lsp]`).
+"""`tslint --lsp`: a language server over stdio (pygls, the optional extra `lsp`).
 
 Publishes diagnostics on open, on save and, debounced, on change; each carries its code, severity,
 range (in the position encoding negotiated with the client, UTF-16 by default), source `tslint` and
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 
 def main() -> int:
-    """Serve over stdio until the client exits (pygls is imported only here: `tslint[lsp]`)."""
+    """Serve over stdio until the client exits (pygls is imported only here: the `lsp` extra)."""
     from tslint.lsp.server import main as serve
 
     return serve()
