@@ -19,11 +19,8 @@ rule fired becomes a TS000 diagnostic.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
-import signal
-import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,7 +32,9 @@ from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.project_index import ProjectIndex
+from tslint.formatters import escape_terminal
 from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
+from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline
 
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
@@ -115,15 +114,16 @@ def _key(qualname: str, trace: bool) -> str:
     return f"{qualname}#{'trace' if trace else 'script'}"
 
 
-# The supervisor's working folder: the one holding the tslint package, so that `-m` puts nothing of
-# the user's first on its sys.path (the worker adds the project's folder only to import it).
-_CHILD_CWD = str(Path(__file__).resolve().parent.parent)
-STOP_GRACE = 5.0  # seconds the supervisor gets to kill its tree after SIGTERM
 MAX_DETAIL = 500  # characters of a reason quoted from the child (an exception's text)
 
 
-def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Dict[str, ClassResult], Optional[str], Optional[str]]:
-    """Results by class, the torch version, and a fatal problem (torch missing or refusing)."""
+def default_workers(files: int) -> int:
+    """Zygotes to start without -j: one per core, no more than there are files."""
+    return max(1, min(os.cpu_count() or 1, files))
+
+
+def _file_job(path: Path, jobs: Sequence[ClassJob], config: Config) -> dict:
+    """The job of one file for a zygote (tslint.confirm.child)."""
     name, _ = module_name(path)
     entries = []
     for job in jobs:
@@ -132,104 +132,57 @@ def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Di
         methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
         entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods,
                         "trace": job.trace, "inputs": job.inputs})
-    job_text = json.dumps({
-        "path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
-        "classes": entries, "memory_mb": MEMORY_LIMIT_MB,
-    }).encode("utf-8")
-    # Its own session: the supervisor and everything below it is one group to kill. Its stdout is
-    # the only channel back; nothing of the child reaches this process's stdout or stderr.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tslint.confirm.child", str(os.getpid())],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-        cwd=_CHILD_CWD,
-    )
-    timed_out = False
-    output = b""
-    try:
-        try:
-            output, _ = process.communicate(job_text, timeout=config.confirm.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            output = _stop(process)
-    finally:
-        if process.poll() is None:  # interrupted (KeyboardInterrupt, SIGTERM handler)
-            _stop(process)
-        _kill_group(process.pid)  # whatever the supervisor could not kill (if user code killed it)
-    records, end = _records(output)
-    if timed_out:
-        reason: Optional[str] = f"timed out after {config.confirm.timeout:g} s"
-    else:
-        reason = _end_reason(end, process.returncode)
-    version = next((r["torch"] for r in records if "torch" in r), None)
-    fatal = next((r["fatal"] for r in records if "fatal" in r), None)
+    return {"path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
+            "classes": entries, "memory_mb": MEMORY_LIMIT_MB}
+
+
+def _task_results(task: FileTask, jobs: Sequence[ClassJob], timeout: float) -> Dict[str, ClassResult]:
+    """The results of one file's classes: each record checked; a class without one gets why."""
     results: Dict[str, ClassResult] = {}
-    for record in records:
-        if "qualname" in record:
+    for record in task.records:
+        if isinstance(record.get("qualname"), str):
             result = _class_result(record)
             results.setdefault(_key(result.qualname, record.get("kind") == "trace"), result)
-    for job in jobs:  # classes the child never reached
+    if task.problem is None and isinstance(task.end, dict) and task.end.get("timeout") is True:
+        reason: Optional[str] = f"timed out after {timeout:g} s"
+    else:
+        reason = end_reason(task)
+    for job in jobs:  # classes the worker never reached
         if _key(job.qualname, job.trace) not in results:
             results[_key(job.qualname, job.trace)] = ClassResult(job.qualname, reason or "the child process stopped before this class")
-    return results, version, fatal
+    return results
 
 
-def _stop(process: subprocess.Popen) -> bytes:
-    """SIGTERM the supervisor (it kills its tree and reports what it has), SIGKILL its group if it
-    does not end in time; what it wrote."""
+def _run(by_file: Dict[Path, List[ClassJob]], config: Config, workers: int, progress: bool, total: int) -> Tuple[Dict[str, ClassResult], Optional[str]]:
+    """Every file's classes checked by the zygotes; the results by class and the torch version."""
+    tasks = [FileTask(number, path, _file_job(path, by_file[path], config)) for number, path in enumerate(sorted(by_file))]
+    done = [0]
+
+    def show(current: Path) -> None:
+        if progress:
+            sys.stderr.write(f"\rtslint --confirm: {done[0]} of {total} classes checked ({escape_terminal(current.name)})\x1b[K")
+            sys.stderr.flush()
+
+    def on_done(task: FileTask) -> None:
+        done[0] += len(by_file[task.path])
+        show(task.path)
+
+    # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
+    # pipes from the zygotes (see tslint.processes). SIGTERM stops the zygotes (run_files's
+    # finally) before tslint ends.
     try:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=STOP_GRACE)
-        return output or b""
-    except subprocess.TimeoutExpired:
-        _kill_group(process.pid)
-        output, _ = process.communicate()
-        return output or b""
-    except (OSError, ValueError):  # its pipes already closed by an interrupted communicate
-        _kill_group(process.pid)
-        process.wait()
-        return b""
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _records(output: bytes) -> Tuple[List[dict], Optional[dict]]:
-    """The supervisor's records (JSON objects, one a line) and its final `end` record."""
-    records: List[dict] = []
-    end = None
-    for line in output.decode("utf-8", "replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict):
-            continue
-        if isinstance(record.get("end"), dict):
-            end = record["end"]
-        elif isinstance(record.get("torch"), str) or isinstance(record.get("fatal"), str):
-            records.append(record)
-        elif isinstance(record.get("qualname"), str):
-            records.append(record)
-    return records, end
-
-
-def _end_reason(end: Optional[dict], supervisor_code: Optional[int]) -> Optional[str]:
-    """Why the classes without a result have none: how the worker ended, as the supervisor saw it."""
-    if end is None:
-        return f"the child process ended unexpectedly (exit code {supervisor_code})"
-    if isinstance(end.get("signal"), int):
-        try:
-            name = signal.Signals(end["signal"]).name
-        except ValueError:
-            name = f"signal {end['signal']}"
-        return f"the child process crashed ({name})"
-    if isinstance(end.get("exit"), int) and end["exit"] != 0:
-        return f"user code ended the child process (exit code {end['exit']})"
-    return None
+        with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
+            version = run_files(tasks, config.confirm.timeout, workers, kill_leftovers, lambda task: show(task.path), on_done)
+    except ZygoteFailed as error:
+        raise ConfirmUnavailable(str(error)) from None
+    finally:
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+    outcomes: Dict[str, ClassResult] = {}
+    for task in tasks:
+        outcomes.update(_task_results(task, by_file[task.path], config.confirm.timeout))
+    return outcomes, version
 
 
 def _class_result(record: dict) -> ClassResult:
@@ -334,7 +287,8 @@ def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Se
 
 
 def confirm(
-    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool, progress: bool = False
+    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool = True, progress: bool = False,
+    workers: Optional[int] = None,
 ) -> Tuple[LintResult, Optional[str]]:
     """The result with every script finding's confirmation set, plus TS000 findings; and the torch
     version used. Raises ConfirmUnavailable when torch cannot be used at all."""
@@ -350,24 +304,9 @@ def confirm(
         else:
             by_file.setdefault(job.path, []).append(job)
     version = None
-    done = 0
-    # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
-    # pipes from the supervisors (see tslint.processes). SIGTERM stops the running supervisor
-    # (_run_child's finally) before tslint ends.
-    with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
-        for path, file_jobs in sorted(by_file.items()):
-            if progress:
-                sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
-                sys.stderr.flush()
-            results, child_version, fatal = _run_child(path, file_jobs, config)
-            kill_leftovers()  # none, unless user code killed its supervisor
-            if fatal is not None:
-                raise ConfirmUnavailable(fatal)
-            version = version or child_version
-            outcomes.update(results)
-            done += len(file_jobs)
-    if progress:
-        sys.stderr.write("\r\x1b[K")
+    if by_file:
+        results, version = _run(by_file, config, workers or default_workers(len(by_file)), progress, sum(map(len, by_file.values())))
+        outcomes.update(results)
 
     linted = {str(source.path.resolve()) for source in sources}
     statuses: Dict[Diagnostic, Tuple[str, str]] = {}
