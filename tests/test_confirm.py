@@ -89,14 +89,13 @@ def test_a_static_false_positive_is_refuted() -> None:
     assert version is not None
 
 
-def test_confirm_all_checks_classes_without_findings(tmp_path) -> None:
+def test_confirm_checks_classes_without_findings_unless_asked_for_findings_only(tmp_path) -> None:
     (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x.no_such_method()\n")
-    code, document = run(".", cwd=tmp_path)
-    assert code == 0 and document["diagnostics"] == []  # nothing to confirm without --confirm=all
-    completed = subprocess.run([sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm=all", "."],
-                               cwd=tmp_path, capture_output=True, timeout=300)
-    document = json.loads(completed.stdout)
-    assert completed.returncode == 1 and [d["code"] for d in document["diagnostics"]] == ["TS000"]
+    for flag in ("--confirm", "--confirm=all"):
+        code, document = run(".", cwd=tmp_path, flag=flag)
+        assert code == 1 and [d["code"] for d in document["diagnostics"]] == ["TS000"], flag
+    code, document = run(".", cwd=tmp_path, flag="--confirm=findings")
+    assert code == 0 and document["diagnostics"] == []  # nothing to confirm: no finding
 
 
 @pytest.mark.parametrize(

@@ -59,11 +59,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--list-rules", action="store_true", help="print the rule catalogue")
     parser.add_argument("--lsp", action="store_true", help="run the language server over stdio (tslint[lsp])")
     parser.add_argument("--confirm", action="store_true",
-                        help="run torch.jit.script in child processes to confirm findings (imports your code!); "
-                        "--confirm=all also checks classes with no finding")
-    parser.add_argument("--confirm-all", action="store_true", help=argparse.SUPPRESS)
+                        help="run torch.jit.script (and trace, with example inputs) on every module class it can build, in "
+                        "child processes, to confirm findings and find failures no rule predicts (imports your code!); "
+                        "--confirm=findings only on classes with a finding")
+    parser.add_argument("--confirm-findings", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--version", action="version", version=f"tslint {__version__}")
     return parser
+
+
+def _confirm_option(argument: str, parser: argparse.ArgumentParser) -> str:
+    """`--confirm=all` (the default scope) is `--confirm`, `--confirm=findings` a flag of its own."""
+    if not argument.startswith("--confirm="):
+        return argument
+    value = argument.partition("=")[2]
+    if value not in ("all", "findings"):
+        parser.error(f"argument --confirm: expected --confirm, --confirm=all or --confirm=findings, got {argument!r}")
+    return "--confirm" if value == "all" else "--confirm-findings"
 
 
 def _write(text: str, output_file: Optional[str]) -> None:
@@ -82,10 +93,11 @@ def _fail(message: str) -> int:
 
 
 def run(argv: Optional[Sequence[str]] = None) -> int:
-    # argparse cannot tell `--confirm=all` from `--confirm PATH`: spell the former as a flag of its own.
-    argv = ["--confirm-all" if a == "--confirm=all" else a for a in (sys.argv[1:] if argv is None else argv)]
-    args = build_parser().parse_args(argv)
-    if args.confirm_all:
+    # argparse cannot tell `--confirm=findings` from `--confirm PATH`: spell the former as a flag of its own.
+    parser = build_parser()
+    argv = [_confirm_option(a, parser) for a in (sys.argv[1:] if argv is None else argv)]
+    args = parser.parse_args(argv)
+    if args.confirm_findings:
         args.confirm = True
     # Imported here so that `--version` and argument errors stay instant.
     from tslint import api, explain, formatters
@@ -146,7 +158,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
 
             progress = sys.stderr.isatty()
             try:
-                result, torch_version = confirm(result, list(found.sources), config, args.confirm_all, progress)
+                result, torch_version = confirm(result, list(found.sources), config, not args.confirm_findings, progress, args.jobs)
             except ConfirmUnavailable as error:
                 return _fail(f"--confirm: {error}")
             tool_extra = {"torch": torch_version} if torch_version else {}
@@ -181,7 +193,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
     if result.internal_errors:
         return EXIT_FAILURE
-    if result.diagnostics and not args.exit_zero:
+    # Findings torch refuted (--confirm) do not fail the run.
+    if any(d.confirmation is None or d.confirmation.status != "refuted" for d in result.diagnostics) and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
 

@@ -125,6 +125,9 @@ def format_text(
             f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
             f"({_plural(result.files, 'file')} checked)."
         )
+        statuses = [d.confirmation.status for d in result.diagnostics if d.confirmation is not None]
+        if statuses:  # --confirm
+            out.append("torch: " + ", ".join(f"{statuses.count(s)} {s}" for s in ("confirmed", "refuted", "unverified")) + ".")
     elif result.errors:  # not "All checks passed!": part of the input was not checked
         out.append(style(
             f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
