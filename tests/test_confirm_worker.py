@@ -157,3 +157,14 @@ def test_a_bad_confirm_value_is_a_usage_error(tmp_path) -> None:
     completed = subprocess.run([sys.executable, "-m", "tslint", "--confirm=everything", "."], cwd=tmp_path,
                                capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2 and "--confirm=all or --confirm=findings" in completed.stderr
+
+
+def test_every_class_with_example_inputs_is_traced() -> None:
+    """ShapeAsData has no trace finding: torch's TracerWarning becomes a TS000 (a trace warning);
+    Clean, also traced, gives none."""
+    code, document = run(["traced.py"], DATA / "traced")
+    trace_ts000 = [d for d in document["diagnostics"] if d["code"] == "TS000" and d["mode"] == "trace"]
+    assert [(d["location"]["row"], d["severity"], d["confirmation"]["status"]) for d in trace_ts000] == [(57, "warning", "confirmed")]
+    assert "Converting a tensor to a Python float" in trace_ts000[0]["message"]
+    findings_only = subprocess.run([*COMMAND[:-1], "--confirm=findings", "traced.py"], cwd=DATA / "traced", capture_output=True, timeout=300)
+    assert not [d for d in json.loads(findings_only.stdout)["diagnostics"] if d["code"] == "TS000"]

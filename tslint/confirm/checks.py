@@ -13,7 +13,7 @@ import resource
 import sys
 import types
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from tslint.confirm.torch_errors import first_span, headline, refuses_torchscript
@@ -245,6 +245,7 @@ class TraceOutcome:
     wrong_output: bool  # torch warned from its own code that the recorded output may be wrong
     diverged: List[int]  # numbers (2, 3, ...) of the later calls where traced and eager answers differ
     invalid: List[int]  # numbers of the later calls that eager mode itself rejects
+    messages: Dict[Tuple[str, int], str] = field(default_factory=dict)  # each warning's first line
 
 
 def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> TraceOutcome:
@@ -258,6 +259,10 @@ def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> Tr
     tracer_warnings = sorted({
         (os.path.realpath(w.filename), w.lineno) for w in caught if issubclass(w.category, torch.jit.TracerWarning)
     })
+    messages: Dict[Tuple[str, int], str] = {}
+    for w in caught:
+        if issubclass(w.category, torch.jit.TracerWarning):
+            messages.setdefault((os.path.realpath(w.filename), w.lineno), headline(str(w.message))[:300])
     wrong_output = any("at the output of the tracer" in str(w.message) for w in caught)
     instance.eval()
     traced.eval()
@@ -276,7 +281,7 @@ def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> Tr
                 diverged.append(number)
         except Exception:
             diverged.append(number)  # the trace cannot even run on inputs eager mode takes
-    return TraceOutcome(tracer_warnings, wrong_output, diverged, invalid)
+    return TraceOutcome(tracer_warnings, wrong_output, diverged, invalid, messages)
 
 
 def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
@@ -295,7 +300,12 @@ def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
         outcome = trace_and_compare(torch, instance, (input_sets[0], {}), [(inputs, {}) for inputs in input_sets[1:]])
     except Exception as error:
         return {"qualname": entry["qualname"], "status": "unverified", "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}"}
-    return {"qualname": entry["qualname"], "status": "traced", "warnings": outcome.warnings,
+    try:
+        line = inspect.getsourcelines(cls)[1]
+    except (OSError, TypeError):
+        line = 1
+    return {"qualname": entry["qualname"], "status": "traced", "warnings": outcome.warnings, "line": line,
+            "messages": [[path, row, text] for (path, row), text in sorted(outcome.messages.items())],
             "diverged": outcome.diverged, "input_sets": len(input_sets) - len(outcome.invalid)}
 
 

@@ -73,6 +73,7 @@ class ClassResult:
     exported: Tuple[str, ...] = ()  # methods torch was made to compile after masking
     tracer_warnings: Tuple[Tuple[str, int], ...] = ()  # (resolved path, line) of each TracerWarning
     diverged: Tuple[int, ...] = ()  # input sets on which traced and eager answers differ
+    warning_texts: Tuple[Tuple[str, int, str], ...] = ()  # (resolved path, line, first line) of each TracerWarning
     input_sets: int = 0
 
 
@@ -100,13 +101,15 @@ def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, c
         findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
         if findings or everything:
             jobs.append(ClassJob(qualname, path, info.path, findings))
+        module, _, class_name = qualname.rpartition(".")
+        inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
+        found = []
         if trace_findings:
             traced = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
             found = [d for d in trace_findings if (d.filename, d.symbol) in traced]
-            if found:
-                module, _, class_name = qualname.rpartition(".")
-                inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
-                jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
+        # Every class with example inputs is traced (unless the mode is script only), findings or not.
+        if found or (everything and inputs is not None and config.mode != "script"):
+            jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
     return jobs, index
 
 
@@ -193,8 +196,10 @@ def _class_result(record: dict) -> ClassResult:
         status = record.get("status")
         if status == "traced":
             warned = tuple((_text(p), _number(n)) for p, n in record["warnings"])
-            return ClassResult(qualname, None, tracer_warnings=warned, diverged=tuple(_number(n) for n in record["diverged"]),
-                               input_sets=_number(record["input_sets"]))
+            texts = tuple((_text(p), _number(n), _text(t)[:MAX_DETAIL]) for p, n, t in record.get("messages", ()))
+            return ClassResult(qualname, None, _number(record.get("line", 1)), tracer_warnings=warned,
+                               diverged=tuple(_number(n) for n in record["diverged"]),
+                               input_sets=_number(record["input_sets"]), warning_texts=texts)
         line = _number(record.get("line", 1))
         if status != "done":
             return ClassResult(qualname, _text(record.get("detail", "unknown"))[:MAX_DETAIL], line)
@@ -332,9 +337,11 @@ def confirm(
 def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sources: Sequence[SourceFile]) -> List[Diagnostic]:
     """TS000 for each torch failure that no finding of the class lies in."""
     displays = {str(s.path.resolve()): s.display for s in sources}
-    found: Dict[Tuple[str, int], Diagnostic] = {}
+    found: Dict[Tuple[str, int, Mode], Diagnostic] = {}
     for job in jobs:
         if job.trace:
+            for diagnostic in _unpredicted_by_trace(job, outcomes[_key(job.qualname, True)], displays):
+                found.setdefault((diagnostic.filename, diagnostic.location.row, Mode.TRACE), diagnostic)
             continue
         outcome = outcomes[_key(job.qualname, False)]
         predicted = any(d.severity is Severity.ERROR for d in job.findings)
@@ -349,7 +356,7 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
             else:
                 where = f" (at {span.path}:{span.first_row})" if span is not None else ""
                 filename, row, text = job.display, outcome.line, f"{text}{where}"
-            key = (filename, row)
+            key = (filename, row, Mode.SCRIPT)
             if key not in found:
                 found[key] = Diagnostic(
                     code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=TORCH_FAILURE.severity,
@@ -359,3 +366,32 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
                     confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.class_name}())"),
                 )
     return list(found.values())
+
+
+def _unpredicted_by_trace(job: ClassJob, outcome: ClassResult, displays: Dict[str, str]) -> List[Diagnostic]:
+    """TS000 (a warning, as the trace rules are) for each TracerWarning at a line of the linted files
+    that no trace finding of the class covers; and, for a class without one, for a trace that
+    answers differently from eager mode. A trace that fails is not one: the example inputs may be
+    what the model rejects."""
+    found: List[Diagnostic] = []
+
+    def diagnostic(filename: str, row: int, text: str) -> Diagnostic:
+        return Diagnostic(
+            code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=Severity.WARNING, mode=Mode.TRACE,
+            message=f"torch.jit.trace warned here and no tslint rule predicted it: {text}",
+            filename=filename, location=Position(row, 1), end_location=Position(row, 2), symbol=job.class_name,
+            confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.trace({job.class_name}())"),
+        )
+
+    if outcome.unverified is not None:
+        return found
+    for path, row, text in outcome.warning_texts:
+        covered = any(str(Path(d.filename).resolve()) == path and d.location.row <= row <= d.end_location.row for d in job.findings)
+        if path in displays and not covered:
+            found.append(diagnostic(displays[path], row, text))
+    if outcome.diverged and not job.findings and not found:
+        sets = ", ".join(str(n) for n in outcome.diverged)
+        found.append(replace(diagnostic(job.display, outcome.line, ""), message=(
+            f"torch.jit.trace({job.class_name}) answers differently from eager mode on input set {sets}, "
+            "and no tslint rule predicted it")))
+    return found
