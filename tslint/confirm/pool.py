@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Callable, Deque, List, Optional, Sequence
 
 # The zygote's working folder: the one holding the tslint package, so that `-m` puts nothing of the
-# user's first on its sys.path (the worker adds the project's folder only to import it).
-_CHILD_CWD = str(Path(__file__).resolve().parent.parent)
+# user's first on its sys.path (the worker adds the project's folder only to import it), and imports
+# this tslint (tslint 0.x passed the package's own folder, so an installed tslint ran instead).
+_CHILD_CWD = str(Path(__file__).resolve().parents[2])
 STARTUP_TIMEOUT = 180.0  # seconds a zygote may take to import torch (a loaded machine is slow)
 BACKSTOP = 15.0  # seconds past a file's timeout before tslint stops a zygote that did not answer
 STOP_GRACE = 5.0  # seconds a zygote gets to kill its tree after SIGTERM
