@@ -138,10 +138,13 @@ def generate_small_files(folder: Path, count: int = 30) -> Path:
 
 
 def time_cli(path: Path, tslint_root: Path, jobs: Optional[int]) -> Tuple[float, dict]:
-    command = [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm=all", path.name]
+    # Not `-m tslint`: that would put the working folder first on sys.path, and the fixtures' parent
+    # is this checkout.
+    program = f"import sys; sys.path.insert(0, {str(tslint_root)!r}); from tslint.cli import main; sys.exit(main())"
+    command = [sys.executable, "-c", program, "--no-cache", "--format", "json", "--confirm=all", path.name]
     if jobs:
-        command[4:4] = ["-j", str(jobs)]
-    environment = {**os.environ, "PYTHONPATH": str(tslint_root)}
+        command[3:3] = ["-j", str(jobs)]
+    environment = {**os.environ, "PYTHONPATH": str(tslint_root)}  # for the child processes
     start = time.perf_counter()
     completed = subprocess.run(command, cwd=path.parent, capture_output=True, env=environment, timeout=3600)
     elapsed = time.perf_counter() - start

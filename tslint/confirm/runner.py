@@ -1,15 +1,17 @@
 """`--confirm`: check each static finding against the real torch.jit.script, in child processes.
 
-The parent never imports torch or user code. For each file holding a module class with a script
-finding (every module class with `--confirm=all`), one child process (tslint.confirm.child) imports
-the file's module, builds each class (no-argument constructor or a configured factory) and scripts it.
-torch stops at its first error, so the child makes torch skip the function that failed
-(`@torch.jit.ignore` on a copy of the class) and scripts again, to find the errors behind it.
+The parent never imports torch or user code. Every module class (only those with a script finding
+with `--confirm=findings`) is checked: for each file, a worker process imports the file's module,
+builds each class (no-argument constructor or a configured factory) and scripts it; classes with
+example inputs are also traced. torch stops at its first error, so the worker makes torch skip the
+function that failed (`@torch.jit.ignore` on a copy of the class) and scripts again, to find the
+errors behind it (tslint.confirm.checks).
 
-Every child is a supervisor (tslint.confirm.child) that forks the process importing user code,
-passes on only what that process may say, and kills everything below it when it ends; this process
-checks each record's fields, finds torch's spans itself, and never lets the child write to its own
-output (see the trust boundary in tslint.confirm.child and tslint.processes).
+The workers are forked by `-j` zygotes (tslint.confirm.child, driven by tslint.confirm.pool), each
+of which imported torch once; a zygote passes on only what its worker may say, and kills everything
+below it when the worker ends; this process checks each record's fields, finds torch's spans
+itself, and never lets a child write to its own output (see the trust boundary in
+tslint.confirm.child and tslint.processes).
 
 A finding inside a span torch highlighted is `confirmed`; a finding in code torch then compiled is
 `refuted`; anything torch could not decide is `unverified` with the reason. A torch failure where no
