@@ -168,3 +168,60 @@ def test_every_class_with_example_inputs_is_traced() -> None:
     assert "Converting a tensor to a Python float" in trace_ts000[0]["message"]
     findings_only = subprocess.run([*COMMAND[:-1], "--confirm=findings", "traced.py"], cwd=DATA / "traced", capture_output=True, timeout=300)
     assert not [d for d in json.loads(findings_only.stdout)["diagnostics"] if d["code"] == "TS000"]
+
+
+STOPS_ZYGOTE = '''\
+import os
+import signal
+
+import torch.nn as nn
+
+os.kill(os.getppid(), signal.SIGSTOP)
+
+
+class Net(nn.Module):
+    def forward(self, x, *args):
+        return x
+'''
+
+
+@LINUX
+def test_a_zygote_stopped_by_user_code_is_replaced_after_the_timeout(tmp_path) -> None:
+    """User code that SIGSTOPs its zygote: the zygote cannot answer, so tslint stops it once the
+    file's timeout (and a margin) has passed, gives the file the timeout, and checks the next
+    file in a new zygote."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.tslint.confirm]\ntimeout = 3\n")
+    (project / "a_stops.py").write_text(STOPS_ZYGOTE)
+    (project / "b_real.py").write_text(VARARGS)
+    start = time.monotonic()
+    answer = run_contained([*COMMAND, "-j", "1", "."], project, tmp_path, settle=3.0)
+    status = {d["filename"]: d["confirmation"] for d in json.loads(answer["report"])["diagnostics"]}
+    assert status["a_stops.py"] == {"status": "unverified", "detail": "timed out after 3 s"}
+    assert status["b_real.py"]["status"] == "confirmed"
+    assert answer["left"] == {}, f"left behind: {answer['left']}"
+    assert time.monotonic() - start < 120
+
+
+def test_classes_it_cannot_build_stay_silent_without_a_finding(tmp_path) -> None:
+    (tmp_path / "net.py").write_text(
+        "import torch.nn as nn\n\n\nclass NeedsWidth(nn.Module):\n    def __init__(self, width):\n"
+        "        super().__init__()\n        self.width = width\n\n    def forward(self, x):\n        return x.no_such_method()\n"
+    )
+    code, document = run(["net.py"], tmp_path)
+    assert code == 0 and document["diagnostics"] == []
+
+
+def test_progress_names_the_classes_checked_and_the_current_file(capsys) -> None:
+    from tslint.config import load_config
+    from tslint.confirm.runner import confirm
+    from tslint.files import discover
+
+    folder = DATA / "proj"
+    config = load_config([str(folder)], None, False, api.known_codes())
+    sources = discover([str(folder)], config.root, config.exclude)
+    confirm(api.lint_sources(sources, config), sources, config, progress=True, workers=1)
+    errors = capsys.readouterr().err
+    assert "tslint --confirm: 0 of 6 classes checked (" in errors and "6 of 6 classes checked (net.py)" in errors
+    assert errors.endswith("\r\x1b[K")  # the line is cleared at the end
