@@ -122,9 +122,14 @@ def _key(qualname: str, trace: bool) -> str:
 MAX_DETAIL = 500  # characters of a reason quoted from the child (an exception's text)
 
 
+FILES_PER_ZYGOTE = 40  # without -j, one zygote more for each 40 files (bench/RESULTS.md, "--confirm")
+
+
 def default_workers(files: int) -> int:
-    """Zygotes to start without -j: one per core, no more than there are files."""
-    return max(1, min(os.cpu_count() or 1, files))
+    """Zygotes to start without -j: each costs an import of torch (~4 s of CPU), which on the 2-core
+    development machine did not pay for itself on 30 files of small classes; one per 40 files, no
+    more than the cores."""
+    return max(1, min(os.cpu_count() or 1, files // FILES_PER_ZYGOTE))
 
 
 def _file_job(path: Path, jobs: Sequence[ClassJob], config: Config) -> dict:
