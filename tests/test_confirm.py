@@ -89,14 +89,13 @@ def test_a_static_false_positive_is_refuted() -> None:
     assert version is not None
 
 
-def test_confirm_all_checks_classes_without_findings(tmp_path) -> None:
-    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x * sum([1, 2]).no_such_method()\n")
-    code, document = run(".", cwd=tmp_path)
-    assert code == 0 and document["diagnostics"] == []  # nothing to confirm without --confirm=all
-    completed = subprocess.run([sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm=all", "."],
-                               cwd=tmp_path, capture_output=True, timeout=300)
-    document = json.loads(completed.stdout)
-    assert completed.returncode == 1 and [d["code"] for d in document["diagnostics"]] == ["TS000"]
+def test_confirm_checks_classes_without_findings_unless_asked_for_findings_only(tmp_path) -> None:
+    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x.no_such_method()\n")
+    for flag in ("--confirm", "--confirm=all"):
+        code, document = run(".", cwd=tmp_path, flag=flag)
+        assert code == 1 and [d["code"] for d in document["diagnostics"]] == ["TS000"], flag
+    code, document = run(".", cwd=tmp_path, flag="--confirm=findings")
+    assert code == 0 and document["diagnostics"] == []  # nothing to confirm: no finding
 
 
 @pytest.mark.parametrize(
@@ -210,9 +209,9 @@ def test_failures_away_from_the_flagged_line_are_confirmed() -> None:
 
 
 def test_the_supervisor_passes_on_only_the_workers_own_records_in_order() -> None:
-    """The Gate: lines without the token are dropped; `torch` and `fatal` count only before the
-    worker announces user code; after it, only the job's classes, and differing records for one
-    class make it unverified."""
+    """The Gate: lines without the token are dropped; `torch` and `fatal` never come from a worker
+    (the zygote says them before any user code exists); only the job's classes, and differing
+    records for one class make it unverified."""
     from tslint.confirm.child import MAX_LINE, Gate
 
     job = {"classes": [{"qualname": "m.A"}, {"qualname": "m.B", "trace": True}]}
@@ -223,13 +222,12 @@ def test_the_supervisor_passes_on_only_the_workers_own_records_in_order() -> Non
 
     done = {"qualname": "m.A", "kind": "script", "status": "done", "compiled": False}
     gate.feed(line({"torch": "2.13.0"}) + line({"torch": "6.6.6"}, token=b"bad") + line({"importing": True}))
-    gate.feed(line({"fatal": "forged"}) + line({"torch": "6.6.6"}) + line({"qualname": "m.C", "kind": "script"}))
+    gate.feed(line({"fatal": "forged"}) + line({"qualname": "m.C", "kind": "script"}))
     gate.feed(line(done)[:10])  # a record in two reads
     gate.feed(line(done)[10:] + line({**done, "qualname": "m.B"}) + b"t0k " + b"x" * (MAX_LINE + 10))
     gate.feed(b"tail of the overlong line\n" + line({"qualname": "m.B", "kind": "trace", "status": "traced"}))
     gate.feed(line({"qualname": "m.B", "kind": "trace", "status": "unverified"}))
     assert gate.records() == [
-        {"torch": "2.13.0"},
         done,
         {"qualname": "m.B", "kind": "trace", "status": "unverified", "detail": "the child process sent conflicting results for this class"},
     ]

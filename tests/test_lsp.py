@@ -15,7 +15,7 @@ import pytest
 types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 
-from tslint import lsp  # noqa: E402  (needs pygls, skipped above without it)
+from tslint import lsp  # noqa: E402,F401  (needs pygls, skipped above without it)
 from tslint.lsp import context as lsp_context  # noqa: E402
 from tslint.lsp import server as lsp_server  # noqa: E402
 from tslint.cache import CACHE_FOLDER, ResultCache  # noqa: E402

@@ -88,15 +88,26 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.tslint_cache)")
     torch = parser.add_argument_group("confirmation by torch")
     torch.add_argument("--confirm", action="store_true",
-                       help="run torch.jit.script in child processes to confirm findings (imports your code!); "
-                       "--confirm=all also checks classes with no finding")
-    torch.add_argument("--confirm-all", action="store_true", help=argparse.SUPPRESS)
+                       help="run torch.jit.script (and trace, with example inputs) on every module class it can build, "
+                       "in child processes, to confirm findings and find failures no rule predicts (imports your code!); "
+                       "--confirm=findings only on classes with a finding")
+    torch.add_argument("--confirm-findings", action="store_true", help=argparse.SUPPRESS)
     other = parser.add_argument_group("other commands")
     other.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
     other.add_argument("--list-rules", action="store_true", help="print the rule catalogue (--output-format json for JSON)")
     other.add_argument("--lsp", action="store_true", help="run the language server over stdio (needs the lsp extra)")
     other.add_argument("--version", action="version", version=f"tslint {__version__}", help="print the version")
     return parser
+
+
+def _confirm_option(argument: str, parser: argparse.ArgumentParser) -> str:
+    """`--confirm=all` (the default scope) is `--confirm`, `--confirm=findings` a flag of its own."""
+    if not argument.startswith("--confirm="):
+        return argument
+    value = argument.partition("=")[2]
+    if value not in ("all", "findings"):
+        parser.error(f"argument --confirm: expected --confirm, --confirm=all or --confirm=findings, got {argument!r}")
+    return "--confirm" if value == "all" else "--confirm-findings"
 
 
 def _write(text: str, output_file: Optional[str]) -> None:
@@ -119,10 +130,11 @@ class _Failure(Exception):
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
-    # argparse cannot tell `--confirm=all` from `--confirm PATH`: spell the former as a flag of its own.
-    argv = ["--confirm-all" if a == "--confirm=all" else a for a in (sys.argv[1:] if argv is None else argv)]
-    args = build_parser().parse_args(argv)
-    if args.confirm_all:
+    # argparse cannot tell `--confirm=findings` from `--confirm PATH`: spell the former as a flag of its own.
+    parser = build_parser()
+    argv = [_confirm_option(a, parser) for a in (sys.argv[1:] if argv is None else argv)]
+    args = parser.parse_args(argv)
+    if args.confirm_findings:
         args.confirm = True
     if args.silent:
         args.quiet = True
@@ -245,8 +257,8 @@ def _lint(args: argparse.Namespace, config):
     from tslint.confirm.runner import ConfirmUnavailable, confirm
 
     try:
-        result, torch_version = confirm(result, list(found.sources), config, args.confirm_all,
-                                        sys.stderr.isatty() and not args.quiet)
+        result, torch_version = confirm(result, list(found.sources), config, not args.confirm_findings,
+                                        sys.stderr.isatty() and not args.quiet, args.jobs)
     except ConfirmUnavailable as error:
         raise _Failure(f"--confirm: {error}") from None
     return result, None, ({"torch": torch_version} if torch_version else {})

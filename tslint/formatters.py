@@ -132,6 +132,9 @@ def _finish(out: List[str], result: LintResult, style: Style, quiet: bool) -> st
     out.extend(_file_errors(result, style))
     if not quiet:
         out.append(_summary(result, style))
+        statuses = [d.confirmation.status for d in result.diagnostics if d.confirmation is not None]
+        if statuses:  # --confirm
+            out.append("torch: " + ", ".join(f"{statuses.count(s)} {s}" for s in ("confirmed", "refuted", "unverified")) + ".")
     return "".join(line + "\n" for line in out)
 
 

@@ -10,8 +10,8 @@ returning False (the process-group kills in confirm.py still apply there).
   its tree, and the supervisor kills the whole tree on every way out.
 - `stop_children_on_sigterm`: SIGTERM unwinds tslint through its `finally` clauses, which stop
   its children, before it ends by SIGTERM as it would have (everywhere, not only on Linux).
-- `adopting_orphans`: tslint itself adopts and kills what is left below it after each --confirm
-  file, should user code have killed its supervisor first.
+- `adopting_orphans`: tslint itself adopts and kills what is left below it when a --confirm
+  zygote ends, should user code have killed it first (sparing the other zygotes), and at the end.
 - `hidden_from_children` / `drop_ptrace`: /proc/<pid>/fd/N of another process opens that process's
   files (its stdout pipe: tslint's report) only with ptrace-read access. A non-dumpable process
   denies that to other processes of its user; root needs CAP_SYS_PTRACE for it, which the process
@@ -28,7 +28,7 @@ import signal
 import sys
 import threading
 import time
-from typing import Callable, Dict, Iterator, List, Optional, TypeVar
+from typing import Callable, Collection, Dict, Iterable, Iterator, List, Optional, Set, Tuple, TypeVar
 
 LINUX = sys.platform.startswith("linux")
 
@@ -96,14 +96,14 @@ def _stat(pid: str) -> Optional[List[str]]:
     return text.rpartition(")")[2].split()  # the command name may hold spaces and parentheses
 
 
-def descendants(root: int) -> List[int]:
-    """The live (not zombie) processes below `root`, from /proc. Empty where there is no /proc."""
+def _tree() -> Tuple[Dict[int, List[int]], Set[int]]:
+    """The children of each process, and the live (not zombie) processes, from /proc."""
     children: Dict[int, List[int]] = {}
     alive = set()
     try:
         names = os.listdir("/proc")
     except OSError:
-        return []
+        return {}, set()
     for name in names:
         if not name.isdigit():
             continue
@@ -113,28 +113,46 @@ def descendants(root: int) -> List[int]:
         children.setdefault(int(fields[1]), []).append(int(name))
         if fields[0] not in ("Z", "X"):
             alive.add(int(name))
+    return children, alive
+
+
+def _below(roots: Iterable[int], children: Dict[int, List[int]]) -> List[int]:
     found: List[int] = []
-    stack = list(children.get(root, ()))
+    stack = [child for root in roots for child in children.get(root, ())]
     while stack:
         pid = stack.pop()
         found.append(pid)
         stack.extend(children.get(pid, ()))
-    return [pid for pid in found if pid in alive]
+    return found
 
 
-def kill_descendants(within: float = 10.0) -> bool:
+def descendants(root: int) -> List[int]:
+    """The live (not zombie) processes below `root`, from /proc. Empty where there is no /proc."""
+    children, alive = _tree()
+    return [pid for pid in _below([root], children) if pid in alive]
+
+
+def kill_descendants(within: float = 10.0, keep: Optional[Collection[int]] = None) -> bool:
     """SIGKILL every process below this one, again and again until none is left (one may fork while
     it is being killed), reaping the children. For a subreaper that owns all its children: it reaps
-    any child. False if some were still alive after `within` seconds."""
+    any child. `keep`: children of this process to spare, with everything below them; then only the
+    killed processes are reaped (the kept ones' exit status stays for their owner, e.g. a Popen).
+    False if some were still alive after `within` seconds."""
     deadline = time.monotonic() + within
+    me = os.getpid()
     while True:
-        left = descendants(os.getpid())
+        children, alive = _tree()
+        spared = set(keep or ()) | set(_below(keep or (), children))
+        left = [pid for pid in _below([me], children) if pid in alive and pid not in spared]
         for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
-        _reap()
+        if keep is not None:
+            _reap_only([pid for pid in children.get(me, ()) if pid not in spared])
+        else:
+            _reap()
         if not left:
             return True
         if time.monotonic() > deadline:
@@ -143,20 +161,28 @@ def kill_descendants(within: float = 10.0) -> bool:
 
 
 @contextlib.contextmanager
-def adopting_orphans() -> Iterator[Callable[[], bool]]:
+def adopting_orphans() -> Iterator[Callable[..., bool]]:
     """While the block runs, this process is a subreaper; yields a function that kills every
-    process below it (kill_descendants), also called at the end. Only where all of them are ours
-    to kill: in the main thread of a process that has no child yet (the CLI; other threads of a
+    process below it (kill_descendants, with its `keep`), also called at the end. Only where all of
+    them are ours to kill: in the main thread of a process that has no child yet (the CLI; other threads of a
     program embedding tslint could start processes of their own). Elsewhere the function does
     nothing."""
     if threading.current_thread() is not threading.main_thread() or descendants(os.getpid()) or not become_subreaper():
-        yield lambda: True
+        yield lambda keep=None: True
         return
     try:
         yield kill_descendants
     finally:
         kill_descendants()
         _prctl(PR_SET_CHILD_SUBREAPER, 0)
+
+
+def _reap_only(pids: Iterable[int]) -> None:
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
 
 
 def _reap() -> None:

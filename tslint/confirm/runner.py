@@ -1,15 +1,17 @@
 """`--confirm`: check each static finding against the real torch.jit.script, in child processes.
 
-The parent never imports torch or user code. For each file holding a module class with a script
-finding (every module class with `--confirm=all`), one child process (tslint.confirm.child) imports
-the file's module, builds each class (no-argument constructor or a configured factory) and scripts it.
-torch stops at its first error, so the child makes torch skip the function that failed
-(`@torch.jit.ignore` on a copy of the class) and scripts again, to find the errors behind it.
+The parent never imports torch or user code. Every module class (only those with a script finding
+with `--confirm=findings`) is checked: for each file, a worker process imports the file's module,
+builds each class (no-argument constructor or a configured factory) and scripts it; classes with
+example inputs are also traced. torch stops at its first error, so the worker makes torch skip the
+function that failed (`@torch.jit.ignore` on a copy of the class) and scripts again, to find the
+errors behind it (tslint.confirm.checks).
 
-Every child is a supervisor (tslint.confirm.child) that forks the process importing user code,
-passes on only what that process may say, and kills everything below it when it ends; this process
-checks each record's fields, finds torch's spans itself, and never lets the child write to its own
-output (see the trust boundary in tslint.confirm.child and tslint.processes).
+The workers are forked by `-j` zygotes (tslint.confirm.child, driven by tslint.confirm.pool), each
+of which imported torch once; a zygote passes on only what its worker may say, and kills everything
+below it when the worker ends; this process checks each record's fields, finds torch's spans
+itself, and never lets a child write to its own output (see the trust boundary in
+tslint.confirm.child and tslint.processes).
 
 A finding inside a span torch highlighted is `confirmed`; a finding in code torch then compiled is
 `refuted`; anything torch could not decide is `unverified` with the reason. A torch failure where no
@@ -19,11 +21,8 @@ rule fired becomes a TS000 diagnostic.
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
-import signal
-import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,7 +34,9 @@ from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.index.project import ProjectIndex
+from tslint.formatters import escape_terminal
 from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
+from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline
 
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
@@ -74,6 +75,7 @@ class ClassResult:
     exported: Tuple[str, ...] = ()  # methods torch was made to compile after masking
     tracer_warnings: Tuple[Tuple[str, int], ...] = ()  # (resolved path, line) of each TracerWarning
     diverged: Tuple[int, ...] = ()  # input sets on which traced and eager answers differ
+    warning_texts: Tuple[Tuple[str, int, str], ...] = ()  # (resolved path, line, first line) of each TracerWarning
     input_sets: int = 0
 
 
@@ -101,13 +103,15 @@ def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, c
         findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
         if findings or everything:
             jobs.append(ClassJob(qualname, path, info.path, findings))
+        module, _, class_name = qualname.rpartition(".")
+        inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
+        found = []
         if trace_findings:
             traced = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
             found = [d for d in trace_findings if (d.filename, d.symbol) in traced]
-            if found:
-                module, _, class_name = qualname.rpartition(".")
-                inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
-                jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
+        # Every class with example inputs is traced (unless the mode is script only), findings or not.
+        if found or (everything and inputs is not None and config.mode != "script"):
+            jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
     return jobs, index
 
 
@@ -115,15 +119,21 @@ def _key(qualname: str, trace: bool) -> str:
     return f"{qualname}#{'trace' if trace else 'script'}"
 
 
-# The supervisor's working folder: the one holding the tslint package, so that `-m` puts nothing of
-# the user's first on its sys.path (the worker adds the project's folder only to import it).
-_CHILD_CWD = str(Path(__file__).resolve().parent.parent)
-STOP_GRACE = 5.0  # seconds the supervisor gets to kill its tree after SIGTERM
 MAX_DETAIL = 500  # characters of a reason quoted from the child (an exception's text)
 
 
-def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Dict[str, ClassResult], Optional[str], Optional[str]]:
-    """Results by class, the torch version, and a fatal problem (torch missing or refusing)."""
+FILES_PER_ZYGOTE = 40  # without -j, one zygote more for each 40 files (bench/RESULTS.md, "--confirm")
+
+
+def default_workers(files: int) -> int:
+    """Zygotes to start without -j: each costs an import of torch (~4 s of CPU), which on the 2-core
+    development machine did not pay for itself on 30 files of small classes; one per 40 files, no
+    more than the cores."""
+    return max(1, min(os.cpu_count() or 1, files // FILES_PER_ZYGOTE))
+
+
+def _file_job(path: Path, jobs: Sequence[ClassJob], config: Config) -> dict:
+    """The job of one file for a zygote (tslint.confirm.child)."""
     name, _ = module_name(path)
     entries = []
     for job in jobs:
@@ -132,104 +142,57 @@ def _run_child(path: Path, jobs: Sequence[ClassJob], config: Config) -> Tuple[Di
         methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
         entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods,
                         "trace": job.trace, "inputs": job.inputs})
-    job_text = json.dumps({
-        "path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
-        "classes": entries, "memory_mb": MEMORY_LIMIT_MB,
-    }).encode("utf-8")
-    # Its own session: the supervisor and everything below it is one group to kill. Its stdout is
-    # the only channel back; nothing of the child reaches this process's stdout or stderr.
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tslint.confirm.child", str(os.getpid())],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-        cwd=_CHILD_CWD,
-    )
-    timed_out = False
-    output = b""
-    try:
-        try:
-            output, _ = process.communicate(job_text, timeout=config.confirm.timeout)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            output = _stop(process)
-    finally:
-        if process.poll() is None:  # interrupted (KeyboardInterrupt, SIGTERM handler)
-            _stop(process)
-        _kill_group(process.pid)  # whatever the supervisor could not kill (if user code killed it)
-    records, end = _records(output)
-    if timed_out:
-        reason: Optional[str] = f"timed out after {config.confirm.timeout:g} s"
-    else:
-        reason = _end_reason(end, process.returncode)
-    version = next((r["torch"] for r in records if "torch" in r), None)
-    fatal = next((r["fatal"] for r in records if "fatal" in r), None)
+    return {"path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
+            "classes": entries, "memory_mb": MEMORY_LIMIT_MB}
+
+
+def _task_results(task: FileTask, jobs: Sequence[ClassJob], timeout: float) -> Dict[str, ClassResult]:
+    """The results of one file's classes: each record checked; a class without one gets why."""
     results: Dict[str, ClassResult] = {}
-    for record in records:
-        if "qualname" in record:
+    for record in task.records:
+        if isinstance(record.get("qualname"), str):
             result = _class_result(record)
             results.setdefault(_key(result.qualname, record.get("kind") == "trace"), result)
-    for job in jobs:  # classes the child never reached
+    if task.problem is None and isinstance(task.end, dict) and task.end.get("timeout") is True:
+        reason: Optional[str] = f"timed out after {timeout:g} s"
+    else:
+        reason = end_reason(task)
+    for job in jobs:  # classes the worker never reached
         if _key(job.qualname, job.trace) not in results:
             results[_key(job.qualname, job.trace)] = ClassResult(job.qualname, reason or "the child process stopped before this class")
-    return results, version, fatal
+    return results
 
 
-def _stop(process: subprocess.Popen) -> bytes:
-    """SIGTERM the supervisor (it kills its tree and reports what it has), SIGKILL its group if it
-    does not end in time; what it wrote."""
+def _run(by_file: Dict[Path, List[ClassJob]], config: Config, workers: int, progress: bool, total: int) -> Tuple[Dict[str, ClassResult], Optional[str]]:
+    """Every file's classes checked by the zygotes; the results by class and the torch version."""
+    tasks = [FileTask(number, path, _file_job(path, by_file[path], config)) for number, path in enumerate(sorted(by_file))]
+    done = [0]
+
+    def show(current: Path) -> None:
+        if progress:
+            sys.stderr.write(f"\rtslint --confirm: {done[0]} of {total} classes checked ({escape_terminal(current.name)})\x1b[K")
+            sys.stderr.flush()
+
+    def on_done(task: FileTask) -> None:
+        done[0] += len(by_file[task.path])
+        show(task.path)
+
+    # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
+    # pipes from the zygotes (see tslint.processes). SIGTERM stops the zygotes (run_files's
+    # finally) before tslint ends.
     try:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=STOP_GRACE)
-        return output or b""
-    except subprocess.TimeoutExpired:
-        _kill_group(process.pid)
-        output, _ = process.communicate()
-        return output or b""
-    except (OSError, ValueError):  # its pipes already closed by an interrupted communicate
-        _kill_group(process.pid)
-        process.wait()
-        return b""
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _records(output: bytes) -> Tuple[List[dict], Optional[dict]]:
-    """The supervisor's records (JSON objects, one a line) and its final `end` record."""
-    records: List[dict] = []
-    end = None
-    for line in output.decode("utf-8", "replace").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(record, dict):
-            continue
-        if isinstance(record.get("end"), dict):
-            end = record["end"]
-        elif isinstance(record.get("torch"), str) or isinstance(record.get("fatal"), str):
-            records.append(record)
-        elif isinstance(record.get("qualname"), str):
-            records.append(record)
-    return records, end
-
-
-def _end_reason(end: Optional[dict], supervisor_code: Optional[int]) -> Optional[str]:
-    """Why the classes without a result have none: how the worker ended, as the supervisor saw it."""
-    if end is None:
-        return f"the child process ended unexpectedly (exit code {supervisor_code})"
-    if isinstance(end.get("signal"), int):
-        try:
-            name = signal.Signals(end["signal"]).name
-        except ValueError:
-            name = f"signal {end['signal']}"
-        return f"the child process crashed ({name})"
-    if isinstance(end.get("exit"), int) and end["exit"] != 0:
-        return f"user code ended the child process (exit code {end['exit']})"
-    return None
+        with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
+            version = run_files(tasks, config.confirm.timeout, workers, kill_leftovers, lambda task: show(task.path), on_done)
+    except ZygoteFailed as error:
+        raise ConfirmUnavailable(str(error)) from None
+    finally:
+        if progress:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+    outcomes: Dict[str, ClassResult] = {}
+    for task in tasks:
+        outcomes.update(_task_results(task, by_file[task.path], config.confirm.timeout))
+    return outcomes, version
 
 
 def _class_result(record: dict) -> ClassResult:
@@ -240,8 +203,10 @@ def _class_result(record: dict) -> ClassResult:
         status = record.get("status")
         if status == "traced":
             warned = tuple((_text(p), _number(n)) for p, n in record["warnings"])
-            return ClassResult(qualname, None, tracer_warnings=warned, diverged=tuple(_number(n) for n in record["diverged"]),
-                               input_sets=_number(record["input_sets"]))
+            texts = tuple((_text(p), _number(n), _text(t)[:MAX_DETAIL]) for p, n, t in record.get("messages", ()))
+            return ClassResult(qualname, None, _number(record.get("line", 1)), tracer_warnings=warned,
+                               diverged=tuple(_number(n) for n in record["diverged"]),
+                               input_sets=_number(record["input_sets"]), warning_texts=texts)
         line = _number(record.get("line", 1))
         if status != "done":
             return ClassResult(qualname, _text(record.get("detail", "unknown"))[:MAX_DETAIL], line)
@@ -334,7 +299,8 @@ def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Se
 
 
 def confirm(
-    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool, progress: bool = False
+    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool = True, progress: bool = False,
+    workers: Optional[int] = None,
 ) -> Tuple[LintResult, Optional[str]]:
     """The result with every script finding's confirmation set, plus TS000 findings; and the torch
     version used. Raises ConfirmUnavailable when torch cannot be used at all."""
@@ -350,24 +316,9 @@ def confirm(
         else:
             by_file.setdefault(job.path, []).append(job)
     version = None
-    done = 0
-    # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
-    # pipes from the supervisors (see tslint.processes). SIGTERM stops the running supervisor
-    # (_run_child's finally) before tslint ends.
-    with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
-        for path, file_jobs in sorted(by_file.items()):
-            if progress:
-                sys.stderr.write(f"\rtslint --confirm: class {done + 1} of {len(jobs)} ({path.name})\x1b[K")
-                sys.stderr.flush()
-            results, child_version, fatal = _run_child(path, file_jobs, config)
-            kill_leftovers()  # none, unless user code killed its supervisor
-            if fatal is not None:
-                raise ConfirmUnavailable(fatal)
-            version = version or child_version
-            outcomes.update(results)
-            done += len(file_jobs)
-    if progress:
-        sys.stderr.write("\r\x1b[K")
+    if by_file:
+        results, version = _run(by_file, config, workers or default_workers(len(by_file)), progress, sum(map(len, by_file.values())))
+        outcomes.update(results)
 
     linted = {str(source.path.resolve()) for source in sources}
     statuses: Dict[Diagnostic, Tuple[str, str]] = {}
@@ -393,9 +344,11 @@ def confirm(
 def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sources: Sequence[SourceFile]) -> List[Diagnostic]:
     """TS000 for each torch failure that no finding of the class lies in."""
     displays = {str(s.path.resolve()): s.display for s in sources}
-    found: Dict[Tuple[str, int], Diagnostic] = {}
+    found: Dict[Tuple[str, int, Mode], Diagnostic] = {}
     for job in jobs:
         if job.trace:
+            for diagnostic in _unpredicted_by_trace(job, outcomes[_key(job.qualname, True)], displays):
+                found.setdefault((diagnostic.filename, diagnostic.location.row, Mode.TRACE), diagnostic)
             continue
         outcome = outcomes[_key(job.qualname, False)]
         predicted = any(d.severity is Severity.ERROR for d in job.findings)
@@ -410,7 +363,7 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
             else:
                 where = f" (at {span.path}:{span.first_row})" if span is not None else ""
                 filename, row, text = job.display, outcome.line, f"{text}{where}"
-            key = (filename, row)
+            key = (filename, row, Mode.SCRIPT)
             if key not in found:
                 found[key] = Diagnostic(
                     code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=TORCH_FAILURE.severity,
@@ -420,3 +373,32 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
                     confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.class_name}())"),
                 )
     return list(found.values())
+
+
+def _unpredicted_by_trace(job: ClassJob, outcome: ClassResult, displays: Dict[str, str]) -> List[Diagnostic]:
+    """TS000 (a warning, as the trace rules are) for each TracerWarning at a line of the linted files
+    that no trace finding of the class covers; and, for a class without one, for a trace that
+    answers differently from eager mode. A trace that fails is not one: the example inputs may be
+    what the model rejects."""
+    found: List[Diagnostic] = []
+
+    def diagnostic(filename: str, row: int, text: str) -> Diagnostic:
+        return Diagnostic(
+            code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=Severity.WARNING, mode=Mode.TRACE,
+            message=f"torch.jit.trace warned here and no tslint rule predicted it: {text}",
+            filename=filename, location=Position(row, 1), end_location=Position(row, 2), symbol=job.class_name,
+            confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.trace({job.class_name}())"),
+        )
+
+    if outcome.unverified is not None:
+        return found
+    for path, row, text in outcome.warning_texts:
+        covered = any(str(Path(d.filename).resolve()) == path and d.location.row <= row <= d.end_location.row for d in job.findings)
+        if path in displays and not covered:
+            found.append(diagnostic(displays[path], row, text))
+    if outcome.diverged and not job.findings and not found:
+        sets = ", ".join(str(n) for n in outcome.diverged)
+        found.append(replace(diagnostic(job.display, outcome.line, ""), message=(
+            f"torch.jit.trace({job.class_name}) answers differently from eager mode on input set {sets}, "
+            "and no tslint rule predicted it")))
+    return found

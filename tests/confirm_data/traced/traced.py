@@ -48,3 +48,15 @@ def with_a_float():
 class ScaleArgument(nn.Module):
     def forward(self, x, scale: float):
         return x * scale
+
+
+class ShapeAsData(nn.Module):
+    """No trace rule knows `new_tensor(list(x.shape))` freezes the shape: torch's TracerWarning is a TS000."""
+
+    def forward(self, x):
+        return x.new_tensor(list(x.shape)) * 2
+
+
+class Clean(nn.Module):
+    def forward(self, x):
+        return x * 2
