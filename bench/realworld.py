@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -72,6 +73,9 @@ FACTORIES: Dict[str, List[list]] = {
 }
 CACHE = Path(os.environ.get("TSLINT_BENCH_CACHE", Path.home() / ".cache" / "tslint-bench"))
 WORKER = Path(__file__).resolve().parent / "realworld_worker.py"
+# Part of the key of the cached torch verdicts: raise it with any change to the worker that can
+# change a verdict (how classes are found, built or scripted).
+WORKER_VERSION = "1"
 
 
 # --- pure helpers (tests/test_bench_realworld.py) ---------------------------------------------------
@@ -220,7 +224,7 @@ def _read_with_timeout(process: subprocess.Popen, timeout: float, progress: bool
 
 def torch_verdicts(python: Path, name: str, timeout: float, rescript: bool) -> dict:
     """Discovery and scripting results for one library, cached per pin, torch and worker version."""
-    digest = hashlib.sha256(json.dumps([LIBRARIES[name], FACTORIES, TORCH, WORKER.read_text()]).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps([LIBRARIES[name], FACTORIES, TORCH, WORKER_VERSION]).encode()).hexdigest()[:12]
     cached = CACHE / "verdicts" / f"{name}-{digest}.json"
     if cached.is_file() and not rescript:
         return json.loads(cached.read_text())
@@ -327,7 +331,7 @@ def confirm_all(python: Path, folder: Path, timeout: float) -> dict:
     """`tslint --confirm=all` on the library, run by the bench's Python (it has the library's
     dependencies); TS000 findings are failures no rule predicted."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [str(python), "-m", "tslint", "--confirm=all", "--format", "json", "--no-cache", "--exit-zero", str(folder)]
+    command = [str(python), "-m", "tslint", "--confirm=all", "--mode", "script", "--format", "json", "--no-cache", "--exit-zero", str(folder)]
     started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(folder.parent))
@@ -367,6 +371,33 @@ def table(rows: Dict[str, Dict[str, int]]) -> str:
     return "\n".join(lines)
 
 
+def message_kind(message: str) -> str:
+    """torch's headline with the names and numbers taken out, to group failures by kind."""
+    text = re.sub(r"'[^']*'", "'…'", message)
+    text = re.sub(r'"[^"]*"', '"…"', text)
+    text = re.sub(r"0x[0-9a-f]+|\d+", "N", text)
+    return text.split(" (This ")[0].rstrip(" :")[:100]
+
+
+def misses_and_false_positives(report: Dict[str, dict]) -> str:
+    """Located failures without a finding at torch's line, grouped by kind of message (classes,
+    sites, an example site), and the false positives' codes."""
+    groups: Dict[str, List[dict]] = {}
+    codes: Counter = Counter()
+    for library in report.values():
+        for outcome in library["classes"]:
+            if outcome["status"] == "failed" and outcome["where"] and not outcome["flagged_at_line"]:
+                groups.setdefault(message_kind(outcome["message"]), []).append(outcome)
+            elif outcome["status"] == "ok" and outcome["findings"]:
+                codes.update({finding.split()[0] for finding in outcome["findings"]})
+    lines = ["missed (located, no error finding at torch's line): classes, sites, torch's message, e.g."]
+    for kind, outcomes in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
+        sites = sorted({o["where"] for o in outcomes})
+        lines.append(f"  {len(outcomes):4} {len(sites):4}  {kind}  ({sites[0]})")
+    lines.append("false positives, classes by code: " + ", ".join(f"{code} {n}" for code, n in codes.most_common()))
+    return "\n".join(lines)
+
+
 def _share(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part / whole:.1f} %)" if whole else f"{part}/0"
 
@@ -378,6 +409,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one class may take to build and script")
     parser.add_argument("--confirm", action="store_true", help="also run tslint --confirm=all on each library")
     parser.add_argument("--rescript", action="store_true", help="script again instead of reusing cached torch verdicts")
+    parser.add_argument("--misses", action="store_true", help="also list the misses by kind of message, and the false positives' codes")
     parser.add_argument("-j", "--jobs", type=int, default=None, help="tslint worker processes")
     args = parser.parse_args()
     names = [n.strip() for n in args.libs.split(",") if n.strip()]
@@ -408,6 +440,9 @@ def main() -> int:
         if "confirm_all" in extra:
             line += f"; --confirm=all: {json.dumps({k: v for k, v in extra['confirm_all'].items() if k != 'TS000_messages'})}"
         print(line)
+    if args.misses:
+        print()
+        print(misses_and_false_positives(report))
     return 0
 
 

@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import pkgutil
+import resource
 import sys
 import time
 import warnings
@@ -30,7 +31,7 @@ BY_NAME = (
     (("prob", "dropout", "drop", "rate", "alpha", "momentum", "slope", "eps", "tau", "temperature"), 0.1),
     (("channel", "dim", "feature", "size", "hidden", "embed", "width", "units", "classes", "tokens", "num"), 16),
 )
-MAX_TRIES = 3
+MEMORY_LIMIT = 6 << 30  # bytes of address space per class: a large model built on the CPU fails, not the machine
 
 
 def _results_channel():
@@ -237,6 +238,7 @@ def _in_child(torch, qualname, factories, device, timeout):
     if pid == 0:  # the child
         os.close(read_end)
         try:
+            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
             try:
                 record = _script_one(torch, qualname, factories, device)
             except BaseException as error:  # noqa: B036 - a bug of the bench's own: say so

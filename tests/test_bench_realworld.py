@@ -87,3 +87,10 @@ def test_worker_fills_required_arguments_only_where_a_value_fits():
     assert worker.candidates(Needs) == [("no arguments", (), {})]
     assert worker.candidates(Unknown) == [("no arguments", (), {})]
     assert worker._kind(inspect.Parameter("x", inspect.Parameter.POSITIONAL_ONLY, annotation="Optional[int]").annotation) == "int"
+
+
+def test_message_kind_groups_failures_whatever_the_names():
+    first = "Module 'Attention' has no attribute 'rel_pos_h' (This attribute exists on the Python module):"
+    second = "Module 'Block' has no attribute 'gamma' (This attribute exists on the Python module):"
+    assert realworld.message_kind(first) == realworld.message_kind(second) == "Module '…' has no attribute '…'"
+    assert realworld.message_kind("Tuple index out of range (index 3 of 2)") == "Tuple index out of range (index N of N)"
