@@ -21,7 +21,8 @@ from tslint.api import lint_sources, lint_text
 from tslint.engine.phases import index_source
 from tslint.files import SourceFile, discover
 from tslint.limits import MAX_TOKENS, estimated_tokens, too_many_tokens
-from tslint.project_index import MAX_HIERARCHY, ProjectIndex, compiled_code_files
+from tslint.index.model import MAX_HIERARCHY
+from tslint.index.project import ProjectIndex, compiled_code_files
 
 LAMBDA = "import torch\n\n\nclass Other(torch.nn.Module):\n    def forward(self, x):\n        f = lambda y: y\n        return f(x)\n"
 

@@ -17,6 +17,8 @@ types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 
 from tslint import lsp  # noqa: E402  (needs pygls, skipped above without it)
+from tslint.lsp import context as lsp_context  # noqa: E402
+from tslint.lsp import server as lsp_server  # noqa: E402
 from tslint.cache import CACHE_FOLDER  # noqa: E402
 from tslint.config import Config  # noqa: E402
 
@@ -291,12 +293,12 @@ def test_columns_in_the_negotiated_encoding_and_every_finding_on_hover(tmp_path:
 
 
 def test_python_documents_only() -> None:
-    assert lsp.is_python_document("file:///p/a.py", "python")
-    assert lsp.is_python_document("file:///p/a.pyi", "python")
-    assert lsp.is_python_document("untitled:Untitled-1", "python")
-    assert not lsp.is_python_document("file:///etc/passwd", "python")
-    assert not lsp.is_python_document("file:///p/a.py", "plaintext")
-    assert not lsp.is_python_document("file:///p/a.txt", None)
+    assert lsp_context.is_python_document("file:///p/a.py", "python")
+    assert lsp_context.is_python_document("file:///p/a.pyi", "python")
+    assert lsp_context.is_python_document("untitled:Untitled-1", "python")
+    assert not lsp_context.is_python_document("file:///etc/passwd", "python")
+    assert not lsp_context.is_python_document("file:///p/a.py", "plaintext")
+    assert not lsp_context.is_python_document("file:///p/a.txt", None)
 
 
 def test_context_is_the_largest_package_within_the_caps(tmp_path: Path, monkeypatch) -> None:
@@ -308,32 +310,32 @@ def test_context_is_the_largest_package_within_the_caps(tmp_path: Path, monkeypa
     (inner / "a.py").write_text("")
     (top / "b.py").write_text("")
     (tmp_path / "outside.py").write_text("")
-    folder, files = lsp.choose_context(inner / "a.py", Config())
+    folder, files = lsp_context.choose_context(inner / "a.py", Config())
     assert folder == top
     assert [Path(f.display).relative_to(tmp_path).as_posix() for f in files] == [
         "top/__init__.py", "top/b.py", "top/inner/__init__.py", "top/inner/a.py"]
-    monkeypatch.setattr(lsp, "CONTEXT_MAX_FILES", 3)  # the top package is too large: the inner one
-    folder, files = lsp.choose_context(inner / "a.py", Config())
+    monkeypatch.setattr(lsp_context, "CONTEXT_MAX_FILES", 3)  # the top package is too large: the inner one
+    folder, files = lsp_context.choose_context(inner / "a.py", Config())
     assert folder == inner and len(files) == 2
-    monkeypatch.setattr(lsp, "CONTEXT_MAX_FILES", 1)  # even that: the file alone
-    assert lsp.choose_context(inner / "a.py", Config()) == (None, ())
+    monkeypatch.setattr(lsp_context, "CONTEXT_MAX_FILES", 1)  # even that: the file alone
+    assert lsp_context.choose_context(inner / "a.py", Config()) == (None, ())
 
 
 def test_context_outside_a_package_is_the_folder_without_subfolders(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("")
     (tmp_path / "b.py").write_text("")
     _big_tree(tmp_path / "below", 3)
-    folder, files = lsp.choose_context(tmp_path / "a.py", Config())
+    folder, files = lsp_context.choose_context(tmp_path / "a.py", Config())
     assert folder == tmp_path and [Path(f.display).name for f in files] == ["a.py", "b.py"]
 
 
 def test_project_root(tmp_path: Path) -> None:
     (tmp_path / "proj" / "src").mkdir(parents=True)
     (tmp_path / "proj" / "pyproject.toml").write_text("")
-    assert lsp.project_root(tmp_path / "proj" / "src" / "a.py", []) == tmp_path / "proj"
+    assert lsp_context.project_root(tmp_path / "proj" / "src" / "a.py", []) == tmp_path / "proj"
     (tmp_path / "loose").mkdir()
-    assert lsp.project_root(tmp_path / "loose" / "a.py", [tmp_path / "loose"]) == tmp_path / "loose"
-    assert lsp.project_root(tmp_path / "loose" / "a.py", [tmp_path / "proj"]) is None
+    assert lsp_context.project_root(tmp_path / "loose" / "a.py", [tmp_path / "loose"]) == tmp_path / "loose"
+    assert lsp_context.project_root(tmp_path / "loose" / "a.py", [tmp_path / "proj"]) is None
 
 
 def test_refresh_reads_only_files_whose_stamp_changed(tmp_path: Path, monkeypatch) -> None:
@@ -341,25 +343,25 @@ def test_refresh_reads_only_files_whose_stamp_changed(tmp_path: Path, monkeypatc
 
     for name in ("a.py", "b.py"):
         (tmp_path / name).write_text("def f(x):\n    return x\n")
-    _, files = lsp.choose_context(tmp_path / "a.py", Config())
-    context = lsp.Context(tmp_path)
-    assert lsp.refresh_context(context, files, None, threading.Event())
+    _, files = lsp_context.choose_context(tmp_path / "a.py", Config())
+    context = lsp_context.Context(tmp_path)
+    assert lsp_context.refresh_context(context, files, None, threading.Event())
     read: List[str] = []
-    original = lsp.read_source
-    monkeypatch.setattr(lsp, "read_source", lambda source: read.append(source.display) or original(source))
-    assert not lsp.refresh_context(context, files, None, threading.Event())
+    original = lsp_context.read_source
+    monkeypatch.setattr(lsp_context, "read_source", lambda source: read.append(source.display) or original(source))
+    assert not lsp_context.refresh_context(context, files, None, threading.Event())
     assert read == []
     (tmp_path / "b.py").write_text("def g(x):\n    return x + 1\n")
-    assert lsp.refresh_context(context, files, None, threading.Event())
+    assert lsp_context.refresh_context(context, files, None, threading.Event())
     assert read == [str(tmp_path / "b.py")]
 
 
 def test_contexts_no_buffer_uses_are_forgotten_beyond_the_limit(tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr(lsp, "KEPT_CONTEXTS", 2)
-    server = lsp.TslintServer()
-    server.documents["file:///a.py"] = lsp.OpenDocument("/a.py", Path("/a.py"), context=tmp_path / "used")
+    monkeypatch.setattr(lsp_server, "KEPT_CONTEXTS", 2)
+    server = lsp_server.TslintServer()
+    server.documents["file:///a.py"] = lsp_server.OpenDocument("/a.py", Path("/a.py"), context=tmp_path / "used")
     for name in ("used", "old", "newer", "newest"):
-        server.keep(lsp.Context(tmp_path / name))
+        server.keep(lsp_context.Context(tmp_path / name))
     assert list(server.contexts) == [tmp_path / "used", tmp_path / "newest"]
 
 
@@ -367,12 +369,12 @@ def test_scopes_are_reused_while_the_buffer_index_stays_the_same(tmp_path: Path)
     """An edit inside an expression keeps the buffer's index: the scopes are reused, and the
     positions still come from the new text; a new parameter changes the index: rebuilt."""
     display = str(tmp_path / "net.py")
-    memo, context = lsp.ScopeMemo(), {}  # one context, as the server passes while it is unchanged
-    first = lsp.lint_buffer(BAD, display, Config(), context, memo)
+    memo, context = lsp_context.ScopeMemo(), {}  # one context, as the server passes while it is unchanged
+    first = lsp_context.lint_buffer(BAD, display, Config(), context, memo)
     scopes = memo.scopes
     moved = BAD.replace("class Net", "\nclass Net")  # one line lower, same index
-    second = lsp.lint_buffer(moved, display, Config(), context, memo)
+    second = lsp_context.lint_buffer(moved, display, Config(), context, memo)
     assert memo.scopes is scopes
     assert [d.location.row for d in second.diagnostics] == [d.location.row + 1 for d in first.diagnostics]
-    third = lsp.lint_buffer(CLEAN, display, Config(), context, memo)
+    third = lsp_context.lint_buffer(CLEAN, display, Config(), context, memo)
     assert memo.scopes is not scopes and third.diagnostics == ()

@@ -15,7 +15,8 @@ import pytest
 
 pytest.importorskip("pygls")
 
-from tslint import lsp  # noqa: E402  (needs pygls, skipped above without it)
+from tslint import lsp  # noqa: E402,F401  (needs pygls, skipped above without it)
+from tslint.lsp import framing as lsp_framing  # noqa: E402
 
 WAIT = 60  # seconds
 
@@ -50,7 +51,7 @@ class Server:
 
     def _read(self) -> None:
         assert self.process.stdout is not None
-        for body in lsp.frames(self.process.stdout):
+        for body in lsp_framing.frames(self.process.stdout):
             message = json.loads(body)
             if "method" not in message:
                 self.replies.put(message)
@@ -169,7 +170,7 @@ def test_frames_resynchronise() -> None:
         b"Content-Type: x\r\n\r\n{\"lost\": 1}Content-Length: 2\r\n\r\n{}"
         b"Content-Length: nope\r\n\r\ngarbage\nContent-Length: 3\r\n\r\n[1]"
     )
-    assert list(lsp.frames(stream)) == [b"{}", b"[1]"]
+    assert list(lsp_framing.frames(stream)) == [b"{}", b"[1]"]
 
 
 def test_fd_reader_reads_lines_and_bodies_across_chunks(tmp_path: Path) -> None:
@@ -180,6 +181,6 @@ def test_fd_reader_reads_lines_and_bodies_across_chunks(tmp_path: Path) -> None:
     stream.write_bytes(b"Content-Length: 3\r\n\r\n[1]" + long_line + b"\nContent-Length: 2\r\n\r\n{}")
     fd = os.open(stream, os.O_RDONLY)
     try:
-        assert list(lsp.frames(lsp.FdReader(fd))) == [b"[1]", b"{}"]
+        assert list(lsp_framing.frames(lsp_framing.FdReader(fd))) == [b"[1]", b"{}"]
     finally:
         os.close(fd)

@@ -50,7 +50,7 @@ def test_torch_in_strings_and_tslint_module_names_is_not_torch(tmp_path) -> None
         SOURCE = "import torch\\n"
 
         def test_lints_torch_code():
-            from tslint.project_index import is_torch_module_class
+            from tslint.index.model import is_torch_module_class
             assert "import torch" in SOURCE
         """)
     assert (whole, functions) == (False, frozenset())

@@ -149,14 +149,14 @@ def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
     from types import SimpleNamespace
 
     from tslint.files import SourceFile
-    from tslint.engine.workers import _LintPlan
+    from tslint.engine.plans import LintPlan
 
     sizes = {"big.py": 9000, "mid.py": 2000, "small.py": 1000, "tiny.py": 500, "shared.py": 100}
     files = {name: SourceFile(Path(name), name) for name in sizes}
     contents = {name: b"x" * size for name, size in sizes.items()}
     first = SimpleNamespace(indexed=[files["big.py"], files["mid.py"], files["small.py"], files["tiny.py"]])
     second = SimpleNamespace(indexed=[])
-    plan = _LintPlan([first, second], list(files.values()), contents)
+    plan = LintPlan([first, second], list(files.values()), contents)
     assert plan.next_for(first).display == "big.py"
     assert plan.next_for(second).display == "shared.py"  # held by no worker
     assert plan.next_for(second).display == "tiny.py"  # 3500 left >= 4 * 500
@@ -170,11 +170,11 @@ def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
     from types import SimpleNamespace
 
     from tslint.files import SourceFile
-    from tslint.engine.workers import _LintPlan
+    from tslint.engine.plans import LintPlan
 
     files = [SourceFile(Path(name), name) for name in ("a.py", "b.py", "c.py")]
     first, second = SimpleNamespace(indexed=files[:2]), SimpleNamespace(indexed=files[2:])
-    plan = _LintPlan([first, second], files, {s.display: b"x" * 100 for s in files})
+    plan = LintPlan([first, second], files, {s.display: b"x" * 100 for s in files})
     assert plan.next_for(first).display == "a.py"
     plan.give_back(first, [])  # died while linting a.py: b.py was never started
     assert [plan.next_for(second).display for _ in range(2)] == ["c.py", "b.py"]

@@ -12,7 +12,9 @@ import pytest
 from conftest import FIXTURES, ROOT
 from tslint.files import module_name
 from tslint.analysis.imports import build_import_table, resolve_relative
-from tslint.project_index import ProjectIndex, index_file, is_torch_module_class
+from tslint.index.indexer import index_file
+from tslint.index.model import is_torch_module_class
+from tslint.index.project import ProjectIndex
 
 
 def table(source: str, module: str = "pkg.models.net", is_package: bool = False):

@@ -289,7 +289,7 @@ ALIAS_CALLS = {
 def test_size_union_attributes_fail_in_torch(tmp_path, alias: str) -> None:
     """Every alias TS328 treats as a Union makes a torch call on the attribute fail; the same
     attribute without the class-body annotation compiles."""
-    from tslint.project_index import SIZE_UNION_ALIASES
+    from tslint.index.attributes import SIZE_UNION_ALIASES
 
     assert {f"torch.nn.common_types.{a}" for a in ALIAS_CALLS} == set(SIZE_UNION_ALIASES)
     call, value = ALIAS_CALLS[alias]
@@ -438,7 +438,7 @@ def test_global_values_fail_and_other_globals_compile(tmp_path, expression: str)
     record, compile."""
     import libcst
 
-    from tslint.project_index import index_file
+    from tslint.index.indexer import index_file
 
     use = GLOBAL_NON_VALUES.get(expression, "print(G)")
     source = (

@@ -16,7 +16,7 @@ from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics, i
 from tslint.engine.workers import run_phases
 from tslint.files import SourceFile, discover
 from tslint.findings import Diagnostic, LintResult, Mode, RuleInfo, Severity
-from tslint.project_index import ProjectIndex
+from tslint.index.project import ProjectIndex
 from tslint.rule import Rule
 from tslint.rules import find_rules
 

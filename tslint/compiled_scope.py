@@ -24,17 +24,8 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
 from tslint.digests import digest
-from tslint.project_index import (
-    JIT_EXPORT,
-    JIT_IGNORE,
-    JIT_SCRIPT,
-    JIT_UNUSED,
-    AttributeKind,
-    CallKind,
-    ClassInfo,
-    FunctionInfo,
-    ProjectIndex,
-)
+from tslint.index.model import AttributeKind, CallKind, ClassInfo, FunctionInfo, JIT_EXPORT, JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
+from tslint.index.project import ProjectIndex
 
 OBJECT = frozenset({"object", "builtins.object"})
 PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})

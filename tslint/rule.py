@@ -18,7 +18,7 @@ import libcst as cst
 
 from tslint.compiled_scope import CompiledClass, CompiledFunction, CompiledScope, Region, Role
 from tslint.findings import Fix, Mode, RuleInfo, Severity
-from tslint.project_index import FileIndex
+from tslint.index.model import FileIndex
 
 
 @dataclass(frozen=True)

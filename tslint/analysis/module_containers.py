@@ -7,7 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.project_index import AttributeKind
+from tslint.index.model import AttributeKind
 from tslint.analysis.traversal import code_of
 
 PARAMETER_CONTAINERS = frozenset({

@@ -7,7 +7,7 @@ from typing import Optional
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, plain_parameters
-from tslint.project_index import FunctionInfo
+from tslint.index.model import FunctionInfo
 
 # Constants of the standard library that are plain floats.
 FLOAT_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})

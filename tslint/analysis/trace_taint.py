@@ -268,7 +268,7 @@ def _is_whole_shape(node: cst.BaseExpression) -> bool:
 
 def tensor_attribute_names(attributes) -> Sequence[str]:
     """Module attributes holding tensors (parameters, buffers, torch.* results)."""
-    from tslint.project_index import AttributeKind
+    from tslint.index.model import AttributeKind
 
     found = []
     for name, assignments in attributes.items():

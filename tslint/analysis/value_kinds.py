@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from tslint.analysis.imports import plain_parameters
-from tslint.project_index import AttributeKind
+from tslint.index.model import AttributeKind
 from tslint.analysis.traversal import string_prefix
 
 # Names that are not TorchScript types, bare or subscripted.

@@ -34,7 +34,7 @@ from tslint.config import Config
 from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
-from tslint.project_index import ProjectIndex
+from tslint.index.project import ProjectIndex
 from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline
 

@@ -14,7 +14,7 @@ from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
 from tslint.engine.positions import resolve_positions
 from tslint.findings import Diagnostic, Position
-from tslint.project_index import FileIndex, FileTrees
+from tslint.index.model import FileIndex, FileTrees
 from tslint.rule import Report, Rule, RuleContext
 
 

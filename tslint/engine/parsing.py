@@ -17,7 +17,6 @@ from tslint.engine.suppression import skips_file
 from tslint.files import NotRegularFile, SourceFile, TooLarge, read_regular_file
 from tslint.findings import Diagnostic, Mode, Position, RuleInfo, Severity
 
-
 UNPARSABLE = RuleInfo(
     code="TS001",
     name="unparsable-file",

@@ -16,9 +16,12 @@ from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_sour
 from tslint.engine.suppression import is_suppressed, line_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
+from tslint.index.indexer import index_file
+from tslint.index.model import MAX_HIERARCHY, FileIndex, FileTrees
+from tslint.index.project import ProjectIndex
 from tslint.limits import too_many_tokens
-from tslint.project_index import MAX_HIERARCHY, FileIndex, FileTrees, ProjectIndex, index_file
 from tslint.rule import Rule
+from tslint.rules import fact_extractors
 
 if TYPE_CHECKING:
     from tslint.compiled_scope import ProjectScopes
@@ -71,7 +74,7 @@ def index_source(source: SourceFile, data: bytes) -> IndexedFile:
         return IndexedFile(source, digest, parsed, None, None, parsed.problem)
     name, is_package = module_name(source.path)
     try:
-        index, trees = index_file(source.display, parsed.module, name, is_package)
+        index, trees = index_file(source.display, parsed.module, name, is_package, fact_extractors())
     except RecursionError:
         problem = unparsable(source, "the code is nested too deeply to analyse")
         return IndexedFile(source, digest, parsed, None, None, problem)

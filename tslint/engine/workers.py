@@ -13,16 +13,17 @@ import os
 import pickle
 import sys
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
-from tslint.findings import FileError
+from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.files import SourceFile
+from tslint.findings import FileError
+from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.processes import run_as_child
-from tslint.project_index import ProjectIndex, compiled_code_files, outline
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -158,16 +159,14 @@ def run_phases(
     (of `only`, when given: the other files just give context)."""
     sources = all_sources if only is None else [s for s in all_sources if s.display in only]
     jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
-    by_display = {s.display: s for s in all_sources}
+    run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache)
     if jobs <= 1:
         shard = _Shard(contents)
-        fresh = shard.index(to_index)
-        summaries.update((s.display, s) for s in fresh)
-        _remember_summaries(cache, by_display, fresh)
+        run.learn(shard.index(to_index))
         scope = _scope(summaries)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
         linted = shard.lint(work, scope, rules, config)
-        _remember_outcomes(cache, by_display, summaries, scope, settings_key, linted)
+        _remember_outcomes(cache, run.by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
 
     import multiprocessing  # only parallel runs pay for importing it
@@ -177,28 +176,7 @@ def run_phases(
     dead: Dict[str, FileOutcome] = {}
     try:
         workers = [_Worker(context, contents, config, rules) for _ in range(jobs)]
-        # Phase 1: largest files first, each worker handed the next file as it answers for one, so
-        # the workers finish indexing together however unevenly files parse.
-        # On a large project this process keeps outlines of what the workers index (and full
-        # summaries for the cache): enough to tell which files phase 2 needs (see _Outlines).
-        large = sum(len(contents[s.display]) for s in to_index) >= OUTLINE_MIN_BYTES
-        outlines = _Outlines(summaries.values()) if large else None
-        queue = _IndexQueue(to_index, contents)
-        for worker, done, answer in _serve(workers, queue, dead):
-            worker.indexed += done
-            worker.answers.append((tuple(s.display for s in done), answer))
-            fresh = pickle.loads(answer) if outlines is not None or cache is not None else []
-            if outlines is not None:
-                outlines.add(fresh)
-            if cache is not None:  # else only the workers need the summaries (and this process if all die)
-                summaries.update((s.display, s) for s in fresh)
-                _remember_summaries(cache, by_display, fresh)
-        if queue.files:  # left by workers that died: index it here
-            fresh = _Shard(contents).index(queue.files)
-            summaries.update((s.display, s) for s in fresh)
-            if outlines is not None:
-                outlines.add(fresh)
-            _remember_summaries(cache, by_display, fresh)
+        outlines = _index_in_workers(run, workers, to_index, dead)
         scope: Optional[ProjectScopes] = None
         outcomes: Dict[str, FileOutcome] = {}
         work = [s for s in sources if s.display not in dead]
@@ -206,45 +184,106 @@ def run_phases(
             scope = _scope(summaries)
             outcomes, pairs = _cached_outcomes(work, summaries, scope, settings_key, cache)
             work = [source for source, _ in pairs]
-        # Phase 2: each file is linted by the worker that holds its tree, largest first; one that
-        # runs out of its own files takes files no worker holds (indexed from the cache, or by a
-        # worker that died), then the smallest files of the worker with the most left (a second
-        # parse for it, so only while that worker has several times that much left).
-        # On a large project, files without compiled code run no rule: this process reports their
-        # TS001 findings and errors; the workers lint the rest, each given only the summaries of the
-        # files it needs. Else every worker gets every summary.
-        needed: Optional[FrozenSet[str]] = None
-        linted: Dict[str, FileOutcome] = {}
-        if outlines is not None:
-            outline_index = outlines.index()
-            needed = frozenset(compiled_code_files(outline_index))
-            linted = {
-                source.display: lint_indexed(outlines.item(source), contents[source.display], None, rules, config, outline_index)
-                for source in work if source.display not in needed
-            }
-            work = [source for source in work if source.display in needed]
-        plan = _LintPlan([w for w in workers if w.alive], work, contents)
-        for worker in workers:
-            if worker.alive:
-                worker.send((needed, _phase_two_answers(worker, workers, summaries, needed)))
-        for _, _, answer in _serve(workers, plan, dead):
-            linted.update(pickle.loads(answer))
-        left = plan.left()
-        if left:  # every worker died: lint the rest here
-            if cache is None:
-                summaries.update((s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer))
-            linted.update(_Shard(contents).lint([(s, summaries[s.display]) for s in left], scope or _scope(summaries), rules, config))
+        linted = _lint_in_workers(run, workers, work, outlines, scope, dead)
     finally:
         for worker in workers:
             worker.close()
     if cache is not None:
-        _remember_outcomes(cache, by_display, summaries, scope or _scope(summaries), settings_key, linted)
+        _remember_outcomes(cache, run.by_display, summaries, scope or _scope(summaries), settings_key, linted)
     return {**outcomes, **linted, **dead}
+
+
+@dataclass
+class _Run:
+    """What both phases of one run share."""
+
+    by_display: Dict[str, SourceFile]
+    summaries: Dict[str, FileSummary]
+    contents: Dict[str, bytes]
+    config: Config
+    rules: Sequence[Rule]
+    settings_key: str
+    cache: Optional["ResultCache"]
+
+    def learn(self, fresh: Sequence[FileSummary]) -> None:
+        """Keep summaries indexed in this process (or received from a worker) and cache them."""
+        self.summaries.update((s.display, s) for s in fresh)
+        _remember_summaries(self.cache, self.by_display, fresh)
+
+
+def _index_in_workers(
+    run: _Run, workers: Sequence["_Worker"], to_index: Sequence[SourceFile], dead: Dict[str, FileOutcome]
+) -> Optional["_Outlines"]:
+    """Phase 1: largest files first, each worker handed the next file as it answers for one, so the
+    workers finish indexing together however unevenly files parse. On a large project this process
+    keeps outlines of what the workers index (and full summaries for the cache): enough to tell which
+    files phase 2 needs (see _Outlines); returns them, or None on a smaller project."""
+    large = sum(len(run.contents[s.display]) for s in to_index) >= OUTLINE_MIN_BYTES
+    outlines = _Outlines(run.summaries.values()) if large else None
+    queue = IndexQueue(to_index, run.contents)
+    for worker, done, answer in _serve(workers, queue, dead):
+        worker.indexed += done
+        worker.answers.append((tuple(s.display for s in done), answer))
+        fresh = pickle.loads(answer) if outlines is not None or run.cache is not None else []
+        if outlines is not None:
+            outlines.add(fresh)
+        if run.cache is not None:  # else only the workers need the summaries (and this process if all die)
+            run.learn(fresh)
+    if queue.files:  # left by workers that died: index it here
+        fresh = _Shard(run.contents).index(queue.files)
+        run.learn(fresh)
+        if outlines is not None:
+            outlines.add(fresh)
+    return outlines
+
+
+def _lint_in_workers(
+    run: _Run,
+    workers: Sequence["_Worker"],
+    work: List[SourceFile],
+    outlines: Optional["_Outlines"],
+    scope: Optional[ProjectScopes],
+    dead: Dict[str, FileOutcome],
+) -> Dict[str, FileOutcome]:
+    """Phase 2: each file is linted by the worker that holds its tree, largest first; one that runs
+    out of its own files takes files no worker holds (indexed from the cache, or by a worker that
+    died), then the smallest files of the worker with the most left (a second parse for it, so only
+    while that worker has several times that much left).
+    On a large project, files without compiled code run no rule: this process reports their TS001
+    findings and errors; the workers lint the rest, each given only the summaries of the files it
+    needs. Else every worker gets every summary."""
+    needed: Optional[FrozenSet[str]] = None
+    linted: Dict[str, FileOutcome] = {}
+    if outlines is not None:
+        outline_index = outlines.index()
+        needed = frozenset(compiled_code_files(outline_index))
+        linted = {
+            source.display: lint_indexed(
+                outlines.item(source), run.contents[source.display], None, run.rules, run.config, outline_index
+            )
+            for source in work if source.display not in needed
+        }
+        work = [source for source in work if source.display in needed]
+    plan = LintPlan([w for w in workers if w.alive], work, run.contents)
+    for worker in workers:
+        if worker.alive:
+            worker.send((needed, _phase_two_answers(worker, workers, run.summaries, needed)))
+    for _, _, answer in _serve(workers, plan, dead):
+        linted.update(pickle.loads(answer))
+    left = plan.left()
+    if left:  # every worker died: lint the rest here
+        if run.cache is None:
+            run.summaries.update(
+                (s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer)
+            )
+        pairs = [(s, run.summaries[s.display]) for s in left]
+        linted.update(_Shard(run.contents).lint(pairs, scope or _scope(run.summaries), run.rules, run.config))
+    return linted
 
 
 class _Outlines:
     """What this process keeps of every indexed file during a parallel run: each summary's problem
-    and error, and an outline of its index (`project_index.outline`): enough to tell which files phase 2
+    and error, and an outline of its index (`tslint.index.project.outline`): enough to tell which files phase 2
     needs (`compiled_code_files`) and which hierarchies are too deep. The workers index the files; the
     full indexes of a large project (all of site-packages: ~400 MB) are not kept here."""
 
@@ -319,55 +358,6 @@ def _serve(workers: Sequence["_Worker"], plan, dead: Dict[str, FileOutcome]) -> 
                 worker.send(None)  # this phase is over for it
                 del busy[connection]
             yield (worker, *answer)
-
-
-class _IndexQueue:
-    """Phase 1: the files to index, largest first (see run_phases)."""
-
-    def __init__(self, files: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
-        self.files = sorted(files, key=lambda s: len(contents[s.display]))  # popped from the end
-
-    def next_for(self, worker: "_Worker") -> Optional[SourceFile]:
-        return self.files.pop() if self.files else None
-
-    def give_back(self, worker: "_Worker", files: Sequence[SourceFile]) -> None:
-        self.files.extend(files)
-
-
-class _LintPlan:
-    """Phase 2: which file each worker lints next (see run_phases)."""
-
-    def __init__(self, workers: Sequence["_Worker"], work: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
-        self.size = {s.display: len(contents[s.display]) for s in work}
-        holder = {s.display: id(worker) for worker in workers for s in worker.indexed}
-        self.own: Dict[int, Deque[SourceFile]] = {id(worker): deque() for worker in workers}
-        self.unheld: Deque[SourceFile] = deque()  # held by no worker: any worker parses it again
-        for source in sorted(work, key=lambda s: -self.size[s.display]):
-            held_by = holder.get(source.display)
-            (self.own[held_by] if held_by is not None else self.unheld).append(source)
-
-    def next_for(self, worker: "_Worker") -> Optional[SourceFile]:
-        own = self.own.get(id(worker))
-        if own:
-            return own.popleft()
-        if self.unheld:
-            return self.unheld.popleft()
-        others = [files for files in self.own.values() if files]
-        if not others:
-            return None
-        most = max(others, key=lambda files: sum(self.size[s.display] for s in files))
-        # Parsing a file again costs about three times linting it (when it has compiled code).
-        if sum(self.size[s.display] for s in most) >= 4 * self.size[most[-1].display]:
-            return most.pop()
-        return None
-
-    def give_back(self, worker: "_Worker", files: Sequence[SourceFile]) -> None:
-        """`worker` died: what it held or had not started goes to whichever worker is free."""
-        self.unheld.extend(files)
-        self.unheld.extend(self.own.pop(id(worker), ()))
-
-    def left(self) -> List[SourceFile]:
-        return [*self.unheld, *(source for files in self.own.values() for source in files)]
 
 
 def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import pkgutil
 from typing import Dict, Tuple, Type
 
+from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.rule import Rule
 
 
@@ -23,3 +25,14 @@ def find_rules() -> Tuple[Type[Rule], ...]:
                 if found.setdefault(value.code, value) is not value:
                     raise RuntimeError(f"two rules share the code {value.code}: {found[value.code].__name__}, {value.__name__}")
     return tuple(found[code] for code in sorted(found))
+
+
+@functools.lru_cache(maxsize=None)
+def fact_extractors() -> FactExtractors:
+    """The index facts every family computes for its own rules: each family's `_index_facts.FACTS`
+    (tslint/index/facts.py), merged."""
+    merged = NO_FACTS
+    for family in pkgutil.iter_modules(__path__, prefix=f"{__name__}."):
+        if family.ispkg and importlib.util.find_spec(f"{family.name}._index_facts") is not None:
+            merged = merged.merged(importlib.import_module(f"{family.name}._index_facts").FACTS)
+    return merged

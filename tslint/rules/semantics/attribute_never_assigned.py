@@ -6,7 +6,7 @@ import libcst as cst
 
 from tslint.compiled_scope import CompiledClass
 from tslint.findings import Mode, Severity
-from tslint.project_index import DYNAMIC_ATTRIBUTES
+from tslint.index.model import DYNAMIC_ATTRIBUTES
 from tslint.rule import Rule, RuleContext
 
 # What every nn.Module has (torch 2.13, checked by the test suite against dir(nn.Module())).

@@ -6,7 +6,7 @@ import libcst as cst
 
 from tslint.compiled_scope import CompiledClass
 from tslint.findings import Mode, Severity
-from tslint.project_index import CallKind
+from tslint.index.model import CallKind
 from tslint.rule import Rule, RuleContext
 
 

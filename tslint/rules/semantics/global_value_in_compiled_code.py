@@ -113,7 +113,7 @@ def _class_value(node: cst.Attribute, context: RuleContext) -> Optional[tuple]:
     info = index.classes.get(qualname or "")
     if info is None or (info.bases and qualname not in index.module_classes):
         return None  # an Enum's members, a NamedTuple's fields... compile
-    kind = info.class_values.get(node.attr.value)
+    kind = dict(info.fact("class_values", ())).get(node.attr.value)
     return (owner.value, kind) if kind is not None else None
 
 

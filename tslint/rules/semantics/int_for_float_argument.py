@@ -5,7 +5,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.project_index import AttributeKind, FunctionInfo
+from tslint.index.model import AttributeKind, FunctionInfo
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.value_kinds import is_parameter
 from tslint.analysis.traversal import code_of
@@ -185,11 +185,12 @@ class IntForFloatArgument(Rule):
             short = function.replace("torch.nn.functional.", "F.")
         else:
             callee = _project_callee(node, context)
-            if callee is None or not callee.float_parameters:
+            floats = callee.fact("float_parameters", ()) if callee is not None else ()
+            if not floats:
                 return
             short = callee.symbol
             positions = {name: position for position, (name, _) in enumerate(callee.parameters)}
-            parameters = tuple((name, positions.get(name)) for name in callee.float_parameters)
+            parameters = tuple((name, positions.get(name)) for name in floats)
         for argument, parameter in _bound(node.args, parameters):
             listed = (function, parameter) in LIST_PARAMETERS
             if _int_valued(argument.value, context) or (listed and _holds_int(argument.value, context)):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.project_index import NOT_MODULES
+from tslint.index.model import NOT_MODULES
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.traversal import code_of
 

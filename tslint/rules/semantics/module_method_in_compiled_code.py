@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.project_index import AttributeKind, is_torch_module_class
+from tslint.index.model import AttributeKind, is_torch_module_class
 from tslint.rule import Rule, RuleContext
 
 # nn.Module methods torch 2.13 cannot compile when compiled code calls them (each scripted by

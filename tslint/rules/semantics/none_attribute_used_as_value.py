@@ -5,7 +5,7 @@ from typing import List, Optional
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.project_index import DYNAMIC_ATTRIBUTES, AttributeKind
+from tslint.index.model import AttributeKind, DYNAMIC_ATTRIBUTES
 from tslint.rule import Rule, RuleContext
 
 

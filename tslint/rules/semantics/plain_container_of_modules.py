@@ -3,7 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.project_index import AttributeKind
+from tslint.index.model import AttributeKind
 from tslint.rule import Rule, RuleContext
 
 

@@ -34,8 +34,9 @@ class WrappingDecoratorOnCompiledFunction(Rule):
             if info is None:
                 continue
             level = 2 if isinstance(expression, cst.Call) else 1
-            if len(info.returned_wrappers) >= level:
-                wrapper, var_args = info.returned_wrappers[level - 1]
+            wrappers = info.fact("returned_wrappers", ())
+            if len(wrappers) >= level:
+                wrapper, var_args = wrappers[level - 1]
                 if var_args:
                     shown = code_of(expression)
                     context.report(decorator, self.message.format(decorator=shown, wrapper=wrapper))

@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.project_index import AttributeKind
+from tslint.index.model import AttributeKind
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.module_containers import unrolled_iterable
 from tslint.analysis.value_kinds import LIST_TYPES, list_kind

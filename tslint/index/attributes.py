@@ -1,0 +1,230 @@
+"""What a class's methods assign to `self`, and which attributes `__init__` creates on only some paths."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+
+import libcst as cst
+
+from tslint.analysis.imports import ImportTable, is_none
+from tslint.analysis.traversal import code_of, suite_statements
+from tslint.index.model import DYNAMIC_ATTRIBUTES, REGISTRATIONS, AttributeAssignment, AttributeKind
+from tslint.index.values import classify_value
+
+
+class SelfAssignmentCollector:
+    """`self.x = value` / `self.x: T = value` / `self.register_buffer("x", ...)` in one method."""
+
+    def __init__(self, imports: ImportTable, self_name: str) -> None:
+        self.imports = imports
+        self.self_name = self_name
+        self.found: List[Tuple[str, AttributeAssignment]] = []
+
+    def observe(self, node: cst.CSTNode) -> None:
+        kind = type(node)  # exact types: this runs for every node of every method
+        if kind is cst.Assign:
+            self._assign(node)
+        elif kind is cst.AnnAssign:
+            name = self._target(node.target)
+            if name is not None and node.value is not None:
+                self.found.append((name, classify_value(node.value, self.imports)))
+        elif kind is cst.AugAssign:
+            name = self._target(node.target)
+            if name is not None:
+                self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+        elif kind is cst.Call:
+            self._registration(node)
+        elif kind is cst.Attribute and node.attr.value == "__dict__" and self._is_self(node.value):
+            self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
+
+    def _is_self(self, node: cst.BaseExpression) -> bool:
+        return isinstance(node, cst.Name) and node.value == self.self_name
+
+    def _target(self, target: cst.BaseExpression) -> Optional[str]:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value == self.self_name:
+                return target.attr.value
+        return None
+
+    def _assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            name = self._target(target.target)
+            if name is not None:
+                self.found.append((name, classify_value(node.value, self.imports)))
+            elif isinstance(target.target, (cst.Tuple, cst.List)):
+                for element in target.target.elements:
+                    name = self._target(element.value)
+                    if name is not None:
+                        self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+
+    def _registration(self, node: cst.Call) -> None:
+        func = node.func
+        if not node.args:
+            return
+        first = node.args[0].value
+        dynamic = (
+            (isinstance(func, cst.Name) and func.value == "setattr" and self._is_self(first))
+            or (isinstance(func, cst.Attribute) and func.attr.value == "__setattr__")
+        )
+        if dynamic:  # `setattr(self, name, value)`, `object.__setattr__(self, ...)`: names tslint cannot see
+            self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
+            return
+        if not (isinstance(func, cst.Attribute) and self._is_self(func.value)):
+            return
+        method = func.attr.value
+        if not isinstance(first, cst.SimpleString) or not isinstance(first.evaluated_value, str):
+            if method in REGISTRATIONS:
+                self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
+            return
+        name = first.evaluated_value
+        value = node.args[1].value if len(node.args) > 1 else None
+        if method in {"register_buffer", "register_parameter"}:
+            if value is not None and is_none(value):
+                self.found.append((name, AttributeAssignment(AttributeKind.NONE)))
+            else:
+                kind = AttributeKind.BUFFER if method == "register_buffer" else AttributeKind.PARAMETER
+                self.found.append((name, AttributeAssignment(kind)))
+        elif method in {"add_module", "register_module"} and value is not None:
+            self.found.append((name, classify_value(value, self.imports)))
+
+
+SIZE_UNION_ALIASES = frozenset(
+    f"torch.nn.common_types._{name}_t"
+    for name in (
+        "size_1", "size_2", "size_3", "size_4", "size_5", "size_6", "size_any",
+        "size_any_opt", "size_2_opt", "size_3_opt", "ratio_2", "ratio_3", "ratio_any",
+    )
+)
+SEQUENCE_TYPES = frozenset({"typing.Tuple", "tuple", "typing.List", "list"})
+SCALAR_TYPES = frozenset({"int", "float"})
+
+
+def is_size_union(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
+    """`_size_2_t` and friends, `Union[int, Tuple[int, int]]`, `int | tuple[int, ...]`: a scalar and a
+    sequence, no None."""
+    if imports.qualify(annotation) in SIZE_UNION_ALIASES:
+        return True
+    if isinstance(annotation, cst.Subscript) and imports.qualify(annotation.value) == "typing.Union":
+        members = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    elif isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        members, stack = [], [annotation]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.BinaryOperation) and isinstance(current.operator, cst.BitOr):
+                stack += [current.left, current.right]
+            else:
+                members.append(current)
+    else:
+        return False
+    kinds = set()
+    for member in members:
+        target = member.value if isinstance(member, cst.Subscript) else member
+        name = imports.qualify(target)
+        kinds.add("sequence" if name in SEQUENCE_TYPES else "scalar" if name in SCALAR_TYPES else "other")
+    return kinds == {"sequence", "scalar"}
+
+
+Condition = Tuple[cst.BaseExpression, bool]
+
+
+class InitPaths:
+    """Which `self.<name>` attributes `__init__` creates on every path, and under which `if`s the
+    others are created. Statement level only: loops are not entered (an assignment there is neither),
+    `try` bodies count as always running, a path that raises creates everything (it never returns an
+    instance), an early `return` is not followed."""
+
+    def __init__(self, self_name: str) -> None:
+        self.self_name = self_name
+        # name -> the conditions it is created under: an `if` test, and whether it holds
+        self.conditions: Dict[str, List[Condition]] = {}
+
+    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[Condition]) -> Optional[Set[str]]:
+        """The names every path through `statements` creates; None if every path raises."""
+        created: Set[str] = set()
+        for statement in statements:
+            if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+                if any(isinstance(small, cst.Raise) for small in statement.body):
+                    return None
+                names = self.created(statement)
+                created |= names
+                if condition is not None:
+                    for name in names:
+                        self.conditions.setdefault(name, []).append(condition)
+                continue
+            if isinstance(statement, cst.If):
+                found = self.branch(statement)
+            elif isinstance(statement, cst.With):
+                found = self.block(suite_statements(statement.body), condition)
+            elif isinstance(statement, cst.Try):
+                found = self.block(suite_statements(statement.body), condition) or set()
+                for handler in statement.handlers:
+                    self.block(suite_statements(handler.body), condition)
+                if statement.finalbody is not None:
+                    final = self.block(suite_statements(statement.finalbody.body), condition)
+                    found = None if final is None else found | final
+            else:
+                continue
+            if found is None:
+                return None
+            created |= found
+        return created
+
+    def branch(self, node: cst.If) -> Optional[Set[str]]:
+        body = self.block(suite_statements(node.body), (node.test, True))
+        if node.orelse is None:
+            other: Optional[Set[str]] = set()
+        elif isinstance(node.orelse, cst.If):
+            other = self.branch(node.orelse)
+        else:
+            other = self.block(suite_statements(node.orelse.body), (node.test, False))
+        if body is None or other is None:
+            return other if body is None else body
+        return body & other
+
+    def described(self, name: str) -> str:
+        """`use_bias`, or not `use_bias`, or several joined by "or"."""
+        shown = []
+        for test, holds in self.conditions[name]:
+            if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                test, holds = test.expression, not holds
+            code = f"`{code_of(test)}`"
+            text = code if holds else f"not {code}"
+            if text not in shown:
+                shown.append(text)
+        return " or ".join(shown)
+
+    def created(self, statement: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]) -> Set[str]:
+        names: Set[str] = set()
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, (cst.Tuple, cst.List)):
+                        targets = [element.value for element in target.target.elements]
+                    else:
+                        targets = [target.target]
+                    names.update(filter(None, map(self.attribute, targets)))
+            elif isinstance(small, cst.AnnAssign) and small.value is not None:
+                names.update(filter(None, [self.attribute(small.target)]))
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                call = small.value
+                if (
+                    isinstance(call.func, cst.Attribute) and call.func.attr.value in REGISTRATIONS
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value == self.self_name
+                    and call.args and isinstance(call.args[0].value, cst.SimpleString)
+                ):
+                    name = call.args[0].value.evaluated_value
+                    if isinstance(name, str):
+                        names.add(name)
+        return names
+
+    def attribute(self, target: cst.BaseExpression) -> Optional[str]:
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            if target.value.value == self.self_name:
+                return target.attr.value
+        return None
+
+
+def is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
+    target = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    name = imports.qualify(target)
+    return name is not None and name.rsplit(".", 1)[-1] == "Final"

@@ -1,0 +1,37 @@
+"""Facts that only one rule family reads, computed while a file is indexed by extractors that family
+names (`tslint/rules/<family>/_index_facts.py`), so a rule needing a new cross-file fact adds an
+extractor beside itself instead of editing the indexer.
+
+An extractor reads one definition's syntax tree and returns plain picklable data (tuples, strings,
+dicts of them); the result is kept in `FunctionInfo.facts` / `ClassInfo.facts` under the extractor's
+name and read back by the family's rules through the project index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional
+
+import libcst as cst
+
+from tslint.analysis.imports import ImportTable
+
+# (the function, its file's imports, the qualified name of the class defining it or None)
+FunctionFact = Callable[[cst.FunctionDef, ImportTable, Optional[str]], object]
+# (the class, its file's imports)
+ClassFact = Callable[[cst.ClassDef, ImportTable], object]
+
+
+@dataclass(frozen=True)
+class FactExtractors:
+    functions: Mapping[str, FunctionFact] = field(default_factory=dict)
+    classes: Mapping[str, ClassFact] = field(default_factory=dict)
+
+    def merged(self, other: "FactExtractors") -> "FactExtractors":
+        clash = (self.functions.keys() & other.functions.keys()) | (self.classes.keys() & other.classes.keys())
+        if clash:
+            raise RuntimeError(f"two rule families extract the same index fact: {', '.join(sorted(clash))}")
+        return FactExtractors({**self.functions, **other.functions}, {**self.classes, **other.classes})
+
+
+NO_FACTS = FactExtractors()

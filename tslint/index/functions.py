@@ -1,0 +1,135 @@
+"""One function's facts: the calls it makes under their guards, its annotations, its shape."""
+
+from __future__ import annotations
+
+from sys import intern
+from typing import FrozenSet, List, Optional, Set, Tuple
+
+import libcst as cst
+
+from tslint.analysis.branch_guards import GuardedWalk
+from tslint.analysis.imports import ImportTable
+from tslint.index.attributes import SelfAssignmentCollector
+from tslint.index.model import CallKind, CallSite
+
+# Annotation names that are never project classes.
+NOT_CLASS_ANNOTATIONS = ("typing.", "typing_extensions.", "torch.", "collections.", "builtins.", "numpy.")
+BUILTIN_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "None", "complex", "bytes", "object", "set"})
+
+
+class FunctionFacts(GuardedWalk):
+    """One walk of a function: the calls it makes (with their guards) and, for a method, what it
+    assigns to `self`. Nested functions are not entered: their `self` and calls are another story."""
+
+    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool) -> None:
+        super().__init__(imports, self_name)
+        self.calls: List[CallSite] = []
+        self.annotations: Set[str] = set()
+        self.assignments = SelfAssignmentCollector(imports, self_name) if collect_assignments and self_name else None
+
+    def enter(self, node: cst.CSTNode) -> None:
+        if self.assignments is not None:
+            self.assignments.observe(node)
+        kind = type(node)
+        if kind is cst.Call:
+            self._call(node)
+        elif kind is cst.Annotation:
+            self._annotation(node.annotation)
+
+    def _annotation(self, annotation: cst.BaseExpression) -> None:
+        """The project-class candidates an annotation names (`Point`, `Optional[Point]`,
+        `List["Point"]`): torch compiles a plain class used as a type."""
+        stack = [annotation]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Subscript):
+                stack.append(current.value)
+                stack.extend(e.slice.value for e in current.slice if isinstance(e.slice, cst.Index))
+            elif isinstance(current, cst.BinaryOperation):
+                stack += [current.left, current.right]
+            elif isinstance(current, cst.SimpleString):
+                text = current.evaluated_value
+                if isinstance(text, str) and text.isidentifier():
+                    stack.append(cst.Name(text))
+            else:
+                name = self.imports.qualify(current)
+                if name and name not in BUILTIN_TYPES and not name.startswith(NOT_CLASS_ANNOTATIONS):
+                    self.annotations.add(name)
+
+    def _call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            if self.imports.qualify(func.value.func) == "super":
+                self.calls.append(CallSite(CallKind.SUPER_METHOD, intern(func.attr.value), guards=self.guards))
+                return
+        if isinstance(func, cst.Attribute):
+            owner = func.value
+            if isinstance(owner, cst.Name) and owner.value == self.self_name:
+                self.calls.append(CallSite(CallKind.SELF_METHOD, intern(func.attr.value), guards=self.guards))
+                return
+            if (
+                isinstance(owner, cst.Attribute)
+                and isinstance(owner.value, cst.Name)
+                and owner.value.value == self.self_name
+            ):
+                self.calls.append(
+                    CallSite(CallKind.SUBMODULE_METHOD, intern(func.attr.value), intern(owner.attr.value), self.guards)
+                )
+                return
+        qualified = self.imports.qualify(func)
+        if qualified is not None:
+            self.calls.append(CallSite(CallKind.FUNCTION, intern(qualified), guards=self.guards))
+
+
+def is_abstract_body(function: cst.FunctionDef) -> bool:
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock):
+        statements = list(body.body)
+    else:
+        statements = []
+        for statement in body.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                statements.extend(statement.body)
+            else:
+                return False
+    meaningful = [
+        small
+        for small in statements
+        if not (isinstance(small, cst.Expr) and isinstance(small.value, (cst.SimpleString, cst.ConcatenatedString)))
+    ]
+    if len(meaningful) != 1:
+        return False
+    only = meaningful[0]
+    if isinstance(only, cst.Raise) and only.exc is not None:
+        raised = only.exc.func if isinstance(only.exc, cst.Call) else only.exc
+        return isinstance(raised, cst.Name) and raised.value == "NotImplementedError"
+    return False
+
+
+def is_overload(decorators: Tuple[str, ...]) -> bool:
+    return any(name.rsplit(".", 1)[-1] in {"overload", "_overload", "_overload_method"} for name in decorators)
+
+
+def self_name_of(function: cst.FunctionDef, decorators: Tuple[str, ...]) -> Optional[str]:
+    if "staticmethod" in decorators:
+        return None
+    params = function.params
+    first = (params.posonly_params or params.params or (None,))[0]
+    return first.name.value if first is not None else None
+
+
+def string_set(value: cst.BaseExpression) -> FrozenSet[str]:
+    if not isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        return frozenset()
+    names = set()
+    for element in value.elements:
+        if isinstance(element.value, cst.SimpleString) and isinstance(element.value.evaluated_value, str):
+            names.add(element.value.evaluated_value)
+    return frozenset(names)
+
+
+# torch.nn.common_types aliases of a scalar-or-tuple union.
+
+
+def takes_var_args(node: cst.FunctionDef) -> bool:
+    return isinstance(node.params.star_arg, cst.Param) or node.params.star_kwarg is not None

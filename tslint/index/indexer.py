@@ -1,0 +1,220 @@
+"""Reading one parsed file into its `FileIndex`."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from sys import intern
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
+
+import libcst as cst
+
+from tslint.analysis.imports import (
+    build_import_table,
+    module_assignments,
+    top_level_statements,
+    top_level_statements_with_index,
+)
+from tslint.analysis.traversal import suite_statements
+from tslint.index.attributes import InitPaths, is_final_annotation, is_size_union
+from tslint.index.facts import NO_FACTS, FactExtractors
+from tslint.index.functions import (
+    FunctionFacts,
+    is_abstract_body,
+    is_overload,
+    self_name_of,
+    string_set,
+    takes_var_args,
+)
+from tslint.index.model import (
+    DYNAMIC_ATTRIBUTES,
+    PYTHON_OBJECT_FACTORIES,
+    AttributeAssignment,
+    ClassInfo,
+    FileIndex,
+    FileTrees,
+    FunctionInfo,
+)
+from tslint.index.values import is_literal, plain_value_types
+
+
+class _FileIndexer:
+    def __init__(
+        self, path: str, module: cst.Module, module_name: str, is_package: bool, extractors: FactExtractors = NO_FACTS
+    ) -> None:
+        self.extractors = extractors
+        self.path = path
+        self.module = module
+        self.module_name = module_name
+        self.ordinal = 0
+        self.nodes: Dict[int, cst.FunctionDef] = {}
+        self.assignments: Dict[int, List[Tuple[str, AttributeAssignment]]] = {}
+        # ordinal -> index in module.body of the top-level statement holding the function
+        self.anchors: Dict[int, int] = {}
+        self.statement_index = 0
+        definitions = [
+            statement.name.value
+            for statement in top_level_statements(module)
+            if isinstance(statement, (cst.ClassDef, cst.FunctionDef))
+        ]
+        self.imports = build_import_table(module, module_name, is_package, definitions)
+
+    @staticmethod
+    def extracted(extractors: Mapping[str, Callable[..., object]], *arguments: object) -> Tuple[Tuple[str, object], ...]:
+        """Each family extractor's fact for one definition, by name; empty facts are not kept."""
+        found = ((name, extract(*arguments)) for name, extract in sorted(extractors.items()))
+        return tuple((name, value) for name, value in found if value)
+
+    def qualname(self, *names: str) -> str:
+        return ".".join(filter(None, (self.module_name, *names)))
+
+    def function(self, node: cst.FunctionDef, owner: Optional[str]) -> FunctionInfo:
+        decorators = tuple(
+            intern(name) for name in (self.imports.qualify(d.decorator) for d in node.decorators) if name is not None
+        )
+        self_name = self_name_of(node, decorators) if owner is not None else None
+        facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators)
+        facts.walk(node)
+        ordinal = self.ordinal
+        self.ordinal += 1
+        self.nodes[ordinal] = node
+        self.anchors[ordinal] = self.statement_index
+        if facts.assignments is not None:
+            self.assignments[ordinal] = facts.assignments.found
+        owner_short = owner.rsplit(".", 1)[-1] if owner else None
+        return FunctionInfo(
+            name=node.name.value,
+            qualname=self.qualname(*(filter(None, (owner_short, node.name.value)))),
+            path=self.path,
+            ordinal=ordinal,
+            owner=owner,
+            decorators=decorators,
+            is_abstract=is_abstract_body(node),
+            self_name=self_name,
+            calls=tuple(facts.calls),
+            parameters=tuple(
+                (param.name.value, param.default is not None)
+                for param in (*node.params.posonly_params, *node.params.params)
+                if param.name.value != self_name
+            ),
+            takes_var_args=takes_var_args(node),
+            annotations=tuple(sorted(facts.annotations)),
+            facts=self.extracted(self.extractors.functions, node, self.imports, owner),
+        )
+
+    def add_function(
+        self, table: Dict[str, FunctionInfo], overloaded: Set[str], node: cst.FunctionDef, owner: Optional[str]
+    ) -> None:
+        """Index `node` into `table`; overload declarations only mark the implementation after them."""
+        function = self.function(node, owner)
+        if is_overload(function.decorators):
+            overloaded.add(function.name)
+        else:
+            table[function.name] = replace(function, has_overloads=function.name in overloaded)
+
+    def klass(self, node: cst.ClassDef) -> ClassInfo:
+        qualname = self.qualname(node.name.value)
+        methods: Dict[str, FunctionInfo] = {}
+        annotations: Set[str] = set()
+        size_unions: Set[str] = set()
+        class_attributes: Set[str] = set()
+        constants: Set[str] = set()
+        unused_properties: FrozenSet[str] = frozenset()
+        overloaded: Set[str] = set()
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                self.add_function(methods, overloaded, statement, qualname)
+                continue
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    annotations.add(small.target.value)
+                    if is_size_union(small.annotation.annotation, self.imports):
+                        size_unions.add(small.target.value)
+                    if is_final_annotation(small.annotation.annotation, self.imports):
+                        constants.add(small.target.value)
+                    if small.value is not None:
+                        class_attributes.add(small.target.value)
+                elif isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if not isinstance(target.target, cst.Name):
+                            continue
+                        name = target.target.value
+                        class_attributes.add(name)
+                        if name == "__constants__":
+                            constants |= string_set(small.value)
+                        elif name == "__jit_unused_properties__":
+                            unused_properties = string_set(small.value)
+        attributes: Dict[str, List[AttributeAssignment]] = {}
+        for info in methods.values():
+            for name, assignment in self.assignments.get(info.ordinal, ()):
+                attributes.setdefault(name, []).append(replace(assignment, method=info.name))
+        conditional: Dict[str, str] = {}
+        init = methods.get("__init__")
+        if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
+            paths = InitPaths(init.self_name)
+            always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
+            conditional = {
+                name: paths.described(name) for name in paths.conditions
+                if always is not None and name not in always and name not in class_attributes
+                and all(a.method == "__init__" for a in attributes.get(name, ()))
+            }
+        return ClassInfo(
+            name=node.name.value,
+            qualname=qualname,
+            path=self.path,
+            bases=tuple(self.imports.qualify(base.value) for base in node.bases),
+            methods=methods,
+            attributes={name: tuple(found) for name, found in attributes.items()},
+            class_annotations=frozenset(annotations),
+            size_unions=frozenset(size_unions),
+            class_attributes=frozenset(class_attributes),
+            constants=frozenset(constants),
+            facts=self.extracted(self.extractors.classes, node, self.imports),
+            unused_properties=unused_properties,
+            conditional_attributes=conditional,
+            decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
+        )
+
+    def build(self) -> FileIndex:
+        classes: List[ClassInfo] = []
+        functions: Dict[str, FunctionInfo] = {}
+        module_constants: Set[str] = set()
+        module_objects: Dict[str, str] = {}
+        overloaded: Set[str] = set()
+        for self.statement_index, statement in top_level_statements_with_index(self.module):
+            if isinstance(statement, cst.ClassDef):
+                classes.append(self.klass(statement))
+            elif isinstance(statement, cst.FunctionDef):
+                self.add_function(functions, overloaded, statement, None)
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                        targets = small.targets if isinstance(small, cst.Assign) else [small]
+                        for target in targets:
+                            if isinstance(target.target, cst.Name) and is_literal(small.value):
+                                module_constants.add(target.target.value)
+                            elif isinstance(target.target, cst.Name) and isinstance(small.value, cst.Call):
+                                callee = self.imports.qualify(small.value.func) or ""
+                                if callee in PYTHON_OBJECT_FACTORIES:
+                                    module_objects[target.target.value] = callee
+        module_values = plain_value_types(module_assignments(self.module), self.imports)
+        return FileIndex(
+            path=self.path,
+            module_name=self.module_name,
+            imports=self.imports,
+            classes=tuple(classes),
+            functions=functions,
+            module_constants=frozenset(module_constants),
+            module_objects=module_objects,
+            module_values=module_values,
+        )
+
+
+def index_file(
+    path: str, module: cst.Module, module_name: str, is_package: bool, extractors: FactExtractors = NO_FACTS
+) -> Tuple[FileIndex, FileTrees]:
+    """`extractors`: the rule families' own facts to compute (`tslint.rules.fact_extractors()`)."""
+    indexer = _FileIndexer(path, module, module_name, is_package, extractors)
+    index = indexer.build()
+    return index, FileTrees(indexer.nodes, indexer.anchors)

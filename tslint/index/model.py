@@ -1,0 +1,185 @@
+"""The index's data model: what every linted file defines, as plain picklable data."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import FrozenSet, Mapping, NamedTuple, Optional, Tuple
+
+import libcst as cst
+
+from tslint.analysis.branch_guards import Guards
+from tslint.analysis.imports import ImportTable
+
+JIT_IGNORE = "torch.jit.ignore"
+JIT_UNUSED = "torch.jit.unused"
+JIT_EXPORT = "torch.jit.export"
+JIT_SCRIPT = "torch.jit.script"
+
+MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict"})
+PARAMETER_TYPES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+# Capitalised names under torch.nn that are not nn.Module subclasses.
+NOT_MODULES = frozenset({"Parameter", "Buffer", "UninitializedParameter", "UninitializedBuffer"})
+TORCH_MODULE_NAMESPACES = ("torch.nn.", "torch.ao.nn.")
+# The most indexed classes tslint follows in one class's hierarchy. Real hierarchies are shallower:
+# in this machine's site-packages and standard library none is deeper than 48 classes (an upper
+# bound: classes matched by bare name across all files, with ast), most a handful.
+MAX_HIERARCHY = 100
+
+
+def is_torch_module_class(qualified: str) -> bool:
+    """`torch.nn.Module` and torch's own module classes (`nn.Linear`, `torch.nn.modules.conv.Conv2d`)."""
+    if not qualified.startswith(TORCH_MODULE_NAMESPACES):
+        return False
+    parts = qualified.split(".")
+    last = parts[-1]
+    if not last[:1].isupper() or last in NOT_MODULES:
+        return False
+    # torch.nn.functional / init / utils hold functions and helpers, not module classes.
+    return not any(part in {"functional", "init", "utils", "parameter"} for part in parts[2:-1])
+
+
+class AttributeKind(enum.Enum):
+    NONE = "none"
+    CALL = "call"  # instance of a class or result of a call: resolved by ProjectIndex
+    MODULE_CONTAINER = "module-container"
+    PARAMETER = "parameter"
+    BUFFER = "buffer"
+    CONSTANT = "constant"
+    CONTAINER = "container"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class AttributeAssignment:
+    kind: AttributeKind
+    # The qualified name of the called class or function; for a container or a literal, its type.
+    callee: Optional[str] = None
+    elements: Tuple[str, ...] = ()  # for module containers: qualified names of element classes
+    method: str = ""  # the method that assigns it (`__init__`, `forward`, ...)
+    # A value whose Python type torch cannot turn into a TorchScript type, described ("an empty
+    # list", "a lambda"); "reference:<qualified name>" when the value is a dotted name (`nn.ReLU`),
+    # which is a problem only if it names a class.
+    unscriptable: Optional[str] = None
+    # For a call: the arguments given as int literals, by position ("0") or keyword (TS335 checks the
+    # float parameters of the torch modules built so: `nn.Hardtanh(0, 6)`).
+    int_arguments: Tuple[str, ...] = ()
+    # For a module container: (class, int_arguments) of the elements it is built with that have any.
+    element_int_arguments: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+
+
+# Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.
+PYTHON_OBJECT_FACTORIES = frozenset({"logging.getLogger"})
+# The attribute name under which a class records that it creates attributes with names tslint cannot
+# see (`setattr(self, name, ...)`, `self.__dict__`, `self.register_buffer(name, ...)`).
+DYNAMIC_ATTRIBUTES = "*"
+REGISTRATIONS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module"})
+
+
+class CallKind(enum.Enum):
+    SELF_METHOD = "self-method"  # self.name(...)
+    SUPER_METHOD = "super-method"  # super().name(...): followed while constructing, never compiled
+    SUBMODULE_METHOD = "submodule-method"  # self.attribute.name(...)
+    FUNCTION = "function"  # name(...) or module.name(...), qualified
+
+
+class CallSite(NamedTuple):
+    """A call in a function. A named tuple, not a dataclass: a project holds hundreds of thousands,
+    and every worker receives all of them (no per-instance `__dict__`; names are interned)."""
+
+    kind: CallKind
+    target: str  # method name, or qualified function name
+    attribute: str = ""  # for SUBMODULE_METHOD: the attribute holding the submodule
+    guards: Guards = ()
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    name: str
+    qualname: str
+    path: str
+    ordinal: int  # position among the file's indexed functions: the key back to the syntax tree
+    owner: Optional[str]  # qualified name of the class that defines it
+    decorators: Tuple[str, ...]
+    is_abstract: bool  # body only raises NotImplementedError (or is `...`/`pass`)
+    self_name: Optional[str]
+    calls: Tuple[CallSite, ...]
+    # Typed `@overload` / `@torch.jit._overload_method` declarations precede it: torch takes the
+    # parameter types from those, not from this (often unannotated) implementation.
+    has_overloads: bool = False
+    # (name, has a default) of each positional-or-keyword parameter after `self`, in order.
+    parameters: Tuple[Tuple[str, bool], ...] = ()
+    takes_var_args: bool = False
+    # Qualified names in its annotations that may be project classes (TorchScript classes).
+    annotations: Tuple[str, ...] = ()
+    # Facts one rule family reads, as (extractor name, value) pairs (tslint/index/facts.py).
+    facts: Tuple[Tuple[str, object], ...] = ()
+
+    @property
+    def key(self) -> Tuple[str, int]:
+        return (self.path, self.ordinal)
+
+    @property
+    def symbol(self) -> str:
+        if self.owner is None:
+            return self.name
+        return f"{self.owner.rsplit('.', 1)[-1]}.{self.name}"
+
+    def has_decorator(self, name: str) -> bool:
+        return name in self.decorators
+
+    def fact(self, name: str, default: object = None) -> object:
+        """The value the extractor `name` found for this definition (tslint/index/facts.py)."""
+        return next((value for key, value in self.facts if key == name), default)
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    name: str
+    qualname: str
+    path: str
+    bases: Tuple[Optional[str], ...]
+    methods: Mapping[str, FunctionInfo]
+    attributes: Mapping[str, Tuple[AttributeAssignment, ...]]
+    class_annotations: FrozenSet[str]
+    # Class-body annotations naming an "int or tuple of ints" union (`k: _size_2_t`,
+    # `k: Union[int, Tuple[int, int]]`): the attribute's TorchScript type is then the Union.
+    size_unions: FrozenSet[str]
+    class_attributes: FrozenSet[str]  # names bound in the class body (not methods)
+    constants: FrozenSet[str]  # Final-annotated or listed in __constants__
+    unused_properties: FrozenSet[str]  # listed in __jit_unused_properties__
+    # Attributes that only `__init__` creates, and only on some of its paths (`if use_bias:
+    # self.bias = ...` with no `else`), with when: "`use_bias` is true".
+    conditional_attributes: Mapping[str, str] = field(default_factory=dict)
+    decorators: Tuple[str, ...] = ()
+    # Facts one rule family reads, as (extractor name, value) pairs (tslint/index/facts.py).
+    facts: Tuple[Tuple[str, object], ...] = ()
+
+    def fact(self, name: str, default: object = None) -> object:
+        """The value the extractor `name` found for this definition (tslint/index/facts.py)."""
+        return next((value for key, value in self.facts if key == name), default)
+
+
+@dataclass(frozen=True)
+class FileIndex:
+    path: str
+    module_name: str
+    imports: ImportTable
+    classes: Tuple[ClassInfo, ...]
+    functions: Mapping[str, FunctionInfo]
+    module_constants: FrozenSet[str]  # module-level names bound to literals
+    # Module-level names bound to Python objects torch cannot use (`logger = logging.getLogger(...)`),
+    # with what binds them.
+    module_objects: Mapping[str, str] = field(default_factory=dict)
+    # Module-level names only ever bound to plain values (numbers, strs, containers, tensors,
+    # dtypes...), with the value's type: compiled code cannot read them as globals.
+    module_values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FileTrees:
+    """What stays with the parsed tree: each indexed function's node, and the index in `module.body`
+    of the top-level statement that holds it (for computing positions)."""
+
+    nodes: Mapping[int, cst.FunctionDef]
+    anchors: Mapping[int, int]

@@ -1,0 +1,224 @@
+"""The cross-file index joining every file's `FileIndex`, and what phase 2 needs of it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+
+from tslint.digests import digest
+from tslint.index.model import JIT_SCRIPT, MAX_HIERARCHY, ClassInfo, FileIndex, FunctionInfo, is_torch_module_class
+
+
+class ProjectIndex:
+    """Cross-file facts. Built once per run from every file's index; read-only afterwards."""
+
+    def __init__(self, files: Iterable[FileIndex], digests: Optional[Mapping[str, str]] = None) -> None:
+        """`digests`: each file's content digest by path, for `dependency_key` (the result cache)."""
+        # In path order, whatever order the files were indexed in (workers answer in any order):
+        # where two files claim one module name (scripts in folders that are not packages), or one
+        # qualified name, the same file wins in every run.
+        self.files: Tuple[FileIndex, ...] = tuple(sorted(files, key=lambda f: f.path))
+        self.digests: Mapping[str, str] = digests or {}
+        self._imported: Dict[str, Tuple[FileIndex, ...]] = {}
+        self.modules: Dict[str, FileIndex] = {}
+        for file in self.files:
+            if file.module_name:
+                self.modules.setdefault(file.module_name, file)
+        self.by_path: Dict[str, FileIndex] = {f.path: f for f in self.files}
+        self.classes: Dict[str, ClassInfo] = {}
+        self.functions: Dict[str, FunctionInfo] = {}
+        for file in self.files:
+            for info in file.classes:
+                self.classes.setdefault(info.qualname, info)
+            for function in file.functions.values():
+                self.functions.setdefault(function.qualname, function)
+        self.module_classes: FrozenSet[str] = self._find_module_classes()
+        self._submodule_classes: Optional[FrozenSet[str]] = None
+        self.subclassed: FrozenSet[str] = frozenset(
+            base for info in self.classes.values() for base in self.resolved_bases(info) if base
+        )
+
+    def imported_files(self, file: FileIndex) -> Tuple[FileIndex, ...]:
+        """The project files `file` imports names or modules from."""
+        found = self._imported.get(file.path)
+        if found is None:
+            files = {}
+            for target in file.imports.aliases.values():
+                parts = target.split(".")
+                for end in range(len(parts), 0, -1):
+                    module = self.modules.get(".".join(parts[:end]))
+                    if module is not None:
+                        files[module.path] = module
+                        break
+            files.pop(file.path, None)
+            found = self._imported[file.path] = tuple(files.values())
+        return found
+
+    def dependency_key(self, file: FileIndex) -> str:
+        """A digest of what rules may read about the rest of the project while linting `file`
+        beyond its compiled functions' class facts: the contents of every project file it imports
+        from, directly or not (decorators, loggers, bases), and which of its classes other files use
+        as submodules or subclass."""
+        seen = {file.path: file}
+        stack = [file]
+        while stack:
+            for imported in self.imported_files(stack.pop()):
+                if imported.path not in seen:
+                    seen[imported.path] = imported
+                    stack.append(imported)
+        del seen[file.path]
+        facts = sorted(f"{path}:{self.digests.get(path, '')}" for path in seen)
+        for info in file.classes:
+            facts.append(f"{info.qualname}:{info.qualname in self.submodule_classes}:{info.qualname in self.subclassed}")
+        return digest("\n".join(facts).encode("utf-8"))
+
+    def resolve(self, qualified: Optional[str], depth: int = 0) -> Optional[str]:
+        """Follow re-exports (`from .layers import Block` in a package `__init__`) to the definition."""
+        if qualified is None or depth > 8:
+            return qualified
+        if qualified in self.classes or qualified in self.functions:
+            return qualified
+        module, _, name = qualified.rpartition(".")
+        file = self.modules.get(module)
+        if file is not None:
+            target = file.imports.aliases.get(name)
+            if target is not None and target != qualified:
+                return self.resolve(target, depth + 1)
+        return qualified
+
+    def resolved_bases(self, info: ClassInfo) -> Tuple[Optional[str], ...]:
+        return tuple(self.resolve(base) for base in info.bases)
+
+    def _find_module_classes(self) -> FrozenSet[str]:
+        """The classes that reach a torch module class through their bases: a walk down from those
+        that name one directly, so its cost is linear in the classes however long a chain of
+        subclasses is and in whatever order the files define it."""
+        subclasses: Dict[str, List[str]] = {}
+        work: List[str] = []
+        for qualname, info in self.classes.items():
+            for base in self.resolved_bases(info):
+                if base is None:
+                    continue
+                if is_torch_module_class(base):
+                    work.append(qualname)
+                else:
+                    subclasses.setdefault(base, []).append(qualname)
+        found: Set[str] = set()
+        while work:
+            qualname = work.pop()
+            if qualname not in found:
+                found.add(qualname)
+                work.extend(subclasses.get(qualname, ()))
+        return frozenset(found)
+
+    @property
+    def submodule_classes(self) -> FrozenSet[str]:
+        """Module classes that some indexed class holds as a submodule (attribute or container element)."""
+        if self._submodule_classes is None:
+            found = set()
+            for info in self.classes.values():
+                for assignments in info.attributes.values():
+                    for assignment in assignments:
+                        for callee in (assignment.callee, *assignment.elements):
+                            resolved = self.resolve(callee)
+                            if resolved in self.module_classes:
+                                found.add(resolved)
+            self._submodule_classes = frozenset(found)
+        return self._submodule_classes
+
+    def is_module_class(self, qualified: Optional[str]) -> bool:
+        resolved = self.resolve(qualified)
+        return resolved is not None and (resolved in self.module_classes or is_torch_module_class(resolved))
+
+    def mro(self, info: ClassInfo) -> Tuple[ClassInfo, ...]:
+        """The indexed classes of `info`'s method resolution order (depth-first, left to right), at
+        most MAX_HIERARCHY of them (`hierarchy_too_deep` tells when some were left out)."""
+        return self._hierarchy(info)[0]
+
+    def hierarchy_too_deep(self, info: ClassInfo) -> bool:
+        """Whether `info` has more than MAX_HIERARCHY indexed classes in its hierarchy: then tslint
+        treats it as having unknown bases (its rules stay silent) and reports its file (TS001)."""
+        return self._hierarchy(info)[1]
+
+    def _hierarchy(self, info: ClassInfo) -> Tuple[Tuple[ClassInfo, ...], bool]:
+        # A loop, not recursion: a chain of 1,000 subclasses exhausted Python's stack and cost the
+        # whole run. Bounded: every class of a chain walks the chain, so a chain of 5,000 took 111 s.
+        order: List[ClassInfo] = []
+        seen: Set[str] = set()
+        stack = [info]
+        while stack:
+            current = stack.pop()
+            if current.qualname in seen:
+                continue
+            if len(order) == MAX_HIERARCHY:
+                return tuple(order), True
+            seen.add(current.qualname)
+            order.append(current)
+            bases = [self.classes[base] for base in self.resolved_bases(current) if base in self.classes]
+            stack.extend(reversed(bases))  # the leftmost base is visited next, as recursion would
+        return tuple(order), False
+
+    def has_unknown_bases(self, info: ClassInfo) -> bool:
+        """True if some base is neither indexed nor `torch.nn.Module` itself: it may add attributes.
+        A hierarchy too deep to follow counts as unknown."""
+        order, too_deep = self._hierarchy(info)
+        if too_deep:
+            return True
+        for current in order:
+            for base in self.resolved_bases(current):
+                if base not in self.classes and base not in {"torch.nn.Module", "torch.nn.modules.module.Module"}:
+                    return True
+        return False
+
+
+def outline(file: FileIndex) -> FileIndex:
+    """The part of `file` that `compiled_code_files` reads: its names, imports, and its classes'
+    bases, decorators and attributes; without calls, parameters, methods and values (most of it)."""
+    functions = {
+        name: replace(f, calls=(), parameters=(), annotations=(), facts=())
+        for name, f in file.functions.items()
+    }
+    classes = tuple(
+        replace(c, methods={}, class_annotations=frozenset(), size_unions=frozenset(), class_attributes=frozenset(),
+                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, facts=())
+        for c in file.classes
+    )
+    return replace(file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={})
+
+
+def compiled_code_files(index: ProjectIndex) -> Set[str]:
+    """The paths of the files that linting the project's compiled code may read: enough to build, over
+    them alone, the same compiled scopes and cross-file facts for every file that has compiled code.
+
+    Compiled code starts in a file with a module class or a `@torch.jit.script` function or class;
+    everything it reaches (called functions, base classes, submodules, TorchScript classes) is
+    resolved through that file's imports, so it is in a file those import, directly or not. Files
+    that hold a module class as an attribute are kept too (`submodule_classes`), and, for every name
+    these files define, the file that wins it in the whole project (`modules`, `classes` and
+    `functions` keep the first file, in path order, that claims a name). A file outside this set has
+    no compiled code: linting it runs no rule."""
+    starts = []
+    for file in index.files:
+        scripted = any(JIT_SCRIPT in f.decorators for f in file.functions.values())
+        for info in file.classes:
+            if scripted or info.qualname in index.module_classes or JIT_SCRIPT in info.decorators or any(
+                index.resolve(callee) in index.module_classes
+                for assignments in info.attributes.values() for a in assignments for callee in (a.callee, *a.elements)
+            ):
+                scripted = True
+                break
+        if scripted:
+            starts.append(file)
+    found: Dict[str, FileIndex] = {}
+    work = list(starts)
+    while work:
+        file = work.pop()
+        if file.path in found:
+            continue
+        found[file.path] = file
+        work.extend(index.imported_files(file))
+        winners = [index.modules.get(file.module_name)] if file.module_name else []
+        winners += [index.classes.get(info.qualname) for info in file.classes]
+        winners += [index.functions.get(f.qualname) for f in file.functions.values()]
+        work.extend(index.by_path[w.path] for w in winners if w is not None and w.path != file.path)
+    return set(found)
