@@ -103,3 +103,26 @@ def test_the_index_reads_no_rule_and_no_engine() -> None:
     }
     assert not any(offenders.values()), offenders
 
+
+MAX_MODULE_LINES = 520
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_module_grows_past_a_reading() -> None:
+    long = {
+        str(path.relative_to(PACKAGE.parent)): lines
+        for path in PACKAGE.rglob("*.py")
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert not long, f"modules over {MAX_MODULE_LINES} lines: {long}"
+
+
+def test_no_function_grows_past_a_screen() -> None:
+    long = {}
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines = node.end_lineno - node.lineno + 1
+                if lines >= MAX_FUNCTION_LINES:
+                    long[f"{path.relative_to(PACKAGE.parent)}:{node.name}"] = lines
+    assert not long, f"functions of {MAX_FUNCTION_LINES} lines or more: {long}"

@@ -328,17 +328,8 @@ def _line_hash(line: str) -> str:
     return hashlib.sha256(" ".join(line.split()).encode("utf-8")).hexdigest()[:16]
 
 
-def format_sarif(
-    result: LintResult,
-    sources: Mapping[str, str],
-    catalogue: Mapping[str, RuleInfo],
-    pages: Mapping[str, str],
-    tool_extra: Optional[Mapping[str, str]] = None,
-    statistics: Optional[Sequence[Mapping[str, object]]] = None,
-) -> str:
-    """SARIF 2.1.0 as GitHub code scanning reads it; with `statistics` (--statistics), the run's
-    properties also hold the count per code and the total."""
-    codes = sorted(catalogue)
+def _sarif_rules(codes: Sequence[str], catalogue: Mapping[str, RuleInfo], pages: Mapping[str, str]) -> List[dict]:
+    """SARIF's `tool.driver.rules`: one descriptor per code, with its page as help."""
     rules = []
     for code in codes:
         info = catalogue[code]
@@ -352,6 +343,13 @@ def format_sarif(
             "defaultConfiguration": {"level": info.severity.value},
             "properties": {"tags": [info.mode.value, "torchscript"]},
         })
+    return rules
+
+
+def _sarif_results(
+    result: LintResult, sources: Mapping[str, str], catalogue: Mapping[str, RuleInfo], codes: Sequence[str]
+) -> List[dict]:
+    """SARIF's `results`: one per finding, fingerprinted by its line's hash and occurrence."""
     results = []
     occurrences: Counter = Counter()
     lines_cache: Dict[str, List[str]] = {}
@@ -381,6 +379,22 @@ def format_sarif(
             }],
             "partialFingerprints": {"primaryLocationLineHash": f"{digest}:{occurrences[(d.filename, digest)]}"},
         })
+    return results
+
+
+def format_sarif(
+    result: LintResult,
+    sources: Mapping[str, str],
+    catalogue: Mapping[str, RuleInfo],
+    pages: Mapping[str, str],
+    tool_extra: Optional[Mapping[str, str]] = None,
+    statistics: Optional[Sequence[Mapping[str, object]]] = None,
+) -> str:
+    """SARIF 2.1.0 as GitHub code scanning reads it; with `statistics` (--statistics), the run's
+    properties also hold the count per code and the total."""
+    codes = sorted(catalogue)
+    rules = _sarif_rules(codes, catalogue, pages)
+    results = _sarif_results(result, sources, catalogue, codes)
     notifications = [
         {
             "level": "error",
