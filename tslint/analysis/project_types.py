@@ -117,8 +117,15 @@ class ProjectTypes:
                 return _SCALAR_CALLS[assignment.callee]
             resolved = self.class_of(assignment.callee)
             if resolved is not None and (resolved in self.index.module_classes or is_torch_module_class(resolved)):
+                prepare = self._prepare_scriptable(resolved)
+                if prepare is not None and not prepare.returns_self:
+                    return UNKNOWN  # torch types what __prepare_scriptable__ returns
                 return class_type(resolved)
         return UNKNOWN
+
+    def _prepare_scriptable(self, qualname: str) -> Optional[FunctionInfo]:
+        info = self.index.classes.get(qualname)
+        return info.methods.get("__prepare_scriptable__") if info is not None else None
 
     # --- functions -------------------------------------------------------------------------------
 
