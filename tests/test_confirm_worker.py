@@ -207,7 +207,7 @@ def test_a_zygote_stopped_by_user_code_is_replaced_after_the_timeout(tmp_path) -
 def test_classes_it_cannot_build_stay_silent_without_a_finding(tmp_path) -> None:
     (tmp_path / "net.py").write_text(
         "import torch.nn as nn\n\n\nclass NeedsWidth(nn.Module):\n    def __init__(self, width):\n"
-        "        super().__init__()\n        self.width = width\n\n    def forward(self, x):\n        return x.no_such_method()\n"
+        "        super().__init__()\n        self.width = width\n\n    def forward(self, x):\n        return x * sum([1, 2]).no_such_method()\n"
     )
     code, document = run(["net.py"], tmp_path)
     assert code == 0 and document["diagnostics"] == []
