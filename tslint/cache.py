@@ -84,20 +84,8 @@ def key_path() -> Optional[Path]:
 
 def _read_key(path: Path) -> Optional[bytes]:
     """The key if it is a regular file of the right size, ours and private; else None."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        status = os.fstat(handle)
-        if not _private_file(status) or status.st_size != KEY_SIZE:
-            return None
-        key = os.read(handle, KEY_SIZE + 1)
-        return key if len(key) == KEY_SIZE else None
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
+    key = _read_regular(path, KEY_SIZE, private=True)
+    return key if key is not None and len(key) == KEY_SIZE else None
 
 
 def _private_file(status: os.stat_result) -> bool:
@@ -170,15 +158,16 @@ def _mac(key: bytes, folder: Path, code: str, payload: bytes) -> bytes:
     return mac.digest()
 
 
-def _read_regular(path: Path, limit: int) -> Optional[bytes]:
-    """The bytes of a regular file (not a symlink, FIFO or device) of at most `limit` bytes, else None."""
+def _read_regular(path: Path, limit: int, private: bool = False) -> Optional[bytes]:
+    """The bytes of a regular file (not a symlink, FIFO or device) of at most `limit` bytes, else None;
+    with `private`, only a file of this user that others cannot read (`_private_file`)."""
     try:
         handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     try:
         status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > limit:
+        if not stat.S_ISREG(status.st_mode) or status.st_size > limit or (private and not _private_file(status)):
             return None
         with os.fdopen(os.dup(handle), "rb") as stream:
             data = stream.read(limit + 1)
