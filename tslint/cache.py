@@ -47,7 +47,7 @@ STALE_TEMPORARY = 3600  # seconds: a `.results-*` file this old was left by a ki
 ALLOWED_CLASSES: Dict[str, frozenset] = {
     "tslint.engine.phases": frozenset({"FileSummary", "FileOutcome"}),
     "tslint.findings": frozenset(
-        {"Confirmation", "Diagnostic", "FileError", "Fix", "Mode", "Position", "Severity", "TextEdit"}
+        {"Applicability", "Confirmation", "Diagnostic", "FileError", "Fix", "Mode", "Position", "Severity", "TextEdit"}
     ),
     "tslint.index.model": frozenset(
         {"AttributeAssignment", "AttributeKind", "CallKind", "CallSite", "ClassInfo", "FileIndex", "FunctionInfo"}

@@ -32,10 +32,18 @@ class TextEdit:
     content: str
 
 
+class Applicability(str, enum.Enum):
+    """Ruff's names: a safe fix keeps the program's meaning; an unsafe one may change it."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
 @dataclass(frozen=True)
 class Fix:
     message: str
     edits: Tuple[TextEdit, ...] = ()
+    applicability: Applicability = Applicability.SAFE
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,7 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> dict:
     if diagnostic.fix is not None:
         fix = {
             "message": diagnostic.fix.message,
+            "applicability": diagnostic.fix.applicability.value,
             "edits": [
                 {
                     "content": edit.content,
