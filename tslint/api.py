@@ -50,7 +50,9 @@ def known_codes() -> List[str]:
 
 
 def enabled_rules(config: Config) -> Tuple[Rule, ...]:
-    modes = {"script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}}[config.mode]
+    modes = {
+        "script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}, "export": {Mode.EXPORT},
+    }[config.mode]
     return tuple(
         rule()
         for rule in find_rules()

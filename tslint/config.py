@@ -17,7 +17,7 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
-MODES = ("script", "trace", "both")
+MODES = ("script", "trace", "both", "export")
 OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "github", "sarif")
 SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
 
