@@ -23,6 +23,7 @@ from typing import Dict, FrozenSet, Optional, Set
 
 import libcst as cst
 
+from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind
 from tslint.analysis.traversal import suite_statements, walk
 
@@ -43,9 +44,11 @@ CHECKS = frozenset({"torch._check", "torch._check_is_size", "torch._check_with"}
 class ExportValues:
     """The DATA / UNBACKED / DYNAMIC_SHAPE kinds of the expressions of one exported function."""
 
-    def __init__(self, function: cst.FunctionDef, taint, qualify) -> None:
+    def __init__(self, function: cst.FunctionDef, taint, qualify, types=None) -> None:
         self.taint = taint  # the provenance of the function: which expressions are tensors
         self.qualify = qualify
+        self.types = types  # the type model's view of the function (context.types()), if any
+        self.conditions: Set[int] = set()  # ids of the tests of `if`, `while`, `assert`, `x if c else y`
         self.env: Dict[str, FrozenSet[str]] = {}
         self.kinds: Dict[cst.CSTNode, FrozenSet[str]] = {}
         self.masks: Set[str] = set()  # names bound to a comparison of tensors (boolean masks)
@@ -54,6 +57,29 @@ class ExportValues:
 
     def kind(self, node: cst.CSTNode) -> FrozenSet[str]:
         return self.kinds.get(node, NOTHING)
+
+    def is_condition(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.conditions
+
+    def evidently_tensor(self, node: cst.BaseExpression) -> bool:
+        """Whether the expression is a tensor and computes one with a call that only a tensor answers
+        as one (`x.sum() > 0`, `torch.isnan(x).any()`): the provenance takes every unannotated
+        parameter for a tensor, as torch.jit.trace's inputs are, but `forward(self, x, flag)` may be
+        exported with a Python `flag`. The type model must agree that the call gives a Tensor."""
+        if self.taint.kind(node) is not Kind.TENSOR or self.types is None:
+            return False
+        found = []
+
+        def enter(current: cst.CSTNode) -> bool:
+            if found or isinstance(current, (cst.Lambda, cst.BaseComp)):
+                return False
+            if isinstance(current, cst.Call) and self.taint.kind(current) is Kind.TENSOR and self.types.type_of(current) == TENSOR:
+                found.append(current)
+                return False
+            return True
+
+        walk(node, enter)
+        return bool(found)
 
     def is_checked(self, node: cst.CSTNode) -> bool:
         """Whether a `torch._check*` call of the function mentions a name the expression reads:
@@ -72,6 +98,7 @@ class ExportValues:
             for small in statement.body:
                 self._small(small)
         elif isinstance(statement, cst.If):
+            self.conditions.add(id(statement.test))
             self._expr(statement.test)
             before = dict(self.env)
             self._block(statement.body)
@@ -89,6 +116,7 @@ class ExportValues:
                     element = self._expr(statement.iter)
                     self._bind(statement.target, element & {DATA})  # elements of a `.tolist()`
                 else:
+                    self.conditions.add(id(statement.test))
                     self._expr(statement.test)
                 self._block(statement.body)
                 self._join(before)
@@ -133,6 +161,7 @@ class ExportValues:
                     self.checked |= read_names(argument.value)
             self._expr(value)
         elif isinstance(small, cst.Assert):
+            self.conditions.add(id(small.test))
             self._expr(small.test)
 
     def _bind(self, target: cst.CSTNode, kind: FrozenSet[str]) -> None:
@@ -207,6 +236,7 @@ class ExportValues:
                 found = found | self._expr(element.value)
             return found - {DYNAMIC_SHAPE}
         if isinstance(node, cst.IfExp):
+            self.conditions.add(id(node.test))
             self._expr(node.test)
             return (self._expr(node.body) | self._expr(node.orelse))
         return NOTHING
@@ -218,15 +248,16 @@ class ExportValues:
         if isinstance(func, cst.Attribute):
             receiver = self._expr(func.value)
             method = func.attr.value
-            if method in VALUE_METHODS and self._tensor(func.value):
-                return frozenset({DATA})
-            if method in DYNAMIC_SHAPE_METHODS and self._tensor(func.value):
-                return frozenset({DYNAMIC_SHAPE})
-            if method in SIZE_METHODS and DYNAMIC_SHAPE in receiver:
-                return frozenset({UNBACKED})
-            if receiver and not self._tensor(func.value):
+            if self._tensor(func.value):
+                if method in VALUE_METHODS:
+                    return frozenset({DATA})
+                if method in DYNAMIC_SHAPE_METHODS:
+                    return frozenset({DYNAMIC_SHAPE})
+                if method in SIZE_METHODS and DYNAMIC_SHAPE in receiver:
+                    return frozenset({UNBACKED})
+                return NOTHING
+            if receiver:
                 return (receiver | joined) - {DYNAMIC_SHAPE}  # `a.index(...)` of a `.tolist()` list
-            return NOTHING
         name = self.qualify(func) or ""
         if name in DYNAMIC_SHAPE_FUNCTIONS and node.args and self._tensor(node.args[0].value):
             return frozenset({DYNAMIC_SHAPE})
@@ -235,7 +266,7 @@ class ExportValues:
         if name in ("len", "torch.numel") and node.args and DYNAMIC_SHAPE in arguments[0]:
             return frozenset({UNBACKED})
         if name in PYTHON_CONVERSIONS and node.args:
-            if self._tensor(node.args[0].value):
+            if self.evidently_tensor(node.args[0].value):
                 return frozenset({DATA})  # `int(t)`, `bool(x.sum() > 0)`: the tensor's value
             return joined
         if name.startswith("math.") or name in ARITHMETIC:
@@ -264,6 +295,6 @@ def export_values(context) -> ExportValues:
     key = ("export-values", id(context.scope), context.compiled.info.ordinal)
     found: Optional[ExportValues] = context.file_facts.get(key)
     if found is None:
-        found = ExportValues(context.node, context.taint(), context.qualify)
+        found = ExportValues(context.node, context.taint(), context.qualify, context.types())
         context.file_facts[key] = found
     return found

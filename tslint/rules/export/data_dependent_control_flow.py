@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.analysis.schema_types import TENSOR
-from tslint.analysis.trace_taint import Kind
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules.export._values import DATA, export_values
@@ -18,7 +16,7 @@ def decided_by_data(test: cst.BaseExpression, context: RuleContext) -> str:
         return ""  # a torch._check on what it reads: torch may decide the guard from it
     if DATA in values.kind(test):
         return "a Python value read from a tensor"
-    if context.taint().kind(test) is Kind.TENSOR and context.types().type_of(test) == TENSOR:
+    if values.evidently_tensor(test):
         return "a tensor's values"
     return ""
 

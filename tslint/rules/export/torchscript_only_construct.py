@@ -16,7 +16,7 @@ DECORATORS = {
 CALLS = {
     "torch.jit.is_scripting": "`torch.jit.is_scripting()` is always False under torch.export.export: keep the Python branch and drop the check",
     "torch.jit.annotate": "`torch.jit.annotate(T, value)` only types a value for TorchScript: write `name: T = value`",
-    "torch.jit.fork": "`torch.jit.fork` fails under strict export and runs synchronously otherwise: call the function directly",
+    "torch.jit.fork": "`torch.jit.fork` fails under strict export, and non-strict export fixes every input size at the example's: call the function directly",
     "torch.jit.wait": "`torch.jit.wait` only completes a `torch.jit.fork`: use the function's result directly",
 }
 
@@ -27,7 +27,8 @@ class TorchScriptOnlyConstructInExport(Rule):
 
     torch.export.export traces the Python code and ignores them all — a migration hint, not a failure,
     except `torch.jit.fork`, which strict export rejects ("Attempted to call function marked as
-    skipped"). Each message says what replaces the construct.
+    skipped") and non-strict export runs eagerly, specializing dynamic dimensions. Each message says
+    what replaces the construct.
     """
 
     code = "TS504"

@@ -1,0 +1,91 @@
+"""The export rules against the real torch.export.export (torch 2.13): each Bad* class of
+fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
+first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
+first dimension dynamic, and agrees with eager mode on an input of another size."""
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from conftest import FIXTURES, expectations
+from export_harness import export_outcome, torch  # skips the module without torch
+from torch_harness import load_module, module_classes
+
+EXPORT_FIXTURE = FIXTURES / "export.py"
+EXPECTED = expectations(EXPORT_FIXTURE)
+FAILING = {row for row, code in EXPECTED if code in ("TS501", "TS502", "TS505")}
+Dim = torch.export.Dim
+
+
+def _codes_in(cls: type) -> set:
+    lines, first = inspect.getsourcelines(cls)
+    rows = range(first, first + len(lines))
+    return {code for row, code in EXPECTED if row in rows}
+
+
+def _classes(prefix: str):
+    module = load_module(EXPORT_FIXTURE, "fixture_export")
+    return [pytest.param(cls, id=cls.__name__) for cls in module_classes(module) if cls.__name__.startswith(prefix)]
+
+
+@pytest.mark.parametrize("cls", _classes("Bad"))
+def test_bad_fixture_fails_or_specializes(cls) -> None:
+    if "TS503" in _codes_in(cls):
+        # Static export succeeds; a dimension declared dynamic is specialized: export fails
+        # ("Constraints violated (batch)!", without a source line), and with Dim.AUTO the program
+        # rejects or mis-answers the second input size.
+        declared = export_outcome(cls, str(EXPORT_FIXTURE), dynamic=Dim("batch", min=2, max=64))
+        automatic = export_outcome(cls, str(EXPORT_FIXTURE), dynamic=Dim.AUTO)
+        assert export_outcome(cls, str(EXPORT_FIXTURE)).error is None
+        assert declared.error is not None and "Constraints violated" in declared.error, declared
+        assert automatic.error is None and automatic.agrees is False, automatic
+        return
+    outcome = export_outcome(cls, str(EXPORT_FIXTURE))  # non-strict: torch 2.13's default
+    assert outcome.error is not None, f"{cls.__name__} exports"
+    assert set(outcome.lines) & FAILING, (outcome, sorted(FAILING))
+
+
+@pytest.mark.parametrize("cls", _classes("Bad"))
+def test_bad_fixture_under_strict_export(cls) -> None:
+    """Strict export (TorchDynamo) fails at a flagged line too — except where it turns the construct
+    into a runtime check (an `assert` on tensor values exports) or specializes (TS503)."""
+    if "TS503" in _codes_in(cls):
+        pytest.skip("TS503: see test_bad_fixture_fails_or_specializes")
+    outcome = export_outcome(cls, str(EXPORT_FIXTURE), strict=True)
+    if cls.__name__ == "BadValueAssert" or _codes_in(cls) == {"TS505"}:
+        # strict export keeps an assert as a runtime check, and a converted value symbolic
+        assert outcome.error is None and outcome.agrees, outcome
+        return
+    assert outcome.error is not None and set(outcome.lines) & FAILING, (outcome, sorted(FAILING))
+
+
+@pytest.mark.parametrize("cls", _classes("Good") + _classes("Migration"))
+def test_good_fixture_exports_and_agrees(cls) -> None:
+    if cls.__name__ == "MigrationFork":
+        pytest.skip("see test_fork_fails_strict_export_and_specializes")
+    for strict in (False, True):
+        outcome = export_outcome(cls, str(EXPORT_FIXTURE), strict=strict, dynamic=Dim.AUTO)
+        assert outcome.error is None and outcome.agrees, (strict, outcome)
+
+
+def test_fork_fails_strict_export_and_specializes() -> None:
+    """torch.jit.fork: strict export rejects it at the flagged line; non-strict export runs it
+    eagerly, exact for the example's size but with the dynamic dimension specialized."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_fork")
+    outcome = export_outcome(module.MigrationFork, str(EXPORT_FIXTURE), strict=True)
+    assert outcome.error is not None and "marked as skipped" in outcome.error, outcome
+    flagged = {row for row, code in EXPECTED if code == "TS504"}
+    assert set(outcome.lines) & flagged, outcome
+    assert export_outcome(module.MigrationFork, str(EXPORT_FIXTURE)).agrees
+    assert export_outcome(module.MigrationFork, str(EXPORT_FIXTURE), dynamic=Dim.AUTO).agrees is False
+
+
+def test_every_bad_class_is_flagged() -> None:
+    module = load_module(EXPORT_FIXTURE, "fixture_export_flags")
+    for cls in module_classes(module):
+        codes = _codes_in(cls)
+        if cls.__name__.startswith("Bad") and cls.__name__ != "BadBranchInHelper":
+            assert codes & {"TS501", "TS502", "TS503", "TS505"}, cls.__name__
+        if cls.__name__.startswith("Good"):
+            assert not codes, cls.__name__
