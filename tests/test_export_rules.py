@@ -5,6 +5,7 @@ first dimension dynamic, and agrees with eager mode on an input of another size.
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -89,3 +90,31 @@ def test_every_bad_class_is_flagged() -> None:
             assert codes & {"TS501", "TS502", "TS503", "TS505"}, cls.__name__
         if cls.__name__.startswith("Good"):
             assert not codes, cls.__name__
+
+
+def _page_class(code: str, section: str, folder: Path) -> type:
+    from test_rule_pages import example
+
+    path = folder / f"export_page_{code}_{section[3:7].strip()}.py"
+    path.write_text(example(code, section), encoding="utf-8")
+    (cls,) = [c for c in module_classes(load_module(path, path.stem)) if c.__name__ == "Net"]
+    return cls
+
+
+@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505"])
+def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
+    """The bad example of an error rule fails non-strict export; TS503's exports only by specializing
+    a dynamic first dimension; TS504's exports (a migration hint). Every good example exports with
+    a dynamic first dimension and agrees with eager mode on another size."""
+    bad = _page_class(code, "## Example", tmp_path)
+    good = _page_class(code, "## Use instead", tmp_path)
+    where = str(tmp_path / "unused.py")
+    if code == "TS503":
+        assert "Constraints violated" in (export_outcome(bad, where, dynamic=Dim("batch", min=2, max=64)).error or "")
+    elif code == "TS504":
+        assert export_outcome(bad, where, dynamic=Dim.AUTO).agrees
+    else:
+        assert export_outcome(bad, where).error is not None, f"{code}: the bad example exports"
+    for strict in (False, True):
+        outcome = export_outcome(good, where, strict=strict, dynamic=Dim.AUTO)
+        assert outcome.error is None and outcome.agrees, (code, strict, outcome)
