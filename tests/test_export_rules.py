@@ -1,7 +1,8 @@
 """The export rules against the real torch.export.export (torch 2.13): each Bad* class of
 fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
 first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
-first dimension dynamic, and agrees with eager mode on an input of another size."""
+first dimension dynamic, and agrees with eager mode on an input of another size; a Bad* class
+assigning module state (TS506) exports, and the exported program loses the update."""
 from __future__ import annotations
 
 import inspect
@@ -30,7 +31,37 @@ def _classes(prefix: str):
     return [pytest.param(cls, id=cls.__name__) for cls in module_classes(module) if cls.__name__.startswith(prefix)]
 
 
-@pytest.mark.parametrize("cls", _classes("Bad"))
+def _state_classes():
+    return [c for c in _classes("Bad") if "TS506" in _codes_in(c.values[0])]
+
+
+@pytest.mark.parametrize("cls", _state_classes())
+def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
+    """TS506: export succeeds (strict and non-strict); called twice, the exported program answers or
+    leaves the module's state otherwise than eager mode called twice."""
+    for strict in (False, True):
+        exported = torch.export.export(cls().eval(), (torch.ones(3, 4),), strict=strict).module()
+        eager = cls().eval()
+        outputs = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
+        same_outputs = all(torch.equal(a, b) for a, b in outputs)
+        name = "calls" if hasattr(eager, "calls") else "total"
+        ours, theirs = getattr(exported, name, None), getattr(eager, name)
+        same_state = isinstance(ours, type(theirs)) and (
+            torch.equal(ours, theirs) if isinstance(theirs, torch.Tensor) else ours == theirs
+        )
+        assert not (same_outputs and same_state), (strict, outputs, ours, theirs)
+
+
+def test_buffer_updated_in_place_is_exported() -> None:
+    module = load_module(EXPORT_FIXTURE, "fixture_export_buffer")
+    exported = torch.export.export(module.GoodBufferUpdatedInPlace().eval(), (torch.ones(3, 4),)).module()
+    eager = module.GoodBufferUpdatedInPlace().eval()
+    for _ in range(2):
+        assert torch.equal(exported(torch.ones(3, 4)), eager(torch.ones(3, 4)))
+    assert torch.equal(exported.calls, eager.calls)
+
+
+@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if "TS506" not in _codes_in(c.values[0])])
 def test_bad_fixture_fails_or_specializes(cls) -> None:
     if "TS503" in _codes_in(cls):
         # Static export succeeds; a dimension declared dynamic is specialized: export fails
@@ -47,7 +78,7 @@ def test_bad_fixture_fails_or_specializes(cls) -> None:
     assert set(outcome.lines) & FAILING, (outcome, sorted(FAILING))
 
 
-@pytest.mark.parametrize("cls", _classes("Bad"))
+@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if "TS506" not in _codes_in(c.values[0])])
 def test_bad_fixture_under_strict_export(cls) -> None:
     """Strict export (TorchDynamo) fails at a flagged line too — except where it turns the construct
     into a runtime check (an `assert` on tensor values exports) or specializes (TS503)."""
@@ -87,7 +118,7 @@ def test_every_bad_class_is_flagged() -> None:
     for cls in module_classes(module):
         codes = _codes_in(cls)
         if cls.__name__.startswith("Bad") and cls.__name__ != "BadBranchInHelper":
-            assert codes & {"TS501", "TS502", "TS503", "TS505"}, cls.__name__
+            assert codes & {"TS501", "TS502", "TS503", "TS505", "TS506"}, cls.__name__
         if cls.__name__.startswith("Good"):
             assert not codes, cls.__name__
 
@@ -101,11 +132,12 @@ def _page_class(code: str, section: str, folder: Path) -> type:
     return cls
 
 
-@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505"])
+@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506"])
 def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     """The bad example of an error rule fails non-strict export; TS503's exports only by specializing
-    a dynamic first dimension; TS504's exports (a migration hint). Every good example exports with
-    a dynamic first dimension and agrees with eager mode on another size."""
+    a dynamic first dimension; TS504's exports (a migration hint); TS506's exports and loses its
+    state. Every good example exports with a dynamic first dimension and agrees with eager mode on
+    another size."""
     bad = _page_class(code, "## Example", tmp_path)
     good = _page_class(code, "## Use instead", tmp_path)
     where = str(tmp_path / "unused.py")
@@ -113,6 +145,10 @@ def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
         assert "Constraints violated" in (export_outcome(bad, where, dynamic=Dim("batch", min=2, max=64)).error or "")
     elif code == "TS504":
         assert export_outcome(bad, where, dynamic=Dim.AUTO).agrees
+    elif code == "TS506":  # exports; the second call of the exported program answers otherwise
+        exported, eager = torch.export.export(bad(), (torch.ones(3, 4),)).module(), bad()
+        answers = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
+        assert torch.equal(*answers[0]) and not torch.equal(*answers[1])
     else:
         assert export_outcome(bad, where).error is not None, f"{code}: the bad example exports"
     for strict in (False, True):
