@@ -1,8 +1,9 @@
 """The export rules against the real torch.export.export (torch 2.13): each Bad* class of
 fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
 first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
-first dimension dynamic, and agrees with eager mode on an input of another size; a Bad* class
-assigning module state (TS506) exports, and the exported program loses the update."""
+first dimension dynamic, and agrees with eager mode on an input of another size. Bad* classes of
+TS506-TS508 have tests of their own: module state the exported program loses, Python random numbers
+it freezes, an output class it cannot flatten."""
 from __future__ import annotations
 
 import inspect
@@ -17,6 +18,7 @@ from torch_harness import load_module, module_classes
 EXPORT_FIXTURE = FIXTURES / "export.py"
 EXPECTED = expectations(EXPORT_FIXTURE)
 FAILING = {row for row, code in EXPECTED if code in ("TS501", "TS502", "TS505")}
+SPECIAL = {"TS506", "TS507", "TS508"}  # classes with their own test below
 Dim = torch.export.Dim
 
 
@@ -52,6 +54,27 @@ def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
         assert not (same_outputs and same_state), (strict, outputs, ours, theirs)
 
 
+def test_python_random_is_frozen_or_refused() -> None:
+    """TS507: non-strict export bakes the number drawn into the program (the same answer on every
+    call, unlike eager mode); strict export refuses `random.random` at the flagged line."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_random")
+    exported = torch.export.export(module.BadPythonRandom(), (torch.ones(3, 4),)).module()
+    assert torch.equal(exported(torch.ones(3, 4)), exported(torch.ones(3, 4)))
+    eager = module.BadPythonRandom()
+    assert not torch.equal(eager(torch.ones(3, 4)), eager(torch.ones(3, 4)))
+    outcome = export_outcome(module.BadPythonRandom, str(EXPORT_FIXTURE), strict=True)
+    flagged = {row for row, code in EXPECTED if code == "TS507"}
+    assert outcome.error is not None and "marked as skipped" in outcome.error and set(outcome.lines) & flagged, outcome
+
+
+def test_unregistered_output_class_fails_export() -> None:
+    """TS508: both modes fail; torch names the class but no source line."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_output")
+    for strict, words in ((False, "not a known type"), (True, "unrecognized type")):
+        outcome = export_outcome(module.BadDataclassOutput, str(EXPORT_FIXTURE), strict=strict)
+        assert outcome.error is not None and words in outcome.error, outcome
+
+
 def test_buffer_updated_in_place_is_exported() -> None:
     module = load_module(EXPORT_FIXTURE, "fixture_export_buffer")
     exported = torch.export.export(module.GoodBufferUpdatedInPlace().eval(), (torch.ones(3, 4),)).module()
@@ -61,7 +84,7 @@ def test_buffer_updated_in_place_is_exported() -> None:
     assert torch.equal(exported.calls, eager.calls)
 
 
-@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if "TS506" not in _codes_in(c.values[0])])
+@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if not _codes_in(c.values[0]) & SPECIAL])
 def test_bad_fixture_fails_or_specializes(cls) -> None:
     if "TS503" in _codes_in(cls):
         # Static export succeeds; a dimension declared dynamic is specialized: export fails
@@ -78,7 +101,7 @@ def test_bad_fixture_fails_or_specializes(cls) -> None:
     assert set(outcome.lines) & FAILING, (outcome, sorted(FAILING))
 
 
-@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if "TS506" not in _codes_in(c.values[0])])
+@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if not _codes_in(c.values[0]) & SPECIAL])
 def test_bad_fixture_under_strict_export(cls) -> None:
     """Strict export (TorchDynamo) fails at a flagged line too — except where it turns the construct
     into a runtime check (an `assert` on tensor values exports) or specializes (TS503)."""
@@ -118,7 +141,7 @@ def test_every_bad_class_is_flagged() -> None:
     for cls in module_classes(module):
         codes = _codes_in(cls)
         if cls.__name__.startswith("Bad") and cls.__name__ != "BadBranchInHelper":
-            assert codes & {"TS501", "TS502", "TS503", "TS505", "TS506"}, cls.__name__
+            assert codes & {"TS501", "TS502", "TS503", "TS505"} | SPECIAL, cls.__name__
         if cls.__name__.startswith("Good"):
             assert not codes, cls.__name__
 
@@ -132,7 +155,7 @@ def _page_class(code: str, section: str, folder: Path) -> type:
     return cls
 
 
-@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506"])
+@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506", "TS507", "TS508"])
 def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     """The bad example of an error rule fails non-strict export; TS503's exports only by specializing
     a dynamic first dimension; TS504's exports (a migration hint); TS506's exports and loses its
@@ -145,6 +168,9 @@ def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
         assert "Constraints violated" in (export_outcome(bad, where, dynamic=Dim("batch", min=2, max=64)).error or "")
     elif code == "TS504":
         assert export_outcome(bad, where, dynamic=Dim.AUTO).agrees
+    elif code == "TS507":  # exports, with the number drawn while exporting as a constant
+        exported = torch.export.export(bad(), (torch.ones(3, 4),)).module()
+        assert torch.equal(exported(torch.ones(3, 4)), exported(torch.ones(3, 4)))
     elif code == "TS506":  # exports; the second call of the exported program answers otherwise
         exported, eager = torch.export.export(bad(), (torch.ones(3, 4),)).module(), bad()
         answers = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
