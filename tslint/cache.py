@@ -28,7 +28,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from tslint import __version__
 from tslint.digests import hasher
-from tslint.files import SourceFile, module_name
+from tslint.files import SourceFile, module_names
 
 try:
     from _blake2 import blake2b
@@ -212,6 +212,10 @@ class ResultCache:
         self.code = code_digest()
         self.key = secret_key()
         self.usable = self.key is not None and not os.path.islink(folder)
+        self._packages: Dict[Path, Tuple[str, ...]] = {}  # for module names, looked up once per folder
+
+    def _module(self, source: SourceFile) -> Tuple[str, bool]:
+        return module_names([source.path], self._packages)[0]
 
     @property
     def entries(self) -> Dict[str, Dict[str, Any]]:
@@ -293,7 +297,7 @@ class ResultCache:
         if not isinstance(entry, dict) or entry.get("digest") != digest:
             return None
         # The module name depends on the folders' __init__.py files, not on the content.
-        if entry.get("module") != module_name(source.path):
+        if entry.get("module") != self._module(source):
             return None
         return entry
 
@@ -306,7 +310,7 @@ class ResultCache:
             return
         entry = self._entry(source, summary.digest)
         if entry is None or entry.get("summary") != summary:
-            self.entries[source.display] = {"digest": summary.digest, "module": module_name(source.path),
+            self.entries[source.display] = {"digest": summary.digest, "module": self._module(source),
                                             "summary": summary, "outcomes": {}}
             self.changed = True
 
@@ -322,6 +326,7 @@ class ResultCache:
             self.changed = True
 
     def save(self) -> None:
+        self._packages.clear()  # a long-lived cache (the language server's) sees new __init__.py files
         if not self.usable or self.key is None or not (self.changed or self.runs_changed):
             return
         try:

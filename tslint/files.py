@@ -316,10 +316,11 @@ def module_name(path: Path) -> Tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def module_names(paths: Iterable[Path]) -> List[Tuple[str, bool]]:
+def module_names(paths: Iterable[Path], packages: Optional[Dict[Path, Tuple[str, ...]]] = None) -> List[Tuple[str, bool]]:
     """module_name of each path, each folder's `__init__.py` chain looked up once for all its files
-    (a run over a package asks for every file's name)."""
-    packages: Dict[Path, Tuple[str, ...]] = {}  # folder -> the package names from the top down to it
+    (a run over a package asks for every file's name). `packages` (folder -> the package names from
+    the top down to it) may be kept between calls, by a caller that knows the folders did not change."""
+    packages = {} if packages is None else packages
 
     def chain(directory: Path) -> Tuple[str, ...]:
         pending = []
