@@ -10,11 +10,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
 MODES = ("script", "trace", "both")
@@ -156,6 +151,11 @@ def _read_text(path: Path) -> str:
 
 def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
     text = _read_text(path)
+    # Imported here: a run with no `[tool.tslint]` table reads none (tomllib imports datetime).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
