@@ -113,7 +113,7 @@ def test_a_forged_clean_run_does_not_hide_findings(project: Path) -> None:
     cache = ResultCache(project / CACHE_FOLDER)
     table = cache._run_table()
     assert table["runs"] and table["catalogue"]
-    clean = {"runs": {key: {name: ((), ()) for name in outcomes} for key, outcomes in table["runs"].items()},
+    clean = {"runs": {key: pickle.dumps({name: ((), ()) for name in pickle.loads(outcomes)}) for key, outcomes in table["runs"].items()},
              "catalogue": table["catalogue"]}
     payload = pickle.dumps(clean)
     folder = (project / CACHE_FOLDER).resolve()
@@ -140,17 +140,23 @@ def test_a_signed_run_file_still_cannot_build_code(project: Path, tmp_path: Path
     marker = tmp_path / "pwned"
     cache = ResultCache(project / CACHE_FOLDER)
     (project / CACHE_FOLDER).mkdir()
-    payload = pickle.dumps({"runs": {"k": Evil(marker)}, "catalogue": None})
-    mac = tslint.cache._mac(cache.key, (project / CACHE_FOLDER).resolve(), cache._runs_code, payload)
-    _runs_file(project).write_bytes(tslint.cache.MAGIC + mac + payload)
-    assert ResultCache(project / CACHE_FOLDER).run("k") is None and not marker.exists()
+    for table in ({"runs": {"k": Evil(marker)}, "catalogue": None}, {"runs": {"k": pickle.dumps(Evil(marker))}, "catalogue": None}):
+        payload = pickle.dumps(table)
+        mac = tslint.cache._mac(cache.key, (project / CACHE_FOLDER).resolve(), cache._runs_code, payload)
+        _runs_file(project).write_bytes(tslint.cache.MAGIC + mac + payload)
+        assert ResultCache(project / CACHE_FOLDER).run("k") is None and not marker.exists()
     assert run(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)] and not marker.exists()
 
 
-def test_runs_are_bounded(tmp_path: Path) -> None:
+def test_runs_are_bounded_in_number_and_size(tmp_path: Path, monkeypatch) -> None:
     cache = ResultCache(tmp_path / CACHE_FOLDER)
     for index in range(tslint.cache.MAX_RUNS + 5):
         cache.store_run(f"run{index}", {})
     cache.save()
     again = ResultCache(tmp_path / CACHE_FOLDER)
     assert again.run("run4") is None and again.run("run5") == {} and again.run(f"run{tslint.cache.MAX_RUNS + 4}") == {}
+    monkeypatch.setattr(tslint.cache, "MAX_RUNS_BYTES", 3000)
+    again.store_run("large", {"a.py": (("x" * 2000,), ())})
+    again.store_run("larger", {"a.py": (("x" * 2000,), ())})
+    again.store_run("too large", {"a.py": (("x" * 4000,), ())})
+    assert again.run("large") is None and again.run("larger") is not None and again.run("too large") is None

@@ -61,7 +61,8 @@ ALLOWED_CLASSES: Dict[str, frozenset] = {
 }
 # What the file of runs holds: the reported files' findings and errors, and the rule catalogue.
 RUN_CLASSES: Dict[str, frozenset] = {"tslint.findings": ALLOWED_CLASSES["tslint.findings"] | {"RuleInfo"}}
-MAX_RUNS = 64  # runs remembered (each pre-commit file set, each folder linted): the latest ones
+MAX_RUNS = 64  # runs remembered (each pre-commit file set, each folder linted): the latest ones,
+MAX_RUNS_BYTES = 4_000_000  # in this much pickled findings at most
 
 
 _CODE_DIGEST: Dict[str, str] = {}
@@ -255,7 +256,8 @@ class ResultCache:
         return self.code + ":runs"  # the MAC tells the two files apart: neither passes for the other
 
     def _run_table(self) -> Dict[str, Any]:
-        """{"runs": {run key: {display: (diagnostics, errors)}}, "catalogue": [RuleInfo] or None}."""
+        """{"runs": {run key: the pickled {display: (diagnostics, errors)}}, "catalogue": [RuleInfo]
+        or None}. Each run stays pickled until it is asked for: the file holds many."""
         if self._runs is None:
             loaded = self._verified(self.runs_path, self._runs_code, _RunUnpickler) if self.usable else None
             if not (isinstance(loaded, dict) and isinstance(loaded.get("runs"), dict)):
@@ -267,18 +269,34 @@ class ResultCache:
     def run(self, key: str) -> Optional[Dict[str, Tuple[tuple, tuple]]]:
         """The outcomes of a run of this key (see tslint.api.run_key), or None."""
         found = self._run_table()["runs"].get(key)
-        return found if isinstance(found, dict) else None
+        if not isinstance(found, bytes):
+            return None
+        try:
+            outcomes = restricted_loads(found, 0, _RunUnpickler)
+        except Exception:
+            return None
+        return outcomes if isinstance(outcomes, dict) else None
 
     def store_run(self, key: str, outcomes: Dict[str, Tuple[tuple, tuple]]) -> None:
+        """Remember a run, the latest last; the oldest go first past MAX_RUNS runs or MAX_RUNS_BYTES
+        (a run with thousands of findings is not worth reading back on every run: it is not kept)."""
         if not self.usable:
             return
         runs = self._run_table()["runs"]
-        if runs.get(key) != outcomes:
-            runs.pop(key, None)
-            runs[key] = outcomes  # the latest last: the oldest go first
-            for old in list(runs)[: max(0, len(runs) - MAX_RUNS)]:
-                del runs[old]
-            self.runs_changed = True
+        data = pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL)
+        if runs.get(key) == data:
+            return
+        runs.pop(key, None)
+        if len(data) <= MAX_RUNS_BYTES:
+            runs[key] = data
+        sizes = {name: len(value) if isinstance(value, bytes) else 0 for name, value in runs.items()}
+        total = sum(sizes.values())
+        for old in list(runs):
+            if len(runs) <= MAX_RUNS and total <= MAX_RUNS_BYTES:
+                break
+            del runs[old]
+            total -= sizes[old]
+        self.runs_changed = True
 
     def catalogue(self) -> Optional[list]:
         """The rule catalogue an earlier run of this code stored, or None."""
