@@ -23,7 +23,6 @@ from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
-from tslint.processes import run_as_child
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -417,6 +416,8 @@ class _Worker:
         self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
         self.alive = True
         self.connection, child = context.Pipe()
+        from tslint.processes import run_as_child  # ctypes: only parallel runs pay for importing it
+
         # Dies with this process even when it is killed (SIGKILL leaves no chance to stop workers).
         self.process = context.Process(target=run_as_child, args=(os.getpid(), _worker, child, contents, config, rules), daemon=True)
         self.process.start()
