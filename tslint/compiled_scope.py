@@ -414,6 +414,10 @@ class CompiledScope:
             [(c.info.ordinal, c.role.value, sorted(str(name) for name in c.classes)) for c in functions],
             [(name, self.compiled_class(name).fingerprint()) for name in contexts],
         )
+        if self.tracing and functions:
+            from tslint.analysis.provenance import trace_key  # what the trace provenance reads elsewhere
+
+            facts += (trace_key(self, path),)
         return digest(repr(facts).encode("utf-8"))
 
 

@@ -78,6 +78,68 @@ def built_by_modules(index) -> FrozenSet[str]:
     return found
 
 
+def _holders(index) -> Dict[str, FrozenSet[Tuple[str, bool]]]:
+    """For each class some class holds: (the holder's path, whether in a container). Cached on the index."""
+    found = getattr(index, "_provenance_holders", None)
+    if found is not None:
+        return found
+    held: Dict[str, Set[Tuple[str, bool]]] = {}
+    for holder in index.classes.values():
+        for assignments in holder.attributes.values():
+            for assignment in assignments:
+                for element in assignment.elements:
+                    resolved = index.resolve(element)
+                    if resolved is not None:
+                        held.setdefault(resolved, set()).add((holder.path, True))
+                resolved = index.resolve(assignment.callee)
+                if resolved is not None:
+                    held.setdefault(resolved, set()).add((holder.path, False))
+    found = {name: frozenset(paths) for name, paths in held.items()}
+    index._provenance_holders = found
+    return found
+
+
+def entry_functions(scope, path: str) -> FrozenSet[FunctionKey]:
+    """The traced functions of the file at `path` that code outside the file's traced functions may
+    call, read from the project index only: the `forward` of a class held outside the file or in a
+    container, or of a root model; a method of a subclassed class; a function another file calls.
+    Their parameters join the defaults (a tensor unless annotated otherwise) with what the file's
+    own call sites pass."""
+    index = scope.index
+    external = _external_set(scope)
+    holders = _holders(index)
+    found: Set[FunctionKey] = set()
+    for compiled in scope.functions_in(path):
+        info = compiled.info
+        if info.owner is None:
+            entry = info.qualname in external
+        elif info.owner in index.subclassed:
+            entry = True
+        else:
+            entry = False
+            for name in compiled.classes:
+                if name is None or name not in index.submodule_classes:
+                    entry = True  # a root model: its `forward` receives the user's inputs
+                elif info.name == "forward" and any(
+                    element or holder != path for holder, element in holders.get(name, ())
+                ):
+                    entry = True
+        if entry:
+            found.add(info.key)
+    return frozenset(found)
+
+
+def trace_key(scope, path: str) -> str:
+    """What the trace findings of the file at `path` read about other files beyond the compiled
+    scope's own key and the imported files: which of its traced functions are entries (other files
+    call them, hold or subclass their classes), and which of its classes are traced roots. Part of
+    the file's cache key: a new caller elsewhere changes this file's findings."""
+    index = scope.index
+    held = index.submodule_classes | built_by_modules(index)
+    contexts = sorted({name for c in scope.functions_in(path) for name in c.classes if name is not None})
+    return repr((sorted(entry_functions(scope, path)), [(name, name in held) for name in contexts]))
+
+
 class FileProvenance:
     """Provenance of the traced functions of one file, computed together on first use."""
 
@@ -92,7 +154,7 @@ class FileProvenance:
         self.in_progress: Set[FunctionKey] = set()
         self.analyses: Dict[FunctionKey, TaintAnalysis] = {}
         self._changed = False
-        self._external = _external_set(scope)
+        self.entries = entry_functions(scope, file.path)
         self._solve()
 
     # --- the rounds ---------------------------------------------------------------------------
@@ -134,41 +196,13 @@ class FileProvenance:
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""
         joined = self.parameters.get(key)
-        if joined is None or self._is_entry(key):
+        if joined is None or key in self.entries:
             if joined is None:
                 return None
             node = self.nodes[self.functions[key].info.ordinal]
             defaults = default_parameter_kinds(node, self.file.imports, self.functions[key].info.self_name)
             return {name: max(kind, joined.get(name, Kind.NONE)) for name, kind in defaults.items()}
         return dict(joined)
-
-    def _is_entry(self, key: FunctionKey) -> bool:
-        """Whether code outside this file's traced functions may call the function: the `forward`
-        of a class held outside the file or in a container, or of a root model; a method of a
-        subclassed class; a function another file calls."""
-        compiled = self.functions[key]
-        info = compiled.info
-        if info.owner is None:
-            return info.qualname in self._external
-        if info.owner in self.index.subclassed:
-            return True
-        for name in compiled.classes:
-            if name is None or name not in self.index.submodule_classes:
-                return True  # a root model: its `forward` receives the user's inputs
-            if info.name == "forward" and not self._held_here_only(name):
-                return True
-        return False
-
-    def _held_here_only(self, qualname: str) -> bool:
-        """Whether only classes of this file hold the class, each as a plain attribute."""
-        for holder in self.index.classes.values():
-            for assignments in holder.attributes.values():
-                for assignment in assignments:
-                    if qualname in (self.index.resolve(e) for e in assignment.elements):
-                        return False
-                    if self.index.resolve(assignment.callee) == qualname and holder.path != self.file.path:
-                        return False
-        return True
 
     # --- calls --------------------------------------------------------------------------------
 
