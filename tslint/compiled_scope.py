@@ -319,6 +319,11 @@ class CompiledScope:
                         method = self.compiled_class(owner).methods.get(call.target)
                         if method is not None:
                             yield method, owner
+                    elif self.tracing and assignment.kind is AttributeKind.CALL and owner in self.index.classes:
+                        # `self.box_coder = BoxCoder(...)` of a plain class: tracing runs its methods in Python
+                        method = self.compiled_class(owner).methods.get(call.target)
+                        if method is not None:
+                            yield method, owner
             elif call.kind is CallKind.FUNCTION:
                 resolved = self.index.resolve(call.target) or ""
                 target = self.index.functions.get(resolved)

@@ -150,6 +150,8 @@ class FileProvenance:
         self.nodes = nodes
         self.functions = {c.info.key: c for c in scope.functions_in(file.path)}
         self.parameters: Dict[FunctionKey, Dict[str, Kind]] = {}
+        # Parameters some call site passes a list, a tuple or a guessed tensor: not certainly tensors.
+        self.shaky: Dict[FunctionKey, Set[str]] = {}
         self.summaries: Dict[Tuple[FunctionKey, Tuple[Kind, ...], Tuple[Tuple[str, Kind], ...]], Optional[CallAnswer]] = {}
         self.in_progress: Set[FunctionKey] = set()
         self.analyses: Dict[FunctionKey, TaintAnalysis] = {}
@@ -188,10 +190,16 @@ class FileProvenance:
             if name is not None:
                 tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
 
-        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind]) -> Optional[CallAnswer]:
-            return self._call(compiled, call, positional, keywords, record)
+        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str]) -> Optional[CallAnswer]:
+            return self._call(compiled, call, positional, keywords, shaky, record)
 
-        return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook)
+        guessed: Optional[Set[str]] = set(self.shaky.get(key, ()))
+        if parameters is None or key in self.entries:
+            guessed = None  # the defaults: every unannotated parameter is a guess
+        if compiled.info.name == "forward" and any(n is not None and n not in self.index.submodule_classes for n in compiled.classes):
+            guessed = set()  # the traced model's inputs: tensors (or containers the user passes)
+        return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook,
+                             None if guessed is None else guessed | self.shaky.get(key, set()))
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""
@@ -206,7 +214,8 @@ class FileProvenance:
 
     # --- calls --------------------------------------------------------------------------------
 
-    def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], record: bool) -> Optional[CallAnswer]:
+    def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
+              record: bool) -> Optional[CallAnswer]:
         callee = self.resolve_call(caller, call)
         if callee is None:
             return None
@@ -217,6 +226,10 @@ class FileProvenance:
         if record:
             if key not in self.parameters:
                 self.parameters[key] = {}
+                self._changed = True
+            names = self._bind_names(key, shaky)
+            if not names <= self.shaky.get(key, set()):
+                self.shaky.setdefault(key, set()).update(names)
                 self._changed = True
             joined = self.parameters[key]
             for name, kind in bound.items():
@@ -233,7 +246,7 @@ class FileProvenance:
             analysis = self._analyse(key, bound, record)
         finally:
             self.in_progress.discard(key)
-        answer = (analysis.returns, analysis.return_elements)
+        answer = (analysis.returns, analysis.return_elements, bool(analysis.returns_container), analysis.return_element_containers)
         self.summaries[memo] = answer
         return answer
 
@@ -253,6 +266,22 @@ class FileProvenance:
                 return None
             bound[name] = kind
         return bound
+
+    def _bind_names(self, key: FunctionKey, arguments: FrozenSet[str]) -> Set[str]:
+        """The parameter names that the arguments `arguments` ("0", "1": positions; else keywords) bind."""
+        if not arguments:
+            return set()
+        info = self.functions[key].info
+        params = self.nodes[info.ordinal].params
+        ordered = [p.name.value for p in (*params.posonly_params, *params.params) if p.name.value != info.self_name]
+        found = set()
+        for argument in arguments:
+            if argument.isdigit():
+                if int(argument) < len(ordered):
+                    found.add(ordered[int(argument)])
+            else:
+                found.add(argument)
+        return found
 
     def resolve_call(self, caller, call: cst.Call):
         """The traced function of this file that `call` (in `caller`) runs, if exactly one."""
@@ -293,8 +322,10 @@ class FileProvenance:
             if assignment.kind.value == "none":
                 continue  # `self.pool = None` on some path: never called as such
             owner = self.index.resolve(assignment.callee)
-            if assignment.kind.value != "call" or owner not in self.index.module_classes:
-                return []  # not (only) a project submodule built here
+            if assignment.kind.value != "call" or owner not in self.index.classes:
+                return []  # not (only) a project class built here (a submodule, or a plain helper object)
+            if method == "forward" and owner not in self.index.module_classes:
+                return []  # `self.helper(x)` of a plain object calls its `__call__`
             target = self.scope.compiled_class(owner).methods.get(method)
             if target is None:
                 return []
