@@ -190,8 +190,9 @@ class FileProvenance:
             if name is not None:
                 tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
 
-        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str]) -> Optional[CallAnswer]:
-            return self._call(compiled, call, positional, keywords, shaky, record)
+        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
+                 element_of: Optional[str]) -> Optional[CallAnswer]:
+            return self._call(compiled, call, positional, keywords, shaky, element_of, record)
 
         guessed: Optional[Set[str]] = set(self.shaky.get(key, ()))
         if parameters is None or key in self.entries:
@@ -215,8 +216,8 @@ class FileProvenance:
     # --- calls --------------------------------------------------------------------------------
 
     def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
-              record: bool) -> Optional[CallAnswer]:
-        callee = self.resolve_call(caller, call)
+              element_of: Optional[str], record: bool) -> Optional[CallAnswer]:
+        callee = self.resolve_call(caller, call, element_of)
         if callee is None:
             return None
         key = callee.key
@@ -283,12 +284,21 @@ class FileProvenance:
                 found.add(argument)
         return found
 
-    def resolve_call(self, caller, call: cst.Call):
-        """The traced function of this file that `call` (in `caller`) runs, if exactly one."""
+    def resolve_call(self, caller, call: cst.Call, element_of: Optional[str] = None):
+        """The traced function of this file that `call` (in `caller`) runs, if exactly one.
+        `element_of`: the call is `blk(...)` in `for blk in self.<element_of>:`."""
         func = call.func
         found = set()
         self_name = caller.info.self_name
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
+        if element_of is not None and isinstance(func, cst.Name):
+            for name in caller.classes:
+                if name is None:
+                    return None
+                forwards = self._container_forwards(self.scope.compiled_class(name), element_of)
+                if forwards is None:
+                    return None
+                found.update(forwards)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
             for name in caller.classes:
                 if name is None:
                     return None
@@ -315,6 +325,23 @@ class FileProvenance:
         if function.key not in self.functions or function.has_decorator(JIT_SCRIPT):
             return None
         return function
+
+    def _container_forwards(self, klass, attribute: str) -> Optional[List]:
+        """The `forward` of every element of the module container `self.<attribute>`, if each element
+        is a project module class built in it (`nn.ModuleList([Block(...) for _ in range(n)])`)."""
+        found = []
+        for assignment in klass.attributes.get(attribute, ()):
+            if assignment.kind.value != "module-container" or not assignment.elements:
+                return None
+            for element in assignment.elements:
+                owner = self.index.resolve(element)
+                if owner not in self.index.module_classes:
+                    return None
+                forward = self.scope.compiled_class(owner).methods.get("forward")
+                if forward is None:
+                    return None
+                found.append(forward)
+        return found or None
 
     def _submodule_methods(self, klass, attribute: str, method: str) -> List:
         found = []

@@ -65,8 +65,8 @@ MAX_LOOP_PASSES = 6
 # elements of a returned tuple display are.
 CallAnswer = Tuple[Kind, Optional[Tuple[Kind, ...]], bool, Optional[Tuple[bool, ...]]]
 # (call, positional kinds, keyword kinds, the arguments ("0", "1", ... or keywords) that are lists,
-# tuples or guessed tensors)
-CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str]], Optional[CallAnswer]]
+# tuples or guessed tensors, and for `blk(x)` in `for blk in self.blocks:` the attribute "blocks")
+CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str], Optional[str]], Optional[CallAnswer]]
 
 
 def default_parameter_kinds(function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]) -> Dict[str, Kind]:
@@ -152,6 +152,8 @@ class TaintAnalysis:
         self.guessed_nodes: set = set()
         self.mappings: set = set()  # dict displays and names bound to one: their values may be anything
         self.mapping_names: set = set()
+        # Loop names bound to the submodules of a module container: `for blk in self.blocks:`.
+        self.module_loops: Dict[str, str] = {}
         self.env.update(defaults)
         self.containers.update(_container_parameters(function, imports, self_name))
         if parameter_kinds is not None:
@@ -217,6 +219,7 @@ class TaintAnalysis:
                     self._bind(statement.target, self._loop_element(statement.iter), self._loop_elements(statement.iter))
                     if self._iterated_guess(statement.iter):
                         self._guess(statement.target)
+                    self._module_loop(statement.target, statement.iter)
                 else:
                     self._expr(statement.test)
                 self._block(statement.body)
@@ -310,6 +313,7 @@ class TaintAnalysis:
             self.containers.discard(target.value)
             self.guessed.discard(target.value)
             self.mapping_names.discard(target.value)
+            self.module_loops.pop(target.value, None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `b, n = x.shape` gives sizes; unpacking a tensor gives tensors; `x, n = f(x)` with
             # `f` returning `x, x.shape[0]` gives each its own.
@@ -332,6 +336,18 @@ class TaintAnalysis:
                 self._guess(element.value)
         elif isinstance(target, cst.StarredElement):
             self._guess(target.value)
+
+    def _module_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        """`for blk in self.blocks:` / `for i, blk in enumerate(self.blocks):`: `blk` is a submodule."""
+        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) == "enumerate" and len(iterable.args) == 1:
+            iterable = iterable.args[0].value
+            if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                target = target.elements[1].value
+            else:
+                return
+        if (isinstance(target, cst.Name) and isinstance(iterable, cst.Attribute) and isinstance(iterable.value, cst.Name)
+                and iterable.value.value == self.self_name):
+            self.module_loops[target.value] = iterable.attr.value
 
     def _iterated_guess(self, iterable: cst.BaseExpression) -> bool:
         """Whether iterating gives guessed values: a guessed value, or zip/enumerate of one."""
@@ -537,7 +553,8 @@ class TaintAnalysis:
                 keywords[argument.keyword.value] = kind
             else:
                 positional.append(kind)
-        return self.calls(node, positional, keywords, frozenset(shaky))
+        element_of = self.module_loops.get(node.func.value) if isinstance(node.func, cst.Name) else None
+        return self.calls(node, positional, keywords, frozenset(shaky), element_of)
 
 
 CONTAINER_TYPES = frozenset({
