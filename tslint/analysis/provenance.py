@@ -31,7 +31,9 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
-from tslint.analysis.trace_taint import CallAnswer, Kind, TaintAnalysis, default_parameter_kinds, tensor_attribute_names
+from tslint.analysis.trace_taint import (
+    CallAnswer, Kind, TaintAnalysis, default_parameter_kinds, tensor_attribute_names, torch_module_attribute_names,
+)
 
 MAX_ROUNDS = 6
 MAX_SUMMARIES = 2000  # per file: beyond this, calls fall back to the intraprocedural approximation
@@ -186,9 +188,11 @@ class FileProvenance:
         compiled = self.functions[key]
         node = self.nodes[compiled.info.ordinal]
         tensors: Set[str] = set()
+        layers: Set[str] = set()
         for name in compiled.classes:
             if name is not None:
                 tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
+                layers.update(torch_module_attribute_names(self.scope.compiled_class(name).attributes))
 
         def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
                  element_of: Optional[str]) -> Optional[CallAnswer]:
@@ -200,7 +204,7 @@ class FileProvenance:
         if compiled.info.name == "forward" and any(n is not None and n not in self.index.submodule_classes for n in compiled.classes):
             guessed = set()  # the traced model's inputs: tensors (or containers the user passes)
         return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook,
-                             None if guessed is None else guessed | self.shaky.get(key, set()))
+                             None if guessed is None else guessed | self.shaky.get(key, set()), layers)
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""
@@ -247,7 +251,8 @@ class FileProvenance:
             analysis = self._analyse(key, bound, record)
         finally:
             self.in_progress.discard(key)
-        answer = (analysis.returns, analysis.return_elements, bool(analysis.returns_container), analysis.return_element_containers)
+        answer = (analysis.returns, analysis.return_elements, bool(analysis.returns_container), analysis.return_element_containers,
+                  analysis.returns_guess)
         self.summaries[memo] = answer
         return answer
 

@@ -20,15 +20,16 @@ passing them on as values freezes them (TS408).
 
 from __future__ import annotations
 
-from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.trace_values import (  # noqa: F401 (re-exported: rules import the kinds from here)
-    PREDICATES, PYTHON_CONVERSIONS, RANK_METHODS, SEQUENCE_BUILDERS, SIZE_METHODS, SIZE_PRESERVING,
+    OPERATOR_MODULES, PREDICATES, PYTHON_CONVERSIONS, RANK_METHODS, SEQUENCE_BUILDERS, SIZE_METHODS, SIZE_PRESERVING,
     TENSOR_ATTRIBUTES_TO_NONE, TENSOR_FACTORIES, TENSOR_SEQUENCES, VALUE_METHODS, Kind, comment_annotations,
-    container_check, container_parameters, default_parameter_kinds, string_parameters, tensor_check,
+    container_check, container_parameters, default_parameter_kinds, string_parameters, tensor_attribute_names, tensor_check,
+    torch_module_attribute_names,
 )
 from tslint.analysis.traversal import rooted_at, suite_statements
 
@@ -39,7 +40,8 @@ MAX_LOOP_PASSES = 6
 # return of the function is a tuple display of one length (`return x, h, w`); None when unknown.
 # Then whether every return is a list or tuple (a display, a comprehension, `list(...)`), and which
 # elements of a returned tuple display are.
-CallAnswer = Tuple[Kind, Optional[Tuple[Kind, ...]], bool, Optional[Tuple[bool, ...]]]
+# Last, whether a return is only guessed to be a tensor (see `is_guess`).
+CallAnswer = Tuple[Kind, Optional[Tuple[Kind, ...]], bool, Optional[Tuple[bool, ...]], bool]
 # (call, positional kinds, keyword kinds, the arguments ("0", "1", ... or keywords) that are lists,
 # tuples or guessed tensors, and for `blk(x)` in `for blk in self.blocks:` the attribute "blocks")
 CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str], Optional[str]], Optional[CallAnswer]]
@@ -50,10 +52,12 @@ class TaintAnalysis:
 
     def __init__(self, function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str],
                  tensor_attributes: Iterable[str], parameter_kinds: Optional[Mapping[str, Kind]] = None,
-                 calls: Optional[CallHook] = None, guessed: Optional[Iterable[str]] = None) -> None:
+                 calls: Optional[CallHook] = None, guessed: Optional[Iterable[str]] = None,
+                 torch_layers: Iterable[str] = ()) -> None:
         self.imports = imports
         self.self_name = self_name
         self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
+        self.torch_layers = frozenset(torch_layers)  # submodules of torch.nn classes: called, they give tensors
         self.calls = calls
         self.env: Dict[str, Kind] = {}
         self.kinds: Dict[cst.CSTNode, Kind] = {}
@@ -70,6 +74,7 @@ class TaintAnalysis:
         self.return_elements: Optional[Tuple[Kind, ...]] = None
         self._tuple_returns = True
         self.returns_container: Optional[bool] = None  # every return a list or tuple (None: no return seen)
+        self.returns_guess = False
         self.return_element_containers: Optional[Tuple[bool, ...]] = None
         self.element_containers: Dict[cst.CSTNode, Tuple[bool, ...]] = {}
         defaults = default_parameter_kinds(function, imports, self_name)
@@ -217,6 +222,8 @@ class TaintAnalysis:
             self.returns = max(self.returns, kind)
             elements = self.elements.get(small.value) if small.value is not None else None
             self.returns_container = small.value in self.container_nodes and self.returns_container is not False
+            parts = [e.value for e in small.value.elements] if isinstance(small.value, cst.Tuple) else [small.value]
+            self.returns_guess = self.returns_guess or any(part in self.guessed_nodes for part in parts)
             flags = self._element_flags(small.value)
             if elements is None or (self.return_elements is not None and len(elements) != len(self.return_elements)):
                 self._tuple_returns = False
@@ -428,7 +435,7 @@ class TaintAnalysis:
                     return Kind.VALUE
                 return Kind.TENSOR
             if receiver is not Kind.NONE:
-                return max(receiver, strongest)
+                return self._unknown_call(node, max(receiver, strongest))
         name = self.imports.qualify(func) or ""
         if name in SEQUENCE_BUILDERS:
             self.container_nodes.add(node)
@@ -440,7 +447,7 @@ class TaintAnalysis:
             return Kind.NONE  # predicates about types and settings (`torch.is_tensor`, `has_torch_function`)
         if name == "len" and node.args and _is_whole_shape(node.args[0].value):
             return Kind.NONE  # len(x.shape) is the rank
-        if name == "len" and node.args and node.args[0].value in self.container_nodes:
+        if name == "len" and node.args and (node.args[0].value in self.container_nodes or node.args[0].value in self.guessed_nodes):
             return Kind.NONE  # the length of a list or tuple: its structure, fixed for the traced model
         if name == "len" or name == "torch.numel":
             return Kind.SIZE if strongest >= Kind.SIZE else strongest
@@ -454,10 +461,15 @@ class TaintAnalysis:
             factory = name.rsplit(".", 1)[-1] in TENSOR_FACTORIES
             if name.rsplit(".", 1)[-1] in TENSOR_SEQUENCES:
                 self.container_nodes.add(node)
-            return Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
+            kind = Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
+            if name.rsplit(".", 1)[0] not in OPERATOR_MODULES:
+                return self._unknown_call(node, kind)  # `torch.utils._pytree.tree_flatten(x)`: not an operator
+            return kind
         answer = self._project_call(node)
         if answer is not None:
-            kind, elements, container, element_containers = answer
+            kind, elements, container, element_containers, guess = answer
+            if guess:
+                self.guessed_nodes.add(node)
             if elements is not None:
                 self.elements[node] = elements
             if container:
@@ -465,7 +477,17 @@ class TaintAnalysis:
             if element_containers is not None:
                 self.element_containers[node] = element_containers
             return kind
-        return strongest  # a helper or submodule call: a tensor in, a tensor out
+        return self._unknown_call(node, strongest)  # a helper or submodule call: a tensor in, a tensor out
+
+    def _unknown_call(self, node: cst.Call, kind: Kind) -> Kind:
+        """A call tslint cannot see into: a tensor in, a tensor out, though only as a guess (it may
+        give a list or a tuple of them)."""
+        func = node.func
+        layer = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.self_name and (
+            func.attr.value in self.torch_layers)
+        if kind is Kind.TENSOR and not layer:
+            self.guessed_nodes.add(node)
+        return kind
 
     def _project_call(self, node: cst.Call) -> Optional[CallAnswer]:
         """What the project's own function called here returns for these arguments, if known."""
@@ -493,14 +515,3 @@ def _is_whole_shape(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute) and node.attr.value == "shape":
         return True
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size" and not node.args
-
-
-def tensor_attribute_names(attributes) -> Sequence[str]:
-    """Module attributes holding tensors (parameters, buffers, torch.* results)."""
-    from tslint.index.model import AttributeKind
-
-    found = []
-    for name, assignments in attributes.items():
-        if assignments and all(a.kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER) for a in assignments):
-            found.append(name)
-    return found

@@ -10,7 +10,7 @@ are taken for tensors (a traced model's inputs are), though only as a guess.
 from __future__ import annotations
 
 import enum
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import libcst as cst
 
@@ -39,6 +39,9 @@ TENSOR_FACTORIES = frozenset({
 })
 # Tensor methods and torch functions that give a tuple or list of tensors: iterating one is not
 # iterating a tensor's rows.
+# The namespaces of torch's operators: their functions of tensors give tensors. Other torch functions
+# (`torch.utils._pytree.tree_flatten`) give what tslint does not know.
+OPERATOR_MODULES = frozenset({"torch", "torch.nn.functional", "torch.special", "torch.linalg", "torch.fft", "torch.Tensor"})
 TENSOR_SEQUENCES = frozenset({
     "split", "chunk", "unbind", "tensor_split", "split_with_sizes", "hsplit", "vsplit", "dsplit", "meshgrid",
     "broadcast_tensors", "unsafe_split", "unsafe_chunk",
@@ -183,3 +186,25 @@ def container_check(test: cst.BaseExpression, imports: ImportTable) -> Optional[
     if isinstance(subject, cst.Name) and names and all(name in CONTAINER_TYPES for name in names):
         return subject.value
     return None
+
+
+def torch_module_attribute_names(attributes) -> Sequence[str]:
+    """Module attributes holding a torch.nn layer (`self.fc = nn.Linear(...)`): calling one gives a tensor."""
+    from tslint.index.model import AttributeKind
+
+    found = []
+    for name, assignments in attributes.items():
+        if assignments and all(a.kind is AttributeKind.CALL and (a.callee or "").startswith("torch.nn.") for a in assignments):
+            found.append(name)
+    return found
+
+
+def tensor_attribute_names(attributes) -> Sequence[str]:
+    """Module attributes holding tensors (parameters, buffers, torch.* results)."""
+    from tslint.index.model import AttributeKind
+
+    found = []
+    for name, assignments in attributes.items():
+        if assignments and all(a.kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER) for a in assignments):
+            found.append(name)
+    return found
