@@ -325,6 +325,11 @@ class CompiledScope:
                         method = self.compiled_class(owner).methods.get(call.target)
                         if method is not None:
                             yield method, owner
+                    elif self.tracing and assignment.kind is AttributeKind.CALL and owner in self.index.classes:
+                        # `self.box_coder = BoxCoder(...)` of a plain class: tracing runs its methods in Python
+                        method = self.compiled_class(owner).methods.get(call.target)
+                        if method is not None:
+                            yield method, owner
             elif call.kind is CallKind.FUNCTION:
                 resolved = self.index.resolve(call.target) or ""
                 target = self.index.functions.get(resolved)
@@ -420,6 +425,10 @@ class CompiledScope:
             [(c.info.ordinal, c.role.value, sorted(str(name) for name in c.classes)) for c in functions],
             [(name, self.compiled_class(name).fingerprint()) for name in contexts],
         )
+        if self.tracing and functions:
+            from tslint.analysis.provenance import trace_key  # what the trace provenance reads elsewhere
+
+            facts += (trace_key(self, path),)
         return digest(repr(facts).encode("utf-8"))
 
 
