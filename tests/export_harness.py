@@ -1,12 +1,15 @@
 """Running real torch.export.export on fixture and example code (the ground truth for the TS5xx rules)."""
 from __future__ import annotations
 
+import functools
+import os
+import pickle
 import re
 import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Set, Tuple
+from typing import Callable, Optional, Set, Tuple
 
 import pytest
 
@@ -60,3 +63,41 @@ def export_outcome(cls: type, source_file: str, strict: bool = False, dynamic: O
         torch.manual_seed(0)
         expected = cls().eval()(second)  # a fresh instance: the exported module shares the buffers
     return ExportOutcome(None, (), agrees=bool(torch.allclose(exported, expected)))
+
+
+def in_child(test: Callable) -> Callable:
+    """Run a test in a forked child process. torch.export leaves the process changed for the tests
+    that come after it (strict export imports TorchDynamo and Inductor, which register operators
+    such as `prims::inductor_seeds` and patch `nn.Module` with attributes such as
+    `___needs_generation_tag_patch`): each export test keeps that to itself. An assertion (or any
+    error) in the child fails the test in the parent with the child's traceback."""
+
+    @functools.wraps(test)
+    def wrapper(*args, **kwargs):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: run, report, and leave without running the parent's cleanup
+            os.close(read)
+            try:
+                test(*args, **kwargs)
+                report = None
+            except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
+                skipped = type(error).__name__ == "Skipped"
+                report = ("skip" if skipped else "fail", str(error) if skipped else traceback.format_exc())
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(report, out)
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read, "rb") as source:
+            data = source.read()
+        _, status = os.waitpid(pid, 0)
+        if not data:
+            pytest.fail(f"the test's child process died (status {status})")
+        report = pickle.loads(data)
+        if report is not None:
+            kind, text = report
+            if kind == "skip":
+                pytest.skip(text)
+            pytest.fail(text, pytrace=False)
+
+    return wrapper

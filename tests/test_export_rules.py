@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, expectations
-from export_harness import export_outcome, torch  # skips the module without torch
+from export_harness import export_outcome, in_child, torch  # skips the module without torch
 from torch_harness import load_module, module_classes
 
 EXPORT_FIXTURE = FIXTURES / "export.py"
@@ -38,6 +38,7 @@ def _state_classes():
 
 
 @pytest.mark.parametrize("cls", _state_classes())
+@in_child
 def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
     """TS506: export succeeds (strict and non-strict); called twice, the exported program answers or
     leaves the module's state otherwise than eager mode called twice."""
@@ -54,6 +55,7 @@ def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
         assert not (same_outputs and same_state), (strict, outputs, ours, theirs)
 
 
+@in_child
 def test_python_random_is_frozen_or_refused() -> None:
     """TS507: non-strict export bakes the number drawn into the program (the same answer on every
     call, unlike eager mode); strict export refuses `random.random` at the flagged line."""
@@ -67,6 +69,7 @@ def test_python_random_is_frozen_or_refused() -> None:
     assert outcome.error is not None and "marked as skipped" in outcome.error and set(outcome.lines) & flagged, outcome
 
 
+@in_child
 def test_unregistered_output_class_fails_export() -> None:
     """TS508: both modes fail; torch names the class but no source line."""
     module = load_module(EXPORT_FIXTURE, "fixture_export_output")
@@ -75,6 +78,7 @@ def test_unregistered_output_class_fails_export() -> None:
         assert outcome.error is not None and words in outcome.error, outcome
 
 
+@in_child
 def test_buffer_updated_in_place_is_exported() -> None:
     module = load_module(EXPORT_FIXTURE, "fixture_export_buffer")
     exported = torch.export.export(module.GoodBufferUpdatedInPlace().eval(), (torch.ones(3, 4),)).module()
@@ -85,6 +89,7 @@ def test_buffer_updated_in_place_is_exported() -> None:
 
 
 @pytest.mark.parametrize("cls", [c for c in _classes("Bad") if not _codes_in(c.values[0]) & SPECIAL])
+@in_child
 def test_bad_fixture_fails_or_specializes(cls) -> None:
     if "TS503" in _codes_in(cls):
         # Static export succeeds; a dimension declared dynamic is specialized: export fails
@@ -102,6 +107,7 @@ def test_bad_fixture_fails_or_specializes(cls) -> None:
 
 
 @pytest.mark.parametrize("cls", [c for c in _classes("Bad") if not _codes_in(c.values[0]) & SPECIAL])
+@in_child
 def test_bad_fixture_under_strict_export(cls) -> None:
     """Strict export (TorchDynamo) fails at a flagged line too — except where it turns the construct
     into a runtime check (an `assert` on tensor values exports) or specializes (TS503)."""
@@ -116,6 +122,7 @@ def test_bad_fixture_under_strict_export(cls) -> None:
 
 
 @pytest.mark.parametrize("cls", _classes("Good") + _classes("Migration"))
+@in_child
 def test_good_fixture_exports_and_agrees(cls) -> None:
     if cls.__name__ == "MigrationFork":
         pytest.skip("see test_fork_fails_strict_export_and_specializes")
@@ -124,6 +131,7 @@ def test_good_fixture_exports_and_agrees(cls) -> None:
         assert outcome.error is None and outcome.agrees, (strict, outcome)
 
 
+@in_child
 def test_fork_fails_strict_export_and_specializes() -> None:
     """torch.jit.fork: strict export rejects it at the flagged line; non-strict export runs it
     eagerly, exact for the example's size but with the dynamic dimension specialized."""
@@ -156,6 +164,7 @@ def _page_class(code: str, section: str, folder: Path) -> type:
 
 
 @pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506", "TS507", "TS508"])
+@in_child
 def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     """The bad example of an error rule fails non-strict export; TS503's exports only by specializing
     a dynamic first dimension; TS504's exports (a migration hint); TS506's exports and loses its
