@@ -75,3 +75,35 @@ def test_training_flag_rule_is_off_by_default(tmp_path) -> None:
     codes = {select: {d.code for d in lint_paths([str(path)], Config(mode="trace", select=select)).diagnostics}
              for select in (("TS",), ("TS4",), ("TS", "TS404"))}
     assert codes == {("TS",): set(), ("TS4",): set(), ("TS", "TS404"): {"TS404"}}
+
+
+GUARDED = """import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        if x.shape[0] > 4 and not torch.jit.is_tracing():
+            x = x * 2
+        bigger = x.shape[0] > 4 or torch.jit.is_tracing()
+        if bigger:
+            x = x + 1
+        return x
+"""
+
+
+def test_size_before_a_tracing_guard_is_silent(tmp_path) -> None:
+    """`n > k and not is_tracing()` is False under tracing whatever the size: torch warns at the
+    comparison, yet the traced model takes the path the code chose for tracing, for every size."""
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    path = tmp_path / "guarded.py"
+    path.write_text(GUARDED, encoding="utf-8")
+    (cls,) = [c for c in module_classes(load_module(path, path.stem)) if c.__name__ == "Net"]
+    warned, _ = trace_outcome(cls, str(path))
+    assert warned == [7, 9]  # torch converts the size before it reads the guard
+    traced = torch.jit.trace(cls().eval(), (torch.ones(3, 4),), check_trace=False)
+    for rows in (2, 5, 8):  # the guard decides: `x * 2` never runs, `x + 1` always does
+        assert torch.equal(traced(torch.ones(rows, 4)), torch.ones(rows, 4) + 1)
+    assert [d.code for d in lint_paths([str(path)], Config(mode="trace")).diagnostics] == []

@@ -28,8 +28,8 @@ from tslint.analysis.imports import ImportTable
 from tslint.analysis.trace_values import (  # noqa: F401 (re-exported: rules import the kinds from here)
     OPERATOR_MODULES, PREDICATES, PYTHON_CONVERSIONS, RANK_METHODS, SEQUENCE_BUILDERS, SIZE_METHODS, SIZE_PRESERVING,
     TENSOR_ATTRIBUTES_TO_NONE, TENSOR_FACTORIES, TENSOR_SEQUENCES, VALUE_METHODS, Kind, comment_annotations,
-    container_check, container_parameters, default_parameter_kinds, string_parameters, tensor_attribute_names, tensor_check,
-    torch_module_attribute_names,
+    container_check, container_parameters, decided_by_tracing, default_parameter_kinds, string_parameters,
+    tensor_attribute_names, tensor_check, torch_module_attribute_names,
 )
 from tslint.analysis.traversal import rooted_at, suite_statements
 
@@ -365,7 +365,8 @@ class TaintAnalysis:
         if isinstance(node, cst.UnaryOperation):
             return self._expr(node.expression)
         if isinstance(node, cst.BooleanOperation):
-            return max(self._expr(node.left), self._expr(node.right))
+            kind = max(self._expr(node.left), self._expr(node.right))
+            return Kind.NONE if decided_by_tracing(node, self.imports) else kind
         if isinstance(node, cst.Comparison):
             kinds = [self._expr(node.left)] + [self._expr(c.comparator) for c in node.comparisons]
             if all(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):

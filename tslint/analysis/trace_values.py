@@ -208,3 +208,32 @@ def tensor_attribute_names(attributes) -> Sequence[str]:
         if assignments and all(a.kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER) for a in assignments):
             found.append(name)
     return found
+
+
+def _operands(node: cst.BaseExpression, operator: type) -> list:
+    """The operands of a chain of one boolean operator (`a and b and c`), parentheses or not."""
+    if isinstance(node, cst.BooleanOperation) and isinstance(node.operator, operator):
+        return _operands(node.left, operator) + _operands(node.right, operator)
+    return [node]
+
+
+def _is_tracing(node: cst.BaseExpression, imports: ImportTable) -> bool:
+    """`torch.jit.is_tracing()` (or a wrapper named so: `torchvision._is_tracing()`)."""
+    if not isinstance(node, cst.Call) or node.args:
+        return False
+    name = imports.qualify(node.func) or ""
+    return name in ("torch.jit.is_tracing", "torch._C._get_tracing_state") or name.rsplit(".", 1)[-1] in ("is_tracing", "_is_tracing")
+
+
+def decided_by_tracing(test: cst.BaseExpression, imports: ImportTable) -> bool:
+    """`n > k and not torch.jit.is_tracing()` is False, `n > k or torch.jit.is_tracing()` True,
+    whatever `n` is while tracing: the traced model takes the path the code chose for tracing, for
+    every input (though torch warns where it converts `n > k`)."""
+    if not isinstance(test, cst.BooleanOperation):
+        return False
+    if isinstance(test.operator, cst.And):
+        return any(
+            isinstance(o, cst.UnaryOperation) and isinstance(o.operator, cst.Not) and _is_tracing(o.expression, imports)
+            for o in _operands(test, cst.And)
+        )
+    return any(_is_tracing(o, imports) for o in _operands(test, cst.Or))

@@ -5,6 +5,7 @@ import libcst as cst
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.trace_taint import Kind
+from tslint.analysis.trace_values import decided_by_tracing
 from tslint.analysis.traversal import suite_statements
 
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
@@ -24,6 +25,14 @@ class _BooleanOperations(cst.CSTVisitor):
 def _claim(test: cst.BaseExpression, context: RuleContext) -> None:
     """The `and` / `or` of a condition are reported with the condition (or not at all)."""
     test.visit(_BooleanOperations(context.state))
+
+
+def _operations(node: cst.BaseExpression) -> list:
+    found = []
+    while isinstance(node, cst.BooleanOperation):
+        found.append(node)
+        node = node.left
+    return found
 
 
 def _operator(node: cst.BooleanOperation) -> str:
@@ -62,6 +71,8 @@ class DataDependentControlFlow(Rule):
         return set()  # the `and` / `or` nodes inside conditions reported as a whole
 
     def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext) -> None:
+        if decided_by_tracing(test, context.imports):
+            return
         taint = context.taint()
         what = WHAT.get(taint.kind(test))
         if what is not None and not taint.is_container(test) and not taint.is_guess(test):  # `if boxes:` of a list
@@ -70,6 +81,9 @@ class DataDependentControlFlow(Rule):
     def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
         """`padding = pad_b > 0 or pad_r > 0`: `or` and `and` decide on their left operand."""
         if node in context.state:
+            return
+        if decided_by_tracing(node, context.imports):
+            context.state.update(_operations(node))
             return
         taint = context.taint()
         what = WHAT.get(taint.kind(node.left))
