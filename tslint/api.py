@@ -53,7 +53,9 @@ def known_codes() -> List[str]:
 def enabled_rules(config: Config) -> Tuple["Rule", ...]:
     from tslint.rules import find_rules
 
-    modes = {"script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}}[config.mode]
+    modes = {
+        "script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}, "export": {Mode.EXPORT},
+    }[config.mode]
     return tuple(
         rule()
         for rule in find_rules()

@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
 from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
-MODES = ("script", "trace", "both")
+MODES = ("script", "trace", "both", "export")
 OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "github", "sarif")
 SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
 
