@@ -143,12 +143,13 @@ def lint_sources(
         contents[source.display] = data
     reported = [s.display for s in sources] if only is None else [s.display for s in sources if s.display in only]
     key = None
+    digests = {name: content_digest(data) for name, data in contents.items()} if cache is not None else {}
     if cache is not None and not unreadable:
-        key = run_key(sources, [content_digest(contents[s.display]) for s in sources], config, only)
+        key = run_key(sources, [digests[s.display] for s in sources], config, only)
         remembered = cache.run(key)
         if remembered is not None and all(name in remembered for name in reported):
             return _result(remembered, reported, len(sources) if only is None else len(set(only)))
-    outcomes = _lint_contents(sources, contents, unreadable, config, jobs, cache, only, progress)
+    outcomes = _lint_contents(sources, contents, digests, unreadable, config, jobs, cache, only, progress)
     if cache is not None:
         if key is not None and not any(errors for _, errors in outcomes.values()):
             cache.store_run(key, {name: outcomes[name] for name in reported if name in outcomes})
@@ -159,8 +160,9 @@ def lint_sources(
 
 
 def _lint_contents(
-    sources: Sequence[SourceFile], contents: Dict[str, bytes], unreadable: Dict[str, Any], config: Config,
-    jobs: Optional[int], cache: Optional["ResultCache"], only: Optional[Sequence[str]], progress: Optional[Any],
+    sources: Sequence[SourceFile], contents: Dict[str, bytes], digests: Dict[str, str], unreadable: Dict[str, Any],
+    config: Config, jobs: Optional[int], cache: Optional["ResultCache"], only: Optional[Sequence[str]],
+    progress: Optional[Any],
 ) -> Outcomes:
     """The outcome of each file: the cache's for the files it knows, the engine's for the others."""
     from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics
@@ -177,7 +179,7 @@ def _lint_contents(
     for source in sources:
         if source.display not in contents:
             continue
-        cached = cache.summary(source, content_digest(contents[source.display])) if cache is not None else None
+        cached = cache.summary(source, digests[source.display]) if cache is not None else None
         if cached is not None:
             summaries[source.display] = cached
         else:
