@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import ast
 from typing import Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind, FunctionInfo
-from tslint.rule import Rule, RuleContext
+from tslint.rule import Rule, RuleContext, replace_node
 from tslint.analysis.value_kinds import is_parameter
 from tslint.analysis.traversal import code_of
 
@@ -193,11 +194,13 @@ class IntForFloatArgument(Rule):
             parameters = tuple((name, positions.get(name)) for name in floats)
         for argument, parameter in _bound(node.args, parameters):
             listed = (function, parameter) in LIST_PARAMETERS
-            if _int_valued(argument.value, context) or (listed and _holds_int(argument.value, context)):
+            int_valued = _int_valued(argument.value, context)
+            if int_valued or (listed and _holds_int(argument.value, context)):
                 given = code_of(argument.value)
                 if argument.keyword is not None:
                     given = f"{argument.keyword.value}={given}"
-                context.report(node, self.message.format(argument=given, function=short, parameter=parameter))
+                message = self.message.format(argument=given, function=short, parameter=parameter)
+                context.report(node, message, fix=_float_fix(argument.value) if int_valued else None)
                 return
 
     def _check_submodule(self, node: cst.Call, name: str, context: RuleContext) -> None:
@@ -220,6 +223,25 @@ class IntForFloatArgument(Rule):
             module, parameter, message = found[0]
             short = _torch_module(module).replace("torch.nn.", "nn.")
             context.report(node, message.format(name=name, module=short, parameter=parameter))
+
+
+def _float_fix(value: cst.BaseExpression):
+    """The int made a float: a literal becomes a float literal (`2` -> `2.0`, `-1` -> `-1.0`), any
+    other int expression `float(...)` (TorchScript has `float(int)`). Safe: the torch function
+    takes a float, and eager PyTorch computes the same with the float."""
+    literal = value.expression if isinstance(value, cst.UnaryOperation) else value
+    if isinstance(literal, cst.Integer):
+        try:
+            number = float(ast.literal_eval(literal.value))
+        except (ValueError, OverflowError, SyntaxError):
+            return None
+        text = f"{literal.value}.0" if literal.value.isdigit() else repr(number)
+        if "inf" in text or "e" in text:
+            return None
+        return replace_node(literal, text, f"Write the float literal `{text}`")
+    # The value's own parentheses lie outside its source range: they stay around the call.
+    inner = code_of(value.with_changes(lpar=[], rpar=[])) if getattr(value, "lpar", None) else code_of(value)
+    return replace_node(value, f"float({inner})", f"Convert with `float({inner})`")
 
 
 def _int_parameter(callee: Optional[str], int_arguments: Tuple[str, ...]) -> Optional[str]:
