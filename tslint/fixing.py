@@ -125,7 +125,6 @@ def _fix_round(diagnostics, contents, texts, counts, errors, unsafe: bool) -> Li
                 texts[name] = decode(contents[name])
             except ValueError:
                 continue
-        codes = {id(d.fix): d.code for d in found}
         text, applied, _ = apply_fixes(texts[name], [d.fix for d in found])
         if not applied or text == texts[name]:
             continue
@@ -135,8 +134,10 @@ def _fix_round(diagnostics, contents, texts, counts, errors, unsafe: bool) -> Li
             continue
         texts[name] = text
         tally = counts.setdefault(name, {})
-        for fix in applied:
-            tally[codes[id(fix)]] = tally.get(codes[id(fix)], 0) + 1
+        done = {fix.edits for fix in applied}
+        for diagnostic in found:  # findings with the same fix (two reads of one constant) are all fixed
+            if diagnostic.fix.edits in done:
+                tally[diagnostic.code] = tally.get(diagnostic.code, 0) + 1
         changed.append(name)
     return changed
 

@@ -161,11 +161,16 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
 
 
 def _placed(fix, positions) -> Optional[Fix]:
-    """A rule's fix as text edits; a `NodeFix` whose nodes cannot be placed is dropped."""
+    """A rule's fix as text edits; a `NodeFix` whose nodes cannot be placed, or whose new code spans
+    lines, is dropped."""
     if not isinstance(fix, NodeFix):
         return fix
     edits = []
     for edit in fix.edits:
+        if "\n" in edit.content or "\r" in edit.content:
+            # libcst generates a node alone without the indentation of its block: a replacement
+            # spanning lines would lose it. Not offered (rare: a construct split over lines).
+            return None
         first, last = positions.get(edit.first), positions.get(edit.last)
         if first is None or last is None:
             return None
