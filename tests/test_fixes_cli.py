@@ -177,3 +177,13 @@ def test_an_error_in_the_fixed_file_is_reported_and_exit_2(tmp_path, capsys) -> 
     code, out, _ = run(["--fix", "--no-cache", tmp_path], capsys)
     assert path.read_text(encoding="utf-8") == SAFE_FIXED and "TS001" in out and code == 1
     assert Path(tmp_path / "other.py").read_text(encoding="utf-8") == "def f(:\n"
+
+
+def test_cli_exits_2_when_a_fixed_file_would_not_parse(tmp_path, capsys, monkeypatch) -> None:
+    from tslint import fixing as module
+
+    path = write(tmp_path, "net.py", SOURCE)
+    monkeypatch.setattr(module, "parse_problem", lambda text: "parse (simulated)")
+    code, out, _ = run(["--fix", "--no-cache", path], capsys)
+    assert code == 2 and path.read_text(encoding="utf-8") == SOURCE
+    assert "fixes not applied: the fixed file would not parse (simulated); the file is left unchanged" in out

@@ -108,7 +108,7 @@ def fix_files(contents: Mapping[str, bytes], lint: Lint, unsafe: bool = False) -
         fixed = _encoded(texts[name], original)
         files.append(FixedFile(name, original, fixed, tuple(sorted(counts[name].items()))))
     failed = tuple(FileError(f.filename, f.error) for f in files if f.error)
-    result = replace(result, files=first_files, errors=result.errors + failed)
+    result = replace(result, files=first_files, errors=result.errors + failed, internal_errors=result.internal_errors + len(failed))
     return FixOutcome(result, tuple(files), rounds)
 
 
