@@ -29,6 +29,9 @@ class NodeEdit:
     first: cst.CSTNode
     last: cst.CSTNode
     content: str
+    # Insert `content` before `first` instead (a new import line before a top-level statement: the
+    # one kind of edit whose content may span lines).
+    insert: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,11 @@ def replace_span(
 ) -> NodeFix:
     """A fix that replaces the source from the start of `first` to the end of `last` with `new`."""
     return NodeFix(message, (NodeEdit(first, last, node_code(new)),), applicability)
+
+
+def insert_before_statement(statement: cst.CSTNode, line: str) -> NodeEdit:
+    """An edit that adds the line `line` (an import) before the top-level `statement`."""
+    return NodeEdit(statement, statement, line.rstrip("\n") + "\n", insert=True)
 
 
 @dataclass(frozen=True)
