@@ -9,7 +9,7 @@ from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind, FunctionInfo
 from tslint.rule import Rule, RuleContext, replace_node
 from tslint.analysis.value_kinds import is_parameter
-from tslint.analysis.traversal import code_of
+from tslint.analysis.traversal import code_of, walk
 
 # (name, position or None when keyword-only) of the parameters whose TorchScript type is `float`,
 # `Optional[float]` or a list of floats, by function. From torch 2.13's annotations of
@@ -222,7 +222,8 @@ class IntForFloatArgument(Rule):
         if found:
             module, parameter, message = found[0]
             short = _torch_module(module).replace("torch.nn.", "nn.")
-            context.report(node, message.format(name=name, module=short, parameter=parameter))
+            fix = _construction_fix(name, module, parameter, context) if len(found) == 1 and message is self.module_message else None
+            context.report(node, message.format(name=name, module=short, parameter=parameter), fix=fix)
 
 
 def _float_fix(value: cst.BaseExpression):
@@ -242,6 +243,57 @@ def _float_fix(value: cst.BaseExpression):
     # The value's own parentheses lie outside its source range: they stay around the call.
     inner = code_of(value.with_changes(lpar=[], rpar=[])) if getattr(value, "lpar", None) else code_of(value)
     return replace_node(value, f"float({inner})", f"Convert with `float({inner})`")
+
+
+def _construction_fix(name: str, module: str, parameter: str, context: RuleContext):
+    """`self.drop = nn.Dropout(0)` in `__init__` -> `nn.Dropout(0.0)`: the int literal the module is
+    built with, in the one assignment of `self.<name>` in `__init__` of a class of this file."""
+    tree = context.source[0]
+    torch_module = _torch_module(module)
+    position = dict(MODULE_FLOAT_PARAMETERS.get(torch_module, ())).get(parameter) if torch_module else None
+    if tree is None:
+        return None
+    calls = []
+    for qualname, _ in context.classes():
+        if qualname.rpartition(".")[0] != context.file.module_name:
+            continue
+        short = qualname.rpartition(".")[2]
+        for statement in tree.body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == short:
+                calls.extend(_constructions(statement, name, torch_module, context))
+    if len(calls) != 1:
+        return None
+    args = calls[0].args
+    chosen = next((a for a in args if a.keyword is not None and a.keyword.value == parameter), None)
+    if chosen is None and position is not None and position < len(args) and args[position].keyword is None:
+        if not any(a.star for a in args[: position + 1]):
+            chosen = args[position]
+    if chosen is None or not isinstance(chosen.value, (cst.Integer, cst.UnaryOperation)):
+        return None
+    return _float_fix(chosen.value)
+
+
+def _constructions(klass: cst.ClassDef, name: str, torch_module: Optional[str], context: RuleContext) -> list:
+    """The calls of `torch_module` assigned to `self.<name>` in the class's `__init__`."""
+    found: list = []
+    for member in klass.body.body if isinstance(klass.body, cst.IndentedBlock) else ():
+        if not (isinstance(member, cst.FunctionDef) and member.name.value == "__init__" and member.params.params):
+            continue
+        self_name = member.params.params[0].name.value
+
+        def enter(node) -> bool:
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call):
+                target = node.targets[0].target
+                if (
+                    isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name and target.attr.value == name
+                    and _torch_module(context.qualify(node.value.func)) == torch_module
+                ):
+                    found.append(node.value)
+            return not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or node is member
+
+        walk(member, enter)
+    return found
 
 
 def _int_parameter(callee: Optional[str], int_arguments: Tuple[str, ...]) -> Optional[str]:
