@@ -12,7 +12,7 @@ from typing import Dict, List, Tuple
 import pytest
 
 from conftest import FIXTURES, fixture_mode
-from test_rule_pages import example
+from test_rule_pages import FIX_LINE, example, page
 
 from tslint import fixing
 from tslint.api import catalogue, lint_sources
@@ -132,3 +132,8 @@ def test_fixed_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     errors = [harness.script(cls)[1] for cls in harness.module_classes(module)]
     assert not any(errors), f"{code}: the fixed example fails in torch: {errors}"
     assert fix_tree(tmp_path).changed() == []
+
+
+def test_every_rule_whose_page_has_a_fix_is_proved_here() -> None:
+    fixing_pages = {info.code for info in catalogue() if FIX_LINE.findall(page(info.code)) != ["none"]}
+    assert fixing_pages == set(FIXED_CODES)

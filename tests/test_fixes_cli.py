@@ -187,3 +187,12 @@ def test_cli_exits_2_when_a_fixed_file_would_not_parse(tmp_path, capsys, monkeyp
     code, out, _ = run(["--fix", "--no-cache", path], capsys)
     assert code == 2 and path.read_text(encoding="utf-8") == SOURCE
     assert "fixes not applied: the fixed file would not parse (simulated); the file is left unchanged" in out
+
+
+def test_diff_of_stdin_and_fix_with_confirm(tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SOURCE.encode())))
+    code, out, err = run(["--diff", "--stdin-filename", "net.py", "--no-cache"], capsys)
+    assert code == 1 and out.startswith("--- net.py\n+++ net.py\n") and "+    def forward(self, x, n: int = 3):" in out
+    path = write(tmp_path, "net.py", SOURCE)
+    code, _, err = run(["--fix", "--confirm", "--no-cache", path], capsys)
+    assert code == 2 and "--confirm cannot be combined with --fix" in err and path.read_text(encoding="utf-8") == SOURCE
