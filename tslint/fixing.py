@@ -131,6 +131,7 @@ def _fix_round(diagnostics, contents, texts, counts, errors, unsafe: bool) -> Li
         problem = parse_problem(text) or _encoding_problem(text, contents[name])
         if problem is not None:
             errors[name] = f"fixes not applied: the fixed file would not {problem}; the file is left unchanged"
+            changed.append(name)  # linted again as it is on disk: its findings are those of the original
             continue
         texts[name] = text
         tally = counts.setdefault(name, {})
