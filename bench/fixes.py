@@ -199,7 +199,9 @@ def main() -> int:
         for name in names:
             row = bench_library(name, python, Path(folder), args.timeout)
             rows.append(row)
-            print(f"{name}: {row['fixed']} fixed of {row['findings_before']} findings", file=sys.stderr)
+            # Each library's row as soon as it is done (a long run stopped midway keeps what it has).
+            print(f"{name}: {row['fixed']} fixed of {row['findings_before']} findings; row: {json.dumps(row)}",
+                  file=sys.stderr, flush=True)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
