@@ -48,6 +48,30 @@ def test_page_has_the_fixed_sections(code: str) -> None:
         assert section in text, f"{code}: missing {section}"
 
 
+FIX_LINE = re.compile(r"^\*\*Fix:\*\* (safe|unsafe|safe or unsafe|none) — \S.*$", re.M)
+# What each kind of Fix line allows the rule's fixes (seen on the fixtures and the page's example) to be.
+FIX_KINDS = {"none": set(), "safe": {"safe"}, "unsafe": {"unsafe"}, "safe or unsafe": {"safe", "unsafe"}}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_page_says_whether_the_rule_fixes(code: str, fixture_result) -> None:
+    """One "**Fix:** safe|unsafe|safe or unsafe|none — why" line, under "How to fix", that matches the
+    fixes the rule offers on the fixtures and on the page's bad example."""
+    text = page(code)
+    lines = FIX_LINE.findall(text)
+    assert len(lines) == 1, f"{code}: expected one **Fix:** line under ## How to fix"
+    section = text[text.index("## How to fix"):]
+    section = section[: section.find("\n## ", 5)] if "\n## " in section[5:] else section
+    assert FIX_LINE.search(section), f"{code}: the **Fix:** line is not under ## How to fix"
+    kind = lines[0]
+    seen = {d.fix.applicability.value for d in fixture_result.diagnostics if d.code == code and d.fix is not None}
+    if code != "TS000":
+        result = lint_text(example(code, "## Example"), "example.py", Config(select=("TS", "TS404")))
+        seen |= {d.fix.applicability.value for d in result.diagnostics if d.code == code and d.fix is not None}
+    allowed = FIX_KINDS[kind]
+    assert seen <= allowed and (bool(seen) == bool(allowed)), f"{code}: the page says {kind!r}, the rule's fixes are {seen}"
+
+
 def test_every_page_belongs_to_a_rule() -> None:
     assert sorted(p.stem for p in (ROOT / "docs" / "rules").glob("*.md")) == sorted(CODES)
 

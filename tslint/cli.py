@@ -87,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("-j", "--jobs", type=_positive, metavar="N",
                        help="parallel worker processes (default: the core count, one for small inputs)")
     files.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.tslint_cache)")
+    fixes = parser.add_argument_group("fixes")
+    fixes.add_argument("--fix", action="store_true", default=None,
+                       help="apply the safe fixes in place, then report what remains (exit 1 only if findings remain)")
+    fixes.add_argument("--no-fix", dest="fix", action="store_false", help="do not fix, even if the config says `fix = true`")
+    fixes.add_argument("--unsafe-fixes", action="store_true", default=None,
+                       help="also apply (or show, with --diff) the fixes that may change behaviour")
+    fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false",
+                       help="only safe fixes, even if the config says `unsafe-fixes = true`")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff and write nothing (exit 1 if there is a diff)")
+    fixes.add_argument("--show-fixes", action="store_true", help="list the fixes applied, per file and code")
     torch = parser.add_argument_group("confirmation by torch")
     torch.add_argument("--confirm", action="store_true",
                        help="run torch.jit.script (and trace, with example inputs) on every module class it can build, "
@@ -184,6 +195,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return _other_command(args, catalogue)
     try:
         config, cache = _configuration(args, catalogue)
+        if args.diff or (config.fix if args.fix is None else args.fix):
+            return _run_fixes(args, config, catalogue)
         result, sources, tool_extra = _lint(args, config, cache)
     except ConfigError as error:
         return _fail(str(error))
@@ -194,6 +207,88 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if not args.silent:
             _write(_report(args, config, result, sources, catalogue, tool_extra), args.output_file)
+    except OSError as error:
+        return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
+    return exit_code(result, args.exit_zero)
+
+
+def _fix_inputs(args: argparse.Namespace, config):
+    """(name -> bytes of each file to fix, lint(buffers, only) over the project, stdin's name or None)."""
+    from tslint import api
+    from tslint.engine.parsing import read_source
+    from tslint.files import find_context, find_sources
+
+    stdin_name = _stdin_name(args)
+    respect_gitignore = args.respect_gitignore and config.respect_gitignore
+    if args.confirm:
+        raise _Failure("--confirm cannot be combined with --fix or --diff (fix first, then confirm)")
+    if stdin_name:
+        data = _read_stdin()
+        paths = [path for path in args.paths if path != STDIN]
+        return ({stdin_name: data},
+                lambda buffers, only: _lint_stdin(buffers.get(stdin_name, data), stdin_name, config, paths, respect_gitignore),
+                stdin_name)
+    cache = None
+    if not args.no_cache:
+        from tslint.cache import CACHE_FOLDER, ResultCache
+
+        cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
+    paths = args.paths or ["."]
+    found = find_sources(paths, config.root, config.exclude, respect_gitignore)
+    context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
+    contents = {}
+    for source in found.sources:
+        data, _ = read_source(source)
+        if data is not None:
+            contents[source.display] = data
+    reported = [s.display for s in found.sources] if context else None
+
+    def lint(buffers, only):
+        result = api.lint_sources([*found.sources, *context], config, jobs=args.jobs, cache=cache,
+                                  buffers=buffers, only=only if only is not None else reported)
+        return _with_unlisted(result, found.unlisted) if only is None else result
+
+    return contents, lint, None
+
+
+def _run_fixes(args: argparse.Namespace, config, catalogue) -> int:
+    """--fix, --diff: fix, then write the files (or print the diff, or stdin's fixed source), and
+    report what remains. Nothing is written with --diff."""
+    from tslint import fixing, formatters
+
+    unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
+    contents, lint, stdin_name = _fix_inputs(args, config)
+    outcome = fixing.fix_files(contents, lint, unsafe)
+    result = replace(outcome.result, fixed=outcome.fixed_count)
+    if args.diff:
+        for error in result.errors:
+            sys.stderr.write(formatters.escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
+        changed = outcome.changed()
+        if not args.silent:
+            sys.stdout.write("".join(f.diff() for f in changed))
+            sys.stdout.flush()
+        if not args.quiet:
+            sys.stderr.write(f"Would fix {outcome.fixed_count} finding{'' if outcome.fixed_count == 1 else 's'}.\n")
+        return EXIT_FAILURE if result.internal_errors else (EXIT_FINDINGS if changed else EXIT_CLEAN)
+    fixed = {f.filename: f.fixed for f in outcome.changed()}
+    if stdin_name:  # as ruff: the fixed source on stdout, the report on stderr
+        sys.stdout.buffer.write(fixed.get(stdin_name, contents[stdin_name]))
+        sys.stdout.flush()
+    else:
+        for name, data in fixed.items():
+            try:
+                Path(name).write_bytes(data)
+            except OSError as error:
+                return _fail(f"cannot write {name}: {error.strerror or error}")
+    sources = {stdin_name: _decoded(fixed.get(stdin_name, contents[stdin_name]))} if stdin_name else None
+    report = "" if args.silent else _report(args, config, result, sources, catalogue, {})
+    if args.show_fixes and not args.silent:
+        report += formatters.format_fixes(outcome.changed(), catalogue)
+    try:
+        if stdin_name and not args.output_file:
+            sys.stderr.write(report)
+        elif report:
+            _write(report, args.output_file)
     except OSError as error:
         return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
     return exit_code(result, args.exit_zero)

@@ -37,6 +37,8 @@ class Config:
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
     output_format: str = "full"  # the command line's --output-format wins
     respect_gitignore: bool = True
+    fix: bool = False  # `fix = true`: apply safe fixes (as --fix); --no-fix on the command line wins
+    unsafe_fixes: bool = False  # `unsafe-fixes = true`: also the fixes that may change behaviour
     confirm: ConfirmConfig = field(default_factory=ConfirmConfig)
     root: Optional[Path] = None  # folder of the config file: exclude / per-file-ignores are relative to it
     source: Optional[Path] = None
@@ -109,10 +111,10 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             if value not in OUTPUT_FORMATS:
                 raise ConfigError(f"{where}: `output-format` must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
             values["output_format"] = value
-        elif key == "respect-gitignore":
+        elif key in ("respect-gitignore", "fix", "unsafe-fixes"):
             if not isinstance(value, bool):
-                raise ConfigError(f"{where}: `respect-gitignore` must be true or false, got {value!r}")
-            values["respect_gitignore"] = value
+                raise ConfigError(f"{where}: `{key}` must be true or false, got {value!r}")
+            values[key.replace("-", "_")] = value
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")

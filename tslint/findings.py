@@ -103,3 +103,4 @@ class LintResult:
     errors: Tuple[FileError, ...] = ()
     files: int = 0
     internal_errors: int = field(default=0)
+    fixed: int = 0  # with --fix: the findings fixes removed (the diagnostics are what remains)

@@ -8,11 +8,11 @@ from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence
 
 from tslint import __version__
-from tslint.findings import Diagnostic, LintResult, RuleInfo, Severity
+from tslint.findings import Applicability, Diagnostic, LintResult, RuleInfo, Severity
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(count: int, word: str, words: str = "") -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
 class Style:
@@ -118,6 +118,10 @@ def _summary(result: LintResult, style: Style) -> str:
     """The last line of the text formats: the totals, or that all checks passed."""
     errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
     warnings = len(result.diagnostics) - errors
+    if result.fixed:  # ruff's "Found 3 errors (2 fixed, 1 remaining)."
+        total = result.fixed + len(result.diagnostics)
+        return (f"Found {_plural(total, 'finding')} ({result.fixed} fixed, {len(result.diagnostics)} remaining) "
+                f"({_plural(result.files, 'file')} checked).")
     if result.diagnostics:
         files = len({d.filename for d in result.diagnostics})
         return (f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
@@ -128,10 +132,36 @@ def _summary(result: LintResult, style: Style) -> str:
     return style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green")
 
 
+def _fixable(result: LintResult) -> List[str]:
+    """Ruff's hint under the summary: how many findings `--fix` (or `--unsafe-fixes`) would fix."""
+    fixes = [d.fix for d in result.diagnostics if d.fix is not None and d.fix.edits]
+    safe = sum(1 for fix in fixes if fix.applicability is Applicability.SAFE)
+    unsafe = len(fixes) - safe
+    hidden = f"{_plural(unsafe, 'hidden fix', 'hidden fixes')} can be enabled with the `--unsafe-fixes` option"
+    if result.fixed or not safe:  # after --fix, what is left needs --unsafe-fixes
+        return [f"{hidden[0].upper()}{hidden[1:]}."] if unsafe else []
+    return [f"[*] {safe} fixable with the `--fix` option" + (f" ({hidden})." if unsafe else ".")]
+
+
+def format_fixes(files: Sequence, catalogue: Mapping[str, RuleInfo]) -> str:
+    """`--show-fixes`: ruff's list of what was fixed, per file and code (`files`: fixing.FixedFile)."""
+    total = sum(f.fixed_count for f in files)
+    if not total:
+        return "No fixes applied.\n"
+    out = [f"Fixed {_plural(total, 'finding')}:"]
+    for fixed in files:
+        out.append(f"- {escape_terminal(fixed.filename)}:")
+        for code, count in fixed.fixed_codes:
+            name = catalogue[code].name if code in catalogue else ""
+            out.append(f"    {count} × {code} ({name})")
+    return "".join(line + "\n" for line in out)
+
+
 def _finish(out: List[str], result: LintResult, style: Style, quiet: bool) -> str:
     out.extend(_file_errors(result, style))
     if not quiet:
         out.append(_summary(result, style))
+        out.extend(_fixable(result))
         statuses = [d.confirmation.status for d in result.diagnostics if d.confirmation is not None]
         if statuses:  # --confirm
             out.append("torch: " + ", ".join(f"{statuses.count(s)} {s}" for s in ("confirmed", "refuted", "unverified")) + ".")
@@ -379,8 +409,26 @@ def _sarif_results(
                 **({"logicalLocations": [{"fullyQualifiedName": d.symbol}]} if d.symbol else {}),
             }],
             "partialFingerprints": {"primaryLocationLineHash": f"{digest}:{occurrences[(d.filename, digest)]}"},
+            **({"fixes": [_sarif_fix(d)]} if d.fix is not None and d.fix.edits else {}),
         })
     return results
+
+
+def _sarif_fix(d: Diagnostic) -> dict:
+    """SARIF 2.1.0 `fix`: one artifact change of the finding's file, a replacement per edit."""
+    assert d.fix is not None
+    replacements = [
+        {
+            "deletedRegion": {"startLine": e.start.row, "startColumn": e.start.column,
+                              "endLine": e.end.row, "endColumn": e.end.column},
+            "insertedContent": {"text": e.content},
+        }
+        for e in d.fix.edits
+    ]
+    return {
+        "description": {"text": f"{d.fix.message} ({d.fix.applicability.value} fix)"},
+        "artifactChanges": [{"artifactLocation": _sarif_uri(d.filename), "replacements": replacements}],
+    }
 
 
 def format_sarif(

@@ -12,13 +12,72 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple, Type
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple, Type, Union
 
 import libcst as cst
 
 from tslint.compiled_scope import CompiledClass, CompiledFunction, CompiledScope, Region, Role
-from tslint.findings import Fix, Mode, RuleInfo, Severity
+from tslint.findings import Applicability, Fix, Mode, RuleInfo, Severity
 from tslint.index.model import FileIndex
+
+
+@dataclass(frozen=True)
+class NodeEdit:
+    """Replace the source from the start of `first` to the end of `last` (the same node, or two nodes
+    of one construct, e.g. a parameter's name and its default) with `content`."""
+
+    first: cst.CSTNode
+    last: cst.CSTNode
+    content: str
+    # Insert `content` before `first` instead (a new import line before a top-level statement: the
+    # one kind of edit whose content may span lines).
+    insert: bool = False
+
+
+@dataclass(frozen=True)
+class NodeFix:
+    """A fix as a rule states it, by the nodes it replaces; the engine places it in the source and
+    turns it into a `Fix` of text edits (tslint/findings.py) once positions are known."""
+
+    message: str
+    edits: Tuple[NodeEdit, ...]
+    applicability: Applicability = Applicability.SAFE
+
+
+_EMPTY_MODULE = cst.Module(body=[])
+
+
+def node_code(node: Union[cst.CSTNode, str]) -> str:
+    """The source code of a (new) libcst node, as libcst generates it; a string is taken as is."""
+    return node if isinstance(node, str) else _EMPTY_MODULE.code_for_node(node)
+
+
+def replace_node(
+    old: cst.CSTNode,
+    new: Union[cst.CSTNode, str],
+    message: str,
+    applicability: Applicability = Applicability.SAFE,
+) -> NodeFix:
+    """A fix that replaces the expression `old` with `new` (a libcst node, or its code). Only for
+    nodes whose source range is their whole code: expressions, names, statements — not `Param`
+    (libcst places a parameter at its name), for which `replace_span` takes its first and last part."""
+    return NodeFix(message, (NodeEdit(old, old, node_code(new)),), applicability)
+
+
+def replace_span(
+    first: cst.CSTNode,
+    last: cst.CSTNode,
+    new: Union[cst.CSTNode, str],
+    message: str,
+    applicability: Applicability = Applicability.SAFE,
+) -> NodeFix:
+    """A fix that replaces the source from the start of `first` to the end of `last` with `new`."""
+    return NodeFix(message, (NodeEdit(first, last, node_code(new)),), applicability)
+
+
+def insert_before_statement(statement: cst.CSTNode, line: str) -> NodeEdit:
+    """An edit that adds the line `line` (an import) before the top-level `statement`."""
+    return NodeEdit(statement, statement, line.rstrip("\n") + "\n", insert=True)
 
 
 @dataclass(frozen=True)
@@ -27,7 +86,7 @@ class Report:
     node: cst.CSTNode
     message: str
     symbol: Optional[str]
-    fix: Optional[Fix]
+    fix: Union[Fix, NodeFix, None]
     function_ordinal: int
     header_only: bool = False  # highlight only the first line (`try:`, `for ...:`) of a compound node
 
@@ -178,7 +237,11 @@ class RuleContext:
         return self.file.imports.qualify(expression)
 
     def report(
-        self, node: cst.CSTNode, message: Optional[str] = None, fix: Optional[Fix] = None, header_only: bool = False
+        self,
+        node: cst.CSTNode,
+        message: Optional[str] = None,
+        fix: Union[Fix, NodeFix, None] = None,
+        header_only: bool = False,
     ) -> None:
         assert self.rule is not None
         text = message if message is not None else self.rule.message

@@ -4,7 +4,7 @@ the reports placed in the source (positions are resolved only for files that rep
 from __future__ import annotations
 
 import functools
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -13,9 +13,9 @@ from tslint.analysis.traversal import walk
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
 from tslint.engine.positions import resolve_positions
-from tslint.findings import Diagnostic, Position
+from tslint.findings import Diagnostic, Fix, Position, TextEdit
 from tslint.index.model import FileIndex, FileTrees
-from tslint.rule import Report, Rule, RuleContext
+from tslint.rule import NodeFix, Report, Rule, RuleContext
 
 
 class RuleCrashed(Exception):
@@ -130,7 +130,10 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
     assert parsed.module is not None
     anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
     functions = {report.node: trees.nodes[report.function_ordinal] for report in reports}
-    positions = resolve_positions(parsed.module, parsed.rows(), anchors, anchors, functions)
+    # The nodes a fix edits may lie outside the reporting function (a class-level constant): they
+    # are searched for in the whole module.
+    edited = {n for r in reports if isinstance(r.fix, NodeFix) for e in r.fix.edits for n in (e.first, e.last)}
+    positions = resolve_positions(parsed.module, parsed.rows(), [*anchors, *(edited - set(anchors))], anchors, functions)
     lines = parsed.text.splitlines() if any(report.header_only for report in reports) else []
     found = []
     for report in reports:
@@ -151,10 +154,30 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
                 location=Position(span.start.line, span.start.column + 1),
                 end_location=end,
                 symbol=report.symbol,
-                fix=report.fix,
+                fix=_placed(report.fix, positions),
             )
         )
     return found
+
+
+def _placed(fix, positions) -> Optional[Fix]:
+    """A rule's fix as text edits; a `NodeFix` whose nodes cannot be placed, or whose new code spans
+    lines, is dropped."""
+    if not isinstance(fix, NodeFix):
+        return fix
+    edits = []
+    for edit in fix.edits:
+        if ("\n" in edit.content or "\r" in edit.content) and not edit.insert:
+            # libcst generates a node alone without the indentation of its block: a replacement
+            # spanning lines would lose it. Not offered (rare: a construct split over lines).
+            return None
+        first, last = positions.get(edit.first), positions.get(edit.last)
+        if first is None or last is None:
+            return None
+        start = Position(first.start.line, first.start.column + 1)
+        end = start if edit.insert else Position(last.end.line, last.end.column + 1)
+        edits.append(TextEdit(start, end, edit.content))
+    return Fix(fix.message, tuple(edits), fix.applicability)
 
 
 def run_rules(

@@ -98,7 +98,7 @@ def resolve_positions(
     rows = _libcst_statement_rows(module.body, python_rows.top if python_rows else None)
     if rows is None or len(wanted) > _PER_STATEMENT_LIMIT:
         positions = _code_ranges(module)
-        return {node: positions[node] for node in wanted}
+        return {node: positions[node] for node in wanted if node in positions}
     by_statement: Dict[int, List[cst.CSTNode]] = {}
     unanchored = [node for node in wanted if node not in anchors]
     for node in wanted:

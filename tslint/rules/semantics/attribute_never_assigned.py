@@ -7,7 +7,7 @@ import libcst as cst
 from tslint.compiled_scope import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.index.model import DYNAMIC_ATTRIBUTES
-from tslint.rule import Rule, RuleContext
+from tslint.rule import Rule, RuleContext, replace_node
 
 # What every nn.Module has (torch 2.13, checked by the test suite against dir(nn.Module())).
 MODULE_NAMES = frozenset({
@@ -63,8 +63,63 @@ class AttributeNeverAssigned(Rule):
             why = _missing(name, klass)
             if why is not None and not _assigned_by_subclass(name, qualname, context):
                 cls = qualname.rpartition(".")[2]
-                context.report(node, self.message.format(name=name, cls=cls, why=why))
+                fix = _final(name, qualname, context) if name in klass.class_attributes else None
+                context.report(node, self.message.format(name=name, cls=cls, why=why), fix=fix)
                 return
+
+
+# Literals torch takes as a module constant (`Final`): numbers, strings, bools, None, tuples of them.
+_CONSTANT_LITERALS = (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)
+
+
+def _constant_literal(value: cst.BaseExpression) -> bool:
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
+        return isinstance(value.expression, (cst.Integer, cst.Float))
+    if isinstance(value, cst.Name):
+        return value.value in ("True", "False", "None")
+    if isinstance(value, cst.Tuple):
+        return all(not isinstance(e, cst.StarredElement) and _constant_literal(e.value) for e in value.elements)
+    if isinstance(value, cst.SimpleString):
+        return "b" not in value.prefix.lower()
+    return isinstance(value, _CONSTANT_LITERALS)
+
+
+def _final_name(context: RuleContext) -> Optional[str]:
+    """How the file spells `Final`: an imported `Final`, else `torch.jit.Final` when it imports torch."""
+    aliases = context.imports.aliases
+    if aliases.get("Final") in ("typing.Final", "typing_extensions.Final", "torch.jit.Final"):
+        return "Final"
+    return "torch.jit.Final" if aliases.get("torch") == "torch" else None
+
+
+def _final(name: str, qualname: str, context: RuleContext):
+    """`offset = 2` in the class body -> `offset: Final = 2`: torch makes a class-level `Final` a
+    module constant (probed in torch 2.13). Only for a class of this file whose own body binds the
+    name once, to a literal. Safe: `Final` is an annotation, eager PyTorch ignores it."""
+    module, _, short = qualname.rpartition(".")
+    tree = context.source[0]
+    final = _final_name(context)
+    if tree is None or final is None or module != context.file.module_name:
+        return None
+    classes = [s for s in tree.body if isinstance(s, cst.ClassDef) and s.name.value == short]
+    if len(classes) != 1 or not isinstance(classes[0].body, cst.IndentedBlock):
+        return None
+    bindings = []
+    for statement in classes[0].body.body:
+        for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+            targets = getattr(small, "targets", None) or ([small] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else [])
+            for target in targets:
+                if isinstance(getattr(target, "target", None), cst.Name) and target.target.value == name:
+                    bindings.append(small)
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and statement.name.value == name:
+            return None
+    if len(bindings) != 1 or not isinstance(bindings[0], cst.Assign) or len(bindings[0].targets) != 1:
+        return None
+    assignment = bindings[0]
+    if not _constant_literal(assignment.value):
+        return None
+    target = assignment.targets[0].target
+    return replace_node(target, f"{name}: {final}", f"Annotate the class constant `{name}: {final}`")
 
 
 def _assigned_by_subclass(name: str, qualname: str, context: RuleContext) -> bool:

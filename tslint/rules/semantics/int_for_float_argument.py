@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+import ast
 from typing import Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind, FunctionInfo
-from tslint.rule import Rule, RuleContext
+from tslint.rule import Rule, RuleContext, replace_node
 from tslint.analysis.value_kinds import is_parameter
-from tslint.analysis.traversal import code_of
+from tslint.analysis.traversal import code_of, walk
 
 # (name, position or None when keyword-only) of the parameters whose TorchScript type is `float`,
 # `Optional[float]` or a list of floats, by function. From torch 2.13's annotations of
@@ -193,11 +194,13 @@ class IntForFloatArgument(Rule):
             parameters = tuple((name, positions.get(name)) for name in floats)
         for argument, parameter in _bound(node.args, parameters):
             listed = (function, parameter) in LIST_PARAMETERS
-            if _int_valued(argument.value, context) or (listed and _holds_int(argument.value, context)):
+            int_valued = _int_valued(argument.value, context)
+            if int_valued or (listed and _holds_int(argument.value, context)):
                 given = code_of(argument.value)
                 if argument.keyword is not None:
                     given = f"{argument.keyword.value}={given}"
-                context.report(node, self.message.format(argument=given, function=short, parameter=parameter))
+                message = self.message.format(argument=given, function=short, parameter=parameter)
+                context.report(node, message, fix=_float_fix(argument.value) if int_valued else None)
                 return
 
     def _check_submodule(self, node: cst.Call, name: str, context: RuleContext) -> None:
@@ -219,7 +222,78 @@ class IntForFloatArgument(Rule):
         if found:
             module, parameter, message = found[0]
             short = _torch_module(module).replace("torch.nn.", "nn.")
-            context.report(node, message.format(name=name, module=short, parameter=parameter))
+            fix = _construction_fix(name, module, parameter, context) if len(found) == 1 and message is self.module_message else None
+            context.report(node, message.format(name=name, module=short, parameter=parameter), fix=fix)
+
+
+def _float_fix(value: cst.BaseExpression):
+    """The int made a float: a literal becomes a float literal (`2` -> `2.0`, `-1` -> `-1.0`), any
+    other int expression `float(...)` (TorchScript has `float(int)`). Safe: the torch function
+    takes a float, and eager PyTorch computes the same with the float."""
+    literal = value.expression if isinstance(value, cst.UnaryOperation) else value
+    if isinstance(literal, cst.Integer):
+        try:
+            number = float(ast.literal_eval(literal.value))
+        except (ValueError, OverflowError, SyntaxError):
+            return None
+        text = f"{literal.value}.0" if literal.value.isdigit() else repr(number)
+        if "inf" in text or "e" in text:
+            return None
+        return replace_node(literal, text, f"Write the float literal `{text}`")
+    # The value's own parentheses lie outside its source range: they stay around the call.
+    inner = code_of(value.with_changes(lpar=[], rpar=[])) if getattr(value, "lpar", None) else code_of(value)
+    return replace_node(value, f"float({inner})", f"Convert with `float({inner})`")
+
+
+def _construction_fix(name: str, module: str, parameter: str, context: RuleContext):
+    """`self.drop = nn.Dropout(0)` in `__init__` -> `nn.Dropout(0.0)`: the int literal the module is
+    built with, in the one assignment of `self.<name>` in `__init__` of a class of this file."""
+    tree = context.source[0]
+    torch_module = _torch_module(module)
+    position = dict(MODULE_FLOAT_PARAMETERS.get(torch_module, ())).get(parameter) if torch_module else None
+    if tree is None:
+        return None
+    calls = []
+    for qualname, _ in context.classes():
+        if qualname.rpartition(".")[0] != context.file.module_name:
+            continue
+        short = qualname.rpartition(".")[2]
+        for statement in tree.body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == short:
+                calls.extend(_constructions(statement, name, torch_module, context))
+    if len(calls) != 1:
+        return None
+    args = calls[0].args
+    chosen = next((a for a in args if a.keyword is not None and a.keyword.value == parameter), None)
+    if chosen is None and position is not None and position < len(args) and args[position].keyword is None:
+        if not any(a.star for a in args[: position + 1]):
+            chosen = args[position]
+    if chosen is None or not isinstance(chosen.value, (cst.Integer, cst.UnaryOperation)):
+        return None
+    return _float_fix(chosen.value)
+
+
+def _constructions(klass: cst.ClassDef, name: str, torch_module: Optional[str], context: RuleContext) -> list:
+    """The calls of `torch_module` assigned to `self.<name>` in the class's `__init__`."""
+    found: list = []
+    for member in klass.body.body if isinstance(klass.body, cst.IndentedBlock) else ():
+        if not (isinstance(member, cst.FunctionDef) and member.name.value == "__init__" and member.params.params):
+            continue
+        self_name = member.params.params[0].name.value
+
+        def enter(node) -> bool:
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call):
+                target = node.targets[0].target
+                if (
+                    isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name and target.attr.value == name
+                    and _torch_module(context.qualify(node.value.func)) == torch_module
+                ):
+                    found.append(node.value)
+            return not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or node is member
+
+        walk(member, enter)
+    return found
 
 
 def _int_parameter(callee: Optional[str], int_arguments: Tuple[str, ...]) -> Optional[str]:

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
+from tslint.findings import Applicability, Mode, Severity
+from tslint.rule import Rule, RuleContext, replace_node
+from tslint.analysis.traversal import code_of
 
 
 class FormattedStringConversion(Rule):
@@ -26,6 +27,33 @@ class FormattedStringConversion(Rule):
         if node.format_spec is not None:
             context.report(node, self.message.format(what="format specs"))
         elif node.conversion is not None:
-            context.report(node, self.message.format(what="conversions (`!r`, `!s`)"))
+            context.report(node, self.message.format(what="conversions (`!r`, `!s`)"), fix=_without_conversion(node))
         elif node.equal is not None:  # Python compiles `{x=}` as `x=` and `{x!r}`
-            context.report(node, self.message.format(what="`=` fields (`{x=}`, which imply `!r`)"))
+            context.report(node, self.message.format(what="`=` fields (`{x=}`, which imply `!r`)"), fix=_spelled_out(node))
+
+
+def _without_conversion(node: cst.FormattedStringExpression):
+    """`{x!s}` -> `{x}`: safe, `format(x, "")` is `str(x)` for the values TorchScript formats.
+    `{x!r}` / `{x!a}` -> `{x}`: unsafe, a string loses its quotes (`'a'` becomes `a`)."""
+    if node.equal is not None:
+        return None
+    conversion = node.conversion
+    applicability = Applicability.SAFE if conversion == "s" else Applicability.UNSAFE
+    return replace_node(node, node.with_changes(conversion=None), f"Remove the `!{conversion}` conversion", applicability)
+
+
+def _spelled_out(node: cst.FormattedStringExpression):
+    """`{x=}` -> `x={x}`: unsafe, the value is then shown by `str`, not `repr`. Only when the
+    label's text needs no escaping in the f-string's literal part."""
+    equal = node.equal
+    assert isinstance(equal, cst.AssignEqual)
+    label = (
+        node.whitespace_before_expression.value + code_of(node.expression) + node.whitespace_after_expression.value
+        + equal.whitespace_before.value + "=" + equal.whitespace_after.value
+    )
+    if any(ch in label for ch in "{}\\\"'\n"):
+        return None
+    plain = node.with_changes(equal=None, whitespace_before_expression=cst.SimpleWhitespace(""),
+                              whitespace_after_expression=cst.SimpleWhitespace(""))
+    return replace_node(node, label + code_of(plain), f"Spell out the `=` field as `{label}{code_of(plain)}`",
+                        Applicability.UNSAFE)

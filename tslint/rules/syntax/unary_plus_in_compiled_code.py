@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
+from tslint.findings import Applicability, Mode, Severity
+from tslint.rule import Rule, RuleContext, replace_node
 
 
 class UnaryPlusInCompiledCode(Rule):
@@ -24,4 +24,15 @@ class UnaryPlusInCompiledCode(Rule):
 
     def visit_UnaryOperation(self, node: cst.UnaryOperation, context: RuleContext) -> None:
         if isinstance(node.operator, cst.Plus):
-            context.report(node)
+            context.report(node, fix=_drop_plus(node))
+
+
+def _drop_plus(node: cst.UnaryOperation):
+    """`+x` -> `x`: unary plus returns its operand for an int, a float and a Tensor (`torch.positive`
+    returns its input). For a bool it is not a no-op (`+True` is the int 1, `+mask` of a bool tensor
+    raises), so the fix is unsafe when the operand may be a bool."""
+    operand = node.expression
+    booleans = (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)
+    maybe_bool = isinstance(operand, booleans) or (isinstance(operand, cst.Name) and operand.value in ("True", "False"))
+    # The node's own parentheses lie outside its source range: they stay.
+    return replace_node(node, operand, "Remove the unary `+`", Applicability.UNSAFE if maybe_bool else Applicability.SAFE)

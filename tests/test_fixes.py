@@ -1,0 +1,139 @@
+"""Fixes proved by torch: every fix applied to the fixtures and to the rule pages' bad examples
+removes its finding, and the fixed class scripts (or fails only on a line tslint still flags);
+fixing twice changes nothing."""
+from __future__ import annotations
+
+import ast
+import shutil
+import sys
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from conftest import FIXTURES, fixture_mode
+from test_rule_pages import FIX_LINE, example, page
+
+from tslint import fixing
+from tslint.api import catalogue, lint_sources
+from tslint.config import Config
+from tslint.files import discover
+from tslint.findings import Severity
+
+CONFIG = Config(select=("TS", "TS404"))
+ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
+
+
+def fix_tree(folder: Path, unsafe: bool = True) -> fixing.FixOutcome:
+    sources = discover([str(folder)], None, ())
+    contents = {s.display: s.path.read_bytes() for s in sources}
+    return fixing.fix_files(contents, lambda buffers, only: lint_sources(sources, CONFIG, buffers=buffers, only=only), unsafe)
+
+
+def write_fixed(outcome: fixing.FixOutcome) -> None:
+    for fixed in outcome.changed():
+        Path(fixed.filename).write_bytes(fixed.fixed)
+
+
+@pytest.fixture(scope="module")
+def fixed_fixtures(tmp_path_factory):
+    """(the original findings, the fix outcome, the fixed copy of the fixtures tree)."""
+    folder = tmp_path_factory.mktemp("fixed") / "fixtures"
+    shutil.copytree(FIXTURES, folder)
+    before = lint_sources(discover([str(folder)], None, ()), CONFIG)
+    outcome = fix_tree(folder)
+    write_fixed(outcome)
+    return before, outcome, folder
+
+
+def _classes(path: Path) -> List[Tuple[str, int, int]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [(node.name, node.lineno, node.end_lineno) for node in tree.body if isinstance(node, ast.ClassDef)]
+
+
+def _fixed_classes(before, folder: Path) -> List[Tuple[Path, str, int, int, frozenset]]:
+    """(file, class, first row, last row, codes fixed in it) of each class a fix edited."""
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        fixable = [d for d in before.diagnostics if Path(d.filename) == path and fixing.applicable(d.fix, True)]
+        for name, first, last in _classes(path):
+            codes = frozenset(d.code for d in fixable if first <= d.location.row <= last)
+            if codes:
+                found.append((path, name, first, last, codes))
+    return found
+
+
+def test_fixes_reach_a_fixed_point(fixed_fixtures) -> None:
+    before, outcome, folder = fixed_fixtures
+    assert outcome.fixed_count >= 15 and outcome.rounds < fixing.MAX_ROUNDS
+    assert all(f.error is None for f in outcome.files), [f.error for f in outcome.files]
+    again = fix_tree(folder)
+    assert again.changed() == [] and again.fixed_count == 0  # fixing twice changes nothing
+
+
+def test_fixed_fixtures_lose_their_findings(fixed_fixtures) -> None:
+    before, outcome, folder = fixed_fixtures
+    remaining: Dict[Path, List] = {}
+    for d in outcome.result.diagnostics:
+        remaining.setdefault(Path(d.filename), []).append(d)
+    for path, name, first, last, codes in _fixed_classes(before, folder):
+        left = {d.code for d in remaining.get(path, ()) if first <= d.location.row <= last}
+        assert not (left & codes), f"{path.name}:{name} still has {sorted(left & codes)} after its fix"
+
+
+def _script_fixed_class(path: Path, name: str, folder: Path):
+    harness = pytest.importorskip("torch_harness")
+    sys.path.insert(0, str(folder))
+    try:
+        module = harness.load_module(path, f"fixed_{path.stem}_{abs(hash(str(path)))}")
+    finally:
+        sys.path.remove(str(folder))
+    return harness, harness.script(getattr(module, name))[1]
+
+
+def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
+    """Each fixed class compiles, or torch fails on a line where tslint still reports an error."""
+    before, outcome, folder = fixed_fixtures
+    flagged = {(str(Path(d.filename).resolve()), d.location.row) for d in outcome.result.diagnostics if d.code in ERROR_CODES}
+    checked = 0
+    for path, name, first, last, codes in _fixed_classes(before, folder):
+        if "pkg" in path.parts or fixture_mode(path) == "trace":
+            continue
+        harness, error = _script_fixed_class(path, name, folder)
+        checked += 1
+        if error is None:
+            continue
+        span = harness.highlighted_span(error, within=folder)
+        assert span is not None and any((span[0], row) in flagged for row in range(span[1], span[2] + 1)), (
+            f"{path.name}:{name} fixed ({sorted(codes)}) fails in torch where tslint reports nothing:\n{error}"
+        )
+    assert checked >= 10
+
+
+FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS317", "TS335", "TS354"})
+# Pages whose bad example has no fix (their page's Fix line says which forms have one).
+PAGE_WITHOUT_FIX = {"TS212"}  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
+
+
+@pytest.mark.parametrize("code", FIXED_CODES)
+def test_fixed_page_examples_against_torch(code: str, tmp_path: Path) -> None:
+    """The rule page's bad example, fixed (unsafe fixes too): the finding is gone and torch compiles it."""
+    path = tmp_path / f"page_{code}.py"
+    path.write_text(example(code, "## Example"), encoding="utf-8")
+    outcome = fix_tree(tmp_path)
+    if code in PAGE_WITHOUT_FIX:
+        assert outcome.fixed_count == 0 and any(d.code == code and d.fix is None for d in outcome.result.diagnostics)
+        return
+    assert outcome.fixed_count >= 1, f"{code}: no fix applied to the page's example"
+    write_fixed(outcome)
+    assert code not in {d.code for d in outcome.result.diagnostics}
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, f"fixed_page_{code}")
+    errors = [harness.script(cls)[1] for cls in harness.module_classes(module)]
+    assert not any(errors), f"{code}: the fixed example fails in torch: {errors}"
+    assert fix_tree(tmp_path).changed() == []
+
+
+def test_every_rule_whose_page_has_a_fix_is_proved_here() -> None:
+    fixing_pages = {info.code for info in catalogue() if FIX_LINE.findall(page(info.code)) != ["none"]}
+    assert fixing_pages == set(FIXED_CODES)
