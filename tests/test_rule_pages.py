@@ -30,7 +30,7 @@ def example(code: str, section: str) -> str:
 
 
 def codes_reported(source: str) -> set:
-    result = lint_text(source, "example.py", Config(select=("TS", "TS404")))  # rules off by default too
+    result = lint_text(source, "example.py", Config(select=("TS", "TS404", "TS002")))  # rules off by default too
     return {d.code for d in result.diagnostics}
 
 

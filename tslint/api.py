@@ -13,6 +13,7 @@ from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
 from tslint.engine.parsing import UNPARSABLE, read_source
 from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics, index_source
+from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION
 from tslint.engine.workers import run_phases
 from tslint.files import SourceFile, discover
 from tslint.findings import Diagnostic, LintResult, Mode, RuleInfo, Severity
@@ -33,10 +34,7 @@ TORCH_FAILURE = RuleInfo(
     fix_hint="Read torch's message; `tslint --explain TS000` says how to report the missing rule.",
     summary="A failure torch.jit.script reported during --confirm that no static rule predicted.",
 )  # reported by --confirm (tslint/confirm/runner.py)
-TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE)
-
-
-TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE)
+TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE, UNUSED_SUPPRESSION)
 
 
 def catalogue() -> List[RuleInfo]:

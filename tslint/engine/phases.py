@@ -6,14 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+import functools
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tslint import limits
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
 from tslint.engine.dispatch import RuleCrashed, run_rules
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
-from tslint.engine.suppression import is_suppressed, line_suppressions
+from tslint.engine.suppression import Directive, suppressions
+from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION, suppresses_own_finding, unused_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
 from tslint.index.indexer import index_file
@@ -21,7 +23,7 @@ from tslint.index.model import MAX_HIERARCHY, FileIndex, FileTrees
 from tslint.index.project import ProjectIndex
 from tslint.limits import too_many_tokens
 from tslint.rule import Rule
-from tslint.rules import fact_extractors
+from tslint.rules import fact_extractors, find_rules
 
 if TYPE_CHECKING:
     from tslint.compiled_scope import ProjectScopes
@@ -98,18 +100,53 @@ def _file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
 
 
 def filter_diagnostics(
-    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config
+    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config, checked: bool = False
 ) -> Tuple[Diagnostic, ...]:
-    """Drop what the configuration or an inline suppression comment turns off."""
-    if not diagnostics:
-        return ()
+    """Drop what the configuration or an inline suppression comment turns off. `checked`: the file
+    was parsed and every rule ran to its end, so a suppression that suppressed nothing is unused
+    (TS002, when selected)."""
     ignored_here = (*config.ignore, *_file_ignores(source, config))
-    suppressions = line_suppressions(text)
-    return tuple(
-        d
-        for d in diagnostics
-        if selected(d.code, config.select, ignored_here) and not is_suppressed(d.code, suppressions, d.location.row)
-    )
+    report_unused = checked and selected(UNUSED_SUPPRESSION.code, config.select, ignored_here, False)
+    if not diagnostics and not report_unused:
+        return ()
+    found = suppressions(text)
+    used: Dict[Directive, Set[str]] = {}
+    kept: List[Diagnostic] = []
+    for d in diagnostics:
+        if not selected(d.code, config.select, ignored_here):
+            continue
+        matching = found.matching(d.code, d.location.row)
+        for directive in matching:
+            used.setdefault(directive, set()).add(d.code)
+        if not matching:
+            kept.append(d)
+    if report_unused and found.exact and found.directives and not any(d.code == "TS001" for d in diagnostics):
+        ran, all_ran = _codes_that_ran(config, ignored_here)
+        unused = unused_suppressions(found, used, ran, _known_codes(), all_ran, text, source.display)
+        kept.extend(d for directive, d in unused if not suppresses_own_finding(directive, found.matching(d.code, d.location.row)))
+    return tuple(kept)
+
+
+@functools.lru_cache(maxsize=None)
+def _rule_table() -> Tuple[Tuple[str, Mode, bool], ...]:
+    return tuple((rule.code, rule.mode, rule.default_enabled) for rule in find_rules())
+
+
+def _known_codes() -> FrozenSet[str]:
+    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(code for code, _, _ in _rule_table())})
+
+
+def _codes_that_ran(config: Config, ignored: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
+    """The codes whose rules ran on a file with these ignores, and whether every rule on by default did."""
+    modes = {"script": {Mode.SCRIPT}, "trace": {Mode.TRACE}}.get(config.mode, {Mode.SCRIPT, Mode.TRACE})
+    ran = {
+        code for code, mode, default_enabled in _rule_table()
+        if mode in modes and selected(code, config.select, ignored, default_enabled)
+    }
+    if selected("TS001", config.select, ignored):
+        ran.add("TS001")
+    on_by_default = {code for code, _, default_enabled in _rule_table() if default_enabled} | {"TS001"}
+    return frozenset(ran), on_by_default <= ran
 
 
 def lint_indexed(
@@ -147,7 +184,8 @@ def lint_indexed(
             else:  # a bug in a rule must not lose the other files' findings
                 message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
                 return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
-    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
+    checked = item.index is not None and index is not None
+    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, checked))
 
 
 def _too_deep(item: IndexedFile, index: ProjectIndex) -> List[Diagnostic]:
