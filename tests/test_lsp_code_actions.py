@@ -102,6 +102,7 @@ def test_quick_fixes_for_a_diagnostic_give_the_expected_text(tmp_path: Path, doc
 
             # Only what the client asked for, and no action for a diagnostic that is not tslint's.
             assert await _actions(client, uri, by_code["TS101"], only=[types.CodeActionKind.Refactor]) in (None, [], ())
+            assert len(await _actions(client, uri, by_code["TS101"], only=[types.CodeActionKind.QuickFix])) == 2
             foreign = types.Diagnostic(range=by_code["TS101"].range, message="x", code="E501", source="flake8")
             assert await _actions(client, uri, foreign) in (None, [], ())
         finally:

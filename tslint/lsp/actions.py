@@ -24,7 +24,8 @@ def wants_quickfix(only: Optional[Sequence[str]]) -> bool:
     if not only:
         return True
     quickfix = str(types.CodeActionKind.QuickFix.value)
-    return any(quickfix == str(kind) or quickfix.startswith(f"{kind}.") for kind in only)
+    kinds = [str(getattr(kind, "value", kind)) for kind in only]  # enum members, or strings it does not know
+    return any(quickfix == kind or quickfix.startswith(f"{kind}.") for kind in kinds)
 
 
 class ActionBuilder:
