@@ -3,10 +3,10 @@ compiled code and filter the findings (phase 2, needs the project's compiled sco
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
-import functools
 from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tslint import limits
@@ -100,13 +100,14 @@ def _file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
 
 
 def filter_diagnostics(
-    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config, checked: bool = False
+    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config,
+    rules: Optional[Sequence[Rule]] = None,
 ) -> Tuple[Diagnostic, ...]:
-    """Drop what the configuration or an inline suppression comment turns off. `checked`: the file
-    was parsed and every rule ran to its end, so a suppression that suppressed nothing is unused
-    (TS002, when selected)."""
+    """Drop what the configuration or an inline suppression comment turns off. `rules`: the rules
+    that ran on the file, when it was parsed and each ran to its end; a suppression that suppressed
+    nothing is then unused (TS002, when selected). None: the file was not checked completely."""
     ignored_here = (*config.ignore, *_file_ignores(source, config))
-    report_unused = checked and selected(UNUSED_SUPPRESSION.code, config.select, ignored_here, False)
+    report_unused = rules is not None and selected(UNUSED_SUPPRESSION.code, config.select, ignored_here, False)
     if not diagnostics and not report_unused:
         return ()
     found = suppressions(text)
@@ -121,31 +122,30 @@ def filter_diagnostics(
         if not matching:
             kept.append(d)
     if report_unused and found.exact and found.directives and not any(d.code == "TS001" for d in diagnostics):
-        ran, all_ran = _codes_that_ran(config, ignored_here)
+        assert rules is not None
+        ran, all_ran = _codes_that_ran(rules, config, ignored_here)
         unused = unused_suppressions(found, used, ran, _known_codes(), all_ran, text, source.display)
         kept.extend(d for directive, d in unused if not suppresses_own_finding(directive, found.matching(d.code, d.location.row)))
     return tuple(kept)
 
 
 @functools.lru_cache(maxsize=None)
-def _rule_table() -> Tuple[Tuple[str, Mode, bool], ...]:
-    return tuple((rule.code, rule.mode, rule.default_enabled) for rule in find_rules())
+def _rule_table() -> Tuple[Tuple[str, bool], ...]:
+    """(code, on by default) of every rule."""
+    return tuple((rule.code, rule.default_enabled) for rule in find_rules())
 
 
 def _known_codes() -> FrozenSet[str]:
-    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(code for code, _, _ in _rule_table())})
+    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(code for code, _ in _rule_table())})
 
 
-def _codes_that_ran(config: Config, ignored: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
-    """The codes whose rules ran on a file with these ignores, and whether every rule on by default did."""
-    modes = {"script": {Mode.SCRIPT}, "trace": {Mode.TRACE}}.get(config.mode, {Mode.SCRIPT, Mode.TRACE})
-    ran = {
-        code for code, mode, default_enabled in _rule_table()
-        if mode in modes and selected(code, config.select, ignored, default_enabled)
-    }
+def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
+    """The codes of `rules` whose findings a file with these ignores keeps (the others might as well
+    not have run), and whether every rule on by default is among them."""
+    ran = {rule.code for rule in rules if selected(rule.code, config.select, ignored)}
     if selected("TS001", config.select, ignored):
         ran.add("TS001")
-    on_by_default = {code for code, _, default_enabled in _rule_table() if default_enabled} | {"TS001"}
+    on_by_default = {code for code, default_enabled in _rule_table() if default_enabled} | {"TS001"}
     return frozenset(ran), on_by_default <= ran
 
 
@@ -184,8 +184,8 @@ def lint_indexed(
             else:  # a bug in a rule must not lose the other files' findings
                 message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
                 return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
-    checked = item.index is not None and index is not None
-    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, checked))
+    checked = item.index is not None and index is not None  # parsed and indexed: every rule ran on it
+    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, rules if checked else None))
 
 
 def _too_deep(item: IndexedFile, index: ProjectIndex) -> List[Diagnostic]:
