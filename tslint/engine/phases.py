@@ -123,38 +123,32 @@ def filter_diagnostics(
             kept.append(d)
     if report_unused and found.exact and found.directives and not any(d.code == "TS001" for d in diagnostics):
         assert rules is not None
-        ran, all_ran = _codes_that_ran(rules, config, ignored_here)
-        unused = unused_suppressions(found, used, ran, _known_codes(), all_ran, text, source.display)
+        ran = _codes_that_ran(rules, config, ignored_here)
+        unused = unused_suppressions(found, used, ran, _known_codes(), text, source.display)
         kept.extend(d for directive, d in unused if not suppresses_own_finding(directive, found.matching(d.code, d.location.row)))
     return tuple(kept)
 
 
 @functools.lru_cache(maxsize=None)
-def _rule_table() -> Tuple[Tuple[str, bool], ...]:
-    """(code, on by default) of every rule."""
-    return tuple((rule.code, rule.default_enabled) for rule in find_rules())
-
-
 def _known_codes() -> FrozenSet[str]:
-    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(code for code, _ in _rule_table())})
+    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(rule.code for rule in find_rules())})
 
 
-def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str]) -> Tuple[FrozenSet[str], bool]:
+def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str]) -> FrozenSet[str]:
     """The codes of `rules` whose findings a file with these ignores keeps (the others might as well
-    not have run), and whether every rule on by default is among them."""
+    not have run), and TS001."""
     ran = {rule.code for rule in rules if selected(rule.code, config.select, ignored)}
     if selected("TS001", config.select, ignored):
         ran.add("TS001")
-    on_by_default = {code for code, default_enabled in _rule_table() if default_enabled} | {"TS001"}
-    return frozenset(ran), on_by_default <= ran
+    return frozenset(ran)
 
 
 def lint_indexed(
     item: IndexedFile, data: bytes, scopes: Optional["ProjectScopes"], rules: Sequence[Rule], config: Config,
     index: Optional[ProjectIndex] = None,
 ) -> FileOutcome:
-    """Phase 2 of one file: run the script rules over its compiled functions and the trace rules
-    over its traced functions, then filter. `scopes` None: the file has no compiled code (no rule
+    """Phase 2 of one file: run the script rules over its compiled functions, the trace rules
+    over its traced functions and the export rules over its exported ones, then filter. `scopes` None: the file has no compiled code (no rule
     runs), and `index`, if given, is the project index for the facts that do not need the scopes."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
@@ -164,9 +158,9 @@ def lint_indexed(
         found.extend(_too_deep(item, index))
     work = []
     if item.index is not None and scopes is not None:
-        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace)):
+        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace), (Mode.EXPORT, scopes.export)):
             mode_rules = [rule for rule in rules if rule.mode is mode]
-            functions = scope.functions_in(item.source.display) if mode_rules else []
+            functions = scope.functions_in(item.source.display) if mode_rules and scope is not None else []
             if functions:
                 work.append((functions, scope, mode_rules))
     parsed, trees = item.parsed, item.trees

@@ -1,8 +1,10 @@
 """TS002: a suppression comment that suppresses nothing (ruff's RUF100), with a safe fix that
 removes the unused codes, or the whole directive.
 
-Only what is tslint's is judged: codes that start with `TS` (`# noqa: E501` is another tool's), and
-bare `# tslint: ignore` (a bare `# noqa` serves every linter of the line). A code is unused only if
+Only codes are judged, and only those that start with `TS` (`# noqa: E501` is another tool's). A
+bare `# noqa` serves every linter of the line, and a bare `# tslint: ignore` may serve findings of
+any mode, while no run checks every mode (script and trace, or export): neither can be known to
+suppress nothing, so neither is reported (unknown is silent). A code is unused only if
 its rule ran on the file (a rule off by `select`, `ignore`, `per-file-ignores`, `--mode` or by
 default could not use it); a `TS` code that is not a tslint code is reported as unknown. TS000 (only
 from --confirm) and TS002 itself are never reported."""
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
 
-from tslint.engine.suppression import IGNORE, Directive, Suppressions, split_lines
+from tslint.engine.suppression import Directive, Suppressions, split_lines
 from tslint.engine.suppression_edits import remove_codes_edit
 from tslint.findings import Applicability, Diagnostic, Fix, Mode, Position, RuleInfo, Severity
 
@@ -33,20 +35,16 @@ def unused_suppressions(
     used: Dict[Directive, Set[str]],
     ran: FrozenSet[str],
     known: FrozenSet[str],
-    all_ran: bool,
     text: str,
     filename: str,
 ) -> List[Tuple[Directive, Diagnostic]]:
     """One TS002 per directive of `found` with codes that suppressed nothing, with its directive. `used`: the codes each
-    directive suppressed; `ran`: the codes whose rules ran on the file; `known`: every tslint code;
-    `all_ran`: whether every rule on by default ran (for bare `# tslint: ignore`)."""
+    directive suppressed; `ran`: the codes whose rules ran on the file; `known`: every tslint code."""
     lines = split_lines(text)
     diagnostics = []
     for directive in found.directives:
         suppressed = used.get(directive, set())
         if directive.codes is None:
-            if directive.kind == IGNORE and all_ran and not suppressed:
-                diagnostics.append((directive, _finding(directive, [], [], lines, filename)))
             continue
         ours = [code for code in dict.fromkeys(directive.codes) if code.startswith("TS") and code not in NEVER_UNUSED]
         unknown = [code for code in ours if code not in known]
@@ -70,10 +68,10 @@ def _finding(directive: Directive, unused: Sequence[str], unknown: Sequence[str]
                      else f"{', '.join(unused)} suppress nothing on this line")
     if unknown:
         parts.append(f"{', '.join(unknown)} {'is not a tslint code' if len(unknown) == 1 else 'are not tslint codes'}")
-    detail = "; ".join(parts) if parts else "`# tslint: ignore` suppresses nothing on this line"
+    detail = "; ".join(parts)
     line = lines[directive.row - 1] if directive.row <= len(lines) else ""
     edit = remove_codes_edit(line, directive, [*unused, *unknown])
-    what = f"Remove {', '.join([*unused, *unknown])} from the suppression" if parts and edit.content else "Remove the unused suppression"
+    what = f"Remove {', '.join([*unused, *unknown])} from the suppression" if edit.content else "Remove the unused suppression"
     return Diagnostic(
         code=info.code,
         name=info.name,
