@@ -174,7 +174,7 @@ def test_explain_and_list_rules(capsys) -> None:
     assert run(["--explain", "TS999"], capsys)[0] == 2
     code, out, _ = run(["--list-rules", "--format", "json"], capsys)
     rules = json.loads(out)
-    assert code == 0 and [r["code"] for r in rules][:3] == ["TS000", "TS001", "TS101"]
+    assert code == 0 and [r["code"] for r in rules][:3] == ["TS000", "TS001", "TS002"]
     assert "TS101  var-args-in-compiled-function" in run(["--list-rules"], capsys)[1]
 
 

@@ -30,7 +30,7 @@ def example(code: str, section: str) -> str:
 
 
 def codes_reported(source: str, mode: str = "both") -> set:
-    selection = ("TS", "TS404", "TS503")  # rules off by default too
+    selection = ("TS", "TS404", "TS503", "TS002")  # rules off by default too
     result = lint_text(source, "example.py", Config(mode=mode, select=selection))
     return {d.code for d in result.diagnostics}
 

@@ -78,6 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "torch.export.export (export) (default: both)")
     rules.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)")
     rules.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to disable")
+    rules.add_argument("--add-noqa", action="store_true",
+                       help="suppress every remaining finding in place: add `# noqa: TSxxx` to the line tslint reads "
+                       "for it (merged into its `# noqa: ...`), then report how many were added")
     files = parser.add_argument_group("files and configuration")
     files.add_argument("--config", metavar="FILE", help="use this pyproject.toml instead of searching for one")
     files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
@@ -195,6 +198,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return _other_command(args, catalogue)
     try:
         config, cache = _configuration(args, catalogue)
+        if args.add_noqa and (args.confirm or _stdin_name(args)):
+            raise _Failure("--add-noqa edits files on disk: it cannot read stdin nor be combined with --confirm")
         if args.diff or (config.fix if args.fix is None else args.fix):
             return _run_fixes(args, config, catalogue)
         result, sources, tool_extra = _lint(args, config, cache)
@@ -204,6 +209,8 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         return _fail(f"path does not exist: {missing}")
     except _Failure as failure:
         return _fail(str(failure))
+    if args.add_noqa:
+        return _add_noqa(args, result)
     try:
         if not args.silent:
             _write(_report(args, config, result, sources, catalogue, tool_extra), args.output_file)
@@ -292,6 +299,24 @@ def _run_fixes(args: argparse.Namespace, config, catalogue) -> int:
     except OSError as error:
         return _fail(f"cannot write {args.output_file}: {error.strerror or error}")
     return exit_code(result, args.exit_zero)
+
+
+def _add_noqa(args: argparse.Namespace, result) -> int:
+    """--add-noqa: as ruff, exit 0 once every finding is suppressed; 2 when a file was left alone
+    or part of the input could not be checked."""
+    from tslint.add_noqa import add_noqa
+    from tslint.formatters import escape_terminal
+
+    report = add_noqa(result.diagnostics)
+    for filename, why in report.problems:
+        sys.stderr.write(escape_terminal(f"tslint: error: {filename}: no noqa added: {why}") + "\n")
+    for error in result.errors:
+        sys.stderr.write(escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
+    if not args.silent:
+        plural = "directive" if report.added == 1 else "directives"
+        files = f" in {report.files} file{'' if report.files == 1 else 's'}" if report.added else ""
+        sys.stderr.write(f"Added {report.added} noqa {plural}{files}.\n")
+    return EXIT_FAILURE if report.problems or result.internal_errors else EXIT_CLEAN
 
 
 def exit_code(result, exit_zero: bool = False) -> int:

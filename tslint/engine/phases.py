@@ -3,17 +3,19 @@ compiled code and filter the findings (phase 2, needs the project's compiled sco
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tslint import limits
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
 from tslint.engine.dispatch import RuleCrashed, run_rules
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
-from tslint.engine.suppression import is_suppressed, line_suppressions
+from tslint.engine.suppression import Directive, suppressions
+from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION, suppresses_own_finding, unused_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
 from tslint.index.indexer import index_file
@@ -21,7 +23,7 @@ from tslint.index.model import MAX_HIERARCHY, FileIndex, FileTrees
 from tslint.index.project import ProjectIndex
 from tslint.limits import too_many_tokens
 from tslint.rule import Rule
-from tslint.rules import fact_extractors
+from tslint.rules import fact_extractors, find_rules
 
 if TYPE_CHECKING:
     from tslint.compiled_scope import ProjectScopes
@@ -98,18 +100,47 @@ def _file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
 
 
 def filter_diagnostics(
-    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config
+    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config,
+    rules: Optional[Sequence[Rule]] = None,
 ) -> Tuple[Diagnostic, ...]:
-    """Drop what the configuration or an inline suppression comment turns off."""
-    if not diagnostics:
-        return ()
+    """Drop what the configuration or an inline suppression comment turns off. `rules`: the rules
+    that ran on the file, when it was parsed and each ran to its end; a suppression that suppressed
+    nothing is then unused (TS002, when selected). None: the file was not checked completely."""
     ignored_here = (*config.ignore, *_file_ignores(source, config))
-    suppressions = line_suppressions(text)
-    return tuple(
-        d
-        for d in diagnostics
-        if selected(d.code, config.select, ignored_here) and not is_suppressed(d.code, suppressions, d.location.row)
-    )
+    report_unused = rules is not None and selected(UNUSED_SUPPRESSION.code, config.select, ignored_here, False)
+    if not diagnostics and not report_unused:
+        return ()
+    found = suppressions(text)
+    used: Dict[Directive, Set[str]] = {}
+    kept: List[Diagnostic] = []
+    for d in diagnostics:
+        if not selected(d.code, config.select, ignored_here):
+            continue
+        matching = found.matching(d.code, d.location.row)
+        for directive in matching:
+            used.setdefault(directive, set()).add(d.code)
+        if not matching:
+            kept.append(d)
+    if report_unused and found.exact and found.directives and not any(d.code == "TS001" for d in diagnostics):
+        assert rules is not None
+        ran = _codes_that_ran(rules, config, ignored_here)
+        unused = unused_suppressions(found, used, ran, _known_codes(), text, source.display)
+        kept.extend(d for directive, d in unused if not suppresses_own_finding(directive, found.matching(d.code, d.location.row)))
+    return tuple(kept)
+
+
+@functools.lru_cache(maxsize=None)
+def _known_codes() -> FrozenSet[str]:
+    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(rule.code for rule in find_rules())})
+
+
+def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str]) -> FrozenSet[str]:
+    """The codes of `rules` whose findings a file with these ignores keeps (the others might as well
+    not have run), and TS001."""
+    ran = {rule.code for rule in rules if selected(rule.code, config.select, ignored)}
+    if selected("TS001", config.select, ignored):
+        ran.add("TS001")
+    return frozenset(ran)
 
 
 def lint_indexed(
@@ -147,7 +178,8 @@ def lint_indexed(
             else:  # a bug in a rule must not lose the other files' findings
                 message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
                 return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
-    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config))
+    checked = item.index is not None and index is not None  # parsed and indexed: every rule ran on it
+    return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, rules if checked else None))
 
 
 def _too_deep(item: IndexedFile, index: ProjectIndex) -> List[Diagnostic]:

@@ -9,7 +9,7 @@ from typing import List, Optional, Sequence
 from lsprotocol import types
 
 from tslint import explain
-from tslint.findings import Diagnostic, Severity
+from tslint.findings import Diagnostic, Position, Severity
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the LSP's line breaks (str.splitlines knows more)
 
@@ -50,15 +50,19 @@ def page_uri(code: str) -> Optional[str]:
     return path.resolve().as_uri() if path is not None and path.is_file() else None
 
 
+def lsp_range(start: Position, end: Position, lines: Sequence[str], encoding: str) -> types.Range:
+    """tslint's 1-based rows and code-point columns (end exclusive) as the client's range."""
+    return types.Range(
+        start=types.Position(line=start.row - 1, character=to_client_column(lines, start.row - 1, start.column - 1, encoding)),
+        end=types.Position(line=end.row - 1, character=to_client_column(lines, end.row - 1, end.column - 1, encoding)),
+    )
+
+
 def to_lsp(diagnostic: Diagnostic, lines: Sequence[str], encoding: str) -> types.Diagnostic:
     severity = types.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else types.DiagnosticSeverity.Warning
-    start, end = diagnostic.location, diagnostic.end_location
     href = page_uri(diagnostic.code)
     return types.Diagnostic(
-        range=types.Range(
-            start=types.Position(line=start.row - 1, character=to_client_column(lines, start.row - 1, start.column - 1, encoding)),
-            end=types.Position(line=end.row - 1, character=to_client_column(lines, end.row - 1, end.column - 1, encoding)),
-        ),
+        range=lsp_range(diagnostic.location, diagnostic.end_location, lines, encoding),
         message=diagnostic.message,
         severity=severity,
         code=diagnostic.code,

@@ -33,6 +33,7 @@ from tslint.lsp.context import (
     project_root,
     refresh_context,
 )
+from tslint.lsp.actions import ActionBuilder, wants_quickfix
 from tslint.lsp.documents import from_client_column, hover_text, split_lines, to_lsp
 from tslint.lsp.framing import FdReader, frames
 
@@ -114,6 +115,7 @@ class OpenDocument:
     debounce: Optional[asyncio.TimerHandle] = None
     context: Optional[Path] = None  # the folder of its context, once chosen
     findings: Tuple[Diagnostic, ...] = ()  # as last published
+    text: Optional[str] = None  # the text they were found in
     memo: ScopeMemo = field(default_factory=ScopeMemo)  # used by the buffer thread only
     published_version: Optional[int] = -1
 
@@ -230,7 +232,7 @@ class TslintServer(LanguageServer):
             self.log(f"{error.filename}: {error.message}")
         if (version, result.diagnostics) == (document.published_version, document.findings):
             return  # a lint again with the context found the same: the client already shows them
-        document.findings, document.published_version = result.diagnostics, version
+        document.findings, document.published_version, document.text = result.diagnostics, version, text
         lines, encoding = split_lines(text), self.encoding()
         diagnostics = [to_lsp(d, lines, encoding) for d in result.diagnostics]
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
@@ -316,6 +318,23 @@ class TslintServer(LanguageServer):
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_text(findings)))
 
+    def code_actions(self, params: types.CodeActionParams) -> List[types.CodeAction]:
+        """Quick fixes for the request's tslint diagnostics; none while the buffer differs from the
+        text they were found in (its new diagnostics are on their way)."""
+        uri = params.text_document.uri
+        document = self.documents.get(uri)
+        if document is None or not document.findings or not wants_quickfix(params.context.only):
+            return []
+        current = self.workspace.get_text_document(uri)
+        if document.text is None or current.source != document.text:
+            return []
+        capabilities = self.client_capabilities.workspace
+        edit_capabilities = capabilities.workspace_edit if capabilities is not None else None
+        document_changes = bool(edit_capabilities is not None and edit_capabilities.document_changes)
+        builder = ActionBuilder(uri, current.version, document.text, split_lines(document.text), self.encoding(),
+                                document.findings, document_changes)
+        return builder.actions(params.context.diagnostics)
+
     def start_io(self, stdin: Optional[IO[bytes]] = None, stdout: Optional[IO[bytes]] = None) -> int:  # type: ignore[override]
         """Serve over the streams until `exit` or the end of the input; returns the exit code
         (0 after shutdown, else 1, as the LSP says)."""
@@ -395,6 +414,14 @@ def did_close(ls: TslintServer, params: types.DidCloseTextDocumentParams) -> Non
 def hover(ls: TslintServer, params: types.HoverParams) -> Optional[types.Hover]:
     """Over findings: each one, and its rule page."""
     return ls.hover_at(params.text_document.uri, params.position)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix])
+)
+def code_action(ls: TslintServer, params: types.CodeActionParams) -> List[types.CodeAction]:
+    """Each diagnostic's fix, and suppressing it on its line or in the file."""
+    return ls.code_actions(params)
 
 
 def main() -> int:
