@@ -15,6 +15,7 @@ from tslint.analysis.names import ModuleNames, NameFlow, module_names
 
 _REAL_ITERABLES = frozenset({"range"})
 _LIST_TYPES = frozenset({"typing.List", "list", "typing.Dict", "dict", "torch.Tensor"})
+_LOOPED_TYPES = frozenset({"List", "Tensor", "Dict", "str"})  # inference_flow's _LOOPED
 
 
 def name_flow(context) -> NameFlow:
@@ -34,7 +35,7 @@ def name_flow(context) -> NameFlow:
     def loop_kind(iterable: cst.BaseExpression) -> Optional[str]:
         if unrolled_iterable(iterable, context) is not None:
             return "unrolled"
-        return "real" if _real_iterable(iterable, context) else None
+        return "real" if _real_iterable(iterable, context) or _typed_as_looped(iterable, context) else None
 
     return NameFlow(context.node, globals_, branch_compiled, loop_kind)
 
@@ -127,6 +128,18 @@ def _maybe_static(test: cst.BaseExpression, context) -> bool:
             for target in test.comparisons
         )
     return False
+
+
+def _typed_as_looped(iterable: cst.BaseExpression, context) -> bool:
+    """A loop the type model types as one torch runs as a loop: over a list, a tensor, a dict or a
+    str (`for i, chunk in enumerate(chunks)` with `chunks = x.split(4)`), also through
+    `enumerate`/`zip` of those."""
+    if isinstance(iterable, cst.Call) and iterable.args and context.qualify(iterable.func) in ("enumerate", "zip"):
+        if any(a.star or a.keyword is not None for a in iterable.args):
+            return False
+        looped = iterable.args[:1] if context.qualify(iterable.func) == "enumerate" else iterable.args
+        return all(_typed_as_looped(a.value, context) for a in looped)
+    return context.types().type_of(iterable).kind in _LOOPED_TYPES
 
 
 def _real_iterable(iterable: cst.BaseExpression, context) -> bool:
