@@ -154,3 +154,60 @@ def test_the_rules_on_a_module() -> None:
                 return y + z + w + Nowhere
         """
     assert _lint(source) == [(7, "TS344"), (15, "TS343"), (15, "TS345")]
+
+
+def test_names_bound_only_under_type_checking() -> None:
+    source = textwrap.dedent("""\
+        from typing import TYPE_CHECKING
+        import typing
+        if TYPE_CHECKING:
+            from a import Guarded, Both
+            from b import WithElse
+        else:
+            WithElse = int
+        if typing.TYPE_CHECKING:
+            import c
+        Both = float
+        """)
+    found = module_names(cst.parse_module(source), source)
+    assert found.type_checking_only == frozenset({"Guarded", "c"})
+    assert found.provides("Guarded") is True  # a global for the value rules (TS343 stays silent)
+
+
+def _roots(annotation: str) -> List[str]:
+    from tslint.analysis.compiled_names import annotation_roots
+
+    expression = cst.parse_expression(annotation)
+
+    def qualify(node: cst.BaseExpression) -> Optional[str]:
+        return "typing.Literal" if isinstance(node, cst.Name) and node.value == "Literal" else None
+
+    return sorted(name for name, _ in annotation_roots(expression, qualify))
+
+
+def test_annotation_roots_read_strings_and_skip_literals() -> None:
+    assert _roots('Optional["np.ndarray"]') == ["Optional", "np"]
+    assert _roots('"List[Foo] | None"') == ["Foo", "List", "None"]
+    assert _roots('Literal["Foo"]') == ["Literal"]
+    assert _roots('"Literal[\'x\']"') == ["Literal"]
+    assert _roots('"List[int"') == []  # does not parse: nothing to resolve
+
+
+def _unknown_type_names(source: str) -> List[Tuple[int, str]]:
+    result = lint_text(textwrap.dedent(source), "model.py", Config())
+    return sorted((d.location.row, d.code) for d in result.diagnostics if d.code == "TS347")
+
+
+def test_unknown_type_names_stay_silent_where_the_globals_are_unknown() -> None:
+    body = """\
+        import torch
+        import torch.nn as nn
+        {header}
+
+        class Net(nn.Module):
+            def forward(self, x: torch.Tensor, c: "Confg") -> torch.Tensor:
+                return x
+        """
+    assert _unknown_type_names(body.format(header="")) == [(6, "TS347")]
+    assert _unknown_type_names(body.format(header="from elsewhere import *")) == []
+    assert _unknown_type_names(body.format(header="globals()['Confg'] = int")) == []

@@ -110,6 +110,10 @@ def _condition_guards(
         if isinstance(test.operator, cst.And):  # the `if` side needs both; the `else` side either
             return both(left_body, right_body), either(left_else, right_else)
         return either(left_body, right_body), both(left_else, right_else)
+    if isinstance(test, cst.Attribute) and imports.qualify(test) == "typing.TYPE_CHECKING":
+        # False at run time, and a constant torch prunes by (probed; a bare `TYPE_CHECKING` global
+        # is not: "python value of type 'bool' cannot be used as a value").
+        return UNREACHABLE, ()
     if isinstance(test, cst.Call):
         name = imports.qualify(test.func)
         if name in IS_SCRIPTING:

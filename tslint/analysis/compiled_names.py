@@ -4,27 +4,24 @@ once per file."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
 from tslint.analysis.branch_guards import GuardKind, if_guards
-from tslint.analysis.imports import is_none
+from tslint.analysis.imports import dotted_name, is_none
 from tslint.analysis.module_containers import unrolled_iterable
 from tslint.analysis.names import ModuleNames, NameFlow, module_names
 
 _REAL_ITERABLES = frozenset({"range"})
 _LIST_TYPES = frozenset({"typing.List", "list", "typing.Dict", "dict", "torch.Tensor"})
+_LOOPED_TYPES = frozenset({"List", "Tensor", "Dict", "str"})  # inference_flow's _LOOPED
 
 
 def name_flow(context) -> NameFlow:
     """The analysis of the rule context's function, with the context's answers about branches and
     loops. The module's globals are computed once per file (`context.file_facts`)."""
-    facts = context.file_facts
-    globals_ = facts.get("module_names")
-    if globals_ is None:
-        module, text = context.source
-        globals_ = facts["module_names"] = module_names(module, text) if module is not None else ModuleNames(None)
+    globals_ = module_globals(context)
 
     def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
         body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
@@ -38,9 +35,80 @@ def name_flow(context) -> NameFlow:
     def loop_kind(iterable: cst.BaseExpression) -> Optional[str]:
         if unrolled_iterable(iterable, context) is not None:
             return "unrolled"
-        return "real" if _real_iterable(iterable, context) else None
+        return "real" if _real_iterable(iterable, context) or _typed_as_looped(iterable, context) else None
 
     return NameFlow(context.node, globals_, branch_compiled, loop_kind)
+
+
+def module_globals(context) -> ModuleNames:
+    """The globals of the rule context's module, computed once per file (`context.file_facts`)."""
+    facts = context.file_facts
+    globals_ = facts.get("module_names")
+    if globals_ is None:
+        module, text = context.source
+        globals_ = facts["module_names"] = module_names(module, text) if module is not None else ModuleNames(None)
+    return globals_
+
+
+# Names torch's type parser may find without the module binding them (observed: `"Tensor"` resolves
+# in a module with `from __future__ import annotations` and no import of it; not in another).
+_TORCH_TYPE_NAMES = frozenset({"Tensor", "Device", "number", "NoneType", "Future", "RRef", "Await", "Storage", "Stream", "Any"})
+# Subscripts whose parameters are not all types.
+_NOT_TYPES = frozenset({"typing.Literal", "typing.Annotated", "typing_extensions.Literal", "typing_extensions.Annotated"})
+
+
+def annotation_roots(annotation: cst.BaseExpression, qualify) -> Iterator[Tuple[str, cst.BaseExpression]]:
+    """(first name, node to report) of every name a type expression uses, as torch resolves it
+    (`np` of `np.ndarray`, inside strings too: the string is the node then). A string that does not
+    parse, and the parameters of `Literal`/`Annotated`, give nothing."""
+    stack: List[Tuple[cst.BaseExpression, Optional[cst.BaseExpression]]] = [(annotation, None)]
+    while stack:
+        node, string = stack.pop()
+        if isinstance(node, cst.SimpleString):
+            try:
+                text = node.evaluated_value
+                inner = cst.parse_expression(text) if isinstance(text, str) else None
+            except Exception:  # libcst's ParserSyntaxError, or a bad escape
+                inner = None
+            if inner is not None:
+                stack.append((inner, string or node))
+        elif isinstance(node, cst.Name):
+            yield node.value, string or node
+        elif isinstance(node, cst.Attribute):
+            root = node
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name):
+                yield root.value, string or node
+        elif isinstance(node, cst.Subscript):
+            stack.append((node.value, string))
+            if string is None and qualify(node.value) in _NOT_TYPES:
+                continue
+            if string is not None and dotted_name(node.value) in ("Literal", "Annotated", "typing.Literal", "typing.Annotated"):
+                continue
+            for element in node.slice:
+                if isinstance(element.slice, cst.Index):
+                    stack.append((element.slice.value, string))
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            stack.extend((element.value, string) for element in node.elements)
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+            stack.extend(((node.left, string), (node.right, string)))
+
+
+def unresolved_type_names(annotation: cst.BaseExpression, context) -> Iterator[Tuple[str, cst.BaseExpression, str]]:
+    """(name, node to report, why) for each name in the annotation torch's type parser cannot
+    resolve: bound by nothing in the module, or only under `if TYPE_CHECKING:`. Nothing when the
+    module's globals cannot be listed."""
+    globals_ = module_globals(context)
+    if globals_.names is None:
+        return
+    for name, node in annotation_roots(annotation, context.qualify):
+        if name in _TORCH_TYPE_NAMES or name == "None":
+            continue
+        if name in globals_.type_checking_only:
+            yield name, node, "type-checking"
+        elif globals_.provides(name) is False:
+            yield name, node, "undefined"
 
 
 def _maybe_static(test: cst.BaseExpression, context) -> bool:
@@ -60,6 +128,18 @@ def _maybe_static(test: cst.BaseExpression, context) -> bool:
             for target in test.comparisons
         )
     return False
+
+
+def _typed_as_looped(iterable: cst.BaseExpression, context) -> bool:
+    """A loop the type model types as one torch runs as a loop: over a list, a tensor, a dict or a
+    str (`for i, chunk in enumerate(chunks)` with `chunks = x.split(4)`), also through
+    `enumerate`/`zip` of those."""
+    if isinstance(iterable, cst.Call) and iterable.args and context.qualify(iterable.func) in ("enumerate", "zip"):
+        if any(a.star or a.keyword is not None for a in iterable.args):
+            return False
+        looped = iterable.args[:1] if context.qualify(iterable.func) == "enumerate" else iterable.args
+        return all(_typed_as_looped(a.value, context) for a in looped)
+    return context.types().type_of(iterable).kind in _LOOPED_TYPES
 
 
 def _real_iterable(iterable: cst.BaseExpression, context) -> bool:

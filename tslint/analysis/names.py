@@ -91,9 +91,11 @@ class UnsetRead:
 
 @dataclass(frozen=True)
 class ModuleNames:
-    """The globals a module binds, or None when its globals cannot be listed."""
+    """The globals a module binds, or None when its globals cannot be listed; and those it binds
+    only under `if TYPE_CHECKING:` (which never runs: the name does not exist when torch compiles)."""
 
     names: Optional[FrozenSet[str]]
+    type_checking_only: FrozenSet[str] = frozenset()
 
     def provides(self, name: str) -> Optional[bool]:
         """Whether torch's global lookup finds `name` (None: cannot know)."""
@@ -118,7 +120,23 @@ def module_names(module: cst.Module, text: str) -> ModuleNames:
     names = set(names_bound_in(module))  # type: ignore[arg-type]  # walks any node
     for match in _GLOBAL_STATEMENT.finditer(text):
         names.update(part.strip() for part in match.group(1).split(","))
-    return ModuleNames(frozenset(names))
+    return ModuleNames(frozenset(names), _type_checking_only(module))
+
+
+def _type_checking_only(module: cst.Module) -> FrozenSet[str]:
+    """Names bound in the body of a top-level `if TYPE_CHECKING:` and by nothing else in the module."""
+    guarded = [s for s in module.body if isinstance(s, cst.If) and dotted_name(s.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")]
+    if not guarded:
+        return frozenset()
+    inside = set()
+    for statement in guarded:
+        inside |= names_bound_in(statement.body)
+    rest = module.with_changes(body=[s for s in module.body if all(s is not g for g in guarded)])
+    elsewhere = set(names_bound_in(rest))  # type: ignore[arg-type]
+    for statement in guarded:
+        if statement.orelse is not None:
+            elsewhere |= names_bound_in(statement.orelse)  # type: ignore[arg-type]
+    return frozenset(inside - elsewhere)
 
 
 class _Frame:

@@ -19,6 +19,8 @@ from tslint.analysis.traversal import string_prefix
 # Names that are not TorchScript types, bare or subscripted.
 UNKNOWN_NAMES = frozenset({
     "dict", "set", "frozenset", "bytes", "object", "range", "slice", "type", "torch.Size", "numpy.ndarray",
+    "numpy.dtype", "numpy.generic", "numpy.number", "numpy.float32", "numpy.float64", "numpy.int64",
+    "torch.layout", "torch.memory_format", "collections.OrderedDict",
     "typing.Callable", "typing.Sequence", "typing.Mapping", "typing.Iterable", "typing.Hashable", "typing.Sized",
     "typing.NamedTuple", "collections.abc.Callable", "collections.abc.Sequence", "collections.abc.Mapping",
     "collections.abc.Iterable",

@@ -8,8 +8,8 @@ from tslint.rule import Rule, RuleContext
 
 class OptionalWithoutRefinement(Rule):
     """Compiled code uses a variable whose type is `Optional[...]` as a value — in arithmetic
-    (`x + bias`), through an attribute or method (`bias.sum()`), by subscript (`sizes[0]`) or as a
-    condition (`if bias:`) — where torch has not refined it to its inner type.
+    (`x + bias`), through an attribute or method (`bias.sum()`) or by subscript (`sizes[0]`) — where
+    torch has not refined it to its inner type. (As a condition, `if bias:`, it is TS349's.)
 
     The type comes from the type model, which refines as torch does: inside `if p is not None:` (also
     `not (p is None)`, `and` chains, `isinstance`), after `if p is None: return/raise`, after `assert p
@@ -41,12 +41,6 @@ class OptionalWithoutRefinement(Rule):
 
     def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
         self._check(node.value, context)
-
-    def visit_If(self, node: cst.If, context: RuleContext) -> None:
-        self._check(node.test, context)
-
-    def visit_While(self, node: cst.While, context: RuleContext) -> None:
-        self._check(node.test, context)
 
     def _check(self, value: cst.BaseExpression, context: RuleContext) -> None:
         if isinstance(value, cst.Name) and context.types().type_of(value).kind == "Optional":

@@ -10,7 +10,7 @@ from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported
 class UnsupportedAnnotation(Rule):
     """A compiled function's parameter, return or local variable is annotated with a type TorchScript
     does not have: `Callable`, `Sequence[int]`, `Iterable`, `Mapping`, `Literal`, `Set`, `object`,
-    bare `dict`, bare `List` / `Dict` / `Tuple`, `torch.Size`, `np.ndarray`.
+    bare `dict`, bare `List` / `Dict` / `Tuple`, `torch.Size`, `torch.layout`, `np.ndarray`, `np.float32`.
 
     torch: "Unknown type name 'Callable'", "Unknown type constructor Sequence", "Attempted to use List
     without a contained type". Compiling: `Any`, `Optional`, `Union`, `list`, `tuple`, `list[int]`,

@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from typing import List, Optional, Set
+
+import libcst as cst
+
+from tslint.analysis.schema_types import JitType
+from tslint.analysis.traversal import code_of
+from tslint.findings import Mode, Severity
+from tslint.index.model import is_torch_module_class
+from tslint.rule import Rule, RuleContext
+
+# Types torch cannot cast to bool (probed in torch 2.13; bool, int, float, Tensor, str, lists and
+# dicts can be). `NoneType` is TS326's (an attribute that is always None).
+_NOT_BOOL = frozenset({"Optional", "Union", "Tuple", "Device", "Class"})
+
+
+class ConditionNotABool(Rule):
+    """Compiled code uses as a condition — the test of an `if`, `while`, `assert` or if-expression,
+    the operand of `not`, `and` or `or` — a value torch cannot turn into a bool: an `Optional` not
+    refined yet (`if k:` with `k: Optional[int]`, `dim = dim or self.dim`), a `Union`
+    (`device or x.device` with `device: Union[str, torch.device, None]`), a tuple, a device or a module
+    (`if self.norm:`).
+
+    Python asks any object for its truth; TorchScript converts only bools, numbers, tensors, strs,
+    lists and dicts: "Could not cast value of type Optional[int] to bool". An `Optional` refined
+    first (`if k is not None and k:`) is fine, as is a test of `is None` / `is not None`. The types
+    come from the type model; unknown types are not reported.
+    """
+
+    code = "TS349"
+    name = "condition-not-a-bool"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`{value}` is of type `{type}`, which TorchScript cannot use as a condition: test {instead} instead."
+    fix_hint = (
+        "Test what you mean: `x is not None` for an Optional or a value that may be None, "
+        "`isinstance(x, ...)` for a Union, `len(t) > 0` for a tuple; a module is never false."
+    )
+    torch_messages = ("Could not cast value of type",)
+
+    def visit_If(self, node: cst.If, context: RuleContext) -> None:
+        self._check(node.test, context)
+
+    def visit_While(self, node: cst.While, context: RuleContext) -> None:
+        self._check(node.test, context)
+
+    def visit_Assert(self, node: cst.Assert, context: RuleContext) -> None:
+        self._check(node.test, context)
+
+    def visit_IfExp(self, node: cst.IfExp, context: RuleContext) -> None:
+        self._check(node.test, context)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation, context: RuleContext) -> None:
+        if isinstance(node.operator, cst.Not):
+            self._check(node.expression, context)
+
+    def begin_function(self, context: RuleContext) -> Set[int]:
+        return set()  # the `and`/`or` operations already checked as part of an enclosing chain
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
+        if id(node) in context.state:
+            return
+        # torch casts each operand of a chain in turn and stops at the first it cannot: one report.
+        operands: List[cst.BaseExpression] = []
+        stack: List[cst.BaseExpression] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.BooleanOperation):
+                context.state.add(id(current))
+                stack.extend((current.right, current.left))
+            else:
+                operands.append(current)
+        for operand in operands:
+            if self._check(operand, context):
+                return
+
+    def _check(self, value: cst.BaseExpression, context: RuleContext) -> bool:
+        if isinstance(value, (cst.BooleanOperation, cst.UnaryOperation)):
+            return False  # its operands are checked on their own
+        if isinstance(value, cst.Tuple):
+            return False  # `assert (test, message)`: TS354
+        found = context.types().type_of(value)
+        if found.kind not in _NOT_BOOL:
+            return False
+        if found.kind == "Class" and not (is_torch_module_class(found.name) or found.name in context.scope.index.module_classes):
+            return False  # a TorchScript class may define `__bool__`: only modules are certain
+        text = self.message.format(value=code_of(value), type=_spelling(found), instead=_instead(found, value))
+        context.report(value, text)
+        return True
+
+
+def _spelling(found: JitType) -> str:
+    return found.name.rsplit(".", 1)[-1] if found.kind == "Class" else str(found)
+
+
+def _instead(found: JitType, value: cst.BaseExpression) -> str:
+    code = code_of(value)
+    if found.kind == "Optional":
+        inner: Optional[str] = {"int": f"`{code} is not None and {code} != 0`"}.get(found.element.kind)
+        return inner or f"`{code} is not None`"
+    if found.kind == "Union":
+        return f"`{code} is not None` or `isinstance({code}, ...)`"
+    if found.kind == "Tuple":
+        return f"`len({code}) > 0`"
+    if found.kind == "Device":
+        return f"`{code}.type == \"cuda\"` (a device is always true in Python)"
+    return "the flag or setting that decides it (a module or object is always true)"

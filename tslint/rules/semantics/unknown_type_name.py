@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from tslint.analysis.compiled_names import unresolved_type_names
+from tslint.analysis.value_kinds import unsupported_type
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+
+class UnknownTypeName(Rule):
+    """An annotation in compiled code (a parameter, the return, a local `y: T = ...`) names a type
+    through a name the module does not have when torch compiles it: a name nothing defines or
+    imports (`x: "Foo"`, a typo, a forgotten import), or one imported only under
+    `if TYPE_CHECKING:` (`x: "Decimal"`), a block that never runs.
+
+    torch resolves every annotation of a compiled function against the function's module, string
+    annotations and `from __future__ import annotations` included: "Unknown type name 'Decimal'".
+    Names torch knows itself (`typing`'s and the builtins), and anything in a module whose globals
+    cannot be listed (a star import, `globals()`), are not reported; a type TorchScript does not
+    have (`np.ndarray`, `Callable`) is TS111's.
+    """
+
+    code = "TS347"
+    name = "unknown-type-name"
+    severity = Severity.ERROR
+    mode = Mode.SCRIPT
+    message = "`{name}` in this annotation is not defined in the module: torch cannot resolve the type."
+    type_checking_message = (
+        "`{name}` is imported only under `if TYPE_CHECKING:`, which never runs: torch cannot resolve "
+        "the type when it compiles this function."
+    )
+    fix_hint = (
+        "Import or define the name at module level (a misspelling?); if the import is guarded to "
+        "avoid a cycle, annotate with a TorchScript type instead (`torch.Tensor`, `List[int]`, ...)."
+    )
+    torch_messages = ("Unknown type name",)
+
+    def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
+        if unsupported_type(node.annotation, context.qualify, lambda name: False) is not None:
+            return  # TS111 reports the annotation
+        reported = set()
+        for name, where, why in unresolved_type_names(node.annotation, context):
+            if (name, id(where)) in reported:
+                continue
+            reported.add((name, id(where)))
+            template = self.type_checking_message if why == "type-checking" else self.message
+            context.report(where, template.format(name=name))
