@@ -9,7 +9,7 @@ from tslint.rule import Rule, RuleContext
 class OptionalWithoutRefinement(Rule):
     """Compiled code uses a variable whose type is `Optional[...]` as a value — in arithmetic
     (`x + bias`), through an attribute or method (`bias.sum()`), by subscript (`sizes[0]`) or as a
-    condition (`if bias:`) — where torch has not refined it to its inner type.
+    condition (`if bias:`, `dim or self.dim`) — where torch has not refined it to its inner type.
 
     The type comes from the type model, which refines as torch does: inside `if p is not None:` (also
     `not (p is None)`, `and` chains, `isinstance`), after `if p is None: return/raise`, after `assert p
@@ -41,6 +41,11 @@ class OptionalWithoutRefinement(Rule):
 
     def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
         self._check(node.value, context)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
+        # `channel_dim or self.channel_dim`: each operand of `and` / `or` is cast to bool.
+        for side in (node.left, node.right):
+            self._check(side, context)
 
     def visit_If(self, node: cst.If, context: RuleContext) -> None:
         self._check(node.test, context)
