@@ -168,7 +168,7 @@ MODULE_SAMPLES = {
 FUNCTION_SAMPLES = {
     "typing.cast": "typing.cast(torch.Tensor, x)", "collections.Counter": "collections.Counter([1])",
     "collections.defaultdict": "collections.defaultdict()", "torch.compile": "torch.compile(torch.relu)",
-    "torch.get_default_dtype": "torch.get_default_dtype()",
+    "torch.get_default_dtype": "torch.get_default_dtype()", "torch.is_tensor": "torch.is_tensor(x)",
 }
 TORCH_SAMPLES = {
     "torch.distributions.": "torch.distributions.Normal(x, 1.0)", "torch.distributed.": "torch.distributed.is_available()",

@@ -12,6 +12,11 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 - a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
 - a module class with a `__prepare_scriptable__` that does not always return `self` is not compiled:
   torch.jit.script compiles what that method returns instead, for the instance and every submodule;
+- a method the class or a base sets on the class at run time (`self.__class__.name = f`,
+  `type(self).name = f`, `setattr(self.__class__, "name", f)`, as torch_geometric's MessagePassing
+  does with a generated `propagate`) is the replacement when torch scripts the instance: the
+  source's method is unknown code, neither compiled nor typed (the replacement may also fail at run
+  time and leave the source's: unknown either way);
 - functions decorated with `@torch.jit.script` are compiled on their own;
 - a plain class (no bases) that compiled code constructs or uses in an annotation, or one decorated
   with `@torch.jit.script`, is a TorchScript class: every method of it but static ones is compiled,
@@ -96,6 +101,9 @@ class CompiledClass:
             self.class_attributes |= current.class_attributes
             self.constants |= current.constants
         self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))
+        # Methods the class or a base replaces on the class at run time (`self.__class__.name = f`):
+        # torch compiles the replacement, code tslint cannot see; the source's method is not compiled.
+        self.replaced_methods: FrozenSet[str] = frozenset().union(*(c.replaced_methods for c in self.mro))
         # torch.jit.script replaces the instance (and any submodule) by what its
         # `__prepare_scriptable__` returns: unless that is always `self`, this class is not compiled.
         prepare = self.methods.get("__prepare_scriptable__")
@@ -108,6 +116,11 @@ class CompiledClass:
                 if not any(name not in c.conditional_attributes for c in others) and name not in self.constants:
                     self.conditional_attributes.setdefault(name, condition)
 
+    def method(self, name: str) -> Optional[FunctionInfo]:
+        """The source method torch compiles under `name`; None when there is none or the class
+        replaces it at run time."""
+        return None if name in self.replaced_methods else self.methods.get(name)
+
     def fingerprint(self) -> str:
         """The facts that decide which code of this class torch compiles (for the result cache)."""
         return repr((
@@ -116,6 +129,7 @@ class CompiledClass:
             sorted((name, [(a.kind.value, a.callee, a.unscriptable) for a in found]) for name, found in self.attributes.items()),
             sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
             sorted(self.conditional_attributes.items()), sorted(self.size_unions), self.replaced,
+            sorted(self.replaced_methods),
         ))
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
@@ -249,12 +263,12 @@ class CompiledScope:
             if context.replaced and not self.tracing:
                 continue
             forward = context.methods.get("forward")
-            if forward is not None and not forward.is_abstract:
+            if forward is not None and not forward.is_abstract and "forward" not in context.replaced_methods:
                 yield forward, qualname
             if self.tracing:
                 continue  # exports and properties are scripted by trace, not traced
             for name, method in context.methods.items():
-                if name == "forward":
+                if name == "forward" or name in context.replaced_methods:
                     continue
                 if method.has_decorator(JIT_EXPORT):
                     yield method, qualname
@@ -314,7 +328,7 @@ class CompiledScope:
         if _guards_hold(call.guards, context, self.tracing):
             if call.kind is CallKind.SELF_METHOD and context is not None:
                 method = context.methods.get(call.target)
-                if method is not None:
+                if method is not None and call.target not in context.replaced_methods:
                     yield method, class_name
             elif call.kind is CallKind.SUBMODULE_METHOD and context is not None:
                 for assignment in context.attributes.get(call.attribute, ()):
@@ -323,7 +337,7 @@ class CompiledScope:
                         if self.compiled_class(owner).replaced and not self.tracing:
                             continue  # torch compiles what its __prepare_scriptable__ returns instead
                         method = self.compiled_class(owner).methods.get(call.target)
-                        if method is not None:
+                        if method is not None and call.target not in self.compiled_class(owner).replaced_methods:
                             yield method, owner
                     elif self.tracing and assignment.kind is AttributeKind.CALL and owner in self.index.classes:
                         # `self.box_coder = BoxCoder(...)` of a plain class: tracing runs its methods in Python

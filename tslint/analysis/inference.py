@@ -150,6 +150,8 @@ class FunctionTypes:
 
         def returns(klass: str) -> JitType:
             facts = self.project._compiled_class(klass)
+            if name in facts.replaced_methods:
+                return UNKNOWN  # replaced on the class at run time: its source is not what torch compiles
             method = facts.methods.get(name)
             if method is not None:
                 return self.project.returns(method)
@@ -164,7 +166,7 @@ class FunctionTypes:
         if owner.name not in self.project.index.classes:
             return TENSOR if method == "forward" and returns_tensor(owner.name) else UNKNOWN
         facts = self.project._compiled_class(owner.name)
-        if facts.unknown_bases or method not in facts.methods:
+        if facts.unknown_bases or method not in facts.methods or method in facts.replaced_methods:
             return UNKNOWN
         return self.project.returns(facts.methods[method])
 

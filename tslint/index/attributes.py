@@ -19,6 +19,9 @@ class SelfAssignmentCollector:
         self.imports = imports
         self.self_name = self_name
         self.found: List[Tuple[str, AttributeAssignment]] = []
+        # Names set on the class itself (`self.__class__.name = f`, `type(self).name = f`,
+        # `setattr(self.__class__, "name", f)`): a method so replaced is not the one in the source.
+        self.class_replacements: List[str] = []
 
     def observe(self, node: cst.CSTNode) -> None:
         kind = type(node)  # exact types: this runs for every node of every method
@@ -40,6 +43,19 @@ class SelfAssignmentCollector:
     def _is_self(self, node: cst.BaseExpression) -> bool:
         return isinstance(node, cst.Name) and node.value == self.self_name
 
+    def _is_own_class(self, node: cst.BaseExpression) -> bool:
+        """`self.__class__` or `type(self)`."""
+        if isinstance(node, cst.Attribute):
+            return node.attr.value == "__class__" and self._is_self(node.value)
+        return (
+            isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "type"
+            and len(node.args) == 1 and self._is_self(node.args[0].value)
+        )
+
+    def _class_target(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Attribute) and self._is_own_class(target.value):
+            self.class_replacements.append(target.attr.value)
+
     def _target(self, target: cst.BaseExpression) -> Optional[str]:
         if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
             if target.value.value == self.self_name:
@@ -51,6 +67,8 @@ class SelfAssignmentCollector:
             name = self._target(target.target)
             if name is not None:
                 self.found.append((name, classify_value(node.value, self.imports)))
+            elif isinstance(target.target, cst.Attribute):
+                self._class_target(target.target)
             elif isinstance(target.target, (cst.Tuple, cst.List)):
                 for element in target.target.elements:
                     name = self._target(element.value)
@@ -62,6 +80,11 @@ class SelfAssignmentCollector:
         if not node.args:
             return
         first = node.args[0].value
+        if isinstance(func, cst.Name) and func.value == "setattr" and self._is_own_class(first) and len(node.args) > 1:
+            name = node.args[1].value
+            if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
+                self.class_replacements.append(name.evaluated_value)
+            return
         dynamic = (
             (isinstance(func, cst.Name) and func.value == "setattr" and self._is_self(first))
             or (isinstance(func, cst.Attribute) and func.attr.value == "__setattr__")

@@ -49,6 +49,7 @@ class _FileIndexer:
         self.ordinal = 0
         self.nodes: Dict[int, cst.FunctionDef] = {}
         self.assignments: Dict[int, List[Tuple[str, AttributeAssignment]]] = {}
+        self.class_replacements: Dict[int, List[str]] = {}
         # ordinal -> index in module.body of the top-level statement holding the function
         self.anchors: Dict[int, int] = {}
         self.statement_index = 0
@@ -81,6 +82,7 @@ class _FileIndexer:
         self.anchors[ordinal] = self.statement_index
         if facts.assignments is not None:
             self.assignments[ordinal] = facts.assignments.found
+            self.class_replacements[ordinal] = facts.assignments.class_replacements
         owner_short = owner.rsplit(".", 1)[-1] if owner else None
         return FunctionInfo(
             name=node.name.value,
@@ -184,6 +186,9 @@ class _FileIndexer:
             unused_properties=unused_properties,
             conditional_attributes=conditional,
             annotation_types=annotation_types,
+            replaced_methods=frozenset(
+                name for info in methods.values() for name in self.class_replacements.get(info.ordinal, ())
+            ),
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
 

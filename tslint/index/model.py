@@ -163,6 +163,9 @@ class ClassInfo:
     # The source text of each class-body annotation (`scale: float`, `names: List[str]`): the type
     # model's attribute types.
     annotation_types: Mapping[str, str] = field(default_factory=dict)
+    # Names a method sets on the class itself (`self.__class__.propagate = generated`): the method of
+    # that name torch compiles is whatever the built instance's class holds, not the source's.
+    replaced_methods: FrozenSet[str] = frozenset()
 
     def fact(self, name: str, default: object = None) -> object:
         """The value the extractor `name` found for this definition (tslint/index/facts.py)."""

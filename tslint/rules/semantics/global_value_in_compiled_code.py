@@ -86,6 +86,9 @@ class GlobalValueInCompiledCode(Rule):
         context.report(node, self.message.format(name=node.value, kind=kind, where=where))
 
 
+MATH_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.nan"})  # a bare `inf` compiles (probed)
+
+
 def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
     """(the value's type, where it is defined) when `node` names a plain module-level value: of this
     file, or imported by name from another file of the project."""
@@ -96,6 +99,8 @@ def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
     target = file.imports.aliases.get(node.value)
     if target is None or "." not in target:
         return None
+    if target in MATH_CONSTANTS:  # `from math import pi`: torch knows `math.pi`, not a bare `pi`
+        return "float", f" (`{target}`)"
     module, _, attribute = target.rpartition(".")
     other = context.scope.index.modules.get(module)
     kind = other.module_values.get(attribute) if other is not None else None

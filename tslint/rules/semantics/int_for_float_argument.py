@@ -319,7 +319,7 @@ def _project_callee(node: cst.Call, context: RuleContext) -> Optional[FunctionIn
     if context.self_attribute(func) is not None:
         assert isinstance(func, cst.Attribute)
         found = {
-            context.scope.compiled_class(name).methods.get(func.attr.value) for name in context.compiled.classes if name is not None
+            context.scope.compiled_class(name).method(func.attr.value) for name in context.compiled.classes if name is not None
         }
         callee = found.pop() if len(found) == 1 else None
     else:

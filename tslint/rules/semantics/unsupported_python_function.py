@@ -30,6 +30,7 @@ UNSUPPORTED_MODULES = (
 )
 UNSUPPORTED_FUNCTIONS = frozenset({
     "typing.cast", "collections.Counter", "collections.defaultdict", "torch.compile", "torch.get_default_dtype",
+    "torch.is_tensor",
 })
 # Parts of torch written in Python that torch.jit.script cannot compile.
 UNSUPPORTED_TORCH_PACKAGES = (
@@ -45,7 +46,7 @@ INSTEAD = {
     "math.log2": "use `math.log(v, 2)` or `torch.log2`", "math.trunc": "use `int(v)`", "math.prod": "multiply in a loop",
     "math.hypot": "use `math.sqrt(a * a + b * b)`", "math.isclose": "use `abs(a - b) <= tolerance`",
     "math.exp2": "use `2.0 ** v`", "math.cbrt": "use `v ** (1.0 / 3.0)`", "math.fsum": "use `sum(values)`",
-    "repr": "use `str(v)`", "format": "use an f-string without a format spec, or `str(v)`",
+    "torch.is_tensor": "use `isinstance(v, torch.Tensor)`", "repr": "use `str(v)`", "format": "use an f-string without a format spec, or `str(v)`",
     "callable": "keep an `Optional` attribute and test it with `is not None`", "typing.cast": "use `torch.jit.annotate`",
     "numpy": "use the torch function of the same name", "copy": "use `x.clone()`", "random": "use `torch.rand`",
     "time": "measure time outside the compiled model", "logging": "use `print`, or `warnings.warn(message)`",
@@ -73,13 +74,18 @@ class UnsupportedPythonFunction(Rule):
     message = "`{call}` cannot be compiled by TorchScript{instead}."
     value_message = "`{name}` here is the Python builtin, which TorchScript cannot compile; is a parameter named differently?"
     fix_hint = "Use the torch equivalent, or move the call into an `@torch.jit.unused` method or under `if not torch.jit.is_scripting():`."
-    torch_messages = ("Can't get source for", "Failed to get source for")
+    torch_messages = (
+        "Can't get source for", "Failed to get source for", "Unknown builtin op: aten::is_tensor",
+        "Python exception cannot be used as a value",
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         found = _unsupported(node, context)
         if found is not None:
             call, hint = found
-            context.report(node, self.message.format(call=call, instead=f"; {hint}" if hint else ""))
+            # torch points at what it cannot compile: for `warnings.warn`, the category argument.
+            where = _warning_category(node) if call == WARN_WITH_CATEGORY else None
+            context.report(where or node, self.message.format(call=call, instead=f"; {hint}" if hint else ""))
         for argument in node.args:
             # A builtin passed as a value, typically `input` where the parameter is called `x`.
             value = argument.value
@@ -117,10 +123,20 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
         )
     ):
         return f"{name}(...)", INSTEAD.get(name) or INSTEAD.get(name.split(".")[0])
-    positional = [argument for argument in node.args if argument.keyword is None]
-    if name == "warnings.warn" and (len(positional) > 1 or any(a.keyword and a.keyword.value == "category" for a in node.args)):
-        return "warnings.warn(message, category)", "pass the message only: `warnings.warn(message)`"
+    if name == "warnings.warn" and _warning_category(node) is not None:
+        return WARN_WITH_CATEGORY, "pass the message only: `warnings.warn(message)`"
     return None
+
+
+WARN_WITH_CATEGORY = "warnings.warn(message, category)"
+
+
+def _warning_category(node: cst.Call) -> Optional[cst.BaseExpression]:
+    """The category argument of a `warnings.warn(...)` call, if it passes one."""
+    positional = [argument for argument in node.args if argument.keyword is None]
+    if len(positional) > 1:
+        return positional[1].value
+    return next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "category"), None)
 
 
 def _module_object(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:

@@ -21,11 +21,20 @@ class EllipsisInTupleAnnotation(Rule):
     fix_hint = "Use `List[int]` for a sequence of any length, or spell the tuple out: `Tuple[int, int]`."
 
     def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
-        annotation = node.annotation
-        if isinstance(annotation, cst.Subscript) and (context.qualify(annotation.value) or "").rsplit(".", 1)[-1] in {"Tuple", "tuple"}:
-            if any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Ellipsis) for e in annotation.slice):
-                message = self.message.format(annotation=code_of(annotation))
-                context.report(annotation, message, fix=_as_list(node, annotation, context))
+        # Anywhere in the annotation: `Optional[Tuple[int, ...]]`, `tuple[Tensor, ...] | None`.
+        stack = [node.annotation]
+        while stack:
+            annotation = stack.pop()
+            if isinstance(annotation, cst.BinaryOperation):
+                stack += [annotation.right, annotation.left]
+            elif isinstance(annotation, cst.Subscript):
+                if (context.qualify(annotation.value) or "").rsplit(".", 1)[-1] in {"Tuple", "tuple"} and any(
+                    isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Ellipsis) for e in annotation.slice
+                ):
+                    fix = _as_list(node, annotation, context) if annotation is node.annotation else None
+                    context.report(annotation, self.message.format(annotation=code_of(annotation)), fix=fix)
+                    return
+                stack += [e.slice.value for e in reversed(annotation.slice) if isinstance(e.slice, cst.Index)]
 
 
 def _as_list(node: cst.Annotation, annotation: cst.Subscript, context: RuleContext):

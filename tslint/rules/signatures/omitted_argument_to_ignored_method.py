@@ -37,7 +37,7 @@ class OmittedArgumentToIgnoredMethod(Rule):
         for class_name in context.compiled.classes:
             if class_name is None:
                 continue
-            method = context.scope.compiled_class(class_name).methods.get(func.attr.value)
+            method = context.scope.compiled_class(class_name).method(func.attr.value)
             if method is None or method.takes_var_args:
                 continue
             if not (method.has_decorator(JIT_IGNORE) or method.has_decorator(JIT_UNUSED)):
