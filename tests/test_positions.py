@@ -75,6 +75,21 @@ def test_tricky_layouts(text: str) -> None:
     _check(text)
 
 
+@pytest.mark.parametrize("text", TRICKY)
+def test_one_node_at_a_time(text: str) -> None:
+    """The code generation stops once the wanted nodes have their ranges: each node alone."""
+    from tslint.engine.parsing import _python_parse
+
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    rows = _python_parse(text)[0]
+    functions = _methods(module)
+    for node in _nodes(module):
+        assert resolve_positions(module, rows, [node], {}, {}) == {node: expected[node]}
+        assert resolve_positions(module, rows, [node], {}, functions) == {node: expected[node]}
+        assert resolve_positions(module, None, [node], {}, {}) == {node: expected[node]}
+
+
 def test_without_python_rows_falls_back_to_the_whole_module() -> None:
     text = TRICKY[0]
     module = cst.parse_module(text)

@@ -54,23 +54,83 @@ def _libcst_statement_rows(statements: Sequence[cst.CSTNode], python_rows: Optio
     return rows if position == len(python_rows) else None
 
 
-def _code_ranges(module: cst.Module) -> Dict[cst.CSTNode, "CodeRange"]:
-    """Every node's range, by the code generation PositionProvider runs — without the visitor pass
-    MetadataWrapper adds around it (which cost as much again). Falls back to the wrapper if libcst's
-    internals ever differ."""
+def _code_ranges(
+    module: cst.Module, wanted: Optional[Iterable[cst.CSTNode]] = None, anchor: Optional[cst.CSTNode] = None
+) -> Tuple[Dict[cst.CSTNode, "CodeRange"], Optional[int]]:
+    """The ranges of the nodes `wanted` (None: of every node), by the code generation
+    PositionProvider runs — without the visitor pass MetadataWrapper adds around it (which cost as
+    much again) — stopped as soon as each wanted node has its range: a node's range is final once
+    written, nodes are generated in source order, so on average half a statement is generated for a
+    node in it. With the first line of `anchor` (None without one), from the line where its code
+    generation starts and its leading lines (one line each). Falls back to the wrapper, all nodes,
+    if libcst's internals ever differ."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     try:
         from libcst.metadata.position_provider import PositionProvidingCodegenState
 
         provider = PositionProvider()
-        state = PositionProvidingCodegenState(
-            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
-        )
-        module._codegen(state)
-        return provider._computed
+        state_type = _anchored_state(PositionProvidingCodegenState) if anchor is not None else PositionProvidingCodegenState
+        state = state_type(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
+        if anchor is not None:
+            state.anchor = anchor
+        if wanted is not None:
+            provider._computed = _Recorded(wanted)
+        try:
+            module._codegen(state)
+        except Exception:
+            # Raised once every wanted node has its range (_Done), or, after that, by a `finally` of
+            # the code generation as it unwinds (it reads ranges of nodes not generated yet).
+            if not getattr(provider._computed, "done", False):
+                raise
+        anchor_line = state.anchor_line + len(anchor.leading_lines) if anchor is not None else None
+        return provider._computed, anchor_line
     except (ImportError, AttributeError, TypeError):
-        return dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+        positions = dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+        return positions, positions[anchor].start.line if anchor is not None else None
+
+
+class _Done(Exception):
+    """Every wanted node has its range: the code generation stops."""
+
+
+class _Recorded(dict):
+    """The provider's ranges, which raises _Done when the last of the wanted nodes gets its own.
+    libcst writes a node's range once (PositionProvidingCodegenState.after_codegen does not
+    overwrite what record_syntactic_position wrote)."""
+
+    def __init__(self, wanted: Iterable[cst.CSTNode]) -> None:
+        super().__init__()
+        self.left = set(wanted)
+        self.done = not self.left
+
+    def __setitem__(self, node, value) -> None:
+        super().__setitem__(node, value)
+        if not self.done and node in self.left:
+            self.left.discard(node)
+            if not self.left:
+                self.done = True
+                raise _Done
+
+
+_ANCHORED: Dict[type, type] = {}
+
+
+def _anchored_state(base: type) -> type:
+    """The code generation state, noting the line where the generation of its `anchor` starts."""
+    found = _ANCHORED.get(base)
+    if found is None:
+        class Anchored(base):  # type: ignore[misc, valid-type]
+            anchor: Optional[cst.CSTNode] = None
+            anchor_line = 0
+
+            def before_codegen(self, node: cst.CSTNode) -> None:
+                if node is self.anchor:
+                    self.anchor_line = self.line
+                super().before_codegen(node)
+
+        found = _ANCHORED[base] = Anchored
+    return found
 
 
 def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
@@ -103,7 +163,7 @@ def resolve_positions(
     wanted = list(nodes)
     rows = _libcst_statement_rows(module.body, python_rows.top if python_rows else None)
     if rows is None or len(wanted) > _PER_STATEMENT_LIMIT:
-        positions = _code_ranges(module)
+        positions, _ = _code_ranges(module, wanted)
         return {node: positions[node] for node in wanted}
     by_statement: Dict[int, List[cst.CSTNode]] = {}
     unanchored = [node for node in wanted if node not in anchors]
@@ -123,8 +183,13 @@ def resolve_positions(
         statement = module.body[index]
         for part, first_row, anchor, nodes_of_part in _parts(statement, group, rows[index], python_rows, functions):
             alone = cst.Module(body=[part], default_indent=module.default_indent, default_newline=module.default_newline)
-            positions = _code_ranges(alone)
-            shift = first_row - (1 + len(part.leading_lines) if anchor is None else _first_line(anchor, positions))
+            decorators = getattr(anchor, "decorators", ())
+            if decorators:  # Python's first line of a decorated definition is its first decorator's
+                positions, _ = _code_ranges(alone, [*nodes_of_part, decorators[0]])
+                anchor_line = positions[decorators[0]].start.line
+            else:  # the anchor's own first line (a top-level statement: the part itself)
+                positions, anchor_line = _code_ranges(alone, nodes_of_part, anchor or part)
+            shift = first_row - anchor_line
             for node in nodes_of_part:
                 span = positions[node]
                 result[node] = CodeRange((span.start.line + shift, span.start.column), (span.end.line + shift, span.end.column))
@@ -195,10 +260,3 @@ def _statement_of(statements: Sequence[cst.CSTNode], nodes: Iterable[cst.CSTNode
             found[node] = index
         remaining.difference_update(found)
     return found
-
-
-def _first_line(anchor: cst.CSTNode, positions) -> int:
-    """The line, in a part generated alone, that Python's first line of `anchor` refers to: its
-    first decorator's or its own."""
-    decorators = getattr(anchor, "decorators", ())
-    return positions[decorators[0] if decorators else anchor].start.line
