@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import ast
 import re
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Set, Tuple
@@ -29,8 +30,14 @@ def expectations(path: Path) -> List[Tuple[int, str]]:
 def fixture_mode(path: Path) -> str:
     """`# tslint-fixture: mode=script` on a fixture's first line: the mode its expectations cover."""
     first = path.read_text(encoding="utf-8").split("\n", 1)[0]
-    match = re.search(r"tslint-fixture: mode=(script|trace)", first)
+    match = re.search(r"tslint-fixture: mode=(script|trace|export)", first)
     return match.group(1) if match else "both"
+
+
+def mode_covered(fixture: str, diagnostic_mode: str) -> bool:
+    """Whether a fixture's expectations cover findings of this mode: `both` (the default) covers
+    script and trace, the modes of a default run; export findings only in `mode=export` fixtures."""
+    return fixture == diagnostic_mode or (fixture == "both" and diagnostic_mode in ("script", "trace"))
 
 
 def fixture_files() -> List[Path]:
@@ -40,8 +47,14 @@ def fixture_files() -> List[Path]:
 @pytest.fixture(scope="session")
 def fixture_result():
     """One lint of the whole fixtures tree (cross-file facts need all of it), every rule enabled,
-    those off by default too."""
-    return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
+    those off by default too; in the default modes (script and trace), then in export mode."""
+    both = lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
+    export = lint_paths([str(FIXTURES)], Config(mode="export", select=("TS", "TS503")))
+    exported = tuple(d for d in export.diagnostics if d.mode.value == "export")
+    return replace(
+        both, diagnostics=tuple(sorted(both.diagnostics + exported, key=lambda d: d.sort_key())),
+        errors=both.errors + export.errors, internal_errors=both.internal_errors + export.internal_errors,
+    )
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from tslint.engine.phases import FileOutcome, FileSummary
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
-CACHE_NAMES = [f"results-{__version__}.pickle", "results-0.0.1.pickle"]
+CACHE_NAMES = [f"results-{__version__}.pickle", "results-0.0.1.pickle", f"runs-{__version__}.pickle", "runs-0.0.1.pickle"]
 
 
 class Evil:
@@ -174,7 +174,11 @@ def test_valid_cache_is_reused(project: Path, monkeypatch, capsys) -> None:
     assert len(loaded.entries) == 31 and elapsed < 1.0
     assert main(["--format", "json", "--exit-zero", "."]) == 0
     assert capsys.readouterr().out == cold
-    assert len(hits) == 31 and all(hits)
+    assert hits == []  # the same run again: answered whole by the file of runs
+    (project / CACHE_FOLDER / f"runs-{__version__}.pickle").unlink()
+    assert main(["--format", "json", "--exit-zero", "."]) == 0
+    assert capsys.readouterr().out == cold
+    assert len(hits) == 31 and all(hits)  # without it, by each file's outcome
 
 
 def test_key_and_cache_files_are_private(project: Path, private_key_home: Path) -> None:

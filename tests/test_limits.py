@@ -192,10 +192,10 @@ def test_each_worker_receives_only_the_summaries_phase_two_needs(tmp_path, monke
     log = tmp_path / "scopes.log"
     original = tslint.engine.workers._scope
 
-    def recording(summaries):
+    def recording(summaries, rules):
         with open(log, "a") as out:  # the workers' phase-2 scopes (this process's would be empty)
             out.write(" ".join(sorted(summaries)) + "\n")
-        return original(summaries)
+        return original(summaries, rules)
 
     monkeypatch.setattr(tslint.engine.workers, "_scope", recording)
     monkeypatch.setattr(tslint.engine.workers, "OUTLINE_MIN_BYTES", 0)  # as on a large project

@@ -142,6 +142,26 @@ def test_cache_sees_a_class_become_a_submodule(tmp_path: Path, capsys) -> None:
     assert second != first
 
 
+HELPERS = (
+    "import torch.nn as nn\n\n\ndef grow(n):\n    if n > 2:\n        return n * 2\n    return n\n\n\n"
+    "class Net(nn.Module):\n    def forward(self, x):\n        return x.view(grow(4), -1)\n"
+)
+OTHER = "import torch.nn as nn\nfrom helpers import grow\n\n\nclass Other(nn.Module):\n    def forward(self, x):\n        return x * 2\n"
+
+
+def test_cache_sees_a_new_caller_in_another_file(tmp_path: Path, capsys) -> None:
+    """The trace provenance gives `grow`'s parameter what the file's own callers pass (a constant):
+    a caller in another file (which helpers.py does not import) changes that, so helpers.py's
+    cached trace findings must not be reused."""
+    (tmp_path / "helpers.py").write_text(HELPERS)
+    (tmp_path / "other.py").write_text(OTHER)
+    assert json.loads(lint(capsys, "--mode", "trace", ".", cwd=tmp_path))["diagnostics"] == []
+    (tmp_path / "other.py").write_text(OTHER.replace("return x * 2", "return x * grow(x.shape[0])"))
+    second = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
+    assert second == lint(capsys, "--no-cache", "--mode", "trace", ".", cwd=tmp_path)
+    assert [(d["filename"], d["location"]["row"], d["code"]) for d in json.loads(second)["diagnostics"]] == [("helpers.py", 5, "TS401")]
+
+
 def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
     """Phase 2: a worker lints the files whose trees it holds, largest first; then files no worker
     holds; then the smallest files of the worker with the most left, while that one has at least

@@ -69,6 +69,7 @@ def _tslint(*args) -> list:
     return [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", *args]
 
 
+@pytest.mark.torch  # --confirm runs torch in the children
 @pytest.mark.parametrize("how", ["normal end", "timeout", "SIGTERM", "SIGKILL"])
 def test_confirm_children_and_grandchildren_never_outlive_tslint(tmp_path, monkeypatch, how) -> None:
     project = _confirm_project(tmp_path)
@@ -122,6 +123,7 @@ class Net(nn.Module):
 '''
 
 
+@pytest.mark.torch  # --confirm runs torch in the children
 def test_user_code_that_kills_its_supervisor_leaves_nothing_behind(tmp_path) -> None:
     project = tmp_path / "project"
     project.mkdir()

@@ -22,6 +22,7 @@ COMMAND = [sys.executable, "-m", "tslint", "--isolated", "--no-cache"]
 RUNS = {
     "fixtures.json": ["--format", "json", "fixtures"],
     "fixtures.txt": ["fixtures"],
+    "fixtures-export.txt": ["--mode", "export", "--select", "TS,TS503", "--output-format", "concise", "fixtures"],
 }
 
 

@@ -63,7 +63,7 @@ def _fixture_classes():
     sys.path.insert(0, str(FIXTURES))
     try:
         for path in fixture_files():
-            if path.name == "__init__.py" or fixture_mode(path) == "trace":  # trace fixtures: test_trace_rules.py
+            if path.name == "__init__.py" or fixture_mode(path) in ("trace", "export"):  # test_trace_rules.py, test_export_rules.py
                 continue
             relative = path.relative_to(FIXTURES).with_suffix("")
             name = ".".join(relative.parts)

@@ -1,9 +1,14 @@
 """The run-level API: lint paths, sources or an editor's buffer as one project, and the rule
 catalogue. The CLI, the language server, --confirm and the benches call these; they sit above the
-per-file machinery (tslint.engine) and its workers."""
+per-file machinery (tslint.engine) and its workers.
+
+The engine, the rules and libcst are imported when a run needs them, not with this module: a run
+that the cache answers whole (see run_key) reads the files and nothing more.
+"""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
@@ -11,17 +16,14 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from tslint import __version__
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
-from tslint.engine.parsing import UNPARSABLE, read_source
-from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics, index_source
-from tslint.engine.workers import run_phases
-from tslint.files import SourceFile, discover
-from tslint.findings import Diagnostic, LintResult, Mode, RuleInfo, Severity
-from tslint.index.project import ProjectIndex
-from tslint.rule import Rule
-from tslint.rules import find_rules
+from tslint.engine.reading import UNPARSABLE, read_source
+from tslint.files import SourceFile, discover, module_names
+from tslint.findings import Diagnostic, FileError, LintResult, Mode, RuleInfo, Severity
 
 if TYPE_CHECKING:
     from tslint.cache import ResultCache
+    from tslint.index.project import ProjectIndex
+    from tslint.rule import Rule
 
 
 TORCH_FAILURE = RuleInfo(
@@ -36,11 +38,10 @@ TORCH_FAILURE = RuleInfo(
 TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE)
 
 
-TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE)
-
-
 def catalogue() -> List[RuleInfo]:
     """Every code tslint can report, sorted by code."""
+    from tslint.rules import find_rules
+
     return sorted([*TOOL_CODES, *(rule.info() for rule in find_rules())], key=lambda info: info.code)
 
 
@@ -49,8 +50,12 @@ def known_codes() -> List[str]:
 
 
 
-def enabled_rules(config: Config) -> Tuple[Rule, ...]:
-    modes = {"script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}}[config.mode]
+def enabled_rules(config: Config) -> Tuple["Rule", ...]:
+    from tslint.rules import find_rules
+
+    modes = {
+        "script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}, "export": {Mode.EXPORT},
+    }[config.mode]
     return tuple(
         rule()
         for rule in find_rules()
@@ -59,8 +64,11 @@ def enabled_rules(config: Config) -> Tuple[Rule, ...]:
 
 
 
-def project_index(sources: Sequence[SourceFile]) -> ProjectIndex:
+def project_index(sources: Sequence[SourceFile]) -> "ProjectIndex":
     """The project index of `sources`, parsing each (for tools that need the index on its own)."""
+    from tslint.engine.phases import index_source
+    from tslint.index.project import ProjectIndex
+
     indexes = []
     for source in sources:
         data, _ = read_source(source)
@@ -73,7 +81,7 @@ def project_index(sources: Sequence[SourceFile]) -> ProjectIndex:
 # --- the whole run --------------------------------------------------------------------------------
 
 
-def settings_key(config: Config, rules: Sequence[Rule]) -> str:
+def settings_key(config: Config, rules: Sequence["Rule"]) -> str:
     """Everything in the configuration that changes a file's outcome, for the result cache."""
     relevant = (
         __version__,
@@ -84,6 +92,29 @@ def settings_key(config: Config, rules: Sequence[Rule]) -> str:
         str(config.root),
     )
     return content_digest(repr(relevant).encode("utf-8"))
+
+
+def run_key(sources: Sequence[SourceFile], digests: Sequence[str], config: Config, only: Optional[Sequence[str]]) -> str:
+    """Everything a run's outcomes are a function of, tslint's own code aside (the cache's MAC covers
+    that): the settings, the folder relative paths are read from, and each file of the run with its
+    path, content and module name (which `__init__.py` files decide). A run of the same key has the
+    same findings, whatever the cache held when it ran."""
+    names = module_names(source.path for source in sources)
+    relevant = (
+        __version__,
+        config.mode,
+        config.select,
+        config.ignore,
+        config.per_file_ignores,
+        str(config.root),
+        os.getcwd(),
+        [(s.display, str(s.path), digest, name) for s, digest, name in zip(sources, digests, names)],
+        None if only is None else sorted(set(only)),
+    )
+    return content_digest(repr(relevant).encode("utf-8"))
+
+
+Outcomes = Dict[str, Tuple[Tuple[Diagnostic, ...], Tuple[FileError, ...]]]  # display -> (findings, errors)
 
 
 def lint_sources(
@@ -98,23 +129,55 @@ def lint_sources(
     """Lint `sources` as one project. `buffers` holds contents that replace a file's (stdin, an
     editor); `only` limits the rules phase to these files (the others only give context): the
     result holds only their findings and errors. `progress` (tslint.progress.Progress) is told the
-    files to index and to lint, and each one done."""
-
-    rules = enabled_rules(config)
-    key = settings_key(config, rules)
+    files to index and to lint, and each one done. With a cache that holds this very run (run_key),
+    nothing is parsed."""
     contents: Dict[str, bytes] = {}
-    summaries: Dict[str, FileSummary] = {}
-    outcomes: Dict[str, FileOutcome] = {}
-    to_index: List[SourceFile] = []
+    unreadable: Dict[str, Any] = {}
     for source in sources:
         data = (buffers or {}).get(source.display)
         if data is None:
             data, problem = read_source(source)
             if data is None:
-                outcomes[source.display] = FileOutcome(filter_diagnostics([problem], source, "", config))
+                unreadable[source.display] = problem
                 continue
         contents[source.display] = data
-        cached = cache.summary(source, content_digest(data)) if cache is not None else None
+    reported = [s.display for s in sources] if only is None else [s.display for s in sources if s.display in only]
+    key = None
+    if cache is not None and not unreadable:
+        key = run_key(sources, [content_digest(contents[s.display]) for s in sources], config, only)
+        remembered = cache.run(key)
+        if remembered is not None and all(name in remembered for name in reported):
+            return _result(remembered, reported, len(sources) if only is None else len(set(only)))
+    outcomes = _lint_contents(sources, contents, unreadable, config, jobs, cache, only, progress)
+    if cache is not None:
+        if key is not None and not any(errors for _, errors in outcomes.values()):
+            cache.store_run(key, {name: outcomes[name] for name in reported if name in outcomes})
+        if cache.catalogue() is None:  # the rules are imported by now: a run the cache answers needs none
+            cache.store_catalogue(catalogue())
+        cache.save()
+    return _result(outcomes, reported, len(sources) if only is None else len(set(only)))
+
+
+def _lint_contents(
+    sources: Sequence[SourceFile], contents: Dict[str, bytes], unreadable: Dict[str, Any], config: Config,
+    jobs: Optional[int], cache: Optional["ResultCache"], only: Optional[Sequence[str]], progress: Optional[Any],
+) -> Outcomes:
+    """The outcome of each file: the cache's for the files it knows, the engine's for the others."""
+    from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics
+    from tslint.engine.workers import run_phases
+
+    rules = enabled_rules(config)
+    key = settings_key(config, rules)
+    summaries: Dict[str, FileSummary] = {}
+    outcomes: Dict[str, FileOutcome] = {
+        source.display: FileOutcome(filter_diagnostics([unreadable[source.display]], source, "", config))
+        for source in sources if source.display in unreadable
+    }
+    to_index: List[SourceFile] = []
+    for source in sources:
+        if source.display not in contents:
+            continue
+        cached = cache.summary(source, content_digest(contents[source.display])) if cache is not None else None
         if cached is not None:
             summaries[source.display] = cached
         else:
@@ -126,12 +189,13 @@ def lint_sources(
         only=None if only is None else frozenset(only), progress=progress.advance if progress is not None else None,
     )
     outcomes.update(phase_outcomes)
-    if cache is not None:
-        cache.save()
-    reported = [s.display for s in sources] if only is None else [s.display for s in sources if s.display in only]
-    diagnostics = sorted((d for name in reported for d in outcomes.get(name, FileOutcome()).diagnostics), key=Diagnostic.sort_key)
-    errors = tuple(e for name in reported for e in outcomes.get(name, FileOutcome()).errors)
-    files = len(sources) if only is None else len(set(only))
+    return {name: (outcome.diagnostics, outcome.errors) for name, outcome in outcomes.items()}
+
+
+def _result(outcomes: Outcomes, reported: Sequence[str], files: int) -> LintResult:
+    empty: Tuple[tuple, tuple] = ((), ())
+    diagnostics = sorted((d for name in reported for d in outcomes.get(name, empty)[0]), key=Diagnostic.sort_key)
+    errors = tuple(e for name in reported for e in outcomes.get(name, empty)[1])
     return LintResult(tuple(diagnostics), errors, files=files, internal_errors=len(errors))
 
 

@@ -1,5 +1,9 @@
 """The result cache under `.tslint_cache/`: a file's index by content, its outcome by content, settings
-and the project facts its analysis used. A corrupt or unwritable cache is ignored, never fatal.
+and the project facts its analysis used; and, in a second file, whole runs: the outcomes of the
+reported files by the contents of every file of the run and the settings, so that a run over files
+that did not change reads them back without parsing or indexing anything, nor loading the first file
+(and the rule catalogue, a function of tslint's code, so that such a run imports no rule). A corrupt
+or unwritable cache is ignored, never fatal.
 
 The cache lives in the project, so a repository can commit one: nothing in it is trusted. Each file
 carries a MAC (keyed BLAKE2b) under a per-user secret key kept outside every project
@@ -20,11 +24,11 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from tslint import __version__
 from tslint.digests import hasher
-from tslint.files import SourceFile, module_name
+from tslint.files import SourceFile, module_names
 
 try:
     from _blake2 import blake2b
@@ -37,7 +41,7 @@ except ImportError:
 
 CACHE_FOLDER = ".tslint_cache"
 KEY_SIZE = 32
-MAGIC = b"tslint-results\x00v1\x00"  # then the MAC, then the pickled payload
+MAGIC = b"tslint-results\x00v1\x00"  # then the MAC, then the pickled payload (both files)
 MAC_SIZE = 32
 MAX_CACHE_BYTES = 1 << 30  # a larger "cache" is not one tslint wrote: ignored unread
 STALE_TEMPORARY = 3600  # seconds: a `.results-*` file this old was left by a killed run
@@ -55,13 +59,24 @@ ALLOWED_CLASSES: Dict[str, frozenset] = {
     "tslint.analysis.branch_guards": frozenset({"Guard", "GuardKind"}),
     "tslint.analysis.imports": frozenset({"ImportTable"}),
 }
+# What the file of runs holds: the reported files' findings and errors, and the rule catalogue.
+RUN_CLASSES: Dict[str, frozenset] = {"tslint.findings": ALLOWED_CLASSES["tslint.findings"] | {"RuleInfo"}}
+MAX_RUNS = 64  # runs remembered (each pre-commit file set, each folder linted): the latest ones,
+MAX_RUNS_BYTES = 4_000_000  # in this much pickled findings at most
+
+
+_CODE_DIGEST: Dict[str, str] = {}
 
 
 def code_digest(package: Optional[Path] = None) -> str:
     """A digest of tslint's own files, source and data (the torch signature tables): a pre-commit hook
     pinned to a newer commit of the same version, an editable install after a rule change or new
-    signature data must not reuse results of the old code."""
-    package = package or Path(__file__).resolve().parent
+    signature data must not reuse results of the old code. Computed once per process for the code
+    it runs (a language server makes a cache per context)."""
+    if package is None:
+        if "" not in _CODE_DIGEST:
+            _CODE_DIGEST[""] = code_digest(Path(__file__).resolve().parent)
+        return _CODE_DIGEST[""]
     digest = hasher()
     for path in sorted(package.rglob("*")):
         if "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo") or not path.is_file():
@@ -133,8 +148,10 @@ def secret_key() -> Optional[bytes]:
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
+    allowed = ALLOWED_CLASSES
+
     def find_class(self, module: str, name: str) -> Any:
-        if name not in ALLOWED_CLASSES.get(module, ()):
+        if name not in self.allowed.get(module, ()):
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a tslint cache")
         found = getattr(importlib.import_module(module), name)
         if not isinstance(found, type):
@@ -142,11 +159,15 @@ class _RestrictedUnpickler(pickle.Unpickler):
         return found
 
 
-def restricted_loads(data: bytes, start: int = 0) -> Any:
+class _RunUnpickler(_RestrictedUnpickler):
+    allowed = RUN_CLASSES
+
+
+def restricted_loads(data: bytes, start: int = 0, unpickler: type = _RestrictedUnpickler) -> Any:
     """Unpickle `data[start:]`, building only ALLOWED_CLASSES (BytesIO shares the bytes: no copy)."""
     stream = io.BytesIO(data)
     stream.seek(start)
-    return _RestrictedUnpickler(stream).load()
+    return unpickler(stream).load()
 
 
 def _mac(key: bytes, folder: Path, code: str, payload: bytes) -> bytes:
@@ -179,43 +200,122 @@ def _read_regular(path: Path, limit: int, private: bool = False) -> Optional[byt
 
 
 class ResultCache:
+    """Both files are read on first use: a run the file of runs answers never loads the other."""
+
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / f"results-{__version__}.pickle"
-        self.entries: Dict[str, Dict[str, Any]] = {}
+        self.runs_path = folder / f"runs-{__version__}.pickle"
+        self._entries: Optional[Dict[str, Dict[str, Any]]] = None
+        self._runs: Optional[Dict[str, Any]] = None
         self.changed = False
+        self.runs_changed = False
         self.code = code_digest()
         self.key = secret_key()
         self.usable = self.key is not None and not os.path.islink(folder)
-        if self.usable:
-            self.entries = self._load()
+        self._packages: Dict[Path, Tuple[str, ...]] = {}  # for module names, looked up once per folder
+
+    def _module(self, source: SourceFile) -> Tuple[str, bool]:
+        return module_names([source.path], self._packages)[0]
+
+    @property
+    def entries(self) -> Dict[str, Dict[str, Any]]:
+        if self._entries is None:
+            self._entries = self._load() if self.usable else {}
+        return self._entries
+
+    def _verified(self, path: Path, code: str, unpickler: type) -> Optional[Any]:
+        """The payload of `path` if it carries our MAC and unpickles; None if there is no such file;
+        False for anything else (the file is then rewritten on save)."""
+        data = _read_regular(path, MAX_CACHE_BYTES)
+        if data is None:
+            return None
+        start = len(MAGIC) + MAC_SIZE
+        mac = _mac(self.key, self.folder.resolve(), code, memoryview(data)[start:])
+        if data[: len(MAGIC)] != MAGIC or not compare_digest(data[len(MAGIC):start], mac):
+            return False  # forged, corrupt, another user's or another code's: overwrite it
+        try:
+            return restricted_loads(data, start, unpickler)
+        except Exception:  # signed by us, yet unreadable (a tslint type renamed): start empty
+            return False
 
     def _load(self) -> Dict[str, Dict[str, Any]]:
         """The verified entries, or {} (and the file is rewritten on save) for anything else."""
-        data = _read_regular(self.path, MAX_CACHE_BYTES)
-        if data is None:
-            return {}
-        start = len(MAGIC) + MAC_SIZE
-        mac = _mac(self.key, self.folder.resolve(), self.code, memoryview(data)[start:])
-        if data[: len(MAGIC)] != MAGIC or not compare_digest(data[len(MAGIC):start], mac):
-            self.changed = True  # forged, corrupt, another user's or another code's: overwrite it
-            return {}
-        try:
-            loaded = restricted_loads(data, start)
-        except Exception:  # signed by us, yet unreadable (a tslint type renamed): start empty
-            self.changed = True
+        loaded = self._verified(self.path, self.code, _RestrictedUnpickler)
+        if loaded is None:
             return {}
         if not isinstance(loaded, dict) or not isinstance(loaded.get("entries"), dict):
             self.changed = True
             return {}
         return loaded["entries"]
 
+    # --- whole runs ---------------------------------------------------------------------------------
+
+    @property
+    def _runs_code(self) -> str:
+        return self.code + ":runs"  # the MAC tells the two files apart: neither passes for the other
+
+    def _run_table(self) -> Dict[str, Any]:
+        """{"runs": {run key: the pickled {display: (diagnostics, errors)}}, "catalogue": [RuleInfo]
+        or None}. Each run stays pickled until it is asked for: the file holds many."""
+        if self._runs is None:
+            loaded = self._verified(self.runs_path, self._runs_code, _RunUnpickler) if self.usable else None
+            if not (isinstance(loaded, dict) and isinstance(loaded.get("runs"), dict)):
+                self.runs_changed = loaded is not None  # not ours: rewritten on save
+                loaded = {"runs": {}, "catalogue": None}
+            self._runs = loaded
+        return self._runs
+
+    def run(self, key: str) -> Optional[Dict[str, Tuple[tuple, tuple]]]:
+        """The outcomes of a run of this key (see tslint.api.run_key), or None."""
+        found = self._run_table()["runs"].get(key)
+        if not isinstance(found, bytes):
+            return None
+        try:
+            outcomes = restricted_loads(found, 0, _RunUnpickler)
+        except Exception:
+            return None
+        return outcomes if isinstance(outcomes, dict) else None
+
+    def store_run(self, key: str, outcomes: Dict[str, Tuple[tuple, tuple]]) -> None:
+        """Remember a run, the latest last; the oldest go first past MAX_RUNS runs or MAX_RUNS_BYTES
+        (a run with thousands of findings is not worth reading back on every run: it is not kept)."""
+        if not self.usable:
+            return
+        runs = self._run_table()["runs"]
+        data = pickle.dumps(outcomes, protocol=pickle.HIGHEST_PROTOCOL)
+        if runs.get(key) == data:
+            return
+        runs.pop(key, None)
+        if len(data) <= MAX_RUNS_BYTES:
+            runs[key] = data
+        sizes = {name: len(value) if isinstance(value, bytes) else 0 for name, value in runs.items()}
+        total = sum(sizes.values())
+        for old in list(runs):
+            if len(runs) <= MAX_RUNS and total <= MAX_RUNS_BYTES:
+                break
+            del runs[old]
+            total -= sizes[old]
+        self.runs_changed = True
+
+    def catalogue(self) -> Optional[list]:
+        """The rule catalogue an earlier run of this code stored, or None."""
+        found = self._run_table().get("catalogue")
+        return found if isinstance(found, list) else None
+
+    def store_catalogue(self, catalogue: list) -> None:
+        if self.usable and self._run_table().get("catalogue") != catalogue:
+            self._run_table()["catalogue"] = list(catalogue)
+            self.runs_changed = True
+
+    # --- one file -----------------------------------------------------------------------------------
+
     def _entry(self, source: SourceFile, digest: str) -> Optional[Dict[str, Any]]:
         entry = self.entries.get(source.display)
         if not isinstance(entry, dict) or entry.get("digest") != digest:
             return None
         # The module name depends on the folders' __init__.py files, not on the content.
-        if entry.get("module") != module_name(source.path):
+        if entry.get("module") != self._module(source):
             return None
         return entry
 
@@ -228,7 +328,7 @@ class ResultCache:
             return
         entry = self._entry(source, summary.digest)
         if entry is None or entry.get("summary") != summary:
-            self.entries[source.display] = {"digest": summary.digest, "module": module_name(source.path),
+            self.entries[source.display] = {"digest": summary.digest, "module": self._module(source),
                                             "summary": summary, "outcomes": {}}
             self.changed = True
 
@@ -244,29 +344,38 @@ class ResultCache:
             self.changed = True
 
     def save(self) -> None:
-        if not self.changed or not self.usable or self.key is None:
+        self._packages.clear()  # a long-lived cache (the language server's) sees new __init__.py files
+        if not self.usable or self.key is None or not (self.changed or self.runs_changed):
             return
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             if os.path.islink(self.folder):
                 return
             self._write_gitignore()
-            payload = pickle.dumps({"entries": self.entries}, protocol=pickle.HIGHEST_PROTOCOL)
-            mac = _mac(self.key, self.folder.resolve(), self.code, payload)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".results-")  # mode 0600
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    stream.write(MAGIC)
-                    stream.write(mac)
-                    stream.write(payload)
-                os.replace(temporary, self.path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
-            self.changed = False
+            if self.changed:
+                self._write(self.path, self.code, {"entries": self.entries})
+                self.changed = False
+            if self.runs_changed:
+                self._write(self.runs_path, self._runs_code, self._run_table())
+                self.runs_changed = False
             self._prune()
         except OSError:
             pass  # an unwritable cache only costs speed
+
+    def _write(self, path: Path, code: str, content: Any) -> None:
+        assert self.key is not None
+        payload = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
+        mac = _mac(self.key, self.folder.resolve(), code, payload)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".results-")  # mode 0600
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(MAGIC)
+                stream.write(mac)
+                stream.write(payload)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
 
     def _write_gitignore(self) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -282,8 +391,8 @@ class ResultCache:
         now = time.time()
         for entry in os.scandir(self.folder):
             try:
-                stale = (entry.name.startswith("results-") and entry.name.endswith(".pickle")
-                         and entry.name != self.path.name)
+                stale = (entry.name.startswith(("results-", "runs-")) and entry.name.endswith(".pickle")
+                         and entry.name not in (self.path.name, self.runs_path.name))
                 if entry.name.startswith(".results-"):
                     stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY
                 if stale:

@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import List, NoReturn, Optional, Sequence, Tuple
+from typing import Iterator, List, Mapping, NoReturn, Optional, Sequence, Tuple
 
 from tslint import __version__
 
@@ -73,8 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("-s", "--silent", action="store_true", help="print nothing; only the exit code tells")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     rules = parser.add_argument_group("rule selection")
-    rules.add_argument("--mode", choices=("script", "trace", "both"),
-                       help="which export path to check: torch.jit.script, torch.jit.trace or both (default: both)")
+    rules.add_argument("--mode", choices=("script", "trace", "both", "export"),
+                       help="which export path to check: torch.jit.script, torch.jit.trace, both, or "
+                       "torch.export.export (export) (default: both)")
     rules.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)")
     rules.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to disable")
     files = parser.add_argument_group("files and configuration")
@@ -141,19 +142,49 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
+class _Catalogue(Mapping):
+    """The rule catalogue by code, made on first use: read from the cache when an earlier run of
+    the same tslint code stored it, so that a run the cache answers imports no rule (and no libcst);
+    else from the rules, and then stored. Also the known codes that selectors are checked against."""
+
+    def __init__(self) -> None:
+        self.cache = None  # a ResultCache, once the configuration tells where it is
+        self._infos: Optional[dict] = None
+
+    def _loaded(self) -> dict:
+        if self._infos is None:
+            infos = self.cache.catalogue() if self.cache is not None else None
+            if infos is None:
+                from tslint import api
+
+                infos = api.catalogue()
+                if self.cache is not None:
+                    self.cache.store_catalogue(infos)
+            self._infos = {info.code: info for info in infos}
+        return self._infos
+
+    def __getitem__(self, code: str):
+        return self._loaded()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaded())
+
+    def __len__(self) -> int:
+        return len(self._loaded())
+
+
 def run(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     # Imported here so that `--version` and argument errors stay instant.
-    from tslint import api
     from tslint.config import ConfigError
     from tslint.files import MissingPath
 
-    catalogue = {info.code: info for info in api.catalogue()}
+    catalogue = _Catalogue()
     if args.lsp or args.explain or args.list_rules:
         return _other_command(args, catalogue)
     try:
-        config = _configuration(args, list(catalogue))
-        result, sources, tool_extra = _lint(args, config)
+        config, cache = _configuration(args, catalogue)
+        result, sources, tool_extra = _lint(args, config, cache)
     except ConfigError as error:
         return _fail(str(error))
     except MissingPath as missing:
@@ -204,22 +235,32 @@ def _stdin_name(args: argparse.Namespace) -> Optional[str]:
     return args.stdin_filename or (STDIN if STDIN in args.paths else None)
 
 
-def _configuration(args: argparse.Namespace, known_codes: List[str]):
-    from tslint.config import ConfigError, check_selectors, load_config
+def _configuration(args: argparse.Namespace, catalogue: _Catalogue):
+    """(the configuration, the result cache or None). The cache lives in the folder of the config
+    file, which is known before the file is read: the catalogue its codes are checked against can
+    then come from the cache."""
+    from tslint.config import Config, ConfigError, check_selectors, config_file, config_root, read_config_file
 
     if args.config is not None and args.isolated:
         raise ConfigError("--config and --isolated cannot be used together (--isolated ignores every config file)")
     stdin_name = _stdin_name(args)
     paths = [path for path in args.paths if path != STDIN] or ([os.path.dirname(stdin_name) or "."] if stdin_name else ["."])
-    config = load_config(paths, args.config, args.isolated, known_codes)
-    return config.with_overrides(
+    found = config_file(paths, args.config, args.isolated)
+    cache = None
+    if not args.no_cache:
+        from tslint.cache import CACHE_FOLDER, ResultCache
+
+        cache = catalogue.cache = ResultCache((config_root(found) or Path.cwd()) / CACHE_FOLDER)
+    config = read_config_file(found, catalogue) if found is not None else Config()
+    config = config.with_overrides(
         mode=args.mode,
-        select=check_selectors(args.select, "--select", "command line", known_codes) if args.select else None,
-        ignore=check_selectors(args.ignore, "--ignore", "command line", known_codes) if args.ignore else None,
+        select=check_selectors(args.select, "--select", "command line", catalogue) if args.select else None,
+        ignore=check_selectors(args.ignore, "--ignore", "command line", catalogue) if args.ignore else None,
     )
+    return config, cache
 
 
-def _lint(args: argparse.Namespace, config):
+def _lint(args: argparse.Namespace, config, cache):
     """(result, sources of the reported files when already read, tool properties for the report)."""
     from tslint import api
     from tslint.files import find_context, find_sources
@@ -229,15 +270,14 @@ def _lint(args: argparse.Namespace, config):
     respect_gitignore = args.respect_gitignore and config.respect_gitignore
     if args.confirm and stdin_name:
         raise _Failure("--confirm needs files on disk, not stdin")
+    if args.confirm and config.mode == "export":
+        # It runs torch.jit.script and trace: its verdicts would be about another export path.
+        raise _Failure("--confirm does not run torch.export.export yet: use it with mode script, trace or both")
     if stdin_name:
         data = _read_stdin()
         paths = [path for path in args.paths if path != STDIN]
-        return _lint_stdin(data, stdin_name, config, paths, respect_gitignore), {stdin_name: _decoded(data)}, {}
-    cache = None
-    if not args.no_cache:
-        from tslint.cache import CACHE_FOLDER, ResultCache
-
-        cache = ResultCache((config.root or Path.cwd()) / CACHE_FOLDER)
+        result = _lint_stdin(data, stdin_name, config, paths, respect_gitignore, cache)
+        return result, {stdin_name: _decoded(data)}, {}
     paths = args.paths or ["."]
     found = find_sources(paths, config.root, config.exclude, respect_gitignore)
     context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
@@ -307,16 +347,17 @@ def _report(args: argparse.Namespace, config, result, sources, catalogue, tool_e
 def _read_stdin() -> bytes:
     """stdin's bytes, decoded later exactly as a file's are (BOM, coding cookie, UTF-8); never more
     than the file size limit plus one byte, so `< /dev/zero` ends in a TS001, not out of memory."""
-    from tslint.engine.parsing import MAX_FILE_BYTES
+    from tslint.engine.reading import MAX_FILE_BYTES
 
     stream = getattr(sys.stdin, "buffer", None)
     return b"" if stream is None else stream.read(MAX_FILE_BYTES + 1)
 
 
-def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str], respect_gitignore: bool = True):
+def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str], respect_gitignore: bool = True, cache=None):
     """Lint stdin's bytes as the file `name`, with the files under `context_paths` and the rest of
     `name`'s package (when it names a file on disk) as context. The bytes go to the engine
-    undecoded: a latin-1 cookie or invalid UTF-8 gets the file's TS001/TS101."""
+    undecoded: a latin-1 cookie or invalid UTF-8 gets the file's TS001/TS101. With a cache, the
+    context's indexes come from it, as for files on the command line."""
     from tslint import api
     from tslint.files import SourceFile, discover, find_context
 
@@ -325,7 +366,7 @@ def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str], re
     if name != STDIN and os.path.isfile(name):
         others += find_context([name], [source, *others], config.root, config.exclude, respect_gitignore)
     others = [s for s in others if s.display != name]
-    return api.lint_sources([source, *others], config, buffers={name: data}, only=[name])
+    return api.lint_sources([source, *others], config, cache=cache, buffers={name: data}, only=[name])
 
 
 def _with_unlisted(result, unlisted: Sequence[Tuple[str, str]]):
@@ -340,7 +381,7 @@ def _with_unlisted(result, unlisted: Sequence[Tuple[str, str]]):
 
 
 def _decoded(data: bytes) -> str:
-    from tslint.engine.parsing import decode
+    from tslint.engine.reading import decode
 
     try:
         return decode(data)
@@ -351,7 +392,7 @@ def _decoded(data: bytes) -> str:
 def _read_sources(filenames) -> dict:
     """The text of each reported file, for the excerpts: read as the engine reads files (a FIFO is
     not waited on), and "" when that fails (the file changed or vanished since)."""
-    from tslint.engine.parsing import read_source
+    from tslint.engine.reading import read_source
     from tslint.files import SourceFile
 
     sources = {}

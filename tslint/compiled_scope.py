@@ -185,13 +185,19 @@ class RecursiveCall:
 
 
 class CompiledScope:
-    def __init__(self, index: ProjectIndex, roots: Optional[Iterable[str]] = None, tracing: bool = False) -> None:
+    def __init__(
+        self, index: ProjectIndex, roots: Optional[Iterable[str]] = None, tracing: bool = False, exporting: bool = False,
+    ) -> None:
         """`roots`: the module classes being scripted (default: every module class, since any of
         them may be; bench/agreement.py scripts one class at a time). `tracing`: model what
         torch.jit.trace runs instead: `forward` and what it calls, ignored methods included (they run
-        in Python), `@torch.jit.script` functions excluded (they keep their control flow)."""
+        in Python), `@torch.jit.script` functions excluded (they keep their control flow).
+        `exporting`: what torch.export.export traces: as `tracing`, but `@torch.jit.script`
+        functions included — export runs their Python source, the decorator changes nothing (probed
+        in torch 2.13: a data-dependent `if` inside one fails export at that line)."""
         self.index = index
-        self.tracing = tracing
+        self.exporting = exporting
+        self.tracing = tracing or exporting
         self._compiled_classes: Dict[str, CompiledClass] = {}
         self._all_classes = roots is None
         self._root_classes = sorted(index.module_classes if roots is None else self._with_submodules(roots))
@@ -273,7 +279,7 @@ class CompiledScope:
             function, class_name = work.pop()
             role = _role(function)
             if self.tracing:
-                if function.has_decorator(JIT_SCRIPT):
+                if function.has_decorator(JIT_SCRIPT) and not self.exporting:
                     continue  # hybrid export: a scripted helper keeps its control flow under tracing
                 role = Role.COMPILED  # ignored/unused methods run in Python while tracing
             if role is None or (function.key, class_name) in seen:
@@ -316,6 +322,11 @@ class CompiledScope:
                     if assignment.kind is AttributeKind.CALL and owner in self.index.module_classes:
                         if self.compiled_class(owner).replaced and not self.tracing:
                             continue  # torch compiles what its __prepare_scriptable__ returns instead
+                        method = self.compiled_class(owner).methods.get(call.target)
+                        if method is not None:
+                            yield method, owner
+                    elif self.tracing and assignment.kind is AttributeKind.CALL and owner in self.index.classes:
+                        # `self.box_coder = BoxCoder(...)` of a plain class: tracing runs its methods in Python
                         method = self.compiled_class(owner).methods.get(call.target)
                         if method is not None:
                             yield method, owner
@@ -414,18 +425,25 @@ class CompiledScope:
             [(c.info.ordinal, c.role.value, sorted(str(name) for name in c.classes)) for c in functions],
             [(name, self.compiled_class(name).fingerprint()) for name in contexts],
         )
+        if self.tracing and functions:
+            from tslint.analysis.provenance import trace_key  # what the trace provenance reads elsewhere
+
+            facts += (trace_key(self, path),)
         return digest(repr(facts).encode("utf-8"))
 
 
 class ProjectScopes:
-    """The two views of one project: what torch.jit.script compiles and what torch.jit.trace runs."""
+    """The views of one project: what torch.jit.script compiles and what torch.jit.trace runs, and,
+    when `export` (a run with export rules), what torch.export.export traces."""
 
-    def __init__(self, index: ProjectIndex) -> None:
+    def __init__(self, index: ProjectIndex, export: bool = False) -> None:
         self.index = index
         self.script = CompiledScope(index)
         self.trace = CompiledScope(index, tracing=True)
+        self.export: Optional[CompiledScope] = CompiledScope(index, exporting=True) if export else None
 
     def file_key(self, path: str) -> str:
         file = self.index.by_path.get(path)
         dependencies = self.index.dependency_key(file) if file is not None else ""
-        return self.script.file_key(path) + self.trace.file_key(path) + dependencies
+        exported = self.export.file_key(path) if self.export is not None else ""
+        return self.script.file_key(path) + self.trace.file_key(path) + exported + dependencies

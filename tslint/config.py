@@ -10,14 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Tuple
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python < 3.11 only
-    import tomli as tomllib
-
 from tslint.files import NotRegularFile, TooLarge, read_regular_file
 
-MODES = ("script", "trace", "both")
+MODES = ("script", "trace", "both", "export")
 OUTPUT_FORMATS = ("full", "concise", "grouped", "json", "github", "sarif")
 SELECTOR = re.compile(r"^TS[0-9]{0,3}$")
 
@@ -156,6 +151,11 @@ def _read_text(path: Path) -> str:
 
 def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
     text = _read_text(path)
+    # Imported here: a run with no `[tool.tslint]` table reads none (tomllib imports datetime).
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python < 3.11 only
+        import tomli as tomllib
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -166,7 +166,7 @@ def read_config_file(path: Path, known_codes: Sequence[str]) -> Config:
     table = tool.get("tslint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: `tool.tslint` must be a table")
-    config = parse_table(table, str(path), path.absolute().parent, known_codes)
+    config = parse_table(table, str(path), config_root(path), known_codes)
     return replace(config, source=path)
 
 
@@ -189,18 +189,27 @@ def find_config_file(start: Path) -> Optional[Path]:
     return None
 
 
+def config_file(paths: Sequence[str], explicit: Optional[str], isolated: bool) -> Optional[Path]:
+    """The config file load_config reads: `explicit`, else the nearest one declaring `[tool.tslint]`
+    above the first path (or the current folder); None with `isolated` or when there is none."""
+    if isolated:
+        return None
+    if explicit is not None:
+        if not os.path.lexists(explicit):
+            raise ConfigError(f"{explicit}: config file does not exist")
+        return Path(explicit)
+    return find_config_file(Path(paths[0]) if paths else Path.cwd())
+
+
+def config_root(path: Optional[Path]) -> Optional[Path]:
+    """The root of the Config read from `path` (see read_config_file)."""
+    return path.absolute().parent if path is not None else None
+
+
 def load_config(
     paths: Sequence[str], explicit: Optional[str], isolated: bool, known_codes: Sequence[str]
 ) -> Config:
-    if isolated:
-        return Config()
-    if explicit is not None:
-        path = Path(explicit)
-        if not os.path.lexists(path):
-            raise ConfigError(f"{explicit}: config file does not exist")
-        return read_config_file(path, known_codes)
-    start = Path(paths[0]) if paths else Path.cwd()
-    found = find_config_file(start)
+    found = config_file(paths, explicit, isolated)
     return read_config_file(found, known_codes) if found is not None else Config()
 
 

@@ -10,7 +10,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 # Folders no one wants linted; `exclude` in the config adds to these.
 DEFAULT_EXCLUDES = (
@@ -314,3 +314,35 @@ def module_name(path: Path) -> Tuple[str, bool]:
     if is_package and not parts:
         parts = [absolute.parent.name]
     return ".".join(parts), is_package
+
+
+def module_names(paths: Iterable[Path], packages: Optional[Dict[Path, Tuple[str, ...]]] = None) -> List[Tuple[str, bool]]:
+    """module_name of each path, each folder's `__init__.py` chain looked up once for all its files
+    (a run over a package asks for every file's name). `packages` (folder -> the package names from
+    the top down to it) may be kept between calls, by a caller that knows the folders did not change."""
+    packages = {} if packages is None else packages
+
+    def chain(directory: Path) -> Tuple[str, ...]:
+        pending = []
+        while directory not in packages:
+            if not (_is_file(directory / "__init__.py") and directory.parent != directory):
+                packages[directory] = ()
+                break
+            pending.append(directory)
+            directory = directory.parent
+        parts = packages[directory]
+        for folder in reversed(pending):
+            parts = packages[folder] = (*parts, folder.name)
+        return parts
+
+    names = []
+    folders: Dict[Path, Tuple[str, ...]] = {}  # a file's folder as given -> its chain (absolute() is slow)
+    for path in paths:
+        if path.parent not in folders:
+            folders[path.parent] = chain(path.absolute().parent)
+        is_package = path.name == "__init__.py"
+        parts = [*folders[path.parent], *([] if is_package else [path.stem])]
+        if is_package and not parts:
+            parts = [path.absolute().parent.name]
+        names.append((".".join(parts), is_package))
+    return names

@@ -8,13 +8,16 @@ from typing import Optional, Tuple
 
 
 class Severity(str, enum.Enum):
-    ERROR = "error"  # torch.jit.script fails
-    WARNING = "warning"  # trace silently wrong, or a silent change of meaning under scripting
+    ERROR = "error"  # torch.jit.script (or, in export mode, torch.export.export) fails
+    # trace silently wrong, a silent change of meaning under scripting, or (export mode) a value
+    # export specializes or TorchScript-only code to migrate
+    WARNING = "warning"
 
 
 class Mode(str, enum.Enum):
     SCRIPT = "script"
     TRACE = "trace"
+    EXPORT = "export"  # torch.export.export
 
 
 @dataclass(frozen=True, order=True)

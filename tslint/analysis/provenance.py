@@ -31,7 +31,9 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
-from tslint.analysis.trace_taint import CallAnswer, Kind, TaintAnalysis, default_parameter_kinds, tensor_attribute_names
+from tslint.analysis.trace_taint import (
+    CallAnswer, Kind, TaintAnalysis, default_parameter_kinds, tensor_attribute_names, torch_module_attribute_names,
+)
 
 MAX_ROUNDS = 6
 MAX_SUMMARIES = 2000  # per file: beyond this, calls fall back to the intraprocedural approximation
@@ -78,6 +80,68 @@ def built_by_modules(index) -> FrozenSet[str]:
     return found
 
 
+def _holders(index) -> Dict[str, FrozenSet[Tuple[str, bool]]]:
+    """For each class some class holds: (the holder's path, whether in a container). Cached on the index."""
+    found = getattr(index, "_provenance_holders", None)
+    if found is not None:
+        return found
+    held: Dict[str, Set[Tuple[str, bool]]] = {}
+    for holder in index.classes.values():
+        for assignments in holder.attributes.values():
+            for assignment in assignments:
+                for element in assignment.elements:
+                    resolved = index.resolve(element)
+                    if resolved is not None:
+                        held.setdefault(resolved, set()).add((holder.path, True))
+                resolved = index.resolve(assignment.callee)
+                if resolved is not None:
+                    held.setdefault(resolved, set()).add((holder.path, False))
+    found = {name: frozenset(paths) for name, paths in held.items()}
+    index._provenance_holders = found
+    return found
+
+
+def entry_functions(scope, path: str) -> FrozenSet[FunctionKey]:
+    """The traced functions of the file at `path` that code outside the file's traced functions may
+    call, read from the project index only: the `forward` of a class held outside the file or in a
+    container, or of a root model; a method of a subclassed class; a function another file calls.
+    Their parameters join the defaults (a tensor unless annotated otherwise) with what the file's
+    own call sites pass."""
+    index = scope.index
+    external = _external_set(scope)
+    holders = _holders(index)
+    found: Set[FunctionKey] = set()
+    for compiled in scope.functions_in(path):
+        info = compiled.info
+        if info.owner is None:
+            entry = info.qualname in external
+        elif info.owner in index.subclassed:
+            entry = True
+        else:
+            entry = False
+            for name in compiled.classes:
+                if name is None or name not in index.submodule_classes:
+                    entry = True  # a root model: its `forward` receives the user's inputs
+                elif info.name == "forward" and any(
+                    element or holder != path for holder, element in holders.get(name, ())
+                ):
+                    entry = True
+        if entry:
+            found.add(info.key)
+    return frozenset(found)
+
+
+def trace_key(scope, path: str) -> str:
+    """What the trace findings of the file at `path` read about other files beyond the compiled
+    scope's own key and the imported files: which of its traced functions are entries (other files
+    call them, hold or subclass their classes), and which of its classes are traced roots. Part of
+    the file's cache key: a new caller elsewhere changes this file's findings."""
+    index = scope.index
+    held = index.submodule_classes | built_by_modules(index)
+    contexts = sorted({name for c in scope.functions_in(path) for name in c.classes if name is not None})
+    return repr((sorted(entry_functions(scope, path)), [(name, name in held) for name in contexts]))
+
+
 class FileProvenance:
     """Provenance of the traced functions of one file, computed together on first use."""
 
@@ -88,11 +152,13 @@ class FileProvenance:
         self.nodes = nodes
         self.functions = {c.info.key: c for c in scope.functions_in(file.path)}
         self.parameters: Dict[FunctionKey, Dict[str, Kind]] = {}
+        # Parameters some call site passes a list, a tuple or a guessed tensor: not certainly tensors.
+        self.shaky: Dict[FunctionKey, Set[str]] = {}
         self.summaries: Dict[Tuple[FunctionKey, Tuple[Kind, ...], Tuple[Tuple[str, Kind], ...]], Optional[CallAnswer]] = {}
         self.in_progress: Set[FunctionKey] = set()
         self.analyses: Dict[FunctionKey, TaintAnalysis] = {}
         self._changed = False
-        self._external = _external_set(scope)
+        self.entries = entry_functions(scope, file.path)
         self._solve()
 
     # --- the rounds ---------------------------------------------------------------------------
@@ -122,19 +188,28 @@ class FileProvenance:
         compiled = self.functions[key]
         node = self.nodes[compiled.info.ordinal]
         tensors: Set[str] = set()
+        layers: Set[str] = set()
         for name in compiled.classes:
             if name is not None:
                 tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
+                layers.update(torch_module_attribute_names(self.scope.compiled_class(name).attributes))
 
-        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind]) -> Optional[CallAnswer]:
-            return self._call(compiled, call, positional, keywords, record)
+        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
+                 element_of: Optional[str]) -> Optional[CallAnswer]:
+            return self._call(compiled, call, positional, keywords, shaky, element_of, record)
 
-        return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook)
+        guessed: Optional[Set[str]] = set(self.shaky.get(key, ()))
+        if parameters is None or key in self.entries:
+            guessed = None  # the defaults: every unannotated parameter is a guess
+        if compiled.info.name == "forward" and any(n is not None and n not in self.index.submodule_classes for n in compiled.classes):
+            guessed = set()  # the traced model's inputs: tensors (or containers the user passes)
+        return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook,
+                             None if guessed is None else guessed | self.shaky.get(key, set()), layers)
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""
         joined = self.parameters.get(key)
-        if joined is None or self._is_entry(key):
+        if joined is None or key in self.entries:
             if joined is None:
                 return None
             node = self.nodes[self.functions[key].info.ordinal]
@@ -142,38 +217,11 @@ class FileProvenance:
             return {name: max(kind, joined.get(name, Kind.NONE)) for name, kind in defaults.items()}
         return dict(joined)
 
-    def _is_entry(self, key: FunctionKey) -> bool:
-        """Whether code outside this file's traced functions may call the function: the `forward`
-        of a class held outside the file or in a container, or of a root model; a method of a
-        subclassed class; a function another file calls."""
-        compiled = self.functions[key]
-        info = compiled.info
-        if info.owner is None:
-            return info.qualname in self._external
-        if info.owner in self.index.subclassed:
-            return True
-        for name in compiled.classes:
-            if name is None or name not in self.index.submodule_classes:
-                return True  # a root model: its `forward` receives the user's inputs
-            if info.name == "forward" and not self._held_here_only(name):
-                return True
-        return False
-
-    def _held_here_only(self, qualname: str) -> bool:
-        """Whether only classes of this file hold the class, each as a plain attribute."""
-        for holder in self.index.classes.values():
-            for assignments in holder.attributes.values():
-                for assignment in assignments:
-                    if qualname in (self.index.resolve(e) for e in assignment.elements):
-                        return False
-                    if self.index.resolve(assignment.callee) == qualname and holder.path != self.file.path:
-                        return False
-        return True
-
     # --- calls --------------------------------------------------------------------------------
 
-    def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], record: bool) -> Optional[CallAnswer]:
-        callee = self.resolve_call(caller, call)
+    def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
+              element_of: Optional[str], record: bool) -> Optional[CallAnswer]:
+        callee = self.resolve_call(caller, call, element_of)
         if callee is None:
             return None
         key = callee.key
@@ -183,6 +231,10 @@ class FileProvenance:
         if record:
             if key not in self.parameters:
                 self.parameters[key] = {}
+                self._changed = True
+            names = self._bind_names(key, shaky)
+            if not names <= self.shaky.get(key, set()):
+                self.shaky.setdefault(key, set()).update(names)
                 self._changed = True
             joined = self.parameters[key]
             for name, kind in bound.items():
@@ -199,7 +251,8 @@ class FileProvenance:
             analysis = self._analyse(key, bound, record)
         finally:
             self.in_progress.discard(key)
-        answer = (analysis.returns, analysis.return_elements)
+        answer = (analysis.returns, analysis.return_elements, bool(analysis.returns_container), analysis.return_element_containers,
+                  analysis.returns_guess)
         self.summaries[memo] = answer
         return answer
 
@@ -220,12 +273,37 @@ class FileProvenance:
             bound[name] = kind
         return bound
 
-    def resolve_call(self, caller, call: cst.Call):
-        """The traced function of this file that `call` (in `caller`) runs, if exactly one."""
+    def _bind_names(self, key: FunctionKey, arguments: FrozenSet[str]) -> Set[str]:
+        """The parameter names that the arguments `arguments` ("0", "1": positions; else keywords) bind."""
+        if not arguments:
+            return set()
+        info = self.functions[key].info
+        params = self.nodes[info.ordinal].params
+        ordered = [p.name.value for p in (*params.posonly_params, *params.params) if p.name.value != info.self_name]
+        found = set()
+        for argument in arguments:
+            if argument.isdigit():
+                if int(argument) < len(ordered):
+                    found.add(ordered[int(argument)])
+            else:
+                found.add(argument)
+        return found
+
+    def resolve_call(self, caller, call: cst.Call, element_of: Optional[str] = None):
+        """The traced function of this file that `call` (in `caller`) runs, if exactly one.
+        `element_of`: the call is `blk(...)` in `for blk in self.<element_of>:`."""
         func = call.func
         found = set()
         self_name = caller.info.self_name
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
+        if element_of is not None and isinstance(func, cst.Name):
+            for name in caller.classes:
+                if name is None:
+                    return None
+                forwards = self._container_forwards(self.scope.compiled_class(name), element_of)
+                if forwards is None:
+                    return None
+                found.update(forwards)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
             for name in caller.classes:
                 if name is None:
                     return None
@@ -253,14 +331,33 @@ class FileProvenance:
             return None
         return function
 
+    def _container_forwards(self, klass, attribute: str) -> Optional[List]:
+        """The `forward` of every element of the module container `self.<attribute>`, if each element
+        is a project module class built in it (`nn.ModuleList([Block(...) for _ in range(n)])`)."""
+        found = []
+        for assignment in klass.attributes.get(attribute, ()):
+            if assignment.kind.value != "module-container" or not assignment.elements:
+                return None
+            for element in assignment.elements:
+                owner = self.index.resolve(element)
+                if owner not in self.index.module_classes:
+                    return None
+                forward = self.scope.compiled_class(owner).methods.get("forward")
+                if forward is None:
+                    return None
+                found.append(forward)
+        return found or None
+
     def _submodule_methods(self, klass, attribute: str, method: str) -> List:
         found = []
         for assignment in klass.attributes.get(attribute, ()):
             if assignment.kind.value == "none":
                 continue  # `self.pool = None` on some path: never called as such
             owner = self.index.resolve(assignment.callee)
-            if assignment.kind.value != "call" or owner not in self.index.module_classes:
-                return []  # not (only) a project submodule built here
+            if assignment.kind.value != "call" or owner not in self.index.classes:
+                return []  # not (only) a project class built here (a submodule, or a plain helper object)
+            if method == "forward" and owner not in self.index.module_classes:
+                return []  # `self.helper(x)` of a plain object calls its `__call__`
             target = self.scope.compiled_class(owner).methods.get(method)
             if target is None:
                 return []

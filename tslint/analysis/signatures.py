@@ -10,7 +10,6 @@ The data is generated from the installed torch by tools/generate_signatures.py a
 from __future__ import annotations
 
 import ast
-import gzip
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -415,10 +414,14 @@ def group_operators(rows: List[list]) -> Dict[str, str]:
 
 
 def read_document(path: Path = DATA_FILE) -> dict:
+    import gzip  # read once, on first use
+
     return json.loads(gzip.decompress(path.read_bytes()))
 
 
 def write_document(document: dict, path: Path = DATA_FILE) -> None:
+    import gzip
+
     # mtime=0: the same data gives the same bytes, so regenerating leaves git clean.
     text = json.dumps(document, separators=(",", ":"), sort_keys=False)
     with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as out:

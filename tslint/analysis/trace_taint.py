@@ -20,59 +20,31 @@ passing them on as values freezes them (TS408).
 
 from __future__ import annotations
 
-import enum
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
-from tslint.analysis.imports import ImportTable, is_none
+from tslint.analysis.imports import ImportTable
+from tslint.analysis.trace_values import (  # noqa: F401 (re-exported: rules import the kinds from here)
+    OPERATOR_MODULES, PREDICATES, PYTHON_CONVERSIONS, RANK_METHODS, SEQUENCE_BUILDERS, SIZE_METHODS, SIZE_PRESERVING,
+    TENSOR_ATTRIBUTES_TO_NONE, TENSOR_FACTORIES, TENSOR_SEQUENCES, VALUE_METHODS, Kind, comment_annotations,
+    container_check, container_parameters, default_parameter_kinds, string_parameters, tensor_attribute_names, tensor_check,
+    torch_module_attribute_names,
+)
 from tslint.analysis.traversal import rooted_at, suite_statements
 
 
-class Kind(enum.IntEnum):
-    """Ordered by what a value mixed of two is: a traced size plus a frozen Python value
-    (`h + pad` with `pad = int(...)`) is still a traced size, whose comparisons warn."""
-
-    NONE = 0
-    VALUE = 1
-    SIZE = 2
-    TENSOR = 3
-
-
-TENSOR_ATTRIBUTES_TO_NONE = frozenset({"ndim", "dtype", "device", "is_cuda", "layout", "requires_grad"})
-SIZE_METHODS = frozenset({"size", "numel", "nelement"})
-RANK_METHODS = frozenset({"dim", "ndimension"})
-VALUE_METHODS = frozenset({"item", "tolist", "numpy"})
-PYTHON_CONVERSIONS = frozenset({"int", "float", "bool", "complex"})
-SIZE_PRESERVING = frozenset({"max", "min", "abs", "round", "sum"})
-TENSOR_FACTORIES = frozenset({
-    "tensor", "as_tensor", "zeros", "ones", "empty", "full", "rand", "randn", "randint", "arange", "linspace",
-    "logspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "from_numpy",
-})
-PREDICATES = frozenset({"isinstance", "hasattr", "callable", "type", "id", "print", "getattr"})
 MAX_LOOP_PASSES = 6
 
 # What a call to a project function gives: the kind of its result, and of each element when every
 # return of the function is a tuple display of one length (`return x, h, w`); None when unknown.
-CallAnswer = Tuple[Kind, Optional[Tuple[Kind, ...]]]
-CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind]], Optional[CallAnswer]]
-
-
-def default_parameter_kinds(function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]) -> Dict[str, Kind]:
-    """What a parameter holds when its callers are unknown: a tensor unless annotated or defaulted
-    otherwise (a traced model's inputs are tensors)."""
-    kinds: Dict[str, Kind] = {}
-    params = function.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        name = param.name.value
-        if name == self_name:
-            continue
-        annotation = param.annotation.annotation if param.annotation is not None else None
-        qualified = imports.qualify(annotation) if annotation is not None else None
-        is_tensor = annotation is None and (param.default is None or is_none(param.default))
-        is_tensor = is_tensor or (qualified is not None and qualified.endswith("Tensor"))
-        kinds[name] = Kind.TENSOR if is_tensor else Kind.NONE
-    return kinds
+# Then whether every return is a list or tuple (a display, a comprehension, `list(...)`), and which
+# elements of a returned tuple display are.
+# Last, whether a return is only guessed to be a tensor (see `is_guess`).
+CallAnswer = Tuple[Kind, Optional[Tuple[Kind, ...]], bool, Optional[Tuple[bool, ...]], bool]
+# (call, positional kinds, keyword kinds, the arguments ("0", "1", ... or keywords) that are lists,
+# tuples or guessed tensors, and for `blk(x)` in `for blk in self.blocks:` the attribute "blocks")
+CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str], Optional[str]], Optional[CallAnswer]]
 
 
 class TaintAnalysis:
@@ -80,10 +52,12 @@ class TaintAnalysis:
 
     def __init__(self, function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str],
                  tensor_attributes: Iterable[str], parameter_kinds: Optional[Mapping[str, Kind]] = None,
-                 calls: Optional[CallHook] = None) -> None:
+                 calls: Optional[CallHook] = None, guessed: Optional[Iterable[str]] = None,
+                 torch_layers: Iterable[str] = ()) -> None:
         self.imports = imports
         self.self_name = self_name
         self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
+        self.torch_layers = frozenset(torch_layers)  # submodules of torch.nn classes: called, they give tensors
         self.calls = calls
         self.env: Dict[str, Kind] = {}
         self.kinds: Dict[cst.CSTNode, Kind] = {}
@@ -99,13 +73,34 @@ class TaintAnalysis:
         self.returns = Kind.NONE
         self.return_elements: Optional[Tuple[Kind, ...]] = None
         self._tuple_returns = True
-        self.env.update(default_parameter_kinds(function, imports, self_name))
-        self.containers.update(_container_parameters(function, imports))
+        self.returns_container: Optional[bool] = None  # every return a list or tuple (None: no return seen)
+        self.returns_guess = False
+        self.return_element_containers: Optional[Tuple[bool, ...]] = None
+        self.element_containers: Dict[cst.CSTNode, Tuple[bool, ...]] = {}
+        defaults = default_parameter_kinds(function, imports, self_name)
+        # Parameters taken for tensors only because nothing says otherwise (unannotated, callers
+        # unknown): by default every unannotated one. Iterating one may be iterating a list.
+        commented = comment_annotations(function, self_name)
+        unannotated = {p.name.value for p in (*function.params.posonly_params, *function.params.params)
+                       if p.annotation is None and p.name.value not in commented}
+        self.guessed: set = {name for name, kind in defaults.items() if kind is Kind.TENSOR and name in unannotated}
+        if guessed is not None:
+            self.guessed = set(guessed)
+        self.guessed_nodes: set = set()
+        self.mappings: set = set()  # dict displays and names bound to one: their values may be anything
+        self.mapping_names: set = set()
+        # Loop names bound to the submodules of a module container: `for blk in self.blocks:`.
+        self.module_loops: Dict[str, str] = {}
+        self.env.update(defaults)
+        self.containers.update(container_parameters(function, imports, self_name))
         if parameter_kinds is not None:
             self.env.update(parameter_kinds)
+        for name in string_parameters(function, imports, self_name):
+            self.env[name] = Kind.NONE  # a `str` is never computed from a tensor's values
         self._block(function.body)
         if not self._tuple_returns:
             self.return_elements = None
+            self.return_element_containers = None
 
     def kind(self, node: cst.CSTNode) -> Kind:
         return self.kinds.get(node, Kind.NONE)
@@ -113,6 +108,11 @@ class TaintAnalysis:
     def is_container(self, node: cst.CSTNode) -> bool:
         """Whether the expression is a tuple or list display, or a name bound to one here."""
         return node in self.container_nodes
+
+    def is_guess(self, node: cst.CSTNode) -> bool:
+        """Whether the expression is a parameter taken for a tensor only for want of an annotation or
+        known callers (it may be a list of tensors)."""
+        return node in self.guessed_nodes
 
     def tensor_property(self, node: cst.CSTNode) -> Optional[str]:
         """"dtype" or "device" when the expression is a tensor's dtype or device, else None."""
@@ -134,7 +134,10 @@ class TaintAnalysis:
         elif isinstance(statement, cst.If):
             self._expr(statement.test)
             before, containers = dict(self.env), set(self.containers)
-            refined = _tensor_check(statement.test, self.imports)
+            refined = tensor_check(statement.test, self.imports)
+            listed = container_check(statement.test, self.imports)
+            if listed is not None:
+                self.containers.add(listed)  # `isinstance(feats, list)` holds on this path
             self._block(statement.body)
             after_body, self.env = self.env, before
             body_containers, self.containers = self.containers, containers
@@ -150,7 +153,10 @@ class TaintAnalysis:
             for _ in range(MAX_LOOP_PASSES):
                 before = dict(self.env)
                 if isinstance(statement, cst.For):
-                    self._bind(statement.target, self._loop_element(statement.iter))
+                    self._bind(statement.target, self._loop_element(statement.iter), self._loop_elements(statement.iter))
+                    if self._iterated_guess(statement.iter):
+                        self._guess(statement.target)
+                    self._module_loop(statement.target, statement.iter)
                 else:
                     self._expr(statement.test)
                 self._block(statement.body)
@@ -184,11 +190,27 @@ class TaintAnalysis:
             kind = self._expr(small.value)
             for target in small.targets:
                 self._bind(target.target, kind, self.elements.get(small.value))
+                if small.value in self.guessed_nodes:
+                    self._guess(target.target)
+                flags = self._element_flags(small.value)
+                if isinstance(target.target, (cst.Tuple, cst.List)) and flags is not None and len(flags) == len(target.target.elements):
+                    for element, flag in zip(target.target.elements, flags):  # `boxes, n = f(x)`: `boxes` a list
+                        if flag and isinstance(element.value, cst.Name):
+                            self.containers.add(element.value.value)
                 if isinstance(target.target, cst.Name):
                     if small.value in self.properties:
                         self.property_names[target.target.value] = self.properties[small.value]
                     if small.value in self.container_nodes:
                         self.containers.add(target.target.value)
+                    if small.value in self.mappings:
+                        self.mapping_names.add(target.target.value)
+                elif isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(small.value, (cst.Tuple, cst.List)):
+                    # `dtype, device = x.dtype, x.device`: each name is what its element is
+                    pairs = zip(target.target.elements, small.value.elements)
+                    if len(target.target.elements) == len(small.value.elements):
+                        for name, value in pairs:
+                            if isinstance(name.value, cst.Name) and value.value in self.properties:
+                                self.property_names[name.value.value] = self.properties[value.value]
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 self._bind(small.target, self._expr(small.value))
@@ -199,22 +221,38 @@ class TaintAnalysis:
             kind = self._expr(small.value) if small.value is not None else Kind.NONE
             self.returns = max(self.returns, kind)
             elements = self.elements.get(small.value) if small.value is not None else None
+            self.returns_container = small.value in self.container_nodes and self.returns_container is not False
+            parts = [e.value for e in small.value.elements] if isinstance(small.value, cst.Tuple) else [small.value]
+            self.returns_guess = self.returns_guess or any(part in self.guessed_nodes for part in parts)
+            flags = self._element_flags(small.value)
             if elements is None or (self.return_elements is not None and len(elements) != len(self.return_elements)):
                 self._tuple_returns = False
             elif self.return_elements is None:
                 self.return_elements = elements
+                self.return_element_containers = flags
             else:
                 self.return_elements = tuple(max(a, b) for a, b in zip(self.return_elements, elements))
+                if self.return_element_containers is not None and flags is not None:
+                    self.return_element_containers = tuple(a and b for a, b in zip(self.return_element_containers, flags))
         elif isinstance(small, cst.Expr):
             self._expr(small.value)
         elif isinstance(small, cst.Assert):
             self._expr(small.test)
+
+    def _element_flags(self, value: Optional[cst.BaseExpression]) -> Optional[Tuple[bool, ...]]:
+        """For a tuple display or a call answered with one: which elements are lists or tuples."""
+        if isinstance(value, (cst.Tuple, cst.List)) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
+            return tuple(e.value in self.container_nodes for e in value.elements)
+        return self.element_containers.get(value) if value is not None else None
 
     def _bind(self, target: cst.CSTNode, kind: Kind, elements: Optional[Tuple[Kind, ...]] = None) -> None:
         if isinstance(target, cst.Name):
             self.env[target.value] = kind
             self.property_names.pop(target.value, None)
             self.containers.discard(target.value)
+            self.guessed.discard(target.value)
+            self.mapping_names.discard(target.value)
+            self.module_loops.pop(target.value, None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `b, n = x.shape` gives sizes; unpacking a tensor gives tensors; `x, n = f(x)` with
             # `f` returning `x, x.shape[0]` gives each its own.
@@ -227,6 +265,48 @@ class TaintAnalysis:
                 self._bind(element.value, kind)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, kind)
+
+    def _guess(self, target: cst.CSTNode) -> None:
+        """The names `target` binds hold what a guessed value holds: maybe not tensors."""
+        if isinstance(target, cst.Name):
+            self.guessed.add(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._guess(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._guess(target.value)
+
+    def _module_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+        """`for blk in self.blocks:` / `for i, blk in enumerate(self.blocks):`: `blk` is a submodule."""
+        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) == "enumerate" and len(iterable.args) == 1:
+            iterable = iterable.args[0].value
+            if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                target = target.elements[1].value
+            else:
+                return
+        if (isinstance(target, cst.Name) and isinstance(iterable, cst.Attribute) and isinstance(iterable.value, cst.Name)
+                and iterable.value.value == self.self_name):
+            self.module_loops[target.value] = iterable.attr.value
+
+    def _iterated_guess(self, iterable: cst.BaseExpression) -> bool:
+        """Whether iterating gives guessed values: a guessed value, or zip/enumerate of one."""
+        if iterable in self.guessed_nodes:
+            return True
+        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) in ("zip", "enumerate"):
+            return any(a.value in self.guessed_nodes for a in iterable.args)
+        return False
+
+    def _loop_elements(self, iterable: cst.BaseExpression) -> Optional[Tuple[Kind, ...]]:
+        """Per-name kinds of `for a, b in zip(x, y)` and `for i, b in enumerate(y)` (kinds computed)."""
+        if not isinstance(iterable, cst.Call) or any(a.star or a.keyword is not None for a in iterable.args):
+            return None
+        name = self.imports.qualify(iterable.func)
+        kinds = tuple(self.kinds.get(a.value, Kind.NONE) for a in iterable.args)
+        if name == "zip":
+            return kinds
+        if name == "enumerate" and len(kinds) == 1:
+            return (Kind.NONE, kinds[0])
+        return None
 
     def _loop_element(self, iterable: cst.BaseExpression) -> Kind:
         kind = self._expr(iterable)
@@ -245,6 +325,10 @@ class TaintAnalysis:
         if isinstance(node, cst.Name):
             if node.value in self.containers:
                 self.container_nodes.add(node)
+            if node.value in self.guessed:
+                self.guessed_nodes.add(node)
+            if node.value in self.mapping_names:
+                self.mappings.add(node)
             if node.value in self.property_names:
                 self.properties[node] = self.property_names[node.value]
             return self.env.get(node.value, Kind.NONE)
@@ -272,7 +356,10 @@ class TaintAnalysis:
                     for bound in (element.slice.lower, element.slice.upper, element.slice.step):
                         if bound is not None:
                             self._expr(bound)
-            return self._expr(node.value)
+            kind = self._expr(node.value)
+            if node.value in self.guessed_nodes or node.value in self.mappings:
+                self.guessed_nodes.add(node)  # an element of what may be a list, or of a dict display
+            return kind
         if isinstance(node, cst.BinaryOperation):
             return max(self._expr(node.left), self._expr(node.right))
         if isinstance(node, cst.UnaryOperation):
@@ -292,8 +379,38 @@ class TaintAnalysis:
             return max(kinds, default=Kind.NONE)
         if isinstance(node, cst.IfExp):
             self._expr(node.test)
-            return max(self._expr(node.body), self._expr(node.orelse))
+            kind = max(self._expr(node.body), self._expr(node.orelse))
+            if node.body in self.container_nodes and node.orelse in self.container_nodes:
+                self.container_nodes.add(node)
+            return kind
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self._comprehension(node)
+        if isinstance(node, cst.Dict):
+            kinds = [self._expr(e.value) for e in node.elements]
+            self.container_nodes.add(node)
+            self.mappings.add(node)
+            return max(kinds, default=Kind.NONE)
         return Kind.NONE
+
+    def _comprehension(self, node) -> Kind:
+        """`[b.size(0) for b in boxes]`: the kind of its elements; the names it binds stay inside."""
+        saved_env, saved_properties, saved_containers = dict(self.env), dict(self.property_names), set(self.containers)
+        clause = node.for_in
+        while clause is not None:
+            self._bind(clause.target, self._loop_element(clause.iter), self._loop_elements(clause.iter))
+            if self._iterated_guess(clause.iter):
+                self._guess(clause.target)
+            for condition in clause.ifs:
+                self._expr(condition.test)
+            clause = clause.inner_for_in
+        if isinstance(node, cst.DictComp):
+            kind = max(self._expr(node.key), self._expr(node.value))
+        else:
+            kind = self._expr(node.elt)
+        self.env, self.property_names, self.containers = saved_env, saved_properties, saved_containers
+        if not isinstance(node, cst.GeneratorExp):
+            self.container_nodes.add(node)
+        return kind
 
     def _call(self, node: cst.Call) -> Kind:
         arguments = [self._expr(argument.value) for argument in node.args]
@@ -302,7 +419,14 @@ class TaintAnalysis:
         if isinstance(func, cst.Attribute) and not (isinstance(func.value, cst.Name) and func.value.value == self.self_name):
             receiver = self._expr(func.value)
             method = func.attr.value
+            if method in ("values", "items", "keys") and not node.args and (receiver is not Kind.TENSOR or func.value in self.container_nodes):
+                self.container_nodes.add(node)  # a dict's view
+            if method == "keys" and not node.args:
+                self.container_nodes.add(node)
+                return Kind.NONE  # a dict's keys (tensors have no `keys()`): names, fixed
             if receiver is Kind.TENSOR:
+                if method in TENSOR_SEQUENCES:
+                    self.container_nodes.add(node)
                 if method in SIZE_METHODS:
                     return Kind.SIZE
                 if method in RANK_METHODS:
@@ -311,14 +435,20 @@ class TaintAnalysis:
                     return Kind.VALUE
                 return Kind.TENSOR
             if receiver is not Kind.NONE:
-                return max(receiver, strongest)
+                return self._unknown_call(node, max(receiver, strongest))
         name = self.imports.qualify(func) or ""
+        if name in SEQUENCE_BUILDERS:
+            self.container_nodes.add(node)
+            if name == "dict":
+                self.mappings.add(node)
         if name in PREDICATES or name.startswith(("torch.jit.", "torch._C.")):
             return Kind.NONE
         if name.startswith("torch.") and name.rsplit(".", 1)[-1].startswith(("is_", "has_")):
             return Kind.NONE  # predicates about types and settings (`torch.is_tensor`, `has_torch_function`)
         if name == "len" and node.args and _is_whole_shape(node.args[0].value):
             return Kind.NONE  # len(x.shape) is the rank
+        if name == "len" and node.args and (node.args[0].value in self.container_nodes or node.args[0].value in self.guessed_nodes):
+            return Kind.NONE  # the length of a list or tuple: its structure, fixed for the traced model
         if name == "len" or name == "torch.numel":
             return Kind.SIZE if strongest >= Kind.SIZE else strongest
         if name in PYTHON_CONVERSIONS or name.startswith("math."):
@@ -329,14 +459,35 @@ class TaintAnalysis:
             # A torch function of tensors gives a tensor; without tensor arguments only a factory
             # does (`torch.zeros`); others are settings (`torch.backends.mha.get_fastpath_enabled()`).
             factory = name.rsplit(".", 1)[-1] in TENSOR_FACTORIES
-            return Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
+            if name.rsplit(".", 1)[-1] in TENSOR_SEQUENCES:
+                self.container_nodes.add(node)
+            kind = Kind.TENSOR if strongest is Kind.TENSOR or factory else strongest
+            if name.rsplit(".", 1)[0] not in OPERATOR_MODULES:
+                return self._unknown_call(node, kind)  # `torch.utils._pytree.tree_flatten(x)`: not an operator
+            return kind
         answer = self._project_call(node)
         if answer is not None:
-            kind, elements = answer
+            kind, elements, container, element_containers, guess = answer
+            if guess:
+                self.guessed_nodes.add(node)
             if elements is not None:
                 self.elements[node] = elements
+            if container:
+                self.container_nodes.add(node)
+            if element_containers is not None:
+                self.element_containers[node] = element_containers
             return kind
-        return strongest  # a helper or submodule call: a tensor in, a tensor out
+        return self._unknown_call(node, strongest)  # a helper or submodule call: a tensor in, a tensor out
+
+    def _unknown_call(self, node: cst.Call, kind: Kind) -> Kind:
+        """A call tslint cannot see into: a tensor in, a tensor out, though only as a guess (it may
+        give a list or a tuple of them)."""
+        func = node.func
+        layer = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.self_name and (
+            func.attr.value in self.torch_layers)
+        if kind is Kind.TENSOR and not layer:
+            self.guessed_nodes.add(node)
+        return kind
 
     def _project_call(self, node: cst.Call) -> Optional[CallAnswer]:
         """What the project's own function called here returns for these arguments, if known."""
@@ -344,57 +495,23 @@ class TaintAnalysis:
             return None
         positional: List[Kind] = []
         keywords: Dict[str, Kind] = {}
+        shaky = set()
         for argument in node.args:
             kind = self.kinds.get(argument.value, Kind.NONE)
             if argument.star:
                 return None  # `f(*sizes)`: which parameter gets what is unknown
+            name = argument.keyword.value if argument.keyword is not None else str(len(positional))
+            if argument.value in self.container_nodes or argument.value in self.guessed_nodes:
+                shaky.add(name)
             if argument.keyword is not None:
                 keywords[argument.keyword.value] = kind
             else:
                 positional.append(kind)
-        return self.calls(node, positional, keywords)
-
-
-CONTAINER_TYPES = frozenset({"list", "tuple", "typing.List", "typing.Tuple", "typing.Sequence", "collections.abc.Sequence"})
-
-
-def _container_parameters(function: cst.FunctionDef, imports: ImportTable) -> List[str]:
-    """Parameters annotated as a list or tuple (`input: List[Tensor]`): iterating one is not
-    iterating a tensor's rows."""
-    found = []
-    params = function.params
-    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-        if param.annotation is None:
-            continue
-        annotation = param.annotation.annotation
-        base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
-        if (imports.qualify(base) or "") in CONTAINER_TYPES:
-            found.append(param.name.value)
-    return found
-
-
-def _tensor_check(test: cst.BaseExpression, imports: ImportTable) -> Optional[str]:
-    """`name` when the condition is `isinstance(name, torch.Tensor)`."""
-    if not (isinstance(test, cst.Call) and imports.qualify(test.func) == "isinstance" and len(test.args) == 2):
-        return None
-    subject, kind = test.args[0].value, test.args[1].value
-    if isinstance(subject, cst.Name) and (imports.qualify(kind) or "") in ("torch.Tensor", "torch.tensor"):
-        return subject.value
-    return None
+        element_of = self.module_loops.get(node.func.value) if isinstance(node.func, cst.Name) else None
+        return self.calls(node, positional, keywords, frozenset(shaky), element_of)
 
 
 def _is_whole_shape(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute) and node.attr.value == "shape":
         return True
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size" and not node.args
-
-
-def tensor_attribute_names(attributes) -> Sequence[str]:
-    """Module attributes holding tensors (parameters, buffers, torch.* results)."""
-    from tslint.index.model import AttributeKind
-
-    found = []
-    for name, assignments in attributes.items():
-        if assignments and all(a.kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER) for a in assignments):
-            found.append(name)
-    return found

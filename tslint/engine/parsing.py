@@ -1,11 +1,9 @@
-"""Reading a file, decoding it as Python does, and parsing it with libcst (Python's parser first
-where libcst could crash or stall); TS001 when any of it fails."""
+"""Parsing a file with libcst (Python's parser first where libcst could crash or stall); TS001 when
+it fails. Reading and decoding are in tslint/engine/reading.py (no libcst), re-exported here."""
 
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 import warnings
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
@@ -14,18 +12,11 @@ import libcst as cst
 
 from tslint.engine.positions import StatementRows
 from tslint.engine.suppression import skips_file
-from tslint.files import NotRegularFile, SourceFile, TooLarge, read_regular_file
-from tslint.findings import Diagnostic, Mode, Position, RuleInfo, Severity
-
-UNPARSABLE = RuleInfo(
-    code="TS001",
-    name="unparsable-file",
-    severity=Severity.ERROR,
-    mode=Mode.SCRIPT,
-    message="File cannot be read or parsed: {reason}.",
-    fix_hint="Fix what the message names (syntax, encoding), or exclude the file.",
-    summary="A file tslint cannot read, decode or parse.",
+from tslint.engine.reading import (  # noqa: F401  (UNPARSABLE: re-exported)
+    MAX_FILE_BYTES, UNPARSABLE, decode, read_source, too_large, unparsable,
 )
+from tslint.files import SourceFile
+from tslint.findings import Diagnostic
 
 # --- reading and parsing --------------------------------------------------------------------
 
@@ -49,31 +40,6 @@ class ParsedFile:
                 raise RecursionError("Python's parser refuses the code as too deeply nested")
             self.statement_rows = rows
         return self.statement_rows
-
-
-def unparsable(source: SourceFile, reason: str, row: int = 1, column: int = 1) -> Diagnostic:
-    return Diagnostic(
-        code=UNPARSABLE.code,
-        name=UNPARSABLE.name,
-        severity=UNPARSABLE.severity,
-        mode=UNPARSABLE.mode,
-        message=UNPARSABLE.message.format(reason=reason),
-        filename=source.display,
-        location=Position(row, column),
-        end_location=Position(row, column + 1),
-    )
-
-
-def decode(data: bytes) -> str:
-    """Decode like Python does: BOM, then coding cookie, then UTF-8. Raises ValueError."""
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as error:
-        raise ValueError(str(error)) from None
-    try:
-        return data.decode(encoding)
-    except (UnicodeDecodeError, LookupError) as error:
-        raise ValueError(f"cannot decode as {encoding}: {error}") from None
 
 
 # Past these, code goes through Python's parser before libcst's (see _python_parse).
@@ -157,26 +123,13 @@ def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
     return tuple(_first_row(node) for node in statements)
 
 
-# libcst parses about 200 kB/s and holds ~40 bytes of tree per byte of source: a 10 MB file took
-# 50 s to parse and 4.7 GB of memory. Real source stays below this (the largest file in this
-# machine's site-packages that is code, not data, is 1.4 MB); larger files are reported, not parsed.
-MAX_FILE_BYTES = 2_000_000
-
-
-def _too_large(source: SourceFile, size: int) -> Diagnostic:
-    """`size` is the file's size, or MAX_FILE_BYTES + 1 when only that much was read (a stream)."""
-    limit = f"the limit is {MAX_FILE_BYTES // 1_000_000} MB"
-    shown = f"more than {MAX_FILE_BYTES // 1_000_000} MB" if size == MAX_FILE_BYTES + 1 else f"{size / 1_000_000:.1f} MB"
-    return unparsable(source, f"the file is too large to lint ({shown}; {limit})")
-
-
 def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:
     if data is None:
         data, problem = read_source(source)
         if data is None:
             return ParsedFile(source, "", None, problem)
     if len(data) > MAX_FILE_BYTES:
-        return ParsedFile(source, "", None, _too_large(source, len(data)))
+        return ParsedFile(source, "", None, too_large(source, len(data)))
     if b"\x00" in data:
         return ParsedFile(source, "", None, unparsable(source, "the file contains NUL bytes"))
     try:
@@ -216,17 +169,3 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
     except Exception as error:  # libcst's native parser may fail in other ways on odd input
         return ParsedFile(source, text, None, unparsable(source, f"the parser failed ({type(error).__name__}: {error})"))
     return ParsedFile(source, text, module, None, rows)
-
-
-
-def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnostic]]:
-    """The file's bytes, or a TS001 finding. Only a regular file is read (a FIFO named `x.py` hung
-    the run, `z.py -> /dev/zero` read until memory ran out), never more than MAX_FILE_BYTES + 1."""
-    try:
-        return read_regular_file(source.path, MAX_FILE_BYTES), None
-    except OSError as error:
-        return None, unparsable(source, f"cannot read file ({error.strerror or error})")
-    except NotRegularFile as error:
-        return None, unparsable(source, str(error))
-    except TooLarge as error:
-        return None, _too_large(source, error.size)

@@ -116,8 +116,8 @@ def lint_indexed(
     item: IndexedFile, data: bytes, scopes: Optional["ProjectScopes"], rules: Sequence[Rule], config: Config,
     index: Optional[ProjectIndex] = None,
 ) -> FileOutcome:
-    """Phase 2 of one file: run the script rules over its compiled functions and the trace rules
-    over its traced functions, then filter. `scopes` None: the file has no compiled code (no rule
+    """Phase 2 of one file: run the script rules over its compiled functions, the trace rules
+    over its traced functions and the export rules over its exported ones, then filter. `scopes` None: the file has no compiled code (no rule
     runs), and `index`, if given, is the project index for the facts that do not need the scopes."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
@@ -127,9 +127,9 @@ def lint_indexed(
         found.extend(_too_deep(item, index))
     work = []
     if item.index is not None and scopes is not None:
-        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace)):
+        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace), (Mode.EXPORT, scopes.export)):
             mode_rules = [rule for rule in rules if rule.mode is mode]
-            functions = scope.functions_in(item.source.display) if mode_rules else []
+            functions = scope.functions_in(item.source.display) if mode_rules and scope is not None else []
             if functions:
                 work.append((functions, scope, mode_rules))
     parsed, trees = item.parsed, item.trees

@@ -21,9 +21,8 @@ from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.files import SourceFile
-from tslint.findings import FileError
+from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
-from tslint.processes import run_as_child
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -69,9 +68,10 @@ def trees_kept_out_of_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _scope(summaries: Dict[str, FileSummary]) -> ProjectScopes:
+def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectScopes:
     indexed = [s for s in summaries.values() if s.index is not None]
-    return ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}))
+    exporting = any(rule.mode is Mode.EXPORT for rule in rules)  # the export scope only when its rules run
+    return ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}), exporting)
 
 
 class _Shard:
@@ -179,7 +179,7 @@ def run_phases(
     if jobs <= 1:
         shard = _Shard(contents, progress)
         run.learn(shard.index(to_index))
-        scope = _scope(summaries)
+        scope = _scope(summaries, rules)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
         run.tell(len(outcomes))
         linted = shard.lint(work, scope, rules, config)
@@ -198,7 +198,7 @@ def run_phases(
         outcomes: Dict[str, FileOutcome] = {}
         work = [s for s in sources if s.display not in dead]
         if cache is not None:
-            scope = _scope(summaries)
+            scope = _scope(summaries, rules)
             outcomes, pairs = _cached_outcomes(work, summaries, scope, settings_key, cache)
             work = [source for source, _ in pairs]
             run.tell(len(outcomes))
@@ -207,7 +207,7 @@ def run_phases(
         for worker in workers:
             worker.close()
     if cache is not None:
-        _remember_outcomes(cache, run.by_display, summaries, scope or _scope(summaries), settings_key, linted)
+        _remember_outcomes(cache, run.by_display, summaries, scope or _scope(summaries, rules), settings_key, linted)
     return {**outcomes, **linted, **dead}
 
 
@@ -304,7 +304,7 @@ def _lint_in_workers(
                 (s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer)
             )
         pairs = [(s, run.summaries[s.display]) for s in left]
-        linted.update(_Shard(run.contents, run.progress).lint(pairs, scope or _scope(run.summaries), run.rules, run.config))
+        linted.update(_Shard(run.contents, run.progress).lint(pairs, scope or _scope(run.summaries, run.rules), run.rules, run.config))
     return linted
 
 
@@ -404,7 +404,7 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
                 del shard.items[display]
         for answer in answers:
             summaries.update((s.display, s) for s in pickle.loads(answer))
-        scope = _scope(summaries)
+        scope = _scope(summaries, rules)
         while True:  # phase 2: lint what the parent hands over, until it says None
             sources = connection.recv()
             if sources is None:
@@ -425,6 +425,8 @@ class _Worker:
         self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
         self.alive = True
         self.connection, child = context.Pipe()
+        from tslint.processes import run_as_child  # ctypes: only parallel runs pay for importing it
+
         # Dies with this process even when it is killed (SIGKILL leaves no chance to stop workers).
         self.process = context.Process(target=run_as_child, args=(os.getpid(), _worker, child, contents, config, rules), daemon=True)
         self.process.start()

@@ -190,12 +190,14 @@ def lint_buffer(
     data = text.encode("utf-8", "surrogatepass")  # a lone surrogate becomes a TS001 decode error
     item = index_source(source, data)
     own = item.summary()
-    if memo is not None and memo.scopes is not None and memo.context is context and own.index is not None and memo.index == own.index:
+    exporting = config.mode == "export"
+    if (memo is not None and memo.scopes is not None and memo.context is context and own.index is not None
+            and memo.index == own.index and (memo.scopes.export is not None) == exporting):
         scopes = memo.scopes
     else:
         summaries = [summary for name, (_, summary) in context.items() if name != display]
         indexed = [s for s in (*summaries, own) if s.index is not None]
-        scopes = ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}))
+        scopes = ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}), exporting)
         if memo is not None:
             memo.context, memo.index, memo.scopes = context, own.index, scopes
     outcome = lint_indexed(item, data, scopes, api.enabled_rules(config), config)

@@ -10,6 +10,26 @@ from tslint.analysis.traversal import suite_statements
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
 
 
+class _BooleanOperations(cst.CSTVisitor):
+    def __init__(self, found: set) -> None:
+        self.found = found
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        self.found.add(node)
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+
+def _claim(test: cst.BaseExpression, context: RuleContext) -> None:
+    """The `and` / `or` of a condition are reported with the condition (or not at all)."""
+    test.visit(_BooleanOperations(context.state))
+
+
+def _operator(node: cst.BooleanOperation) -> str:
+    return "and" if isinstance(node.operator, cst.And) else "or"
+
+
 def _only_raises(block: cst.BaseSuite) -> bool:
     statements = suite_statements(block)
     smalls = []
@@ -38,22 +58,45 @@ class DataDependentControlFlow(Rule):
     message = "This {statement} depends on {what}: torch.jit.trace records only the path the example input took."
     fix_hint = "Move the decision into a `@torch.jit.script` function (it keeps its control flow when traced), or use tensor ops such as `torch.where`."
 
+    def begin_function(self, context: RuleContext) -> set:
+        return set()  # the `and` / `or` nodes inside conditions reported as a whole
+
     def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext) -> None:
-        what = WHAT.get(context.taint().kind(test))
-        if what is not None:
+        taint = context.taint()
+        what = WHAT.get(taint.kind(test))
+        if what is not None and not taint.is_container(test) and not taint.is_guess(test):  # `if boxes:` of a list
             context.report(test, self.message.format(statement=statement, what=what))
 
+    def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
+        """`padding = pad_b > 0 or pad_r > 0`: `or` and `and` decide on their left operand."""
+        if node in context.state:
+            return
+        taint = context.taint()
+        what = WHAT.get(taint.kind(node.left))
+        if what is not None and not taint.is_container(node.left):
+            context.report(node.left, self.message.format(statement=f"`{_operator(node)}`", what=what))
+        if isinstance(node.left, cst.BooleanOperation):
+            context.state.add(node.left)  # `a or b or c`: reported once, at the outer operation
+
     def visit_If(self, node: cst.If, context: RuleContext) -> None:
+        _claim(node.test, context)
         if node.orelse is None and _only_raises(node.body):
             return  # input validation: the trace drops the check, but computes the right answers
         self._check(node.test, "`if`", context)
 
     def visit_While(self, node: cst.While, context: RuleContext) -> None:
+        _claim(node.test, context)
         self._check(node.test, "`while` condition", context)
 
     def visit_IfExp(self, node: cst.IfExp, context: RuleContext) -> None:
+        _claim(node.test, context)
         self._check(node.test, "conditional expression", context)
 
+    def visit_CompIf(self, node: cst.CompIf, context: RuleContext) -> None:
+        _claim(node.test, context)
+        self._check(node.test, "comprehension condition", context)
+
     def visit_Assert(self, node: cst.Assert, context: RuleContext) -> None:
+        _claim(node.test, context)
         if context.taint().kind(node.test) is not Kind.SIZE:  # shape checks are validation, as above
             self._check(node.test, "`assert`", context)

@@ -6,13 +6,17 @@ from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.analysis.trace_taint import Kind
 
+# TorchScript types (the type model's) that iterate as Python sequences, not as a tensor's rows.
+CONTAINER_KINDS = frozenset({"List", "Tuple", "Dict", "Optional", "Union", "Class"})
+
 
 class LoopOverTensorDependentRange(Rule):
     """Traced code loops a number of times that depends on a tensor: `for i in range(x.size(0))`, or
     iterates over a tensor (`for row in x`).
 
-    The tracer unrolls the loop for the example input's size — with no warning at all — so other sizes
-    run the wrong number of iterations.
+    The tracer unrolls the loop for the example input's size, so other sizes run the wrong number of
+    iterations: silently for `range(n)`, with "TracerWarning: Iterating over a tensor" for a tensor,
+    also inside `zip(...)`, `enumerate(...)` or a comprehension.
     """
 
     code = "TS403"
@@ -23,12 +27,34 @@ class LoopOverTensorDependentRange(Rule):
     fix_hint = "Use a vectorised tensor operation, or move the loop into a `@torch.jit.script` function."
 
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
+        self._check(node.iter, context, False)
+
+    def visit_CompFor(self, node: cst.CompFor, context: RuleContext) -> None:
+        self._check(node.iter, context, True)
+
+    def _check(self, iterable: cst.BaseExpression, context: RuleContext, typed: bool) -> None:
+        """`typed`: iterating rows only where the type model types the iterable a Tensor (lists
+        pass through comprehensions, zip and enumerate more often than tensors do)."""
         taint = context.taint()
-        iterable = node.iter
-        if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "range":
+        name = context.qualify(iterable.func) if isinstance(iterable, cst.Call) else None
+        if name == "range":
             kind = max((taint.kind(argument.value) for argument in iterable.args), default=Kind.NONE)
             if kind is not Kind.NONE:
                 count = "as many times as a tensor's size" if kind is Kind.SIZE else "a tensor-dependent number of times"
                 context.report(iterable, self.message.format(count=count))
-        elif taint.kind(iterable) is Kind.TENSOR and not taint.is_container(iterable):
+        elif name in ("zip", "enumerate"):  # each argument is iterated
+            if any(_rows(argument.value, context, True) for argument in iterable.args if not argument.star):
+                context.report(iterable, self.message.format(count="once per row of a tensor"))
+        elif _rows(iterable, context, typed):
             context.report(iterable, self.message.format(count="once per row of a tensor"))
+
+
+def _rows(iterable: cst.BaseExpression, context: RuleContext, typed: bool) -> bool:
+    """Whether iterating the expression iterates a tensor's rows: a tensor by provenance, neither a
+    list or tuple display nor a parameter only guessed to be a tensor, and not a container by type
+    (`typed`: a Tensor by type)."""
+    taint = context.taint()
+    if taint.kind(iterable) is not Kind.TENSOR or taint.is_container(iterable) or taint.is_guess(iterable):
+        return False
+    kind = context.types().type_of(iterable).kind
+    return kind == "Tensor" if typed else kind not in CONTAINER_KINDS

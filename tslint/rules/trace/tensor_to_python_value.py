@@ -37,7 +37,7 @@ class TensorToPythonValue(Rule):
             if Kind.SIZE in kinds and Kind.TENSOR not in kinds:  # of tensors: TS342's error comes first
                 context.report(node, COMPARES.format(call=f"{name}(...)", what="a tensor's size"))
                 return
-        if name == "len" and node.args and taint.kind(node.args[0].value) is Kind.TENSOR:
+        if name == "len" and node.args and taint.kind(node.args[0].value) is Kind.TENSOR and not _maybe_list(node.args[0].value, taint):
             context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
             return
         if (name in PYTHON_CONVERSIONS or name.startswith("math.")) and node.args:
@@ -45,3 +45,8 @@ class TensorToPythonValue(Rule):
             if kind in (Kind.TENSOR, Kind.SIZE):
                 what = "a tensor" if kind is Kind.TENSOR else "a tensor's size"
                 context.report(node, self.message.format(call=f"{name}(...)", what=what))
+
+
+def _maybe_list(node: cst.BaseExpression, taint) -> bool:
+    """`len(boxes)` of a list, a tuple, or a parameter that may be one: its length is structure."""
+    return taint.is_container(node) or taint.is_guess(node)

@@ -1,0 +1,100 @@
+"""`mode = "export"` end to end, without torch: the configuration key and `--mode export` select the
+TS5xx rules and only them; the export scope is what torch.export.export traces (forward and what it
+calls, @torch.jit.script / ignore / unused functions as plain Python); the JSON says `"mode": "export"`."""
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+from tslint.api import lint_paths
+from tslint.cli import main
+from tslint.config import Config
+
+MODEL = textwrap.dedent('''\
+    import torch
+    import torch.nn as nn
+
+
+    @torch.jit.script
+    def scripted(x: torch.Tensor) -> torch.Tensor:
+        if bool(x.sum() > 0):
+            return x * 2
+        return x
+
+
+    class Net(nn.Module):
+        @torch.jit.ignore
+        def helper(self, x):
+            if x.max() > 1:
+                return x
+            return x * 2
+
+        def unused_by_forward(self, x):
+            if x.min() > 1:
+                return x
+            return x
+
+        def forward(self, x):
+            value = x.sum().item()
+            if value > 0:
+                x = x + 1
+            return scripted(self.helper(x))
+    ''')
+
+
+def _write(tmp_path: Path) -> Path:
+    path = tmp_path / "net.py"
+    path.write_text(MODEL, encoding="utf-8")
+    return path
+
+
+def test_export_mode_runs_only_the_export_rules(tmp_path) -> None:
+    path = _write(tmp_path)
+    exported = lint_paths([str(path)], Config(mode="export"))
+    rows = sorted((d.location.row, d.code) for d in exported.diagnostics)
+    # the scripted helper's and the ignored method's branches (export traces both), forward's branch;
+    # TS504 on both decorators; nothing in the method forward never calls
+    assert rows == [(5, "TS504"), (7, "TS501"), (13, "TS504"), (15, "TS501"), (26, "TS501")], rows
+    assert {d.mode.value for d in exported.diagnostics} == {"export"}
+    default = lint_paths([str(path)], Config())
+    assert default.diagnostics and not any(d.code.startswith("TS5") for d in default.diagnostics)
+
+
+def test_mode_export_on_the_command_line_and_in_pyproject(tmp_path, capsys) -> None:
+    path = _write(tmp_path)
+    assert main(["--isolated", "--no-cache", "--mode", "export", "--output-format", "json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {d["mode"] for d in report["diagnostics"]} == {"export"}
+    assert {d["code"] for d in report["diagnostics"]} == {"TS501", "TS504"}
+    (tmp_path / "pyproject.toml").write_text('[tool.tslint]\nmode = "export"\n', encoding="utf-8")
+    assert main(["--no-cache", "--output-format", "json", str(path)]) == 1
+    assert {d["code"] for d in json.loads(capsys.readouterr().out)["diagnostics"]} == {"TS501", "TS504"}
+
+
+def test_shape_specialization_is_off_by_default(tmp_path) -> None:
+    path = tmp_path / "net.py"
+    path.write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+                    "        if x.shape[0] > 4:\n            return x * 2\n        return x\n", encoding="utf-8")
+    codes = {select: {d.code for d in lint_paths([str(path)], Config(mode="export", select=select)).diagnostics}
+             for select in (("TS",), ("TS5",), ("TS", "TS503"))}
+    assert codes == {("TS",): set(), ("TS5",): set(), ("TS", "TS503"): {"TS503"}}
+
+
+def test_cache_answers_export_mode_apart(tmp_path, capsys, monkeypatch) -> None:
+    """The same file linted in both modes with the cache on: each mode gets its own findings."""
+    path = _write(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main(["--isolated", "--mode", "export", "--output-format", "json", str(path)]) == 1
+        assert {d["code"][:3] for d in json.loads(capsys.readouterr().out)["diagnostics"]} == {"TS5"}
+        assert main(["--isolated", "--output-format", "json", str(path)]) == 1
+        assert "TS5" not in {d["code"][:3] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+
+
+def test_confirm_refuses_export_mode(tmp_path, capsys) -> None:
+    """--confirm runs torch.jit.script/trace: in export mode it would answer for another export path,
+    so it stops with a usage error (exit 2) instead of importing anything."""
+    path = _write(tmp_path)
+    assert main(["--isolated", "--no-cache", "--mode", "export", "--confirm", str(path)]) == 2
+    assert "--confirm does not run torch.export.export" in capsys.readouterr().err

@@ -1,0 +1,182 @@
+"""The export rules against the real torch.export.export (torch 2.13): each Bad* class of
+fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
+first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
+first dimension dynamic, and agrees with eager mode on an input of another size. Bad* classes of
+TS506-TS508 have tests of their own: module state the exported program loses, Python random numbers
+it freezes, an output class it cannot flatten."""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, expectations
+from export_harness import export_outcome, torch  # skips the module without torch
+from torch_harness import load_module, module_classes
+
+EXPORT_FIXTURE = FIXTURES / "export.py"
+EXPECTED = expectations(EXPORT_FIXTURE)
+FAILING = {row for row, code in EXPECTED if code in ("TS501", "TS502", "TS505")}
+SPECIAL = {"TS506", "TS507", "TS508"}  # classes with their own test below
+Dim = torch.export.Dim
+
+
+def _codes_in(cls: type) -> set:
+    lines, first = inspect.getsourcelines(cls)
+    rows = range(first, first + len(lines))
+    return {code for row, code in EXPECTED if row in rows}
+
+
+def _classes(prefix: str):
+    module = load_module(EXPORT_FIXTURE, "fixture_export")
+    return [pytest.param(cls, id=cls.__name__) for cls in module_classes(module) if cls.__name__.startswith(prefix)]
+
+
+def _state_classes():
+    return [c for c in _classes("Bad") if "TS506" in _codes_in(c.values[0])]
+
+
+@pytest.mark.parametrize("cls", _state_classes())
+def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
+    """TS506: export succeeds (strict and non-strict); called twice, the exported program answers or
+    leaves the module's state otherwise than eager mode called twice."""
+    for strict in (False, True):
+        exported = torch.export.export(cls().eval(), (torch.ones(3, 4),), strict=strict).module()
+        eager = cls().eval()
+        outputs = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
+        same_outputs = all(torch.equal(a, b) for a, b in outputs)
+        name = "calls" if hasattr(eager, "calls") else "total"
+        ours, theirs = getattr(exported, name, None), getattr(eager, name)
+        same_state = isinstance(ours, type(theirs)) and (
+            torch.equal(ours, theirs) if isinstance(theirs, torch.Tensor) else ours == theirs
+        )
+        assert not (same_outputs and same_state), (strict, outputs, ours, theirs)
+
+
+def test_python_random_is_frozen_or_refused() -> None:
+    """TS507: non-strict export bakes the number drawn into the program (the same answer on every
+    call, unlike eager mode); strict export refuses `random.random` at the flagged line."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_random")
+    exported = torch.export.export(module.BadPythonRandom(), (torch.ones(3, 4),)).module()
+    assert torch.equal(exported(torch.ones(3, 4)), exported(torch.ones(3, 4)))
+    eager = module.BadPythonRandom()
+    assert not torch.equal(eager(torch.ones(3, 4)), eager(torch.ones(3, 4)))
+    outcome = export_outcome(module.BadPythonRandom, str(EXPORT_FIXTURE), strict=True)
+    flagged = {row for row, code in EXPECTED if code == "TS507"}
+    assert outcome.error is not None and "marked as skipped" in outcome.error and set(outcome.lines) & flagged, outcome
+
+
+def test_unregistered_output_class_fails_export() -> None:
+    """TS508: both modes fail; torch names the class but no source line."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_output")
+    for strict, words in ((False, "not a known type"), (True, "unrecognized type")):
+        outcome = export_outcome(module.BadDataclassOutput, str(EXPORT_FIXTURE), strict=strict)
+        assert outcome.error is not None and words in outcome.error, outcome
+
+
+def test_buffer_updated_in_place_is_exported() -> None:
+    module = load_module(EXPORT_FIXTURE, "fixture_export_buffer")
+    exported = torch.export.export(module.GoodBufferUpdatedInPlace().eval(), (torch.ones(3, 4),)).module()
+    eager = module.GoodBufferUpdatedInPlace().eval()
+    for _ in range(2):
+        assert torch.equal(exported(torch.ones(3, 4)), eager(torch.ones(3, 4)))
+    assert torch.equal(exported.calls, eager.calls)
+
+
+@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if not _codes_in(c.values[0]) & SPECIAL])
+def test_bad_fixture_fails_or_specializes(cls) -> None:
+    if "TS503" in _codes_in(cls):
+        # Static export succeeds; a dimension declared dynamic is specialized: export fails
+        # ("Constraints violated (batch)!", without a source line), and with Dim.AUTO the program
+        # rejects or mis-answers the second input size.
+        declared = export_outcome(cls, str(EXPORT_FIXTURE), dynamic=Dim("batch", min=2, max=64))
+        automatic = export_outcome(cls, str(EXPORT_FIXTURE), dynamic=Dim.AUTO)
+        assert export_outcome(cls, str(EXPORT_FIXTURE)).error is None
+        assert declared.error is not None and "Constraints violated" in declared.error, declared
+        assert automatic.error is None and automatic.agrees is False, automatic
+        return
+    outcome = export_outcome(cls, str(EXPORT_FIXTURE))  # non-strict: torch 2.13's default
+    assert outcome.error is not None, f"{cls.__name__} exports"
+    assert set(outcome.lines) & FAILING, (outcome, sorted(FAILING))
+
+
+@pytest.mark.parametrize("cls", [c for c in _classes("Bad") if not _codes_in(c.values[0]) & SPECIAL])
+def test_bad_fixture_under_strict_export(cls) -> None:
+    """Strict export (TorchDynamo) fails at a flagged line too — except where it turns the construct
+    into a runtime check (an `assert` on tensor values exports) or specializes (TS503)."""
+    if "TS503" in _codes_in(cls):
+        pytest.skip("TS503: see test_bad_fixture_fails_or_specializes")
+    outcome = export_outcome(cls, str(EXPORT_FIXTURE), strict=True)
+    if cls.__name__ == "BadValueAssert" or _codes_in(cls) == {"TS505"}:
+        # strict export keeps an assert as a runtime check, and a converted value symbolic
+        assert outcome.error is None and outcome.agrees, outcome
+        return
+    assert outcome.error is not None and set(outcome.lines) & FAILING, (outcome, sorted(FAILING))
+
+
+@pytest.mark.parametrize("cls", _classes("Good") + _classes("Migration"))
+def test_good_fixture_exports_and_agrees(cls) -> None:
+    if cls.__name__ == "MigrationFork":
+        pytest.skip("see test_fork_fails_strict_export_and_specializes")
+    for strict in (False, True):
+        outcome = export_outcome(cls, str(EXPORT_FIXTURE), strict=strict, dynamic=Dim.AUTO)
+        assert outcome.error is None and outcome.agrees, (strict, outcome)
+
+
+def test_fork_fails_strict_export_and_specializes() -> None:
+    """torch.jit.fork: strict export rejects it at the flagged line; non-strict export runs it
+    eagerly, exact for the example's size but with the dynamic dimension specialized."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_fork")
+    outcome = export_outcome(module.MigrationFork, str(EXPORT_FIXTURE), strict=True)
+    assert outcome.error is not None and "marked as skipped" in outcome.error, outcome
+    flagged = {row for row, code in EXPECTED if code == "TS504"}
+    assert set(outcome.lines) & flagged, outcome
+    assert export_outcome(module.MigrationFork, str(EXPORT_FIXTURE)).agrees
+    assert export_outcome(module.MigrationFork, str(EXPORT_FIXTURE), dynamic=Dim.AUTO).agrees is False
+
+
+def test_every_bad_class_is_flagged() -> None:
+    module = load_module(EXPORT_FIXTURE, "fixture_export_flags")
+    for cls in module_classes(module):
+        codes = _codes_in(cls)
+        if cls.__name__.startswith("Bad") and cls.__name__ != "BadBranchInHelper":
+            assert codes & {"TS501", "TS502", "TS503", "TS505"} | SPECIAL, cls.__name__
+        if cls.__name__.startswith("Good"):
+            assert not codes, cls.__name__
+
+
+def _page_class(code: str, section: str, folder: Path) -> type:
+    from test_rule_pages import example
+
+    path = folder / f"export_page_{code}_{section[3:7].strip()}.py"
+    path.write_text(example(code, section), encoding="utf-8")
+    (cls,) = [c for c in module_classes(load_module(path, path.stem)) if c.__name__ == "Net"]
+    return cls
+
+
+@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506", "TS507", "TS508"])
+def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
+    """The bad example of an error rule fails non-strict export; TS503's exports only by specializing
+    a dynamic first dimension; TS504's exports (a migration hint); TS506's exports and loses its
+    state. Every good example exports with a dynamic first dimension and agrees with eager mode on
+    another size."""
+    bad = _page_class(code, "## Example", tmp_path)
+    good = _page_class(code, "## Use instead", tmp_path)
+    where = str(tmp_path / "unused.py")
+    if code == "TS503":
+        assert "Constraints violated" in (export_outcome(bad, where, dynamic=Dim("batch", min=2, max=64)).error or "")
+    elif code == "TS504":
+        assert export_outcome(bad, where, dynamic=Dim.AUTO).agrees
+    elif code == "TS507":  # exports, with the number drawn while exporting as a constant
+        exported = torch.export.export(bad(), (torch.ones(3, 4),)).module()
+        assert torch.equal(exported(torch.ones(3, 4)), exported(torch.ones(3, 4)))
+    elif code == "TS506":  # exports; the second call of the exported program answers otherwise
+        exported, eager = torch.export.export(bad(), (torch.ones(3, 4),)).module(), bad()
+        answers = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
+        assert torch.equal(*answers[0]) and not torch.equal(*answers[1])
+    else:
+        assert export_outcome(bad, where).error is not None, f"{code}: the bad example exports"
+    for strict in (False, True):
+        outcome = export_outcome(good, where, strict=strict, dynamic=Dim.AUTO)
+        assert outcome.error is None and outcome.agrees, (code, strict, outcome)
