@@ -1,9 +1,17 @@
 """Speed and memory of the static path, as ratios measured in one run (issue: performance).
 
     python bench/speed.py [PATH ...]
+    python bench/speed.py --corpus both [--libs LIB,...|all] [--no-startup]
 
-Default corpus: torch's own sources under torch/nn, torch/ao, torch/distributions (whatever torch is
-installed) plus this repository's fixtures. Prints, with the corpus size and the core count:
+Corpora (`--corpus`, default `torch` unless PATHs are given):
+  torch       torch's own sources under torch/nn, torch/ao, torch/distributions (whatever torch is
+              installed) plus this repository's fixtures;
+  realworld   model-library code: the pinned libraries of bench/realworld.py, from its virtual
+              environment (~/.cache/tslint-bench/venv, which bench/realworld.py creates from the package
+              registry on first use); by default kornia, torchani, e3nn, x_transformers and
+              efficientnet_pytorch (~190k lines), `--libs all` for all eight (~1.1M lines);
+  both        one after the other.
+For each corpus it prints, with its size, the load average and the core count:
   lint / libcst.parse_module     static lint of the corpus ÷ parsing the same files   (target <= 1.5)
   -j 2 / -j 1                    two workers ÷ one                                     (target <= 0.6)
   warm / cold                    re-run with a warm result cache ÷ a cold run          (target <= 0.1)
@@ -15,6 +23,11 @@ installed) plus this repository's fixtures. Prints, with the corpus size and the
                                  PKG: a copy of the corpus's first package (torch/nn by default),
                                  made a top-level package so its context is itself, not all of torch
   peak RSS                       of `tslint -j 1 --no-cache CORPUS`                    (target <= 200 MB)
+  pre-filter candidates          files with no class, no torch import and no function or lambda
+                                 (Python's ast decides), with their lines: what a pre-filter before
+                                 libcst could skip at most, and the cost of deciding it by `ast.parse`
+                                 and by a token scan, each ÷ the libcst parse
+`--no-startup` leaves out the two start-up measures (one small file, one changed file).
 Each timing is the best of --repeat runs (default 3), the runs of the compared measures interleaved,
 so that a busy machine (or its speed drifting over minutes) does not decide.
 """
@@ -28,6 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import libcst
@@ -100,18 +114,118 @@ def parse_floor(sources, repeat) -> float:
     return two / one
 
 
+REALWORLD_DEFAULT = ("kornia", "torchani", "e3nn", "x_transformers", "efficientnet_pytorch")
+
+
+def realworld_corpus(libs: str):
+    """The source folders of bench/realworld.py's pinned libraries, from its virtual environment
+    (which bench/realworld.py creates, from the package registry, when it is missing)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import realworld
+
+    names = list(realworld.LIBRARIES) if libs == "all" else (libs.split(",") if libs else list(REALWORLD_DEFAULT))
+    unknown = [name for name in names if name not in realworld.LIBRARIES]
+    if unknown:
+        sys.exit(f"unknown libraries: {', '.join(unknown)} (known: {', '.join(realworld.LIBRARIES)})")
+    python = realworld.environment(names, quiet=True)
+    return [str(realworld.package_folder(python, realworld.LIBRARIES[name][1])) for name in names]
+
+
+def load() -> str:
+    """The load average (1, 5, 15 min): other jobs share this machine."""
+    try:
+        return "load average " + " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def prefilter_candidates(sources):
+    """Files with no class, no torch import and no function or lambda, by Python's ast: the most a
+    pre-filter before libcst could skip (such a file holds no code torch could compile, but its
+    imports and module-level names are still what other files read through it)."""
+    import ast
+
+    files = lines = 0
+    for source in sources:
+        data = source.path.read_bytes()
+        try:
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        if not any(_may_hold_code(node) for node in ast.walk(tree)):
+            files += 1
+            lines += data.count(b"\n")
+    return files, lines
+
+
+def _may_hold_code(node) -> bool:
+    import ast
+
+    if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        return True
+    if isinstance(node, ast.Import):
+        return any(alias.name.split(".")[0] == "torch" for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return node.level == 0 and (node.module or "").split(".")[0] == "torch"
+    return False
+
+
+def _ast_scan(datas) -> None:
+    import ast
+
+    for data in datas:
+        try:
+            any(_may_hold_code(node) for node in ast.walk(ast.parse(data)))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            pass
+
+
+def _token_scan(datas) -> None:
+    import io
+    import tokenize
+
+    for data in datas:
+        try:
+            for token in tokenize.tokenize(io.BytesIO(data).readline):
+                if token.type == tokenize.NAME and token.string in ("class", "def", "lambda", "torch"):
+                    break
+        except (tokenize.TokenError, SyntaxError):
+            pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="*")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", choices=("torch", "realworld", "both"), default=None)
+    parser.add_argument("--libs", default="", help="with --corpus realworld/both: comma-separated libraries, or all")
+    parser.add_argument("--no-startup", action="store_true", help="leave out the one-file and changed-file measures")
     args = parser.parse_args()
-    paths = args.paths or default_corpus()
-    config = Config()
+    corpora = []
+    if args.paths:
+        corpora.append(("given paths", args.paths))
+    corpus = args.corpus or ("torch" if not args.paths else None)
+    if corpus in ("torch", "both"):
+        corpora.append(("torch", default_corpus()))
+    if corpus in ("realworld", "both"):
+        corpora.append(("model libraries", realworld_corpus(args.libs)))
+    print(f"{os.cpu_count()} cores; python {sys.version.split()[0]}")
+    for name, paths in corpora:
+        measure(name, paths, args.repeat)
+    if not args.no_startup:
+        startup(corpora[0][1], args.repeat)
+
+
+def measure(name: str, paths, repeat: int) -> None:
+    """The lint-time ratios, the pre-filter's candidates and the peak RSS of one corpus."""
+    # The corpora live in site-packages, which a .gitignore above may exclude (pyenv's ignores its
+    # `versions/`): the bench lints what it parses.
+    config = replace(Config(), respect_gitignore=False)
     sources = discover(paths, None, ())
     lines = sum(source.path.read_bytes().count(b"\n") for source in sources)
-    print(f"corpus: {len(sources)} files, {lines} lines; {os.cpu_count()} cores; python {sys.version.split()[0]}")
+    print(f"\n== {name}: {len(sources)} files, {lines} lines ({', '.join(Path(p).name for p in paths)}); {load()}")
 
-    rss_command = [sys.executable, "-m", "tslint", "-j", "1", "--no-cache", "--exit-zero", "--statistics", *paths]
+    rss_command = [sys.executable, "-m", "tslint", "-j", "1", "--no-cache", "--no-respect-gitignore", "--exit-zero", "--statistics", *paths]
     # Measured first, while this process is small: a child's peak RSS includes what it shared with
     # this process between fork and exec, and after the runs below that was more than tslint used.
     # os.wait4 gives that one child's peak (RUSAGE_CHILDREN would be the maximum over every child).
@@ -131,12 +245,15 @@ def main() -> None:
 
     # Interleaved (parse, -j 1, -j 2, parse, ...): this machine's speed drifts over minutes, and
     # measuring each in its own block of runs let the drift decide the ratios.
-    parse, one, two = interleaved(args.repeat, parse_all, lambda: lint_paths(paths, config, jobs=1),
+    checked = lint_paths(paths, config, jobs=1).files
+    if checked != len(sources):
+        sys.exit(f"tslint checked {checked} of the corpus's {len(sources)} files")
+    parse, one, two = interleaved(repeat, parse_all, lambda: lint_paths(paths, config, jobs=1),
                                   lambda: lint_paths(paths, config, jobs=2))
-    print(f"libcst.parse_module of every file: {parse:.2f} s")
-    print(f"lint, one process:                 {one:.2f} s   lint / parse = {one / parse:.2f}   (target <= 1.5)")
+    print(f"libcst.parse_module of every file: {parse:.2f} s   ({load()})")
+    print(f"lint, one process:                 {one:.2f} s   lint / parse = {one / parse:.2f}   (target <= 1.3)")
     print(f"lint, -j 2:                        {two:.2f} s   -j 2 / -j 1  = {two / one:.2f}   (target <= 0.6)")
-    floor = parse_floor(sources, args.repeat)
+    floor = parse_floor(sources, repeat)
     print(f"  (floor on this machine: libcst.parse_module alone in 2 processes / 1 = {floor:.2f})")
 
     folder = Path(tempfile.mkdtemp(prefix="tslint-bench-cache-"))
@@ -145,13 +262,24 @@ def main() -> None:
             shutil.rmtree(folder, ignore_errors=True)
             lint_paths(paths, config, jobs=1, cache=ResultCache(folder))
 
-        cold_time = best(args.repeat, cold)
-        warm_time = best(args.repeat, lambda: lint_paths(paths, config, jobs=1, cache=ResultCache(folder)))
+        cold_time = best(repeat, cold)
+        warm_time = best(repeat, lambda: lint_paths(paths, config, jobs=1, cache=ResultCache(folder)))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"cold run with cache:               {cold_time:.2f} s")
-    print(f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  (target <= 0.1)")
+    print(f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  (target <= 0.05)")
 
+    candidates, candidate_lines = prefilter_candidates(sources)
+    datas = [source.path.read_bytes() for source in sources]
+    ast_time, token_time = interleaved(repeat, lambda: _ast_scan(datas), lambda: _token_scan(datas))
+    print(f"pre-filter candidates (no class, torch import, function or lambda): {candidates} of {len(sources)} files, "
+          f"{candidate_lines} of {lines} lines")
+    print(f"  deciding it: ast.parse {ast_time:.2f} s ({ast_time / parse:.2f} of the libcst parse), "
+          f"token scan {token_time:.2f} s ({token_time / parse:.2f})")
+    print(rss_line + f"   ({load()})")
+
+
+def startup(paths, repeat: int) -> None:
     # An installed tslint runs from bytecode pip compiled; PYTHONDONTWRITEBYTECODE (set on this
     # machine) would make every run compile tslint's ~90 modules again, a tenth of a second.
     env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
@@ -159,12 +287,11 @@ def main() -> None:
     command = [sys.executable, "-m", "tslint", "--no-cache", "--exit-zero", str(small)]
     floor_command = [sys.executable, "-c", "import libcst"]
     subprocess.run(command, capture_output=True, check=True, env=env)  # writes the bytecode
-    single, start_floor = interleaved(max(args.repeat, 10), lambda: subprocess.run(command, capture_output=True, check=True, env=env),
+    single, start_floor = interleaved(max(repeat, 10), lambda: subprocess.run(command, capture_output=True, check=True, env=env),
                                       lambda: subprocess.run(floor_command, check=True, env=env))
-    print(f"tslint one small file (a new process): {single:.2f} s   (target <= 0.3 s)")
+    print(f"\ntslint one small file (a new process): {single:.2f} s   (target <= 0.3 s)   ({load()})")
     print(f"  (floor on this machine: a new process that only imports libcst = {start_floor:.2f} s)")
-    changed_file(paths, env, args.repeat)
-    print(rss_line)
+    changed_file(paths, env, repeat)
 
 
 def changed_file(paths, env, repeat) -> None:

@@ -16,6 +16,19 @@ TRICKY = [
     "import os\r\n\r\nclass A:\r\n    def f(self, *a):\r\n        return '''x\r\ny'''\r\n",
     "try:\n    import torch\nexcept ImportError:\n    torch = None\nfinally:\n    pass\n\n\ndef g(*args): return args\n",
     '"""Doc."""\nfrom __future__ import annotations\n\n\nclass B:\n  x: int = 1\n  def f(self, y=[\n      1, 2]):\n    return f"{y!r:>3}"\n',
+    # Python's and libcst's statement indexes differ after `a = 1; b = 2`: the rows are keyed by line.
+    "a = 1; b = 2\nclass A:\n    def f(self):\n        return 1\nclass B:\n    def g(self):\n\n\n        return 2\n",
+    # Statements of function bodies generated alone: nested decorated definitions, compound
+    # statements, comments, semicolons, continuation lines, tabs, one-line bodies.
+    "import torch\n\n\n@torch.jit.script\ndef f(x,\n      y):\n    '''doc'''\n    # c\n    a = 1; b = (x +\n               y)\n"
+    "    if a:\n        return b\n    elif b:\n        pass\n    else:\n        for i in range(3):\n            b = b + i\n"
+    "    @decorator(\n        1)\n    def g(z): return z\n    with open(x) as h:  # w\n        return [\n  a, b]\n"
+    "async def h():\n\tasync with a as b:\n\t\treturn b\n\tawait c\n\n\ndef one(x): return x\n",
+    "class C(object):\n    x = 1; y = 2\n\n    @property\n    def p(self):\n        try:\n            return self.x\n"
+    "        except (AttributeError,\n                KeyError):\n            raise\n        finally:\n            pass\n"
+    "    async def q(self): await self.p\n\n    def r(self, *, k=lambda: (\n            1)):\n\n        # two\n\n"
+    "        while k:\n            k = None\n        else:\n            class D:\n                def e(self):\n"
+    "                    return 1\n        return k\n",
 ]
 
 
@@ -29,18 +42,19 @@ def _nodes(module: cst.Module):
 
 
 def _methods(module: cst.Module):
-    """Each node inside a method of a top-level class, mapped to that method (what the engine
-    passes for findings in compiled methods)."""
+    """Each node inside a top-level function or a method of a top-level class, mapped to that
+    function (what the engine passes for findings in compiled functions)."""
     found = {}
+    functions = [statement for statement in module.body if isinstance(statement, cst.FunctionDef)]
     for statement in module.body:
         if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
-            for member in statement.body.body:
-                if isinstance(member, cst.FunctionDef):
-                    stack = [member]
-                    while stack:
-                        node = stack.pop()
-                        found[node] = member
-                        stack.extend(children(node))
+            functions += [member for member in statement.body.body if isinstance(member, cst.FunctionDef)]
+    for function in functions:
+        stack = [function]
+        while stack:
+            node = stack.pop()
+            found[node] = function
+            stack.extend(children(node))
     return found
 
 
@@ -59,6 +73,21 @@ def _check(text: str) -> None:
 @pytest.mark.parametrize("text", TRICKY)
 def test_tricky_layouts(text: str) -> None:
     _check(text)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_one_node_at_a_time(text: str) -> None:
+    """The code generation stops once the wanted nodes have their ranges: each node alone."""
+    from tslint.engine.parsing import _python_parse
+
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    rows = _python_parse(text)[0]
+    functions = _methods(module)
+    for node in _nodes(module):
+        assert resolve_positions(module, rows, [node], {}, {}) == {node: expected[node]}
+        assert resolve_positions(module, rows, [node], {}, functions) == {node: expected[node]}
+        assert resolve_positions(module, None, [node], {}, {}) == {node: expected[node]}
 
 
 def test_without_python_rows_falls_back_to_the_whole_module() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -74,8 +74,8 @@ def _needs_python_parser_first(data: bytes) -> bool:
 
 
 def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxError], bool]:
-    """Parse with Python's own C parser first: (first lines of the top-level statements and of the
-    classes' members, the SyntaxError if any, whether the code is nested too deeply for any parser).
+    """Parse with Python's own C parser first: (first lines of the top-level statements, of the
+    classes' members and of the functions' body statements, the SyntaxError if any, whether the code is nested too deeply for any parser).
 
     libcst's native parser crashes the whole process (segfault) on ~3000 nested brackets and takes
     minutes on 10000-term expressions; CPython rejects both cleanly ("too many nested parentheses"
@@ -92,13 +92,35 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
         return None, None, True
     except ValueError as error:  # e.g. source code string cannot contain null bytes
         return None, SyntaxError(str(error)), False
-    members = {i: _first_rows(node.body) for i, node in enumerate(tree.body) if isinstance(node, ast.ClassDef)}
-    return StatementRows(_first_rows(tree.body), members), None, False
+    return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body)), None, False
+
+
+def _inner_rows(statements: Sequence[ast.stmt]) -> Tuple[Dict[int, Tuple[int, ...]], Dict[int, Tuple[int, ...]]]:
+    """The first lines of the members of each top-level class, and of the body statements of each
+    top-level function and each method of a top-level class, keyed by the first line of the class
+    or function (a line holds at most one of them; indexes would differ between Python's statements
+    and libcst's, which puts `a = 1; b = 2` in one)."""
+    members: Dict[int, Tuple[int, ...]] = {}
+    bodies: Dict[int, Tuple[int, ...]] = {}
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    for node in statements:
+        if isinstance(node, functions):
+            bodies[_first_row(node)] = _first_rows(node.body)
+        elif isinstance(node, ast.ClassDef):
+            members[_first_row(node)] = _first_rows(node.body)
+            for member in node.body:
+                if isinstance(member, functions):
+                    bodies[_first_row(member)] = _first_rows(member.body)
+    return members, bodies
+
+
+def _first_row(node: ast.stmt) -> int:
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
 
 
 def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
     """The first line of each statement, decorators included."""
-    return tuple(min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))]) for node in statements)
+    return tuple(_first_row(node) for node in statements)
 
 
 def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:

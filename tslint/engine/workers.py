@@ -136,8 +136,17 @@ _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 def _may_compile(index) -> bool:
-    """Whether any code of the file could be compiled: it defines a function or a class with bases."""
-    return bool(index.functions) or any(info.bases for info in index.classes)
+    """Whether to keep the file's tree for phase 2, a guess (a file whose tree was not kept is parsed
+    again if it turns out to hold compiled code): it defines a function or a class with bases, and
+    it imports torch or derives a class from one of its own top-level package. In a project of model
+    code nearly every file does; across all of site-packages (bench/crashfree.py) most do not, and
+    their trees filled each worker's budget before torch's files came."""
+    if not index.functions and not any(info.bases for info in index.classes):
+        return False
+    if any(target == "torch" or target.startswith("torch.") for target in index.imports.aliases.values()):
+        return True
+    package = index.module_name.split(".", 1)[0] + "."
+    return any(base is not None and base.startswith(package) for info in index.classes for base in info.bases)
 
 
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
@@ -388,11 +397,11 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
             connection.send(shard.index(sources))
         needed, answers = connection.recv()  # which files phase 2 needs (None: all); those the others indexed
         summaries = {}
-        for display, item in shard.items.items():
+        for display, item in list(shard.items.items()):
             if needed is None or display in needed:
                 summaries[display] = item.summary()
-            else:  # linted by the parent: no rule runs on it
-                item.parsed = item.trees = None
+            else:  # linted by the parent: no rule runs on it, and its tree and index are not needed here
+                del shard.items[display]
         for answer in answers:
             summaries.update((s.display, s) for s in pickle.loads(answer))
         scope = _scope(summaries, rules)
