@@ -66,7 +66,7 @@ def test_page_says_whether_the_rule_fixes(code: str, fixture_result) -> None:
     kind = lines[0]
     seen = {d.fix.applicability.value for d in fixture_result.diagnostics if d.code == code and d.fix is not None}
     if code != "TS000":
-        result = lint_text(example(code, "## Example"), "example.py", Config(select=("TS", "TS404")))
+        result = lint_text(example(code, "## Example"), "example.py", Config(select=("TS", "TS404", "TS002")))
         seen |= {d.fix.applicability.value for d in result.diagnostics if d.code == code and d.fix is not None}
     allowed = FIX_KINDS[kind]
     assert seen <= allowed and (bool(seen) == bool(allowed)), f"{code}: the page says {kind!r}, the rule's fixes are {seen}"

@@ -85,3 +85,22 @@ def _write_in_place(path: Path, data: bytes) -> None:
             os.fsync(stream.fileno())
     except OSError as error:
         raise _LeftAlone(f"cannot write the file ({error.strerror or error})") from None
+
+
+def run_add_noqa(result, silent: bool) -> bool:
+    """--add-noqa on a run's result: the files edited, what happened said on stderr. True when a
+    file was left alone or part of the input could not be checked."""
+    import sys
+
+    from tslint.formatters import escape_terminal
+
+    report = add_noqa(result.diagnostics)
+    for filename, why in report.problems:
+        sys.stderr.write(escape_terminal(f"tslint: error: {filename}: no noqa added: {why}") + "\n")
+    for error in result.errors:
+        sys.stderr.write(escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
+    if not silent:
+        plural = "directive" if report.added == 1 else "directives"
+        files = f" in {report.files} file{'' if report.files == 1 else 's'}" if report.added else ""
+        sys.stderr.write(f"Added {report.added} noqa {plural}{files}.\n")
+    return bool(report.problems or result.internal_errors)

@@ -7,9 +7,10 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, List, Mapping, NoReturn, Optional, Sequence, Tuple
+from typing import List, NoReturn, Optional, Sequence, Tuple
 
 from tslint import __version__
+from tslint.catalogue import Catalogue
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_FAILURE = 0, 1, 2
 STDIN = "-"  # as a PATH: read the source from stdin (ruff's convention)
@@ -156,44 +157,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     return args
 
 
-class _Catalogue(Mapping):
-    """The rule catalogue by code, made on first use: read from the cache when an earlier run of
-    the same tslint code stored it, so that a run the cache answers imports no rule (and no libcst);
-    else from the rules, and then stored. Also the known codes that selectors are checked against."""
-
-    def __init__(self) -> None:
-        self.cache = None  # a ResultCache, once the configuration tells where it is
-        self._infos: Optional[dict] = None
-
-    def _loaded(self) -> dict:
-        if self._infos is None:
-            infos = self.cache.catalogue() if self.cache is not None else None
-            if infos is None:
-                from tslint import api
-
-                infos = api.catalogue()
-                if self.cache is not None:
-                    self.cache.store_catalogue(infos)
-            self._infos = {info.code: info for info in infos}
-        return self._infos
-
-    def __getitem__(self, code: str):
-        return self._loaded()[code]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._loaded())
-
-    def __len__(self) -> int:
-        return len(self._loaded())
-
-
 def run(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
     # Imported here so that `--version` and argument errors stay instant.
     from tslint.config import ConfigError
     from tslint.files import MissingPath
 
-    catalogue = _Catalogue()
+    catalogue = Catalogue()
     if args.lsp or args.explain or args.list_rules:
         return _other_command(args, catalogue)
     try:
@@ -304,19 +274,9 @@ def _run_fixes(args: argparse.Namespace, config, catalogue) -> int:
 def _add_noqa(args: argparse.Namespace, result) -> int:
     """--add-noqa: as ruff, exit 0 once every finding is suppressed; 2 when a file was left alone
     or part of the input could not be checked."""
-    from tslint.add_noqa import add_noqa
-    from tslint.formatters import escape_terminal
+    from tslint.add_noqa import run_add_noqa
 
-    report = add_noqa(result.diagnostics)
-    for filename, why in report.problems:
-        sys.stderr.write(escape_terminal(f"tslint: error: {filename}: no noqa added: {why}") + "\n")
-    for error in result.errors:
-        sys.stderr.write(escape_terminal(f"tslint: error: {error.filename}: {error.message}") + "\n")
-    if not args.silent:
-        plural = "directive" if report.added == 1 else "directives"
-        files = f" in {report.files} file{'' if report.files == 1 else 's'}" if report.added else ""
-        sys.stderr.write(f"Added {report.added} noqa {plural}{files}.\n")
-    return EXIT_FAILURE if report.problems or result.internal_errors else EXIT_CLEAN
+    return EXIT_FAILURE if run_add_noqa(result, args.silent) else EXIT_CLEAN
 
 
 def exit_code(result, exit_zero: bool = False) -> int:
@@ -355,7 +315,7 @@ def _stdin_name(args: argparse.Namespace) -> Optional[str]:
     return args.stdin_filename or (STDIN if STDIN in args.paths else None)
 
 
-def _configuration(args: argparse.Namespace, catalogue: _Catalogue):
+def _configuration(args: argparse.Namespace, catalogue: Catalogue):
     """(the configuration, the result cache or None). The cache lives in the folder of the config
     file, which is known before the file is read: the catalogue its codes are checked against can
     then come from the cache."""

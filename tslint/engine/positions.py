@@ -191,7 +191,9 @@ def resolve_positions(
                 positions, anchor_line = _code_ranges(alone, nodes_of_part, anchor or part)
             shift = first_row - anchor_line
             for node in nodes_of_part:
-                span = positions[node]
+                span = positions.get(node)
+                if span is None:  # not in this tree (a fix's replacement node): no position
+                    continue
                 result[node] = CodeRange((span.start.line + shift, span.start.column), (span.end.line + shift, span.end.column))
     return result
 
