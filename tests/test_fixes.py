@@ -134,6 +134,10 @@ def test_fixed_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     assert fix_tree(tmp_path).changed() == []
 
 
+# Fixes whose result is not TorchScript, proved in their own suite (TS002 removes an unused noqa).
+PROVED_ELSEWHERE = {"TS002": "tests/test_suppressions.py"}
+
+
 def test_every_rule_whose_page_has_a_fix_is_proved_here() -> None:
     fixing_pages = {info.code for info in catalogue() if FIX_LINE.findall(page(info.code)) != ["none"]}
-    assert fixing_pages == set(FIXED_CODES)
+    assert fixing_pages == set(FIXED_CODES) | set(PROVED_ELSEWHERE)

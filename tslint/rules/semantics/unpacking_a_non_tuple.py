@@ -19,8 +19,8 @@ _UNPACKABLE = frozenset({"Tuple", "List", "Unknown", "Any", "Var", "EmptyList"})
 
 
 class UnpackingANonTuple(Rule):
-    """Compiled code unpacks (`a, b = value`, `for a, b in values:`) a value that is not a tuple or
-    a list: a Tensor (`row, col = edge_index`), a module (`for norm, attn in self.layers:` over a
+    """Compiled code unpacks (`a, b = value`, `for a, b in values:`, `f(*value)`) a value that is
+    not a tuple or a list: a Tensor (`row, col = edge_index`), a module (`for norm, attn in self.layers:` over a
     ModuleList of ModuleLists or Sequentials), the keys of a ModuleDict, a str, a number, a dict,
     an `Optional` tuple not refined yet.
 
@@ -47,6 +47,13 @@ class UnpackingANonTuple(Rule):
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
         if not any(isinstance(target.target, cst.Tuple) for target in node.targets):
+            return
+        what = self._loop_variable(node.value, context) or _describe(context.types().type_of(node.value), context)
+        if what is not None:
+            context.report(node.value, self.message.format(value=code_of(node.value), what=what))
+
+    def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
+        if node.star != "*":
             return
         what = self._loop_variable(node.value, context) or _describe(context.types().type_of(node.value), context)
         if what is not None:
