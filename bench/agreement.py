@@ -26,14 +26,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tslint.compiled_scope import CompiledScope  # noqa: E402
-from tslint.confirm.child import trace_and_compare  # noqa: E402
-from tslint.config import Config  # noqa: E402
 from tslint.api import lint_sources, project_index  # noqa: E402
+from tslint.compiled_scope import CompiledScope  # noqa: E402
+from tslint.config import Config  # noqa: E402
+from tslint.confirm.child import trace_and_compare  # noqa: E402
+from tslint.confirm.torch_errors import first_span, headline  # noqa: E402
 from tslint.files import discover  # noqa: E402
 from tslint.findings import Severity  # noqa: E402
-from tslint.confirm.torch_errors import first_span, headline  # noqa: E402
-
 
 FLOAT_NAMES = frozenset({"scale", "negative_slope", "alpha", "eps", "momentum", "threshold", "value"})
 
@@ -46,7 +45,8 @@ def instantiate(cls):
     except (TypeError, ValueError):
         return None
     required = [
-        p for p in parameters
+        p
+        for p in parameters
         if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
     ]
     # 1 for each required argument, 1.0 where the signature asks for a float, or where an
@@ -96,7 +96,16 @@ def script_section(torch, verbose: bool) -> None:
     index = project_index(sources)
 
     linted = (str((torch_root / "nn").resolve()), str((torch_root / "ao" / "nn").resolve()))
-    counts = {"ok": 0, "ok_flagged": 0, "failed": 0, "failed_at_line": 0, "failed_unlocated_flagged": 0, "failed_elsewhere": 0, "failed_missed": 0, "skipped": 0}
+    counts = {
+        "ok": 0,
+        "ok_flagged": 0,
+        "failed": 0,
+        "failed_at_line": 0,
+        "failed_unlocated_flagged": 0,
+        "failed_elsewhere": 0,
+        "failed_missed": 0,
+        "skipped": 0,
+    }
     false_positives, misses, elsewhere, agreeing = [], [], [], []
     for qualname in sorted(index.module_classes):
         module_name, _, class_name = qualname.rpartition(".")
@@ -130,7 +139,11 @@ def script_section(torch, verbose: bool) -> None:
         if span is not None and not span.path.startswith(linted):
             # torch failed inside code outside the corpus: its call site in the corpus is the line
             # (the same rule as the test suite's fixture check).
-            span = first_span(error, within=str(torch_root / "nn")) or first_span(error, within=str(torch_root / "ao" / "nn")) or span
+            span = (
+                first_span(error, within=str(torch_root / "nn"))
+                or first_span(error, within=str(torch_root / "ao" / "nn"))
+                or span
+            )
         if span is None and any((d.filename, d.symbol) in compiled for d in script_findings):
             # torch names no line (a lazy module, an internal assert): a finding in the class counts.
             counts["failed_unlocated_flagged"] += 1
@@ -205,7 +218,14 @@ def trace_section(torch) -> None:
     result = lint_sources(sources, Config(), jobs=1)
     findings = [d for d in result.diagnostics if d.code.startswith("TS4")]
     index = project_index(sources)
-    counts = {"classes": 0, "warnings": 0, "warnings_flagged": 0, "diverged": 0, "diverged_flagged": 0, "quiet_flagged": 0}
+    counts = {
+        "classes": 0,
+        "warnings": 0,
+        "warnings_flagged": 0,
+        "diverged": 0,
+        "diverged_flagged": 0,
+        "quiet_flagged": 0,
+    }
     missed = []
     for qualname in sorted(index.module_classes):
         info = index.classes[qualname]
@@ -217,7 +237,9 @@ def trace_section(torch) -> None:
             model = getattr(module, info.name)()
         except Exception:
             continue
-        traced_functions = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+        traced_functions = {
+            (f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()
+        }
         mine = [d for d in findings if (d.filename, d.symbol) in traced_functions]
         second = getattr(module, "SECOND_CALL", {}).get(info.name, lambda: ((-torch.ones(5, 4),), {}))()
         torch.manual_seed(0)
@@ -241,9 +263,21 @@ def trace_section(torch) -> None:
                 missed.append(f"{qualname} (diverges from eager mode)")
         elif mine and not lines:
             counts["quiet_flagged"] += 1
-    print(f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4) or the fixture's SECOND_CALL")
-    print(f"  TracerWarning lines:        {counts['warnings']}, flagged by a TS4xx finding: {counts['warnings_flagged']}")
-    print(f"  traces that diverge:        {counts['diverged']}, in classes with a TS4xx finding: {counts['diverged_flagged']}")
+    print(
+        
+            f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4) or the "
+            f"fixture's SECOND_CALL"
+        
+    )
+    print(
+        f"  TracerWarning lines:        {counts['warnings']}, flagged by a TS4xx finding: {counts['warnings_flagged']}"
+    )
+    print(
+        
+            f"  traces that diverge:        {counts['diverged']}, in classes with a TS4xx finding: "
+            f"{counts['diverged_flagged']}"
+        
+    )
     print(f"  classes with a TS4xx finding that neither warned nor diverged here: {counts['quiet_flagged']}")
     for item in missed:
         print(f"  missed: {item}")

@@ -40,7 +40,7 @@ from tslint.files import discover  # noqa: E402
 
 # Templates of small model classes, {n} the file's number. Some compile, some fail in torch.
 TEMPLATES = {
-    "Mlp": '''
+    "Mlp": """
 class Mlp{n}(nn.Module):
     def __init__(self, width: int = 8):
         super().__init__()
@@ -49,8 +49,8 @@ class Mlp{n}(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc2(torch.relu(self.fc1(x)))
-''',
-    "ConvBlock": '''
+""",
+    "ConvBlock": """
 class ConvBlock{n}(nn.Module):
     def __init__(self):
         super().__init__()
@@ -59,8 +59,8 @@ class ConvBlock{n}(nn.Module):
 
     def forward(self, x):
         return torch.relu(self.norm(self.conv(x)))
-''',
-    "SafeDiv": '''
+""",
+    "SafeDiv": """
 class SafeDiv{n}(nn.Module):
     EPS = 1e-6
 
@@ -70,8 +70,8 @@ class SafeDiv{n}(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._safe_div(x, x.sum())
-''',
-    "Gate": '''
+""",
+    "Gate": """
 class Gate{n}(nn.Module):
     def __init__(self):
         super().__init__()
@@ -80,8 +80,8 @@ class Gate{n}(nn.Module):
 
     def forward(self, x):
         return self.act(self.proj(x))
-''',
-    "Heads": '''
+""",
+    "Heads": """
 class Heads{n}(nn.Module):
     def __init__(self):
         super().__init__()
@@ -89,8 +89,8 @@ class Heads{n}(nn.Module):
 
     def forward(self, x, *extra):
         return torch.stack([head(x) for head in self.heads])
-''',
-    "Residual": '''
+""",
+    "Residual": """
 class Residual{n}(nn.Module):
     def __init__(self):
         super().__init__()
@@ -100,13 +100,13 @@ class Residual{n}(nn.Module):
         if self.training:
             x = x + 0.0
         return x + self.inner(x)
-''',
-    "Scale": '''
+""",
+    "Scale": """
 class Scale{n}(nn.Module):
     def forward(self, x, factor=2):
         return x * factor
-''',
-    "Pool": '''
+""",
+    "Pool": """
 class Pool{n}(nn.Module):
     def __init__(self, size: int):
         super().__init__()
@@ -114,12 +114,12 @@ class Pool{n}(nn.Module):
 
     def forward(self, x):
         return self.pool(x).flatten(1)
-''',
-    "Norm": '''
+""",
+    "Norm": """
 class Norm{n}(nn.Module):
     def forward(self, x):
         return x / x.norm(dim=-1, keepdim=True).clamp_min(1e-6).no_such_method()
-''',
+""",
 }
 
 
@@ -153,7 +153,7 @@ def time_cli(path: Path, tslint_root: Path, jobs: Optional[int]) -> Tuple[float,
     return elapsed, json.loads(completed.stdout)
 
 
-PLAIN = r'''
+PLAIN = r"""
 import json, sys, warnings
 warnings.filterwarnings("ignore")
 import torch
@@ -170,13 +170,19 @@ for entry in job["classes"]:
     except Exception as error:
         verdicts[entry["qualname"]] = "fails"
 print(json.dumps(verdicts))
-'''
+"""
 
 
 def plain_script(job: dict) -> Dict[str, str]:
     """torch.jit.script on each class of one file, in a fresh process."""
-    completed = subprocess.run([sys.executable, "-c", PLAIN], input=json.dumps(job).encode(), capture_output=True,
-                               cwd=job["sys_path"], env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=600)
+    completed = subprocess.run(
+        [sys.executable, "-c", PLAIN],
+        input=json.dumps(job).encode(),
+        capture_output=True,
+        cwd=job["sys_path"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=600,
+    )
     if completed.returncode != 0:
         return {}
     return json.loads(completed.stdout)
@@ -204,7 +210,9 @@ def agreement(path: Path, jobs: Optional[int]) -> Tuple[int, List[str]]:
             outcome = outcomes[runner._key(job.qualname, False)]
             says = "fails" if outcome.failures else "compiles"
             if plain.get(job.qualname) != says:
-                disagree.append(f"{job.qualname}: tslint saw torch {says}, a plain run: {plain.get(job.qualname, 'no answer')}")
+                disagree.append(
+                    f"{job.qualname}: tslint saw torch {says}, a plain run: {plain.get(job.qualname, 'no answer')}"
+                )
     return built, disagree
 
 
@@ -217,8 +225,15 @@ def startup(repeat: int = 5) -> Tuple[float, float]:
         "    start = time.perf_counter()\n    pid = os.fork()\n    if pid == 0:\n        os._exit(0)\n"
         "    os.waitpid(pid, 0)\n    best = min(best, time.perf_counter() - start)\nprint(best)\n"
     )
-    fork = float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                env={**os.environ, "OPENBLAS_NUM_THREADS": "1"}, check=True).stdout)
+    fork = float(
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OPENBLAS_NUM_THREADS": "1"},
+            check=True,
+        ).stdout
+    )
     return spawn, fork
 
 
@@ -237,9 +252,17 @@ def main() -> None:
     parser.add_argument("--no-agreement", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        paths = args.paths or [ROOT / "fixtures", ROOT / "tests" / "confirm_data" / "proj",
-                               generate_small_files(Path(scratch) / "small_models")]
-        print("| corpus | files | classes checked | wall time | per file | per class | confirmed / refuted / unverified | TS000 | agreement |")
+        paths = args.paths or [
+            ROOT / "fixtures",
+            ROOT / "tests" / "confirm_data" / "proj",
+            generate_small_files(Path(scratch) / "small_models"),
+        ]
+        print(
+            
+                "| corpus | files | classes checked | wall time | per file | per class | confirmed / refuted / "
+                "unverified | TS000 | agreement |"
+            
+        )
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for path in paths:
             path = path.resolve()
@@ -256,13 +279,17 @@ def main() -> None:
                 agreed = f"{built - len(disagree)} of {built} built"
                 for line in disagree:
                     print(f"  disagreement: {line}", file=sys.stderr)
-            print(f"| {path.name} | {files} | {len(class_jobs)} | {elapsed:.1f} s | {elapsed / max(files, 1):.2f} s "
-                  f"| {elapsed / max(len(class_jobs), 1):.2f} s | {statuses['confirmed']} / {statuses['refuted']} / "
-                  f"{statuses['unverified']} | {ts000} | {agreed} |")
+            print(
+                f"| {path.name} | {files} | {len(class_jobs)} | {elapsed:.1f} s | {elapsed / max(files, 1):.2f} s "
+                f"| {elapsed / max(len(class_jobs), 1):.2f} s | {statuses['confirmed']} / {statuses['refuted']} / "
+                f"{statuses['unverified']} | {ts000} | {agreed} |"
+            )
     if args.startup:
         spawn, fork = startup()
-        print(f"\nworker start-up, best of 5: spawn (new interpreter + import torch) {spawn:.2f} s, "
-              f"fork of a process with torch imported {fork * 1000:.1f} ms")
+        print(
+            f"\nworker start-up, best of 5: spawn (new interpreter + import torch) {spawn:.2f} s, "
+            f"fork of a process with torch imported {fork * 1000:.1f} ms"
+        )
 
 
 if __name__ == "__main__":

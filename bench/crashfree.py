@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import tslint.engine.workers  # noqa: E402
-from tslint.config import Config  # noqa: E402
 from tslint.api import lint_sources  # noqa: E402
+from tslint.config import Config  # noqa: E402
 from tslint.files import SourceFile  # noqa: E402
 from tslint.limits import estimated_tokens  # noqa: E402
 
@@ -188,7 +188,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="*")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--worst", type=int, default=5, help="how many of the slowest and of the largest files to lint alone (0: none)")
+    parser.add_argument(
+        "--worst", type=int, default=5, help="how many of the slowest and of the largest files to lint alone (0: none)"
+    )
     parser.add_argument("--alone", nargs="+", metavar="FILE", help="only lint each FILE alone, as the worst files are")
     args = parser.parse_args()
     if args.alone:
@@ -216,7 +218,8 @@ def main() -> int:
     if rss:
         print(
             f"memory: sum of the {len(rss)} processes' peak RSS {sum(rss.values()) / 1024:.0f} MB "
-            f"(largest {max(rss.values()) / 1024:.0f} MB); peak of their summed PSS {sampler.peak_pss_sum_kb / 1024:.0f} MB"
+            f"(largest {max(rss.values()) / 1024:.0f} MB); peak of their summed PSS {sampler.peak_pss_sum_kb / 1024:.0f} "
+            f"MB"
         )
     else:
         print("memory: not measured (no /proc)")
@@ -226,7 +229,9 @@ def main() -> int:
     for error in result.errors[:50]:
         print(f"  {error.filename}: {error.message}")
     if args.worst:
-        print(f"slowest files in the run (index + lint, seconds): {', '.join(f'{Path(d).name} {s:.1f}' for s, d in slowest(log, args.worst))}")
+        print(
+            f"slowest files in the run (index + lint, seconds): {', '.join(f'{Path(d).name} {s:.1f}' for s, d in slowest(log, args.worst))}"
+        )
         largest = sorted(sources, key=lambda s: -len(s.path.read_bytes()))[: 4 * args.worst]
         by_tokens = sorted(largest, key=lambda s: -estimated_tokens(s.path.read_bytes()))[: args.worst]
         candidates = dict.fromkeys([*(d for _, d in slowest(log, args.worst)), *(s.display for s in by_tokens)])
@@ -235,7 +240,12 @@ def main() -> int:
             print(f"  alone: {seconds:5.1f} s {kb / 1024:5.0f} MB  {path}")
         worst_time = max(measured, key=lambda m: m[1])
         worst_memory = max(measured, key=lambda m: m[2])
-        print(f"worst single file: {worst_time[1]:.1f} s ({worst_time[0]}); {worst_memory[2] / 1024:.0f} MB ({worst_memory[0]})")
+        print(
+            
+                f"worst single file: {worst_time[1]:.1f} s ({worst_time[0]}); {worst_memory[2] / 1024:.0f} MB "
+                f"({worst_memory[0]})"
+            
+        )
     return 1 if result.internal_errors else 0
 
 

@@ -75,7 +75,11 @@ def _export(case, strict: bool) -> Optional[str]:
         warnings.simplefilter("ignore")
         try:
             torch.export.export(
-                case.model, case.example_args, case.example_kwargs, dynamic_shapes=case.dynamic_shapes, strict=strict,
+                case.model,
+                case.example_args,
+                case.example_kwargs,
+                dynamic_shapes=case.dynamic_shapes,
+                strict=strict,
             )
         except Exception as error:  # torch raises many exception types
             text = str(error).strip()
@@ -118,14 +122,21 @@ def main() -> None:
     for result in results:
         if args.verbose or result.findings or result.needs_rewrite:
             verdict = "agree" if result.agrees(True) else "DISAGREE"
-            print(f"{verdict:8} {result.name:32} {result.support:18} non-strict: {result.non_strict or 'exports'} "
-                  f"| strict: {result.strict or 'exports'} | findings {list(result.findings)}")
+            print(
+                f"{verdict:8} {result.name:32} {result.support:18} non-strict: {result.non_strict or 'exports'} "
+                f"| strict: {result.strict or 'exports'} | findings {list(result.findings)}"
+            )
     f = summary(results)
     print(f"ExportDB, {f['cases']} cases, {f['needs_rewrite']} that export rejects or ExportDB marks not supported:")
-    print(f"  default rules: {f['agree_default']} of {f['cases']} agree; {f['flagged_default']} of "
-          f"{f['needs_rewrite']} flagged, {f['supported_flagged_default']} supported cases flagged")
-    print(f"  with {OPT_IN}: {f['agree_opt_in']} of {f['cases']} agree; {f['flagged_opt_in']} of "
-          f"{f['needs_rewrite']} flagged, {f['supported_flagged_opt_in']} supported cases flagged")
+    print(
+        f"  default rules: {f['agree_default']} of {f['cases']} agree; {f['flagged_default']} of "
+        f"{f['needs_rewrite']} flagged, {f['supported_flagged_default']} supported cases flagged"
+    )
+    print(
+        f"  with {OPT_IN}: {f['agree_opt_in']} of {f['cases']} agree; {f['flagged_opt_in']} of "
+        f"{f['needs_rewrite']} flagged, {f['supported_flagged_opt_in']} supported cases flagged"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -34,8 +34,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import libcst as cst  # noqa: E402
-
 from realworld import LIBRARIES, environment, package_folder, script_classes  # noqa: E402
+
 from tslint import fixing  # noqa: E402
 from tslint.api import lint_sources  # noqa: E402
 from tslint.config import Config  # noqa: E402
@@ -115,13 +115,17 @@ def bench_library(name: str, python: Path, workdir: Path, timeout: float) -> dic
     copy_root = workdir / name
     copy = copy_root / package
     shutil.copytree(original, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    where = _run_python(python, f"import json, {package}; print(json.dumps({{'file': {package}.__file__}}))", "", copy_root)
+    where = _run_python(
+        python, f"import json, {package}; print(json.dumps({{'file': {package}.__file__}}))", "", copy_root
+    )
     assert str(where.get("file", "")).startswith(str(copy)), f"the copy of {package} is not what imports: {where}"
     started = time.monotonic()
     sources = discover([str(copy)], None, ())
     contents = {s.display: s.path.read_bytes() for s in sources}
     before = lint_sources(sources, CONFIG)
-    outcome = fixing.fix_files(contents, lambda buffers, only: lint_sources(sources, CONFIG, buffers=buffers, only=only), True)
+    outcome = fixing.fix_files(
+        contents, lambda buffers, only: lint_sources(sources, CONFIG, buffers=buffers, only=only), True
+    )
     seconds = time.monotonic() - started
     changed = outcome.changed()
     for fixed in changed:
@@ -159,18 +163,26 @@ def bench_library(name: str, python: Path, workdir: Path, timeout: float) -> dic
         "unparsable": unparsable,
         "modules_imported_before": sum(1 for m in modules if imports_before.get(m, "?") is None),
         "modules_imported_after": sum(1 for m in modules if imports_after.get(m, "?") is None),
-        "import_regressions": [m for m in modules if imports_before.get(m, "?") is None and imports_after.get(m, "?") is not None],
+        "import_regressions": [
+            m for m in modules if imports_before.get(m, "?") is None and imports_after.get(m, "?") is not None
+        ],
         "classes_in_fixed_files": len(classes),
         "scripted_before": sum(1 for c in classes if scripted_before.get(c) == "ok"),
         "scripted_after": sum(1 for c in classes if scripted_after.get(c) == "ok"),
-        "now_script": sorted(c for c in classes if scripted_before.get(c) == "failed" and scripted_after.get(c) == "ok"),
-        "script_regressions": sorted(c for c in classes if scripted_before.get(c) == "ok" and scripted_after.get(c) != "ok"),
+        "now_script": sorted(
+            c for c in classes if scripted_before.get(c) == "failed" and scripted_after.get(c) == "ok"
+        ),
+        "script_regressions": sorted(
+            c for c in classes if scripted_before.get(c) == "ok" and scripted_after.get(c) != "ok"
+        ),
     }
 
 
 def _table(rows: List[dict]) -> str:
-    head = ("| library | findings | with a fix | fixed | after | files changed | parse | imports before/after "
-            "| classes in fixed files: script before/after | now script | regressions |")
+    head = (
+        "| library | findings | with a fix | fixed | after | files changed | parse | imports before/after "
+        "| classes in fixed files: script before/after | now script | regressions |"
+    )
     lines = [head, "|" + "---|" * 11]
     for r in rows:
         regressions = len(r["import_regressions"]) + len(r["script_regressions"])
@@ -178,7 +190,8 @@ def _table(rows: List[dict]) -> str:
             f"| {r['library']} | {r['findings_before']} | {r['with_fix']} | {r['fixed']} | {r['findings_after']} "
             f"| {r['files_changed']} | {r['files_changed'] - len(r['unparsable'])}/{r['files_changed']} "
             f"| {r['modules_imported_before']}/{r['modules_imported_after']} "
-            f"| {r['classes_in_fixed_files']}: {r['scripted_before']}/{r['scripted_after']} | {len(r['now_script'])} | {regressions} |"
+            f"| {r['classes_in_fixed_files']}: {r['scripted_before']}/{r['scripted_after']} | {len(r['now_script'])} "
+            f"| {regressions} |"
         )
     return "\n".join(lines)
 
@@ -200,18 +213,23 @@ def main() -> int:
             row = bench_library(name, python, Path(folder), args.timeout)
             rows.append(row)
             # Each library's row as soon as it is done (a long run stopped midway keeps what it has).
-            print(f"{name}: {row['fixed']} fixed of {row['findings_before']} findings; row: {json.dumps(row)}",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{name}: {row['fixed']} fixed of {row['findings_before']} findings; row: {json.dumps(row)}",
+                file=sys.stderr,
+                flush=True,
+            )
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(_table(rows))
         for row in rows:
-            print(f"\n{row['library']}: fixed by code {row['fixed_by_code']}; rounds {row['rounds']}; "
-                  f"fix time {row['fix_seconds']} s; now script: {', '.join(row['now_script']) or 'none'}; "
-                  f"unparsable: {row['unparsable'] or 'none'}; left unfixed: {row['files_left_unfixed'] or 'none'}; "
-                  f"import regressions: {row['import_regressions'] or 'none'}; "
-                  f"script regressions: {row['script_regressions'] or 'none'}")
+            print(
+                f"\n{row['library']}: fixed by code {row['fixed_by_code']}; rounds {row['rounds']}; "
+                f"fix time {row['fix_seconds']} s; now script: {', '.join(row['now_script']) or 'none'}; "
+                f"unparsable: {row['unparsable'] or 'none'}; left unfixed: {row['files_left_unfixed'] or 'none'}; "
+                f"import regressions: {row['import_regressions'] or 'none'}; "
+                f"script regressions: {row['script_regressions'] or 'none'}"
+            )
     return 0
 
 

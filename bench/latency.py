@@ -62,11 +62,20 @@ class Checkout:
             shutil.copytree(package, self.package / package.name, ignore=shutil.ignore_patterns("__pycache__"))
 
     def run(self, cwd: Path, *args: str, stdin: Optional[bytes] = None) -> None:
-        subprocess.run([sys.executable, "-m", "tslint", "--exit-zero", "-q", "-j", "1", *args], cwd=cwd, env=self.env,
-                       input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "tslint", "--exit-zero", "-q", "-j", "1", *args],
+            cwd=cwd,
+            env=self.env,
+            input=stdin,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=True,
+        )
 
 
-def median_of(repeat: int, actions: Sequence[Callable[[], None]], before: Optional[Callable[[], None]] = None) -> List[float]:
+def median_of(
+    repeat: int, actions: Sequence[Callable[[], None]], before: Optional[Callable[[], None]] = None
+) -> List[float]:
     """The median wall time of each action, run in turn `repeat` times (`before` runs untimed before each)."""
     times: List[List[float]] = [[] for _ in actions]
     for _ in range(repeat):
@@ -102,24 +111,36 @@ def report(title: str, checkouts: Sequence[Checkout], rows: Dict[str, List[float
 
 def measure(checkouts: Sequence[Checkout], repeat: int, cold_repeat: int) -> None:
     names = "   ".join(c.name for c in checkouts)
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {repeat} (cold package: {cold_repeat}); "
-          f"columns: {names}")
-    floor = median_of(repeat, [lambda: subprocess.run([sys.executable, "-c", "pass"], check=True),
-                               lambda: subprocess.run([sys.executable, "-c", "import libcst"], check=True)])
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {repeat} (cold package: {cold_repeat}); "
+        f"columns: {names}"
+    )
+    floor = median_of(
+        repeat,
+        [
+            lambda: subprocess.run([sys.executable, "-c", "pass"], check=True),
+            lambda: subprocess.run([sys.executable, "-c", "import libcst"], check=True),
+        ],
+    )
     print(f"floor: python -c pass {floor[0]:.3f} s, python -c 'import libcst' {floor[1]:.3f} s   ({load()})")
     for checkout in checkouts:  # bytecode, the cache key, the cache of each copy
         checkout.run(checkout.alone, "signatures.py")
         checkout.run(checkout.fixtures, "fixtures/signatures.py")
-    for title, folder, target in (("small file, alone", "alone", "signatures.py"),
-                                  ("small file, fixtures as context", "fixtures", "fixtures/signatures.py")):
+    for title, folder, target in (
+        ("small file, alone", "alone", "signatures.py"),
+        ("small file, fixtures as context", "fixtures", "fixtures/signatures.py"),
+    ):
         rows = {
-            "--no-cache": median_of(repeat, [lambda c=c: c.run(getattr(c, folder), "--no-cache", target) for c in checkouts]),
+            "--no-cache": median_of(
+                repeat, [lambda c=c: c.run(getattr(c, folder), "--no-cache", target) for c in checkouts]
+            ),
             "warm, unchanged": median_of(repeat, [lambda c=c: c.run(getattr(c, folder), target) for c in checkouts]),
         }
         edits = [Edits(getattr(c, folder) / target) for c in checkouts]
         try:
             rows["warm, the file edited before each run"] = median_of(
-                repeat, [lambda c=c, e=e: (e(), c.run(getattr(c, folder), target)) for c, e in zip(checkouts, edits)])
+                repeat, [lambda c=c, e=e: (e(), c.run(getattr(c, folder), target)) for c, e in zip(checkouts, edits)]
+            )
         finally:
             for edit in edits:
                 edit.restore()
@@ -137,16 +158,20 @@ def package_file(checkouts: Sequence[Checkout], repeat: int, cold_repeat: int) -
         shutil.rmtree(c.package / ".tslint_cache", ignore_errors=True)  # type: ignore[operator]
         c.run(c.package, target)  # type: ignore[arg-type]
 
-    rows = {"cold (no .tslint_cache)": median_of(cold_repeat, [lambda c=c: cold(c) for c in checkouts]),
-            f"the whole package, --no-cache {name}": median_of(
-                cold_repeat, [lambda c=c: c.run(c.package, "--no-cache", name) for c in checkouts])}
+    rows = {
+        "cold (no .tslint_cache)": median_of(cold_repeat, [lambda c=c: cold(c) for c in checkouts]),
+        f"the whole package, --no-cache {name}": median_of(
+            cold_repeat, [lambda c=c: c.run(c.package, "--no-cache", name) for c in checkouts]
+        ),
+    }
     for c in checkouts:
         c.run(c.package, target)
     rows["warm, unchanged"] = median_of(repeat, [lambda c=c: c.run(c.package, target) for c in checkouts])
     edits = [Edits(c.package / target) for c in checkouts]  # type: ignore[operator]
     try:
         rows["warm, the file edited before each run"] = median_of(
-            repeat, [lambda c=c, e=e: (e(), c.run(c.package, target)) for c, e in zip(checkouts, edits)])
+            repeat, [lambda c=c, e=e: (e(), c.run(c.package, target)) for c, e in zip(checkouts, edits)]
+        )
     finally:
         for edit in edits:
             edit.restore()
@@ -154,10 +179,14 @@ def package_file(checkouts: Sequence[Checkout], repeat: int, cold_repeat: int) -
     stdin = ("--stdin-filename", target)
     for c in checkouts:
         c.run(c.package, *stdin, stdin=text)
-    rows["stdin, warm, unchanged"] = median_of(repeat, [lambda c=c: c.run(c.package, *stdin, stdin=text) for c in checkouts])
+    rows["stdin, warm, unchanged"] = median_of(
+        repeat, [lambda c=c: c.run(c.package, *stdin, stdin=text) for c in checkouts]
+    )
     counter = iter(range(10**9))
     rows["stdin, warm, edited before each run"] = median_of(
-        repeat, [lambda c=c: c.run(c.package, *stdin, stdin=text + f"\n# edit {next(counter)}\n".encode()) for c in checkouts])
+        repeat,
+        [lambda c=c: c.run(c.package, *stdin, stdin=text + f"\n# edit {next(counter)}\n".encode()) for c in checkouts],
+    )
     report(f"one file of a package ({len(files)} files), the rest its context: {target}", checkouts, rows)
     lsp(checkouts[0].package / target, repeat)  # type: ignore[operator]
 
@@ -179,10 +208,13 @@ def lsp(path: Path, repeat: int) -> None:
     text, memo = path.read_text(encoding="utf-8"), ScopeMemo()
     lint_buffer(text, str(path), config, context.entries, memo)
     keystrokes = iter(range(10**9))
-    whole, parse = median_of(repeat, [
-        lambda: lint_buffer(text + f"\nvalue_{next(keystrokes)} = 1\n", str(path), config, context.entries, memo),
-        lambda: parse_source(SourceFile(path, str(path)), (text + "\nvalue = 1\n").encode()),
-    ])
+    whole, parse = median_of(
+        repeat,
+        [
+            lambda: lint_buffer(text + f"\nvalue_{next(keystrokes)} = 1\n", str(path), config, context.entries, memo),
+            lambda: parse_source(SourceFile(path, str(path)), (text + "\nvalue = 1\n").encode()),
+        ],
+    )
     print(f"LSP, one keystroke that changes the index, {len(files)} context files   ({load()})")
     print(f"  lint_buffer {whole:.3f} s, of which parsing the buffer with libcst alone {parse:.3f} s")
 
@@ -190,7 +222,9 @@ def lsp(path: Path, repeat: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--cold-repeat", type=int, default=3, help="repeats of the cold package measures (seconds each)")
+    parser.add_argument(
+        "--cold-repeat", type=int, default=3, help="repeats of the cold package measures (seconds each)"
+    )
     parser.add_argument("--package", help="a package folder (default: torch/nn of the installed torch; 'none' to skip)")
     parser.add_argument("--compare", nargs="*", default=[], help="other tslint checkouts to time beside this one")
     args = parser.parse_args()

@@ -63,13 +63,23 @@ LIBRARIES: Dict[str, Tuple[Tuple[str, ...], str]] = {
 # Library factories and small configurations for classes whose constructors need more than names
 # can tell: class qualname -> [("module:callable", args, kwargs)]; {"call": [...]} nests a call.
 FACTORIES: Dict[str, List[list]] = {
-    "efficientnet_pytorch.model.EfficientNet": [["efficientnet_pytorch.model:EfficientNet.from_name", ["efficientnet-b0"], {}]],
+    "efficientnet_pytorch.model.EfficientNet": [
+        ["efficientnet_pytorch.model:EfficientNet.from_name", ["efficientnet-b0"], {}]
+    ],
     "torchani.arch.ANI": [["torchani.arch:simple_ani", [["H", "C", "N", "O"], "wb97x-631gd"], {}]],
-    "x_transformers.x_transformers.TransformerWrapper": [[
-        "x_transformers.x_transformers:TransformerWrapper", [],
-        {"num_tokens": 256, "max_seq_len": 64,
-         "attn_layers": {"call": ["x_transformers.x_transformers:Decoder", [], {"dim": 32, "depth": 1, "heads": 2}]}},
-    ]],
+    "x_transformers.x_transformers.TransformerWrapper": [
+        [
+            "x_transformers.x_transformers:TransformerWrapper",
+            [],
+            {
+                "num_tokens": 256,
+                "max_seq_len": 64,
+                "attn_layers": {
+                    "call": ["x_transformers.x_transformers:Decoder", [], {"dim": 32, "depth": 1, "heads": 2}]
+                },
+            },
+        ]
+    ],
 }
 CACHE = Path(os.environ.get("TSLINT_BENCH_CACHE", Path.home() / ".cache" / "tslint-bench"))
 WORKER = Path(__file__).resolve().parent / "realworld_worker.py"
@@ -141,7 +151,9 @@ def environment(names: Sequence[str], quiet: bool) -> Path:
     constraints = CACHE / "constraints.txt"
     constraints.write_text(TORCH + "\n")
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check"] + (["-q"] if quiet else [])
-    torch_version = subprocess.run([str(python), "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True)
+    torch_version = subprocess.run(
+        [str(python), "-c", "import torch; print(torch.__version__)"], capture_output=True, text=True
+    )
     if not torch_version.stdout.startswith("2.13.0"):
         subprocess.run(pip + [TORCH], check=True)
     subprocess.run(pip + ["-c", str(constraints)] + [r for r in wanted if r not in installed], check=True)
@@ -152,7 +164,9 @@ def environment(names: Sequence[str], quiet: bool) -> Path:
 
 def package_folder(python: Path, package: str) -> Path:
     code = f"import importlib.util; print(list(importlib.util.find_spec({package!r}).submodule_search_locations)[0])"
-    return Path(subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout.strip()).resolve()
+    return Path(
+        subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    ).resolve()
 
 
 # --- torch's side: the worker ---------------------------------------------------------------------
@@ -177,8 +191,13 @@ def script_classes(python: Path, classes: Sequence[str], timeout: float, progres
     remaining = list(classes)
     while remaining:
         request = json.dumps({"classes": remaining, "factories": FACTORIES, "timeout": timeout})
-        process = subprocess.Popen([str(python), str(WORKER), "script"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            [str(python), str(WORKER), "script"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         process.stdin.write(request.encode())
         process.stdin.close()
         output, stuck = _read_with_timeout(process, 2 * timeout + 60, progress)  # the worker times each class itself
@@ -232,8 +251,12 @@ def torch_verdicts(python: Path, name: str, timeout: float, rescript: bool) -> d
     classes, import_errors = discover_classes(python, LIBRARIES[name][1])
     print(f"{name}: {len(classes)} module classes; scripting each", file=sys.stderr)
     records = script_classes(python, classes, timeout, progress=True)
-    verdicts = {"classes": len(classes), "import_errors": import_errors, "records": records,
-                "seconds": round(time.monotonic() - started)}
+    verdicts = {
+        "classes": len(classes),
+        "import_errors": import_errors,
+        "records": records,
+        "seconds": round(time.monotonic() - started),
+    }
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(verdicts))
     return verdicts
@@ -282,16 +305,22 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
         if record.get("meta_only") and "meta" in (record["error"] or ""):
             # It failed on the meta device because of the meta device, and could not be built on
             # the CPU (6 GB): torch's verdict on real tensors is unknown.
-            outcomes.append(Outcome(qualname, "not built", message="meta device only: " + headline(record["error"])[:200]))
+            outcomes.append(
+                Outcome(qualname, "not built", message="meta device only: " + headline(record["error"])[:200])
+            )
             continue
         scripted = record.get("scripted_class", qualname)
         compiled = set()
         if scripted in index.classes:
             compiled = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[scripted]).functions()}
         mine = [d for d in errors if (d.filename, d.symbol) in compiled]
-        outcome = Outcome(qualname, "ok" if record["error"] is None else "failed", record["built"],
-                          findings=[f"{d.code} {_short(d.filename, folder)}:{d.location.row}" for d in mine],
-                          known=scripted in index.module_classes)
+        outcome = Outcome(
+            qualname,
+            "ok" if record["error"] is None else "failed",
+            record["built"],
+            findings=[f"{d.code} {_short(d.filename, folder)}:{d.location.row}" for d in mine],
+            known=scripted in index.module_classes,
+        )
         if record["error"] is not None:
             outcome.message = headline(record["error"].split(": ", 1)[-1])[:300]
             span = locate(record["error"], str(folder))
@@ -300,7 +329,9 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
                 outcome.where = f"{_short(span.path, folder)}:{span.first_row}"
                 rows = range(span.first_row, span.last_row + 1)
                 outcome.flagged_at_line = any(by_line.get((span.path, row)) for row in rows)
-                outcome.warned_at_line = not outcome.flagged_at_line and any(warned.get((span.path, row)) for row in rows)
+                outcome.warned_at_line = not outcome.flagged_at_line and any(
+                    warned.get((span.path, row)) for row in rows
+                )
         outcomes.append(outcome)
     return outcomes, lint_seconds
 
@@ -345,7 +376,19 @@ def confirm_all(python: Path, folder: Path, timeout: float) -> dict:
     """`tslint --confirm=all` on the library, run by the bench's Python (it has the library's
     dependencies); TS000 findings are failures no rule predicted."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    command = [str(python), "-m", "tslint", "--confirm=all", "--mode", "script", "--format", "json", "--no-cache", "--exit-zero", str(folder)]
+    command = [
+        str(python),
+        "-m",
+        "tslint",
+        "--confirm=all",
+        "--mode",
+        "script",
+        "--format",
+        "json",
+        "--no-cache",
+        "--exit-zero",
+        str(folder),
+    ]
     started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, cwd=str(folder.parent))
@@ -358,17 +401,29 @@ def confirm_all(python: Path, folder: Path, timeout: float) -> dict:
     diagnostics = report["diagnostics"] if isinstance(report, dict) else report
     statuses = Counter((d.get("confirmation") or {}).get("status", "none") for d in diagnostics if d["code"] != "TS000")
     ts000 = [d for d in diagnostics if d["code"] == "TS000"]
-    return {"seconds": round(time.monotonic() - started), "TS000": len(ts000), "confirmed": statuses["confirmed"],
-            "refuted": statuses["refuted"], "unverified": statuses["unverified"],
-            "TS000_messages": Counter(d["message"][:160] for d in ts000).most_common()}
+    return {
+        "seconds": round(time.monotonic() - started),
+        "TS000": len(ts000),
+        "confirmed": statuses["confirmed"],
+        "refuted": statuses["refuted"],
+        "unverified": statuses["unverified"],
+        "TS000_messages": Counter(d["message"][:160] for d in ts000).most_common(),
+    }
 
 
 # --- output -------------------------------------------------------------------------------------
 
 COLUMNS = (
-    ("classes", "classes"), ("built", "built"), ("scripted_ok", "script OK"), ("failed", "fail"),
-    ("crashed_or_timed_out", "hang/crash"), ("located", "located"), ("located_flagged_at_line", "at line"),
-    ("distinct_sites", "sites"), ("distinct_sites_flagged", "sites flagged"), ("false_positives", "false +"),
+    ("classes", "classes"),
+    ("built", "built"),
+    ("scripted_ok", "script OK"),
+    ("failed", "fail"),
+    ("crashed_or_timed_out", "hang/crash"),
+    ("located", "located"),
+    ("located_flagged_at_line", "at line"),
+    ("distinct_sites", "sites"),
+    ("distinct_sites_flagged", "sites flagged"),
+    ("false_positives", "false +"),
 )
 
 
@@ -379,13 +434,17 @@ def table(rows: Dict[str, Dict[str, int]]) -> str:
     total = rows.get("total")
     if total:
         lines.append("")
-        lines.append(f"located failures flagged at torch's line: {_share(total['located_flagged_at_line'], total['located'])}; "
-                     f"distinct sites flagged: {_share(total['distinct_sites_flagged'], total['distinct_sites'])}; "
-                     f"scripting classes with an error finding: {_share(total['false_positives'], total['scripted_ok'])}")
-        lines.append(f"located failures with only a warning at torch's line: {total['located_warned_at_line']}; "
-                     f"misses in classes tslint does not see as module classes: {total['located_missed_unknown_class']}; "
-                     f"failures torch does not locate in the library: {total['unlocated']} "
-                     f"({total['unlocated_flagged_in_class']} with a script finding in the class)")
+        lines.append(
+            f"located failures flagged at torch's line: {_share(total['located_flagged_at_line'], total['located'])}; "
+            f"distinct sites flagged: {_share(total['distinct_sites_flagged'], total['distinct_sites'])}; "
+            f"scripting classes with an error finding: {_share(total['false_positives'], total['scripted_ok'])}"
+        )
+        lines.append(
+            f"located failures with only a warning at torch's line: {total['located_warned_at_line']}; "
+            f"misses in classes tslint does not see as module classes: {total['located_missed_unknown_class']}; "
+            f"failures torch does not locate in the library: {total['unlocated']} "
+            f"({total['unlocated_flagged_in_class']} with a script finding in the class)"
+        )
     return "\n".join(lines)
 
 
@@ -422,12 +481,16 @@ def _share(part: int, whole: int) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--libs", default=",".join(LIBRARIES), help="comma-separated subset of: " + ", ".join(LIBRARIES))
+    parser.add_argument(
+        "--libs", default=",".join(LIBRARIES), help="comma-separated subset of: " + ", ".join(LIBRARIES)
+    )
     parser.add_argument("--json", action="store_true", help="print the figures and every class's outcome as JSON")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds one class may take to build and script")
     parser.add_argument("--confirm", action="store_true", help="also run tslint --confirm=all on each library")
     parser.add_argument("--rescript", action="store_true", help="script again instead of reusing cached torch verdicts")
-    parser.add_argument("--misses", action="store_true", help="also list the misses by kind of message, and the false positives' codes")
+    parser.add_argument(
+        "--misses", action="store_true", help="also list the misses by kind of message, and the false positives' codes"
+    )
     parser.add_argument("-j", "--jobs", type=int, default=None, help="tslint worker processes")
     args = parser.parse_args()
     names = [n.strip() for n in args.libs.split(",") if n.strip()]
@@ -442,9 +505,14 @@ def main() -> int:
         verdicts = torch_verdicts(python, name, args.timeout, args.rescript)
         outcomes, lint_seconds = compare(folder, verdicts, args.jobs)
         rows[name] = summarise(outcomes)
-        report[name] = {"requirements": list(LIBRARIES[name][0]), "figures": rows[name],
-                        "modules_not_imported": len(verdicts["import_errors"]), "script_seconds": verdicts["seconds"],
-                        "lint_seconds": round(lint_seconds, 1), "classes": [asdict(o) for o in outcomes]}
+        report[name] = {
+            "requirements": list(LIBRARIES[name][0]),
+            "figures": rows[name],
+            "modules_not_imported": len(verdicts["import_errors"]),
+            "script_seconds": verdicts["seconds"],
+            "lint_seconds": round(lint_seconds, 1),
+            "classes": [asdict(o) for o in outcomes],
+        }
         if args.confirm:
             report[name]["confirm_all"] = confirm_all(python, folder, timeout=3600)
     rows["total"] = {key: sum(r[key] for r in rows.values()) for key in next(iter(rows.values()))}

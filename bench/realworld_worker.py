@@ -81,7 +81,11 @@ def _required(cls):
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
     except (TypeError, ValueError):
         return None
-    return [p for p in parameters if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    return [
+        p
+        for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
 
 
 def _kind(annotation):
@@ -93,7 +97,7 @@ def _kind(annotation):
     text = text.replace("typing.", "").replace("tp.", "").replace(" ", "")
     for prefix, suffix in (("Optional[", "]"),):
         if text.startswith(prefix) and text.endswith(suffix):
-            text = text[len(prefix):-len(suffix)]
+            text = text[len(prefix) : -len(suffix)]
     for kind in ("int", "float", "bool", "str"):
         if text in (kind, f"{kind}|None", f"None|{kind}", f"Union[{kind},None]"):
             return kind
@@ -242,7 +246,12 @@ def _in_child(torch, qualname, factories, device, timeout):
             try:
                 record = _script_one(torch, qualname, factories, device)
             except BaseException as error:  # noqa: B036 - a bug of the bench's own: say so
-                record = {"qualname": qualname, "built": "?", "error": None, "crash": f"worker: {type(error).__name__}: {error}"}
+                record = {
+                    "qualname": qualname,
+                    "built": "?",
+                    "error": None,
+                    "crash": f"worker: {type(error).__name__}: {error}",
+                }
             with os.fdopen(write_end, "w") as out:
                 out.write(json.dumps(record))
         finally:

@@ -49,9 +49,9 @@ import libcst
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tslint.api import lint_paths  # noqa: E402
 from tslint.cache import ResultCache  # noqa: E402
 from tslint.config import Config  # noqa: E402
-from tslint.api import lint_paths  # noqa: E402
 from tslint.files import discover  # noqa: E402
 
 
@@ -225,7 +225,18 @@ def measure(name: str, paths, repeat: int) -> None:
     lines = sum(source.path.read_bytes().count(b"\n") for source in sources)
     print(f"\n== {name}: {len(sources)} files, {lines} lines ({', '.join(Path(p).name for p in paths)}); {load()}")
 
-    rss_command = [sys.executable, "-m", "tslint", "-j", "1", "--no-cache", "--no-respect-gitignore", "--exit-zero", "--statistics", *paths]
+    rss_command = [
+        sys.executable,
+        "-m",
+        "tslint",
+        "-j",
+        "1",
+        "--no-cache",
+        "--no-respect-gitignore",
+        "--exit-zero",
+        "--statistics",
+        *paths,
+    ]
     # Measured first, while this process is small: a child's peak RSS includes what it shared with
     # this process between fork and exec, and after the runs below that was more than tslint used.
     # os.wait4 gives that one child's peak (RUSAGE_CHILDREN would be the maximum over every child).
@@ -248,8 +259,9 @@ def measure(name: str, paths, repeat: int) -> None:
     checked = lint_paths(paths, config, jobs=1).files
     if checked != len(sources):
         sys.exit(f"tslint checked {checked} of the corpus's {len(sources)} files")
-    parse, one, two = interleaved(repeat, parse_all, lambda: lint_paths(paths, config, jobs=1),
-                                  lambda: lint_paths(paths, config, jobs=2))
+    parse, one, two = interleaved(
+        repeat, parse_all, lambda: lint_paths(paths, config, jobs=1), lambda: lint_paths(paths, config, jobs=2)
+    )
     print(f"libcst.parse_module of every file: {parse:.2f} s   ({load()})")
     print(f"lint, one process:                 {one:.2f} s   lint / parse = {one / parse:.2f}   (target <= 1.3)")
     print(f"lint, -j 2:                        {two:.2f} s   -j 2 / -j 1  = {two / one:.2f}   (target <= 0.6)")
@@ -258,6 +270,7 @@ def measure(name: str, paths, repeat: int) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="tslint-bench-cache-"))
     try:
+
         def cold():
             shutil.rmtree(folder, ignore_errors=True)
             lint_paths(paths, config, jobs=1, cache=ResultCache(folder))
@@ -267,15 +280,24 @@ def measure(name: str, paths, repeat: int) -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"cold run with cache:               {cold_time:.2f} s")
-    print(f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  (target <= 0.05)")
+    print(
+        
+            f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  "
+            f"(target <= 0.05)"
+        
+    )
 
     candidates, candidate_lines = prefilter_candidates(sources)
     datas = [source.path.read_bytes() for source in sources]
     ast_time, token_time = interleaved(repeat, lambda: _ast_scan(datas), lambda: _token_scan(datas))
-    print(f"pre-filter candidates (no class, torch import, function or lambda): {candidates} of {len(sources)} files, "
-          f"{candidate_lines} of {lines} lines")
-    print(f"  deciding it: ast.parse {ast_time:.2f} s ({ast_time / parse:.2f} of the libcst parse), "
-          f"token scan {token_time:.2f} s ({token_time / parse:.2f})")
+    print(
+        f"pre-filter candidates (no class, torch import, function or lambda): {candidates} of {len(sources)} files, "
+        f"{candidate_lines} of {lines} lines"
+    )
+    print(
+        f"  deciding it: ast.parse {ast_time:.2f} s ({ast_time / parse:.2f} of the libcst parse), "
+        f"token scan {token_time:.2f} s ({token_time / parse:.2f})"
+    )
     print(rss_line + f"   ({load()})")
 
 
@@ -287,8 +309,11 @@ def startup(paths, repeat: int) -> None:
     command = [sys.executable, "-m", "tslint", "--no-cache", "--exit-zero", str(small)]
     floor_command = [sys.executable, "-c", "import libcst"]
     subprocess.run(command, capture_output=True, check=True, env=env)  # writes the bytecode
-    single, start_floor = interleaved(max(repeat, 10), lambda: subprocess.run(command, capture_output=True, check=True, env=env),
-                                      lambda: subprocess.run(floor_command, check=True, env=env))
+    single, start_floor = interleaved(
+        max(repeat, 10),
+        lambda: subprocess.run(command, capture_output=True, check=True, env=env),
+        lambda: subprocess.run(floor_command, check=True, env=env),
+    )
     print(f"\ntslint one small file (a new process): {single:.2f} s   (target <= 0.3 s)   ({load()})")
     print(f"  (floor on this machine: a new process that only imports libcst = {start_floor:.2f} s)")
     changed_file(paths, env, repeat)

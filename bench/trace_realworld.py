@@ -34,31 +34,109 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 TORCHVISION = [
-    "alexnet", "convnext_tiny", "densenet121", "efficientnet_b0", "efficientnet_v2_s", "googlenet", "inception_v3",
-    "maxvit_t", "mnasnet0_5", "mobilenet_v2", "mobilenet_v3_small", "regnet_x_400mf", "regnet_y_400mf", "resnet18",
-    "resnext50_32x4d", "shufflenet_v2_x0_5", "squeezenet1_1", "swin_t", "swin_v2_t", "vgg11_bn", "vit_b_32",
+    "alexnet",
+    "convnext_tiny",
+    "densenet121",
+    "efficientnet_b0",
+    "efficientnet_v2_s",
+    "googlenet",
+    "inception_v3",
+    "maxvit_t",
+    "mnasnet0_5",
+    "mobilenet_v2",
+    "mobilenet_v3_small",
+    "regnet_x_400mf",
+    "regnet_y_400mf",
+    "resnet18",
+    "resnext50_32x4d",
+    "shufflenet_v2_x0_5",
+    "squeezenet1_1",
+    "swin_t",
+    "swin_v2_t",
+    "vgg11_bn",
+    "vit_b_32",
     "wide_resnet50_2",
-    "deeplabv3_mobilenet_v3_large", "fcn_resnet50", "lraspp_mobilenet_v3_large",
-    "fasterrcnn_mobilenet_v3_large_320_fpn", "fcos_resnet50_fpn", "retinanet_resnet50_fpn", "ssdlite320_mobilenet_v3_large",
-    "maskrcnn_resnet50_fpn", "keypointrcnn_resnet50_fpn", "ssd300_vgg16",
-    "mc3_18", "r2plus1d_18", "s3d", "swin3d_t", "mvit_v2_s",
+    "deeplabv3_mobilenet_v3_large",
+    "fcn_resnet50",
+    "lraspp_mobilenet_v3_large",
+    "fasterrcnn_mobilenet_v3_large_320_fpn",
+    "fcos_resnet50_fpn",
+    "retinanet_resnet50_fpn",
+    "ssdlite320_mobilenet_v3_large",
+    "maskrcnn_resnet50_fpn",
+    "keypointrcnn_resnet50_fpn",
+    "ssd300_vgg16",
+    "mc3_18",
+    "r2plus1d_18",
+    "s3d",
+    "swin3d_t",
+    "mvit_v2_s",
     "raft_small",
 ]
 TIMM = [
-    "resnet18", "efficientnet_b0", "mobilenetv3_small_050", "convnext_atto", "regnetx_002", "dla34", "densenet121",
-    "vit_tiny_patch16_224", "deit_tiny_patch16_224", "swin_tiny_patch4_window7_224", "swinv2_cr_tiny_ns_224",
-    "beit_base_patch16_224", "cait_xxs24_224", "levit_128s", "mvitv2_tiny", "crossvit_tiny_240", "coat_lite_tiny",
-    "twins_svt_small", "pvt_v2_b0", "poolformer_s12", "mixer_s16_224", "gmlp_ti16_224", "nfnet_l0", "hrnet_w18_small",
-    "ese_vovnet19b_dw", "xcit_nano_12_p16_224", "efficientformer_l1", "mobilevit_xxs", "edgenext_xx_small",
-    "maxvit_tiny_tf_224", "coatnet_nano_rw_224", "davit_tiny", "fastvit_t8", "tiny_vit_5m_224", "repvit_m1",
-    "hiera_tiny_224", "eva02_tiny_patch14_224", "ghostnet_100", "rexnet_100", "lcnet_050", "tresnet_m",
-    "focalnet_tiny_srf", "visformer_tiny", "convmixer_768_32", "sequencer2d_s", "nest_tiny", "pit_ti_224",
-    "gcvit_xxtiny", "inception_next_tiny", "efficientvit_b0", "cspresnet50", "selecsls42b", "res2net50_26w_4s",
-    "skresnet18", "ghostnetv2_100", "hgnetv2_b0", "mambaout_femto", "starnet_s1",
+    "resnet18",
+    "efficientnet_b0",
+    "mobilenetv3_small_050",
+    "convnext_atto",
+    "regnetx_002",
+    "dla34",
+    "densenet121",
+    "vit_tiny_patch16_224",
+    "deit_tiny_patch16_224",
+    "swin_tiny_patch4_window7_224",
+    "swinv2_cr_tiny_ns_224",
+    "beit_base_patch16_224",
+    "cait_xxs24_224",
+    "levit_128s",
+    "mvitv2_tiny",
+    "crossvit_tiny_240",
+    "coat_lite_tiny",
+    "twins_svt_small",
+    "pvt_v2_b0",
+    "poolformer_s12",
+    "mixer_s16_224",
+    "gmlp_ti16_224",
+    "nfnet_l0",
+    "hrnet_w18_small",
+    "ese_vovnet19b_dw",
+    "xcit_nano_12_p16_224",
+    "efficientformer_l1",
+    "mobilevit_xxs",
+    "edgenext_xx_small",
+    "maxvit_tiny_tf_224",
+    "coatnet_nano_rw_224",
+    "davit_tiny",
+    "fastvit_t8",
+    "tiny_vit_5m_224",
+    "repvit_m1",
+    "hiera_tiny_224",
+    "eva02_tiny_patch14_224",
+    "ghostnet_100",
+    "rexnet_100",
+    "lcnet_050",
+    "tresnet_m",
+    "focalnet_tiny_srf",
+    "visformer_tiny",
+    "convmixer_768_32",
+    "sequencer2d_s",
+    "nest_tiny",
+    "pit_ti_224",
+    "gcvit_xxtiny",
+    "inception_next_tiny",
+    "efficientvit_b0",
+    "cspresnet50",
+    "selecsls42b",
+    "res2net50_26w_4s",
+    "skresnet18",
+    "ghostnetv2_100",
+    "hgnetv2_b0",
+    "mambaout_femto",
+    "starnet_s1",
 ]
 
 
 # --- collect (torch, torchvision and timm imported) ---------------------------------------------------
+
 
 def _import_libraries():
     import torch
@@ -73,16 +151,18 @@ def _import_libraries():
             if removed[i]:
                 continue
             keep.append(i)
-            lt = torch.max(boxes[i, :2], boxes[i + 1:, :2])
-            rb = torch.min(boxes[i, 2:], boxes[i + 1:, 2:])
+            lt = torch.max(boxes[i, :2], boxes[i + 1 :, :2])
+            rb = torch.min(boxes[i, 2:], boxes[i + 1 :, 2:])
             inter = (rb - lt).clamp(min=0).prod(1)
-            removed[i + 1:] |= inter / (area[i] + area[i + 1:] - inter) > iou_threshold
+            removed[i + 1 :] |= inter / (area[i] + area[i + 1 :] - inter) > iou_threshold
         return order[torch.tensor(keep, dtype=torch.long)]
 
     lib = torch.library.Library("torchvision", "DEF")
     lib.define("nms(Tensor dets, Tensor scores, float iou_threshold) -> Tensor")
-    lib.define("roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, SymInt pooled_width, "
-               "int sampling_ratio, bool aligned) -> Tensor")
+    lib.define(
+        "roi_align(Tensor input, Tensor rois, float spatial_scale, SymInt pooled_height, SymInt pooled_width, "
+        "int sampling_ratio, bool aligned) -> Tensor"
+    )
     lib.define("_cuda_version() -> int")
     lib.impl("nms", nms, "CPU")
     lib.impl("_cuda_version", lambda: -1, "CompositeExplicitAutograd")
@@ -93,8 +173,10 @@ def _import_libraries():
     real_load_library = torch.ops.load_library
     torch.ops.load_library = lambda path: None  # torchvision then takes its operators as present
     try:
-        import torchvision
         import importlib
+
+        import torchvision
+
         roi_align_module = importlib.import_module("torchvision.ops.roi_align")
     finally:
         torch.ops.load_library = real_load_library
@@ -140,7 +222,10 @@ def _inputs(torch, name, kind):
         frames, size = (16, 224) if "mvit" in name else (8, 112)
         return (image(1, 3, frames, size, size),), [(image(2, 3, frames, size, size),)]
     if kind == "flow":
-        return (image(1, 3, 128, 128), image(1, 3, 128, 128)), [(image(2, 3, 96, 160), image(2, 3, 96, 160)), (image(2, 3, 128, 128), image(2, 3, 128, 128))]
+        return (image(1, 3, 128, 128), image(1, 3, 128, 128)), [
+            (image(2, 3, 96, 160), image(2, 3, 96, 160)),
+            (image(2, 3, 128, 128), image(2, 3, 128, 128)),
+        ]
     if kind == "detection":
         return (image(1, 3, 224, 256),), [(image(1, 3, 192, 224),)]  # a list of images: one per trace
     size = 299 if name == "inception_v3" else 240 if "240" in name else 224
@@ -161,7 +246,11 @@ def _classes(model):
             if klass.__module__.startswith(("torchvision.", "timm.")) and klass.__qualname__ not in spans:
                 try:
                     lines, start = inspect.getsourcelines(klass)
-                    spans[f"{klass.__module__}.{klass.__qualname__}"] = [os.path.realpath(inspect.getsourcefile(klass)), start, start + len(lines) - 1]
+                    spans[f"{klass.__module__}.{klass.__qualname__}"] = [
+                        os.path.realpath(inspect.getsourcefile(klass)),
+                        start,
+                        start + len(lines) - 1,
+                    ]
                 except (OSError, TypeError):
                     pass
     return spans
@@ -174,8 +263,12 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
     else:
         from torchvision import models
 
-        for module, label in ((models.detection, "detection"), (models.segmentation, "segmentation"),
-                              (models.video, "video"), (models.optical_flow, "flow")):
+        for module, label in (
+            (models.detection, "detection"),
+            (models.segmentation, "segmentation"),
+            (models.video, "video"),
+            (models.optical_flow, "flow"),
+        ):
             if name in models.list_models(module=module):
                 kind = label
         kwargs = {"weights": None}
@@ -202,10 +295,13 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
                 traced = None
                 record["status"] = "untraceable"
                 record["detail"] = f"{type(error).__name__}: {str(error)[:200]}"
-        record["warned"] = sorted({
-            (os.path.realpath(w.filename), w.lineno) for w in caught
-            if issubclass(w.category, torch.jit.TracerWarning) and os.path.realpath(w.filename).startswith(roots)
-        })
+        record["warned"] = sorted(
+            {
+                (os.path.realpath(w.filename), w.lineno)
+                for w in caught
+                if issubclass(w.category, torch.jit.TracerWarning) and os.path.realpath(w.filename).startswith(roots)
+            }
+        )
         if traced is None:
             return record
         for second in seconds:
@@ -253,20 +349,33 @@ def collect(output: str, only, memory_gb: float, seconds: int) -> None:
         if only and name not in only:
             continue
         try:
-            done = subprocess.run([sys.executable, __file__, "collect-one", name], capture_output=True, text=True,
-                                  timeout=seconds, preexec_fn=limit)
+            done = subprocess.run(
+                [sys.executable, __file__, "collect-one", name],
+                capture_output=True,
+                text=True,
+                timeout=seconds,
+                preexec_fn=limit,
+            )
             record = json.loads(done.stdout.strip().splitlines()[-1])
             roots = record.pop("roots")
         except subprocess.TimeoutExpired:
             record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
         except (ValueError, IndexError):
             record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-200:]}"}
-        print(record["model"], record["status"], len(record.get("warned", ())), record.get("detail", "")[:100], file=sys.stderr, flush=True)
+        print(
+            record["model"],
+            record["status"],
+            len(record.get("warned", ())),
+            record.get("detail", "")[:100],
+            file=sys.stderr,
+            flush=True,
+        )
         records.append(record)
         Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
+
 
 def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
     sys.path.insert(0, tslint_root)
@@ -297,7 +406,9 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
     warned = {tuple(line) for m in models for line in m["warned"]}
     covered = {line for line in warned if line in flagged}
     wrong = [m for m in models if m["status"] != "exact"]
-    wrong_flagged = [m for m in wrong if any(tuple(line) in flagged for line in m["warned"]) or (not m["warned"] and in_classes(m))]
+    wrong_flagged = [
+        m for m in wrong if any(tuple(line) in flagged for line in m["warned"]) or (not m["warned"] and in_classes(m))
+    ]
     exact = [m for m in models if m["status"] == "exact" and not m["warned"]]
     exact_noisy = [m for m in exact if in_classes(m)]
     codes = {}
@@ -305,11 +416,21 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
         for code in {d.code for d in in_classes(m)}:
             codes[code] = codes.get(code, 0) + 1
     print(f"models traced and compared: {len(models)} (of {len(truth['models'])} listed)")
-    print(f"TracerWarning lines in library code: {len(warned)}, flagged by a TS4xx finding on the line: {len(covered)}"
-          f" ({100 * len(covered) / max(len(warned), 1):.0f} %)")
-    print(f"models whose trace diverges or raises on the second input: {len(wrong)}, flagged at one of their lines: {len(wrong_flagged)}")
-    print(f"models whose trace is exact: {len(exact)}, with a warning-level TS4xx finding in a class they use:"
-          f" {len(exact_noisy)} ({100 * len(exact_noisy) / max(len(exact), 1):.0f} %); by code: {dict(sorted(codes.items()))}")
+    print(
+        f"TracerWarning lines in library code: {len(warned)}, flagged by a TS4xx finding on the line: {len(covered)}"
+        f" ({100 * len(covered) / max(len(warned), 1):.0f} %)"
+    )
+    print(
+        
+            f"models whose trace diverges or raises on the second input: {len(wrong)}, flagged at one of their "
+            f"lines: {len(wrong_flagged)}"
+        
+    )
+    print(
+        f"models whose trace is exact: {len(exact)}, with a warning-level TS4xx finding in a class they use:"
+        f" {len(exact_noisy)} ({100 * len(exact_noisy) / max(len(exact), 1):.0f} %); by code: "
+        f"{dict(sorted(codes.items()))}"
+    )
     if verbose:
         for path, line in sorted(warned - covered):
             print(f"  missed: {path}:{line}")
@@ -317,7 +438,10 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
             if m not in wrong_flagged:
                 print(f"  diverging, not flagged: {m['model']}")
         for m in exact_noisy:
-            print(f"  exact, flagged: {m['model']}: " + ", ".join(sorted({f'{d.code} {Path(d.filename).name}:{d.location.row}' for d in in_classes(m)})))
+            print(
+                f"  exact, flagged: {m['model']}: "
+                + ", ".join(sorted({f"{d.code} {Path(d.filename).name}:{d.location.row}" for d in in_classes(m)}))
+            )
 
 
 def main() -> int:
@@ -333,7 +457,9 @@ def main() -> int:
     s = commands.add_parser("score")
     s.add_argument("truth")
     s.add_argument("--verbose", action="store_true")
-    s.add_argument("--tslint", default=str(ROOT), help="the tslint source tree to score (another checkout, for before/after)")
+    s.add_argument(
+        "--tslint", default=str(ROOT), help="the tslint source tree to score (another checkout, for before/after)"
+    )
     args = parser.parse_args()
     if args.command == "collect":
         collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds)

@@ -9,8 +9,8 @@ from typing import Dict, FrozenSet, List, Set, Tuple
 
 import pytest
 
-from tslint.config import Config
 from tslint.api import lint_paths
+from tslint.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -52,8 +52,10 @@ def fixture_result():
     export = lint_paths([str(FIXTURES)], Config(mode="export", select=("TS", "TS503")))
     exported = tuple(d for d in export.diagnostics if d.mode.value == "export")
     return replace(
-        both, diagnostics=tuple(sorted(both.diagnostics + exported, key=lambda d: d.sort_key())),
-        errors=both.errors + export.errors, internal_errors=both.internal_errors + export.internal_errors,
+        both,
+        diagnostics=tuple(sorted(both.diagnostics + exported, key=lambda d: d.sort_key())),
+        errors=both.errors + export.errors,
+        internal_errors=both.internal_errors + export.internal_errors,
     )
 
 
@@ -76,8 +78,12 @@ def _imports_torch(node: ast.AST) -> bool:
     if isinstance(node, ast.Call):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         first = node.args[0] if node.args else None
-        return (name == "importorskip" and isinstance(first, ast.Constant) and isinstance(first.value, str)
-                and first.value.split(".")[0] in TORCH_MODULES)
+        return (
+            name == "importorskip"
+            and isinstance(first, ast.Constant)
+            and isinstance(first.value, str)
+            and first.value.split(".")[0] in TORCH_MODULES
+        )
     return False
 
 
@@ -159,8 +165,11 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 
 # --- snapshots ----------------------------------------------------------------------------------------
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--snapshot-update", action="store_true", default=False,
+        "--snapshot-update",
+        action="store_true",
+        default=False,
         help="rewrite tests/snapshots/ from the current output instead of comparing with it",
     )

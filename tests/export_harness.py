@@ -1,4 +1,5 @@
 """Running real torch.export.export on fixture and example code (the ground truth for the TS5xx rules)."""
+
 from __future__ import annotations
 
 import functools
@@ -40,7 +41,9 @@ def _lines(error: BaseException, where: str) -> Set[int]:
     return found
 
 
-def export_outcome(cls: type, source_file: str, strict: bool = False, dynamic: Optional[object] = None) -> ExportOutcome:
+def export_outcome(
+    cls: type, source_file: str, strict: bool = False, dynamic: Optional[object] = None
+) -> ExportOutcome:
     """Export an instance (eval mode) on ones(3, 4) — with the first dimension dynamic when `dynamic`
     (a `Dim`, `Dim.AUTO`...) is given; if it exports, compare the exported program with eager mode
     on -ones(5, 4) (on ones(3, 4) when the first dimension is static)."""

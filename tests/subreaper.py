@@ -81,8 +81,14 @@ def harness(spec: dict) -> dict:
     if ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise SystemExit("cannot become a subreaper")
     with open(spec["report"], "wb") as report, open(spec["errors"], "wb") as errors:
-        tslint = subprocess.Popen(spec["command"], cwd=spec["cwd"], stdin=subprocess.DEVNULL, stdout=report,
-                                  stderr=errors, start_new_session=True)
+        tslint = subprocess.Popen(
+            spec["command"],
+            cwd=spec["cwd"],
+            stdin=subprocess.DEVNULL,
+            stdout=report,
+            stderr=errors,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + spec.get("timeout", 120)
 
     def ready() -> bool:
@@ -125,7 +131,14 @@ def run_contained(command: List[str], cwd: Path, scratch: Path, timeout: float =
     """Run `command` (tslint) under the harness; the harness's answer plus tslint's stdout
     (`report`) and stderr (`errors`) as bytes."""
     report, errors = scratch / "report.out", scratch / "errors.out"
-    spec = {**spec, "command": command, "cwd": str(cwd), "report": str(report), "errors": str(errors), "timeout": timeout}
+    spec = {
+        **spec,
+        "command": command,
+        "cwd": str(cwd),
+        "report": str(report),
+        "errors": str(errors),
+        "timeout": timeout,
+    }
     completed = subprocess.run([sys.executable, __file__, json.dumps(spec)], capture_output=True, timeout=timeout + 60)
     assert completed.returncode == 0, completed.stderr.decode()
     answer = json.loads(completed.stdout)

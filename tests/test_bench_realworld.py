@@ -59,8 +59,11 @@ def test_locate_is_none_without_a_frame_in_the_library(tmp_path):
 
 def test_read_records_names_the_class_that_hung():
     lines = [
-        {"start": "a.A"}, {"qualname": "a.A", "built": "no arguments (meta)", "error": None},
-        {"start": "a.B"}, "the library printed this", {"qualname": "a.B", "built": None},
+        {"start": "a.A"},
+        {"qualname": "a.A", "built": "no arguments (meta)", "error": None},
+        {"start": "a.B"},
+        "the library printed this",
+        {"qualname": "a.B", "built": None},
         {"start": "a.C"},
     ]
     text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
@@ -76,7 +79,7 @@ def test_worker_fills_required_arguments_only_where_a_value_fits():
             pass
 
     class Needs:
-        def __init__(self, symbols: "tp.Sequence[str]", dim: int):  # noqa: F821 - a string annotation
+        def __init__(self, symbols: tp.Sequence[str], dim: int):  # noqa: F821 - a string annotation
             pass
 
     class Unknown:
@@ -86,11 +89,16 @@ def test_worker_fills_required_arguments_only_where_a_value_fits():
     assert worker.candidates(Block)[0] == ("small configuration", (16, 2, 0.1, "2x0e + 1x1o", False), {})
     assert worker.candidates(Needs) == [("no arguments", (), {})]
     assert worker.candidates(Unknown) == [("no arguments", (), {})]
-    assert worker._kind(inspect.Parameter("x", inspect.Parameter.POSITIONAL_ONLY, annotation="Optional[int]").annotation) == "int"
+    assert (
+        worker._kind(inspect.Parameter("x", inspect.Parameter.POSITIONAL_ONLY, annotation="Optional[int]").annotation)
+        == "int"
+    )
 
 
 def test_message_kind_groups_failures_whatever_the_names():
     first = "Module 'Attention' has no attribute 'rel_pos_h' (This attribute exists on the Python module):"
     second = "Module 'Block' has no attribute 'gamma' (This attribute exists on the Python module):"
     assert realworld.message_kind(first) == realworld.message_kind(second) == "Module '…' has no attribute '…'"
-    assert realworld.message_kind("Tuple index out of range (index 3 of 2)") == "Tuple index out of range (index N of N)"
+    assert (
+        realworld.message_kind("Tuple index out of range (index 3 of 2)") == "Tuple index out of range (index N of N)"
+    )

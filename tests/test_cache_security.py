@@ -4,6 +4,7 @@ The cache is authenticated with a per-user key kept outside the project (tslint/
 play the hostile repository: a pickle whose `__reduce__` creates a marker file, a forged "clean"
 cache, a cache signed with someone else's key, FIFOs and symlinks where the cache should be.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -27,7 +28,12 @@ from tslint.engine.phases import FileOutcome, FileSummary
 
 ROOT = Path(__file__).resolve().parent.parent
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
-CACHE_NAMES = [f"results-{__version__}.pickle", "results-0.0.1.pickle", f"runs-{__version__}.pickle", "runs-0.0.1.pickle"]
+CACHE_NAMES = [
+    f"results-{__version__}.pickle",
+    "results-0.0.1.pickle",
+    f"runs-{__version__}.pickle",
+    "runs-0.0.1.pickle",
+]
 
 
 class Evil:
@@ -61,8 +67,14 @@ def project(tmp_path: Path) -> Path:
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     """`tslint .` as pre-commit or CI runs it: a fresh process in the project."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    return subprocess.run([sys.executable, "-m", "tslint", "--format", "json", *args, "."], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "tslint", "--format", "json", *args, "."],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def codes(completed: subprocess.CompletedProcess) -> list:
@@ -134,7 +146,8 @@ def test_forged_clean_cache_does_not_hide_findings(project: Path) -> None:
         "bare pickle": pickle.dumps({"code": code, "entries": entries}),
         "guessed MAC": magic + bytes(32) + payload,
         "another user's key": magic + tslint.cache._mac(os.urandom(32), path.parent.resolve(), code, payload) + payload
-        if hasattr(tslint.cache, "_mac") else b"",
+        if hasattr(tslint.cache, "_mac")
+        else b"",
     }
     for name, forged in forgeries.items():
         path.write_bytes(forged)
@@ -196,7 +209,9 @@ def test_key_and_cache_files_are_private(project: Path, private_key_home: Path) 
 
 
 @pytest.mark.parametrize("problem", ["readable by others", "symlink", "wrong size"])
-def test_a_key_that_is_not_private_means_no_cache(project: Path, private_key_home: Path, tmp_path: Path, problem) -> None:
+def test_a_key_that_is_not_private_means_no_cache(
+    project: Path, private_key_home: Path, tmp_path: Path, problem
+) -> None:
     key = private_key_home / "tslint" / "key"
     key.parent.mkdir(parents=True)
     if problem == "symlink":
@@ -280,7 +295,11 @@ def _classes_reachable_from_the_cache() -> set:
         stack = list(typing.get_type_hints(cls).values())
         while stack:
             hint = stack.pop()
-            if isinstance(hint, type) and hint.__module__.startswith("tslint") and (hint.__module__, hint.__name__) not in seen:
+            if (
+                isinstance(hint, type)
+                and hint.__module__.startswith("tslint")
+                and (hint.__module__, hint.__name__) not in seen
+            ):
                 todo.append(hint)
             stack.extend(typing.get_args(hint))
     return seen

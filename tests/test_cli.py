@@ -1,4 +1,5 @@
 """The command-line contract of DESIGN.md: exit codes, formats, config, suppressions, TS001."""
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,19 @@ JSON_SCHEMA = {
             "items": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["code", "name", "severity", "mode", "message", "filename", "location",
-                             "end_location", "symbol", "fix", "confirmation"],
+                "required": [
+                    "code",
+                    "name",
+                    "severity",
+                    "mode",
+                    "message",
+                    "filename",
+                    "location",
+                    "end_location",
+                    "symbol",
+                    "fix",
+                    "confirmation",
+                ],
                 "properties": {
                     "code": {"type": "string", "pattern": "^TS[0-9]{3}$"},
                     "name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$"},
@@ -154,11 +166,17 @@ def test_unknown_flag_exits_2(capsys) -> None:
 
 @pytest.mark.parametrize(
     "selection, expected",
-    [(["--select", "TS1"], {"TS101", "TS103"}), (["--select", "TS101"], {"TS101"}),
-     (["--ignore", "TS101"], {"TS103", "TS409"}), (["--select", "TS2"], set())],
+    [
+        (["--select", "TS1"], {"TS101", "TS103"}),
+        (["--select", "TS101"], {"TS101"}),
+        (["--ignore", "TS101"], {"TS103", "TS409"}),
+        (["--select", "TS2"], set()),
+    ],
 )
 def test_select_and_ignore_prefixes(tmp_path, capsys, selection, expected) -> None:
-    path = write(tmp_path, "bad.py", BAD.replace("def forward(self, x, *args)", "def forward(self, x, k=1, *args, n: int)"))
+    path = write(
+        tmp_path, "bad.py", BAD.replace("def forward(self, x, *args)", "def forward(self, x, k=1, *args, n: int)")
+    )
     _, out, _ = run(["--format", "json", *selection, path], capsys)
     assert {d["code"] for d in json.loads(out)["diagnostics"]} == expected
 
@@ -201,8 +219,15 @@ def test_stdin_filename(tmp_path, capsys, monkeypatch) -> None:
 
 @pytest.mark.parametrize(
     "comment, suppressed",
-    [("# tslint: ignore[TS101]", True), ("# tslint: ignore", True), ("# noqa: TS101", True), ("# noqa", True),
-     ("# tslint: ignore[TS103]", False), ("# noqa: E501", False), ("# tslint:ignore[ts101, TS102]", True)],
+    [
+        ("# tslint: ignore[TS101]", True),
+        ("# tslint: ignore", True),
+        ("# noqa: TS101", True),
+        ("# noqa", True),
+        ("# tslint: ignore[TS103]", False),
+        ("# noqa: E501", False),
+        ("# tslint:ignore[ts101, TS102]", True),
+    ],
 )
 def test_line_suppressions(tmp_path, capsys, comment, suppressed) -> None:
     source = BAD.replace("def forward(self, x, *args):", f"def forward(self, x, *args):  {comment}")
@@ -211,7 +236,10 @@ def test_line_suppressions(tmp_path, capsys, comment, suppressed) -> None:
 
 
 def test_suppression_on_the_reported_line_of_a_multiline_statement(tmp_path, capsys) -> None:
-    source = BAD.replace("def forward(self, x, *args):", "def forward(\n        self,\n        x,\n        *args,  # tslint: ignore[TS101]\n    ):")
+    source = BAD.replace(
+        "def forward(self, x, *args):",
+        "def forward(\n        self,\n        x,\n        *args,  # tslint: ignore[TS101]\n    ):",
+    )
     assert run([write(tmp_path, "a.py", source)], capsys)[0] == 0
 
 
@@ -220,13 +248,16 @@ def test_skip_file(tmp_path, capsys) -> None:
     assert run([write(tmp_path, "b.py", BAD + "# tslint: skip-file\n")], capsys)[0] == 1  # not in the first block
 
 
-@pytest.mark.parametrize("head, skipped", [
-    ('"""Models.\n\nMore words.\n"""\n# tslint: skip-file\n', True),
-    ('# Copyright\n\n"""Models."""  # tslint: skip-file\n', True),
-    ("\'\'\'Models.\'\'\'\n\n# tslint: skip-file\n", True),
-    ('"""Models."""\nimport os\n# tslint: skip-file\n', False),  # after the first statement: not the leading area
-    ('x = """# tslint: skip-file"""\n', False),
-])
+@pytest.mark.parametrize(
+    "head, skipped",
+    [
+        ('"""Models.\n\nMore words.\n"""\n# tslint: skip-file\n', True),
+        ('# Copyright\n\n"""Models."""  # tslint: skip-file\n', True),
+        ("'''Models.'''\n\n# tslint: skip-file\n", True),
+        ('"""Models."""\nimport os\n# tslint: skip-file\n', False),  # after the first statement: not the leading area
+        ('x = """# tslint: skip-file"""\n', False),
+    ],
+)
 def test_skip_file_after_the_module_docstring(tmp_path, capsys, head, skipped) -> None:
     assert run([write(tmp_path, "a.py", head + BAD)], capsys)[0] == (0 if skipped else 1)
 
@@ -235,7 +266,11 @@ def test_skip_file_after_the_module_docstring(tmp_path, capsys, head, skipped) -
 
 
 def test_config_ignore_exclude_and_per_file_ignores(tmp_path, capsys) -> None:
-    write(tmp_path, "pyproject.toml", '[tool.tslint]\nexclude = ["generated/"]\nper-file-ignores = {"legacy/*" = ["TS1"]}\n')
+    write(
+        tmp_path,
+        "pyproject.toml",
+        '[tool.tslint]\nexclude = ["generated/"]\nper-file-ignores = {"legacy/*" = ["TS1"]}\n',
+    )
     write(tmp_path, "generated/a.py", BAD)
     write(tmp_path, "legacy/b.py", BAD)
     write(tmp_path, "src/c.py", BAD)
@@ -260,10 +295,14 @@ def test_cli_overrides_config(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize(
     "table, message",
-    [('colour = "red"', "unknown key `tool.tslint.colour`"), ('mode = "fast"', "`mode` must be one of"),
-     ('select = "TS1"', "`select` must be a list of strings"), ('ignore = ["X1"]', "invalid rule selector"),
-     ("[tool.tslint.confirm]\ntimeout = -1", "`confirm.timeout` must be a positive"),
-     ("[tool.tslint.confirm]\nretries = 1", "unknown key `tool.tslint.confirm.retries`")],
+    [
+        ('colour = "red"', "unknown key `tool.tslint.colour`"),
+        ('mode = "fast"', "`mode` must be one of"),
+        ('select = "TS1"', "`select` must be a list of strings"),
+        ('ignore = ["X1"]', "invalid rule selector"),
+        ("[tool.tslint.confirm]\ntimeout = -1", "`confirm.timeout` must be a positive"),
+        ("[tool.tslint.confirm]\nretries = 1", "unknown key `tool.tslint.confirm.retries`"),
+    ],
 )
 def test_bad_config_exits_2_naming_the_key(tmp_path, capsys, table, message) -> None:
     write(tmp_path, "pyproject.toml", f"[tool.tslint]\n{table}\n")
@@ -296,8 +335,11 @@ def test_syntax_error_is_ts001_at_its_location(tmp_path, capsys) -> None:
 
 @pytest.mark.parametrize(
     "data, reason",
-    [(b"x = '\xff'\n", "encoding"), (b"x = 1\x00\n", "NUL bytes"),
-     (b"# -*- coding: latin-9000 -*-\nx = 1\n", "unknown encoding")],
+    [
+        (b"x = '\xff'\n", "encoding"),
+        (b"x = 1\x00\n", "NUL bytes"),
+        (b"# -*- coding: latin-9000 -*-\nx = 1\n", "unknown encoding"),
+    ],
 )
 def test_undecodable_files_are_ts001(tmp_path, capsys, data, reason) -> None:
     path = tmp_path / "a.py"
@@ -329,9 +371,7 @@ def test_static_path_runs_without_torch() -> None:
 
 
 def test_python_dash_m(tmp_path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "tslint", "--version"], capture_output=True, text=True, cwd=ROOT
-    )
+    completed = subprocess.run([sys.executable, "-m", "tslint", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert completed.returncode == 0 and completed.stdout.startswith("tslint ")
 
 
@@ -369,8 +409,9 @@ def package(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("args, files", [(["pkg/sub/net.py"], 1), (["pkg/sub"], 2), (["pkg/sub/net.py", "pkg/base.py"], 2),
-                                         (["pkg"], 4)])
+@pytest.mark.parametrize(
+    "args, files", [(["pkg/sub/net.py"], 1), (["pkg/sub"], 2), (["pkg/sub/net.py", "pkg/base.py"], 2), (["pkg"], 4)]
+)
 def test_a_file_is_linted_with_its_package_as_context(tmp_path, capsys, args, files) -> None:
     """pre-commit names only the changed file: its base class in another file of the package still
     makes it a module, and only the files named are reported."""
@@ -430,8 +471,13 @@ def test_output_formats_concise_and_grouped(tmp_path, capsys, flag) -> None:
         "Found 2 errors and 0 warnings in 2 files (2 files checked).",
     ]
     code, out, _ = run([flag, "grouped", "a.py", "b.py"], capsys, cwd=tmp_path)
-    assert out.splitlines()[:5] == ["a.py:", "  5:26 TS101 Compiled function takes a variable number of arguments (`*args`).",
-                                    "", "b.py:", "  5:26 TS101 Compiled function takes a variable number of arguments (`*rest`)."]
+    assert out.splitlines()[:5] == [
+        "a.py:",
+        "  5:26 TS101 Compiled function takes a variable number of arguments (`*args`).",
+        "",
+        "b.py:",
+        "  5:26 TS101 Compiled function takes a variable number of arguments (`*rest`).",
+    ]
     assert run([flag, "text", "a.py"], capsys, cwd=tmp_path)[1] == run([flag, "full", "a.py"], capsys, cwd=tmp_path)[1]
     code, _, err = run([flag, "long", "a.py"], capsys, cwd=tmp_path)
     assert code == 2 and "invalid choice" in err
@@ -452,7 +498,9 @@ def test_quiet_and_silent(tmp_path, capsys) -> None:
     write(tmp_path, "clean.py", CLEAN)
     assert run(["-q", "clean.py"], capsys, cwd=tmp_path)[:2] == (0, "")
     code, out, _ = run(["-q", "--output-format", "concise", "a.py"], capsys, cwd=tmp_path)
-    assert code == 1 and out.splitlines() == ["a.py:5:26: TS101 Compiled function takes a variable number of arguments (`*args`)."]
+    assert code == 1 and out.splitlines() == [
+        "a.py:5:26: TS101 Compiled function takes a variable number of arguments (`*args`)."
+    ]
     assert run(["--silent", "a.py"], capsys, cwd=tmp_path) == (1, "", "")
 
 
@@ -484,11 +532,14 @@ def test_statistics_in_every_format_with_a_total(tmp_path, capsys) -> None:
     code, out, _ = run(["--statistics", "--output-format", "json", "a.py", "b.py"], capsys, cwd=tmp_path)
     document = json.loads(out)
     assert code == 1 and document["statistics"] == [
-        {"code": "TS101", "name": "var-args-in-compiled-function", "severity": "error", "count": 2}]
+        {"code": "TS101", "name": "var-args-in-compiled-function", "severity": "error", "count": 2}
+    ]
     assert document["summary"]["total"] == 2
     _, out, _ = run(["--statistics", "--output-format", "github", "a.py", "b.py"], capsys, cwd=tmp_path)
-    assert out.splitlines() == ["::notice title=tslint statistics::2 TS101 var-args-in-compiled-function",
-                                "::notice title=tslint statistics::2 in total"]
+    assert out.splitlines() == [
+        "::notice title=tslint statistics::2 TS101 var-args-in-compiled-function",
+        "::notice title=tslint statistics::2 in total",
+    ]
     _, out, _ = run(["--statistics", "--output-format", "sarif", "a.py", "b.py"], capsys, cwd=tmp_path)
     (sarif_run,) = json.loads(out)["runs"]
     assert sarif_run["properties"]["total"] == 2 and sarif_run["properties"]["statistics"][0]["count"] == 2
@@ -550,12 +601,23 @@ def test_gitignore_is_respected_with_nested_files_and_negation(tmp_path, capsys)
     write(tmp_path, "src/.gitignore", "local_*.py\n!local_keep.py\n")
     write(tmp_path, ".git/info/exclude", "scratch.py\n")
     write(tmp_path, "src/pkg/__init__.py", "")  # src/pkg/top_only.py: another module than top_only.py
-    for name in ["generated/a.py", "src/x_pb2.py", "top_only.py", "src/local_a.py", "scratch.py",
-                 "src/pkg/top_only.py", "src/local_keep.py", "src/ok.py"]:
+    for name in [
+        "generated/a.py",
+        "src/x_pb2.py",
+        "top_only.py",
+        "src/local_a.py",
+        "scratch.py",
+        "src/pkg/top_only.py",
+        "src/local_keep.py",
+        "src/ok.py",
+    ]:
         write(tmp_path, name, BAD)
     _, out, _ = run(["--output-format", "json", "--no-cache", "."], capsys, cwd=tmp_path)
     assert sorted(d["filename"] for d in json.loads(out)["diagnostics"]) == [
-        "src/local_keep.py", "src/ok.py", "src/pkg/top_only.py"]
+        "src/local_keep.py",
+        "src/ok.py",
+        "src/pkg/top_only.py",
+    ]
     _, out, _ = run(["--output-format", "json", "--no-cache", "--no-respect-gitignore", "."], capsys, cwd=tmp_path)
     assert len(json.loads(out)["diagnostics"]) == 8
     # A file named on the command line is linted even if ignored, as an excluded one is.

@@ -1,4 +1,5 @@
 """--confirm against real torch: statuses, TS000, and user code that misbehaves in every way."""
+
 from __future__ import annotations
 
 import json
@@ -15,14 +16,16 @@ pytest.importorskip("torch")
 
 from conftest import ROOT  # noqa: E402
 from subreaper import run_contained  # noqa: E402
+from tslint.api import known_codes, lint_sources  # noqa: E402
 from tslint.config import load_config  # noqa: E402
 from tslint.confirm.runner import confirm  # noqa: E402
-from tslint.api import known_codes, lint_sources  # noqa: E402
 from tslint.files import discover  # noqa: E402
 from tslint.findings import Diagnostic, Mode, Position, Severity  # noqa: E402
 
 DATA = ROOT / "tests" / "confirm_data"
-LINUX = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="subreapers, PR_SET_DUMPABLE and capabilities are Linux")
+LINUX = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="subreapers, PR_SET_DUMPABLE and capabilities are Linux"
+)
 
 
 COMMAND = [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--confirm"]
@@ -31,7 +34,9 @@ COMMAND = [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "--
 def run(*args, cwd: Path, timeout: int = 300, flag: str = "--confirm"):
     completed = subprocess.run(
         [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", flag, *map(str, args)],
-        cwd=cwd, capture_output=True, timeout=timeout,
+        cwd=cwd,
+        capture_output=True,
+        timeout=timeout,
     )
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, json.loads(completed.stdout)
@@ -81,8 +86,17 @@ def test_a_static_false_positive_is_refuted() -> None:
     sources = discover([str(DATA / "proj")], config.root, config.exclude)
     result = lint_sources(sources, config)
     path = next(s.display for s in sources if s.display.endswith("net.py"))
-    forced = Diagnostic("TS201", "lambda-in-compiled-code", Severity.ERROR, Mode.SCRIPT, "forced",
-                        path, Position(39, 9), Position(39, 21), symbol="Clean.forward")
+    forced = Diagnostic(
+        "TS201",
+        "lambda-in-compiled-code",
+        Severity.ERROR,
+        Mode.SCRIPT,
+        "forced",
+        path,
+        Position(39, 9),
+        Position(39, 21),
+        symbol="Clean.forward",
+    )
     confirmed, version = confirm(replace(result, diagnostics=(*result.diagnostics, forced)), sources, config, False)
     (verdict,) = [d for d in confirmed.diagnostics if d.message == "forced"]
     assert verdict.confirmation.status == "refuted" and "compiled this code" in verdict.confirmation.detail
@@ -90,7 +104,12 @@ def test_a_static_false_positive_is_refuted() -> None:
 
 
 def test_confirm_checks_classes_without_findings_unless_asked_for_findings_only(tmp_path) -> None:
-    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x * sum([1, 2]).no_such_method()\n")
+    (tmp_path / "net.py").write_text(
+        
+            "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x * sum([1, "
+            "2]).no_such_method()\n"
+        
+    )
     for flag in ("--confirm", "--confirm=all"):
         code, document = run(".", cwd=tmp_path, flag=flag)
         assert code == 1 and [d["code"] for d in document["diagnostics"]] == ["TS000"], flag
@@ -100,11 +119,13 @@ def test_confirm_checks_classes_without_findings_unless_asked_for_findings_only(
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("exits.py", "importing the module failed: SystemExit: 3"),
-     ("hard_exit.py", "user code ended the child process (exit code 9)"),
-     ("loops.py", "timed out after 20 s"),
-     ("allocates.py", "MemoryError"),  # 100 MB at a time up to the 4 GB cap, no page touched (calloc)
-     ("segfault.py", "crashed (SIGSEGV)")],
+    [
+        ("exits.py", "importing the module failed: SystemExit: 3"),
+        ("hard_exit.py", "user code ended the child process (exit code 9)"),
+        ("loops.py", "timed out after 20 s"),
+        ("allocates.py", "MemoryError"),  # 100 MB at a time up to the 4 GB cap, no page touched (calloc)
+        ("segfault.py", "crashed (SIGSEGV)"),
+    ],
 )
 @LINUX
 def test_hostile_user_code(name, expected, tmp_path) -> None:
@@ -126,8 +147,13 @@ def test_user_output_never_reaches_tslint_output() -> None:
 
 
 def test_text_output_shows_statuses() -> None:
-    completed = subprocess.run([sys.executable, "-m", "tslint", "--no-cache", "--confirm", "models/net.py"],
-                               cwd=DATA / "proj", capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tslint", "--no-cache", "--confirm", "models/net.py"],
+        cwd=DATA / "proj",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "[confirmed]" in completed.stdout and "[unverified: " in completed.stdout
 
 
@@ -163,11 +189,18 @@ def test_a_torch_that_refuses_torchscript_is_one_clear_error(tmp_path) -> None:
         "__version__ = '9.0.0'\n\n\nclass jit:\n    @staticmethod\n    def script(value):\n"
         "        raise RuntimeError('TorchScript is no longer supported in this release; use torch.export')\n"
     )
-    (tmp_path / "net.py").write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n")
+    (tmp_path / "net.py").write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
+    )
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"), str(ROOT)])}
-    completed = subprocess.run([*COMMAND, "net.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment)
+    completed = subprocess.run(
+        [*COMMAND, "net.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=environment
+    )
     assert completed.returncode == 2 and completed.stdout == ""
-    assert completed.stderr.strip() == "tslint: error: --confirm: this torch refuses TorchScript: RuntimeError: TorchScript is no longer supported in this release; use torch.export"
+    assert completed.stderr.strip() == (
+        "tslint: error: --confirm: this torch refuses TorchScript: RuntimeError: TorchScript is no longer "
+        "supported in this release; use torch.export"
+    )
 
 
 def test_a_comment_quoting_a_refusal_does_not_end_the_run() -> None:
@@ -205,7 +238,12 @@ def test_failures_away_from_the_flagged_line_are_confirmed() -> None:
     and line, no highlight): each finding is confirmed by torch's message, and no TS000 appears."""
     code, document = run("models.py", cwd=DATA / "elsewhere")
     found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
-    assert found == {(15, "TS329"): "confirmed", (28, "TS327"): "confirmed", (35, "TS216"): "confirmed", (41, "TS331"): "confirmed"}
+    assert found == {
+        (15, "TS329"): "confirmed",
+        (28, "TS327"): "confirmed",
+        (35, "TS216"): "confirmed",
+        (41, "TS331"): "confirmed",
+    }
 
 
 def test_the_supervisor_passes_on_only_the_workers_own_records_in_order() -> None:
@@ -229,17 +267,35 @@ def test_the_supervisor_passes_on_only_the_workers_own_records_in_order() -> Non
     gate.feed(line({"qualname": "m.B", "kind": "trace", "status": "unverified"}))
     assert gate.records() == [
         done,
-        {"qualname": "m.B", "kind": "trace", "status": "unverified", "detail": "the child process sent conflicting results for this class"},
+        {
+            "qualname": "m.B",
+            "kind": "trace",
+            "status": "unverified",
+            "detail": "the child process sent conflicting results for this class",
+        },
     ]
 
 
 def test_a_malformed_record_makes_its_class_unverified() -> None:
     from tslint.confirm.runner import _class_result
 
-    good = {"qualname": "m.A", "status": "done", "line": 3, "compiled": False, "masked": [], "exported": [],
-            "failures": [{"message": 'NotSupportedError: no\n  File "/x/m.py", line 7\n    x = 1\n    ~~~~~ <--- HERE'}]}
+    good = {
+        "qualname": "m.A",
+        "status": "done",
+        "line": 3,
+        "compiled": False,
+        "masked": [],
+        "exported": [],
+        "failures": [{"message": 'NotSupportedError: no\n  File "/x/m.py", line 7\n    x = 1\n    ~~~~~ <--- HERE'}],
+    }
     result = _class_result(good)
     assert result.unverified is None and result.failures[0][1].first_row == 7  # the span found here again
-    for broken in ({"compiled": "yes"}, {"failures": [{"message": 3}]}, {"masked": [None]}, {"line": "1"}, {"failures": None}):
+    for broken in (
+        {"compiled": "yes"},
+        {"failures": [{"message": 3}]},
+        {"masked": [None]},
+        {"line": "1"},
+        {"failures": None},
+    ):
         assert _class_result({**good, **broken}).unverified == "the child process sent a malformed result"
     assert _class_result({"qualname": "m.A", "status": "unverified", "detail": "x" * 5000}).unverified == "x" * 500

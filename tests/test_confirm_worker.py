@@ -1,5 +1,6 @@
 """--confirm's zygote and workers: torch imported once, each file still in a process of its own;
 masking of each method kind; the confirm scopes, the exit code and the summary line."""
+
 from __future__ import annotations
 
 import json
@@ -37,14 +38,18 @@ def test_each_method_kind_is_masked_and_the_error_behind_it_found() -> None:
     found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
     assert code == 1
     assert found == {
-        (12, "TS317"): "confirmed", (15, "TS201"): "confirmed",  # classmethod, then `second`
-        (24, "TS201"): "confirmed", (27, "TS201"): "confirmed",  # staticmethod
-        (36, "TS201"): "confirmed", (39, "TS201"): "confirmed",  # property
-        (55, "TS201"): "confirmed", (58, "TS201"): "confirmed",  # overloaded method
+        (12, "TS317"): "confirmed",
+        (15, "TS201"): "confirmed",  # classmethod, then `second`
+        (24, "TS201"): "confirmed",
+        (27, "TS201"): "confirmed",  # staticmethod
+        (36, "TS201"): "confirmed",
+        (39, "TS201"): "confirmed",  # property
+        (55, "TS201"): "confirmed",
+        (58, "TS201"): "confirmed",  # overloaded method
     }
 
 
-HOSTILE_PATCH = '''\
+HOSTILE_PATCH = """\
 import torch
 import torch.nn as nn
 
@@ -54,16 +59,16 @@ torch.jit.script = lambda module, *args, **kwargs: module  # every class "compil
 class Patched(nn.Module):
     def forward(self, x, *args):
         return x
-'''
+"""
 
-VARARGS = '''\
+VARARGS = """\
 import torch.nn as nn
 
 
 class Real(nn.Module):
     def forward(self, x, *args):
         return x
-'''
+"""
 
 
 def test_a_file_cannot_change_what_torch_says_about_the_next_one(tmp_path) -> None:
@@ -77,7 +82,7 @@ def test_a_file_cannot_change_what_torch_says_about_the_next_one(tmp_path) -> No
     assert status == {"a_patch.py": "refuted", "b_real.py": "confirmed"}
 
 
-KILLS_ZYGOTE = '''\
+KILLS_ZYGOTE = """\
 import os
 import signal
 import time
@@ -96,7 +101,7 @@ time.sleep(60)
 class Net(nn.Module):
     def forward(self, x, *args):
         return x
-'''
+"""
 
 
 @LINUX
@@ -107,7 +112,10 @@ def test_files_after_one_that_kills_its_zygote_are_still_checked(tmp_path) -> No
     (project / "b_real.py").write_text(VARARGS)
     answer = run_contained([*COMMAND, "-j", "1", "."], project, tmp_path, settle=3.0)
     status = {d["filename"]: d["confirmation"] for d in json.loads(answer["report"])["diagnostics"]}
-    assert status["a_kills.py"] == {"status": "unverified", "detail": "the child process ended unexpectedly (exit code -9)"}
+    assert status["a_kills.py"] == {
+        "status": "unverified",
+        "detail": "the child process ended unexpectedly (exit code -9)",
+    }
     assert status["b_real.py"]["status"] == "confirmed"
     assert answer["left"] == {}, f"left behind: {answer['left']}"
 
@@ -142,8 +150,17 @@ def test_refuted_findings_do_not_fail_the_run(tmp_path, monkeypatch, capsys) -> 
 
     def with_a_false_positive(sources, config, **options):
         result = lint(sources, config, **options)
-        forced = Diagnostic("TS201", "lambda-in-compiled-code", Severity.ERROR, Mode.SCRIPT, "forced",
-                            "clean.py", Position(6, 9), Position(6, 14), symbol="Clean.forward")
+        forced = Diagnostic(
+            "TS201",
+            "lambda-in-compiled-code",
+            Severity.ERROR,
+            Mode.SCRIPT,
+            "forced",
+            "clean.py",
+            Position(6, 9),
+            Position(6, 14),
+            symbol="Clean.forward",
+        )
         return replace(result, diagnostics=(*result.diagnostics, forced))
 
     monkeypatch.setattr(api, "lint_sources", with_a_false_positive)
@@ -154,8 +171,13 @@ def test_refuted_findings_do_not_fail_the_run(tmp_path, monkeypatch, capsys) -> 
 
 
 def test_a_bad_confirm_value_is_a_usage_error(tmp_path) -> None:
-    completed = subprocess.run([sys.executable, "-m", "tslint", "--confirm=everything", "."], cwd=tmp_path,
-                               capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tslint", "--confirm=everything", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert completed.returncode == 2 and "--confirm=all or --confirm=findings" in completed.stderr
 
 
@@ -164,13 +186,17 @@ def test_every_class_with_example_inputs_is_traced() -> None:
     Clean, also traced, gives none."""
     code, document = run(["traced.py"], DATA / "traced")
     trace_ts000 = [d for d in document["diagnostics"] if d["code"] == "TS000" and d["mode"] == "trace"]
-    assert [(d["location"]["row"], d["severity"], d["confirmation"]["status"]) for d in trace_ts000] == [(57, "warning", "confirmed")]
+    assert [(d["location"]["row"], d["severity"], d["confirmation"]["status"]) for d in trace_ts000] == [
+        (57, "warning", "confirmed")
+    ]
     assert "Converting a tensor to a Python float" in trace_ts000[0]["message"]
-    findings_only = subprocess.run([*COMMAND[:-1], "--confirm=findings", "traced.py"], cwd=DATA / "traced", capture_output=True, timeout=300)
+    findings_only = subprocess.run(
+        [*COMMAND[:-1], "--confirm=findings", "traced.py"], cwd=DATA / "traced", capture_output=True, timeout=300
+    )
     assert not [d for d in json.loads(findings_only.stdout)["diagnostics"] if d["code"] == "TS000"]
 
 
-STOPS_ZYGOTE = '''\
+STOPS_ZYGOTE = """\
 import os
 import signal
 
@@ -182,7 +208,7 @@ os.kill(os.getppid(), signal.SIGSTOP)
 class Net(nn.Module):
     def forward(self, x, *args):
         return x
-'''
+"""
 
 
 @LINUX
@@ -207,7 +233,8 @@ def test_a_zygote_stopped_by_user_code_is_replaced_after_the_timeout(tmp_path) -
 def test_classes_it_cannot_build_stay_silent_without_a_finding(tmp_path) -> None:
     (tmp_path / "net.py").write_text(
         "import torch.nn as nn\n\n\nclass NeedsWidth(nn.Module):\n    def __init__(self, width):\n"
-        "        super().__init__()\n        self.width = width\n\n    def forward(self, x):\n        return x * sum([1, 2]).no_such_method()\n"
+        "        super().__init__()\n        self.width = width\n\n    def forward(self, x):\n        return x * "
+        "sum([1, 2]).no_such_method()\n"
     )
     code, document = run(["net.py"], tmp_path)
     assert code == 0 and document["diagnostics"] == []

@@ -1,6 +1,7 @@
 """`mode = "export"` end to end, without torch: the configuration key and `--mode export` select the
 TS5xx rules and only them; the export scope is what torch.export.export traces (forward and what it
 calls, @torch.jit.script / ignore / unused functions as plain Python); the JSON says `"mode": "export"`."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ from tslint.api import lint_paths
 from tslint.cli import main
 from tslint.config import Config
 
-MODEL = textwrap.dedent('''\
+MODEL = textwrap.dedent("""\
     import torch
     import torch.nn as nn
 
@@ -40,7 +41,7 @@ MODEL = textwrap.dedent('''\
             if value > 0:
                 x = x + 1
             return scripted(self.helper(x))
-    ''')
+    """)
 
 
 def _write(tmp_path: Path) -> Path:
@@ -74,10 +75,15 @@ def test_mode_export_on_the_command_line_and_in_pyproject(tmp_path, capsys) -> N
 
 def test_shape_specialization_is_off_by_default(tmp_path) -> None:
     path = tmp_path / "net.py"
-    path.write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
-                    "        if x.shape[0] > 4:\n            return x * 2\n        return x\n", encoding="utf-8")
-    codes = {select: {d.code for d in lint_paths([str(path)], Config(mode="export", select=select)).diagnostics}
-             for select in (("TS",), ("TS5",), ("TS", "TS503"))}
+    path.write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        if x.shape[0] > 4:\n            return x * 2\n        return x\n",
+        encoding="utf-8",
+    )
+    codes = {
+        select: {d.code for d in lint_paths([str(path)], Config(mode="export", select=select)).diagnostics}
+        for select in (("TS",), ("TS5",), ("TS", "TS503"))
+    }
     assert codes == {("TS",): set(), ("TS5",): set(), ("TS", "TS503"): {"TS503"}}
 
 

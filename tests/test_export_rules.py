@@ -4,6 +4,7 @@ first dimension only by specializing it (TS503); each Good* and Migration* class
 first dimension dynamic, and agrees with eager mode on an input of another size. Bad* classes of
 TS506-TS508 have tests of their own: module state the exported program loses, Python random numbers
 it freezes, an output class it cannot flatten."""
+
 from __future__ import annotations
 
 import inspect

@@ -1,6 +1,7 @@
 """Fixes proved by torch: every fix applied to the fixtures and to the rule pages' bad examples
 removes its finding, and the fixed class scripts (or fails only on a line tslint still flags);
 fixing twice changes nothing."""
+
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,6 @@ import pytest
 
 from conftest import FIXTURES, fixture_mode
 from test_rule_pages import FIX_LINE, example, page
-
 from tslint import fixing
 from tslint.api import catalogue, lint_sources
 from tslint.config import Config
@@ -27,7 +27,9 @@ ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ER
 def fix_tree(folder: Path, unsafe: bool = True) -> fixing.FixOutcome:
     sources = discover([str(folder)], None, ())
     contents = {s.display: s.path.read_bytes() for s in sources}
-    return fixing.fix_files(contents, lambda buffers, only: lint_sources(sources, CONFIG, buffers=buffers, only=only), unsafe)
+    return fixing.fix_files(
+        contents, lambda buffers, only: lint_sources(sources, CONFIG, buffers=buffers, only=only), unsafe
+    )
 
 
 def write_fixed(outcome: fixing.FixOutcome) -> None:
@@ -94,7 +96,9 @@ def _script_fixed_class(path: Path, name: str, folder: Path):
 def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
     """Each fixed class compiles, or torch fails on a line where tslint still reports an error."""
     before, outcome, folder = fixed_fixtures
-    flagged = {(str(Path(d.filename).resolve()), d.location.row) for d in outcome.result.diagnostics if d.code in ERROR_CODES}
+    flagged = {
+        (str(Path(d.filename).resolve()), d.location.row) for d in outcome.result.diagnostics if d.code in ERROR_CODES
+    }
     checked = 0
     for path, name, first, last, codes in _fixed_classes(before, folder):
         if "pkg" in path.parts or fixture_mode(path) == "trace":

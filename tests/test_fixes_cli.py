@@ -1,5 +1,6 @@
 """`--fix`, `--unsafe-fixes`, `--diff`, `--show-fixes` and stdin, as ruff has them; the fix engine's
 edits (conflicts, line endings, encodings) and its refusal to write a file that would not parse."""
+
 from __future__ import annotations
 
 import io
@@ -29,8 +30,9 @@ SOURCE = textwrap.dedent(
             return +y * n
     """
 )
-SAFE_FIXED = (SOURCE.replace("n=3", "n: int = 3").replace("scale_factor=2)", "scale_factor=2.0)")
-              .replace("return +y", "return y"))
+SAFE_FIXED = (
+    SOURCE.replace("n=3", "n: int = 3").replace("scale_factor=2)", "scale_factor=2.0)").replace("return +y", "return y")
+)
 ALL_FIXED = SAFE_FIXED.replace('assert (y.dim() == 4, "expected NCHW")', 'assert y.dim() == 4, "expected NCHW"')
 
 
@@ -48,14 +50,20 @@ def test_unsafe_fixes_fix_everything_and_exit_0(tmp_path, capsys) -> None:
     code, out, _ = run(["--fix", "--unsafe-fixes", "--show-fixes", "--no-cache", path], capsys)
     assert path.read_text(encoding="utf-8") == ALL_FIXED and code == 0
     assert "Found 4 findings (4 fixed, 0 remaining)" in out
-    assert "Fixed 4 findings:" in out and "1 × TS335 (int-for-float-argument)" in out and "1 × TS354 (assert-of-tuple)" in out
+    assert (
+        "Fixed 4 findings:" in out
+        and "1 × TS335 (int-for-float-argument)" in out
+        and "1 × TS354 (assert-of-tuple)" in out
+    )
 
 
 def test_without_fix_nothing_is_written_and_the_hint_counts(tmp_path, capsys) -> None:
     path = write(tmp_path, "net.py", SOURCE)
     code, out, _ = run(["--no-cache", path], capsys)
     assert code == 1 and path.read_text(encoding="utf-8") == SOURCE
-    assert "[*] 3 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option)." in out
+    assert (
+        "[*] 3 fixable with the `--fix` option (1 hidden fix can be enabled with the `--unsafe-fixes` option)." in out
+    )
 
 
 def test_diff_writes_nothing_and_exits_1(tmp_path, capsys) -> None:
@@ -63,7 +71,10 @@ def test_diff_writes_nothing_and_exits_1(tmp_path, capsys) -> None:
     code, out, err = run(["--diff", "--no-cache", path], capsys)
     assert code == 1 and path.read_text(encoding="utf-8") == SOURCE
     assert f"--- {path}\n+++ {path}\n" in out
-    assert "\n-        y = F.interpolate(x, scale_factor=2)\n" in out and "\n+        y = F.interpolate(x, scale_factor=2.0)\n" in out
+    assert (
+        "\n-        y = F.interpolate(x, scale_factor=2)\n" in out
+        and "\n+        y = F.interpolate(x, scale_factor=2.0)\n" in out
+    )
     assert "assert y.dim()" not in out and "Would fix 3 findings." in err
     clean = write(tmp_path, "clean.py", SAFE_FIXED.replace('assert (y.dim() == 4, "expected NCHW")', "pass"))
     assert run(["--diff", "--no-cache", clean], capsys)[:2] == (0, "")
@@ -107,7 +118,8 @@ def test_json_and_sarif_carry_the_fix(tmp_path, capsys) -> None:
     _, out, _ = run(["--output-format", "json", "--no-cache", path], capsys)
     fixes = {d["code"]: d["fix"] for d in json.loads(out)["diagnostics"]}
     assert fixes["TS335"] == {
-        "message": "Write the float literal `2.0`", "applicability": "safe",
+        "message": "Write the float literal `2.0`",
+        "applicability": "safe",
         "edits": [{"location": {"row": 8, "column": 43}, "end_location": {"row": 8, "column": 44}, "content": "2.0"}],
     }
     assert fixes["TS354"]["applicability"] == "unsafe"
@@ -116,10 +128,12 @@ def test_json_and_sarif_carry_the_fix(tmp_path, capsys) -> None:
     jsonschema.validate(document, sarif_schema())
     (result,) = [r for r in document["runs"][0]["results"] if r["ruleId"] == "TS335"]
     (change,) = result["fixes"][0]["artifactChanges"]
-    assert change["replacements"] == [{
-        "deletedRegion": {"startLine": 8, "startColumn": 43, "endLine": 8, "endColumn": 44},
-        "insertedContent": {"text": "2.0"},
-    }]
+    assert change["replacements"] == [
+        {
+            "deletedRegion": {"startLine": 8, "startColumn": 43, "endLine": 8, "endColumn": 44},
+            "insertedContent": {"text": "2.0"},
+        }
+    ]
 
 
 def _edit(row: int, start: int, end: int, content: str, safe: bool = True) -> Fix:
@@ -139,8 +153,17 @@ def test_overlapping_fixes_keep_the_first_and_defer_the_rest() -> None:
 
 
 def _diagnostic(fix: Fix) -> Diagnostic:
-    return Diagnostic("TS215", "unary-plus-in-compiled-code", Severity.ERROR, Mode.SCRIPT, "m", "a.py",
-                      Position(1, 1), Position(1, 2), fix=fix)
+    return Diagnostic(
+        "TS215",
+        "unary-plus-in-compiled-code",
+        Severity.ERROR,
+        Mode.SCRIPT,
+        "m",
+        "a.py",
+        Position(1, 1),
+        Position(1, 2),
+        fix=fix,
+    )
 
 
 def test_a_fix_that_would_not_parse_leaves_the_file_untouched() -> None:

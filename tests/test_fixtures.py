@@ -1,4 +1,5 @@
 """Every fixture's inline expectations equal what tslint reports, line by line."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,7 @@
 """TS335's table against torch: every listed parameter is typed float in torch 2.13 (by the function's
 annotations or its operator's schemas), and scripting a call that passes an int there fails while the
 same call with a float compiles."""
+
 from __future__ import annotations
 
 import inspect
@@ -9,11 +10,14 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from torch_harness import load_module, script, torch
-
 from tslint.rules.semantics.int_for_float_argument import FLOAT_PARAMETERS, LIST_PARAMETERS, MODULE_FLOAT_PARAMETERS
 
 # Unannotated in torch: no derivation, only the scripting test below.
-UNANNOTATED = {"torch.nn.functional.upsample", "torch.nn.functional.upsample_bilinear", "torch.nn.functional.upsample_nearest"}
+UNANNOTATED = {
+    "torch.nn.functional.upsample",
+    "torch.nn.functional.upsample_bilinear",
+    "torch.nn.functional.upsample_nearest",
+}
 FLOAT_TYPES = {"float", "Optional[float]", "float | None"}
 FLOAT_LIST_TYPES = {"List[float]", "list[float]", "Optional[List[float]]", "list[float] | None"}
 
@@ -63,9 +67,22 @@ def test_listed_parameters_are_floats_in_torch(qualname: str) -> None:
 
 
 _SAMPLES = [  # (fragment of a type, a value of it), most specific first
-    ("Tensor[]", "[x]"), ("List[Tensor]", "[x]"), ("Optional", "None"), ("?", "None"), ("Tensor", "x"),
-    ("int[]", "[1]"), ("List[int]", "[1]"), ("list[int]", "[1]"), ("float[]", "[1.0]"), ("List[float]", "[1.0]"),
-    ("SymInt", "1"), ("int", "1"), ("float", "1.0"), ("bool", "False"), ("str", '"mean"'), ("Scalar", "1"),
+    ("Tensor[]", "[x]"),
+    ("List[Tensor]", "[x]"),
+    ("Optional", "None"),
+    ("?", "None"),
+    ("Tensor", "x"),
+    ("int[]", "[1]"),
+    ("List[int]", "[1]"),
+    ("list[int]", "[1]"),
+    ("float[]", "[1.0]"),
+    ("List[float]", "[1.0]"),
+    ("SymInt", "1"),
+    ("int", "1"),
+    ("float", "1.0"),
+    ("bool", "False"),
+    ("str", '"mean"'),
+    ("Scalar", "1"),
 ]
 
 
@@ -83,7 +100,9 @@ def _call(qualname: str, parameter: str, value: str) -> str:
     if inspect.isfunction(function):
         for name, param in inspect.signature(function).parameters.items():
             if param.default is inspect.Parameter.empty and name != parameter:
-                annotation = _annotation(param.annotation) if param.annotation is not inspect.Parameter.empty else "Tensor"
+                annotation = (
+                    _annotation(param.annotation) if param.annotation is not inspect.Parameter.empty else "Tensor"
+                )
                 arguments.append(f"{name}={_sample(annotation)}")
     else:
         schema = _schemas(qualname.rsplit(".", 1)[1])[0]
@@ -176,14 +195,22 @@ def module_outcomes():
             default = signature.parameters[name].default
             entries.append((qualname, name, default if isinstance(default, float) else None))
     done = subprocess.run(
-        [sys.executable, "-c", _MODULE_CHECK, json.dumps(entries)], capture_output=True, text=True, check=True, timeout=600
+        [sys.executable, "-c", _MODULE_CHECK, json.dumps(entries)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
     )
     return json.loads(done.stdout)
 
 
 @pytest.mark.parametrize(
     "qualname, parameter, position",
-    [pytest.param(q, name, position, id=f"{q}.{name}") for q in sorted(MODULE_FLOAT_PARAMETERS) for name, position in MODULE_FLOAT_PARAMETERS[q]],
+    [
+        pytest.param(q, name, position, id=f"{q}.{name}")
+        for q in sorted(MODULE_FLOAT_PARAMETERS)
+        for name, position in MODULE_FLOAT_PARAMETERS[q]
+    ],
 )
 def test_module_built_with_int_fails(module_outcomes, qualname: str, parameter: str, position: Optional[int]) -> None:
     found = module_outcomes[f"{qualname}.{parameter}"]

@@ -1,6 +1,7 @@
 """Hostile or odd inputs (issue #15): each has a defined outcome through the real command — a
 finding, an error entry or exit code 2 — never a hang, an unbounded read, a silent skip, a false
 "syntax error", raw terminal escapes, or an import of the linted project's code."""
+
 from __future__ import annotations
 
 import ctypes
@@ -24,7 +25,12 @@ def tslint(*args, cwd, stdin=b"", preexec_fn=None):
     env.pop("TSLINT_DEBUG", None)
     completed = subprocess.run(
         [sys.executable, "-m", "tslint", "--no-cache", *map(str, args)],
-        input=stdin, capture_output=True, cwd=cwd, env=env, timeout=TIMEOUT, preexec_fn=preexec_fn,
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=TIMEOUT,
+        preexec_fn=preexec_fn,
     )
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, completed.stdout.decode(), completed.stderr.decode()
@@ -75,8 +81,12 @@ def test_stdin_that_never_ends_is_ts001_too_large(tmp_path) -> None:
     """stdin is a stream: only the limit plus one byte is read."""
     with open("/dev/zero", "rb") as zero:
         completed = subprocess.run(
-            [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "-"], stdin=zero,
-            capture_output=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=TIMEOUT,
+            [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "-"],
+            stdin=zero,
+            capture_output=True,
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            timeout=TIMEOUT,
         )
     d = only(json.loads(completed.stdout)["diagnostics"])
     assert completed.returncode == 1 and d["filename"] == "-"
@@ -105,15 +115,21 @@ def unprivileged(tmp_path):
     probe.mkdir()
     probe.chmod(0)
     try:
-        completed = subprocess.run([sys.executable, "-c", f"import os; os.listdir({str(probe)!r})"],
-                                   preexec_fn=preexec, capture_output=True, timeout=TIMEOUT)
+        completed = subprocess.run(
+            [sys.executable, "-c", f"import os; os.listdir({str(probe)!r})"],
+            preexec_fn=preexec,
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
     except OSError as error:  # prctl refused (no CAP_SETPCAP in this container)
         completed = None
         reason = str(error)
     finally:
         probe.chmod(0o755)
     if completed is None or completed.returncode == 0:
-        pytest.skip(f"cannot make a folder unreadable for a child process here ({reason if completed is None else 'read anyway'})")
+        pytest.skip(
+            f"cannot make a folder unreadable for a child process here ({reason if completed is None else 'read anyway'})"
+        )
     return preexec
 
 
@@ -130,7 +146,9 @@ def test_an_unreadable_subfolder_is_an_error_not_all_checks_passed(tmp_path, unp
         (tmp_path / "sub").chmod(0o755)
     assert code == 2 and "All checks passed" not in out
     assert "sub: error: cannot list folder (Permission denied)" in out and "could not be checked" in out
-    assert json_code == 2 and document["errors"] == [{"filename": "sub", "message": "cannot list folder (Permission denied)"}]
+    assert json_code == 2 and document["errors"] == [
+        {"filename": "sub", "message": "cannot list folder (Permission denied)"}
+    ]
     assert statistics_code == 2 and "sub: cannot list folder (Permission denied)" in statistics_err
 
 

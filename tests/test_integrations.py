@@ -1,4 +1,5 @@
 """SARIF against the official schema, and the pre-commit hook through the real pre-commit."""
+
 from __future__ import annotations
 
 import json
@@ -55,8 +56,13 @@ def test_sarif_is_valid_and_complete(capsys) -> None:
     assert region["startLine"] >= 1 and region["endColumn"] > region["startColumn"]
     assert rules[result["ruleIndex"]]["id"] == "TS101"
     # GitHub matches fingerprints within a file: they must be unique per file.
-    keys = [(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-             r["partialFingerprints"]["primaryLocationLineHash"]) for r in run["results"]]
+    keys = [
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["partialFingerprints"]["primaryLocationLineHash"],
+        )
+        for r in run["results"]
+    ]
     assert len(set(keys)) == len(keys)
 
 
@@ -97,8 +103,14 @@ def test_pre_commit_try_repo(tmp_path) -> None:
     pre_commit = shutil.which("pre-commit") or pytest.skip("pre-commit is not installed")
     if not (ROOT / ".git").exists():
         pytest.skip("pre-commit try-repo needs this repository as a git checkout")
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     project = tmp_path / "project"
     project.mkdir()
     git = lambda *args: subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)  # noqa: E731
@@ -110,13 +122,20 @@ def test_pre_commit_try_repo(tmp_path) -> None:
     (project / "pkg" / "__init__.py").write_text("")
     (project / "pkg" / "base.py").write_text("import torch.nn as nn\n\n\nclass Base(nn.Module):\n    pass\n")
     (project / "pkg" / "net.py").write_text(
-        "from pkg.base import Base\n\n\nclass Net(Base):\n    def forward(self, x, *args):\n        return x\n")
+        "from pkg.base import Base\n\n\nclass Net(Base):\n    def forward(self, x, *args):\n        return x\n"
+    )
     git("add", ".")
     git("commit", "-q", "-m", "models")
 
     def hook(*files):
-        return subprocess.run([pre_commit, "try-repo", str(ROOT), "tslint", "--files", *files],
-                              cwd=project, env=env, capture_output=True, text=True, timeout=600)
+        return subprocess.run(
+            [pre_commit, "try-repo", str(ROOT), "tslint", "--files", *files],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
 
     failing = hook("bad_model.py")
     assert failing.returncode == 1, failing.stdout + failing.stderr

@@ -65,7 +65,7 @@ def test_no_import_cycle() -> None:
         state[name] = 1
         for target in sorted(graph[name]):
             if state.get(target) == 1:
-                cycles.append(path[path.index(target):] + [target])
+                cycles.append(path[path.index(target) :] + [target])
             elif target not in state:
                 visit(target, path + [target])
         state[name] = 2
@@ -88,7 +88,8 @@ def test_the_analysis_layer_does_not_import_rules() -> None:
     graph = _graph()
     offenders = {
         name: sorted(t for t in graph[name] if t.startswith("tslint.rules"))
-        for name in graph if name.startswith("tslint.analysis")
+        for name in graph
+        if name.startswith("tslint.analysis")
     }
     assert not any(offenders.values()), offenders
 
@@ -99,7 +100,8 @@ def test_the_index_reads_no_rule_and_no_engine() -> None:
     graph = _graph()
     offenders = {
         name: sorted(t for t in graph[name] if t.startswith(("tslint.rules", "tslint.engine", "tslint.api")))
-        for name in graph if name.startswith("tslint.index")
+        for name in graph
+        if name.startswith("tslint.index")
     }
     assert not any(offenders.values()), offenders
 

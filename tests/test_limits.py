@@ -1,5 +1,6 @@
 """One file's or one chain's problem costs only that file (a TS001 finding), never the run; no file
 may cost more than a file may (tslint/limits.py); workers get only the summaries phase 2 needs."""
+
 from __future__ import annotations
 
 import io
@@ -13,24 +14,36 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-import tslint.limits
 import tslint.engine.workers
-from tslint.config import Config
+import tslint.limits
+from conftest import ROOT
 from tslint.api import lint_sources, lint_text
+from tslint.config import Config
 from tslint.engine.phases import index_source
 from tslint.files import SourceFile, discover
-from tslint.limits import MAX_TOKENS, estimated_tokens, too_many_tokens
 from tslint.index.model import MAX_HIERARCHY
 from tslint.index.project import ProjectIndex, compiled_code_files
+from tslint.limits import MAX_TOKENS, estimated_tokens, too_many_tokens
 
-LAMBDA = "import torch\n\n\nclass Other(torch.nn.Module):\n    def forward(self, x):\n        f = lambda y: y\n        return f(x)\n"
+LAMBDA = (
+    "import torch\n\n\nclass Other(torch.nn.Module):\n    def forward(self, x):\n        f = lambda y: y\n        "
+    "return f(x)\n"
+)
 
 
 def chain(length: int) -> str:
     """A module class, then `length - 1` subclasses each of the one before; the first one's forward
     has a TS201 finding."""
-    lines = ["import torch", "", "", "class C0(torch.nn.Module):", "    def forward(self, x):", "        g = lambda y: y", "        return g(x)", ""]
+    lines = [
+        "import torch",
+        "",
+        "",
+        "class C0(torch.nn.Module):",
+        "    def forward(self, x):",
+        "        g = lambda y: y",
+        "        return g(x)",
+        "",
+    ]
     for i in range(1, length):
         lines += [f"class C{i}(C{i - 1}):", "    pass", ""]
     return "\n".join(lines)
@@ -39,7 +52,10 @@ def chain(length: int) -> str:
 def run_cli(*args, cwd):
     completed = subprocess.run(
         [sys.executable, "-m", "tslint", "--no-cache", "--isolated", "--format", "json", *map(str, args)],
-        capture_output=True, cwd=cwd, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, json.loads(completed.stdout)
@@ -109,13 +125,17 @@ def test_a_folder_nested_eleven_hundred_deep_is_walked(tmp_path) -> None:
 # --- item 7: what one file may cost -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "x = 1\n",
-    'def f(a, b=2):\n    """Doc "quoted" \'\'\' text."""\n    return a + b  # comment\n',
-    "s = r'a\\'b' + b\"c\" + f'{x!r}' + '''multi\nline'''\n",
-    "if x:\n    y = [1, 2,\n         3]\nelse:\n    pass\n",
-    (ROOT / "tslint" / "engine" / "workers.py").read_text(),
-], ids=["assignment", "docstring-and-comment", "prefixed-strings", "brackets-and-blocks", "workers.py"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = 1\n",
+        'def f(a, b=2):\n    """Doc "quoted" \'\'\' text."""\n    return a + b  # comment\n',
+        "s = r'a\\'b' + b\"c\" + f'{x!r}' + '''multi\nline'''\n",
+        "if x:\n    y = [1, 2,\n         3]\nelse:\n    pass\n",
+        (ROOT / "tslint" / "engine" / "workers.py").read_text(),
+    ],
+    ids=["assignment", "docstring-and-comment", "prefixed-strings", "brackets-and-blocks", "workers.py"],
+)
 def test_the_token_estimate_is_close_to_pythons_tokenizer(text) -> None:
     structure = (tokenize.ENCODING, tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)  # no text of their own
     python = sum(1 for t in tokenize.tokenize(io.BytesIO(text.encode()).readline) if t.type not in structure)
@@ -147,7 +167,10 @@ def test_a_file_over_a_lowered_limit_gets_ts001_and_the_others_their_findings(tm
     sources = [SourceFile(tmp_path / name, name) for name in ("big.py", "other.py")]
     result = lint_sources(sources, Config())
     assert result.errors == ()
-    assert [(d.filename, d.code, d.location.row) for d in result.diagnostics] == [("big.py", "TS001", 1), ("other.py", "TS201", 6)]
+    assert [(d.filename, d.code, d.location.row) for d in result.diagnostics] == [
+        ("big.py", "TS001", 1),
+        ("other.py", "TS201", 6),
+    ]
     assert "about 1,600 tokens; the limit is 1,000" in result.diagnostics[0].message
 
 
@@ -156,7 +179,10 @@ def test_a_file_over_a_lowered_limit_gets_ts001_and_the_others_their_findings(tm
 
 PROJECT = {
     "pkg/__init__.py": "",
-    "pkg/model.py": "import torch\nfrom pkg.helpers import scale\n\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n        return scale(x)\n",
+    "pkg/model.py": (
+        "import torch\nfrom pkg.helpers import scale\n\n\nclass Net(torch.nn.Module):\n    def forward(self, x):\n   "
+        "     return scale(x)\n"
+    ),
     "pkg/helpers.py": "from pkg.base import Base\n\n\ndef scale(x):\n    f = lambda y: y\n    return f(x)\n",
     "pkg/base.py": "class Base:\n    pass\n",
     "pkg/holder.py": "from pkg.model import Net\n\n\nclass Holder:\n    def __init__(self):\n        self.net = Net()\n",

@@ -2,6 +2,7 @@
 
 Every wait is bounded: a wedged server fails the test, it does not hang the suite.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -16,20 +17,23 @@ types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 
 from tslint import lsp  # noqa: E402,F401  (needs pygls, skipped above without it)
-from tslint.lsp import context as lsp_context  # noqa: E402
-from tslint.lsp import server as lsp_server  # noqa: E402
 from tslint.cache import CACHE_FOLDER, ResultCache  # noqa: E402
 from tslint.config import Config  # noqa: E402
+from tslint.lsp import context as lsp_context  # noqa: E402
+from tslint.lsp import server as lsp_server  # noqa: E402
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 CLEAN = BAD.replace(", *args", "")
-CHILD = "from .base import Base\n\n\nclass Child(Base):\n    def forward(self, x, scale=2, *, n: int):\n        return x * scale * n\n"
+CHILD = (
+    "from .base import Base\n\n\nclass Child(Base):\n    def forward(self, x, scale=2, *, n: int):\n        return x "
+    "* scale * n\n"
+)
 SCRATCH = CHILD.replace("from .base", "from helper")
 # Two findings on one span (TS402 and TS406 both start at `torch.tensor`), after two emoji: 24 code
 # points before the span, 26 UTF-16 code units, 30 UTF-8 bytes.
 EMOJI = (
     "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
-    '        return x, "\U0001F600\U0001F600", torch.tensor(x.size(0)).item()\n'
+    '        return x, "\U0001f600\U0001f600", torch.tensor(x.size(0)).item()\n'
 )
 WAIT = 60  # seconds, for anything the server should answer
 
@@ -43,9 +47,12 @@ async def _session(workspace: Path, capabilities: Optional[object] = None):
         published.put_nowait(params)
 
     await client.start_io(sys.executable, "-m", "tslint", "--lsp", cwd=str(workspace))
-    result = await asyncio.wait_for(client.initialize_async(
-        types.InitializeParams(capabilities=capabilities or types.ClientCapabilities(), root_uri=workspace.as_uri())
-    ), WAIT)
+    result = await asyncio.wait_for(
+        client.initialize_async(
+            types.InitializeParams(capabilities=capabilities or types.ClientCapabilities(), root_uri=workspace.as_uri())
+        ),
+        WAIT,
+    )
     client.initialized(types.InitializedParams())
     return client, published, result
 
@@ -74,8 +81,11 @@ async def _until(published: asyncio.Queue, accept: Callable[[object], bool]):
 
 
 def _open(client, uri: str, text: str, language_id: str = "python") -> None:
-    client.text_document_did_open(types.DidOpenTextDocumentParams(
-        text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)))
+    client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id=language_id, version=1, text=text)
+        )
+    )
 
 
 def _run(scenario) -> None:
@@ -95,24 +105,39 @@ def test_open_change_hover_close(tmp_path: Path) -> None:
             params = await _next(published)
             (diagnostic,) = params.diagnostics
             assert params.uri == uri
-            assert (diagnostic.code, diagnostic.source, diagnostic.severity) == ("TS101", "tslint", types.DiagnosticSeverity.Error)
+            assert (diagnostic.code, diagnostic.source, diagnostic.severity) == (
+                "TS101",
+                "tslint",
+                types.DiagnosticSeverity.Error,
+            )
             assert (diagnostic.range.start.line, diagnostic.range.start.character) == (4, 25)
             assert (diagnostic.range.end.line, diagnostic.range.end.character) == (4, 30)
             assert diagnostic.code_description.href.startswith("file://")
             assert diagnostic.code_description.href.endswith("/TS101.md")
 
-            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=27))), WAIT)
+            hover = await asyncio.wait_for(
+                client.text_document_hover_async(
+                    types.HoverParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(line=4, character=27),
+                    )
+                ),
+                WAIT,
+            )
             assert "# TS101 var-args-in-compiled-function" in hover.contents.value
 
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text=CLEAN)]))
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=CLEAN)],
+                )
+            )
             params = await _next(published)
             assert list(params.diagnostics) == [] and params.version == 2
 
-            client.text_document_did_close(types.DidCloseTextDocumentParams(
-                text_document=types.TextDocumentIdentifier(uri=uri)))
+            client.text_document_did_close(
+                types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
             assert list((await _next(published)).diagnostics) == []
         finally:
             await _close(client)
@@ -154,7 +179,9 @@ def test_a_save_refreshes_the_context(tmp_path: Path) -> None:
             _open(client, uri, CHILD)
             await _until(published, lambda params: _codes(params) == ["TS103", "TS409"])
             (package / "base.py").write_text("class Base:\n    pass\n")  # not a module any more
-            client.text_document_did_save(types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri)))
+            client.text_document_did_save(
+                types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
             await _until(published, lambda params: _codes(params) == [])
         finally:
             await _close(client)
@@ -169,7 +196,9 @@ def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "base.py").write_text(CLEAN.replace("class Net", "class Base"))
-    filler = "import torch\n\n\n" + "".join(f"def helper_{i}(x, y):\n    z = x + y\n    return z * {i}\n\n\n" for i in range(60))
+    filler = "import torch\n\n\n" + "".join(
+        f"def helper_{i}(x, y):\n    z = x + y\n    return z * {i}\n\n\n" for i in range(60)
+    )
     for i in range(150):
         (package / f"filler{i}.py").write_text(filler)
 
@@ -179,15 +208,36 @@ def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
         try:
             _open(client, uri, CHILD)
             assert _codes(await _next(published)) == []  # Base is not known yet
-            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26))), WAIT)
+            hover = await asyncio.wait_for(
+                client.text_document_hover_async(
+                    types.HoverParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(line=4, character=26),
+                    )
+                ),
+                WAIT,
+            )
             assert hover is None and published.empty()  # answered before the context is ready
             await _until(published, lambda params: _codes(params) == ["TS103", "TS409"])
-            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=26))), WAIT)
+            hover = await asyncio.wait_for(
+                client.text_document_hover_async(
+                    types.HoverParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(line=4, character=26),
+                    )
+                ),
+                WAIT,
+            )
             assert "**TS103**" in hover.contents.value  # on `scale`
-            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=4, character=37))), WAIT)
+            hover = await asyncio.wait_for(
+                client.text_document_hover_async(
+                    types.HoverParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(line=4, character=37),
+                    )
+                ),
+                WAIT,
+            )
             assert "**TS409**" in hover.contents.value  # on `n`
         finally:
             await _close(client)
@@ -266,7 +316,11 @@ def test_plain_text_and_files_outside_a_project_create_no_cache(tmp_path: Path) 
 def test_columns_in_the_negotiated_encoding_and_every_finding_on_hover(tmp_path: Path, encoding, offset) -> None:
     """Columns count the client's code units (UTF-16 unless negotiated): two emoji before the span
     shift it by 2 UTF-16 units, 6 UTF-8 bytes. Hover shows both findings of the span."""
-    capabilities = types.ClientCapabilities(general=types.GeneralClientCapabilities(position_encodings=[encoding])) if encoding else None
+    capabilities = (
+        types.ClientCapabilities(general=types.GeneralClientCapabilities(position_encodings=[encoding]))
+        if encoding
+        else None
+    )
 
     async def scenario():
         client, published, result = await _session(tmp_path, capabilities)
@@ -275,14 +329,30 @@ def test_columns_in_the_negotiated_encoding_and_every_finding_on_hover(tmp_path:
             assert result.capabilities.position_encoding == (encoding or "utf-16")
             _open(client, uri, EMOJI)
             params = await _next(published)
-            spans = {d.code: (d.range.start.line, d.range.start.character, d.range.end.character) for d in params.diagnostics}
+            spans = {
+                d.code: (d.range.start.line, d.range.start.character, d.range.end.character) for d in params.diagnostics
+            }
             assert spans == {"TS402": (6, 24 + offset, 54 + offset), "TS406": (6, 24 + offset, 47 + offset)}
-            hover = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=25 + offset))), WAIT)
+            hover = await asyncio.wait_for(
+                client.text_document_hover_async(
+                    types.HoverParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(line=6, character=25 + offset),
+                    )
+                ),
+                WAIT,
+            )
             assert "**TS402**" in hover.contents.value and "**TS406**" in hover.contents.value
             # Just before the span (the space after the emoji's string): nothing.
-            nothing = await asyncio.wait_for(client.text_document_hover_async(types.HoverParams(
-                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=6, character=23 + offset))), WAIT)
+            nothing = await asyncio.wait_for(
+                client.text_document_hover_async(
+                    types.HoverParams(
+                        text_document=types.TextDocumentIdentifier(uri=uri),
+                        position=types.Position(line=6, character=23 + offset),
+                    )
+                ),
+                WAIT,
+            )
             assert nothing is None
         finally:
             await _close(client)
@@ -314,7 +384,11 @@ def test_context_is_the_largest_package_within_the_caps(tmp_path: Path, monkeypa
     folder, files = lsp_context.choose_context(inner / "a.py", Config())
     assert folder == top
     assert [Path(f.display).relative_to(tmp_path).as_posix() for f in files] == [
-        "top/__init__.py", "top/b.py", "top/inner/__init__.py", "top/inner/a.py"]
+        "top/__init__.py",
+        "top/b.py",
+        "top/inner/__init__.py",
+        "top/inner/a.py",
+    ]
     monkeypatch.setattr(lsp_context, "CONTEXT_MAX_FILES", 3)  # the top package is too large: the inner one
     folder, files = lsp_context.choose_context(inner / "a.py", Config())
     assert folder == inner and len(files) == 2
@@ -381,8 +455,9 @@ def test_scopes_are_reused_while_the_buffer_index_stays_the_same(tmp_path: Path)
     assert memo.scopes is not scopes and third.diagnostics == ()
 
 
-@pytest.mark.parametrize("table, expected", [("", ["TS103", "TS409"]), ('mode = "trace"', ["TS409"]),
-                                             ('select = ["TS1"]', ["TS103"])])
+@pytest.mark.parametrize(
+    "table, expected", [("", ["TS103", "TS409"]), ('mode = "trace"', ["TS409"]), ('select = ["TS1"]', ["TS103"])]
+)
 def test_settings_come_from_the_workspace_config(tmp_path: Path, table, expected) -> None:
     """`mode` and `select` in the project's [tool.tslint] apply to the buffers, as on the command line."""
     (tmp_path / "pyproject.toml").write_text(f"[tool.tslint]\n{table}\n")

@@ -1,5 +1,6 @@
 """Code actions of the language server, over the real protocol: a client asks for the actions of a
 published diagnostic, applies one, and gets the expected text (which lints as expected)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,8 +13,8 @@ types = pytest.importorskip("lsprotocol.types")
 pytest.importorskip("pygls.lsp.client")
 
 from test_lsp import WAIT, _close, _open, _run, _session, _until  # noqa: E402
-from tslint.config import Config  # noqa: E402
 from tslint.api import lint_text  # noqa: E402
+from tslint.config import Config  # noqa: E402
 from tslint.engine.suppression_edits import apply_edits  # noqa: E402
 from tslint.findings import Position, TextEdit  # noqa: E402
 from tslint.lsp.documents import from_client_column, split_lines  # noqa: E402
@@ -24,7 +25,7 @@ SOURCE = (
     "import torch.nn as nn\n\n\n"
     "class Net(nn.Module):\n"
     "    def forward(self, x, *args):\n"
-    '        y = "\U0001F600"  # noqa: E501, TS205\n'
+    '        y = "\U0001f600"  # noqa: E501, TS205\n'
     "        return x\n"
 )
 SELECT_TS002 = '[tool.tslint]\nselect = ["TS", "TS002"]\n'
@@ -61,9 +62,15 @@ async def _actions(client, uri: str, diagnostic, only=None):
 @pytest.mark.parametrize("document_changes", [True, False])
 def test_quick_fixes_for_a_diagnostic_give_the_expected_text(tmp_path: Path, document_changes: bool) -> None:
     (tmp_path / "pyproject.toml").write_text(SELECT_TS002)
-    capabilities = types.ClientCapabilities(
-        workspace=types.WorkspaceClientCapabilities(workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True))
-    ) if document_changes else None
+    capabilities = (
+        types.ClientCapabilities(
+            workspace=types.WorkspaceClientCapabilities(
+                workspace_edit=types.WorkspaceEditClientCapabilities(document_changes=True)
+            )
+        )
+        if document_changes
+        else None
+    )
 
     async def scenario():
         client, published, result = await _session(tmp_path, capabilities)
@@ -80,10 +87,17 @@ def test_quick_fixes_for_a_diagnostic_give_the_expected_text(tmp_path: Path, doc
             # TS002's own fix, a safe one: preferred; the rest of the file is untouched.
             actions = await _actions(client, uri, by_code["TS002"])
             titles = [a.title for a in actions]
-            assert titles == ["Remove TS205 from the suppression", "Suppress TS002 on this line",
-                              "Disable tslint for this file (# tslint: skip-file)"]
+            assert titles == [
+                "Remove TS205 from the suppression",
+                "Suppress TS002 on this line",
+                "Disable tslint for this file (# tslint: skip-file)",
+            ]
             fix = actions[0]
-            assert fix.kind == types.CodeActionKind.QuickFix and fix.is_preferred and list(fix.diagnostics) == [by_code["TS002"]]
+            assert (
+                fix.kind == types.CodeActionKind.QuickFix
+                and fix.is_preferred
+                and list(fix.diagnostics) == [by_code["TS002"]]
+            )
             fixed = _apply(SOURCE, _edits(fix, uri, 1))
             assert fixed == SOURCE.replace("# noqa: E501, TS205", "# noqa: E501")
 
@@ -120,9 +134,12 @@ def test_no_actions_once_the_buffer_changed(tmp_path: Path) -> None:
         try:
             _open(client, uri, SOURCE)
             params = await _until(published, lambda p: [d.code for d in p.diagnostics] == ["TS101"])
-            client.text_document_did_change(types.DidChangeTextDocumentParams(
-                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-                content_changes=[types.TextDocumentContentChangeWholeDocument(text="\n" + SOURCE)]))
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text="\n" + SOURCE)],
+                )
+            )
             assert await _actions(client, uri, params.diagnostics[0]) in (None, [], ())
         finally:
             await _close(client)

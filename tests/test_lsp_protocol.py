@@ -1,5 +1,6 @@
 """The language server's JSON-RPC layer, with raw bytes over its stdin: malformed input gets an
 error reply (or, unframeable, is dropped), and never wedges the server. Every wait is bounded."""
+
 from __future__ import annotations
 
 import io
@@ -43,10 +44,13 @@ class Server:
 
     def __init__(self, cwd: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "tslint", "--lsp"], cwd=str(cwd),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [sys.executable, "-m", "tslint", "--lsp"],
+            cwd=str(cwd),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
-        self.replies: "queue.Queue[Dict[str, Any]]" = queue.Queue()
+        self.replies: queue.Queue[Dict[str, Any]] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
@@ -111,7 +115,11 @@ def test_requests_after_shutdown_get_an_invalid_request_reply(server: Server) ->
     server.initialize()
     server.send(request(2, "shutdown"))
     assert server.reply() == {"jsonrpc": "2.0", "id": 2, "result": None}
-    server.send(request(3, "textDocument/hover", {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}))
+    server.send(
+        request(
+            3, "textDocument/hover", {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}
+        )
+    )
     reply = server.reply()
     assert (reply["id"], _error_code(reply)) == (3, -32600)
     server.send(request(4, "shutdown"))
@@ -121,7 +129,11 @@ def test_requests_after_shutdown_get_an_invalid_request_reply(server: Server) ->
 
 
 def test_request_before_initialize(server: Server) -> None:
-    server.send(request(7, "textDocument/hover", {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}))
+    server.send(
+        request(
+            7, "textDocument/hover", {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}
+        )
+    )
     reply = server.reply()
     assert (reply["id"], _error_code(reply)) == (7, -32002)
     server.initialize()
@@ -134,13 +146,24 @@ def test_header_without_content_length_is_dropped_and_the_server_recovers(server
     server.initialize()
     body = json.dumps({"jsonrpc": "2.0", "id": 2, "method": "shutdown"}).encode()
     server.send(b"Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n" + body)
-    server.send(request(3, "textDocument/hover", {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}))
+    server.send(
+        request(
+            3, "textDocument/hover", {"textDocument": {"uri": "file:///a.py"}, "position": {"line": 0, "character": 0}}
+        )
+    )
     assert server.reply() == {"jsonrpc": "2.0", "id": 3, "result": None}
     assert server.finish() == 0
 
 
 def test_lower_case_header_and_bare_line_feeds_are_read(server: Server) -> None:
-    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"processId": None, "rootUri": None, "capabilities": {}}}).encode()
+    body = json.dumps(
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": None, "capabilities": {}},
+        }
+    ).encode()
     server.send(b"content-length: %d\n\n" % len(body) + body)
     assert "capabilities" in server.reply()["result"]
     assert server.finish() == 0
@@ -167,7 +190,7 @@ def test_end_of_input_without_exit_ends_the_server(server: Server) -> None:
 
 def test_frames_resynchronise() -> None:
     stream = io.BytesIO(
-        b"Content-Type: x\r\n\r\n{\"lost\": 1}Content-Length: 2\r\n\r\n{}"
+        b'Content-Type: x\r\n\r\n{"lost": 1}Content-Length: 2\r\n\r\n{}'
         b"Content-Length: nope\r\n\r\ngarbage\nContent-Length: 3\r\n\r\n[1]"
     )
     assert list(lsp_framing.frames(stream)) == [b"{}", b"[1]"]

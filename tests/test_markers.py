@@ -1,4 +1,5 @@
 """The `torch` marker: which tests conftest marks, and that the static suite collects without torch."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,7 +24,9 @@ def test_module_level_torch_import_marks_every_test(tmp_path) -> None:
 
 
 def test_function_level_torch_marks_the_function_and_its_callers(tmp_path) -> None:
-    whole, functions = _needs(tmp_path, """
+    whole, functions = _needs(
+        tmp_path,
+        """
         import pytest
 
         def _scripted():
@@ -38,13 +41,16 @@ def test_function_level_torch_marks_the_function_and_its_callers(tmp_path) -> No
 
         def test_static():
             pass
-        """)
+        """,
+    )
     assert not whole
     assert functions == {"_scripted", "test_uses_helper", "test_imports_torch"}
 
 
 def test_torch_in_strings_and_tslint_module_names_is_not_torch(tmp_path) -> None:
-    whole, functions = _needs(tmp_path, """
+    whole, functions = _needs(
+        tmp_path,
+        """
         from tslint.rules.semantics.unsupported_torch_api import UNCOMPILABLE_FUNCTIONS
 
         SOURCE = "import torch\\n"
@@ -52,7 +58,8 @@ def test_torch_in_strings_and_tslint_module_names_is_not_torch(tmp_path) -> None
         def test_lints_torch_code():
             from tslint.index.model import is_torch_module_class
             assert "import torch" in SOURCE
-        """)
+        """,
+    )
     assert (whole, functions) == (False, frozenset())
 
 

@@ -1,6 +1,7 @@
 """The names analysis (tslint/analysis/names.py): torch's frontend model of names, step by step.
 What torch does for each case is checked on the fixtures (fixtures/names.py) by
 test_torch_agreement.py; these tests pin the model's details and its silences."""
+
 from __future__ import annotations
 
 import textwrap
@@ -45,13 +46,19 @@ def test_a_branch_that_leaves_the_function_needs_no_value(ending: str) -> None:
 
 
 def test_continue_and_break_do_not_end_a_branch_for_the_join() -> None:
-    source = "def f(x, n):\n    for i in range(n):\n        if i:\n            y = x\n        else:\n            continue\n        x = y\n    return x\n"
+    source = (
+        "def f(x, n):\n    for i in range(n):\n        if i:\n            y = x\n        else:\n            "
+        "continue\n        x = y\n    return x\n"
+    )
     assert _problems(source) == [("join", "y")]
 
 
 def test_the_pending_error_outlives_the_loop() -> None:
     # torch: "found is not defined in the false branch", at the `if` inside the loop.
-    source = "def f(x, n):\n    for i in range(n):\n        if i > 2:\n            found = x\n            break\n    return found\n"
+    source = (
+        "def f(x, n):\n    for i in range(n):\n        if i > 2:\n            found = x\n            break\n    "
+        "return found\n"
+    )
     (problem,) = _flow(source).problems
     assert problem.kind == "join" and problem.join.statement.test.left.value == "i"
 
@@ -90,7 +97,10 @@ def test_unrolled_or_unknown_loops_are_silent(kind: Optional[str]) -> None:
 
 
 def test_an_earlier_iteration_does_not_count() -> None:
-    source = "def f(x, n):\n    for i in range(n):\n        if i:\n            x = x + prev\n        prev = x\n    return x\n"
+    source = (
+        "def f(x, n):\n    for i in range(n):\n        if i:\n            x = x + prev\n        prev = x\n    return "
+        "x\n"
+    )
     (problem,) = _flow(source).problems
     assert problem.kind == "unset" and "iteration" in problem.reason
 
@@ -189,7 +199,7 @@ def test_annotation_roots_read_strings_and_skip_literals() -> None:
     assert _roots('Optional["np.ndarray"]') == ["Optional", "np"]
     assert _roots('"List[Foo] | None"') == ["Foo", "List", "None"]
     assert _roots('Literal["Foo"]') == ["Literal"]
-    assert _roots('"Literal[\'x\']"') == ["Literal"]
+    assert _roots("\"Literal['x']\"") == ["Literal"]
     assert _roots('"List[int"') == []  # does not parse: nothing to resolve
 
 

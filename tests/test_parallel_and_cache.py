@@ -1,4 +1,5 @@
 """Workers and the result cache never change results: the same JSON, byte for byte."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,14 @@ import pytest
 from conftest import FIXTURES
 from tslint.cli import main
 
-BASE = "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n    def helper(self, x):\n        return x\n"
-CHILD = "from base import Base\n\n\nclass Child(Base):\n    def helper(self, x, *rest):\n        return x\n\n    def unused(self, x, *rest):\n        return x\n"
+BASE = (
+    "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n "
+    "   def helper(self, x):\n        return x\n"
+)
+CHILD = (
+    "from base import Base\n\n\nclass Child(Base):\n    def helper(self, x, *rest):\n        return x\n\n    def "
+    "unused(self, x, *rest):\n        return x\n"
+)
 
 
 def lint(capsys, *args, cwd: Path) -> str:
@@ -113,7 +120,10 @@ def test_cache_from_other_tslint_code_is_ignored(tree: Path, capsys, monkeypatch
 
 
 UTILS = "def timed(fn):\n    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n\n    return wrapper\n"
-TIMED = "import torch.nn as nn\nfrom utils import timed\n\n\nclass Net(nn.Module):\n    @timed\n    def forward(self, x):\n        return x\n"
+TIMED = (
+    "import torch.nn as nn\nfrom utils import timed\n\n\nclass Net(nn.Module):\n    @timed\n    def forward(self, "
+    "x):\n        return x\n"
+)
 
 
 def test_cache_sees_changes_in_imported_files(tmp_path: Path, capsys) -> None:
@@ -123,19 +133,25 @@ def test_cache_sees_changes_in_imported_files(tmp_path: Path, capsys) -> None:
     (tmp_path / "model.py").write_text(TIMED)
     first = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
     assert [d["code"] for d in first] == ["TS329"]
-    (tmp_path / "utils.py").write_text("import functools\n\n\n" + UTILS.replace("    def wrapper", "    @functools.wraps(fn)\n    def wrapper"))
+    (tmp_path / "utils.py").write_text(
+        "import functools\n\n\n" + UTILS.replace("    def wrapper", "    @functools.wraps(fn)\n    def wrapper")
+    )
     assert json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"] == []
 
 
 def test_cache_sees_a_class_become_a_submodule(tmp_path: Path, capsys) -> None:
     """Trace rules treat a class no other class uses as the traced model: a new user elsewhere changes that."""
     (tmp_path / "block.py").write_text(
-        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def forward(self, x, scale: float):\n        return x * scale\n"
+        
+            "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def forward(self, x, scale: float):\n        "
+            "return x * scale\n"
+        
     )
     first = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
     (tmp_path / "net.py").write_text(
         "import torch.nn as nn\nfrom block import Block\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return self.block(x, 2.0)\n"
+        "        super().__init__()\n        self.block = Block()\n\n    def forward(self, x):\n        return "
+        "self.block(x, 2.0)\n"
     )
     second = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
     assert second == lint(capsys, "--no-cache", "--mode", "trace", ".", cwd=tmp_path)
@@ -146,7 +162,10 @@ HELPERS = (
     "import torch.nn as nn\n\n\ndef grow(n):\n    if n > 2:\n        return n * 2\n    return n\n\n\n"
     "class Net(nn.Module):\n    def forward(self, x):\n        return x.view(grow(4), -1)\n"
 )
-OTHER = "import torch.nn as nn\nfrom helpers import grow\n\n\nclass Other(nn.Module):\n    def forward(self, x):\n        return x * 2\n"
+OTHER = (
+    "import torch.nn as nn\nfrom helpers import grow\n\n\nclass Other(nn.Module):\n    def forward(self, x):\n       "
+    " return x * 2\n"
+)
 
 
 def test_cache_sees_a_new_caller_in_another_file(tmp_path: Path, capsys) -> None:
@@ -159,7 +178,9 @@ def test_cache_sees_a_new_caller_in_another_file(tmp_path: Path, capsys) -> None
     (tmp_path / "other.py").write_text(OTHER.replace("return x * 2", "return x * grow(x.shape[0])"))
     second = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
     assert second == lint(capsys, "--no-cache", "--mode", "trace", ".", cwd=tmp_path)
-    assert [(d["filename"], d["location"]["row"], d["code"]) for d in json.loads(second)["diagnostics"]] == [("helpers.py", 5, "TS401")]
+    assert [(d["filename"], d["location"]["row"], d["code"]) for d in json.loads(second)["diagnostics"]] == [
+        ("helpers.py", 5, "TS401")
+    ]
 
 
 def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
@@ -168,8 +189,8 @@ def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
     four times as much left (the thief parses the file a second time)."""
     from types import SimpleNamespace
 
-    from tslint.files import SourceFile
     from tslint.engine.plans import LintPlan
+    from tslint.files import SourceFile
 
     sizes = {"big.py": 9000, "mid.py": 2000, "small.py": 1000, "tiny.py": 500, "shared.py": 100}
     files = {name: SourceFile(Path(name), name) for name in sizes}
@@ -189,8 +210,8 @@ def test_lint_plan_keeps_files_with_their_trees_and_balances_the_end() -> None:
 def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
     from types import SimpleNamespace
 
-    from tslint.files import SourceFile
     from tslint.engine.plans import LintPlan
+    from tslint.files import SourceFile
 
     files = [SourceFile(Path(name), name) for name in ("a.py", "b.py", "c.py")]
     first, second = SimpleNamespace(indexed=files[:2]), SimpleNamespace(indexed=files[2:])

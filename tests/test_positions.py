@@ -1,4 +1,5 @@
 """Positions from per-statement code generation equal libcst's whole-module PositionProvider."""
+
 from __future__ import annotations
 
 import libcst as cst
@@ -6,26 +7,39 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import fixture_files
-from tslint.engine.positions import resolve_positions
 from tslint.analysis.traversal import children
+from tslint.engine.positions import resolve_positions
 
 TRICKY = [
-    "# header comment\n\n\nimport torch\nx = 1; y = 2\n\n\n# about Net\n@decorator  # why\n\n@other(\n    1)\nclass Net:\n    def f(self, a, *b):\n        return a\n",
-    "class C:\n\n    # a comment\n    @staticmethod\n    @other(\n        1)\n    def f(a,\n          *b):\n        x = 1; y = 2\n        return (a +\n                1)\n    z = 3; w = 4\n\n    def g(self):  # c\n        return '''x\ny'''.strip()\n",
+    (
+        "# header comment\n\n\nimport torch\nx = 1; y = 2\n\n\n# about Net\n@decorator  # why\n\n@other(\n    "
+        "1)\nclass Net:\n    def f(self, a, *b):\n        return a\n"
+    ),
+    (
+        "class C:\n\n    # a comment\n    @staticmethod\n    @other(\n        1)\n    def f(a,\n          *b):\n     "
+        "   x = 1; y = 2\n        return (a +\n                1)\n    z = 3; w = 4\n\n    def g(self):  # c\n       "
+        " return '''x\ny'''.strip()\n"
+    ),
     "if True:\n\tdef f(a,\n\t      *b):\n\t\treturn (a +\n\t\t        1)\nelse:\n\tpass\n",
     "import os\r\n\r\nclass A:\r\n    def f(self, *a):\r\n        return '''x\r\ny'''\r\n",
     "try:\n    import torch\nexcept ImportError:\n    torch = None\nfinally:\n    pass\n\n\ndef g(*args): return args\n",
-    '"""Doc."""\nfrom __future__ import annotations\n\n\nclass B:\n  x: int = 1\n  def f(self, y=[\n      1, 2]):\n    return f"{y!r:>3}"\n',
+    (
+        '"""Doc."""\nfrom __future__ import annotations\n\n\nclass B:\n  x: int = 1\n  def f(self, y=[\n      1, '
+        '2]):\n    return f"{y!r:>3}"\n'
+    ),
     # Python's and libcst's statement indexes differ after `a = 1; b = 2`: the rows are keyed by line.
     "a = 1; b = 2\nclass A:\n    def f(self):\n        return 1\nclass B:\n    def g(self):\n\n\n        return 2\n",
     # Statements of function bodies generated alone: nested decorated definitions, compound
     # statements, comments, semicolons, continuation lines, tabs, one-line bodies.
-    "import torch\n\n\n@torch.jit.script\ndef f(x,\n      y):\n    '''doc'''\n    # c\n    a = 1; b = (x +\n               y)\n"
-    "    if a:\n        return b\n    elif b:\n        pass\n    else:\n        for i in range(3):\n            b = b + i\n"
+    "import torch\n\n\n@torch.jit.script\ndef f(x,\n      y):\n    '''doc'''\n    # c\n    a = 1; b = (x +\n          "
+    "     y)\n"
+    "    if a:\n        return b\n    elif b:\n        pass\n    else:\n        for i in range(3):\n            b = b "
+    "+ i\n"
     "    @decorator(\n        1)\n    def g(z): return z\n    with open(x) as h:  # w\n        return [\n  a, b]\n"
     "async def h():\n\tasync with a as b:\n\t\treturn b\n\tawait c\n\n\ndef one(x): return x\n",
     "class C(object):\n    x = 1; y = 2\n\n    @property\n    def p(self):\n        try:\n            return self.x\n"
-    "        except (AttributeError,\n                KeyError):\n            raise\n        finally:\n            pass\n"
+    "        except (AttributeError,\n                KeyError):\n            raise\n        finally:\n            "
+    "pass\n"
     "    async def q(self): await self.p\n\n    def r(self, *, k=lambda: (\n            1)):\n\n        # two\n\n"
     "        while k:\n            k = None\n        else:\n            class D:\n                def e(self):\n"
     "                    return 1\n        return k\n",

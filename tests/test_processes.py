@@ -1,6 +1,7 @@
 """No process tslint starts outlives it: -j workers and --confirm children with grandchildren, at
 a normal end, a timeout, SIGTERM and SIGKILL. Each test runs tslint under tests/subreaper.py, which
 sees every process tslint started (even one that calls setsid() or forks twice) and nothing else."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,9 @@ import pytest
 
 from subreaper import run_contained
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and subreapers are Linux")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and subreapers are Linux"
+)
 
 SLEEP = 8  # seconds a grandchild sleeps before its late write, at a normal end
 SETTLE = 3.0  # seconds the processes tslint started get to go after it ended
@@ -23,7 +26,7 @@ SETTLE = 3.0  # seconds the processes tslint started get to go after it ended
 # User code that leaves processes: a grandchild in the child's group, one that calls setsid(), and
 # one orphaned by a double fork (also in a session of its own). Each writes a file after sleeping
 # (longer than the timeout, where tslint is to be stopped: a sleeper that ended is not left behind).
-FORKS = '''\
+FORKS = """\
 import os
 import time
 
@@ -54,7 +57,7 @@ while os.environ.get("TSLINT_TEST_LOOP"):
 class Net(nn.Module):
     def forward(self, x, *args):
         return x
-'''
+"""
 
 
 def _confirm_project(tmp_path: Path) -> Path:
@@ -81,8 +84,15 @@ def test_confirm_children_and_grandchildren_never_outlive_tslint(tmp_path, monke
         monkeypatch.setenv("TSLINT_TEST_LOOP", "1")
     monkeypatch.setenv("TSLINT_TEST_SLEEP", str(SLEEP if how == "normal end" else 120))
     signal_name = how if how.startswith("SIG") else None
-    answer = run_contained(_tslint("--confirm", "forks.py"), project, tmp_path, marker=str(tmp_path / "ready"),
-                           signal=signal_name, jitter=0.5, settle=SETTLE)
+    answer = run_contained(
+        _tslint("--confirm", "forks.py"),
+        project,
+        tmp_path,
+        marker=str(tmp_path / "ready"),
+        signal=signal_name,
+        jitter=0.5,
+        settle=SETTLE,
+    )
     start = time.monotonic()
     assert answer["ready"], answer["errors"].decode()
     assert answer["left"] == {}, f"left behind: {answer['left']}"
@@ -102,7 +112,7 @@ def test_confirm_children_and_grandchildren_never_outlive_tslint(tmp_path, monke
 
 # User code that kills its own supervisor (same user, so it may) after leaving a grandchild in a
 # session of its own: the grandchild is orphaned onto tslint, not onto the supervisor.
-KILLS_SUPERVISOR = '''\
+KILLS_SUPERVISOR = """\
 import os
 import signal
 import time
@@ -120,7 +130,7 @@ time.sleep(60)
 class Net(nn.Module):
     def forward(self, x, *args):
         return x
-'''
+"""
 
 
 @pytest.mark.torch  # --confirm runs torch in the children
@@ -130,14 +140,18 @@ def test_user_code_that_kills_its_supervisor_leaves_nothing_behind(tmp_path) -> 
     (project / "kills.py").write_text(KILLS_SUPERVISOR)
     answer = run_contained(_tslint("--confirm", "kills.py"), project, tmp_path, settle=SETTLE)
     (finding,) = json.loads(answer["report"])["diagnostics"]
-    assert finding["confirmation"] == {"status": "unverified", "detail": "the child process ended unexpectedly (exit code -9)"}
+    assert finding["confirmation"] == {
+        "status": "unverified",
+        "detail": "the child process ended unexpectedly (exit code -9)",
+    }
     assert answer["left"] == {}, f"left behind: {answer['left']}"
 
 
 def _big_project(folder: Path) -> Path:
     folder.mkdir()
     body = "".join(
-        f"def function_{n}(x: torch.Tensor, y: int = {n}) -> torch.Tensor:\n    return x * y + {n}\n\n\n" for n in range(300)
+        f"def function_{n}(x: torch.Tensor, y: int = {n}) -> torch.Tensor:\n    return x * y + {n}\n\n\n"
+        for n in range(300)
     )
     for index in range(40):
         (folder / f"module_{index}.py").write_text(f"import torch\n\n\n{body}")
@@ -147,7 +161,9 @@ def _big_project(folder: Path) -> Path:
 @pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGKILL"])
 def test_parallel_workers_never_outlive_tslint(tmp_path, signal_name) -> None:
     project = _big_project(tmp_path / "project")
-    answer = run_contained(_tslint("-j", "2", "."), project, tmp_path, processes=2, signal=signal_name, jitter=0.3, settle=SETTLE)
+    answer = run_contained(
+        _tslint("-j", "2", "."), project, tmp_path, processes=2, signal=signal_name, jitter=0.3, settle=SETTLE
+    )
     assert answer["ready"], answer["errors"].decode()
     assert answer["returncode"] == -getattr(signal, signal_name)
     assert answer["left"] == {}, f"left behind: {answer['left']}"

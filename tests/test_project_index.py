@@ -1,4 +1,5 @@
 """The import table and the project index: names resolve to what they are, across files."""
+
 from __future__ import annotations
 
 import subprocess
@@ -10,8 +11,8 @@ import libcst as cst
 import pytest
 
 from conftest import FIXTURES, ROOT
-from tslint.files import module_name
 from tslint.analysis.imports import build_import_table, resolve_relative
+from tslint.files import module_name
 from tslint.index.indexer import index_file
 from tslint.index.model import is_torch_module_class
 from tslint.index.project import ProjectIndex
@@ -51,9 +52,16 @@ def test_relative_import_from_a_package_init() -> None:
 
 @pytest.mark.parametrize(
     "name, expected",
-    [("torch.nn.Module", True), ("torch.nn.Sequential", True), ("torch.nn.modules.conv.Conv2d", True),
-     ("torch.ao.nn.quantized.Linear", True), ("torch.nn.Parameter", False), ("torch.nn.functional.relu", False),
-     ("torch.Tensor", False), ("torch.nn.utils.rnn.PackedSequence", False)],
+    [
+        ("torch.nn.Module", True),
+        ("torch.nn.Sequential", True),
+        ("torch.nn.modules.conv.Conv2d", True),
+        ("torch.ao.nn.quantized.Linear", True),
+        ("torch.nn.Parameter", False),
+        ("torch.nn.functional.relu", False),
+        ("torch.Tensor", False),
+        ("torch.nn.utils.rnn.PackedSequence", False),
+    ],
 )
 def test_torch_module_classes(name: str, expected: bool) -> None:
     assert is_torch_module_class(name) is expected
@@ -76,7 +84,12 @@ def test_module_names_follow_packages() -> None:
 def test_subclass_chain_across_files_and_reexports() -> None:
     index = _project(sorted((FIXTURES / "pkg").rglob("*.py")))
     assert index.resolve("pkg.GoodBlock") == "pkg.layers.GoodBlock"
-    assert {"pkg.layers.GoodBlock", "pkg.models.net._Base", "pkg.models.net.BadNet", "pkg.models.net.GoodNet"} <= index.module_classes
+    assert {
+        "pkg.layers.GoodBlock",
+        "pkg.models.net._Base",
+        "pkg.models.net.BadNet",
+        "pkg.models.net.GoodNet",
+    } <= index.module_classes
     assert [c.name for c in index.mro(index.classes["pkg.models.net.BadNet"])] == ["BadNet", "_Base", "GoodBlock"]
 
 
@@ -97,8 +110,14 @@ def test_attributes_assigned_in_init(tmp_path: Path) -> None:
     )
     info = _project([path]).classes["net.Net"]
     kinds = {name: [a.kind.value for a in found] for name, found in info.attributes.items()}
-    assert kinds == {"proj": ["none"], "layers": ["module-container"], "w": ["parameter"], "scale": ["buffer"],
-                     "n": ["constant"], "sizes": ["container"]}
+    assert kinds == {
+        "proj": ["none"],
+        "layers": ["module-container"],
+        "w": ["parameter"],
+        "scale": ["buffer"],
+        "n": ["constant"],
+        "sizes": ["container"],
+    }
     assert info.attributes["layers"][0].elements == ("torch.nn.Linear",)
 
 
@@ -106,7 +125,8 @@ def test_wheel_ships_the_rule_pages(tmp_path: Path) -> None:
     """`tslint --explain` must work from a plain `pip install`, not only from a checkout."""
     completed = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if completed.returncode != 0:
         pytest.skip(f"cannot build a wheel here: {completed.stderr[-300:]}")

@@ -1,5 +1,6 @@
 """Property-based: for any program, tslint terminates without an internal error, its output is
 deterministic, and every diagnostic lies inside the file."""
+
 from __future__ import annotations
 
 import hypothesmith
@@ -7,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tslint.config import Config
 from tslint.api import lint_text
+from tslint.config import Config
 from tslint.formatters import format_json
 
 # hypothesmith compiles what it generates; Python's SyntaxWarnings about that code are its own.
@@ -23,7 +24,10 @@ def check(source: str) -> None:
     lines = source.splitlines() or [""]
     for d in first.diagnostics:
         assert 1 <= d.location.row <= len(lines) + 1
-        assert 1 <= d.location.column and (d.end_location.row, d.end_location.column) >= (d.location.row, d.location.column)
+        assert 1 <= d.location.column and (d.end_location.row, d.end_location.column) >= (
+            d.location.row,
+            d.location.column,
+        )
         if d.code != "TS001":
             assert d.end_location.row <= len(lines)
             assert d.location.column <= len(lines[d.location.row - 1]) + 1
@@ -36,7 +40,12 @@ def test_any_python_program(source: str) -> None:
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(list("()[]{}:=\n\t #'\"\\xdefclasimportrun*,.") + ["\r\n", "\x00", "é", "def ", "class "]), max_size=120).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(list("()[]{}:=\n\t #'\"\\xdefclasimportrun*,.") + ["\r\n", "\x00", "é", "def ", "class "]),
+        max_size=120,
+    ).map("".join)
+)
 def test_any_text(source: str) -> None:
     check(source)
 
@@ -44,19 +53,30 @@ def test_any_text(source: str) -> None:
 NAMES = st.sampled_from(["x", "mask", "flag", "steps", "mode", "scale"])
 ANNOTATIONS = st.sampled_from(["", ": int", ": bool", ": torch.Tensor", ": Optional[torch.Tensor]", ": str"])
 DEFAULTS = st.sampled_from(["", " = None", " = 2", " = 'a'", " = (1, 2)", " = torch.ones(1)", " = True"])
-STATEMENTS = st.sampled_from([
-    "if {p}:\n            x = x + 1",
-    "for _ in range({p}):\n            x = x * 2",
-    "if {p} == 'train':\n            x = x - 1",
-    "if {p} in ('a', 'b'):\n            pass",
-    "if {p} is not None:\n            x = x + 1",
-    "if not torch.jit.is_scripting():\n            x = self.helper(x, {p})",
-    "x = self.helper(x, {p})",
-    "{p} = 3",
-    "y = [{p} for _ in range(2)]",
-    "if self.proj is not None:\n            x = self.helper(x, x)",
-])
-DECORATORS = st.sampled_from(["", "@torch.jit.ignore\n    ", "@torch.jit.unused\n    ", "@torch.jit.export\n    ", "@property\n    ", "@staticmethod\n    "])
+STATEMENTS = st.sampled_from(
+    [
+        "if {p}:\n            x = x + 1",
+        "for _ in range({p}):\n            x = x * 2",
+        "if {p} == 'train':\n            x = x - 1",
+        "if {p} in ('a', 'b'):\n            pass",
+        "if {p} is not None:\n            x = x + 1",
+        "if not torch.jit.is_scripting():\n            x = self.helper(x, {p})",
+        "x = self.helper(x, {p})",
+        "{p} = 3",
+        "y = [{p} for _ in range(2)]",
+        "if self.proj is not None:\n            x = self.helper(x, x)",
+    ]
+)
+DECORATORS = st.sampled_from(
+    [
+        "",
+        "@torch.jit.ignore\n    ",
+        "@torch.jit.unused\n    ",
+        "@torch.jit.export\n    ",
+        "@property\n    ",
+        "@staticmethod\n    ",
+    ]
+)
 
 
 @st.composite

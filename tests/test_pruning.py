@@ -1,5 +1,6 @@
 """Pruning as torch prunes (fixtures/pruning.py holds the torch-verified cases): what the static
 pieces decide, and how the script and trace views differ after `if torch.jit.is_scripting(): raise`."""
+
 from __future__ import annotations
 
 import textwrap
@@ -63,7 +64,9 @@ def test_static_isinstance(annotation: str, checked: str, expected) -> None:
 
 
 def test_unannotated_parameters_are_tensors_and_literals_are_typed() -> None:
-    function, imports = _function("def f(self, a, b=None, c=3, d: 'int' = 1):\n    k = 2\n    k = 5\n    s = 'x'\n    s = 1\n")
+    function, imports = _function(
+        "def f(self, a, b=None, c=3, d: 'int' = 1):\n    k = 2\n    k = 5\n    s = 'x'\n    s = 1\n"
+    )
     types = KnownTypes(function, imports, "self")
     assert types.parameters == {"a": ("Tensor",), "b": ("Tensor",)}
     assert types.literals == {"k": ("int",)}
@@ -105,7 +108,7 @@ def test_a_type_comment_hides_the_parameter_types() -> None:
     assert KnownTypes(function, imports, None).parameters == {}
 
 
-SCRIPTING_RAISES = '''
+SCRIPTING_RAISES = """
 import os
 import random
 
@@ -119,7 +122,7 @@ class Net(nn.Module):
             raise RuntimeError("trace this model")
         os.getcwd()
         return x * random.random()
-'''
+"""
 
 
 def test_after_an_is_scripting_raise_only_tracing_runs(tmp_path: Path) -> None:
@@ -131,7 +134,7 @@ def test_after_an_is_scripting_raise_only_tracing_runs(tmp_path: Path) -> None:
     assert [d.code for d in trace.diagnostics] == ["TS405"]
 
 
-SIDES_FALL_THROUGH = '''
+SIDES_FALL_THROUGH = """
 import os
 from typing import Final
 
@@ -158,7 +161,7 @@ class Net(nn.Module):
             x = x - 1
         os.getcwd()
         return x
-'''
+"""
 
 
 def test_code_after_an_if_whose_sides_both_fall_through_is_compiled(tmp_path: Path) -> None:
@@ -169,7 +172,7 @@ def test_code_after_an_if_whose_sides_both_fall_through_is_compiled(tmp_path: Pa
     assert [(d.location.row, d.code) for d in result.diagnostics] == [(26, "TS316")]
 
 
-TYPE_DECIDED = '''
+TYPE_DECIDED = """
 import random
 
 import torch
@@ -181,7 +184,7 @@ class Net(nn.Module):
         if isinstance(x, torch.Tensor):
             return x
         return x * random.random()
-'''
+"""
 
 
 def test_isinstance_is_decided_by_the_value_when_tracing(tmp_path: Path) -> None:

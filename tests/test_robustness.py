@@ -1,5 +1,6 @@
 """Bad inputs each have a defined outcome: a finding, an error entry or an exit code — never a
 traceback, a hang, a crash, or code execution."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from tslint.config import Config
 from tslint.api import lint_sources
+from tslint.config import Config
 from tslint.files import SourceFile
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
@@ -23,7 +24,10 @@ def tslint(*args, cwd=None, stdin=b"", timeout=120):
     """The real command in a child process: a crash or a traceback cannot hide."""
     completed = subprocess.run(
         [sys.executable, "-m", "tslint", "--no-cache", *map(str, args)],
-        input=stdin, capture_output=True, cwd=cwd or ROOT, timeout=timeout,
+        input=stdin,
+        capture_output=True,
+        cwd=cwd or ROOT,
+        timeout=timeout,
     )
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, completed.stdout.decode(), completed.stderr.decode()
@@ -50,7 +54,10 @@ def test_line_endings_and_bom_keep_rows_and_columns(tmp_path, data) -> None:
     code, found = diagnostics(path)
     d = only(found)
     assert code == 1 and (d["code"], d["location"], d["end_location"]) == (
-        "TS101", {"row": 5, "column": 26}, {"row": 5, "column": 31})
+        "TS101",
+        {"row": 5, "column": 26},
+        {"row": 5, "column": 31},
+    )
 
 
 def test_tabs_count_as_one_column(tmp_path) -> None:
@@ -85,9 +92,13 @@ def test_too_large_file_is_reported_quickly(tmp_path) -> None:
 @pytest.mark.parametrize(
     "expression",
     [
-        "(" * 5000 + "x" + ")" * 5000, "[" * 5000 + "]" * 5000, " + ".join(["x"] * 20000), "not " * 20000 + "x",
+        "(" * 5000 + "x" + ")" * 5000,
+        "[" * 5000 + "]" * 5000,
+        " + ".join(["x"] * 20000),
+        "not " * 20000 + "x",
         # Over many short lines: libcst needs 4 s for these 3000 terms, 17 s for 6000.
-        "(x\n" + "    + x\n" * 3000 + ")", "(\n" + "    x + x + x + x + x + x + x + x + x + x +\n" * 300 + "    x)",
+        "(x\n" + "    + x\n" * 3000 + ")",
+        "(\n" + "    x + x + x + x + x + x + x + x + x + x +\n" * 300 + "    x)",
         "x \\\n" + "    + x \\\n" * 3000 + "    + x",
     ],
     ids=["parentheses", "lists", "long-sum", "not-chain", "sum-one-term-a-line", "sum-ten-terms-a-line", "backslashes"],
@@ -158,7 +169,8 @@ def test_invalid_toml_config(tmp_path) -> None:
 
 def test_linting_never_executes_user_code(tmp_path) -> None:
     marker = tmp_path / "executed"
-    (tmp_path / "evil.py").write_text(textwrap.dedent(f"""
+    (tmp_path / "evil.py").write_text(
+        textwrap.dedent(f"""
         import os, sys
         open({str(marker)!r}, "w").write("ran")
         os._exit(3)
@@ -167,7 +179,8 @@ def test_linting_never_executes_user_code(tmp_path) -> None:
         class Net(nn.Module):
             def forward(self, x, *args):
                 return x
-        """))
+        """)
+    )
     code, found = diagnostics(tmp_path)
     assert code == 1 and only(found)["code"] == "TS101"
     assert not marker.exists()
@@ -280,7 +293,14 @@ def test_internal_error_exit_code_and_output(tmp_path) -> None:
         from tslint.cli import main
         sys.exit(main(["--no-cache", "--format", "json", "a.py"]))
         """)
-    completed = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    completed = subprocess.run(
+        [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     document = json.loads(completed.stdout)
     assert completed.returncode == 2 and document["diagnostics"] == []
-    assert document["errors"] == [{"filename": "a.py", "message": "internal error in rule TS101 (var-args-in-compiled-function): RuntimeError: boom"}]
+    assert document["errors"] == [
+        {
+            "filename": "a.py",
+            "message": "internal error in rule TS101 (var-args-in-compiled-function): RuntimeError: boom",
+        }
+    ]

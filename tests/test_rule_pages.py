@@ -1,5 +1,6 @@
 """Every rule has a page whose bad example triggers it and whose good example does not; for error
 rules torch must reject the bad example and compile the good one."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from tslint.config import Config
 from tslint.api import catalogue, lint_text
+from tslint.config import Config
 from tslint.findings import Severity
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## How to fix")
@@ -23,7 +24,7 @@ def page(code: str) -> str:
 
 def example(code: str, section: str) -> str:
     text = page(code)
-    after = text[text.index(section):]
+    after = text[text.index(section) :]
     match = re.search(r"```python\n(.*?)```", after, re.S)
     assert match, f"{code}: no python block under {section}"
     return match.group(1)
@@ -60,7 +61,7 @@ def test_page_says_whether_the_rule_fixes(code: str, fixture_result) -> None:
     text = page(code)
     lines = FIX_LINE.findall(text)
     assert len(lines) == 1, f"{code}: expected one **Fix:** line under ## How to fix"
-    section = text[text.index("## How to fix"):]
+    section = text[text.index("## How to fix") :]
     section = section[: section.find("\n## ", 5)] if "\n## " in section[5:] else section
     assert FIX_LINE.search(section), f"{code}: the **Fix:** line is not under ## How to fix"
     kind = lines[0]
@@ -69,7 +70,9 @@ def test_page_says_whether_the_rule_fixes(code: str, fixture_result) -> None:
         result = lint_text(example(code, "## Example"), "example.py", Config(select=("TS", "TS404", "TS002")))
         seen |= {d.fix.applicability.value for d in result.diagnostics if d.code == code and d.fix is not None}
     allowed = FIX_KINDS[kind]
-    assert seen <= allowed and (bool(seen) == bool(allowed)), f"{code}: the page says {kind!r}, the rule's fixes are {seen}"
+    assert seen <= allowed and (bool(seen) == bool(allowed)), (
+        f"{code}: the page says {kind!r}, the rule's fixes are {seen}"
+    )
 
 
 def test_every_page_belongs_to_a_rule() -> None:

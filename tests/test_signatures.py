@@ -1,4 +1,5 @@
 """torch's signatures as data (tslint/analysis/signatures.py) and the schema matcher, against torch."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -61,7 +62,10 @@ def test_every_operator_of_torch_is_in_the_data():
     # import torch.export and torch.distributed, which register more (`_c10d_functional::*`).
     listed = subprocess.run(
         [sys.executable, "-c", "import torch\nfor s in torch._C._jit_get_all_schemas(): print(s.name)"],
-        capture_output=True, text=True, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
     names = set(listed.stdout.split())
     assert "aten::add" in names
@@ -158,7 +162,9 @@ def test_lookups():
     assert data.tensor_attributes["shape"] == parse_type("List[int]")
 
 
-@pytest.mark.parametrize("name", ["shape", "dtype", "device", "T", "mT", "H", "grad", "requires_grad", "is_cuda", "ndim"])
+@pytest.mark.parametrize(
+    "name", ["shape", "dtype", "device", "T", "mT", "H", "grad", "requires_grad", "is_cuda", "ndim"]
+)
 def test_tensor_attributes_are_probed(name):
     assert name in signatures().tensor_attributes
 
@@ -339,15 +345,19 @@ def test_the_matcher_agrees_with_torch(callee, positional, keywords, accepted):
         assert str(fake(found.returns[0])) == result_type, f"{source}picked {found.schema}"
 
 
-SOURCE_BUILTIN_CALLS = [
-    (f"torch.{op}(a0, x)", f"torch.{op}", [scalar, "Tensor"])
-    for op in ("mul", "add", "ne", "eq", "lt", "le", "gt", "ge", "sub", "div")
-    for scalar in ("int", "float")
-] + [
-    (f"torch.nn.modules.utils._{name}(a0)", f"torch.nn.modules.utils._{name}", [scalar])
-    for name in ("single", "pair", "triple", "quadruple")
-    for scalar in ("int", "float")
-] + [("x // a0", "aten::floordiv", ["Tensor", "int"]), ("x // x", "aten::floordiv", ["Tensor", "Tensor"])]
+SOURCE_BUILTIN_CALLS = (
+    [
+        (f"torch.{op}(a0, x)", f"torch.{op}", [scalar, "Tensor"])
+        for op in ("mul", "add", "ne", "eq", "lt", "le", "gt", "ge", "sub", "div")
+        for scalar in ("int", "float")
+    ]
+    + [
+        (f"torch.nn.modules.utils._{name}(a0)", f"torch.nn.modules.utils._{name}", [scalar])
+        for name in ("single", "pair", "triple", "quadruple")
+        for scalar in ("int", "float")
+    ]
+    + [("x // a0", "aten::floordiv", ["Tensor", "int"]), ("x // x", "aten::floordiv", ["Tensor", "Tensor"])]
+)
 
 
 @pytest.mark.parametrize("expression, callee, types", SOURCE_BUILTIN_CALLS)
@@ -364,7 +374,9 @@ def test_builtin_functions_from_torch_source_are_what_torch_picks(expression, ca
     assert str(found.returns[0]) == result_type
 
 
-@pytest.mark.parametrize("flag, result_type", [(None, "Tensor"), ("False", "Tensor"), ("True", "Tuple[Tensor, Tensor]")])
+@pytest.mark.parametrize(
+    "flag, result_type", [(None, "Tensor"), ("False", "Tensor"), ("True", "Tuple[Tensor, Tensor]")]
+)
 def test_boolean_dispatch_names_the_function_torch_compiles(flag, result_type):
     data = signatures()
     dispatch = data.python_function("torch.nn.functional.max_pool2d").dispatch
@@ -377,8 +389,32 @@ def test_boolean_dispatch_names_the_function_torch_compiles(flag, result_type):
 
 @pytest.mark.parametrize(
     "name",
-    ["view", "add", "size", "dim", "numel", "relu", "softmax", "max", "to", "contiguous", "type_as", "new_zeros",
-     "masked_fill", "eq", "item", "zeros", "ones", "arange", "len", "cat", "stack", "format", "tensor", "dict"],
+    [
+        "view",
+        "add",
+        "size",
+        "dim",
+        "numel",
+        "relu",
+        "softmax",
+        "max",
+        "to",
+        "contiguous",
+        "type_as",
+        "new_zeros",
+        "masked_fill",
+        "eq",
+        "item",
+        "zeros",
+        "ones",
+        "arange",
+        "len",
+        "cat",
+        "stack",
+        "format",
+        "tensor",
+        "dict",
+    ],
 )
 def test_tensor_methods_are_the_ones_torch_knows(name):
     """torch says "'Tensor' object has no attribute or method" exactly when `tensor_method` is empty."""
@@ -435,10 +471,12 @@ def test_the_matcher_agrees_with_torch_on_keywords_across_torch():
     all 35,000 such calls agree)."""
     data = signatures()
     found = []
-    for callee in sweep_callees()[::SWEEP_STEP * 3]:
+    for callee in sweep_callees()[:: SWEEP_STEP * 3]:
         method = callee.startswith(".")
         schemas = data.tensor_method(callee[1:]) if method else data.function(callee)
-        names = list(dict.fromkeys(arg.name for schema in schemas[:3] for arg in schema.arguments if arg.name != "self"))
+        names = list(
+            dict.fromkeys(arg.name for schema in schemas[:3] for arg in schema.arguments if arg.name != "self")
+        )
         for name in names[:4]:
             for type_text in ("int", "float", "Tensor", "bool", "List[int]", "NoneType", "str"):
                 found.append(disagreement(callee, [] if method else ["Tensor"], {name: type_text}))

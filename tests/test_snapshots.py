@@ -1,6 +1,7 @@
 """The whole output of `tslint fixtures/`, committed under tests/snapshots/ and compared byte for byte:
 test_fixtures checks which codes land on which lines; these snapshots make every change of a message,
 column, end position, symbol or fix visible in review. `pytest --snapshot-update` rewrites them."""
+
 from __future__ import annotations
 
 import difflib
@@ -30,7 +31,12 @@ def tslint_output(arguments: List[str]) -> str:
     # Colour is already off when stdout is a pipe; NO_COLOR keeps it off whatever the CLI decides later.
     environment = {**os.environ, "NO_COLOR": "1"}
     completed = subprocess.run(
-        COMMAND + arguments, cwd=ROOT, env=environment, capture_output=True, encoding="utf-8", timeout=600,
+        COMMAND + arguments,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        encoding="utf-8",
+        timeout=600,
     )
     assert completed.stderr == "", completed.stderr
     assert completed.returncode == 1, f"exit {completed.returncode}: the fixtures are full of findings"
@@ -38,13 +44,26 @@ def tslint_output(arguments: List[str]) -> str:
 
 
 def mismatch_message(name: str, expected: str, actual: str, limit: int = 60) -> str:
-    diff = list(difflib.unified_diff(
-        expected.splitlines(), actual.splitlines(), f"tests/snapshots/{name} (committed)", "tslint now", lineterm="",
-    ))
+    diff = list(
+        difflib.unified_diff(
+            expected.splitlines(),
+            actual.splitlines(),
+            f"tests/snapshots/{name} (committed)",
+            "tslint now",
+            lineterm="",
+        )
+    )
     shown = diff[:limit] + ([f"... {len(diff) - limit} more diff lines"] if len(diff) > limit else [])
     return "\n".join(
-        [f"tests/snapshots/{name} differs from the output of tslint. If the change is intended, run", "",
-         f"    {UPDATE_COMMAND}", "", "and commit the rewritten snapshot.", ""] + shown
+        [
+            f"tests/snapshots/{name} differs from the output of tslint. If the change is intended, run",
+            "",
+            f"    {UPDATE_COMMAND}",
+            "",
+            "and commit the rewritten snapshot.",
+            "",
+        ]
+        + shown
     )
 
 

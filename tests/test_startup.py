@@ -3,6 +3,7 @@ it parses nothing and imports neither libcst nor any rule; and it can never answ
 
 Imports are observed with `-X importtime` in a fresh process, as pre-commit or an editor runs tslint.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,7 +21,10 @@ from tslint import __version__
 from tslint.cache import CACHE_FOLDER, ResultCache
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n    def helper(self, x):\n        return x\n"
+BASE = (
+    "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n "
+    "   def helper(self, x):\n        return x\n"
+)
 CHILD = "from .base import Base\n\n\nclass Child(Base):\n    def helper(self, x, *rest):\n        return x\n"
 
 
@@ -45,8 +49,15 @@ def project(tmp_path: Path) -> Path:
 def run(project: Path, *args: str, stdin: Optional[str] = None):
     """(exit code, findings as (file, code, row), modules imported) of `tslint --format json ARGS`."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    completed = subprocess.run([sys.executable, "-X", "importtime", "-m", "tslint", "--format", "json", *args],
-                               cwd=project, env=env, capture_output=True, text=True, input=stdin, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "tslint", "--format", "json", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+    )
     modules = {line.split("|")[-1].strip() for line in completed.stderr.splitlines() if line.startswith("import time:")}
     findings = [(d["filename"], d["code"], d["location"]["row"]) for d in json.loads(completed.stdout)["diagnostics"]]
     return completed.returncode, findings, modules
@@ -71,8 +82,14 @@ def test_a_warm_run_with_codes_in_the_config_checks_them_against_the_cached_cata
     assert cold[:2] == warm[:2] == (1, [("pkg/child.py", "TS101", 5)])
     assert imports_rules_or_libcst(warm[2]) == []
     (project / "pyproject.toml").write_text('[tool.tslint]\nignore = ["TS999"]\n')
-    completed = subprocess.run([sys.executable, "-m", "tslint", "pkg/child.py"], cwd=project, capture_output=True, text=True,
-                               env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "tslint", "pkg/child.py"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=120,
+    )
     assert completed.returncode == 2 and "names unknown rule 'TS999'" in completed.stderr
 
 
@@ -113,15 +130,24 @@ def test_a_forged_clean_run_does_not_hide_findings(project: Path) -> None:
     cache = ResultCache(project / CACHE_FOLDER)
     table = cache._run_table()
     assert table["runs"] and table["catalogue"]
-    clean = {"runs": {key: pickle.dumps({name: ((), ()) for name in pickle.loads(outcomes)}) for key, outcomes in table["runs"].items()},
-             "catalogue": table["catalogue"]}
+    clean = {
+        "runs": {
+            key: pickle.dumps({name: ((), ()) for name in pickle.loads(outcomes)})
+            for key, outcomes in table["runs"].items()
+        },
+        "catalogue": table["catalogue"],
+    }
     payload = pickle.dumps(clean)
     folder = (project / CACHE_FOLDER).resolve()
     forgeries = {
         "bare pickle": payload,
         "guessed MAC": tslint.cache.MAGIC + bytes(32) + payload,
-        "another user's key": tslint.cache.MAGIC + tslint.cache._mac(os.urandom(32), folder, cache._runs_code, payload) + payload,
-        "the MAC of the other file": tslint.cache.MAGIC + tslint.cache._mac(cache.key, folder, cache.code, payload) + payload,
+        "another user's key": tslint.cache.MAGIC
+        + tslint.cache._mac(os.urandom(32), folder, cache._runs_code, payload)
+        + payload,
+        "the MAC of the other file": tslint.cache.MAGIC
+        + tslint.cache._mac(cache.key, folder, cache.code, payload)
+        + payload,
     }
     for name, forged in forgeries.items():
         _runs_file(project).write_bytes(forged)
@@ -140,7 +166,10 @@ def test_a_signed_run_file_still_cannot_build_code(project: Path, tmp_path: Path
     marker = tmp_path / "pwned"
     cache = ResultCache(project / CACHE_FOLDER)
     (project / CACHE_FOLDER).mkdir()
-    for table in ({"runs": {"k": Evil(marker)}, "catalogue": None}, {"runs": {"k": pickle.dumps(Evil(marker))}, "catalogue": None}):
+    for table in (
+        {"runs": {"k": Evil(marker)}, "catalogue": None},
+        {"runs": {"k": pickle.dumps(Evil(marker))}, "catalogue": None},
+    ):
         payload = pickle.dumps(table)
         mac = tslint.cache._mac(cache.key, (project / CACHE_FOLDER).resolve(), cache._runs_code, payload)
         _runs_file(project).write_bytes(tslint.cache.MAGIC + mac + payload)

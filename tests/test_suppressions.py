@@ -1,4 +1,5 @@
 """Suppressions: which rows a comment covers, `--add-noqa`, and TS002 (unused suppressions) with its fix."""
+
 from __future__ import annotations
 
 import json
@@ -143,7 +144,9 @@ def test_add_noqa_on_the_fixtures_then_nothing_is_reported(tmp_path, capsys) -> 
         warnings.simplefilter("ignore")  # the fixtures' own SyntaxWarnings
         for path in copy.rglob("*.py"):
             compile(path.read_bytes(), str(path), "exec")
-    assert run(["--no-cache", "--select", "TS,TS002,TS404", "--format", "json", copy], capsys)[1].count('"code": "TS') == 0
+    assert (
+        run(["--no-cache", "--select", "TS,TS002,TS404", "--format", "json", copy], capsys)[1].count('"code": "TS') == 0
+    )
     snapshot = {path: path.read_bytes() for path in copy.rglob("*.py")}
     assert run(["--add-noqa", "--no-cache", "--select", "TS,TS404", copy], capsys)[2] == "Added 0 noqa directives.\n"
     assert snapshot == {path: path.read_bytes() for path in copy.rglob("*.py")}
@@ -165,7 +168,9 @@ def _ts002(source: str, config: Config = WITH_TS002):
 
 
 def test_unused_codes_are_reported_only_when_selected() -> None:
-    source = BAD.replace("*args):", "*args):  # noqa: TS101, TS205, E501").replace("return x", "return x  # tslint: ignore[TS999]")
+    source = BAD.replace("*args):", "*args):  # noqa: TS101, TS205, E501").replace(
+        "return x", "return x  # tslint: ignore[TS999]"
+    )
     assert _ts002(source, Config()) == []
     first, second = _ts002(source)
     assert (first.location.row, first.location.column, first.end_location.column) == (5, 35, 61)
@@ -175,21 +180,31 @@ def test_unused_codes_are_reported_only_when_selected() -> None:
     assert _ts002(fixed) == [] and codes(fixed, WITH_TS002) == []
 
 
-@pytest.mark.parametrize("comment", [
-    "# noqa", "# tslint: ignore", "# noqa: E501", "# noqa: TS404",  # bare, another tool's, a rule off by default
-    "# noqa: TS000", "# noqa: TS002",
-])
+@pytest.mark.parametrize(
+    "comment",
+    [
+        "# noqa",
+        "# tslint: ignore",
+        "# noqa: E501",
+        "# noqa: TS404",  # bare, another tool's, a rule off by default
+        "# noqa: TS000",
+        "# noqa: TS002",
+    ],
+)
 def test_what_is_never_reported(comment) -> None:
     assert _ts002(BAD.replace("return x", f"return x  {comment}")) == []
 
 
-@pytest.mark.parametrize("config", [
-    Config(select=("TS", "TS002"), ignore=("TS2",)),
-    Config(select=("TS1", "TS3", "TS002")),
-    Config(select=("TS", "TS002"), mode="trace"),
-    Config(select=("TS", "TS002"), mode="export"),
-    Config(select=("TS", "TS002"), per_file_ignores=(("m.py", ("TS205",)),)),
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config(select=("TS", "TS002"), ignore=("TS2",)),
+        Config(select=("TS1", "TS3", "TS002")),
+        Config(select=("TS", "TS002"), mode="trace"),
+        Config(select=("TS", "TS002"), mode="export"),
+        Config(select=("TS", "TS002"), per_file_ignores=(("m.py", ("TS205",)),)),
+    ],
+)
 def test_codes_of_rules_that_did_not_run_are_not_unused(config) -> None:
     source = BAD.replace("return x", "return x  # noqa: TS205")
     assert _ts002(source, config) == []
@@ -206,7 +221,9 @@ def test_a_suppression_meant_to_stay() -> None:
     (finding,) = _ts002(source)
     assert apply_edits(source, finding.fix.edits) == BAD
     assert _ts002(source.replace("TS205", "TS205, TS002")) == []
-    assert _ts002(source.replace("# noqa: TS205", "# noqa: TS205  # tslint: ignore")) == []  # another directive of the row
+    assert (
+        _ts002(source.replace("# noqa: TS205", "# noqa: TS205  # tslint: ignore")) == []
+    )  # another directive of the row
 
 
 def test_nothing_is_judged_in_a_file_with_a_ts001() -> None:
@@ -224,15 +241,18 @@ def test_ts002_follows_the_cache(tmp_path, capsys) -> None:
 # --- the edits ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("line, removed, expected", [
-    ("x = 1  # noqa: TS101", ["TS101"], "x = 1"),
-    ("x = 1  # noqa: TS101, E501", ["TS101"], "x = 1  # noqa: E501"),
-    ("x = 1  # tslint: ignore[TS101, TS205]", ["TS205"], "x = 1  # tslint: ignore[TS101]"),
-    ("x = 1  # type: int  # noqa: TS101", ["TS101"], "x = 1  # type: int"),
-    ("x = 1  # noqa: TS101  # why", ["TS101"], "x = 1  # why"),
-    ("x = 1  # noqa: TS101 why", ["TS101"], "x = 1  # why"),
-    ("x = 1  # type: int  # noqa: TS101  # why", ["TS101"], "x = 1  # type: int  # why"),
-])
+@pytest.mark.parametrize(
+    "line, removed, expected",
+    [
+        ("x = 1  # noqa: TS101", ["TS101"], "x = 1"),
+        ("x = 1  # noqa: TS101, E501", ["TS101"], "x = 1  # noqa: E501"),
+        ("x = 1  # tslint: ignore[TS101, TS205]", ["TS205"], "x = 1  # tslint: ignore[TS101]"),
+        ("x = 1  # type: int  # noqa: TS101", ["TS101"], "x = 1  # type: int"),
+        ("x = 1  # noqa: TS101  # why", ["TS101"], "x = 1  # why"),
+        ("x = 1  # noqa: TS101 why", ["TS101"], "x = 1  # why"),
+        ("x = 1  # type: int  # noqa: TS101  # why", ["TS101"], "x = 1  # type: int  # why"),
+    ],
+)
 def test_remove_codes(line, removed, expected) -> None:
     found = suppressions(line)
     (directive,) = found.directives
@@ -245,11 +265,23 @@ def test_add_codes_leaves_a_line_with_a_bare_directive_alone() -> None:
     assert noqa_edits("x = (\n", {1: {"TS101"}}) is None  # does not tokenize
 
 
-@pytest.mark.parametrize("head", ["", "#!/usr/bin/env python\n", "# -*- coding: utf-8 -*-\n",
-                                  "#!/usr/bin/env python\n# vim: set fileencoding=utf-8 :\n", '"""Doc."""\n'])
+@pytest.mark.parametrize(
+    "head",
+    [
+        "",
+        "#!/usr/bin/env python\n",
+        "# -*- coding: utf-8 -*-\n",
+        "#!/usr/bin/env python\n# vim: set fileencoding=utf-8 :\n",
+        '"""Doc."""\n',
+    ],
+)
 def test_skip_file_goes_where_it_is_read(head) -> None:
     source = head + BAD
     fixed = apply_edits(source, [skip_file_edit(source)])
     kept = head if head.startswith("#") else ""
-    assert skips_file(fixed) and fixed.startswith(kept + "# tslint: skip-file\n") and fixed.replace("# tslint: skip-file\n", "") == source
+    assert (
+        skips_file(fixed)
+        and fixed.startswith(kept + "# tslint: skip-file\n")
+        and fixed.replace("# tslint: skip-file\n", "") == source
+    )
     assert apply_edits("#!/bin/python", [skip_file_edit("#!/bin/python")]) == "#!/bin/python\n# tslint: skip-file"

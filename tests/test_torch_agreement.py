@@ -1,5 +1,6 @@
 """The fixtures against real torch: every `Bad*` class fails where tslint flags an error, every
 `Good*` class compiles, and each warning's hazard really happens at run time."""
+
 from __future__ import annotations
 
 import inspect
@@ -11,9 +12,8 @@ import pytest
 
 from conftest import FIXTURES, expectations, fixture_files, fixture_mode
 from torch_harness import highlighted_span, load_module, module_classes, script, torch
-
-from tslint.config import Config  # noqa: E402
 from tslint.api import catalogue, lint_paths  # noqa: E402
+from tslint.config import Config  # noqa: E402
 from tslint.findings import Severity  # noqa: E402
 
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
@@ -63,11 +63,18 @@ def _fixture_classes():
     sys.path.insert(0, str(FIXTURES))
     try:
         for path in fixture_files():
-            if path.name == "__init__.py" or fixture_mode(path) in ("trace", "export"):  # test_trace_rules.py, test_export_rules.py
+            if path.name == "__init__.py" or fixture_mode(path) in (
+                "trace",
+                "export",
+            ):  # test_trace_rules.py, test_export_rules.py
                 continue
             relative = path.relative_to(FIXTURES).with_suffix("")
             name = ".".join(relative.parts)
-            module = __import__(name, fromlist=["_"]) if "pkg" in relative.parts else load_module(path, f"fixture_{name.replace('.', '_')}")
+            module = (
+                __import__(name, fromlist=["_"])
+                if "pkg" in relative.parts
+                else load_module(path, f"fixture_{name.replace('.', '_')}")
+            )
             for cls in module_classes(module):
                 if not cls.__name__.startswith("_"):
                     yield pytest.param(cls, id=f"{relative}:{cls.__name__}")
@@ -106,7 +113,9 @@ def test_fixture_class_against_torch(cls: type) -> None:
         assert IN_DECORATOR[cls.__name__] in error, error
         lines, start = inspect.getsourcelines(cls)
         own = str(Path(inspect.getsourcefile(cls)).resolve())
-        assert any((own, row) in ERROR_LINES for row in range(start, start + len(lines))), "no error flagged in the class"
+        assert any((own, row) in ERROR_LINES for row in range(start, start + len(lines))), (
+            "no error flagged in the class"
+        )
         return
     path, first, last = span
     lines = WARNING_LINES if cls.__name__ in WARNED else ERROR_LINES
@@ -152,28 +161,52 @@ def test_none_default_fails_without_the_argument() -> None:
 # One call per module TS316 lists: each fails in torch (no implementation, or the library's own source
 # does not compile). A module added to the rule without a sample here fails the test below.
 MODULE_SAMPLES = {
-    "numpy": "numpy.zeros(3)", "random": "random.randint(0, 3)", "time": "time.perf_counter()",
-    "os": "os.getenv('A')", "sys": "sys.getsizeof(1)", "logging": "logging.warning('a')", "copy": "copy.copy(x)",
-    "itertools": "itertools.product([1], [2])", "functools": "functools.partial(print, 1)",
-    "operator": "operator.add(1, 2)", "json": "json.dumps([1])", "re": "re.match('a', 'a')",
-    "pickle": "pickle.dumps(1)", "datetime": "datetime.datetime.now()", "pathlib": "pathlib.Path('a')",
-    "inspect": "inspect.signature(print)", "statistics": "statistics.mean([1.0, 2.0])",
-    "string": "string.capwords('a b')", "traceback": "traceback.print_stack()", "threading": "threading.get_ident()",
-    "uuid": "uuid.uuid4()", "hashlib": "hashlib.md5()", "struct": "struct.pack('i', 1)",
-    "bisect": "bisect.bisect([1, 2], 1)", "heapq": "heapq.heappush([1], 2)", "textwrap": "textwrap.dedent('a')",
-    "contextlib": "contextlib.suppress()", "dataclasses": "dataclasses.fields(self)", "builtins": "builtins.print('a')",
+    "numpy": "numpy.zeros(3)",
+    "random": "random.randint(0, 3)",
+    "time": "time.perf_counter()",
+    "os": "os.getenv('A')",
+    "sys": "sys.getsizeof(1)",
+    "logging": "logging.warning('a')",
+    "copy": "copy.copy(x)",
+    "itertools": "itertools.product([1], [2])",
+    "functools": "functools.partial(print, 1)",
+    "operator": "operator.add(1, 2)",
+    "json": "json.dumps([1])",
+    "re": "re.match('a', 'a')",
+    "pickle": "pickle.dumps(1)",
+    "datetime": "datetime.datetime.now()",
+    "pathlib": "pathlib.Path('a')",
+    "inspect": "inspect.signature(print)",
+    "statistics": "statistics.mean([1.0, 2.0])",
+    "string": "string.capwords('a b')",
+    "traceback": "traceback.print_stack()",
+    "threading": "threading.get_ident()",
+    "uuid": "uuid.uuid4()",
+    "hashlib": "hashlib.md5()",
+    "struct": "struct.pack('i', 1)",
+    "bisect": "bisect.bisect([1, 2], 1)",
+    "heapq": "heapq.heappush([1], 2)",
+    "textwrap": "textwrap.dedent('a')",
+    "contextlib": "contextlib.suppress()",
+    "dataclasses": "dataclasses.fields(self)",
+    "builtins": "builtins.print('a')",
 }
 
 
 FUNCTION_SAMPLES = {
-    "typing.cast": "typing.cast(torch.Tensor, x)", "collections.Counter": "collections.Counter([1])",
-    "collections.defaultdict": "collections.defaultdict()", "torch.compile": "torch.compile(torch.relu)",
-    "torch.get_default_dtype": "torch.get_default_dtype()", "torch.is_tensor": "torch.is_tensor(x)",
+    "typing.cast": "typing.cast(torch.Tensor, x)",
+    "collections.Counter": "collections.Counter([1])",
+    "collections.defaultdict": "collections.defaultdict()",
+    "torch.compile": "torch.compile(torch.relu)",
+    "torch.get_default_dtype": "torch.get_default_dtype()",
+    "torch.is_tensor": "torch.is_tensor(x)",
 }
 TORCH_SAMPLES = {
-    "torch.distributions.": "torch.distributions.Normal(x, 1.0)", "torch.distributed.": "torch.distributed.is_available()",
+    "torch.distributions.": "torch.distributions.Normal(x, 1.0)",
+    "torch.distributed.": "torch.distributed.is_available()",
     "torch.utils.checkpoint.": "torch.utils.checkpoint.checkpoint(torch.relu, x)",
-    "torch.testing.": "torch.testing.assert_close(x, x)", "torch.hub.": "torch.hub.load('a', 'b')",
+    "torch.testing.": "torch.testing.assert_close(x, x)",
+    "torch.hub.": "torch.hub.load('a', 'b')",
     "torch.onnx.": "torch.onnx.is_in_onnx_export()",
 }
 
@@ -190,7 +223,11 @@ def _script_call(tmp_path, call: str, imports: str):
 
 def _ts316_calls():
     from tslint.rules.semantics.unsupported_python_function import (
-        UNSUPPORTED_BUILTINS, UNSUPPORTED_FUNCTIONS, UNSUPPORTED_MATH, UNSUPPORTED_MODULES, UNSUPPORTED_TORCH_PACKAGES,
+        UNSUPPORTED_BUILTINS,
+        UNSUPPORTED_FUNCTIONS,
+        UNSUPPORTED_MATH,
+        UNSUPPORTED_MODULES,
+        UNSUPPORTED_TORCH_PACKAGES,
     )
 
     assert set(MODULE_SAMPLES) == set(UNSUPPORTED_MODULES)
@@ -215,16 +252,24 @@ def test_unsupported_python_function_fails_in_torch(tmp_path, call: str, imports
 
 # One construction per module TS327 lists, and one call per function TS312 lists as uncompilable.
 UNSCRIPTABLE_MODULE_SAMPLES = {
-    "MaxUnpool1d": "nn.MaxUnpool1d(2)", "MaxUnpool2d": "nn.MaxUnpool2d(2)", "MaxUnpool3d": "nn.MaxUnpool3d(2)",
-    "AdaptiveLogSoftmaxWithLoss": "nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])", "GaussianNLLLoss": "nn.GaussianNLLLoss()",
+    "MaxUnpool1d": "nn.MaxUnpool1d(2)",
+    "MaxUnpool2d": "nn.MaxUnpool2d(2)",
+    "MaxUnpool3d": "nn.MaxUnpool3d(2)",
+    "AdaptiveLogSoftmaxWithLoss": "nn.AdaptiveLogSoftmaxWithLoss(8, 10, [4])",
+    "GaussianNLLLoss": "nn.GaussianNLLLoss()",
     "TripletMarginWithDistanceLoss": "nn.TripletMarginWithDistanceLoss()",
-    "LinearCrossEntropyLoss": "nn.LinearCrossEntropyLoss(2, 2)", "SyncBatchNorm": "nn.SyncBatchNorm(2)",
+    "LinearCrossEntropyLoss": "nn.LinearCrossEntropyLoss(2, 2)",
+    "SyncBatchNorm": "nn.SyncBatchNorm(2)",
     "DataParallel": "nn.DataParallel(nn.Linear(2, 2))",
     "DistributedDataParallel": "nn.parallel.DistributedDataParallel(nn.Linear(2, 2))",
 }
 UNCOMPILABLE_FUNCTION_SAMPLES = {
-    "gaussian_nll_loss": "(x, x, x)", "triplet_margin_with_distance_loss": "(x, x, x)",
-    "linear_cross_entropy": "(x, x, x)", "grouped_mm": "(x, x)", "scaled_mm": "(x, x)", "scaled_grouped_mm": "(x, x)",
+    "gaussian_nll_loss": "(x, x, x)",
+    "triplet_margin_with_distance_loss": "(x, x, x)",
+    "linear_cross_entropy": "(x, x, x)",
+    "grouped_mm": "(x, x)",
+    "scaled_mm": "(x, x)",
+    "scaled_grouped_mm": "(x, x)",
 }
 
 
@@ -274,11 +319,16 @@ def test_uncompilable_functionals_fail_in_torch(tmp_path, name: str) -> None:
 
 # A torch call per alias TS328 knows, taking the attribute `self.k`, and a value for it.
 ALIAS_CALLS = {
-    "_size_1_t": ("F.max_pool1d(x, self.k)", "2"), "_size_2_t": ("F.max_pool2d(x, self.k)", "2"),
-    "_size_3_t": ("F.max_pool3d(x, self.k)", "2"), "_size_4_t": ("F.pad(x, self.k)", "(1, 1, 1, 1)"),
-    "_size_5_t": ("F.pad(x, self.k)", "(1, 1, 1, 1, 1)"), "_size_6_t": ("F.pad(x, self.k)", "(1, 1, 1, 1, 1, 1)"),
-    "_size_any_t": ("F.pad(x, self.k)", "(1, 1)"), "_size_any_opt_t": ("F.adaptive_avg_pool2d(x, self.k)", "2"),
-    "_size_2_opt_t": ("F.adaptive_avg_pool2d(x, self.k)", "2"), "_size_3_opt_t": ("F.adaptive_avg_pool3d(x, self.k)", "2"),
+    "_size_1_t": ("F.max_pool1d(x, self.k)", "2"),
+    "_size_2_t": ("F.max_pool2d(x, self.k)", "2"),
+    "_size_3_t": ("F.max_pool3d(x, self.k)", "2"),
+    "_size_4_t": ("F.pad(x, self.k)", "(1, 1, 1, 1)"),
+    "_size_5_t": ("F.pad(x, self.k)", "(1, 1, 1, 1, 1)"),
+    "_size_6_t": ("F.pad(x, self.k)", "(1, 1, 1, 1, 1, 1)"),
+    "_size_any_t": ("F.pad(x, self.k)", "(1, 1)"),
+    "_size_any_opt_t": ("F.adaptive_avg_pool2d(x, self.k)", "2"),
+    "_size_2_opt_t": ("F.adaptive_avg_pool2d(x, self.k)", "2"),
+    "_size_3_opt_t": ("F.adaptive_avg_pool3d(x, self.k)", "2"),
     "_ratio_2_t": ("F.interpolate(x, scale_factor=self.k)", "2.0"),
     "_ratio_3_t": ("F.interpolate(x, scale_factor=self.k)", "2.0"),
     "_ratio_any_t": ("F.interpolate(x, scale_factor=self.k)", "2.0"),
@@ -299,7 +349,8 @@ def test_size_union_attributes_fail_in_torch(tmp_path, alias: str) -> None:
         path.write_text(
             f"import torch\nimport torch.nn.functional as F\nfrom torch.nn.common_types import {alias}\n\n\n"
             f"class Probe(torch.nn.Module):\n    {annotation}\n\n    def __init__(self):\n        super().__init__()\n"
-            f"        self.k = {value}\n\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        return {call}\n",
+            f"        self.k = {value}\n\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        return "
+            f"{call}\n",
             encoding="utf-8",
         )
         errors.append(script(load_module(path, f"alias_probe_{alias}_{len(errors)}").Probe)[1])
@@ -339,9 +390,14 @@ def test_attribute_rule_knows_every_module_attribute() -> None:
 
 
 SUBSCRIPTS = {
-    "typing.Callable": "[[int], int]", "collections.abc.Callable": "[[int], int]", "typing.Literal": "['a']",
-    "typing.Generator": "[int, None, None]", "typing.Mapping": "[str, int]", "collections.abc.Mapping": "[str, int]",
-    "typing.DefaultDict": "[str, int]", "typing.OrderedDict": "[str, int]",
+    "typing.Callable": "[[int], int]",
+    "collections.abc.Callable": "[[int], int]",
+    "typing.Literal": "['a']",
+    "typing.Generator": "[int, None, None]",
+    "typing.Mapping": "[str, int]",
+    "collections.abc.Mapping": "[str, int]",
+    "typing.DefaultDict": "[str, int]",
+    "typing.OrderedDict": "[str, int]",
 }
 
 
@@ -376,8 +432,13 @@ def test_unsupported_types_fail_in_torch(tmp_path, code: str, name: str) -> None
 
 
 MODULE_METHOD_ARGUMENTS = {
-    "load_state_dict": "{}", "requires_grad_": "False", "apply": "print", "to": "x.device",
-    "type": "torch.float32", "get_submodule": '"proj"', "get_parameter": '"proj.weight"',
+    "load_state_dict": "{}",
+    "requires_grad_": "False",
+    "apply": "print",
+    "to": "x.device",
+    "type": "torch.float32",
+    "get_submodule": '"proj"',
+    "get_parameter": '"proj.weight"',
 }
 
 
@@ -422,13 +483,45 @@ def test_missing_str_methods_are_exactly_those_torch_lacks(tmp_path) -> None:
 
 
 GLOBAL_VALUES = [
-    "3", "-1", "1e-5", "1j", "'fast'", "b'x'", "f'{3}'", "True", "None", "[1, 2]", "(1, 2)", "{'a': 1}",
-    "{1, 2}", "[i for i in range(3)]", "torch.tensor([1.0])", "torch.ones(2)", "torch.device('cpu')",
-    "torch.Size([2])", "torch.float32", "torch.long", "math.pi", "2 * math.pi", "1 / 255", "'a' + 'b'",
-    "numpy.ones(2)", "frozenset({1})", "range(3)", "int('3')", "float(2)", "dict(a=1)", "tuple([1])",
+    "3",
+    "-1",
+    "1e-5",
+    "1j",
+    "'fast'",
+    "b'x'",
+    "f'{3}'",
+    "True",
+    "None",
+    "[1, 2]",
+    "(1, 2)",
+    "{'a': 1}",
+    "{1, 2}",
+    "[i for i in range(3)]",
+    "torch.tensor([1.0])",
+    "torch.ones(2)",
+    "torch.device('cpu')",
+    "torch.Size([2])",
+    "torch.float32",
+    "torch.long",
+    "math.pi",
+    "2 * math.pi",
+    "1 / 255",
+    "'a' + 'b'",
+    "numpy.ones(2)",
+    "frozenset({1})",
+    "range(3)",
+    "int('3')",
+    "float(2)",
+    "dict(a=1)",
+    "tuple([1])",
 ]
 # Module-level names that are not values, and how compiled code uses them.
-GLOBAL_NON_VALUES = {"torch.relu": "G(x)", "torch.nn.functional": "G.relu(x)", "math": "G.sqrt(2.0)", "torch.cat": "G([x, x])"}
+GLOBAL_NON_VALUES = {
+    "torch.relu": "G(x)",
+    "torch.nn.functional": "G.relu(x)",
+    "math": "G.sqrt(2.0)",
+    "torch.cat": "G([x, x])",
+}
 
 
 @pytest.mark.parametrize("expression", GLOBAL_VALUES + sorted(GLOBAL_NON_VALUES))

@@ -1,6 +1,7 @@
 """The trace rules against the real torch.jit.trace: each Bad* hazard is real (a TracerWarning on a
 flagged line, or another answer than eager mode on a second input), each Good* look-alike traces
 cleanly and agrees with eager mode."""
+
 from __future__ import annotations
 
 import tempfile
@@ -20,14 +21,16 @@ def _classes():
     second_calls, first_calls = module.SECOND_CALL, module.FIRST_CALL
     return [
         pytest.param(cls, second_calls.get(cls.__name__), first_calls.get(cls.__name__), id=cls.__name__)
-        for cls in module_classes(module) if not cls.__name__.startswith("_")  # parts, traced through their users
+        for cls in module_classes(module)
+        if not cls.__name__.startswith("_")  # parts, traced through their users
     ]
 
 
 @pytest.mark.parametrize("cls, second_call, first_call", _classes())
 def test_trace_fixture_against_torch(cls, second_call, first_call) -> None:
-    warned, diverges = trace_outcome(cls, str(TRACE_FIXTURE), second_call() if second_call else None,
-                                     first_call() if first_call else None)
+    warned, diverges = trace_outcome(
+        cls, str(TRACE_FIXTURE), second_call() if second_call else None, first_call() if first_call else None
+    )
     if cls.__name__.startswith("Good"):
         assert warned == [] and not diverges, (warned, diverges)
     else:
@@ -48,7 +51,9 @@ PAGE_SECOND_CALL = {
 }
 
 
-@pytest.mark.parametrize("code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410"])
+@pytest.mark.parametrize(
+    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410"]
+)
 def test_trace_page_examples_against_torch(code: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for section, hazardous in (("## Example", True), ("## Use instead", False)):
@@ -70,10 +75,15 @@ def test_training_flag_rule_is_off_by_default(tmp_path) -> None:
     from tslint.config import Config
 
     path = tmp_path / "net.py"
-    path.write_text("import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
-                    "        if self.training:\n            return x * 2\n        return x\n", encoding="utf-8")
-    codes = {select: {d.code for d in lint_paths([str(path)], Config(mode="trace", select=select)).diagnostics}
-             for select in (("TS",), ("TS4",), ("TS", "TS404"))}
+    path.write_text(
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
+        "        if self.training:\n            return x * 2\n        return x\n",
+        encoding="utf-8",
+    )
+    codes = {
+        select: {d.code for d in lint_paths([str(path)], Config(mode="trace", select=select)).diagnostics}
+        for select in (("TS",), ("TS4",), ("TS", "TS404"))
+    }
     assert codes == {("TS",): set(), ("TS4",): set(), ("TS", "TS404"): {"TS404"}}
 
 

@@ -6,6 +6,7 @@ graph gives every value the type torch chose, named after the variable it is ass
 line it comes from. Every value tslint claims a type for (anything but Unknown) must have torch's
 type. Unknown is always allowed. The counts are printed (`pytest -s`).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -171,10 +172,12 @@ def compare_graph(model: Model, comparison: Comparison, graph, function: str, pa
     inputs = list(graph.inputs())[1:] if self_class is not None else list(graph.inputs())
     for value in inputs:
         name = value.debugName().split(".")[0]
-        comparison.check(f"{Path(path).name} {function}({name})", model.parameters.get((path, function, name)), {str(value.type())})
+        comparison.check(
+            f"{Path(path).name} {function}({name})", model.parameters.get((path, function, name)), {str(value.type())}
+        )
 
 
-def compare_module(model: Model, comparison: Comparison, module: "torch.nn.Module") -> None:
+def compare_module(model: Model, comparison: Comparison, module: torch.nn.Module) -> None:
     scripted = torch.jit.script(module)
     originals = dict(module.named_modules())
     for name, submodule in scripted.named_modules():
@@ -205,16 +208,52 @@ def _defining_class(cls: type, method: str) -> Optional[str]:
 # --- the corpus ----------------------------------------------------------------------------------
 
 NN_MODULES = [
-    "Linear(4, 4)", "Conv1d(3, 3, 3)", "Conv2d(3, 3, 3, padding=1)", "ConvTranspose2d(3, 3, 3)",
-    "BatchNorm2d(3)", "LayerNorm(4)", "GroupNorm(2, 4)", "InstanceNorm2d(3)", "Embedding(10, 4)",
-    "EmbeddingBag(10, 4)", "MultiheadAttention(8, 2)", "TransformerEncoderLayer(8, 2)",
-    "TransformerDecoderLayer(8, 2)", "LSTM(4, 4)", "GRU(4, 4)", "RNN(4, 4)", "LSTMCell(4, 4)",
-    "Upsample(scale_factor=2.0)", "PixelShuffle(2)", "Dropout(0.1)", "ReLU()", "GELU()", "Softmax(dim=1)",
-    "MaxPool2d(2)", "AvgPool2d(2)", "AdaptiveAvgPool2d(1)", "Flatten()", "Unflatten(1, (2, 2))",
-    "Bilinear(4, 4, 4)", "Identity()", "PReLU()", "Hardtanh()", "CrossEntropyLoss()", "MSELoss()",
-    "CTCLoss()", "Fold((4, 4), (2, 2))", "Unfold((2, 2))", "CosineSimilarity()", "PairwiseDistance()",
-    "Transformer(8, 2, 1, 1, 16)", "LocalResponseNorm(2)", "ChannelShuffle(2)", "ZeroPad2d(1)",
-    "ReflectionPad2d(1)", "Sequential(nn.Linear(4, 4), nn.ReLU())", "TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 2)",
+    "Linear(4, 4)",
+    "Conv1d(3, 3, 3)",
+    "Conv2d(3, 3, 3, padding=1)",
+    "ConvTranspose2d(3, 3, 3)",
+    "BatchNorm2d(3)",
+    "LayerNorm(4)",
+    "GroupNorm(2, 4)",
+    "InstanceNorm2d(3)",
+    "Embedding(10, 4)",
+    "EmbeddingBag(10, 4)",
+    "MultiheadAttention(8, 2)",
+    "TransformerEncoderLayer(8, 2)",
+    "TransformerDecoderLayer(8, 2)",
+    "LSTM(4, 4)",
+    "GRU(4, 4)",
+    "RNN(4, 4)",
+    "LSTMCell(4, 4)",
+    "Upsample(scale_factor=2.0)",
+    "PixelShuffle(2)",
+    "Dropout(0.1)",
+    "ReLU()",
+    "GELU()",
+    "Softmax(dim=1)",
+    "MaxPool2d(2)",
+    "AvgPool2d(2)",
+    "AdaptiveAvgPool2d(1)",
+    "Flatten()",
+    "Unflatten(1, (2, 2))",
+    "Bilinear(4, 4, 4)",
+    "Identity()",
+    "PReLU()",
+    "Hardtanh()",
+    "CrossEntropyLoss()",
+    "MSELoss()",
+    "CTCLoss()",
+    "Fold((4, 4), (2, 2))",
+    "Unfold((2, 2))",
+    "CosineSimilarity()",
+    "PairwiseDistance()",
+    "Transformer(8, 2, 1, 1, 16)",
+    "LocalResponseNorm(2)",
+    "ChannelShuffle(2)",
+    "ZeroPad2d(1)",
+    "ReflectionPad2d(1)",
+    "Sequential(nn.Linear(4, 4), nn.ReLU())",
+    "TransformerEncoder(nn.TransformerEncoderLayer(8, 2), 2)",
 ]
 
 

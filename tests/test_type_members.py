@@ -5,6 +5,7 @@ lists, dicts, strs and numbers, torch.jit.script of a function reading it must f
 attribute or method" exactly when tslint says the type lacks it; the names tslint says a type has
 are read together in one function per type, which must compile.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,14 +22,53 @@ torch = pytest.importorskip("torch")
 warnings.filterwarnings("ignore")
 
 VALUES = {
-    "Tensor": "x", "List[int]": "[1, 2]", "List[Tensor]": "[x, x]", "Dict[str, Tensor]": "{'a': x}",
-    "str": "'ab'", "int": "3", "float": "2.5", "bool": "True", "Tuple[int, int]": "(1, 2)", "NoneType": "None",
+    "Tensor": "x",
+    "List[int]": "[1, 2]",
+    "List[Tensor]": "[x, x]",
+    "Dict[str, Tensor]": "{'a': x}",
+    "str": "'ab'",
+    "int": "3",
+    "float": "2.5",
+    "bool": "True",
+    "Tuple[int, int]": "(1, 2)",
+    "NoneType": "None",
 }
 # Names people read on values that do not have them (Tensor habits on lists, list habits on tuples...).
 COMMON = (
-    "numel", "size", "shape", "dim", "item", "to", "sum", "view", "cuda", "device", "dtype", "float", "long",
-    "clone", "append", "extend", "index", "count", "keys", "values", "items", "get", "join", "split",
-    "format", "upper", "copy", "pop", "sort", "real", "conjugate", "is_integer", "hex", "bit_length",
+    "numel",
+    "size",
+    "shape",
+    "dim",
+    "item",
+    "to",
+    "sum",
+    "view",
+    "cuda",
+    "device",
+    "dtype",
+    "float",
+    "long",
+    "clone",
+    "append",
+    "extend",
+    "index",
+    "count",
+    "keys",
+    "values",
+    "items",
+    "get",
+    "join",
+    "split",
+    "format",
+    "upper",
+    "copy",
+    "pop",
+    "sort",
+    "real",
+    "conjugate",
+    "is_integer",
+    "hex",
+    "bit_length",
 )
 
 
@@ -36,7 +76,9 @@ def _script_reads(tmp_path: Path, type_name: str, names: List[str], tag: str):
     """Script a function reading `value.name` for each name; None if it compiles, else the error."""
     lines = [f"    v{i} = v.{name}" for i, name in enumerate(names)]
     path = tmp_path / f"reads_{tag}.py"
-    path.write_text(f"import torch\ndef f(x: torch.Tensor):\n    v = {VALUES[type_name]}\n" + "\n".join(lines) + "\n    return 0\n")
+    path.write_text(
+        f"import torch\ndef f(x: torch.Tensor):\n    v = {VALUES[type_name]}\n" + "\n".join(lines) + "\n    return 0\n"
+    )
     spec = importlib.util.spec_from_file_location(f"reads_{tag}", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

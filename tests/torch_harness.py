@@ -1,4 +1,5 @@
 """Running real torch.jit.script on fixture and example code (the ground truth for every rule)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -67,8 +68,12 @@ FIRST_INPUT = (3, 4)
 SECOND_INPUT = (5, 4)
 
 
-def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple, dict]] = None,
-                  first_call: Optional[Tuple[tuple, dict]] = None):
+def trace_outcome(
+    cls: type,
+    source_file: str,
+    second_call: Optional[Tuple[tuple, dict]] = None,
+    first_call: Optional[Tuple[tuple, dict]] = None,
+):
     """Trace an instance (training mode, as constructed) on ones(3, 4); then, with both in eval mode,
     compare traced and eager on -ones(5, 4) — or on the (arguments, keyword arguments) of
     `second_call` (another dtype, the meta device, an extra argument). Returns (TracerWarning lines
@@ -85,4 +90,3 @@ def trace_outcome(cls: type, source_file: str, second_call: Optional[Tuple[tuple
     where = str(Path(source_file).resolve())
     lines = sorted({line for path, line in outcome.warnings if path == where})
     return lines, outcome.wrong_output or bool(outcome.diverged)
-

@@ -1,5 +1,6 @@
 """Functions and modules whose every value tests/test_type_inference.py types with tslint and with
 torch, and compares. Each compiles in torch 2.13; each local is used so that torch keeps its value."""
+
 import math
 from typing import Dict, List, Optional, Tuple
 
@@ -13,7 +14,7 @@ def scalars(x: torch.Tensor, n: int, scale: float, flag: bool, name: str):
     b = n / 2
     c = n // 3
     d = n * scale
-    e = a ** 2
+    e = a**2
     f = -scale
     g = flag and n > 1
     h = name + "x"

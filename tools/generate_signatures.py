@@ -48,20 +48,24 @@ warnings.filterwarnings("ignore")
 
 # builtin_functions.cpp: TorchScript-source functions registered as operators' extra overloads.
 # tests/test_signatures.py scripts a call that only each of these serves (ndim and T: the attributes).
-SOURCE_BUILTINS = [
-    f"aten::{op}({scalar} a, Tensor b) -> Tensor"
-    for scalar in ("float", "int")
-    for op in ("mul", "add", "ne", "eq", "lt", "le", "gt", "ge", "sub", "div")
-] + [
-    f"aten::_{name}({scalar}[{length}] x) -> {scalar}[]"
-    for scalar in ("float", "int")
-    for name, length in (("single", 1), ("pair", 2), ("triple", 3), ("quadruple", 4))
-] + [
-    "aten::floordiv(Tensor self, Scalar other) -> Tensor",
-    "aten::floordiv(Tensor self, Tensor other) -> Tensor",
-    "prim::ndim(Tensor a) -> int",
-    "prim::T(Tensor a) -> Tensor",
-]
+SOURCE_BUILTINS = (
+    [
+        f"aten::{op}({scalar} a, Tensor b) -> Tensor"
+        for scalar in ("float", "int")
+        for op in ("mul", "add", "ne", "eq", "lt", "le", "gt", "ge", "sub", "div")
+    ]
+    + [
+        f"aten::_{name}({scalar}[{length}] x) -> {scalar}[]"
+        for scalar in ("float", "int")
+        for name, length in (("single", 1), ("pair", 2), ("triple", 3), ("quadruple", 4))
+    ]
+    + [
+        "aten::floordiv(Tensor self, Scalar other) -> Tensor",
+        "aten::floordiv(Tensor self, Tensor other) -> Tensor",
+        "prim::ndim(Tensor a) -> int",
+        "prim::T(Tensor a) -> Tensor",
+    ]
+)
 
 # Where code finds the callables of the builtin table, as it writes them.
 BUILTIN_MODULES = [
@@ -130,7 +134,9 @@ def agree_with_torch(parsed: sig.Schema, schema: Any) -> None:
     for mine, theirs in zip(parsed.returns, schema.returns):
         check(str(fake(mine.type)) == theirs.type.annotation_str, f"return type in {where}")
     text = sig.format_schema(parsed)
-    check(sig.format_schema(sig.parse_schema(text)) == text and sig.parse_schema(text) == parsed, f"round trip of {where}")
+    check(
+        sig.format_schema(sig.parse_schema(text)) == text and sig.parse_schema(text) == parsed, f"round trip of {where}"
+    )
 
 
 def source_builtin_schemas() -> List[sig.Schema]:

@@ -50,12 +50,14 @@ def known_codes() -> List[str]:
     return [info.code for info in catalogue()]
 
 
-
-def enabled_rules(config: Config) -> Tuple["Rule", ...]:
+def enabled_rules(config: Config) -> Tuple[Rule, ...]:
     from tslint.rules import find_rules
 
     modes = {
-        "script": {Mode.SCRIPT}, "trace": {Mode.TRACE}, "both": {Mode.SCRIPT, Mode.TRACE}, "export": {Mode.EXPORT},
+        "script": {Mode.SCRIPT},
+        "trace": {Mode.TRACE},
+        "both": {Mode.SCRIPT, Mode.TRACE},
+        "export": {Mode.EXPORT},
     }[config.mode]
     return tuple(
         rule()
@@ -64,8 +66,7 @@ def enabled_rules(config: Config) -> Tuple["Rule", ...]:
     )
 
 
-
-def project_index(sources: Sequence[SourceFile]) -> "ProjectIndex":
+def project_index(sources: Sequence[SourceFile]) -> ProjectIndex:
     """The project index of `sources`, parsing each (for tools that need the index on its own)."""
     from tslint.engine.phases import index_source
     from tslint.index.project import ProjectIndex
@@ -78,11 +79,10 @@ def project_index(sources: Sequence[SourceFile]) -> "ProjectIndex":
     return ProjectIndex(index for index in indexes if index is not None)
 
 
-
 # --- the whole run --------------------------------------------------------------------------------
 
 
-def settings_key(config: Config, rules: Sequence["Rule"]) -> str:
+def settings_key(config: Config, rules: Sequence[Rule]) -> str:
     """Everything in the configuration that changes a file's outcome, for the result cache."""
     relevant = (
         __version__,
@@ -95,7 +95,9 @@ def settings_key(config: Config, rules: Sequence["Rule"]) -> str:
     return content_digest(repr(relevant).encode("utf-8"))
 
 
-def run_key(sources: Sequence[SourceFile], digests: Sequence[str], config: Config, only: Optional[Sequence[str]]) -> str:
+def run_key(
+    sources: Sequence[SourceFile], digests: Sequence[str], config: Config, only: Optional[Sequence[str]]
+) -> str:
     """Everything a run's outcomes are a function of, tslint's own code aside (the cache's MAC covers
     that): the settings, the folder relative paths are read from, and each file of the run with its
     path, content and module name (which `__init__.py` files decide). A run of the same key has the
@@ -122,7 +124,7 @@ def lint_sources(
     sources: Sequence[SourceFile],
     config: Config,
     jobs: Optional[int] = 1,
-    cache: Optional["ResultCache"] = None,
+    cache: Optional[ResultCache] = None,
     buffers: Optional[Dict[str, bytes]] = None,
     only: Optional[Sequence[str]] = None,
     progress: Optional[Any] = None,
@@ -161,8 +163,14 @@ def lint_sources(
 
 
 def _lint_contents(
-    sources: Sequence[SourceFile], contents: Dict[str, bytes], digests: Dict[str, str], unreadable: Dict[str, Any],
-    config: Config, jobs: Optional[int], cache: Optional["ResultCache"], only: Optional[Sequence[str]],
+    sources: Sequence[SourceFile],
+    contents: Dict[str, bytes],
+    digests: Dict[str, str],
+    unreadable: Dict[str, Any],
+    config: Config,
+    jobs: Optional[int],
+    cache: Optional[ResultCache],
+    only: Optional[Sequence[str]],
     progress: Optional[Any],
 ) -> Outcomes:
     """The outcome of each file: the cache's for the files it knows, the engine's for the others."""
@@ -174,7 +182,8 @@ def _lint_contents(
     summaries: Dict[str, FileSummary] = {}
     outcomes: Dict[str, FileOutcome] = {
         source.display: FileOutcome(filter_diagnostics([unreadable[source.display]], source, "", config))
-        for source in sources if source.display in unreadable
+        for source in sources
+        if source.display in unreadable
     }
     to_index: List[SourceFile] = []
     for source in sources:
@@ -186,10 +195,21 @@ def _lint_contents(
         else:
             to_index.append(source)
     if progress is not None:
-        progress.add_total(len(to_index) + sum(1 for s in sources if s.display in contents and (only is None or s.display in only)))
+        progress.add_total(
+            len(to_index) + sum(1 for s in sources if s.display in contents and (only is None or s.display in only))
+        )
     phase_outcomes = run_phases(
-        [s for s in sources if s.display in contents], to_index, summaries, contents, config, rules, key, cache, jobs,
-        only=None if only is None else frozenset(only), progress=progress.advance if progress is not None else None,
+        [s for s in sources if s.display in contents],
+        to_index,
+        summaries,
+        contents,
+        config,
+        rules,
+        key,
+        cache,
+        jobs,
+        only=None if only is None else frozenset(only),
+        progress=progress.advance if progress is not None else None,
     )
     outcomes.update(phase_outcomes)
     return {name: (outcome.diagnostics, outcome.errors) for name, outcome in outcomes.items()}
@@ -202,7 +222,9 @@ def _result(outcomes: Outcomes, reported: Sequence[str], files: int) -> LintResu
     return LintResult(tuple(diagnostics), errors, files=files, internal_errors=len(errors))
 
 
-def lint_paths(paths: Sequence[str], config: Config, jobs: Optional[int] = 1, cache: Optional["ResultCache"] = None) -> LintResult:
+def lint_paths(
+    paths: Sequence[str], config: Config, jobs: Optional[int] = 1, cache: Optional[ResultCache] = None
+) -> LintResult:
     sources = discover(paths, config.root, config.exclude)
     return lint_sources(sources, config, jobs, cache)
 
@@ -212,13 +234,17 @@ def lint_text(
     filename: str,
     config: Config,
     extra_paths: Sequence[str] = (),
-    cache: Optional["ResultCache"] = None,
+    cache: Optional[ResultCache] = None,
 ) -> LintResult:
     """Lint one buffer (an editor's), as if it were the file `filename`. Files under `extra_paths`
     give context (base classes, helpers) and are not reported; with a cache they are not parsed."""
     source = SourceFile(Path(filename), filename)
-    others = [s for s in discover(extra_paths, config.root, config.exclude) if s.display != filename] if extra_paths else []
-    result = lint_sources([source, *others], config, cache=cache, buffers={filename: text.encode("utf-8")}, only=[filename])
+    others = (
+        [s for s in discover(extra_paths, config.root, config.exclude) if s.display != filename] if extra_paths else []
+    )
+    result = lint_sources(
+        [source, *others], config, cache=cache, buffers={filename: text.encode("utf-8")}, only=[filename]
+    )
     return replace(
         result,
         diagnostics=tuple(d for d in result.diagnostics if d.filename == filename),

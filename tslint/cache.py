@@ -232,7 +232,7 @@ class ResultCache:
             return None
         start = len(MAGIC) + MAC_SIZE
         mac = _mac(self.key, self.folder.resolve(), code, memoryview(data)[start:])
-        if data[: len(MAGIC)] != MAGIC or not compare_digest(data[len(MAGIC):start], mac):
+        if data[: len(MAGIC)] != MAGIC or not compare_digest(data[len(MAGIC) : start], mac):
             return False  # forged, corrupt, another user's or another code's: overwrite it
         try:
             return restricted_loads(data, start, unpickler)
@@ -328,8 +328,12 @@ class ResultCache:
             return
         entry = self._entry(source, summary.digest)
         if entry is None or entry.get("summary") != summary:
-            self.entries[source.display] = {"digest": summary.digest, "module": self._module(source),
-                                            "summary": summary, "outcomes": {}}
+            self.entries[source.display] = {
+                "digest": summary.digest,
+                "module": self._module(source),
+                "summary": summary,
+                "outcomes": {},
+            }
             self.changed = True
 
     def outcome(self, source: SourceFile, digest: str, key: str):
@@ -391,8 +395,11 @@ class ResultCache:
         now = time.time()
         for entry in os.scandir(self.folder):
             try:
-                stale = (entry.name.startswith(("results-", "runs-")) and entry.name.endswith(".pickle")
-                         and entry.name not in (self.path.name, self.runs_path.name))
+                stale = (
+                    entry.name.startswith(("results-", "runs-"))
+                    and entry.name.endswith(".pickle")
+                    and entry.name not in (self.path.name, self.runs_path.name)
+                )
                 if entry.name.startswith(".results-"):
                     stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_TEMPORARY
                 if stale:

@@ -55,62 +55,121 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 no findings (or --exit-zero), 1 findings, 2 usage, configuration or internal error.",
     )
     add = parser.add_argument
-    add("paths", nargs="*", metavar="PATH",
+    add(
+        "paths",
+        nargs="*",
+        metavar="PATH",
         help="files and folders to lint (default: .); - reads the source from stdin. Each file is linted with "
-        "the rest of its package as context, so its findings do not depend on which other files are given")
+        "the rest of its package as context, so its findings do not depend on which other files are given",
+    )
     output = parser.add_argument_group("output")
-    output.add_argument("--output-format", "--format", dest="output_format", type=_output_format, default=None,
-                        metavar="{full,concise,grouped,json,github,sarif}",
-                        help="full: each finding with its source line and a hint (default); concise: one line per "
-                        "finding; grouped: findings under their file; json, github (workflow commands), sarif (2.1.0)")
+    output.add_argument(
+        "--output-format",
+        "--format",
+        dest="output_format",
+        type=_output_format,
+        default=None,
+        metavar="{full,concise,grouped,json,github,sarif}",
+        help="full: each finding with its source line and a hint (default); concise: one line per "
+        "finding; grouped: findings under their file; json, github (workflow commands), sarif (2.1.0)",
+    )
     output.add_argument("-o", "--output-file", metavar="PATH", help="write the report to PATH instead of stdout")
-    output.add_argument("--statistics", action="store_true",
-                        help="print the number of findings per code, and their total, in the output format")
-    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the text formats: auto (a terminal; NO_COLOR turns it off, FORCE_COLOR on), "
-                        "always or never (default: auto)")
-    output.add_argument("-q", "--quiet", action="store_true",
-                        help="print the findings and nothing else (no summary line, no progress)")
+    output.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print the number of findings per code, and their total, in the output format",
+    )
+    output.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text formats: auto (a terminal; NO_COLOR turns it off, FORCE_COLOR on), "
+        "always or never (default: auto)",
+    )
+    output.add_argument(
+        "-q", "--quiet", action="store_true", help="print the findings and nothing else (no summary line, no progress)"
+    )
     output.add_argument("-s", "--silent", action="store_true", help="print nothing; only the exit code tells")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     rules = parser.add_argument_group("rule selection")
-    rules.add_argument("--mode", choices=("script", "trace", "both", "export"),
-                       help="which export path to check: torch.jit.script, torch.jit.trace, both, or "
-                       "torch.export.export (export) (default: both)")
-    rules.add_argument("--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)")
+    rules.add_argument(
+        "--mode",
+        choices=("script", "trace", "both", "export"),
+        help="which export path to check: torch.jit.script, torch.jit.trace, both, or "
+        "torch.export.export (export) (default: both)",
+    )
+    rules.add_argument(
+        "--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)"
+    )
     rules.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to disable")
-    rules.add_argument("--add-noqa", action="store_true",
-                       help="suppress every remaining finding in place: add `# noqa: TSxxx` to the line tslint reads "
-                       "for it (merged into its `# noqa: ...`), then report how many were added")
+    rules.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="suppress every remaining finding in place: add `# noqa: TSxxx` to the line tslint reads "
+        "for it (merged into its `# noqa: ...`), then report how many were added",
+    )
     files = parser.add_argument_group("files and configuration")
     files.add_argument("--config", metavar="FILE", help="use this pyproject.toml instead of searching for one")
     files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     files.add_argument("--stdin-filename", metavar="NAME", help="read the source from stdin and report it as NAME")
-    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
-                       help="also lint files that .gitignore (and .git/info/exclude) ignore in the folders walked")
-    files.add_argument("-j", "--jobs", type=_positive, metavar="N",
-                       help="parallel worker processes (default: the core count, one for small inputs)")
-    files.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache (.tslint_cache)")
+    files.add_argument(
+        "--no-respect-gitignore",
+        dest="respect_gitignore",
+        action="store_false",
+        help="also lint files that .gitignore (and .git/info/exclude) ignore in the folders walked",
+    )
+    files.add_argument(
+        "-j",
+        "--jobs",
+        type=_positive,
+        metavar="N",
+        help="parallel worker processes (default: the core count, one for small inputs)",
+    )
+    files.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the result cache (.tslint_cache)"
+    )
     fixes = parser.add_argument_group("fixes")
-    fixes.add_argument("--fix", action="store_true", default=None,
-                       help="apply the safe fixes in place, then report what remains (exit 1 only if findings remain)")
-    fixes.add_argument("--no-fix", dest="fix", action="store_false", help="do not fix, even if the config says `fix = true`")
-    fixes.add_argument("--unsafe-fixes", action="store_true", default=None,
-                       help="also apply (or show, with --diff) the fixes that may change behaviour")
-    fixes.add_argument("--no-unsafe-fixes", dest="unsafe_fixes", action="store_false",
-                       help="only safe fixes, even if the config says `unsafe-fixes = true`")
-    fixes.add_argument("--diff", action="store_true",
-                       help="print the fixes as a unified diff and write nothing (exit 1 if there is a diff)")
+    fixes.add_argument(
+        "--fix",
+        action="store_true",
+        default=None,
+        help="apply the safe fixes in place, then report what remains (exit 1 only if findings remain)",
+    )
+    fixes.add_argument(
+        "--no-fix", dest="fix", action="store_false", help="do not fix, even if the config says `fix = true`"
+    )
+    fixes.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        default=None,
+        help="also apply (or show, with --diff) the fixes that may change behaviour",
+    )
+    fixes.add_argument(
+        "--no-unsafe-fixes",
+        dest="unsafe_fixes",
+        action="store_false",
+        help="only safe fixes, even if the config says `unsafe-fixes = true`",
+    )
+    fixes.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff and write nothing (exit 1 if there is a diff)",
+    )
     fixes.add_argument("--show-fixes", action="store_true", help="list the fixes applied, per file and code")
     torch = parser.add_argument_group("confirmation by torch")
-    torch.add_argument("--confirm", action="store_true",
-                       help="run torch.jit.script (and trace, with example inputs) on every module class it can build, "
-                       "in child processes, to confirm findings and find failures no rule predicts (imports your code!); "
-                       "--confirm=findings only on classes with a finding")
+    torch.add_argument(
+        "--confirm",
+        action="store_true",
+        help="run torch.jit.script (and trace, with example inputs) on every module class it can build, "
+        "in child processes, to confirm findings and find failures no rule predicts (imports your code!); "
+        "--confirm=findings only on classes with a finding",
+    )
     torch.add_argument("--confirm-findings", action="store_true", help=argparse.SUPPRESS)
     other = parser.add_argument_group("other commands")
     other.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
-    other.add_argument("--list-rules", action="store_true", help="print the rule catalogue (--output-format json for JSON)")
+    other.add_argument(
+        "--list-rules", action="store_true", help="print the rule catalogue (--output-format json for JSON)"
+    )
     other.add_argument("--lsp", action="store_true", help="run the language server over stdio (needs the lsp extra)")
     other.add_argument("--version", action="version", version=f"tslint {__version__}", help="print the version")
     return parser
@@ -202,9 +261,13 @@ def _fix_inputs(args: argparse.Namespace, config):
     if stdin_name:
         data = _read_stdin()
         paths = [path for path in args.paths if path != STDIN]
-        return ({stdin_name: data},
-                lambda buffers, only: _lint_stdin(buffers.get(stdin_name, data), stdin_name, config, paths, respect_gitignore),
-                stdin_name)
+        return (
+            {stdin_name: data},
+            lambda buffers, only: _lint_stdin(
+                buffers.get(stdin_name, data), stdin_name, config, paths, respect_gitignore
+            ),
+            stdin_name,
+        )
     cache = None
     if not args.no_cache:
         from tslint.cache import CACHE_FOLDER, ResultCache
@@ -221,8 +284,14 @@ def _fix_inputs(args: argparse.Namespace, config):
     reported = [s.display for s in found.sources] if context else None
 
     def lint(buffers, only):
-        result = api.lint_sources([*found.sources, *context], config, jobs=args.jobs, cache=cache,
-                                  buffers=buffers, only=only if only is not None else reported)
+        result = api.lint_sources(
+            [*found.sources, *context],
+            config,
+            jobs=args.jobs,
+            cache=cache,
+            buffers=buffers,
+            only=only if only is not None else reported,
+        )
         return _with_unlisted(result, found.unlisted) if only is None else result
 
     return contents, lint, None
@@ -324,7 +393,9 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
     if args.config is not None and args.isolated:
         raise ConfigError("--config and --isolated cannot be used together (--isolated ignores every config file)")
     stdin_name = _stdin_name(args)
-    paths = [path for path in args.paths if path != STDIN] or ([os.path.dirname(stdin_name) or "."] if stdin_name else ["."])
+    paths = [path for path in args.paths if path != STDIN] or (
+        [os.path.dirname(stdin_name) or "."] if stdin_name else ["."]
+    )
     found = config_file(paths, args.config, args.isolated)
     cache = None
     if not args.no_cache:
@@ -363,8 +434,14 @@ def _lint(args: argparse.Namespace, config, cache):
     context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
     progress = Progress("tslint", enabled=None if not args.quiet else False)
     try:
-        result = api.lint_sources([*found.sources, *context], config, jobs=args.jobs, cache=cache,
-                                  only=[s.display for s in found.sources] if context else None, progress=progress)
+        result = api.lint_sources(
+            [*found.sources, *context],
+            config,
+            jobs=args.jobs,
+            cache=cache,
+            only=[s.display for s in found.sources] if context else None,
+            progress=progress,
+        )
     finally:
         progress.close()
     result = _with_unlisted(result, found.unlisted)
@@ -377,8 +454,14 @@ def _lint(args: argparse.Namespace, config, cache):
     from tslint.confirm.runner import ConfirmUnavailable, confirm
 
     try:
-        result, torch_version = confirm(result, list(found.sources), config, not args.confirm_findings,
-                                        sys.stderr.isatty() and not args.quiet, args.jobs)
+        result, torch_version = confirm(
+            result,
+            list(found.sources),
+            config,
+            not args.confirm_findings,
+            sys.stderr.isatty() and not args.quiet,
+            args.jobs,
+        )
     except ConfirmUnavailable as error:
         raise _Failure(f"--confirm: {error}") from None
     return result, None, ({"torch": torch_version} if torch_version else {})
@@ -433,7 +516,9 @@ def _read_stdin() -> bytes:
     return b"" if stream is None else stream.read(MAX_FILE_BYTES + 1)
 
 
-def _lint_stdin(data: bytes, name: str, config, context_paths: Sequence[str], respect_gitignore: bool = True, cache=None):
+def _lint_stdin(
+    data: bytes, name: str, config, context_paths: Sequence[str], respect_gitignore: bool = True, cache=None
+):
     """Lint stdin's bytes as the file `name`, with the files under `context_paths` and the rest of
     `name`'s package (when it names a file on disk) as context. The bytes go to the engine
     undecoded: a latin-1 cookie or invalid UTF-8 gets the file's TS001/TS101. With a cache, the

@@ -31,18 +31,33 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
 from tslint.digests import digest
-from tslint.index.model import AttributeKind, CallKind, CallSite, ClassInfo, FunctionInfo, JIT_EXPORT, JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
+from tslint.index.model import (
+    JIT_EXPORT,
+    JIT_IGNORE,
+    JIT_SCRIPT,
+    JIT_UNUSED,
+    AttributeKind,
+    CallKind,
+    CallSite,
+    ClassInfo,
+    FunctionInfo,
+)
 from tslint.index.project import ProjectIndex
 
 OBJECT = frozenset({"object", "builtins.object"})
 PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
 # torch maps these Python helpers of its own to builtin ops (torch/jit/_builtins.py) and never
 # compiles their source; it matters when linting torch itself.
-TORCH_BUILTIN_FUNCTIONS = frozenset({
-    "torch.nn.modules.utils._single", "torch.nn.modules.utils._pair", "torch.nn.modules.utils._triple",
-    "torch.nn.modules.utils._quadruple", "torch.nn.modules.utils._list_with_default",
-    "torch.backends.cudnn.is_acceptable",
-})
+TORCH_BUILTIN_FUNCTIONS = frozenset(
+    {
+        "torch.nn.modules.utils._single",
+        "torch.nn.modules.utils._pair",
+        "torch.nn.modules.utils._triple",
+        "torch.nn.modules.utils._quadruple",
+        "torch.nn.modules.utils._list_with_default",
+        "torch.backends.cudnn.is_acceptable",
+    }
+)
 # nn.Module's own methods (`self.modules()`, `self.children()`, ...) are implemented by torch natively
 # for scripted modules, not compiled from their Python source.
 NATIVE_BASE_CLASSES = frozenset({"torch.nn.modules.module.Module", "torch.nn.Module"})
@@ -123,14 +138,25 @@ class CompiledClass:
 
     def fingerprint(self) -> str:
         """The facts that decide which code of this class torch compiles (for the result cache)."""
-        return repr((
-            [c.qualname for c in self.mro], self.unknown_bases,
-            sorted((name, method.qualname) for name, method in self.methods.items()),
-            sorted((name, [(a.kind.value, a.callee, a.unscriptable) for a in found]) for name, found in self.attributes.items()),
-            sorted(self.annotations), sorted(self.class_attributes), sorted(self.constants), sorted(self.unused_properties),
-            sorted(self.conditional_attributes.items()), sorted(self.size_unions), self.replaced,
-            sorted(self.replaced_methods),
-        ))
+        return repr(
+            (
+                [c.qualname for c in self.mro],
+                self.unknown_bases,
+                sorted((name, method.qualname) for name, method in self.methods.items()),
+                sorted(
+                    (name, [(a.kind.value, a.callee, a.unscriptable) for a in found])
+                    for name, found in self.attributes.items()
+                ),
+                sorted(self.annotations),
+                sorted(self.class_attributes),
+                sorted(self.constants),
+                sorted(self.unused_properties),
+                sorted(self.conditional_attributes.items()),
+                sorted(self.size_unions),
+                self.replaced,
+                sorted(self.replaced_methods),
+            )
+        )
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
@@ -159,11 +185,7 @@ class CompiledClass:
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
             if guard.name in self.conditional_attributes:
                 return False  # whether the instance has it depends on how it was built
-            return (
-                guard.name in self.attributes
-                or guard.name in self.methods
-                or guard.name in self.class_attributes
-            )
+            return guard.name in self.attributes or guard.name in self.methods or guard.name in self.class_attributes
         if guard.kind is GuardKind.CONSTANT_FLAG:
             return guard.name not in self.constants
         return True
@@ -200,7 +222,11 @@ class RecursiveCall:
 
 class CompiledScope:
     def __init__(
-        self, index: ProjectIndex, roots: Optional[Iterable[str]] = None, tracing: bool = False, exporting: bool = False,
+        self,
+        index: ProjectIndex,
+        roots: Optional[Iterable[str]] = None,
+        tracing: bool = False,
+        exporting: bool = False,
     ) -> None:
         """`roots`: the module classes being scripted (default: every module class, since any of
         them may be; bench/agreement.py scripts one class at a time). `tracing`: model what
@@ -272,9 +298,7 @@ class CompiledScope:
                     continue
                 if method.has_decorator(JIT_EXPORT):
                     yield method, qualname
-                elif name not in context.unused_properties and any(
-                    d in PROPERTY_DECORATORS for d in method.decorators
-                ):
+                elif name not in context.unused_properties and any(d in PROPERTY_DECORATORS for d in method.decorators):
                     yield method, qualname
         if not self._all_classes or self.tracing:
             return
@@ -306,7 +330,9 @@ class CompiledScope:
             if role is Role.COMPILED:
                 work.extend(self._callees(function, class_name))
 
-    def _callees(self, function: FunctionInfo, class_name: Optional[str]) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+    def _callees(
+        self, function: FunctionInfo, class_name: Optional[str]
+    ) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
         for _, callee in self._calls(function, class_name):
             yield callee
         if not self.tracing:
@@ -315,7 +341,9 @@ class CompiledScope:
                 if self._is_script_class(resolved):
                     yield from _script_class_methods(self.index.classes[resolved])
 
-    def _calls(self, function: FunctionInfo, class_name: Optional[str]) -> Iterable[Tuple[CallSite, Tuple[FunctionInfo, Optional[str]]]]:
+    def _calls(
+        self, function: FunctionInfo, class_name: Optional[str]
+    ) -> Iterable[Tuple[CallSite, Tuple[FunctionInfo, Optional[str]]]]:
         """(call site, (callee, its class)) of each project function or method the function calls."""
         context = self.compiled_class(class_name) if class_name is not None else None
         for call in function.calls:
@@ -399,8 +427,10 @@ class CompiledScope:
         """A plain class (no bases: not an exception, NamedTuple or Enum) that compiled code
         constructs: torch compiles it as a TorchScript class, every method of it."""
         info = self.index.classes.get(qualname)
-        return info is not None and qualname not in self.index.module_classes and all(
-            base in OBJECT for base in info.bases
+        return (
+            info is not None
+            and qualname not in self.index.module_classes
+            and all(base in OBJECT for base in info.bases)
         )
 
     def functions(self) -> List[CompiledFunction]:

@@ -43,7 +43,7 @@ class Config:
     root: Optional[Path] = None  # folder of the config file: exclude / per-file-ignores are relative to it
     source: Optional[Path] = None
 
-    def with_overrides(self, **overrides: Any) -> "Config":
+    def with_overrides(self, **overrides: Any) -> Config:
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
 
 
@@ -58,7 +58,9 @@ def check_selectors(selectors: Iterable[str], key: str, where: str, known_codes:
     for selector in selectors:
         code = selector.strip().upper()
         if not SELECTOR.match(code):
-            raise ConfigError(f"{where}: `{key}` has an invalid rule selector {selector!r} (expected e.g. TS101 or TS1)")
+            raise ConfigError(
+                f"{where}: `{key}` has an invalid rule selector {selector!r} (expected e.g. TS101 or TS1)"
+            )
         if len(code) == 5 and code not in known_codes:
             raise ConfigError(f"{where}: `{key}` names unknown rule {code!r}")
         checked.append(code)
@@ -119,8 +121,15 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: `per-file-ignores` must be a table of glob = [codes]")
             values["per_file_ignores"] = tuple(
-                (pattern, check_selectors(_strings(codes, f"per-file-ignores.{pattern}", where),
-                                          f"per-file-ignores.{pattern}", where, known_codes))
+                (
+                    pattern,
+                    check_selectors(
+                        _strings(codes, f"per-file-ignores.{pattern}", where),
+                        f"per-file-ignores.{pattern}",
+                        where,
+                        known_codes,
+                    ),
+                )
                 for pattern, codes in value.items()
             )
         elif key == "confirm":
@@ -208,9 +217,7 @@ def config_root(path: Optional[Path]) -> Optional[Path]:
     return path.absolute().parent if path is not None else None
 
 
-def load_config(
-    paths: Sequence[str], explicit: Optional[str], isolated: bool, known_codes: Sequence[str]
-) -> Config:
+def load_config(paths: Sequence[str], explicit: Optional[str], isolated: bool, known_codes: Sequence[str]) -> Config:
     found = config_file(paths, explicit, isolated)
     return read_config_file(found, known_codes) if found is not None else Config()
 

@@ -14,8 +14,23 @@ from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence,
 
 # Folders no one wants linted; `exclude` in the config adds to these.
 DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".eggs", "__pycache__", ".mypy_cache",
-    ".pytest_cache", ".ruff_cache", ".tslint_cache", "node_modules", "site-packages", "build", "dist",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".tox",
+    ".nox",
+    ".eggs",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".tslint_cache",
+    "node_modules",
+    "site-packages",
+    "build",
+    "dist",
 )
 
 
@@ -167,7 +182,10 @@ def context_folders(given: str) -> List[Tuple[str, bool]]:
 
 
 def find_context(
-    given: Iterable[str], reported: Sequence[SourceFile], root: Optional[Path], exclude: Sequence[str],
+    given: Iterable[str],
+    reported: Sequence[SourceFile],
+    root: Optional[Path],
+    exclude: Sequence[str],
     respect_gitignore: bool = False,
 ) -> List[SourceFile]:
     """The files that give the paths `given` their context (see context_folders), less those in
@@ -180,7 +198,9 @@ def find_context(
     found: List[SourceFile] = []
     folders = sorted({folder for path in given for folder in context_folders(path)})
     recursive = [folder for folder, deep in folders if deep]
-    candidates: List[SourceFile] = list(find_sources(recursive, root, exclude, respect_gitignore).sources) if recursive else []
+    candidates: List[SourceFile] = (
+        list(find_sources(recursive, root, exclude, respect_gitignore).sources) if recursive else []
+    )
     for folder, deep in folders:
         if deep:
             continue
@@ -223,8 +243,13 @@ _OPEN_FLAGS = os.O_RDONLY | _NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os,
 
 
 def file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "a special file"
@@ -316,7 +341,9 @@ def module_name(path: Path) -> Tuple[str, bool]:
     return ".".join(parts), is_package
 
 
-def module_names(paths: Iterable[Path], packages: Optional[Dict[Path, Tuple[str, ...]]] = None) -> List[Tuple[str, bool]]:
+def module_names(
+    paths: Iterable[Path], packages: Optional[Dict[Path, Tuple[str, ...]]] = None
+) -> List[Tuple[str, bool]]:
     """module_name of each path, each folder's `__init__.py` chain looked up once for all its files
     (a run over a package asks for every file's name). `packages` (folder -> the package names from
     the top down to it) may be kept between calls, by a caller that knows the folders did not change."""

@@ -46,7 +46,9 @@ class FixedFile:
         lines = difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True), self.filename, self.filename
         )
-        return "".join(line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines)
+        return "".join(
+            line if line.endswith(("\n", "\r")) else line + "\n\\ No newline at end of file\n" for line in lines
+        )
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def fix_files(contents: Mapping[str, bytes], lint: Lint, unsafe: bool = False) -
         fixed = _encoded(texts[name], original)
         files.append(FixedFile(name, original, fixed, tuple(sorted(counts[name].items()))))
     failed = tuple(FileError(f.filename, f.error) for f in files if f.error)
-    result = replace(result, files=first_files, errors=result.errors + failed, internal_errors=result.internal_errors + len(failed))
+    result = replace(
+        result, files=first_files, errors=result.errors + failed, internal_errors=result.internal_errors + len(failed)
+    )
     return FixOutcome(result, tuple(files), rounds)
 
 

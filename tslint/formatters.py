@@ -21,11 +21,17 @@ class Style:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         if enabled:
-            from colorama import Fore, Style as ColoramaStyle
+            from colorama import Fore
+            from colorama import Style as ColoramaStyle
 
             self._codes = {
-                "bold": ColoramaStyle.BRIGHT, "red": Fore.RED, "yellow": Fore.YELLOW,
-                "cyan": Fore.CYAN, "blue": Fore.BLUE, "green": Fore.GREEN, "dim": ColoramaStyle.DIM,
+                "bold": ColoramaStyle.BRIGHT,
+                "red": Fore.RED,
+                "yellow": Fore.YELLOW,
+                "cyan": Fore.CYAN,
+                "blue": Fore.BLUE,
+                "green": Fore.GREEN,
+                "dim": ColoramaStyle.DIM,
             }
             self._reset = ColoramaStyle.RESET_ALL
 
@@ -39,8 +45,20 @@ class Style:
 # source line or a file name could clear the screen, retitle the window or fake output), and the
 # bidirectional controls that display code in another order than it runs ("Trojan Source"), and
 # the Unicode line separators, which some terminals break the line at (Python does not).
-_UNSAFE = frozenset([*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
-                     0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+_UNSAFE = frozenset(
+    [
+        *range(0x00, 0x09),
+        *range(0x0A, 0x20),
+        *range(0x7F, 0xA0),
+        0x061C,
+        0x200E,
+        0x200F,
+        0x2028,
+        0x2029,
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
 # Python ends a line only at \n, \r\n or \r (str.splitlines also splits at \f, \v, \x1c..., which
 # would shift every row after them).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -97,7 +115,8 @@ def _status(diagnostic: Diagnostic) -> str:
     if diagnostic.confirmation is None:
         return ""
     return {"confirmed": " [confirmed]", "refuted": " [refuted by torch]"}.get(
-        diagnostic.confirmation.status, f" [unverified: {diagnostic.confirmation.detail}]")
+        diagnostic.confirmation.status, f" [unverified: {diagnostic.confirmation.detail}]"
+    )
 
 
 def _headline(diagnostic: Diagnostic, style: Style, with_filename: bool = True) -> str:
@@ -110,8 +129,13 @@ def _headline(diagnostic: Diagnostic, style: Style, with_filename: bool = True) 
 
 
 def _file_errors(result: LintResult, style: Style) -> List[str]:
-    return [f"{style(escape_terminal(error.filename), 'bold')}: {style('error:', 'red', 'bold')} {escape_terminal(error.message)}"
-            for error in result.errors]
+    return [
+        (
+            f"{style(escape_terminal(error.filename), 'bold')}: {style('error:', 'red', 'bold')} "
+            f"{escape_terminal(error.message)}"
+        )
+        for error in result.errors
+    ]
 
 
 def _summary(result: LintResult, style: Style) -> str:
@@ -120,15 +144,22 @@ def _summary(result: LintResult, style: Style) -> str:
     warnings = len(result.diagnostics) - errors
     if result.fixed:  # ruff's "Found 3 errors (2 fixed, 1 remaining)."
         total = result.fixed + len(result.diagnostics)
-        return (f"Found {_plural(total, 'finding')} ({result.fixed} fixed, {len(result.diagnostics)} remaining) "
-                f"({_plural(result.files, 'file')} checked).")
+        return (
+            f"Found {_plural(total, 'finding')} ({result.fixed} fixed, {len(result.diagnostics)} remaining) "
+            f"({_plural(result.files, 'file')} checked)."
+        )
     if result.diagnostics:
         files = len({d.filename for d in result.diagnostics})
-        return (f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
-                f"({_plural(result.files, 'file')} checked).")
+        return (
+            f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
+            f"({_plural(result.files, 'file')} checked)."
+        )
     if result.errors:  # not "All checks passed!": part of the input was not checked
-        return style(f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
-                     f"({_plural(result.files, 'file')} checked).", "red")
+        return style(
+            f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
+            f"({_plural(result.files, 'file')} checked).",
+            "red",
+        )
     return style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green")
 
 
@@ -164,7 +195,9 @@ def _finish(out: List[str], result: LintResult, style: Style, quiet: bool) -> st
         out.extend(_fixable(result))
         statuses = [d.confirmation.status for d in result.diagnostics if d.confirmation is not None]
         if statuses:  # --confirm
-            out.append("torch: " + ", ".join(f"{statuses.count(s)} {s}" for s in ("confirmed", "refuted", "unverified")) + ".")
+            out.append(
+                "torch: " + ", ".join(f"{statuses.count(s)} {s}" for s in ("confirmed", "refuted", "unverified")) + "."
+            )
     return "".join(line + "\n" for line in out)
 
 
@@ -272,7 +305,9 @@ def format_github(result: LintResult) -> str:
             f"title={_github_escape(f'tslint ({d.code})', True)}::{_github_escape(d.message)}"
         )
     for error in result.errors:
-        lines.append(f"::error file={_github_escape(error.filename, True)},title=tslint::{_github_escape(error.message)}")
+        lines.append(
+            f"::error file={_github_escape(error.filename, True)},title=tslint::{_github_escape(error.message)}"
+        )
     return "".join(line + "\n" for line in lines)
 
 
@@ -282,8 +317,14 @@ def statistics(result: LintResult, catalogue: Mapping[str, RuleInfo]) -> List[di
     rows = []
     for code in sorted(counts):
         info = catalogue.get(code)
-        rows.append({"code": code, "name": info.name if info else "", "severity": info.severity.value if info else "error",
-                     "count": counts[code]})
+        rows.append(
+            {
+                "code": code,
+                "name": info.name if info else "",
+                "severity": info.severity.value if info else "error",
+                "count": counts[code],
+            }
+        )
     return rows
 
 
@@ -315,8 +356,13 @@ def format_statistics(
         return "".join(f"::notice title={title}::{_github_escape(text)}\n" for text in texts)
     style = Style(colour)
     width = max([len(str(total)), *(len(str(r["count"])) for r in rows)])
-    out = [f"{r['count']:>{width}}  {style(r['code'], 'red' if r['severity'] == 'error' else 'yellow', 'bold')}  {r['name']}"
-           for r in rows]
+    out = [
+        (
+            f"{r['count']:>{width}}  {style(r['code'], 'red' if r['severity'] == 'error' else 'yellow', 'bold')}  "
+            f"{r['name']}"
+        )
+        for r in rows
+    ]
     if rows:
         out.append(f"{total:>{width}}  {style('total', 'bold')}")
     if not quiet:  # the file errors are on stderr (the CLI); the summary still says they exist
@@ -326,17 +372,28 @@ def format_statistics(
 
 def format_rule_list(rules: Sequence[RuleInfo], as_json: bool) -> str:
     if as_json:
-        return json.dumps(
-            [
-                {"code": r.code, "name": r.name, "severity": r.severity.value, "mode": r.mode.value,
-                 "message": r.message, "summary": r.summary, "fix": r.fix_hint}
-                for r in rules
-            ],
-            indent=2,
-        ) + "\n"
+        return (
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "mode": r.mode.value,
+                        "message": r.message,
+                        "summary": r.summary,
+                        "fix": r.fix_hint,
+                    }
+                    for r in rules
+                ],
+                indent=2,
+            )
+            + "\n"
+        )
     width = max(len(r.name) for r in rules)
-    return "".join(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.mode.value:<6}  {r.summary}\n" for r in rules)
-
+    return "".join(
+        f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.mode.value:<6}  {r.summary}\n" for r in rules
+    )
 
 
 def _sarif_uri(filename: str) -> Dict[str, str]:
@@ -365,15 +422,17 @@ def _sarif_rules(codes: Sequence[str], catalogue: Mapping[str, RuleInfo], pages:
     for code in codes:
         info = catalogue[code]
         page = pages.get(code, "")
-        rules.append({
-            "id": code,
-            "name": info.name,
-            "shortDescription": {"text": info.summary or info.message},
-            "fullDescription": {"text": info.summary or info.message},
-            "help": {"text": page or info.fix_hint, "markdown": page or info.fix_hint},
-            "defaultConfiguration": {"level": info.severity.value},
-            "properties": {"tags": [info.mode.value, "torchscript"]},
-        })
+        rules.append(
+            {
+                "id": code,
+                "name": info.name,
+                "shortDescription": {"text": info.summary or info.message},
+                "fullDescription": {"text": info.summary or info.message},
+                "help": {"text": page or info.fix_hint, "markdown": page or info.fix_hint},
+                "defaultConfiguration": {"level": info.severity.value},
+                "properties": {"tags": [info.mode.value, "torchscript"]},
+            }
+        )
     return rules
 
 
@@ -391,26 +450,30 @@ def _sarif_results(
         line = lines[d.location.row - 1] if 0 < d.location.row <= len(lines) else ""
         digest = _line_hash(line)
         occurrences[(d.filename, digest)] += 1
-        results.append({
-            "ruleId": d.code,
-            "ruleIndex": codes.index(d.code) if d.code in catalogue else -1,
-            "level": d.severity.value,
-            "message": {"text": d.message},
-            "locations": [{
-                "physicalLocation": {
-                    "artifactLocation": _sarif_uri(d.filename),
-                    "region": {
-                        "startLine": d.location.row,
-                        "startColumn": d.location.column,
-                        "endLine": d.end_location.row,
-                        "endColumn": d.end_location.column,
-                    },
-                },
-                **({"logicalLocations": [{"fullyQualifiedName": d.symbol}]} if d.symbol else {}),
-            }],
-            "partialFingerprints": {"primaryLocationLineHash": f"{digest}:{occurrences[(d.filename, digest)]}"},
-            **({"fixes": [_sarif_fix(d)]} if d.fix is not None and d.fix.edits else {}),
-        })
+        results.append(
+            {
+                "ruleId": d.code,
+                "ruleIndex": codes.index(d.code) if d.code in catalogue else -1,
+                "level": d.severity.value,
+                "message": {"text": d.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": _sarif_uri(d.filename),
+                            "region": {
+                                "startLine": d.location.row,
+                                "startColumn": d.location.column,
+                                "endLine": d.end_location.row,
+                                "endColumn": d.end_location.column,
+                            },
+                        },
+                        **({"logicalLocations": [{"fullyQualifiedName": d.symbol}]} if d.symbol else {}),
+                    }
+                ],
+                "partialFingerprints": {"primaryLocationLineHash": f"{digest}:{occurrences[(d.filename, digest)]}"},
+                **({"fixes": [_sarif_fix(d)]} if d.fix is not None and d.fix.edits else {}),
+            }
+        )
     return results
 
 
@@ -419,8 +482,12 @@ def _sarif_fix(d: Diagnostic) -> dict:
     assert d.fix is not None
     replacements = [
         {
-            "deletedRegion": {"startLine": e.start.row, "startColumn": e.start.column,
-                              "endLine": e.end.row, "endColumn": e.end.column},
+            "deletedRegion": {
+                "startLine": e.start.row,
+                "startColumn": e.start.column,
+                "endLine": e.end.row,
+                "endColumn": e.end.column,
+            },
             "insertedContent": {"text": e.content},
         }
         for e in d.fix.edits
@@ -455,20 +522,29 @@ def format_sarif(
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "tslint",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": rules,
-                **({"properties": dict(tool_extra)} if tool_extra else {}),
-            }},
-            "columnKind": "unicodeCodePoints",
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder tslint ran in."}}},
-            "invocations": [{"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}],
-            "results": results,
-            **({"properties": {"statistics": list(statistics), "total": len(result.diagnostics)}}
-               if statistics is not None else {}),
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "tslint",
+                        "version": __version__,
+                        "semanticVersion": __version__,
+                        "rules": rules,
+                        **({"properties": dict(tool_extra)} if tool_extra else {}),
+                    }
+                },
+                "columnKind": "unicodeCodePoints",
+                "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The folder tslint ran in."}}},
+                "invocations": [
+                    {"executionSuccessful": not result.errors, "toolExecutionNotifications": notifications}
+                ],
+                "results": results,
+                **(
+                    {"properties": {"statistics": list(statistics), "total": len(result.diagnostics)}}
+                    if statistics is not None
+                    else {}
+                ),
+            }
+        ],
     }
     return json.dumps(document, indent=2) + "\n"

@@ -43,7 +43,7 @@ _CAPABILITY_VERSION_3 = 0x20080522
 T = TypeVar("T")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _libc() -> Optional[ctypes.CDLL]:
     if not LINUX:
         return None

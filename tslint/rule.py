@@ -82,7 +82,7 @@ def insert_before_statement(statement: cst.CSTNode, line: str) -> NodeEdit:
 
 @dataclass(frozen=True)
 class Report:
-    rule: "Rule"
+    rule: Rule
     node: cst.CSTNode
     message: str
     symbol: Optional[str]
@@ -219,7 +219,8 @@ class RuleContext:
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
         if (
-            isinstance(expression, cst.Attribute) and isinstance(expression.value, cst.Name)
+            isinstance(expression, cst.Attribute)
+            and isinstance(expression.value, cst.Name)
             and expression.value.value == self.compiled.info.self_name
         ):
             return expression.attr.value
@@ -287,7 +288,7 @@ class Rule:
         found: Dict[Type[cst.CSTNode], Hook] = {}
         for attribute in dir(self):
             if attribute.startswith(prefix):
-                node_type = getattr(cst, attribute[len(prefix):], None)
+                node_type = getattr(cst, attribute[len(prefix) :], None)
                 if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
                     found[node_type] = getattr(self, attribute)
         return found
@@ -311,4 +312,3 @@ class Rule:
         if function.role is Role.SIGNATURE and not self.checks_uncompiled_signatures:
             return False
         return region is Region.COMPILED or self.frontend
-

@@ -34,7 +34,9 @@ from tslint.analysis.imports import ImportTable, is_none
 from tslint.analysis.static_types import KnownTypes, Type, static_isinstance
 from tslint.analysis.traversal import is_nested_scope, walk
 
-IS_SCRIPTING = frozenset({"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"})
+IS_SCRIPTING = frozenset(
+    {"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"}
+)
 IS_TRACING = frozenset({"torch.jit.is_tracing", "torch.jit._trace.is_tracing", "torch._C._get_tracing_state"})
 
 
@@ -54,7 +56,7 @@ class GuardKind(enum.Enum):
 class Guard:
     kind: GuardKind
     name: str = ""
-    options: Tuple[Tuple["Guard", ...], ...] = ()  # for EITHER: compiled if all guards of one option hold
+    options: Tuple[Tuple[Guard, ...], ...] = ()  # for EITHER: compiled if all guards of one option hold
 
 
 Guards = Tuple[Guard, ...]
@@ -150,7 +152,9 @@ def _condition_guards(
     return (), ()
 
 
-def if_guards(node: cst.If, imports: ImportTable, self_name: Optional[str], types: TypeTable = _no_types) -> Tuple[Guards, Guards]:
+def if_guards(
+    node: cst.If, imports: ImportTable, self_name: Optional[str], types: TypeTable = _no_types
+) -> Tuple[Guards, Guards]:
     return _condition_guards(node.test, imports, self_name, types)
 
 

@@ -52,9 +52,13 @@ def module_globals(context) -> ModuleNames:
 
 # Names torch's type parser may find without the module binding them (observed: `"Tensor"` resolves
 # in a module with `from __future__ import annotations` and no import of it; not in another).
-_TORCH_TYPE_NAMES = frozenset({"Tensor", "Device", "number", "NoneType", "Future", "RRef", "Await", "Storage", "Stream", "Any"})
+_TORCH_TYPE_NAMES = frozenset(
+    {"Tensor", "Device", "number", "NoneType", "Future", "RRef", "Await", "Storage", "Stream", "Any"}
+)
 # Subscripts whose parameters are not all types.
-_NOT_TYPES = frozenset({"typing.Literal", "typing.Annotated", "typing_extensions.Literal", "typing_extensions.Annotated"})
+_NOT_TYPES = frozenset(
+    {"typing.Literal", "typing.Annotated", "typing_extensions.Literal", "typing_extensions.Annotated"}
+)
 
 
 def annotation_roots(annotation: cst.BaseExpression, qualify) -> Iterator[Tuple[str, cst.BaseExpression]]:
@@ -84,7 +88,12 @@ def annotation_roots(annotation: cst.BaseExpression, qualify) -> Iterator[Tuple[
             stack.append((node.value, string))
             if string is None and qualify(node.value) in _NOT_TYPES:
                 continue
-            if string is not None and dotted_name(node.value) in ("Literal", "Annotated", "typing.Literal", "typing.Annotated"):
+            if string is not None and dotted_name(node.value) in (
+                "Literal",
+                "Annotated",
+                "typing.Literal",
+                "typing.Annotated",
+            ):
                 continue
             for element in node.slice:
                 if isinstance(element.slice, cst.Index):

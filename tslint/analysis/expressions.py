@@ -15,7 +15,17 @@ import libcst as cst
 
 from tslint.analysis.schema_matching import match, resolve, unify
 from tslint.analysis.schema_types import (
-    BOOL, FLOAT, INT, NONE, STR, TENSOR, UNKNOWN, JitType, leaf, list_of, tuple_of,
+    BOOL,
+    FLOAT,
+    INT,
+    NONE,
+    STR,
+    TENSOR,
+    UNKNOWN,
+    JitType,
+    leaf,
+    list_of,
+    tuple_of,
 )
 from tslint.analysis.signatures import Schema, signatures
 from tslint.analysis.traversal import code_of
@@ -24,17 +34,45 @@ Env = Dict[str, JitType]
 EMPTY_LIST = leaf("EmptyList")
 
 _BINARY_OPERATORS = {
-    cst.Add: "aten::add", cst.Subtract: "aten::sub", cst.Multiply: "aten::mul", cst.Divide: "aten::div",
-    cst.FloorDivide: "aten::floordiv", cst.Modulo: "aten::remainder", cst.Power: "aten::pow",
-    cst.MatrixMultiply: "aten::matmul", cst.BitAnd: "aten::__and__", cst.BitOr: "aten::__or__",
-    cst.BitXor: "aten::__xor__", cst.LeftShift: "aten::__lshift__", cst.RightShift: "aten::__rshift__",
+    cst.Add: "aten::add",
+    cst.Subtract: "aten::sub",
+    cst.Multiply: "aten::mul",
+    cst.Divide: "aten::div",
+    cst.FloorDivide: "aten::floordiv",
+    cst.Modulo: "aten::remainder",
+    cst.Power: "aten::pow",
+    cst.MatrixMultiply: "aten::matmul",
+    cst.BitAnd: "aten::__and__",
+    cst.BitOr: "aten::__or__",
+    cst.BitXor: "aten::__xor__",
+    cst.LeftShift: "aten::__lshift__",
+    cst.RightShift: "aten::__rshift__",
 }
 _CASTS = {"int": INT, "float": FLOAT, "bool": BOOL, "str": STR}
 _CONSTANTS = {"math.pi": FLOAT, "math.e": FLOAT, "math.tau": FLOAT, "math.inf": FLOAT, "math.nan": FLOAT}
 _DTYPES = frozenset(
-    f"torch.{name}" for name in (
-        "float32", "float", "float64", "double", "float16", "half", "bfloat16", "int8", "uint8", "int16",
-        "short", "int32", "int", "int64", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
+    f"torch.{name}"
+    for name in (
+        "float32",
+        "float",
+        "float64",
+        "double",
+        "float16",
+        "half",
+        "bfloat16",
+        "int8",
+        "uint8",
+        "int16",
+        "short",
+        "int32",
+        "int",
+        "int64",
+        "long",
+        "bool",
+        "complex64",
+        "complex128",
+        "cfloat",
+        "cdouble",
     )
 )
 NUMBER_KINDS = ("int", "float", "bool")
@@ -286,7 +324,9 @@ class ExpressionTypes:
             # No schema of an arithmetic operator takes None: torch's "Arguments for call are not
             # valid" (a helper that returns nothing, a local that is None).
             symbol = code_of(node.operator).strip()
-            call = Call(node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False)
+            call = Call(
+                node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False
+            )
             self.calls.append(call)
             self.calls_by_node[id(node)] = call
             return UNKNOWN
@@ -378,7 +418,12 @@ class ExpressionTypes:
             values.append(self.of(element.value, env))
         if not keys:
             return JitType("Dict", (STR, TENSOR))  # an unannotated `{}` is a Dict[str, Tensor]
-        if all(k == keys[0] for k in keys) and all(v == values[0] for v in values) and known(keys[0]) and known(values[0]):
+        if (
+            all(k == keys[0] for k in keys)
+            and all(v == values[0] for v in values)
+            and known(keys[0])
+            and known(values[0])
+        ):
             return JitType("Dict", (keys[0], values[0]))
         return UNKNOWN
 

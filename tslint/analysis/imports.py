@@ -85,7 +85,9 @@ def module_assignments(module: cst.Module) -> Dict[str, Tuple[cst.BaseExpression
     return {name: tuple(found) for name, found in values.items() if name not in other}
 
 
-def _bindings(body: cst.CSTNode, annotated: bool = False) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
+def _bindings(
+    body: cst.CSTNode, annotated: bool = False
+) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
     """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
     `annotated`: count `name: T = value` as a plain assignment."""
     from tslint.analysis.traversal import walk
@@ -114,7 +116,13 @@ def _bindings(body: cst.CSTNode, annotated: bool = False) -> Tuple[Set[str], Dic
                 targets(target.target, node.value)
         elif kind is cst.AnnAssign and annotated and node.value is not None:
             targets(node.target, node.value)
-        elif kind is cst.AnnAssign or kind is cst.CompFor or kind is cst.For or kind is cst.AugAssign or kind is cst.NamedExpr:
+        elif (
+            kind is cst.AnnAssign
+            or kind is cst.CompFor
+            or kind is cst.For
+            or kind is cst.AugAssign
+            or kind is cst.NamedExpr
+        ):
             targets(node.target)
         elif kind is cst.AsName:
             targets(node.name)

@@ -35,8 +35,16 @@ from tslint.analysis.types import annotation_type
 class FunctionTypes:
     """The typed view of one compiled function, computed at construction (only for compiled code)."""
 
-    def __init__(self, node: cst.FunctionDef, qualify, self_name: Optional[str], project, classes: Sequence[str],
-                 parameters: Optional[Dict[str, JitType]] = None, declared_return: Optional[JitType] = None) -> None:
+    def __init__(
+        self,
+        node: cst.FunctionDef,
+        qualify,
+        self_name: Optional[str],
+        project,
+        classes: Sequence[str],
+        parameters: Optional[Dict[str, JitType]] = None,
+        declared_return: Optional[JitType] = None,
+    ) -> None:
         self.node = node
         self.qualify = qualify
         self.self_name = self_name
@@ -240,12 +248,16 @@ class FunctionTypes:
             return false, true
         if isinstance(test, cst.BooleanOperation):
             left_true, left_false = self.refinements(test.left, env)
-            right_true, right_false = self.refinements(test.right, {**env, **left_true} if isinstance(test.operator, cst.And) else {**env, **left_false})
+            right_true, right_false = self.refinements(
+                test.right, {**env, **left_true} if isinstance(test.operator, cst.And) else {**env, **left_false}
+            )
             if isinstance(test.operator, cst.And):
                 return {**left_true, **right_true}, {}
             return {}, {**left_false, **right_false}
         if (
-            isinstance(test, cst.Call) and self.qualify(test.func) == "isinstance" and len(test.args) == 2
+            isinstance(test, cst.Call)
+            and self.qualify(test.func) == "isinstance"
+            and len(test.args) == 2
             and isinstance(test.args[0].value, cst.Name)
         ):
             return self._isinstance_refinements(test, env)
@@ -259,7 +271,6 @@ class FunctionTypes:
                 if isinstance(target.operator, cst.Is):
                     return {name: JitType("NoneType")}, {name: value.element}
         return {}, {}
-
 
     def _isinstance_refinements(self, test: cst.Call, env: Env) -> Tuple[Env, Env]:
         """`isinstance(y, T)` of a local `Union`/`Optional`: the members of type T where it holds,
@@ -292,8 +303,17 @@ def _members(members) -> JitType:
 
 
 _ISINSTANCE_KINDS = {
-    "torch.Tensor": "Tensor", "int": "int", "float": "float", "bool": "bool", "str": "str", "list": "List",
-    "tuple": "Tuple", "dict": "Dict", "typing.List": "List", "typing.Tuple": "Tuple", "typing.Dict": "Dict",
+    "torch.Tensor": "Tensor",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "str": "str",
+    "list": "List",
+    "tuple": "Tuple",
+    "dict": "Dict",
+    "typing.List": "List",
+    "typing.Tuple": "Tuple",
+    "typing.Dict": "Dict",
 }
 
 

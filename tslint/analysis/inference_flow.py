@@ -12,6 +12,7 @@ from tslint.analysis.schema_matching import _convert, is_subtype, unify
 from tslint.analysis.schema_types import NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.traversal import suite_statements
 
+
 @dataclass(frozen=True)
 class Event:
     """Something torch rejects while typing: `kind` names it, `node` is where torch points."""
@@ -35,10 +36,18 @@ def unpacked(value: JitType, count: int) -> List[JitType]:
 
 
 _AUGMENTED = {
-    cst.AddAssign: cst.Add, cst.SubtractAssign: cst.Subtract, cst.MultiplyAssign: cst.Multiply,
-    cst.DivideAssign: cst.Divide, cst.FloorDivideAssign: cst.FloorDivide, cst.ModuloAssign: cst.Modulo,
-    cst.PowerAssign: cst.Power, cst.MatrixMultiplyAssign: cst.MatrixMultiply, cst.BitAndAssign: cst.BitAnd,
-    cst.BitOrAssign: cst.BitOr, cst.BitXorAssign: cst.BitXor, cst.LeftShiftAssign: cst.LeftShift,
+    cst.AddAssign: cst.Add,
+    cst.SubtractAssign: cst.Subtract,
+    cst.MultiplyAssign: cst.Multiply,
+    cst.DivideAssign: cst.Divide,
+    cst.FloorDivideAssign: cst.FloorDivide,
+    cst.ModuloAssign: cst.Modulo,
+    cst.PowerAssign: cst.Power,
+    cst.MatrixMultiplyAssign: cst.MatrixMultiply,
+    cst.BitAndAssign: cst.BitAnd,
+    cst.BitOrAssign: cst.BitOr,
+    cst.BitXorAssign: cst.BitXor,
+    cst.LeftShiftAssign: cst.LeftShift,
     cst.RightShiftAssign: cst.RightShift,
 }
 # Loops torch runs as loops (the others, over tuples and module containers, it unrolls).
@@ -181,8 +190,16 @@ class Flow:
         if not is_subtype(value, expected):
             self.owner.events.append(Event("attribute-type", target, target.attr.value, expected, value))
 
-    def bind(self, name: str, value: JitType, line, env: Env, parent: Optional[Env], assigned: Set[str],
-             target: Optional[cst.CSTNode] = None) -> None:
+    def bind(
+        self,
+        name: str,
+        value: JitType,
+        line,
+        env: Env,
+        parent: Optional[Env],
+        assigned: Set[str],
+        target: Optional[cst.CSTNode] = None,
+    ) -> None:
         if parent is not None and name in parent:
             previous = parent[name]
             if not _fits(value, previous):
@@ -233,7 +250,9 @@ class Flow:
         self.join(node, env, snapshot, true_env, false_env, true_names | false_names, assigned)
         return True
 
-    def join(self, node, env: Env, before: Env, true_env: Env, false_env: Env, names: Set[str], assigned: Set[str]) -> None:
+    def join(
+        self, node, env: Env, before: Env, true_env: Env, false_env: Env, names: Set[str], assigned: Set[str]
+    ) -> None:
         for name in sorted(names):
             if name not in true_env or name not in false_env:
                 env[name] = UNKNOWN  # "x is not defined in the false branch" if used afterwards
@@ -296,10 +315,13 @@ def hinted(node: cst.BaseExpression, computed: JitType, hint: JitType) -> JitTyp
         return wanted
     if isinstance(node, cst.Tuple) and wanted.kind == "Tuple" and computed.kind == "Tuple":
         if len(node.elements) == len(wanted.items) == len(computed.items):
-            return JitType("Tuple", tuple(
-                hinted(element.value, have, want)
-                for element, have, want in zip(node.elements, computed.items, wanted.items)
-            ))
+            return JitType(
+                "Tuple",
+                tuple(
+                    hinted(element.value, have, want)
+                    for element, have, want in zip(node.elements, computed.items, wanted.items)
+                ),
+            )
     return computed
 
 
@@ -331,4 +353,3 @@ def _assigned_names(node: cst.CSTNode) -> Set[str]:
 
     node.visit(Names())
     return found
-

@@ -17,9 +17,22 @@ from tslint.analysis.schema_types import JitType, fake
 from tslint.analysis.signatures import signatures
 
 # Tensor methods torch provides without an operator of that name (probed in torch 2.13).
-TENSOR_SUGAR = frozenset({
-    "byte", "char", "short", "int", "long", "half", "float", "double", "cfloat", "cdouble", "tolist", "type",
-})
+TENSOR_SUGAR = frozenset(
+    {
+        "byte",
+        "char",
+        "short",
+        "int",
+        "long",
+        "half",
+        "float",
+        "double",
+        "cfloat",
+        "cdouble",
+        "tolist",
+        "type",
+    }
+)
 # Types whose members this module decides; for the others (classes, Optional, Union, Device...) the
 # answer is unknown.
 DECIDED = ("Tensor", "List", "Dict", "str", "int", "float", "bool", "Tuple", "NoneType")

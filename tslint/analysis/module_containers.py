@@ -7,13 +7,17 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.index.model import AttributeKind
 from tslint.analysis.traversal import code_of
+from tslint.index.model import AttributeKind
 
-PARAMETER_CONTAINERS = frozenset({
-    "torch.nn.ParameterList", "torch.nn.ParameterDict",
-    "torch.nn.modules.container.ParameterList", "torch.nn.modules.container.ParameterDict",
-})
+PARAMETER_CONTAINERS = frozenset(
+    {
+        "torch.nn.ParameterList",
+        "torch.nn.ParameterDict",
+        "torch.nn.modules.container.ParameterList",
+        "torch.nn.modules.container.ParameterDict",
+    }
+)
 DICT_VIEWS = frozenset({"items", "keys", "values"})
 TUPLE_TYPES = frozenset({"typing.Tuple", "tuple"})
 
@@ -51,7 +55,11 @@ def unrolled_iterable(iterable: cst.BaseExpression, context) -> Optional[str]:
         if iterable.func.attr.value in DICT_VIEWS:
             return unrolled_iterable(iterable.func.value, context)
         return None
-    if isinstance(iterable, cst.Subscript) and len(iterable.slice) == 1 and isinstance(iterable.slice[0].slice, cst.Slice):
+    if (
+        isinstance(iterable, cst.Subscript)
+        and len(iterable.slice) == 1
+        and isinstance(iterable.slice[0].slice, cst.Slice)
+    ):
         return unrolled_iterable(iterable.value, context)
     name = module_container_attribute(iterable, context)
     if name is None:
@@ -69,6 +77,8 @@ def calls_each_module(comprehension, context) -> bool:
     element, loop = comprehension.elt, comprehension.for_in
     if loop.inner_for_in is not None or not isinstance(loop.target, cst.Name):
         return False
-    if not (isinstance(element, cst.Call) and isinstance(element.func, cst.Name) and element.func.value == loop.target.value):
+    if not (
+        isinstance(element, cst.Call) and isinstance(element.func, cst.Name) and element.func.value == loop.target.value
+    ):
         return False
     return module_container_attribute(loop.iter, context) is not None

@@ -125,7 +125,11 @@ def module_names(module: cst.Module, text: str) -> ModuleNames:
 
 def _type_checking_only(module: cst.Module) -> FrozenSet[str]:
     """Names bound in the body of a top-level `if TYPE_CHECKING:` and by nothing else in the module."""
-    guarded = [s for s in module.body if isinstance(s, cst.If) and dotted_name(s.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")]
+    guarded = [
+        s
+        for s in module.body
+        if isinstance(s, cst.If) and dotted_name(s.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")
+    ]
     if not guarded:
         return frozenset()
     inside = set()
@@ -364,8 +368,9 @@ class NameFlow:
             else:
                 loop = "for" if is_for else "while"
                 self._gone.setdefault(
-                    name, f"it is assigned only inside the `{loop}` loop above, and TorchScript does not keep "
-                    "a loop's own variables after it"
+                    name,
+                    f"it is assigned only inside the `{loop}` loop above, and TorchScript does not keep "
+                    "a loop's own variables after it",
                 )
         if node.orelse is not None:  # torch rejects `for ... else` (TS211)
             self._block(suite_statements(node.orelse.body), frame)  # type: ignore[attr-defined]
@@ -448,11 +453,12 @@ class NameFlow:
         else:
             self.problems.append(UnsetRead(node, "undefined"))
 
-
     def _unset_reason(self, name: str) -> str:
         if any(name in bound for bound in self._loop_bodies):
-            return ("it is assigned further down the loop body, and TorchScript does not carry a value "
-                    "from one iteration to the next")
+            return (
+                "it is assigned further down the loop body, and TorchScript does not carry a value "
+                "from one iteration to the next"
+            )
         return "it is read before the function assigns it"
 
 

@@ -30,8 +30,9 @@ def has_type_comment(function: cst.FunctionDef) -> bool:
 
 def is_non_tensor_default(default: cst.BaseExpression, imports: ImportTable, module_constants) -> bool:
     """A default whose value is certainly not a Tensor (and not None)."""
-    if isinstance(default, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString,
-                            cst.ConcatenatedString, cst.FormattedString)):
+    if isinstance(
+        default, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    ):
         return True
     if isinstance(default, cst.Tuple):
         return True  # (mutable displays are TS109's: one finding for one problem)

@@ -22,10 +22,32 @@ _LITERALS = {"int": leaf("int"), "float": leaf("float"), "str": leaf("str"), "bo
 # Calls whose result, held by an attribute, is a plain Tensor (not a parameter or buffer: torch types
 # it Tensor all the same).
 TENSOR_FACTORIES = frozenset(
-    f"torch.{name}" for name in (
-        "tensor", "as_tensor", "ones", "zeros", "full", "empty", "eye", "arange", "linspace", "rand", "randn",
-        "randint", "ones_like", "zeros_like", "empty_like", "randn_like", "rand_like", "full_like", "cat",
-        "stack", "from_numpy", "Tensor", "FloatTensor", "LongTensor",
+    f"torch.{name}"
+    for name in (
+        "tensor",
+        "as_tensor",
+        "ones",
+        "zeros",
+        "full",
+        "empty",
+        "eye",
+        "arange",
+        "linspace",
+        "rand",
+        "randn",
+        "randint",
+        "ones_like",
+        "zeros_like",
+        "empty_like",
+        "randn_like",
+        "rand_like",
+        "full_like",
+        "cat",
+        "stack",
+        "from_numpy",
+        "Tensor",
+        "FloatTensor",
+        "LongTensor",
     )
 )
 _SCALAR_CALLS = {"int": leaf("int"), "float": leaf("float"), "str": leaf("str"), "bool": BOOL}
@@ -155,7 +177,9 @@ class ProjectTypes:
         try:
             classes = [function.owner] if function.owner and function.owner in self.index.classes else []
             parameters = dict(self.signature(function)[0])
-            inferred = FunctionTypes(node, file.imports.qualify, function.self_name, self, classes, parameters).return_type
+            inferred = FunctionTypes(
+                node, file.imports.qualify, function.self_name, self, classes, parameters
+            ).return_type
         finally:
             self._inferring.discard(function.key)
         self._inferred[function.key] = inferred
@@ -165,7 +189,14 @@ class ProjectTypes:
         if function.has_overloads:
             return (tuple((name, UNKNOWN) for name, _ in function.parameter_annotations), UNKNOWN)
         parameters = tuple(
-            (name, self._annotation(text, function.path) if text else UNKNOWN if function.name == "__setstate__" else TENSOR)
+            (
+                name,
+                self._annotation(text, function.path)
+                if text
+                else UNKNOWN
+                if function.name == "__setstate__"
+                else TENSOR,
+            )
             for name, text in function.parameter_annotations
         )
         returns = self._annotation(function.returns, function.path) if function.returns else UNKNOWN
@@ -184,7 +215,7 @@ class ProjectTypes:
         return annotation_type(expression, file.imports.qualify, self.is_class)
 
 
-_BY_SCOPE: "weakref.WeakKeyDictionary[object, ProjectTypes]" = weakref.WeakKeyDictionary()
+_BY_SCOPE: weakref.WeakKeyDictionary[object, ProjectTypes] = weakref.WeakKeyDictionary()
 
 
 def project_types(scope) -> ProjectTypes:

@@ -32,7 +32,12 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 import libcst as cst
 
 from tslint.analysis.trace_taint import (
-    CallAnswer, Kind, TaintAnalysis, default_parameter_kinds, tensor_attribute_names, torch_module_attribute_names,
+    CallAnswer,
+    Kind,
+    TaintAnalysis,
+    default_parameter_kinds,
+    tensor_attribute_names,
+    torch_module_attribute_names,
 )
 
 MAX_ROUNDS = 6
@@ -154,7 +159,9 @@ class FileProvenance:
         self.parameters: Dict[FunctionKey, Dict[str, Kind]] = {}
         # Parameters some call site passes a list, a tuple or a guessed tensor: not certainly tensors.
         self.shaky: Dict[FunctionKey, Set[str]] = {}
-        self.summaries: Dict[Tuple[FunctionKey, Tuple[Kind, ...], Tuple[Tuple[str, Kind], ...]], Optional[CallAnswer]] = {}
+        self.summaries: Dict[
+            Tuple[FunctionKey, Tuple[Kind, ...], Tuple[Tuple[str, Kind], ...]], Optional[CallAnswer]
+        ] = {}
         self.in_progress: Set[FunctionKey] = set()
         self.analyses: Dict[FunctionKey, TaintAnalysis] = {}
         self._changed = False
@@ -169,7 +176,9 @@ class FileProvenance:
         the last round's analyses, whose parameters did not change, are the answers."""
         for _ in range(MAX_ROUNDS):
             self._changed = False
-            analyses = {key: self._analyse(key, self._parameter_kinds(key), record=True) for key in sorted(self.functions)}
+            analyses = {
+                key: self._analyse(key, self._parameter_kinds(key), record=True) for key in sorted(self.functions)
+            }
             if not self._changed:
                 self.analyses = analyses
                 break
@@ -194,17 +203,32 @@ class FileProvenance:
                 tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
                 layers.update(torch_module_attribute_names(self.scope.compiled_class(name).attributes))
 
-        def hook(call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
-                 element_of: Optional[str]) -> Optional[CallAnswer]:
+        def hook(
+            call: cst.Call,
+            positional: List[Kind],
+            keywords: Dict[str, Kind],
+            shaky: FrozenSet[str],
+            element_of: Optional[str],
+        ) -> Optional[CallAnswer]:
             return self._call(compiled, call, positional, keywords, shaky, element_of, record)
 
         guessed: Optional[Set[str]] = set(self.shaky.get(key, ()))
         if parameters is None or key in self.entries:
             guessed = None  # the defaults: every unannotated parameter is a guess
-        if compiled.info.name == "forward" and any(n is not None and n not in self.index.submodule_classes for n in compiled.classes):
+        if compiled.info.name == "forward" and any(
+            n is not None and n not in self.index.submodule_classes for n in compiled.classes
+        ):
             guessed = set()  # the traced model's inputs: tensors (or containers the user passes)
-        return TaintAnalysis(node, self.file.imports, compiled.info.self_name, tensors, parameters, hook,
-                             None if guessed is None else guessed | self.shaky.get(key, set()), layers)
+        return TaintAnalysis(
+            node,
+            self.file.imports,
+            compiled.info.self_name,
+            tensors,
+            parameters,
+            hook,
+            None if guessed is None else guessed | self.shaky.get(key, set()),
+            layers,
+        )
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""
@@ -219,8 +243,16 @@ class FileProvenance:
 
     # --- calls --------------------------------------------------------------------------------
 
-    def _call(self, caller, call: cst.Call, positional: List[Kind], keywords: Dict[str, Kind], shaky: FrozenSet[str],
-              element_of: Optional[str], record: bool) -> Optional[CallAnswer]:
+    def _call(
+        self,
+        caller,
+        call: cst.Call,
+        positional: List[Kind],
+        keywords: Dict[str, Kind],
+        shaky: FrozenSet[str],
+        element_of: Optional[str],
+        record: bool,
+    ) -> Optional[CallAnswer]:
         callee = self.resolve_call(caller, call, element_of)
         if callee is None:
             return None
@@ -251,12 +283,19 @@ class FileProvenance:
             analysis = self._analyse(key, bound, record)
         finally:
             self.in_progress.discard(key)
-        answer = (analysis.returns, analysis.return_elements, bool(analysis.returns_container), analysis.return_element_containers,
-                  analysis.returns_guess)
+        answer = (
+            analysis.returns,
+            analysis.return_elements,
+            bool(analysis.returns_container),
+            analysis.return_element_containers,
+            analysis.returns_guess,
+        )
         self.summaries[memo] = answer
         return answer
 
-    def _bind(self, key: FunctionKey, positional: Sequence[Kind], keywords: Mapping[str, Kind]) -> Optional[Dict[str, Kind]]:
+    def _bind(
+        self, key: FunctionKey, positional: Sequence[Kind], keywords: Mapping[str, Kind]
+    ) -> Optional[Dict[str, Kind]]:
         info = self.functions[key].info
         node = self.nodes[info.ordinal]
         params = node.params
@@ -313,12 +352,18 @@ class FileProvenance:
                     found.add(method)
                     continue
                 found.update(self._submodule_methods(klass, func.attr.value, "forward"))
-        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and isinstance(func.value.value, cst.Name)
-              and func.value.value.value == self_name):
+        elif (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Attribute)
+            and isinstance(func.value.value, cst.Name)
+            and func.value.value.value == self_name
+        ):
             for name in caller.classes:
                 if name is None:
                     return None
-                found.update(self._submodule_methods(self.scope.compiled_class(name), func.value.attr.value, func.attr.value))
+                found.update(
+                    self._submodule_methods(self.scope.compiled_class(name), func.value.attr.value, func.attr.value)
+                )
         else:
             qualified = self.index.resolve(self.file.imports.qualify(func))
             function = self.index.functions.get(qualified) if qualified is not None else None

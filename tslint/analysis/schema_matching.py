@@ -150,12 +150,7 @@ def _varargs_fit(arguments: Sequence[Argument], index: int) -> bool:
     argument = arguments[index]
     is_last = index + 1 == len(arguments) or arguments[index + 1].kwarg_only
     formal = argument.type
-    return (
-        is_last
-        and formal.kind == "List"
-        and formal.size is None
-        and formal.element.kind != "Var"
-    )
+    return is_last and formal.kind == "List" and formal.size is None and formal.element.kind != "Var"
 
 
 def _all_match(element: JitType, values: Sequence[JitType], env: TypeEnv) -> bool:
@@ -346,5 +341,3 @@ def _unify_all(types: Sequence[JitType]) -> Optional[JitType]:
     for item in types[1:]:
         result = unify(result, item) if result is not None else None
     return result
-
-

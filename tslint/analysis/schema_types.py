@@ -9,7 +9,7 @@ prints in its messages and graphs (`List[int]`, `Optional[Tensor]`, `Tuple[int, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import List, Optional, Tuple
 
 # Leaf types, by the name either spelling uses. `Scalar` is torch's NumberType, printed `number`.
@@ -71,7 +71,7 @@ class JitType:
     variable such as `t`, named by `name`) or `Class` (a qualified class name in `name`)."""
 
     kind: str
-    items: Tuple["JitType", ...] = ()
+    items: Tuple[JitType, ...] = ()
     # `int[2]`: a list of fixed length; torch repeats a single int to it (isIntOrFloatUsedAsList).
     size: Optional[int] = None
     name: str = ""
@@ -89,7 +89,7 @@ class JitType:
         return self.kind
 
     @property
-    def element(self) -> "JitType":
+    def element(self) -> JitType:
         return self.items[0]
 
 
@@ -160,14 +160,14 @@ class TypeSyntaxError(ValueError):
     pass
 
 
-@lru_cache(maxsize=None)
+@cache
 def parse_type(text: str) -> JitType:
     """Parse a type in either spelling. Raises TypeSyntaxError on text that is neither."""
     parser = _TypeParser(text)
     result = parser.type()
     parser.skip_spaces()
     if parser.at < len(text):
-        raise TypeSyntaxError(f"unexpected {text[parser.at:]!r} in type {text!r}")
+        raise TypeSyntaxError(f"unexpected {text[parser.at :]!r} in type {text!r}")
     return result
 
 

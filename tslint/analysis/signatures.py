@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -282,7 +282,9 @@ class _Decoder:
             overload,
             tuple(self.argument(index) for index in arguments),
             tuple(
-                Return(parse_type(self.types[ret[0]]), ret[1]) if isinstance(ret, list) else Return(parse_type(self.types[ret]))
+                Return(parse_type(self.types[ret[0]]), ret[1])
+                if isinstance(ret, list)
+                else Return(parse_type(self.types[ret]))
                 for ret in returns
             ),
             bool(flags & 1),
@@ -428,7 +430,7 @@ def write_document(document: dict, path: Path = DATA_FILE) -> None:
         out.write(text.encode("utf-8"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def signatures() -> Signatures:
     """The shipped data, read once per process."""
     return Signatures(read_document())

@@ -29,14 +29,27 @@ TENSOR: Type = ("Tensor",)
 NONE: Type = ("None",)
 
 _SCALARS = {
-    "int": ("int",), "builtins.int": ("int",), "float": ("float",), "builtins.float": ("float",),
-    "bool": ("bool",), "builtins.bool": ("bool",), "str": ("str",), "builtins.str": ("str",),
-    "torch.Tensor": TENSOR, "None": NONE,
+    "int": ("int",),
+    "builtins.int": ("int",),
+    "float": ("float",),
+    "builtins.float": ("float",),
+    "bool": ("bool",),
+    "builtins.bool": ("bool",),
+    "str": ("str",),
+    "builtins.str": ("str",),
+    "torch.Tensor": TENSOR,
+    "None": NONE,
 }
 _CONTAINERS = {
-    "typing.List": "List", "list": "List", "builtins.list": "List",
-    "typing.Tuple": "Tuple", "tuple": "Tuple", "builtins.tuple": "Tuple",
-    "typing.Dict": "Dict", "dict": "Dict", "builtins.dict": "Dict",
+    "typing.List": "List",
+    "list": "List",
+    "builtins.list": "List",
+    "typing.Tuple": "Tuple",
+    "tuple": "Tuple",
+    "builtins.tuple": "Tuple",
+    "typing.Dict": "Dict",
+    "dict": "Dict",
+    "builtins.dict": "Dict",
 }
 _UNIONS = frozenset({"typing.Optional", "typing.Union"})
 # The Python classes an isinstance test may name, and the type head each one matches.
@@ -61,7 +74,11 @@ def annotation_type(annotation: cst.BaseExpression, imports: ImportTable) -> Opt
             members = arguments + [NONE] if head == "typing.Optional" else arguments
             return ("Union", *members) if len(arguments) == 1 or head == "typing.Union" else None
         container = _CONTAINERS.get(head or "")
-        if container is None or (container == "List" and len(arguments) != 1) or (container == "Dict" and len(arguments) != 2):
+        if (
+            container is None
+            or (container == "List" and len(arguments) != 1)
+            or (container == "Dict" and len(arguments) != 2)
+        ):
             return None
         return (container, *arguments)
     if is_none(annotation):

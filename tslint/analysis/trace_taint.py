@@ -13,7 +13,8 @@ One pass in statement order; branches join (a name is as dependent as on either 
 bodies run until the names they bind stop changing, so values carried around a loop are seen. A miss
 is possible, a false alarm is not meant to be. Calls to the project's own functions are answered by
 `calls` (tslint/analysis/provenance.py: the callee's return for these argument kinds), and the
-parameters' kinds may come from the call sites (`parameter_kinds`) instead of their annotations. The rank (`x.dim()`, `x.ndim`) counts as NONE: all inputs of a traced model share it.
+parameters' kinds may come from the call sites (`parameter_kinds`) instead of their annotations. The rank (`x.dim()`,
+`x.ndim`) counts as NONE: all inputs of a traced model share it.
 So do an input's `x.dtype` and `x.device`; they are also remembered (`tensor_property`) because
 passing them on as values freezes them (TS408).
 """
@@ -26,13 +27,29 @@ import libcst as cst
 
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.trace_values import (  # noqa: F401 (re-exported: rules import the kinds from here)
-    OPERATOR_MODULES, PREDICATES, PYTHON_CONVERSIONS, RANK_METHODS, SEQUENCE_BUILDERS, SIZE_METHODS, SIZE_PRESERVING,
-    TENSOR_ATTRIBUTES_TO_NONE, TENSOR_FACTORIES, TENSOR_SEQUENCES, VALUE_METHODS, Kind, comment_annotations,
-    container_check, container_parameters, decided_by_tracing, default_parameter_kinds, string_parameters,
-    tensor_attribute_names, tensor_check, torch_module_attribute_names,
+    OPERATOR_MODULES,
+    PREDICATES,
+    PYTHON_CONVERSIONS,
+    RANK_METHODS,
+    SEQUENCE_BUILDERS,
+    SIZE_METHODS,
+    SIZE_PRESERVING,
+    TENSOR_ATTRIBUTES_TO_NONE,
+    TENSOR_FACTORIES,
+    TENSOR_SEQUENCES,
+    VALUE_METHODS,
+    Kind,
+    comment_annotations,
+    container_check,
+    container_parameters,
+    decided_by_tracing,
+    default_parameter_kinds,
+    string_parameters,
+    tensor_attribute_names,
+    tensor_check,
+    torch_module_attribute_names,
 )
 from tslint.analysis.traversal import rooted_at, suite_statements
-
 
 MAX_LOOP_PASSES = 6
 
@@ -50,10 +67,17 @@ CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str], Opti
 class TaintAnalysis:
     """Kinds of the expressions of one traced function, computed once and shared by all trace rules."""
 
-    def __init__(self, function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str],
-                 tensor_attributes: Iterable[str], parameter_kinds: Optional[Mapping[str, Kind]] = None,
-                 calls: Optional[CallHook] = None, guessed: Optional[Iterable[str]] = None,
-                 torch_layers: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        function: cst.FunctionDef,
+        imports: ImportTable,
+        self_name: Optional[str],
+        tensor_attributes: Iterable[str],
+        parameter_kinds: Optional[Mapping[str, Kind]] = None,
+        calls: Optional[CallHook] = None,
+        guessed: Optional[Iterable[str]] = None,
+        torch_layers: Iterable[str] = (),
+    ) -> None:
         self.imports = imports
         self.self_name = self_name
         self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
@@ -81,8 +105,11 @@ class TaintAnalysis:
         # Parameters taken for tensors only because nothing says otherwise (unannotated, callers
         # unknown): by default every unannotated one. Iterating one may be iterating a list.
         commented = comment_annotations(function, self_name)
-        unannotated = {p.name.value for p in (*function.params.posonly_params, *function.params.params)
-                       if p.annotation is None and p.name.value not in commented}
+        unannotated = {
+            p.name.value
+            for p in (*function.params.posonly_params, *function.params.params)
+            if p.annotation is None and p.name.value not in commented
+        }
         self.guessed: set = {name for name, kind in defaults.items() if kind is Kind.TENSOR and name in unannotated}
         if guessed is not None:
             self.guessed = set(guessed)
@@ -115,7 +142,7 @@ class TaintAnalysis:
         return node in self.guessed_nodes
 
     def tensor_property(self, node: cst.CSTNode) -> Optional[str]:
-        """"dtype" or "device" when the expression is a tensor's dtype or device, else None."""
+        """ "dtype" or "device" when the expression is a tensor's dtype or device, else None."""
         return self.properties.get(node)
 
     # --- statements, in order ---------------------------------------------------------------
@@ -144,7 +171,9 @@ class TaintAnalysis:
             if refined is not None:
                 self.containers.add(refined)  # `isinstance(t, Tensor)` is false on this path
             if statement.orelse is not None:
-                self._statement(statement.orelse) if isinstance(statement.orelse, cst.If) else self._block(statement.orelse.body)
+                self._statement(statement.orelse) if isinstance(statement.orelse, cst.If) else self._block(
+                    statement.orelse.body
+                )
             self._join(after_body)  # either branch may have run
             self.containers &= body_containers
         elif isinstance(statement, (cst.For, cst.While)):
@@ -153,7 +182,9 @@ class TaintAnalysis:
             for _ in range(MAX_LOOP_PASSES):
                 before = dict(self.env)
                 if isinstance(statement, cst.For):
-                    self._bind(statement.target, self._loop_element(statement.iter), self._loop_elements(statement.iter))
+                    self._bind(
+                        statement.target, self._loop_element(statement.iter), self._loop_elements(statement.iter)
+                    )
                     if self._iterated_guess(statement.iter):
                         self._guess(statement.target)
                     self._module_loop(statement.target, statement.iter)
@@ -193,7 +224,11 @@ class TaintAnalysis:
                 if small.value in self.guessed_nodes:
                     self._guess(target.target)
                 flags = self._element_flags(small.value)
-                if isinstance(target.target, (cst.Tuple, cst.List)) and flags is not None and len(flags) == len(target.target.elements):
+                if (
+                    isinstance(target.target, (cst.Tuple, cst.List))
+                    and flags is not None
+                    and len(flags) == len(target.target.elements)
+                ):
                     for element, flag in zip(target.target.elements, flags):  # `boxes, n = f(x)`: `boxes` a list
                         if flag and isinstance(element.value, cst.Name):
                             self.containers.add(element.value.value)
@@ -204,7 +239,9 @@ class TaintAnalysis:
                         self.containers.add(target.target.value)
                     if small.value in self.mappings:
                         self.mapping_names.add(target.target.value)
-                elif isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(small.value, (cst.Tuple, cst.List)):
+                elif isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(
+                    small.value, (cst.Tuple, cst.List)
+                ):
                     # `dtype, device = x.dtype, x.device`: each name is what its element is
                     pairs = zip(target.target.elements, small.value.elements)
                     if len(target.target.elements) == len(small.value.elements):
@@ -233,7 +270,9 @@ class TaintAnalysis:
             else:
                 self.return_elements = tuple(max(a, b) for a, b in zip(self.return_elements, elements))
                 if self.return_element_containers is not None and flags is not None:
-                    self.return_element_containers = tuple(a and b for a, b in zip(self.return_element_containers, flags))
+                    self.return_element_containers = tuple(
+                        a and b for a, b in zip(self.return_element_containers, flags)
+                    )
         elif isinstance(small, cst.Expr):
             self._expr(small.value)
         elif isinstance(small, cst.Assert):
@@ -241,7 +280,9 @@ class TaintAnalysis:
 
     def _element_flags(self, value: Optional[cst.BaseExpression]) -> Optional[Tuple[bool, ...]]:
         """For a tuple display or a call answered with one: which elements are lists or tuples."""
-        if isinstance(value, (cst.Tuple, cst.List)) and not any(isinstance(e, cst.StarredElement) for e in value.elements):
+        if isinstance(value, (cst.Tuple, cst.List)) and not any(
+            isinstance(e, cst.StarredElement) for e in value.elements
+        ):
             return tuple(e.value in self.container_nodes for e in value.elements)
         return self.element_containers.get(value) if value is not None else None
 
@@ -278,14 +319,22 @@ class TaintAnalysis:
 
     def _module_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         """`for blk in self.blocks:` / `for i, blk in enumerate(self.blocks):`: `blk` is a submodule."""
-        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) == "enumerate" and len(iterable.args) == 1:
+        if (
+            isinstance(iterable, cst.Call)
+            and self.imports.qualify(iterable.func) == "enumerate"
+            and len(iterable.args) == 1
+        ):
             iterable = iterable.args[0].value
             if isinstance(target, cst.Tuple) and len(target.elements) == 2:
                 target = target.elements[1].value
             else:
                 return
-        if (isinstance(target, cst.Name) and isinstance(iterable, cst.Attribute) and isinstance(iterable.value, cst.Name)
-                and iterable.value.value == self.self_name):
+        if (
+            isinstance(target, cst.Name)
+            and isinstance(iterable, cst.Attribute)
+            and isinstance(iterable.value, cst.Name)
+            and iterable.value.value == self.self_name
+        ):
             self.module_loops[target.value] = iterable.attr.value
 
     def _iterated_guess(self, iterable: cst.BaseExpression) -> bool:
@@ -417,10 +466,16 @@ class TaintAnalysis:
         arguments = [self._expr(argument.value) for argument in node.args]
         strongest = max(arguments, default=Kind.NONE)
         func = node.func
-        if isinstance(func, cst.Attribute) and not (isinstance(func.value, cst.Name) and func.value.value == self.self_name):
+        if isinstance(func, cst.Attribute) and not (
+            isinstance(func.value, cst.Name) and func.value.value == self.self_name
+        ):
             receiver = self._expr(func.value)
             method = func.attr.value
-            if method in ("values", "items", "keys") and not node.args and (receiver is not Kind.TENSOR or func.value in self.container_nodes):
+            if (
+                method in ("values", "items", "keys")
+                and not node.args
+                and (receiver is not Kind.TENSOR or func.value in self.container_nodes)
+            ):
                 self.container_nodes.add(node)  # a dict's view
             if method == "keys" and not node.args:
                 self.container_nodes.add(node)
@@ -448,7 +503,11 @@ class TaintAnalysis:
             return Kind.NONE  # predicates about types and settings (`torch.is_tensor`, `has_torch_function`)
         if name == "len" and node.args and _is_whole_shape(node.args[0].value):
             return Kind.NONE  # len(x.shape) is the rank
-        if name == "len" and node.args and (node.args[0].value in self.container_nodes or node.args[0].value in self.guessed_nodes):
+        if (
+            name == "len"
+            and node.args
+            and (node.args[0].value in self.container_nodes or node.args[0].value in self.guessed_nodes)
+        ):
             return Kind.NONE  # the length of a list or tuple: its structure, fixed for the traced model
         if name == "len" or name == "torch.numel":
             return Kind.SIZE if strongest >= Kind.SIZE else strongest
@@ -484,8 +543,12 @@ class TaintAnalysis:
         """A call tslint cannot see into: a tensor in, a tensor out, though only as a guess (it may
         give a list or a tuple of them)."""
         func = node.func
-        layer = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self.self_name and (
-            func.attr.value in self.torch_layers)
+        layer = (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == self.self_name
+            and (func.attr.value in self.torch_layers)
+        )
         if kind is Kind.TENSOR and not layer:
             self.guessed_nodes.add(node)
         return kind
@@ -515,4 +578,9 @@ class TaintAnalysis:
 def _is_whole_shape(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute) and node.attr.value == "shape":
         return True
-    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "size" and not node.args
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Attribute)
+        and node.func.attr.value == "size"
+        and not node.args
+    )

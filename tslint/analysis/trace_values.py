@@ -33,24 +33,60 @@ RANK_METHODS = frozenset({"dim", "ndimension"})
 VALUE_METHODS = frozenset({"item", "tolist", "numpy"})
 PYTHON_CONVERSIONS = frozenset({"int", "float", "bool", "complex"})
 SIZE_PRESERVING = frozenset({"max", "min", "abs", "round", "sum"})
-TENSOR_FACTORIES = frozenset({
-    "tensor", "as_tensor", "zeros", "ones", "empty", "full", "rand", "randn", "randint", "arange", "linspace",
-    "logspace", "eye", "zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like", "from_numpy",
-})
+TENSOR_FACTORIES = frozenset(
+    {
+        "tensor",
+        "as_tensor",
+        "zeros",
+        "ones",
+        "empty",
+        "full",
+        "rand",
+        "randn",
+        "randint",
+        "arange",
+        "linspace",
+        "logspace",
+        "eye",
+        "zeros_like",
+        "ones_like",
+        "empty_like",
+        "full_like",
+        "rand_like",
+        "randn_like",
+        "from_numpy",
+    }
+)
 # Tensor methods and torch functions that give a tuple or list of tensors: iterating one is not
 # iterating a tensor's rows.
 # The namespaces of torch's operators: their functions of tensors give tensors. Other torch functions
 # (`torch.utils._pytree.tree_flatten`) give what tslint does not know.
-OPERATOR_MODULES = frozenset({"torch", "torch.nn.functional", "torch.special", "torch.linalg", "torch.fft", "torch.Tensor"})
-TENSOR_SEQUENCES = frozenset({
-    "split", "chunk", "unbind", "tensor_split", "split_with_sizes", "hsplit", "vsplit", "dsplit", "meshgrid",
-    "broadcast_tensors", "unsafe_split", "unsafe_chunk",
-})
+OPERATOR_MODULES = frozenset(
+    {"torch", "torch.nn.functional", "torch.special", "torch.linalg", "torch.fft", "torch.Tensor"}
+)
+TENSOR_SEQUENCES = frozenset(
+    {
+        "split",
+        "chunk",
+        "unbind",
+        "tensor_split",
+        "split_with_sizes",
+        "hsplit",
+        "vsplit",
+        "dsplit",
+        "meshgrid",
+        "broadcast_tensors",
+        "unsafe_split",
+        "unsafe_chunk",
+    }
+)
 SEQUENCE_BUILDERS = frozenset({"list", "tuple", "dict", "sorted", "reversed", "set"})
 PREDICATES = frozenset({"isinstance", "hasattr", "callable", "type", "id", "print", "getattr"})
 
 
-def default_parameter_kinds(function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]) -> Dict[str, Kind]:
+def default_parameter_kinds(
+    function: cst.FunctionDef, imports: ImportTable, self_name: Optional[str]
+) -> Dict[str, Kind]:
     """What a parameter holds when its callers are unknown: a tensor unless annotated or defaulted
     otherwise (a traced model's inputs are tensors)."""
     kinds: Dict[str, Kind] = {}
@@ -80,7 +116,7 @@ def comment_annotations(function: cst.FunctionDef, self_name: Optional[str]) -> 
     if not text.startswith("type:") or "->" not in text:
         return {}
     try:
-        arguments = cst.parse_expression(text[len("type:"):].rsplit("->", 1)[0].strip())
+        arguments = cst.parse_expression(text[len("type:") :].rsplit("->", 1)[0].strip())
     except cst.ParserSyntaxError:
         return {}
     if isinstance(arguments, cst.Tuple):
@@ -96,10 +132,20 @@ def comment_annotations(function: cst.FunctionDef, self_name: Optional[str]) -> 
     return dict(zip(names, types))
 
 
-CONTAINER_TYPES = frozenset({
-    "list", "tuple", "dict", "typing.List", "typing.Tuple", "typing.Sequence", "collections.abc.Sequence", "typing.Dict",
-    "typing.Mapping", "collections.abc.Mapping",
-})
+CONTAINER_TYPES = frozenset(
+    {
+        "list",
+        "tuple",
+        "dict",
+        "typing.List",
+        "typing.Tuple",
+        "typing.Sequence",
+        "collections.abc.Sequence",
+        "typing.Dict",
+        "typing.Mapping",
+        "collections.abc.Mapping",
+    }
+)
 OPTIONAL_TYPES = frozenset({"typing.Optional", "typing.Union"})
 
 
@@ -148,7 +194,9 @@ def container_parameters(function: cst.FunctionDef, imports: ImportTable, self_n
             continue
         base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
         if type_name(base, imports) in OPTIONAL_TYPES and isinstance(annotation, cst.Subscript):
-            inner = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index) and not is_none(e.slice.value)]
+            inner = [
+                e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index) and not is_none(e.slice.value)
+            ]
             if len(inner) == 1:
                 base = inner[0].value if isinstance(inner[0], cst.Subscript) else inner[0]
         if type_name(base, imports) in CONTAINER_TYPES:
@@ -194,7 +242,9 @@ def torch_module_attribute_names(attributes) -> Sequence[str]:
 
     found = []
     for name, assignments in attributes.items():
-        if assignments and all(a.kind is AttributeKind.CALL and (a.callee or "").startswith("torch.nn.") for a in assignments):
+        if assignments and all(
+            a.kind is AttributeKind.CALL and (a.callee or "").startswith("torch.nn.") for a in assignments
+        ):
             found.append(name)
     return found
 
@@ -222,7 +272,10 @@ def _is_tracing(node: cst.BaseExpression, imports: ImportTable) -> bool:
     if not isinstance(node, cst.Call) or node.args:
         return False
     name = imports.qualify(node.func) or ""
-    return name in ("torch.jit.is_tracing", "torch._C._get_tracing_state") or name.rsplit(".", 1)[-1] in ("is_tracing", "_is_tracing")
+    return name in ("torch.jit.is_tracing", "torch._C._get_tracing_state") or name.rsplit(".", 1)[-1] in (
+        "is_tracing",
+        "_is_tracing",
+    )
 
 
 def decided_by_tracing(test: cst.BaseExpression, imports: ImportTable) -> bool:

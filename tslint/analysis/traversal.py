@@ -13,13 +13,43 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 import libcst as cst
 
 # Fields that only ever hold whitespace, comments or punctuation: nothing a rule looks at.
-_SKIPPED_FIELDS = frozenset({
-    "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header", "footer",
-    "colon", "equal", "dot", "lbrace", "rbrace", "lbracket", "rbracket", "first_colon", "second_colon",
-    "trailing_comma", "trailing_whitespace", "leading_whitespace", "empty_lines", "newline", "separator",
-    "default_indent", "default_newline", "encoding", "has_trailing_newline", "posonly_ind", "star",
-    "asynchronous", "comment", "indent", "relative",
-})
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "header",
+        "footer",
+        "colon",
+        "equal",
+        "dot",
+        "lbrace",
+        "rbrace",
+        "lbracket",
+        "rbracket",
+        "first_colon",
+        "second_colon",
+        "trailing_comma",
+        "trailing_whitespace",
+        "leading_whitespace",
+        "empty_lines",
+        "newline",
+        "separator",
+        "default_indent",
+        "default_newline",
+        "encoding",
+        "has_trailing_newline",
+        "posonly_ind",
+        "star",
+        "asynchronous",
+        "comment",
+        "indent",
+        "relative",
+    }
+)
 _FIELDS: Dict[type, Tuple[str, ...]] = {}
 # `isinstance(x, cst.CSTNode)` goes through ABC machinery; a per-type answer is much cheaper.
 _IS_NODE: Dict[type, bool] = {}

@@ -22,22 +22,51 @@ from typing import Callable, Optional, Sequence
 import libcst as cst
 
 from tslint.analysis.schema_types import (
-    BOOL, FLOAT, INT, NONE, STR, TENSOR, UNKNOWN, JitType, leaf, list_of, optional, tuple_of,
+    BOOL,
+    FLOAT,
+    INT,
+    NONE,
+    STR,
+    TENSOR,
+    UNKNOWN,
+    JitType,
+    leaf,
+    list_of,
+    optional,
+    tuple_of,
 )
 
 Qualify = Callable[[cst.BaseExpression], Optional[str]]
 DEVICE = leaf("Device")
 
 _LEAVES = {
-    "torch.Tensor": TENSOR, "torch.nn.Parameter": TENSOR, "torch.nn.parameter.Parameter": TENSOR,
-    "int": INT, "builtins.int": INT, "float": FLOAT, "builtins.float": FLOAT, "bool": BOOL, "builtins.bool": BOOL,
-    "str": STR, "builtins.str": STR, "None": NONE, "torch.device": DEVICE, "torch.dtype": INT,
+    "torch.Tensor": TENSOR,
+    "torch.nn.Parameter": TENSOR,
+    "torch.nn.parameter.Parameter": TENSOR,
+    "int": INT,
+    "builtins.int": INT,
+    "float": FLOAT,
+    "builtins.float": FLOAT,
+    "bool": BOOL,
+    "builtins.bool": BOOL,
+    "str": STR,
+    "builtins.str": STR,
+    "None": NONE,
+    "torch.device": DEVICE,
+    "torch.dtype": INT,
 }
 _GENERICS = {
-    "typing.List": "List", "list": "List", "builtins.list": "List",
-    "typing.Dict": "Dict", "dict": "Dict", "builtins.dict": "Dict",
-    "typing.Tuple": "Tuple", "tuple": "Tuple", "builtins.tuple": "Tuple",
-    "typing.Optional": "Optional", "typing.Union": "Union",
+    "typing.List": "List",
+    "list": "List",
+    "builtins.list": "List",
+    "typing.Dict": "Dict",
+    "dict": "Dict",
+    "builtins.dict": "Dict",
+    "typing.Tuple": "Tuple",
+    "tuple": "Tuple",
+    "builtins.tuple": "Tuple",
+    "typing.Optional": "Optional",
+    "typing.Union": "Union",
 }
 
 
@@ -116,7 +145,7 @@ def _union(items: Sequence[JitType]) -> JitType:
         return UNKNOWN
     members = []
     for item in items:
-        for member in (item.items if item.kind == "Union" else (item,)):
+        for member in item.items if item.kind == "Union" else (item,):
             if member not in members:
                 members.append(member)
     if len(members) == 1:

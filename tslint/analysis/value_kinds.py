@@ -13,36 +13,100 @@ from typing import Callable, Optional
 import libcst as cst
 
 from tslint.analysis.imports import plain_parameters
-from tslint.index.model import AttributeKind
 from tslint.analysis.traversal import string_prefix
+from tslint.index.model import AttributeKind
 
 # Names that are not TorchScript types, bare or subscripted.
-UNKNOWN_NAMES = frozenset({
-    "dict", "set", "frozenset", "bytes", "object", "range", "slice", "type", "torch.Size", "numpy.ndarray",
-    "numpy.dtype", "numpy.generic", "numpy.number", "numpy.float32", "numpy.float64", "numpy.int64",
-    "torch.layout", "torch.memory_format", "collections.OrderedDict",
-    "typing.Callable", "typing.Sequence", "typing.Mapping", "typing.Iterable", "typing.Hashable", "typing.Sized",
-    "typing.NamedTuple", "collections.abc.Callable", "collections.abc.Sequence", "collections.abc.Mapping",
-    "collections.abc.Iterable",
-})
+UNKNOWN_NAMES = frozenset(
+    {
+        "dict",
+        "set",
+        "frozenset",
+        "bytes",
+        "object",
+        "range",
+        "slice",
+        "type",
+        "torch.Size",
+        "numpy.ndarray",
+        "numpy.dtype",
+        "numpy.generic",
+        "numpy.number",
+        "numpy.float32",
+        "numpy.float64",
+        "numpy.int64",
+        "torch.layout",
+        "torch.memory_format",
+        "collections.OrderedDict",
+        "typing.Callable",
+        "typing.Sequence",
+        "typing.Mapping",
+        "typing.Iterable",
+        "typing.Hashable",
+        "typing.Sized",
+        "typing.NamedTuple",
+        "collections.abc.Callable",
+        "collections.abc.Sequence",
+        "collections.abc.Mapping",
+        "collections.abc.Iterable",
+    }
+)
 # Generic types torch has no constructor for (`Sequence[int]`).
-UNKNOWN_CONSTRUCTORS = frozenset({
-    "typing.Callable", "typing.Sequence", "typing.Iterable", "typing.Literal", "typing.Mapping", "typing.Set",
-    "typing.FrozenSet", "typing.Iterator", "typing.Type", "typing.Counter", "typing.Generator",
-    "typing.MutableSequence", "typing.Deque", "typing.DefaultDict", "typing.OrderedDict", "typing.Final",
-    "typing.ClassVar", "collections.abc.Callable", "collections.abc.Sequence", "collections.abc.Iterable",
-    "collections.abc.Mapping", "set", "frozenset", "type",
-})
+UNKNOWN_CONSTRUCTORS = frozenset(
+    {
+        "typing.Callable",
+        "typing.Sequence",
+        "typing.Iterable",
+        "typing.Literal",
+        "typing.Mapping",
+        "typing.Set",
+        "typing.FrozenSet",
+        "typing.Iterator",
+        "typing.Type",
+        "typing.Counter",
+        "typing.Generator",
+        "typing.MutableSequence",
+        "typing.Deque",
+        "typing.DefaultDict",
+        "typing.OrderedDict",
+        "typing.Final",
+        "typing.ClassVar",
+        "collections.abc.Callable",
+        "collections.abc.Sequence",
+        "collections.abc.Iterable",
+        "collections.abc.Mapping",
+        "set",
+        "frozenset",
+        "type",
+    }
+)
 # Typing generics that need their parameters (`List` alone fails, `list` alone compiles).
 NEED_PARAMETERS = frozenset({"typing.List", "typing.Dict", "typing.Tuple"})
-CONTAINERS = frozenset({
-    "typing.List", "typing.Dict", "typing.Tuple", "typing.Optional", "typing.Union", "list", "dict", "tuple",
-})
+CONTAINERS = frozenset(
+    {
+        "typing.List",
+        "typing.Dict",
+        "typing.Tuple",
+        "typing.Optional",
+        "typing.Union",
+        "list",
+        "dict",
+        "tuple",
+    }
+)
 EQUIVALENT = {
-    "typing.Sequence": "List[...]", "typing.Iterable": "List[...]", "typing.Mapping": "Dict[...]",
-    "typing.Set": "List[...]", "set": "List[...]", "dict": "Dict[K, V]", "typing.Literal": "str",
-    "typing.List": "List[T]", "typing.Dict": "Dict[K, V]", "typing.Tuple": "Tuple[T, ...] with its element types",
-    "typing.Final": "the plain type (Final belongs on class-level constants)", "torch.Size": "List[int]",
+    "typing.Sequence": "List[...]",
+    "typing.Iterable": "List[...]",
+    "typing.Mapping": "Dict[...]",
+    "typing.Set": "List[...]",
+    "set": "List[...]",
+    "dict": "Dict[K, V]",
+    "typing.Literal": "str",
+    "typing.List": "List[T]",
+    "typing.Dict": "Dict[K, V]",
+    "typing.Tuple": "Tuple[T, ...] with its element types",
+    "typing.Final": "the plain type (Final belongs on class-level constants)",
+    "torch.Size": "List[int]",
 }
 
 # `List[...]` in an annotation.
@@ -51,7 +115,9 @@ LIST_TYPES = frozenset({"typing.List", "list"})
 Qualify = Callable[[cst.BaseExpression], Optional[str]]
 
 
-def unsupported_type(expression: cst.BaseExpression, qualify: Qualify, is_module_class: Callable[[str], bool]) -> Optional[str]:
+def unsupported_type(
+    expression: cst.BaseExpression, qualify: Qualify, is_module_class: Callable[[str], bool]
+) -> Optional[str]:
     """The first part of a type expression TorchScript cannot resolve (its qualified name), or None."""
     if isinstance(expression, cst.SimpleString):
         try:  # a string annotation: torch resolves the type written inside
@@ -72,7 +138,9 @@ def unsupported_type(expression: cst.BaseExpression, qualify: Qualify, is_module
                     return found
         return None
     if isinstance(expression, cst.BinaryOperation) and isinstance(expression.operator, cst.BitOr):
-        return unsupported_type(expression.left, qualify, is_module_class) or unsupported_type(expression.right, qualify, is_module_class)
+        return unsupported_type(expression.left, qualify, is_module_class) or unsupported_type(
+            expression.right, qualify, is_module_class
+        )
     if isinstance(expression, (cst.Name, cst.Attribute)):
         name = qualify(expression)
         if name is None:
@@ -91,16 +159,37 @@ def list_kind(value: cst.BaseExpression) -> Optional[str]:
     target = value.value if isinstance(value, cst.Subscript) else value
     if isinstance(target, cst.Attribute) and target.attr.value == "shape":
         return "`.shape` (a List[int] in TorchScript)"
-    if isinstance(target, cst.Call) and isinstance(target.func, cst.Attribute) and target.func.attr.value == "size" and not target.args:
+    if (
+        isinstance(target, cst.Call)
+        and isinstance(target.func, cst.Attribute)
+        and target.func.attr.value == "size"
+        and not target.args
+    ):
         return "`.size()` (a List[int] in TorchScript)"
     return None
 
 
 # str methods that return a str (TorchScript has each of them).
-STR_RESULTS = frozenset({
-    "capitalize", "center", "expandtabs", "format", "join", "ljust", "lower", "lstrip", "replace",
-    "rjust", "rstrip", "strip", "swapcase", "title", "upper", "zfill",
-})
+STR_RESULTS = frozenset(
+    {
+        "capitalize",
+        "center",
+        "expandtabs",
+        "format",
+        "join",
+        "ljust",
+        "lower",
+        "lstrip",
+        "replace",
+        "rjust",
+        "rstrip",
+        "strip",
+        "swapcase",
+        "title",
+        "upper",
+        "zfill",
+    }
+)
 
 
 def is_str_value(value: cst.BaseExpression, context, seen: frozenset = frozenset()) -> bool:
@@ -117,11 +206,17 @@ def is_str_value(value: cst.BaseExpression, context, seen: frozenset = frozenset
         func = value.func
         if isinstance(func, cst.Name):
             return func.value == "str" and "str" not in context.local_names() and context.qualify(func) == "str"
-        return isinstance(func, cst.Attribute) and func.attr.value in STR_RESULTS and is_str_value(func.value, context, seen)
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in STR_RESULTS
+            and is_str_value(func.value, context, seen)
+        )
     if isinstance(value, cst.Name) and value.value not in seen:
         name = value.value
         param = parameter(name, context)
-        if param is not None and not (param.annotation is not None and context.qualify(param.annotation.annotation) == "str"):
+        if param is not None and not (
+            param.annotation is not None and context.qualify(param.annotation.annotation) == "str"
+        ):
             return False
         assigned = context.plain_assignments().get(name)
         if assigned is None:  # never assigned (a parameter then), or bound in another way too
@@ -140,11 +235,45 @@ def is_parameter(name: str, context) -> bool:
 
 
 # Tensor methods that return one tensor (never a tuple, never a Python number).
-TENSOR_METHODS = frozenset({
-    "abs", "add", "clamp", "clone", "contiguous", "cos", "cpu", "detach", "div", "double", "exp", "flatten",
-    "float", "half", "log", "matmul", "mean", "mul", "neg", "norm", "pow", "relu", "reshape", "sigmoid", "sin",
-    "softmax", "sqrt", "squeeze", "sub", "sum", "t", "tanh", "to", "unsqueeze", "view",
-})
+TENSOR_METHODS = frozenset(
+    {
+        "abs",
+        "add",
+        "clamp",
+        "clone",
+        "contiguous",
+        "cos",
+        "cpu",
+        "detach",
+        "div",
+        "double",
+        "exp",
+        "flatten",
+        "float",
+        "half",
+        "log",
+        "matmul",
+        "mean",
+        "mul",
+        "neg",
+        "norm",
+        "pow",
+        "relu",
+        "reshape",
+        "sigmoid",
+        "sin",
+        "softmax",
+        "sqrt",
+        "squeeze",
+        "sub",
+        "sum",
+        "t",
+        "tanh",
+        "to",
+        "unsqueeze",
+        "view",
+    }
+)
 TENSOR_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power, cst.MatrixMultiply)
 
 
@@ -169,7 +298,11 @@ def is_tensor_value(value: cst.BaseExpression, context) -> bool:
             return bool(assignments) and all(
                 a.kind is AttributeKind.CALL and index.is_module_class(index.resolve(a.callee)) for a in assignments
             )
-        return isinstance(func, cst.Attribute) and func.attr.value in TENSOR_METHODS and is_tensor_value(func.value, context)
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in TENSOR_METHODS
+            and is_tensor_value(func.value, context)
+        )
     if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, TENSOR_OPERATORS):
         return is_tensor_value(value.left, context) or is_tensor_value(value.right, context)
     return False

@@ -56,7 +56,11 @@ def _instantiate(cls, factory: Optional[str]):
         parameters = list(inspect.signature(cls.__init__).parameters.values())[1:]
     except (TypeError, ValueError):
         parameters = []
-    required = [p.name for p in parameters if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = [
+        p.name
+        for p in parameters
+        if p.default is inspect.Parameter.empty and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
     if required:
         return None, f"the constructor needs arguments ({', '.join(required)}): needs a factory"
     return cls(), None
@@ -88,7 +92,9 @@ def _copy(function):
     `@torch.jit._overload_method` signatures of the original (which would compile the original)."""
     if not isinstance(function, types.FunctionType):
         return function
-    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__, function.__defaults__, function.__closure__)
+    copy = types.FunctionType(
+        function.__code__, function.__globals__, function.__name__, function.__defaults__, function.__closure__
+    )
     copy.__kwdefaults__ = function.__kwdefaults__
     copy.__dict__.update(function.__dict__)
     copy.__annotations__ = dict(function.__annotations__)
@@ -114,7 +120,9 @@ def _skipped(torch, original) -> Optional[Any]:
 def _subclass(module, attributes: Dict[str, Any]) -> None:
     """Give `module` a copy of its class with `attributes` changed (the user's class stays as it is)."""
     cls = type(module)
-    module.__class__ = type(cls.__name__, (cls,), {**attributes, "__module__": cls.__module__, "__qualname__": cls.__qualname__})
+    module.__class__ = type(
+        cls.__name__, (cls,), {**attributes, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    )
 
 
 def _mask(instance, path: str, row: int) -> Optional[Tuple[str, bool]]:
@@ -170,7 +178,11 @@ def _left_out(message: str, properties: Sequence[str]) -> bool:
 def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
     cls = getattr(module, entry["name"], None)
     if cls is None:
-        return {"qualname": entry["qualname"], "status": "unverified", "detail": "the class is not defined at import time"}
+        return {
+            "qualname": entry["qualname"],
+            "status": "unverified",
+            "detail": "the class is not defined at import time",
+        }
     try:
         line = inspect.getsourcelines(cls)[1]
     except (OSError, TypeError):
@@ -178,8 +190,12 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
     try:
         instance, problem = _instantiate(cls, entry.get("factory"))
     except Exception as error:
-        return {"qualname": entry["qualname"], "status": "unverified", "line": line,
-                "detail": f"building the instance failed: {type(error).__name__}: {error}"}
+        return {
+            "qualname": entry["qualname"],
+            "status": "unverified",
+            "line": line,
+            "detail": f"building the instance failed: {type(error).__name__}: {error}",
+        }
     if instance is None:
         return {"qualname": entry["qualname"], "status": "unverified", "line": line, "detail": problem}
     failures: List[Dict[str, Any]] = []
@@ -204,7 +220,9 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             message = f"{type(error).__name__}: {error}"
             span = first_span(message)
             if not (span is not None and _left_out(message, properties)):  # else an effect of masking
-                failures.append({"message": message, "span": None if span is None else [span.path, span.first_row, span.last_row]})
+                failures.append(
+                    {"message": message, "span": None if span is None else [span.path, span.first_row, span.last_row]}
+                )
             if span is None:
                 break
             found = _mask(instance, span.path, span.first_row)
@@ -213,8 +231,15 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             masked.append(found[0])
             if found[1]:
                 properties.append(found[0])
-    return {"qualname": entry["qualname"], "status": "done", "line": line, "compiled": compiled,
-            "failures": failures, "masked": masked, "exported": [s for s in exported if s not in masked]}
+    return {
+        "qualname": entry["qualname"],
+        "status": "done",
+        "line": line,
+        "compiled": compiled,
+        "failures": failures,
+        "masked": masked,
+        "exported": [s for s in exported if s not in masked],
+    }
 
 
 def _as_input_sets(value) -> List[tuple]:
@@ -256,9 +281,9 @@ def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> Tr
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         traced = torch.jit.trace(instance, first[0], example_kwarg_inputs=first[1] or None, check_trace=False)
-    tracer_warnings = sorted({
-        (os.path.realpath(w.filename), w.lineno) for w in caught if issubclass(w.category, torch.jit.TracerWarning)
-    })
+    tracer_warnings = sorted(
+        {(os.path.realpath(w.filename), w.lineno) for w in caught if issubclass(w.category, torch.jit.TracerWarning)}
+    )
     messages: Dict[Tuple[str, int], str] = {}
     for w in caught:
         if issubclass(w.category, torch.jit.TracerWarning):
@@ -288,25 +313,43 @@ def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
     """Trace with the first input set, then compare traced and eager on the other input sets."""
     cls = getattr(module, entry["name"], None)
     if cls is None:
-        return {"qualname": entry["qualname"], "status": "unverified", "detail": "the class is not defined at import time"}
+        return {
+            "qualname": entry["qualname"],
+            "status": "unverified",
+            "detail": "the class is not defined at import time",
+        }
     try:
         instance, problem = _instantiate(cls, entry.get("factory"))
         input_sets = _as_input_sets(_callable(entry["inputs"])())
     except Exception as error:
-        return {"qualname": entry["qualname"], "status": "unverified", "detail": f"building the instance or the inputs failed: {type(error).__name__}: {error}"}
+        return {
+            "qualname": entry["qualname"],
+            "status": "unverified",
+            "detail": f"building the instance or the inputs failed: {type(error).__name__}: {error}",
+        }
     if instance is None:
         return {"qualname": entry["qualname"], "status": "unverified", "detail": problem}
     try:
         outcome = trace_and_compare(torch, instance, (input_sets[0], {}), [(inputs, {}) for inputs in input_sets[1:]])
     except Exception as error:
-        return {"qualname": entry["qualname"], "status": "unverified", "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}"}
+        return {
+            "qualname": entry["qualname"],
+            "status": "unverified",
+            "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}",
+        }
     try:
         line = inspect.getsourcelines(cls)[1]
     except (OSError, TypeError):
         line = 1
-    return {"qualname": entry["qualname"], "status": "traced", "warnings": outcome.warnings, "line": line,
-            "messages": [[path, row, text] for (path, row), text in sorted(outcome.messages.items())],
-            "diverged": outcome.diverged, "input_sets": len(input_sets) - len(outcome.invalid)}
+    return {
+        "qualname": entry["qualname"],
+        "status": "traced",
+        "warnings": outcome.warnings,
+        "line": line,
+        "messages": [[path, row, text] for (path, row), text in sorted(outcome.messages.items())],
+        "diverged": outcome.diverged,
+        "input_sets": len(input_sets) - len(outcome.invalid),
+    }
 
 
 def _probe_function(x: int) -> int:

@@ -53,7 +53,7 @@ class _Emitter:
     def __call__(self, record: Dict[str, Any]) -> None:
         data = self._prefix + self._encode(record).encode("ascii") + b"\n"
         while data:
-            data = data[self._write(self._fd, data):]
+            data = data[self._write(self._fd, data) :]
 
 
 def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
@@ -66,8 +66,14 @@ def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
     except BaseException as error:  # SystemExit and KeyboardInterrupt from user code too
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         for entry in job["classes"]:
-            emit({"qualname": entry["qualname"], "kind": _kind(entry), "status": "unverified",
-                  "detail": f"importing the module failed: {detail}"})
+            emit(
+                {
+                    "qualname": entry["qualname"],
+                    "kind": _kind(entry),
+                    "status": "unverified",
+                    "detail": f"importing the module failed: {detail}",
+                }
+            )
         return
     for entry in job["classes"]:
         try:
@@ -76,7 +82,11 @@ def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
             else:
                 record = checks.confirm_class(torch, module, entry)
         except BaseException as error:
-            record = {"qualname": entry["qualname"], "status": "unverified", "detail": f"user code raised {type(error).__name__}: {error}"}
+            record = {
+                "qualname": entry["qualname"],
+                "status": "unverified",
+                "detail": f"user code raised {type(error).__name__}: {error}",
+            }
         emit({**record, "kind": _kind(entry)})
 
 
@@ -135,7 +145,7 @@ class Gate:
         if not line.startswith(self.prefix):
             return
         try:
-            record = json.loads(line[len(self.prefix):])
+            record = json.loads(line[len(self.prefix) :])
         except ValueError:
             return
         if not isinstance(record, dict):
@@ -151,8 +161,12 @@ class Gate:
         found: List[Dict[str, Any]] = []
         for key, record in sorted(self.classes.items()):
             if key in self.conflicts:
-                record = {"qualname": key[0], "kind": key[1], "status": "unverified",
-                          "detail": "the child process sent conflicting results for this class"}
+                record = {
+                    "qualname": key[0],
+                    "kind": key[1],
+                    "status": "unverified",
+                    "detail": "the child process sent conflicting results for this class",
+                }
             found.append(record)
         return found
 

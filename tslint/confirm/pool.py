@@ -51,8 +51,12 @@ class _Zygote:
         environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # one thread when it forks (see child.py)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tslint.confirm.child", str(os.getpid())],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True,
-            cwd=_CHILD_CWD, env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=_CHILD_CWD,
+            env=environment,
         )
         self.fd = self.process.stdout.fileno()
         os.set_blocking(self.fd, False)
@@ -121,8 +125,12 @@ def _kill_group(pgid: int) -> None:
 
 
 def run_files(
-    tasks: Sequence[FileTask], timeout: float, workers: int, kill_leftovers: Callable[..., bool],
-    on_start: Callable[[FileTask], None] = lambda task: None, on_done: Callable[[FileTask], None] = lambda task: None,
+    tasks: Sequence[FileTask],
+    timeout: float,
+    workers: int,
+    kill_leftovers: Callable[..., bool],
+    on_start: Callable[[FileTask], None] = lambda task: None,
+    on_done: Callable[[FileTask], None] = lambda task: None,
 ) -> Optional[str]:
     """Check every task in `workers` zygotes, filling in each task's records and end (or its
     problem); the torch version. Raises ZygoteFailed when torch cannot be used at all."""

@@ -28,16 +28,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
-from tslint.api import TORCH_FAILURE, catalogue, project_index
-from tslint.files import SourceFile, module_name
-from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
-from tslint.index.project import ProjectIndex
-from tslint.formatters import escape_terminal
-from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
 from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline
+from tslint.files import SourceFile, module_name
+from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
+from tslint.formatters import escape_terminal
+from tslint.index.project import ProjectIndex
+from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
 
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
 
@@ -87,7 +87,9 @@ def _import_root(path: Path) -> Path:
     return folder
 
 
-def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config) -> Tuple[List[ClassJob], ProjectIndex]:
+def _jobs(
+    result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config
+) -> Tuple[List[ClassJob], ProjectIndex]:
     index = project_index(sources)
     by_display = {s.display: s for s in sources}
     script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
@@ -107,7 +109,9 @@ def _jobs(result: LintResult, sources: Sequence[SourceFile], everything: bool, c
         inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
         found = []
         if trace_findings:
-            traced = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()}
+            traced = {
+                (f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], tracing=True).functions()
+            }
             found = [d for d in trace_findings if (d.filename, d.symbol) in traced]
         # Every class with example inputs is traced (unless the mode is script only), findings or not.
         if found or (everything and inputs is not None and config.mode != "script"):
@@ -140,10 +144,23 @@ def _file_job(path: Path, jobs: Sequence[ClassJob], config: Config) -> dict:
         module, _, class_name = job.qualname.rpartition(".")
         factory = config.confirm.factories.get(f"{module}:{class_name}")
         methods = sorted({d.symbol for d in job.findings if d.symbol and "." in d.symbol})
-        entries.append({"qualname": job.qualname, "name": class_name, "factory": factory, "methods": methods,
-                        "trace": job.trace, "inputs": job.inputs})
-    return {"path": str(path.absolute()), "module": name, "sys_path": str(_import_root(path)),
-            "classes": entries, "memory_mb": MEMORY_LIMIT_MB}
+        entries.append(
+            {
+                "qualname": job.qualname,
+                "name": class_name,
+                "factory": factory,
+                "methods": methods,
+                "trace": job.trace,
+                "inputs": job.inputs,
+            }
+        )
+    return {
+        "path": str(path.absolute()),
+        "module": name,
+        "sys_path": str(_import_root(path)),
+        "classes": entries,
+        "memory_mb": MEMORY_LIMIT_MB,
+    }
 
 
 def _task_results(task: FileTask, jobs: Sequence[ClassJob], timeout: float) -> Dict[str, ClassResult]:
@@ -159,18 +176,26 @@ def _task_results(task: FileTask, jobs: Sequence[ClassJob], timeout: float) -> D
         reason = end_reason(task)
     for job in jobs:  # classes the worker never reached
         if _key(job.qualname, job.trace) not in results:
-            results[_key(job.qualname, job.trace)] = ClassResult(job.qualname, reason or "the child process stopped before this class")
+            results[_key(job.qualname, job.trace)] = ClassResult(
+                job.qualname, reason or "the child process stopped before this class"
+            )
     return results
 
 
-def _run(by_file: Dict[Path, List[ClassJob]], config: Config, workers: int, progress: bool, total: int) -> Tuple[Dict[str, ClassResult], Optional[str]]:
+def _run(
+    by_file: Dict[Path, List[ClassJob]], config: Config, workers: int, progress: bool, total: int
+) -> Tuple[Dict[str, ClassResult], Optional[str]]:
     """Every file's classes checked by the zygotes; the results by class and the torch version."""
-    tasks = [FileTask(number, path, _file_job(path, by_file[path], config)) for number, path in enumerate(sorted(by_file))]
+    tasks = [
+        FileTask(number, path, _file_job(path, by_file[path], config)) for number, path in enumerate(sorted(by_file))
+    ]
     done = [0]
 
     def show(current: Path) -> None:
         if progress:
-            sys.stderr.write(f"\rtslint --confirm: {done[0]} of {total} classes checked ({escape_terminal(current.name)})\x1b[K")
+            sys.stderr.write(
+                f"\rtslint --confirm: {done[0]} of {total} classes checked ({escape_terminal(current.name)})\x1b[K"
+            )
             sys.stderr.flush()
 
     def on_done(task: FileTask) -> None:
@@ -182,7 +207,9 @@ def _run(by_file: Dict[Path, List[ClassJob]], config: Config, workers: int, prog
     # finally) before tslint ends.
     try:
         with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
-            version = run_files(tasks, config.confirm.timeout, workers, kill_leftovers, lambda task: show(task.path), on_done)
+            version = run_files(
+                tasks, config.confirm.timeout, workers, kill_leftovers, lambda task: show(task.path), on_done
+            )
     except ZygoteFailed as error:
         raise ConfirmUnavailable(str(error)) from None
     finally:
@@ -204,17 +231,30 @@ def _class_result(record: dict) -> ClassResult:
         if status == "traced":
             warned = tuple((_text(p), _number(n)) for p, n in record["warnings"])
             texts = tuple((_text(p), _number(n), _text(t)[:MAX_DETAIL]) for p, n, t in record.get("messages", ()))
-            return ClassResult(qualname, None, _number(record.get("line", 1)), tracer_warnings=warned,
-                               diverged=tuple(_number(n) for n in record["diverged"]),
-                               input_sets=_number(record["input_sets"]), warning_texts=texts)
+            return ClassResult(
+                qualname,
+                None,
+                _number(record.get("line", 1)),
+                tracer_warnings=warned,
+                diverged=tuple(_number(n) for n in record["diverged"]),
+                input_sets=_number(record["input_sets"]),
+                warning_texts=texts,
+            )
         line = _number(record.get("line", 1))
         if status != "done":
             return ClassResult(qualname, _text(record.get("detail", "unknown"))[:MAX_DETAIL], line)
         messages = [_text(f["message"]) for f in record["failures"]]
         if not isinstance(record["compiled"], bool):
             raise TypeError("compiled")
-        return ClassResult(qualname, None, line, record["compiled"], tuple((m, first_span(m)) for m in messages),
-                           tuple(_text(s) for s in record["masked"]), tuple(_text(s) for s in record.get("exported", ())))
+        return ClassResult(
+            qualname,
+            None,
+            line,
+            record["compiled"],
+            tuple((m, first_span(m)) for m in messages),
+            tuple(_text(s) for s in record["masked"]),
+            tuple(_text(s) for s in record.get("exported", ())),
+        )
     except (KeyError, TypeError, ValueError, AttributeError):
         return ClassResult(qualname, "the child process sent a malformed result")
 
@@ -243,8 +283,11 @@ def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> T
     if any(path == where and line in rows for path, line in outcome.tracer_warnings):
         return CONFIRMED, f"torch.jit.trace({name}) warned here (TracerWarning)"
     unexplained = [
-        d for d in job.findings
-        if not any(path == str(Path(d.filename).resolve()) and line == d.location.row for path, line in outcome.tracer_warnings)
+        d
+        for d in job.findings
+        if not any(
+            path == str(Path(d.filename).resolve()) and line == d.location.row for path, line in outcome.tracer_warnings
+        )
     ]
     if outcome.diverged and len(unexplained) == 1:
         sets = ", ".join(str(n) for n in outcome.diverged)
@@ -252,7 +295,13 @@ def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> T
     if outcome.diverged:
         return UNVERIFIED, "the trace diverged from eager mode, but several findings could explain it"
     if outcome.input_sets < 2:
-        return UNVERIFIED, "no TracerWarning here; a second input set (a list of tuples from example-inputs) would let tslint compare answers"
+        return (
+            UNVERIFIED,
+            (
+                "no TracerWarning here; a second input set (a list of tuples from example-inputs) would let tslint "
+                "compare answers"
+            ),
+        )
     return UNVERIFIED, "the example inputs did not show it (no TracerWarning here; traced and eager answers agree)"
 
 
@@ -271,7 +320,7 @@ def _explains(finding: Diagnostic, message: str, span: Optional[TorchSpan], lint
     return False
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _torch_messages() -> Dict[str, Tuple[str, ...]]:
     return {info.code: info.torch_messages for info in catalogue()}
 
@@ -294,12 +343,19 @@ def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Se
         return REFUTED, f"torch.jit.script({job.class_name}()) compiled this code"
     unlocated = [message for message, span in outcome.failures if span is None]
     if unlocated:
-        return UNVERIFIED, f"torch failed without naming a source location: {headline(unlocated[-1].split(': ', 1)[-1])[:120]}"
+        return (
+            UNVERIFIED,
+            f"torch failed without naming a source location: {headline(unlocated[-1].split(': ', 1)[-1])[:120]}",
+        )
     return UNVERIFIED, "masked by an earlier error torch reported in the same function"
 
 
 def confirm(
-    result: LintResult, sources: Sequence[SourceFile], config: Config, everything: bool = True, progress: bool = False,
+    result: LintResult,
+    sources: Sequence[SourceFile],
+    config: Config,
+    everything: bool = True,
+    progress: bool = False,
     workers: Optional[int] = None,
 ) -> Tuple[LintResult, Optional[str]]:
     """The result with every script finding's confirmation set, plus TS000 findings; and the torch
@@ -310,14 +366,19 @@ def confirm(
     for job in jobs:
         if job.trace and job.inputs is None:
             module, _, class_name = job.qualname.rpartition(".")
-            outcomes[_key(job.qualname, True)] = ClassResult(job.qualname, (
-                f'needs example inputs: add [tool.tslint.confirm] example-inputs = {{"{module}:{class_name}" = "{module}:make_inputs"}}'
-            ))
+            outcomes[_key(job.qualname, True)] = ClassResult(
+                job.qualname,
+                (
+                    f'needs example inputs: add [tool.tslint.confirm] example-inputs = {{"{module}:{class_name}" = "{module}:make_inputs"}}'
+                ),
+            )
         else:
             by_file.setdefault(job.path, []).append(job)
     version = None
     if by_file:
-        results, version = _run(by_file, config, workers or default_workers(len(by_file)), progress, sum(map(len, by_file.values())))
+        results, version = _run(
+            by_file, config, workers or default_workers(len(by_file)), progress, sum(map(len, by_file.values()))
+        )
         outcomes.update(results)
 
     linted = {str(source.path.resolve()) for source in sources}
@@ -341,7 +402,9 @@ def confirm(
     return replace(result, diagnostics=tuple(confirmed_diagnostics)), version
 
 
-def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sources: Sequence[SourceFile]) -> List[Diagnostic]:
+def _unpredicted(
+    jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sources: Sequence[SourceFile]
+) -> List[Diagnostic]:
     """TS000 for each torch failure that no finding of the class lies in."""
     displays = {str(s.path.resolve()): s.display for s in sources}
     found: Dict[Tuple[str, int, Mode], Diagnostic] = {}
@@ -366,9 +429,14 @@ def _unpredicted(jobs: Sequence[ClassJob], outcomes: Dict[str, ClassResult], sou
             key = (filename, row, Mode.SCRIPT)
             if key not in found:
                 found[key] = Diagnostic(
-                    code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=TORCH_FAILURE.severity,
-                    mode=TORCH_FAILURE.mode, message=TORCH_FAILURE.message.format(message=text),
-                    filename=filename, location=Position(row, 1), end_location=Position(row, 2),
+                    code=TORCH_FAILURE.code,
+                    name=TORCH_FAILURE.name,
+                    severity=TORCH_FAILURE.severity,
+                    mode=TORCH_FAILURE.mode,
+                    message=TORCH_FAILURE.message.format(message=text),
+                    filename=filename,
+                    location=Position(row, 1),
+                    end_location=Position(row, 2),
                     symbol=job.class_name,
                     confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.script({job.class_name}())"),
                 )
@@ -384,21 +452,36 @@ def _unpredicted_by_trace(job: ClassJob, outcome: ClassResult, displays: Dict[st
 
     def diagnostic(filename: str, row: int, text: str) -> Diagnostic:
         return Diagnostic(
-            code=TORCH_FAILURE.code, name=TORCH_FAILURE.name, severity=Severity.WARNING, mode=Mode.TRACE,
+            code=TORCH_FAILURE.code,
+            name=TORCH_FAILURE.name,
+            severity=Severity.WARNING,
+            mode=Mode.TRACE,
             message=f"torch.jit.trace warned here and no tslint rule predicted it: {text}",
-            filename=filename, location=Position(row, 1), end_location=Position(row, 2), symbol=job.class_name,
+            filename=filename,
+            location=Position(row, 1),
+            end_location=Position(row, 2),
+            symbol=job.class_name,
             confirmation=Confirmation(CONFIRMED, f"reported by torch.jit.trace({job.class_name}())"),
         )
 
     if outcome.unverified is not None:
         return found
     for path, row, text in outcome.warning_texts:
-        covered = any(str(Path(d.filename).resolve()) == path and d.location.row <= row <= d.end_location.row for d in job.findings)
+        covered = any(
+            str(Path(d.filename).resolve()) == path and d.location.row <= row <= d.end_location.row
+            for d in job.findings
+        )
         if path in displays and not covered:
             found.append(diagnostic(displays[path], row, text))
     if outcome.diverged and not job.findings and not found:
         sets = ", ".join(str(n) for n in outcome.diverged)
-        found.append(replace(diagnostic(job.display, outcome.line, ""), message=(
-            f"torch.jit.trace({job.class_name}) answers differently from eager mode on input set {sets}, "
-            "and no tslint rule predicted it")))
+        found.append(
+            replace(
+                diagnostic(job.display, outcome.line, ""),
+                message=(
+                    f"torch.jit.trace({job.class_name}) answers differently from eager mode on input set {sets}, "
+                    "and no tslint rule predicted it"
+                ),
+            )
+        )
     return found

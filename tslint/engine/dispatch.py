@@ -30,7 +30,11 @@ class _Observer:
     """One set of rules watching one function in one mode (script or trace), with its context."""
 
     def __init__(
-        self, context: RuleContext, visit_hooks: Dict[type, list], leave_hooks: Dict[type, list], followers: Sequence[Rule]
+        self,
+        context: RuleContext,
+        visit_hooks: Dict[type, list],
+        leave_hooks: Dict[type, list],
+        followers: Sequence[Rule],
     ) -> None:
         self.context = context
         self.visit_hooks = visit_hooks
@@ -133,7 +137,9 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
     # The nodes a fix edits may lie outside the reporting function (a class-level constant): they
     # are searched for in the whole module.
     edited = {n for r in reports if isinstance(r.fix, NodeFix) for e in r.fix.edits for n in (e.first, e.last)}
-    positions = resolve_positions(parsed.module, parsed.rows(), [*anchors, *(edited - set(anchors))], anchors, functions)
+    positions = resolve_positions(
+        parsed.module, parsed.rows(), [*anchors, *(edited - set(anchors))], anchors, functions
+    )
     lines = parsed.text.splitlines() if any(report.header_only for report in reports) else []
     found = []
     for report in reports:

@@ -11,10 +11,15 @@ from typing import Dict, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.engine.positions import StatementRows
-from tslint.engine.suppression import skips_file
 from tslint.engine.reading import (  # noqa: F401  (UNPARSABLE: re-exported)
-    MAX_FILE_BYTES, UNPARSABLE, decode, read_source, too_large, unparsable,
+    MAX_FILE_BYTES,
+    UNPARSABLE,
+    decode,
+    read_source,
+    too_large,
+    unparsable,
 )
+from tslint.engine.suppression import skips_file
 from tslint.files import SourceFile
 from tslint.findings import Diagnostic
 
@@ -75,7 +80,8 @@ def _needs_python_parser_first(data: bytes) -> bool:
 
 def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxError], bool]:
     """Parse with Python's own C parser first: (first lines of the top-level statements, of the
-    classes' members and of the functions' body statements, the SyntaxError if any, whether the code is nested too deeply for any parser).
+    classes' members and of the functions' body statements, the SyntaxError if any, whether the code is nested too
+    deeply for any parser).
 
     libcst's native parser crashes the whole process (segfault) on ~3000 nested brackets and takes
     minutes on 10000-term expressions; CPython rejects both cleanly ("too many nested parentheses"
@@ -167,5 +173,7 @@ def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile
     except (RecursionError, MemoryError):
         return ParsedFile(source, text, None, unparsable(source, "the code is nested too deeply to parse"))
     except Exception as error:  # libcst's native parser may fail in other ways on odd input
-        return ParsedFile(source, text, None, unparsable(source, f"the parser failed ({type(error).__name__}: {error})"))
+        return ParsedFile(
+            source, text, None, unparsable(source, f"the parser failed ({type(error).__name__}: {error})")
+        )
     return ParsedFile(source, text, module, None, rows)

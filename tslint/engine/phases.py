@@ -41,7 +41,7 @@ class IndexedFile:
     problem: Optional[Diagnostic]
     error: Optional[str] = None  # an internal error while indexing
 
-    def summary(self) -> "FileSummary":
+    def summary(self) -> FileSummary:
         return FileSummary(self.source.display, self.digest, self.index, self.problem, self.error)
 
 
@@ -64,10 +64,11 @@ class FileOutcome:
     errors: Tuple[FileError, ...] = ()
 
 
-
 def index_source(source: SourceFile, data: bytes) -> IndexedFile:
     digest = content_digest(data)
-    tokens = too_many_tokens(data, limits.MAX_TOKENS) if len(data) <= MAX_FILE_BYTES else 0  # larger: parse_source says so
+    tokens = (
+        too_many_tokens(data, limits.MAX_TOKENS) if len(data) <= MAX_FILE_BYTES else 0
+    )  # larger: parse_source says so
     if tokens:  # parsing it would cost more than a file may (see tslint/limits.py)
         reason = f"the file is too large to analyse (about {tokens:,} tokens; the limit is {limits.MAX_TOKENS:,})"
         return IndexedFile(source, digest, None, None, None, unparsable(source, reason))
@@ -100,7 +101,10 @@ def _file_ignores(source: SourceFile, config: Config) -> Tuple[str, ...]:
 
 
 def filter_diagnostics(
-    diagnostics: Sequence[Diagnostic], source: SourceFile, text: str, config: Config,
+    diagnostics: Sequence[Diagnostic],
+    source: SourceFile,
+    text: str,
+    config: Config,
     rules: Optional[Sequence[Rule]] = None,
 ) -> Tuple[Diagnostic, ...]:
     """Drop what the configuration or an inline suppression comment turns off. `rules`: the rules
@@ -125,11 +129,15 @@ def filter_diagnostics(
         assert rules is not None
         ran = _codes_that_ran(rules, config, ignored_here)
         unused = unused_suppressions(found, used, ran, _known_codes(), text, source.display)
-        kept.extend(d for directive, d in unused if not suppresses_own_finding(directive, found.matching(d.code, d.location.row)))
+        kept.extend(
+            d
+            for directive, d in unused
+            if not suppresses_own_finding(directive, found.matching(d.code, d.location.row))
+        )
     return tuple(kept)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _known_codes() -> FrozenSet[str]:
     return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(rule.code for rule in find_rules())})
 
@@ -144,11 +152,16 @@ def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str
 
 
 def lint_indexed(
-    item: IndexedFile, data: bytes, scopes: Optional["ProjectScopes"], rules: Sequence[Rule], config: Config,
+    item: IndexedFile,
+    data: bytes,
+    scopes: Optional[ProjectScopes],
+    rules: Sequence[Rule],
+    config: Config,
     index: Optional[ProjectIndex] = None,
 ) -> FileOutcome:
     """Phase 2 of one file: run the script rules over its compiled functions, the trace rules
-    over its traced functions and the export rules over its exported ones, then filter. `scopes` None: the file has no compiled code (no rule
+    over its traced functions and the export rules over its exported ones, then filter. `scopes` None: the file has no
+    compiled code (no rule
     runs), and `index`, if given, is the project index for the facts that do not need the scopes."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
@@ -176,8 +189,13 @@ def lint_indexed(
             if isinstance(error, RecursionError) or isinstance(error.__context__, RecursionError):
                 found.append(unparsable(item.source, "the code is nested too deeply to analyse"))
             else:  # a bug in a rule must not lose the other files' findings
-                message = str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
-                return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config), (FileError(item.source.display, message),))
+                message = (
+                    str(error) if isinstance(error, RuleCrashed) else f"internal error: {type(error).__name__}: {error}"
+                )
+                return FileOutcome(
+                    filter_diagnostics(found, item.source, _text(parsed, data), config),
+                    (FileError(item.source.display, message),),
+                )
     checked = item.index is not None and index is not None  # parsed and indexed: every rule ran on it
     return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, rules if checked else None))
 

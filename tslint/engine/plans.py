@@ -18,17 +18,17 @@ class IndexQueue:
     def __init__(self, files: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
         self.files = sorted(files, key=lambda s: len(contents[s.display]))  # popped from the end
 
-    def next_for(self, worker: "Worker") -> Optional[SourceFile]:
+    def next_for(self, worker: Worker) -> Optional[SourceFile]:
         return self.files.pop() if self.files else None
 
-    def give_back(self, worker: "Worker", files: Sequence[SourceFile]) -> None:
+    def give_back(self, worker: Worker, files: Sequence[SourceFile]) -> None:
         self.files.extend(files)
 
 
 class LintPlan:
     """Phase 2: which file each worker lints next (see workers.run_phases)."""
 
-    def __init__(self, workers: Sequence["Worker"], work: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
+    def __init__(self, workers: Sequence[Worker], work: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
         self.size = {s.display: len(contents[s.display]) for s in work}
         holder = {s.display: id(worker) for worker in workers for s in worker.indexed}
         self.own: Dict[int, Deque[SourceFile]] = {id(worker): deque() for worker in workers}
@@ -37,7 +37,7 @@ class LintPlan:
             held_by = holder.get(source.display)
             (self.own[held_by] if held_by is not None else self.unheld).append(source)
 
-    def next_for(self, worker: "Worker") -> Optional[SourceFile]:
+    def next_for(self, worker: Worker) -> Optional[SourceFile]:
         own = self.own.get(id(worker))
         if own:
             return own.popleft()
@@ -52,7 +52,7 @@ class LintPlan:
             return most.pop()
         return None
 
-    def give_back(self, worker: "Worker", files: Sequence[SourceFile]) -> None:
+    def give_back(self, worker: Worker, files: Sequence[SourceFile]) -> None:
         """`worker` died: what it held or had not started goes to whichever worker is free."""
         self.unheld.extend(files)
         self.unheld.extend(self.own.pop(id(worker), ()))

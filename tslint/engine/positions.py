@@ -39,7 +39,9 @@ class StatementRows:
     bodies: Mapping[int, Tuple[int, ...]] = field(default_factory=dict)
 
 
-def _libcst_statement_rows(statements: Sequence[cst.CSTNode], python_rows: Optional[Sequence[int]]) -> Optional[List[int]]:
+def _libcst_statement_rows(
+    statements: Sequence[cst.CSTNode], python_rows: Optional[Sequence[int]]
+) -> Optional[List[int]]:
     """The first line of each of libcst's `statements`, from the first lines of Python's own
     statements (a libcst line `a = 1; b = 2` holds two of Python's statements)."""
     if python_rows is None:
@@ -56,7 +58,7 @@ def _libcst_statement_rows(statements: Sequence[cst.CSTNode], python_rows: Optio
 
 def _code_ranges(
     module: cst.Module, wanted: Optional[Iterable[cst.CSTNode]] = None, anchor: Optional[cst.CSTNode] = None
-) -> Tuple[Dict[cst.CSTNode, "CodeRange"], Optional[int]]:
+) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[int]]:
     """The ranges of the nodes `wanted` (None: of every node), by the code generation
     PositionProvider runs — without the visitor pass MetadataWrapper adds around it (which cost as
     much again) — stopped as soon as each wanted node has its range: a node's range is final once
@@ -70,8 +72,12 @@ def _code_ranges(
         from libcst.metadata.position_provider import PositionProvidingCodegenState
 
         provider = PositionProvider()
-        state_type = _anchored_state(PositionProvidingCodegenState) if anchor is not None else PositionProvidingCodegenState
-        state = state_type(default_indent=module.default_indent, default_newline=module.default_newline, provider=provider)
+        state_type = (
+            _anchored_state(PositionProvidingCodegenState) if anchor is not None else PositionProvidingCodegenState
+        )
+        state = state_type(
+            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
+        )
         if anchor is not None:
             state.anchor = anchor
         if wanted is not None:
@@ -120,6 +126,7 @@ def _anchored_state(base: type) -> type:
     """The code generation state, noting the line where the generation of its `anchor` starts."""
     found = _ANCHORED.get(base)
     if found is None:
+
         class Anchored(base):  # type: ignore[misc, valid-type]
             anchor: Optional[cst.CSTNode] = None
             anchor_line = 0
@@ -151,7 +158,7 @@ def resolve_positions(
     nodes: Iterable[cst.CSTNode],
     anchors: Mapping[cst.CSTNode, int],
     functions: Mapping[cst.CSTNode, cst.CSTNode],
-) -> Dict[cst.CSTNode, "CodeRange"]:
+) -> Dict[cst.CSTNode, CodeRange]:
     """Code ranges of `nodes`. `python_rows` are the first lines of the module's statements (and
     class members) as Python's `ast` numbers them; `anchors` maps a node to the index in
     `module.body` of the top-level statement that holds it (nodes without an anchor are searched
@@ -182,7 +189,9 @@ def resolve_positions(
     for index, group in by_statement.items():
         statement = module.body[index]
         for part, first_row, anchor, nodes_of_part in _parts(statement, group, rows[index], python_rows, functions):
-            alone = cst.Module(body=[part], default_indent=module.default_indent, default_newline=module.default_newline)
+            alone = cst.Module(
+                body=[part], default_indent=module.default_indent, default_newline=module.default_newline
+            )
             decorators = getattr(anchor, "decorators", ())
             if decorators:  # Python's first line of a decorated definition is its first decorator's
                 positions, _ = _code_ranges(alone, [*nodes_of_part, decorators[0]])
@@ -194,7 +203,9 @@ def resolve_positions(
                 span = positions.get(node)
                 if span is None:  # not in this tree (a fix's replacement node): no position
                     continue
-                result[node] = CodeRange((span.start.line + shift, span.start.column), (span.end.line + shift, span.end.column))
+                result[node] = CodeRange(
+                    (span.start.line + shift, span.start.column), (span.end.line + shift, span.end.column)
+                )
     return result
 
 
@@ -218,6 +229,7 @@ def _parts(statement, group, row, python_rows, functions):
         (whole if member is None else by_member.setdefault(member, [])).append(node)
     parts = [(statement, row, None, whole)] if whole else []
     for member, nodes in by_member.items():
+
         def in_class(method, statement=statement):
             return statement.with_changes(body=statement.body.with_changes(body=[method]))
 

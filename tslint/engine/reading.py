@@ -56,7 +56,9 @@ MAX_FILE_BYTES = 2_000_000
 def too_large(source: SourceFile, size: int) -> Diagnostic:
     """`size` is the file's size, or MAX_FILE_BYTES + 1 when only that much was read (a stream)."""
     limit = f"the limit is {MAX_FILE_BYTES // 1_000_000} MB"
-    shown = f"more than {MAX_FILE_BYTES // 1_000_000} MB" if size == MAX_FILE_BYTES + 1 else f"{size / 1_000_000:.1f} MB"
+    shown = (
+        f"more than {MAX_FILE_BYTES // 1_000_000} MB" if size == MAX_FILE_BYTES + 1 else f"{size / 1_000_000:.1f} MB"
+    )
     return unparsable(source, f"the file is too large to lint ({shown}; {limit})")
 
 

@@ -78,7 +78,9 @@ def directives_in(text: str, row: int, offset: int = 0, is_comment: bool = True)
     for kind, pattern in ((IGNORE, _IGNORE), (NOQA, _NOQA)):
         for match in pattern.finditer(text):
             start, end = offset + match.start(), offset + match.end()
-            found.append(Directive(row, start, end, kind, _codes(match.group("codes")), offset if is_comment else start))
+            found.append(
+                Directive(row, start, end, kind, _codes(match.group("codes")), offset if is_comment else start)
+            )
     return sorted(found, key=lambda d: d.start)
 
 
@@ -111,7 +113,8 @@ def scan(source: str) -> Optional[Tuple[List[Tuple[int, int, str]], Dict[int, in
                 if token.end[0] > first:
                     spans.append((first, token.end[0]))
             if (
-                previous is not None and token.start[0] > previous.end[0]
+                previous is not None
+                and token.start[0] > previous.end[0]
                 and previous.type not in (tokenize.NEWLINE, tokenize.NL)
                 and kind not in (tokenize.DEDENT, tokenize.ENDMARKER)
             ):  # a backslash continuation: no NEWLINE or NL token between the two rows
@@ -151,7 +154,12 @@ def suppressions(source: str, always_scan: bool = False) -> Suppressions:
         return Suppressions()
     scanned = scan(source)
     if scanned is None:
-        found = [d for row, line in enumerate(split_lines(source), start=1) if "#" in line for d in directives_in(line, row, 0, False)]
+        found = [
+            d
+            for row, line in enumerate(split_lines(source), start=1)
+            if "#" in line
+            for d in directives_in(line, row, 0, False)
+        ]
         return Suppressions(tuple(found), {}, exact=False)
     comments, anchors = scanned
     found = [d for row, column, text in comments for d in directives_in(text, row, column)]

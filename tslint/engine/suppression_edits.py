@@ -41,7 +41,9 @@ def add_codes_edit(line: str, row: int, codes: Iterable[str], directives: Sequen
         return TextEdit(Position(row, target.start + 1), Position(row, target.end + 1), _directive_text(kind, merged))
     kept = line.rstrip()
     separator = "  " if kept else ""
-    return TextEdit(Position(row, len(kept) + 1), Position(row, len(line) + 1), f"{separator}# noqa: {', '.join(sorted(wanted))}")
+    return TextEdit(
+        Position(row, len(kept) + 1), Position(row, len(line) + 1), f"{separator}# noqa: {', '.join(sorted(wanted))}"
+    )
 
 
 def noqa_edits(source: str, codes_by_row: Mapping[int, Iterable[str]]) -> Optional[List[TextEdit]]:
@@ -95,7 +97,9 @@ def skip_file_edit(source: str) -> TextEdit:
         row += 1
     if row > len(lines):  # only a shebang or a cookie, and no line break after it
         last = lines[-1]
-        return TextEdit(Position(len(lines), len(last) + 1), Position(len(lines), len(last) + 1), f"{newline}# tslint: skip-file")
+        return TextEdit(
+            Position(len(lines), len(last) + 1), Position(len(lines), len(last) + 1), f"{newline}# tslint: skip-file"
+        )
     return TextEdit(Position(row, 1), Position(row, 1), f"# tslint: skip-file{newline}")
 
 
@@ -110,5 +114,5 @@ def apply_edits(source: str, edits: Iterable[TextEdit]) -> str:
 
     text = source
     for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: offset(edit.start)] + edit.content + text[offset(edit.end):]
+        text = text[: offset(edit.start)] + edit.content + text[offset(edit.end) :]
     return text

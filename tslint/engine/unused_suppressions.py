@@ -60,18 +60,27 @@ def suppresses_own_finding(directive: Directive, others: Sequence[Directive]) ->
     return any(other != directive or UNUSED_SUPPRESSION.code in (other.codes or ()) for other in others)
 
 
-def _finding(directive: Directive, unused: Sequence[str], unknown: Sequence[str], lines: Sequence[str], filename: str) -> Diagnostic:
+def _finding(
+    directive: Directive, unused: Sequence[str], unknown: Sequence[str], lines: Sequence[str], filename: str
+) -> Diagnostic:
     info = UNUSED_SUPPRESSION
     parts = []
     if unused:
-        parts.append(f"{', '.join(unused)} suppresses nothing on this line" if len(unused) == 1
-                     else f"{', '.join(unused)} suppress nothing on this line")
+        parts.append(
+            f"{', '.join(unused)} suppresses nothing on this line"
+            if len(unused) == 1
+            else f"{', '.join(unused)} suppress nothing on this line"
+        )
     if unknown:
         parts.append(f"{', '.join(unknown)} {'is not a tslint code' if len(unknown) == 1 else 'are not tslint codes'}")
     detail = "; ".join(parts)
     line = lines[directive.row - 1] if directive.row <= len(lines) else ""
     edit = remove_codes_edit(line, directive, [*unused, *unknown])
-    what = f"Remove {', '.join([*unused, *unknown])} from the suppression" if edit.content else "Remove the unused suppression"
+    what = (
+        f"Remove {', '.join([*unused, *unknown])} from the suppression"
+        if edit.content
+        else "Remove the unused suppression"
+    )
     return Diagnostic(
         code=info.code,
         name=info.name,

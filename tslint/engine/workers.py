@@ -109,7 +109,11 @@ class _Shard:
         return summaries
 
     def lint(
-        self, work: Sequence[Tuple[SourceFile, FileSummary]], scope: ProjectScopes, rules: Sequence[Rule], config: Config
+        self,
+        work: Sequence[Tuple[SourceFile, FileSummary]],
+        scope: ProjectScopes,
+        rules: Sequence[Rule],
+        config: Config,
     ) -> Dict[str, FileOutcome]:
         outcomes = {}
         for source, summary in work:
@@ -165,7 +169,7 @@ def run_phases(
     config: Config,
     rules: Sequence[Rule],
     settings_key: str,
-    cache: Optional["ResultCache"],
+    cache: Optional[ResultCache],
     jobs: Optional[int],
     only: Optional[frozenset] = None,
     progress: Optional[Callable[[int], None]] = None,
@@ -221,7 +225,7 @@ class _Run:
     config: Config
     rules: Sequence[Rule]
     settings_key: str
-    cache: Optional["ResultCache"]
+    cache: Optional[ResultCache]
     progress: Optional[Callable[[int], None]] = None  # told of each file indexed or linted
 
     def tell(self, count: int) -> None:
@@ -235,8 +239,8 @@ class _Run:
 
 
 def _index_in_workers(
-    run: _Run, workers: Sequence["_Worker"], to_index: Sequence[SourceFile], dead: Dict[str, FileOutcome]
-) -> Optional["_Outlines"]:
+    run: _Run, workers: Sequence[_Worker], to_index: Sequence[SourceFile], dead: Dict[str, FileOutcome]
+) -> Optional[_Outlines]:
     """Phase 1: largest files first, each worker handed the next file as it answers for one, so the
     workers finish indexing together however unevenly files parse. On a large project this process
     keeps outlines of what the workers index (and full summaries for the cache): enough to tell which
@@ -263,9 +267,9 @@ def _index_in_workers(
 
 def _lint_in_workers(
     run: _Run,
-    workers: Sequence["_Worker"],
+    workers: Sequence[_Worker],
     work: List[SourceFile],
-    outlines: Optional["_Outlines"],
+    outlines: Optional[_Outlines],
     scope: Optional[ProjectScopes],
     dead: Dict[str, FileOutcome],
 ) -> Dict[str, FileOutcome]:
@@ -285,7 +289,8 @@ def _lint_in_workers(
             source.display: lint_indexed(
                 outlines.item(source), run.contents[source.display], None, run.rules, run.config, outline_index
             )
-            for source in work if source.display not in needed
+            for source in work
+            if source.display not in needed
         }
         work = [source for source in work if source.display in needed]
     plan = LintPlan([w for w in workers if w.alive], work, run.contents)
@@ -304,7 +309,11 @@ def _lint_in_workers(
                 (s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer)
             )
         pairs = [(s, run.summaries[s.display]) for s in left]
-        linted.update(_Shard(run.contents, run.progress).lint(pairs, scope or _scope(run.summaries, run.rules), run.rules, run.config))
+        linted.update(
+            _Shard(run.contents, run.progress).lint(
+                pairs, scope or _scope(run.summaries, run.rules), run.rules, run.config
+            )
+        )
     return linted
 
 
@@ -332,14 +341,17 @@ class _Outlines:
 
 
 def _phase_two_answers(
-    worker: "_Worker", workers: Sequence["_Worker"], summaries: Dict[str, FileSummary], needed: Optional[FrozenSet[str]]
+    worker: _Worker, workers: Sequence[_Worker], summaries: Dict[str, FileSummary], needed: Optional[FrozenSet[str]]
 ) -> List[bytes]:
     """The summaries `worker` lacks of the files phase 2 needs (None: all files): the other workers'
     answers as they were sent (not pickled again), then those from the cache or from this process,
     pickled once."""
     answers = [
-        answer for other in workers if other is not worker
-        for displays, answer in other.answers if needed is None or any(display in needed for display in displays)
+        answer
+        for other in workers
+        if other is not worker
+        for displays, answer in other.answers
+        if needed is None or any(display in needed for display in displays)
     ]
     from_workers = {display for other in workers for displays, _ in other.answers for display in displays}
     elsewhere = [s for d, s in summaries.items() if d not in from_workers and (needed is None or d in needed)]
@@ -351,7 +363,9 @@ def _phase_two_answers(
 IN_FLIGHT = 2
 
 
-def _serve(workers: Sequence["_Worker"], plan, dead: Dict[str, FileOutcome]) -> Iterator[Tuple["_Worker", List[SourceFile], bytes]]:
+def _serve(
+    workers: Sequence[_Worker], plan, dead: Dict[str, FileOutcome]
+) -> Iterator[Tuple[_Worker, List[SourceFile], bytes]]:
     """Hand each worker the files `plan.next_for(worker)` names, one at a time and up to IN_FLIGHT
     ahead, and yield (worker, files, pickled answer) as answers come in; tell a worker None when
     the plan has nothing left for it. A worker that dies fails the file it was working on (answers
@@ -428,7 +442,9 @@ class _Worker:
         from tslint.processes import run_as_child  # ctypes: only parallel runs pay for importing it
 
         # Dies with this process even when it is killed (SIGKILL leaves no chance to stop workers).
-        self.process = context.Process(target=run_as_child, args=(os.getpid(), _worker, child, contents, config, rules), daemon=True)
+        self.process = context.Process(
+            target=run_as_child, args=(os.getpid(), _worker, child, contents, config, rules), daemon=True
+        )
         self.process.start()
         child.close()
 

@@ -48,8 +48,11 @@ class SelfAssignmentCollector:
         if isinstance(node, cst.Attribute):
             return node.attr.value == "__class__" and self._is_self(node.value)
         return (
-            isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "type"
-            and len(node.args) == 1 and self._is_self(node.args[0].value)
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Name)
+            and node.func.value == "type"
+            and len(node.args) == 1
+            and self._is_self(node.args[0].value)
         )
 
     def _class_target(self, target: cst.BaseExpression) -> None:
@@ -85,9 +88,8 @@ class SelfAssignmentCollector:
             if isinstance(name, cst.SimpleString) and isinstance(name.evaluated_value, str):
                 self.class_replacements.append(name.evaluated_value)
             return
-        dynamic = (
-            (isinstance(func, cst.Name) and func.value == "setattr" and self._is_self(first))
-            or (isinstance(func, cst.Attribute) and func.attr.value == "__setattr__")
+        dynamic = (isinstance(func, cst.Name) and func.value == "setattr" and self._is_self(first)) or (
+            isinstance(func, cst.Attribute) and func.attr.value == "__setattr__"
         )
         if dynamic:  # `setattr(self, name, value)`, `object.__setattr__(self, ...)`: names tslint cannot see
             self.found.append((DYNAMIC_ATTRIBUTES, AttributeAssignment(AttributeKind.OTHER)))
@@ -116,8 +118,19 @@ class SelfAssignmentCollector:
 SIZE_UNION_ALIASES = frozenset(
     f"torch.nn.common_types._{name}_t"
     for name in (
-        "size_1", "size_2", "size_3", "size_4", "size_5", "size_6", "size_any",
-        "size_any_opt", "size_2_opt", "size_3_opt", "ratio_2", "ratio_3", "ratio_any",
+        "size_1",
+        "size_2",
+        "size_3",
+        "size_4",
+        "size_5",
+        "size_6",
+        "size_any",
+        "size_any_opt",
+        "size_2_opt",
+        "size_3_opt",
+        "ratio_2",
+        "ratio_3",
+        "ratio_any",
     )
 )
 SEQUENCE_TYPES = frozenset({"typing.Tuple", "tuple", "typing.List", "list"})
@@ -233,9 +246,12 @@ class InitPaths:
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 call = small.value
                 if (
-                    isinstance(call.func, cst.Attribute) and call.func.attr.value in REGISTRATIONS
-                    and isinstance(call.func.value, cst.Name) and call.func.value.value == self.self_name
-                    and call.args and isinstance(call.args[0].value, cst.SimpleString)
+                    isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value in REGISTRATIONS
+                    and isinstance(call.func.value, cst.Name)
+                    and call.func.value.value == self.self_name
+                    and call.args
+                    and isinstance(call.args[0].value, cst.SimpleString)
                 ):
                     name = call.args[0].value.evaluated_value
                     if isinstance(name, str):

@@ -27,7 +27,7 @@ class FactExtractors:
     functions: Mapping[str, FunctionFact] = field(default_factory=dict)
     classes: Mapping[str, ClassFact] = field(default_factory=dict)
 
-    def merged(self, other: "FactExtractors") -> "FactExtractors":
+    def merged(self, other: FactExtractors) -> FactExtractors:
         clash = (self.functions.keys() & other.functions.keys()) | (self.classes.keys() & other.classes.keys())
         if clash:
             raise RuntimeError(f"two rule families extract the same index fact: {', '.join(sorted(clash))}")

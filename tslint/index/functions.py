@@ -15,14 +15,18 @@ from tslint.index.model import CallKind, CallSite
 
 # Annotation names that are never project classes.
 NOT_CLASS_ANNOTATIONS = ("typing.", "typing_extensions.", "torch.", "collections.", "builtins.", "numpy.")
-BUILTIN_TYPES = frozenset({"int", "float", "str", "bool", "list", "dict", "tuple", "None", "complex", "bytes", "object", "set"})
+BUILTIN_TYPES = frozenset(
+    {"int", "float", "str", "bool", "list", "dict", "tuple", "None", "complex", "bytes", "object", "set"}
+)
 
 
 class FunctionFacts(GuardedWalk):
     """One walk of a function: the calls it makes (with their guards) and, for a method, what it
     assigns to `self`. Nested functions are not entered: their `self` and calls are another story."""
 
-    def __init__(self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool, typed: bool = True) -> None:
+    def __init__(
+        self, imports: ImportTable, self_name: Optional[str], collect_assignments: bool, typed: bool = True
+    ) -> None:
         super().__init__(imports, self_name, typed)
         self.calls: List[CallSite] = []
         self.annotations: Set[str] = set()
@@ -111,7 +115,8 @@ def returns_self(function: cst.FunctionDef, self_name: Optional[str]) -> bool:
     """Every `return` of the function returns `self` (and it has one)."""
     returns = statements_in_order(function.body, cst.Return)
     return bool(returns) and all(
-        isinstance(r.value, cst.Name) and r.value.value == self_name for r in returns  # type: ignore[attr-defined]
+        isinstance(r.value, cst.Name) and r.value.value == self_name
+        for r in returns  # type: ignore[attr-defined]
     )
 
 

@@ -61,7 +61,9 @@ class _FileIndexer:
         self.imports = build_import_table(module, module_name, is_package, definitions)
 
     @staticmethod
-    def extracted(extractors: Mapping[str, Callable[..., object]], *arguments: object) -> Tuple[Tuple[str, object], ...]:
+    def extracted(
+        extractors: Mapping[str, Callable[..., object]], *arguments: object
+    ) -> Tuple[Tuple[str, object], ...]:
         """Each family extractor's fact for one definition, by name; empty facts are not kept."""
         found = ((name, extract(*arguments)) for name, extract in sorted(extractors.items()))
         return tuple((name, value) for name, value in found if value)
@@ -167,8 +169,11 @@ class _FileIndexer:
             paths = InitPaths(init.self_name)
             always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
             conditional = {
-                name: paths.described(name) for name in paths.conditions
-                if always is not None and name not in always and name not in class_attributes
+                name: paths.described(name)
+                for name in paths.conditions
+                if always is not None
+                and name not in always
+                and name not in class_attributes
                 and all(a.method == "__init__" for a in attributes.get(name, ()))
             }
         return ClassInfo(

@@ -69,7 +69,9 @@ class ProjectIndex:
         del seen[file.path]
         facts = sorted(f"{path}:{self.digests.get(path, '')}" for path in seen)
         for info in file.classes:
-            facts.append(f"{info.qualname}:{info.qualname in self.submodule_classes}:{info.qualname in self.subclassed}")
+            facts.append(
+                f"{info.qualname}:{info.qualname in self.submodule_classes}:{info.qualname in self.subclassed}"
+            )
         return digest("\n".join(facts).encode("utf-8"))
 
     def resolve(self, qualified: Optional[str], depth: int = 0) -> Optional[str]:
@@ -175,16 +177,26 @@ def outline(file: FileIndex) -> FileIndex:
     """The part of `file` that `compiled_code_files` reads: its names, imports, and its classes'
     bases, decorators and attributes; without calls, parameters, methods and values (most of it)."""
     functions = {
-        name: replace(f, calls=(), parameters=(), annotations=(), facts=())
-        for name, f in file.functions.items()
+        name: replace(f, calls=(), parameters=(), annotations=(), facts=()) for name, f in file.functions.items()
     }
     classes = tuple(
-        replace(c, methods={}, class_annotations=frozenset(), size_unions=frozenset(), class_attributes=frozenset(),
-                constants=frozenset(), unused_properties=frozenset(), conditional_attributes={}, facts=(),
-                annotation_types={})
+        replace(
+            c,
+            methods={},
+            class_annotations=frozenset(),
+            size_unions=frozenset(),
+            class_attributes=frozenset(),
+            constants=frozenset(),
+            unused_properties=frozenset(),
+            conditional_attributes={},
+            facts=(),
+            annotation_types={},
+        )
         for c in file.classes
     )
-    return replace(file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={})
+    return replace(
+        file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={}
+    )
 
 
 def compiled_code_files(index: ProjectIndex) -> Set[str]:
@@ -202,9 +214,16 @@ def compiled_code_files(index: ProjectIndex) -> Set[str]:
     for file in index.files:
         scripted = any(JIT_SCRIPT in f.decorators for f in file.functions.values())
         for info in file.classes:
-            if scripted or info.qualname in index.module_classes or JIT_SCRIPT in info.decorators or any(
-                index.resolve(callee) in index.module_classes
-                for assignments in info.attributes.values() for a in assignments for callee in (a.callee, *a.elements)
+            if (
+                scripted
+                or info.qualname in index.module_classes
+                or JIT_SCRIPT in info.decorators
+                or any(
+                    index.resolve(callee) in index.module_classes
+                    for assignments in info.attributes.values()
+                    for a in assignments
+                    for callee in (a.callee, *a.elements)
+                )
             ):
                 scripted = True
                 break

@@ -14,7 +14,10 @@ from tslint.analysis.traversal import string_prefix
 from tslint.index.model import MODULE_CONTAINERS, PARAMETER_TYPES, AttributeAssignment, AttributeKind
 
 _LITERAL_TYPES = {
-    cst.Integer: "int", cst.Float: "float", cst.Imaginary: "complex", cst.SimpleString: "str",
+    cst.Integer: "int",
+    cst.Float: "float",
+    cst.Imaginary: "complex",
+    cst.SimpleString: "str",
     cst.ConcatenatedString: "str",
 }
 
@@ -34,23 +37,66 @@ def is_literal(expression: cst.BaseExpression) -> bool:
 
 
 _DISPLAY_TYPES = {
-    cst.List: "list", cst.ListComp: "list", cst.Tuple: "tuple", cst.Dict: "dict", cst.DictComp: "dict",
-    cst.Set: "set", cst.SetComp: "set", cst.FormattedString: "str",
+    cst.List: "list",
+    cst.ListComp: "list",
+    cst.Tuple: "tuple",
+    cst.Dict: "dict",
+    cst.DictComp: "dict",
+    cst.Set: "set",
+    cst.SetComp: "set",
+    cst.FormattedString: "str",
 }
 # Calls whose result is a plain value, by what it is.
 _VALUE_CALLS = {
-    **{f"torch.{name}": "Tensor" for name in (
-        "tensor", "as_tensor", "ones", "zeros", "full", "empty", "eye", "arange", "linspace", "rand", "randn",
-        "randint", "from_numpy", "Tensor", "FloatTensor", "LongTensor",
-    )},
-    "torch.device": "device", "torch.Size": "Size",
+    **{
+        f"torch.{name}": "Tensor"
+        for name in (
+            "tensor",
+            "as_tensor",
+            "ones",
+            "zeros",
+            "full",
+            "empty",
+            "eye",
+            "arange",
+            "linspace",
+            "rand",
+            "randn",
+            "randint",
+            "from_numpy",
+            "Tensor",
+            "FloatTensor",
+            "LongTensor",
+        )
+    },
+    "torch.device": "device",
+    "torch.Size": "Size",
     **{name: name for name in ("int", "float", "str", "bool", "list", "tuple", "dict", "set", "frozenset", "range")},
 }
 _MATH_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})
 _TORCH_DTYPES = frozenset(
-    f"torch.{name}" for name in (
-        "float32", "float", "float64", "double", "float16", "half", "bfloat16", "int8", "uint8", "int16",
-        "short", "int32", "int", "int64", "long", "bool", "complex64", "complex128", "cfloat", "cdouble",
+    f"torch.{name}"
+    for name in (
+        "float32",
+        "float",
+        "float64",
+        "double",
+        "float16",
+        "half",
+        "bfloat16",
+        "int8",
+        "uint8",
+        "int16",
+        "short",
+        "int32",
+        "int",
+        "int64",
+        "long",
+        "bool",
+        "complex64",
+        "complex128",
+        "cfloat",
+        "cdouble",
     )
 )
 
@@ -77,15 +123,19 @@ def value_type(expression: cst.BaseExpression, imports: ImportTable) -> Optional
         if isinstance(expression, cst.Attribute):
             return "float" if name in _MATH_CONSTANTS else "dtype" if name in _TORCH_DTYPES else None
         if name is not None and name.split(".")[0] == "numpy":
-            return "ndarray" if name.rsplit(".", 1)[-1] in ("array", "ones", "zeros", "arange", "asarray", "full", "eye", "linspace") else None
+            return (
+                "ndarray"
+                if name.rsplit(".", 1)[-1] in ("array", "ones", "zeros", "arange", "asarray", "full", "eye", "linspace")
+                else None
+            )
         return _VALUE_CALLS.get(name or "")
     return None
 
 
-
-
 def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
-    return tuple(name for name in (imports.qualify(element.func) for element in _element_calls(call)) if name is not None)
+    return tuple(
+        name for name in (imports.qualify(element.func) for element in _element_calls(call)) if name is not None
+    )
 
 
 def _element_calls(call: cst.Call) -> List[cst.Call]:
@@ -145,8 +195,13 @@ def classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribute
 
 # The Python type of a container display, recorded as a container attribute's callee.
 _CONTAINER_TYPES = {
-    cst.List: "list", cst.ListComp: "list", cst.Tuple: "tuple", cst.Dict: "dict", cst.DictComp: "dict",
-    cst.Set: "set", cst.SetComp: "set",
+    cst.List: "list",
+    cst.ListComp: "list",
+    cst.Tuple: "tuple",
+    cst.Dict: "dict",
+    cst.DictComp: "dict",
+    cst.Set: "set",
+    cst.SetComp: "set",
 }
 
 
@@ -159,15 +214,21 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
     if isinstance(value, (cst.List, cst.Tuple, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):
         # The element classes matter: a plain list of submodules is invisible to torch.jit.script.
         wrapped = cst.Call(func=cst.Name("list"), args=[cst.Arg(value)])
-        return AttributeAssignment(AttributeKind.CONTAINER, _CONTAINER_TYPES[type(value)], _element_callees(wrapped, imports))
+        return AttributeAssignment(
+            AttributeKind.CONTAINER, _CONTAINER_TYPES[type(value)], _element_callees(wrapped, imports)
+        )
     if isinstance(value, cst.Call):
         callee = imports.qualify(value.func)
         if callee in MODULE_CONTAINERS:
             elements = [(imports.qualify(e.func), e) for e in _element_calls(value)]
             return AttributeAssignment(
-                AttributeKind.MODULE_CONTAINER, callee, tuple(name for name, _ in elements if name is not None),
+                AttributeKind.MODULE_CONTAINER,
+                callee,
+                tuple(name for name, _ in elements if name is not None),
                 element_int_arguments=tuple(
-                    (name, ints) for name, ints in ((name, _int_arguments(e)) for name, e in elements) if name is not None and ints
+                    (name, ints)
+                    for name, ints in ((name, _int_arguments(e)) for name, e in elements)
+                    if name is not None and ints
                 ),
             )
         if callee in PARAMETER_TYPES:

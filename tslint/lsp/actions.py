@@ -32,8 +32,14 @@ class ActionBuilder:
     """The code actions of one buffer, as its findings were published for `text` (version `version`)."""
 
     def __init__(
-        self, uri: str, version: Optional[int], text: str, lines: Sequence[str], encoding: str,
-        findings: Iterable[Diagnostic], document_changes: bool,
+        self,
+        uri: str,
+        version: Optional[int],
+        text: str,
+        lines: Sequence[str],
+        encoding: str,
+        findings: Iterable[Diagnostic],
+        document_changes: bool,
     ) -> None:
         self.uri, self.version, self.text, self.lines, self.encoding = uri, version, text, lines, encoding
         self.document_changes = document_changes
@@ -47,10 +53,15 @@ class ActionBuilder:
         return self.findings.get(_key(diagnostic.code, diagnostic.range))
 
     def workspace_edit(self, edits: Sequence[TextEdit]) -> types.WorkspaceEdit:
-        lsp_edits = [types.TextEdit(range=lsp_range(e.start, e.end, self.lines, self.encoding), new_text=e.content) for e in edits]
+        lsp_edits = [
+            types.TextEdit(range=lsp_range(e.start, e.end, self.lines, self.encoding), new_text=e.content)
+            for e in edits
+        ]
         if self.document_changes:
             identifier = types.OptionalVersionedTextDocumentIdentifier(uri=self.uri, version=self.version)
-            return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=identifier, edits=lsp_edits)])
+            return types.WorkspaceEdit(
+                document_changes=[types.TextDocumentEdit(text_document=identifier, edits=lsp_edits)]
+            )
         return types.WorkspaceEdit(changes={self.uri: lsp_edits})
 
     def actions(self, diagnostics: Sequence[types.Diagnostic]) -> List[types.CodeAction]:
@@ -63,12 +74,14 @@ class ActionBuilder:
             matched.append(diagnostic)
             found.extend(self.for_finding(finding, diagnostic))
         if matched:
-            found.append(types.CodeAction(
-                title="Disable tslint for this file (# tslint: skip-file)",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=matched,
-                edit=self.workspace_edit([skip_file_edit(self.text)]),
-            ))
+            found.append(
+                types.CodeAction(
+                    title="Disable tslint for this file (# tslint: skip-file)",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=matched,
+                    edit=self.workspace_edit([skip_file_edit(self.text)]),
+                )
+            )
         return found
 
     def for_finding(self, finding: Diagnostic, diagnostic: types.Diagnostic) -> List[types.CodeAction]:
@@ -76,19 +89,23 @@ class ActionBuilder:
         fix = finding.fix
         if fix is not None and fix.edits:
             safe = fix.applicability is Applicability.SAFE
-            found.append(types.CodeAction(
-                title=fix.message if safe else f"{fix.message} (unsafe)",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[diagnostic],
-                is_preferred=safe,
-                edit=self.workspace_edit(fix.edits),
-            ))
+            found.append(
+                types.CodeAction(
+                    title=fix.message if safe else f"{fix.message} (unsafe)",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    is_preferred=safe,
+                    edit=self.workspace_edit(fix.edits),
+                )
+            )
         edits = noqa_edits(self.text, {finding.location.row: {finding.code}})
         if edits:
-            found.append(types.CodeAction(
-                title=f"Suppress {finding.code} on this line",
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[diagnostic],
-                edit=self.workspace_edit(edits),
-            ))
+            found.append(
+                types.CodeAction(
+                    title=f"Suppress {finding.code} on this line",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=self.workspace_edit(edits),
+                )
+            )
         return found

@@ -61,7 +61,9 @@ def context_candidates(path: Path) -> List[Tuple[Path, bool]]:
     return chain
 
 
-def bounded_listing(folder: Path, recursive: bool, root: Optional[Path], exclude: Sequence[str]) -> Optional[List[SourceFile]]:
+def bounded_listing(
+    folder: Path, recursive: bool, root: Optional[Path], exclude: Sequence[str]
+) -> Optional[List[SourceFile]]:
     """The `.py` files of `folder` (and below it when `recursive`), or None as soon as they pass
     CONTEXT_MAX_FILES or CONTEXT_MAX_BYTES: the walk never goes further than the caps."""
     patterns = (*DEFAULT_EXCLUDES, *exclude)
@@ -79,7 +81,9 @@ def bounded_listing(folder: Path, recursive: bool, root: Optional[Path], exclude
                 if entry.is_dir(follow_symlinks=False):
                     if recursive and not is_excluded(Path(entry.path), root, patterns):
                         pending.append(Path(entry.path))
-                elif entry.name.endswith(".py") and entry.is_file() and not is_excluded(Path(entry.path), root, patterns):
+                elif (
+                    entry.name.endswith(".py") and entry.is_file() and not is_excluded(Path(entry.path), root, patterns)
+                ):
                     size += entry.stat().st_size
                     found.append(SourceFile(Path(entry.path), os.path.normpath(entry.path)))
             except OSError:
@@ -182,7 +186,11 @@ class ScopeMemo:
 
 
 def lint_buffer(
-    text: str, display: str, config: Config, context: Dict[str, Tuple[Stamp, FileSummary]], memo: Optional[ScopeMemo] = None
+    text: str,
+    display: str,
+    config: Config,
+    context: Dict[str, Tuple[Stamp, FileSummary]],
+    memo: Optional[ScopeMemo] = None,
 ) -> BufferResult:
     """Lint the buffer as the file `display`, with the context's indexes (the buffer replaces its
     own file's). Only the buffer is parsed."""
@@ -191,13 +199,21 @@ def lint_buffer(
     item = index_source(source, data)
     own = item.summary()
     exporting = config.mode == "export"
-    if (memo is not None and memo.scopes is not None and memo.context is context and own.index is not None
-            and memo.index == own.index and (memo.scopes.export is not None) == exporting):
+    if (
+        memo is not None
+        and memo.scopes is not None
+        and memo.context is context
+        and own.index is not None
+        and memo.index == own.index
+        and (memo.scopes.export is not None) == exporting
+    ):
         scopes = memo.scopes
     else:
         summaries = [summary for name, (_, summary) in context.items() if name != display]
         indexed = [s for s in (*summaries, own) if s.index is not None]
-        scopes = ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}), exporting)
+        scopes = ProjectScopes(
+            ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}), exporting
+        )
         if memo is not None:
             memo.context, memo.index, memo.scopes = context, own.index, scopes
     outcome = lint_indexed(item, data, scopes, api.enabled_rules(config), config)

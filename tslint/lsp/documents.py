@@ -53,13 +53,17 @@ def page_uri(code: str) -> Optional[str]:
 def lsp_range(start: Position, end: Position, lines: Sequence[str], encoding: str) -> types.Range:
     """tslint's 1-based rows and code-point columns (end exclusive) as the client's range."""
     return types.Range(
-        start=types.Position(line=start.row - 1, character=to_client_column(lines, start.row - 1, start.column - 1, encoding)),
+        start=types.Position(
+            line=start.row - 1, character=to_client_column(lines, start.row - 1, start.column - 1, encoding)
+        ),
         end=types.Position(line=end.row - 1, character=to_client_column(lines, end.row - 1, end.column - 1, encoding)),
     )
 
 
 def to_lsp(diagnostic: Diagnostic, lines: Sequence[str], encoding: str) -> types.Diagnostic:
-    severity = types.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else types.DiagnosticSeverity.Warning
+    severity = (
+        types.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else types.DiagnosticSeverity.Warning
+    )
     href = page_uri(diagnostic.code)
     return types.Diagnostic(
         range=lsp_range(diagnostic.location, diagnostic.end_location, lines, encoding),

@@ -41,7 +41,7 @@ def frames(stream: IO[bytes]) -> Iterator[bytes]:
         headers = True
         at = line.lower().rfind(_CONTENT_LENGTH)
         if at >= 0:
-            value = line[at + len(_CONTENT_LENGTH):].strip()
+            value = line[at + len(_CONTENT_LENGTH) :].strip()
             length = int(value) if value.isdigit() else None
 
 

@@ -22,6 +22,7 @@ from tslint import __version__, api
 from tslint.cache import CACHE_FOLDER, ResultCache
 from tslint.config import Config, ConfigError, load_config
 from tslint.findings import Diagnostic
+from tslint.lsp.actions import ActionBuilder, wants_quickfix
 from tslint.lsp.context import (
     BufferResult,
     Context,
@@ -33,7 +34,6 @@ from tslint.lsp.context import (
     project_root,
     refresh_context,
 )
-from tslint.lsp.actions import ActionBuilder, wants_quickfix
 from tslint.lsp.documents import from_client_column, hover_text, split_lines, to_lsp
 from tslint.lsp.framing import FdReader, frames
 
@@ -87,7 +87,9 @@ class TslintProtocol(LanguageServerProtocol):
         except Exception as problem:  # params (or result) that do not fit the method's types
             logger.warning("tslint: invalid message %s: %s", data.get("method", ""), problem)
             if is_request:
-                self.send_error(data["id"], _error(types.ErrorCodes.InvalidParams, f"invalid params for {data['method']}"))
+                self.send_error(
+                    data["id"], _error(types.ErrorCodes.InvalidParams, f"invalid params for {data['method']}")
+                )
             return
         if "method" in data and data["method"] == types.INITIALIZE:
             self.initialize_received = True
@@ -213,14 +215,16 @@ class TslintServer(LanguageServer):
         self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=f"tslint: {message}"))
 
     def publish(
-        self, uri: str, generation: int, text: str, version: Optional[int], done: "Future[Optional[BufferResult]]"
+        self, uri: str, generation: int, text: str, version: Optional[int], done: Future[Optional[BufferResult]]
     ) -> None:
         document = self.documents.get(uri)
         if document is None or document.generation != generation or done.cancelled():
             return
         problem = done.exception()
         if isinstance(problem, ConfigError):
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=f"tslint: {problem}"))
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"tslint: {problem}")
+            )
             return
         if problem is not None:
             self.log(f"internal error: {type(problem).__name__}: {problem}")
@@ -235,7 +239,9 @@ class TslintServer(LanguageServer):
         document.findings, document.published_version, document.text = result.diagnostics, version, text
         lines, encoding = split_lines(text), self.encoding()
         diagnostics = [to_lsp(d, lines, encoding) for d in result.diagnostics]
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics))
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
+        )
 
     def index_context(self, uri: str) -> None:
         """Choose and refresh the buffer's context in the context thread; lint again the open buffers
@@ -269,7 +275,7 @@ class TslintServer(LanguageServer):
             self.disk_caches[root] = ResultCache(root / CACHE_FOLDER)
         return self.disk_caches[root]
 
-    def context_done(self, uri: str, done: "Future[Tuple[Optional[Context], bool]]") -> None:
+    def context_done(self, uri: str, done: Future[Tuple[Optional[Context], bool]]) -> None:
         if done.cancelled():
             return
         problem = done.exception()
@@ -312,8 +318,11 @@ class TslintServer(LanguageServer):
         lines = split_lines(self.workspace.get_text_document(uri).source)
         column = from_client_column(lines, position.line, position.character, self.encoding())
         here = (position.line + 1, column + 1)
-        findings = [d for d in document.findings
-                    if (d.location.row, d.location.column) <= here <= (d.end_location.row, d.end_location.column)]
+        findings = [
+            d
+            for d in document.findings
+            if (d.location.row, d.location.column) <= here <= (d.end_location.row, d.end_location.column)
+        ]
         if not findings:
             return None
         return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=hover_text(findings)))
@@ -331,8 +340,15 @@ class TslintServer(LanguageServer):
         capabilities = self.client_capabilities.workspace
         edit_capabilities = capabilities.workspace_edit if capabilities is not None else None
         document_changes = bool(edit_capabilities is not None and edit_capabilities.document_changes)
-        builder = ActionBuilder(uri, current.version, document.text, split_lines(document.text), self.encoding(),
-                                document.findings, document_changes)
+        builder = ActionBuilder(
+            uri,
+            current.version,
+            document.text,
+            split_lines(document.text),
+            self.encoding(),
+            document.findings,
+            document_changes,
+        )
         return builder.actions(params.context.diagnostics)
 
     def start_io(self, stdin: Optional[IO[bytes]] = None, stdout: Optional[IO[bytes]] = None) -> int:  # type: ignore[override]

@@ -13,7 +13,7 @@ from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.rule import Rule
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_rules() -> Tuple[Type[Rule], ...]:
     found: Dict[str, Type[Rule]] = {}
     for module_info in pkgutil.walk_packages(__path__, prefix=f"{__name__}."):
@@ -23,11 +23,13 @@ def find_rules() -> Tuple[Type[Rule], ...]:
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and "code" in vars(value):
                 if found.setdefault(value.code, value) is not value:
-                    raise RuntimeError(f"two rules share the code {value.code}: {found[value.code].__name__}, {value.__name__}")
+                    raise RuntimeError(
+                        f"two rules share the code {value.code}: {found[value.code].__name__}, {value.__name__}"
+                    )
     return tuple(found[code] for code in sorted(found))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def fact_extractors() -> FactExtractors:
     """The index facts every family computes for its own rules: each family's `_index_facts.FACTS`
     (tslint/index/facts.py), merged."""

@@ -73,7 +73,11 @@ class ExportValues:
         def enter(current: cst.CSTNode) -> bool:
             if found or isinstance(current, (cst.Lambda, cst.BaseComp)):
                 return False
-            if isinstance(current, cst.Call) and self.taint.kind(current) is Kind.TENSOR and self.types.type_of(current) == TENSOR:
+            if (
+                isinstance(current, cst.Call)
+                and self.taint.kind(current) is Kind.TENSOR
+                and self.types.type_of(current) == TENSOR
+            ):
                 found.append(current)
                 return False
             return True
@@ -192,7 +196,9 @@ class ExportValues:
             return self._is_mask(node.expression)
         if isinstance(node, cst.Comparison):
             comparisons = node.comparisons
-            return self._tensor(node) and not any(isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in comparisons)
+            return self._tensor(node) and not any(
+                isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in comparisons
+            )
         return False
 
     def _compute(self, node: cst.BaseExpression) -> FrozenSet[str]:
@@ -238,7 +244,7 @@ class ExportValues:
         if isinstance(node, cst.IfExp):
             self.conditions.add(id(node.test))
             self._expr(node.test)
-            return (self._expr(node.body) | self._expr(node.orelse))
+            return self._expr(node.body) | self._expr(node.orelse)
         return NOTHING
 
     def _call(self, node: cst.Call) -> FrozenSet[str]:

@@ -35,7 +35,10 @@ class DataDependentControlFlowInExport(Rule):
     severity = Severity.ERROR
     mode = Mode.EXPORT
     message = "This {statement} depends on {what}: torch.export.export cannot trace a Python decision on tensor data."
-    fix_hint = "Use `torch.cond(pred, true_fn, false_fn, (x,))` or tensor ops (`torch.where`); for a value that only sizes things, state what you know with `torch._check(...)`."
+    fix_hint = (
+        "Use `torch.cond(pred, true_fn, false_fn, (x,))` or tensor ops (`torch.where`); for a value that only sizes "
+        "things, state what you know with `torch._check(...)`."
+    )
     torch_messages = ("Could not guard on data-dependent expression", "Data-dependent branching")
 
     def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext) -> None:
@@ -60,4 +63,6 @@ class DataDependentControlFlowInExport(Rule):
         if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "range" and iterable.args:
             values = export_values(context)
             if any(DATA in values.kind(a.value) for a in iterable.args) and not values.is_checked(iterable):
-                context.report(iterable, self.message.format(statement="loop count", what="a Python value read from a tensor"))
+                context.report(
+                    iterable, self.message.format(statement="loop count", what="a Python value read from a tensor")
+                )

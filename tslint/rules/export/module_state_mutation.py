@@ -29,8 +29,14 @@ class ModuleStateMutationInExport(Rule):
     name = "module-state-mutation-in-export"
     severity = Severity.WARNING
     mode = Mode.EXPORT
-    message = "`self.{name}` is updated from its previous value in exported code: the exported program never stores it and always computes with the value seen while exporting."
-    fix_hint = "Keep state in a registered buffer updated in place (`self.count.add_(1)`), or return the new value from `forward` and keep it outside the model."
+    message = (
+        "`self.{name}` is updated from its previous value in exported code: the exported program never stores it and "
+        "always computes with the value seen while exporting."
+    )
+    fix_hint = (
+        "Keep state in a registered buffer updated in place (`self.count.add_(1)`), or return the new value from "
+        "`forward` and keep it outside the model."
+    )
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
         for target in node.targets:

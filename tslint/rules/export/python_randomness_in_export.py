@@ -21,7 +21,10 @@ class PythonRandomnessInExport(Rule):
     severity = Severity.WARNING
     mode = Mode.EXPORT
     message = "`{name}(...)` is drawn once while exporting: the exported program keeps that number as a constant."
-    fix_hint = "Draw with torch (`torch.rand(())`, `torch.randint(...)`, `torch.randn_like(x)`): export records those as operations."
+    fix_hint = (
+        "Draw with torch (`torch.rand(())`, `torch.randint(...)`, `torch.randn_like(x)`): export records those as "
+        "operations."
+    )
     torch_messages = ("Attempted to call function marked as skipped",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:

@@ -27,8 +27,13 @@ class ShapeSpecializationInExport(Rule):
     severity = Severity.WARNING
     mode = Mode.EXPORT
     default_enabled = False
-    message = "{what} a tensor's size in Python: torch.export.export specializes that dimension to the example input's size."
-    fix_hint = "Keep sizes symbolic: compute with `x.shape[0]` in tensor ops (`view`, `torch.zeros`), use `torch.cond` for a branch and `torch.sym_float` for a conversion."
+    message = (
+        "{what} a tensor's size in Python: torch.export.export specializes that dimension to the example input's size."
+    )
+    fix_hint = (
+        "Keep sizes symbolic: compute with `x.shape[0]` in tensor ops (`view`, `torch.zeros`), use `torch.cond` for "
+        "a branch and `torch.sym_float` for a conversion."
+    )
 
     def _decided(self, node: cst.BaseExpression, context: RuleContext) -> bool:
         """A size of an input (not only of the module's own parameters, whose shapes are fixed), and

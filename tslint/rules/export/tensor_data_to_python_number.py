@@ -24,8 +24,14 @@ class TensorDataToPythonNumber(Rule):
     severity = Severity.ERROR
     mode = Mode.EXPORT
     message = "`{call}` converts {what} to a Python value: non-strict torch.export.export cannot."
-    fix_hint = "Keep the value a tensor (`x + x.max()`, not `x + float(x.max())`); `.item()` alone, without `int(...)`/`float(...)`, stays symbolic; or export with `strict=True`."
-    torch_messages = ("Could not extract specialized integer from data-dependent expression", "Could not guard on data-dependent expression")
+    fix_hint = (
+        "Keep the value a tensor (`x + x.max()`, not `x + float(x.max())`); `.item()` alone, without "
+        "`int(...)`/`float(...)`, stays symbolic; or export with `strict=True`."
+    )
+    torch_messages = (
+        "Could not extract specialized integer from data-dependent expression",
+        "Could not guard on data-dependent expression",
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         name = context.qualify(node.func) or ""

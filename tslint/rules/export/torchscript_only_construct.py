@@ -9,14 +9,22 @@ from tslint.rule import Rule, RuleContext
 
 # What each TorchScript-only construct becomes under torch.export (probed in torch 2.13, see the page).
 DECORATORS = {
-    "torch.jit.script": "`@torch.jit.script` does nothing for torch.export.export, which traces the function's Python source: remove it",
+    "torch.jit.script": (
+        "`@torch.jit.script` does nothing for torch.export.export, which traces the function's Python source: remove it"
+    ),
     "torch.jit.ignore": "`@torch.jit.ignore` does nothing for torch.export.export, which traces the method like any other: remove it",
     "torch.jit.unused": "`@torch.jit.unused` does nothing for torch.export.export, which traces the method like any other: remove it",
 }
 CALLS = {
-    "torch.jit.is_scripting": "`torch.jit.is_scripting()` is always False under torch.export.export: keep the Python branch and drop the check",
+    "torch.jit.is_scripting": (
+        "`torch.jit.is_scripting()` is always False under torch.export.export: keep the Python branch and drop the "
+        "check"
+    ),
     "torch.jit.annotate": "`torch.jit.annotate(T, value)` only types a value for TorchScript: write `name: T = value`",
-    "torch.jit.fork": "`torch.jit.fork` fails under strict export, and non-strict export fixes every input size at the example's: call the function directly",
+    "torch.jit.fork": (
+        "`torch.jit.fork` fails under strict export, and non-strict export fixes every input size at the example's: "
+        "call the function directly"
+    ),
     "torch.jit.wait": "`torch.jit.wait` only completes a `torch.jit.fork`: use the function's result directly",
 }
 

@@ -22,9 +22,18 @@ class UnbackedSizeDecidesControlFlow(Rule):
     name = "unbacked-size-decides-control-flow"
     severity = Severity.ERROR
     mode = Mode.EXPORT
-    message = "This {statement} depends on the size of a tensor whose shape depends on data: torch.export.export cannot decide it."
-    fix_hint = "Let the tensor ops handle every size (an empty result included) instead of branching; if you know the answer, say so with `torch._check(...)` before the branch, or use `torch.cond`."
-    torch_messages = ("Could not guard on data-dependent expression", "Could not extract specialized integer from data-dependent expression")
+    message = (
+        "This {statement} depends on the size of a tensor whose shape depends on data: torch.export.export cannot "
+        "decide it."
+    )
+    fix_hint = (
+        "Let the tensor ops handle every size (an empty result included) instead of branching; if you know the "
+        "answer, say so with `torch._check(...)` before the branch, or use `torch.cond`."
+    )
+    torch_messages = (
+        "Could not guard on data-dependent expression",
+        "Could not extract specialized integer from data-dependent expression",
+    )
 
     def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext) -> None:
         values = export_values(context)
@@ -46,5 +55,9 @@ class UnbackedSizeDecidesControlFlow(Rule):
         if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "range" and iterable.args:
             values = export_values(context)
             kinds = [values.kind(a.value) for a in iterable.args]
-            if any(UNBACKED in k for k in kinds) and not any(DATA in k for k in kinds) and not values.is_checked(iterable):
+            if (
+                any(UNBACKED in k for k in kinds)
+                and not any(DATA in k for k in kinds)
+                and not values.is_checked(iterable)
+            ):
                 context.report(iterable, self.message.format(statement="loop count"))

@@ -28,8 +28,14 @@ class UnregisteredOutputClass(Rule):
     name = "unregistered-output-class-in-export"
     severity = Severity.ERROR
     mode = Mode.EXPORT
-    message = "`forward` of the model `{root}` returns a `{name}`, which torch.export.export cannot flatten: it is not registered as a pytree node."
-    fix_hint = "Return a tuple, a dict or a NamedTuple, or register the class: `torch.export.register_dataclass(Out)` for a dataclass, `torch.utils._pytree.register_pytree_node(...)` otherwise."
+    message = (
+        "`forward` of the model `{root}` returns a `{name}`, which torch.export.export cannot flatten: it is not "
+        "registered as a pytree node."
+    )
+    fix_hint = (
+        "Return a tuple, a dict or a NamedTuple, or register the class: `torch.export.register_dataclass(Out)` for a "
+        "dataclass, `torch.utils._pytree.register_pytree_node(...)` otherwise."
+    )
     torch_messages = ("in output, which is not a known type", "Encountered unrecognized type")
 
     def visit_Return(self, node: cst.Return, context: RuleContext) -> None:

@@ -20,7 +20,9 @@ def float_parameters(node: cst.FunctionDef, imports: ImportTable, owner: Optiona
     argument there fails in TorchScript (TS335)."""
     params = (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params)
     return tuple(
-        intern(p.name.value) for p in params if p.annotation is not None and is_float_type(p.annotation.annotation, imports)
+        intern(p.name.value)
+        for p in params
+        if p.annotation is not None and is_float_type(p.annotation.annotation, imports)
     )
 
 
@@ -33,13 +35,17 @@ def is_float_type(annotation: cst.BaseExpression, imports: ImportTable) -> bool:
         return any(is_none(side) for side in sides) and any(is_float_type(side, imports) for side in sides)
     if isinstance(annotation, cst.Subscript):
         return (
-            imports.qualify(annotation.value) == "typing.Optional" and len(annotation.slice) == 1
-            and isinstance(annotation.slice[0].slice, cst.Index) and is_float_type(annotation.slice[0].slice.value, imports)
+            imports.qualify(annotation.value) == "typing.Optional"
+            and len(annotation.slice) == 1
+            and isinstance(annotation.slice[0].slice, cst.Index)
+            and is_float_type(annotation.slice[0].slice.value, imports)
         )
     return imports.qualify(annotation) in ("float", "builtins.float")
 
 
-def returned_wrappers(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[Tuple[str, bool], ...]:
+def returned_wrappers(
+    node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]
+) -> Tuple[Tuple[str, bool], ...]:
     """For a module-level function used as a decorator: the nested functions it returns in place of
     the decorated one, outermost first (one for `@timed`, two for a factory `@retry(3)`), each as
     (header, takes *args/**kwargs). The chain stops at a function wrapped with `functools.wraps`:
@@ -53,7 +59,8 @@ def returned_wrappers(node: cst.FunctionDef, imports: ImportTable, owner: Option
         nested = {s.name.value: s for s in current.body.body if isinstance(s, cst.FunctionDef)}
         returned = {
             small.value.value
-            for statement in current.body.body if isinstance(statement, cst.SimpleStatementLine)
+            for statement in current.body.body
+            if isinstance(statement, cst.SimpleStatementLine)
             for small in statement.body
             if isinstance(small, cst.Return) and isinstance(small.value, cst.Name)
         }

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.findings import Applicability, Mode, Severity
 from tslint.analysis.traversal import code_of
+from tslint.findings import Applicability, Mode, Severity
 from tslint.rule import Rule, RuleContext, replace_node
 
 
@@ -19,7 +19,10 @@ class AssertOfTuple(Rule):
     name = "assert-of-tuple"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`assert (condition, message)` asserts a tuple: TorchScript cannot use a tuple as a bool, and Python never fails it."
+    message = (
+        "`assert (condition, message)` asserts a tuple: TorchScript cannot use a tuple as a bool, and Python never "
+        "fails it."
+    )
     fix_hint = "Drop the parentheses: `assert condition, message`."
     torch_messages = ("Could not cast value of type Tuple",)
 
@@ -37,8 +40,8 @@ def _unparenthesised(node: cst.Assert):
     if any("\n" in code_of(e.value) for e in elements):
         return None
     fixed = cst.Assert(
-        test=elements[0].value, msg=elements[1].value,
+        test=elements[0].value,
+        msg=elements[1].value,
         comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")),
     )
     return replace_node(node, fixed, "Drop the parentheses: `assert condition, message`", Applicability.UNSAFE)
-

@@ -22,8 +22,14 @@ class AttributeAssignmentTypeMismatch(Rule):
     name = "attribute-assignment-type-mismatch"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` is `{expected}` (as `__init__` sets it); assigning it a value of type `{found}` fails in TorchScript."
-    fix_hint = "Declare the attribute's real type on the class (`cache: Optional[torch.Tensor]`) and keep assigning that type (`1.0`, not `1`, for a float)."
+    message = (
+        "`self.{name}` is `{expected}` (as `__init__` sets it); assigning it a value of type `{found}` fails in "
+        "TorchScript."
+    )
+    fix_hint = (
+        "Declare the attribute's real type on the class (`cache: Optional[torch.Tensor]`) and keep assigning that "
+        "type (`1.0`, not `1`, for a float)."
+    )
     torch_messages = ("Wrong type for attribute assignment",)
 
     def visit_AssignTarget(self, node: cst.AssignTarget, context: RuleContext) -> None:

@@ -22,10 +22,12 @@ class AttributeCreatedOnSomePaths(Rule):
     name = "attribute-created-on-some-paths"
     severity = Severity.WARNING
     mode = Mode.SCRIPT
-    message = "`self.{name}` is created in `__init__` only when {condition}: scripting an instance built otherwise fails."
+    message = (
+        "`self.{name}` is created in `__init__` only when {condition}: scripting an instance built otherwise fails."
+    )
     fix_hint = (
         "Create it on every path (`else: self.x = None`, then `if self.x is not None:` in `forward`), "
-        "or guard the use with `hasattr(self, \"x\")`."
+        'or guard the use with `hasattr(self, "x")`.'
     )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:

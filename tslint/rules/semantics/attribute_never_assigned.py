@@ -10,27 +10,96 @@ from tslint.index.model import DYNAMIC_ATTRIBUTES
 from tslint.rule import Rule, RuleContext, replace_node
 
 # What every nn.Module has (torch 2.13, checked by the test suite against dir(nn.Module())).
-MODULE_NAMES = frozenset({
-    "T_destination", "_apply", "_backward_hooks", "_backward_pre_hooks", "_buffers", "_call_impl",
-    "_compiled_call_impl", "_forward_hooks", "_forward_hooks_always_called",
-    "_forward_hooks_with_kwargs", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs",
-    "_get_backward_hooks", "_get_backward_pre_hooks", "_get_name", "_is_full_backward_hook",
-    "_load_from_state_dict", "_load_state_dict_post_hooks", "_load_state_dict_pre_hooks",
-    "_maybe_warn_non_full_backward_hook", "_modules", "_named_members",
-    "_non_persistent_buffers_set", "_parameters", "_register_load_state_dict_pre_hook",
-    "_register_state_dict_hook", "_replicate_for_data_parallel", "_save_to_state_dict",
-    "_slow_forward", "_state_dict_hooks", "_state_dict_pre_hooks", "_version", "_wrapped_call_impl",
-    "add_module", "apply", "bfloat16", "buffers", "call_super_init", "children", "compile", "cpu",
-    "cuda", "double", "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer",
-    "get_extra_state", "get_parameter", "get_submodule", "half", "ipu", "load_state_dict",
-    "modules", "mtia", "named_buffers", "named_children", "named_modules", "named_parameters",
-    "parameters", "register_backward_hook", "register_buffer", "register_forward_hook",
-    "register_forward_pre_hook", "register_full_backward_hook", "register_full_backward_pre_hook",
-    "register_load_state_dict_post_hook", "register_load_state_dict_pre_hook", "register_module",
-    "register_parameter", "register_state_dict_post_hook", "register_state_dict_pre_hook",
-    "requires_grad_", "set_extra_state", "set_submodule", "share_memory", "state_dict", "to",
-    "to_empty", "train", "training", "type", "xpu", "zero_grad",
-})
+MODULE_NAMES = frozenset(
+    {
+        "T_destination",
+        "_apply",
+        "_backward_hooks",
+        "_backward_pre_hooks",
+        "_buffers",
+        "_call_impl",
+        "_compiled_call_impl",
+        "_forward_hooks",
+        "_forward_hooks_always_called",
+        "_forward_hooks_with_kwargs",
+        "_forward_pre_hooks",
+        "_forward_pre_hooks_with_kwargs",
+        "_get_backward_hooks",
+        "_get_backward_pre_hooks",
+        "_get_name",
+        "_is_full_backward_hook",
+        "_load_from_state_dict",
+        "_load_state_dict_post_hooks",
+        "_load_state_dict_pre_hooks",
+        "_maybe_warn_non_full_backward_hook",
+        "_modules",
+        "_named_members",
+        "_non_persistent_buffers_set",
+        "_parameters",
+        "_register_load_state_dict_pre_hook",
+        "_register_state_dict_hook",
+        "_replicate_for_data_parallel",
+        "_save_to_state_dict",
+        "_slow_forward",
+        "_state_dict_hooks",
+        "_state_dict_pre_hooks",
+        "_version",
+        "_wrapped_call_impl",
+        "add_module",
+        "apply",
+        "bfloat16",
+        "buffers",
+        "call_super_init",
+        "children",
+        "compile",
+        "cpu",
+        "cuda",
+        "double",
+        "dump_patches",
+        "eval",
+        "extra_repr",
+        "float",
+        "forward",
+        "get_buffer",
+        "get_extra_state",
+        "get_parameter",
+        "get_submodule",
+        "half",
+        "ipu",
+        "load_state_dict",
+        "modules",
+        "mtia",
+        "named_buffers",
+        "named_children",
+        "named_modules",
+        "named_parameters",
+        "parameters",
+        "register_backward_hook",
+        "register_buffer",
+        "register_forward_hook",
+        "register_forward_pre_hook",
+        "register_full_backward_hook",
+        "register_full_backward_pre_hook",
+        "register_load_state_dict_post_hook",
+        "register_load_state_dict_pre_hook",
+        "register_module",
+        "register_parameter",
+        "register_state_dict_post_hook",
+        "register_state_dict_pre_hook",
+        "requires_grad_",
+        "set_extra_state",
+        "set_submodule",
+        "share_memory",
+        "state_dict",
+        "to",
+        "to_empty",
+        "train",
+        "training",
+        "type",
+        "xpu",
+        "zero_grad",
+    }
+)
 # A class that defines these can answer any attribute name.
 DYNAMIC_METHODS = frozenset({"__getattr__", "__getattribute__", "__setattr__", "__setstate__"})
 
@@ -53,7 +122,10 @@ class AttributeNeverAssigned(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`self.{name}` does not exist on a scripted `{cls}`: {why}"
-    fix_hint = "Assign it in `__init__`, list a class-level constant in `__constants__` (or annotate it `Final`), or fix the name."
+    fix_hint = (
+        "Assign it in `__init__`, list a class-level constant in `__constants__` (or annotate it `Final`), or fix "
+        "the name."
+    )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)
@@ -107,7 +179,9 @@ def _final(name: str, qualname: str, context: RuleContext):
     bindings = []
     for statement in classes[0].body.body:
         for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
-            targets = getattr(small, "targets", None) or ([small] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else [])
+            targets = getattr(small, "targets", None) or (
+                [small] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []
+            )
             for target in targets:
                 if isinstance(getattr(target, "target", None), cst.Name) and target.target.value == name:
                     bindings.append(small)
@@ -139,7 +213,9 @@ def _missing(name: str, klass: CompiledClass) -> Optional[str]:
     if name in klass.attributes or name in klass.methods or name in klass.constants:
         return None
     if name in klass.class_attributes:
-        return "it is a class attribute, and TorchScript only sees those listed in `__constants__` or annotated `Final`."
+        return (
+            "it is a class attribute, and TorchScript only sees those listed in `__constants__` or annotated `Final`."
+        )
     if name in klass.annotations:
         return "it is only annotated at class level, never assigned."
     assigned = [n for n in (*klass.attributes, *klass.class_attributes) if n != DYNAMIC_ATTRIBUTES]

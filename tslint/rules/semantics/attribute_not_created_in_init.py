@@ -9,10 +9,20 @@ from tslint.findings import Mode, Severity
 from tslint.index.model import CallKind
 from tslint.rule import Rule, RuleContext
 
-
 # Created by nn.Module.__init__ itself, which tslint does not index.
-MODULE_ATTRIBUTES = frozenset({"training", "_parameters", "_buffers", "_modules", "_non_persistent_buffers_set",
-                               "_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_state_dict_hooks"})
+MODULE_ATTRIBUTES = frozenset(
+    {
+        "training",
+        "_parameters",
+        "_buffers",
+        "_modules",
+        "_non_persistent_buffers_set",
+        "_forward_hooks",
+        "_forward_pre_hooks",
+        "_backward_hooks",
+        "_state_dict_hooks",
+    }
+)
 
 
 def _run_by_init(context: CompiledClass) -> Set[str]:
@@ -50,7 +60,9 @@ class AttributeNotCreatedInInit(Rule):
 
     def _check(self, target: cst.BaseExpression, context: RuleContext) -> None:
         self_name = context.compiled.info.self_name
-        if not (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name):
+        if not (
+            isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name
+        ):
             return
         name = target.attr.value
         for class_name in context.compiled.classes:

@@ -23,9 +23,17 @@ class BranchTypesDoNotMerge(Rule):
     name = "branch-types-do-not-merge"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`{name}` is {first} in the `if` branch and {second} in the `else` branch, and is read afterwards: TorchScript cannot merge the two types."
-    ifexp_message = "The branches of this if-expression have types `{first}` and `{second}`, which TorchScript cannot merge."
-    fix_hint = "Give both branches one type: `1.0` rather than `1` next to a float, `torch.tensor(v)` or `float(t)`, or an annotated variable."
+    message = (
+        "`{name}` is {first} in the `if` branch and {second} in the `else` branch, and is read afterwards: "
+        "TorchScript cannot merge the two types."
+    )
+    ifexp_message = (
+        "The branches of this if-expression have types `{first}` and `{second}`, which TorchScript cannot merge."
+    )
+    fix_hint = (
+        "Give both branches one type: `1.0` rather than `1` next to a float, `torch.tensor(v)` or `float(t)`, or an "
+        "annotated variable."
+    )
     torch_messages = ("Type mismatch:", "if-expression's true branch has type")
 
     def visit_If(self, node: cst.If, context: RuleContext) -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.module_containers import calls_each_module
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.module_containers import calls_each_module
 
 INSTEAD = {"max": "torch.maximum", "min": "torch.minimum"}
 
@@ -24,7 +24,10 @@ class BuiltinMaxOfTensors(Rule):
     name = "builtin-max-of-tensors"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "The builtin `{builtin}(...)` of a list of tensors fails in compiled code; use `torch.stack(tensors).{builtin}(0).values`."
+    message = (
+        "The builtin `{builtin}(...)` of a list of tensors fails in compiled code; use "
+        "`torch.stack(tensors).{builtin}(0).values`."
+    )
     pair_message = (
         "The builtin `{builtin}(a, b)` converts tensors to ints in compiled code (it fails when run on float "
         "tensors); use `{instead}`."
@@ -42,8 +45,10 @@ class BuiltinMaxOfTensors(Rule):
         values = [a.value for a in node.args]
         if len(values) == 1:
             value = values[0]
-            listed = isinstance(value, cst.List) and value.elements and all(
-                isinstance(e, cst.Element) and _is_tensor(e.value, context) for e in value.elements
+            listed = (
+                isinstance(value, cst.List)
+                and value.elements
+                and all(isinstance(e, cst.Element) and _is_tensor(e.value, context) for e in value.elements)
             )
             if listed or (isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context)):
                 context.report(node, self.message.format(builtin=builtin))
@@ -51,7 +56,11 @@ class BuiltinMaxOfTensors(Rule):
             _is_tensor(v, context) or isinstance(v, cst.Integer) for v in values
         ):  # with a float literal instead, torch converts the tensor to a float, which runs
             literal = next((v for v in values if isinstance(v, cst.Integer)), None)
-            instead = f"{INSTEAD[builtin]}(a, b)" if literal is None else f"t.clamp({'min' if builtin == 'max' else 'max'}={literal.value})"
+            instead = (
+                f"{INSTEAD[builtin]}(a, b)"
+                if literal is None
+                else f"t.clamp({'min' if builtin == 'max' else 'max'}={literal.value})"
+            )
             context.report(node, self.pair_message.format(builtin=builtin, instead=instead))
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -19,7 +18,10 @@ class CachingDecoratorOnCompiledFunction(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`@{name}` on a compiled function: TorchScript cannot compile the cache wrapper."
-    fix_hint = "Drop the cache in compiled code (compute the value in `__init__` and store it), or mark the function `@torch.jit.unused`."
+    fix_hint = (
+        "Drop the cache in compiled code (compute the value in `__init__` and store it), or mark the function "
+        "`@torch.jit.unused`."
+    )
     torch_messages = ("'functools._lru_cache_wrapper' object has no attribute '__globals__'",)
 
     def begin_function(self, context: RuleContext) -> None:

@@ -46,7 +46,12 @@ class CallMatchesNoSignature(Rule):
         if call is None or context.self_attribute(node.left) or context.self_attribute(node.right):
             return  # a None attribute in arithmetic is TS326's
         types = ", ".join(str(value) for value in call.positional)
-        context.report(node, self.message.format(name=call.name, arguments=types).replace("`the", "the").replace("operator`", "operator"))
+        context.report(
+            node,
+            self.message.format(name=call.name, arguments=types)
+            .replace("`the", "the")
+            .replace("operator`", "operator"),
+        )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         call = context.types().call(node)

@@ -83,7 +83,9 @@ class ConditionNotABool(Rule):
         found = context.types().type_of(value)
         if found.kind not in _NOT_BOOL:
             return False
-        if found.kind == "Class" and not (is_torch_module_class(found.name) or found.name in context.scope.index.module_classes):
+        if found.kind == "Class" and not (
+            is_torch_module_class(found.name) or found.name in context.scope.index.module_classes
+        ):
             return False  # a TorchScript class may define `__bool__`: only modules are certain
         text = self.message.format(value=code_of(value), type=_spelling(found), instead=_instead(found, value))
         context.report(value, text)
@@ -104,5 +106,5 @@ def _instead(found: JitType, value: cst.BaseExpression) -> str:
     if found.kind == "Tuple":
         return f"`len({code}) > 0`"
     if found.kind == "Device":
-        return f"`{code}.type == \"cuda\"` (a device is always true in Python)"
+        return f'`{code}.type == "cuda"` (a device is always true in Python)'
     return "the flag or setting that decides it (a module or object is always true)"

@@ -17,7 +17,9 @@ class DynamicAttributeName(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{function}` needs a string literal as the attribute name in compiled code."
-    fix_hint = "Spell the attribute out (`self.layer1`), or keep the objects in an `nn.ModuleDict` / `Dict` and index it."
+    fix_hint = (
+        "Spell the attribute out (`self.layer1`), or keep the objects in an `nn.ModuleDict` / `Dict` and index it."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         function = context.qualify(node.func)

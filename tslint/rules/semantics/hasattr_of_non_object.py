@@ -23,7 +23,10 @@ class HasattrOfNonObject(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`hasattr` of a value of type `{type}`: TorchScript only takes modules, classes and NamedTuples."
-    fix_hint = "Test what the type says instead (`x.dim()`, `isinstance(x, torch.Tensor)`), or keep the check out of compiled code."
+    fix_hint = (
+        "Test what the type says instead (`x.dim()`, `isinstance(x, torch.Tensor)`), or keep the check out of "
+        "compiled code."
+    )
     torch_messages = ("hasattr's first argument must be an object",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:

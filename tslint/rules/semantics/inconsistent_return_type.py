@@ -28,7 +28,10 @@ class InconsistentReturnType(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "This `return` gives {found}, but {expected}."
-    fix_hint = "Return one type from every `return` (`torch.tensor(0.0)` or `x.new_zeros(())` instead of `0`, `1.0` instead of `1`), or annotate the return type as a Union."
+    fix_hint = (
+        "Return one type from every `return` (`torch.tensor(0.0)` or `x.new_zeros(())` instead of `0`, `1.0` instead "
+        "of `1`), or annotate the return type as a Union."
+    )
     torch_messages = ("Previous return statement returned a value of type", "Return value was annotated as having type")
 
     def begin_function(self, context: RuleContext) -> Set[int]:

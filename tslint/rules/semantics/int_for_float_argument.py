@@ -5,11 +5,11 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of, walk
+from tslint.analysis.value_kinds import is_parameter
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind, FunctionInfo
 from tslint.rule import Rule, RuleContext, replace_node
-from tslint.analysis.value_kinds import is_parameter
-from tslint.analysis.traversal import code_of, walk
 
 # (name, position or None when keyword-only) of the parameters whose TorchScript type is `float`,
 # `Optional[float]` or a list of floats, by function. From torch 2.13's annotations of
@@ -161,7 +161,9 @@ class IntForFloatArgument(Rule):
     name = "int-for-float-argument"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`{argument}` passes an int to `{function}`'s float parameter `{parameter}`: TorchScript does not convert it."
+    message = (
+        "`{argument}` passes an int to `{function}`'s float parameter `{parameter}`: TorchScript does not convert it."
+    )
     fix_hint = "Write a float literal (`2.0`, `0.0`), or convert with `float(...)`."
     torch_messages = ("but instead found type 'int'", "Arguments for call are not valid")
 
@@ -222,7 +224,11 @@ class IntForFloatArgument(Rule):
         if found:
             module, parameter, message = found[0]
             short = _torch_module(module).replace("torch.nn.", "nn.")
-            fix = _construction_fix(name, module, parameter, context) if len(found) == 1 and message is self.module_message else None
+            fix = (
+                _construction_fix(name, module, parameter, context)
+                if len(found) == 1 and message is self.module_message
+                else None
+            )
             context.report(node, message.format(name=name, module=short, parameter=parameter), fix=fix)
 
 
@@ -285,8 +291,10 @@ def _constructions(klass: cst.ClassDef, name: str, torch_module: Optional[str], 
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call):
                 target = node.targets[0].target
                 if (
-                    isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
-                    and target.value.value == self_name and target.attr.value == name
+                    isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name)
+                    and target.value.value == self_name
+                    and target.attr.value == name
                     and _torch_module(context.qualify(node.value.func)) == torch_module
                 ):
                     found.append(node.value)
@@ -319,7 +327,9 @@ def _project_callee(node: cst.Call, context: RuleContext) -> Optional[FunctionIn
     if context.self_attribute(func) is not None:
         assert isinstance(func, cst.Attribute)
         found = {
-            context.scope.compiled_class(name).method(func.attr.value) for name in context.compiled.classes if name is not None
+            context.scope.compiled_class(name).method(func.attr.value)
+            for name in context.compiled.classes
+            if name is not None
         }
         callee = found.pop() if len(found) == 1 else None
     else:
@@ -360,14 +370,17 @@ def _int_valued(value: cst.BaseExpression, context: RuleContext, seen: frozenset
             return param.annotation is not None and context.qualify(param.annotation.annotation) in INT_TYPES
         assigned = context.plain_assignments().get(value.value)
         return (
-            assigned is not None and value.value not in seen and not is_parameter(value.value, context)
+            assigned is not None
+            and value.value not in seen
+            and not is_parameter(value.value, context)
             and all(_int_valued(v, context, seen | {value.value}) for v in assigned)
         )
     name = context.self_attribute(value)
     if name is not None:  # `self.p` that the class only ever sets to int literals, with no class-body type
         assignments = context.attribute(name)
         return (
-            bool(assignments) and all(a.kind is AttributeKind.CONSTANT and a.callee == "int" for a in assignments)
+            bool(assignments)
+            and all(a.kind is AttributeKind.CONSTANT and a.callee == "int" for a in assignments)
             and not any(name in klass.annotations for _, klass in context.classes())
         )
     return False

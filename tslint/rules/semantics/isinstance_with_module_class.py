@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.traversal import code_of
 
 
 class IsinstanceWithModuleClass(Rule):
@@ -40,4 +40,3 @@ class IsinstanceWithModuleClass(Rule):
                     continue
                 shown = code_of(candidate)
                 context.report(candidate, self.message.format(name=shown))
-

@@ -7,10 +7,14 @@ import libcst as cst
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
-UNINITIALIZED = frozenset({
-    "torch.nn.UninitializedParameter", "torch.nn.UninitializedBuffer", "torch.nn.parameter.UninitializedParameter",
-    "torch.nn.parameter.UninitializedBuffer",
-})
+UNINITIALIZED = frozenset(
+    {
+        "torch.nn.UninitializedParameter",
+        "torch.nn.UninitializedBuffer",
+        "torch.nn.parameter.UninitializedParameter",
+        "torch.nn.parameter.UninitializedBuffer",
+    }
+)
 
 
 def _lazy_class(callee: Optional[str]) -> bool:
@@ -34,7 +38,9 @@ class LazyModuleBeforeFirstForward(Rule):
     severity = Severity.WARNING
     mode = Mode.SCRIPT
     message = "`self.{name}` is {what}: torch.jit.script fails until a forward pass has created its parameters."
-    fix_hint = "Run one forward pass on an example input before scripting, or use the non-lazy module with explicit sizes."
+    fix_hint = (
+        "Run one forward pass on an example input before scripting, or use the non-lazy module with explicit sizes."
+    )
     torch_messages = ("has uninitialized parameters",)
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:

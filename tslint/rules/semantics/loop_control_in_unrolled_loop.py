@@ -4,9 +4,9 @@ from typing import List, Optional, Union
 
 import libcst as cst
 
+from tslint.analysis.module_containers import unrolled_iterable
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.module_containers import unrolled_iterable
 
 
 class LoopControlInUnrolledLoop(Rule):
@@ -25,8 +25,13 @@ class LoopControlInUnrolledLoop(Rule):
     name = "loop-control-in-unrolled-loop"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`{statement}` in a loop over {what}: torch unrolls this loop and supports no `break` or `continue` in it."
-    fix_hint = "Guard the rest of the body with `if` instead (a flag variable replaces `break`), or loop over a `range` and index a list."
+    message = (
+        "`{statement}` in a loop over {what}: torch unrolls this loop and supports no `break` or `continue` in it."
+    )
+    fix_hint = (
+        "Guard the rest of the body with `if` instead (a flag variable replaces `break`), or loop over a `range` and "
+        "index a list."
+    )
 
     def begin_function(self, context: RuleContext) -> List[Optional[str]]:
         # The loops around the current node, innermost last: what an unrolled one iterates, else None.
@@ -54,4 +59,3 @@ class LoopControlInUnrolledLoop(Rule):
         loops = context.state
         if loops and loops[-1] is not None:
             context.report(node, self.message.format(statement=statement, what=loops[-1]))
-

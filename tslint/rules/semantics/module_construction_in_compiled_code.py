@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.index.model import NOT_MODULES
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.traversal import code_of
 
 
 class ModuleConstructionInCompiledCode(Rule):
@@ -21,7 +21,9 @@ class ModuleConstructionInCompiledCode(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}(...)` builds a {what} in compiled code, which TorchScript cannot do."
-    fix_hint = "Create it in `__init__` and use the attribute, or call the `torch.nn.functional` equivalent (`F.relu(x)`)."
+    fix_hint = (
+        "Create it in `__init__` and use the attribute, or call the `torch.nn.functional` equivalent (`F.relu(x)`)."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if not isinstance(node.func, (cst.Name, cst.Attribute)):

@@ -4,10 +4,10 @@ from typing import Dict
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
 from tslint.analysis.module_containers import module_container_attribute
 from tslint.analysis.traversal import code_of
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
 
 MODULE_DICT = "torch.nn.ModuleDict"
 
@@ -20,7 +20,8 @@ class ModuleContainerSubscript(Rule):
     torch needs to know which submodule is meant while compiling: "Expected integer literal for index
     but got a variable or non-integer", "ModuleDict indexing is only supported with string literals".
     A slice (`for layer in self.layers[1:]:`) compiles, but calling its elements fails ("'ReLU' object
-    has no attribute or method '__call__'"), so that call is reported. (Slices, `self.layers[1:]`, fail too, but torch reports them
+    has no attribute or method '__call__'"), so that call is reported. (Slices, `self.layers[1:]`, fail too, but torch
+    reports them
     where an element is called, which this rule cannot point to yet: they are not reported.)
     """
 
@@ -29,9 +30,14 @@ class ModuleContainerSubscript(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`self.{name}[{index}]`: {container} can only be indexed with {literal} literals in compiled code."
-    fix_hint = "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
+    fix_hint = (
+        "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
+    )
 
-    slice_message = "`{name}` comes from a slice of `self.{container}`: TorchScript cannot call modules taken from a sliced container."
+    slice_message = (
+        "`{name}` comes from a slice of `self.{container}`: TorchScript cannot call modules taken from a sliced "
+        "container."
+    )
 
     def begin_function(self, context: RuleContext) -> Dict[str, str]:
         return {}  # loop variables bound to a module taken from a slice: name -> container

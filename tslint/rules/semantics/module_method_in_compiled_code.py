@@ -62,10 +62,17 @@ class ModuleMethodInCompiledCode(Rule):
     mode = Mode.SCRIPT
     message = "`{call}` uses nn.Module's `{name}`, which TorchScript cannot compile; {instead}."
     attribute_message = "`{call}` does not exist on a scripted module; {instead}."
-    fix_hint = "Do it outside the model (or in `__init__`, storing the result), or move the code into an `@torch.jit.unused` method."
+    fix_hint = (
+        "Do it outside the model (or in `__init__`, storing the result), or move the code into an "
+        "`@torch.jit.unused` method."
+    )
     torch_messages = (
-        "Yield aren't supported", "Lambda aren't supported", "Unknown type name", "has no attribute",
-        "Compiled functions can't take variable number of arguments", "Unknown type constructor Callable",
+        "Yield aren't supported",
+        "Lambda aren't supported",
+        "Unknown type name",
+        "has no attribute",
+        "Compiled functions can't take variable number of arguments",
+        "Unknown type constructor Callable",
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -75,7 +82,9 @@ class ModuleMethodInCompiledCode(Rule):
         receiver = _module_receiver(func.value, func.attr.value, context)
         if receiver is not None:
             name = func.attr.value
-            context.report(node, self.message.format(call=f"{receiver}.{name}(...)", name=name, instead=UNSCRIPTABLE_METHODS[name]))
+            context.report(
+                node, self.message.format(call=f"{receiver}.{name}(...)", name=name, instead=UNSCRIPTABLE_METHODS[name])
+            )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = node.attr.value

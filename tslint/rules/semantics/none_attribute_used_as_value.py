@@ -5,7 +5,7 @@ from typing import List, Optional
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.index.model import AttributeKind, DYNAMIC_ATTRIBUTES
+from tslint.index.model import DYNAMIC_ATTRIBUTES, AttributeKind
 from tslint.rule import Rule, RuleContext
 
 
@@ -25,7 +25,10 @@ class NoneAttributeUsedAsValue(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`self.{name}` is always `None` here, and TorchScript cannot use `None` as {what}."
-    fix_hint = "Guard the use with `if self.attr is not None:` (torch then skips the block), or give the attribute a real value in `__init__`."
+    fix_hint = (
+        "Guard the use with `if self.attr is not None:` (torch then skips the block), or give the attribute a real "
+        "value in `__init__`."
+    )
 
     def begin_function(self, context: RuleContext) -> List[cst.CSTNode]:
         return []  # the conditional expressions and `and`/`or` chains around the current node

@@ -25,7 +25,9 @@ class OptionalWithoutRefinement(Rule):
     name = "optional-without-refinement"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`{name}` is `Optional` here: TorchScript needs `if {name} is not None:` (or an `assert`) before this use."
+    message = (
+        "`{name}` is `Optional` here: TorchScript needs `if {name} is not None:` (or an `assert`) before this use."
+    )
     attribute_message = (
         "`self.{name}` is `Optional`, and TorchScript never refines attributes: copy it to a local "
         "(`{name} = self.{name}`) and test `if {name} is not None:` before this use."

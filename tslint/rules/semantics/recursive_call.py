@@ -25,8 +25,7 @@ class RecursiveCall(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = (
-        "`{call}` calls back into `{target}`, which torch is still compiling: TorchScript does not "
-        "support recursion."
+        "`{call}` calls back into `{target}`, which torch is still compiling: TorchScript does not support recursion."
     )
     fix_hint = "Rewrite the recursion as a loop, or move it into a `@torch.jit.ignore` method."
     torch_messages = ("is called recursively",)
@@ -56,4 +55,3 @@ def _call_site(node: cst.Call, context: RuleContext) -> Optional[Tuple[CallKind,
             return CallKind.SUBMODULE_METHOD, func.attr.value
     qualified = context.qualify(func)
     return (CallKind.FUNCTION, qualified) if qualified is not None else None
-

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.module_containers import module_container_attribute
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.module_containers import module_container_attribute
 
 
 class ReversedModuleContainer(Rule):
@@ -19,7 +19,10 @@ class ReversedModuleContainer(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`reversed(self.{name})` is not supported for module containers in compiled code."
-    fix_hint = "Build the container in reverse order in `__init__` (`nn.ModuleList(reversed(blocks))`) and iterate it forwards."
+    fix_hint = (
+        "Build the container in reverse order in `__init__` (`nn.ModuleList(reversed(blocks))`) and iterate it "
+        "forwards."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) == "reversed" and node.args:

@@ -24,5 +24,7 @@ class StringRepetition(Rule):
     fix_hint = 'Write the string out (`"========"`), or build it in `__init__` and store it as an attribute.'
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
-        if isinstance(node.operator, cst.Multiply) and (isinstance(node.left, STRINGS) or isinstance(node.right, STRINGS)):
+        if isinstance(node.operator, cst.Multiply) and (
+            isinstance(node.left, STRINGS) or isinstance(node.right, STRINGS)
+        ):
             context.report(node)

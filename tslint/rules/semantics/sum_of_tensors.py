@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.module_containers import calls_each_module
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.module_containers import calls_each_module
 
 
 class SumOfTensors(Rule):
@@ -22,7 +22,10 @@ class SumOfTensors(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "The builtin `sum(...)` of a list of tensors is not supported in compiled code."
-    fix_hint = "Use `torch.stack(tensors).sum(0)`, or add them in a loop: `total = tensors[0]; for t in tensors[1:]: total = total + t`."
+    fix_hint = (
+        "Use `torch.stack(tensors).sum(0)`, or add them in a loop: `total = tensors[0]; for t in tensors[1:]: total "
+        "= total + t`."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if not (isinstance(node.func, cst.Name) and node.func.value == "sum") or len(node.args) != 1:
@@ -30,9 +33,12 @@ class SumOfTensors(Rule):
         if "sum" in context.local_names() or context.qualify(node.func) != "sum":
             return
         value = node.args[0].value
-        if isinstance(value, cst.List) and value.elements and all(
-            _is_tensor(e.value, context) for e in value.elements if isinstance(e, cst.Element)
-        ) and all(isinstance(e, cst.Element) for e in value.elements):
+        if (
+            isinstance(value, cst.List)
+            and value.elements
+            and all(_is_tensor(e.value, context) for e in value.elements if isinstance(e, cst.Element))
+            and all(isinstance(e, cst.Element) for e in value.elements)
+        ):
             context.report(node)
         elif isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context):
             context.report(node)

@@ -23,7 +23,10 @@ class TupleFromList(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`tuple(...)` of {what}: TorchScript cannot infer the tuple's size."
-    fix_hint = "Build the tuple from its elements (`(s[0], s[1])`), or keep the list: torch functions taking sizes accept `List[int]`."
+    fix_hint = (
+        "Build the tuple from its elements (`(s[0], s[1])`), or keep the list: torch functions taking sizes accept "
+        "`List[int]`."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if not isinstance(node.func, cst.Name) or node.func.value != "tuple" or "tuple" in context.local_names():

@@ -4,9 +4,9 @@ from typing import Set
 
 import libcst as cst
 
+from tslint.analysis.traversal import children, code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.traversal import children, code_of
 
 
 class TypeCallInCompiledCode(Rule):
@@ -26,8 +26,15 @@ class TypeCallInCompiledCode(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{call}`: TorchScript has no Python `type`; test with `isinstance(...)` instead."
-    fix_hint = "Use `isinstance(x, int)` (torch refines the variable's type in the branch), or decide in `__init__` and store the result."
-    torch_messages = ("builtin cannot be used as a value", "type(Tensor 0) -> Tensor 0", "has no attribute or method '__name__'")
+    fix_hint = (
+        "Use `isinstance(x, int)` (torch refines the variable's type in the branch), or decide in `__init__` and "
+        "store the result."
+    )
+    torch_messages = (
+        "builtin cannot be used as a value",
+        "type(Tensor 0) -> Tensor 0",
+        "has no attribute or method '__name__'",
+    )
 
     def begin_function(self, context: RuleContext) -> Set[cst.Call]:
         return set()  # the `type(...)` calls exempt as plain values in error messages
@@ -50,8 +57,11 @@ class TypeCallInCompiledCode(Rule):
 
 def _is_type_call(node: cst.CSTNode) -> bool:
     return (
-        isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "type"
-        and len(node.args) == 1 and node.args[0].keyword is None
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == "type"
+        and len(node.args) == 1
+        and node.args[0].keyword is None
     )
 
 
@@ -73,7 +83,12 @@ def _exempt(message: cst.BaseExpression, context: RuleContext) -> None:
         if _is_type_call(node) and not _of_self(node, context):
             exempt.add(node)
         for child in children(node):
-            if isinstance(node, cst.Attribute) and child is node.value or isinstance(node, cst.Call) and child is node.func:
+            if (
+                isinstance(node, cst.Attribute)
+                and child is node.value
+                or isinstance(node, cst.Call)
+                and child is node.func
+            ):
                 continue  # `type(x).__name__`, `type(x)(...)`
             if isinstance(node, cst.Comparison):
                 continue  # `type(x) == int`

@@ -24,7 +24,10 @@ class UnscriptableAttributeValue(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`self.{name}` holds {what}, which torch cannot convert to a TorchScript type."
-    fix_hint = "Annotate the attribute in the class body (`cache: List[torch.Tensor]`), store a TorchScript type (a tuple, a list of one type, a tensor), or keep it out of compiled code."
+    fix_hint = (
+        "Annotate the attribute in the class body (`cache: List[torch.Tensor]`), store a TorchScript type (a tuple, "
+        "a list of one type, a tensor), or keep it out of compiled code."
+    )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

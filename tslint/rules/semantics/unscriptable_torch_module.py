@@ -10,14 +10,32 @@ from tslint.rule import Rule, RuleContext
 # torch.nn modules that torch 2.13 cannot script as submodules, whatever their arguments (each is
 # scripted by the test suite), with what torch says and what to do instead.
 UNSCRIPTABLE_MODULES = {
-    "MaxUnpool1d": ('internal assert "Expected IntList but got Int"', "call `F.max_unpool1d(x, indices, kernel_size)` in `forward`"),
-    "MaxUnpool2d": ('internal assert "Expected IntList but got Int"', "call `F.max_unpool2d(x, indices, kernel_size)` in `forward`"),
-    "MaxUnpool3d": ('internal assert "Expected IntList but got Int"', "call `F.max_unpool3d(x, indices, kernel_size)` in `forward`"),
-    "AdaptiveLogSoftmaxWithLoss": ("\"Unknown type annotation: '<class 'torch.nn.modules.linear.Linear'>'\"", "keep it out of the exported model"),
+    "MaxUnpool1d": (
+        'internal assert "Expected IntList but got Int"',
+        "call `F.max_unpool1d(x, indices, kernel_size)` in `forward`",
+    ),
+    "MaxUnpool2d": (
+        'internal assert "Expected IntList but got Int"',
+        "call `F.max_unpool2d(x, indices, kernel_size)` in `forward`",
+    ),
+    "MaxUnpool3d": (
+        'internal assert "Expected IntList but got Int"',
+        "call `F.max_unpool3d(x, indices, kernel_size)` in `forward`",
+    ),
+    "AdaptiveLogSoftmaxWithLoss": (
+        "\"Unknown type annotation: '<class 'torch.nn.modules.linear.Linear'>'\"",
+        "keep it out of the exported model",
+    ),
     "GaussianNLLLoss": ('"Comprehension ifs are not supported yet"', "compute the loss outside the exported model"),
-    "TripletMarginWithDistanceLoss": ("a keyword-only argument with a default", "compute the loss outside the exported model"),
+    "TripletMarginWithDistanceLoss": (
+        "a keyword-only argument with a default",
+        "compute the loss outside the exported model",
+    ),
     "LinearCrossEntropyLoss": ("its options class has no source", "compute the loss outside the exported model"),
-    "SyncBatchNorm": ("\"attribute lookup is not defined on python value of type 'module'\" (torch.distributed)", "export a copy built with `nn.BatchNorm*d`"),
+    "SyncBatchNorm": (
+        "\"attribute lookup is not defined on python value of type 'module'\" (torch.distributed)",
+        "export a copy built with `nn.BatchNorm*d`",
+    ),
     "DataParallel": ("a keyword-only argument with a default", "script the wrapped module (`model.module`)"),
     "DistributedDataParallel": ("a keyword-only argument with a default", "script the wrapped module (`model.module`)"),
 }
@@ -49,8 +67,10 @@ class UnscriptableTorchModule(Rule):
     message = "`self.{name}` is an `nn.{cls}`, which torch.jit.script cannot compile ({reason}); {fix}."
     fix_hint = "Replace the submodule with a functional call in `forward`, or keep it out of the exported model."
     torch_messages = (
-        "Expected IntList but got Int", "attribute lookup is not defined on python value of type 'module'",
-        "Unknown type annotation: '<class 'torch.nn.modules.linear.Linear'>'", "Comprehension ifs are not supported yet",
+        "Expected IntList but got Int",
+        "attribute lookup is not defined on python value of type 'module'",
+        "Unknown type annotation: '<class 'torch.nn.modules.linear.Linear'>'",
+        "Comprehension ifs are not supported yet",
         "Compiled functions can't take variable number of arguments or use keyword-only arguments with defaults",
         "Failed to get source for",
     )

@@ -4,9 +4,9 @@ from typing import Optional
 
 import libcst as cst
 
+from tslint.analysis.traversal import rooted_at
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.traversal import rooted_at
 
 # What to write instead, by builtin (each form below fails in torch 2.13; tests script them).
 INSTEAD = {
@@ -47,8 +47,12 @@ class UnsupportedBuiltinArguments(Rule):
     message = "`{call}`: TorchScript's `{builtin}` takes no {what}; {instead}."
     fix_hint = "Drop the argument TorchScript's builtin lacks and do its work explicitly (the message says how)."
     torch_messages = (
-        "Arguments for call are not valid", "cannot be used as a value", "aten::format(str self",
-        "aten::rsplit(str self", "aten::startswith(str self", "aten::endswith(str self",
+        "Arguments for call are not valid",
+        "cannot be used as a value",
+        "aten::format(str self",
+        "aten::rsplit(str self",
+        "aten::startswith(str self",
+        "aten::endswith(str self",
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -63,7 +67,13 @@ class UnsupportedBuiltinArguments(Rule):
             keyword = next((a for a in node.args if a.keyword is not None), None)
             if keyword is not None:
                 assert keyword.keyword is not None
-                self._report(node, builtin, f"{builtin}(..., {keyword.keyword.value}=...)", f"`{keyword.keyword.value}=` argument", context)
+                self._report(
+                    node,
+                    builtin,
+                    f"{builtin}(..., {keyword.keyword.value}=...)",
+                    f"`{keyword.keyword.value}=` argument",
+                    context,
+                )
         elif builtin in SECOND_ARGUMENT_REJECTED and not any(a.star for a in node.args) and len(node.args) >= 2:
             name = {"round": "ndigits", "int": "base", "sum": "start"}[builtin]
             self._report(node, builtin, f"{builtin}(..., {name})", f"`{name}` argument", context)
@@ -73,25 +83,48 @@ class UnsupportedBuiltinArguments(Rule):
         if method == "format" and _is_string(func.value):
             keyword = next((a for a in node.args if a.keyword is not None or a.star == "**"), None)
             if keyword is not None:
-                context.report(node, self.message.format(
-                    call="str.format(name=...)", builtin="str.format", what="keyword arguments",
-                    instead="use `{}` fields filled in order (`'{} rows'.format(n)`), or an f-string",
-                ))
+                context.report(
+                    node,
+                    self.message.format(
+                        call="str.format(name=...)",
+                        builtin="str.format",
+                        what="keyword arguments",
+                        instead="use `{}` fields filled in order (`'{} rows'.format(n)`), or an f-string",
+                    ),
+                )
             return
         if rooted_at(func.value, context.compiled.info.self_name):  # a submodule's or TorchScript class's method
             return
         if method in ("split", "rsplit"):
-            keyword = next((a.keyword.value for a in node.args if a.keyword is not None and a.keyword.value in SPLIT_KEYWORDS), None)
+            keyword = next(
+                (a.keyword.value for a in node.args if a.keyword is not None and a.keyword.value in SPLIT_KEYWORDS),
+                None,
+            )
             if keyword is not None:
-                context.report(node, self.message.format(
-                    call=f"str.{method}(..., {keyword}=...)", builtin=f"str.{method}", what=f"`{keyword}=` argument",
-                    instead=f"pass the separator and the count by position (`s.{method}(',', 1)`)",
-                ))
-        elif method in PREFIX_TESTS and node.args and isinstance(node.args[0].value, cst.Tuple) and node.args[0].keyword is None:
-            context.report(node, self.message.format(
-                call=f"str.{method}((...))", builtin=f"str.{method}", what="tuple of strings",
-                instead=f"test each string (`s.{method}('a') or s.{method}('b')`)",
-            ))
+                context.report(
+                    node,
+                    self.message.format(
+                        call=f"str.{method}(..., {keyword}=...)",
+                        builtin=f"str.{method}",
+                        what=f"`{keyword}=` argument",
+                        instead=f"pass the separator and the count by position (`s.{method}(',', 1)`)",
+                    ),
+                )
+        elif (
+            method in PREFIX_TESTS
+            and node.args
+            and isinstance(node.args[0].value, cst.Tuple)
+            and node.args[0].keyword is None
+        ):
+            context.report(
+                node,
+                self.message.format(
+                    call=f"str.{method}((...))",
+                    builtin=f"str.{method}",
+                    what="tuple of strings",
+                    instead=f"test each string (`s.{method}('a') or s.{method}('b')`)",
+                ),
+            )
 
     def _report(self, node: cst.Call, builtin: str, call: str, what: str, context: RuleContext) -> None:
         context.report(node, self.message.format(call=call, builtin=builtin, what=what, instead=INSTEAD[builtin]))

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported_type
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported_type
 
 
 class UnsupportedIsinstanceType(Rule):
@@ -23,7 +23,10 @@ class UnsupportedIsinstanceType(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`isinstance` against `{name}` is not supported in compiled code{instead}."
-    fix_hint = "Check against the full TorchScript type (`isinstance(x, Dict[str, Tensor])`), or against the other member of the Union (`isinstance(x, torch.Tensor)`)."
+    fix_hint = (
+        "Check against the full TorchScript type (`isinstance(x, Dict[str, Tensor])`), or against the other member "
+        "of the Union (`isinstance(x, torch.Tensor)`)."
+    )
     torch_messages = ("Attempted to use List without a contained type", "Failed to get source for")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:

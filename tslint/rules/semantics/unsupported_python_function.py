@@ -4,52 +4,141 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.traversal import code_of
 
 # Python builtins torch.jit.script has no implementation for (each one checked against torch 2.13 in
 # tests/test_torch_agreement.py). Supported look-alikes: abs, all, any, divmod, hash, id, len, min,
 # max, ord, chr, pow, round, sorted, sum, zip, enumerate, range, print, isinstance, getattr...
-UNSUPPORTED_BUILTINS = frozenset({
-    "aiter", "anext", "ascii", "breakpoint", "callable", "compile", "delattr", "dir", "eval", "exec", "exit",
-    "format", "globals", "help", "input", "issubclass", "iter", "locals", "next", "open", "quit", "repr",
-    "setattr", "vars",
-})
+UNSUPPORTED_BUILTINS = frozenset(
+    {
+        "aiter",
+        "anext",
+        "ascii",
+        "breakpoint",
+        "callable",
+        "compile",
+        "delattr",
+        "dir",
+        "eval",
+        "exec",
+        "exit",
+        "format",
+        "globals",
+        "help",
+        "input",
+        "issubclass",
+        "iter",
+        "locals",
+        "next",
+        "open",
+        "quit",
+        "repr",
+        "setattr",
+        "vars",
+    }
+)
 # `math` functions missing from torch's builtin table (most of `math` is supported).
-UNSUPPORTED_MATH = frozenset({
-    "cbrt", "comb", "dist", "exp2", "fsum", "hypot", "isclose", "isqrt", "lcm", "log2", "nextafter", "perm",
-    "prod", "trunc", "ulp",
-})
+UNSUPPORTED_MATH = frozenset(
+    {
+        "cbrt",
+        "comb",
+        "dist",
+        "exp2",
+        "fsum",
+        "hypot",
+        "isclose",
+        "isqrt",
+        "lcm",
+        "log2",
+        "nextafter",
+        "perm",
+        "prod",
+        "trunc",
+        "ulp",
+    }
+)
 # Modules none of whose functions compile: torch either has no implementation for them, or tries to
 # compile the library's own Python source and fails inside it.
 UNSUPPORTED_MODULES = (
-    "numpy", "random", "time", "os", "sys", "logging", "copy", "itertools", "functools", "operator", "json",
-    "re", "pickle", "datetime", "pathlib", "inspect", "statistics", "string", "traceback", "threading", "uuid",
-    "hashlib", "struct", "bisect", "heapq", "textwrap", "contextlib", "dataclasses", "builtins",
+    "numpy",
+    "random",
+    "time",
+    "os",
+    "sys",
+    "logging",
+    "copy",
+    "itertools",
+    "functools",
+    "operator",
+    "json",
+    "re",
+    "pickle",
+    "datetime",
+    "pathlib",
+    "inspect",
+    "statistics",
+    "string",
+    "traceback",
+    "threading",
+    "uuid",
+    "hashlib",
+    "struct",
+    "bisect",
+    "heapq",
+    "textwrap",
+    "contextlib",
+    "dataclasses",
+    "builtins",
 )
-UNSUPPORTED_FUNCTIONS = frozenset({
-    "typing.cast", "collections.Counter", "collections.defaultdict", "torch.compile", "torch.get_default_dtype",
-    "torch.is_tensor",
-})
+UNSUPPORTED_FUNCTIONS = frozenset(
+    {
+        "typing.cast",
+        "collections.Counter",
+        "collections.defaultdict",
+        "torch.compile",
+        "torch.get_default_dtype",
+        "torch.is_tensor",
+    }
+)
 # Parts of torch written in Python that torch.jit.script cannot compile.
 UNSUPPORTED_TORCH_PACKAGES = (
-    "torch.distributions.", "torch.distributed.", "torch.utils.checkpoint.", "torch.testing.", "torch.hub.",
+    "torch.distributions.",
+    "torch.distributed.",
+    "torch.utils.checkpoint.",
+    "torch.testing.",
+    "torch.hub.",
     "torch.onnx.",
 )
 # ... except these TorchScript builtins of torch.distributed (each scripted by the test suite).
-SCRIPTABLE_TORCH_FUNCTIONS = frozenset({
-    "torch.distributed.autograd.get_gradients", "torch.distributed.rpc.rpc_async", "torch.distributed.rpc.rpc_sync",
-    "torch.distributed.rpc.remote",
-})
+SCRIPTABLE_TORCH_FUNCTIONS = frozenset(
+    {
+        "torch.distributed.autograd.get_gradients",
+        "torch.distributed.rpc.rpc_async",
+        "torch.distributed.rpc.rpc_sync",
+        "torch.distributed.rpc.remote",
+    }
+)
 INSTEAD = {
-    "math.log2": "use `math.log(v, 2)` or `torch.log2`", "math.trunc": "use `int(v)`", "math.prod": "multiply in a loop",
-    "math.hypot": "use `math.sqrt(a * a + b * b)`", "math.isclose": "use `abs(a - b) <= tolerance`",
-    "math.exp2": "use `2.0 ** v`", "math.cbrt": "use `v ** (1.0 / 3.0)`", "math.fsum": "use `sum(values)`",
-    "torch.is_tensor": "use `isinstance(v, torch.Tensor)`", "repr": "use `str(v)`", "format": "use an f-string without a format spec, or `str(v)`",
-    "callable": "keep an `Optional` attribute and test it with `is not None`", "typing.cast": "use `torch.jit.annotate`",
-    "numpy": "use the torch function of the same name", "copy": "use `x.clone()`", "random": "use `torch.rand`",
-    "time": "measure time outside the compiled model", "logging": "use `print`, or `warnings.warn(message)`",
+    "math.log2": "use `math.log(v, 2)` or `torch.log2`",
+    "math.trunc": "use `int(v)`",
+    "math.prod": "multiply in a loop",
+    "math.hypot": "use `math.sqrt(a * a + b * b)`",
+    "math.isclose": "use `abs(a - b) <= tolerance`",
+    "math.exp2": "use `2.0 ** v`",
+    "math.cbrt": "use `v ** (1.0 / 3.0)`",
+    "math.fsum": "use `sum(values)`",
+    "torch.is_tensor": "use `isinstance(v, torch.Tensor)`",
+    "repr": "use `str(v)`",
+    "format": "use an f-string without a format spec, or `str(v)`",
+    "callable": "keep an `Optional` attribute and test it with `is not None`",
+    "typing.cast": "use `torch.jit.annotate`",
+    "numpy": "use the torch function of the same name",
+    "copy": "use `x.clone()`",
+    "random": "use `torch.rand`",
+    "time": "measure time outside the compiled model",
+    "logging": "use `print`, or `warnings.warn(message)`",
     "torch.get_default_dtype": "pass the dtype explicitly (`torch.float32`)",
 }
 
@@ -72,10 +161,17 @@ class UnsupportedPythonFunction(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{call}` cannot be compiled by TorchScript{instead}."
-    value_message = "`{name}` here is the Python builtin, which TorchScript cannot compile; is a parameter named differently?"
-    fix_hint = "Use the torch equivalent, or move the call into an `@torch.jit.unused` method or under `if not torch.jit.is_scripting():`."
+    value_message = (
+        "`{name}` here is the Python builtin, which TorchScript cannot compile; is a parameter named differently?"
+    )
+    fix_hint = (
+        "Use the torch equivalent, or move the call into an `@torch.jit.unused` method or under `if not "
+        "torch.jit.is_scripting():`."
+    )
     torch_messages = (
-        "Can't get source for", "Failed to get source for", "Unknown builtin op: aten::is_tensor",
+        "Can't get source for",
+        "Failed to get source for",
+        "Unknown builtin op: aten::is_tensor",
         "Python exception cannot be used as a value",
     )
 
@@ -94,7 +190,11 @@ class UnsupportedPythonFunction(Rule):
 
 
 def _is_unsupported_builtin(name: cst.Name, context: RuleContext) -> bool:
-    return name.value in UNSUPPORTED_BUILTINS and name.value not in context.local_names() and context.qualify(name) == name.value
+    return (
+        name.value in UNSUPPORTED_BUILTINS
+        and name.value not in context.local_names()
+        and context.qualify(name) == name.value
+    )
 
 
 def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Optional[str]]]:
@@ -114,11 +214,13 @@ def _unsupported(node: cst.Call, context: RuleContext) -> Optional[Tuple[str, Op
         return None
     module, _, function = name.rpartition(".")
     if (
-        name in UNSUPPORTED_BUILTINS or name in UNSUPPORTED_FUNCTIONS
+        name in UNSUPPORTED_BUILTINS
+        or name in UNSUPPORTED_FUNCTIONS
         or (module == "math" and function in UNSUPPORTED_MATH)
         or module.split(".")[0] in UNSUPPORTED_MODULES
         or (
-            name.startswith(UNSUPPORTED_TORCH_PACKAGES) and name not in SCRIPTABLE_TORCH_FUNCTIONS
+            name.startswith(UNSUPPORTED_TORCH_PACKAGES)
+            and name not in SCRIPTABLE_TORCH_FUNCTIONS
             and not _linted_function(name, context)
         )
     ):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.value_kinds import is_str_value
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.value_kinds import is_str_value
 
 # The methods of Python's str that TorchScript's str lacks, with what to write instead (a test
 # scripts every public str method and checks that exactly these fail).

@@ -20,7 +20,9 @@ UNCOMPILABLE_FUNCTIONS = {
     "torch.nn.functional.scaled_mm": "Unknown type name 'ScalingType'",
     "torch.nn.functional.scaled_grouped_mm": "Unknown type name 'ScalingType'",
 }
-LEGACY_TYPES = frozenset({"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"})
+LEGACY_TYPES = frozenset(
+    {"FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ByteTensor", "BoolTensor"}
+)
 
 
 class UnsupportedTorchApi(Rule):
@@ -42,7 +44,11 @@ class UnsupportedTorchApi(Rule):
         "Use a constant (`1e-6`, or one computed in `__init__`), a dtype (`x.to(torch.float32)`), `x.norm(p=2, dim=1)`;"
         " compute losses torch cannot compile outside the exported model."
     )
-    torch_messages = ("Comprehension ifs are not supported yet", "Compiled functions can't take variable number", "Unknown type name 'ScalingType'")
+    torch_messages = (
+        "Comprehension ifs are not supported yet",
+        "Compiled functions can't take variable number",
+        "Unknown type name 'ScalingType'",
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         name = context.qualify(node.func)

@@ -24,7 +24,9 @@ class VariableTypeChangesInBlock(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}` was first assigned {first}; assigning it {then} inside a block fails in TorchScript."
-    fix_hint = "Annotate the first assignment with the type the variable really has (`y: Optional[torch.Tensor] = None`)."
+    fix_hint = (
+        "Annotate the first assignment with the type the variable really has (`y: Optional[torch.Tensor] = None`)."
+    )
     torch_messages = ("previously had type",)
 
     def begin_function(self, context: RuleContext) -> Dict[int, object]:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.traversal import code_of
 
 
 class WrappingDecoratorOnCompiledFunction(Rule):
@@ -21,8 +21,14 @@ class WrappingDecoratorOnCompiledFunction(Rule):
     name = "wrapping-decorator-on-compiled-function"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`@{decorator}` replaces this function with `{wrapper}`, which torch compiles instead and cannot: it takes *args/**kwargs."
-    fix_hint = "Decorate the wrapper with `@functools.wraps(fn)` (torch then compiles the original function), or drop the decorator."
+    message = (
+        "`@{decorator}` replaces this function with `{wrapper}`, which torch compiles instead and cannot: it takes "
+        "*args/**kwargs."
+    )
+    fix_hint = (
+        "Decorate the wrapper with `@functools.wraps(fn)` (torch then compiles the original function), or drop the "
+        "decorator."
+    )
 
     def begin_function(self, context: RuleContext) -> None:
         node = context.node

@@ -4,12 +4,12 @@ from typing import Optional
 
 import libcst as cst
 
+from tslint.analysis.module_containers import unrolled_iterable
+from tslint.analysis.traversal import code_of
+from tslint.analysis.value_kinds import LIST_TYPES, list_kind
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.module_containers import unrolled_iterable
-from tslint.analysis.value_kinds import LIST_TYPES, list_kind
-from tslint.analysis.traversal import code_of
 
 TENSOR_TYPES = frozenset({"torch.Tensor", "torch.tensor"})
 
@@ -30,13 +30,22 @@ class ZipOfUnrolledAndList(Rule):
     name = "zip-of-unrolled-and-list"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`zip` of {unrolled} with {dynamic}, whose length is only known at run time: torch unrolls this loop and needs it when compiling."
-    fix_hint = "Store the list as a tuple (`self.scales = (1.0, 0.5)`), or use `enumerate(self.layers)` and index the list."
+    message = (
+        "`zip` of {unrolled} with {dynamic}, whose length is only known at run time: torch unrolls this loop and "
+        "needs it when compiling."
+    )
+    fix_hint = (
+        "Store the list as a tuple (`self.scales = (1.0, 0.5)`), or use `enumerate(self.layers)` and index the list."
+    )
     torch_messages = ("does not have a statically determinable length",)
 
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
         iterable = node.iter
-        if not isinstance(iterable, cst.Call) or context.qualify(iterable.func) != "zip" or "zip" in context.local_names():
+        if (
+            not isinstance(iterable, cst.Call)
+            or context.qualify(iterable.func) != "zip"
+            or "zip" in context.local_names()
+        ):
             return
         if not iterable.args or any(a.star or a.keyword for a in iterable.args):
             return

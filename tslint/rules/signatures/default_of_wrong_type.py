@@ -35,7 +35,9 @@ class DefaultOfWrongType(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "Parameter `{param}` is annotated `{type}` but defaults to {default}: TorchScript rejects the default."
-    fix_hint = "Annotate `Optional[...]` for a `None` default, or give a default of the annotated type (`0` for an int)."
+    fix_hint = (
+        "Annotate `Optional[...]` for a `None` default, or give a default of the annotated type (`0` for an int)."
+    )
     torch_messages = ("Expected a default value of type",)
 
     def visit_Param(self, node: cst.Param, context: RuleContext) -> None:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of
 from tslint.findings import Applicability, Mode, Severity
 from tslint.rule import Rule, RuleContext, replace_node
-from tslint.analysis.traversal import code_of
 
 
 class EllipsisInTupleAnnotation(Rule):

@@ -18,7 +18,10 @@ class MutableDefaultArgument(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "Parameter `{param}` has a mutable default, which TorchScript does not support."
-    fix_hint = "Use an immutable default (`Tuple[int, int] = (1, 2)`), or `Optional[List[int]] = None` and build the list in the body."
+    fix_hint = (
+        "Use an immutable default (`Tuple[int, int] = (1, 2)`), or `Optional[List[int]] = None` and build the list "
+        "in the body."
+    )
 
     def visit_Param(self, node: cst.Param, context: RuleContext) -> None:
         if isinstance(node.default, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):

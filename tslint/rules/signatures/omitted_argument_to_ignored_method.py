@@ -43,7 +43,8 @@ class OmittedArgumentToIgnoredMethod(Rule):
             if not (method.has_decorator(JIT_IGNORE) or method.has_decorator(JIT_UNUSED)):
                 continue
             missing = [
-                name for position, (name, has_default) in enumerate(method.parameters)
+                name
+                for position, (name, has_default) in enumerate(method.parameters)
                 if has_default and position >= positional and name not in keywords
             ]
             if missing:

@@ -4,11 +4,11 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
 from tslint.analysis.imports import plain_parameters
-from tslint.rule import Rule, RuleContext, replace_span
 from tslint.analysis.parameters import is_non_tensor_default, types_declared_elsewhere
 from tslint.analysis.traversal import code_of
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext, replace_span
 
 
 class UnannotatedNonTensorDefault(Rule):
@@ -21,7 +21,10 @@ class UnannotatedNonTensorDefault(Rule):
     name = "unannotated-non-tensor-default"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "Parameter `{param}` has no type annotation, so TorchScript types it as Tensor and rejects its default `{default}`."
+    message = (
+        "Parameter `{param}` has no type annotation, so TorchScript types it as Tensor and rejects its default "
+        "`{default}`."
+    )
     fix_hint = "Annotate the parameter with the default's type, e.g. `scale: float = 2.0`."
 
     def begin_function(self, context: RuleContext) -> None:
@@ -55,7 +58,9 @@ def literal_type(value: cst.BaseExpression, context: RuleContext) -> Optional[st
     if isinstance(value, cst.Tuple) and value.elements and "Tuple" in context.imports.aliases:
         if context.imports.aliases["Tuple"] not in ("typing.Tuple", "typing_extensions.Tuple"):
             return None
-        types = [literal_type(e.value, context) if not isinstance(e, cst.StarredElement) else None for e in value.elements]
+        types = [
+            literal_type(e.value, context) if not isinstance(e, cst.StarredElement) else None for e in value.elements
+        ]
         return None if None in types else f"Tuple[{', '.join(types)}]"
     return None
 

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-
 from typing import Optional
 
 import libcst as cst
 
-from tslint.findings import Applicability, Mode, Severity
 from tslint.analysis.imports import is_none, plain_parameters
-from tslint.rule import NodeFix, Rule, RuleContext, insert_before_statement, replace_span
 from tslint.analysis.parameters import types_declared_elsewhere
+from tslint.findings import Applicability, Mode, Severity
+from tslint.rule import NodeFix, Rule, RuleContext, insert_before_statement, replace_span
 
 
 class UnannotatedNoneDefault(Rule):
@@ -22,7 +21,10 @@ class UnannotatedNoneDefault(Rule):
     name = "unannotated-none-default"
     severity = Severity.WARNING
     mode = Mode.SCRIPT
-    message = "Parameter `{param}` defaults to `None` but has no annotation: TorchScript types it as Tensor, not Optional[Tensor]."
+    message = (
+        "Parameter `{param}` defaults to `None` but has no annotation: TorchScript types it as Tensor, not "
+        "Optional[Tensor]."
+    )
     fix_hint = "Annotate the parameter: `mask: Optional[Tensor] = None`."
 
     def begin_function(self, context: RuleContext) -> None:

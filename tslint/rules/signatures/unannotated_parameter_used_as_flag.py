@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.parameters import CollectsParameterUses
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.parameters import CollectsParameterUses
 
 
 class UnannotatedParameterUsedAsFlag(CollectsParameterUses, Rule):

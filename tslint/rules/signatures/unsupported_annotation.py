@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported_type
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported_type
 
 
 class UnsupportedAnnotation(Rule):
@@ -22,7 +22,10 @@ class UnsupportedAnnotation(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}` is not a TorchScript type{instead}."
-    fix_hint = "Annotate with TorchScript types: Tensor, int, float, bool, str, List[T], Dict[K, V], Tuple[...], Optional[T], Union[...]."
+    fix_hint = (
+        "Annotate with TorchScript types: Tensor, int, float, bool, str, List[T], Dict[K, V], Tuple[...], "
+        "Optional[T], Union[...]."
+    )
     torch_messages = ("Attempted to use List without a contained type",)
 
     def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:

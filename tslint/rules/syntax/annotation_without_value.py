@@ -19,13 +19,20 @@ class AnnotationWithoutValue(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{target}: {annotation}` declares a variable without a value, which compiled code cannot do."
-    fix_hint = "Annotate the first assignment instead (`y: torch.Tensor = x`), or drop the declaration: torch infers the type from the assignments."
+    fix_hint = (
+        "Annotate the first assignment instead (`y: torch.Tensor = x`), or drop the declaration: torch infers the "
+        "type from the assignments."
+    )
     torch_messages = ("annotated assignments without assigned value aren't supported",)
     frontend = True
 
     def visit_AnnAssign(self, node: cst.AnnAssign, context: RuleContext) -> None:
         if node.value is None:
             module = cst.Module(body=[])
-            context.report(node, self.message.format(
-                target=module.code_for_node(node.target), annotation=module.code_for_node(node.annotation.annotation)
-            ))
+            context.report(
+                node,
+                self.message.format(
+                    target=module.code_for_node(node.target),
+                    annotation=module.code_for_node(node.annotation.annotation),
+                ),
+            )

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 

@@ -19,7 +19,7 @@ class BytesLiteralInCompiledCode(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "Bytes literals are not supported in compiled code."
-    fix_hint = "Use a str (`\"...\"`), or move the bytes work into a `@torch.jit.ignore` method."
+    fix_hint = 'Use a str (`"..."`), or move the bytes work into a `@torch.jit.ignore` method.'
     torch_messages = ("Unknown Constant expression type",)
     frontend = True
 

@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext
 class ComprehensionCondition(Rule):
     """A list, dict or generator comprehension in compiled code has an `if` clause.
 
-    torch's Python frontend rejects it ("Comprehension ifs are not supported yet") while parsing the function, so it fails
+    torch's Python frontend rejects it ("Comprehension ifs are not supported yet") while parsing the function, so it
+    fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

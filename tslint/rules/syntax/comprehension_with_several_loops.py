@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext
 class ComprehensionWithSeveralLoops(Rule):
     """A comprehension in compiled code has more than one `for` clause.
 
-    torch's Python frontend rejects it ("Only a single generator is currently supported") while parsing the function, so it fails
+    torch's Python frontend rejects it ("Only a single generator is currently supported") while parsing the function, so
+    it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

@@ -2,16 +2,17 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.traversal import code_of
 from tslint.findings import Applicability, Mode, Severity
 from tslint.rule import Rule, RuleContext, replace_node
-from tslint.analysis.traversal import code_of
 
 
 class FormattedStringConversion(Rule):
     """An f-string in compiled code uses a conversion (`!r`, `!s`, `!a`), a format spec (`:>4`,
     `:.2f`) or a self-documenting `=` field (`{x=}`, which Python compiles with `!r`).
 
-    torch's Python frontend rejects it ("Don't support conversion in JoinedStr / Don't support formatting in JoinedStr") while parsing the function, so it fails
+    torch's Python frontend rejects it ("Don't support conversion in JoinedStr / Don't support formatting in JoinedStr")
+    while parsing the function, so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 
@@ -29,7 +30,9 @@ class FormattedStringConversion(Rule):
         elif node.conversion is not None:
             context.report(node, self.message.format(what="conversions (`!r`, `!s`)"), fix=_without_conversion(node))
         elif node.equal is not None:  # Python compiles `{x=}` as `x=` and `{x!r}`
-            context.report(node, self.message.format(what="`=` fields (`{x=}`, which imply `!r`)"), fix=_spelled_out(node))
+            context.report(
+                node, self.message.format(what="`=` fields (`{x=}`, which imply `!r`)"), fix=_spelled_out(node)
+            )
 
 
 def _without_conversion(node: cst.FormattedStringExpression):
@@ -39,7 +42,9 @@ def _without_conversion(node: cst.FormattedStringExpression):
         return None
     conversion = node.conversion
     applicability = Applicability.SAFE if conversion == "s" else Applicability.UNSAFE
-    return replace_node(node, node.with_changes(conversion=None), f"Remove the `!{conversion}` conversion", applicability)
+    return replace_node(
+        node, node.with_changes(conversion=None), f"Remove the `!{conversion}` conversion", applicability
+    )
 
 
 def _spelled_out(node: cst.FormattedStringExpression):
@@ -48,12 +53,20 @@ def _spelled_out(node: cst.FormattedStringExpression):
     equal = node.equal
     assert isinstance(equal, cst.AssignEqual)
     label = (
-        node.whitespace_before_expression.value + code_of(node.expression) + node.whitespace_after_expression.value
-        + equal.whitespace_before.value + "=" + equal.whitespace_after.value
+        node.whitespace_before_expression.value
+        + code_of(node.expression)
+        + node.whitespace_after_expression.value
+        + equal.whitespace_before.value
+        + "="
+        + equal.whitespace_after.value
     )
     if any(ch in label for ch in "{}\\\"'\n"):
         return None
-    plain = node.with_changes(equal=None, whitespace_before_expression=cst.SimpleWhitespace(""),
-                              whitespace_after_expression=cst.SimpleWhitespace(""))
-    return replace_node(node, label + code_of(plain), f"Spell out the `=` field as `{label}{code_of(plain)}`",
-                        Applicability.UNSAFE)
+    plain = node.with_changes(
+        equal=None,
+        whitespace_before_expression=cst.SimpleWhitespace(""),
+        whitespace_after_expression=cst.SimpleWhitespace(""),
+    )
+    return replace_node(
+        node, label + code_of(plain), f"Spell out the `=` field as `{label}{code_of(plain)}`", Applicability.UNSAFE
+    )

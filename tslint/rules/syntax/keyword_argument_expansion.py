@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext
 class KeywordArgumentExpansion(Rule):
     """A call in compiled code expands a dict into keyword arguments (`f(**options)`).
 
-    torch's Python frontend rejects it ("keyword-arg expansion is not supported") while parsing the function, so it fails
+    torch's Python frontend rejects it ("keyword-arg expansion is not supported") while parsing the function, so it
+    fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

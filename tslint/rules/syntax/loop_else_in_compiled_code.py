@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext
 class LoopElseInCompiledCode(Rule):
     """A loop in compiled code has an `else` clause.
 
-    torch's Python frontend rejects it ("else branches of for loops aren't supported (for `while ... else`, torch fails with an internal TypeError and no source location)") while parsing the function, so it fails
+    torch's Python frontend rejects it ("else branches of for loops aren't supported (for `while ... else`, torch fails
+    with an internal TypeError and no source location)") while parsing the function, so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

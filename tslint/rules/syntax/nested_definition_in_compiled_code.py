@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext
 class NestedDefinitionInCompiledCode(Rule):
     """A compiled function defines a function or a class inside its body.
 
-    torch's Python frontend rejects it ("function definitions aren't supported / class definitions aren't supported") while parsing the function, so it fails
+    torch's Python frontend rejects it ("function definitions aren't supported / class definitions aren't supported")
+    while parsing the function, so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext
 class SetInCompiledCode(Rule):
     """A compiled function builds a set (`{a, b}` or a set comprehension).
 
-    torch's Python frontend rejects it ("Set aren't supported / SetComp aren't supported") while parsing the function, so it fails
+    torch's Python frontend rejects it ("Set aren't supported / SetComp aren't supported") while parsing the function,
+    so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

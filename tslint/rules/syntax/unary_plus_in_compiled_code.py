@@ -9,7 +9,8 @@ from tslint.rule import Rule, RuleContext, replace_node
 class UnaryPlusInCompiledCode(Rule):
     """Compiled code applies unary `+` to a value.
 
-    torch's Python frontend rejects it ("'UnaryOp' object has no attribute 'range' (an internal error: torch gives no source location)") while parsing the function, so it fails
+    torch's Python frontend rejects it ("'UnaryOp' object has no attribute 'range' (an internal error: torch gives no
+    source location)") while parsing the function, so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 
@@ -35,4 +36,6 @@ def _drop_plus(node: cst.UnaryOperation):
     booleans = (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)
     maybe_bool = isinstance(operand, booleans) or (isinstance(operand, cst.Name) and operand.value in ("True", "False"))
     # The node's own parentheses lie outside its source range: they stay.
-    return replace_node(node, operand, "Remove the unary `+`", Applicability.UNSAFE if maybe_bool else Applicability.SAFE)
+    return replace_node(
+        node, operand, "Remove the unary `+`", Applicability.UNSAFE if maybe_bool else Applicability.SAFE
+    )

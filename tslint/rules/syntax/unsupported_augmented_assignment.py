@@ -5,14 +5,14 @@ import libcst as cst
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
-
 UNSUPPORTED = {cst.FloorDivideAssign: "//=", cst.MatrixMultiplyAssign: "@="}
 
 
 class UnsupportedAugmentedAssignment(Rule):
     """Compiled code uses `//=` or `@=`.
 
-    torch's Python frontend rejects it ("unsupported kind of augmented assignment: FloorDiv / MatMult") while parsing the function, so it fails
+    torch's Python frontend rejects it ("unsupported kind of augmented assignment: FloorDiv / MatMult") while parsing
+    the function, so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
     """
 

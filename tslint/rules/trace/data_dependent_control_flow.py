@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
 from tslint.analysis.trace_taint import Kind
 from tslint.analysis.trace_values import decided_by_tracing
 from tslint.analysis.traversal import suite_statements
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
 
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
 
@@ -46,8 +46,10 @@ def _only_raises(block: cst.BaseSuite) -> bool:
         if not isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             return False
         smalls.extend(statement.body)
-    return bool(smalls) and all(isinstance(small, (cst.Raise, cst.Expr)) for small in smalls) and any(
-        isinstance(small, cst.Raise) for small in smalls
+    return (
+        bool(smalls)
+        and all(isinstance(small, (cst.Raise, cst.Expr)) for small in smalls)
+        and any(isinstance(small, cst.Raise) for small in smalls)
     )
 
 
@@ -65,7 +67,10 @@ class DataDependentControlFlow(Rule):
     severity = Severity.WARNING
     mode = Mode.TRACE
     message = "This {statement} depends on {what}: torch.jit.trace records only the path the example input took."
-    fix_hint = "Move the decision into a `@torch.jit.script` function (it keeps its control flow when traced), or use tensor ops such as `torch.where`."
+    fix_hint = (
+        "Move the decision into a `@torch.jit.script` function (it keeps its control flow when traced), or use "
+        "tensor ops such as `torch.where`."
+    )
 
     def begin_function(self, context: RuleContext) -> set:
         return set()  # the `and` / `or` nodes inside conditions reported as a whole

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
 from tslint.analysis.trace_taint import TENSOR_FACTORIES
 from tslint.analysis.traversal import code_of
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
 
 NEW_METHODS = frozenset({"new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"})
 
@@ -25,7 +25,10 @@ class FrozenDtypeOrDevice(Rule):
     severity = Severity.WARNING
     mode = Mode.TRACE
     message = "`{expression}` creates a tensor on the device of the example input: the trace freezes that device."
-    fix_hint = "Derive the new tensor from the input (`x.new_zeros(n)`, `torch.zeros_like(x)`), or move the code into a `@torch.jit.script` helper."
+    fix_hint = (
+        "Derive the new tensor from the input (`x.new_zeros(n)`, `torch.zeros_like(x)`), or move the code into a "
+        "`@torch.jit.script` helper."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         func = node.func

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.trace_taint import Kind
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.trace_taint import Kind
 
 # TorchScript types (the type model's) that iterate as Python sequences, not as a tensor's rows.
 CONTAINER_KINDS = frozenset({"List", "Tuple", "Dict", "Optional", "Union", "Class"})
@@ -40,7 +40,9 @@ class LoopOverTensorDependentRange(Rule):
         if name == "range":
             kind = max((taint.kind(argument.value) for argument in iterable.args), default=Kind.NONE)
             if kind is not Kind.NONE:
-                count = "as many times as a tensor's size" if kind is Kind.SIZE else "a tensor-dependent number of times"
+                count = (
+                    "as many times as a tensor's size" if kind is Kind.SIZE else "a tensor-dependent number of times"
+                )
                 context.report(iterable, self.message.format(count=count))
         elif name in ("zip", "enumerate"):  # each argument is iterated
             if any(_rows(argument.value, context, True) for argument in iterable.args if not argument.star):

@@ -4,15 +4,25 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
 from tslint.analysis.imports import is_none
+from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
 PYTHON_SCALARS = frozenset({"int", "float", "bool", "str", "complex", "bytes"})
-CONTAINERS = frozenset({
-    "list", "tuple", "dict", "typing.List", "typing.Tuple", "typing.Dict", "typing.Optional", "typing.Union",
-    "typing.Sequence", "typing.Mapping",
-})
+CONTAINERS = frozenset(
+    {
+        "list",
+        "tuple",
+        "dict",
+        "typing.List",
+        "typing.Tuple",
+        "typing.Dict",
+        "typing.Optional",
+        "typing.Union",
+        "typing.Sequence",
+        "typing.Mapping",
+    }
+)
 
 
 class NonTensorForwardInput(Rule):

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.trace_taint import Kind
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.trace_taint import Kind
 
 CONSTRUCTORS = frozenset({"torch.tensor", "torch.as_tensor", "torch.Tensor", "torch.FloatTensor", "torch.LongTensor"})
 
@@ -22,7 +22,10 @@ class PythonValuesToTensor(Rule):
     severity = Severity.WARNING
     mode = Mode.TRACE
     message = "`{name}(...)` of values computed from tensors is recorded as a constant."
-    fix_hint = "Build it with tensor operations (`torch.stack`, `x.new_tensor` of tensors, `torch.tensor(x.shape)` is frozen too)."
+    fix_hint = (
+        "Build it with tensor operations (`torch.stack`, `x.new_tensor` of tensors, `torch.tensor(x.shape)` is "
+        "frozen too)."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         name = context.qualify(node.func)

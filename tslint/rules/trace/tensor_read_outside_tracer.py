@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
 from tslint.analysis.trace_taint import Kind
 from tslint.analysis.traversal import rooted_at
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
 
 
 class TensorReadOutsideTracer(Rule):
@@ -22,8 +22,13 @@ class TensorReadOutsideTracer(Rule):
     name = "tensor-read-outside-tracer"
     severity = Severity.WARNING
     mode = Mode.TRACE
-    message = "`{what}` of a tensor computed from the inputs is recorded as a constant: the trace ignores the input here."
-    fix_hint = "Use `.detach()` instead of `.data`, `.clone()` instead of `copy.copy` / `copy.deepcopy`: the tracer records those."
+    message = (
+        "`{what}` of a tensor computed from the inputs is recorded as a constant: the trace ignores the input here."
+    )
+    fix_hint = (
+        "Use `.detach()` instead of `.data`, `.clone()` instead of `copy.copy` / `copy.deepcopy`: the tracer records "
+        "those."
+    )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         if node.attr.value != "data" or rooted_at(node.value, context.compiled.info.self_name):
@@ -37,4 +42,3 @@ class TensorReadOutsideTracer(Rule):
             value = node.args[0].value
             if context.taint().kind(value) is Kind.TENSOR and not rooted_at(value, context.compiled.info.self_name):
                 context.report(node, self.message.format(what=f"{name}(...)"))
-

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, VALUE_METHODS, Kind
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, VALUE_METHODS, Kind
-
 
 COMPARES = "`{call}` compares {what} in Python: the trace freezes which one it picks."
 
@@ -14,7 +13,8 @@ class TensorToPythonValue(Rule):
     """Traced code turns a tensor, or a tensor's size, into a Python number or list.
 
     `.item()`, `.tolist()`, `int(t)`, `float(t)`, `int(x.size(0))`, `math.sqrt(x.size(1))`, `len(t)`, and
-    `max(h, w)` / `min(h, w)` of sizes (Python compares them): the value is recorded as a constant ("TracerWarning: Converting a tensor to a Python number might cause the
+    `max(h, w)` / `min(h, w)` of sizes (Python compares them): the value is recorded as a constant ("TracerWarning:
+    Converting a tensor to a Python number might cause the
     trace to be incorrect"), so the trace computes with the example input's value forever.
     """
 
@@ -23,12 +23,19 @@ class TensorToPythonValue(Rule):
     severity = Severity.WARNING
     mode = Mode.TRACE
     message = "`{call}` turns {what} into a Python value: the trace freezes it as a constant."
-    fix_hint = "Stay in tensor operations (`x.sum()` instead of `x.sum().item()`); keep sizes as `x.size(0)` without `int(...)`."
+    fix_hint = (
+        "Stay in tensor operations (`x.sum()` instead of `x.sum().item()`); keep sizes as `x.size(0)` without "
+        "`int(...)`."
+    )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         taint = context.taint()
         func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value in VALUE_METHODS and taint.kind(func.value) is Kind.TENSOR:
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in VALUE_METHODS
+            and taint.kind(func.value) is Kind.TENSOR
+        ):
             context.report(node, self.message.format(call=f".{func.attr.value}()", what="a tensor"))
             return
         name = context.qualify(func) or ""
@@ -37,7 +44,12 @@ class TensorToPythonValue(Rule):
             if Kind.SIZE in kinds and Kind.TENSOR not in kinds:  # of tensors: TS342's error comes first
                 context.report(node, COMPARES.format(call=f"{name}(...)", what="a tensor's size"))
                 return
-        if name == "len" and node.args and taint.kind(node.args[0].value) is Kind.TENSOR and not _maybe_list(node.args[0].value, taint):
+        if (
+            name == "len"
+            and node.args
+            and taint.kind(node.args[0].value) is Kind.TENSOR
+            and not _maybe_list(node.args[0].value, taint)
+        ):
             context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
             return
         if (name in PYTHON_CONVERSIONS or name.startswith("math.")) and node.args:

@@ -21,7 +21,10 @@ class TrainingFlagInTracedCode(Rule):
     mode = Mode.TRACE
     default_enabled = False
     message = "`self.training` is frozen at its value when tracing; `.eval()` will not change the traced module."
-    fix_hint = "Call `model.eval()` (or `.train()`) before tracing, for the mode you will export; trace once per mode if you need both."
+    fix_hint = (
+        "Call `model.eval()` (or `.train()`) before tracing, for the mode you will export; trace once per mode if "
+        "you need both."
+    )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         if (

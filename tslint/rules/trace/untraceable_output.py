@@ -4,15 +4,17 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
 from tslint.analysis.imports import is_none
+from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
 
 def _what(value: Optional[cst.BaseExpression], context: RuleContext) -> Optional[str]:
     if value is None or is_none(value):
         return "`None`"
-    if isinstance(value, (cst.Dict, cst.DictComp)) or (isinstance(value, cst.Call) and context.qualify(value.func) == "dict"):
+    if isinstance(value, (cst.Dict, cst.DictComp)) or (
+        isinstance(value, cst.Call) and context.qualify(value.func) == "dict"
+    ):
         return "a dict"
     if isinstance(value, (cst.List, cst.ListComp)):
         return "a list"
