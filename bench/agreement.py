@@ -178,7 +178,7 @@ def script_section(torch, verbose: bool) -> None:
                 print(f"  {qualname}: {d.code} at {Path(d.filename).name}:{d.location.row} {d.message}")
     if elsewhere:
         print("\nflagged, but torch failed first elsewhere:")
-        for qualname, span, message, findings in elsewhere:
+        for qualname, span, message, _findings in elsewhere:
             print(f"  {qualname}: torch at {where(span)}: {message[:90]}")
     if misses:
         print("\nmissed (torch's first error):")
@@ -264,19 +264,15 @@ def trace_section(torch) -> None:
         elif mine and not lines:
             counts["quiet_flagged"] += 1
     print(
-        
-            f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4) or the "
-            f"fixture's SECOND_CALL"
-        
+        f"\ntrace: {counts['classes']} fixture classes traced on ones(3, 4), compared on -ones(5, 4) or the "
+        f"fixture's SECOND_CALL"
     )
     print(
         f"  TracerWarning lines:        {counts['warnings']}, flagged by a TS4xx finding: {counts['warnings_flagged']}"
     )
     print(
-        
-            f"  traces that diverge:        {counts['diverged']}, in classes with a TS4xx finding: "
-            f"{counts['diverged_flagged']}"
-        
+        f"  traces that diverge:        {counts['diverged']}, in classes with a TS4xx finding: "
+        f"{counts['diverged_flagged']}"
     )
     print(f"  classes with a TS4xx finding that neither warned nor diverged here: {counts['quiet_flagged']}")
     for item in missed:

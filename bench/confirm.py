@@ -258,10 +258,8 @@ def main() -> None:
             generate_small_files(Path(scratch) / "small_models"),
         ]
         print(
-            
-                "| corpus | files | classes checked | wall time | per file | per class | confirmed / refuted / "
-                "unverified | TS000 | agreement |"
-            
+            "| corpus | files | classes checked | wall time | per file | per class | confirmed / refuted / "
+            "unverified | TS000 | agreement |"
         )
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for path in paths:

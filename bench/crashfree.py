@@ -218,8 +218,8 @@ def main() -> int:
     if rss:
         print(
             f"memory: sum of the {len(rss)} processes' peak RSS {sum(rss.values()) / 1024:.0f} MB "
-            f"(largest {max(rss.values()) / 1024:.0f} MB); peak of their summed PSS {sampler.peak_pss_sum_kb / 1024:.0f} "
-            f"MB"
+            f"(largest {max(rss.values()) / 1024:.0f} MB); "
+            f"peak of their summed PSS {sampler.peak_pss_sum_kb / 1024:.0f} MB"
         )
     else:
         print("memory: not measured (no /proc)")
@@ -229,9 +229,8 @@ def main() -> int:
     for error in result.errors[:50]:
         print(f"  {error.filename}: {error.message}")
     if args.worst:
-        print(
-            f"slowest files in the run (index + lint, seconds): {', '.join(f'{Path(d).name} {s:.1f}' for s, d in slowest(log, args.worst))}"
-        )
+        worst = ", ".join(f"{Path(d).name} {s:.1f}" for s, d in slowest(log, args.worst))
+        print(f"slowest files in the run (index + lint, seconds): {worst}")
         largest = sorted(sources, key=lambda s: -len(s.path.read_bytes()))[: 4 * args.worst]
         by_tokens = sorted(largest, key=lambda s: -estimated_tokens(s.path.read_bytes()))[: args.worst]
         candidates = dict.fromkeys([*(d for _, d in slowest(log, args.worst)), *(s.display for s in by_tokens)])
@@ -241,10 +240,8 @@ def main() -> int:
         worst_time = max(measured, key=lambda m: m[1])
         worst_memory = max(measured, key=lambda m: m[2])
         print(
-            
-                f"worst single file: {worst_time[1]:.1f} s ({worst_time[0]}); {worst_memory[2] / 1024:.0f} MB "
-                f"({worst_memory[0]})"
-            
+            f"worst single file: {worst_time[1]:.1f} s ({worst_time[0]}); {worst_memory[2] / 1024:.0f} MB "
+            f"({worst_memory[0]})"
         )
     return 1 if result.internal_errors else 0
 

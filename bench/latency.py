@@ -40,7 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load() -> str:
-    return "load %.2f %.2f %.2f" % os.getloadavg()
+    one, five, fifteen = os.getloadavg()
+    return f"load {one:.2f} {five:.2f} {fifteen:.2f}"
 
 
 class Checkout:
@@ -132,14 +133,24 @@ def measure(checkouts: Sequence[Checkout], repeat: int, cold_repeat: int) -> Non
     ):
         rows = {
             "--no-cache": median_of(
-                repeat, [lambda c=c: c.run(getattr(c, folder), "--no-cache", target) for c in checkouts]
+                repeat,
+                [
+                    lambda c=c, folder=folder, target=target: c.run(getattr(c, folder), "--no-cache", target)
+                    for c in checkouts
+                ],
             ),
-            "warm, unchanged": median_of(repeat, [lambda c=c: c.run(getattr(c, folder), target) for c in checkouts]),
+            "warm, unchanged": median_of(
+                repeat, [lambda c=c, folder=folder, target=target: c.run(getattr(c, folder), target) for c in checkouts]
+            ),
         }
         edits = [Edits(getattr(c, folder) / target) for c in checkouts]
         try:
             rows["warm, the file edited before each run"] = median_of(
-                repeat, [lambda c=c, e=e: (e(), c.run(getattr(c, folder), target)) for c, e in zip(checkouts, edits)]
+                repeat,
+                [
+                    lambda c=c, e=e, folder=folder, target=target: (e(), c.run(getattr(c, folder), target))
+                    for c, e in zip(checkouts, edits)
+                ],
             )
         finally:
             for edit in edits:

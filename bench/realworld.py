@@ -524,7 +524,8 @@ def main() -> int:
         extra = report[name]
         line = f"{name}: {extra['modules_not_imported']} modules not importable here; lint {extra['lint_seconds']} s"
         if "confirm_all" in extra:
-            line += f"; --confirm=all: {json.dumps({k: v for k, v in extra['confirm_all'].items() if k != 'TS000_messages'})}"
+            verdicts = {k: v for k, v in extra["confirm_all"].items() if k != "TS000_messages"}
+            line += f"; --confirm=all: {json.dumps(verdicts)}"
         print(line)
     if args.misses:
         print()

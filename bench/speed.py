@@ -281,10 +281,8 @@ def measure(name: str, paths, repeat: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"cold run with cache:               {cold_time:.2f} s")
     print(
-        
-            f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  "
-            f"(target <= 0.05)"
-        
+        f"warm run with cache:               {warm_time:.2f} s   warm / cold  = {warm_time / cold_time:.3f}  "
+        f"(target <= 0.05)"
     )
 
     candidates, candidate_lines = prefilter_candidates(sources)

@@ -421,10 +421,8 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
         f" ({100 * len(covered) / max(len(warned), 1):.0f} %)"
     )
     print(
-        
-            f"models whose trace diverges or raises on the second input: {len(wrong)}, flagged at one of their "
-            f"lines: {len(wrong_flagged)}"
-        
+        f"models whose trace diverges or raises on the second input: {len(wrong)}, flagged at one of their "
+        f"lines: {len(wrong_flagged)}"
     )
     print(
         f"models whose trace is exact: {len(exact)}, with a warning-level TS4xx finding in a class they use:"

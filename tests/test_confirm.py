@@ -105,10 +105,8 @@ def test_a_static_false_positive_is_refuted() -> None:
 
 def test_confirm_checks_classes_without_findings_unless_asked_for_findings_only(tmp_path) -> None:
     (tmp_path / "net.py").write_text(
-        
-            "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x * sum([1, "
-            "2]).no_such_method()\n"
-        
+        "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n        return x * sum([1, "
+        "2]).no_such_method()\n"
     )
     for flag in ("--confirm", "--confirm=all"):
         code, document = run(".", cwd=tmp_path, flag=flag)

@@ -100,7 +100,7 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
         (str(Path(d.filename).resolve()), d.location.row) for d in outcome.result.diagnostics if d.code in ERROR_CODES
     }
     checked = 0
-    for path, name, first, last, codes in _fixed_classes(before, folder):
+    for path, name, _first, _last, codes in _fixed_classes(before, folder):
         if "pkg" in path.parts or fixture_mode(path) == "trace":
             continue
         harness, error = _script_fixed_class(path, name, folder)

@@ -127,9 +127,8 @@ def unprivileged(tmp_path):
     finally:
         probe.chmod(0o755)
     if completed is None or completed.returncode == 0:
-        pytest.skip(
-            f"cannot make a folder unreadable for a child process here ({reason if completed is None else 'read anyway'})"
-        )
+        why = reason if completed is None else "read anyway"
+        pytest.skip(f"cannot make a folder unreadable for a child process here ({why})")
     return preexec
 
 

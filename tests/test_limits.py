@@ -185,7 +185,9 @@ PROJECT = {
     ),
     "pkg/helpers.py": "from pkg.base import Base\n\n\ndef scale(x):\n    f = lambda y: y\n    return f(x)\n",
     "pkg/base.py": "class Base:\n    pass\n",
-    "pkg/holder.py": "from pkg.model import Net\n\n\nclass Holder:\n    def __init__(self):\n        self.net = Net()\n",
+    "pkg/holder.py": (
+        "from pkg.model import Net\n\n\nclass Holder:\n    def __init__(self):\n        self.net = Net()\n"
+    ),
     "pkg/scripted.py": "import torch\n\n\n@torch.jit.script\ndef f(x):\n    return x\n",
     "pkg/user.py": "from pkg.model import Net\n\n\ndef build():\n    return Net()\n",
     "pkg/unrelated.py": "def g(x):\n    h = lambda y: y\n    return h(x)\n",

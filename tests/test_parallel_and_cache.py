@@ -142,10 +142,8 @@ def test_cache_sees_changes_in_imported_files(tmp_path: Path, capsys) -> None:
 def test_cache_sees_a_class_become_a_submodule(tmp_path: Path, capsys) -> None:
     """Trace rules treat a class no other class uses as the traced model: a new user elsewhere changes that."""
     (tmp_path / "block.py").write_text(
-        
-            "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def forward(self, x, scale: float):\n        "
-            "return x * scale\n"
-        
+        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def forward(self, x, scale: float):\n        "
+        "return x * scale\n"
     )
     first = lint(capsys, "--mode", "trace", ".", cwd=tmp_path)
     (tmp_path / "net.py").write_text(

@@ -22,7 +22,10 @@ TRICKY = [
     ),
     "if True:\n\tdef f(a,\n\t      *b):\n\t\treturn (a +\n\t\t        1)\nelse:\n\tpass\n",
     "import os\r\n\r\nclass A:\r\n    def f(self, *a):\r\n        return '''x\r\ny'''\r\n",
-    "try:\n    import torch\nexcept ImportError:\n    torch = None\nfinally:\n    pass\n\n\ndef g(*args): return args\n",
+    (
+        "try:\n    import torch\nexcept ImportError:\n    torch = None\nfinally:\n    pass\n\n\n"
+        "def g(*args): return args\n"
+    ),
     (
         '"""Doc."""\nfrom __future__ import annotations\n\n\nclass B:\n  x: int = 1\n  def f(self, y=[\n      1, '
         '2]):\n    return f"{y!r:>3}"\n'

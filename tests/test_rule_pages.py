@@ -133,7 +133,7 @@ def test_ts105_examples_at_run_time() -> None:
     with tempfile.TemporaryDirectory() as folder:
         bad, torch = _scripted_page_example("TS105", "## Example", folder)
         good, _ = _scripted_page_example("TS105", "## Use instead", folder)
-        with pytest.raises(Exception):
+        with pytest.raises(RuntimeError, match="Expected a proper Tensor but got None"):
             bad(torch.ones(2))
         assert torch.equal(good(torch.ones(2)), torch.ones(2))
 

@@ -6,6 +6,7 @@ import json
 import shutil
 import textwrap
 import warnings
+from typing import Optional
 
 import pytest
 
@@ -55,8 +56,8 @@ AWKWARD_SUPPRESSED = textwrap.dedent(
 )
 
 
-def codes(source: str, config: Config = Config()) -> list:
-    return [(d.code, d.location.row) for d in lint_text(source, "m.py", config).diagnostics]
+def codes(source: str, config: Optional[Config] = None) -> list:
+    return [(d.code, d.location.row) for d in lint_text(source, "m.py", config or Config()).diagnostics]
 
 
 # --- which rows a comment covers --------------------------------------------------------------------

@@ -153,7 +153,7 @@ def test_none_default_fails_without_the_argument() -> None:
     module = load_module(FIXTURES / "signatures.py", "fixture_signatures_ts105")
     scripted, error = script(module.GoodNoneDefault)
     assert error is None
-    with pytest.raises(Exception):
+    with pytest.raises(RuntimeError, match="Expected a proper Tensor but got None"):
         scripted(torch.ones(2))
     assert torch.equal(module.GoodNoneDefault()(torch.ones(2)), torch.ones(2))  # eager mode works
 
@@ -302,7 +302,8 @@ def test_unscriptable_torch_modules_fail_in_torch(process_group, name: str) -> N
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x
 
-    with pytest.raises(Exception):
+    # torch fails in several ways here: NotSupportedError, OSError (no source), ValueError (annotations).
+    with pytest.raises(Exception):  # noqa: B017
         torch.jit.script(Holder())
 
 

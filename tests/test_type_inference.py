@@ -54,7 +54,7 @@ class Model:
         self.bindings: Dict[Tuple[str, str], List[Tuple[int, int, JitType]]] = defaultdict(list)
         self.parameters: Dict[Tuple[str, str, str], JitType] = {}
         self.classes: Dict[Tuple[str, str], str] = {}
-        for path, module, index, trees in indexed:
+        for path, _module, _index, trees in indexed:
             self.project.nodes[str(path)] = trees.nodes
         for path, module, index, trees in indexed:
             self._read(str(path), module, index, trees)

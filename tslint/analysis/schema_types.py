@@ -9,7 +9,7 @@ prints in its messages and graphs (`List[int]`, `Optional[Tensor]`, `Tuple[int, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache
 from typing import List, Optional, Tuple
 
 # Leaf types, by the name either spelling uses. `Scalar` is torch's NumberType, printed `number`.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import json
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 

@@ -369,7 +369,8 @@ def confirm(
             outcomes[_key(job.qualname, True)] = ClassResult(
                 job.qualname,
                 (
-                    f'needs example inputs: add [tool.tslint.confirm] example-inputs = {{"{module}:{class_name}" = "{module}:make_inputs"}}'
+                    "needs example inputs: add [tool.tslint.confirm] example-inputs = "
+                    f'{{"{module}:{class_name}" = "{module}:make_inputs"}}'
                 ),
             )
         else:

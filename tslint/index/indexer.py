@@ -203,7 +203,8 @@ class _FileIndexer:
         module_constants: Set[str] = set()
         module_objects: Dict[str, str] = {}
         overloaded: Set[str] = set()
-        for self.statement_index, statement in top_level_statements_with_index(self.module):
+        for statement_index, statement in top_level_statements_with_index(self.module):
+            self.statement_index = statement_index
             if isinstance(statement, cst.ClassDef):
                 classes.append(self.klass(statement))
             elif isinstance(statement, cst.FunctionDef):

@@ -12,8 +12,12 @@ DECORATORS = {
     "torch.jit.script": (
         "`@torch.jit.script` does nothing for torch.export.export, which traces the function's Python source: remove it"
     ),
-    "torch.jit.ignore": "`@torch.jit.ignore` does nothing for torch.export.export, which traces the method like any other: remove it",
-    "torch.jit.unused": "`@torch.jit.unused` does nothing for torch.export.export, which traces the method like any other: remove it",
+    "torch.jit.ignore": (
+        "`@torch.jit.ignore` does nothing for torch.export.export, which traces the method like any other: remove it"
+    ),
+    "torch.jit.unused": (
+        "`@torch.jit.unused` does nothing for torch.export.export, which traces the method like any other: remove it"
+    ),
 }
 CALLS = {
     "torch.jit.is_scripting": (

@@ -287,7 +287,7 @@ def _constructions(klass: cst.ClassDef, name: str, torch_module: Optional[str], 
             continue
         self_name = member.params.params[0].name.value
 
-        def enter(node) -> bool:
+        def enter(node, self_name: str = self_name, member: cst.FunctionDef = member) -> bool:
             if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call):
                 target = node.targets[0].target
                 if (
