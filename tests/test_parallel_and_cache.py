@@ -229,3 +229,17 @@ def test_default_jobs_stay_in_one_process_for_small_inputs() -> None:
     assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, 100) == cores
     assert choose_jobs(2, 10, 100) == 2  # asked for: always honoured
     assert choose_jobs(4, 10 * PARALLEL_MIN_BYTES, 3) == 3  # never more workers than files
+
+
+def test_cache_forgets_files_that_no_longer_exist(tmp_path: Path, capsys) -> None:
+    """A renamed or deleted file's entry is dropped on the next save; an entry of a file that still
+    exists but was not linted this run stays (another file set of the same project)."""
+    from tslint.cache import CACHE_FOLDER, ResultCache
+
+    (tmp_path / "base.py").write_text(BASE)
+    (tmp_path / "a0.py").write_text(CHILD)
+    lint(capsys, ".", cwd=tmp_path)
+    for step in range(1, 4):
+        (tmp_path / f"a{step - 1}.py").rename(tmp_path / f"a{step}.py")
+        lint(capsys, f"a{step}.py", cwd=tmp_path)
+    assert sorted(ResultCache(tmp_path / CACHE_FOLDER).entries) == ["a3.py", "base.py"]

@@ -214,6 +214,7 @@ class ResultCache:
         self.key = secret_key()
         self.usable = self.key is not None and not os.path.islink(folder)
         self._packages: Dict[Path, Tuple[str, ...]] = {}  # for module names, looked up once per folder
+        self._seen: set = set()  # the entries this process read or wrote: never pruned by it
 
     def _module(self, source: SourceFile) -> Tuple[str, bool]:
         return module_names([source.path], self._packages)[0]
@@ -311,6 +312,7 @@ class ResultCache:
     # --- one file -----------------------------------------------------------------------------------
 
     def _entry(self, source: SourceFile, digest: str) -> Optional[Dict[str, Any]]:
+        self._seen.add(source.display)
         entry = self.entries.get(source.display)
         if not isinstance(entry, dict) or entry.get("digest") != digest:
             return None
@@ -329,6 +331,7 @@ class ResultCache:
         entry = self._entry(source, summary.digest)
         if entry is None or entry.get("summary") != summary:
             self.entries[source.display] = {
+                "path": os.path.abspath(source.path),  # to forget the entry once the file is gone
                 "digest": summary.digest,
                 "module": self._module(source),
                 "summary": summary,
@@ -357,6 +360,7 @@ class ResultCache:
                 return
             self._write_gitignore()
             if self.changed:
+                self._forget_missing_files()
                 self._write(self.path, self.code, {"entries": self.entries})
                 self.changed = False
             if self.runs_changed:
@@ -365,6 +369,16 @@ class ResultCache:
             self._prune()
         except OSError:
             pass  # an unwritable cache only costs speed
+
+    def _forget_missing_files(self) -> None:
+        """Drop the entries of files renamed or deleted since they were stored (one lstat each, only
+        when the file is rewritten anyway); the entries this process used stay."""
+        for display, entry in list(self.entries.items()):
+            if display in self._seen:
+                continue
+            path = entry.get("path") if isinstance(entry, dict) else None
+            if not isinstance(path, str) or not os.path.lexists(path):
+                del self.entries[display]
 
     def _write(self, path: Path, code: str, content: Any) -> None:
         assert self.key is not None
