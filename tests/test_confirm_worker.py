@@ -33,7 +33,9 @@ def run(args, cwd: Path):
 
 def test_each_method_kind_is_masked_and_the_error_behind_it_found() -> None:
     """A classmethod (it crashed the masking), a staticmethod (it gave a bogus TS000), a property and
-    an overloaded method (their second errors stayed unverified) that torch fails in first."""
+    an overloaded method (their second errors stayed unverified) that torch fails in first; and a
+    class and a static method whose error hides one in `forward` itself (masking `forward` instead
+    of the method, the fallback, would leave it unverified)."""
     code, document = run(["kinds.py"], DATA / "kinds")
     found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
     assert code == 1
@@ -46,6 +48,10 @@ def test_each_method_kind_is_masked_and_the_error_behind_it_found() -> None:
         (39, "TS201"): "confirmed",  # property
         (55, "TS201"): "confirmed",
         (58, "TS201"): "confirmed",  # overloaded method
+        (72, "TS317"): "confirmed",
+        (78, "TS319"): "confirmed",  # classmethod, then forward itself
+        (85, "TS201"): "confirmed",
+        (91, "TS319"): "confirmed",  # staticmethod, then forward itself
     }
 
 

@@ -59,3 +59,34 @@ class FailsInOverload(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.second(self.pick(x))
+
+
+# The error behind the masked class or static method is in `forward` itself, found by torch after the
+# call (not by its parser, which sees a lambda first): found only if that method is masked on its own
+# (masking `forward`, the fallback, would hide it).
+class ForwardAfterClassmethod(nn.Module):
+    EPS = 1e-6
+
+    @classmethod
+    def safe_div(cls, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a / (b + cls.EPS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.safe_div(x, x)
+        n = 1
+        if self.training:
+            n = "one"
+        return y
+
+
+class ForwardAfterStaticmethod(nn.Module):
+    @staticmethod
+    def helper(a: torch.Tensor) -> torch.Tensor:
+        return (lambda y: y)(a)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.helper(x)
+        n = 1
+        if self.training:
+            n = "one"
+        return y
