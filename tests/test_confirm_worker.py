@@ -55,6 +55,36 @@ def test_each_method_kind_is_masked_and_the_error_behind_it_found() -> None:
     }
 
 
+CALLER_FAILS_FIRST = """\
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    EPS = 1e-6
+
+    @classmethod
+    def safe_div(cls, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        return a / (b + cls.EPS)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (lambda z: z)(self.safe_div(x, x))
+"""
+
+
+def test_a_finding_in_a_function_torch_never_reached_says_so(tmp_path) -> None:
+    """torch's parser stops at the lambda in forward first; masking forward hides safe_div (a class
+    method cannot be exported), so its finding stays unverified, and not "in the same function"."""
+    (tmp_path / "caller.py").write_text(CALLER_FAILS_FIRST)
+    code, document = run(["caller.py"], tmp_path)
+    found = {d["code"]: d["confirmation"] for d in document["diagnostics"]}
+    assert code == 1 and found["TS201"]["status"] == "confirmed"
+    assert found["TS317"] == {
+        "status": "unverified",
+        "detail": "not reached: torch stopped at an earlier error in another function and never compiled this one",
+    }
+
+
 HOSTILE_PATCH = """\
 import torch
 import torch.nn as nn

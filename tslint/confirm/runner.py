@@ -347,7 +347,9 @@ def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Se
             UNVERIFIED,
             f"torch failed without naming a source location: {headline(unlocated[-1].split(': ', 1)[-1])[:120]}",
         )
-    return UNVERIFIED, "masked by an earlier error torch reported in the same function"
+    if symbol in outcome.masked:
+        return UNVERIFIED, "masked by an earlier error torch reported in the same function"
+    return UNVERIFIED, "not reached: torch stopped at an earlier error in another function and never compiled this one"
 
 
 def confirm(
