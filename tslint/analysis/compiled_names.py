@@ -29,7 +29,8 @@ def name_flow(context) -> NameFlow:
         if any(guard.kind is GuardKind.NOT_SCRIPTING for guard in guards):
             return False  # torch never compiles the `not is_scripting()` side
         if _maybe_static(node.test, context):
-            return None
+            decided = context.types().decision(node)
+            return None if decided is None else decided is is_body
         return True if not guards or context.compiled_under(guards) else None
 
     def loop_kind(iterable: cst.BaseExpression) -> Optional[str]:
