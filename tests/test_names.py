@@ -251,3 +251,27 @@ def test_an_is_none_test_the_type_model_decides_prunes_one_side() -> None:
                 return y + w + v
         """
     assert _lint(source) == [(20, "TS345")]
+
+
+def test_a_grad_mode_decorator_moves_the_global_lookup_to_torch_contextlib() -> None:
+    source = """\
+        import torch
+        import torch.nn as nn
+        from torch import no_grad
+
+
+        class Net(nn.Module):
+            @no_grad()
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return helper(x) + len([1])
+
+            @torch.jit.ignore
+            @torch.inference_mode()
+            def ignored(self, x: torch.Tensor) -> torch.Tensor:
+                return torch.relu(x)
+
+
+        def helper(x: torch.Tensor) -> torch.Tensor:
+            return x
+        """
+    assert _lint(source) == [(9, "TS343")]
