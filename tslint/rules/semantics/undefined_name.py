@@ -25,7 +25,10 @@ class UndefinedName(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}` is not defined: no assignment, import, definition or builtin provides it."
-    fix_hint = "Import or define the name (a misspelling?), or pass the value in as an argument."
+    fix_hint = (
+        "Import or define the name (a misspelling?), or pass the value in as an argument; under a grad-mode "
+        "decorator, take the decorator off the compiled function."
+    )
     decorated_message = (
         "`{name}` is not defined where torch looks it up: `@{decorator}` makes torch resolve this "
         "function's global names in torch/utils/_contextlib.py, the module of the decorator's wrapper. "
