@@ -221,3 +221,57 @@ def test_unknown_type_names_stay_silent_where_the_globals_are_unknown() -> None:
     assert _unknown_type_names(body.format(header="")) == [(6, "TS347")]
     assert _unknown_type_names(body.format(header="from elsewhere import *")) == []
     assert _unknown_type_names(body.format(header="globals()['Confg'] = int")) == []
+
+
+def test_an_is_none_test_the_type_model_decides_prunes_one_side() -> None:
+    # `out: Tensor = None` stays a Tensor in torch, so `out is None` is False while compiling: only
+    # the `else` side is compiled, and its names reach the join alone. An Optional stays undecided:
+    # both sides may be compiled, and a name one side lacks is then silent (unknown), not reported.
+    source = """\
+        from typing import Optional
+        import torch
+        import torch.nn as nn
+
+
+        class Net(nn.Module):
+            def forward(self, x: torch.Tensor, out: torch.Tensor = None, k: Optional[int] = None) -> torch.Tensor:
+                if out is None:
+                    return x + missing
+                else:
+                    y = x
+                if out is not None:
+                    w = x
+                if k is None:
+                    v = x
+                for i in range(3):
+                    if out is None:
+                        z = x
+                    else:
+                        z = z + x
+                return y + w + v
+        """
+    assert _lint(source) == [(20, "TS345")]
+
+
+def test_a_grad_mode_decorator_moves_the_global_lookup_to_torch_contextlib() -> None:
+    source = """\
+        import torch
+        import torch.nn as nn
+        from torch import no_grad
+
+
+        class Net(nn.Module):
+            @no_grad()
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                return helper(x) + len([1])
+
+            @torch.jit.ignore
+            @torch.inference_mode()
+            def ignored(self, x: torch.Tensor) -> torch.Tensor:
+                return torch.relu(x)
+
+
+        def helper(x: torch.Tensor) -> torch.Tensor:
+            return x
+        """
+    assert _lint(source) == [(9, "TS343")]

@@ -14,6 +14,20 @@ from tslint.analysis.module_containers import unrolled_iterable
 from tslint.analysis.names import ModuleNames, NameFlow, module_names
 
 _REAL_ITERABLES = frozenset({"range"})
+# torch's context managers that decorate a function with a wrapper (torch/utils/_contextlib.py):
+# torch.jit.script compiles the function's source, but resolves its global names in the wrapper's
+# module, whose globals are these (torch 2.13): `torch` itself is not among them.
+GRAD_MODE_DECORATORS = frozenset(
+    {"torch.no_grad", "torch.enable_grad", "torch.inference_mode", "torch.set_grad_enabled"}
+    | {"torch.autograd.no_grad", "torch.autograd.enable_grad", "torch.autograd.inference_mode"}
+    | {"torch.autograd.grad_mode.no_grad", "torch.autograd.grad_mode.enable_grad"}
+    | {"torch.autograd.grad_mode.inference_mode", "torch.autograd.grad_mode.set_grad_enabled"}
+)
+CONTEXTLIB_GLOBALS = frozenset(
+    {"Any", "Callable", "F", "FuncType", "Self", "TypeVar", "_DecoratorContextManager"}
+    | {"_NoParamDecoratorContextManager", "_wrap_generator", "cast", "context_decorator", "functools"}
+    | {"inspect", "overload", "sys", "warnings"}
+)
 _LIST_TYPES = frozenset({"typing.List", "list", "typing.Dict", "dict", "torch.Tensor"})
 _LOOPED_TYPES = frozenset({"List", "Tensor", "Dict", "str"})  # inference_flow's _LOOPED
 
@@ -22,6 +36,9 @@ def name_flow(context) -> NameFlow:
     """The analysis of the rule context's function, with the context's answers about branches and
     loops. The module's globals are computed once per file (`context.file_facts`)."""
     globals_ = module_globals(context)
+    decorator = grad_mode_decorator(context)
+    if decorator is not None:
+        globals_ = ModuleNames(CONTEXTLIB_GLOBALS)
 
     def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
         body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
@@ -29,7 +46,8 @@ def name_flow(context) -> NameFlow:
         if any(guard.kind is GuardKind.NOT_SCRIPTING for guard in guards):
             return False  # torch never compiles the `not is_scripting()` side
         if _maybe_static(node.test, context):
-            return None
+            decided = context.types().decision(node)
+            return None if decided is None else decided is is_body
         return True if not guards or context.compiled_under(guards) else None
 
     def loop_kind(iterable: cst.BaseExpression) -> Optional[str]:
@@ -37,7 +55,23 @@ def name_flow(context) -> NameFlow:
             return "unrolled"
         return "real" if _real_iterable(iterable, context) or _typed_as_looped(iterable, context) else None
 
-    return NameFlow(context.node, globals_, branch_compiled, loop_kind)
+    flow = NameFlow(context.node, globals_, branch_compiled, loop_kind)
+    flow.globals_decorator = decorator
+    return flow
+
+
+def grad_mode_decorator(context) -> Optional[str]:
+    """`torch.no_grad` (or another of GRAD_MODE_DECORATORS) when it decorates the rule context's
+    function, with or without a call: torch then looks its global names up in
+    torch/utils/_contextlib.py."""
+    for decorator in context.node.decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        name = context.qualify(expression)
+        if name in GRAD_MODE_DECORATORS:
+            return name
+    return None
 
 
 def module_globals(context) -> ModuleNames:

@@ -55,6 +55,9 @@ class FunctionTypes:
         self.events: List[Event] = []
         # Names whose branches' types do not unify, until reassigned: reading one is torch's error.
         self.poisoned: Dict[str, Event] = {}
+        # Each `if` typed, by id: True/False when torch decides its test while compiling, None when
+        # not (or when two visits of a loop body disagree).
+        self._decisions: Dict[int, Optional[bool]] = {}
         self.returns: List[Tuple[cst.Return, JitType]] = []
         self.parameters: Dict[str, JitType] = parameters if parameters is not None else self._parameters()
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
@@ -86,6 +89,18 @@ class FunctionTypes:
         """The expressions.Call of a torch call (or of an arithmetic operation on None), or None
         (not torch's, or an argument Unknown)."""
         return self.expressions.calls_by_node.get(id(node))
+
+    def decision(self, node: cst.If) -> Optional[bool]:
+        """True/False when torch decides the test of `node` while compiling, so that it compiles
+        only the body (True) or only the `else` side (False); None when it does not, or when the
+        `if` was never typed (code torch does not compile)."""
+        return self._decisions.get(id(node))
+
+    def record_decision(self, node: cst.If, decided: Optional[bool]) -> None:
+        key = id(node)
+        if key in self._decisions and self._decisions[key] is not decided:
+            decided = None
+        self._decisions[key] = decided
 
     # --- signature -------------------------------------------------------------------------------
 

@@ -217,6 +217,7 @@ class Flow:
     def if_statement(self, node: cst.If, env: Env, parent: Optional[Env], assigned: Set[str]) -> bool:
         self.of(node.test, env)
         decided = self.owner.decide(node.test, env)
+        self.owner.record_decision(node, decided)
         true_refined, false_refined = self.owner.refinements(node.test, env)
         snapshot = dict(env)
         true_env, false_env = {**env, **true_refined}, {**env, **false_refined}

@@ -197,6 +197,9 @@ class NameFlow:
         self.branch_compiled = branch_compiled
         self.loop_kind = loop_kind
         self.problems: List[UnsetRead] = []
+        # The decorator that makes torch resolve the function's globals in another module (set by
+        # compiled_names for `@torch.no_grad()`), or None.
+        self.globals_decorator: Optional[str] = None
         self._local = names_bound_in(function.body)
         self._uncertain = 0  # depth inside branches that may not be compiled: no reports there
         self._loop_bodies: List[FrozenSet[str]] = []  # names each enclosing real loop's body binds

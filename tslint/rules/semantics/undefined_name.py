@@ -13,6 +13,11 @@ class UndefinedName(Rule):
     ParameterError". In Python the same line raises `NameError` the day it runs. Names torch finds in
     the `typing` module are not reported (torch falls back to it), nor is anything in a module with a
     star import, `globals()` or `exec`, whose globals cannot be listed.
+
+    A function decorated with `@torch.no_grad()` (`torch.enable_grad`, `torch.inference_mode`,
+    `torch.set_grad_enabled`) is compiled from its source, but torch looks its global names up in the
+    module of the decorator's wrapper, torch/utils/_contextlib.py: `torch` and the module's own
+    globals are undefined there ("undefined value torch").
     """
 
     code = "TS343"
@@ -20,10 +25,26 @@ class UndefinedName(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`{name}` is not defined: no assignment, import, definition or builtin provides it."
-    fix_hint = "Import or define the name (a misspelling?), or pass the value in as an argument."
+    fix_hint = (
+        "Import or define the name (a misspelling?), or pass the value in as an argument; under a grad-mode "
+        "decorator, take the decorator off the compiled function."
+    )
+    decorated_message = (
+        "`{name}` is not defined where torch looks it up: `@{decorator}` makes torch resolve this "
+        "function's global names in torch/utils/_contextlib.py, the module of the decorator's wrapper. "
+        "Remove the decorator from the compiled function (for `torch.no_grad`, `with torch.no_grad():` "
+        "in its body compiles)."
+    )
     torch_messages = ("undefined value",)
 
     def end_function(self, context: RuleContext) -> None:
-        for problem in context.names().problems:
-            if problem.kind == "undefined":
+        flow = context.names()
+        decorator = flow.globals_decorator
+        for problem in flow.problems:
+            if problem.kind != "undefined":
+                continue
+            if decorator is None:
                 context.report(problem.node, self.message.format(name=problem.node.value))
+            else:
+                short = decorator.replace("torch.autograd.grad_mode.", "torch.").replace("torch.autograd.", "torch.")
+                context.report(problem.node, self.decorated_message.format(name=problem.node.value, decorator=short))
