@@ -114,9 +114,12 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
     assert checked >= 10
 
 
-FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS317", "TS335", "TS354"})
+FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS317", "TS318", "TS335", "TS354"})
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
-PAGE_WITHOUT_FIX = {"TS212"}  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
+PAGE_WITHOUT_FIX = {
+    "TS212",  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
+    "TS318",  # `isinstance(x, dict)`: only a bare `List` / `Tuple` has a fix
+}
 
 
 @pytest.mark.parametrize("code", FIXED_CODES)
@@ -145,3 +148,42 @@ PROVED_ELSEWHERE = {"TS002": "tests/test_suppressions.py"}
 def test_every_rule_whose_page_has_a_fix_is_proved_here() -> None:
     fixing_pages = {info.code for info in catalogue() if FIX_LINE.findall(page(info.code)) != ["none"]}
     assert fixing_pages == set(FIXED_CODES) | set(PROVED_ELSEWHERE)
+
+
+BARE_ALIASES = """\
+from typing import List, Tuple, Union
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x: Union[List[int], Tuple[int, int]]) -> int:
+        if isinstance(x, (Tuple, set)):
+            return 1
+        if isinstance(x, List):
+            return 2
+        return 3
+"""
+
+
+def test_bare_list_and_tuple_in_isinstance_become_builtins(tmp_path: Path) -> None:
+    """TS318: `List` / `Tuple` become `list` / `tuple` (the same test in Python); `set` keeps its
+    finding and gets no fix; the fixed class scripts and agrees with eager mode; `list` rebound: no fix."""
+    path = tmp_path / "bare.py"
+    path.write_text(BARE_ALIASES, encoding="utf-8")
+    outcome = fix_tree(tmp_path, unsafe=False)
+    assert outcome.fixed_count == 2
+    write_fixed(outcome)
+    text = path.read_text(encoding="utf-8")
+    assert "isinstance(x, (tuple, set))" in text and "isinstance(x, list)" in text
+    assert [d.code for d in outcome.result.diagnostics if d.code == "TS318"] == ["TS318"]  # `set`
+    path.write_text(text.replace("(tuple, set)", "tuple"), encoding="utf-8")
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "fixed_bare_aliases")
+    scripted, error = harness.script(module.Net)
+    assert error is None, error
+    for value in ([1, 2], (1, 2)):
+        assert scripted(value) == module.Net()(value)
+    path.write_text(BARE_ALIASES.replace("int:\n", "int:\n        list = 0\n", 1), encoding="utf-8")
+    assert not any(d.fix for d in fix_tree(tmp_path).result.diagnostics if d.code == "TS318")
