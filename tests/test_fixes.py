@@ -114,7 +114,7 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
     assert checked >= 10
 
 
-FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS317", "TS318", "TS335", "TS354"})
+FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS308", "TS317", "TS318", "TS335", "TS354"})
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
 PAGE_WITHOUT_FIX = {
     "TS212",  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
@@ -187,3 +187,41 @@ def test_bare_list_and_tuple_in_isinstance_become_builtins(tmp_path: Path) -> No
         assert scripted(value) == module.Net()(value)
     path.write_text(BARE_ALIASES.replace("int:\n", "int:\n        list = 0\n", 1), encoding="utf-8")
     assert not any(d.fix for d in fix_tree(tmp_path).result.diagnostics if d.code == "TS318")
+
+
+PRINTS = """\
+import sys
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        print("a", "b", sep=" ", end="\\n", flush=False)
+        print("c", file=sys.stdout, sep=", ")
+        print("d", "e", sep=None)
+        print("f", end="")
+        print("g", "h", sep=", ")
+        print("i", file=sys.stderr)
+        return x
+"""
+
+
+def test_print_keyword_fixes_are_safe_only_when_the_output_is_the_same(tmp_path: Path, capsys) -> None:
+    """TS308: safe fixes remove keywords that print the same (eager output compared); the unsafe ones
+    (`end=""`, `sep=", "` with two values, `file=sys.stderr`) only with --unsafe-fixes; the result scripts."""
+    path = tmp_path / "prints.py"
+    path.write_text(PRINTS, encoding="utf-8")
+    harness = pytest.importorskip("torch_harness")
+    harness.load_module(path, "prints_before").Net()(None)
+    before = capsys.readouterr()
+    outcome = fix_tree(tmp_path, unsafe=False)
+    write_fixed(outcome)
+    assert outcome.fixed_count == 6 and sum(d.code == "TS308" for d in outcome.result.diagnostics) == 3
+    harness.load_module(path, "prints_safe").Net()(None)
+    assert capsys.readouterr() == before
+    outcome = fix_tree(tmp_path, unsafe=True)
+    write_fixed(outcome)
+    assert outcome.fixed_count == 3 and not any(d.code == "TS308" for d in outcome.result.diagnostics)
+    assert harness.script(harness.load_module(path, "prints_unsafe").Net)[1] is None
