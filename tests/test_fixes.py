@@ -114,11 +114,14 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
     assert checked >= 10
 
 
-FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS308", "TS317", "TS318", "TS335", "TS354"})
+FIXED_CODES = sorted(
+    {"TS103", "TS105", "TS107", "TS212", "TS215", "TS308", "TS317", "TS318", "TS331", "TS335", "TS354"}
+)
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
 PAGE_WITHOUT_FIX = {
     "TS212",  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
     "TS318",  # `isinstance(x, dict)`: only a bare `List` / `Tuple` has a fix
+    "TS331",  # `tuple(skip.shape[2:])`: only a list display has a fix
 }
 
 
@@ -225,3 +228,48 @@ def test_print_keyword_fixes_are_safe_only_when_the_output_is_the_same(tmp_path:
     write_fixed(outcome)
     assert outcome.fixed_count == 3 and not any(d.code == "TS308" for d in outcome.result.diagnostics)
     assert harness.script(harness.load_module(path, "prints_unsafe").Net)[1] is None
+
+
+TUPLES = """\
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x: torch.Tensor) -> Tuple[Tuple[int, int], Tuple[int], Tuple[int, int]]:
+        e = tuple()
+        one = tuple([x.shape[0]])
+        t = tuple([x.shape[0], x.shape[1]])
+        u = tuple([
+            x.shape[1],  # kept: a fix of a list on several lines would lose this comment
+            x.shape[0],
+        ])
+        return t, one, (len(e), len(e))
+"""
+
+
+def test_tuple_of_a_list_display_becomes_a_tuple(tmp_path: Path) -> None:
+    """TS331: `tuple([a, b])` -> `(a, b)`, `tuple([a])` -> `(a,)`, `tuple()` -> `()`, safe; the fixed class
+    scripts and agrees with eager mode; the list on several lines gets no fix."""
+    path = tmp_path / "tuples.py"
+    path.write_text(TUPLES, encoding="utf-8")
+    outcome = fix_tree(tmp_path, unsafe=False)
+    write_fixed(outcome)
+    assert outcome.fixed_count == 3
+    assert [d.location.row for d in outcome.result.diagnostics if d.code == "TS331"] == [12]
+    text = path.read_text(encoding="utf-8")
+    assert "e = ()" in text and "one = (x.shape[0],)" in text and "t = (x.shape[0], x.shape[1])" in text
+    path.write_text(text.replace("u = tuple([", "u = ([", 1), encoding="utf-8")  # the rest must compile
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "fixed_tuples")
+    scripted, error = harness.script(module.Net)
+    assert error is None, error
+    x = torch_ones(2, 3)
+    assert scripted(x) == module.Net()(x) == ((2, 3), (2,), (0, 0))
+
+
+def torch_ones(*size):
+    torch = pytest.importorskip("torch")
+    return torch.ones(*size)
