@@ -114,9 +114,15 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
     assert checked >= 10
 
 
-FIXED_CODES = sorted({"TS103", "TS105", "TS107", "TS212", "TS215", "TS317", "TS335", "TS354"})
+FIXED_CODES = sorted(
+    {"TS103", "TS105", "TS107", "TS212", "TS215", "TS308", "TS317", "TS318", "TS331", "TS335", "TS354"}
+)
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
-PAGE_WITHOUT_FIX = {"TS212"}  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
+PAGE_WITHOUT_FIX = {
+    "TS212",  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
+    "TS318",  # `isinstance(x, dict)`: only a bare `List` / `Tuple` has a fix
+    "TS331",  # `tuple(skip.shape[2:])`: only a list display has a fix
+}
 
 
 @pytest.mark.parametrize("code", FIXED_CODES)
@@ -145,3 +151,125 @@ PROVED_ELSEWHERE = {"TS002": "tests/test_suppressions.py"}
 def test_every_rule_whose_page_has_a_fix_is_proved_here() -> None:
     fixing_pages = {info.code for info in catalogue() if FIX_LINE.findall(page(info.code)) != ["none"]}
     assert fixing_pages == set(FIXED_CODES) | set(PROVED_ELSEWHERE)
+
+
+BARE_ALIASES = """\
+from typing import List, Tuple, Union
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x: Union[List[int], Tuple[int, int]]) -> int:
+        if isinstance(x, (Tuple, set)):
+            return 1
+        if isinstance(x, List):
+            return 2
+        return 3
+"""
+
+
+def test_bare_list_and_tuple_in_isinstance_become_builtins(tmp_path: Path) -> None:
+    """TS318: `List` / `Tuple` become `list` / `tuple` (the same test in Python); `set` keeps its
+    finding and gets no fix; the fixed class scripts and agrees with eager mode; `list` rebound: no fix."""
+    path = tmp_path / "bare.py"
+    path.write_text(BARE_ALIASES, encoding="utf-8")
+    outcome = fix_tree(tmp_path, unsafe=False)
+    assert outcome.fixed_count == 2
+    write_fixed(outcome)
+    text = path.read_text(encoding="utf-8")
+    assert "isinstance(x, (tuple, set))" in text and "isinstance(x, list)" in text
+    assert [d.code for d in outcome.result.diagnostics if d.code == "TS318"] == ["TS318"]  # `set`
+    path.write_text(text.replace("(tuple, set)", "tuple"), encoding="utf-8")
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "fixed_bare_aliases")
+    scripted, error = harness.script(module.Net)
+    assert error is None, error
+    for value in ([1, 2], (1, 2)):
+        assert scripted(value) == module.Net()(value)
+    path.write_text(BARE_ALIASES.replace("int:\n", "int:\n        list = 0\n", 1), encoding="utf-8")
+    assert not any(d.fix for d in fix_tree(tmp_path).result.diagnostics if d.code == "TS318")
+
+
+PRINTS = """\
+import sys
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        print("a", "b", sep=" ", end="\\n", flush=False)
+        print("c", file=sys.stdout, sep=", ")
+        print("d", "e", sep=None)
+        print("f", end="")
+        print("g", "h", sep=", ")
+        print("i", file=sys.stderr)
+        return x
+"""
+
+
+def test_print_keyword_fixes_are_safe_only_when_the_output_is_the_same(tmp_path: Path, capsys) -> None:
+    """TS308: safe fixes remove keywords that print the same (eager output compared); the unsafe ones
+    (`end=""`, `sep=", "` with two values, `file=sys.stderr`) only with --unsafe-fixes; the result scripts."""
+    path = tmp_path / "prints.py"
+    path.write_text(PRINTS, encoding="utf-8")
+    harness = pytest.importorskip("torch_harness")
+    harness.load_module(path, "prints_before").Net()(None)
+    before = capsys.readouterr()
+    outcome = fix_tree(tmp_path, unsafe=False)
+    write_fixed(outcome)
+    assert outcome.fixed_count == 6 and sum(d.code == "TS308" for d in outcome.result.diagnostics) == 3
+    harness.load_module(path, "prints_safe").Net()(None)
+    assert capsys.readouterr() == before
+    outcome = fix_tree(tmp_path, unsafe=True)
+    write_fixed(outcome)
+    assert outcome.fixed_count == 3 and not any(d.code == "TS308" for d in outcome.result.diagnostics)
+    assert harness.script(harness.load_module(path, "prints_unsafe").Net)[1] is None
+
+
+TUPLES = """\
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x: torch.Tensor) -> Tuple[Tuple[int, int], Tuple[int], Tuple[int, int]]:
+        e = tuple()
+        one = tuple([x.shape[0]])
+        t = tuple([x.shape[0], x.shape[1]])
+        u = tuple([
+            x.shape[1],  # kept: a fix of a list on several lines would lose this comment
+            x.shape[0],
+        ])
+        return t, one, (len(e), len(e))
+"""
+
+
+def test_tuple_of_a_list_display_becomes_a_tuple(tmp_path: Path) -> None:
+    """TS331: `tuple([a, b])` -> `(a, b)`, `tuple([a])` -> `(a,)`, `tuple()` -> `()`, safe; the fixed class
+    scripts and agrees with eager mode; the list on several lines gets no fix."""
+    path = tmp_path / "tuples.py"
+    path.write_text(TUPLES, encoding="utf-8")
+    outcome = fix_tree(tmp_path, unsafe=False)
+    write_fixed(outcome)
+    assert outcome.fixed_count == 3
+    assert [d.location.row for d in outcome.result.diagnostics if d.code == "TS331"] == [12]
+    text = path.read_text(encoding="utf-8")
+    assert "e = ()" in text and "one = (x.shape[0],)" in text and "t = (x.shape[0], x.shape[1])" in text
+    path.write_text(text.replace("u = tuple([", "u = ([", 1), encoding="utf-8")  # the rest must compile
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "fixed_tuples")
+    scripted, error = harness.script(module.Net)
+    assert error is None, error
+    x = torch_ones(2, 3)
+    assert scripted(x) == module.Net()(x) == ((2, 3), (2,), (0, 0))
+
+
+def torch_ones(*size):
+    torch = pytest.importorskip("torch")
+    return torch.ones(*size)

@@ -5,7 +5,7 @@ from typing import Optional
 import libcst as cst
 
 from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
+from tslint.rule import NodeFix, Rule, RuleContext, node_code, replace_node
 
 
 class TupleFromList(Rule):
@@ -34,13 +34,32 @@ class TupleFromList(Rule):
         if context.qualify(node.func) != "tuple":
             return
         if not node.args:
-            context.report(node, "`tuple()` with no argument is not supported in compiled code: write `()`.")
+            fix = replace_node(node, "()", "Replace `tuple()` with `()`")
+            context.report(node, "`tuple()` with no argument is not supported in compiled code: write `()`.", fix=fix)
             return
         if len(node.args) != 1 or node.args[0].star:
             return
         what = _list_argument(node.args[0].value, context)
         if what is not None:
-            context.report(node, self.message.format(what=what))
+            context.report(node, self.message.format(what=what), fix=_display_fix(node, node.args[0].value))
+
+
+def _display_fix(node: cst.Call, value: cst.BaseExpression) -> Optional[NodeFix]:
+    """`tuple([a, b])` -> `(a, b)`: the same elements, evaluated in the same order, in a tuple torch
+    can size. Only for a list display without `*` (its length is in the text) on one line."""
+    if not isinstance(value, cst.List) or any(isinstance(e, cst.StarredElement) for e in value.elements):
+        return None
+    if "\n" in node_code(value):  # an edit's text stays on one line; comments inside would be lost
+        return None
+    elements = list(value.elements)
+    if len(elements) == 1 and not isinstance(elements[0].comma, cst.Comma):
+        elements[0] = elements[0].with_changes(comma=cst.Comma())  # `(a,)`, not `(a)`
+    tuple_ = cst.Tuple(
+        elements,
+        lpar=[cst.LeftParen(whitespace_after=value.lbracket.whitespace_after)],
+        rpar=[cst.RightParen(whitespace_before=value.rbracket.whitespace_before)],
+    )
+    return replace_node(node, tuple_, "Build the tuple from the list's elements")
 
 
 def _list_argument(value: cst.BaseExpression, context: RuleContext) -> Optional[str]:

@@ -4,7 +4,11 @@ import libcst as cst
 
 from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported_type
 from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
+from tslint.rule import Rule, RuleContext, replace_node
+
+# Bare typing aliases whose isinstance test is that of a builtin TorchScript has: Python's
+# `isinstance(v, typing.List)` is `isinstance(v, list)` (the alias tests its origin class).
+_BUILTIN_OF = {"typing.List": "list", "typing.Tuple": "tuple"}
 
 
 class UnsupportedIsinstanceType(Rule):
@@ -44,4 +48,17 @@ class UnsupportedIsinstanceType(Rule):
                 instead = "; give the type its parameters"
             else:
                 instead = f"; use {EQUIVALENT[found]}" if found in EQUIVALENT else ""
-            context.report(candidate, self.message.format(name=found.replace("typing.", ""), instead=instead))
+            context.report(
+                candidate,
+                self.message.format(name=found.replace("typing.", ""), instead=instead),
+                fix=_builtin_fix(candidate, found, context),
+            )
+
+
+def _builtin_fix(candidate: cst.BaseExpression, found: str, context: RuleContext):
+    """A bare `List` / `Tuple` becomes `list` / `tuple`: the same test in Python, one torch compiles.
+    None when the builtin's name is rebound in the function or the file."""
+    builtin = _BUILTIN_OF.get(found)
+    if builtin is None or builtin in context.local_names() or context.qualify(cst.Name(builtin)) != builtin:
+        return None
+    return replace_node(candidate, builtin, f"Replace `{found.replace('typing.', '')}` with `{builtin}`")
