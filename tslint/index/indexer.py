@@ -22,6 +22,7 @@ from tslint.index.functions import (
     is_abstract_body,
     is_overload,
     returns_self,
+    int_parameters,
     self_name_of,
     string_set,
     takes_var_args,
@@ -77,6 +78,8 @@ class _FileIndexer:
         )
         self_name = self_name_of(node, decorators) if owner is not None else None
         facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
+        if facts.assignments is not None and node.name.value == "__init__":
+            facts.assignments.int_parameters = int_parameters(node, self_name, self.imports)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1

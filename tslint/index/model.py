@@ -66,6 +66,9 @@ class AttributeAssignment:
     int_arguments: Tuple[str, ...] = ()
     # For a module container: (class, int_arguments) of the elements it is built with that have any.
     element_int_arguments: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    # For `self.x = name` in `__init__`, where `name` is a parameter annotated `int` that `__init__`
+    # never rebinds: "int" (the built instance holds an int, so torch types the attribute `int`).
+    parameter_type: Optional[str] = None
 
 
 # Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.
