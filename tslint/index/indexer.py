@@ -19,10 +19,10 @@ from tslint.index.attributes import InitPaths, is_final_annotation, is_size_unio
 from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.index.functions import (
     FunctionFacts,
+    int_parameters,
     is_abstract_body,
     is_overload,
     returns_self,
-    int_parameters,
     self_name_of,
     string_set,
     takes_var_args,
