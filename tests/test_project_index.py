@@ -147,3 +147,29 @@ def test_a_module_name_two_files_claim_resolves_the_same_in_any_order(tmp_path: 
     forward, backward = _project(paths), _project(paths[::-1])
     assert forward.modules["models"].path == backward.modules["models"].path == str(paths[0])
     assert forward.classes["models.Base"].bases == backward.classes["models.Base"].bases == ("torch.nn.Module",)
+
+
+def test_private_module_bases_are_torch_2_13s() -> None:
+    """`is_torch_module_class` knows torch's underscore base classes (`_Loss`, `_ConvNd`): the set is
+    every nn.Module subclass defined in a torch.nn.modules module under an underscore name."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    torch = pytest.importorskip("torch")
+    from tslint.index.model import PRIVATE_MODULE_BASES
+
+    found = set()
+    for info in pkgutil.iter_modules(torch.nn.modules.__path__, "torch.nn.modules."):
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if (
+                name.startswith("_")
+                and inspect.isclass(value)
+                and value.__module__ == module.__name__
+                and issubclass(value, torch.nn.Module)
+            ):
+                found.add(f"{module.__name__}.{name}")
+    assert found == PRIVATE_MODULE_BASES
+    assert all(is_torch_module_class(name) for name in found)
+    assert not is_torch_module_class("torch.nn.modules.module._IncompatibleKeys")

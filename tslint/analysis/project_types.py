@@ -120,6 +120,8 @@ class ProjectTypes:
 
     def _assignment_type(self, assignment) -> JitType:
         kind = assignment.kind
+        if assignment.parameter_type is not None:
+            return _LITERALS.get(assignment.parameter_type, UNKNOWN)
         if kind in (AttributeKind.PARAMETER, AttributeKind.BUFFER):
             # `register_buffer("w", weight)`: a name that may hold None (then the attribute is None).
             return TENSOR if assignment.callee else UNKNOWN

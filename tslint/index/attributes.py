@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -22,6 +22,8 @@ class SelfAssignmentCollector:
         # Names set on the class itself (`self.__class__.name = f`, `type(self).name = f`,
         # `setattr(self.__class__, "name", f)`): a method so replaced is not the one in the source.
         self.class_replacements: List[str] = []
+        # Parameters of the method annotated `int` that it never rebinds (set for `__init__`).
+        self.int_parameters: FrozenSet[str] = frozenset()
 
     def observe(self, node: cst.CSTNode) -> None:
         kind = type(node)  # exact types: this runs for every node of every method
@@ -68,7 +70,9 @@ class SelfAssignmentCollector:
     def _assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             name = self._target(target.target)
-            if name is not None:
+            if name is not None and isinstance(node.value, cst.Name) and node.value.value in self.int_parameters:
+                self.found.append((name, AttributeAssignment(AttributeKind.OTHER, parameter_type="int")))
+            elif name is not None:
                 self.found.append((name, classify_value(node.value, self.imports)))
             elif isinstance(target.target, cst.Attribute):
                 self._class_target(target.target)

@@ -8,7 +8,7 @@ from typing import FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.branch_guards import GuardedWalk
-from tslint.analysis.imports import ImportTable
+from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_parameters
 from tslint.analysis.traversal import statements_in_order
 from tslint.index.attributes import SelfAssignmentCollector
 from tslint.index.model import CallKind, CallSite
@@ -122,6 +122,18 @@ def returns_self(function: cst.FunctionDef, self_name: Optional[str]) -> bool:
 
 def is_overload(decorators: Tuple[str, ...]) -> bool:
     return any(name.rsplit(".", 1)[-1] in {"overload", "_overload", "_overload_method"} for name in decorators)
+
+
+def int_parameters(node: cst.FunctionDef, self_name: Optional[str], imports: ImportTable) -> FrozenSet[str]:
+    """The parameters annotated `int` (with no `None` default) that the function never rebinds."""
+    found = {
+        p.name.value
+        for p in plain_parameters(node, self_name)
+        if p.annotation is not None
+        and imports.qualify(p.annotation.annotation) in ("int", "builtins.int")
+        and not (p.default is not None and is_none(p.default))
+    }
+    return frozenset(found - names_bound_in(node.body)) if found else frozenset()
 
 
 def self_name_of(function: cst.FunctionDef, decorators: Tuple[str, ...]) -> Optional[str]:

@@ -19,6 +19,7 @@ from tslint.index.attributes import InitPaths, is_final_annotation, is_size_unio
 from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.index.functions import (
     FunctionFacts,
+    int_parameters,
     is_abstract_body,
     is_overload,
     returns_self,
@@ -77,6 +78,8 @@ class _FileIndexer:
         )
         self_name = self_name_of(node, decorators) if owner is not None else None
         facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
+        if facts.assignments is not None and node.name.value == "__init__":
+            facts.assignments.int_parameters = int_parameters(node, self_name, self.imports)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1

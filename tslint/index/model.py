@@ -25,10 +25,38 @@ TORCH_MODULE_NAMESPACES = ("torch.nn.", "torch.ao.nn.")
 # in this machine's site-packages and standard library none is deeper than 48 classes (an upper
 # bound: classes matched by bare name across all files, with ast), most a handful.
 MAX_HIERARCHY = 100
+# torch's private module base classes (`class MyLoss(_Loss)`): nn.Module subclasses whose names do
+# not start with a capital letter. tests/test_project_index.py derives the set again from torch 2.13.
+PRIVATE_MODULE_BASES = frozenset(
+    {
+        "torch.nn.modules.batchnorm._BatchNorm",
+        "torch.nn.modules.batchnorm._LazyNormBase",
+        "torch.nn.modules.batchnorm._NormBase",
+        "torch.nn.modules.conv._ConvNd",
+        "torch.nn.modules.conv._ConvTransposeMixin",
+        "torch.nn.modules.conv._ConvTransposeNd",
+        "torch.nn.modules.dropout._DropoutNd",
+        "torch.nn.modules.instancenorm._InstanceNorm",
+        "torch.nn.modules.loss._Loss",
+        "torch.nn.modules.loss._WeightedLoss",
+        "torch.nn.modules.padding._CircularPadNd",
+        "torch.nn.modules.padding._ConstantPadNd",
+        "torch.nn.modules.padding._ReflectionPadNd",
+        "torch.nn.modules.padding._ReplicationPadNd",
+        "torch.nn.modules.pooling._AdaptiveAvgPoolNd",
+        "torch.nn.modules.pooling._AdaptiveMaxPoolNd",
+        "torch.nn.modules.pooling._AvgPoolNd",
+        "torch.nn.modules.pooling._LPPoolNd",
+        "torch.nn.modules.pooling._MaxPoolNd",
+        "torch.nn.modules.pooling._MaxUnpoolNd",
+    }
+)
 
 
 def is_torch_module_class(qualified: str) -> bool:
     """`torch.nn.Module` and torch's own module classes (`nn.Linear`, `torch.nn.modules.conv.Conv2d`)."""
+    if qualified in PRIVATE_MODULE_BASES:
+        return True
     if not qualified.startswith(TORCH_MODULE_NAMESPACES):
         return False
     parts = qualified.split(".")
@@ -66,6 +94,9 @@ class AttributeAssignment:
     int_arguments: Tuple[str, ...] = ()
     # For a module container: (class, int_arguments) of the elements it is built with that have any.
     element_int_arguments: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    # For `self.x = name` in `__init__`, where `name` is a parameter annotated `int` that `__init__`
+    # never rebinds: "int" (the built instance holds an int, so torch types the attribute `int`).
+    parameter_type: Optional[str] = None
 
 
 # Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.

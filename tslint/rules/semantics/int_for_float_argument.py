@@ -380,10 +380,17 @@ def _int_valued(value: cst.BaseExpression, context: RuleContext, seen: frozenset
         assignments = context.attribute(name)
         return (
             bool(assignments)
-            and all(a.kind is AttributeKind.CONSTANT and a.callee == "int" for a in assignments)
+            and all(_int_assignment(a) for a in assignments)
             and not any(name in klass.annotations for _, klass in context.classes())
         )
     return False
+
+
+def _int_assignment(assignment) -> bool:
+    """`self.p = 0`, or `self.p = p` in `__init__` with `p: int` (the built instance holds an int)."""
+    if assignment.kind is AttributeKind.CONSTANT:
+        return assignment.callee == "int"
+    return assignment.parameter_type == "int"
 
 
 def _holds_int(value: cst.BaseExpression, context: RuleContext) -> bool:
