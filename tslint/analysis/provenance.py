@@ -31,6 +31,8 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
+from tslint.analysis.project_types import project_types
+from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_taint import (
     CallAnswer,
     Kind,
@@ -228,7 +230,43 @@ class FileProvenance:
             hook,
             None if guessed is None else guessed | self.shaky.get(key, set()),
             layers,
+            self._object_tensors(compiled.info),
+            self._constructed,
         )
+
+    def _constructed(self, func: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+        """For a call of a plain project class with its own `__init__` (not a module, a NamedTuple
+        or a dataclass): the attributes of the instance that hold tensors."""
+        klass = self.index.resolve(self.file.imports.qualify(func))
+        if klass is None or klass not in self.index.classes or klass in self.index.module_classes:
+            return None
+        if "__init__" not in self.index.classes[klass].methods:
+            return None
+        return self._tensor_attributes(klass)
+
+    def _tensor_attributes(self, klass: str) -> FrozenSet[str]:
+        types = project_types(self.scope)
+        info = self.index.classes[klass]
+        return frozenset(
+            attribute
+            for attribute in (*info.attributes, *info.annotation_types)
+            if types.attribute_type(klass, attribute) == TENSOR
+        )
+
+    def _object_tensors(self, function) -> Dict[str, FrozenSet[str]]:
+        """The parameters annotated with a project class that is not a module (`image_list:
+        ImageList`), with the attributes the type model types `Tensor` (`image_list.tensors`)."""
+        types = project_types(self.scope)
+        found: Dict[str, FrozenSet[str]] = {}
+        annotated = {name for name, text in function.parameter_annotations if text}
+        for name, jit_type in types.signature(function)[0]:
+            klass = jit_type.name if jit_type.kind == "Class" and name in annotated else None
+            if klass is None or klass not in self.index.classes or klass in self.index.module_classes:
+                continue
+            attributes = self._tensor_attributes(klass)
+            if attributes:
+                found[name] = attributes
+        return found
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""
