@@ -87,6 +87,20 @@ def built_by_modules(index) -> FrozenSet[str]:
     return found
 
 
+def referenced_modules(index) -> FrozenSet[str]:
+    """Module classes some project function uses as a value rather than calling them
+    (`cfg["block"] = Block`, `block_cls: Any = Block`): handed on to be built as submodules, not
+    known to be traced models. Cached on the index."""
+    found = getattr(index, "_referenced_modules", None)
+    if found is not None:
+        return found
+    functions = [*index.functions.values(), *(m for c in index.classes.values() for m in c.methods.values())]
+    referenced = {index.resolve(name) for function in functions for name in function.references}
+    found = frozenset(name for name in referenced if name in index.module_classes)
+    index._referenced_modules = found
+    return found
+
+
 def _holders(index) -> Dict[str, FrozenSet[Tuple[str, bool]]]:
     """For each class some class holds: (the holder's path, whether in a container). Cached on the index."""
     found = getattr(index, "_provenance_holders", None)
@@ -144,7 +158,7 @@ def trace_key(scope, path: str) -> str:
     call them, hold or subclass their classes), and which of its classes are traced roots. Part of
     the file's cache key: a new caller elsewhere changes this file's findings."""
     index = scope.index
-    held = index.submodule_classes | built_by_modules(index)
+    held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)
     contexts = sorted({name for c in scope.functions_in(path) for name in c.classes if name is not None})
     return repr((sorted(entry_functions(scope, path)), [(name, name in held) for name in contexts]))
 

@@ -539,23 +539,31 @@ class TaintAnalysis:
             if name.rsplit(".", 1)[0] not in OPERATOR_MODULES:
                 return self._unknown_call(node, kind)  # `torch.utils._pytree.tree_flatten(x)`: not an operator
             return kind
-        attributes = self.objects(func) if self.objects is not None else None
+        kind = self._project_answer(node)
+        if kind is not None:
+            return kind
+        return self._unknown_call(node, strongest)  # a helper or submodule call: a tensor in, a tensor out
+
+    def _project_answer(self, node: cst.Call) -> Optional[Kind]:
+        """A call of the project's own: a plain class built (no tensor itself), or a function or
+        method whose summary answers; None when neither."""
+        attributes = self.objects(node.func) if self.objects is not None else None
         if attributes is not None:
             self.object_nodes[node] = attributes
             return Kind.NONE  # an instance of a plain project class: its tensors are its attributes
         answer = self._project_call(node)
-        if answer is not None:
-            kind, elements, container, element_containers, guess = answer
-            if guess:
-                self.guessed_nodes.add(node)
-            if elements is not None:
-                self.elements[node] = elements
-            if container:
-                self.container_nodes.add(node)
-            if element_containers is not None:
-                self.element_containers[node] = element_containers
-            return kind
-        return self._unknown_call(node, strongest)  # a helper or submodule call: a tensor in, a tensor out
+        if answer is None:
+            return None
+        kind, elements, container, element_containers, guess = answer
+        if guess:
+            self.guessed_nodes.add(node)
+        if elements is not None:
+            self.elements[node] = elements
+        if container:
+            self.container_nodes.add(node)
+        if element_containers is not None:
+            self.element_containers[node] = element_containers
+        return kind
 
     def _unknown_call(self, node: cst.Call, kind: Kind) -> Kind:
         """A call tslint cannot see into: a tensor in, a tensor out, though only as a guess (it may

@@ -103,6 +103,7 @@ class _FileIndexer:
             ),
             takes_var_args=takes_var_args(node),
             annotations=tuple(sorted(facts.annotations)),
+            references=tuple(sorted(facts.references)),
             facts=self.extracted(self.extractors.functions, node, self.imports, owner),
             returns_self=node.name.value == "__prepare_scriptable__" and returns_self(node, self_name),
             parameter_annotations=tuple(

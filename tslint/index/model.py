@@ -120,6 +120,9 @@ class FunctionInfo:
     # position, and of the return annotation: the type model reads them for calls across files.
     parameter_annotations: Tuple[Tuple[str, str], ...] = ()
     returns: str = ""
+    # Capitalised names it uses as values, not calls (`cfg["block"] = Block`, `block_cls=Block`, a
+    # parameter default `block_cls=Block`), qualified: classes the project builds elsewhere.
+    references: Tuple[str, ...] = ()
 
     @property
     def key(self) -> Tuple[str, int]:
