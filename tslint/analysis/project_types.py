@@ -106,6 +106,10 @@ class ProjectTypes:
         assignments = facts.attributes.get(name)
         if not assignments or "*" in facts.attributes:
             return UNKNOWN
+        parameter = self.index.classes[klass].parameter_attributes.get(name)
+        if parameter and len(assignments) == 1 and klass not in self.index.module_classes:
+            # A TorchScript class's `self.tensors = tensors` (`tensors: Tensor`): the parameter's type.
+            return self._annotation(parameter, self.index.classes[klass].path)
         # torch types the attribute from the instance `__init__` built: what compiled methods assign
         # later must fit that type (TS356), it does not make it.
         assignments = [a for a in assignments if not self._assigned_in_compiled_code(facts, a)]

@@ -31,6 +31,8 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
+from tslint.analysis.project_types import project_types
+from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_taint import (
     CallAnswer,
     Kind,
@@ -82,6 +84,20 @@ def built_by_modules(index) -> FrozenSet[str]:
                         built.add(target)
     found = frozenset(built)
     index._built_by_modules = found
+    return found
+
+
+def referenced_modules(index) -> FrozenSet[str]:
+    """Module classes some project function uses as a value rather than calling them
+    (`cfg["block"] = Block`, `block_cls: Any = Block`): handed on to be built as submodules, not
+    known to be traced models. Cached on the index."""
+    found = getattr(index, "_referenced_modules", None)
+    if found is not None:
+        return found
+    functions = [*index.functions.values(), *(m for c in index.classes.values() for m in c.methods.values())]
+    referenced = {index.resolve(name) for function in functions for name in function.references}
+    found = frozenset(name for name in referenced if name in index.module_classes)
+    index._referenced_modules = found
     return found
 
 
@@ -142,7 +158,7 @@ def trace_key(scope, path: str) -> str:
     call them, hold or subclass their classes), and which of its classes are traced roots. Part of
     the file's cache key: a new caller elsewhere changes this file's findings."""
     index = scope.index
-    held = index.submodule_classes | built_by_modules(index)
+    held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)
     contexts = sorted({name for c in scope.functions_in(path) for name in c.classes if name is not None})
     return repr((sorted(entry_functions(scope, path)), [(name, name in held) for name in contexts]))
 
@@ -228,7 +244,43 @@ class FileProvenance:
             hook,
             None if guessed is None else guessed | self.shaky.get(key, set()),
             layers,
+            self._object_tensors(compiled.info),
+            self._constructed,
         )
+
+    def _constructed(self, func: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+        """For a call of a plain project class with its own `__init__` (not a module, a NamedTuple
+        or a dataclass): the attributes of the instance that hold tensors."""
+        klass = self.index.resolve(self.file.imports.qualify(func))
+        if klass is None or klass not in self.index.classes or klass in self.index.module_classes:
+            return None
+        if "__init__" not in self.index.classes[klass].methods:
+            return None
+        return self._tensor_attributes(klass)
+
+    def _tensor_attributes(self, klass: str) -> FrozenSet[str]:
+        types = project_types(self.scope)
+        info = self.index.classes[klass]
+        return frozenset(
+            attribute
+            for attribute in (*info.attributes, *info.annotation_types)
+            if types.attribute_type(klass, attribute) == TENSOR
+        )
+
+    def _object_tensors(self, function) -> Dict[str, FrozenSet[str]]:
+        """The parameters annotated with a project class that is not a module (`image_list:
+        ImageList`), with the attributes the type model types `Tensor` (`image_list.tensors`)."""
+        types = project_types(self.scope)
+        found: Dict[str, FrozenSet[str]] = {}
+        annotated = {name for name, text in function.parameter_annotations if text}
+        for name, jit_type in types.signature(function)[0]:
+            klass = jit_type.name if jit_type.kind == "Class" and name in annotated else None
+            if klass is None or klass not in self.index.classes or klass in self.index.module_classes:
+                continue
+            attributes = self._tensor_attributes(klass)
+            if attributes:
+                found[name] = attributes
+        return found
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
         """None (the defaults) unless only this file's traced code calls the function."""

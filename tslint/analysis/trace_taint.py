@@ -77,12 +77,21 @@ class TaintAnalysis:
         calls: Optional[CallHook] = None,
         guessed: Optional[Iterable[str]] = None,
         torch_layers: Iterable[str] = (),
+        object_tensors: Optional[Mapping[str, FrozenSet[str]]] = None,
+        objects: Optional[Callable[[cst.BaseExpression], Optional[FrozenSet[str]]]] = None,
     ) -> None:
         self.imports = imports
         self.self_name = self_name
         self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
         self.torch_layers = frozenset(torch_layers)  # submodules of torch.nn classes: called, they give tensors
         self.calls = calls
+        # Parameters holding an instance of a project class (`image_list: ImageList`), with the
+        # attributes of that class that hold tensors (`image_list.tensors`); dropped when rebound.
+        self.object_tensors: Dict[str, FrozenSet[str]] = dict(object_tensors or {})
+        # `objects(func)`: for a call building an instance of such a class (`ImageList(x, sizes)`),
+        # its tensor attributes; the instance itself is no tensor.
+        self.objects = objects
+        self.object_nodes: Dict[cst.CSTNode, FrozenSet[str]] = {}
         self.env: Dict[str, Kind] = {}
         self.kinds: Dict[cst.CSTNode, Kind] = {}
         # `x.dtype` / `x.device` of a tensor, and local names bound to one: constants in a trace.
@@ -233,6 +242,8 @@ class TaintAnalysis:
                         if flag and isinstance(element.value, cst.Name):
                             self.containers.add(element.value.value)
                 if isinstance(target.target, cst.Name):
+                    if small.value in self.object_nodes:
+                        self.object_tensors[target.target.value] = self.object_nodes[small.value]
                     if small.value in self.properties:
                         self.property_names[target.target.value] = self.properties[small.value]
                     if small.value in self.container_nodes:
@@ -294,6 +305,7 @@ class TaintAnalysis:
             self.guessed.discard(target.value)
             self.mapping_names.discard(target.value)
             self.module_loops.pop(target.value, None)
+            self.object_tensors.pop(target.value, None)
         elif isinstance(target, (cst.Tuple, cst.List)):
             # `b, n = x.shape` gives sizes; unpacking a tensor gives tensors; `x, n = f(x)` with
             # `f` returning `x, x.shape[0]` gives each its own.
@@ -385,6 +397,8 @@ class TaintAnalysis:
             if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
                 return Kind.TENSOR if node.attr.value in self.tensor_attributes else Kind.NONE
             base = self._expr(node.value)
+            if isinstance(node.value, cst.Name) and node.attr.value in self.object_tensors.get(node.value.value, ()):
+                return Kind.TENSOR  # `image_list.tensors`, typed `Tensor` by its class
             if base is Kind.TENSOR:
                 if node.attr.value == "shape":
                     return Kind.SIZE
@@ -525,19 +539,31 @@ class TaintAnalysis:
             if name.rsplit(".", 1)[0] not in OPERATOR_MODULES:
                 return self._unknown_call(node, kind)  # `torch.utils._pytree.tree_flatten(x)`: not an operator
             return kind
-        answer = self._project_call(node)
-        if answer is not None:
-            kind, elements, container, element_containers, guess = answer
-            if guess:
-                self.guessed_nodes.add(node)
-            if elements is not None:
-                self.elements[node] = elements
-            if container:
-                self.container_nodes.add(node)
-            if element_containers is not None:
-                self.element_containers[node] = element_containers
+        kind = self._project_answer(node)
+        if kind is not None:
             return kind
         return self._unknown_call(node, strongest)  # a helper or submodule call: a tensor in, a tensor out
+
+    def _project_answer(self, node: cst.Call) -> Optional[Kind]:
+        """A call of the project's own: a plain class built (no tensor itself), or a function or
+        method whose summary answers; None when neither."""
+        attributes = self.objects(node.func) if self.objects is not None else None
+        if attributes is not None:
+            self.object_nodes[node] = attributes
+            return Kind.NONE  # an instance of a plain project class: its tensors are its attributes
+        answer = self._project_call(node)
+        if answer is None:
+            return None
+        kind, elements, container, element_containers, guess = answer
+        if guess:
+            self.guessed_nodes.add(node)
+        if elements is not None:
+            self.elements[node] = elements
+        if container:
+            self.container_nodes.add(node)
+        if element_containers is not None:
+            self.element_containers[node] = element_containers
+        return kind
 
     def _unknown_call(self, node: cst.Call, kind: Kind) -> Kind:
         """A call tslint cannot see into: a tensor in, a tensor out, though only as a guess (it may

@@ -30,6 +30,7 @@ class FunctionFacts(GuardedWalk):
         super().__init__(imports, self_name, typed)
         self.calls: List[CallSite] = []
         self.annotations: Set[str] = set()
+        self.references: Set[str] = set()
         self.assignments = SelfAssignmentCollector(imports, self_name) if collect_assignments and self_name else None
 
     def enter(self, node: cst.CSTNode) -> None:
@@ -40,6 +41,21 @@ class FunctionFacts(GuardedWalk):
             self._call(node)
         elif kind is cst.Annotation:
             self._annotation(node.annotation)
+        elif kind is cst.Assign or (kind is cst.Arg and node.keyword is not None):
+            self._reference(node.value)
+        elif kind is cst.Param and node.default is not None:
+            self._reference(node.default)
+
+    def _reference(self, value: cst.BaseExpression) -> None:
+        """A capitalised name used as a value (a class handed on to be built elsewhere)."""
+        if type(value) is cst.Name or type(value) is cst.Attribute:
+            name = self.imports.qualify(value)
+            if (
+                name
+                and name.rsplit(".", 1)[-1].lstrip("_")[:1].isupper()
+                and not name.startswith(NOT_CLASS_ANNOTATIONS)
+            ):
+                self.references.add(intern(name))
 
     def _annotation(self, annotation: cst.BaseExpression) -> None:
         """The project-class candidates an annotation names (`Point`, `Optional[Point]`,

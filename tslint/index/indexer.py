@@ -106,6 +106,7 @@ class _FileIndexer:
             ),
             takes_var_args=takes_var_args(node),
             annotations=tuple(sorted(facts.annotations)),
+            references=tuple(sorted(facts.references)),
             facts=self.extracted(self.extractors.functions, node, self.imports, owner),
             returns_self=node.name.value == "__prepare_scriptable__" and returns_self(node, self_name),
             parameter_annotations=tuple(
@@ -168,6 +169,7 @@ class _FileIndexer:
                 attributes.setdefault(name, []).append(replace(assignment, method=info.name))
         conditional: Dict[str, str] = {}
         init = methods.get("__init__")
+        parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}
         if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
             paths = InitPaths(init.self_name)
             always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
@@ -194,6 +196,7 @@ class _FileIndexer:
             unused_properties=unused_properties,
             conditional_attributes=conditional,
             annotation_types=annotation_types,
+            parameter_attributes=parameter_attributes,
             replaced_methods=frozenset(
                 name for info in methods.values() for name in self.class_replacements.get(info.ordinal, ())
             ),
@@ -243,3 +246,26 @@ def index_file(
     indexer = _FileIndexer(path, module, module_name, is_package, extractors)
     index = indexer.build()
     return index, FileTrees(indexer.nodes, indexer.anchors)
+
+
+def _parameter_attributes(node: cst.FunctionDef, init: FunctionInfo) -> Dict[str, str]:
+    """`self.name = parameter` at the top level of `__init__`, for annotated parameters: the
+    attribute's name and the parameter's annotation text."""
+    annotated = {name: text for name, text in init.parameter_annotations if text}
+    found: Dict[str, str] = {}
+    for statement in suite_statements(node.body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not (isinstance(small, cst.Assign) and len(small.targets) == 1):
+                continue
+            target, value = small.targets[0].target, small.value
+            if (
+                isinstance(target, cst.Attribute)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == init.self_name
+                and isinstance(value, cst.Name)
+                and value.value in annotated
+            ):
+                found[target.attr.value] = annotated[value.value]
+    return found

@@ -151,6 +151,9 @@ class FunctionInfo:
     # position, and of the return annotation: the type model reads them for calls across files.
     parameter_annotations: Tuple[Tuple[str, str], ...] = ()
     returns: str = ""
+    # Capitalised names it uses as values, not calls (`cfg["block"] = Block`, `block_cls=Block`, a
+    # parameter default `block_cls=Block`), qualified: classes the project builds elsewhere.
+    references: Tuple[str, ...] = ()
 
     @property
     def key(self) -> Tuple[str, int]:
@@ -197,6 +200,10 @@ class ClassInfo:
     # Names a method sets on the class itself (`self.__class__.propagate = generated`): the method of
     # that name torch compiles is whatever the built instance's class holds, not the source's.
     replaced_methods: FrozenSet[str] = frozenset()
+    # Attributes `__init__` sets, at its top level, straight from one of its annotated parameters
+    # (`self.tensors = tensors` with `tensors: Tensor`), with the parameter's annotation text: torch
+    # types a TorchScript class's attribute from the value `__init__` assigns.
+    parameter_attributes: Mapping[str, str] = field(default_factory=dict)
 
     def fact(self, name: str, default: object = None) -> object:
         """The value the extractor `name` found for this definition (tslint/index/facts.py)."""
