@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
+from tslint.compiled_scope import CompiledScope
 from tslint.confirm.torch_errors import headline
 from tslint.findings import Confirmation, Diagnostic, Mode, Position, Severity
 
@@ -158,10 +159,34 @@ def unpredicted(
     )
 
 
-def export_entries(module: str, class_name: str, config) -> List[dict]:
-    """The extra fields of a class's export entries, one per configured strictness."""
-    shapes = config.confirm.dynamic_shapes.get(f"{module}:{class_name}")
-    return [
-        {"kind": "export-strict" if strict else "export", "strict": strict, "dynamic_shapes": shapes}
-        for strict in config.confirm.export_strict
-    ]
+def export_jobs(result, sources, everything: bool, config, index) -> List[dict]:
+    """The fields of an export job (tslint.confirm.runner.ClassJob) per module class and configured
+    strictness: every class with example inputs, or (--confirm=findings) with a TS5xx finding in
+    what export runs for it."""
+    by_display = {s.display: s for s in sources}
+    export_findings = [d for d in result.diagnostics if d.mode is Mode.EXPORT]
+    jobs = []
+    for qualname in sorted(index.module_classes):
+        info = index.classes[qualname]
+        if info.path not in by_display:
+            continue
+        run = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], exporting=True).functions()}
+        found = [d for d in export_findings if (d.filename, d.symbol) in run]
+        module, _, class_name = qualname.rpartition(".")
+        inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
+        if found or (everything and inputs is not None):
+            shapes = config.confirm.dynamic_shapes.get(f"{module}:{class_name}")
+            for strict in config.confirm.export_strict:
+                kind = "export-strict" if strict else "export"
+                jobs.append(
+                    {
+                        "qualname": qualname,
+                        "path": by_display[info.path].path,
+                        "display": info.path,
+                        "findings": found,
+                        "inputs": inputs,
+                        "kind": kind,
+                        "shapes": shapes,
+                    }
+                )
+    return jobs

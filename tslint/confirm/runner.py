@@ -31,7 +31,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
-from tslint.confirm.export_status import ExportResult, export_entries
+from tslint.confirm.export_status import ExportResult, _number, _text, export_jobs
 from tslint.confirm.export_status import parse as parse_export
 from tslint.confirm.export_status import status as export_status
 from tslint.confirm.export_status import unpredicted as export_unpredicted
@@ -103,7 +103,7 @@ def _jobs(
 ) -> Tuple[List[ClassJob], ProjectIndex]:
     index = project_index(sources)
     if config.mode == "export":
-        return _export_jobs(result, sources, everything, config, index), index
+        return [ClassJob(**spec) for spec in export_jobs(result, sources, everything, config, index)], index
     by_display = {s.display: s for s in sources}
     script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
     trace_findings = [d for d in result.diagnostics if d.mode is Mode.TRACE]
@@ -130,29 +130,6 @@ def _jobs(
         if found or (everything and inputs is not None and config.mode != "script"):
             jobs.append(ClassJob(qualname, path, info.path, found, trace=True, inputs=inputs))
     return jobs, index
-
-
-def _export_jobs(
-    result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config, index: ProjectIndex
-) -> List[ClassJob]:
-    """An export job per module class and configured strictness: every class with example inputs,
-    or (--confirm=findings) with a TS5xx finding in what export runs for it."""
-    by_display = {s.display: s for s in sources}
-    export_findings = [d for d in result.diagnostics if d.mode is Mode.EXPORT]
-    jobs = []
-    for qualname in sorted(index.module_classes):
-        info = index.classes[qualname]
-        if info.path not in by_display:
-            continue
-        run = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname], exporting=True).functions()}
-        found = [d for d in export_findings if (d.filename, d.symbol) in run]
-        module, _, class_name = qualname.rpartition(".")
-        inputs = config.confirm.example_inputs.get(f"{module}:{class_name}")
-        if found or (everything and inputs is not None):
-            for entry in export_entries(module, class_name, config):
-                job = ClassJob(qualname, by_display[info.path].path, info.path, found, inputs=inputs)
-                jobs.append(replace(job, kind=entry["kind"], shapes=entry["dynamic_shapes"]))
-    return jobs
 
 
 def _key(qualname: str, kind) -> str:
@@ -300,18 +277,6 @@ def _class_result(record: dict) -> ClassResult:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return ClassResult(qualname, "the child process sent a malformed result")
-
-
-def _text(value) -> str:
-    if not isinstance(value, str):
-        raise TypeError("not a string")
-    return value
-
-
-def _number(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("not an integer")
-    return value
 
 
 def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
