@@ -256,7 +256,8 @@ def _classes(model):
     return spans
 
 
-def _collect_one(torch, torchvision, timm, library, name, roots):
+def build(torch, torchvision, timm, library, name):
+    """The model in eval mode (no all-zero parameters), its kind, and its (first input, second inputs)."""
     kind = "classification"
     if library == "timm":
         model = timm.create_model(name, pretrained=False)
@@ -283,7 +284,11 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
         for parameter in model.parameters():
             if parameter.numel() and not parameter.any():
                 parameter.normal_(0, 0.02)
-    first, seconds = _inputs(torch, name, kind)
+    return model, kind, _inputs(torch, name, kind)
+
+
+def _collect_one(torch, torchvision, timm, library, name, roots):
+    model, kind, (first, seconds) = build(torch, torchvision, timm, library, name)
     wrapper = _wrapper(torch, model, kind).eval()
     record = {"model": f"{library}:{name}", "kind": kind, "classes": _classes(model)}
     with torch.no_grad():

@@ -96,11 +96,3 @@ def test_cache_answers_export_mode_apart(tmp_path, capsys, monkeypatch) -> None:
         assert {d["code"][:3] for d in json.loads(capsys.readouterr().out)["diagnostics"]} == {"TS5"}
         assert main(["--isolated", "--output-format", "json", str(path)]) == 1
         assert "TS5" not in {d["code"][:3] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
-
-
-def test_confirm_refuses_export_mode(tmp_path, capsys) -> None:
-    """--confirm runs torch.jit.script/trace: in export mode it would answer for another export path,
-    so it stops with a usage error (exit 2) instead of importing anything."""
-    path = _write(tmp_path)
-    assert main(["--isolated", "--no-cache", "--mode", "export", "--confirm", str(path)]) == 2
-    assert "--confirm does not run torch.export.export" in capsys.readouterr().err

@@ -239,9 +239,6 @@ def _lint(args: argparse.Namespace, config, cache):
     respect_gitignore = args.respect_gitignore and config.respect_gitignore
     if args.confirm and stdin_name:
         raise _Failure("--confirm needs files on disk, not stdin")
-    if args.confirm and config.mode == "export":
-        # It runs torch.jit.script and trace: its verdicts would be about another export path.
-        raise _Failure("--confirm does not run torch.export.export yet: use it with mode script, trace or both")
     if stdin_name:
         data = _read_stdin()
         paths = [path for path in args.paths if path != STDIN]

@@ -26,6 +26,8 @@ class ConfirmConfig:
     timeout: float = 60.0
     factories: Mapping[str, str] = field(default_factory=dict)
     example_inputs: Mapping[str, str] = field(default_factory=dict)
+    dynamic_shapes: Mapping[str, str] = field(default_factory=dict)  # export: class -> callable giving dynamic_shapes
+    export_strict: Tuple[bool, ...] = (False,)  # export: strict=False (torch's default), True, or both
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,13 @@ def _confirm(table: Any, where: str) -> ConfirmConfig:
             result = replace(result, factories=_mapping_of_strings(value, full, where))
         elif key == "example-inputs":
             result = replace(result, example_inputs=_mapping_of_strings(value, full, where))
+        elif key == "dynamic-shapes":
+            result = replace(result, dynamic_shapes=_mapping_of_strings(value, full, where))
+        elif key == "export-strict":
+            choices = {False: (False,), True: (True,), "both": (False, True)}
+            if not any(value is choice for choice in (False, True)) and value != "both":
+                raise ConfigError(f'{where}: `{full}` must be true, false or "both", got {value!r}')
+            result = replace(result, export_strict=choices[value])
         else:
             raise ConfigError(f"{where}: unknown key `tool.tslint.{full}`")
     return result

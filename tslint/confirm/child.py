@@ -32,7 +32,7 @@ import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 from tslint import processes
-from tslint.confirm import checks
+from tslint.confirm import checks, export_checks
 
 # Kept for the tests and benches that import them from here.
 trace_and_compare = checks.trace_and_compare
@@ -77,7 +77,9 @@ def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
         return
     for entry in job["classes"]:
         try:
-            if entry.get("trace"):
+            if entry.get("kind"):
+                record = export_checks.export_class(torch, module, entry, job["sys_path"])
+            elif entry.get("trace"):
                 record = checks.trace_class(torch, module, entry)
             else:
                 record = checks.confirm_class(torch, module, entry)
@@ -91,7 +93,7 @@ def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
 
 
 def _kind(entry: Dict[str, Any]) -> str:
-    return "trace" if entry.get("trace") else "script"
+    return entry.get("kind") or ("trace" if entry.get("trace") else "script")
 
 
 # The trust boundary: the worker imports user code, and user code in a process can do anything that

@@ -31,6 +31,10 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.compiled_scope import CompiledScope
 from tslint.config import Config
+from tslint.confirm.export_status import ExportResult, _number, _text, export_jobs
+from tslint.confirm.export_status import parse as parse_export
+from tslint.confirm.export_status import status as export_status
+from tslint.confirm.export_status import unpredicted as export_unpredicted
 from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline
 from tslint.files import SourceFile, module_name
@@ -57,7 +61,13 @@ class ClassJob:
     display: str
     findings: List[Diagnostic] = field(default_factory=list)
     trace: bool = False  # a torch.jit.trace job (trace findings), else torch.jit.script
-    inputs: Optional[str] = None  # the example-inputs callable, for trace jobs
+    inputs: Optional[str] = None  # the example-inputs callable, for trace and export jobs
+    kind: str = ""  # "export" or "export-strict": a torch.export.export job (tslint.confirm.export_status)
+    shapes: Optional[str] = None  # the dynamic-shapes callable, for export jobs
+
+    @property
+    def key_kind(self) -> str:
+        return self.kind or ("trace" if self.trace else "script")
 
     @property
     def class_name(self) -> str:
@@ -77,6 +87,7 @@ class ClassResult:
     diverged: Tuple[int, ...] = ()  # input sets on which traced and eager answers differ
     warning_texts: Tuple[Tuple[str, int, str], ...] = ()  # (resolved path, line, first line) of each TracerWarning
     input_sets: int = 0
+    export: Optional[ExportResult] = None  # an export job's verdict
 
 
 def _import_root(path: Path) -> Path:
@@ -91,6 +102,8 @@ def _jobs(
     result: LintResult, sources: Sequence[SourceFile], everything: bool, config: Config
 ) -> Tuple[List[ClassJob], ProjectIndex]:
     index = project_index(sources)
+    if config.mode == "export":
+        return [ClassJob(**spec) for spec in export_jobs(result, sources, everything, config, index)], index
     by_display = {s.display: s for s in sources}
     script_findings = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
     trace_findings = [d for d in result.diagnostics if d.mode is Mode.TRACE]
@@ -119,8 +132,10 @@ def _jobs(
     return jobs, index
 
 
-def _key(qualname: str, trace: bool) -> str:
-    return f"{qualname}#{'trace' if trace else 'script'}"
+def _key(qualname: str, kind) -> str:
+    if isinstance(kind, bool):
+        kind = "trace" if kind else "script"
+    return f"{qualname}#{kind}"
 
 
 MAX_DETAIL = 500  # characters of a reason quoted from the child (an exception's text)
@@ -152,6 +167,9 @@ def _file_job(path: Path, jobs: Sequence[ClassJob], config: Config) -> dict:
                 "methods": methods,
                 "trace": job.trace,
                 "inputs": job.inputs,
+                "kind": job.kind,
+                "strict": job.kind == "export-strict",
+                "dynamic_shapes": job.shapes,
             }
         )
     return {
@@ -169,14 +187,14 @@ def _task_results(task: FileTask, jobs: Sequence[ClassJob], timeout: float) -> D
     for record in task.records:
         if isinstance(record.get("qualname"), str):
             result = _class_result(record)
-            results.setdefault(_key(result.qualname, record.get("kind") == "trace"), result)
+            results.setdefault(_key(result.qualname, str(record.get("kind"))), result)
     if task.problem is None and isinstance(task.end, dict) and task.end.get("timeout") is True:
         reason: Optional[str] = f"timed out after {timeout:g} s"
     else:
         reason = end_reason(task)
     for job in jobs:  # classes the worker never reached
-        if _key(job.qualname, job.trace) not in results:
-            results[_key(job.qualname, job.trace)] = ClassResult(
+        if _key(job.qualname, job.key_kind) not in results:
+            results[_key(job.qualname, job.key_kind)] = ClassResult(
                 job.qualname, reason or "the child process stopped before this class"
             )
     return results
@@ -228,6 +246,8 @@ def _class_result(record: dict) -> ClassResult:
     qualname = record["qualname"]
     try:
         status = record.get("status")
+        if str(record.get("kind")).startswith("export") and status in ("failed", "exported"):
+            return ClassResult(qualname, None, _number(record.get("line", 1)), export=parse_export(record))
         if status == "traced":
             warned = tuple((_text(p), _number(n)) for p, n in record["warnings"])
             texts = tuple((_text(p), _number(n), _text(t)[:MAX_DETAIL]) for p, n, t in record.get("messages", ()))
@@ -257,18 +277,6 @@ def _class_result(record: dict) -> ClassResult:
         )
     except (KeyError, TypeError, ValueError, AttributeError):
         return ClassResult(qualname, "the child process sent a malformed result")
-
-
-def _text(value) -> str:
-    if not isinstance(value, str):
-        raise TypeError("not a string")
-    return value
-
-
-def _number(value) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError("not an integer")
-    return value
 
 
 def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
@@ -328,6 +336,8 @@ def _torch_messages() -> Dict[str, Tuple[str, ...]]:
 def _status(finding: Diagnostic, job: ClassJob, outcome: ClassResult, linted: Set[str]) -> Tuple[str, str]:
     if job.trace:
         return _trace_status(finding, job, outcome)
+    if job.kind and outcome.export is not None:
+        return export_status(finding, job.findings, job.class_name, outcome.export, linted, _torch_messages())
     if outcome.unverified is not None:
         return UNVERIFIED, outcome.unverified
     for message, span in outcome.failures:
@@ -366,9 +376,9 @@ def confirm(
     by_file: Dict[Path, List[ClassJob]] = {}
     outcomes: Dict[str, ClassResult] = {}
     for job in jobs:
-        if job.trace and job.inputs is None:
+        if (job.trace or job.kind) and job.inputs is None:
             module, _, class_name = job.qualname.rpartition(".")
-            outcomes[_key(job.qualname, True)] = ClassResult(
+            outcomes[_key(job.qualname, job.key_kind)] = ClassResult(
                 job.qualname,
                 (
                     "needs example inputs: add [tool.tslint.confirm] example-inputs = "
@@ -388,13 +398,15 @@ def confirm(
     statuses: Dict[Diagnostic, Tuple[str, str]] = {}
     for job in jobs:
         for finding in job.findings:
-            status = _status(finding, job, outcomes[_key(job.qualname, job.trace)], linted)
+            status = _status(finding, job, outcomes[_key(job.qualname, job.key_kind)], linted)
             if finding not in statuses or _RANK[status[0]] < _RANK[statuses[finding][0]]:
                 statuses[finding] = status
     confirmed_diagnostics = []
     for d in result.diagnostics:
         if d.code == "TS001":
             status = None
+        elif d.mode is Mode.EXPORT:
+            status = statuses.get(d, (UNVERIFIED, "no module class exports this code (nothing to export)"))
         elif d.mode is Mode.TRACE:
             status = statuses.get(d, (UNVERIFIED, "no module class traces this code (nothing to trace)"))
         else:
@@ -412,6 +424,15 @@ def _unpredicted(
     displays = {str(s.path.resolve()): s.display for s in sources}
     found: Dict[Tuple[str, int, Mode], Diagnostic] = {}
     for job in jobs:
+        if job.kind:
+            outcome = outcomes[_key(job.qualname, job.key_kind)]
+            if outcome.export is not None:
+                found_here = export_unpredicted(
+                    job.class_name, job.display, outcome.line, job.findings, outcome.export, displays, _torch_messages()
+                )
+                if found_here is not None:
+                    found.setdefault((found_here.filename, found_here.location.row, Mode.EXPORT), found_here)
+            continue
         if job.trace:
             for diagnostic in _unpredicted_by_trace(job, outcomes[_key(job.qualname, True)], displays):
                 found.setdefault((diagnostic.filename, diagnostic.location.row, Mode.TRACE), diagnostic)
