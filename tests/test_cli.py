@@ -582,7 +582,7 @@ def replace_confirmation(diagnostic, confirmation):
 
 
 def test_every_option_has_help() -> None:
-    from tslint.cli import build_parser
+    from tslint.arguments import build_parser
 
     for action in build_parser()._actions:
         assert action.help, action.option_strings or action.dest
