@@ -243,3 +243,41 @@ def test_cache_forgets_files_that_no_longer_exist(tmp_path: Path, capsys) -> Non
         (tmp_path / f"a{step - 1}.py").rename(tmp_path / f"a{step}.py")
         lint(capsys, f"a{step}.py", cwd=tmp_path)
     assert sorted(ResultCache(tmp_path / CACHE_FOLDER).entries) == ["a3.py", "base.py"]
+
+
+def test_one_process_indexes_largest_first_and_gives_freed_memory_back(tmp_path: Path, monkeypatch) -> None:
+    """-j 1 parses the largest file first (its parse peaks while few trees are kept), keeps the
+    project index in the files' order, and hands the C heap's free pages back as source is parsed."""
+    import tslint.engine.workers as workers
+    import tslint.processes as processes
+    from tslint.config import Config
+    from tslint.files import SourceFile
+
+    sizes = {"a.py": 10, "b.py": 300, "c.py": 50}
+    sources = []
+    for name, lines in sizes.items():
+        (tmp_path / name).write_text("".join(f"v{i} = {i}\n" for i in range(lines)))
+        sources.append(SourceFile(tmp_path / name, name))
+    contents = {s.display: s.path.read_bytes() for s in sources}
+    parsed, trims = [], []
+    index = workers.index_source
+    monkeypatch.setattr(
+        workers, "index_source", lambda source, data: parsed.append(source.display) or index(source, data)
+    )
+    monkeypatch.setattr(workers, "TRIM_AFTER_BYTES", 1000)
+    monkeypatch.setattr(processes, "release_free_memory", lambda: trims.append(len(parsed)) or True)
+    summaries: dict = {}
+    workers.run_phases(sources, sources, summaries, contents, Config(), (), "key", None, 1)
+    assert parsed == ["b.py", "c.py", "a.py"]
+    assert list(summaries) == ["a.py", "b.py", "c.py"]
+    assert trims and trims[0] == 1  # after b.py's 2.7 kB
+
+
+def test_release_free_memory_is_available_with_glibc() -> None:
+    import platform
+    import sys
+
+    from tslint.processes import release_free_memory
+
+    glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+    assert release_free_memory() is glibc

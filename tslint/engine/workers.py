@@ -42,6 +42,10 @@ PARALLEL_MIN_FILES = 8
 # and the fixtures (bench/speed.py) grow one process by ~155 MB: all their trees stay.
 KEPT_SOURCE_BUDGET = 6_000_000
 KEPT_MEMORY_BUDGET = 250_000_000
+# After this much source parsed, or a file this large, the process gives the C heap's free pages back
+# to the system (see tslint.processes.release_free_memory): without it, the memory of every freed
+# tree stayed with the process and counted against the budget above.
+TRIM_AFTER_BYTES = 500_000
 # From this much source to index, the parent tells which files phase 2 needs and workers get only
 # those summaries (see _Outlines); below it, every worker gets every summary: on torch/nn, torch/ao
 # and torch/distributions (4.6 MB, bench/speed.py) the outlines cost the parent 0.45 s of CPU,
@@ -82,6 +86,7 @@ class _Shard:
         self.progress = progress  # told of each file done (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
         self.kept_bytes = 0
+        self.untrimmed_bytes = 0  # source parsed since the C heap last gave back its free pages
         self.start_memory = _resident_memory()
 
     def over_budget(self) -> bool:
@@ -104,9 +109,20 @@ class _Shard:
             summaries.append(item.summary())
             gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
+            self.release_memory(len(data))
             if self.progress is not None:
                 self.progress(1)
         return summaries
+
+    def release_memory(self, parsed_bytes: int) -> None:
+        """Give freed trees' memory back to the system once enough source was parsed since the last
+        time (one trim costs well under a millisecond on a heap of a few hundred MB)."""
+        self.untrimmed_bytes += parsed_bytes
+        if self.untrimmed_bytes >= TRIM_AFTER_BYTES:
+            from tslint.processes import release_free_memory  # ctypes: only runs of some size pay for it
+
+            release_free_memory()
+            self.untrimmed_bytes = 0
 
     def lint(
         self,
@@ -122,6 +138,7 @@ class _Shard:
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
             outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
+            self.release_memory(len(self.contents[source.display]))
             if self.progress is not None:
                 self.progress(1)
         return outcomes
@@ -182,7 +199,9 @@ def run_phases(
     run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
     if jobs <= 1:
         shard = _Shard(contents, progress)
-        run.learn(shard.index(to_index))
+        # Largest first, as workers do: the parse of a large file peaks while few trees are kept yet.
+        fresh = {s.display: s for s in shard.index(IndexQueue(to_index, contents).files[::-1])}
+        run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
         scope = _scope(summaries, rules)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
         run.tell(len(outcomes))
