@@ -33,8 +33,8 @@ import libcst as cst
 
 from tslint.analysis.project_types import project_types
 from tslint.analysis.schema_types import TENSOR
+from tslint.analysis.trace_calls import CallAnswer
 from tslint.analysis.trace_taint import (
-    CallAnswer,
     Kind,
     TaintAnalysis,
     default_parameter_kinds,

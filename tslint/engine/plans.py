@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Deque, Dict, List, Optional, Sequence
 from tslint.files import SourceFile
 
 if TYPE_CHECKING:
-    from tslint.engine.workers import _Worker as Worker
+    from tslint.engine.pool import WorkerProcess as Worker
 
 
 class IndexQueue:

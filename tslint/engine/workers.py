@@ -12,16 +12,16 @@ import gc
 import os
 import pickle
 import sys
-from collections import deque
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Deque, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
+from tslint.engine.pool import WorkerProcess, serve
 from tslint.files import SourceFile
-from tslint.findings import FileError, Mode
+from tslint.findings import Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.rule import Rule
 
@@ -212,10 +212,10 @@ def run_phases(
     import multiprocessing  # only parallel runs pay for importing it
 
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
-    workers: List[_Worker] = []
+    workers: List[WorkerProcess] = []
     dead: Dict[str, FileOutcome] = {}
     try:
-        workers = [_Worker(context, contents, config, rules) for _ in range(jobs)]
+        workers = [WorkerProcess(context, _worker, contents, config, rules) for _ in range(jobs)]
         outlines = _index_in_workers(run, workers, to_index, dead)
         scope: Optional[ProjectScopes] = None
         outcomes: Dict[str, FileOutcome] = {}
@@ -258,7 +258,7 @@ class _Run:
 
 
 def _index_in_workers(
-    run: _Run, workers: Sequence[_Worker], to_index: Sequence[SourceFile], dead: Dict[str, FileOutcome]
+    run: _Run, workers: Sequence[WorkerProcess], to_index: Sequence[SourceFile], dead: Dict[str, FileOutcome]
 ) -> Optional[_Outlines]:
     """Phase 1: largest files first, each worker handed the next file as it answers for one, so the
     workers finish indexing together however unevenly files parse. On a large project this process
@@ -267,7 +267,7 @@ def _index_in_workers(
     large = sum(len(run.contents[s.display]) for s in to_index) >= OUTLINE_MIN_BYTES
     outlines = _Outlines(run.summaries.values()) if large else None
     queue = IndexQueue(to_index, run.contents)
-    for worker, done, answer in _serve(workers, queue, dead):
+    for worker, done, answer in serve(workers, queue, dead):
         run.tell(len(done))
         worker.indexed += done
         worker.answers.append((tuple(s.display for s in done), answer))
@@ -286,7 +286,7 @@ def _index_in_workers(
 
 def _lint_in_workers(
     run: _Run,
-    workers: Sequence[_Worker],
+    workers: Sequence[WorkerProcess],
     work: List[SourceFile],
     outlines: Optional[_Outlines],
     scope: Optional[ProjectScopes],
@@ -317,7 +317,7 @@ def _lint_in_workers(
         if worker.alive:
             worker.send((needed, _phase_two_answers(worker, workers, run.summaries, needed)))
     run.tell(len(linted))
-    for _, _, answer in _serve(workers, plan, dead):
+    for _, _, answer in serve(workers, plan, dead):
         answered = pickle.loads(answer)
         run.tell(len(answered))
         linted.update(answered)
@@ -360,7 +360,10 @@ class _Outlines:
 
 
 def _phase_two_answers(
-    worker: _Worker, workers: Sequence[_Worker], summaries: Dict[str, FileSummary], needed: Optional[FrozenSet[str]]
+    worker: WorkerProcess,
+    workers: Sequence[WorkerProcess],
+    summaries: Dict[str, FileSummary],
+    needed: Optional[FrozenSet[str]],
 ) -> List[bytes]:
     """The summaries `worker` lacks of the files phase 2 needs (None: all files): the other workers'
     answers as they were sent (not pickled again), then those from the cache or from this process,
@@ -375,49 +378,6 @@ def _phase_two_answers(
     from_workers = {display for other in workers for displays, _ in other.answers for display in displays}
     elsewhere = [s for d, s in summaries.items() if d not in from_workers and (needed is None or d in needed)]
     return [*answers, pickle.dumps(elsewhere, pickle.HIGHEST_PROTOCOL)] if elsewhere else answers
-
-
-# Messages a worker holds before it answers the first: it starts the next file without waiting for
-# the parent (a round trip per file left each worker idle for ~5% of the index phase).
-IN_FLIGHT = 2
-
-
-def _serve(
-    workers: Sequence[_Worker], plan, dead: Dict[str, FileOutcome]
-) -> Iterator[Tuple[_Worker, List[SourceFile], bytes]]:
-    """Hand each worker the files `plan.next_for(worker)` names, one at a time and up to IN_FLIGHT
-    ahead, and yield (worker, files, pickled answer) as answers come in; tell a worker None when
-    the plan has nothing left for it. A worker that dies fails the file it was working on (answers
-    come in order); the files it had not started go back to the plan."""
-    from multiprocessing.connection import wait
-
-    busy: Dict[object, _Worker] = {}
-    for _ in range(IN_FLIGHT):  # a round at a time, so that a few files still reach every worker
-        for worker in workers:
-            source = plan.next_for(worker) if worker.alive else None
-            if source is not None:
-                worker.assign(source)
-                busy[worker.connection] = worker
-    for worker in workers:
-        if worker.alive and worker.connection not in busy:
-            worker.send(None)
-    while busy:
-        for connection in wait(list(busy)):
-            worker = busy[connection]
-            answer = worker.receive()
-            if answer is None:
-                current, *unstarted = worker.lost()
-                dead.update(worker.failure([current]))
-                plan.give_back(worker, unstarted)
-                del busy[connection]
-                continue
-            source = plan.next_for(worker)
-            if source is not None:
-                worker.assign(source)
-            elif not worker.in_flight:
-                worker.send(None)  # this phase is over for it
-                del busy[connection]
-            yield (worker, *answer)
 
 
 def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
@@ -447,66 +407,6 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
         pass
     finally:
         connection.close()
-
-
-class _Worker:
-    """One shard worker process and the pipe to it."""
-
-    def __init__(self, context, contents: Dict[str, bytes], config: Config, rules) -> None:
-        self.indexed: List[SourceFile] = []  # the files whose trees it holds
-        self.answers: List[Tuple[Tuple[str, ...], bytes]] = []  # its pickled summaries of them, with their files
-        self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
-        self.alive = True
-        self.connection, child = context.Pipe()
-        from tslint.processes import run_as_child  # ctypes: only parallel runs pay for importing it
-
-        # Dies with this process even when it is killed (SIGKILL leaves no chance to stop workers).
-        self.process = context.Process(
-            target=run_as_child, args=(os.getpid(), _worker, child, contents, config, rules), daemon=True
-        )
-        self.process.start()
-        child.close()
-
-    def assign(self, source: SourceFile) -> None:
-        self.in_flight.append([source])
-        self.send([source])
-
-    def send(self, message) -> None:
-        try:
-            self.connection.send(message)
-        except (OSError, EOFError):
-            self.alive = False
-
-    def receive(self) -> Optional[Tuple[List[SourceFile], bytes]]:
-        """The files of its oldest message and its answer, pickled, or None if it died (a crash in
-        native code, the OOM killer, ...)."""
-        if not self.alive:
-            return None
-        try:
-            answer = self.connection.recv_bytes()
-        except (OSError, EOFError):
-            self.alive = False
-            return None
-        return self.in_flight.popleft(), answer
-
-    def lost(self) -> List[SourceFile]:
-        """After it died: the file it was working on (answers come in order), then those it had not started."""
-        files = [source for message in self.in_flight for source in message]
-        self.in_flight.clear()
-        return files
-
-    def failure(self, files: Sequence[SourceFile]) -> Dict[str, FileOutcome]:
-        self.process.join(timeout=5)
-        code = self.process.exitcode
-        message = f"internal error: the worker process linting this file died (exit code {code})"
-        return {s.display: FileOutcome((), (FileError(s.display, message),)) for s in files}
-
-    def close(self) -> None:
-        self.connection.close()
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=5)
 
 
 def _cached_outcomes(sources, summaries, scope, settings_key, cache):
