@@ -207,3 +207,25 @@ def test_fd_reader_reads_lines_and_bodies_across_chunks(tmp_path: Path) -> None:
         assert list(lsp_framing.frames(lsp_framing.FdReader(fd))) == [b"[1]", b"{}"]
     finally:
         os.close(fd)
+
+
+def test_exit_does_not_wait_for_a_lint_in_progress(server: Server) -> None:
+    """`exit` ends the process at once, even while the buffer thread lints a large document (Python
+    joins executor threads at exit: the process stayed until that lint ended)."""
+    import time
+
+    from tslint.api import lint_text
+    from tslint.config import Config
+
+    block = "class Net{i}(nn.Module):\n    def forward(self, x, *args):\n        return x[0] if x.sum() > 0 else x\n\n"
+    text = "import torch.nn as nn\n\n" + "".join(block.format(i=i) for i in range(3000))
+    started = time.monotonic()
+    lint_text(text, "big.py", Config())
+    lint_seconds = time.monotonic() - started
+    server.initialize()
+    document = {"uri": "untitled:Big", "languageId": "python", "version": 1, "text": text}
+    server.send(notification("textDocument/didOpen", {"textDocument": document}))
+    time.sleep(0.2)  # the lint has started in the buffer thread
+    started = time.monotonic()
+    assert server.finish() == 0
+    assert time.monotonic() - started < lint_seconds / 2, lint_seconds

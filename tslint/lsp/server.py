@@ -4,8 +4,10 @@ handlers (see the package doc)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -441,4 +443,12 @@ def code_action(ls: TslintServer, params: types.CodeActionParams) -> List[types.
 
 
 def main() -> int:
-    return server.start_io()
+    """Serve over stdio, then end the process at once: Python would join the executors' threads at
+    exit, so a lint or a context indexing in progress (seconds on a large file) held the process
+    after `exit` (tests/test_lsp_protocol.py)."""
+    code = server.start_io()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # pygls may have closed stdout
+            stream.flush()
+    logging.shutdown()
+    os._exit(code)
