@@ -12,7 +12,8 @@ import pytest
 from tslint.api import lint_paths
 from tslint.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 FIXTURES = ROOT / "fixtures"
 EXPECTATION = re.compile(r"#\s*((?:TS\d{3}[\s,]*)+)$")
 
@@ -66,15 +67,32 @@ def fixture_result():
 # a test function needs it when it, a fixture it requests or a module-level helper it calls imports
 # or `importorskip`s torch.
 
-TORCH_MODULES = frozenset({"torch", "torch_harness"})
+
+def _torch_helper_modules() -> FrozenSet[str]:
+    """`torch` and the helper modules under tests/ whose top level imports it (directly or through
+    another such helper, to a fixed point): importing `export_harness` needs torch as much as
+    importing torch does."""
+    helpers = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in HERE.glob("*.py")}
+    helpers = {name: tree for name, tree in helpers.items() if not name.startswith("test_") and name != "conftest"}
+    needing = {"torch"}
+    grew = True
+    while grew:
+        more = {
+            name
+            for name, tree in helpers.items()
+            if name not in needing and _module_statements_import_torch(tree, frozenset(needing))
+        }
+        needing |= more
+        grew = bool(more)
+    return frozenset(needing)
 
 
-def _imports_torch(node: ast.AST) -> bool:
-    """`import torch...`, `from torch... import`, the harness, or `pytest.importorskip("torch...")`."""
+def _imports_torch(node: ast.AST, modules: FrozenSet[str]) -> bool:
+    """`import torch...`, `from torch... import`, a torch helper, or `pytest.importorskip("torch...")`."""
     if isinstance(node, ast.Import):
-        return any(alias.name.split(".")[0] in TORCH_MODULES for alias in node.names)
+        return any(alias.name.split(".")[0] in modules for alias in node.names)
     if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and (node.module or "").split(".")[0] in TORCH_MODULES
+        return node.level == 0 and (node.module or "").split(".")[0] in modules
     if isinstance(node, ast.Call):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         first = node.args[0] if node.args else None
@@ -82,25 +100,28 @@ def _imports_torch(node: ast.AST) -> bool:
             name == "importorskip"
             and isinstance(first, ast.Constant)
             and isinstance(first.value, str)
-            and first.value.split(".")[0] in TORCH_MODULES
+            and first.value.split(".")[0] in modules
         )
     return False
 
 
-def _module_statements_import_torch(tree: ast.Module) -> bool:
+def _module_statements_import_torch(tree: ast.Module, modules: FrozenSet[str]) -> bool:
     """Module-level code (not function bodies) that imports torch, including under `if`/`try`."""
     pending: List[ast.AST] = list(tree.body)
     while pending:
         node = pending.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             continue
-        if _imports_torch(node):
+        if _imports_torch(node, modules):
             return True
         if isinstance(node, ast.ClassDef):
             pending.extend(node.body)
         else:
             pending.extend(ast.iter_child_nodes(node))
     return False
+
+
+TORCH_MODULES = _torch_helper_modules()
 
 
 def _functions(tree: ast.Module) -> Dict[str, ast.AST]:
@@ -117,7 +138,9 @@ def _functions(tree: ast.Module) -> Dict[str, ast.AST]:
 def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
     """The functions that import torch themselves or call (by name) one that does, to a fixed point."""
     calls = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} for name, node in functions.items()}
-    needing: Set[str] = {name for name, node in functions.items() if any(map(_imports_torch, ast.walk(node)))}
+    needing: Set[str] = {
+        name for name, node in functions.items() if any(_imports_torch(n, TORCH_MODULES) for n in ast.walk(node))
+    }
     grew = True
     while grew:
         more = {name for name, names in calls.items() if name not in needing and names & needing}
@@ -130,7 +153,7 @@ def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
 def torch_needs(path: Path) -> Tuple[bool, FrozenSet[str]]:
     """Whether the whole test module needs torch, and otherwise which of its functions do."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    if _module_statements_import_torch(tree):
+    if _module_statements_import_torch(tree, TORCH_MODULES):
         return True, frozenset()
     return False, _torch_functions(_functions(tree))
 

@@ -445,6 +445,7 @@ def test_stdin_is_linted_with_its_package_as_context(tmp_path, capsys, monkeypat
     assert code == 1 and out.startswith("pkg/sub/net.py:5:26: TS101 ")
 
 
+@pytest.mark.slow
 def test_every_fixture_file_alone_gives_what_it_gives_with_its_folder(capsys) -> None:
     def findings(*paths):
         out = run(["--output-format", "json", "--no-cache", "-j", "1", *paths], capsys, cwd=ROOT)[1]

@@ -97,6 +97,7 @@ def test_no_files_from_pre_commit_exits_0_quietly(tmp_path) -> None:
     assert completed.returncode == 0 and completed.stderr == ""
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.environ.get("TSLINT_OFFLINE") == "1", reason="pre-commit installs the hook from PyPI")
 def test_pre_commit_try_repo(tmp_path) -> None:
     """The real pre-commit installs this repository's hook in its own environment and runs it."""

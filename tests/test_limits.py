@@ -102,6 +102,7 @@ def test_mro_order_is_depth_first_left_to_right(tmp_path) -> None:
     assert not index.hierarchy_too_deep(index.classes["m.D"])
 
 
+@pytest.mark.slow
 def test_a_folder_nested_eleven_hundred_deep_is_walked(tmp_path) -> None:
     (tmp_path / "top.py").write_text(LAMBDA)
     folders = [tmp_path / "d"]

@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from conftest import ROOT, torch_needs
 
 
@@ -21,6 +23,19 @@ def test_module_level_torch_import_marks_every_test(tmp_path) -> None:
     assert _needs(tmp_path, "from torch_harness import script\n") == (True, frozenset())
     guarded = "import pytest\n\ntry:\n    pytest.importorskip('torch')\nexcept ValueError:\n    pass\n"
     assert _needs(tmp_path, guarded) == (True, frozenset())
+
+
+def test_helper_modules_that_import_torch_count_as_torch() -> None:
+    """A test module importing `export_harness` (which importorskips torch at its top level) is skipped
+    at collection without torch unless it is marked: helpers are read like test modules."""
+    from conftest import TORCH_MODULES
+
+    assert {"torch", "torch_harness", "export_harness"} <= TORCH_MODULES
+    assert "conftest" not in TORCH_MODULES
+
+
+def test_a_module_importing_a_torch_helper_is_marked(tmp_path) -> None:
+    assert _needs(tmp_path, "from export_harness import in_child\n") == (True, frozenset())
 
 
 def test_function_level_torch_marks_the_function_and_its_callers(tmp_path) -> None:
@@ -63,6 +78,7 @@ def test_torch_in_strings_and_tslint_module_names_is_not_torch(tmp_path) -> None
     assert (whole, functions) == (False, frozenset())
 
 
+@pytest.mark.slow
 def test_static_suite_collects_without_torch_or_numpy() -> None:
     """The suite once did not even collect without torch (a bare `import torch` in a test module)."""
     program = textwrap.dedent(

@@ -121,6 +121,7 @@ def test_attributes_assigned_in_init(tmp_path: Path) -> None:
     assert info.attributes["layers"][0].elements == ("torch.nn.Linear",)
 
 
+@pytest.mark.slow
 def test_wheel_ships_the_rule_pages(tmp_path: Path) -> None:
     """`tslint --explain` must work from a plain `pip install`, not only from a checkout."""
     completed = subprocess.run(
