@@ -66,11 +66,9 @@ def project(tmp_path: Path) -> Path:
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     """`tslint .` as pre-commit or CI runs it: a fresh process in the project."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "tslint", "--format", "json", *args, "."],
         cwd=project,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,

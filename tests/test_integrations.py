@@ -111,6 +111,8 @@ def test_pre_commit_try_repo(tmp_path) -> None:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.com",
     }
+    # The hook must run the tslint pre-commit installed in its own environment, not this checkout.
+    env.pop("PYTHONPATH", None)
     project = tmp_path / "project"
     project.mkdir()
     git = lambda *args: subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)  # noqa: E731
@@ -165,3 +167,16 @@ def test_install_instructions_work_outside_a_checkout() -> None:
     assert re.search(rf'^version = "{re.escape(__version__)}"', pyproject, re.MULTILINE)
     sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tslint").rglob("*.py"))
     assert "tslint[" not in sources
+
+
+def test_a_child_python_imports_this_checkout_from_any_folder(tmp_path) -> None:
+    """`python -m tslint` started by a test runs this checkout's code, not an installed tslint:
+    conftest puts the checkout first on PYTHONPATH for the session, whatever was there before."""
+    completed = subprocess.run(
+        [sys.executable, "-c", "import tslint; print(tslint.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert Path(completed.stdout.strip()).resolve() == (ROOT / "tslint" / "__init__.py").resolve(), completed.stderr

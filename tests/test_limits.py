@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import time
@@ -55,7 +54,6 @@ def run_cli(*args, cwd):
         capture_output=True,
         cwd=cwd,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, json.loads(completed.stdout)
