@@ -80,9 +80,9 @@ JSON_SCHEMA = {
         "errors": {"type": "array"},
         "summary": {
             "type": "object",
-            "required": ["files", "errors", "warnings"],
+            "required": ["files", "errors", "warnings", "refuted"],
             "additionalProperties": False,
-            "properties": {k: {"type": "integer", "minimum": 0} for k in ("files", "errors", "warnings")},
+            "properties": {k: {"type": "integer", "minimum": 0} for k in ("files", "errors", "warnings", "refuted")},
         },
     },
 }
@@ -564,6 +564,36 @@ def test_exit_code_when_torch_refuted_every_finding() -> None:
     assert exit_code(LintResult(refuted, (), files=1)) == 0
     mixed = (refuted[0], replace_confirmation(result.diagnostics[0], Confirmation("confirmed", "")))
     assert exit_code(LintResult(mixed, (), files=1)) == 1
+
+
+def test_summaries_count_only_the_findings_that_stand() -> None:
+    """A finding torch refuted is counted apart, in every summary: the text line, JSON, --statistics."""
+    from tslint import formatters
+    from tslint.catalogue import Catalogue
+    from tslint.findings import Confirmation, LintResult
+
+    finding = json_free_result().diagnostics[0]
+    other = replace_confirmation(finding, Confirmation("confirmed", "torch agrees"))
+    gone = replace_confirmation(finding, Confirmation("refuted", "torch compiled it"))
+    mixed = LintResult((other, gone), (), files=1)
+    assert "Found 1 error and 0 warnings in 1 file (1 file checked; 1 refuted by torch)." in formatters.format_concise(
+        mixed, False
+    )
+    assert json.loads(formatters.format_json(mixed))["summary"] == {
+        "files": 1,
+        "errors": 1,
+        "warnings": 0,
+        "refuted": 1,
+    }
+    only_refuted = LintResult((gone,), (), files=1)
+    assert "All checks passed! (1 file checked; 1 refuted by torch)" in formatters.format_text(
+        only_refuted, {}, {}, False
+    )
+    statistics = json.loads(formatters.format_statistics(only_refuted, Catalogue(), "json"))["summary"]
+    assert statistics == {"files": 1, "errors": 0, "warnings": 0, "refuted": 1, "total": 1}
+    plain = LintResult((finding,), (), files=1)
+    assert json.loads(formatters.format_json(plain))["summary"]["refuted"] == 0
+    assert "refuted" not in formatters.format_concise(plain, False)
 
 
 def json_free_result():

@@ -204,6 +204,7 @@ def test_refuted_findings_do_not_fail_the_run(tmp_path, monkeypatch, capsys) -> 
     assert cli.main(["--no-cache", "--confirm", "clean.py"]) == 0
     output = capsys.readouterr().out
     assert "[refuted by torch]" in output and "torch: 0 confirmed, 1 refuted, 0 unverified." in output
+    assert "All checks passed! (1 file checked; 1 refuted by torch)" in output
 
 
 def test_a_bad_confirm_value_is_a_usage_error(tmp_path) -> None:
