@@ -676,16 +676,20 @@ def test_progress_line_only_on_a_terminal_and_erased(monkeypatch) -> None:
     monkeypatch.setattr(progress, "INTERVAL", 0.0)
     stream = Terminal()
     bar = progress.Progress("tslint", stream)
-    bar.add_total(4)
-    bar.advance(1)
-    bar.advance(3)
+    bar.add_total("indexing", 4)
+    bar.add_total("checking", 2)
+    bar.advance("indexing", 1)
+    bar.advance("indexing", 3)
+    bar.advance("checking", 1, "a\x1bb.py")
     bar.close()
-    assert "] 1/4" in stream.getvalue() and "] 4/4" in stream.getvalue()
-    assert stream.getvalue().endswith("\r\x1b[K")
+    drawn = stream.getvalue()
+    assert "tslint: indexing [" in drawn and "] 1/4" in drawn and "] 4/4" in drawn
+    assert "tslint: checking [" in drawn and "] 1/2 (a\\x1bb.py)" in drawn  # a file name's escapes are shown
+    assert drawn.endswith("\r\x1b[K")
     piped = io.StringIO()
     bar = progress.Progress("tslint", piped)
-    bar.add_total(2)
-    bar.advance(2)
+    bar.add_total("indexing", 2)
+    bar.advance("indexing", 2)
     bar.close()
     assert piped.getvalue() == ""
 
@@ -696,16 +700,18 @@ def test_progress_counts_every_file_of_a_run(tmp_path, monkeypatch) -> None:
     from tslint.files import discover
 
     class Counter:
-        total = done = 0
+        def __init__(self):
+            self.total = {}
+            self.done = {}
 
-        def add_total(self, count):
-            self.total += count
+        def add_total(self, stage, count):
+            self.total[stage] = self.total.get(stage, 0) + count
 
-        def advance(self, count=1):
-            self.done += count
+        def advance(self, stage, count=1):
+            self.done[stage] = self.done.get(stage, 0) + count
 
     sources = discover([str(FIXTURES)], None, ())
     for jobs in (1, 2):
         counter = Counter()
         api.lint_sources(sources, Config(), jobs=jobs, progress=counter)
-        assert counter.total == counter.done == 2 * len(sources)
+        assert counter.total == counter.done == {"indexing": len(sources), "checking": len(sources)}
