@@ -184,3 +184,29 @@ def test_a_child_python_imports_this_checkout_from_any_folder(tmp_path) -> None:
         timeout=60,
     )
     assert Path(completed.stdout.strip()).resolve() == (ROOT / "tslint" / "__init__.py").resolve(), completed.stderr
+
+
+def test_refuted_findings_are_notices_in_github_and_suppressed_in_sarif() -> None:
+    """A finding torch refuted does not fail the run; the CI formats say so too: a `::notice`
+    annotation (not an error on the pull request), and a SARIF result with an external suppression."""
+    from dataclasses import replace
+
+    from tslint.api import lint_text
+    from tslint.config import Config
+    from tslint.findings import Confirmation, LintResult
+    from tslint.formatters import format_github
+    from tslint.sarif import format_sarif
+
+    source = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
+    (finding,) = lint_text(source, "a.py", Config()).diagnostics
+    gone = replace(finding, confirmation=Confirmation("refuted", "torch compiled this code"))
+    kept = replace(finding, confirmation=Confirmation("confirmed", "torch agrees"))
+    github = format_github(LintResult((gone, kept), (), files=1)).splitlines()
+    assert github[0].startswith("::notice ") and github[0].endswith("[refuted by torch]")
+    assert github[1].startswith("::error ") and github[1].endswith("[confirmed]")
+    document = json.loads(format_sarif(LintResult((gone, kept), (), files=1), {"a.py": source}, {}, {}, {}))
+    jsonschema.validate(document, sarif_schema())
+    first, second = document["runs"][0]["results"]
+    justification = "refuted by torch: torch compiled this code"
+    assert first["suppressions"] == [{"kind": "external", "justification": justification}]
+    assert "suppressions" not in second

@@ -312,11 +312,12 @@ def _github_escape(text: str, property_value: bool = False) -> str:
 def format_github(result: LintResult) -> str:
     lines = []
     for d in result.diagnostics:
-        level = "error" if d.severity is Severity.ERROR else "warning"
+        # A finding torch refuted does not fail the run: a notice, not an error on the pull request.
+        level = "notice" if refuted(d) else ("error" if d.severity is Severity.ERROR else "warning")
         lines.append(
             f"::{level} file={_github_escape(d.filename, True)},line={d.location.row},col={d.location.column},"
             f"endLine={d.end_location.row},endColumn={d.end_location.column},"
-            f"title={_github_escape(f'tslint ({d.code})', True)}::{_github_escape(d.message)}"
+            f"title={_github_escape(f'tslint ({d.code})', True)}::{_github_escape(d.message + _status(d))}"
         )
     for error in result.errors:
         lines.append(
