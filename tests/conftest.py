@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import replace
 from functools import cache
@@ -16,6 +17,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FIXTURES = ROOT / "fixtures"
 EXPECTATION = re.compile(r"#\s*((?:TS\d{3}[\s,]*)+)$")
+
+# Every `python -m tslint` a test starts must run this checkout, not whatever tslint is installed
+# (an editable install of another checkout, or a release): the checkout goes first on PYTHONPATH
+# for the whole session, before any existing entries. Set at import, before any test spawns a child.
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
 
 
 def expectations(path: Path) -> List[Tuple[int, str]]:

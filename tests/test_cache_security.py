@@ -66,11 +66,9 @@ def project(tmp_path: Path) -> Path:
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     """`tslint .` as pre-commit or CI runs it: a fresh process in the project."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run(
         [sys.executable, "-m", "tslint", "--format", "json", *args, "."],
         cwd=project,
-        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -333,3 +331,28 @@ def test_language_server_never_runs_a_committed_pickle(project: Path, tmp_path: 
 
     _run(scenario)
     assert not marker.exists()
+
+
+def test_an_edit_pickles_only_the_edited_files_entry(project: Path, monkeypatch, capsys) -> None:
+    """Each file's entry is pickled on its own: after one file of 31 changed, the run pickles that
+    entry again and writes the 30 others back as the bytes it read, unpickling none of them but
+    those it needs."""
+    for index in range(30):
+        (project / f"m{index}.py").write_text(BAD.replace("Net", f"Net{index}"))
+    monkeypatch.chdir(project)
+    assert main(["--format", "json", "--exit-zero", "."]) == 0
+    (project / "m7.py").write_text(BAD.replace("Net", "Renamed") + "\n# edited\n")
+    dumped = []
+    original = pickle.dumps
+
+    def counting(value, *args, **kwargs):
+        dumped.append(value)
+        return original(value, *args, **kwargs)
+
+    monkeypatch.setattr(tslint.cache.pickle, "dumps", counting)
+    assert main(["--format", "json", "--exit-zero", "."]) == 0
+    assert "Renamed" in capsys.readouterr().out
+    entries = [v for v in dumped if isinstance(v, dict) and "summary" in v]
+    assert [e["path"] for e in entries] == [str(project / "m7.py")]
+    (payload,) = [v for v in dumped if isinstance(v, dict) and "entries" in v]
+    assert len(payload["entries"]) == 31 and all(isinstance(raw, bytes) for raw in payload["entries"].values())

@@ -80,9 +80,9 @@ JSON_SCHEMA = {
         "errors": {"type": "array"},
         "summary": {
             "type": "object",
-            "required": ["files", "errors", "warnings"],
+            "required": ["files", "errors", "warnings", "refuted"],
             "additionalProperties": False,
-            "properties": {k: {"type": "integer", "minimum": 0} for k in ("files", "errors", "warnings")},
+            "properties": {k: {"type": "integer", "minimum": 0} for k in ("files", "errors", "warnings", "refuted")},
         },
     },
 }
@@ -567,6 +567,36 @@ def test_exit_code_when_torch_refuted_every_finding() -> None:
     assert exit_code(LintResult(mixed, (), files=1)) == 1
 
 
+def test_summaries_count_only_the_findings_that_stand() -> None:
+    """A finding torch refuted is counted apart, in every summary: the text line, JSON, --statistics."""
+    from tslint import formatters
+    from tslint.catalogue import Catalogue
+    from tslint.findings import Confirmation, LintResult
+
+    finding = json_free_result().diagnostics[0]
+    other = replace_confirmation(finding, Confirmation("confirmed", "torch agrees"))
+    gone = replace_confirmation(finding, Confirmation("refuted", "torch compiled it"))
+    mixed = LintResult((other, gone), (), files=1)
+    assert "Found 1 error and 0 warnings in 1 file (1 file checked; 1 refuted by torch)." in formatters.format_concise(
+        mixed, False
+    )
+    assert json.loads(formatters.format_json(mixed))["summary"] == {
+        "files": 1,
+        "errors": 1,
+        "warnings": 0,
+        "refuted": 1,
+    }
+    only_refuted = LintResult((gone,), (), files=1)
+    assert "All checks passed! (1 file checked; 1 refuted by torch)" in formatters.format_text(
+        only_refuted, {}, {}, False
+    )
+    statistics = json.loads(formatters.format_statistics(only_refuted, Catalogue(), "json"))["summary"]
+    assert statistics == {"files": 1, "errors": 0, "warnings": 0, "refuted": 1, "total": 1}
+    plain = LintResult((finding,), (), files=1)
+    assert json.loads(formatters.format_json(plain))["summary"]["refuted"] == 0
+    assert "refuted" not in formatters.format_concise(plain, False)
+
+
 def json_free_result():
     from tslint.api import lint_text
     from tslint.config import Config
@@ -647,16 +677,20 @@ def test_progress_line_only_on_a_terminal_and_erased(monkeypatch) -> None:
     monkeypatch.setattr(progress, "INTERVAL", 0.0)
     stream = Terminal()
     bar = progress.Progress("tslint", stream)
-    bar.add_total(4)
-    bar.advance(1)
-    bar.advance(3)
+    bar.add_total("indexing", 4)
+    bar.add_total("checking", 2)
+    bar.advance("indexing", 1)
+    bar.advance("indexing", 3)
+    bar.advance("checking", 1, "a\x1bb.py")
     bar.close()
-    assert "] 1/4" in stream.getvalue() and "] 4/4" in stream.getvalue()
-    assert stream.getvalue().endswith("\r\x1b[K")
+    drawn = stream.getvalue()
+    assert "tslint: indexing [" in drawn and "] 1/4" in drawn and "] 4/4" in drawn
+    assert "tslint: checking [" in drawn and "] 1/2 (a\\x1bb.py)" in drawn  # a file name's escapes are shown
+    assert drawn.endswith("\r\x1b[K")
     piped = io.StringIO()
     bar = progress.Progress("tslint", piped)
-    bar.add_total(2)
-    bar.advance(2)
+    bar.add_total("indexing", 2)
+    bar.advance("indexing", 2)
     bar.close()
     assert piped.getvalue() == ""
 
@@ -667,16 +701,18 @@ def test_progress_counts_every_file_of_a_run(tmp_path, monkeypatch) -> None:
     from tslint.files import discover
 
     class Counter:
-        total = done = 0
+        def __init__(self):
+            self.total = {}
+            self.done = {}
 
-        def add_total(self, count):
-            self.total += count
+        def add_total(self, stage, count):
+            self.total[stage] = self.total.get(stage, 0) + count
 
-        def advance(self, count=1):
-            self.done += count
+        def advance(self, stage, count=1):
+            self.done[stage] = self.done.get(stage, 0) + count
 
     sources = discover([str(FIXTURES)], None, ())
     for jobs in (1, 2):
         counter = Counter()
         api.lint_sources(sources, Config(), jobs=jobs, progress=counter)
-        assert counter.total == counter.done == 2 * len(sources)
+        assert counter.total == counter.done == {"indexing": len(sources), "checking": len(sources)}

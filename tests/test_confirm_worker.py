@@ -109,13 +109,60 @@ class Real(nn.Module):
 
 def test_a_file_cannot_change_what_torch_says_about_the_next_one(tmp_path) -> None:
     """Both files go to one zygote (-j 1): the first replaces torch.jit.script in its worker, which
-    may lie about its own class (the trust boundary in tslint.confirm.child), never about the next
-    file's, which a fresh worker forked from the untouched zygote checks."""
+    then cannot say anything of its own class (the worker took torch's entry points before the
+    import), nor of the next file's, which a fresh worker forked from the untouched zygote checks."""
     (tmp_path / "a_patch.py").write_text(HOSTILE_PATCH)
     (tmp_path / "b_real.py").write_text(VARARGS)
     code, document = run(["-j", "1", "."], tmp_path)
-    status = {d["filename"]: d["confirmation"]["status"] for d in document["diagnostics"]}
-    assert status == {"a_patch.py": "refuted", "b_real.py": "confirmed"}
+    status = {d["filename"]: d["confirmation"] for d in document["diagnostics"]}
+    assert status["b_real.py"]["status"] == "confirmed"
+    assert status["a_patch.py"] == {
+        "status": "unverified",
+        "detail": "user code replaced torch.jit.script: torch's answer cannot be trusted",
+    }
+    assert code == 1  # the patched file's finding still stands
+
+
+PATCHED_LATER = """import torch
+import torch.jit._recursive
+import torch.nn as nn
+
+
+def _pretend(nn_module, stubs_fn, share_types=True, is_tracing=False):
+    return nn_module
+
+
+class First(nn.Module):
+    def forward(self, x, *args):
+        return x
+
+
+class Second(nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.jit._recursive.create_script_module = _pretend  # while tslint builds the instance
+
+    def forward(self, x, *args):
+        return x
+
+
+class Third(nn.Module):
+    def forward(self, x, *args):
+        return x
+"""
+
+
+def test_a_class_that_patches_torch_internals_is_unverified_and_so_is_what_follows(tmp_path) -> None:
+    """The entry points are compared after each class too (checked here in the order of their
+    names): the class whose constructor replaced torch's internals, and every class checked after
+    it in that worker, are unverified; the one checked before is confirmed."""
+    (tmp_path / "patched.py").write_text(PATCHED_LATER)
+    code, document = run(["-j", "1", "patched.py"], tmp_path)
+    found = {d["symbol"].split(".")[0]: d["confirmation"] for d in document["diagnostics"]}
+    assert found["First"]["status"] == "confirmed"
+    detail = "user code replaced torch.jit._recursive.create_script_module: torch's answer cannot be trusted"
+    assert found["Second"] == found["Third"] == {"status": "unverified", "detail": detail}
+    assert code == 1
 
 
 KILLS_ZYGOTE = """\
@@ -204,6 +251,7 @@ def test_refuted_findings_do_not_fail_the_run(tmp_path, monkeypatch, capsys) -> 
     assert cli.main(["--no-cache", "--confirm", "clean.py"]) == 0
     output = capsys.readouterr().out
     assert "[refuted by torch]" in output and "torch: 0 confirmed, 1 refuted, 0 unverified." in output
+    assert "All checks passed! (1 file checked; 1 refuted by torch)" in output
 
 
 def test_a_bad_confirm_value_is_a_usage_error(tmp_path) -> None:
@@ -286,5 +334,5 @@ def test_progress_names_the_classes_checked_and_the_current_file(capsys) -> None
     sources = discover([str(folder)], config.root, config.exclude)
     confirm(api.lint_sources(sources, config), sources, config, progress=True, workers=1)
     errors = capsys.readouterr().err
-    assert "tslint --confirm: 0 of 6 classes checked (" in errors and "6 of 6 classes checked (net.py)" in errors
+    assert "tslint: confirming [" in errors and "] 6/6 (net.py)" in errors and errors.endswith("\r\x1b[K")
     assert errors.endswith("\r\x1b[K")  # the line is cleared at the end

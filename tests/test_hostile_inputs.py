@@ -12,8 +12,6 @@ import sys
 
 import pytest
 
-from conftest import ROOT
-
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 # A FIFO or /dev/zero that is read hangs or grows without end: give up long before the suite would.
 TIMEOUT = 60
@@ -21,7 +19,7 @@ TIMEOUT = 60
 
 def tslint(*args, cwd, stdin=b"", preexec_fn=None):
     """`python -m tslint` in a child process, with this checkout's tslint (cwd may be elsewhere)."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = dict(os.environ)  # PYTHONPATH names this checkout (conftest)
     env.pop("TSLINT_DEBUG", None)
     completed = subprocess.run(
         [sys.executable, "-m", "tslint", "--no-cache", *map(str, args)],
@@ -85,7 +83,6 @@ def test_stdin_that_never_ends_is_ts001_too_large(tmp_path) -> None:
             stdin=zero,
             capture_output=True,
             cwd=tmp_path,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
             timeout=TIMEOUT,
         )
     d = only(json.loads(completed.stdout)["diagnostics"])

@@ -112,6 +112,8 @@ def test_pre_commit_try_repo(tmp_path) -> None:
         "GIT_COMMITTER_NAME": "t",
         "GIT_COMMITTER_EMAIL": "t@example.com",
     }
+    # The hook must run the tslint pre-commit installed in its own environment, not this checkout.
+    env.pop("PYTHONPATH", None)
     project = tmp_path / "project"
     project.mkdir()
     git = lambda *args: subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)  # noqa: E731
@@ -160,9 +162,52 @@ def test_install_instructions_work_outside_a_checkout() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert not re.search(r"<(you|user|owner|org|URL)>", readme, re.IGNORECASE)
     assert not re.search(r"pip install [\"']?tslint\b", readme)
-    assert set(re.findall(r"\bv\d+\.\d+\.\d+\b", readme)) <= {f"v{__version__}"}
+    named = set(re.findall(r"\bv\d+\.\d+\.\d+\b", readme))
+    assert named <= {f"v{__version__}"}
+    if (ROOT / ".git").exists():  # a tag the README names (for pre-commit's `rev:`) must exist
+        tags = subprocess.run(["git", "tag", "--list"], cwd=ROOT, capture_output=True, text=True, check=True)
+        assert named <= set(tags.stdout.split()), f"the README names tags that do not exist: {named}"
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^name = "torchscript-lint"$', pyproject, re.MULTILINE)
     assert re.search(rf'^version = "{re.escape(__version__)}"', pyproject, re.MULTILINE)
     sources = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tslint").rglob("*.py"))
     assert "tslint[" not in sources
+
+
+def test_a_child_python_imports_this_checkout_from_any_folder(tmp_path) -> None:
+    """`python -m tslint` started by a test runs this checkout's code, not an installed tslint:
+    conftest puts the checkout first on PYTHONPATH for the session, whatever was there before."""
+    completed = subprocess.run(
+        [sys.executable, "-c", "import tslint; print(tslint.__file__)"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert Path(completed.stdout.strip()).resolve() == (ROOT / "tslint" / "__init__.py").resolve(), completed.stderr
+
+
+def test_refuted_findings_are_notices_in_github_and_suppressed_in_sarif() -> None:
+    """A finding torch refuted does not fail the run; the CI formats say so too: a `::notice`
+    annotation (not an error on the pull request), and a SARIF result with an external suppression."""
+    from dataclasses import replace
+
+    from tslint.api import lint_text
+    from tslint.config import Config
+    from tslint.findings import Confirmation, LintResult
+    from tslint.formatters import format_github
+    from tslint.sarif import format_sarif
+
+    source = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
+    (finding,) = lint_text(source, "a.py", Config()).diagnostics
+    gone = replace(finding, confirmation=Confirmation("refuted", "torch compiled this code"))
+    kept = replace(finding, confirmation=Confirmation("confirmed", "torch agrees"))
+    github = format_github(LintResult((gone, kept), (), files=1)).splitlines()
+    assert github[0].startswith("::notice ") and github[0].endswith("[refuted by torch]")
+    assert github[1].startswith("::error ") and github[1].endswith("[confirmed]")
+    document = json.loads(format_sarif(LintResult((gone, kept), (), files=1), {"a.py": source}, {}, {}, {}))
+    jsonschema.validate(document, sarif_schema())
+    first, second = document["runs"][0]["results"]
+    justification = "refuted by torch: torch compiled this code"
+    assert first["suppressions"] == [{"kind": "external", "justification": justification}]
+    assert "suppressions" not in second

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import time
@@ -55,7 +54,6 @@ def run_cli(*args, cwd):
         capture_output=True,
         cwd=cwd,
         timeout=300,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, json.loads(completed.stdout)
@@ -74,6 +72,20 @@ def test_a_thousand_class_chain_costs_only_its_file(tmp_path) -> None:
     assert found == [("chain.py", "TS001", 1), ("chain.py", "TS201", 6), ("other.py", "TS201", 6)]
     message = next(d["message"] for d in report["diagnostics"] if d["code"] == "TS001")
     assert f"class `C{MAX_HIERARCHY}` and {1000 - MAX_HIERARCHY - 1} more classes" in message and "too deep" in message
+
+
+def test_classes_past_the_bound_are_truly_unchecked(tmp_path) -> None:
+    """A class whose hierarchy is too deep to follow gets no finding of its own, even one its own
+    body would earn (its bases are unknown to tslint): the file's TS001 says it is not checked, and
+    that is then true. Within the bound, C0's forward is still checked."""
+    source = chain(MAX_HIERARCHY + 50) + f"\n\nclass Last(C{MAX_HIERARCHY + 49}):\n    def forward(self, x, *args):\n"
+    source += "        g = lambda y: y\n        return g(x)\n"
+    (tmp_path / "deep.py").write_text(source)
+    result = lint_sources([SourceFile(tmp_path / "deep.py", "deep.py")], Config())
+    assert result.errors == ()
+    assert [(d.code, d.location.row) for d in result.diagnostics] == [("TS001", 1), ("TS201", 6)]
+    assert f"class `C{MAX_HIERARCHY}` and 50 more classes" in result.diagnostics[0].message
+    assert "not checked" in result.diagnostics[0].message
 
 
 def test_the_editor_path_reports_the_other_files_beside_a_thousand_class_chain(tmp_path) -> None:

@@ -48,11 +48,9 @@ def project(tmp_path: Path) -> Path:
 
 def run(project: Path, *args: str, stdin: Optional[str] = None):
     """(exit code, findings as (file, code, row), modules imported) of `tslint --format json ARGS`."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
     completed = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "tslint", "--format", "json", *args],
         cwd=project,
-        env=env,
         capture_output=True,
         text=True,
         input=stdin,
@@ -87,7 +85,6 @@ def test_a_warm_run_with_codes_in_the_config_checks_them_against_the_cached_cata
         cwd=project,
         capture_output=True,
         text=True,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
         timeout=120,
     )
     assert completed.returncode == 2 and "names unknown rule 'TS999'" in completed.stderr

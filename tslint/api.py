@@ -132,8 +132,8 @@ def lint_sources(
     """Lint `sources` as one project. `buffers` holds contents that replace a file's (stdin, an
     editor); `only` limits the rules phase to these files (the others only give context): the
     result holds only their findings and errors. `progress` (tslint.progress.Progress) is told the
-    files to index and to lint, and each one done. With a cache that holds this very run (run_key),
-    nothing is parsed."""
+    files to index and to lint (its stages "indexing" and "checking"), and each one done. With a
+    cache that holds this very run (run_key), nothing is parsed."""
     contents: Dict[str, bytes] = {}
     unreadable: Dict[str, Any] = {}
     for source in sources:
@@ -175,7 +175,7 @@ def _lint_contents(
 ) -> Outcomes:
     """The outcome of each file: the cache's for the files it knows, the engine's for the others."""
     from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics
-    from tslint.engine.workers import run_phases
+    from tslint.engine.workers import CHECKING, INDEXING, run_phases
 
     rules = enabled_rules(config)
     key = settings_key(config, rules)
@@ -195,8 +195,9 @@ def _lint_contents(
         else:
             to_index.append(source)
     if progress is not None:
+        progress.add_total(INDEXING, len(to_index))
         progress.add_total(
-            len(to_index) + sum(1 for s in sources if s.display in contents and (only is None or s.display in only))
+            CHECKING, sum(1 for s in sources if s.display in contents and (only is None or s.display in only))
         )
     phase_outcomes = run_phases(
         [s for s in sources if s.display in contents],

@@ -3,7 +3,8 @@ and the project facts its analysis used; and, in a second file, whole runs: the 
 reported files by the contents of every file of the run and the settings, so that a run over files
 that did not change reads them back without parsing or indexing anything, nor loading the first file
 (and the rule catalogue, a function of tslint's code, so that such a run imports no rule). A corrupt
-or unwritable cache is ignored, never fatal.
+or unwritable cache is ignored, never fatal. In the first file each file's entry is pickled on its
+own, so a run after one edit pickles one entry again and unpickles only the entries it reads.
 
 The cache lives in the project, so a repository can commit one: nothing in it is trusted. Each file
 carries a MAC (keyed BLAKE2b) under a per-user secret key kept outside every project
@@ -41,7 +42,7 @@ except ImportError:
 
 CACHE_FOLDER = ".tslint_cache"
 KEY_SIZE = 32
-MAGIC = b"tslint-results\x00v1\x00"  # then the MAC, then the pickled payload (both files)
+MAGIC = b"tslint-results\x00v2\x00"  # then the MAC, then the pickled payload (both files)
 MAC_SIZE = 32
 MAX_CACHE_BYTES = 1 << 30  # a larger "cache" is not one tslint wrote: ignored unread
 STALE_TEMPORARY = 3600  # seconds: a `.results-*` file this old was left by a killed run
@@ -206,7 +207,12 @@ class ResultCache:
         self.folder = folder
         self.path = folder / f"results-{__version__}.pickle"
         self.runs_path = folder / f"runs-{__version__}.pickle"
-        self._entries: Optional[Dict[str, Dict[str, Any]]] = None
+        # The file of results holds each file's entry pickled on its own: a run unpickles only the
+        # entries it asks for, and pickles again only those it changed (after one file is edited,
+        # one entry), the others are written back as the bytes they were read as.
+        self._raw: Optional[Dict[str, bytes]] = None
+        self._decoded: Dict[str, Any] = {}  # display -> entry (None: unreadable), as unpickled or stored
+        self._dirty: set = set()  # the entries to pickle again on save
         self._runs: Optional[Dict[str, Any]] = None
         self.changed = False
         self.runs_changed = False
@@ -221,9 +227,35 @@ class ResultCache:
 
     @property
     def entries(self) -> Dict[str, Dict[str, Any]]:
-        if self._entries is None:
-            self._entries = self._load() if self.usable else {}
-        return self._entries
+        """Every readable entry, unpickled (the engine asks for one file's at a time instead)."""
+        found = {}
+        for display in [*self._raw_entries(), *self._decoded]:
+            entry = self._get(display)
+            if isinstance(entry, dict):
+                found[display] = entry
+        return found
+
+    def _raw_entries(self) -> Dict[str, bytes]:
+        if self._raw is None:
+            self._raw = self._load() if self.usable else {}
+        return self._raw
+
+    def _get(self, display: str) -> Optional[Any]:
+        """The entry of `display`, unpickled on first use (restricted: ALLOWED_CLASSES only)."""
+        if display not in self._decoded:
+            raw = self._raw_entries().get(display)
+            if raw is None:
+                return None
+            try:
+                self._decoded[display] = restricted_loads(raw)
+            except Exception:  # signed by us, yet unreadable (a tslint type renamed): no entry
+                self._decoded[display] = None
+        return self._decoded[display]
+
+    def _put(self, display: str, entry: Dict[str, Any]) -> None:
+        self._decoded[display] = entry
+        self._dirty.add(display)
+        self.changed = True
 
     def _verified(self, path: Path, code: str, unpickler: type) -> Optional[Any]:
         """The payload of `path` if it carries our MAC and unpickles; None if there is no such file;
@@ -240,15 +272,18 @@ class ResultCache:
         except Exception:  # signed by us, yet unreadable (a tslint type renamed): start empty
             return False
 
-    def _load(self) -> Dict[str, Dict[str, Any]]:
-        """The verified entries, or {} (and the file is rewritten on save) for anything else."""
+    def _load(self) -> Dict[str, bytes]:
+        """The verified entries, each still pickled, or {} (and the file is rewritten on save) for
+        anything else."""
         loaded = self._verified(self.path, self.code, _RestrictedUnpickler)
         if loaded is None:
             return {}
         if not isinstance(loaded, dict) or not isinstance(loaded.get("entries"), dict):
             self.changed = True
             return {}
-        return loaded["entries"]
+        return {
+            name: raw for name, raw in loaded["entries"].items() if isinstance(name, str) and isinstance(raw, bytes)
+        }
 
     # --- whole runs ---------------------------------------------------------------------------------
 
@@ -313,7 +348,7 @@ class ResultCache:
 
     def _entry(self, source: SourceFile, digest: str) -> Optional[Dict[str, Any]]:
         self._seen.add(source.display)
-        entry = self.entries.get(source.display)
+        entry = self._get(source.display)
         if not isinstance(entry, dict) or entry.get("digest") != digest:
             return None
         # The module name depends on the folders' __init__.py files, not on the content.
@@ -330,14 +365,16 @@ class ResultCache:
             return
         entry = self._entry(source, summary.digest)
         if entry is None or entry.get("summary") != summary:
-            self.entries[source.display] = {
-                "path": os.path.abspath(source.path),  # to forget the entry once the file is gone
-                "digest": summary.digest,
-                "module": self._module(source),
-                "summary": summary,
-                "outcomes": {},
-            }
-            self.changed = True
+            self._put(
+                source.display,
+                {
+                    "path": os.path.abspath(source.path),  # to forget the entry once the file is gone
+                    "digest": summary.digest,
+                    "module": self._module(source),
+                    "summary": summary,
+                    "outcomes": {},
+                },
+            )
 
     def outcome(self, source: SourceFile, digest: str, key: str):
         entry = self._entry(source, digest)
@@ -345,10 +382,10 @@ class ResultCache:
 
     def store_outcome(self, source: SourceFile, digest: str, key: str, outcome) -> None:
         entry = self._entry(source, digest)
-        if entry is not None:
+        if entry is not None and entry["outcomes"] != {key: outcome}:
             # Keep only the latest outcome: older project states are unlikely to come back.
             entry["outcomes"] = {key: outcome}
-            self.changed = True
+            self._put(source.display, entry)
 
     def save(self) -> None:
         self._packages.clear()  # a long-lived cache (the language server's) sees new __init__.py files
@@ -361,7 +398,7 @@ class ResultCache:
             self._write_gitignore()
             if self.changed:
                 self._forget_missing_files()
-                self._write(self.path, self.code, {"entries": self.entries})
+                self._write(self.path, self.code, {"entries": self._pickled_entries()})
                 self.changed = False
             if self.runs_changed:
                 self._write(self.runs_path, self._runs_code, self._run_table())
@@ -373,12 +410,25 @@ class ResultCache:
     def _forget_missing_files(self) -> None:
         """Drop the entries of files renamed or deleted since they were stored (one lstat each, only
         when the file is rewritten anyway); the entries this process used stay."""
-        for display, entry in list(self.entries.items()):
+        for display in [*self._raw_entries(), *self._decoded]:
             if display in self._seen:
                 continue
+            entry = self._get(display)
             path = entry.get("path") if isinstance(entry, dict) else None
             if not isinstance(path, str) or not os.path.lexists(path):
-                del self.entries[display]
+                self._raw_entries().pop(display, None)
+                self._decoded.pop(display, None)
+                self._dirty.discard(display)
+
+    def _pickled_entries(self) -> Dict[str, bytes]:
+        """Each entry's bytes: as read for those unchanged, pickled again for those changed."""
+        raw = self._raw_entries()
+        for display in self._dirty:
+            entry = self._decoded.get(display)
+            if isinstance(entry, dict):
+                raw[display] = pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)
+        self._dirty.clear()
+        return raw
 
     def _write(self, path: Path, code: str, content: Any) -> None:
         assert self.key is not None

@@ -247,7 +247,7 @@ def _lint(args: argparse.Namespace, config, cache):
     paths = args.paths or ["."]
     found = find_sources(paths, config.root, config.exclude, respect_gitignore)
     context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
-    progress = Progress("tslint", enabled=None if not args.quiet else False)
+    progress = Progress("tslint", enabled=None if _shows_progress(args, config) else False)
     try:
         result = api.lint_sources(
             [*found.sources, *context],
@@ -274,12 +274,20 @@ def _lint(args: argparse.Namespace, config, cache):
             list(found.sources),
             config,
             not args.confirm_findings,
-            sys.stderr.isatty() and not args.quiet,
+            sys.stderr.isatty() and _shows_progress(args, config),
             args.jobs,
         )
     except ConfirmUnavailable as error:
         raise _Failure(f"--confirm: {error}") from None
     return result, None, ({"torch": torch_version} if torch_version else {})
+
+
+def _shows_progress(args: argparse.Namespace, config) -> bool:
+    """Whether a progress line may be drawn (on a terminal: tslint.progress checks): not with
+    --quiet or --silent, and not for the formats a program reads (json, sarif, github), whose
+    users run tslint from scripts and CI."""
+    output_format = args.output_format or config.output_format
+    return not (args.quiet or args.silent) and output_format in ("full", "concise", "grouped")
 
 
 def use_colour(choice: str, output_file: Optional[str], environ=os.environ, stream=None) -> bool:

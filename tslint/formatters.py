@@ -138,29 +138,44 @@ def _file_errors(result: LintResult, style: Style) -> List[str]:
     ]
 
 
+def refuted(diagnostic: Diagnostic) -> bool:
+    """Torch compiled the code this finding is about (--confirm): it does not stand."""
+    return diagnostic.confirmation is not None and diagnostic.confirmation.status == "refuted"
+
+
+def counts(result: LintResult) -> Dict[str, int]:
+    """The standing findings by severity, and those torch refuted (counted apart: the exit code
+    ignores them, so the summary must too)."""
+    standing = [d for d in result.diagnostics if not refuted(d)]
+    errors = sum(1 for d in standing if d.severity is Severity.ERROR)
+    return {"errors": errors, "warnings": len(standing) - errors, "refuted": len(result.diagnostics) - len(standing)}
+
+
 def _summary(result: LintResult, style: Style) -> str:
-    """The last line of the text formats: the totals, or that all checks passed."""
-    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
-    warnings = len(result.diagnostics) - errors
+    """The last line of the text formats: the standing totals (and how many torch refuted), or that
+    all checks passed."""
+    totals = counts(result)
+    errors, warnings, refuted_count = totals["errors"], totals["warnings"], totals["refuted"]
+    by_torch = f"; {refuted_count} refuted by torch" if refuted_count else ""
     if result.fixed:  # ruff's "Found 3 errors (2 fixed, 1 remaining)."
         total = result.fixed + len(result.diagnostics)
         return (
             f"Found {_plural(total, 'finding')} ({result.fixed} fixed, {len(result.diagnostics)} remaining) "
             f"({_plural(result.files, 'file')} checked)."
         )
-    if result.diagnostics:
-        files = len({d.filename for d in result.diagnostics})
+    if errors or warnings:
+        files = len({d.filename for d in result.diagnostics if not refuted(d)})
         return (
             f"Found {_plural(errors, 'error')} and {_plural(warnings, 'warning')} in {_plural(files, 'file')} "
-            f"({_plural(result.files, 'file')} checked)."
+            f"({_plural(result.files, 'file')} checked{by_torch})."
         )
     if result.errors:  # not "All checks passed!": part of the input was not checked
         return style(
             f"No findings, but {_plural(len(result.errors), 'path')} could not be checked "
-            f"({_plural(result.files, 'file')} checked).",
+            f"({_plural(result.files, 'file')} checked{by_torch}).",
             "red",
         )
-    return style(f"All checks passed! ({_plural(result.files, 'file')} checked)", "green")
+    return style(f"All checks passed! ({_plural(result.files, 'file')} checked{by_torch})", "green")
 
 
 def _fixable(result: LintResult) -> List[str]:
@@ -277,13 +292,12 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> dict:
 
 
 def format_json(result: LintResult, tool_extra: Optional[Mapping[str, str]] = None) -> str:
-    errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
     document = {
         "version": 1,
         "tool": {"name": "tslint", "version": __version__, **(tool_extra or {})},
         "diagnostics": [diagnostic_to_json(d) for d in result.diagnostics],
         "errors": [{"filename": e.filename, "message": e.message} for e in result.errors],
-        "summary": {"files": result.files, "errors": errors, "warnings": len(result.diagnostics) - errors},
+        "summary": {"files": result.files, **counts(result)},
     }
     return json.dumps(document, indent=2) + "\n"
 
@@ -298,11 +312,12 @@ def _github_escape(text: str, property_value: bool = False) -> str:
 def format_github(result: LintResult) -> str:
     lines = []
     for d in result.diagnostics:
-        level = "error" if d.severity is Severity.ERROR else "warning"
+        # A finding torch refuted does not fail the run: a notice, not an error on the pull request.
+        level = "notice" if refuted(d) else ("error" if d.severity is Severity.ERROR else "warning")
         lines.append(
             f"::{level} file={_github_escape(d.filename, True)},line={d.location.row},col={d.location.column},"
             f"endLine={d.end_location.row},endColumn={d.end_location.column},"
-            f"title={_github_escape(f'tslint ({d.code})', True)}::{_github_escape(d.message)}"
+            f"title={_github_escape(f'tslint ({d.code})', True)}::{_github_escape(d.message + _status(d))}"
         )
     for error in result.errors:
         lines.append(
@@ -341,13 +356,12 @@ def format_statistics(
     rows = statistics(result, catalogue)
     total = len(result.diagnostics)
     if output_format == "json":
-        errors = sum(1 for d in result.diagnostics if d.severity is Severity.ERROR)
         document = {
             "version": 1,
             "tool": {"name": "tslint", "version": __version__, **(tool_extra or {})},
             "statistics": rows,
             "errors": [{"filename": e.filename, "message": e.message} for e in result.errors],
-            "summary": {"files": result.files, "errors": errors, "warnings": total - errors, "total": total},
+            "summary": {"files": result.files, **counts(result), "total": total},
         }
         return json.dumps(document, indent=2) + "\n"
     if output_format == "github":

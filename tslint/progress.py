@@ -1,16 +1,21 @@
-"""A progress line on stderr for long runs: `tslint [####----] 120/480`, redrawn in place: the
-steps done of the run's total, a step being a file indexed or a file linted (or answered by the cache).
+"""A progress line on stderr for long runs, one stage at a time, redrawn in place:
+`tslint: indexing [####----] 120/489`, then `checking`, then under --confirm
+`confirming [##------] 3/12 (net.py)`. A stage's steps are files indexed, files linted (or answered
+by the cache), classes compiled by torch.
 
 Shown only when stderr is a terminal, and only once the run has taken DELAY seconds (a short run
 prints nothing); erased when the run ends, so the report starts on a clean line. Never written to
-stdout, so it cannot mix into a report that is piped or written as JSON.
+stdout, so it cannot mix into a report that is piped or written as JSON; the CLI also turns it off
+for the machine formats (json, sarif, github), --quiet and --silent.
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from typing import IO, Optional
+from typing import IO, Dict, Optional
+
+from tslint.formatters import escape_terminal
 
 DELAY = 1.0  # seconds before the first draw
 INTERVAL = 0.1  # at most this often afterwards
@@ -23,17 +28,25 @@ class Progress:
             enabled = bool(getattr(self.stream, "isatty", lambda: False)())
         self.enabled = enabled
         self.label = label
-        self.done = 0
-        self.total = 0
+        self.stage = ""
+        self.done: Dict[str, int] = {}
+        self.total: Dict[str, int] = {}
+        self.detail = ""
         self.start = time.monotonic()
         self.drawn_at: Optional[float] = None
 
-    def add_total(self, count: int) -> None:
-        self.total += count
-        self._draw()
+    def add_total(self, stage: str, count: int) -> None:
+        self.total[stage] = self.total.get(stage, 0) + count
+        self.stage = self.stage or stage
 
-    def advance(self, count: int = 1) -> None:
-        self.done += count
+    def advance(self, stage: str, count: int = 1, detail: str = "") -> None:
+        """`count` more steps of `stage` done (the stage shown from now on); `detail` (a file name)
+        is shown after the count."""
+        self.done[stage] = self.done.get(stage, 0) + count
+        if stage != self.stage:
+            self.drawn_at = None  # a new stage is drawn at once
+        self.stage = stage
+        self.detail = detail
         self._draw()
 
     def _draw(self) -> None:
@@ -43,11 +56,13 @@ class Progress:
         if now - self.start < DELAY or (self.drawn_at is not None and now - self.drawn_at < INTERVAL):
             return
         self.drawn_at = now
-        total = max(self.total, self.done)
+        done = self.done.get(self.stage, 0)
+        total = max(self.total.get(self.stage, 0), done)
         width = 24
-        filled = width * self.done // total if total else 0
+        filled = width * done // total if total else 0
         bar = "#" * filled + "-" * (width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{total}\x1b[K")
+        detail = f" ({escape_terminal(self.detail)})" if self.detail else ""
+        self.stream.write(f"\r{self.label}: {self.stage} [{bar}] {done}/{total}{detail}\x1b[K")
         self.stream.flush()
 
     def close(self) -> None:

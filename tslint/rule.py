@@ -227,6 +227,12 @@ class RuleContext:
             return expression.attr.value
         return None
 
+    @property
+    def receiver(self) -> str:
+        """The function's first parameter as written (`self`, `cls` in a classmethod, or any other
+        name): messages quote `{receiver}.name` as the code spells it."""
+        return self.compiled.info.self_name or "self"
+
     def attribute(self, name: str) -> list:
         """Every assignment to `self.<name>` in the classes this function is compiled for."""
         return [assignment for _, klass in self.classes() for assignment in klass.attributes.get(name, ())]

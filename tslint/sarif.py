@@ -8,7 +8,7 @@ from typing import Dict, List, Mapping, Optional, Sequence
 
 from tslint import __version__
 from tslint.findings import Diagnostic, LintResult, RuleInfo
-from tslint.formatters import source_lines
+from tslint.formatters import refuted, source_lines
 
 
 def _sarif_uri(filename: str) -> Dict[str, str]:
@@ -87,9 +87,16 @@ def _sarif_results(
                 ],
                 "partialFingerprints": {"primaryLocationLineHash": f"{digest}:{occurrences[(d.filename, digest)]}"},
                 **({"fixes": [_sarif_fix(d)]} if d.fix is not None and d.fix.edits else {}),
+                # torch compiled the code (--confirm): SARIF's way to say a result does not stand.
+                **({"suppressions": [_refutation(d)]} if refuted(d) else {}),
             }
         )
     return results
+
+
+def _refutation(d: Diagnostic) -> dict:
+    assert d.confirmation is not None
+    return {"kind": "external", "justification": f"refuted by torch: {d.confirmation.detail}"}
 
 
 def _sarif_fix(d: Diagnostic) -> dict:

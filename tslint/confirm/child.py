@@ -56,11 +56,74 @@ class _Emitter:
             data = data[self._write(self._fd, data) :]
 
 
+# The entry points through which the checks ask torch for its verdict, and the internals those go
+# through, as paths from the torch module. Taken before user code is imported and compared after it
+# ran: user code that replaces one (`torch.jit.script = lambda m: m`) would otherwise make torch
+# "compile" anything, and its classes' findings refuted.
+ENTRY_POINTS = (
+    "jit",
+    "jit.script",
+    "jit.trace",
+    "jit.trace_module",
+    "jit._script",
+    "jit._script.script",
+    "jit._script.RecursiveScriptModule",
+    "jit._trace",
+    "jit._trace.trace",
+    "jit._trace.trace_module",
+    "jit._recursive",
+    "jit._recursive.create_script_module",
+    "jit._recursive.infer_methods_to_compile",
+    "jit.frontend",
+    "jit.frontend.get_jit_def",
+    "_C",
+    "_C._jit_script_compile",
+    "_C._jit_script_class_compile",
+    "_C._create_function_from_trace",
+    "export",
+    "export.export",
+)
+_MISSING = object()
+
+
+def entry_points(torch) -> Dict[str, Any]:
+    """What each of ENTRY_POINTS names now (a missing one as _MISSING)."""
+    found: Dict[str, Any] = {}
+    for path in ENTRY_POINTS:
+        value = torch
+        for name in path.split("."):
+            try:
+                value = getattr(value, name)
+            except Exception:  # user code can make getattr raise anything
+                value = _MISSING
+                break
+        found[path] = value
+    return found
+
+
+def replaced_entry_points(torch, before: Dict[str, Any]) -> List[str]:
+    """The ENTRY_POINTS that are no longer the objects they were (identity, not equality: user
+    code decides what its objects compare equal to)."""
+    now = entry_points(torch)
+    return [f"torch.{path}" for path in ENTRY_POINTS if now[path] is not before[path]]
+
+
+def _tampered(entry: Dict[str, Any], replaced: List[str]) -> Dict[str, Any]:
+    return {
+        "qualname": entry["qualname"],
+        "kind": _kind(entry),
+        "status": "unverified",
+        "detail": f"user code replaced {', '.join(replaced[:3])}: torch's answer cannot be trusted",
+    }
+
+
 def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
-    """The worker, forked from the zygote with torch imported: import user code, check each class."""
+    """The worker, forked from the zygote with torch imported: import user code, check each class.
+    A class checked after user code replaced one of torch's entry points is unverified."""
     checks.limit_memory(job["memory_mb"])
     warnings.filterwarnings("ignore")
     os.chdir(job["sys_path"])  # user code may open files relative to its project
+    original = entry_points(torch)
     try:
         module = checks.load(job)
     except BaseException as error:  # SystemExit and KeyboardInterrupt from user code too
@@ -76,6 +139,10 @@ def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
             )
         return
     for entry in job["classes"]:
+        replaced = replaced_entry_points(torch, original)
+        if replaced:  # by the import or an earlier class's code: nothing more can be believed
+            emit(_tampered(entry, replaced))
+            continue
         try:
             if entry.get("kind"):
                 record = export_checks.export_class(torch, module, entry, job["sys_path"])
@@ -89,7 +156,8 @@ def work(torch, job: Dict[str, Any], emit: _Emitter) -> None:
                 "status": "unverified",
                 "detail": f"user code raised {type(error).__name__}: {error}",
             }
-        emit({**record, "kind": _kind(entry)})
+        replaced = replaced_entry_points(torch, original)  # by this class's own code (its __init__...)
+        emit(_tampered(entry, replaced) if replaced else {**record, "kind": _kind(entry)})
 
 
 def _kind(entry: Dict[str, Any]) -> str:
@@ -99,8 +167,10 @@ def _kind(entry: Dict[str, Any]) -> str:
 # The trust boundary: the worker imports user code, and user code in a process can do anything that
 # process can, so what the worker reports about the classes it checked cannot be proven: code that
 # patches torch.jit.script or json's encoder internals, or reads the token from memory, can lie
-# about its own classes (turn their findings into "refuted"). Only the user running --confirm on
-# their own code can let that happen, and it stays confined to that file's classes: each file has
+# about its own classes (turn their findings into "refuted"); plainly replacing one of torch's
+# entry points (ENTRY_POINTS) is caught and makes the classes checked from then on unverified. Only
+# the user running --confirm on their own code can let a subtler lie through, and it stays confined
+# to that file's classes: each file has
 # a worker and a token of its own, and the zygote forks the next worker only after every process
 # below it is dead. What is guaranteed: user code cannot end the run (`fatal` and `torch` come from
 # the zygote before any user code exists), cannot reach tslint's output or the zygote's (their

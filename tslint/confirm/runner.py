@@ -23,7 +23,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
@@ -39,10 +38,11 @@ from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
-from tslint.formatters import escape_terminal
 from tslint.index.project import ProjectIndex
 from tslint.processes import adopting_orphans, hidden_from_children, stop_children_on_sigterm
+from tslint.progress import Progress
 
+CONFIRMING = "confirming"  # the progress line's stage: classes compiled by torch
 MEMORY_LIMIT_MB = 4096  # per child; torch itself needs well under 2 GB
 
 CONFIRMED, REFUTED, UNVERIFIED = "confirmed", "refuted", "unverified"
@@ -207,18 +207,14 @@ def _run(
     tasks = [
         FileTask(number, path, _file_job(path, by_file[path], config)) for number, path in enumerate(sorted(by_file))
     ]
-    done = [0]
+    bar = Progress("tslint", enabled=progress)
+    bar.add_total(CONFIRMING, total)
 
     def show(current: Path) -> None:
-        if progress:
-            sys.stderr.write(
-                f"\rtslint --confirm: {done[0]} of {total} classes checked ({escape_terminal(current.name)})\x1b[K"
-            )
-            sys.stderr.flush()
+        bar.advance(CONFIRMING, 0, current.name)
 
     def on_done(task: FileTask) -> None:
-        done[0] += len(by_file[task.path])
-        show(task.path)
+        bar.advance(CONFIRMING, len(by_file[task.path]), task.path.name)
 
     # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
     # pipes from the zygotes (see tslint.processes). SIGTERM stops the zygotes (run_files's
@@ -231,9 +227,7 @@ def _run(
     except ZygoteFailed as error:
         raise ConfirmUnavailable(str(error)) from None
     finally:
-        if progress:
-            sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+        bar.close()
     outcomes: Dict[str, ClassResult] = {}
     for task in tasks:
         outcomes.update(_task_results(task, by_file[task.path], config.confirm.timeout))

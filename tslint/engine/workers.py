@@ -52,6 +52,11 @@ TRIM_AFTER_BYTES = 500_000
 # which two workers on two cores feel, for memory that does not matter at that size.
 OUTLINE_MIN_BYTES = 20_000_000
 
+# The stages the progress callback is told of: (stage, files done).
+INDEXING = "indexing"
+CHECKING = "checking"
+Progress = Callable[[str, int], None]
+
 
 @contextlib.contextmanager
 def trees_kept_out_of_gc() -> Iterator[None]:
@@ -81,9 +86,9 @@ def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectS
 class _Shard:
     """The state of one shard: its indexed files, kept between the phases."""
 
-    def __init__(self, contents: Dict[str, bytes], progress: Optional[Callable[[int], None]] = None) -> None:
+    def __init__(self, contents: Dict[str, bytes], progress: Optional[Progress] = None) -> None:
         self.contents = contents
-        self.progress = progress  # told of each file done (the CLI's progress line)
+        self.progress = progress  # told of each file done, by stage (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
         self.kept_bytes = 0
         self.untrimmed_bytes = 0  # source parsed since the C heap last gave back its free pages
@@ -111,7 +116,7 @@ class _Shard:
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
             self.release_memory(len(data))
             if self.progress is not None:
-                self.progress(1)
+                self.progress(INDEXING, 1)
         return summaries
 
     def release_memory(self, parsed_bytes: int) -> None:
@@ -140,7 +145,7 @@ class _Shard:
             item.parsed = item.trees = None  # linted: the tree is not needed any more
             self.release_memory(len(self.contents[source.display]))
             if self.progress is not None:
-                self.progress(1)
+                self.progress(CHECKING, 1)
         return outcomes
 
 
@@ -189,11 +194,11 @@ def run_phases(
     cache: Optional[ResultCache],
     jobs: Optional[int],
     only: Optional[frozenset] = None,
-    progress: Optional[Callable[[int], None]] = None,
+    progress: Optional[Progress] = None,
 ) -> Dict[str, FileOutcome]:
     """Index what the cache does not know, build the scope, lint what the cache cannot answer
     (of `only`, when given: the other files just give context). `progress` is told of each file
-    indexed and each file linted or answered by the cache."""
+    indexed (stage INDEXING) and each file linted or answered by the cache (stage CHECKING)."""
     sources = all_sources if only is None else [s for s in all_sources if s.display in only]
     jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
     run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
@@ -204,7 +209,7 @@ def run_phases(
         run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
         scope = _scope(summaries, rules)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
-        run.tell(len(outcomes))
+        run.tell(CHECKING, len(outcomes))
         linted = shard.lint(work, scope, rules, config)
         _remember_outcomes(cache, run.by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
@@ -224,7 +229,7 @@ def run_phases(
             scope = _scope(summaries, rules)
             outcomes, pairs = _cached_outcomes(work, summaries, scope, settings_key, cache)
             work = [source for source, _ in pairs]
-            run.tell(len(outcomes))
+            run.tell(CHECKING, len(outcomes))
         linted = _lint_in_workers(run, workers, work, outlines, scope, dead)
     finally:
         for worker in workers:
@@ -245,11 +250,11 @@ class _Run:
     rules: Sequence[Rule]
     settings_key: str
     cache: Optional[ResultCache]
-    progress: Optional[Callable[[int], None]] = None  # told of each file indexed or linted
+    progress: Optional[Progress] = None  # told of each file indexed or linted
 
-    def tell(self, count: int) -> None:
+    def tell(self, stage: str, count: int) -> None:
         if self.progress is not None and count:
-            self.progress(count)
+            self.progress(stage, count)
 
     def learn(self, fresh: Sequence[FileSummary]) -> None:
         """Keep summaries indexed in this process (or received from a worker) and cache them."""
@@ -268,7 +273,7 @@ def _index_in_workers(
     outlines = _Outlines(run.summaries.values()) if large else None
     queue = IndexQueue(to_index, run.contents)
     for worker, done, answer in serve(workers, queue, dead):
-        run.tell(len(done))
+        run.tell(INDEXING, len(done))
         worker.indexed += done
         worker.answers.append((tuple(s.display for s in done), answer))
         fresh = pickle.loads(answer) if outlines is not None or run.cache is not None else []
@@ -316,10 +321,10 @@ def _lint_in_workers(
     for worker in workers:
         if worker.alive:
             worker.send((needed, _phase_two_answers(worker, workers, run.summaries, needed)))
-    run.tell(len(linted))
+    run.tell(CHECKING, len(linted))
     for _, _, answer in serve(workers, plan, dead):
         answered = pickle.loads(answer)
-        run.tell(len(answered))
+        run.tell(CHECKING, len(answered))
         linted.update(answered)
     left = plan.left()
     if left:  # every worker died: lint the rest here

@@ -30,8 +30,8 @@ class ModuleStateMutationInExport(Rule):
     severity = Severity.WARNING
     mode = Mode.EXPORT
     message = (
-        "`self.{name}` is updated from its previous value in exported code: the exported program never stores it and "
-        "always computes with the value seen while exporting."
+        "`{receiver}.{name}` is updated from its previous value in exported code: the exported program never stores it "
+        "and always computes with the value seen while exporting."
     )
     fix_hint = (
         "Keep state in a registered buffer updated in place (`self.count.add_(1)`), or return the new value from "
@@ -54,7 +54,7 @@ class ModuleStateMutationInExport(Rule):
             return
         if any(assignment.kind in KEPT for assignment in context.attribute(name)):
             return
-        context.report(target, self.message.format(name=name))
+        context.report(target, self.message.format(receiver=context.receiver, name=name))
 
 
 def _reads(value: cst.BaseExpression, name: str, context: RuleContext) -> bool:

@@ -23,7 +23,7 @@ class AttributeAssignmentTypeMismatch(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = (
-        "`self.{name}` is `{expected}` (as `__init__` sets it); assigning it a value of type `{found}` fails in "
+        "`{receiver}.{name}` is `{expected}` (as `__init__` sets it); assigning it a value of type `{found}` fails in "
         "TorchScript."
     )
     fix_hint = (
@@ -36,5 +36,10 @@ class AttributeAssignmentTypeMismatch(Rule):
         if not isinstance(node.target, cst.Attribute):
             return
         for event in context.types().events_at(node.target, "attribute-type"):
-            context.report(node.target, self.message.format(name=event.name, expected=event.first, found=event.second))
+            context.report(
+                node.target,
+                self.message.format(
+                    receiver=context.receiver, name=event.name, expected=event.first, found=event.second
+                ),
+            )
             return

@@ -23,7 +23,8 @@ class AttributeCreatedOnSomePaths(Rule):
     severity = Severity.WARNING
     mode = Mode.SCRIPT
     message = (
-        "`self.{name}` is created in `__init__` only when {condition}: scripting an instance built otherwise fails."
+        "`{receiver}.{name}` is created in `__init__` only when {condition}: scripting an instance built "
+        "otherwise fails."
     )
     fix_hint = (
         "Create it on every path (`else: self.x = None`, then `if self.x is not None:` in `forward`), "
@@ -37,5 +38,5 @@ class AttributeCreatedOnSomePaths(Rule):
         for _, klass in context.classes():
             condition = klass.conditional_attributes.get(name)
             if condition is not None:
-                context.report(node, self.message.format(name=name, condition=condition))
+                context.report(node, self.message.format(receiver=context.receiver, name=name, condition=condition))
                 return

@@ -121,7 +121,7 @@ class AttributeNeverAssigned(Rule):
     name = "attribute-never-assigned"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` does not exist on a scripted `{cls}`: {why}"
+    message = "`{receiver}.{name}` does not exist on a scripted `{cls}`: {why}"
     fix_hint = (
         "Assign it in `__init__`, list a class-level constant in `__constants__` (or annotate it `Final`), or fix "
         "the name."
@@ -136,7 +136,9 @@ class AttributeNeverAssigned(Rule):
             if why is not None and not _assigned_by_subclass(name, qualname, context):
                 cls = qualname.rpartition(".")[2]
                 fix = _final(name, qualname, context) if name in klass.class_attributes else None
-                context.report(node, self.message.format(name=name, cls=cls, why=why), fix=fix)
+                context.report(
+                    node, self.message.format(receiver=context.receiver, name=name, cls=cls, why=why), fix=fix
+                )
                 return
 
 

@@ -55,7 +55,7 @@ class AttributeNotCreatedInInit(Rule):
     name = "attribute-not-created-in-init"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` is assigned in compiled code but never created in `__init__`."
+    message = "`{receiver}.{name}` is assigned in compiled code but never created in `__init__`."
     fix_hint = "Create it in `__init__` (with a class-level `Optional[...]` annotation if it starts as None)."
 
     def _check(self, target: cst.BaseExpression, context: RuleContext) -> None:
@@ -82,7 +82,7 @@ class AttributeNotCreatedInInit(Rule):
                 method = owner.methods.get(assignment.method)
                 if assignment.method in at_init or method is None or not context.scope.is_compiled(method):
                     return  # created while constructing, or by code torch does not compile
-        context.report(target, self.message.format(name=name))
+        context.report(target, self.message.format(receiver=context.receiver, name=name))
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
         for target in node.targets:

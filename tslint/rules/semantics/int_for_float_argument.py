@@ -168,12 +168,12 @@ class IntForFloatArgument(Rule):
     torch_messages = ("but instead found type 'int'", "Arguments for call are not valid")
 
     module_message = (
-        "`self.{name}` is `{module}(...)` built with an int `{parameter}`, which its forward passes to a float "
-        "parameter: TorchScript does not convert it."
+        "`{receiver}.{name}` is `{module}(...)` built with an int `{parameter}`, which its forward passes to a "
+        "float parameter: TorchScript does not convert it."
     )
     element_message = (
-        "`self.{name}` holds `{module}(...)` built with an int `{parameter}`, which its forward passes to a float "
-        "parameter: TorchScript does not convert it."
+        "`{receiver}.{name}` holds `{module}(...)` built with an int `{parameter}`, which its forward passes to a "
+        "float parameter: TorchScript does not convert it."
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -201,7 +201,9 @@ class IntForFloatArgument(Rule):
                 given = code_of(argument.value)
                 if argument.keyword is not None:
                     given = f"{argument.keyword.value}={given}"
-                message = self.message.format(argument=given, function=short, parameter=parameter)
+                message = self.message.format(
+                    receiver=context.receiver, argument=given, function=short, parameter=parameter
+                )
                 context.report(node, message, fix=_float_fix(argument.value) if int_valued else None)
                 return
 
@@ -229,7 +231,9 @@ class IntForFloatArgument(Rule):
                 if len(found) == 1 and message is self.module_message
                 else None
             )
-            context.report(node, message.format(name=name, module=short, parameter=parameter), fix=fix)
+            context.report(
+                node, message.format(receiver=context.receiver, name=name, module=short, parameter=parameter), fix=fix
+            )
 
 
 def _float_fix(value: cst.BaseExpression):

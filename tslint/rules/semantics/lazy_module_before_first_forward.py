@@ -37,7 +37,7 @@ class LazyModuleBeforeFirstForward(Rule):
     name = "lazy-module-before-first-forward"
     severity = Severity.WARNING
     mode = Mode.SCRIPT
-    message = "`self.{name}` is {what}: torch.jit.script fails until a forward pass has created its parameters."
+    message = "`{receiver}.{name}` is {what}: torch.jit.script fails until a forward pass has created its parameters."
     fix_hint = (
         "Run one forward pass on an example input before scripting, or use the non-lazy module with explicit sizes."
     )
@@ -54,5 +54,5 @@ class LazyModuleBeforeFirstForward(Rule):
                 what = "an uninitialized parameter"
             else:
                 continue
-            context.report(node, self.message.format(name=name, what=what))
+            context.report(node, self.message.format(receiver=context.receiver, name=name, what=what))
             return

@@ -29,13 +29,13 @@ class ModuleContainerSubscript(Rule):
     name = "module-container-subscript"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}[{index}]`: {container} can only be indexed with {literal} literals in compiled code."
+    message = "`{receiver}.{name}[{index}]`: {container} can only be indexed with {literal} literals in compiled code."
     fix_hint = (
         "Iterate the container (`for layer in self.layers:`, with `enumerate` to pick some), or index with a literal."
     )
 
     slice_message = (
-        "`{name}` comes from a slice of `self.{container}`: TorchScript cannot call modules taken from a sliced "
+        "`{name}` comes from a slice of `{receiver}.{container}`: TorchScript cannot call modules taken from a sliced "
         "container."
     )
 
@@ -64,7 +64,12 @@ class ModuleContainerSubscript(Rule):
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         sliced = context.state
         if sliced and isinstance(node.func, cst.Name) and node.func.value in sliced:
-            context.report(node, self.slice_message.format(name=node.func.value, container=sliced[node.func.value]))
+            context.report(
+                node,
+                self.slice_message.format(
+                    receiver=context.receiver, name=node.func.value, container=sliced[node.func.value]
+                ),
+            )
 
     def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
         name = module_container_attribute(node.value, context)
@@ -82,7 +87,12 @@ class ModuleContainerSubscript(Rule):
             return  # sometimes a dict, sometimes a list: which literal is right depends on the instance
         if not ok:
             shown = code_of(element)
-            context.report(node, self.message.format(name=name, index=shown, container=container, literal=literal))
+            context.report(
+                node,
+                self.message.format(
+                    receiver=context.receiver, name=name, index=shown, container=container, literal=literal
+                ),
+            )
 
 
 def _is_string_literal(value: cst.BaseExpression) -> bool:

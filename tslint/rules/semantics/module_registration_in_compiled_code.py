@@ -19,7 +19,7 @@ class ModuleRegistrationInCompiledCode(Rule):
     name = "module-registration-in-compiled-code"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{method}(...)` cannot run in compiled code: register it in `__init__`."
+    message = "`{receiver}.{method}(...)` cannot run in compiled code: register it in `__init__`."
     fix_hint = "Register the buffer/parameter/submodule in `__init__`, then assign to it in `forward`."
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -30,4 +30,4 @@ class ModuleRegistrationInCompiledCode(Rule):
             and isinstance(func.value, cst.Name)
             and func.value.value == context.compiled.info.self_name
         ):
-            context.report(node, self.message.format(method=func.attr.value))
+            context.report(node, self.message.format(receiver=context.receiver, method=func.attr.value))

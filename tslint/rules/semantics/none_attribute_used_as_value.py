@@ -24,7 +24,7 @@ class NoneAttributeUsedAsValue(Rule):
     name = "none-attribute-used-as-value"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` is always `None` here, and TorchScript cannot use `None` as {what}."
+    message = "`{receiver}.{name}` is always `None` here, and TorchScript cannot use `None` as {what}."
     fix_hint = (
         "Guard the use with `if self.attr is not None:` (torch then skips the block), or give the attribute a real "
         "value in `__init__`."
@@ -66,7 +66,7 @@ class NoneAttributeUsedAsValue(Rule):
             return
         name = _always_none(expression, context)
         if name is not None:
-            context.report(expression, self.message.format(name=name, what=what))
+            context.report(expression, self.message.format(receiver=context.receiver, name=name, what=what))
 
 
 def _always_none(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:

@@ -29,8 +29,8 @@ class OptionalWithoutRefinement(Rule):
         "`{name}` is `Optional` here: TorchScript needs `if {name} is not None:` (or an `assert`) before this use."
     )
     attribute_message = (
-        "`self.{name}` is `Optional`, and TorchScript never refines attributes: copy it to a local "
-        "(`{name} = self.{name}`) and test `if {name} is not None:` before this use."
+        "`{receiver}.{name}` is `Optional`, and TorchScript never refines attributes: copy it to a local "
+        "(`{name} = {receiver}.{name}`) and test `if {name} is not None:` before this use."
     )
     fix_hint = "Refine it first: `if p is not None: ...`, `assert p is not None`, or `if p is None: return ...`."
 
@@ -46,8 +46,8 @@ class OptionalWithoutRefinement(Rule):
 
     def _check(self, value: cst.BaseExpression, context: RuleContext) -> None:
         if isinstance(value, cst.Name) and context.types().type_of(value).kind == "Optional":
-            context.report(value, self.message.format(name=value.value))
+            context.report(value, self.message.format(receiver=context.receiver, name=value.value))
             return
         attribute = context.self_attribute(value)
         if attribute is not None and context.types().type_of(value).kind == "Optional":
-            context.report(value, self.attribute_message.format(name=attribute))
+            context.report(value, self.attribute_message.format(receiver=context.receiver, name=attribute))

@@ -19,7 +19,7 @@ class PlainContainerOfModules(Rule):
     name = "plain-container-of-modules"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` holds submodules in a plain {kind}: TorchScript cannot see it."
+    message = "`{receiver}.{name}` holds submodules in a plain {kind}: TorchScript cannot see it."
     fix_hint = "Wrap it in `nn.ModuleList([...])` (or `nn.ModuleDict({...})` for a dict) in `__init__`."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
@@ -32,4 +32,4 @@ class PlainContainerOfModules(Rule):
             a.kind is AttributeKind.CONTAINER and a.elements and all(index.is_module_class(e) for e in a.elements)
             for a in assignments
         ):
-            context.report(node, self.message.format(name=name, kind="container"))
+            context.report(node, self.message.format(receiver=context.receiver, name=name, kind="container"))

@@ -18,7 +18,7 @@ class ReversedModuleContainer(Rule):
     name = "reversed-module-container"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`reversed(self.{name})` is not supported for module containers in compiled code."
+    message = "`reversed({receiver}.{name})` is not supported for module containers in compiled code."
     fix_hint = (
         "Build the container in reverse order in `__init__` (`nn.ModuleList(reversed(blocks))`) and iterate it "
         "forwards."
@@ -28,4 +28,4 @@ class ReversedModuleContainer(Rule):
         if context.qualify(node.func) == "reversed" and node.args:
             name = module_container_attribute(node.args[0].value, context)
             if name is not None:
-                context.report(node, self.message.format(name=name))
+                context.report(node, self.message.format(receiver=context.receiver, name=name))

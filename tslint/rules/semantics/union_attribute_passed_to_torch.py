@@ -21,7 +21,7 @@ class UnionAttributePassedToTorch(Rule):
     name = "union-attribute-passed-to-torch"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` is annotated as an int-or-tuple Union, and `{function}` does not accept a Union."
+    message = "`{receiver}.{name}` is annotated as an int-or-tuple Union, and `{function}` does not accept a Union."
     fix_hint = (
         "Annotate what `__init__` stores (`kernel_size: Tuple[int, int]`, with `_pair(kernel_size)` in `__init__`), "
         "or list the attribute in `__constants__`."
@@ -41,4 +41,6 @@ class UnionAttributePassedToTorch(Rule):
             name = context.self_attribute(argument.value)
             if name in unions:
                 short = function.replace("torch.nn.functional.", "F.")
-                context.report(argument.value, self.message.format(name=name, function=short))
+                context.report(
+                    argument.value, self.message.format(receiver=context.receiver, name=name, function=short)
+                )

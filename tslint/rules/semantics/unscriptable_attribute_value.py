@@ -23,7 +23,7 @@ class UnscriptableAttributeValue(Rule):
     name = "unscriptable-attribute-value"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` holds {what}, which torch cannot convert to a TorchScript type."
+    message = "`{receiver}.{name}` holds {what}, which torch cannot convert to a TorchScript type."
     fix_hint = (
         "Annotate the attribute in the class body (`cache: List[torch.Tensor]`), store a TorchScript type (a tuple, "
         "a list of one type, a tensor), or keep it out of compiled code."
@@ -39,7 +39,7 @@ class UnscriptableAttributeValue(Rule):
             assignments = klass.attributes.get(name, ())
             whats = [_what(a.unscriptable, context) for a in assignments]
             if whats and all(whats):
-                context.report(node, self.message.format(name=name, what=whats[0]))
+                context.report(node, self.message.format(receiver=context.receiver, name=name, what=whats[0]))
                 return
 
 

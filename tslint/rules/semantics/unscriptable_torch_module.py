@@ -64,7 +64,7 @@ class UnscriptableTorchModule(Rule):
     name = "unscriptable-torch-module"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{name}` is an `nn.{cls}`, which torch.jit.script cannot compile ({reason}); {fix}."
+    message = "`{receiver}.{name}` is an `nn.{cls}`, which torch.jit.script cannot compile ({reason}); {fix}."
     fix_hint = "Replace the submodule with a functional call in `forward`, or keep it out of the exported model."
     torch_messages = (
         "Expected IntList but got Int",
@@ -84,5 +84,7 @@ class UnscriptableTorchModule(Rule):
                 cls = unscriptable_module(callee)
                 if cls is not None:
                     reason, fix = UNSCRIPTABLE_MODULES[cls]
-                    context.report(node, self.message.format(name=name, cls=cls, reason=reason, fix=fix))
+                    context.report(
+                        node, self.message.format(receiver=context.receiver, name=name, cls=cls, reason=reason, fix=fix)
+                    )
                     return

@@ -56,7 +56,9 @@ class ZipOfUnrolledAndList(Rule):
         for argument, kind in zip(iterable.args, unrolled):
             dynamic = None if kind is not None else _dynamic_length(argument.value, context)
             if dynamic is not None:
-                context.report(iterable, self.message.format(unrolled=first, dynamic=dynamic))
+                context.report(
+                    iterable, self.message.format(receiver=context.receiver, unrolled=first, dynamic=dynamic)
+                )
                 return
 
 
@@ -86,5 +88,5 @@ def _dynamic_length(value: cst.BaseExpression, context: RuleContext) -> Optional
         assignments = context.attribute(name)
         if assignments and all(a.kind is AttributeKind.CONTAINER and a.callee == "list" for a in assignments):
             if not any(name in klass.annotations for _, klass in context.classes()):
-                return f"`self.{name}`, a list"
+                return f"`{context.receiver}.{name}`, a list"
     return None

@@ -19,7 +19,7 @@ class OmittedArgumentToIgnoredMethod(Rule):
     name = "omitted-argument-to-ignored-method"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`self.{method}(...)` leaves out {names}: torch drops the defaults of ignored/unused methods."
+    message = "`{receiver}.{method}(...)` leaves out {names}: torch drops the defaults of ignored/unused methods."
     fix_hint = "Pass every argument explicitly when compiled code calls an ignored or unused method."
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -49,5 +49,7 @@ class OmittedArgumentToIgnoredMethod(Rule):
             ]
             if missing:
                 names = ", ".join(f"`{name}`" for name in missing)
-                context.report(node, self.message.format(method=func.attr.value, names=names))
+                context.report(
+                    node, self.message.format(receiver=context.receiver, method=func.attr.value, names=names)
+                )
                 return
