@@ -27,7 +27,7 @@ import libcst as cst
 
 from tslint.analysis.expressions import Env, ExpressionTypes, known
 from tslint.analysis.inference_flow import Event, Flow
-from tslint.analysis.schema_types import INT, TENSOR, UNKNOWN, JitType
+from tslint.analysis.schema_types import INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type
 
@@ -280,11 +280,14 @@ class FunctionTypes:
             target = test.comparisons[0]
             name = test.left.value
             value = env.get(name)
-            if value is not None and value.kind == "Optional" and _is_none(target.comparator):
+            if value is not None and _is_none(target.comparator):
+                present = _without_none(value)
+                if present is None:
+                    return {}, {}
                 if isinstance(target.operator, cst.IsNot):
-                    return {name: value.element}, {name: JitType("NoneType")}
+                    return {name: present}, {name: NONE}
                 if isinstance(target.operator, cst.Is):
-                    return {name: JitType("NoneType")}, {name: value.element}
+                    return {name: NONE}, {name: present}
         return {}, {}
 
     def _isinstance_refinements(self, test: cst.Call, env: Env) -> Tuple[Env, Env]:
@@ -306,6 +309,16 @@ class FunctionTypes:
         inside = [member for member in members if member.kind in kinds]
         outside = [member for member in members if member.kind not in kinds]
         return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
+
+
+def _without_none(value: JitType) -> Optional[JitType]:
+    """The type of a value of type `value` known not to be None: `Optional[T]` gives `T`, a `Union`
+    with `NoneType` its other members (torch refines both); None when `value` is neither."""
+    if value.kind == "Optional":
+        return value.element
+    if value.kind == "Union" and NONE in value.items:
+        return _members([member for member in value.items if member != NONE])
+    return None
 
 
 def _members(members) -> JitType:
