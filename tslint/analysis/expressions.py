@@ -323,13 +323,14 @@ class ExpressionTypes:
         if operator and "NoneType" in kinds and kinds <= set(NUMBER_KINDS + ("Tensor", "NoneType")):
             # No schema of an arithmetic operator takes None: torch's "Arguments for call are not
             # valid" (a helper that returns nothing, a local that is None).
-            symbol = code_of(node.operator).strip()
-            call = Call(
-                node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False
-            )
-            self.calls.append(call)
-            self.calls_by_node[id(node)] = call
-            return UNKNOWN
+            return self._operator_rejected(node, operator, left, right)
+        if operator and "Union" in kinds and known(left) and known(right):
+            # A Union operand matches a schema only if every member does (`Union[int, float]` is a
+            # number); `Union[Tensor, float]` or a Union holding None matches none (probed).
+            found = resolve(signatures().operator(operator), (left, right))
+            if found is None:
+                return self._operator_rejected(node, operator, left, right)
+            return returns_of(found.returns)
         if "Tensor" in (left.kind, right.kind):
             other = right if left.kind == "Tensor" else left
             return TENSOR if other.kind in NUMBER_KINDS + ("Tensor", "number") else UNKNOWN
@@ -341,6 +342,13 @@ class ExpressionTypes:
             return UNKNOWN
         found = resolve(signatures().operator(operator), (left, right))
         return returns_of(found.returns) if found is not None else UNKNOWN
+
+    def _operator_rejected(self, node: cst.BinaryOperation, operator: str, left: JitType, right: JitType) -> JitType:
+        symbol = code_of(node.operator).strip()
+        call = Call(node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False)
+        self.calls.append(call)
+        self.calls_by_node[id(node)] = call
+        return UNKNOWN
 
     def _comparison(self, node: cst.Comparison, env: Env) -> JitType:
         types = [self.of(node.left, env)] + [self.of(target.comparator, env) for target in node.comparisons]
