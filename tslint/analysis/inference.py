@@ -27,7 +27,7 @@ import libcst as cst
 
 from tslint.analysis.expressions import Env, ExpressionTypes, known
 from tslint.analysis.inference_flow import Event, Flow
-from tslint.analysis.schema_types import INT, NONE, TENSOR, UNKNOWN, JitType
+from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type
 
@@ -240,6 +240,24 @@ class FunctionTypes:
         if isinstance(test, cst.Call) and self.qualify(test.func) == "isinstance" and len(test.args) == 2:
             return self._isinstance(test, env)
         return None
+
+    def is_constant_condition(self, test: cst.BaseExpression) -> bool:
+        """Whether torch evaluates `test` while compiling although tslint cannot tell its value: a
+        `Final` or `__constants__` attribute (torch inlines it as a constant and compiles one side
+        of the `if`, which one the built instance decides), or `not` of one."""
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if self.project is None or not self.classes or not isinstance(test, cst.Attribute):
+            return False
+        base = test.value
+        if not (isinstance(base, cst.Name) and base.value == self.self_name):
+            return False
+        name = test.attr.value
+        if not all(name in self.project._compiled_class(klass).constants for klass in self.classes):
+            return False
+        # torch decides on a constant bool only: an int constant is tested through `aten::Bool`, a
+        # node, and both sides compile (probed).
+        return self.self_attribute(name) == BOOL
 
     def _isinstance(self, test: cst.Call, env: Env) -> Optional[bool]:
         value = self.expressions.of(test.args[0].value, env)

@@ -218,17 +218,22 @@ class Flow:
         self.of(node.test, env)
         decided = self.owner.decide(node.test, env)
         self.owner.record_decision(node, decided)
+        # A condition torch evaluates while compiling (is_scripting(), `is None` of a value that is
+        # or cannot be None, a constant flag) is no `if` in the graph: the side it takes is emitted
+        # inline, in this block, where a name may be rebound to another type (probed).
+        static = decided is not None or self.owner.is_constant_condition(node.test)
+        inner = parent if static else dict(env)
         true_refined, false_refined = self.owner.refinements(node.test, env)
         snapshot = dict(env)
         true_env, false_env = {**env, **true_refined}, {**env, **false_refined}
         true_completes, true_names = True, set()
         false_completes, false_names = True, set()
         if decided is not False:
-            true_completes, true_names = self.block(suite_statements(node.body), true_env, snapshot)
+            true_completes, true_names = self.block(suite_statements(node.body), true_env, inner)
         if decided is not True and node.orelse is not None:
             orelse = node.orelse
             statements = [orelse] if isinstance(orelse, cst.If) else suite_statements(orelse.body)
-            false_completes, false_names = self.block(statements, false_env, snapshot)
+            false_completes, false_names = self.block(statements, false_env, inner)
         if decided is True:
             env.clear()
             env.update(true_env)
@@ -247,6 +252,14 @@ class Flow:
             env.clear()
             env.update(survivor)
             assigned |= names
+            return True
+        if static:
+            # A constant flag: one side is compiled, which one depends on the instance. A name keeps
+            # a type only where both sides agree on it.
+            for name in sorted(true_names | false_names):
+                first, second = true_env.get(name), false_env.get(name)
+                env[name] = first if first is not None and first == second else UNKNOWN
+                assigned.add(name)
             return True
         self.join(node, env, snapshot, true_env, false_env, true_names | false_names, assigned)
         return True
