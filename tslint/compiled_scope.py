@@ -144,7 +144,7 @@ class CompiledClass:
                 self.unknown_bases,
                 sorted((name, method.qualname) for name, method in self.methods.items()),
                 sorted(
-                    (name, [(a.kind.value, a.callee, a.unscriptable) for a in found])
+                    (name, [(a.kind.value, a.callee, a.unscriptable, a.maybe_none) for a in found])
                     for name, found in self.attributes.items()
                 ),
                 sorted(self.annotations),
@@ -164,7 +164,7 @@ class CompiledClass:
             return False
         if guard.kind is GuardKind.EITHER:
             return any(_guards_hold(option, self, tracing) for option in guard.options)
-        if guard.kind is GuardKind.NOT_SCRIPTING or guard.kind is GuardKind.NOT_BY_TYPE:
+        if guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE, GuardKind.BY_INSTANCE):
             return tracing  # is_scripting() is False while tracing; isinstance is Python's
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
@@ -176,7 +176,7 @@ class CompiledClass:
             assignments = self.attributes.get(guard.name, [])
             if tracing:
                 return any(a.kind is not AttributeKind.NONE for a in assignments)
-            return bool(assignments) and all(a.kind is not AttributeKind.NONE for a in assignments)
+            return bool(assignments) and all(a.kind is not AttributeKind.NONE and not a.maybe_none for a in assignments)
         if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
             assignments = self.attributes.get(guard.name, [])
             if tracing:
@@ -200,7 +200,10 @@ def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool
                 continue
             if (
                 guard.kind is GuardKind.UNREACHABLE
-                or (guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE) and not tracing)
+                or (
+                    guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE, GuardKind.BY_INSTANCE)
+                    and not tracing
+                )
                 or (guard.kind is GuardKind.NOT_TRACING and tracing)
             ):
                 return False

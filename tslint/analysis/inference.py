@@ -21,12 +21,12 @@ reject while typing is recorded as an `Event` for the type checks.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from tslint.analysis.expressions import Env, ExpressionTypes, known
-from tslint.analysis.inference_flow import Event, Flow
+from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
 from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type
@@ -58,6 +58,7 @@ class FunctionTypes:
         # Each `if` typed, by id: True/False when torch decides its test while compiling, None when
         # not (or when two visits of a loop body disagree).
         self._decisions: Dict[int, Optional[bool]] = {}
+        self._by_instance: Set[int] = set()
         self.returns: List[Tuple[cst.Return, JitType]] = []
         self.parameters: Dict[str, JitType] = parameters if parameters is not None else self._parameters()
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
@@ -241,12 +242,22 @@ class FunctionTypes:
             return self._isinstance(test, env)
         return None
 
-    def is_constant_condition(self, test: cst.BaseExpression) -> bool:
-        """Whether torch evaluates `test` while compiling although tslint cannot tell its value: a
-        `Final` or `__constants__` attribute (torch inlines it as a constant and compiles one side
-        of the `if`, which one the built instance decides), or `not` of one."""
+    def is_constant_condition(self, test: cst.BaseExpression, env: Env) -> bool:
+        """Whether torch evaluates `test` while compiling although tslint cannot tell its value, so
+        that it compiles one side of the `if`, which one the built instance decides:
+        - a `Final` or `__constants__` bool attribute (torch inlines it as a constant), or `not` of one;
+        - `self.x is None` (or `is not None`) where the class does not annotate `x`: torch types the
+          attribute by the instance's value, NoneType or a type that is never None, and decides;
+        - `v is None` of a local that is None or not as the instance decided (BY_INSTANCE_NONE)."""
         while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test = test.expression
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            if not (isinstance(target.operator, (cst.Is, cst.IsNot)) and _is_none(target.comparator)):
+                return False
+            if isinstance(test.left, cst.Name):
+                return env.get(test.left.value) == BY_INSTANCE_NONE
+            return self._unannotated_attribute(test.left)
         if self.project is None or not self.classes or not isinstance(test, cst.Attribute):
             return False
         base = test.value
@@ -258,6 +269,32 @@ class FunctionTypes:
         # torch decides on a constant bool only: an int constant is tested through `aten::Bool`, a
         # node, and both sides compile (probed).
         return self.self_attribute(name) == BOOL
+
+    def _unannotated_attribute(self, node: cst.BaseExpression) -> bool:
+        """`self.x` where every class this function is compiled for assigns `x` in its own code and
+        annotates it nowhere (so torch types it by the value the instance holds)."""
+        if self.project is None or not self.classes or not isinstance(node, cst.Attribute):
+            return False
+        if not (isinstance(node.value, cst.Name) and node.value.value == self.self_name):
+            return False
+        name = node.attr.value
+        for klass in self.classes:
+            facts = self.project._compiled_class(klass)
+            if name in facts.annotations or name not in facts.attributes:
+                return False
+            if facts.unknown_bases and self.project.index.has_bases_outside_torch(facts.info):
+                return False
+            if name in facts.methods or "*" in facts.attributes:
+                return False
+        return True
+
+    def record_by_instance(self, node: cst.If) -> None:
+        self._by_instance.add(id(node))
+
+    def decided_by_instance(self, node: cst.If) -> bool:
+        """Whether torch decides the test of `node` while compiling, by the built instance, so that
+        neither side is certainly compiled (is_constant_condition)."""
+        return id(node) in self._by_instance and self._decisions.get(id(node)) is None
 
     def _isinstance(self, test: cst.Call, env: Env) -> Optional[bool]:
         value = self.expressions.of(test.args[0].value, env)
