@@ -267,7 +267,8 @@ class CompiledScope:
     def held_classes(self, roots: Iterable[str]) -> Set[str]:
         """The classes (torch's too) of what the classes `roots` build their attributes with, directly
         or in containers, and through the project's module classes among them, at any depth: the
-        classes of every submodule torch scripts along with `roots`."""
+        classes of every submodule torch scripts along with `roots`. Not those of an attribute that
+        may be None (`self.norm = None` on one path of `__init__`)."""
         held: Set[str] = set()
         visited: Set[str] = set()
         work = [name for name in roots if name in self.index.classes]
@@ -277,6 +278,10 @@ class CompiledScope:
                 continue
             visited.add(name)
             for assignments in self.compiled_class(name).attributes.values():
+                if any(a.kind is AttributeKind.NONE or a.maybe_none for a in assignments):
+                    # None in an instance built one way: torch then compiles nothing of it (a
+                    # submodule only the other instances hold is not certainly scripted).
+                    continue
                 for assignment in assignments:
                     for callee in (assignment.callee, *assignment.elements):
                         resolved = self.index.resolve(callee)
