@@ -48,6 +48,15 @@ _BINARY_OPERATORS = {
     cst.LeftShift: "aten::__lshift__",
     cst.RightShift: "aten::__rshift__",
 }
+_COMPARISONS = {
+    cst.Equal: "aten::eq",
+    cst.NotEqual: "aten::ne",
+    cst.LessThan: "aten::lt",
+    cst.LessThanEqual: "aten::le",
+    cst.GreaterThan: "aten::gt",
+    cst.GreaterThanEqual: "aten::ge",
+    cst.In: "aten::__contains__",
+}
 _CASTS = {"int": INT, "float": FLOAT, "bool": BOOL, "str": STR}
 _CONSTANTS = {"math.pi": FLOAT, "math.e": FLOAT, "math.tau": FLOAT, "math.inf": FLOAT, "math.nan": FLOAT}
 _DTYPES = frozenset(
@@ -352,6 +361,9 @@ class ExpressionTypes:
 
     def _comparison(self, node: cst.Comparison, env: Env) -> JitType:
         types = [self.of(node.left, env)] + [self.of(target.comparator, env) for target in node.comparisons]
+        for (left, right), target in zip(zip(types, types[1:]), node.comparisons):
+            if self._comparison_rejected(node, target.operator, left, right):
+                return UNKNOWN
         identity = all(
             isinstance(target.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for target in node.comparisons
         )
@@ -364,6 +376,27 @@ class ExpressionTypes:
         if all(t.kind in NUMBER_KINDS + ("str",) for t in types):
             return BOOL
         return UNKNOWN
+
+    def _comparison_rejected(self, node: cst.Comparison, operator, left: JitType, right: JitType) -> bool:
+        """A comparison with an `Optional` or `Union` operand: torch matches it against the schemas
+        of `aten::eq`, `aten::lt`, ... (`aten::__contains__` for `in`), which take none of them but a
+        Union of numbers ("Arguments for call are not valid", probed: `p == 0.0`, `p == None` and
+        `p in [1, 2]` with `p: Optional[...]` all fail). Recorded as a failed call when no schema
+        matches."""
+        if not ({left.kind, right.kind} & {"Optional", "Union"}) or not (known(left) and known(right)):
+            return False
+        name = _COMPARISONS.get(type(operator))
+        if name is None:
+            return False
+        arguments = (right, left) if name == "aten::__contains__" else (left, right)
+        schemas = signatures().operator(name)
+        if not schemas or resolve(schemas, arguments) is not None:
+            return False
+        symbol = code_of(operator).strip()
+        call = Call(node, f"the `{symbol}` operator", schemas, (left, right), (), None, False)
+        self.calls.append(call)
+        self.calls_by_node[id(node)] = call
+        return True
 
     def _subscript(self, node: cst.Subscript, env: Env) -> JitType:
         value = self.of(node.value, env)

@@ -28,7 +28,8 @@ class CallMatchesNoSignature(Rule):
     type model (annotations, unannotated parameters are Tensors, what torch's schemas return); a call
     with any argument whose type tslint does not know is not checked. A `Union` argument matches a
     schema only when every member does (`Union[int, float]` passes as a number, `Union[Tensor,
-    float]` matches nothing, neither in a call nor in arithmetic). An int passed where a float is
+    float]` matches nothing, neither in a call nor in arithmetic nor in a comparison: `p == 0.0`
+    with `p: Optional[float]` fails). An int passed where a float is
     wanted is TS335's, a `Union` attribute TS328's.
     """
 
@@ -54,6 +55,14 @@ class CallMatchesNoSignature(Rule):
             .replace("`the", "the")
             .replace("operator`", "operator"),
         )
+
+    def visit_Comparison(self, node: cst.Comparison, context: RuleContext) -> None:
+        call = context.types().call(node)
+        if call is None:
+            return
+        types = ", ".join(str(value) for value in call.positional)
+        message = self.message.format(name=call.name, arguments=types)
+        context.report(node, message.replace("`the", "the").replace("operator`", "operator"))
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         call = context.types().call(node)
