@@ -62,27 +62,9 @@ _CONSTANTS = {"math.pi": FLOAT, "math.e": FLOAT, "math.tau": FLOAT, "math.inf": 
 _DTYPES = frozenset(
     f"torch.{name}"
     for name in (
-        "float32",
-        "float",
-        "float64",
-        "double",
-        "float16",
-        "half",
-        "bfloat16",
-        "int8",
-        "uint8",
-        "int16",
-        "short",
-        "int32",
-        "int",
-        "int64",
-        "long",
-        "bool",
-        "complex64",
-        "complex128",
-        "cfloat",
-        "cdouble",
-    )
+        "float32 float float64 double float16 half bfloat16 int8 uint8 int16 short int32 int int64 long bool "
+        "complex64 complex128 cfloat cdouble"
+    ).split()
 )
 NUMBER_KINDS = ("int", "float", "bool")
 
@@ -314,6 +296,14 @@ class ExpressionTypes:
                 return first
             if len(positional) == 1 and first.kind == "List" and first.element.kind in ("int", "float"):
                 return first.element
+            return UNKNOWN
+        if name == "list" and len(positional) == 1:
+            # `list(x.shape)`, `list(sizes)`: a list of the same elements (TS302 then sees it).
+            first = positional[0]
+            if first.kind == "List":
+                return first
+            if first.kind == "Tuple" and first.items and all(item == first.items[0] for item in first.items):
+                return list_of(first.items[0]) if known(first.items[0]) else UNKNOWN
             return UNKNOWN
         if name == "torch.jit.annotate" and node.args:
             return self.owner.annotation(node.args[0].value)
