@@ -225,6 +225,10 @@ def test_a_submodule_that_may_be_none_is_not_certainly_compiled_with_its_holder(
                 if norm:
                     self.norm = Norm()
                 self.gate = Gate()
+                if norm:
+                    self.either = Norm()
+                else:
+                    self.either = Gate()
 
             def forward(self, x):
                 return self.gate(x)
@@ -236,4 +240,4 @@ def test_a_submodule_that_may_be_none_is_not_certainly_compiled_with_its_holder(
     scope = CompiledScope(ProjectIndex([index]), roots=["holder.Holder"])
     compiled = {f.info.qualname for f in scope.functions()}
     assert "holder.Gate.forward" in compiled
-    assert "holder.Norm.forward" not in compiled
+    assert "holder.Norm.forward" not in compiled  # through `norm` (None or Norm) nor `either`

@@ -268,7 +268,8 @@ class CompiledScope:
         """The classes (torch's too) of what the classes `roots` build their attributes with, directly
         or in containers, and through the project's module classes among them, at any depth: the
         classes of every submodule torch scripts along with `roots`. Not those of an attribute that
-        may be None (`self.norm = None` on one path of `__init__`)."""
+        may be None (`self.norm = None` on one path of `__init__`) or is built of another class on
+        another path: the built instance holds one of them."""
         held: Set[str] = set()
         visited: Set[str] = set()
         work = [name for name in roots if name in self.index.classes]
@@ -282,6 +283,8 @@ class CompiledScope:
                     # None in an instance built one way: torch then compiles nothing of it (a
                     # submodule only the other instances hold is not certainly scripted).
                     continue
+                if len({(a.callee, a.elements) for a in assignments}) > 1:
+                    continue  # `self.norm = LayerNorm(...)` on one path, `RMSNorm(...)` on another
                 for assignment in assignments:
                     for callee in (assignment.callee, *assignment.elements):
                         resolved = self.index.resolve(callee)
