@@ -339,10 +339,12 @@ class FunctionTypes:
                 present = _without_none(value)
                 if present is None:
                     return {}, {}
+                # torch refines only the side where the value is not None: on the other, `x` keeps
+                # its Optional type (assigning it a Tensor there is no type change: probed).
                 if isinstance(target.operator, cst.IsNot):
-                    return {name: present}, {name: NONE}
+                    return {name: present}, {}
                 if isinstance(target.operator, cst.Is):
-                    return {name: NONE}, {name: present}
+                    return {}, {name: present}
         return {}, {}
 
     def _isinstance_refinements(self, test: cst.Call, env: Env) -> Tuple[Env, Env]:
