@@ -144,7 +144,7 @@ class CompiledClass:
                 self.unknown_bases,
                 sorted((name, method.qualname) for name, method in self.methods.items()),
                 sorted(
-                    (name, [(a.kind.value, a.callee, a.unscriptable) for a in found])
+                    (name, [(a.kind.value, a.callee, a.unscriptable, a.maybe_none) for a in found])
                     for name, found in self.attributes.items()
                 ),
                 sorted(self.annotations),
@@ -164,7 +164,7 @@ class CompiledClass:
             return False
         if guard.kind is GuardKind.EITHER:
             return any(_guards_hold(option, self, tracing) for option in guard.options)
-        if guard.kind is GuardKind.NOT_SCRIPTING or guard.kind is GuardKind.NOT_BY_TYPE:
+        if guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE, GuardKind.BY_INSTANCE):
             return tracing  # is_scripting() is False while tracing; isinstance is Python's
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
@@ -176,7 +176,7 @@ class CompiledClass:
             assignments = self.attributes.get(guard.name, [])
             if tracing:
                 return any(a.kind is not AttributeKind.NONE for a in assignments)
-            return bool(assignments) and all(a.kind is not AttributeKind.NONE for a in assignments)
+            return bool(assignments) and all(a.kind is not AttributeKind.NONE and not a.maybe_none for a in assignments)
         if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
             assignments = self.attributes.get(guard.name, [])
             if tracing:
@@ -200,7 +200,10 @@ def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool
                 continue
             if (
                 guard.kind is GuardKind.UNREACHABLE
-                or (guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE) and not tracing)
+                or (
+                    guard.kind in (GuardKind.NOT_SCRIPTING, GuardKind.NOT_BY_TYPE, GuardKind.BY_INSTANCE)
+                    and not tracing
+                )
                 or (guard.kind is GuardKind.NOT_TRACING and tracing)
             ):
                 return False
@@ -264,7 +267,9 @@ class CompiledScope:
     def held_classes(self, roots: Iterable[str]) -> Set[str]:
         """The classes (torch's too) of what the classes `roots` build their attributes with, directly
         or in containers, and through the project's module classes among them, at any depth: the
-        classes of every submodule torch scripts along with `roots`."""
+        classes of every submodule torch scripts along with `roots`. Not those of an attribute that
+        may be None (`self.norm = None` on one path of `__init__`) or is built of another class on
+        another path: the built instance holds one of them."""
         held: Set[str] = set()
         visited: Set[str] = set()
         work = [name for name in roots if name in self.index.classes]
@@ -274,6 +279,12 @@ class CompiledScope:
                 continue
             visited.add(name)
             for assignments in self.compiled_class(name).attributes.values():
+                if any(a.kind is AttributeKind.NONE or a.maybe_none for a in assignments):
+                    # None in an instance built one way: torch then compiles nothing of it (a
+                    # submodule only the other instances hold is not certainly scripted).
+                    continue
+                if len({(a.callee, a.elements) for a in assignments}) > 1:
+                    continue  # `self.norm = LayerNorm(...)` on one path, `RMSNorm(...)` on another
                 for assignment in assignments:
                     for callee in (assignment.callee, *assignment.elements):
                         resolved = self.index.resolve(callee)

@@ -49,6 +49,7 @@ class GuardKind(enum.Enum):
     CONSTANT_FLAG = "constant-flag"  # one side of `if self.<name>:` on a constant attribute
     UNREACHABLE = "unreachable"  # never compiled nor run: after a raise, return or assert False
     NOT_BY_TYPE = "not-by-type"  # script prunes it by an isinstance on a known type; Python decides when tracing
+    BY_INSTANCE = "by-instance"  # script decides it while compiling, by the built instance; Python when tracing
     EITHER = "either"  # compiled if the guards of one of its options hold (code two paths reach)
 
 
@@ -75,6 +76,7 @@ def _self_attribute(expression: cst.BaseExpression, self_name: Optional[str]) ->
 
 UNREACHABLE: Guards = (Guard(GuardKind.UNREACHABLE),)
 NOT_BY_TYPE: Guards = (Guard(GuardKind.NOT_BY_TYPE),)
+BY_INSTANCE: Guards = (Guard(GuardKind.BY_INSTANCE),)
 TypeTable = Callable[[], Mapping[str, Type]]
 
 

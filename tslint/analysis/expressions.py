@@ -48,32 +48,23 @@ _BINARY_OPERATORS = {
     cst.LeftShift: "aten::__lshift__",
     cst.RightShift: "aten::__rshift__",
 }
+_COMPARISONS = {
+    cst.Equal: "aten::eq",
+    cst.NotEqual: "aten::ne",
+    cst.LessThan: "aten::lt",
+    cst.LessThanEqual: "aten::le",
+    cst.GreaterThan: "aten::gt",
+    cst.GreaterThanEqual: "aten::ge",
+    cst.In: "aten::__contains__",
+}
 _CASTS = {"int": INT, "float": FLOAT, "bool": BOOL, "str": STR}
 _CONSTANTS = {"math.pi": FLOAT, "math.e": FLOAT, "math.tau": FLOAT, "math.inf": FLOAT, "math.nan": FLOAT}
 _DTYPES = frozenset(
     f"torch.{name}"
     for name in (
-        "float32",
-        "float",
-        "float64",
-        "double",
-        "float16",
-        "half",
-        "bfloat16",
-        "int8",
-        "uint8",
-        "int16",
-        "short",
-        "int32",
-        "int",
-        "int64",
-        "long",
-        "bool",
-        "complex64",
-        "complex128",
-        "cfloat",
-        "cdouble",
-    )
+        "float32 float float64 double float16 half bfloat16 int8 uint8 int16 short int32 int int64 long bool "
+        "complex64 complex128 cfloat cdouble"
+    ).split()
 )
 NUMBER_KINDS = ("int", "float", "bool")
 
@@ -306,6 +297,14 @@ class ExpressionTypes:
             if len(positional) == 1 and first.kind == "List" and first.element.kind in ("int", "float"):
                 return first.element
             return UNKNOWN
+        if name == "list" and len(positional) == 1:
+            # `list(x.shape)`, `list(sizes)`: a list of the same elements (TS302 then sees it).
+            first = positional[0]
+            if first.kind == "List":
+                return first
+            if first.kind == "Tuple" and first.items and all(item == first.items[0] for item in first.items):
+                return list_of(first.items[0]) if known(first.items[0]) else UNKNOWN
+            return UNKNOWN
         if name == "torch.jit.annotate" and node.args:
             return self.owner.annotation(node.args[0].value)
         if name in ("range", "enumerate", "zip", "list", "tuple", "dict", "getattr", "print", "sum", "round", "divmod"):
@@ -323,13 +322,14 @@ class ExpressionTypes:
         if operator and "NoneType" in kinds and kinds <= set(NUMBER_KINDS + ("Tensor", "NoneType")):
             # No schema of an arithmetic operator takes None: torch's "Arguments for call are not
             # valid" (a helper that returns nothing, a local that is None).
-            symbol = code_of(node.operator).strip()
-            call = Call(
-                node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False
-            )
-            self.calls.append(call)
-            self.calls_by_node[id(node)] = call
-            return UNKNOWN
+            return self._operator_rejected(node, operator, left, right)
+        if operator and "Union" in kinds and known(left) and known(right):
+            # A Union operand matches a schema only if every member does (`Union[int, float]` is a
+            # number); `Union[Tensor, float]` or a Union holding None matches none (probed).
+            found = resolve(signatures().operator(operator), (left, right))
+            if found is None:
+                return self._operator_rejected(node, operator, left, right)
+            return returns_of(found.returns)
         if "Tensor" in (left.kind, right.kind):
             other = right if left.kind == "Tensor" else left
             return TENSOR if other.kind in NUMBER_KINDS + ("Tensor", "number") else UNKNOWN
@@ -342,8 +342,18 @@ class ExpressionTypes:
         found = resolve(signatures().operator(operator), (left, right))
         return returns_of(found.returns) if found is not None else UNKNOWN
 
+    def _operator_rejected(self, node: cst.BinaryOperation, operator: str, left: JitType, right: JitType) -> JitType:
+        symbol = code_of(node.operator).strip()
+        call = Call(node, f"the `{symbol}` operator", signatures().operator(operator), (left, right), (), None, False)
+        self.calls.append(call)
+        self.calls_by_node[id(node)] = call
+        return UNKNOWN
+
     def _comparison(self, node: cst.Comparison, env: Env) -> JitType:
         types = [self.of(node.left, env)] + [self.of(target.comparator, env) for target in node.comparisons]
+        for (left, right), target in zip(zip(types, types[1:]), node.comparisons):
+            if self._comparison_rejected(node, target.operator, left, right):
+                return UNKNOWN
         identity = all(
             isinstance(target.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for target in node.comparisons
         )
@@ -356,6 +366,27 @@ class ExpressionTypes:
         if all(t.kind in NUMBER_KINDS + ("str",) for t in types):
             return BOOL
         return UNKNOWN
+
+    def _comparison_rejected(self, node: cst.Comparison, operator, left: JitType, right: JitType) -> bool:
+        """A comparison with an `Optional` or `Union` operand: torch matches it against the schemas
+        of `aten::eq`, `aten::lt`, ... (`aten::__contains__` for `in`), which take none of them but a
+        Union of numbers ("Arguments for call are not valid", probed: `p == 0.0`, `p == None` and
+        `p in [1, 2]` with `p: Optional[...]` all fail). Recorded as a failed call when no schema
+        matches."""
+        if not ({left.kind, right.kind} & {"Optional", "Union"}) or not (known(left) and known(right)):
+            return False
+        name = _COMPARISONS.get(type(operator))
+        if name is None:
+            return False
+        arguments = (right, left) if name == "aten::__contains__" else (left, right)
+        schemas = signatures().operator(name)
+        if not schemas or resolve(schemas, arguments) is not None:
+            return False
+        symbol = code_of(operator).strip()
+        call = Call(node, f"the `{symbol}` operator", schemas, (left, right), (), None, False)
+        self.calls.append(call)
+        self.calls_by_node[id(node)] = call
+        return True
 
     def _subscript(self, node: cst.Subscript, env: Env) -> JitType:
         value = self.of(node.value, env)

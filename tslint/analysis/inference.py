@@ -21,13 +21,13 @@ reject while typing is recorded as an `Event` for the type checks.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from tslint.analysis.expressions import Env, ExpressionTypes, known
-from tslint.analysis.inference_flow import Event, Flow
-from tslint.analysis.schema_types import INT, TENSOR, UNKNOWN, JitType
+from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
+from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type
 
@@ -58,6 +58,7 @@ class FunctionTypes:
         # Each `if` typed, by id: True/False when torch decides its test while compiling, None when
         # not (or when two visits of a loop body disagree).
         self._decisions: Dict[int, Optional[bool]] = {}
+        self._by_instance: Set[int] = set()
         self.returns: List[Tuple[cst.Return, JitType]] = []
         self.parameters: Dict[str, JitType] = parameters if parameters is not None else self._parameters()
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
@@ -241,6 +242,60 @@ class FunctionTypes:
             return self._isinstance(test, env)
         return None
 
+    def is_constant_condition(self, test: cst.BaseExpression, env: Env) -> bool:
+        """Whether torch evaluates `test` while compiling although tslint cannot tell its value, so
+        that it compiles one side of the `if`, which one the built instance decides:
+        - a `Final` or `__constants__` bool attribute (torch inlines it as a constant), or `not` of one;
+        - `self.x is None` (or `is not None`) where the class does not annotate `x`: torch types the
+          attribute by the instance's value, NoneType or a type that is never None, and decides;
+        - `v is None` of a local that is None or not as the instance decided (BY_INSTANCE_NONE)."""
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            if not (isinstance(target.operator, (cst.Is, cst.IsNot)) and _is_none(target.comparator)):
+                return False
+            if isinstance(test.left, cst.Name):
+                return env.get(test.left.value) == BY_INSTANCE_NONE
+            return self._unannotated_attribute(test.left)
+        if self.project is None or not self.classes or not isinstance(test, cst.Attribute):
+            return False
+        base = test.value
+        if not (isinstance(base, cst.Name) and base.value == self.self_name):
+            return False
+        name = test.attr.value
+        if not all(name in self.project._compiled_class(klass).constants for klass in self.classes):
+            return False
+        # torch decides on a constant bool only: an int constant is tested through `aten::Bool`, a
+        # node, and both sides compile (probed).
+        return self.self_attribute(name) == BOOL
+
+    def _unannotated_attribute(self, node: cst.BaseExpression) -> bool:
+        """`self.x` where every class this function is compiled for assigns `x` in its own code and
+        annotates it nowhere (so torch types it by the value the instance holds)."""
+        if self.project is None or not self.classes or not isinstance(node, cst.Attribute):
+            return False
+        if not (isinstance(node.value, cst.Name) and node.value.value == self.self_name):
+            return False
+        name = node.attr.value
+        for klass in self.classes:
+            facts = self.project._compiled_class(klass)
+            if name in facts.annotations or name not in facts.attributes:
+                return False
+            if facts.unknown_bases and self.project.index.has_bases_outside_torch(facts.info):
+                return False
+            if name in facts.methods or "*" in facts.attributes:
+                return False
+        return True
+
+    def record_by_instance(self, node: cst.If) -> None:
+        self._by_instance.add(id(node))
+
+    def decided_by_instance(self, node: cst.If) -> bool:
+        """Whether torch decides the test of `node` while compiling, by the built instance, so that
+        neither side is certainly compiled (is_constant_condition)."""
+        return id(node) in self._by_instance and self._decisions.get(id(node)) is None
+
     def _isinstance(self, test: cst.Call, env: Env) -> Optional[bool]:
         value = self.expressions.of(test.args[0].value, env)
         if not known(value) or value.kind in ("Optional", "Union", "Any"):
@@ -280,11 +335,16 @@ class FunctionTypes:
             target = test.comparisons[0]
             name = test.left.value
             value = env.get(name)
-            if value is not None and value.kind == "Optional" and _is_none(target.comparator):
+            if value is not None and _is_none(target.comparator):
+                present = _without_none(value)
+                if present is None:
+                    return {}, {}
+                # torch refines only the side where the value is not None: on the other, `x` keeps
+                # its Optional type (assigning it a Tensor there is no type change: probed).
                 if isinstance(target.operator, cst.IsNot):
-                    return {name: value.element}, {name: JitType("NoneType")}
+                    return {name: present}, {}
                 if isinstance(target.operator, cst.Is):
-                    return {name: JitType("NoneType")}, {name: value.element}
+                    return {}, {name: present}
         return {}, {}
 
     def _isinstance_refinements(self, test: cst.Call, env: Env) -> Tuple[Env, Env]:
@@ -306,6 +366,16 @@ class FunctionTypes:
         inside = [member for member in members if member.kind in kinds]
         outside = [member for member in members if member.kind not in kinds]
         return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
+
+
+def _without_none(value: JitType) -> Optional[JitType]:
+    """The type of a value of type `value` known not to be None: `Optional[T]` gives `T`, a `Union`
+    with `NoneType` its other members (torch refines both); None when `value` is neither."""
+    if value.kind == "Optional":
+        return value.element
+    if value.kind == "Union" and NONE in value.items:
+        return _members([member for member in value.items if member != NONE])
+    return None
 
 
 def _members(members) -> JitType:

@@ -12,6 +12,11 @@ from tslint.analysis.schema_matching import _convert, is_subtype, unify
 from tslint.analysis.schema_types import NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.traversal import suite_statements
 
+# The type of a local that is None or a value that is never None as the built instance decided
+# (`m = None; if self.norm is not None: m = ...`): Unknown to every check, and a condition torch
+# decides while compiling for `m is None`.
+BY_INSTANCE_NONE = JitType("Unknown", name="None by instance")
+
 
 @dataclass(frozen=True)
 class Event:
@@ -218,17 +223,24 @@ class Flow:
         self.of(node.test, env)
         decided = self.owner.decide(node.test, env)
         self.owner.record_decision(node, decided)
+        # A condition torch evaluates while compiling (is_scripting(), `is None` of a value that is
+        # or cannot be None, a constant flag) is no `if` in the graph: the side it takes is emitted
+        # inline, in this block, where a name may be rebound to another type (probed).
+        static = decided is not None or self.owner.is_constant_condition(node.test, env)
+        if static and decided is None:
+            self.owner.record_by_instance(node)
+        inner = parent if static else dict(env)
         true_refined, false_refined = self.owner.refinements(node.test, env)
         snapshot = dict(env)
         true_env, false_env = {**env, **true_refined}, {**env, **false_refined}
         true_completes, true_names = True, set()
         false_completes, false_names = True, set()
         if decided is not False:
-            true_completes, true_names = self.block(suite_statements(node.body), true_env, snapshot)
+            true_completes, true_names = self.block(suite_statements(node.body), true_env, inner)
         if decided is not True and node.orelse is not None:
             orelse = node.orelse
             statements = [orelse] if isinstance(orelse, cst.If) else suite_statements(orelse.body)
-            false_completes, false_names = self.block(statements, false_env, snapshot)
+            false_completes, false_names = self.block(statements, false_env, inner)
         if decided is True:
             env.clear()
             env.update(true_env)
@@ -247,6 +259,14 @@ class Flow:
             env.clear()
             env.update(survivor)
             assigned |= names
+            return True
+        if static:
+            # A constant flag: one side is compiled, which one depends on the instance. A name keeps
+            # a type only where both sides agree on it.
+            for name in sorted(true_names | false_names):
+                first, second = true_env.get(name), false_env.get(name)
+                env[name] = first if first is not None and first == second else _by_instance(first, second)
+                assigned.add(name)
             return True
         self.join(node, env, snapshot, true_env, false_env, true_names | false_names, assigned)
         return True
@@ -304,6 +324,15 @@ class Flow:
         for name in names | set(_target_names(target[0]) if target else ()):
             env[name] = UNKNOWN
             assigned.add(name)
+
+
+def _by_instance(first: Optional[JitType], second: Optional[JitType]) -> JitType:
+    """A name the two sides of a condition torch decides by the instance give different types: when
+    one side makes it None, `name is None` is decided by the instance too, or is a refinement (the
+    other side Optional): either way neither side of it is certainly compiled (BY_INSTANCE_NONE)."""
+    if first is None or second is None:
+        return UNKNOWN
+    return BY_INSTANCE_NONE if "NoneType" in (first.kind, second.kind) else UNKNOWN
 
 
 def hinted(node: cst.BaseExpression, computed: JitType, hint: JitType) -> JitType:

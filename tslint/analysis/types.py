@@ -67,6 +67,9 @@ _GENERICS = {
     "builtins.tuple": "Tuple",
     "typing.Optional": "Optional",
     "typing.Union": "Union",
+    "typing.Final": "Final",
+    "typing_extensions.Final": "Final",
+    "torch.jit.Final": "Final",
 }
 
 
@@ -126,6 +129,8 @@ def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[st
         if isinstance(value, cst.Tuple) and kind == "Tuple" and not value.elements:
             return tuple_of()
         items.append(annotation_type(value, qualify, is_class))
+    if kind == "Final" and len(items) == 1:
+        return items[0]  # a constant attribute's type is the one inside
     if kind == "Optional" and len(items) == 1:
         return optional(items[0]) if items[0].kind != "Unknown" else UNKNOWN
     if kind == "Union":

@@ -8,7 +8,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from tslint.analysis.branch_guards import GuardedWalk
+from tslint.analysis.branch_guards import BY_INSTANCE, NOT_BY_TYPE, GuardedWalk, both
 from tslint.analysis.traversal import walk
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
@@ -92,6 +92,34 @@ class _Dispatcher(GuardedWalk):
         info = first.compiled.info
         super().__init__(first.file.imports, info.self_name, typed=not info.has_overloads)
         self.observers = observers
+
+    def _condition(self, node: cst.CSTNode):
+        found = self._conditions.get(node)
+        if found is None:
+            found = super()._condition(node)
+            if type(node) is cst.If:
+                found = self._conditions[node] = self._typed_condition(node, found)  # type: ignore[arg-type]
+        return found
+
+    def _typed_condition(self, node: cst.If, found):
+        """The guards of an `if` with what the type model knows: the side torch does not compile of
+        a test it evaluates while compiling (`x is None` of a local that is None, an isinstance
+        the types decide), and both sides of one the built instance decides (a `Final` flag, an
+        attribute that may be None) are not certainly compiled. Script only: Python decides when
+        tracing, and a trace walk asks nothing."""
+        script = next((o.context for o in self.observers if not o.context.scope.tracing), None)
+        if script is None or not self.typed:
+            return found
+        types = script.types()
+        body, orelse = found
+        decided = types.decision(node)
+        if decided is True:
+            return body, both(orelse, NOT_BY_TYPE)
+        if decided is False:
+            return both(body, NOT_BY_TYPE), orelse
+        if types.decided_by_instance(node):
+            return both(body, BY_INSTANCE), both(orelse, BY_INSTANCE)
+        return found
 
     def enter(self, node: cst.CSTNode) -> None:
         for observer in self.observers:

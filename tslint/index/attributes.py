@@ -24,6 +24,8 @@ class SelfAssignmentCollector:
         self.class_replacements: List[str] = []
         # Parameters of the method annotated `int` that it never rebinds (set for `__init__`).
         self.int_parameters: FrozenSet[str] = frozenset()
+        # Names that may hold None in the method (set for `__init__`: functions.none_names).
+        self.none_names: FrozenSet[str] = frozenset()
 
     def observe(self, node: cst.CSTNode) -> None:
         kind = type(node)  # exact types: this runs for every node of every method
@@ -72,6 +74,8 @@ class SelfAssignmentCollector:
             name = self._target(target.target)
             if name is not None and isinstance(node.value, cst.Name) and node.value.value in self.int_parameters:
                 self.found.append((name, AttributeAssignment(AttributeKind.OTHER, parameter_type="int")))
+            elif name is not None and self._may_be_none(node.value):
+                self.found.append((name, AttributeAssignment(AttributeKind.OTHER, maybe_none=True)))
             elif name is not None:
                 self.found.append((name, classify_value(node.value, self.imports)))
             elif isinstance(target.target, cst.Attribute):
@@ -81,6 +85,13 @@ class SelfAssignmentCollector:
                     name = self._target(element.value)
                     if name is not None:
                         self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+
+    def _may_be_none(self, value: cst.BaseExpression) -> bool:
+        """A name that may hold None here, or an if-expression with a `None` side (not `None`
+        itself: that is a NONE assignment)."""
+        if isinstance(value, cst.Name):
+            return value.value in self.none_names
+        return isinstance(value, cst.IfExp) and may_be_none(value)
 
     def _registration(self, node: cst.Call) -> None:
         func = node.func
@@ -114,9 +125,17 @@ class SelfAssignmentCollector:
                 kind = AttributeKind.BUFFER if method == "register_buffer" else AttributeKind.PARAMETER
                 # The callee of a value built by a call (`torch.zeros(3)`): a plain name may be None.
                 callee = self.imports.qualify(value.func) if isinstance(value, cst.Call) else None
-                self.found.append((name, AttributeAssignment(kind, callee)))
+                maybe_none = value is not None and self._may_be_none(value)
+                self.found.append((name, AttributeAssignment(kind, callee, maybe_none=maybe_none)))
         elif method in {"add_module", "register_module"} and value is not None:
             self.found.append((name, classify_value(value, self.imports)))
+
+
+def may_be_none(value: cst.BaseExpression) -> bool:
+    """`None`, or an if-expression one of whose sides is."""
+    if is_none(value):
+        return True
+    return isinstance(value, cst.IfExp) and (may_be_none(value.body) or may_be_none(value.orelse))
 
 
 SIZE_UNION_ALIASES = frozenset(

@@ -8,9 +8,9 @@ from typing import FrozenSet, List, Optional, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.branch_guards import GuardedWalk
-from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_parameters
+from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_assignments, plain_parameters
 from tslint.analysis.traversal import statements_in_order
-from tslint.index.attributes import SelfAssignmentCollector
+from tslint.index.attributes import SelfAssignmentCollector, may_be_none
 from tslint.index.model import CallKind, CallSite
 
 # Annotation names that are never project classes.
@@ -150,6 +150,21 @@ def int_parameters(node: cst.FunctionDef, self_name: Optional[str], imports: Imp
         and not (p.default is not None and is_none(p.default))
     }
     return frozenset(found - names_bound_in(node.body)) if found else frozenset()
+
+
+def none_names(node: cst.FunctionDef, self_name: Optional[str]) -> FrozenSet[str]:
+    """The names that may hold None somewhere in the function: parameters defaulting to None that it
+    never rebinds, and names it assigns `None` or an if-expression with a `None` side. An attribute
+    set from one is None in an instance built so, and torch then types it NoneType."""
+    assigned = plain_assignments(node.body)
+    bound = names_bound_in(node.body)
+    found = {
+        p.name.value
+        for p in plain_parameters(node, self_name)
+        if p.default is not None and is_none(p.default) and p.name.value not in bound
+    }
+    found |= {name for name, values in assigned.items() if any(may_be_none(value) for value in values)}
+    return frozenset(found)
 
 
 def self_name_of(function: cst.FunctionDef, decorators: Tuple[str, ...]) -> Optional[str]:

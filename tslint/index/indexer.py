@@ -22,6 +22,7 @@ from tslint.index.functions import (
     int_parameters,
     is_abstract_body,
     is_overload,
+    none_names,
     returns_self,
     self_name_of,
     string_set,
@@ -80,6 +81,7 @@ class _FileIndexer:
         facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
         if facts.assignments is not None and node.name.value == "__init__":
             facts.assignments.int_parameters = int_parameters(node, self_name, self.imports)
+            facts.assignments.none_names = none_names(node, self_name)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1

@@ -97,6 +97,10 @@ class AttributeAssignment:
     # For `self.x = name` in `__init__`, where `name` is a parameter annotated `int` that `__init__`
     # never rebinds: "int" (the built instance holds an int, so torch types the attribute `int`).
     parameter_type: Optional[str] = None
+    # The value may be None in a built instance (a parameter defaulting to None, a local assigned
+    # None on some path, `x if c else None`): torch then types the attribute NoneType and prunes
+    # `if self.x is not None:`.
+    maybe_none: bool = False
 
 
 # Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.

@@ -160,6 +160,18 @@ class ProjectIndex:
             stack.extend(reversed(bases))  # the leftmost base is visited next, as recursion would
         return tuple(order), False
 
+    def has_bases_outside_torch(self, info: ClassInfo) -> bool:
+        """Like has_unknown_bases, but a base among torch's own module classes (`torch.nn.modules.
+        loss._Loss`) is known: its attributes are torch's, not the project's."""
+        order, too_deep = self._hierarchy(info)
+        if too_deep:
+            return True
+        for current in order:
+            for base in self.resolved_bases(current):
+                if base not in self.classes and not base.startswith("torch.nn."):
+                    return True
+        return False
+
     def has_unknown_bases(self, info: ClassInfo) -> bool:
         """True if some base is neither indexed nor `torch.nn.Module` itself: it may add attributes.
         A hierarchy too deep to follow counts as unknown."""

@@ -26,7 +26,10 @@ class CallMatchesNoSignature(Rule):
     an int) and fails with "Arguments for call are not valid" or, for a single signature, "Expected a
     value of type 'int' for argument 'dim' but instead found type 'float'". The types come from the
     type model (annotations, unannotated parameters are Tensors, what torch's schemas return); a call
-    with any argument whose type tslint does not know is not checked. An int passed where a float is
+    with any argument whose type tslint does not know is not checked. A `Union` argument matches a
+    schema only when every member does (`Union[int, float]` passes as a number, `Union[Tensor,
+    float]` matches nothing, neither in a call nor in arithmetic nor in a comparison: `p == 0.0`
+    with `p: Optional[float]` fails). An int passed where a float is
     wanted is TS335's, a `Union` attribute TS328's.
     """
 
@@ -53,13 +56,24 @@ class CallMatchesNoSignature(Rule):
             .replace("operator`", "operator"),
         )
 
+    def visit_Comparison(self, node: cst.Comparison, context: RuleContext) -> None:
+        call = context.types().call(node)
+        if call is None:
+            return
+        types = ", ".join(str(value) for value in call.positional)
+        message = self.message.format(name=call.name, arguments=types)
+        context.report(node, message.replace("`the", "the").replace("operator`", "operator"))
+
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         call = context.types().call(node)
         if call is None or call.matched or call.name in OWNED_ELSEWHERE:
             return
-        arguments = (*call.positional, *(value for _, value in call.keywords))
-        if any(_has_union(argument) for argument in arguments):
-            return  # TS328
+        types = context.types()
+        if any(
+            context.self_attribute(argument.value) and _has_union(types.type_of(argument.value))
+            for argument in node.args
+        ):
+            return  # a Union attribute: TS328's
         if _matches_with_floats(call):
             return  # TS335
         shown = [str(value) for value in call.positional] + [f"{key}={value}" for key, value in call.keywords]

@@ -22,7 +22,9 @@ class ModuleContainerSubscript(Rule):
     A slice (`for layer in self.layers[1:]:`) compiles, but calling its elements fails ("'ReLU' object
     has no attribute or method '__call__'"), so that call is reported. (Slices, `self.layers[1:]`, fail too, but torch
     reports them
-    where an element is called, which this rule cannot point to yet: they are not reported.)
+    where an element is called, which this rule cannot point to yet: they are not reported.) Indexing
+    into a local annotated with a `@torch.jit.interface` class (`block: BlockInterface =
+    self.blocks[key]`) compiles, with any index: not reported.
     """
 
     code = "TS311"
@@ -39,8 +41,10 @@ class ModuleContainerSubscript(Rule):
         "container."
     )
 
-    def begin_function(self, context: RuleContext) -> Dict[str, str]:
-        return {}  # loop variables bound to a module taken from a slice: name -> container
+    def begin_function(self, context: RuleContext) -> Dict[object, str]:
+        # loop variables bound to a module taken from a slice: name -> container; and the ids of
+        # subscripts assigned to an interface-annotated local
+        return {}
 
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
         iterable, target = node.iter, node.target
@@ -71,7 +75,13 @@ class ModuleContainerSubscript(Rule):
                 ),
             )
 
+    def visit_AnnAssign(self, node: cst.AnnAssign, context: RuleContext) -> None:
+        if isinstance(node.value, cst.Subscript) and _is_interface(node.annotation.annotation, context):
+            context.state[id(node.value)] = ""  # indexed into a module interface: torch allows it
+
     def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
+        if id(node) in context.state:
+            return
         name = module_container_attribute(node.value, context)
         if name is None or len(node.slice) != 1:
             return
@@ -93,6 +103,13 @@ class ModuleContainerSubscript(Rule):
                     receiver=context.receiver, name=name, index=shown, container=container, literal=literal
                 ),
             )
+
+
+def _is_interface(annotation: cst.BaseExpression, context: RuleContext) -> bool:
+    """Whether the annotation names a project class decorated `@torch.jit.interface`."""
+    index = context.scope.index
+    info = index.classes.get(index.resolve(context.qualify(annotation)) or "")
+    return info is not None and "torch.jit.interface" in info.decorators
 
 
 def _is_string_literal(value: cst.BaseExpression) -> bool:

@@ -16,7 +16,9 @@ class VariableTypeChangesInBlock(Rule):
     torch types a variable by its assignment in the enclosing block. Straight-line rebinding to
     another type compiles, but not from inside a nested block: "Variable 'y' previously had type
     NoneType but is now being assigned to a value of type Tensor". The types are the type model's
-    (analysis/inference.py): a value whose type tslint does not know is not reported.
+    (analysis/inference.py): a value whose type tslint does not know is not reported. The side of an
+    `if` torch decides while compiling (`is_scripting()`, `is None` of a None attribute, a `Final`
+    bool) is emitted inline, not as a block: rebinding there compiles.
     """
 
     code = "TS319"
