@@ -20,6 +20,8 @@ import libcst as cst
 from tslint.analysis.imports import is_none
 from tslint.analysis.inference import FunctionTypes
 from tslint.analysis.schema_types import TENSOR, optional
+from tslint.analysis.traversal import children
+from tslint.analysis.traversal import parents as parent_map
 
 # Keyword arguments of torch functions that take a device or a dtype: a parameter passed as one holds
 # that type, not a Tensor (`torch.zeros(n, device=device)`).
@@ -31,7 +33,7 @@ def use_type(function: cst.FunctionDef, name: str) -> Optional[str]:
     `device=` (`torch.device`) or `dtype=` (`torch.dtype`), compared with a string (`str`), a `range`
     bound (`int`). None when no use says (the parameter is then taken as torch takes it: a Tensor)."""
     found = set()
-    parents = _parents(function.body)
+    parents = parent_map(function.body)
     for _node, parent in _reads(function.body, name, parents):
         if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in _TYPED_KEYWORDS:
             found.add(_TYPED_KEYWORDS[parent.keyword.value])
@@ -54,7 +56,7 @@ def compiles_as_optional(types: FunctionTypes, name: str) -> bool:
     before = {(event.kind, id(event.node)) for event in types.events}
     if any((event.kind, id(event.node)) not in before for event in again.events):
         return False
-    parents = _parents(types.node.body)
+    parents = parent_map(types.node.body)
     for key, node in again.expressions.nodes.items():
         if not isinstance(node, cst.Name) or again.expressions.types[key].kind != "Optional":
             continue
@@ -116,15 +118,4 @@ def _reads(body: cst.CSTNode, name: str, parents) -> Iterator:
                 pass  # `f(name=...)`: a keyword
             elif not isinstance(parent, (cst.AssignTarget, cst.Param)):
                 yield node, parent
-        stack.extend(node.children)
-
-
-def _parents(root: cst.CSTNode) -> Dict[int, cst.CSTNode]:
-    found: Dict[int, cst.CSTNode] = {}
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for child in node.children:
-            found[id(child)] = node
-            stack.append(child)
-    return found
+        stack.extend(children(node))
