@@ -1,5 +1,6 @@
 """Fixes that pass sizes as one list, proved by torch: TS302 (`x.view(*s[:-1], h, -1)` ->
-`x.view(list(s[:-1]) + [h, -1])`, safe). The fixed classes script, agree with eager mode, and
+`x.view(list(s[:-1]) + [h, -1])`, safe) and TS331 (`tuple(s[2:])` -> `s[2:]` where only torch
+functions taking a `List[int]` see it, unsafe). The fixed classes script, agree with eager mode, and
 fixing twice changes nothing; the forms left alone keep their finding."""
 
 from __future__ import annotations
@@ -100,3 +101,56 @@ def test_every_call_the_fix_rewrites_takes_the_list_in_torch() -> None:
         exec(source, namespace)
         x = torch.ones(2, 3, 1).cumsum(1)
         assert str(scripted(x)) == str(namespace["f"](x)), name
+
+
+TUPLES = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Upsample(nn.Module):
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        size = tuple(skip.shape[2:])
+        return F.interpolate(x, size=size) + skip
+
+
+class Direct(nn.Module):
+    def forward(self, x: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+        return x.view(tuple(x.shape)) + F.adaptive_avg_pool2d(skip, tuple(x.shape[-2:]))
+
+
+class Returned(nn.Module):
+    def forward(self, x: torch.Tensor):
+        size = tuple(x.shape[2:])
+        return x.view(size), size
+
+
+class Reassigned(nn.Module):
+    def forward(self, x: torch.Tensor):
+        size = tuple(x.shape[2:])
+        if bool(x.sum() > 0):
+            size = (1, 1)
+        return x.view(size)
+"""
+
+
+def test_tuple_of_sizes_passed_to_torch_becomes_the_list(tmp_path: Path) -> None:
+    path = tmp_path / "sizes.py"
+    path.write_text(TUPLES, encoding="utf-8")
+    assert fix_tree(tmp_path, unsafe=False).fixed_count == 0  # unsafe only
+    outcome = fix_tree(tmp_path)
+    write_fixed(outcome)
+    text = path.read_text(encoding="utf-8")
+    assert "size = skip.shape[2:]" in text
+    assert "x.view(x.shape) + F.adaptive_avg_pool2d(skip, x.shape[-2:])" in text
+    left = sorted(d.symbol for d in outcome.result.diagnostics if d.code == "TS331")
+    assert left == ["Reassigned.forward", "Returned.forward"]
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "fixed_sizes")
+    x, skip = torch_ones(1, 2, 3, 3).cumsum(2), torch_ones(1, 2, 6, 6)
+    for name in ("Upsample", "Direct"):
+        scripted, error = harness.script(getattr(module, name))
+        assert error is None, f"{name}: {error}"
+        assert bool((scripted(x, skip) == getattr(module, name)()(x, skip)).all()), name
+    assert fix_tree(tmp_path).changed() == []

@@ -121,7 +121,6 @@ FIXED_CODES = sorted(
 PAGE_WITHOUT_FIX = {
     "TS212",  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
     "TS318",  # `isinstance(x, dict)`: only a bare `List` / `Tuple` has a fix
-    "TS331",  # `tuple(skip.shape[2:])`: only a list display has a fix
 }
 
 
