@@ -189,3 +189,40 @@ def test_crlf_file_keeps_its_line_endings(tmp_path: Path) -> None:
     data = path.read_bytes()
     assert b"import math\r\nfrom typing import Optional\r\n\r\nimport torch\r\n" in data
     assert data.count(b"\n") == data.count(b"\r\n")
+
+
+DEAD_BEFORE = """\
+import torch
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def forward(self, x):
+        return x
+
+
+class Net(Base):
+    def forward(self, x, bias=None):
+        if bias is not None:
+            raise NotImplementedError("bias is not supported")
+        return super().forward(x)
+"""
+
+
+def test_no_fix_where_code_torch_skipped_would_compile(tmp_path: Path) -> None:
+    """As a Tensor, `bias is not None` is always true: torch compiles the `raise` and skips the rest
+    (kornia's MemEffAttention). As an Optional the rest compiles, and `super()` fails: no fix."""
+    path = tmp_path / "dead.py"
+    path.write_text(DEAD_BEFORE, encoding="utf-8")
+    outcome = fix_tree(tmp_path)
+    assert outcome.fixed_count == 0 and any(d.code == "TS105" for d in outcome.result.diagnostics)
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "dead_before")
+    assert harness.script(module.Net)[1] is None
+    path.write_text(
+        DEAD_BEFORE.replace("bias=None", "bias: Optional[torch.Tensor] = None").replace(
+            "import torch\n", "from typing import Optional\n\nimport torch\n", 1
+        ),
+        encoding="utf-8",
+    )
+    assert harness.script(harness.load_module(path, "dead_annotated").Net)[1] is not None

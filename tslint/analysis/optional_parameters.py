@@ -57,6 +57,11 @@ def compiles_as_optional(types: FunctionTypes, name: str) -> bool:
     if any((event.kind, id(event.node)) not in before for event in again.events):
         return False
     parents = parent_map(types.node.body)
+    if any(
+        not _under_none_test(again.expressions.nodes[key], parents)
+        for key in again.expressions.types.keys() - types.expressions.types.keys()
+    ):
+        return False  # code torch skipped before (after `if mask is not None: raise`) now compiles
     for key, node in again.expressions.nodes.items():
         if not isinstance(node, cst.Name) or again.expressions.types[key].kind != "Optional":
             continue
@@ -65,6 +70,25 @@ def compiles_as_optional(types: FunctionTypes, name: str) -> bool:
         if not _accepted(node, parents, again):
             return False
     return True
+
+
+def _under_none_test(node: cst.CSTNode, parents) -> bool:
+    """Whether `node` lies in a branch of an `if` or if-expression that tests a value against None:
+    the code the change makes torch compile must be the `mask is None` side of such a test."""
+    child, parent = node, parents.get(id(node))
+    while parent is not None:
+        if isinstance(parent, (cst.If, cst.IfExp)) and child is not parent.test and _tests_none(parent.test):
+            return True
+        child, parent = parent, parents.get(id(parent))
+    return False
+
+
+def _tests_none(test: cst.BaseExpression) -> bool:
+    if isinstance(test, cst.UnaryOperation):
+        return _tests_none(test.expression)
+    if isinstance(test, cst.BooleanOperation):
+        return _tests_none(test.left) or _tests_none(test.right)
+    return isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and _none_test(test)
 
 
 def _accepted(node: cst.Name, parents, again: FunctionTypes) -> bool:
