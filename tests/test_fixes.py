@@ -115,13 +115,11 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
 
 
 FIXED_CODES = sorted(
-    {"TS103", "TS105", "TS107", "TS212", "TS215", "TS308", "TS317", "TS318", "TS331", "TS335", "TS354"}
+    {"TS103", "TS105", "TS107", "TS212", "TS215", "TS302", "TS308", "TS317", "TS318", "TS331", "TS335", "TS354"}
 )
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
 PAGE_WITHOUT_FIX = {
     "TS212",  # a format spec (`{n:>2}`): no f-string field TorchScript takes says the same
-    "TS318",  # `isinstance(x, dict)`: only a bare `List` / `Tuple` has a fix
-    "TS331",  # `tuple(skip.shape[2:])`: only a list display has a fix
 }
 
 
@@ -190,6 +188,50 @@ def test_bare_list_and_tuple_in_isinstance_become_builtins(tmp_path: Path) -> No
         assert scripted(value) == module.Net()(value)
     path.write_text(BARE_ALIASES.replace("int:\n", "int:\n        list = 0\n", 1), encoding="utf-8")
     assert not any(d.fix for d in fix_tree(tmp_path).result.diagnostics if d.code == "TS318")
+
+
+DICT_UNIONS = """\
+from typing import Dict, List, Optional, Union
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+
+class Net(nn.Module):
+    def forward(self, x: Union[Tensor, Dict[str, Tensor]], y: Optional[Dict[str, List[int]]] = None) -> Tensor:
+        n = 0
+        if y is not None and isinstance(y, dict):
+            n = len(y)
+        if isinstance(x, dict):
+            return x["a"] + n
+        if isinstance(x, (dict, list)):
+            return x
+        return x + n
+"""
+
+
+def test_isinstance_of_dict_becomes_torch_jit_isinstance_of_the_declared_dict(tmp_path: Path) -> None:
+    """TS318, unsafe: `isinstance(x, dict)` of a value whose type has one dict member becomes
+    `torch.jit.isinstance(x, Dict[...])`; a tuple of types keeps its finding; the fixed class scripts and
+    agrees with eager mode on a dict and on a tensor."""
+    path = tmp_path / "dicts.py"
+    path.write_text(DICT_UNIONS, encoding="utf-8")
+    assert fix_tree(tmp_path, unsafe=False).fixed_count == 0
+    outcome = fix_tree(tmp_path)
+    write_fixed(outcome)
+    text = path.read_text(encoding="utf-8")
+    assert "if torch.jit.isinstance(x, Dict[str, Tensor]):" in text
+    assert "torch.jit.isinstance(y, Dict[str, List[int]])" in text
+    assert [d.location.row for d in outcome.result.diagnostics if d.code == "TS318"] == [15]
+    path.write_text(text.replace("(dict, list)", "list"), encoding="utf-8")
+    harness = pytest.importorskip("torch_harness")
+    module = harness.load_module(path, "fixed_dicts")
+    scripted, error = harness.script(module.Net)
+    assert error is None, error
+    torch = pytest.importorskip("torch")
+    for args in [({"a": torch.ones(2)},), (torch.ones(2), {"k": [1, 2]}), (torch.ones(2),)]:
+        assert bool((scripted(*args) == module.Net()(*args)).all())
 
 
 PRINTS = """\

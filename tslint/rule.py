@@ -29,9 +29,12 @@ class NodeEdit:
     first: cst.CSTNode
     last: cst.CSTNode
     content: str
-    # Insert `content` before `first` instead (a new import line before a top-level statement: the
-    # one kind of edit whose content may span lines).
+    # Insert `content` before `first` instead (a new import line before a top-level statement, a
+    # name before another in an import: the kinds of edit whose content may span lines).
     insert: bool = False
+    # Insert `content` at the start of the row after `last` ends instead (a new import line after a
+    # top-level statement, below its trailing comment).
+    next_row: bool = False
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,11 @@ def replace_span(
 def insert_before_statement(statement: cst.CSTNode, line: str) -> NodeEdit:
     """An edit that adds the line `line` (an import) before the top-level `statement`."""
     return NodeEdit(statement, statement, line.rstrip("\n") + "\n", insert=True)
+
+
+def insert_after_statement(statement: cst.CSTNode, lines: str) -> NodeEdit:
+    """An edit that adds `lines` (an import, with any blank lines) after the top-level `statement`."""
+    return NodeEdit(statement, statement, lines, next_row=True)
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,18 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield value
 
 
+def parents(root: cst.CSTNode) -> Dict[int, cst.CSTNode]:
+    """The parent of each node below `root`, by the node's id (for fixes that look at a use's context)."""
+    found: Dict[int, cst.CSTNode] = {}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in children(node):
+            found[id(child)] = node
+            stack.append(child)
+    return found
+
+
 Enter = Callable[[cst.CSTNode], bool]
 Leave = Callable[[cst.CSTNode], None]
 

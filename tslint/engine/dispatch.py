@@ -201,7 +201,7 @@ def _placed(fix, positions) -> Optional[Fix]:
         return fix
     edits = []
     for edit in fix.edits:
-        if ("\n" in edit.content or "\r" in edit.content) and not edit.insert:
+        if ("\n" in edit.content or "\r" in edit.content) and not (edit.insert or edit.next_row):
             # libcst generates a node alone without the indentation of its block: a replacement
             # spanning lines would lose it. Not offered (rare: a construct split over lines).
             return None
@@ -210,6 +210,8 @@ def _placed(fix, positions) -> Optional[Fix]:
             return None
         start = Position(first.start.line, first.start.column + 1)
         end = start if edit.insert else Position(last.end.line, last.end.column + 1)
+        if edit.next_row:
+            start = end = Position(last.end.line + 1, 1)
         edits.append(TextEdit(start, end, edit.content))
     return Fix(fix.message, tuple(edits), fix.applicability)
 

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import libcst as cst
 
-from tslint.findings import Mode, Severity
+from tslint.analysis.schema_matching import resolve
+from tslint.analysis.schema_types import TENSOR, JitType
+from tslint.analysis.signatures import signatures
+from tslint.analysis.traversal import children, code_of
+from tslint.analysis.traversal import parents as parent_map
+from tslint.findings import Applicability, Mode, Severity
 from tslint.rule import NodeFix, Rule, RuleContext, node_code, replace_node
 
 
@@ -24,8 +29,8 @@ class TupleFromList(Rule):
     mode = Mode.SCRIPT
     message = "`tuple(...)` of {what}: TorchScript cannot infer the tuple's size."
     fix_hint = (
-        "Build the tuple from its elements (`(s[0], s[1])`), or keep the list: torch functions taking sizes accept "
-        "`List[int]`."
+        "Keep the list (`size = x.shape[2:]`): torch functions taking sizes accept `List[int]`; or build the tuple "
+        "from its elements (`(s[0], s[1])`)."
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -39,9 +44,11 @@ class TupleFromList(Rule):
             return
         if len(node.args) != 1 or node.args[0].star:
             return
-        what = _list_argument(node.args[0].value, context)
+        value = node.args[0].value
+        what = _list_argument(value, context)
         if what is not None:
-            context.report(node, self.message.format(what=what), fix=_display_fix(node, node.args[0].value))
+            fix = _display_fix(node, value) or _list_fix(node, value, context)
+            context.report(node, self.message.format(what=what), fix=fix)
 
 
 def _display_fix(node: cst.Call, value: cst.BaseExpression) -> Optional[NodeFix]:
@@ -73,3 +80,69 @@ def _list_argument(value: cst.BaseExpression, context: RuleContext) -> Optional[
     if isinstance(value, cst.Name):
         return f"`{value.value}`, a `{found}`"
     return f"a `{found}`"
+
+
+def _list_fix(node: cst.Call, value: cst.BaseExpression, context: RuleContext) -> Optional[NodeFix]:
+    """`tuple(skip.shape[2:])` -> `skip.shape[2:]` where the tuple only ever reaches torch functions
+    that take the list: it is an argument a torch schema accepts as the `List[int]` (`F.interpolate(x,
+    size=...)`, `x.view(...)`), or the value of the one assignment to a local whose every read is.
+    Unsafe: TorchScript then holds a list where the code said tuple (in Python a `torch.Size` slice
+    stays a tuple, but a `List[int]` value stays a list), and the check rests on tslint's schemas."""
+    found = context.types().type_of(value)
+    if found.kind != "List" or found.element.kind != "int" or "\n" in code_of(value):
+        return None
+    parents = parent_map(context.node.body)
+    parent = parents.get(id(node))
+    if isinstance(parent, cst.Arg):
+        uses = [node]
+    elif isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+        name = parent.targets[0].target.value
+        if context.plain_assignments().get(name) != (node,):
+            return None
+        uses = [n for n in _reads(context.node.body, name) if n is not parent.targets[0].target]
+    else:
+        return None
+    if not uses or not all(_list_accepted(use, found, parents, context) for use in uses):
+        return None
+    return replace_node(node, code_of(value), "Pass the list itself", Applicability.UNSAFE)
+
+
+def _reads(body: cst.CSTNode, name: str) -> List[cst.Name]:
+    found = []
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return []  # a nested scope may read the name: not followed
+        if isinstance(node, cst.Name) and node.value == name:
+            found.append(node)
+        stack.extend(children(node))
+    return found
+
+
+def _list_accepted(use: cst.BaseExpression, listed: JitType, parents, context: RuleContext) -> bool:
+    """Whether `use` is an argument of a torch call that torch accepts with `listed` in its place."""
+    argument = parents.get(id(use))
+    call = parents.get(id(argument))
+    if not isinstance(argument, cst.Arg) or argument.star or not isinstance(call, cst.Call):
+        return False
+    types = context.types()
+    positional, keywords = [], {}
+    for arg in call.args:
+        if arg.star:
+            return False
+        found = listed if arg is argument else types.type_of(arg.value)
+        if found.kind == "Unknown":
+            return False
+        if arg.keyword is not None:
+            keywords[arg.keyword.value] = found
+        else:
+            positional.append(found)
+    func = call.func
+    if isinstance(func, cst.Attribute) and types.type_of(func.value).kind == "Tensor":
+        schemas, self_type = signatures().tensor_method(func.attr.value), TENSOR
+    else:
+        name = context.qualify(func)
+        schemas = signatures().function(name) if name and name.startswith("torch.") else ()
+        self_type = None
+    return bool(schemas) and resolve(schemas, positional, keywords, self_type) is not None

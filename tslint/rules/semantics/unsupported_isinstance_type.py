@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
+from tslint.analysis.schema_types import JitType
 from tslint.analysis.value_kinds import EQUIVALENT, NEED_PARAMETERS, unsupported_type
-from tslint.findings import Mode, Severity
+from tslint.findings import Applicability, Mode, Severity
 from tslint.rule import Rule, RuleContext, replace_node
 
 # Bare typing aliases whose isinstance test is that of a builtin TorchScript has: Python's
@@ -48,11 +51,10 @@ class UnsupportedIsinstanceType(Rule):
                 instead = "; give the type its parameters"
             else:
                 instead = f"; use {EQUIVALENT[found]}" if found in EQUIVALENT else ""
-            context.report(
-                candidate,
-                self.message.format(name=found.replace("typing.", ""), instead=instead),
-                fix=_builtin_fix(candidate, found, context),
-            )
+            fix = _builtin_fix(candidate, found, context)
+            if fix is None and found in ("dict", "typing.Dict") and candidate is kinds:
+                fix = _dict_fix(node, context)
+            context.report(candidate, self.message.format(name=found.replace("typing.", ""), instead=instead), fix=fix)
 
 
 def _builtin_fix(candidate: cst.BaseExpression, found: str, context: RuleContext):
@@ -62,3 +64,47 @@ def _builtin_fix(candidate: cst.BaseExpression, found: str, context: RuleContext
     if builtin is None or builtin in context.local_names() or context.qualify(cst.Name(builtin)) != builtin:
         return None
     return replace_node(candidate, builtin, f"Replace `{found.replace('typing.', '')}` with `{builtin}`")
+
+
+def _dict_fix(node: cst.Call, context: RuleContext):
+    """`isinstance(x, dict)` -> `torch.jit.isinstance(x, Dict[str, Tensor])` when the type model gives
+    `x` one dict type (`Union[Tensor, Dict[str, Tensor]]`, `Optional[Dict[...]]`): torch refines the
+    Union with it, and in Python it tests the same dict (plain `isinstance` of a subscripted `Dict`
+    raises "Subscripted generics cannot be used with class and instance checks"). Unsafe: in Python
+    `torch.jit.isinstance` also checks the keys' and values' types, so a dict the annotation does not
+    describe is no longer taken for one."""
+    value = node.args[0].value
+    if not isinstance(value, cst.Name) or context.imports.aliases.get("torch") != "torch":
+        return None
+    found = context.types().type_of(value)
+    members = found.items if found.kind in ("Union", "Optional") else (found,)
+    dicts = [member for member in members if member.kind == "Dict"]
+    spelled = _spelled(dicts[0], context.imports.aliases) if len(dicts) == 1 else None
+    if spelled is None:
+        return None
+    return replace_node(
+        node,
+        f"torch.jit.isinstance({value.value}, {spelled})",
+        f"Test `{spelled}` with `torch.jit.isinstance`",
+        Applicability.UNSAFE,
+    )
+
+
+_TYPING_NAMES = {"List": "typing.List", "Dict": "typing.Dict", "Tuple": "typing.Tuple", "Optional": "typing.Optional"}
+
+
+def _spelled(found: JitType, aliases) -> Optional[str]:
+    """`found` as an annotation in the file's own names (`Dict[str, Tensor]`), or None when the file does
+    not import a name it needs."""
+    if found.kind in ("int", "float", "str", "bool"):
+        return found.kind
+    if found.kind == "Tensor":
+        if aliases.get("Tensor") == "torch.Tensor":
+            return "Tensor"
+        return "torch.Tensor" if aliases.get("torch") == "torch" else None
+    if found.kind in _TYPING_NAMES and found.items:
+        if aliases.get(found.kind) not in (_TYPING_NAMES[found.kind], "typing_extensions." + found.kind):
+            return None
+        items = [_spelled(item, aliases) for item in found.items]
+        return None if None in items else f"{found.kind}[{', '.join(items)}]"
+    return None

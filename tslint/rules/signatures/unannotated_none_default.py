@@ -5,9 +5,11 @@ from typing import Optional
 import libcst as cst
 
 from tslint.analysis.imports import is_none, plain_parameters
+from tslint.analysis.optional_parameters import compiles_as_optional, use_type
 from tslint.analysis.parameters import types_declared_elsewhere
 from tslint.findings import Applicability, Mode, Severity
-from tslint.rule import NodeFix, Rule, RuleContext, insert_before_statement, replace_span
+from tslint.rule import NodeFix, Rule, RuleContext, replace_span
+from tslint.rules.signatures._typing_import import typing_name
 
 
 class UnannotatedNoneDefault(Rule):
@@ -22,10 +24,12 @@ class UnannotatedNoneDefault(Rule):
     severity = Severity.WARNING
     mode = Mode.SCRIPT
     message = (
-        "Parameter `{param}` defaults to `None` but has no annotation: TorchScript types it as Tensor, not "
-        "Optional[Tensor]."
+        "Parameter `{param}` defaults to `None` but has no annotation: TorchScript types it as Tensor, not {wanted}."
     )
-    fix_hint = "Annotate the parameter: `mask: Optional[Tensor] = None`."
+    fix_hint = (
+        "Annotate the parameter `Optional[...]` of the type it holds: `mask: Optional[Tensor] = None`, "
+        "`device: Optional[torch.device] = None`."
+    )
 
     def begin_function(self, context: RuleContext) -> None:
         node = context.node
@@ -34,13 +38,20 @@ class UnannotatedNoneDefault(Rule):
         for param in plain_parameters(node, context.compiled.info.self_name):
             default = param.default
             if param.annotation is None and is_none(default):
-                context.report(param, self.message.format(param=param.name.value), fix=_optional_tensor(param, context))
+                name = param.name.value
+                held = use_type(node, name)
+                wanted = f"`Optional[{held}]`" if held else "`Optional[Tensor]`"
+                fix = _optional_tensor(param, context) if held is None else None
+                context.report(param, self.message.format(param=name, wanted=wanted), fix=fix)
 
 
 def _optional_tensor(param: cst.Param, context: RuleContext) -> Optional[NodeFix]:
-    """`mask=None` -> `mask: Optional[torch.Tensor] = None`, importing `Optional` from typing when the
-    file does not. Unsafe: what torch typed as a Tensor becomes Optional, so a use torch does not
-    see refined (`x * mask` with no `if mask is not None:`) no longer compiles (TS321 reports it)."""
+    """`mask=None` -> `mask: Optional[torch.Tensor] = None`, importing `Optional` from typing where
+    isort puts it when the file does not. Only where the function still compiles with the parameter
+    Optional (analysis/optional_parameters.py): torch typed it as a Tensor, and as an Optional a use
+    torch does not see refined (`x * mask` with no `if mask is not None:`) no longer compiles. Unsafe
+    all the same: a scripted call that passed a Tensor still does, but one that omitted the argument
+    now runs the `is None` branches it skipped before (the meaning the author intended)."""
     aliases = context.imports.aliases
     if aliases.get("Tensor") == "torch.Tensor":
         tensor = "Tensor"
@@ -48,36 +59,12 @@ def _optional_tensor(param: cst.Param, context: RuleContext) -> Optional[NodeFix
         tensor = "torch.Tensor"
     else:
         return None
-    edits = []
-    if aliases.get("Optional") in ("typing.Optional", "typing_extensions.Optional"):
-        optional = "Optional"
-    elif aliases.get("typing") == "typing":
-        optional = "typing.Optional"
-    elif "Optional" in aliases or context.source[0] is None:
-        return None
-    else:
-        optional = "Optional"
-        anchor = _first_import(context.source[0])
-        if anchor is None:
-            return None
-        edits.append(insert_before_statement(anchor, "from typing import Optional"))
     name = param.name.value
-    if getattr(param.default, "lpar", None):
+    if getattr(param.default, "lpar", None) or not compiles_as_optional(context.types(), name):
         return None
+    spelled = typing_name(context.source[0], aliases, "Optional")
+    if spelled is None:
+        return None
+    optional, edits = spelled
     annotated = replace_span(param.name, param.default, f"{name}: {optional}[{tensor}] = None", "")
     return NodeFix(f"Annotate `{name}: {optional}[{tensor}]`", (*annotated.edits, *edits), Applicability.UNSAFE)
-
-
-def _first_import(module: cst.Module) -> Optional[cst.SimpleStatementLine]:
-    """The first top-level import that is not a `from __future__` one: a new import goes before it."""
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine) or not statement.body:
-            continue
-        first = statement.body[0]
-        if isinstance(first, cst.Import):
-            return statement
-        if isinstance(first, cst.ImportFrom) and not (
-            isinstance(first.module, cst.Name) and first.module.value == "__future__"
-        ):
-            return statement
-    return None
