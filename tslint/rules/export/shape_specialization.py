@@ -5,7 +5,8 @@ import libcst as cst
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.export._values import export_values, read_names
+from tslint.rules.export._shape_summaries import export_values
+from tslint.rules.export._values import read_names
 from tslint.rules.trace.data_dependent_control_flow import _only_raises
 
 
