@@ -254,10 +254,18 @@ class ExportValues:
             return self._is_mask(node.expression)
         if isinstance(node, cst.Comparison):
             comparisons = node.comparisons
-            return self._tensor(node) and not any(
+            return self._maybe_tensor(node.left) and not any(
                 isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in comparisons
             )
         return False
+
+    def _maybe_tensor(self, node: cst.BaseExpression) -> bool:
+        """A tensor, or what the provenance cannot tell (a tensor taken from a list of them in
+        `for scores in zip(...)`): only a tensor takes a comparison as an index, so `x[x > t]`
+        is boolean-mask indexing unless `x` is known to be something else."""
+        return self._tensor(node) or (
+            self.taint.kind(node) is Kind.NONE and not isinstance(node, (cst.BaseNumber, cst.BaseString))
+        )
 
     def _compute(self, node: cst.BaseExpression) -> FrozenSet[str]:
         if isinstance(node, cst.Name):
@@ -306,7 +314,7 @@ class ExportValues:
                 for bound in (element.slice.lower, element.slice.upper, element.slice.step):
                     if bound is not None:
                         self._expr(bound)
-        if mask and self._tensor(node.value):
+        if mask and self._maybe_tensor(node.value):
             return DYNAMIC  # boolean-mask indexing: as many rows as are True
         if any(index is not None and DYNAMIC_SHAPE in index for index in indices):
             return DYNAMIC  # `boxes[keep]`: a row for each of the data-dependent indices
@@ -355,9 +363,10 @@ class ExportValues:
             if receiver:
                 return (receiver | joined) - SHAPES  # `a.index(...)` of a `.tolist()` list
         name = self.qualify(func) or ""
-        if name in DYNAMIC_SHAPE_FUNCTIONS and node.args and self._tensor(node.args[0].value):
+        # torch's own functions: their first argument is a tensor
+        if name in DYNAMIC_SHAPE_FUNCTIONS and node.args:
             return ELEMENTS if _as_tuple(node) else DYNAMIC
-        if name == "torch.where" and len(node.args) == 1 and self._tensor(node.args[0].value):
+        if name == "torch.where" and len(node.args) == 1:
             return ELEMENTS  # the indices of the true elements, one tensor a dimension
         if name in ROW_FUNCTIONS and any(a & SHAPES for a in arguments):
             return DYNAMIC
