@@ -192,7 +192,7 @@ def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
         assert outcome.error is None and outcome.agrees, (code, strict, outcome)
 
 
-HELPERS = '''\
+HELPERS = """\
 import torch
 
 
@@ -205,8 +205,8 @@ def suppress(boxes, scores):
 def filtered(boxes, scores):
     keep = torch.where(scores > 0.5)[0]
     return boxes[keep]
-'''
-MODEL = '''\
+"""
+MODEL = """\
 import torch.nn as nn
 
 from boxhelpers import ops
@@ -223,7 +223,7 @@ class Fine(nn.Module):
     def forward(self, x):
         boxes = ops.filtered(x, x.sum(1))
         return ops.suppress(x, x.sum(1)).sum() + boxes.sum()
-'''
+"""
 
 
 @in_child
