@@ -38,8 +38,9 @@ class ShapeSummary:
     forwards: Tuple[Tuple[str, str, str], ...]  # (parameter, callee, callee's parameter: position or name)
 
 
-def summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[ShapeSummary]:
-    """The summary of one function (an index fact extractor); None when it says nothing."""
+def summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[tuple]:
+    """The summary of one function (an index fact extractor) as plain tuples of strings, which the
+    result cache's restricted unpickler accepts; None when it says nothing."""
     self_name = _self_name(function, owner)
     parameters = tuple(p.name.value for p in plain_parameters(function, self_name))
     taint = TaintAnalysis(function, imports, self_name, ())
@@ -59,7 +60,13 @@ def summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[s
                 forwards.append((name, callee, slot))
     if not (returns or decides or passes or forwards):
         return None
-    return ShapeSummary(parameters, returns, frozenset(decides), tuple(passes), tuple(dict.fromkeys(forwards)))
+    return (
+        parameters,
+        tuple(sorted(returns)),
+        tuple(sorted(decides)),
+        tuple((name, tuple(sorted(kinds))) for name, kinds in passes),
+        tuple(dict.fromkeys(forwards)),
+    )
 
 
 def decisions(function: cst.FunctionDef, imports: ImportTable) -> List[cst.BaseExpression]:
@@ -130,7 +137,17 @@ def _callee_name(call: cst.Call, imports: ImportTable, owner: Optional[str], sel
 
 
 def summary_of(function: Optional[FunctionInfo]) -> Optional[ShapeSummary]:
-    return function.fact(FACT) if function is not None else None
+    found = function.fact(FACT) if function is not None else None
+    if found is None:
+        return None
+    parameters, returns, decides, passes, forwards = found
+    return ShapeSummary(
+        parameters,
+        frozenset(returns),
+        frozenset(decides),
+        tuple((name, frozenset(kinds)) for name, kinds in passes),
+        forwards,
+    )
 
 
 def resolve_function(index, qualified: Optional[str]) -> Optional[FunctionInfo]:
