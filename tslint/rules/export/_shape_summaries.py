@@ -40,7 +40,15 @@ class ShapeSummary:
 
 def summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[tuple]:
     """The summary of one function (an index fact extractor) as plain tuples of strings, which the
-    result cache's restricted unpickler accepts; None when it says nothing."""
+    result cache's restricted unpickler accepts; None when it says nothing, or when the function is
+    nested too deeply to follow (a 3000-branch `elif` chain): unknown is silent."""
+    try:
+        return _summarize(function, imports, owner)
+    except RecursionError:
+        return None
+
+
+def _summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[tuple]:
     self_name = _self_name(function, owner)
     parameters = tuple(p.name.value for p in plain_parameters(function, self_name))
     taint = TaintAnalysis(function, imports, self_name, ())
