@@ -48,6 +48,13 @@ def _export_one(torch, torchvision, timm, library, name, roots) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
+            with torch.no_grad():
+                wrapper(*first)
+        except Exception as error:  # not an export failure: the model does not run on this input
+            record["status"] = "eager-failed"
+            record["detail"] = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:200]}"
+            return record
+        try:
             torch.export.export(wrapper, first, strict=False)
             record["status"] = "exported"
         except Exception as error:

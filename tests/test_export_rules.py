@@ -190,3 +190,68 @@ def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     for strict in (False, True):
         outcome = export_outcome(good, where, strict=strict, dynamic=Dim.AUTO)
         assert outcome.error is None and outcome.agrees, (code, strict, outcome)
+
+
+HELPERS = """\
+import torch
+
+
+def suppress(boxes, scores):
+    if boxes.numel() > 8:
+        return scores.argsort()[:8]
+    return scores.argsort()
+
+
+def filtered(boxes, scores):
+    keep = torch.where(scores > 0.5)[0]
+    return boxes[keep]
+"""
+MODEL = """\
+import torch.nn as nn
+
+from boxhelpers import ops
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        boxes = ops.filtered(x, x.sum(1))
+        order = ops.suppress(boxes, boxes.sum(1))
+        return boxes[order]
+
+
+class Fine(nn.Module):
+    def forward(self, x):
+        boxes = ops.filtered(x, x.sum(1))
+        return ops.suppress(x, x.sum(1)).sum() + boxes.sum()
+"""
+
+
+@in_child
+def test_data_dependent_size_followed_across_files(tmp_path: Path) -> None:
+    """TS502 across files: a helper of another module returns boxes of data-dependent count, and the
+    model hands them to a helper of that module that decides on their size. torch.export fails with
+    the model's call in its traceback, where tslint reports; the same helpers on the input's boxes
+    export."""
+    import sys
+
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    package = tmp_path / "boxhelpers"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "ops.py").write_text(HELPERS, encoding="utf-8")
+    model = tmp_path / "net.py"
+    model.write_text(MODEL, encoding="utf-8")
+    result = lint_paths([str(tmp_path)], Config(mode="export"))
+    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+    assert rows == [("net.py", 9, "TS502")], rows
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = load_module(model, "export_cross_file_net")
+        failed = export_outcome(module.Net, str(model))
+        assert failed.error is not None and 9 in failed.lines, failed
+        fine = export_outcome(module.Fine, str(model))
+        assert fine.error is None and fine.agrees, fine
+    finally:
+        sys.path.remove(str(tmp_path))

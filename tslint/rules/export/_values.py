@@ -11,15 +11,21 @@ function, on top of the provenance's kinds:
 
 - DATA: a Python value computed from a tensor's values;
 - UNBACKED: a size (or number of elements) of a tensor whose shape depends on data;
-- DYNAMIC_SHAPE: such a tensor itself (only its sizes matter).
+- DYNAMIC_SHAPE: such a tensor itself (only its sizes matter), and every tensor made from it that
+  keeps its rows: elementwise arithmetic, dtype and layout changes, slices, indexing another tensor
+  with it (`boxes[keep]`), `torch.cat` of a list holding one;
+- DYNAMIC_ELEMENTS: a tuple or list of such tensors (`torch.where(mask)`, `scores.topk(k)`, a list
+  they are appended to).
 
+A call of a project function gives what the function's shape summary says (_shape_summaries.py:
+`remove_small_boxes` returns indices of data-dependent count; a helper handed one returns it).
 Names join over branches (either path), loop bodies are seen twice. What is not understood has no
 kind: unknown is silent.
 """
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Optional, Set
+from typing import Callable, Dict, FrozenSet, List, Optional, Set
 
 import libcst as cst
 
@@ -30,7 +36,11 @@ from tslint.analysis.traversal import suite_statements, walk
 DATA = "data"
 UNBACKED = "unbacked"
 DYNAMIC_SHAPE = "dynamic-shape"
+DYNAMIC_ELEMENTS = "dynamic-elements"
 NOTHING: FrozenSet[str] = frozenset()
+DYNAMIC: FrozenSet[str] = frozenset({DYNAMIC_SHAPE})
+ELEMENTS: FrozenSet[str] = frozenset({DYNAMIC_ELEMENTS})
+SHAPES: FrozenSet[str] = DYNAMIC | ELEMENTS
 
 VALUE_METHODS = frozenset({"item", "tolist"})
 # Tensor methods and torch functions whose result's shape depends on the input's values.
@@ -38,18 +48,51 @@ DYNAMIC_SHAPE_METHODS = frozenset({"nonzero", "unique", "unique_consecutive", "m
 DYNAMIC_SHAPE_FUNCTIONS = frozenset(f"torch.{name}" for name in DYNAMIC_SHAPE_METHODS)
 SIZE_METHODS = frozenset({"size", "numel", "nelement"})
 ARITHMETIC = frozenset({"max", "min", "abs", "round", "sum"})
+# Tensor methods whose result keeps the receiver's rows (and so its data-dependent size).
+ROW_METHODS = frozenset(
+    {
+        *("abs", "add", "argsort", "bool", "byte", "ceil", "clamp", "clamp_min", "clamp_max", "clip", "clone"),
+        *("contiguous", "cpu", "detach", "div", "double", "exp", "expand_as", "flatten", "float", "floor"),
+        *("half", "int", "log", "long", "mul", "neg", "permute", "pow", "reciprocal", "relu", "reshape"),
+        *("round", "sigmoid", "sign", "softmax", "sqrt", "sub", "tanh", "to", "type_as", "unsqueeze"),
+        *("view", "view_as", "sigmoid_", "clamp_", "mul_", "add_", "div_", "sub_"),
+    }
+)
+TUPLE_METHODS = frozenset({"topk", "sort", "unbind"})  # a tuple of tensors with the receiver's rows
+# torch functions whose result keeps the rows of a data-dependent-size tensor among their arguments.
+ROW_FUNCTIONS = frozenset(
+    f"torch.{name}"
+    for name in (
+        *("abs", "add", "argsort", "cat", "ceil", "clamp", "div", "exp", "floor", "log", "maximum"),
+        *("minimum", "mul", "round", "sigmoid", "sqrt", "stack", "sub", "tanh", "where"),
+        *("nn.functional.relu", "nn.functional.softmax", "nn.functional.sigmoid"),
+    )
+)
+# `callees(call, argument kinds)`: the kinds of a project function's result, if its summary tells.
+Callees = Callable[[cst.Call, List[FrozenSet[str]]], Optional[FrozenSet[str]]]
 CHECKS = frozenset({"torch._check", "torch._check_is_size", "torch._check_with"})
 
 
 class ExportValues:
     """The DATA / UNBACKED / DYNAMIC_SHAPE kinds of the expressions of one exported function."""
 
-    def __init__(self, function: cst.FunctionDef, taint, qualify, types=None) -> None:
+    def __init__(
+        self,
+        function: cst.FunctionDef,
+        taint,
+        qualify,
+        types=None,
+        seeds: Optional[Dict[str, FrozenSet[str]]] = None,
+        callees: Optional[Callees] = None,
+    ) -> None:
         self.taint = taint  # the provenance of the function: which expressions are tensors
         self.qualify = qualify
         self.types = types  # the type model's view of the function (context.types()), if any
+        self.callees = callees
         self.conditions: Set[int] = set()  # ids of the tests of `if`, `while`, `assert`, `x if c else y`
-        self.env: Dict[str, FrozenSet[str]] = {}
+        self.returned: FrozenSet[str] = NOTHING  # the kinds of what the function returns
+        # `seeds`: kinds of the parameters (a shape summary asks "what if this one's rows depend on data?")
+        self.env: Dict[str, FrozenSet[str]] = dict(seeds or {})
         self.kinds: Dict[cst.CSTNode, FrozenSet[str]] = {}
         self.masks: Set[str] = set()  # names bound to a comparison of tensors (boolean masks)
         self.checked: Set[str] = set()  # names some torch._check* call of the function mentions
@@ -118,7 +161,8 @@ class ExportValues:
                 before = dict(self.env)
                 if isinstance(statement, cst.For):
                     element = self._expr(statement.iter)
-                    self._bind(statement.target, element & {DATA})  # elements of a `.tolist()`
+                    rows = DYNAMIC if DYNAMIC_ELEMENTS in element else NOTHING  # `for boxes in boxes_list:`
+                    self._bind(statement.target, (element & {DATA}) | rows)  # elements of a `.tolist()`
                 else:
                     self.conditions.add(id(statement.test))
                     self._expr(statement.test)
@@ -146,7 +190,8 @@ class ExportValues:
         if isinstance(small, cst.Assign):
             kind = self._expr(small.value)
             for target in small.targets:
-                self._bind(target.target, kind)
+                if not self._bind_elementwise(target.target, small.value):
+                    self._bind(target.target, kind)
                 if isinstance(target.target, cst.Name):
                     if self._is_mask(small.value):
                         self.masks.add(target.target.value)
@@ -157,7 +202,7 @@ class ExportValues:
         elif isinstance(small, cst.AugAssign):
             self._bind(small.target, self._expr(small.value) | self._expr(small.target))
         elif isinstance(small, cst.Return) and small.value is not None:
-            self._expr(small.value)
+            self.returned = self.returned | self._expr(small.value)
         elif isinstance(small, cst.Expr):
             value = small.value
             if isinstance(value, cst.Call) and (self.qualify(value.func) or "") in CHECKS:
@@ -168,13 +213,26 @@ class ExportValues:
             self.conditions.add(id(small.test))
             self._expr(small.test)
 
+    def _bind_elementwise(self, target: cst.CSTNode, value: cst.BaseExpression) -> bool:
+        """`boxes, scores = boxes[keep], scores[keep]`: each name its own value's kinds."""
+        if not (isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List))):
+            return False
+        targets, values = target.elements, value.elements
+        if len(targets) != len(values) or any(isinstance(e, cst.StarredElement) for e in (*targets, *values)):
+            return False
+        for name, element in zip(targets, values):
+            self._bind(name.value, self.kind(element.value))
+        return True
+
     def _bind(self, target: cst.CSTNode, kind: FrozenSet[str]) -> None:
         if isinstance(target, cst.Name):
             self.env[target.value] = kind
         elif isinstance(target, (cst.Tuple, cst.List)):
+            # `n, c = idx.shape` gives sizes; unpacking a dynamic-shape tensor gives its rows, and
+            # unpacking `scores.topk(k)` of one gives tensors of as many rows
+            rows = DYNAMIC if DYNAMIC_ELEMENTS in kind else NOTHING
             for element in target.elements:
-                # `n, c = idx.shape` gives sizes; unpacking a dynamic-shape tensor gives its rows
-                self._bind(element.value, kind - {DYNAMIC_SHAPE})
+                self._bind(element.value, (kind - SHAPES) | rows)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, kind)
 
@@ -186,7 +244,7 @@ class ExportValues:
         return kind
 
     def _tensor(self, node: cst.BaseExpression) -> bool:
-        return self.taint.kind(node) is Kind.TENSOR
+        return DYNAMIC_SHAPE in self.kind(node) or self.taint.kind(node) is Kind.TENSOR
 
     def _is_mask(self, node: cst.BaseExpression) -> bool:
         """A comparison of tensors (`x > 0`), its negation, or a name bound to one."""
@@ -196,10 +254,18 @@ class ExportValues:
             return self._is_mask(node.expression)
         if isinstance(node, cst.Comparison):
             comparisons = node.comparisons
-            return self._tensor(node) and not any(
+            return self._maybe_tensor(node.left) and not any(
                 isinstance(c.operator, (cst.Is, cst.IsNot, cst.In, cst.NotIn)) for c in comparisons
             )
         return False
+
+    def _maybe_tensor(self, node: cst.BaseExpression) -> bool:
+        """A tensor, or what the provenance cannot tell (a tensor taken from a list of them in
+        `for scores in zip(...)`): only a tensor takes a comparison as an index, so `x[x > t]`
+        is boolean-mask indexing unless `x` is known to be something else."""
+        return self._tensor(node) or (
+            self.taint.kind(node) is Kind.NONE and not isinstance(node, (cst.BaseNumber, cst.BaseString))
+        )
 
     def _compute(self, node: cst.BaseExpression) -> FrozenSet[str]:
         if isinstance(node, cst.Name):
@@ -208,67 +274,102 @@ class ExportValues:
             base = self._expr(node.value)
             if node.attr.value == "shape" and DYNAMIC_SHAPE in base:
                 return frozenset({UNBACKED})
-            return base - {DYNAMIC_SHAPE}
+            return base - SHAPES
         if isinstance(node, cst.Call):
             return self._call(node)
         if isinstance(node, cst.Subscript):
-            base = self._expr(node.value)
-            mask = False
-            for element in node.slice:
-                if isinstance(element.slice, cst.Index):
-                    self._expr(element.slice.value)
-                    mask = mask or self._is_mask(element.slice.value)
-                else:
-                    for bound in (element.slice.lower, element.slice.upper, element.slice.step):
-                        if bound is not None:
-                            self._expr(bound)
-            if mask and self._tensor(node.value):
-                return frozenset({DYNAMIC_SHAPE})  # boolean-mask indexing: as many rows as are True
-            return base - {DYNAMIC_SHAPE}
+            return self._subscript(node)
         if isinstance(node, (cst.BinaryOperation, cst.BooleanOperation)):
-            return (self._expr(node.left) | self._expr(node.right)) - {DYNAMIC_SHAPE}
+            return _rows(self._expr(node.left) | self._expr(node.right))
         if isinstance(node, cst.UnaryOperation):
-            return self._expr(node.expression) - {DYNAMIC_SHAPE}
+            return _rows(self._expr(node.expression))
         if isinstance(node, cst.Comparison):
             found = self._expr(node.left)
             for comparison in node.comparisons:
                 found = found | self._expr(comparison.comparator)
             if all(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
                 return NOTHING
-            return found - {DYNAMIC_SHAPE}
+            return _rows(found)  # `scores > 0.5` of a dynamic-shape tensor: a mask as long
         if isinstance(node, (cst.Tuple, cst.List)):
             found = NOTHING
             for element in node.elements:
                 found = found | self._expr(element.value)
-            return found - {DYNAMIC_SHAPE}
+            return (found - SHAPES) | (ELEMENTS if found & SHAPES else NOTHING)
         if isinstance(node, cst.IfExp):
             self.conditions.add(id(node.test))
             self._expr(node.test)
             return self._expr(node.body) | self._expr(node.orelse)
         return NOTHING
 
+    def _subscript(self, node: cst.Subscript) -> FrozenSet[str]:
+        base = self._expr(node.value)
+        indices = []  # the kind of each plain index, None for a slice
+        mask = False
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                indices.append(self._expr(element.slice.value))
+                mask = mask or self._is_mask(element.slice.value)
+            else:
+                indices.append(None)
+                for bound in (element.slice.lower, element.slice.upper, element.slice.step):
+                    if bound is not None:
+                        self._expr(bound)
+        if mask and self._maybe_tensor(node.value):
+            return DYNAMIC  # boolean-mask indexing: as many rows as are True
+        if any(index is not None and DYNAMIC_SHAPE in index for index in indices):
+            return DYNAMIC  # `boxes[keep]`: a row for each of the data-dependent indices
+        if DYNAMIC_ELEMENTS in base and indices and indices[0] is not None:
+            return DYNAMIC  # `torch.where(mask)[0]`
+        if DYNAMIC_SHAPE in base and indices:
+            first = node.slice[0].slice
+            if isinstance(first, cst.Slice) or (
+                isinstance(first.value, (cst.Ellipsis, cst.Name)) and _is_none_or_ellipsis(first.value)
+            ):
+                return base  # `keep[:100]`, `boxes[:, 1:]`, `boxes[..., 2]`, `offsets[:, None]`: rows kept
+            return base - SHAPES  # `hits[0]`: one row
+        if UNBACKED in base and isinstance(node.value, (cst.Attribute, cst.Call)) and _literal_dimension(node):
+            return NOTHING  # `hits.shape[1]`: the data decides only the first dimension
+        return base - SHAPES
+
     def _call(self, node: cst.Call) -> FrozenSet[str]:
         arguments = [self._expr(argument.value) for argument in node.args]
-        joined = NOTHING.union(*arguments) - {DYNAMIC_SHAPE}
+        joined = NOTHING.union(*arguments) - SHAPES
         func = node.func
+        receiver = self._expr(func.value) if isinstance(func, cst.Attribute) else NOTHING
+        if self.callees is not None:
+            answer = self.callees(node, arguments)
+            if answer is not None:
+                return answer
         if isinstance(func, cst.Attribute):
-            receiver = self._expr(func.value)
             method = func.attr.value
+            if method in ("append", "extend", "insert") and isinstance(func.value, cst.Name) and arguments:
+                if arguments[-1] & SHAPES:  # a list of data-dependent-size tensors
+                    self.env[func.value.value] = self.env.get(func.value.value, NOTHING) | ELEMENTS
+                return NOTHING
             if self._tensor(func.value):
                 if method in VALUE_METHODS:
                     return frozenset({DATA})
                 if method in DYNAMIC_SHAPE_METHODS:
-                    return frozenset({DYNAMIC_SHAPE})
+                    return ELEMENTS if _as_tuple(node) else DYNAMIC
                 if method in SIZE_METHODS and DYNAMIC_SHAPE in receiver:
+                    if method == "size" and node.args and _positive_integer(node.args[0].value):
+                        return NOTHING  # `hits.size(1)`
                     return frozenset({UNBACKED})
+                if DYNAMIC_SHAPE in receiver and method in ROW_METHODS:
+                    return DYNAMIC
+                if method in TUPLE_METHODS and (DYNAMIC_SHAPE in receiver or UNBACKED in joined):
+                    return ELEMENTS  # `scores.topk(k)` of a dynamic-shape tensor, or with a data-dependent k
                 return NOTHING
             if receiver:
-                return (receiver | joined) - {DYNAMIC_SHAPE}  # `a.index(...)` of a `.tolist()` list
+                return (receiver | joined) - SHAPES  # `a.index(...)` of a `.tolist()` list
         name = self.qualify(func) or ""
-        if name in DYNAMIC_SHAPE_FUNCTIONS and node.args and self._tensor(node.args[0].value):
-            return frozenset({DYNAMIC_SHAPE})
-        if name == "torch.where" and len(node.args) == 1 and self._tensor(node.args[0].value):
-            return frozenset({DYNAMIC_SHAPE})  # the indices of the true elements
+        # torch's own functions: their first argument is a tensor
+        if name in DYNAMIC_SHAPE_FUNCTIONS and node.args:
+            return ELEMENTS if _as_tuple(node) else DYNAMIC
+        if name == "torch.where" and len(node.args) == 1:
+            return ELEMENTS  # the indices of the true elements, one tensor a dimension
+        if name in ROW_FUNCTIONS and any(a & SHAPES for a in arguments):
+            return DYNAMIC
         if name in ("len", "torch.numel") and node.args and DYNAMIC_SHAPE in arguments[0]:
             return frozenset({UNBACKED})
         if name in PYTHON_CONVERSIONS and node.args:
@@ -278,6 +379,39 @@ class ExportValues:
         if name.startswith("math.") or name in ARITHMETIC:
             return joined
         return NOTHING
+
+
+def _rows(kind: FrozenSet[str]) -> FrozenSet[str]:
+    """An operation's kinds from its operands': a tensor operand's data-dependent rows are kept
+    (broadcasting keeps them), a container's are not."""
+    return kind - {DYNAMIC_ELEMENTS}
+
+
+def _as_tuple(node: cst.Call) -> bool:
+    return any(
+        a.keyword is not None
+        and a.keyword.value == "as_tuple"
+        and isinstance(a.value, cst.Name)
+        and a.value.value == "True"
+        for a in node.args
+    )
+
+
+def _is_none_or_ellipsis(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Ellipsis) or (isinstance(node, cst.Name) and node.value == "None")
+
+
+def _positive_integer(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value >= 1
+
+
+def _literal_dimension(node: cst.Subscript) -> bool:
+    """`x.shape[1]`: one index, a literal dimension after the first."""
+    return (
+        len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+        and _positive_integer(node.slice[0].slice.value)
+    )
 
 
 def read_names(node: cst.CSTNode) -> Set[str]:
@@ -296,11 +430,8 @@ def read_names(node: cst.CSTNode) -> Set[str]:
     return found
 
 
-def export_values(context) -> ExportValues:
-    """The analysis of the function the context observes, computed once and shared by the rules."""
-    key = ("export-values", id(context.scope), context.compiled.info.ordinal)
-    found: Optional[ExportValues] = context.file_facts.get(key)
-    if found is None:
-        found = ExportValues(context.node, context.taint(), context.qualify, context.types())
-        context.file_facts[key] = found
-    return found
+def unbacked_decision(values: ExportValues, test: cst.BaseExpression) -> bool:
+    """Whether a Python decision on `test` needs a data-dependent size (DATA: TS501's), that no
+    `torch._check*` of the function mentions."""
+    kind = values.kind(test)
+    return UNBACKED in kind and DATA not in kind and not values.is_checked(test)

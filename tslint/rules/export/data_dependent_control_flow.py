@@ -4,7 +4,8 @@ import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.export._values import DATA, export_values
+from tslint.rules.export._shape_summaries import export_values
+from tslint.rules.export._values import DATA
 
 
 def decided_by_data(test: cst.BaseExpression, context: RuleContext) -> str:

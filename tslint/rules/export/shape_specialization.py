@@ -5,7 +5,8 @@ import libcst as cst
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.export._values import export_values, read_names
+from tslint.rules.export._shape_summaries import export_values
+from tslint.rules.export._values import read_names
 from tslint.rules.trace.data_dependent_control_flow import _only_raises
 
 
@@ -42,18 +43,38 @@ class ShapeSpecializationInExport(Rule):
             return False
         return bool(read_names(node) - {context.compiled.info.self_name})
 
+    def _specializes(self, test: cst.BaseExpression, context: RuleContext) -> bool:
+        """Whether deciding the condition fixes a dimension. torch.export assumes every dynamic
+        dimension is at least 2 (its 0/1 specialization) and decides a comparison of a size with 0
+        or 1 from that range, without a guard: probed in torch 2.13, `if x.numel() == 0:`,
+        `if x.shape[0] == 1:`, `if not x.numel():` and `if x.size(0):` export, strict and not, with
+        the dimension dynamic. Only a size read as is: `(7 - h % 7) % 7 > 0` may be 0, and a
+        comparison with any other number specializes."""
+        if isinstance(test, cst.BooleanOperation):
+            return self._specializes(test.left, context) or self._specializes(test.right, context)
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            return self._specializes(test.expression, context)
+        if isinstance(test, cst.Comparison) and all(
+            (_zero_or_one(left) and _size_read(right)) or (_size_read(left) and _zero_or_one(right))
+            for left, right in _pairs(test)
+        ):
+            return False
+        if _size_read(test):
+            return False  # the truth of a size: whether it is 0
+        return self._decided(test, context)
+
     def visit_If(self, node: cst.If, context: RuleContext) -> None:
         if node.orelse is None and _only_raises(node.body):
             return  # input validation
-        if self._decided(node.test, context):
+        if self._specializes(node.test, context):
             context.report(node.test, self.message.format(what="This `if` decides on"))
 
     def visit_While(self, node: cst.While, context: RuleContext) -> None:
-        if self._decided(node.test, context):
+        if self._specializes(node.test, context):
             context.report(node.test, self.message.format(what="This `while` condition decides on"))
 
     def visit_IfExp(self, node: cst.IfExp, context: RuleContext) -> None:
-        if self._decided(node.test, context):
+        if self._specializes(node.test, context):
             context.report(node.test, self.message.format(what="This conditional expression decides on"))
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
@@ -66,3 +87,28 @@ class ShapeSpecializationInExport(Rule):
         elif name in PYTHON_CONVERSIONS or name == "round" or name.startswith("math."):
             if any(self._decided(argument.value, context) for argument in node.args):
                 context.report(node, self.message.format(what=f"`{name}(...)` converts"))
+
+
+def _pairs(test: cst.Comparison):
+    """`a < b < c` as the operand pairs (a, b), (b, c)."""
+    left = test.left
+    for comparison in test.comparisons:
+        yield left, comparison.comparator
+        left = comparison.comparator
+
+
+def _zero_or_one(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Integer) and node.evaluated_value in (0, 1)
+
+
+def _size_read(node: cst.BaseExpression) -> bool:
+    """`x.numel()`, `x.size(0)`, `x.shape[0]`, `len(x)`: a size as torch holds it, not arithmetic on one."""
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value in ("numel", "nelement", "size")
+        return isinstance(func, cst.Name) and func.value == "len"
+    if isinstance(node, cst.Subscript):
+        value = node.value
+        return (isinstance(value, cst.Attribute) and value.attr.value == "shape") or _size_read(value)
+    return False

@@ -5,7 +5,8 @@ import libcst as cst
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.export._values import DATA, export_values
+from tslint.rules.export._shape_summaries import export_values
+from tslint.rules.export._values import DATA
 
 
 class TensorDataToPythonNumber(Rule):

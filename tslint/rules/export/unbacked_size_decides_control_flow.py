@@ -4,7 +4,8 @@ import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.export._values import DATA, UNBACKED, export_values
+from tslint.rules.export._shape_summaries import bound_parameter, callee, decides, export_values, summary_of
+from tslint.rules.export._values import DATA, DYNAMIC_SHAPE, UNBACKED, unbacked_decision
 
 
 class UnbackedSizeDecidesControlFlow(Rule):
@@ -15,7 +16,10 @@ class UnbackedSizeDecidesControlFlow(Rule):
     with an unbacked size symbol (`u0`): computing with it is fine, but a Python decision on it
     (`if idx.shape[0] > 0:`, `for i in range(len(idx)):`) fails ("Could not guard on data-dependent
     expression u0 > 0", "Could not extract specialized integer from data-dependent expression u0").
-    A size that a `torch._check(...)` of the function constrains is left alone.
+    Tensors made from such a tensor keep its rows (`boxes[keep]`, `scores.topk(k)`, `torch.cat` of a
+    list of them); a call handing one to a project function that decides on its size, in any file,
+    is reported at the call (_shape_summaries.py). A size that a `torch._check(...)` of the function
+    constrains is left alone.
     """
 
     code = "TS502"
@@ -35,11 +39,41 @@ class UnbackedSizeDecidesControlFlow(Rule):
         "Could not extract specialized integer from data-dependent expression",
     )
 
+    call_message = (
+        "This call hands `{argument}`, a tensor whose size depends on data, to `{callee}`, which decides on that "
+        "size in Python: torch.export.export cannot decide it."
+    )
+
     def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext) -> None:
-        values = export_values(context)
-        kind = values.kind(test)
-        if UNBACKED in kind and DATA not in kind and not values.is_checked(test):  # DATA: TS501's
+        if unbacked_decision(export_values(context), test):
             context.report(test, self.message.format(statement=statement))
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        values = export_values(context)
+        dynamic = [a for a in node.args if not a.star and DYNAMIC_SHAPE in values.kind(a.value)]
+        if not dynamic:
+            return
+        function = callee(context, node)
+        summary = summary_of(function)
+        if summary is None:
+            return
+        memo = context.shared.setdefault("export-decides", {})
+        position = 0
+        for argument in node.args:
+            if argument.star:
+                return
+            slot = argument.keyword.value if argument.keyword is not None else str(position)
+            position += argument.keyword is None
+            parameter = bound_parameter(summary, slot)
+            if (
+                any(argument is d for d in dynamic)
+                and parameter is not None
+                and not values.is_checked(argument.value)
+                and decides(context.scope.index, function, parameter, memo)
+            ):
+                name = context.source[0].code_for_node(argument.value) if context.source[0] else parameter
+                context.report(node, self.call_message.format(argument=name, callee=function.name))
+                return
 
     def visit_If(self, node: cst.If, context: RuleContext) -> None:
         self._check(node.test, "`if`", context)
