@@ -324,11 +324,14 @@ def test_classes_it_cannot_build_stay_silent_without_a_finding(tmp_path) -> None
     assert code == 0 and document["diagnostics"] == []
 
 
-def test_progress_names_the_classes_checked_and_the_current_file(capsys) -> None:
+def test_progress_names_the_classes_checked_and_the_current_file(capsys, monkeypatch) -> None:
+    import tslint.progress
     from tslint.config import load_config
     from tslint.confirm.runner import confirm
     from tslint.files import discover
 
+    monkeypatch.setattr(tslint.progress, "DELAY", 0.0)  # drawn at once: a short run otherwise prints nothing
+    monkeypatch.setattr(tslint.progress, "INTERVAL", 0.0)  # every step drawn, the last one included
     folder = DATA / "proj"
     config = load_config([str(folder)], None, False, api.known_codes())
     sources = discover([str(folder)], config.root, config.exclude)
