@@ -119,12 +119,7 @@ def _dynamic_arguments(function: cst.FunctionDef, values: ExportValues, plain: E
 
     walk(function, enter)
     for call in calls:
-        position = 0
-        for argument in call.args:
-            if argument.star:
-                break
-            slot = argument.keyword.value if argument.keyword is not None else str(position)
-            position += argument.keyword is None
+        for slot, argument in slotted_arguments(call):
             if DYNAMIC_SHAPE in values.kind(argument.value) and DYNAMIC_SHAPE not in plain.kind(argument.value):
                 yield call, slot
 
@@ -218,15 +213,22 @@ def call_result(summary: ShapeSummary, slots: List[Tuple[str, FrozenSet[str]]]) 
     return found
 
 
-def argument_slots(call: cst.Call, kinds: List[FrozenSet[str]]) -> List[Tuple[str, FrozenSet[str]]]:
-    """(slot, kinds) of a call's arguments up to the first `*args`/`**kwargs`."""
-    found, position = [], 0
-    for argument, kind in zip(call.args, kinds):
+def slotted_arguments(call: cst.Call) -> List[Tuple[str, cst.Arg]]:
+    """(slot, argument) of a call's arguments up to the first `*args`/`**kwargs`: the slot is the
+    keyword, or the position among the positional arguments."""
+    found: List[Tuple[str, cst.Arg]] = []
+    position = 0
+    for argument in call.args:
         if argument.star:
             break
-        found.append((argument.keyword.value if argument.keyword is not None else str(position), kind))
+        found.append((argument.keyword.value if argument.keyword is not None else str(position), argument))
         position += argument.keyword is None
     return found
+
+
+def argument_slots(call: cst.Call, kinds: List[FrozenSet[str]]) -> List[Tuple[str, FrozenSet[str]]]:
+    """(slot, kinds) of a call's arguments up to the first `*args`/`**kwargs`; `kinds` per argument."""
+    return [(slot, kind) for (slot, _), kind in zip(slotted_arguments(call), kinds)]
 
 
 def callee(context, call: cst.Call) -> Optional[FunctionInfo]:

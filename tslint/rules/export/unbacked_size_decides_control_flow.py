@@ -4,7 +4,14 @@ import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.export._shape_summaries import bound_parameter, callee, decides, export_values, summary_of
+from tslint.rules.export._shape_summaries import (
+    bound_parameter,
+    callee,
+    decides,
+    export_values,
+    slotted_arguments,
+    summary_of,
+)
 from tslint.rules.export._values import DATA, DYNAMIC_SHAPE, UNBACKED, unbacked_decision
 
 
@@ -58,12 +65,7 @@ class UnbackedSizeDecidesControlFlow(Rule):
         if summary is None:
             return
         memo = context.shared.setdefault("export-decides", {})
-        position = 0
-        for argument in node.args:
-            if argument.star:
-                return
-            slot = argument.keyword.value if argument.keyword is not None else str(position)
-            position += argument.keyword is None
+        for slot, argument in slotted_arguments(node):
             parameter = bound_parameter(summary, slot)
             if (
                 any(argument is d for d in dynamic)
