@@ -38,18 +38,27 @@ EMOJI = (
 WAIT = 60  # seconds, for anything the server should answer
 
 
-async def _session(workspace: Path, capabilities: Optional[object] = None):
+async def _session(workspace: Path, capabilities: Optional[object] = None, options: Optional[object] = None):
     client = client_module.BaseLanguageClient("tslint-test", "1")
     published: asyncio.Queue = asyncio.Queue()
+    client.shown = []  # window/showMessage texts
 
     @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def on_diagnostics(params):
         published.put_nowait(params)
 
+    @client.feature(types.WINDOW_SHOW_MESSAGE)
+    def on_message(params):
+        client.shown.append(params.message)
+
     await client.start_io(sys.executable, "-m", "tslint", "--lsp", cwd=str(workspace))
     result = await asyncio.wait_for(
         client.initialize_async(
-            types.InitializeParams(capabilities=capabilities or types.ClientCapabilities(), root_uri=workspace.as_uri())
+            types.InitializeParams(
+                capabilities=capabilities or types.ClientCapabilities(),
+                root_uri=workspace.as_uri(),
+                initialization_options=options,
+            )
         ),
         WAIT,
     )
@@ -472,3 +481,46 @@ def test_settings_come_from_the_workspace_config(tmp_path: Path, table, expected
             await _close(client)
 
     _run(scenario)
+
+
+def test_editor_settings_override_the_workspace_config(tmp_path: Path) -> None:
+    """The editor's settings (initializationOptions, then workspace/didChangeConfiguration) win over
+    [tool.tslint] key by key; invalid ones are shown to the user and the project's config applies."""
+    (tmp_path / "pyproject.toml").write_text('[tool.tslint]\nselect = ["TS4"]\n')
+    text = CHILD.replace("from .base import Base", "import torch.nn as nn").replace("Child(Base)", "Child(nn.Module)")
+    uri = (tmp_path / "model.py").as_uri()
+
+    def configure(client, settings) -> None:
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=settings))
+
+    async def scenario():
+        client, published, _ = await _session(tmp_path, options={"settings": {"select": ["TS1"]}})
+        try:
+            _open(client, uri, text)
+            assert _codes(await _next(published)) == ["TS103"]
+            configure(client, {"tslint": {"select": ["TS"], "ignore": []}})
+            assert _codes(await _next(published)) == ["TS103", "TS409"]
+            configure(client, {"tslint": {"mode": "fast"}})
+            assert _codes(await _next(published)) == ["TS409"]
+            assert any("editor settings: `mode` must be one of" in message for message in client.shown)
+        finally:
+            await _close(client)
+
+    _run(scenario)
+
+
+def test_editor_settings_are_validated_as_the_config_file() -> None:
+    from tslint.config import ConfigError, editor_overrides
+
+    known = ["TS101", "TS409"]
+    assert editor_overrides(None, known) == {}
+    assert editor_overrides({"mode": "trace", "select": ["ts1"]}, known) == {"mode": "trace", "select": ("TS1",)}
+    for settings, message in [
+        (["TS1"], "expected an object"),
+        ({"exclude": ["x"]}, "unknown key `exclude`"),
+        ({"select": "TS1"}, "`select` must be a list of strings"),
+        ({"ignore": ["TS999"]}, "unknown rule 'TS999'"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            editor_overrides(settings, known)
+    assert lsp_server._tslint_settings({"settings": {"tslint": {"mode": "script"}}}) == {"mode": "script"}

@@ -148,6 +148,25 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
     return replace(config, **values)
 
 
+EDITOR_KEYS = ("mode", "select", "ignore")
+
+
+def editor_overrides(settings: Any, known_codes: Sequence[str]) -> Dict[str, Any]:
+    """The Config fields an editor sets for tslint (the language server's `initializationOptions` or
+    `workspace/didChangeConfiguration` settings): `mode`, `select` and `ignore`, validated as in
+    the config file. They override the project's config file; a key left out keeps the file's value."""
+    where = "editor settings"
+    if settings is None:
+        return {}
+    if not isinstance(settings, dict):
+        raise ConfigError(f"{where}: expected an object with {', '.join(EDITOR_KEYS)}")
+    for key in settings:
+        if key not in EDITOR_KEYS:
+            raise ConfigError(f"{where}: unknown key `{key}` (an editor may set {', '.join(EDITOR_KEYS)})")
+    parsed = parse_table(settings, where, None, known_codes)
+    return {key: getattr(parsed, key) for key in settings}
+
+
 # A pyproject.toml is a few kB; the bound keeps `pyproject.toml -> /dev/zero` from reading forever.
 MAX_CONFIG_BYTES = 10_000_000
 

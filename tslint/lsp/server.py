@@ -22,7 +22,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from tslint import __version__, api
 from tslint.cache import CACHE_FOLDER, ResultCache
-from tslint.config import Config, ConfigError, load_config
+from tslint.config import Config, ConfigError, editor_overrides, load_config
 from tslint.findings import Diagnostic
 from tslint.lsp.actions import ActionBuilder, wants_quickfix
 from tslint.lsp.context import (
@@ -149,6 +149,7 @@ class TslintServer(LanguageServer):
         self.buffer_thread = ThreadPoolExecutor(1, thread_name_prefix="tslint-buffer")
         self.context_thread = ThreadPoolExecutor(1, thread_name_prefix="tslint-context")
         self.context_queued: Set[str] = set()
+        self.overrides: Dict[str, Any] = {}  # the editor's settings (mode, select, ignore)
 
     # Everything below runs in the event loop's thread, except what is handed to the two executors.
 
@@ -189,8 +190,23 @@ class TslintServer(LanguageServer):
 
     def config_for(self, document: OpenDocument) -> Config:
         if document.path is None:
-            return load_config([], None, True, [])
-        return load_config([str(document.path)], None, False, api.known_codes())
+            config = load_config([], None, True, [])
+        else:
+            config = load_config([str(document.path)], None, False, api.known_codes())
+        return config.with_overrides(**self.overrides)
+
+    def configure(self, settings: Any) -> None:
+        """Take the editor's settings for tslint and lint the open buffers again with them. Invalid
+        settings are shown to the user and ignored as a whole: the project's config applies."""
+        try:
+            self.overrides = editor_overrides(_tslint_settings(settings), api.known_codes())
+        except ConfigError as problem:
+            self.overrides = {}
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Error, message=f"tslint: {problem}")
+            )
+        for uri in list(self.documents):
+            self.lint(uri)
 
     def lint(self, uri: str) -> None:
         """Lint the buffer as it is now, in the buffer thread, with its context as far as it is ready."""
@@ -405,7 +421,28 @@ class TslintServer(LanguageServer):
         await ended
 
 
+def _tslint_settings(settings: Any) -> Any:
+    """The tslint part of what an editor sends: `{"settings": {...}}` (initializationOptions, as
+    ruff's server takes them), a `tslint` section (VS Code and Neovim send every section), or the
+    settings themselves."""
+    for key in ("settings", "tslint"):
+        if isinstance(settings, dict) and key in settings:
+            settings = settings[key]
+    return settings
+
+
 server = TslintServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: TslintServer, params: types.InitializeParams) -> None:
+    if params.initialization_options is not None:
+        ls.configure(params.initialization_options)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+def did_change_configuration(ls: TslintServer, params: types.DidChangeConfigurationParams) -> None:
+    ls.configure(params.settings)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
