@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import os
 import re
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import pytest
 
@@ -177,6 +178,33 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
     for item in items:
         if _needs_torch(item):
             item.add_marker(pytest.mark.torch)
+
+
+def _deselects_torch(markexpr: str) -> bool:
+    """Whether `-m markexpr` deselects every test marked `torch`, whatever its other marks: false for
+    each value of the other names in the expression (a handful: tried one by one)."""
+    from _pytest.mark.expression import Expression
+
+    names = sorted(set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not", "torch"})
+    if len(names) > 8:
+        return False
+    expression = Expression.compile(markexpr)
+    for values in itertools.product((False, True), repeat=len(names)):
+        marks = {"torch", *(name for name, value in zip(names, values) if value)}
+        if expression.evaluate(lambda name, marks=marks: name in marks):
+            return False
+    return True
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optional[bool]:
+    """With `-m "not torch"`, a test module whose top level imports torch is not even imported: all
+    its tests would be deselected, and importing torch is most of what collecting them costs."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    markexpr = config.getoption("markexpr", "")
+    if markexpr and _deselects_torch(markexpr) and torch_needs(collection_path)[0]:
+        return True
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+import cli_runner
 import tslint.cache
 from tslint import __version__
 from tslint.cache import CACHE_FOLDER, ResultCache
@@ -65,14 +66,9 @@ def project(tmp_path: Path) -> Path:
 
 
 def run_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
-    """`tslint .` as pre-commit or CI runs it: a fresh process in the project."""
-    return subprocess.run(
-        [sys.executable, "-m", "tslint", "--format", "json", *args, "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    """`tslint .` as pre-commit or CI runs it in the project, with a fresh process's state: no key
+    read yet (tests/cli_runner.py empties tslint.cache's key cache), the environment of the test."""
+    return cli_runner.run_cli("--format", "json", *args, ".", cwd=project)
 
 
 def codes(completed: subprocess.CompletedProcess) -> list:

@@ -349,6 +349,7 @@ def test_undecodable_files_are_ts001(tmp_path, capsys, data, reason) -> None:
     assert code == 1 and diagnostic["code"] == "TS001" and reason in diagnostic["message"]
 
 
+@pytest.mark.process  # a fresh interpreter whose torch import is blocked
 def test_static_path_runs_without_torch() -> None:
     """Run the CLI in a child process where importing torch is impossible."""
     program = textwrap.dedent(
@@ -370,6 +371,7 @@ def test_static_path_runs_without_torch() -> None:
     assert json.loads(completed.stdout)["summary"]["errors"] > 0
 
 
+@pytest.mark.process
 def test_python_dash_m(tmp_path) -> None:
     completed = subprocess.run([sys.executable, "-m", "tslint", "--version"], capture_output=True, text=True, cwd=ROOT)
     assert completed.returncode == 0 and completed.stdout.startswith("tslint ")

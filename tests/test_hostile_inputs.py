@@ -12,24 +12,25 @@ import sys
 
 import pytest
 
+from cli_runner import run_cli, run_process
+
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 # A FIFO or /dev/zero that is read hangs or grows without end: give up long before the suite would.
 TIMEOUT = 60
 
 
-def tslint(*args, cwd, stdin=b"", preexec_fn=None):
-    """`python -m tslint` in a child process, with this checkout's tslint (cwd may be elsewhere)."""
-    env = dict(os.environ)  # PYTHONPATH names this checkout (conftest)
-    env.pop("TSLINT_DEBUG", None)
-    completed = subprocess.run(
-        [sys.executable, "-m", "tslint", "--no-cache", *map(str, args)],
-        input=stdin,
-        capture_output=True,
-        cwd=cwd,
-        env=env,
-        timeout=TIMEOUT,
-        preexec_fn=preexec_fn,
-    )
+def tslint(*args, cwd, stdin=b"", preexec_fn=None, process=False):
+    """`tslint ARGS` in this process (tests/cli_runner.py); in a child process with this checkout's
+    tslint when `process` is set (a read that could hang needs the timeout, a dropped capability
+    needs `preexec_fn`, the entry point needs `python -m`)."""
+    if process or preexec_fn is not None:
+        env = dict(os.environ)  # PYTHONPATH names this checkout (conftest)
+        env.pop("TSLINT_DEBUG", None)
+        completed = run_process(
+            "--no-cache", *args, input=stdin, cwd=cwd, env=env, timeout=TIMEOUT, preexec_fn=preexec_fn
+        )
+    else:
+        completed = run_cli("--no-cache", *args, cwd=cwd, stdin=stdin, text=False)
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, completed.stdout.decode(), completed.stderr.decode()
 
@@ -47,34 +48,38 @@ def only(found):
 # --- item 3: only regular files are read, never more than the size limit -----------------------
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
 def test_a_fifo_in_a_folder_is_ts001_not_a_hang(tmp_path) -> None:
     os.mkfifo(tmp_path / "x.py")
     (tmp_path / "net.py").write_text(BAD)
-    code, document, _ = lint_json(".", cwd=tmp_path)
+    code, document, _ = lint_json(".", cwd=tmp_path, process=True)
     found = {d["filename"]: d for d in document["diagnostics"]}
     assert code == 1 and sorted(found) == ["net.py", "x.py"]
     assert found["x.py"]["code"] == "TS001" and "not a regular file (a named pipe)" in found["x.py"]["message"]
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
 @pytest.mark.parametrize("output_format", ["json", "text", "sarif"])
 def test_a_fifo_given_explicitly_is_ts001_not_a_hang(tmp_path, output_format) -> None:
     """The text and SARIF reports read the file again for the excerpt: that read must not wait either."""
     os.mkfifo(tmp_path / "x.py")
-    code, out, _ = tslint("--format", output_format, "x.py", cwd=tmp_path)
+    code, out, _ = tslint("--format", output_format, "x.py", cwd=tmp_path, process=True)
     assert code == 1 and "not a regular file (a named pipe)" in out
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
 def test_a_symlink_to_dev_zero_is_ts001_not_an_endless_read(tmp_path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "z.py").symlink_to("/dev/zero")
-    code, document, _ = lint_json("pkg", cwd=tmp_path)
+    code, document, _ = lint_json("pkg", cwd=tmp_path, process=True)
     d = only(document["diagnostics"])
     assert code == 1 and d["code"] == "TS001" and "not a regular file (a character device)" in d["message"]
 
 
+@pytest.mark.process
 def test_stdin_that_never_ends_is_ts001_too_large(tmp_path) -> None:
     """stdin is a stream: only the limit plus one byte is read."""
     with open("/dev/zero", "rb") as zero:
@@ -129,6 +134,7 @@ def unprivileged(tmp_path):
     return preexec
 
 
+@pytest.mark.process
 def test_an_unreadable_subfolder_is_an_error_not_all_checks_passed(tmp_path, unprivileged) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "sub").mkdir()
@@ -148,6 +154,7 @@ def test_an_unreadable_subfolder_is_an_error_not_all_checks_passed(tmp_path, unp
     assert statistics_code == 2 and "sub: cannot list folder (Permission denied)" in statistics_err
 
 
+@pytest.mark.process
 def test_a_file_in_a_folder_that_cannot_be_entered_is_ts001(tmp_path, unprivileged) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "net.py").write_text(BAD)
@@ -160,6 +167,7 @@ def test_a_file_in_a_folder_that_cannot_be_entered_is_ts001(tmp_path, unprivileg
     assert code == 1 and d["code"] == "TS001" and "cannot read file (Permission denied)" in d["message"]
 
 
+@pytest.mark.process
 def test_an_unreadable_pyproject_is_a_config_error(tmp_path, unprivileged) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.tslint]\nignore = ['TS101']\n")
     (tmp_path / "pyproject.toml").chmod(0)
@@ -178,11 +186,12 @@ def test_a_pyproject_that_is_not_utf8_is_a_config_error(tmp_path) -> None:
     assert code == 2 and out == "" and "pyproject.toml: config file is not valid UTF-8" in err
 
 
+@pytest.mark.process
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes on this platform")
 def test_a_pyproject_fifo_is_a_config_error_not_a_hang(tmp_path) -> None:
     os.mkfifo(tmp_path / "pyproject.toml")
     (tmp_path / "a.py").write_text(BAD)
-    code, out, err = tslint("--config", "pyproject.toml", "a.py", cwd=tmp_path)
+    code, out, err = tslint("--config", "pyproject.toml", "a.py", cwd=tmp_path, process=True)
     assert code == 2 and "pyproject.toml: cannot read config file: not a regular file" in err
 
 
@@ -276,6 +285,7 @@ def test_a_timeout_that_is_not_a_positive_finite_number_is_a_config_error(tmp_pa
     assert code == 2 and out == "" and "`confirm.timeout` must be a positive, finite number of seconds" in err
 
 
+@pytest.mark.process
 def test_python_m_tslint_never_imports_the_linted_projects_packages(tmp_path) -> None:
     """`python -m` puts the current folder first on sys.path: a project folder named `libcst/`
     would be imported in place of the real libcst, running the project's code."""
@@ -283,5 +293,5 @@ def test_python_m_tslint_never_imports_the_linted_projects_packages(tmp_path) ->
     (tmp_path / "libcst").mkdir()
     (tmp_path / "libcst" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit(9)\n")
     (tmp_path / "a.py").write_text(BAD)
-    code, document, _ = lint_json("a.py", cwd=tmp_path)
+    code, document, _ = lint_json("a.py", cwd=tmp_path, process=True)
     assert code == 1 and only(document["diagnostics"])["code"] == "TS101" and not marker.exists()

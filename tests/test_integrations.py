@@ -90,6 +90,7 @@ def test_pre_commit_hook_file() -> None:
     assert hook["entry"] == "tslint"
 
 
+@pytest.mark.process
 def test_no_files_from_pre_commit_exits_0_quietly(tmp_path) -> None:
     """pre-commit may call the hook with no file names; tslint must not lint the whole folder then
     crash or alarm (TorchFix crashed there). With no paths, tslint lints '.', an empty folder here."""
@@ -174,6 +175,7 @@ def test_install_instructions_work_outside_a_checkout() -> None:
     assert "tslint[" not in sources
 
 
+@pytest.mark.process
 def test_a_child_python_imports_this_checkout_from_any_folder(tmp_path) -> None:
     """`python -m tslint` started by a test runs this checkout's code, not an installed tslint:
     conftest puts the checkout first on PYTHONPATH for the session, whatever was there before."""

@@ -4,6 +4,7 @@ API), and no module or function grows past what a reader takes in at once."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 from typing import Dict, List, Set
 
@@ -49,6 +50,7 @@ def _imports(path: Path, modules: Set[str]) -> Set[str]:
     return {m for m in found if m in modules and m != name}
 
 
+@functools.cache  # parsed once for the tests below (none of them changes it)
 def _graph() -> Dict[str, Set[str]]:
     paths = {(_module_name(p)): p for p in PACKAGE.rglob("*.py")}
     return {name: _imports(path, set(paths)) for name, path in paths.items()}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 import sys
 import time
 import tokenize
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import cli_runner
 import tslint.engine.workers
 import tslint.limits
 from conftest import ROOT
@@ -49,13 +49,8 @@ def chain(length: int) -> str:
 
 
 def run_cli(*args, cwd):
-    completed = subprocess.run(
-        [sys.executable, "-m", "tslint", "--no-cache", "--isolated", "--format", "json", *map(str, args)],
-        capture_output=True,
-        cwd=cwd,
-        timeout=300,
-    )
-    assert b"Traceback" not in completed.stderr, completed.stderr.decode()
+    completed = cli_runner.run_cli("--no-cache", "--isolated", "--format", "json", *args, cwd=cwd)
+    assert "Traceback" not in completed.stderr, completed.stderr
     return completed.returncode, json.loads(completed.stdout)
 
 

@@ -13,6 +13,7 @@ from typing import Callable, List, Optional
 
 import pytest
 
+pytestmark = pytest.mark.process  # the language server runs as editors run it: `tslint --lsp` in a child
 types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 

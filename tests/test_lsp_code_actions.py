@@ -9,6 +9,7 @@ from typing import List, Optional
 
 import pytest
 
+pytestmark = pytest.mark.process  # the language server in a child process (tests/test_lsp.py)
 types = pytest.importorskip("lsprotocol.types")
 pytest.importorskip("pygls.lsp.client")
 

@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional
 import pytest
 
 pytest.importorskip("pygls")
+pytestmark = pytest.mark.process  # the server's stdio, exit and shutdown need a child process
 
 from tslint import lsp  # noqa: E402,F401  (needs pygls, skipped above without it)
 from tslint.lsp import framing as lsp_framing  # noqa: E402

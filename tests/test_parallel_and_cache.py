@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_runner import run_cli
 from conftest import FIXTURES
 from tslint.cli import main
 
@@ -36,6 +37,18 @@ def lint(capsys, *args, cwd: Path) -> str:
 def tree(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURES, tmp_path / "fixtures")
     return tmp_path
+
+
+@pytest.fixture(scope="module")
+def no_cache_reference(tmp_path_factory) -> str:
+    """`tslint --no-cache fixtures` (default jobs) run from a copy of the fixtures: the JSON names
+    files relative to the working folder, so it is the same from every copy; the tests comparing
+    with it share one run."""
+    folder = tmp_path_factory.mktemp("reference")
+    shutil.copytree(FIXTURES, folder / "fixtures")
+    completed = run_cli("--format", "json", "--exit-zero", "--no-cache", "fixtures", cwd=folder)
+    assert completed.returncode == 0 and completed.stderr == "", completed.stderr
+    return completed.stdout
 
 
 def test_workers_and_cache_give_identical_json(tree: Path, capsys) -> None:
@@ -71,8 +84,8 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
     assert after == lint(capsys, "--no-cache", "pkg", cwd=tmp_path) and after != before
 
 
-def test_corrupt_cache_is_ignored(tree: Path, capsys) -> None:
-    reference = lint(capsys, "--no-cache", "fixtures", cwd=tree)
+def test_corrupt_cache_is_ignored(tree: Path, capsys, no_cache_reference: str) -> None:
+    reference = no_cache_reference
     lint(capsys, "fixtures", cwd=tree)
     for path in (tree / ".tslint_cache").glob("results-*"):
         path.write_bytes(b"\x80\x04garbage")
@@ -90,11 +103,10 @@ def test_unwritable_cache_is_ignored(tree: Path, capsys) -> None:
         (tree / ".tslint_cache").chmod(0o700)
 
 
-def test_cache_folder_that_is_a_file_is_ignored(tree: Path, capsys) -> None:
+def test_cache_folder_that_is_a_file_is_ignored(tree: Path, capsys, no_cache_reference: str) -> None:
     """Works for root too: a file where the cache folder should be cannot be written into."""
     (tree / ".tslint_cache").write_text("not a folder")
-    reference = lint(capsys, "--no-cache", "fixtures", cwd=tree)
-    assert lint(capsys, "fixtures", cwd=tree) == reference
+    assert lint(capsys, "fixtures", cwd=tree) == no_cache_reference
     assert (tree / ".tslint_cache").read_text() == "not a folder"
 
 

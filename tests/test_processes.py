@@ -16,9 +16,10 @@ import pytest
 
 from subreaper import run_contained
 
-pytestmark = pytest.mark.skipif(
-    not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and subreapers are Linux"
-)
+pytestmark = [
+    pytest.mark.process,  # signals, process groups and subreapers: only real processes have them
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG and subreapers are Linux"),
+]
 
 SLEEP = 8  # seconds a grandchild sleeps before its late write, at a normal end
 SETTLE = 3.0  # seconds the processes tslint started get to go after it ended

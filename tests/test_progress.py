@@ -14,7 +14,11 @@ from typing import Tuple
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty semantics of Linux")
+# A progress line is drawn on a terminal only: tslint runs in a child process on a pty.
+pytestmark = [
+    pytest.mark.process,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pty semantics of Linux"),
+]
 
 DRIVER = (
     "import sys\n"

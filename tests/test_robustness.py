@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from cli_runner import run_cli, run_process
 from conftest import ROOT
 from tslint.api import lint_sources
 from tslint.config import Config
@@ -20,15 +20,14 @@ from tslint.files import SourceFile
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 
 
-def tslint(*args, cwd=None, stdin=b"", timeout=120):
-    """The real command in a child process: a crash or a traceback cannot hide."""
-    completed = subprocess.run(
-        [sys.executable, "-m", "tslint", "--no-cache", *map(str, args)],
-        input=stdin,
-        capture_output=True,
-        cwd=cwd or ROOT,
-        timeout=timeout,
-    )
+def tslint(*args, cwd=None, stdin=b"", timeout=120, process=False):
+    """`tslint ARGS` in this process (tests/cli_runner.py: an exception main() lets through fails the
+    test), or the real command in a child process when `process` is set: for inputs that could crash
+    the parser, exhaust the stack or take minutes, and for what the process prints on its own."""
+    if process:
+        completed = run_process("--no-cache", *args, input=stdin, cwd=cwd or ROOT, timeout=timeout)
+    else:
+        completed = run_cli("--no-cache", *args, cwd=cwd or ROOT, stdin=stdin, text=False)
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
     return completed.returncode, completed.stdout.decode(), completed.stderr.decode()
 
@@ -67,9 +66,10 @@ def test_tabs_count_as_one_column(tmp_path) -> None:
     assert (d["location"], d["end_location"]) == ({"row": 5, "column": 23}, {"row": 5, "column": 28})
 
 
+@pytest.mark.process
 def test_python_warnings_about_user_code_are_not_printed(tmp_path) -> None:
     (tmp_path / "a.py").write_text('x = "\\d"\ny = 1(2)\n' + BAD)
-    code, out, err = tslint(tmp_path / "a.py")
+    code, out, err = tslint(tmp_path / "a.py", process=True)  # warnings a real process prints
     assert code == 1 and err == ""
 
 
@@ -82,13 +82,15 @@ def test_empty_stdin() -> None:
     assert diagnostics("--stdin-filename", "a.py", stdin=b"") == (0, [])
 
 
+@pytest.mark.process
 def test_too_large_file_is_reported_quickly(tmp_path) -> None:
     path = tmp_path / "generated.py"
     path.write_bytes(b"x = 1\n" * 1_800_000)  # 10.8 MB
-    d = only(diagnostics(path, timeout=30)[1])
+    d = only(diagnostics(path, timeout=30, process=True)[1])
     assert d["code"] == "TS001" and "too large" in d["message"]
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "expression",
     [
@@ -107,11 +109,12 @@ def test_deep_nesting_is_ts001_not_a_crash(tmp_path, expression) -> None:
     """libcst's own parser segfaults or takes minutes on these; Python's parser refuses them."""
     path = tmp_path / "deep.py"
     path.write_text(BAD + f"\n\ny = {expression}\n")
-    code, found = diagnostics(path, timeout=60)
+    code, found = diagnostics(path, timeout=60, process=True)
     d = only(found)
     assert code == 1 and d["code"] == "TS001" and "nested too deeply" in d["message"]
 
 
+@pytest.mark.process
 def test_long_elif_chain(tmp_path) -> None:
     """Python's parser gives up on 3000 `elif`s (RecursionError); libcst parses them. A file with
     nothing to report is linted; placing a finding would need Python's statement lines or generating
@@ -120,10 +123,10 @@ def test_long_elif_chain(tmp_path) -> None:
     dispatch = f"\n\ndef dispatch(k):\n    if k == 0:\n        k = 0\n{chain}    return k\n"
     clean = tmp_path / "clean.py"
     clean.write_text(BAD.replace(", *args", "") + dispatch)
-    assert diagnostics(clean, timeout=60) == (0, [])
+    assert diagnostics(clean, timeout=60, process=True) == (0, [])
     path = tmp_path / "dispatch.py"
     path.write_text(BAD + dispatch)
-    code, found = diagnostics(path, timeout=60)
+    code, found = diagnostics(path, timeout=60, process=True)
     assert code == 1 and only(found)["code"] == "TS001" and "nested too deeply" in only(found)["message"]
 
 
@@ -189,7 +192,7 @@ def test_linting_never_executes_user_code(tmp_path) -> None:
 
 def test_static_mode_writes_nothing_but_its_cache(tmp_path) -> None:
     (tmp_path / "a.py").write_text(BAD)
-    subprocess.run([sys.executable, "-m", "tslint", "a.py"], cwd=tmp_path, capture_output=True, timeout=60)
+    run_cli("a.py", cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".tslint_cache", "a.py"]
     assert (tmp_path / ".tslint_cache" / ".gitignore").read_text().strip().endswith("*")
 
@@ -281,21 +284,16 @@ def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_pat
     assert sorted(d.filename for d in result.diagnostics) == [n for n in names if n not in fatal]
 
 
-def test_internal_error_exit_code_and_output(tmp_path) -> None:
+def test_internal_error_exit_code_and_output(tmp_path, monkeypatch) -> None:
     """Through the real CLI: the error is printed, JSON stays valid, the exit code is 2."""
+    from tslint.rules.signatures.var_args_in_compiled_function import VarArgsInCompiledFunction
+
+    def explode(self, node, context):
+        raise RuntimeError("boom")
+
     (tmp_path / "a.py").write_text(BAD)
-    program = textwrap.dedent("""
-        import sys
-        from tslint.rules.signatures.var_args_in_compiled_function import VarArgsInCompiledFunction
-        def explode(self, node, context):
-            raise RuntimeError("boom")
-        VarArgsInCompiledFunction.visit_Parameters = explode
-        from tslint.cli import main
-        sys.exit(main(["--no-cache", "--format", "json", "a.py"]))
-        """)
-    completed = subprocess.run(
-        [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    monkeypatch.setattr(VarArgsInCompiledFunction, "visit_Parameters", explode)
+    completed = run_cli("--no-cache", "--format", "json", "a.py", cwd=tmp_path)
     document = json.loads(completed.stdout)
     assert completed.returncode == 2 and document["diagnostics"] == []
     assert document["errors"] == [

@@ -5,13 +5,11 @@ column, end position, symbol or fix visible in review. `pytest --snapshot-update
 from __future__ import annotations
 
 import difflib
-import os
-import subprocess
-import sys
 from typing import List
 
 import pytest
 
+from cli_runner import run_cli
 from conftest import ROOT
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -19,7 +17,7 @@ UPDATE_COMMAND = "python -m pytest tests/test_snapshots.py --snapshot-update"
 # Run from the repository root on the relative path, so filenames in the output are `fixtures/...` and
 # not this checkout's location; `--isolated` so no pyproject.toml above the repository changes the
 # result; `--no-cache` so a stale .tslint_cache/ cannot answer for the current code.
-COMMAND = [sys.executable, "-m", "tslint", "--isolated", "--no-cache"]
+COMMAND = ["--isolated", "--no-cache"]
 RUNS = {
     "fixtures.json": ["--format", "json", "fixtures"],
     "fixtures.txt": ["fixtures"],
@@ -28,16 +26,9 @@ RUNS = {
 
 
 def tslint_output(arguments: List[str]) -> str:
-    # Colour is already off when stdout is a pipe; NO_COLOR keeps it off whatever the CLI decides later.
-    environment = {**os.environ, "NO_COLOR": "1"}
-    completed = subprocess.run(
-        COMMAND + arguments,
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        encoding="utf-8",
-        timeout=600,
-    )
+    # In this process (tests/cli_runner.py): stdout is a pipe, so colour is off; NO_COLOR keeps it off
+    # whatever the CLI decides later.
+    completed = run_cli(*COMMAND, *arguments, cwd=ROOT, extra_env={"NO_COLOR": "1"})
     assert completed.stderr == "", completed.stderr
     assert completed.returncode == 1, f"exit {completed.returncode}: the fixtures are full of findings"
     return completed.stdout

@@ -17,9 +17,12 @@ from typing import List, Optional
 import pytest
 
 import tslint.cache
+from cli_runner import run_cli
 from tslint import __version__
 from tslint.cache import CACHE_FOLDER, ResultCache
 
+# Imports are observed in a fresh process: these tests need one.
+pytestmark = pytest.mark.process
 ROOT = Path(__file__).resolve().parent.parent
 BASE = (
     "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n "
@@ -80,13 +83,7 @@ def test_a_warm_run_with_codes_in_the_config_checks_them_against_the_cached_cata
     assert cold[:2] == warm[:2] == (1, [("pkg/child.py", "TS101", 5)])
     assert imports_rules_or_libcst(warm[2]) == []
     (project / "pyproject.toml").write_text('[tool.tslint]\nignore = ["TS999"]\n')
-    completed = subprocess.run(
-        [sys.executable, "-m", "tslint", "pkg/child.py"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    completed = run_cli("pkg/child.py", cwd=project)
     assert completed.returncode == 2 and "names unknown rule 'TS999'" in completed.stderr
 
 
