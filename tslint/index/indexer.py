@@ -9,6 +9,7 @@ from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tupl
 import libcst as cst
 
 from tslint.analysis.imports import (
+    bindings_of,
     build_import_table,
     module_assignments,
     top_level_statements,
@@ -80,8 +81,9 @@ class _FileIndexer:
         self_name = self_name_of(node, decorators) if owner is not None else None
         facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
         if facts.assignments is not None and node.name.value == "__init__":
-            facts.assignments.int_parameters = int_parameters(node, self_name, self.imports)
-            facts.assignments.none_names = none_names(node, self_name)
+            bindings = bindings_of(node.body)  # one walk of the body for both
+            facts.assignments.int_parameters = int_parameters(node, self_name, self.imports, bindings[0])
+            facts.assignments.none_names = none_names(node, self_name, bindings)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1
