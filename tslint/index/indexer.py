@@ -252,6 +252,26 @@ def index_file(
     return index, FileTrees(indexer.nodes, indexer.anchors)
 
 
+def function_trees(module: cst.Module) -> FileTrees:
+    """The `FileTrees` `index_file` gives for `module`, without indexing it: for a file parsed again
+    in phase 2 (its tree was not kept), whose index is already known. The ordinals follow the
+    indexer's order: each function at the top level (or in a top-level `if`/`try`/`with`) and each
+    method defined directly in such a class, in source order."""
+    nodes: Dict[int, cst.FunctionDef] = {}
+    anchors: Dict[int, int] = {}
+    for statement_index, statement in top_level_statements_with_index(module):
+        if isinstance(statement, cst.ClassDef):
+            members = [member for member in statement.body.body if isinstance(member, cst.FunctionDef)]
+        elif isinstance(statement, cst.FunctionDef):
+            members = [statement]
+        else:
+            continue
+        for node in members:
+            anchors[len(nodes)] = statement_index
+            nodes[len(nodes)] = node
+    return FileTrees(nodes, anchors)
+
+
 def _parameter_attributes(node: cst.FunctionDef, init: FunctionInfo) -> Dict[str, str]:
     """`self.name = parameter` at the top level of `__init__`, for annotated parameters: the
     attribute's name and the parameter's annotation text."""
