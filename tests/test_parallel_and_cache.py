@@ -61,6 +61,15 @@ def test_workers_and_cache_give_identical_json(tree: Path, capsys) -> None:
     assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
 
 
+def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch) -> None:
+    """A file whose tree phase 1 did not keep is parsed again for its rules (not indexed again)."""
+    import tslint.engine.workers as workers
+
+    reference = lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree)
+    monkeypatch.setattr(workers, "_may_compile", lambda index: False)
+    assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
+
+
 def test_cache_sees_changes_in_other_files(tmp_path: Path, capsys) -> None:
     """Child.helper is compiled only because Base.forward calls it: editing base.py must re-lint child.py."""
     (tmp_path / "base.py").write_text(BASE)

@@ -13,7 +13,7 @@ import pytest
 from conftest import FIXTURES, ROOT
 from tslint.analysis.imports import build_import_table, resolve_relative
 from tslint.files import module_name
-from tslint.index.indexer import index_file
+from tslint.index.indexer import function_trees, index_file
 from tslint.index.model import is_torch_module_class
 from tslint.index.project import ProjectIndex
 
@@ -174,3 +174,31 @@ def test_private_module_bases_are_torch_2_13s() -> None:
     assert found == PRIVATE_MODULE_BASES
     assert all(is_torch_module_class(name) for name in found)
     assert not is_torch_module_class("torch.nn.modules.module._IncompatibleKeys")
+
+
+def test_function_trees_match_the_indexer() -> None:
+    """A file parsed again in phase 2 finds its functions without being indexed again: the same
+    nodes under the same ordinals and anchors as the indexer gave (methods of classes in `if`
+    blocks, overloads, nested functions left out)."""
+    sources = [path.read_text() for path in sorted(FIXTURES.glob("*.py"))]
+    sources.append(
+        "import typing\n"
+        "if typing.TYPE_CHECKING:\n"
+        "    class A:\n"
+        "        @typing.overload\n"
+        "        def f(self, x: int) -> int: ...\n"
+        "        def f(self, x): return x\n"
+        "        class Inner:\n"
+        "            def g(self): pass\n"
+        "def h():\n"
+        "    def nested(): pass\n"
+        "x = 1; y = lambda: 2\n"
+        "class B: pass\n"
+    )
+    for text in sources:
+        module = cst.parse_module(text)
+        _, trees = index_file("x.py", module, "x", False)
+        fast = function_trees(module)
+        assert list(fast.nodes) == list(trees.nodes)
+        assert all(fast.nodes[ordinal] is node for ordinal, node in trees.nodes.items())
+        assert dict(fast.anchors) == dict(trees.anchors)

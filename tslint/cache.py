@@ -148,15 +148,21 @@ def secret_key() -> Optional[bytes]:
     return _KEYS[str(path)]
 
 
+_FOUND_CLASSES: Dict[Tuple[str, str], type] = {}  # allowed classes already imported and checked
+
+
 class _RestrictedUnpickler(pickle.Unpickler):
     allowed = ALLOWED_CLASSES
 
     def find_class(self, module: str, name: str) -> Any:
         if name not in self.allowed.get(module, ()):
             raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a tslint cache")
-        found = getattr(importlib.import_module(module), name)
-        if not isinstance(found, type):
-            raise pickle.UnpicklingError(f"{module}.{name} is not a class")
+        found = _FOUND_CLASSES.get((module, name))
+        if found is None:  # a warm run unpickles each entry on its own: look each class up once
+            found = getattr(importlib.import_module(module), name)
+            if not isinstance(found, type):
+                raise pickle.UnpicklingError(f"{module}.{name} is not a class")
+            _FOUND_CLASSES[module, name] = found
         return found
 
 

@@ -77,6 +77,12 @@ def plain_assignments(body: cst.BaseSuite) -> Dict[str, Tuple[cst.BaseExpression
     return {name: tuple(found) for name, found in values.items() if name not in other}
 
 
+def bindings_of(body: cst.BaseSuite) -> Tuple[FrozenSet[str], Dict[str, Tuple[cst.BaseExpression, ...]]]:
+    """`names_bound_in(body)` and `plain_assignments(body)` from one walk of the body."""
+    names, values, other = _bindings(body)
+    return frozenset(names), {name: tuple(found) for name, found in values.items() if name not in other}
+
+
 def module_assignments(module: cst.Module) -> Dict[str, Tuple[cst.BaseExpression, ...]]:
     """The names a module binds at its top level (in any `if`/`try`/`for` there) only by assignments,
     annotated or not, with every value assigned to each; names also bound by an import, a `def`, a

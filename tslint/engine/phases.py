@@ -18,7 +18,7 @@ from tslint.engine.suppression import Directive, suppressions
 from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION, suppresses_own_finding, unused_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
-from tslint.index.indexer import index_file
+from tslint.index.indexer import function_trees, index_file
 from tslint.index.model import MAX_HIERARCHY, FileIndex, FileTrees
 from tslint.index.project import ProjectIndex
 from tslint.limits import too_many_tokens
@@ -179,8 +179,7 @@ def lint_indexed(
     parsed, trees = item.parsed, item.trees
     if work:
         if parsed is None or trees is None:  # the tree was not kept (cache, memory budget): parse again
-            fresh = index_source(item.source, data)
-            parsed, trees = fresh.parsed, fresh.trees
+            parsed, trees = _parse_again(item.source, data)
         try:
             assert parsed is not None and trees is not None and item.index is not None
             found.extend(run_rules(parsed, item.index, trees, work))
@@ -198,6 +197,14 @@ def lint_indexed(
                 )
     checked = item.index is not None and index is not None  # parsed and indexed: every rule ran on it
     return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, rules if checked else None))
+
+
+def _parse_again(source: SourceFile, data: bytes) -> Tuple[ParsedFile, Optional[FileTrees]]:
+    """The tree of a file whose index phase 1 gave (or the cache kept) but whose tree it did not
+    keep: parsed again, its functions found by the indexer's order, not indexed again (indexing
+    cost as much as the parse, with every function's facts)."""
+    parsed = parse_source(source, data)
+    return parsed, function_trees(parsed.module) if parsed.module is not None else None
 
 
 def _too_deep(item: IndexedFile, index: ProjectIndex) -> List[Diagnostic]:

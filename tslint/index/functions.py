@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sys import intern
-from typing import FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from tslint.analysis.branch_guards import GuardedWalk
-from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_assignments, plain_parameters
+from tslint.analysis.imports import ImportTable, is_none, plain_parameters
 from tslint.analysis.traversal import statements_in_order
 from tslint.index.attributes import SelfAssignmentCollector, may_be_none
 from tslint.index.model import CallKind, CallSite
@@ -140,8 +140,11 @@ def is_overload(decorators: Tuple[str, ...]) -> bool:
     return any(name.rsplit(".", 1)[-1] in {"overload", "_overload", "_overload_method"} for name in decorators)
 
 
-def int_parameters(node: cst.FunctionDef, self_name: Optional[str], imports: ImportTable) -> FrozenSet[str]:
-    """The parameters annotated `int` (with no `None` default) that the function never rebinds."""
+def int_parameters(
+    node: cst.FunctionDef, self_name: Optional[str], imports: ImportTable, bound: FrozenSet[str]
+) -> FrozenSet[str]:
+    """The parameters annotated `int` (with no `None` default) that the function never rebinds.
+    `bound`: the names the body binds (`bindings_of`)."""
     found = {
         p.name.value
         for p in plain_parameters(node, self_name)
@@ -149,15 +152,19 @@ def int_parameters(node: cst.FunctionDef, self_name: Optional[str], imports: Imp
         and imports.qualify(p.annotation.annotation) in ("int", "builtins.int")
         and not (p.default is not None and is_none(p.default))
     }
-    return frozenset(found - names_bound_in(node.body)) if found else frozenset()
+    return frozenset(found - bound) if found else frozenset()
 
 
-def none_names(node: cst.FunctionDef, self_name: Optional[str]) -> FrozenSet[str]:
+def none_names(
+    node: cst.FunctionDef,
+    self_name: Optional[str],
+    bindings: Tuple[FrozenSet[str], Dict[str, Tuple[cst.BaseExpression, ...]]],
+) -> FrozenSet[str]:
     """The names that may hold None somewhere in the function: parameters defaulting to None that it
     never rebinds, and names it assigns `None` or an if-expression with a `None` side. An attribute
-    set from one is None in an instance built so, and torch then types it NoneType."""
-    assigned = plain_assignments(node.body)
-    bound = names_bound_in(node.body)
+    set from one is None in an instance built so, and torch then types it NoneType. `bindings`: the
+    body's `bindings_of`."""
+    bound, assigned = bindings
     found = {
         p.name.value
         for p in plain_parameters(node, self_name)

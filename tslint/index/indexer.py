@@ -9,6 +9,7 @@ from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tupl
 import libcst as cst
 
 from tslint.analysis.imports import (
+    bindings_of,
     build_import_table,
     module_assignments,
     top_level_statements,
@@ -80,8 +81,9 @@ class _FileIndexer:
         self_name = self_name_of(node, decorators) if owner is not None else None
         facts = FunctionFacts(self.imports, self_name, "classmethod" not in decorators, typed=not overloaded)
         if facts.assignments is not None and node.name.value == "__init__":
-            facts.assignments.int_parameters = int_parameters(node, self_name, self.imports)
-            facts.assignments.none_names = none_names(node, self_name)
+            bindings = bindings_of(node.body)  # one walk of the body for both
+            facts.assignments.int_parameters = int_parameters(node, self_name, self.imports, bindings[0])
+            facts.assignments.none_names = none_names(node, self_name, bindings)
         facts.walk(node)
         ordinal = self.ordinal
         self.ordinal += 1
@@ -248,6 +250,26 @@ def index_file(
     indexer = _FileIndexer(path, module, module_name, is_package, extractors)
     index = indexer.build()
     return index, FileTrees(indexer.nodes, indexer.anchors)
+
+
+def function_trees(module: cst.Module) -> FileTrees:
+    """The `FileTrees` `index_file` gives for `module`, without indexing it: for a file parsed again
+    in phase 2 (its tree was not kept), whose index is already known. The ordinals follow the
+    indexer's order: each function at the top level (or in a top-level `if`/`try`/`with`) and each
+    method defined directly in such a class, in source order."""
+    nodes: Dict[int, cst.FunctionDef] = {}
+    anchors: Dict[int, int] = {}
+    for statement_index, statement in top_level_statements_with_index(module):
+        if isinstance(statement, cst.ClassDef):
+            members = [member for member in statement.body.body if isinstance(member, cst.FunctionDef)]
+        elif isinstance(statement, cst.FunctionDef):
+            members = [statement]
+        else:
+            continue
+        for node in members:
+            anchors[len(nodes)] = statement_index
+            nodes[len(nodes)] = node
+    return FileTrees(nodes, anchors)
 
 
 def _parameter_attributes(node: cst.FunctionDef, init: FunctionInfo) -> Dict[str, str]:
