@@ -141,7 +141,8 @@ class _Shard:
             item = self.items.get(source.display)
             if item is None:  # indexed from the cache: no tree here yet
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
-            outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
+            data = self.contents[source.display]
+            outcomes[source.display] = lint_indexed(item, data, scope, rules, config, contents=self.contents)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
             self.release_memory(len(self.contents[source.display]))
             if self.progress is not None:
