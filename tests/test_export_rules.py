@@ -255,3 +255,65 @@ def test_data_dependent_size_followed_across_files(tmp_path: Path) -> None:
         assert fine.error is None and fine.agrees, fine
     finally:
         sys.path.remove(str(tmp_path))
+
+
+SELECT = """\
+from boxhelpers import ops
+
+
+def confident_boxes(boxes, scores):
+    return ops.filtered(boxes, scores) * 2
+
+
+def confident_count(boxes, scores):
+    return ops.filtered(boxes, scores).shape[0]
+"""
+CHAINED_MODEL = """\
+import torch.nn as nn
+
+from boxhelpers import ops, select
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        boxes = select.confident_boxes(x, x.sum(1))
+        order = ops.suppress(boxes, boxes.sum(1))
+        return boxes[order]
+
+
+class Fine(nn.Module):
+    def forward(self, x):
+        boxes = select.confident_boxes(x, x.sum(1))
+        return x.sum() + boxes.sum() + select.confident_count(x, x.sum(1))
+"""
+
+
+@in_child
+def test_helper_returning_another_files_helper_result(tmp_path: Path) -> None:
+    """A helper returns what a helper of a third file returns (boxes of data-dependent count): the
+    model's call of the first is followed through both. torch.export fails at the flagged line;
+    computing with the same results (and their count) exports and agrees."""
+    import sys
+
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    package = tmp_path / "boxhelpers"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "ops.py").write_text(HELPERS, encoding="utf-8")
+    (package / "select.py").write_text(SELECT, encoding="utf-8")
+    model = tmp_path / "chained.py"
+    model.write_text(CHAINED_MODEL, encoding="utf-8")
+    result = lint_paths([str(tmp_path)], Config(mode="export"))
+    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+    assert rows == [("chained.py", 9, "TS502")], rows
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = load_module(model, "export_chained_net")
+        failed = export_outcome(module.Net, str(model))
+        assert failed.error is not None and 9 in failed.lines, failed
+        fine = export_outcome(module.Fine, str(model))
+        assert fine.error is None and fine.agrees, fine
+    finally:
+        sys.path.remove(str(tmp_path))
