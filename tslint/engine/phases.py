@@ -7,7 +7,7 @@ import functools
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
 from tslint import limits
 from tslint.config import Config, selected
@@ -159,13 +159,13 @@ def lint_indexed(
     rules: Sequence[Rule],
     config: Config,
     index: Optional[ProjectIndex] = None,
-    contents: Optional[Mapping[str, bytes]] = None,
+    syntax: Optional[ProjectSyntax] = None,
 ) -> FileOutcome:
     """Phase 2 of one file: run the script rules over its compiled functions, the trace rules
     over its traced functions and the export rules over its exported ones, then filter. `scopes` None: the file has no
     compiled code (no rule
-    runs), and `index`, if given, is the project index for the facts that do not need the scopes. `contents`: the
-    run's files by display path, which rules reading another file's syntax parse (else read from disk)."""
+    runs), and `index`, if given, is the project index for the facts that do not need the scopes. `syntax`: where
+    rules find another file's function definitions (by default, parsed from disk)."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
     found: List[Diagnostic] = [item.problem] if item.problem is not None else []
@@ -186,7 +186,8 @@ def lint_indexed(
             parsed, trees = fresh.parsed, fresh.trees
         try:
             assert parsed is not None and trees is not None and item.index is not None
-            syntax = ProjectSyntax(scopes.index, contents) if scopes is not None else None
+            if syntax is None and scopes is not None:
+                syntax = ProjectSyntax(scopes.index)
             found.extend(run_rules(parsed, item.index, trees, work, syntax))
         except Exception as error:
             # Too deep: a RecursionError, or what a `finally` of libcst's codegen raised while one unwound.

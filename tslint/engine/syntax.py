@@ -2,17 +2,18 @@
 summaries of the helpers a call runs, tslint/rules/export/_shape_summaries.py).
 
 Phase 2 keeps only the trees of the file being linted; a function of another file is found by
-parsing that file again, from the run's contents (or from disk, for the language server), and only
-when its content digest is the one the project index was built from: a file that changed since is
-not read, and what it would have told stays unknown (silent). A few parsed files are kept per
-process, the most recently asked.
+taking the tree this process still holds from indexing that file (in a run on one process, every
+file not linted yet), else parsing it again from the run's contents (or from disk, for the language
+server), only when its content digest is the one the project index was built from: a file that
+changed since is not read, and what it would have told stays unknown (silent). A few files parsed
+again are kept per process, the most recently asked.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
-from typing import Mapping, Optional, Tuple
+from typing import Callable, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -30,11 +31,20 @@ _TREES: OrderedDict[Tuple[str, str], Optional[FileTrees]] = OrderedDict()
 class ProjectSyntax:
     """The definitions of the project's functions, by their index entries."""
 
-    def __init__(self, index: ProjectIndex, contents: Optional[Mapping[str, bytes]] = None) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        contents: Optional[Mapping[str, bytes]] = None,
+        kept: Optional[Callable[[str], Optional[FileTrees]]] = None,
+    ) -> None:
         self.index = index
         self.contents = contents  # the run's file contents by display path, when the run holds them
+        self.kept = kept  # the trees this process still holds from indexing, by display path
 
     def function(self, info: FunctionInfo) -> Optional[cst.FunctionDef]:
+        held = self.kept(info.path) if self.kept is not None else None
+        if held is not None:  # not linted yet: indexed in this process, its tree still kept
+            return held.nodes.get(info.ordinal)
         expected = self.index.digests.get(info.path, "")
         key = (info.path, expected)
         if key in _TREES:
@@ -42,6 +52,8 @@ class ProjectSyntax:
             trees = _TREES[key]
         else:
             trees = self._parse(info.path, expected)
+            if not expected:  # no digest to tell the file's versions apart: parse again next time
+                return trees.nodes.get(info.ordinal) if trees is not None else None
             _TREES[key] = trees
             while len(_TREES) > KEPT_FILES:
                 _TREES.popitem(last=False)
