@@ -48,12 +48,14 @@ def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
         eager = cls().eval()
         outputs = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
         same_outputs = all(torch.equal(a, b) for a, b in outputs)
-        name = "calls" if hasattr(eager, "calls") else "total"
-        ours, theirs = getattr(exported, name, None), getattr(eager, name)
+        name = "calls" if hasattr(eager, "calls") else "total"  # a global counter: neither, outputs tell
+        ours, theirs = getattr(exported, name, None), getattr(eager, name, None)
         same_state = isinstance(ours, type(theirs)) and (
             torch.equal(ours, theirs) if isinstance(theirs, torch.Tensor) else ours == theirs
         )
         assert not (same_outputs and same_state), (strict, outputs, ours, theirs)
+        if theirs is None:  # a global counter: the exported program answers one constant, eager mode grows
+            assert torch.equal(outputs[0][0], outputs[1][0]) and not torch.equal(outputs[0][1], outputs[1][1])
 
 
 @in_child
