@@ -2,8 +2,8 @@
 fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
 first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
 first dimension dynamic, and agrees with eager mode on an input of another size. Bad* classes of
-TS506-TS508 have tests of their own: module state the exported program loses, Python random numbers
-it freezes, an output class it cannot flatten."""
+TS506-TS509 have tests of their own: module state the exported program loses, Python random numbers
+it freezes, an output or input class it cannot flatten."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from torch_harness import load_module, module_classes
 EXPORT_FIXTURE = FIXTURES / "export.py"
 EXPECTED = expectations(EXPORT_FIXTURE)
 FAILING = {row for row, code in EXPECTED if code in ("TS501", "TS502", "TS505")}
-SPECIAL = {"TS506", "TS507", "TS508"}  # classes with their own test below
+SPECIAL = {"TS506", "TS507", "TS508", "TS509"}  # classes with their own test below
 Dim = torch.export.Dim
 
 
@@ -79,6 +79,19 @@ def test_unregistered_output_class_fails_export() -> None:
     for strict, words in ((False, "not a known type"), (True, "unrecognized type")):
         outcome = export_outcome(module.BadDataclassOutput, str(EXPORT_FIXTURE), strict=strict)
         assert outcome.error is not None and words in outcome.error, outcome
+
+
+@in_child
+def test_unregistered_input_class_fails_export() -> None:
+    """TS509: both modes refuse the example input before tracing; registered, it exports."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_input")
+    example = (module.Batch(torch.ones(3, 4)),)
+    for strict, words in ((False, "Unsupported input type"), (True, "pytree-flattenable")):
+        with pytest.raises(Exception, match=words):
+            torch.export.export(module.BadDataclassInput(), example, strict=strict)
+    torch.export.register_dataclass(module.Batch)
+    exported = torch.export.export(module.BadDataclassInput(), example).module()
+    assert torch.equal(exported(*example), module.BadDataclassInput()(*example))
 
 
 @in_child
