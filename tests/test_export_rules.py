@@ -2,8 +2,8 @@
 fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
 first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
 first dimension dynamic, and agrees with eager mode on an input of another size. Bad* classes of
-TS506-TS509 have tests of their own: module state the exported program loses, Python random numbers
-it freezes, an output or input class it cannot flatten."""
+TS506-TS510 have tests of their own: module state the exported program loses, Python random numbers
+it freezes, an output or input class it cannot flatten, file I/O it runs once."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from torch_harness import load_module, module_classes
 EXPORT_FIXTURE = FIXTURES / "export.py"
 EXPECTED = expectations(EXPORT_FIXTURE)
 FAILING = {row for row, code in EXPECTED if code in ("TS501", "TS502", "TS505")}
-SPECIAL = {"TS506", "TS507", "TS508", "TS509"}  # classes with their own test below
+SPECIAL = {"TS506", "TS507", "TS508", "TS509", "TS510"}  # classes with their own test below
 Dim = torch.export.Dim
 
 
@@ -79,6 +79,17 @@ def test_unregistered_output_class_fails_export() -> None:
     for strict, words in ((False, "not a known type"), (True, "unrecognized type")):
         outcome = export_outcome(module.BadDataclassOutput, str(EXPORT_FIXTURE), strict=strict)
         assert outcome.error is not None and words in outcome.error, outcome
+
+
+@in_child
+def test_file_io_runs_once_or_is_refused() -> None:
+    """TS510: non-strict export runs the `open` while tracing and exports; strict export refuses it
+    at the flagged line."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_io")
+    assert export_outcome(module.BadFileWrite, str(EXPORT_FIXTURE)).agrees
+    outcome = export_outcome(module.BadFileWrite, str(EXPORT_FIXTURE), strict=True)
+    flagged = {row for row, code in EXPECTED if code == "TS510"}
+    assert outcome.error is not None and set(outcome.lines) & flagged, outcome
 
 
 @in_child
