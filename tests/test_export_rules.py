@@ -2,8 +2,8 @@
 fixtures/export.py fails to export at a line tslint flags (TS501, TS502, TS505), or exports with a dynamic
 first dimension only by specializing it (TS503); each Good* and Migration* class exports, with the
 first dimension dynamic, and agrees with eager mode on an input of another size. Bad* classes of
-TS506-TS508 have tests of their own: module state the exported program loses, Python random numbers
-it freezes, an output class it cannot flatten."""
+TS506-TS510 have tests of their own: module state the exported program loses, Python random numbers
+it freezes, an output or input class it cannot flatten, file I/O it runs once."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from torch_harness import load_module, module_classes
 EXPORT_FIXTURE = FIXTURES / "export.py"
 EXPECTED = expectations(EXPORT_FIXTURE)
 FAILING = {row for row, code in EXPECTED if code in ("TS501", "TS502", "TS505")}
-SPECIAL = {"TS506", "TS507", "TS508"}  # classes with their own test below
+SPECIAL = {"TS506", "TS507", "TS508", "TS509", "TS510"}  # classes with their own test below
 Dim = torch.export.Dim
 
 
@@ -48,12 +48,14 @@ def test_state_mutation_is_lost_in_the_exported_program(cls) -> None:
         eager = cls().eval()
         outputs = [(exported(torch.ones(3, 4)), eager(torch.ones(3, 4))) for _ in range(2)]
         same_outputs = all(torch.equal(a, b) for a, b in outputs)
-        name = "calls" if hasattr(eager, "calls") else "total"
-        ours, theirs = getattr(exported, name, None), getattr(eager, name)
+        name = "calls" if hasattr(eager, "calls") else "total"  # a global counter: neither, outputs tell
+        ours, theirs = getattr(exported, name, None), getattr(eager, name, None)
         same_state = isinstance(ours, type(theirs)) and (
             torch.equal(ours, theirs) if isinstance(theirs, torch.Tensor) else ours == theirs
         )
         assert not (same_outputs and same_state), (strict, outputs, ours, theirs)
+        if theirs is None:  # a global counter: the exported program answers one constant, eager mode grows
+            assert torch.equal(outputs[0][0], outputs[1][0]) and not torch.equal(outputs[0][1], outputs[1][1])
 
 
 @in_child
@@ -77,6 +79,30 @@ def test_unregistered_output_class_fails_export() -> None:
     for strict, words in ((False, "not a known type"), (True, "unrecognized type")):
         outcome = export_outcome(module.BadDataclassOutput, str(EXPORT_FIXTURE), strict=strict)
         assert outcome.error is not None and words in outcome.error, outcome
+
+
+@in_child
+def test_file_io_runs_once_or_is_refused() -> None:
+    """TS510: non-strict export runs the `open` while tracing and exports; strict export refuses it
+    at the flagged line."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_io")
+    assert export_outcome(module.BadFileWrite, str(EXPORT_FIXTURE)).agrees
+    outcome = export_outcome(module.BadFileWrite, str(EXPORT_FIXTURE), strict=True)
+    flagged = {row for row, code in EXPECTED if code == "TS510"}
+    assert outcome.error is not None and set(outcome.lines) & flagged, outcome
+
+
+@in_child
+def test_unregistered_input_class_fails_export() -> None:
+    """TS509: both modes refuse the example input before tracing; registered, it exports."""
+    module = load_module(EXPORT_FIXTURE, "fixture_export_input")
+    example = (module.Batch(torch.ones(3, 4)),)
+    for strict, words in ((False, "Unsupported input type"), (True, "pytree-flattenable")):
+        with pytest.raises(Exception, match=words):
+            torch.export.export(module.BadDataclassInput(), example, strict=strict)
+    torch.export.register_dataclass(module.Batch)
+    exported = torch.export.export(module.BadDataclassInput(), example).module()
+    assert torch.equal(exported(*example), module.BadDataclassInput()(*example))
 
 
 @in_child
@@ -249,6 +275,68 @@ def test_data_dependent_size_followed_across_files(tmp_path: Path) -> None:
     sys.path.insert(0, str(tmp_path))
     try:
         module = load_module(model, "export_cross_file_net")
+        failed = export_outcome(module.Net, str(model))
+        assert failed.error is not None and 9 in failed.lines, failed
+        fine = export_outcome(module.Fine, str(model))
+        assert fine.error is None and fine.agrees, fine
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+SELECT = """\
+from boxhelpers import ops
+
+
+def confident_boxes(boxes, scores):
+    return ops.filtered(boxes, scores) * 2
+
+
+def confident_count(boxes, scores):
+    return ops.filtered(boxes, scores).shape[0]
+"""
+CHAINED_MODEL = """\
+import torch.nn as nn
+
+from boxhelpers import ops, select
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        boxes = select.confident_boxes(x, x.sum(1))
+        order = ops.suppress(boxes, boxes.sum(1))
+        return boxes[order]
+
+
+class Fine(nn.Module):
+    def forward(self, x):
+        boxes = select.confident_boxes(x, x.sum(1))
+        return x.sum() + boxes.sum() + select.confident_count(x, x.sum(1))
+"""
+
+
+@in_child
+def test_helper_returning_another_files_helper_result(tmp_path: Path) -> None:
+    """A helper returns what a helper of a third file returns (boxes of data-dependent count): the
+    model's call of the first is followed through both. torch.export fails at the flagged line;
+    computing with the same results (and their count) exports and agrees."""
+    import sys
+
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    package = tmp_path / "boxhelpers"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "ops.py").write_text(HELPERS, encoding="utf-8")
+    (package / "select.py").write_text(SELECT, encoding="utf-8")
+    model = tmp_path / "chained.py"
+    model.write_text(CHAINED_MODEL, encoding="utf-8")
+    result = lint_paths([str(tmp_path)], Config(mode="export"))
+    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+    assert rows == [("chained.py", 9, "TS502")], rows
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = load_module(model, "export_chained_net")
         failed = export_outcome(module.Net, str(model))
         assert failed.error is not None and 9 in failed.lines, failed
         fine = export_outcome(module.Fine, str(model))

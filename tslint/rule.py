@@ -113,6 +113,7 @@ class RuleContext:
         trees=None,
         nodes: Optional[Dict[int, cst.FunctionDef]] = None,
         shared: Optional[Dict[Any, Any]] = None,
+        syntax=None,
     ) -> None:
         self.file = file
         self.source = source  # the file's tree and text
@@ -131,6 +132,8 @@ class RuleContext:
         # The file's function nodes, and what the analyses of the file's functions share (per scope).
         self.nodes = nodes if nodes is not None else {compiled.info.ordinal: node}
         self.shared = shared if shared is not None else {}
+        # The definitions of other files' functions, parsed on demand (tslint/engine/syntax.py), or None.
+        self.syntax = syntax
         self._local_names = None
         self._typed_parameters = None
         self._plain_assignments = None

@@ -221,8 +221,10 @@ def run_rules(
     file: FileIndex,
     trees: FileTrees,
     work: Sequence[Tuple[Sequence[CompiledFunction], CompiledScope, Sequence[Rule]]],
+    syntax=None,
 ) -> List[Diagnostic]:
-    """Run each (functions, scope, rules) group of `work`; a function in several groups is walked once."""
+    """Run each (functions, scope, rules) group of `work`; a function in several groups is walked once.
+    `syntax`: the other files' function definitions, for rules that ask (tslint/engine/syntax.py)."""
     observers: Dict[Tuple[int, bool], List[_Observer]] = {}
     contexts: List[RuleContext] = []
     file_facts: Dict[str, object] = {}  # shared by the contexts of this file's functions
@@ -231,7 +233,16 @@ def run_rules(
         for compiled in functions:
             node = trees.nodes[compiled.info.ordinal]
             context = RuleContext(
-                file, scope, compiled, node, (parsed.module, parsed.text), file_facts, trees, trees.nodes, file_facts
+                file,
+                scope,
+                compiled,
+                node,
+                (parsed.module, parsed.text),
+                file_facts,
+                trees,
+                trees.nodes,
+                file_facts,
+                syntax,
             )
             contexts.append(context)
             key = (compiled.info.ordinal, compiled.role is Role.SIGNATURE)

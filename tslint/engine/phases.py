@@ -15,6 +15,7 @@ from tslint.digests import digest as content_digest
 from tslint.engine.dispatch import RuleCrashed, run_rules
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
 from tslint.engine.suppression import Directive, suppressions
+from tslint.engine.syntax import ProjectSyntax
 from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION, suppresses_own_finding, unused_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
@@ -158,11 +159,13 @@ def lint_indexed(
     rules: Sequence[Rule],
     config: Config,
     index: Optional[ProjectIndex] = None,
+    syntax: Optional[ProjectSyntax] = None,
 ) -> FileOutcome:
     """Phase 2 of one file: run the script rules over its compiled functions, the trace rules
     over its traced functions and the export rules over its exported ones, then filter. `scopes` None: the file has no
     compiled code (no rule
-    runs), and `index`, if given, is the project index for the facts that do not need the scopes."""
+    runs), and `index`, if given, is the project index for the facts that do not need the scopes. `syntax`: where
+    rules find another file's function definitions (by default, parsed from disk)."""
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
     found: List[Diagnostic] = [item.problem] if item.problem is not None else []
@@ -182,7 +185,9 @@ def lint_indexed(
             parsed, trees = _parse_again(item.source, data)
         try:
             assert parsed is not None and trees is not None and item.index is not None
-            found.extend(run_rules(parsed, item.index, trees, work))
+            if syntax is None and scopes is not None:
+                syntax = ProjectSyntax(scopes.index)
+            found.extend(run_rules(parsed, item.index, trees, work, syntax))
         except Exception as error:
             # Too deep: a RecursionError, or what a `finally` of libcst's codegen raised while one unwound.
             if isinstance(error, RecursionError) or isinstance(error.__context__, RecursionError):

@@ -20,8 +20,10 @@ from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
+from tslint.engine.syntax import ProjectSyntax
 from tslint.files import SourceFile
 from tslint.findings import Mode
+from tslint.index.model import FileTrees
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.rule import Rule
 
@@ -129,6 +131,10 @@ class _Shard:
             release_free_memory()
             self.untrimmed_bytes = 0
 
+    def _kept_trees(self, display: str) -> Optional[FileTrees]:
+        item = self.items.get(display)
+        return item.trees if item is not None else None
+
     def lint(
         self,
         work: Sequence[Tuple[SourceFile, FileSummary]],
@@ -137,11 +143,13 @@ class _Shard:
         config: Config,
     ) -> Dict[str, FileOutcome]:
         outcomes = {}
+        syntax = ProjectSyntax(scope.index, self.contents, self._kept_trees)  # for rules reading other files
         for source, summary in work:
             item = self.items.get(source.display)
             if item is None:  # indexed from the cache: no tree here yet
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
-            outcomes[source.display] = lint_indexed(item, self.contents[source.display], scope, rules, config)
+            data = self.contents[source.display]
+            outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
             self.release_memory(len(self.contents[source.display]))
             if self.progress is not None:

@@ -1,21 +1,27 @@
-"""What a function does with a tensor whose rows depend on data: a summary per function, read across
-files by TS502 and by the export values of the function's callers (_values.py).
+"""What a function does with a tensor whose rows depend on data: a summary per function, read by
+TS502 and by the export values of the function's callers (_values.py), across files.
 
 torch.export.export gives the size of `x.nonzero()`, `torch.where(mask)[0]` or `boxes[keep]` an
 unbacked symbol, and fails where Python code decides on it — often not where the tensor is made but
 in a helper it is handed to: torchvision's detection heads filter boxes by score and pass them to
 `batched_nms`, whose `if boxes.numel() > 4000` then fails ("Could not guard on data-dependent
-expression"; probed in torch 2.13 on fcos_resnet50_fpn). A summary is computed while the file is
-indexed (_index_facts.py), from the function's own syntax: for each parameter, what happens if its
-rows depend on data — whether the function decides on its size, what it returns then, and which
-calls it hands it on to (followed at lint time, across files); and what the function returns
-whatever its arguments (`remove_small_boxes` returns `torch.where(keep)[0]`).
+expression"; probed in torch 2.13 on fcos_resnet50_fpn). A summary says, from the function's own
+syntax and its helpers' summaries: for each parameter, what happens if its rows depend on data —
+whether the function decides on its size, what it returns then, and which calls it hands it on to
+(followed by `decides`, across files); and what the function returns whatever its arguments
+(`remove_small_boxes` returns `torch.where(keep)[0]`; a helper returning that helper's result does
+too).
+
+Summaries are computed at lint time, in export mode only, for the functions an export rule's
+question reaches (the callees of exported code, and theirs), once per function and run: computing
+one for every function while files were indexed made every mode ~45 % slower.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -23,9 +29,8 @@ from tslint.analysis.imports import ImportTable, plain_parameters
 from tslint.analysis.trace_taint import TaintAnalysis
 from tslint.analysis.traversal import walk
 from tslint.index.model import FunctionInfo
-from tslint.rules.export._values import DYNAMIC, DYNAMIC_SHAPE, SHAPES, ExportValues, unbacked_decision
+from tslint.rules.export._values import DYNAMIC, DYNAMIC_SHAPE, SHAPES, Callees, ExportValues, unbacked_decision
 
-FACT = "export-shape-summary"
 DEPTH = 6  # helpers followed from a call, at most
 
 
@@ -38,42 +43,43 @@ class ShapeSummary:
     forwards: Tuple[Tuple[str, str, str], ...]  # (parameter, callee, callee's parameter: position or name)
 
 
-def summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[tuple]:
-    """The summary of one function (an index fact extractor) as plain tuples of strings, which the
-    result cache's restricted unpickler accepts; None when it says nothing, or when the function is
-    nested too deeply to follow (a 3000-branch `elif` chain): unknown is silent."""
+def summarize(
+    function: cst.FunctionDef, imports: ImportTable, owner: Optional[str], callees: Optional[Callees] = None
+) -> Optional[ShapeSummary]:
+    """The summary of one function; None when it says nothing, or when the function is nested too
+    deeply to follow (a 3000-branch `elif` chain): unknown is silent. `callees`: what the calls of
+    project functions return (the helpers' own summaries)."""
     try:
-        return _summarize(function, imports, owner)
+        return _summarize(function, imports, owner, callees)
     except RecursionError:
         return None
 
 
-def _summarize(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[tuple]:
+def _summarize(
+    function: cst.FunctionDef, imports: ImportTable, owner: Optional[str], callees: Optional[Callees]
+) -> Optional[ShapeSummary]:
     self_name = _self_name(function, owner)
     parameters = tuple(p.name.value for p in plain_parameters(function, self_name))
     taint = TaintAnalysis(function, imports, self_name, ())
-    plain = ExportValues(function, taint, imports.qualify)
+    plain = ExportValues(function, taint, imports.qualify, callees=callees)
     returns = plain.returned & SHAPES
     decides, passes, forwards = set(), [], []
+    tests = decisions(function, imports)
     for name in parameters:
-        values = ExportValues(function, taint, imports.qualify, seeds={name: DYNAMIC})
-        if any(unbacked_decision(values, test) for test in decisions(function, imports)):
+        values = ExportValues(function, taint, imports.qualify, seeds={name: DYNAMIC}, callees=callees)
+        if any(unbacked_decision(values, test) for test in tests):
             decides.add(name)
         result = (values.returned & SHAPES) - returns
         if result:
-            passes.append((name, result))
+            passes.append((name, frozenset(result)))
         for call, slot in _dynamic_arguments(function, values, plain):
-            callee = _callee_name(call, imports, owner, self_name)
-            if callee is not None:
-                forwards.append((name, callee, slot))
+            callee_name = _callee_name(call, imports, owner, self_name)
+            if callee_name is not None:
+                forwards.append((name, callee_name, slot))
     if not (returns or decides or passes or forwards):
         return None
-    return (
-        parameters,
-        tuple(sorted(returns)),
-        tuple(sorted(decides)),
-        tuple((name, tuple(sorted(kinds))) for name, kinds in passes),
-        tuple(dict.fromkeys(forwards)),
+    return ShapeSummary(
+        parameters, frozenset(returns), frozenset(decides), tuple(passes), tuple(dict.fromkeys(forwards))
     )
 
 
@@ -139,18 +145,89 @@ def _callee_name(call: cst.Call, imports: ImportTable, owner: Optional[str], sel
 # --- at lint time: the project index -------------------------------------------------------------
 
 
-def summary_of(function: Optional[FunctionInfo]) -> Optional[ShapeSummary]:
-    found = function.fact(FACT) if function is not None else None
-    if found is None:
+# Summaries computed inside one another, at most (a helper's, asked while summarizing its caller);
+# and the rounds a function calling itself back, through helpers or not, is summarized again until
+# its summary stops changing.
+NESTED = 8
+ROUNDS = 3
+# Per project index (one per run; the language server builds one per check): (path, ordinal) -> summary.
+_SUMMARIES: weakref.WeakKeyDictionary[object, Dict[Tuple[str, int], Optional[ShapeSummary]]] = (
+    weakref.WeakKeyDictionary()
+)
+_STACK: List[Tuple[str, int]] = []  # the summaries being computed, outermost first
+_PENDING: Dict[Tuple[str, int], Optional[ShapeSummary]] = {}  # their values so far
+_LOW: List[int] = []  # per computation: the lowest stack position it read a value so far from
+_READ: Set[Tuple[str, int]] = set()  # computations whose value so far was read
+
+
+def summary_of(context, function: Optional[FunctionInfo]) -> Optional[ShapeSummary]:
+    """The shape summary of a project function, computed the first time an export rule asks (the
+    run's other rules never pay for it) and kept for the run. Helpers the function calls are
+    summarized in turn, so that a helper returning another helper's data-dependent result passes it
+    on; a function whose helpers call it back is summarized again until its summary is stable (at
+    most ROUNDS times), and results that read such an unfinished summary are kept only once it is."""
+    if function is None:
         return None
-    parameters, returns, decides, passes, forwards = found
-    return ShapeSummary(
-        parameters,
-        frozenset(returns),
-        frozenset(decides),
-        tuple((name, frozenset(kinds)) for name, kinds in passes),
-        forwards,
-    )
+    index = context.scope.index
+    cache = _SUMMARIES.setdefault(index, {})
+    key = function.key
+    if key in cache:
+        return cache[key]
+    if key in _PENDING:  # called back while being summarized: its value so far
+        _READ.add(key)
+        _LOW[-1] = min(_LOW[-1], _STACK.index(key))
+        return _PENDING[key]
+    if len(_STACK) >= NESTED:  # too deep to follow: unknown, and its callers are not kept either
+        _LOW[-1] = min(_LOW[-1], 0)
+        return None
+    node = _definition(context, function)
+    file = index.by_path.get(function.path)
+    if node is None or file is None:
+        cache[key] = None
+        return None
+    found, low = _computed(context, function, node, file.imports)
+    if low >= len(_STACK):
+        cache[key] = found
+    elif _LOW:
+        _LOW[-1] = min(_LOW[-1], low)
+    return found
+
+
+def _computed(context, function: FunctionInfo, node: cst.FunctionDef, imports: ImportTable):
+    """(the summary, the lowest stack position it read an unfinished summary from)."""
+    key = function.key
+    position = len(_STACK)
+    _STACK.append(key)
+    _PENDING[key] = None
+    _LOW.append(position)
+    self_name = _self_name(node, function.owner)
+
+    def callees(call: cst.Call, kinds: List[FrozenSet[str]]) -> Optional[FrozenSet[str]]:
+        name = _callee_name(call, imports, function.owner, self_name)
+        summary = summary_of(context, resolve_function(context.scope.index, name)) if name is not None else None
+        return call_result(summary, argument_slots(call, kinds)) if summary is not None else None
+
+    try:
+        found = None
+        for _ in range(ROUNDS):
+            _READ.discard(key)
+            found = summarize(node, imports, function.owner, callees)
+            if key not in _READ or found == _PENDING[key]:
+                break
+            _PENDING[key] = found
+        return found, _LOW[-1]
+    finally:
+        _STACK.pop()
+        _LOW.pop()
+        del _PENDING[key]
+        _READ.discard(key)
+
+
+def _definition(context, function: FunctionInfo) -> Optional[cst.FunctionDef]:
+    """The function's syntax: from the file being linted, or parsed from its own file."""
+    if function.path == context.file.path:
+        return context.nodes.get(function.ordinal)
+    return context.syntax.function(function) if context.syntax is not None else None
 
 
 def resolve_function(index, qualified: Optional[str]) -> Optional[FunctionInfo]:
@@ -180,22 +257,22 @@ def bound_parameter(summary: ShapeSummary, slot: str) -> Optional[str]:
     return slot if slot in summary.parameters else None
 
 
-def decides(index, function: FunctionInfo, parameter: str, memo: Dict, depth: int = 0) -> bool:
+def decides(context, function: FunctionInfo, parameter: str, memo: Dict, depth: int = 0) -> bool:
     """Whether the function, or a helper it hands the parameter on to, decides on the size of the
     parameter in Python when the parameter's rows depend on data."""
     key = (function.qualname, parameter)
     if key in memo:
         return memo[key]
     memo[key] = False  # recursion: no
-    summary = summary_of(function)
+    summary = summary_of(context, function)
     found = False
     if summary is not None:
         found = parameter in summary.decides
         for name, callee, slot in summary.forwards if not found and depth < DEPTH else ():
-            target = resolve_function(index, callee) if name == parameter else None
-            target_summary = summary_of(target)
+            target = resolve_function(context.scope.index, callee) if name == parameter else None
+            target_summary = summary_of(context, target)
             bound = bound_parameter(target_summary, slot) if target_summary is not None else None
-            if bound is not None and decides(index, target, bound, memo, depth + 1):
+            if bound is not None and decides(context, target, bound, memo, depth + 1):
                 found = True
                 break
     memo[key] = found
@@ -261,7 +338,7 @@ def export_values(context) -> ExportValues:
     if found is None:
 
         def callees(call: cst.Call, kinds: List[FrozenSet[str]]) -> Optional[FrozenSet[str]]:
-            summary = summary_of(callee(context, call))
+            summary = summary_of(context, callee(context, call))
             return call_result(summary, argument_slots(call, kinds)) if summary is not None else None
 
         found = ExportValues(context.node, context.taint(), context.qualify, context.types(), callees=callees)

@@ -291,10 +291,12 @@ class ExportValues:
                 return NOTHING
             return _rows(found)  # `scores > 0.5` of a dynamic-shape tensor: a mask as long
         if isinstance(node, (cst.Tuple, cst.List)):
+            # of tensors with data-dependent rows: ELEMENTS; of lists of them (`return boxes_list,
+            # scores_list`), nothing: unpacking one gives lists, whose `len` is static
             found = NOTHING
             for element in node.elements:
                 found = found | self._expr(element.value)
-            return (found - SHAPES) | (ELEMENTS if found & SHAPES else NOTHING)
+            return (found - SHAPES) | (ELEMENTS if DYNAMIC_SHAPE in found else NOTHING)
         if isinstance(node, cst.IfExp):
             self.conditions.add(id(node.test))
             self._expr(node.test)

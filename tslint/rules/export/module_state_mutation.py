@@ -14,7 +14,8 @@ KEPT = frozenset({AttributeKind.PARAMETER, AttributeKind.BUFFER, AttributeKind.M
 
 class ModuleStateMutationInExport(Rule):
     """Exported code updates a plain attribute of the module from its previous value
-    (`self.count += 1`, `self.total = self.total + x.sum()`): state carried from call to call.
+    (`self.count += 1`, `self.total = self.total + x.sum()`), or a name it declares `global` or
+    `nonlocal` (`global CALLS; CALLS += 1`): state carried from call to call.
 
     torch.export.export runs `forward` once while tracing: the update happens then (export restores
     the attribute afterwards), and the exported program neither stores the attribute nor reads it
@@ -22,7 +23,8 @@ class ModuleStateMutationInExport(Rule):
     strict: a call counter agrees with eager mode on the first call and not after. Export only warns
     (strict: "we found certain side effects happened in the model.forward"). A plain overwrite
     (`self.cache = x`) is not reported: whether anything reads it later is unknown. Registered
-    buffers mutated in place are exported correctly.
+    buffers mutated in place are exported correctly. A `global` counter is frozen the same way
+    (probed: the exported program answers `x * 1` on every call, non-strict and strict).
     """
 
     code = "TS506"
@@ -38,16 +40,30 @@ class ModuleStateMutationInExport(Rule):
         "`forward` and keep it outside the model."
     )
 
+    global_message = (
+        "`{name}` ({scope}) is updated from its previous value in exported code: the exported program never stores "
+        "it and always computes with the value seen while exporting."
+    )
+
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
         for target in node.targets:
             name = context.self_attribute(target.target)
             if name is not None and _reads(node.value, name, context):
                 self._check(target.target, name, context)
+            elif isinstance(target.target, cst.Name) and _reads_name(node.value, target.target.value):
+                self._check_declared(target.target, context)
 
     def visit_AugAssign(self, node: cst.AugAssign, context: RuleContext) -> None:
         name = context.self_attribute(node.target)
         if name is not None:
             self._check(node.target, name, context)
+        elif isinstance(node.target, cst.Name):
+            self._check_declared(node.target, context)
+
+    def _check_declared(self, target: cst.Name, context: RuleContext) -> None:
+        scope = _declared(context).get(target.value)
+        if scope is not None:
+            context.report(target, self.global_message.format(name=target.value, scope=scope))
 
     def _check(self, target: cst.BaseExpression, name: str, context: RuleContext) -> None:
         if not context.classes():
@@ -55,6 +71,46 @@ class ModuleStateMutationInExport(Rule):
         if any(assignment.kind in KEPT for assignment in context.attribute(name)):
             return
         context.report(target, self.message.format(receiver=context.receiver, name=name))
+
+
+def _declared(context: RuleContext) -> dict:
+    """The names the exported function declares `global` ("a module global") or `nonlocal` ("a
+    closure variable") in its own body, computed once per function."""
+    key = ("export-declared", context.compiled.info.ordinal)
+    found = context.file_facts.get(key)
+    if found is None:
+        found = {}
+
+        def enter(node: cst.CSTNode) -> bool:
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not context.node:
+                return False
+            if isinstance(node, (cst.Global, cst.Nonlocal)):
+                scope = "a module global" if isinstance(node, cst.Global) else "a closure variable"
+                found.update((item.name.value, scope) for item in node.names)
+            return True
+
+        walk(context.node, enter)
+        context.file_facts[key] = found
+    return found
+
+
+def _reads_name(value: cst.BaseExpression, name: str) -> bool:
+    """Whether the expression reads the plain name."""
+    found = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if found or isinstance(node, (cst.Lambda, cst.BaseComp)):
+            return False
+        if isinstance(node, cst.Name) and node.value == name:
+            found.append(node)
+        elif isinstance(node, cst.Attribute):  # `other.CALLS` is not the name: only the receiver
+            if _reads_name(node.value, name):
+                found.append(node)
+            return False
+        return True
+
+    walk(value, enter)
+    return bool(found)
 
 
 def _reads(value: cst.BaseExpression, name: str, context: RuleContext) -> bool:

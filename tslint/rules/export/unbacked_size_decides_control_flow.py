@@ -61,7 +61,7 @@ class UnbackedSizeDecidesControlFlow(Rule):
         if not dynamic:
             return
         function = callee(context, node)
-        summary = summary_of(function)
+        summary = summary_of(context, function)
         if summary is None:
             return
         memo = context.shared.setdefault("export-decides", {})
@@ -71,7 +71,7 @@ class UnbackedSizeDecidesControlFlow(Rule):
                 any(argument is d for d in dynamic)
                 and parameter is not None
                 and not values.is_checked(argument.value)
-                and decides(context.scope.index, function, parameter, memo)
+                and decides(context, function, parameter, memo)
             ):
                 name = context.source[0].code_for_node(argument.value) if context.source[0] else parameter
                 context.report(node, self.call_message.format(argument=name, callee=function.name))

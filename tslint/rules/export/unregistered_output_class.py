@@ -44,15 +44,16 @@ class UnregisteredOutputClass(Rule):
         roots = context.traced_models()
         if not roots:
             return  # a submodule's output goes to its parent, not out of export
-        name = _plain_class(node.value, context)
+        name = plain_class_of_file(node.value.func, context)
         if name is not None and not any(word in context.source[1] for word in REGISTRATION):
             context.report(node, self.message.format(root=roots[0].rsplit(".", 1)[-1], name=name))
 
 
-def _plain_class(call: cst.Call, context: RuleContext) -> Optional[str]:
-    """The name of the class `call` builds when it is a class of this file with no base but
-    `object` (a dataclass or a plain class; a NamedTuple or a dict subclass is a pytree)."""
-    qualified = context.scope.index.resolve(context.qualify(call.func))
+def plain_class_of_file(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """The name of the class `expression` names (a call's callee, an annotation) when it is a class
+    of this file with no base but `object` (a dataclass or a plain class; a NamedTuple or a dict
+    subclass is a pytree)."""
+    qualified = context.scope.index.resolve(context.qualify(expression))
     for info in context.file.classes:
         if info.qualname == qualified:
             if all(base in OBJECT for base in info.bases):
