@@ -115,7 +115,21 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
 
 
 FIXED_CODES = sorted(
-    {"TS103", "TS105", "TS107", "TS212", "TS215", "TS302", "TS308", "TS317", "TS318", "TS331", "TS335", "TS354"}
+    {
+        "TS103",
+        "TS104",
+        "TS105",
+        "TS107",
+        "TS212",
+        "TS215",
+        "TS302",
+        "TS308",
+        "TS317",
+        "TS318",
+        "TS331",
+        "TS335",
+        "TS354",
+    }
 )
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
 PAGE_WITHOUT_FIX = {
