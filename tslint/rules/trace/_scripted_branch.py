@@ -1,0 +1,252 @@
+"""TS401's fix: a data-dependent branch of traced code moves into a `@torch.jit.script_if_tracing` helper.
+
+The seed's hybrid approach: torch.jit.trace scripts such a helper when the trace calls it, so its
+control flow survives in the graph, while eager PyTorch runs it as the Python it was (probed in torch
+2.13: a traced `_branch(x)` returns what eager mode does on inputs that take the other path; a size
+from `x.shape[0]` passed to an unannotated parameter reaches the helper as a traced value, where an
+`int` parameter freezes it). Three forms, the code moved verbatim:
+
+- a conditional expression `a if test else b` becomes `_forward_branch(x, ...)`;
+- `if test: return a` with `else: return b`, or followed by `return b`, becomes `return _forward_branch(...)`;
+- `if test: v = a` (optionally `else: v = b`), assignments to one name, becomes `v = _forward_branch(...)`.
+
+The helper's parameters are the names the moved code reads, in order; each must be a tensor of the
+traced function (or a traced size read only in comparisons: torch types the helper's unannotated
+parameters `Tensor`); other names may be torch's (`torch`, `F`) or a few builtins. No fix when the code
+reads `self`, sits in a loop (a value carried around it may be a Python number on the first pass), or
+holds anything but expressions, returns and those assignments. The helper goes after the top-level
+class or function holding the branch.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from tslint.analysis.trace_values import Kind
+from tslint.analysis.traversal import code_of, suite_statements
+from tslint.analysis.traversal import parents as parent_map
+from tslint.findings import Applicability
+from tslint.rule import NodeEdit, NodeFix, RuleContext, insert_after_statement
+
+_BUILTINS = frozenset({"int", "float", "bool", "len", "min", "max", "abs", "True", "False", "None"})
+_SCOPES = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.FunctionDef, cst.ClassDef)
+
+
+def scripted_branch(node: cst.CSTNode, context: RuleContext) -> Optional[NodeFix]:
+    """The fix moving the branch whose test is `node`'s (an `If` or `IfExp`) into a helper, or None."""
+    torch = "torch" if context.imports.aliases.get("torch") == "torch" else None
+    parents = parent_map(context.node)
+    top = _top_statement(context)
+    if torch is None or top is None or _in_loop(node, parents):
+        return None
+    form = _form(node, parents)
+    if form is None:
+        return None
+    moved, replaced, assigned, body = form
+    arguments = _arguments(moved, assigned, context, parents)
+    if arguments is None:
+        return None
+    name = _helper_name(context, top)
+    call = f"{name}({', '.join(arguments)})"
+    lines = [f"@{torch}.jit.script_if_tracing", f"def {name}({', '.join(arguments)}):", *body]
+    if assigned is not None:
+        lines.append(f"    return {assigned}")
+    helper = insert_after_statement(top, "\n\n" + "\n".join(lines) + "\n")
+    first, last, prefix = replaced
+    edits = (NodeEdit(first, last, prefix + call), helper)
+    return NodeFix(f"Move the branch into `@{torch}.jit.script_if_tracing` `{name}`", edits, Applicability.UNSAFE)
+
+
+def _form(node: cst.CSTNode, parents):
+    """(the nodes moved, (first, last, text before the call) replaced, the name assigned or None, the
+    helper's body lines) of the supported forms, or None."""
+    if isinstance(node, cst.IfExp):
+        return [node], (node, node, ""), None, [f"    return {code_of(node)}"]
+    if not isinstance(node, cst.If) or not (node.orelse is None or isinstance(node.orelse, cst.Else)):
+        return None
+    if isinstance(parents.get(id(node)), cst.If):
+        return None  # an `elif`
+    branches = [suite_statements(node.body)] + ([suite_statements(node.orelse.body)] if node.orelse else [])
+    returned = [_only_return(statements) for statements in branches]
+    if all(r is not None for r in returned):
+        if node.orelse is not None:
+            return [node], (node, node, "return "), None, _indented(node)
+        following = _next_statement(node, parents)
+        if following is not None and _only_return([following]) is not None:
+            body = _indented(node) + _indented(following)
+            return [node, following], (node, following, "return "), None, body
+        return None
+    targets = {_only_assigns(statements) for statements in branches}
+    if len(targets) == 1 and None not in targets:
+        (target,) = targets
+        if node.orelse is None and not _reads_in(node, target, parents):
+            return None  # the value kept when the test fails must be passed in: only when read
+        return [node], (node, node, f"{target} = "), target, _indented(node)
+    return None
+
+
+def _only_return(statements: Sequence[cst.BaseStatement]) -> Optional[cst.Return]:
+    smalls = _smalls(statements)
+    if smalls and len(smalls) == 1 and isinstance(smalls[0], cst.Return) and smalls[0].value is not None:
+        return smalls[0]
+    return None
+
+
+def _only_assigns(statements: Sequence[cst.BaseStatement]) -> Optional[str]:
+    """The one name every statement of `statements` assigns (`v = ...`), or None."""
+    smalls = _smalls(statements)
+    names = set()
+    for small in smalls or ():
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+            return None
+        target = small.targets[0].target
+        if not isinstance(target, cst.Name):
+            return None
+        names.add(target.value)
+    return names.pop() if len(names) == 1 else None
+
+
+def _smalls(statements: Sequence[cst.BaseStatement]) -> Optional[List[cst.BaseSmallStatement]]:
+    found: List[cst.BaseSmallStatement] = []
+    for statement in statements:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return None
+        found.extend(statement.body)
+    return found
+
+
+def _indented(statement: cst.CSTNode) -> List[str]:
+    """The statement's code, a level deeper than the function's body (the helper's body)."""
+    return ["    " + line if line.strip() else "" for line in code_of(statement).rstrip("\n").split("\n")]
+
+
+def _next_statement(node: cst.If, parents) -> Optional[cst.BaseStatement]:
+    block = parents.get(id(node))
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)):
+        return None
+    index = next((i for i, s in enumerate(body) if s is node), None)
+    return body[index + 1] if index is not None and index + 1 < len(body) else None
+
+
+def _in_loop(node: cst.CSTNode, parents) -> bool:
+    parent = parents.get(id(node))
+    while parent is not None:
+        if isinstance(parent, (cst.For, cst.While, *_SCOPES)) and not isinstance(parent, cst.FunctionDef):
+            return True
+        if isinstance(parent, cst.FunctionDef):
+            return False
+        parent = parents.get(id(parent))
+    return False
+
+
+def _arguments(moved, assigned: Optional[str], context: RuleContext, parents) -> Optional[List[str]]:
+    """The names the moved code reads from the function, in order; None when one cannot be passed."""
+    local = context.local_names()
+    taint = context.taint()
+    found: Dict[str, None] = {}
+    written = set()
+    for statement in moved:
+        names = _names(statement, parents)
+        if names is None:
+            return None
+        for name, parent in names:
+            if isinstance(parent, cst.AssignTarget):
+                written.add(name.value)
+                continue
+            value = name.value
+            if value == context.compiled.info.self_name:
+                return None
+            if value in local:
+                if (value in written and value != assigned) or _compared_with_string(parent):
+                    return None  # read after the moved code wrote it; a string, not a tensor
+                kind = taint.kind(name)
+                size_compared = kind is Kind.SIZE and isinstance(parent, cst.Comparison)
+                if (kind is not Kind.TENSOR and not size_compared) or taint.is_container(name) or taint.is_guess(name):
+                    return None
+                found.setdefault(value)
+            elif not _global_ok(name, context):
+                return None
+    return list(found)
+
+
+def _compared_with_string(parent: cst.CSTNode) -> bool:
+    if not isinstance(parent, cst.Comparison):
+        return False
+    sides = [parent.left, *(target.comparator for target in parent.comparisons)]
+    strings = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+    return any(
+        isinstance(side, strings)
+        or (
+            isinstance(side, (cst.Tuple, cst.List, cst.Set))
+            and any(isinstance(e.value, strings) for e in side.elements)
+        )
+        for side in sides
+    )
+
+
+def _reads_in(node: cst.CSTNode, name: str, parents) -> bool:
+    return any(n.value == name and not isinstance(p, cst.AssignTarget) for n, p in _names(node, parents) or ())
+
+
+def _names(node: cst.CSTNode, parents) -> Optional[List[Tuple[cst.Name, cst.CSTNode]]]:
+    """(name, its parent) of every name `node` reads or assigns, attributes and keywords left out;
+    None when `node` holds a scope of its own (a comprehension, a lambda)."""
+    found = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, _SCOPES):
+            return None
+        if isinstance(current, cst.Name):
+            parent = parents.get(id(current))
+            if isinstance(parent, cst.Attribute) and parent.attr is current:
+                continue
+            if isinstance(parent, cst.Arg) and parent.keyword is current:
+                continue
+            found.append((current, parent))
+        stack.extend(reversed(current.children))  # in source order
+    return found
+
+
+def _global_ok(name: cst.Name, context: RuleContext) -> bool:
+    qualified = context.qualify(name) or ""
+    if qualified == "torch" or qualified.startswith("torch."):
+        return True
+    return name.value in _BUILTINS and name.value not in context.imports.aliases
+
+
+def _top_statement(context: RuleContext) -> Optional[cst.CSTNode]:
+    """The top-level statement (class or function) holding the traced function."""
+    module = context.source[0]
+    if module is None:
+        return None
+    for statement in module.body:
+        if statement is context.node or _holds(statement, context.node):
+            return statement
+    return None
+
+
+def _holds(statement: cst.CSTNode, node: cst.CSTNode) -> bool:
+    if not isinstance(statement, cst.ClassDef):
+        return False
+    return any(s is node for s in suite_statements(statement.body))
+
+
+def _helper_name(context: RuleContext, top: cst.CSTNode) -> str:
+    """`_bad_net_forward_branch` for `BadNet.forward` (`_forward_branch_2` when the name is taken)."""
+    words = [context.node.name.value.strip("_")]
+    if isinstance(top, cst.ClassDef):
+        words.insert(0, re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", top.name.value.strip("_")).lower())
+    base = "_" + "_".join(w for w in words if w) + "_branch"
+    module = context.source[0]
+    taken = set(context.imports.aliases)
+    if module is not None:
+        taken |= {s.name.value for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}_{number}", number + 1
+    return name
