@@ -2,17 +2,19 @@
 
 The seed's hybrid approach: torch.jit.trace scripts such a helper when the trace calls it, so its
 control flow survives in the graph, while eager PyTorch runs it as the Python it was (probed in torch
-2.13: a traced `_branch(x)` returns what eager mode does on inputs that take the other path; a size
-from `x.shape[0]` passed to an unannotated parameter reaches the helper as a traced value, where an
-`int` parameter freezes it). Three forms, the code moved verbatim:
+2.13: a traced `_branch(x)` returns what eager mode does on inputs that take the other path). Three
+forms, the code moved verbatim:
 
 - a conditional expression `a if test else b` becomes `_forward_branch(x, ...)`;
 - `if test: return a` with `else: return b`, or followed by `return b`, becomes `return _forward_branch(...)`;
 - `if test: v = a` (optionally `else: v = b`), assignments to one name, becomes `v = _forward_branch(...)`.
 
-The helper's parameters are the names the moved code reads, in order; each must be a tensor of the
-traced function (or a traced size read only in comparisons: torch types the helper's unannotated
-parameters `Tensor`); other names may be torch's (`torch`, `F`) or a few builtins. No fix when the code
+The helper's parameters are the names the moved code reads, in order, each annotated as the traced
+function's parameter of that name is (unannotated otherwise: torch types it `Tensor`); each must be a
+tensor of the traced function; other names may be torch's (`torch`, `F`) or a few builtins. A traced
+size gets no fix: it reaches the helper as a tensor only if the parameter is unannotated (an `int`
+parameter freezes it, probed), and then `torch.jit.script` of the same class, which passes an `int`,
+no longer compiles — default runs check both. No fix when the code
 reads `self`, sits in a loop (a value carried around it may be a Python number on the first pass), or
 holds anything but expressions, returns and those assignments. The helper goes after the top-level
 class or function holding the branch.
@@ -51,7 +53,12 @@ def scripted_branch(node: cst.CSTNode, context: RuleContext) -> Optional[NodeFix
         return None
     name = _helper_name(context, top)
     call = f"{name}({', '.join(arguments)})"
-    lines = [f"@{torch}.jit.script_if_tracing", f"def {name}({', '.join(arguments)}):", *body]
+    typed = context.typed_parameters()
+    declared = [
+        f"{a}: {code_of(typed[a].annotation.annotation)}" if a in typed and typed[a].annotation else a
+        for a in arguments
+    ]
+    lines = [f"@{torch}.jit.script_if_tracing", f"def {name}({', '.join(declared)}):", *body]
     if assigned is not None:
         lines.append(f"    return {assigned}")
     helper = insert_after_statement(top, "\n\n" + "\n".join(lines) + "\n")
@@ -164,8 +171,7 @@ def _arguments(moved, assigned: Optional[str], context: RuleContext, parents) ->
                 if (value in written and value != assigned) or _compared_with_string(parent):
                     return None  # read after the moved code wrote it; a string, not a tensor
                 kind = taint.kind(name)
-                size_compared = kind is Kind.SIZE and isinstance(parent, cst.Comparison)
-                if (kind is not Kind.TENSOR and not size_compared) or taint.is_container(name) or taint.is_guess(name):
+                if kind is not Kind.TENSOR or taint.is_container(name) or taint.is_guess(name):
                     return None
                 found.setdefault(value)
             elif not _global_ok(name, context):
