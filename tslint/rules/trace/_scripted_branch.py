@@ -35,6 +35,9 @@ from tslint.rule import NodeEdit, NodeFix, RuleContext, insert_after_statement
 
 _BUILTINS = frozenset({"int", "float", "bool", "len", "min", "max", "abs", "True", "False", "None"})
 _SCOPES = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.FunctionDef, cst.ClassDef)
+# What moved code may not hold: a new scope, a walrus (it binds in the caller), a string spanning lines
+# (its text would be re-indented).
+_NOT_MOVED = (*_SCOPES, cst.NamedExpr, cst.Yield, cst.Await)
 
 
 def scripted_branch(node: cst.CSTNode, context: RuleContext) -> Optional[NodeFix]:
@@ -83,7 +86,7 @@ def _form(node: cst.CSTNode, parents):
             return [node], (node, node, "return "), None, _indented(node)
         following = _next_statement(node, parents)
         if following is not None and _only_return([following]) is not None:
-            body = _indented(node) + _indented(following)
+            body = _indented(node) + _indented(following, first=False)
             return [node, following], (node, following, "return "), None, body
         return None
     targets = {_only_assigns(statements) for statements in branches}
@@ -125,8 +128,11 @@ def _smalls(statements: Sequence[cst.BaseStatement]) -> Optional[List[cst.BaseSm
     return found
 
 
-def _indented(statement: cst.CSTNode) -> List[str]:
-    """The statement's code, a level deeper than the function's body (the helper's body)."""
+def _indented(statement: cst.CSTNode, first: bool = True) -> List[str]:
+    """The statement's code, a level deeper than the function's body (the helper's body); the comment
+    lines above the first statement moved stay where they are (outside the replaced range)."""
+    if first and isinstance(statement, (cst.If, cst.SimpleStatementLine)):
+        statement = statement.with_changes(leading_lines=())
     return ["    " + line if line.strip() else "" for line in code_of(statement).rstrip("\n").split("\n")]
 
 
@@ -205,7 +211,7 @@ def _names(node: cst.CSTNode, parents) -> Optional[List[Tuple[cst.Name, cst.CSTN
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, _SCOPES):
+        if isinstance(current, _NOT_MOVED) or (isinstance(current, cst.SimpleString) and "\n" in current.value):
             return None
         if isinstance(current, cst.Name):
             parent = parents.get(id(current))
