@@ -120,6 +120,20 @@ class Sized(nn.Module):
         return x * 2 if batch > 4 else x * 3
 
 
+class Flagged(nn.Module):
+    def forward(self, x, flag):
+        if flag:
+            return x * 2
+        return x
+
+
+class Masked(nn.Module):
+    def forward(self, x, mask=None):
+        if mask is not None and mask.sum() > 0:
+            x = x * mask
+        return x
+
+
 class Named(nn.Module):
     def forward(self, x, mode):
         if mode == "train":
@@ -130,9 +144,11 @@ class Named(nn.Module):
 
 def test_branches_left_alone(tmp_path: Path) -> None:
     """No fix in a loop, for code reading `self`, for a size used other than in a comparison (the
-    helper would take it as a Tensor: scripting the class would then fail), or for a name compared
-    with a string."""
+    helper would take it as a Tensor: scripting the class would then fail), for a name compared with a
+    string, an unannotated parameter's truth (a bool, most likely) or one defaulting to None (None
+    would reach the helper's Tensor parameter)."""
     (tmp_path / "unfixed.py").write_text(UNFIXED, encoding="utf-8")
     outcome = fix_tree(tmp_path)
-    assert outcome.fixed_count == 0
-    assert sum(d.code == "TS401" for d in outcome.result.diagnostics) == 5
+    assert not any(code == "TS401" for f in outcome.files for code, _ in f.fixed_codes)  # TS104/TS105 fix some
+    before = lint_sources(discover([str(tmp_path)], None, ()), CONFIG)
+    assert [d.fix for d in before.diagnostics if d.code == "TS401"] == [None] * 7

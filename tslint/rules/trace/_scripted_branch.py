@@ -16,7 +16,9 @@ size gets no fix: it reaches the helper as a tensor only if the parameter is una
 parameter freezes it, probed), and then `torch.jit.script` of the same class, which passes an `int`,
 no longer compiles — default runs check both. No fix when the code
 reads `self`, sits in a loop (a value carried around it may be a Python number on the first pass), or
-holds anything but expressions, returns and those assignments. The helper goes after the top-level
+holds anything but expressions, returns and those assignments; nor when the test is an unannotated
+parameter's truth (`if flag:`, most likely a bool), or the branch reads an unannotated parameter with a
+default (`mask=None`: None would reach a `Tensor` parameter). The helper goes after the top-level
 class or function holding the branch.
 """
 
@@ -47,13 +49,16 @@ def scripted_branch(node: cst.CSTNode, context: RuleContext) -> Optional[NodeFix
     top = _top_statement(context)
     if torch is None or top is None or _in_loop(node, parents):
         return None
+    unannotated = _unannotated_parameters(context.node)
+    if _bare_name(node.test) in unannotated:
+        return None  # `if flag:`: a tensor only for want of an annotation, most likely a bool
     form = _form(node, parents)
     if form is None:
         return None
     moved, replaced, assigned, body = form
     arguments = _arguments(moved, assigned, context, parents)
-    if arguments is None:
-        return None
+    if arguments is None or any(unannotated.get(a) for a in arguments):
+        return None  # `mask=None`: None reaches the helper's Tensor parameter (tracing then fails)
     name = _helper_name(context, top)
     call = f"{name}({', '.join(arguments)})"
     typed = context.typed_parameters()
@@ -68,6 +73,19 @@ def scripted_branch(node: cst.CSTNode, context: RuleContext) -> Optional[NodeFix
     first, last, prefix = replaced
     edits = (NodeEdit(first, last, prefix + call), helper)
     return NodeFix(f"Move the branch into `@{torch}.jit.script_if_tracing` `{name}`", edits, Applicability.UNSAFE)
+
+
+def _unannotated_parameters(function: cst.FunctionDef) -> Dict[str, bool]:
+    """The function's parameters without an annotation, by name: whether each has a default."""
+    params = function.params
+    every = (*params.posonly_params, *params.params, *params.kwonly_params)
+    return {p.name.value: p.default is not None for p in every if p.annotation is None}
+
+
+def _bare_name(test: cst.BaseExpression) -> Optional[str]:
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test = test.expression
+    return test.value if isinstance(test, cst.Name) else None
 
 
 def _form(node: cst.CSTNode, parents):
