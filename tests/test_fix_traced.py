@@ -152,3 +152,38 @@ def test_branches_left_alone(tmp_path: Path) -> None:
     assert not any(code == "TS401" for f in outcome.files for code, _ in f.fixed_codes)  # TS104/TS105 fix some
     before = lint_sources(discover([str(tmp_path)], None, ()), CONFIG)
     assert [d.fix for d in before.diagnostics if d.code == "TS401"] == [None] * 7
+
+
+ANNOTATED = """\
+from typing import Dict
+
+import torch
+import torch.nn as nn
+
+
+class GraphNetWithAttributes(nn.Module):
+    def forward(self, x: torch.Tensor, data: Dict[str, torch.Tensor]):
+        y = x
+        if "batch" in data:
+            y = y + data["batch"]
+        if x.sum() > 0:
+            return y * 2
+        return y
+"""
+
+
+def test_helper_parameters_keep_tensor_annotations_and_dicts_get_no_fix(tmp_path: Path) -> None:
+    path = tmp_path / "annotated.py"
+    path.write_text(ANNOTATED, encoding="utf-8")
+    before = lint_sources(discover([str(tmp_path)], None, ()), CONFIG)
+    fixes = [d.fix for d in before.diagnostics if d.code == "TS401"]
+    assert len(fixes) == 2 and fixes[0] is None  # `"batch" in data`: a dict, not a tensor
+    write_fixed(fix_tree(tmp_path))
+    text = path.read_text(encoding="utf-8")
+    assert "def _graph_net_with_attributes_forward_branch(x: torch.Tensor, y):" in text
+    module = load_module(path, "fixed_annotated")
+    data = {"batch": torch.ones(3, 4)}
+    traced = torch.jit.trace(module.GraphNetWithAttributes(), (torch.ones(3, 4), data), strict=False)
+    for x in (torch.ones(3, 4), -torch.ones(3, 4) * 5):
+        assert torch.equal(traced(x, data), module.GraphNetWithAttributes()(x, data))
+    assert script(module.GraphNetWithAttributes)[1] is None

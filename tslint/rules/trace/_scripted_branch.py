@@ -9,16 +9,16 @@ forms, the code moved verbatim:
 - `if test: return a` with `else: return b`, or followed by `return b`, becomes `return _forward_branch(...)`;
 - `if test: v = a` (optionally `else: v = b`), assignments to one name, becomes `v = _forward_branch(...)`.
 
-The helper's parameters are the names the moved code reads, in order, each annotated as the traced
-function's parameter of that name is (unannotated otherwise: torch types it `Tensor`); each must be a
-tensor of the traced function; other names may be torch's (`torch`, `F`) or a few builtins. A traced
-size gets no fix: it reaches the helper as a tensor only if the parameter is unannotated (an `int`
-parameter freezes it, probed), and then `torch.jit.script` of the same class, which passes an `int`,
-no longer compiles — default runs check both. No fix when the code
-reads `self`, sits in a loop (a value carried around it may be a Python number on the first pass), or
-holds anything but expressions, returns and those assignments; nor when the test is an unannotated
-parameter's truth (`if flag:`, most likely a bool), or the branch reads an unannotated parameter with a
-default (`mask=None`: None would reach a `Tensor` parameter). The helper goes after the top-level
+The helper's parameters are the names the moved code reads, in order, annotated `Tensor` where the
+traced function's parameter is (unannotated otherwise: torch types it `Tensor`); each must be a tensor
+of the traced function (a parameter annotated otherwise, `Dict[str, Tensor]`, is not); other names may
+be torch's (`torch`, `F`) or a few builtins. A traced size gets no fix: it reaches the helper as a
+tensor only if the parameter is unannotated (an `int` parameter freezes it, probed), and then
+`torch.jit.script` of the same class, which passes an `int`, no longer compiles — default runs check
+both. No fix when the code reads `self`, sits in a loop (a value carried around it may be a Python
+number on the first pass), or holds anything but expressions, returns and those assignments; nor when
+the test is an unannotated parameter's truth (`if flag:`, most likely a bool), or the branch reads an
+unannotated parameter with a default (`mask=None`: None would reach a `Tensor` parameter). The helper goes after the top-level
 class or function holding the branch.
 """
 
@@ -178,6 +178,7 @@ def _arguments(moved, assigned: Optional[str], context: RuleContext, parents) ->
     """The names the moved code reads from the function, in order; None when one cannot be passed."""
     local = context.local_names()
     taint = context.taint()
+    typed = context.typed_parameters()
     found: Dict[str, None] = {}
     written = set()
     for statement in moved:
@@ -192,18 +193,23 @@ def _arguments(moved, assigned: Optional[str], context: RuleContext, parents) ->
             if value == context.compiled.info.self_name:
                 return None
             if value in local:
-                if (value in written and value != assigned) or _compared_with_string(parent):
+                if (value in written and value != assigned) or _compared_with_string(parent, parents):
                     return None  # read after the moved code wrote it; a string, not a tensor
                 kind = taint.kind(name)
                 if kind is not Kind.TENSOR or taint.is_container(name) or taint.is_guess(name):
                     return None
+                declared = typed[value].annotation if value in typed else None
+                if declared is not None and context.qualify(declared.annotation) != "torch.Tensor":
+                    return None  # `data: Dict[str, Tensor]`: not a tensor, whatever the taint says
                 found.setdefault(value)
             elif not _global_ok(name, context):
                 return None
     return list(found)
 
 
-def _compared_with_string(parent: cst.CSTNode) -> bool:
+def _compared_with_string(parent: cst.CSTNode, parents) -> bool:
+    if isinstance(parent, cst.ComparisonTarget):  # `"batch" in data`: the right side of a comparison
+        parent = parents.get(id(parent))
     if not isinstance(parent, cst.Comparison):
         return False
     sides = [parent.left, *(target.comparator for target in parent.comparisons)]
@@ -270,7 +276,9 @@ def _helper_name(context: RuleContext, top: cst.CSTNode) -> str:
     """`_bad_net_forward_branch` for `BadNet.forward` (`_forward_branch_2` when the name is taken)."""
     words = [context.node.name.value.strip("_")]
     if isinstance(top, cst.ClassDef):
-        words.insert(0, re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", top.name.value.strip("_")).lower())
+        words.insert(
+            0, re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", top.name.value.strip("_")).lower()
+        )
     base = "_" + "_".join(w for w in words if w) + "_branch"
     module = context.source[0]
     taken = set(context.imports.aliases)
