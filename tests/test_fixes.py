@@ -7,8 +7,9 @@ from __future__ import annotations
 import ast
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import List, Tuple
 
 import pytest
 
@@ -53,16 +54,22 @@ def _classes(path: Path) -> List[Tuple[str, int, int]]:
     return [(node.name, node.lineno, node.end_lineno) for node in tree.body if isinstance(node, ast.ClassDef)]
 
 
-def _fixed_classes(before, folder: Path) -> List[Tuple[Path, str, int, int, frozenset]]:
-    """(file, class, first row, last row, codes fixed in it) of each class a fix edited."""
+def _fixed_classes(before, folder: Path) -> List[Tuple[Path, str, int, int, Counter]]:
+    """(file, class, first row, last row in the fixed file, codes fixed in it) of each class a fix edited
+    (the findings' rows are those of the original fixture: a fix that adds lines moves the classes)."""
     found = []
     for path in sorted(folder.rglob("*.py")):
         fixable = [d for d in before.diagnostics if Path(d.filename) == path and fixing.applicable(d.fix, True)]
-        for name, first, last in _classes(path):
-            codes = frozenset(d.code for d in fixable if first <= d.location.row <= last)
-            if codes:
-                found.append((path, name, first, last, codes))
+        fixed_rows = {name: (first, last) for name, first, last in _classes(path)}
+        for name, first, last in _classes(FIXTURES / path.relative_to(folder)):
+            codes = Counter(d.code for d in fixable if first <= d.location.row <= last)
+            if codes and name in fixed_rows:
+                found.append((path, name, *fixed_rows[name], codes))
     return found
+
+
+def _counts(diagnostics, path: Path, first: int, last: int) -> Counter:
+    return Counter(d.code for d in diagnostics if Path(d.filename) == path and first <= d.location.row <= last)
 
 
 def test_fixes_reach_a_fixed_point(fixed_fixtures) -> None:
@@ -75,12 +82,12 @@ def test_fixes_reach_a_fixed_point(fixed_fixtures) -> None:
 
 def test_fixed_fixtures_lose_their_findings(fixed_fixtures) -> None:
     before, outcome, folder = fixed_fixtures
-    remaining: Dict[Path, List] = {}
-    for d in outcome.result.diagnostics:
-        remaining.setdefault(Path(d.filename), []).append(d)
     for path, name, first, last, codes in _fixed_classes(before, folder):
-        left = {d.code for d in remaining.get(path, ()) if first <= d.location.row <= last}
-        assert not (left & codes), f"{path.name}:{name} still has {sorted(left & codes)} after its fix"
+        rows = next((a, b) for n, a, b in _classes(FIXTURES / path.relative_to(folder)) if n == name)
+        had = _counts(before.diagnostics, path, *rows)
+        left = _counts(outcome.result.diagnostics, path, first, last)
+        kept = {code for code, count in codes.items() if left[code] > had[code] - count}
+        assert not kept, f"{path.name}:{name} still has the fixed {sorted(kept)} after its fix"
 
 
 def _script_fixed_class(path: Path, name: str, folder: Path):
@@ -115,7 +122,21 @@ def test_fixed_fixture_classes_against_torch(fixed_fixtures) -> None:
 
 
 FIXED_CODES = sorted(
-    {"TS103", "TS105", "TS107", "TS212", "TS215", "TS302", "TS308", "TS317", "TS318", "TS331", "TS335", "TS354"}
+    {
+        "TS103",
+        "TS104",
+        "TS105",
+        "TS107",
+        "TS212",
+        "TS215",
+        "TS302",
+        "TS308",
+        "TS317",
+        "TS318",
+        "TS331",
+        "TS335",
+        "TS354",
+    }
 )
 # Pages whose bad example has no fix (their page's Fix line says which forms have one).
 PAGE_WITHOUT_FIX = {
@@ -142,8 +163,8 @@ def test_fixed_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     assert fix_tree(tmp_path).changed() == []
 
 
-# Fixes whose result is not TorchScript, proved in their own suite (TS002 removes an unused noqa).
-PROVED_ELSEWHERE = {"TS002": "tests/test_suppressions.py"}
+# Fixes proved in their own suite: TS002 removes an unused noqa; TS401's result is traced, not scripted.
+PROVED_ELSEWHERE = {"TS002": "tests/test_suppressions.py", "TS401": "tests/test_fix_traced.py"}
 
 
 def test_every_rule_whose_page_has_a_fix_is_proved_here() -> None:

@@ -35,6 +35,7 @@ from tslint.index.model import (
     JIT_EXPORT,
     JIT_IGNORE,
     JIT_SCRIPT,
+    JIT_SCRIPT_IF_TRACING,
     JIT_UNUSED,
     AttributeKind,
     CallKind,
@@ -330,7 +331,8 @@ class CompiledScope:
             function, class_name = work.pop()
             role = _role(function)
             if self.tracing:
-                if function.has_decorator(JIT_SCRIPT) and not self.exporting:
+                hybrid = function.has_decorator(JIT_SCRIPT) or function.has_decorator(JIT_SCRIPT_IF_TRACING)
+                if hybrid and not self.exporting:
                     continue  # hybrid export: a scripted helper keeps its control flow under tracing
                 role = Role.COMPILED  # ignored/unused methods run in Python while tracing
             if role is None or (function.key, class_name) in seen:

@@ -34,7 +34,7 @@ def use_type(function: cst.FunctionDef, name: str) -> Optional[str]:
     bound (`int`). None when no use says (the parameter is then taken as torch takes it: a Tensor)."""
     found = set()
     parents = parent_map(function.body)
-    for _node, parent in _reads(function.body, name, parents):
+    for _node, parent in name_reads(function.body, name, parents):
         if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in _TYPED_KEYWORDS:
             found.add(_TYPED_KEYWORDS[parent.keyword.value])
         elif isinstance(parent, cst.Comparison) and _compared_with_string(parent):
@@ -127,7 +127,7 @@ def _is_range_argument(argument: cst.Arg, parents) -> bool:
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "range"
 
 
-def _reads(body: cst.CSTNode, name: str, parents) -> Iterator:
+def name_reads(body: cst.CSTNode, name: str, parents) -> Iterator:
     """(read of `name`, its parent) in `body`, nested functions and lambdas left out."""
     stack = [body]
     while stack:

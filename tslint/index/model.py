@@ -15,6 +15,8 @@ JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
 JIT_EXPORT = "torch.jit.export"
 JIT_SCRIPT = "torch.jit.script"
+# Scripted when a trace first calls it, run as Python otherwise: keeps its control flow under tracing.
+JIT_SCRIPT_IF_TRACING = "torch.jit.script_if_tracing"
 
 MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict"})
 PARAMETER_TYPES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})

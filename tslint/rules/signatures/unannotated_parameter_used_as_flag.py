@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from typing import Optional
+
 import libcst as cst
 
+from tslint.analysis.flag_parameters import compiles_as_bool
 from tslint.analysis.parameters import CollectsParameterUses
-from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
+from tslint.findings import Applicability, Mode, Severity
+from tslint.rule import NodeFix, Rule, RuleContext, replace_span
 
 
 class UnannotatedParameterUsedAsFlag(CollectsParameterUses, Rule):
@@ -49,4 +52,16 @@ class UnannotatedParameterUsedAsFlag(CollectsParameterUses, Rule):
         for name, param in self.uses(context).live_uses():
             if name not in reported:
                 reported.add(name)
-                context.report(param, self.message.format(param=name))
+                context.report(param, self.message.format(param=name), fix=_as_bool(param, context))
+
+
+def _as_bool(param: cst.Param, context: RuleContext) -> Optional[NodeFix]:
+    """`flag` -> `flag: bool`, where every read of it is a truth test and the function still compiles
+    with it a bool (analysis/flag_parameters.py). Unsafe: a scripted caller that passed a Tensor (a
+    one-element condition) now fails; eager PyTorch ignores the annotation."""
+    if "bool" in context.imports.aliases or "bool" in context.local_names():
+        return None
+    name = param.name.value
+    if not compiles_as_bool(context.types(), name):
+        return None
+    return replace_span(param.name, param.name, f"{name}: bool", f"Annotate `{name}: bool`", Applicability.UNSAFE)

@@ -7,6 +7,7 @@ from tslint.analysis.trace_values import decided_by_tracing
 from tslint.analysis.traversal import suite_statements
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
+from tslint.rules.trace._scripted_branch import scripted_branch
 
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
 
@@ -75,13 +76,14 @@ class DataDependentControlFlow(Rule):
     def begin_function(self, context: RuleContext) -> set:
         return set()  # the `and` / `or` nodes inside conditions reported as a whole
 
-    def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext) -> None:
+    def _check(self, test: cst.BaseExpression, statement: str, context: RuleContext, branch=None) -> None:
         if decided_by_tracing(test, context.imports):
             return
         taint = context.taint()
         what = WHAT.get(taint.kind(test))
         if what is not None and not taint.is_container(test) and not taint.is_guess(test):  # `if boxes:` of a list
-            context.report(test, self.message.format(statement=statement, what=what))
+            fix = scripted_branch(branch, context) if branch is not None else None
+            context.report(test, self.message.format(statement=statement, what=what), fix=fix)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
         """`padding = pad_b > 0 or pad_r > 0`: `or` and `and` decide on their left operand."""
@@ -101,7 +103,7 @@ class DataDependentControlFlow(Rule):
         _claim(node.test, context)
         if node.orelse is None and _only_raises(node.body):
             return  # input validation: the trace drops the check, but computes the right answers
-        self._check(node.test, "`if`", context)
+        self._check(node.test, "`if`", context, node)
 
     def visit_While(self, node: cst.While, context: RuleContext) -> None:
         _claim(node.test, context)
@@ -109,7 +111,7 @@ class DataDependentControlFlow(Rule):
 
     def visit_IfExp(self, node: cst.IfExp, context: RuleContext) -> None:
         _claim(node.test, context)
-        self._check(node.test, "conditional expression", context)
+        self._check(node.test, "conditional expression", context, node)
 
     def visit_CompIf(self, node: cst.CompIf, context: RuleContext) -> None:
         _claim(node.test, context)
