@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, expectations
 from torch_harness import load_module, module_classes, torch, trace_outcome  # skips the module without torch
 
-TRACE_FIXTURES = [FIXTURES / "trace.py", FIXTURES / "trace_containers.py"]
+TRACE_FIXTURES = [FIXTURES / "trace.py", FIXTURES / "trace_containers.py", FIXTURES / "trace_outputs.py"]
 FLAGGED = {(path, row) for path in TRACE_FIXTURES for row, code in expectations(path) if code.startswith("TS4")}
 
 
