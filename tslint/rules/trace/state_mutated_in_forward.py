@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import List, Optional, Set, Tuple
+from typing import Dict, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -37,34 +37,45 @@ class StateMutatedInForward(Rule):
         "a buffer updated in place (`self.count.add_(1)`) is recorded."
     )
 
-    def begin_function(self, context: RuleContext) -> List[Tuple[cst.CSTNode, str]]:
+    def begin_function(self, context: RuleContext) -> Optional[_Writes]:
         self_name = context.compiled.info.self_name
         if self_name is None:
-            return []
+            return None
         finder = _Writes(self_name)
         context.node.body.visit(finder)
-        taint = context.taint()
-        found = []
-        for node, attribute, value in finder.writes:
-            if attribute not in finder.reads:
-                continue
-            if value is not None and taint.kind(value) is Kind.NONE:
-                continue  # `self._warned = True`: the same on every call
-            found.append((node, attribute))
-        return found
+        return finder
 
-    def end_function(self, context: RuleContext) -> None:
-        for node, attribute in context.state or ():
-            context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
+    def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
+        self._check(node, context)
+
+    def visit_AugAssign(self, node: cst.AugAssign, context: RuleContext) -> None:
+        self._check(node, context)
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        self._check(node, context)
+
+    def _check(self, node: cst.CSTNode, context: RuleContext) -> None:
+        """Report a write the function's walk found (so: in code the trace runs, not a branch
+        `torch.jit.is_tracing()` rules out) to an attribute the function reads."""
+        finder: Optional[_Writes] = context.state
+        write = finder.writes.get(node) if finder is not None else None
+        if write is None:
+            return
+        attribute, value = write
+        if attribute not in finder.reads:
+            return
+        if value is not None and context.taint().kind(value) is Kind.NONE:
+            return  # `self._warned = True`: the same on every call
+        context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
 
 
 class _Writes(cst.CSTVisitor):
-    """The writes to `self.<attribute>` of one function (with the value written, None for `+=`), and
-    the attributes it reads."""
+    """The writes to `self.<attribute>` of one function (with the value written, None for `+=`), but
+    those under `if self.training:`, and the attributes the function reads."""
 
     def __init__(self, self_name: str) -> None:
         self.self_name = self_name
-        self.writes: List[Tuple[cst.CSTNode, str, Optional[cst.BaseExpression]]] = []
+        self.writes: Dict[cst.CSTNode, Tuple[str, Optional[cst.BaseExpression]]] = {}
         self.reads: Set[str] = set()
         self.targets: Set[cst.CSTNode] = set()
 
@@ -101,12 +112,12 @@ class _Writes(cst.CSTVisitor):
         attribute = self._attribute(target)
         if attribute is not None:
             self.targets.add(target)
-            self.writes.append((node, attribute, value))
+            self.writes[node] = (attribute, value)
         elif isinstance(target, cst.Subscript):
             attribute = self._attribute(target.value)
             if attribute is not None:
                 self.targets.add(target.value)
-                self.writes.append((node, attribute, value))
+                self.writes[node] = (attribute, value)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -114,7 +125,7 @@ class _Writes(cst.CSTVisitor):
             attribute = self._attribute(func.value)
             if attribute is not None:
                 self.targets.add(func.value)
-                self.writes.append((node, attribute, node.args[-1].value))
+                self.writes[node] = (attribute, node.args[-1].value)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         attribute = self._attribute(node)
