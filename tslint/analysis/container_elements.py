@@ -42,13 +42,17 @@ def container_classes(provenance, klass: str, attribute: str, depth: int) -> Opt
     """The module classes at `depth` levels inside `self.<attribute>` of the class named `klass`
     (1: its elements), when the file's `__init__` of the class shows every one; else None.
     `provenance` is the file's FileProvenance (its index, file and function nodes)."""
-    info = provenance.index.classes.get(klass)
-    if info is None:
+    readers = provenance.__dict__.setdefault("_init_readers", {})
+    if klass not in readers:
+        info = provenance.index.classes.get(klass)
+        init = info.methods.get("__init__") if info is not None else None
+        if init is None or init.path != provenance.file.path or init.ordinal not in provenance.nodes:
+            readers[klass] = None
+        else:
+            readers[klass] = _InitReader(provenance, provenance.nodes[init.ordinal], init.self_name)
+    reader = readers[klass]
+    if reader is None:
         return None
-    init = info.methods.get("__init__")
-    if init is None or init.path != provenance.file.path or init.ordinal not in provenance.nodes:
-        return None
-    reader = _InitReader(provenance, provenance.nodes[init.ordinal], init.self_name)
     values = reader.attribute(attribute)
     if not values:
         return None
