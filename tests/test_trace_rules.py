@@ -12,29 +12,33 @@ import pytest
 from conftest import FIXTURES, expectations
 from torch_harness import load_module, module_classes, torch, trace_outcome  # skips the module without torch
 
-TRACE_FIXTURE = FIXTURES / "trace.py"
-FLAGGED = {row for row, code in expectations(TRACE_FIXTURE) if code.startswith("TS4")}
+TRACE_FIXTURES = [FIXTURES / "trace.py", FIXTURES / "trace_containers.py", FIXTURES / "trace_outputs.py"]
+FLAGGED = {(path, row) for path in TRACE_FIXTURES for row, code in expectations(path) if code.startswith("TS4")}
 
 
 def _classes():
-    module = load_module(TRACE_FIXTURE, "fixture_trace")
-    second_calls, first_calls = module.SECOND_CALL, module.FIRST_CALL
-    return [
-        pytest.param(cls, second_calls.get(cls.__name__), first_calls.get(cls.__name__), id=cls.__name__)
-        for cls in module_classes(module)
-        if not cls.__name__.startswith("_")  # parts, traced through their users
-    ]
+    found = []
+    for path in TRACE_FIXTURES:
+        module = load_module(path, f"fixture_{path.stem}")
+        second_calls, first_calls = getattr(module, "SECOND_CALL", {}), getattr(module, "FIRST_CALL", {})
+        found.extend(
+            pytest.param(path, cls, second_calls.get(cls.__name__), first_calls.get(cls.__name__), id=cls.__name__)
+            for cls in module_classes(module)
+            if not cls.__name__.startswith("_")  # parts, traced through their users
+        )
+    return found
 
 
-@pytest.mark.parametrize("cls, second_call, first_call", _classes())
-def test_trace_fixture_against_torch(cls, second_call, first_call) -> None:
+@pytest.mark.parametrize("path, cls, second_call, first_call", _classes())
+def test_trace_fixture_against_torch(path, cls, second_call, first_call) -> None:
     warned, diverges = trace_outcome(
-        cls, str(TRACE_FIXTURE), second_call() if second_call else None, first_call() if first_call else None
+        cls, str(path), second_call() if second_call else None, first_call() if first_call else None
     )
+    flagged = {row for where, row in FLAGGED if where == path}
     if cls.__name__.startswith("Good"):
         assert warned == [] and not diverges, (warned, diverges)
     else:
-        assert set(warned) & FLAGGED or (diverges and not set(warned) - FLAGGED), (warned, diverges, FLAGGED)
+        assert set(warned) & flagged or (diverges and not set(warned) - flagged), (warned, diverges, flagged)
 
 
 def _page_example(code: str, section: str) -> str:
@@ -52,7 +56,7 @@ PAGE_SECOND_CALL = {
 
 
 @pytest.mark.parametrize(
-    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410"]
+    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410", "TS411"]
 )
 def test_trace_page_examples_against_torch(code: str) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
+from tslint.analysis.scripted_instances import scripted_classes
 from tslint.digests import digest
 from tslint.index.model import (
     JIT_EXPORT,
@@ -296,9 +297,12 @@ class CompiledScope:
         return held
 
     def _roots(self) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        scripted = scripted_classes(self.index) if self.tracing and not self.exporting else frozenset()
         for qualname in self._root_classes:
             if self.index.hierarchy_too_deep(self.index.classes[qualname]):
                 continue  # not checked at all: its file's TS001 says so (engine.phases._too_deep)
+            if qualname in scripted:
+                continue  # `torch.jit.script(EarlyExit())`: the trace calls the scripted module
             context = self.compiled_class(qualname)
             if context.replaced and not self.tracing:
                 continue

@@ -31,6 +31,7 @@ from typing import Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tupl
 
 import libcst as cst
 
+from tslint.analysis.container_elements import container_classes
 from tslint.analysis.project_types import project_types
 from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_calls import CallAnswer
@@ -224,7 +225,7 @@ class FileProvenance:
             positional: List[Kind],
             keywords: Dict[str, Kind],
             shaky: FrozenSet[str],
-            element_of: Optional[str],
+            element_of: Optional[Tuple[str, int]],
         ) -> Optional[CallAnswer]:
             return self._call(compiled, call, positional, keywords, shaky, element_of, record)
 
@@ -302,29 +303,32 @@ class FileProvenance:
         positional: List[Kind],
         keywords: Dict[str, Kind],
         shaky: FrozenSet[str],
-        element_of: Optional[str],
+        element_of: Optional[Tuple[str, int]],
         record: bool,
     ) -> Optional[CallAnswer]:
-        callee = self.resolve_call(caller, call, element_of)
-        if callee is None:
-            return None
-        key = callee.key
+        """What the call returns: the callee's summary for these argument kinds. A call that may run
+        one of several functions (`self.attn(x, size)` where `attn` is one class or another
+        depending on the constructor's arguments) passes its arguments to each; its answer is
+        theirs joined."""
+        callees = self.resolve_calls(caller, call, element_of)
+        answers = [self._summary(c.key, positional, keywords, shaky, record) for c in callees if c is not None]
+        if not answers or None in callees or None in answers:
+            return None  # one of the callees is not this file's: what it returns is unknown
+        return _joined_answers(answers)
+
+    def _summary(
+        self,
+        key: FunctionKey,
+        positional: List[Kind],
+        keywords: Dict[str, Kind],
+        shaky: FrozenSet[str],
+        record: bool,
+    ) -> Optional[CallAnswer]:
         bound = self._bind(key, positional, keywords)
         if bound is None:
             return None
         if record:
-            if key not in self.parameters:
-                self.parameters[key] = {}
-                self._changed = True
-            names = self._bind_names(key, shaky)
-            if not names <= self.shaky.get(key, set()):
-                self.shaky.setdefault(key, set()).update(names)
-                self._changed = True
-            joined = self.parameters[key]
-            for name, kind in bound.items():
-                if name not in joined or kind > joined[name]:
-                    self._changed = True
-                    joined[name] = max(kind, joined.get(name, Kind.NONE))
+            self._record(key, bound, shaky)
         memo = (key, tuple(positional), tuple(sorted(keywords.items())))
         if memo in self.summaries:
             return self.summaries[memo]
@@ -344,6 +348,21 @@ class FileProvenance:
         )
         self.summaries[memo] = answer
         return answer
+
+    def _record(self, key: FunctionKey, bound: Mapping[str, Kind], shaky: FrozenSet[str]) -> None:
+        """Join what one call site passes into the callee's parameters."""
+        if key not in self.parameters:
+            self.parameters[key] = {}
+            self._changed = True
+        names = self._bind_names(key, shaky)
+        if not names <= self.shaky.get(key, set()):
+            self.shaky.setdefault(key, set()).update(names)
+            self._changed = True
+        joined = self.parameters[key]
+        for name, kind in bound.items():
+            if name not in joined or kind > joined[name]:
+                self._changed = True
+                joined[name] = max(kind, joined.get(name, Kind.NONE))
 
     def _bind(
         self, key: FunctionKey, positional: Sequence[Kind], keywords: Mapping[str, Kind]
@@ -380,24 +399,26 @@ class FileProvenance:
                 found.add(argument)
         return found
 
-    def resolve_call(self, caller, call: cst.Call, element_of: Optional[str] = None):
-        """The traced function of this file that `call` (in `caller`) runs, if exactly one.
-        `element_of`: the call is `blk(...)` in `for blk in self.<element_of>:`."""
+    def resolve_calls(self, caller, call: cst.Call, element_of: Optional[Tuple[str, int]] = None) -> List:
+        """The functions `call` (in `caller`) may run: this file's traced functions, and None for
+        each of another file's; none at all when one may be a function tslint does not see.
+        `element_of`: the call is `blk(...)` with `blk` an element of the module container
+        `self.<attribute>` (`for blk in self.blocks:`: ("blocks", 1)), or of one of its elements (2)."""
         func = call.func
         found = set()
         self_name = caller.info.self_name
         if element_of is not None and isinstance(func, cst.Name):
             for name in caller.classes:
                 if name is None:
-                    return None
-                forwards = self._container_forwards(self.scope.compiled_class(name), element_of)
+                    return []
+                forwards = self._container_forwards(self.scope.compiled_class(name), name, element_of)
                 if forwards is None:
-                    return None
+                    return []
                 found.update(forwards)
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == self_name:
             for name in caller.classes:
                 if name is None:
-                    return None
+                    return []
                 klass = self.scope.compiled_class(name)
                 method = klass.methods.get(func.attr.value)
                 if method is not None:
@@ -412,7 +433,7 @@ class FileProvenance:
         ):
             for name in caller.classes:
                 if name is None:
-                    return None
+                    return []
                 found.update(
                     self._submodule_methods(self.scope.compiled_class(name), func.value.attr.value, func.attr.value)
                 )
@@ -421,17 +442,34 @@ class FileProvenance:
             function = self.index.functions.get(qualified) if qualified is not None else None
             if function is not None:
                 found.add(function)
-        if len(found) != 1:
-            return None
-        (function,) = found
-        if function.key not in self.functions or function.has_decorator(JIT_SCRIPT):
-            return None
-        return function
+        if not found or any(f.has_decorator(JIT_SCRIPT) for f in found):
+            return []
+        # A callee in another file stands as None: the call still passes its arguments to the others.
+        return [f if f.key in self.functions else None for f in sorted(found, key=lambda f: f.key)]
 
-    def _container_forwards(self, klass, attribute: str) -> Optional[List]:
-        """The `forward` of every element of the module container `self.<attribute>`, if each element
-        is a project module class built in it (`nn.ModuleList([Block(...) for _ in range(n)])`)."""
+    def _container_forwards(self, klass, name: str, element_of: Tuple[str, int]) -> Optional[List]:
+        """The `forward` of every module `element_of` names in the class `name` (compiled as `klass`):
+        ("blocks", 1) the elements of the module container `self.blocks`, ("stages", 2) the elements
+        of its elements. The index names the elements built in the container's own constructor call
+        (`nn.ModuleList([Block(...) for _ in range(n)])`); the class's `__init__` the others."""
+        attribute, depth = element_of
+        owners: Optional[FrozenSet[str]] = None
+        if depth == 1:
+            owners = self._indexed_elements(klass, attribute)
+        if owners is None:
+            owners = container_classes(self, name, attribute, depth)
+        if owners is None:
+            return None
         found = []
+        for owner in sorted(owners):
+            forward = self.scope.compiled_class(owner).methods.get("forward")
+            if forward is None:
+                return None
+            found.append(forward)
+        return found or None
+
+    def _indexed_elements(self, klass, attribute: str) -> Optional[FrozenSet[str]]:
+        found = set()
         for assignment in klass.attributes.get(attribute, ()):
             if assignment.kind.value != "module-container" or not assignment.elements:
                 return None
@@ -439,11 +477,8 @@ class FileProvenance:
                 owner = self.index.resolve(element)
                 if owner not in self.index.module_classes:
                     return None
-                forward = self.scope.compiled_class(owner).methods.get("forward")
-                if forward is None:
-                    return None
-                found.append(forward)
-        return found or None
+                found.add(owner)
+        return frozenset(found) or None
 
     def _submodule_methods(self, klass, attribute: str, method: str) -> List:
         found = []
@@ -468,3 +503,16 @@ def _external_set(scope) -> FrozenSet[str]:
         found = external_callees(scope.index)
         scope._external_callees = found
     return found
+
+
+def _joined_answers(answers: List[CallAnswer]) -> CallAnswer:
+    """What a call gives that runs one of several functions: as tensor-dependent as any of them."""
+    if len(answers) == 1:
+        return answers[0]
+    kinds, elements, containers, element_containers, guesses = zip(*answers)
+    same_length = elements[0] is not None and all(e is not None and len(e) == len(elements[0]) for e in elements)
+    joined = tuple(max(column) for column in zip(*elements)) if same_length else None
+    flags = None
+    if all(f is not None and len(f) == len(element_containers[0]) for f in element_containers):
+        flags = tuple(all(column) for column in zip(*element_containers))
+    return max(kinds), joined, all(containers), flags, any(guesses)

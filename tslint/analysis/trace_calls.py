@@ -37,8 +37,11 @@ from tslint.analysis.trace_values import (
 # Last, whether a return is only guessed to be a tensor (see `is_guess`).
 CallAnswer = Tuple[Kind, Optional[Tuple[Kind, ...]], bool, Optional[Tuple[bool, ...]], bool]
 # (call, positional kinds, keyword kinds, the arguments ("0", "1", ... or keywords) that are lists,
-# tuples or guessed tensors, and for `blk(x)` in `for blk in self.blocks:` the attribute "blocks")
-CallHook = Callable[[cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str], Optional[str]], Optional[CallAnswer]]
+# tuples or guessed tensors, and for `blk(x)` in `for blk in self.blocks:` ("blocks", 1): the module
+# container and how deep inside it; see TaintAnalysis._module_loop)
+CallHook = Callable[
+    [cst.Call, List[Kind], Dict[str, Kind], FrozenSet[str], Optional[Tuple[str, int]]], Optional[CallAnswer]
+]
 
 
 class CallKinds:
@@ -57,7 +60,7 @@ class CallKinds:
     container_nodes: set
     guessed_nodes: set
     mappings: set
-    module_loops: Dict[str, str]
+    module_loops: Dict[str, Tuple[str, int]]
 
     def _expr(self, node: cst.BaseExpression) -> Kind:
         raise NotImplementedError  # TaintAnalysis evaluates (and records) every expression

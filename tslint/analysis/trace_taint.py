@@ -117,8 +117,9 @@ class TaintAnalysis(CallKinds):
         self.guessed_nodes: set = set()
         self.mappings: set = set()  # dict displays and names bound to one: their values may be anything
         self.mapping_names: set = set()
-        # Loop names bound to the submodules of a module container: `for blk in self.blocks:`.
-        self.module_loops: Dict[str, str] = {}
+        # Loop names bound to the submodules of a module container: `for blk in self.blocks:` gives
+        # `blk` ("blocks", 1); `for blk in blocks:` with `blocks` ("stages", 1) gives ("stages", 2).
+        self.module_loops: Dict[str, Tuple[str, int]] = {}
         self.env.update(defaults)
         self.containers.update(container_parameters(function, imports, self_name))
         if parameter_kinds is not None:
@@ -322,24 +323,30 @@ class TaintAnalysis(CallKinds):
             self._guess(target.value)
 
     def _module_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
-        """`for blk in self.blocks:` / `for i, blk in enumerate(self.blocks):`: `blk` is a submodule."""
-        if (
-            isinstance(iterable, cst.Call)
-            and self.imports.qualify(iterable.func) == "enumerate"
-            and len(iterable.args) == 1
-        ):
-            iterable = iterable.args[0].value
-            if isinstance(target, cst.Tuple) and len(target.elements) == 2:
-                target = target.elements[1].value
-            else:
+        """`for blk in self.blocks:` / `for i, blk in enumerate(self.blocks):` / `for embed, blocks in
+        zip(self.embeds, self.stages):`: `blk` is an element of a module container, `blocks` one
+        too, and `for blk in blocks:` an element of one of its elements."""
+        if isinstance(iterable, cst.Call) and not any(a.star or a.keyword for a in iterable.args):
+            called = self.imports.qualify(iterable.func)
+            if called == "enumerate" and len(iterable.args) == 1:
+                if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                    self._module_loop(target.elements[1].value, iterable.args[0].value)
                 return
+            if called == "zip" and isinstance(target, cst.Tuple) and len(target.elements) == len(iterable.args):
+                for element, argument in zip(target.elements, iterable.args):
+                    self._module_loop(element.value, argument.value)
+            return
+        if not isinstance(target, cst.Name):
+            return
         if (
-            isinstance(target, cst.Name)
-            and isinstance(iterable, cst.Attribute)
+            isinstance(iterable, cst.Attribute)
             and isinstance(iterable.value, cst.Name)
             and iterable.value.value == self.self_name
         ):
-            self.module_loops[target.value] = iterable.attr.value
+            self.module_loops[target.value] = (iterable.attr.value, 1)
+        elif isinstance(iterable, cst.Name) and iterable.value in self.module_loops:
+            attribute, depth = self.module_loops[iterable.value]
+            self.module_loops[target.value] = (attribute, depth + 1)
 
     def _iterated_guess(self, iterable: cst.BaseExpression) -> bool:
         """Whether iterating gives guessed values: a guessed value, or zip/enumerate of one."""
@@ -451,11 +458,13 @@ class TaintAnalysis(CallKinds):
     def _comprehension(self, node) -> Kind:
         """`[b.size(0) for b in boxes]`: the kind of its elements; the names it binds stay inside."""
         saved_env, saved_properties, saved_containers = dict(self.env), dict(self.property_names), set(self.containers)
+        saved_loops = dict(self.module_loops)
         clause = node.for_in
         while clause is not None:
             self._bind(clause.target, self._loop_element(clause.iter), self._loop_elements(clause.iter))
             if self._iterated_guess(clause.iter):
                 self._guess(clause.target)
+            self._module_loop(clause.target, clause.iter)
             for condition in clause.ifs:
                 self._expr(condition.test)
             clause = clause.inner_for_in
@@ -464,6 +473,7 @@ class TaintAnalysis(CallKinds):
         else:
             kind = self._expr(node.elt)
         self.env, self.property_names, self.containers = saved_env, saved_properties, saved_containers
+        self.module_loops = saved_loops
         if not isinstance(node, cst.GeneratorExp):
             self.container_nodes.add(node)
         return kind

@@ -3,11 +3,19 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.analysis.trace_taint import Kind
+from tslint.analysis.traversal import code_of, walk
 from tslint.findings import Mode, Severity
+from tslint.index.model import JIT_SCRIPT
 from tslint.rule import Rule, RuleContext
 
 # TorchScript types (the type model's) that iterate as Python sequences, not as a tensor's rows.
 CONTAINER_KINDS = frozenset({"List", "Tuple", "Dict", "Optional", "Union", "Class"})
+
+
+SCRIPTED_LIST = (
+    "`{name}(...)` is a `@torch.jit.script` function returning a list it fills in a loop: torch.jit.trace records "
+    "the list with the example input's length."
+)
 
 
 class LoopOverTensorDependentRange(Rule):
@@ -16,7 +24,9 @@ class LoopOverTensorDependentRange(Rule):
 
     The tracer unrolls the loop for the example input's size, so other sizes run the wrong number of
     iterations: silently for `range(n)`, with "TracerWarning: Iterating over a tensor" for a tensor,
-    also inside `zip(...)`, `enumerate(...)` or a comprehension.
+    also inside `zip(...)`, `enumerate(...)` or a comprehension. A call to a `@torch.jit.script`
+    function that returns a list it fills in a loop (`out.append(r)` in `for r in x:`) keeps its
+    loop, but the trace records the list it returned for the example input, with that length.
     """
 
     code = "TS403"
@@ -25,6 +35,18 @@ class LoopOverTensorDependentRange(Rule):
     mode = Mode.TRACE
     message = "This loop runs {count}: torch.jit.trace unrolls it for the example input, silently."
     fix_hint = "Use a vectorised tensor operation, or move the loop into a `@torch.jit.script` function."
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        """A `@torch.jit.script` function of this file returning a list it fills in a loop: the trace
+        records the list the example input gave, with its length."""
+        index = context.scope.index
+        name = index.resolve(context.qualify(node.func))
+        function = index.functions.get(name) if name is not None else None
+        if function is None or not function.has_decorator(JIT_SCRIPT) or function.path != context.file.path:
+            return
+        definition = context.nodes.get(function.ordinal)
+        if definition is not None and _fills_a_list(definition, context):
+            context.report(node, SCRIPTED_LIST.format(name=code_of(node.func)))
 
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
         self._check(node.iter, context, False)
@@ -60,3 +82,27 @@ def _rows(iterable: cst.BaseExpression, context: RuleContext, typed: bool) -> bo
         return False
     kind = context.types().type_of(iterable).kind
     return kind == "Tensor" if typed else kind not in CONTAINER_KINDS
+
+
+def _fills_a_list(function: cst.FunctionDef, context: RuleContext) -> bool:
+    """Whether the function is annotated to return a list and appends to one inside a loop."""
+    returns = function.returns
+    annotation = returns.annotation if returns is not None else None
+    base = annotation.value if isinstance(annotation, cst.Subscript) else annotation
+    if base is None or context.qualify(base) not in ("typing.List", "list"):
+        return False
+    found = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.For, cst.While)):
+            walk(node.body, inner)
+            return False
+        return not isinstance(node, (cst.FunctionDef, cst.Lambda))
+
+    def inner(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "append":
+            found.append(node)
+        return not isinstance(node, (cst.FunctionDef, cst.Lambda))
+
+    walk(function.body, enter)
+    return bool(found)

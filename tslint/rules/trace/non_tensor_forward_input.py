@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import Optional
+from typing import Dict, Optional, Set
 
 import libcst as cst
 
 from tslint.analysis.imports import is_none
+from tslint.analysis.traversal import code_of, walk
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -25,9 +26,16 @@ CONTAINERS = frozenset(
 )
 
 
+# Calls whose positional arguments are sizes: a Python int is what they take (a tensor works only
+# through `__index__`, which a trace freezes).
+SIZE_FUNCTIONS = frozenset({"range", "torch.zeros", "torch.ones", "torch.empty", "torch.arange", "torch.randn"})
+SIZE_METHODS = frozenset({"repeat", "view", "reshape", "expand", "new_zeros", "new_ones", "new_empty"})
+
+
 class NonTensorForwardInput(Rule):
     """The `forward` of the traced model (a module class no other class uses as a submodule) takes a
-    Python value it must be given (`n: int`, `sizes: List[int]`) or `**kwargs`.
+    Python value it must be given (`n: int`, `sizes: List[int]`, or an unannotated `n` used as a
+    Python int: `range(n)`, `x.repeat(1, n)`) or `**kwargs`.
 
     torch.jit.trace only accepts tensors (and lists, tuples, dicts of tensors) as inputs: a Python
     value among the example inputs fails ("Type 'Tuple[Tensor, int]' cannot be traced"). Keyword
@@ -54,12 +62,44 @@ class NonTensorForwardInput(Rule):
         if isinstance(node.star_kwarg, cst.Param):
             what = f"`**{node.star_kwarg.name.value}`, which a traced model cannot receive"
             context.report(node.star_kwarg, self.message.format(root=root, what=what))
+        uses = _python_int_uses(context.node, context)
         for param in (*node.posonly_params, *node.params, *node.kwonly_params):
             if param.name.value == function.self_name:
                 continue
             what = _python_value(param, context)
+            if what is None and param.default is None and param.annotation is None and param.name.value in uses:
+                what = f"used as a Python int (`{uses[param.name.value]}`)"
             if what is not None:
                 context.report(param, self.message.format(root=root, what=f"`{param.name.value}`, {what}"))
+
+
+def _python_int_uses(function: cst.FunctionDef, context: RuleContext) -> Dict[str, str]:
+    """Names used where only a Python int (or a tensor converted to one) does: `range(n)`,
+    `x.repeat(1, n)`, `x.view(b, n)`, `torch.zeros(n)`, with the first such use's code."""
+    found: Dict[str, str] = {}
+    rebound: Set[str] = set()
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function:
+            return False
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
+            target = node.target
+            rebound.update(n.value for n in ([target] if isinstance(target, cst.Name) else []))
+            if isinstance(target, (cst.Tuple, cst.List)):
+                rebound.update(e.value.value for e in target.elements if isinstance(e.value, cst.Name))
+        if isinstance(node, cst.Call):
+            func = node.func
+            sized = context.qualify(func) in SIZE_FUNCTIONS or (
+                isinstance(func, cst.Attribute) and func.attr.value in SIZE_METHODS
+            )
+            if sized:
+                for argument in node.args:
+                    if isinstance(argument.value, cst.Name) and not argument.star and argument.keyword is None:
+                        found.setdefault(argument.value.value, code_of(node))
+        return True
+
+    walk(function.body, enter)
+    return {name: code for name, code in found.items() if name not in rebound}
 
 
 def _python_value(param: cst.Param, context: RuleContext) -> Optional[str]:

@@ -5,6 +5,8 @@ from typing import Optional
 import libcst as cst
 
 from tslint.analysis.imports import is_none
+from tslint.analysis.trace_taint import Kind
+from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -25,14 +27,31 @@ def _what(value: Optional[cst.BaseExpression], context: RuleContext) -> Optional
     return None
 
 
+def _python_number(value: cst.Tuple, context: RuleContext) -> Optional[str]:
+    """A tuple display with a Python number among its elements: a literal, or a number computed from
+    a tensor's values (`return y, x.sum().item()`), which torch refuses as an output. A size
+    (`return y, x.shape[0]`) is fine: the trace returns it as a 0-dim tensor of the input's size."""
+    taint = context.taint()
+    for element in value.elements:
+        if isinstance(element, cst.StarredElement):
+            return None
+        if _what(element.value, context) == "a Python constant":
+            return "a tuple holding a Python constant"
+        if taint.kind(element.value) is Kind.VALUE:
+            return f"`{code_of(element.value)}`, a Python number computed from a tensor"
+    return None
+
+
 class UntraceableOutput(Rule):
     """The `forward` of a module class that nothing uses as a submodule returns a dict, a list,
-    `None` or a Python constant.
+    `None` or a Python constant, or a tuple holding one or a Python number computed from a tensor
+    (`return y, x.sum().item()`).
 
     torch.jit.trace only records tensors and tuples of tensors as outputs: a dict fails ("Encountering
     a dict at the output of the tracer might cause the trace to be incorrect" — an error in the default
     strict mode), `None` fails ("The traced function didn't return any values"), constants fail, and a
-    list gives a TracerWarning.
+    list gives a TracerWarning. A tuple holding a Python number fails the same way, unless the number
+    is a size (`x.shape[0]`, `h // 2`): the trace returns that as a 0-dim tensor.
     """
 
     code = "TS407"
@@ -50,5 +69,7 @@ class UntraceableOutput(Rule):
         if not roots:
             return  # a submodule's output goes to its parent, not out of the trace
         what = _what(node.value, context)
+        if what is None and isinstance(node.value, cst.Tuple):
+            what = _python_number(node.value, context)
         if what is not None:
             context.report(node, self.message.format(root=roots[0].rsplit(".", 1)[-1], what=what))

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from typing import Dict, Optional, Set, Tuple
+
+import libcst as cst
+
+from tslint.analysis.trace_taint import Kind
+from tslint.findings import Mode, Severity
+from tslint.rule import Rule, RuleContext
+
+MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "__setitem__"})
+
+
+class StateMutatedInForward(Rule):
+    """Traced code changes an attribute of the module that the same function reads: a counter
+    (`self.calls += 1`), a value kept from the input for the next call (`self.prev = y.detach()`), a
+    cache filled on the first call (`self.cache[k] = x.mean()`).
+
+    The tracer runs the Python code once: the graph holds the attribute's value at that moment as a
+    constant, and the traced model never changes it again, so later calls compute with the value of
+    the tracing call, silently (the default `check_trace=True` fails with "Tracing failed sanity
+    checks!" where the second run sees another value). Writes of constants (`self._warned = True`),
+    attributes the function does not read, and writes under `if self.training:` (not run in an
+    eval-mode trace) are not reported.
+    """
+
+    code = "TS411"
+    name = "state-mutated-in-forward"
+    severity = Severity.WARNING
+    mode = Mode.TRACE
+    message = (
+        "`{receiver}.{attribute}` is changed by traced code that reads it: the trace keeps its value of the tracing "
+        "call as a constant and never updates it."
+    )
+    fix_hint = (
+        "Keep state in a tensor returned to the caller (and passed back in), or update it outside the traced model; "
+        "a buffer updated in place (`self.count.add_(1)`) is recorded."
+    )
+
+    def begin_function(self, context: RuleContext) -> Optional[_Writes]:
+        self_name = context.compiled.info.self_name
+        if self_name is None:
+            return None
+        finder = _Writes(self_name)
+        context.node.body.visit(finder)
+        return finder
+
+    def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
+        self._check(node, context)
+
+    def visit_AugAssign(self, node: cst.AugAssign, context: RuleContext) -> None:
+        self._check(node, context)
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        self._check(node, context)
+
+    def _check(self, node: cst.CSTNode, context: RuleContext) -> None:
+        """Report a write the function's walk found (so: in code the trace runs, not a branch
+        `torch.jit.is_tracing()` rules out) to an attribute the function reads."""
+        finder: Optional[_Writes] = context.state
+        write = finder.writes.get(node) if finder is not None else None
+        if write is None:
+            return
+        attribute, value = write
+        if attribute not in finder.reads:
+            return
+        if value is not None and context.taint().kind(value) is Kind.NONE:
+            return  # `self._warned = True`: the same on every call
+        context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
+
+
+class _Writes(cst.CSTVisitor):
+    """The writes to `self.<attribute>` of one function (with the value written, None for `+=`), but
+    those under `if self.training:`, and the attributes the function reads."""
+
+    def __init__(self, self_name: str) -> None:
+        self.self_name = self_name
+        self.writes: Dict[cst.CSTNode, Tuple[str, Optional[cst.BaseExpression]]] = {}
+        self.reads: Set[str] = set()
+        self.targets: Set[cst.CSTNode] = set()
+
+    def _attribute(self, node: cst.BaseExpression) -> Optional[str]:
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+            return node.attr.value
+        return None
+
+    def visit_If(self, node: cst.If) -> Optional[bool]:
+        test = node.test
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+            test = test.left
+        if self._attribute(test) == "training":
+            node.test.visit(self)
+            if node.orelse is not None:
+                node.orelse.visit(self)
+            return False  # the training path: not run by an eval-mode trace
+        return True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._write(target.target, node, node.value)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._write(node.target, node, node.value if isinstance(node.target, cst.Subscript) else None)
+
+    def _write(self, target: cst.BaseExpression, node: cst.CSTNode, value: Optional[cst.BaseExpression]) -> None:
+        attribute = self._attribute(target)
+        if attribute is not None:
+            self.targets.add(target)
+            self.writes[node] = (attribute, value)
+        elif isinstance(target, cst.Subscript):
+            attribute = self._attribute(target.value)
+            if attribute is not None:
+                self.targets.add(target.value)
+                self.writes[node] = (attribute, value)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in MUTATORS and node.args:
+            attribute = self._attribute(func.value)
+            if attribute is not None:
+                self.targets.add(func.value)
+                self.writes[node] = (attribute, node.args[-1].value)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        attribute = self._attribute(node)
+        if attribute is not None and node not in self.targets:
+            self.reads.add(attribute)
