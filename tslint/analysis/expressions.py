@@ -248,6 +248,9 @@ class ExpressionTypes:
             return builtin
         project = self.owner.project_call(name)
         if project is not None:
+            schema = self.owner.project_schema(name) if plain else None
+            if schema is not None:  # torch matches the call against the function's signature
+                self._match(node, code_of(func), (schema,), positional, keywords, None)
             return project
         if not plain or not name.startswith("torch."):
             return UNKNOWN
