@@ -213,17 +213,37 @@ class FunctionTypes:
             return UNKNOWN
         return None
 
-    def project_schema(self, name: str):
-        """The signature torch matches a call of the project function `name` against, as a Schema
-        (signatures.Schema): its parameters' types (unannotated: Tensor), a default standing for
-        itself. None when it is not a plain project function whose parameters torch types so (one
-        with `*args`, keyword-only parameters, overloads, or a decorator that replaces it)."""
+    def project_schema(self, name: str) -> Optional[Schema]:
+        """The signature torch matches a call of the project function `name` against (see
+        _schema_of); None when it is not a project function, or not a plain one."""
         if self.project is None:
             return None
         function = self.project.index.functions.get(self.project.index.resolve(name) or name)
+        return self._schema_of(function) if function is not None else None
+
+    def self_method_schema(self, name: str) -> Optional[Schema]:
+        """The same for `self.name(...)`, when every class this function is compiled for has the
+        same plain method `name` (not one replaced at run time)."""
+        if self.project is None or not self.classes:
+            return None
+        methods = set()
+        for klass in self.classes:
+            facts = self.project._compiled_class(klass)
+            if facts.unknown_bases or name in facts.replaced_methods:
+                return None
+            methods.add(facts.methods.get(name))
+        method = methods.pop() if len(methods) == 1 else None
+        if method is None or method.self_name is None or "staticmethod" in method.decorators:
+            return None
+        return self._schema_of(method)
+
+    def _schema_of(self, function) -> Optional[Schema]:
+        """The function's parameters after `self` as torch types them (unannotated: Tensor), a
+        default standing for itself, as a Schema (signatures.Schema). None for one whose parameters
+        torch does not type so: `*args`, keyword-only parameters, overloads, or a decorator that
+        replaces it."""
         if (
-            function is None
-            or function.takes_var_args
+            function.takes_var_args
             or function.has_overloads
             or len(function.parameter_annotations) != len(function.parameters)
             or not set(function.decorators) <= PLAIN_DECORATORS
