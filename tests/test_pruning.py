@@ -241,3 +241,44 @@ def test_a_submodule_that_may_be_none_is_not_certainly_compiled_with_its_holder(
     compiled = {f.info.qualname for f in scope.functions()}
     assert "holder.Gate.forward" in compiled
     assert "holder.Norm.forward" not in compiled  # through `norm` (None or Norm) nor `either`
+
+
+CACHED_HELPER = """
+import functools
+import operator
+
+import torch
+import torch.nn as nn
+
+CHECKS = {"<": operator.lt, ">=": operator.ge}
+
+
+def compare(a: str, operation: str, b: str):
+    if operation not in CHECKS.keys():
+        raise ValueError(operation)
+    return CHECKS[operation](a, b)
+
+
+@functools.lru_cache(maxsize=None)
+def version_holds(operation: str, version: str) -> bool:
+    return compare(torch.__version__, operation, version)
+
+
+class Net(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type == "mps" and version_holds("<", "2.0.0"):
+            return x.float()
+        return x
+"""
+
+
+def test_a_cached_module_function_is_called_in_python_not_compiled(tmp_path: Path) -> None:
+    """torch.jit.script sees functools' cache wrapper, not a function: it calls it in Python with the
+    wrapped signature's types, as an ignored function (probed in torch 2.13: `Net` scripts). Without
+    the cache, `compare` is compiled and its global reads fail."""
+    path = tmp_path / "net.py"
+    path.write_text(CACHED_HELPER)
+    assert lint_text(CACHED_HELPER, str(path), Config(mode="script")).diagnostics == ()
+    uncached = CACHED_HELPER.replace("@functools.lru_cache(maxsize=None)\n", "")
+    found = lint_text(uncached, str(path), Config(mode="script")).diagnostics
+    assert [d.code for d in found] == ["TS341", "TS341"]

@@ -7,6 +7,9 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
   the linted files called from compiled code, resolved in the context of the class being scripted
   (a subclass's override wins);
 - `@torch.jit.ignore` / `@torch.jit.unused` methods reached this way have only their signature used;
+  so have module-level functions decorated with `functools.cache` / `functools.lru_cache`: torch
+  calls the C cache wrapper as a Python function typed by the wrapped signature (a method so
+  decorated is compiled, and fails: the wrapper has no source);
   `__init__` is never compiled, and methods nothing compiled reaches are not compiled at all;
 - calls in branches torch prunes (see branch_guards) do not make their target compiled;
 - a `forward` whose body only raises NotImplementedError is an abstract base's placeholder: not a root;
@@ -48,6 +51,7 @@ from tslint.index.project import ProjectIndex
 
 OBJECT = frozenset({"object", "builtins.object"})
 PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
+CACHING_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
 # torch maps these Python helpers of its own to builtin ops (torch/jit/_builtins.py) and never
 # compiles their source; it matters when linting torch itself.
 TORCH_BUILTIN_FUNCTIONS = frozenset(
@@ -84,6 +88,10 @@ class CompiledFunction:
 
 def _role(function: FunctionInfo) -> Optional[Role]:
     if function.has_decorator(JIT_IGNORE) or function.has_decorator(JIT_UNUSED):
+        return Role.SIGNATURE
+    if function.owner is None and any(name in CACHING_DECORATORS for name in function.decorators):
+        # torch.jit.script sees the cache wrapper, not a Python function: it calls it in Python, as
+        # it calls an ignored function, with the types of the wrapped signature (probed in 2.13).
         return Role.SIGNATURE
     return Role.COMPILED
 

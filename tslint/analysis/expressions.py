@@ -91,6 +91,11 @@ def returns_of(schema_returns: Sequence[JitType]) -> JitType:
     return tuple_of(*schema_returns)
 
 
+def _checked(positional, keywords, plain: bool) -> bool:
+    # Not with `*args`, nor a module argument: torch first fails inside the callee (TS351 there).
+    return plain and all(value.kind != "Class" for value in (*positional, *(value for _, value in keywords)))
+
+
 def known(jit_type: JitType) -> bool:
     return jit_type.kind != "Unknown" and all(known(item) for item in jit_type.items)
 
@@ -225,6 +230,11 @@ class ExpressionTypes:
         if isinstance(func, cst.Attribute) and self._is_value(func.value, env):
             base = func.value
             if isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env:
+                schema = (
+                    self.owner.self_method_schema(func.attr.value) if _checked(positional, keywords, plain) else None
+                )
+                if schema is not None:  # torch matches the call against the method's signature
+                    self._match(node, code_of(func), (schema,), positional, keywords, None)
                 return self.owner.self_method_call(func.attr.value)
             owner = self.of(base, env)
             self.members[id(func)] = (owner, func.attr.value)
@@ -248,6 +258,9 @@ class ExpressionTypes:
             return builtin
         project = self.owner.project_call(name)
         if project is not None:
+            schema = self.owner.project_schema(name) if _checked(positional, keywords, plain) else None
+            if schema is not None:  # torch matches the call against the function's signature
+                self._match(node, code_of(func), (schema,), positional, keywords, None)
             return project
         if not plain or not name.startswith("torch."):
             return UNKNOWN

@@ -28,8 +28,14 @@ import libcst as cst
 from tslint.analysis.expressions import Env, ExpressionTypes, known
 from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
 from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
+from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
 from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type
+from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
+
+# Decorators under which torch still calls a function by its own signature: compiled, ignored (run
+# in Python), scripted on its own, or behind functools' cache (called in Python).
+PLAIN_DECORATORS = frozenset({JIT_IGNORE, JIT_UNUSED, JIT_SCRIPT, "functools.lru_cache", "functools.cache"})
 
 
 class FunctionTypes:
@@ -206,6 +212,49 @@ class FunctionTypes:
         if resolved in self.project.index.classes:
             return UNKNOWN
         return None
+
+    def project_schema(self, name: str) -> Optional[Schema]:
+        """The signature torch matches a call of the project function `name` against (see
+        _schema_of); None when it is not a project function, or not a plain one."""
+        if self.project is None:
+            return None
+        function = self.project.index.functions.get(self.project.index.resolve(name) or name)
+        return self._schema_of(function) if function is not None else None
+
+    def self_method_schema(self, name: str) -> Optional[Schema]:
+        """The same for `self.name(...)`, when every class this function is compiled for has the
+        same plain method `name` (not one replaced at run time)."""
+        if self.project is None or not self.classes:
+            return None
+        methods = set()
+        for klass in self.classes:
+            facts = self.project._compiled_class(klass)
+            if facts.unknown_bases or name in facts.replaced_methods:
+                return None
+            methods.add(facts.methods.get(name))
+        method = methods.pop() if len(methods) == 1 else None
+        if method is None or method.self_name is None or "staticmethod" in method.decorators:
+            return None
+        return self._schema_of(method)
+
+    def _schema_of(self, function) -> Optional[Schema]:
+        """The function's parameters after `self` as torch types them (unannotated: Tensor), a
+        default standing for itself, as a Schema (signatures.Schema). None for one whose parameters
+        torch does not type so: `*args`, keyword-only parameters, overloads, or a decorator that
+        replaces it."""
+        if (
+            function.takes_var_args
+            or function.has_overloads
+            or len(function.parameter_annotations) != len(function.parameters)
+            or not set(function.decorators) <= PLAIN_DECORATORS
+        ):
+            return None
+        types = dict(self.project.signature(function)[0])
+        arguments = tuple(
+            Argument(parameter, types.get(parameter, UNKNOWN), default=0 if has_default else NO_DEFAULT)
+            for parameter, has_default in function.parameters
+        )
+        return Schema(function.qualname, "", arguments, ())
 
     def element_type(self, iterable: cst.BaseExpression, iterated: JitType) -> JitType:
         """The type of the loop variable of `for x in iterable` (Unknown when torch unrolls it)."""

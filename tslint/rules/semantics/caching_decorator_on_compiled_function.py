@@ -1,9 +1,8 @@
 from __future__ import annotations
 
+from tslint.compiled_scope import CACHING_DECORATORS
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-
-CACHES = frozenset({"functools.lru_cache", "functools.cache"})
 
 
 class CachingDecoratorOnCompiledFunction(Rule):
@@ -28,5 +27,5 @@ class CachingDecoratorOnCompiledFunction(Rule):
         node = context.node
         for decorator in node.decorators:
             name = context.qualify(decorator.decorator)
-            if name in CACHES:
+            if name in CACHING_DECORATORS:
                 context.report(decorator, self.message.format(name=name.rpartition(".")[2]))

@@ -21,6 +21,8 @@ class InconsistentReturnType(Rule):
     (analysis/inference.py), unified in order as torch unifies them: `return None` next to a value
     gives an Optional and is not reported, a tuple of ints returned where a `List[int]` is annotated
     is converted; once a `return` gives a type tslint does not know, later ones are not compared.
+    A `List`/`Dict` holding `Any` in the annotation is never the type of a module attribute torch
+    types from its value (`return self.cfg` under `-> Dict[str, Any]`): containers are invariant.
     """
 
     code = "TS323"
@@ -47,10 +49,15 @@ class InconsistentReturnType(Rule):
         if declared is not None:
             if declared.kind == "Unknown":
                 return
+            expected = f"the function is annotated to return `{declared}`"
             for node, found in returns:
                 if found.kind not in ("Unknown", "Union") and not is_subtype(_convert(declared, found, True), declared):
-                    expected = f"the function is annotated to return `{declared}`"
                     context.report(node, self.message.format(found=_shown(found), expected=expected))
+                elif _holds_any(context.node.returns.annotation, context) and _value_typed_attribute(node, context):
+                    code = cst.Module([]).code_for_node
+                    shown = f"`{code(node.value)}`, typed by torch from its value (never with `Any`)"
+                    annotated = f"the function is annotated to return `{code(context.node.returns.annotation)}`"
+                    context.report(node, self.message.format(found=shown, expected=annotated))
             return
         merged: Optional[JitType] = None
         for node, found in returns:
@@ -69,3 +76,37 @@ class InconsistentReturnType(Rule):
 
 def _shown(found: JitType) -> str:
     return f"a value of type `{found}`"
+
+
+CONTAINERS = frozenset({"typing.List", "typing.Dict", "list", "dict", "builtins.list", "builtins.dict"})
+
+
+def _holds_any(annotation: cst.BaseExpression, context: RuleContext) -> bool:
+    """Whether the annotation has `Any` as the element of a `List` or the value of a `Dict`, at any
+    depth (an attribute's inferred type never has: torch infers element types from the elements).
+    The type model reads `Any` as unknown, so this reads the annotation as written."""
+    if not isinstance(annotation, cst.Subscript):
+        return False
+    elements = [item.slice.value for item in annotation.slice if isinstance(item.slice, cst.Index)]
+    if not elements:
+        return False
+    if context.qualify(annotation.value) in CONTAINERS and context.qualify(elements[-1]) == "typing.Any":
+        return True
+    return any(_holds_any(element, context) for element in elements)
+
+
+def _value_typed_attribute(node: cst.Return, context: RuleContext) -> bool:
+    """Whether `node` returns `self.name`, an attribute the project assigns and no class of the
+    hierarchy annotates or defines in its body: torch types it from the instance's value (or,
+    holding a value it cannot type, has no such attribute), in every class the function is compiled
+    for."""
+    name = context.self_attribute(node.value) if node.value is not None else None
+    classes = context.classes()
+    if name is None or not classes:
+        return False
+    for _, klass in classes:
+        if klass.unknown_bases or not klass.attributes.get(name):
+            return False
+        if name in klass.annotations or name in klass.class_attributes or name in klass.methods:
+            return False
+    return True
