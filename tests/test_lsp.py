@@ -34,7 +34,7 @@ SCRATCH = CHILD.replace("from .base", "from helper")
 # points before the span, 26 UTF-16 code units, 30 UTF-8 bytes.
 EMOJI = (
     "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x):\n"
-    '        return x, "\U0001f600\U0001f600", torch.tensor(x.size(0)).item()\n'
+    '        outs = x, "\U0001f600\U0001f600", torch.tensor(x.size(0)).item()\n        return outs[0] + outs[2]\n'
 )
 WAIT = 60  # seconds, for anything the server should answer
 
