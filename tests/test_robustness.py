@@ -272,10 +272,10 @@ def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_pat
         (tmp_path / name).write_text(BAD + "\n" * i)
     original = getattr(tslint.engine.workers, phase)
 
-    def die(item, *args):
+    def die(item, *args, **kwargs):
         if getattr(item, "source", item).display in fatal:
             os._exit(7)  # as a segfault or the OOM killer would end it
-        return original(item, *args)
+        return original(item, *args, **kwargs)
 
     monkeypatch.setattr(tslint.engine.workers, phase, die)
     result = lint_sources([SourceFile(tmp_path / name, name) for name in names], Config(), jobs=2)

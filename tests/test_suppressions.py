@@ -98,8 +98,8 @@ def test_add_noqa_places_each_code_where_it_is_read(tmp_path, capsys) -> None:
 
 def test_add_noqa_keeps_line_breaks_and_encoding(tmp_path, capsys) -> None:
     crlf = BAD.replace("\n", "\r\n").replace("*args):", "*args):   ").encode("utf-8")
-    latin = ("# -*- coding: latin-1 -*-\n" + BAD.replace("return x", 'return x, "\xe9"')).encode("latin-1")
-    bom = b"\xef\xbb\xbf" + BAD.replace("return x", 'return x, "\u00e9"').encode("utf-8")
+    latin = ("# -*- coding: latin-1 -*-\n" + BAD.replace("return x", "return x  # \xe9")).encode("latin-1")
+    bom = b"\xef\xbb\xbf" + BAD.replace("return x", "return x  # \u00e9").encode("utf-8")
     cr = BAD.replace("\n", "\r").encode("utf-8")
     files = {"crlf.py": crlf, "latin.py": latin, "bom.py": bom, "cr.py": cr}
     for name, data in files.items():
