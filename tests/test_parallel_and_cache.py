@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -39,8 +40,13 @@ def tree(tmp_path: Path) -> Path:
     return tmp_path
 
 
+class Reference(NamedTuple):
+    folder: Path  # where the run was made: it holds the copy of the fixtures and nothing it wrote
+    output: str
+
+
 @pytest.fixture(scope="module")
-def no_cache_reference(tmp_path_factory) -> str:
+def no_cache_reference(tmp_path_factory) -> Reference:
     """`tslint --no-cache fixtures` (default jobs) run from a copy of the fixtures: the JSON names
     files relative to the working folder, so it is the same from every copy; the tests comparing
     with it share one run."""
@@ -48,7 +54,7 @@ def no_cache_reference(tmp_path_factory) -> str:
     shutil.copytree(FIXTURES, folder / "fixtures")
     completed = run_cli("--format", "json", "--exit-zero", "--no-cache", "fixtures", cwd=folder)
     assert completed.returncode == 0 and completed.stderr == "", completed.stderr
-    return completed.stdout
+    return Reference(folder, completed.stdout)
 
 
 def test_workers_and_cache_give_identical_json(tree: Path, capsys) -> None:
@@ -93,8 +99,8 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
     assert after == lint(capsys, "--no-cache", "pkg", cwd=tmp_path) and after != before
 
 
-def test_corrupt_cache_is_ignored(tree: Path, capsys, no_cache_reference: str) -> None:
-    reference = no_cache_reference
+def test_corrupt_cache_is_ignored(tree: Path, capsys, no_cache_reference: Reference) -> None:
+    reference = no_cache_reference.output
     lint(capsys, "fixtures", cwd=tree)
     for path in (tree / ".tslint_cache").glob("results-*"):
         path.write_bytes(b"\x80\x04garbage")
@@ -112,16 +118,16 @@ def test_unwritable_cache_is_ignored(tree: Path, capsys) -> None:
         (tree / ".tslint_cache").chmod(0o700)
 
 
-def test_cache_folder_that_is_a_file_is_ignored(tree: Path, capsys, no_cache_reference: str) -> None:
+def test_cache_folder_that_is_a_file_is_ignored(tree: Path, capsys, no_cache_reference: Reference) -> None:
     """Works for root too: a file where the cache folder should be cannot be written into."""
     (tree / ".tslint_cache").write_text("not a folder")
-    assert lint(capsys, "fixtures", cwd=tree) == no_cache_reference
+    assert lint(capsys, "fixtures", cwd=tree) == no_cache_reference.output
     assert (tree / ".tslint_cache").read_text() == "not a folder"
 
 
-def test_no_cache_writes_nothing(tree: Path, capsys) -> None:
-    lint(capsys, "--no-cache", "fixtures", cwd=tree)
-    assert not (tree / ".tslint_cache").exists()
+def test_no_cache_writes_nothing(no_cache_reference: Reference) -> None:
+    assert json.loads(no_cache_reference.output)["diagnostics"]  # the run linted the fixtures
+    assert sorted(p.name for p in no_cache_reference.folder.iterdir()) == ["fixtures"]
 
 
 def test_jobs_must_be_positive(capsys) -> None:
