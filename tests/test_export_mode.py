@@ -96,3 +96,51 @@ def test_cache_answers_export_mode_apart(tmp_path, capsys, monkeypatch) -> None:
         assert {d["code"][:3] for d in json.loads(capsys.readouterr().out)["diagnostics"]} == {"TS5"}
         assert main(["--isolated", "--output-format", "json", str(path)]) == 1
         assert "TS5" not in {d["code"][:3] for d in json.loads(capsys.readouterr().out)["diagnostics"]}
+
+
+CYCLE = textwrap.dedent("""\
+    import torch
+    import torch.nn as nn
+
+
+    def _kept(scores, n: int):
+        if n == 0:
+            return torch.where(scores > 0)[0]
+        return _again(scores, n - 1)
+
+
+    def _again(scores, n: int):
+        return _kept(scores * 0.5, n)
+
+
+    class Net(nn.Module):
+        def forward(self, x):
+            keep = _again(x.sum(1), 2)
+            if keep.shape[0] > 1:
+                return x[keep]
+            return x
+    """)
+
+
+def test_summaries_of_mutually_recursive_helpers(tmp_path) -> None:
+    """`_again` returns what `_kept` returns, and `_kept` calls `_again` back: the summaries are
+    computed again until stable, and the result of either is known to have data-dependent rows."""
+    path = tmp_path / "cycle.py"
+    path.write_text(CYCLE, encoding="utf-8")
+    result = lint_paths([str(path)], Config(mode="export"))
+    assert [(d.location.row, d.code) for d in result.diagnostics] == [(18, "TS502")]
+
+
+def test_shape_summaries_only_in_export_mode(tmp_path, monkeypatch) -> None:
+    """The summaries cost a pass per parameter of each helper: only export rules ask for them."""
+    from tslint.rules.export import _shape_summaries
+
+    asked = []
+    original = _shape_summaries.summarize
+    monkeypatch.setattr(_shape_summaries, "summarize", lambda *a: asked.append(a[0].name.value) or original(*a))
+    path = tmp_path / "cycle.py"
+    path.write_text(CYCLE, encoding="utf-8")
+    lint_paths([str(path)], Config())
+    assert asked == []
+    lint_paths([str(path)], Config(mode="export"))
+    assert sorted(set(asked)) == ["_again", "_kept"]

@@ -181,16 +181,35 @@ def test_every_bad_class_is_flagged() -> None:
             assert not codes, cls.__name__
 
 
-def _page_class(code: str, section: str, folder: Path) -> type:
+def _page_module(code: str, section: str, folder: Path):
     from test_rule_pages import example
 
     path = folder / f"export_page_{code}_{section[3:7].strip()}.py"
     path.write_text(example(code, section), encoding="utf-8")
-    (cls,) = [c for c in module_classes(load_module(path, path.stem)) if c.__name__ == "Net"]
+    return load_module(path, path.stem)
+
+
+def _page_class(code: str, section: str, folder: Path) -> type:
+    (cls,) = [c for c in module_classes(_page_module(code, section, folder)) if c.__name__ == "Net"]
     return cls
 
 
-@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506", "TS507", "TS508"])
+@in_child
+def test_ts509_page_examples_against_torch(tmp_path: Path) -> None:
+    """TS509's bad example refuses its input in both modes; the good one (a NamedTuple) exports."""
+    for section, fails in (("## Example", True), ("## Use instead", False)):
+        module = _page_module("TS509", section, tmp_path)
+        example = (module.Batch(torch.ones(3, 4)),)
+        for strict in (False, True):
+            try:
+                torch.export.export(module.Net(), example, strict=strict)
+                failed = False
+            except Exception:
+                failed = True
+            assert failed is fails, (section, strict)
+
+
+@pytest.mark.parametrize("code", ["TS501", "TS502", "TS503", "TS504", "TS505", "TS506", "TS507", "TS508", "TS510"])
 @in_child
 def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
     """The bad example of an error rule fails non-strict export; TS503's exports only by specializing
@@ -204,6 +223,9 @@ def test_export_page_examples_against_torch(code: str, tmp_path: Path) -> None:
         assert "Constraints violated" in (export_outcome(bad, where, dynamic=Dim("batch", min=2, max=64)).error or "")
     elif code == "TS504":
         assert export_outcome(bad, where, dynamic=Dim.AUTO).agrees
+    elif code == "TS510":  # non-strict export opens the file once and exports; strict export refuses it
+        assert export_outcome(bad, where).agrees
+        assert export_outcome(bad, where, strict=True).error is not None
     elif code == "TS507":  # exports, with the number drawn while exporting as a constant
         exported = torch.export.export(bad(), (torch.ones(3, 4),)).module()
         assert torch.equal(exported(torch.ones(3, 4)), exported(torch.ones(3, 4)))

@@ -11,6 +11,7 @@ again are kept per process, the most recently asked.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Tuple
@@ -26,6 +27,7 @@ from tslint.index.project import ProjectIndex
 
 KEPT_FILES = 16
 _TREES: OrderedDict[Tuple[str, str], Optional[FileTrees]] = OrderedDict()
+_LOCK = threading.Lock()  # the language server lints in two threads
 
 
 class ProjectSyntax:
@@ -47,16 +49,18 @@ class ProjectSyntax:
             return held.nodes.get(info.ordinal)
         expected = self.index.digests.get(info.path, "")
         key = (info.path, expected)
-        if key in _TREES:
-            _TREES.move_to_end(key)
-            trees = _TREES[key]
-        else:
+        with _LOCK:
+            known = key in _TREES
+            trees = _TREES[key] if known else None
+            if known:
+                _TREES.move_to_end(key)
+        if not known:
             trees = self._parse(info.path, expected)
-            if not expected:  # no digest to tell the file's versions apart: parse again next time
-                return trees.nodes.get(info.ordinal) if trees is not None else None
-            _TREES[key] = trees
-            while len(_TREES) > KEPT_FILES:
-                _TREES.popitem(last=False)
+            if expected:  # else no digest tells the file's versions apart: parse again next time
+                with _LOCK:
+                    _TREES[key] = trees
+                    while len(_TREES) > KEPT_FILES:
+                        _TREES.popitem(last=False)
         return trees.nodes.get(info.ordinal) if trees is not None else None
 
     def _parse(self, path: str, expected: str) -> Optional[FileTrees]:

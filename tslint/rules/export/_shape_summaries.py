@@ -19,6 +19,7 @@ one for every function while files were indexed made every mode ~45 % slower.
 
 from __future__ import annotations
 
+import threading
 import weakref
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Set, Tuple
@@ -154,10 +155,19 @@ ROUNDS = 3
 _SUMMARIES: weakref.WeakKeyDictionary[object, Dict[Tuple[str, int], Optional[ShapeSummary]]] = (
     weakref.WeakKeyDictionary()
 )
-_STACK: List[Tuple[str, int]] = []  # the summaries being computed, outermost first
-_PENDING: Dict[Tuple[str, int], Optional[ShapeSummary]] = {}  # their values so far
-_LOW: List[int] = []  # per computation: the lowest stack position it read a value so far from
-_READ: Set[Tuple[str, int]] = set()  # computations whose value so far was read
+
+
+class _Progress(threading.local):
+    """The summaries being computed in this thread (the language server lints in two)."""
+
+    def __init__(self) -> None:
+        self.stack: List[Tuple[str, int]] = []  # outermost first
+        self.pending: Dict[Tuple[str, int], Optional[ShapeSummary]] = {}  # their values so far
+        self.low: List[int] = []  # per computation: the lowest stack position it read a value so far from
+        self.read: Set[Tuple[str, int]] = set()  # computations whose value so far was read
+
+
+_STATE = _Progress()
 
 
 def summary_of(context, function: Optional[FunctionInfo]) -> Optional[ShapeSummary]:
@@ -173,12 +183,12 @@ def summary_of(context, function: Optional[FunctionInfo]) -> Optional[ShapeSumma
     key = function.key
     if key in cache:
         return cache[key]
-    if key in _PENDING:  # called back while being summarized: its value so far
-        _READ.add(key)
-        _LOW[-1] = min(_LOW[-1], _STACK.index(key))
-        return _PENDING[key]
-    if len(_STACK) >= NESTED:  # too deep to follow: unknown, and its callers are not kept either
-        _LOW[-1] = min(_LOW[-1], 0)
+    if key in _STATE.pending:  # called back while being summarized: its value so far
+        _STATE.read.add(key)
+        _STATE.low[-1] = min(_STATE.low[-1], _STATE.stack.index(key))
+        return _STATE.pending[key]
+    if len(_STATE.stack) >= NESTED:  # too deep to follow: unknown, and its callers are not kept either
+        _STATE.low[-1] = min(_STATE.low[-1], 0)
         return None
     node = _definition(context, function)
     file = index.by_path.get(function.path)
@@ -186,20 +196,20 @@ def summary_of(context, function: Optional[FunctionInfo]) -> Optional[ShapeSumma
         cache[key] = None
         return None
     found, low = _computed(context, function, node, file.imports)
-    if low >= len(_STACK):
+    if low >= len(_STATE.stack):
         cache[key] = found
-    elif _LOW:
-        _LOW[-1] = min(_LOW[-1], low)
+    elif _STATE.low:
+        _STATE.low[-1] = min(_STATE.low[-1], low)
     return found
 
 
 def _computed(context, function: FunctionInfo, node: cst.FunctionDef, imports: ImportTable):
     """(the summary, the lowest stack position it read an unfinished summary from)."""
     key = function.key
-    position = len(_STACK)
-    _STACK.append(key)
-    _PENDING[key] = None
-    _LOW.append(position)
+    position = len(_STATE.stack)
+    _STATE.stack.append(key)
+    _STATE.pending[key] = None
+    _STATE.low.append(position)
     self_name = _self_name(node, function.owner)
 
     def callees(call: cst.Call, kinds: List[FrozenSet[str]]) -> Optional[FrozenSet[str]]:
@@ -210,17 +220,17 @@ def _computed(context, function: FunctionInfo, node: cst.FunctionDef, imports: I
     try:
         found = None
         for _ in range(ROUNDS):
-            _READ.discard(key)
+            _STATE.read.discard(key)
             found = summarize(node, imports, function.owner, callees)
-            if key not in _READ or found == _PENDING[key]:
+            if key not in _STATE.read or found == _STATE.pending[key]:
                 break
-            _PENDING[key] = found
-        return found, _LOW[-1]
+            _STATE.pending[key] = found
+        return found, _STATE.low[-1]
     finally:
-        _STACK.pop()
-        _LOW.pop()
-        del _PENDING[key]
-        _READ.discard(key)
+        _STATE.stack.pop()
+        _STATE.low.pop()
+        del _STATE.pending[key]
+        _STATE.read.discard(key)
 
 
 def _definition(context, function: FunctionInfo) -> Optional[cst.FunctionDef]:

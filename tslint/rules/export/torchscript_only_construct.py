@@ -31,11 +31,16 @@ CALLS = {
     ),
     "torch.jit.wait": "`torch.jit.wait` only completes a `torch.jit.fork`: use the function's result directly",
 }
+CONSTANTS = (
+    "`{klass}.__constants__` only tells TorchScript which attributes are constants: torch.export.export reads "
+    "every attribute as Python does and bakes plain values into the program anyway, so remove it"
+)
 
 
 class TorchScriptOnlyConstructInExport(Rule):
     """Exported code uses a TorchScript-only construct: `@torch.jit.script`, `@torch.jit.ignore`,
-    `@torch.jit.unused`, `torch.jit.is_scripting()`, `torch.jit.annotate`, `torch.jit.fork`/`wait`.
+    `@torch.jit.unused`, `torch.jit.is_scripting()`, `torch.jit.annotate`, `torch.jit.fork`/`wait`,
+    or the exported module's class lists `__constants__` (reported once, on its `forward`'s name).
 
     torch.export.export traces the Python code and ignores them all — a migration hint, not a failure,
     except `torch.jit.fork`, which strict export rejects ("Attempted to call function marked as
@@ -61,6 +66,31 @@ class TorchScriptOnlyConstructInExport(Rule):
         what: Optional[str] = CALLS.get(context.qualify(node.func) or "")
         if what is not None:
             context.report(node, self.message.format(what=what))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
+        info = context.compiled.info
+        if node is not context.node or info.name != "forward" or info.owner is None or context.source[0] is None:
+            return
+        for statement in context.source[0].body:  # the class defining forward, at the top of the file
+            if isinstance(statement, cst.ClassDef) and f"{context.file.module_name}.{statement.name.value}" == (
+                info.owner
+            ):
+                if any(True for _ in _constants_lists(statement)):  # reported on `forward`'s name
+                    what = CONSTANTS.format(klass=statement.name.value)
+                    context.report(node.name, self.message.format(what=what))
+
+
+def _constants_lists(klass: cst.ClassDef):
+    """The `__constants__ = [...]` assignments of a class body."""
+    body = klass.body.body if isinstance(klass.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
+                if isinstance(small, cst.AnnAssign):
+                    targets = [small.target]
+                if any(isinstance(t, cst.Name) and t.value == "__constants__" for t in targets):
+                    yield small
 
 
 def _decorates_this_function(node: cst.Decorator, context: RuleContext) -> bool:
