@@ -18,8 +18,8 @@ tensor only if the parameter is unannotated (an `int` parameter freezes it, prob
 both. No fix when the code reads `self`, sits in a loop (a value carried around it may be a Python
 number on the first pass), or holds anything but expressions, returns and those assignments; nor when
 the test is an unannotated parameter's truth (`if flag:`, most likely a bool), or the branch reads an
-unannotated parameter with a default (`mask=None`: None would reach a `Tensor` parameter). The helper goes after the top-level
-class or function holding the branch.
+unannotated parameter with a default (`mask=None`: None would reach a `Tensor` parameter). The helper
+goes after the top-level class or function holding the branch.
 """
 
 from __future__ import annotations
