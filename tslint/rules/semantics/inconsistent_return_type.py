@@ -47,17 +47,18 @@ class InconsistentReturnType(Rule):
         returns = [(node, found) for node, found in types.returns if id(node) in context.state]
         declared = types.declared_return if context.node.returns is not None else None
         if declared is not None:
-            if declared.kind == "Unknown":
-                return
+            holds_any = _holds_any(context.node.returns.annotation, context)
             expected = f"the function is annotated to return `{declared}`"
             for node, found in returns:
-                if found.kind not in ("Unknown", "Union") and not is_subtype(_convert(declared, found, True), declared):
-                    context.report(node, self.message.format(found=_shown(found), expected=expected))
-                elif _holds_any(context.node.returns.annotation, context) and _value_typed_attribute(node, context):
+                if holds_any and _value_typed_attribute(node, context):
                     code = cst.Module([]).code_for_node
                     shown = f"`{code(node.value)}`, typed by torch from its value (never with `Any`)"
                     annotated = f"the function is annotated to return `{code(context.node.returns.annotation)}`"
                     context.report(node, self.message.format(found=shown, expected=annotated))
+                elif declared.kind == "Unknown" or found.kind in ("Unknown", "Union"):
+                    continue
+                elif not is_subtype(_convert(declared, found, True), declared):
+                    context.report(node, self.message.format(found=_shown(found), expected=expected))
             return
         merged: Optional[JitType] = None
         for node, found in returns:
