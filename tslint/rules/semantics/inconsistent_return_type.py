@@ -98,16 +98,17 @@ def _holds_any(annotation: cst.BaseExpression, context: RuleContext) -> bool:
 
 def _value_typed_attribute(node: cst.Return, context: RuleContext) -> bool:
     """Whether `node` returns `self.name`, an attribute the project assigns and no class of the
-    hierarchy annotates or defines in its body: torch types it from the instance's value (or,
-    holding a value it cannot type, has no such attribute), in every class the function is compiled
-    for."""
+    hierarchy annotates or defines in its body, for some class the function is compiled for (a
+    shared base's property is compiled for every module on it; one of them is enough): torch types
+    it from the instance's value (or, holding a value it cannot type, has no such attribute)."""
     name = context.self_attribute(node.value) if node.value is not None else None
-    classes = context.classes()
-    if name is None or not classes:
+    if name is None:
         return False
-    for _, klass in classes:
-        if klass.unknown_bases or not klass.attributes.get(name):
-            return False
-        if name in klass.annotations or name in klass.class_attributes or name in klass.methods:
-            return False
-    return True
+    return any(
+        not klass.unknown_bases
+        and bool(klass.attributes.get(name))
+        and name not in klass.annotations
+        and name not in klass.class_attributes
+        and name not in klass.methods
+        for _, klass in context.classes()
+    )
