@@ -47,17 +47,18 @@ class InconsistentReturnType(Rule):
         returns = [(node, found) for node, found in types.returns if id(node) in context.state]
         declared = types.declared_return if context.node.returns is not None else None
         if declared is not None:
-            if declared.kind == "Unknown":
-                return
+            holds_any = _holds_any(context.node.returns.annotation, context)
             expected = f"the function is annotated to return `{declared}`"
             for node, found in returns:
-                if found.kind not in ("Unknown", "Union") and not is_subtype(_convert(declared, found, True), declared):
-                    context.report(node, self.message.format(found=_shown(found), expected=expected))
-                elif _holds_any(context.node.returns.annotation, context) and _value_typed_attribute(node, context):
+                if holds_any and _value_typed_attribute(node, context):
                     code = cst.Module([]).code_for_node
                     shown = f"`{code(node.value)}`, typed by torch from its value (never with `Any`)"
                     annotated = f"the function is annotated to return `{code(context.node.returns.annotation)}`"
                     context.report(node, self.message.format(found=shown, expected=annotated))
+                elif declared.kind == "Unknown" or found.kind in ("Unknown", "Union"):
+                    continue
+                elif not is_subtype(_convert(declared, found, True), declared):
+                    context.report(node, self.message.format(found=_shown(found), expected=expected))
             return
         merged: Optional[JitType] = None
         for node, found in returns:
@@ -97,16 +98,17 @@ def _holds_any(annotation: cst.BaseExpression, context: RuleContext) -> bool:
 
 def _value_typed_attribute(node: cst.Return, context: RuleContext) -> bool:
     """Whether `node` returns `self.name`, an attribute the project assigns and no class of the
-    hierarchy annotates or defines in its body: torch types it from the instance's value (or,
-    holding a value it cannot type, has no such attribute), in every class the function is compiled
-    for."""
+    hierarchy annotates or defines in its body, for some class the function is compiled for (a
+    shared base's property is compiled for every module on it; one of them is enough): torch types
+    it from the instance's value (or, holding a value it cannot type, has no such attribute)."""
     name = context.self_attribute(node.value) if node.value is not None else None
-    classes = context.classes()
-    if name is None or not classes:
+    if name is None:
         return False
-    for _, klass in classes:
-        if klass.unknown_bases or not klass.attributes.get(name):
-            return False
-        if name in klass.annotations or name in klass.class_attributes or name in klass.methods:
-            return False
-    return True
+    return any(
+        not klass.unknown_bases
+        and bool(klass.attributes.get(name))
+        and name not in klass.annotations
+        and name not in klass.class_attributes
+        and name not in klass.methods
+        for _, klass in context.classes()
+    )
