@@ -121,3 +121,43 @@ def test_size_before_a_tracing_guard_is_silent(tmp_path) -> None:
     for rows in (2, 5, 8):  # the guard decides: `x * 2` never runs, `x + 1` always does
         assert torch.equal(traced(torch.ones(rows, 4)), torch.ones(rows, 4) + 1)
     assert [d.code for d in lint_paths([str(path)], Config(mode="trace")).diagnostics] == []
+
+
+def _mode_diverges(build) -> bool:
+    """Whether the model `build` traces on four rows answers otherwise than the model in eval mode,
+    on a second input (TS412)."""
+    import warnings
+
+    torch.manual_seed(0)
+    first, second = torch.randn(4, 4), torch.randn(6, 4) * 3 + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        traced, model = build(first)
+    model.eval()
+    traced.eval()
+    with torch.no_grad():
+        return not torch.allclose(traced(second), model(second), atol=1e-5)
+
+
+def _trace_mode_builders():
+    path = FIXTURES / "trace_mode.py"
+    module = load_module(path, "fixture_trace_mode")
+    return [
+        pytest.param(name, getattr(module, name), id=name)
+        for name in vars(module)
+        if name.startswith(("bad_", "good_"))
+    ]
+
+
+@pytest.mark.parametrize("name, build", _trace_mode_builders())
+def test_trace_mode_fixture_against_torch(name, build) -> None:
+    """TS412: a bad_* trace taken in training mode answers otherwise than eval mode; a good_* one does not."""
+    assert _mode_diverges(build) is name.startswith("bad_")
+
+
+def test_trace_mode_page_examples_against_torch() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for section, hazardous in (("## Example", True), ("## Use instead", False)):
+            path = Path(folder) / f"trace_page_TS412_{hazardous}.py"
+            path.write_text(_page_example("TS412", section), encoding="utf-8")
+            assert _mode_diverges(load_module(path, path.stem).export) is hazardous

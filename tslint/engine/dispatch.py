@@ -252,3 +252,23 @@ def run_rules(
         _Dispatcher(group).run(trees.nodes[ordinal], signature_only)
     reports = [report for context in contexts for report in context.reports]
     return _diagnostics(parsed, reports, trees) if reports else []
+
+
+def run_call_site_rules(
+    parsed: ParsedFile, file: FileIndex, trees: FileTrees, rules: Sequence[Rule], index, syntax
+) -> List[Diagnostic]:
+    """Run the rules that check call sites in any function of the file, compiled or not (TS412: the
+    `torch.jit.trace` calls of a script's `main`), each given one function at a time."""
+    reports = []
+    by_ordinal = {info.ordinal: info for info in file.functions.values()}
+    for ordinal, node in sorted(trees.nodes.items()):
+        info = by_ordinal.get(ordinal)
+        if info is None:
+            continue
+        for rule in rules:
+            try:
+                found = rule.check_function(node, file, index, syntax.function)  # type: ignore[attr-defined]
+            except Exception as error:
+                raise RuleCrashed(rule, error) from error
+            reports.extend(Report(rule, call, message, info.symbol, None, ordinal) for call, message in found)
+    return _diagnostics(parsed, reports, trees) if reports else []

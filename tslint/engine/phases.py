@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set
 from tslint import limits
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
-from tslint.engine.dispatch import RuleCrashed, run_rules
+from tslint.engine.dispatch import RuleCrashed, run_call_site_rules, run_rules
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
 from tslint.engine.suppression import Directive, suppressions
 from tslint.engine.syntax import ProjectSyntax
@@ -180,14 +180,20 @@ def lint_indexed(
             if functions:
                 work.append((functions, scope, mode_rules))
     parsed, trees = item.parsed, item.trees
-    if work:
+    # Rules of call sites in any function (TS412), only where the text has a trace call.
+    call_rules = [r for r in rules if hasattr(r, "check_function")] if b"jit.trace" in data else []
+    call_rules = call_rules if item.index is not None and index is not None else []
+    if work or call_rules:
         if parsed is None or trees is None:  # the tree was not kept (cache, memory budget): parse again
             parsed, trees = _parse_again(item.source, data)
         try:
             assert parsed is not None and trees is not None and item.index is not None
-            if syntax is None and scopes is not None:
-                syntax = ProjectSyntax(scopes.index)
-            found.extend(run_rules(parsed, item.index, trees, work, syntax))
+            if syntax is None and index is not None:
+                syntax = ProjectSyntax(index)
+            if work:
+                found.extend(run_rules(parsed, item.index, trees, work, syntax))
+            if call_rules:
+                found.extend(run_call_site_rules(parsed, item.index, trees, call_rules, index, syntax))
         except Exception as error:
             # Too deep: a RecursionError, or what a `finally` of libcst's codegen raised while one unwound.
             if isinstance(error, RecursionError) or isinstance(error.__context__, RecursionError):
