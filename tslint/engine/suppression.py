@@ -34,7 +34,7 @@ class Directive:
     row: int  # 1-based
     start: int  # 0-based code-point columns of the directive in its line, end exclusive
     end: int
-    kind: str  # NOQA, IGNORE or FILE
+    kind: str  # one of NOQA, IGNORE and FILE
     codes: Optional[Tuple[str, ...]]  # upper-cased, as written; None: bare, every code
     comment: int = 0  # 0-based column where the comment holding it starts
 
