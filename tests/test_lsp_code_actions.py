@@ -91,6 +91,7 @@ def test_quick_fixes_for_a_diagnostic_give_the_expected_text(tmp_path: Path, doc
             assert titles == [
                 "Remove TS205 from the suppression",
                 "Suppress TS002 on this line",
+                "Suppress TS002 in this file",
                 "Disable tslint for this file (# tslint: skip-file)",
             ]
             fix = actions[0]
@@ -109,15 +110,22 @@ def test_quick_fixes_for_a_diagnostic_give_the_expected_text(tmp_path: Path, doc
             assert suppressed == SOURCE.replace("*args):\n", "*args):  # noqa: TS101\n")
             assert [d.code for d in lint_text(suppressed, str(tmp_path / "net.py"), Config()).diagnostics] == []
 
-            # The file-level form goes after the shebang, where `skip-file` is read.
+            # Suppressing TS101 in the file: the file-level directive, after the shebang.
+            in_file = next(a for a in actions if a.title == "Suppress TS101 in this file")
+            suppressed = _apply(SOURCE, _edits(in_file, uri, 1))
+            assert suppressed == SOURCE.replace("python\n", "python\n# tslint: noqa: TS101\n", 1)
+            assert lint_text(suppressed, str(tmp_path / "net.py"), Config()).diagnostics == ()
+
+            # The whole-file skip is still offered, last, once: it goes where `skip-file` is read.
             skip = actions[-1]
+            assert skip.title == "Disable tslint for this file (# tslint: skip-file)"
             skipped = _apply(SOURCE, _edits(skip, uri, 1))
             assert skipped.startswith("#!/usr/bin/env python\n# tslint: skip-file\nimport torch")
             assert lint_text(skipped, str(tmp_path / "net.py"), Config(select=("TS", "TS002"))).diagnostics == ()
 
             # Only what the client asked for, and no action for a diagnostic that is not tslint's.
             assert await _actions(client, uri, by_code["TS101"], only=[types.CodeActionKind.Refactor]) in (None, [], ())
-            assert len(await _actions(client, uri, by_code["TS101"], only=[types.CodeActionKind.QuickFix])) == 2
+            assert len(await _actions(client, uri, by_code["TS101"], only=[types.CodeActionKind.QuickFix])) == 3
             foreign = types.Diagnostic(range=by_code["TS101"].range, message="x", code="E501", source="flake8")
             assert await _actions(client, uri, foreign) in (None, [], ())
         finally:

@@ -119,14 +119,14 @@ def filter_diagnostics(
     used: Dict[Directive, Set[str]] = {}
     kept: List[Diagnostic] = []
     for d in diagnostics:
-        if not selected(d.code, config.select, ignored_here):
+        if not _reported(d.code, config.select, ignored_here):
             continue
         matching = found.matching(d.code, d.location.row)
         for directive in matching:
             used.setdefault(directive, set()).add(d.code)
         if not matching:
             kept.append(d)
-    if report_unused and found.exact and found.directives and not any(d.code == "TS001" for d in diagnostics):
+    if report_unused and found.exact and found.all_directives() and not any(d.code == "TS001" for d in diagnostics):
         assert rules is not None
         ran = _codes_that_ran(rules, config, ignored_here)
         unused = unused_suppressions(found, used, ran, _known_codes(), text, source.display)
@@ -147,9 +147,22 @@ def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str
     """The codes of `rules` whose findings a file with these ignores keeps (the others might as well
     not have run), and TS001."""
     ran = {rule.code for rule in rules if selected(rule.code, config.select, ignored)}
-    if selected("TS001", config.select, ignored):
-        ran.add("TS001")
+    if _reported(UNPARSABLE, config.select, ignored):
+        ran.add(UNPARSABLE)
     return frozenset(ran)
+
+
+UNPARSABLE = "TS001"
+
+
+def _reported(code: str, select: Sequence[str], ignored: Sequence[str]) -> bool:
+    """Whether the configuration keeps a finding of `code`. TS001 (a file tslint could not check) is
+    kept whatever `select` says, as ruff reports syntax errors: a selection chooses the rules to run,
+    it cannot make an unchecked file pass. `ignore` and `per-file-ignores` still drop it (TS001 also
+    stands for tslint's own limits, such as a file too large to analyse)."""
+    if code == UNPARSABLE:
+        return not any(code.startswith(i) for i in ignored)
+    return selected(code, select, ignored)
 
 
 def lint_indexed(

@@ -1,5 +1,6 @@
-"""Inline suppressions: `# tslint: ignore[TS101]`, bare `# tslint: ignore`, `# noqa: TS101`,
-and `# tslint: skip-file` in the file's leading comments or docstring.
+"""Inline suppressions: `# tslint: ignore[TS101]`, bare `# tslint: ignore`, `# noqa: TS101`, and in
+the file's leading comments or docstring area `# tslint: noqa: TS101, TS205` (those codes everywhere
+in the file, ruff's `# ruff: noqa: F401`) and `# tslint: skip-file` (every code).
 
 A suppression comment covers the row it is on. A row that ends inside a multi-line string or with a
 backslash continuation cannot hold a comment: such rows are joined to the row where the string or
@@ -18,10 +19,12 @@ from typing import Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tup
 _IGNORE = re.compile(r"#\s*tslint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 _SKIP_FILE = re.compile(r"#\s*tslint:\s*skip-file\b", re.IGNORECASE)
+_FILE_NOQA = re.compile(r"#\s*tslint:\s*noqa:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*)", re.IGNORECASE)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # libcst's and the tokenizer's line breaks (not str.splitlines's)
 
 ALL = frozenset({"*"})
 NOQA, IGNORE = "noqa", "ignore"
+FILE = "file"  # a file-level directive in the leading area: its codes on every row
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Directive:
     row: int  # 1-based
     start: int  # 0-based code-point columns of the directive in its line, end exclusive
     end: int
-    kind: str  # NOQA or IGNORE
+    kind: str  # one of NOQA, IGNORE and FILE
     codes: Optional[Tuple[str, ...]]  # upper-cased, as written; None: bare, every code
     comment: int = 0  # 0-based column where the comment holding it starts
 
@@ -43,9 +46,10 @@ class Directive:
 class Suppressions:
     """The directives of one source, and which rows each row's comment covers."""
 
-    directives: Tuple[Directive, ...] = ()
+    directives: Tuple[Directive, ...] = ()  # line directives (NOQA, IGNORE): each covers its row
     anchors: Dict[int, int] = field(default_factory=dict)  # row -> the later row whose comment covers it
     exact: bool = True  # False: the source did not tokenize and the lines were searched instead
+    file_directives: Tuple[Directive, ...] = ()  # FILE directives: each covers every row
 
     def __post_init__(self) -> None:
         self.by_row: Dict[int, List[Directive]] = {}
@@ -56,8 +60,12 @@ class Suppressions:
         return self.anchors.get(row, row)
 
     def matching(self, code: str, row: int) -> List[Directive]:
-        """The directives that suppress `code` reported on `row`."""
-        return [d for d in self.by_row.get(self.anchor(row), ()) if d.covers(code)]
+        """The directives that suppress `code` reported on `row`: its row's, then the file's."""
+        on_row = [d for d in self.by_row.get(self.anchor(row), ()) if d.covers(code)]
+        return on_row + [d for d in self.file_directives if d.covers(code)]
+
+    def all_directives(self) -> Tuple[Directive, ...]:
+        return (*self.file_directives, *self.directives)
 
 
 def split_lines(source: str) -> List[str]:
@@ -152,6 +160,7 @@ def suppressions(source: str, always_scan: bool = False) -> Suppressions:
     lowered = source.lower()
     if not always_scan and "tslint" not in lowered and "noqa" not in lowered:
         return Suppressions()
+    file_level = tuple(file_directives(source)) if "tslint" in lowered else ()
     scanned = scan(source)
     if scanned is None:
         found = [
@@ -160,10 +169,10 @@ def suppressions(source: str, always_scan: bool = False) -> Suppressions:
             if "#" in line
             for d in directives_in(line, row, 0, False)
         ]
-        return Suppressions(tuple(found), {}, exact=False)
+        return Suppressions(tuple(found), {}, False, file_level)
     comments, anchors = scanned
     found = [d for row, column, text in comments for d in directives_in(text, row, column)]
-    return Suppressions(tuple(found), anchors)
+    return Suppressions(tuple(found), anchors, True, file_level)
 
 
 def line_suppressions(source: str) -> Dict[int, FrozenSet[str]]:
@@ -174,23 +183,40 @@ def line_suppressions(source: str) -> Dict[int, FrozenSet[str]]:
     return {row: frozenset(codes) for row, codes in found.items()}
 
 
-def skips_file(source: str) -> bool:
-    """True if `# tslint: skip-file` is in the file's leading area: the comments and blank lines
-    before the first statement, the module docstring, and the comments right after it."""
-    if "skip-file" not in source.lower():
-        return False
+def leading_comments(source: str) -> Iterator[Tuple[int, int, str]]:
+    """The comments of the file's leading area, as (row, column, text): the comments and blank lines
+    before the first statement, the module docstring, and the comments right after it. Stops at the
+    first statement, or where the source stops tokenizing."""
     in_docstring, docstring_done = False, False
     try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        for token in _tokens(source):
             if token.type == tokenize.COMMENT:
-                if _SKIP_FILE.search(token.string):
-                    return True
+                yield token.start[0], token.start[1], token.string
             elif token.type == tokenize.STRING and not docstring_done:
                 in_docstring = True  # "a" "b" is one docstring of two tokens
             elif token.type == tokenize.NEWLINE and in_docstring:
                 in_docstring, docstring_done = False, True
             elif token.type not in (tokenize.NL, tokenize.ENCODING):
-                return False
-    except (tokenize.TokenError, SyntaxError):  # unparsable: engine reports TS001, not skipped
+                return
+    except (tokenize.TokenError, SyntaxError):
+        return
+
+
+def file_directives(source: str) -> List[Directive]:
+    """The `# tslint: noqa: TS101, TS205` directives of the file's leading area (FILE directives)."""
+    if "noqa" not in source.lower():
+        return []
+    found = []
+    for row, column, text in leading_comments(source):
+        for match in _FILE_NOQA.finditer(text):
+            start, end = column + match.start(), column + match.end()
+            found.append(Directive(row, start, end, FILE, _codes(match.group("codes")), column))
+    return found
+
+
+def skips_file(source: str) -> bool:
+    """True if `# tslint: skip-file` is in the file's leading area (see leading_comments). A file that
+    does not tokenize before it is not skipped: the engine reports its TS001."""
+    if "skip-file" not in source.lower():
         return False
-    return False
+    return any(_SKIP_FILE.search(text) for _, _, text in leading_comments(source))

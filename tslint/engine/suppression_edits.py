@@ -1,14 +1,14 @@
 """Edits to suppression comments, shared by `--add-noqa`, the unused-suppression fix (TS002) and the
-language server's "suppress" code actions: add codes to a row's `# noqa` (or start one), remove
-codes from a directive, add `# tslint: skip-file`. Pure text: 1-based rows and columns (code
-points), end exclusive, as tslint.findings.TextEdit."""
+language server's "suppress" code actions: add codes to a row's `# noqa` (or start one) or to the
+file-level directive (or start one), remove codes from a directive, add `# tslint: skip-file`. Pure
+text: 1-based rows and columns (code points), end exclusive, as tslint.findings.TextEdit."""
 
 from __future__ import annotations
 
 import re
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set
 
-from tslint.engine.suppression import IGNORE, NOQA, Directive, split_lines, suppressions
+from tslint.engine.suppression import FILE, IGNORE, NOQA, Directive, file_directives, split_lines, suppressions
 from tslint.findings import Position, TextEdit
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -16,6 +16,8 @@ _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=]")  # PEP 263: the cookie may only
 
 
 def _directive_text(kind: str, codes: Sequence[str]) -> str:
+    if kind == FILE:
+        return f"# tslint: noqa: {', '.join(codes)}"
     return f"# noqa: {', '.join(codes)}" if kind == NOQA else f"# tslint: ignore[{','.join(codes)}]"
 
 
@@ -66,9 +68,10 @@ def noqa_edits(source: str, codes_by_row: Mapping[int, Iterable[str]]) -> Option
     return edits
 
 
-def remove_codes_edit(line: str, directive: Directive, codes: Iterable[str]) -> TextEdit:
+def remove_codes_edit(line: str, directive: Directive, codes: Iterable[str], last_row: bool = False) -> TextEdit:
     """The edit that removes `codes` from `directive` (on `line`), or the whole directive (and the
-    comment, when nothing else is in it) if no code would remain."""
+    comment, when nothing else is in it) if no code would remain. A file-level directive alone on its
+    line goes with the line (and its line break, unless `last_row`)."""
     row, start, end = directive.row, directive.start, directive.end
     removed = {code.upper() for code in codes}
     remaining = list(dict.fromkeys(c for c in directive.codes or () if c not in removed))
@@ -76,6 +79,8 @@ def remove_codes_edit(line: str, directive: Directive, codes: Iterable[str]) -> 
         return TextEdit(Position(row, start + 1), Position(row, end + 1), _directive_text(directive.kind, remaining))
     before_end = len(line[:start].rstrip())  # the whitespace before the directive goes with it
     after = line[end:]
+    if directive.kind == FILE and not before_end and not after.strip() and not last_row:
+        return TextEdit(Position(row, 1), Position(row + 1, 1), "")
     if not after.strip():  # nothing after it: drop it to the end of the line
         return TextEdit(Position(row, before_end + 1), Position(row, len(line) + 1), "")
     if start > directive.comment:  # `# type: ignore  # noqa: TS101  # why`: keep both neighbours
@@ -86,21 +91,49 @@ def remove_codes_edit(line: str, directive: Directive, codes: Iterable[str]) -> 
     return TextEdit(Position(row, start + 1), Position(row, end + 1), "#")  # `# noqa: TS101 why` -> `# why`
 
 
-def skip_file_edit(source: str) -> TextEdit:
-    """The edit that adds `# tslint: skip-file` at the top of `source`: after a shebang and an
-    encoding cookie (which must stay on the first two lines), in the file's line breaks."""
-    lines = split_lines(source)
-    match = _LINE_BREAK.search(source)
-    newline = match.group(0) if match else "\n"
+def _top_row(lines: Sequence[str]) -> int:
+    """The first row after a shebang and an encoding cookie (which must stay on the first two lines)."""
     row = 1
     while row <= min(2, len(lines)) and (_CODING.match(lines[row - 1]) or (row == 1 and lines[0].startswith("#!"))):
         row += 1
+    return row
+
+
+def _insert_at_top(source: str, text: str) -> TextEdit:
+    """The edit that inserts the line `text` at the top of `source`: after a shebang and an encoding
+    cookie, in the file's line breaks."""
+    lines = split_lines(source)
+    match = _LINE_BREAK.search(source)
+    newline = match.group(0) if match else "\n"
+    row = _top_row(lines)
     if row > len(lines):  # only a shebang or a cookie, and no line break after it
         last = lines[-1]
+        return TextEdit(Position(len(lines), len(last) + 1), Position(len(lines), len(last) + 1), f"{newline}{text}")
+    return TextEdit(Position(row, 1), Position(row, 1), f"{text}{newline}")
+
+
+def skip_file_edit(source: str) -> TextEdit:
+    """The edit that adds `# tslint: skip-file` at the top of `source` (see _insert_at_top)."""
+    return _insert_at_top(source, "# tslint: skip-file")
+
+
+def file_noqa_edit(source: str, codes: Iterable[str]) -> Optional[TextEdit]:
+    """The edit that makes the file-level directive of `source` suppress `codes`: merged into its first
+    `# tslint: noqa: ...` (codes sorted and unique), or a new one at the top, after a shebang and an
+    encoding cookie. None when the file suppresses them already."""
+    wanted = set(_sorted_codes(codes))
+    if not wanted:
+        return None
+    existing = file_directives(source)
+    if wanted <= {code for d in existing for code in d.codes or ()}:
+        return None
+    if existing:
+        target = existing[0]
+        merged = _sorted_codes([*(target.codes or ()), *wanted])
         return TextEdit(
-            Position(len(lines), len(last) + 1), Position(len(lines), len(last) + 1), f"{newline}# tslint: skip-file"
+            Position(target.row, target.start + 1), Position(target.row, target.end + 1), _directive_text(FILE, merged)
         )
-    return TextEdit(Position(row, 1), Position(row, 1), f"# tslint: skip-file{newline}")
+    return _insert_at_top(source, _directive_text(FILE, sorted(wanted)))
 
 
 def apply_edits(source: str, edits: Iterable[TextEdit]) -> str:

@@ -1,5 +1,6 @@
 """TS002: a suppression comment that suppresses nothing (ruff's RUF100), with a safe fix that
-removes the unused codes, or the whole directive.
+removes the unused codes, or the whole directive. A file-level `# tslint: noqa: TS101` is judged
+as a line's, over the whole file.
 
 Only codes are judged, and only those that start with `TS` (`# noqa: E501` is another tool's). A
 bare `# noqa` serves every linter of the line, and a bare `# tslint: ignore` may serve findings of
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, List, Sequence, Set, Tuple
 
-from tslint.engine.suppression import Directive, Suppressions, split_lines
+from tslint.engine.suppression import FILE, Directive, Suppressions, split_lines
 from tslint.engine.suppression_edits import remove_codes_edit
 from tslint.findings import Applicability, Diagnostic, Fix, Mode, Position, RuleInfo, Severity
 
@@ -42,7 +43,7 @@ def unused_suppressions(
     directive suppressed; `ran`: the codes whose rules ran on the file; `known`: every tslint code."""
     lines = split_lines(text)
     diagnostics = []
-    for directive in found.directives:
+    for directive in found.all_directives():
         suppressed = used.get(directive, set())
         if directive.codes is None:
             continue
@@ -66,16 +67,14 @@ def _finding(
     info = UNUSED_SUPPRESSION
     parts = []
     if unused:
-        parts.append(
-            f"{', '.join(unused)} suppresses nothing on this line"
-            if len(unused) == 1
-            else f"{', '.join(unused)} suppress nothing on this line"
-        )
+        where = "in this file" if directive.kind == FILE else "on this line"
+        verb = "suppresses" if len(unused) == 1 else "suppress"
+        parts.append(f"{', '.join(unused)} {verb} nothing {where}")
     if unknown:
         parts.append(f"{', '.join(unknown)} {'is not a tslint code' if len(unknown) == 1 else 'are not tslint codes'}")
     detail = "; ".join(parts)
     line = lines[directive.row - 1] if directive.row <= len(lines) else ""
-    edit = remove_codes_edit(line, directive, [*unused, *unknown])
+    edit = remove_codes_edit(line, directive, [*unused, *unknown], directive.row >= len(lines))
     what = (
         f"Remove {', '.join([*unused, *unknown])} from the suppression"
         if edit.content

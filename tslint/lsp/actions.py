@@ -1,6 +1,7 @@
-"""Code actions (quick fixes) for the findings published for a buffer: the finding's own fix, and
-"suppress on this line" (`# noqa`, as --add-noqa) and "disable for this file" (`# tslint:
-skip-file`, the file-level form). Positions are converted as for the diagnostics."""
+"""Code actions (quick fixes) for the findings published for a buffer: the finding's own fix,
+"suppress on this line" (`# noqa`, as --add-noqa), "suppress in this file" (the code added to the
+file-level `# tslint: noqa: ...`) and, once for all of them, "disable for this file" (`# tslint:
+skip-file`, every code). Positions are converted as for the diagnostics."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from lsprotocol import types
 
-from tslint.engine.suppression_edits import noqa_edits, skip_file_edit
+from tslint.engine.suppression_edits import file_noqa_edit, noqa_edits, skip_file_edit
 from tslint.findings import Applicability, Diagnostic, TextEdit
 from tslint.lsp.documents import lsp_range, to_lsp
 
@@ -106,6 +107,16 @@ class ActionBuilder:
                     kind=types.CodeActionKind.QuickFix,
                     diagnostics=[diagnostic],
                     edit=self.workspace_edit(edits),
+                )
+            )
+        file_edit = file_noqa_edit(self.text, [finding.code])
+        if file_edit is not None:
+            found.append(
+                types.CodeAction(
+                    title=f"Suppress {finding.code} in this file",
+                    kind=types.CodeActionKind.QuickFix,
+                    diagnostics=[diagnostic],
+                    edit=self.workspace_edit([file_edit]),
                 )
             )
         return found
