@@ -144,10 +144,10 @@ def time_each_file(log: Path) -> None:
         finally:
             record("index", source.display, time.perf_counter() - start)
 
-    def timed_lint(item, *args):
+    def timed_lint(item, *args, **kwargs):
         start = time.perf_counter()
         try:
-            return lint_indexed(item, *args)
+            return lint_indexed(item, *args, **kwargs)
         finally:
             record("lint", item.source.display, time.perf_counter() - start)
 

@@ -42,6 +42,13 @@ class WorkerProcess:
         except (OSError, EOFError):
             self.alive = False
 
+    def send_bytes(self, message: bytes) -> None:
+        """An already pickled message (the worker reads it with recv_bytes)."""
+        try:
+            self.connection.send_bytes(message)
+        except (OSError, EOFError):
+            self.alive = False
+
     def receive(self) -> Optional[Tuple[List[SourceFile], bytes]]:
         """The files of its oldest message and its answer, pickled, or None if it died (a crash in
         native code, the OOM killer, ...)."""

@@ -328,7 +328,10 @@ def _lint_in_workers(
     plan = LintPlan([w for w in workers if w.alive], work, run.contents)
     for worker in workers:
         if worker.alive:
-            worker.send((needed, _phase_two_answers(worker, workers, run.summaries, needed)))
+            worker.send(needed)
+            for answer in _phase_two_answers(worker, workers, run.summaries, needed):
+                worker.send_bytes(answer)  # one message each: no copy of them all at once on either side
+            worker.send_bytes(b"")
     run.tell(CHECKING, len(linted))
     for _, _, answer in serve(workers, plan, dead):
         answered = pickle.loads(answer)
@@ -401,15 +404,19 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
             if sources is None:
                 break
             connection.send(shard.index(sources))
-        needed, answers = connection.recv()  # which files phase 2 needs (None: all); those the others indexed
+        needed = connection.recv()  # which files phase 2 needs (None: all)
         summaries = {}
         for display, item in list(shard.items.items()):
             if needed is None or display in needed:
                 summaries[display] = item.summary()
             else:  # linted by the parent: no rule runs on it, and its tree and index are not needed here
                 del shard.items[display]
-        for answer in answers:
+        while True:  # the summaries of those the others indexed, one pickled answer a message, then b""
+            answer = connection.recv_bytes()
+            if not answer:
+                break
             summaries.update((s.display, s) for s in pickle.loads(answer))
+            del answer
         scope = _scope(summaries, rules)
         while True:  # phase 2: lint what the parent hands over, until it says None
             sources = connection.recv()
