@@ -46,8 +46,8 @@ class ModuleStateMutationInExport(Rule):
     )
 
     global_message = (
-        "`{name}` (a module global) is updated from its previous value in exported code: the exported program never stores "
-        "it and always computes with the value seen while exporting."
+        "`{name}` (a module global) is updated from its previous value in exported code: the exported program never "
+        "stores it and always computes with the value seen while exporting."
     )
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
