@@ -87,6 +87,52 @@ def test_shape_specialization_is_off_by_default(tmp_path) -> None:
     assert codes == {("TS",): set(), ("TS5",): set(), ("TS", "TS503"): {"TS503"}}
 
 
+DECLARED = textwrap.dedent("""\
+    import torch.nn as nn
+
+
+    def _clip(x):
+        if x.shape[0] > 4:
+            return x[:4]
+        return x
+
+
+    class Declared(nn.Module):
+        def forward(self, x):
+            return _clip(x) * 2
+
+
+    class Undeclared(nn.Module):
+        def forward(self, x):
+            if x.shape[0] > 4:
+                return x * 2
+            return x * 3
+""")
+
+
+def test_dynamic_shapes_enable_shape_specialization_for_their_classes(tmp_path, capsys) -> None:
+    """`[tool.tslint.confirm] dynamic-shapes` names the classes with dynamic dimensions: TS503 reports
+    in what export runs for them (a helper included), not in other classes; `--select TS503` still
+    reports everywhere, and `ignore` turns it off. The cache tells the declarations apart."""
+    (tmp_path / "models.py").write_text(DECLARED, encoding="utf-8")
+    config = tmp_path / "pyproject.toml"
+
+    def rows(*options: str, declared: str = "Declared") -> list:
+        config.write_text(
+            '[tool.tslint]\nmode = "export"\n\n[tool.tslint.confirm]\n'
+            f'dynamic-shapes = {{ "models:{declared}" = "shapes:dynamic" }}\n',
+            encoding="utf-8",
+        )
+        main(["--config", str(config), "--output-format", "json", *options, str(tmp_path / "models.py")])
+        return sorted((d["location"]["row"], d["code"]) for d in json.loads(capsys.readouterr().out)["diagnostics"])
+
+    assert rows() == [(5, "TS503")]
+    assert rows(declared="Undeclared") == [(17, "TS503")]  # the cache does not answer with the other's
+    assert rows("--select", "TS503") == [(5, "TS503"), (17, "TS503")]
+    assert rows("--ignore", "TS503") == []
+    assert rows("--select", "TS501") == []
+
+
 def test_cache_answers_export_mode_apart(tmp_path, capsys, monkeypatch) -> None:
     """The same file linted in both modes with the cache on: each mode gets its own findings."""
     path = _write(tmp_path)

@@ -315,6 +315,10 @@ def confident_boxes(boxes, scores):
 
 def confident_count(boxes, scores):
     return ops.filtered(boxes, scores).shape[0]
+
+
+def box_count(boxes, scores):
+    return boxes.shape[0]
 """
 CHAINED_MODEL = """\
 import torch.nn as nn
@@ -363,5 +367,60 @@ def test_helper_returning_another_files_helper_result(tmp_path: Path) -> None:
         assert failed.error is not None and 9 in failed.lines, failed
         fine = export_outcome(module.Fine, str(model))
         assert fine.error is None and fine.agrees, fine
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+COUNTED_MODEL = """\
+import torch.nn as nn
+
+from boxhelpers import select
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        if select.confident_count(x, x.sum(1)) > 2:
+            return x * 2
+        return x * 3
+
+
+class Fine(nn.Module):
+    def forward(self, x):
+        if select.box_count(x, x.sum(1)) > 2:
+            return x * 2
+        return x * 3
+"""
+
+
+@in_child
+def test_branch_on_another_files_data_dependent_count(tmp_path: Path) -> None:
+    """A helper of another file returns the count of boxes of data-dependent count
+    (`ops.filtered(...).shape[0]`): the model's `if` on it is TS502, not TS501 — torch.export fails
+    there on an unbacked size ("Could not guard on data-dependent expression u0 > 2"), non-strict and
+    strict. The same `if` on the input's count (a helper handed `x.sum(1)` too) is no decision on
+    data: it exports, both modes, and tslint is silent (TS503 material, off by default)."""
+    import sys
+
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    package = tmp_path / "boxhelpers"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "ops.py").write_text(HELPERS, encoding="utf-8")
+    (package / "select.py").write_text(SELECT, encoding="utf-8")
+    model = tmp_path / "counted.py"
+    model.write_text(COUNTED_MODEL, encoding="utf-8")
+    result = lint_paths([str(tmp_path)], Config(mode="export"))
+    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+    assert rows == [("counted.py", 8, "TS502")], rows
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = load_module(model, "export_counted_net")
+        for strict in (False, True):
+            failed = export_outcome(module.Net, str(model), strict=strict)
+            assert failed.error is not None and "data-dependent" in failed.error and 8 in failed.lines, failed
+            fine = export_outcome(module.Fine, str(model), strict=strict)
+            assert fine.error is None and fine.agrees, fine
     finally:
         sys.path.remove(str(tmp_path))

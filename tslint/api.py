@@ -59,11 +59,27 @@ def enabled_rules(config: Config) -> Tuple[Rule, ...]:
         "both": {Mode.SCRIPT, Mode.TRACE},
         "export": {Mode.EXPORT},
     }[config.mode]
-    return tuple(
-        rule()
-        for rule in find_rules()
-        if rule.mode in modes and selected(rule.code, config.select, config.ignore, rule.default_enabled)
-    )
+    rules = []
+    for rule in find_rules():
+        if rule.mode not in modes:
+            continue
+        if selected(rule.code, config.select, config.ignore, rule.default_enabled):
+            rules.append(rule())
+        elif (
+            declared_dynamic(config)
+            and rule.enabled_by_dynamic_shapes
+            and selected(rule.code, config.select, config.ignore)
+        ):
+            instance = rule()
+            instance.for_classes = declared_dynamic(config)
+            rules.append(instance)
+    return tuple(rules)
+
+
+def declared_dynamic(config: Config) -> frozenset:
+    """The classes `[tool.tslint.confirm] dynamic-shapes` declares dynamic dimensions for, as
+    qualified names (`pkg.models:Net` -> `pkg.models.Net`)."""
+    return frozenset(key.replace(":", ".") for key in config.confirm.dynamic_shapes)
 
 
 def project_index(sources: Sequence[SourceFile]) -> ProjectIndex:
@@ -86,7 +102,7 @@ def settings_key(config: Config, rules: Sequence[Rule]) -> str:
     """Everything in the configuration that changes a file's outcome, for the result cache."""
     relevant = (
         __version__,
-        tuple(rule.code for rule in rules),
+        tuple((rule.code, sorted(rule.for_classes or ())) for rule in rules),
         config.select,
         config.ignore,
         config.per_file_ignores,
@@ -109,6 +125,7 @@ def run_key(
         config.select,
         config.ignore,
         config.per_file_ignores,
+        sorted(declared_dynamic(config)) if config.mode == "export" else (),
         str(config.root),
         os.getcwd(),
         [(s.display, str(s.path), digest, name) for s, digest, name in zip(sources, digests, names)],

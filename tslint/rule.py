@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Tuple, Type, Union
+from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple, Type, Union
 
 import libcst as cst
 
@@ -281,6 +281,11 @@ class Rule:
     torch_messages: ClassVar[Tuple[str, ...]] = ()  # see RuleInfo.torch_messages
     # False for a rule only `--select` with its full code enables (`select = ["TS404"]`).
     default_enabled: ClassVar[bool] = True
+    # An export rule off by default that `[tool.tslint.confirm] dynamic-shapes` enables for the
+    # classes it names (tslint.api.enabled_rules sets `for_classes` on the instance).
+    enabled_by_dynamic_shapes: ClassVar[bool] = False
+    # None: the rule reports everywhere; else the module classes (qualified names) it reports for.
+    for_classes: Optional[FrozenSet[str]] = None
     # torch's Python frontend rejects the construct while parsing, so it fails even in branches torch
     # does not compile (`if not torch.jit.is_scripting():`): the rule also sees those branches.
     frontend: ClassVar[bool] = False

@@ -30,15 +30,26 @@ from tslint.analysis.imports import ImportTable, plain_parameters
 from tslint.analysis.trace_taint import TaintAnalysis
 from tslint.analysis.traversal import walk
 from tslint.index.model import FunctionInfo
-from tslint.rules.export._values import DYNAMIC, DYNAMIC_SHAPE, SHAPES, Callees, ExportValues, unbacked_decision
+from tslint.rules.export._values import (
+    DYNAMIC,
+    DYNAMIC_SHAPE,
+    SHAPES,
+    UNBACKED,
+    Callees,
+    ExportValues,
+    unbacked_decision,
+)
 
 DEPTH = 6  # helpers followed from a call, at most
+# What a summary says of a result: a tensor with data-dependent rows, a tuple of them, or the size of
+# one (`return ops.filtered(boxes, scores).shape[0]`: deciding on it is TS502's, not TS501's).
+RETURNED = SHAPES | {UNBACKED}
 
 
 @dataclass(frozen=True)
 class ShapeSummary:
     parameters: Tuple[str, ...]  # positional parameters after `self`, then keyword-only ones, by name
-    returns: FrozenSet[str]  # DYNAMIC_SHAPE / DYNAMIC_ELEMENTS of the result, whatever the arguments
+    returns: FrozenSet[str]  # DYNAMIC_SHAPE / DYNAMIC_ELEMENTS / UNBACKED of the result, whatever the arguments
     decides: FrozenSet[str]  # parameters whose data-dependent size the function's own code decides on
     passes: Tuple[Tuple[str, FrozenSet[str]], ...]  # parameter -> kinds of the result when it has such rows
     forwards: Tuple[Tuple[str, str, str], ...]  # (parameter, callee, callee's parameter: position or name)
@@ -63,14 +74,14 @@ def _summarize(
     parameters = tuple(p.name.value for p in plain_parameters(function, self_name))
     taint = TaintAnalysis(function, imports, self_name, ())
     plain = ExportValues(function, taint, imports.qualify, callees=callees)
-    returns = plain.returned & SHAPES
+    returns = plain.returned & RETURNED
     decides, passes, forwards = set(), [], []
     tests = decisions(function, imports)
     for name in parameters:
         values = ExportValues(function, taint, imports.qualify, seeds={name: DYNAMIC}, callees=callees)
         if any(unbacked_decision(values, test) for test in tests):
             decides.add(name)
-        result = (values.returned & SHAPES) - returns
+        result = (values.returned & RETURNED) - returns
         if result:
             passes.append((name, frozenset(result)))
         for call, slot in _dynamic_arguments(function, values, plain):

@@ -123,6 +123,9 @@ class ExportValues:
             ):
                 found.append(current)
                 return False
+            if isinstance(current, cst.Call):  # not a tensor: its receiver may be one, its arguments tell nothing
+                walk(current.func, enter)  # (`helper(x, x.sum(1)) > 2` of a helper returning a size)
+                return False
             return True
 
         walk(node, enter)

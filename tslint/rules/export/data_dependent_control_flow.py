@@ -5,7 +5,7 @@ import libcst as cst
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules.export._shape_summaries import export_values
-from tslint.rules.export._values import DATA
+from tslint.rules.export._values import DATA, unbacked_decision
 
 
 def decided_by_data(test: cst.BaseExpression, context: RuleContext) -> str:
@@ -17,6 +17,8 @@ def decided_by_data(test: cst.BaseExpression, context: RuleContext) -> str:
         return ""  # a torch._check on what it reads: torch may decide the guard from it
     if DATA in values.kind(test):
         return "a Python value read from a tensor"
+    if unbacked_decision(values, test):
+        return ""  # the size of a tensor whose shape depends on data (a helper's result): TS502 reports it
     if values.evidently_tensor(test):
         return "a tensor's values"
     return ""

@@ -14,8 +14,8 @@ KEPT = frozenset({AttributeKind.PARAMETER, AttributeKind.BUFFER, AttributeKind.M
 
 class ModuleStateMutationInExport(Rule):
     """Exported code updates a plain attribute of the module from its previous value
-    (`self.count += 1`, `self.total = self.total + x.sum()`), or a name it declares `global` or
-    `nonlocal` (`global CALLS; CALLS += 1`): state carried from call to call.
+    (`self.count += 1`, `self.total = self.total + x.sum()`), or a name it declares `global`
+    (`global CALLS; CALLS += 1`): state carried from call to call.
 
     torch.export.export runs `forward` once while tracing: the update happens then (export restores
     the attribute afterwards), and the exported program neither stores the attribute nor reads it
@@ -25,6 +25,11 @@ class ModuleStateMutationInExport(Rule):
     (`self.cache = x`) is not reported: whether anything reads it later is unknown. Registered
     buffers mutated in place are exported correctly. A `global` counter is frozen the same way
     (probed: the exported program answers `x * 1` on every call, non-strict and strict).
+
+    No `nonlocal`: exported code as analysed (methods of module-level classes, module-level
+    functions) cannot declare one, and the functions and classes nested in a function that can are
+    not analysed. A closure counter is frozen the same way (probed); a `nonlocal` inside a helper
+    nested in `forward` is per-call state and exports correctly (probed).
     """
 
     code = "TS506"
@@ -41,8 +46,8 @@ class ModuleStateMutationInExport(Rule):
     )
 
     global_message = (
-        "`{name}` ({scope}) is updated from its previous value in exported code: the exported program never stores "
-        "it and always computes with the value seen while exporting."
+        "`{name}` (a module global) is updated from its previous value in exported code: the exported program never "
+        "stores it and always computes with the value seen while exporting."
     )
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
@@ -61,9 +66,8 @@ class ModuleStateMutationInExport(Rule):
             self._check_declared(node.target, context)
 
     def _check_declared(self, target: cst.Name, context: RuleContext) -> None:
-        scope = _declared(context).get(target.value)
-        if scope is not None:
-            context.report(target, self.global_message.format(name=target.value, scope=scope))
+        if target.value in _declared(context):
+            context.report(target, self.global_message.format(name=target.value))
 
     def _check(self, target: cst.BaseExpression, name: str, context: RuleContext) -> None:
         if not context.classes():
@@ -73,20 +77,19 @@ class ModuleStateMutationInExport(Rule):
         context.report(target, self.message.format(receiver=context.receiver, name=name))
 
 
-def _declared(context: RuleContext) -> dict:
-    """The names the exported function declares `global` ("a module global") or `nonlocal` ("a
-    closure variable") in its own body, computed once per function."""
+def _declared(context: RuleContext) -> set:
+    """The names the exported function declares `global` in its own body, computed once per
+    function."""
     key = ("export-declared", context.compiled.info.ordinal)
     found = context.file_facts.get(key)
     if found is None:
-        found = {}
+        found = set()
 
         def enter(node: cst.CSTNode) -> bool:
             if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and node is not context.node:
                 return False
-            if isinstance(node, (cst.Global, cst.Nonlocal)):
-                scope = "a module global" if isinstance(node, cst.Global) else "a closure variable"
-                found.update((item.name.value, scope) for item in node.names)
+            if isinstance(node, cst.Global):
+                found.update(item.name.value for item in node.names)
             return True
 
         walk(context.node, enter)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind
+from tslint.compiled_scope import CompiledScope
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules.export._shape_summaries import export_values
@@ -19,7 +20,9 @@ class ShapeSpecializationInExport(Rule):
     value. A dimension declared dynamic (`dynamic_shapes={"x": {0: Dim("batch")}}`) then fails with
     "Constraints violated (batch)! ... specialized it to be a constant"; with `Dim.AUTO` export
     succeeds but the program only accepts the example's size ("Guard failed: x.size()[0] <= 4").
-    Off by default: only you know which dimensions are meant to be dynamic. Input checks whose body
+    Off by default: only you know which dimensions are meant to be dynamic; a class named in
+    `[tool.tslint.confirm] dynamic-shapes` turns it on for what export runs for that class (see
+    tslint.api.enabled_rules). Input checks whose body
     only raises, and asserts, are not reported.
     """
 
@@ -28,6 +31,7 @@ class ShapeSpecializationInExport(Rule):
     severity = Severity.WARNING
     mode = Mode.EXPORT
     default_enabled = False
+    enabled_by_dynamic_shapes = True
     message = (
         "{what} a tensor's size in Python: torch.export.export specializes that dimension to the example input's size."
     )
@@ -36,10 +40,24 @@ class ShapeSpecializationInExport(Rule):
         "a branch and `torch.sym_float` for a conversion."
     )
 
+    def begin_function(self, context: RuleContext) -> bool:
+        """Whether to report in this function: everywhere when selected, else (`dynamic-shapes`
+        declares classes) only in what export runs for those classes."""
+        if self.for_classes is None:
+            return True
+        key = ("export-dynamic-classes", self.for_classes)
+        run = context.shared.get(key)
+        if run is None:
+            roots = sorted(self.for_classes & set(context.scope.index.module_classes))
+            scope = CompiledScope(context.scope.index, roots=roots, exporting=True) if roots else None
+            run = {(f.info.path, f.info.symbol) for f in scope.functions()} if scope is not None else set()
+            context.shared[key] = run
+        return (context.compiled.info.path, context.compiled.info.symbol) in run
+
     def _decided(self, node: cst.BaseExpression, context: RuleContext) -> bool:
         """A size of an input (not only of the module's own parameters, whose shapes are fixed), and
         not data-dependent (TS501, TS502)."""
-        if context.taint().kind(node) is not Kind.SIZE or export_values(context).kind(node):
+        if not context.state or context.taint().kind(node) is not Kind.SIZE or export_values(context).kind(node):
             return False
         return bool(read_names(node) - {context.compiled.info.self_name})
 
