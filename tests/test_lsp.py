@@ -1,4 +1,5 @@
-"""The language server, driven by pygls's own client over the real protocol (stdio).
+"""The language server, driven by pygls's own client over the real protocol: a fresh server in
+this process over two pipes (tests/lsp_inprocess.py), and `tslint --lsp` in a child for one round.
 
 Every wait is bounded: a wedged server fails the test, it does not hang the suite.
 """
@@ -13,10 +14,12 @@ from typing import Callable, List, Optional
 
 import pytest
 
-pytestmark = pytest.mark.process  # the language server runs as editors run it: `tslint --lsp` in a child
 types = pytest.importorskip("lsprotocol.types")
 client_module = pytest.importorskip("pygls.lsp.client")
 
+from pygls.io_ import StdoutWriter, run_async  # noqa: E402
+
+from lsp_inprocess import InProcessServer  # noqa: E402
 from tslint import lsp  # noqa: E402,F401  (needs pygls, skipped above without it)
 from tslint.cache import CACHE_FOLDER, ResultCache  # noqa: E402
 from tslint.config import Config  # noqa: E402
@@ -39,7 +42,28 @@ EMOJI = (
 WAIT = 60  # seconds, for anything the server should answer
 
 
-async def _session(workspace: Path, capabilities: Optional[object] = None, options: Optional[object] = None):
+async def _connect(client) -> None:
+    """Connect the client to a fresh server in this process (tests/lsp_inprocess.py)."""
+    client.in_process = InProcessServer()
+    reader = asyncio.StreamReader()
+    loop = asyncio.get_running_loop()
+    client.transport, _ = await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), client.in_process.output
+    )
+    client.protocol.set_writer(StdoutWriter(client.in_process.input))
+    connection = run_async(
+        stop_event=client._stop_event,
+        reader=reader,
+        protocol=client.protocol,
+        error_handler=client.report_server_error,
+    )
+    client._async_tasks.append(asyncio.create_task(connection))
+
+
+async def _session(
+    workspace: Path, capabilities: Optional[object] = None, options: Optional[object] = None, child: bool = False
+):
+    """A client and a server, in this process unless `child` (`tslint --lsp` run as editors run it)."""
     client = client_module.BaseLanguageClient("tslint-test", "1")
     published: asyncio.Queue = asyncio.Queue()
     client.shown = []  # window/showMessage texts
@@ -52,7 +76,11 @@ async def _session(workspace: Path, capabilities: Optional[object] = None, optio
     def on_message(params):
         client.shown.append(params.message)
 
-    await client.start_io(sys.executable, "-m", "tslint", "--lsp", cwd=str(workspace))
+    client.in_process = None
+    if child:
+        await client.start_io(sys.executable, "-m", "tslint", "--lsp", cwd=str(workspace))
+    else:
+        await _connect(client)
     result = await asyncio.wait_for(
         client.initialize_async(
             types.InitializeParams(
@@ -75,6 +103,9 @@ async def _close(client) -> None:
     finally:
         if client._server is not None and client._server.returncode is None:
             client._server.kill()
+        if client.in_process is not None:
+            client.transport.close()
+            assert client.in_process.finish(WAIT) == 0  # shut down, then exit: code 0
 
 
 async def _next(published: asyncio.Queue):
@@ -106,9 +137,12 @@ def _codes(params) -> List[str]:
     return [d.code for d in params.diagnostics]
 
 
+@pytest.mark.process
 def test_open_change_hover_close(tmp_path: Path) -> None:
+    """The whole round, with `tslint --lsp` in a child process as an editor starts it."""
+
     async def scenario():
-        client, published, _ = await _session(tmp_path)
+        client, published, _ = await _session(tmp_path, child=True)
         uri = (tmp_path / "net.py").as_uri()
         try:
             _open(client, uri, BAD)
@@ -199,9 +233,14 @@ def test_a_save_refreshes_the_context(tmp_path: Path) -> None:
     _run(scenario)
 
 
-def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
-    """Indexing a package of 150 files takes seconds: it runs in the background, the buffer is
-    published first without it, and a hover meanwhile is answered at once."""
+def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path, monkeypatch) -> None:
+    """Indexing a package runs in the background: the buffer is published first without it, and a
+    hover meanwhile is answered at once. The indexing of the (in-process) server waits until that
+    hover is answered, so a hover that waited for the context would never be answered: the test
+    does not depend on how long indexing takes on a loaded machine (it indexed 150 files, ~4 s CPU,
+    and timed out at load 17 on 2 cores)."""
+    import threading
+
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text("")
@@ -209,8 +248,16 @@ def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
     filler = "import torch\n\n\n" + "".join(
         f"def helper_{i}(x, y):\n    z = x + y\n    return z * {i}\n\n\n" for i in range(60)
     )
-    for i in range(150):
+    for i in range(10):
         (package / f"filler{i}.py").write_text(filler)
+    hover_answered = threading.Event()
+    refresh = lsp_server.refresh_context
+
+    def refresh_after_the_hover(*args, **kwargs):
+        assert hover_answered.wait(WAIT), "the hover was not answered while the context was indexed"
+        return refresh(*args, **kwargs)
+
+    monkeypatch.setattr(lsp_server, "refresh_context", refresh_after_the_hover)
 
     async def scenario():
         client, published, _ = await _session(tmp_path)
@@ -228,6 +275,7 @@ def test_hover_is_answered_while_the_context_is_indexed(tmp_path: Path) -> None:
                 WAIT,
             )
             assert hover is None and published.empty()  # answered before the context is ready
+            hover_answered.set()
             await _until(published, lambda params: _codes(params) == ["TS103", "TS409"])
             hover = await asyncio.wait_for(
                 client.text_document_hover_async(

@@ -1,5 +1,6 @@
-"""Code actions of the language server, over the real protocol: a client asks for the actions of a
-published diagnostic, applies one, and gets the expected text (which lints as expected)."""
+"""Code actions of the language server, over the real protocol (the server in this process,
+tests/lsp_inprocess.py): a client asks for the actions of a published diagnostic, applies one, and
+gets the expected text (which lints as expected)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import List, Optional
 
 import pytest
 
-pytestmark = pytest.mark.process  # the language server in a child process (tests/test_lsp.py)
 types = pytest.importorskip("lsprotocol.types")
 pytest.importorskip("pygls.lsp.client")
 

@@ -15,8 +15,8 @@ from typing import Any, Dict, Optional
 import pytest
 
 pytest.importorskip("pygls")
-pytestmark = pytest.mark.process  # the server's stdio, exit and shutdown need a child process
 
+from lsp_inprocess import InProcessServer  # noqa: E402
 from tslint import lsp  # noqa: E402,F401  (needs pygls, skipped above without it)
 from tslint.lsp import framing as lsp_framing  # noqa: E402
 
@@ -41,30 +41,39 @@ SHUTDOWN_ID = 90
 
 
 class Server:
-    """`tslint --lsp` in a child process; its replies (not notifications) in a queue."""
+    """A fresh server in this process (tests/lsp_inprocess.py), or `tslint --lsp` in a child
+    process (`child`: what only a process shows, its exit); its replies (not notifications) in a
+    queue."""
 
-    def __init__(self, cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tslint", "--lsp"],
-            cwd=str(cwd),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+    def __init__(self, cwd: Path, child: bool = False) -> None:
+        self.process: Optional[subprocess.Popen] = None
+        self.in_process: Optional[InProcessServer] = None
+        if child:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "tslint", "--lsp"],
+                cwd=str(cwd),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            self.input, output = self.process.stdin, self.process.stdout
+        else:
+            self.in_process = InProcessServer()
+            self.input, output = self.in_process.input, self.in_process.output
         self.replies: queue.Queue[Dict[str, Any]] = queue.Queue()
-        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read, args=(output,), daemon=True).start()
 
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        for body in lsp_framing.frames(self.process.stdout):
-            message = json.loads(body)
-            if "method" not in message:
-                self.replies.put(message)
+    def _read(self, output: Any) -> None:
+        with output:
+            for body in lsp_framing.frames(output):
+                message = json.loads(body)
+                if "method" not in message:
+                    self.replies.put(message)
 
     def send(self, data: bytes) -> None:
-        assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        assert self.input is not None
+        self.input.write(data)
+        self.input.flush()
 
     def reply(self) -> Dict[str, Any]:
         return self.replies.get(timeout=WAIT)
@@ -74,30 +83,47 @@ class Server:
         assert "capabilities" in self.reply()["result"]
         self.send(notification("initialized", {}))
 
-    def finish(self, close_input: bool = False) -> int:
+    def wait(self) -> Optional[int]:
+        """The exit code, within WAIT seconds (None: still serving)."""
+        if self.in_process is not None:
+            return self.in_process.finish(WAIT)
+        assert self.process is not None
+        return self.process.wait(timeout=WAIT)
+
+    def finish(self, close_input: bool = False) -> Optional[int]:
         """Shut down and exit (or just close the input); the exit code, within WAIT seconds."""
         try:
             if close_input:
-                assert self.process.stdin is not None
-                self.process.stdin.close()
+                assert self.input is not None
+                self.input.close()
             else:
                 self.send(request(SHUTDOWN_ID, "shutdown"))
                 assert self.reply() == {"jsonrpc": "2.0", "id": SHUTDOWN_ID, "result": None}
                 self.send(notification("exit"))
-            return self.process.wait(timeout=WAIT)
+            return self.wait()
         finally:
-            if self.process.poll() is None:
-                self.process.kill()
-                self.process.wait()
+            self.kill()
+
+    def kill(self) -> None:
+        if self.in_process is not None:
+            self.in_process.finish(WAIT)  # closing its input ends it
+        elif self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.fixture
 def server(tmp_path: Path):
     running = Server(tmp_path)
     yield running
-    if running.process.poll() is None:
-        running.process.kill()
-        running.process.wait()
+    running.kill()
+
+
+@pytest.fixture
+def child_server(tmp_path: Path):
+    running = Server(tmp_path, child=True)
+    yield running
+    running.kill()
 
 
 def _error_code(reply: Dict[str, Any]) -> Optional[int]:
@@ -126,7 +152,7 @@ def test_requests_after_shutdown_get_an_invalid_request_reply(server: Server) ->
     server.send(request(4, "shutdown"))
     assert _error_code(server.reply()) == -32600
     server.send(notification("exit"))
-    assert server.process.wait(timeout=WAIT) == 0
+    assert server.wait() == 0
 
 
 def test_request_before_initialize(server: Server) -> None:
@@ -184,7 +210,9 @@ def test_a_body_that_is_not_json_or_not_a_request(server: Server) -> None:
     assert server.finish() == 0
 
 
-def test_end_of_input_without_exit_ends_the_server(server: Server) -> None:
+@pytest.mark.process
+def test_end_of_input_without_exit_ends_the_server(child_server: Server) -> None:
+    server = child_server
     server.initialize()
     assert server.finish(close_input=True) == 1  # the LSP: exit code 1 without a shutdown
 
@@ -210,7 +238,8 @@ def test_fd_reader_reads_lines_and_bodies_across_chunks(tmp_path: Path) -> None:
         os.close(fd)
 
 
-def test_exit_does_not_wait_for_a_lint_in_progress(server: Server) -> None:
+@pytest.mark.process
+def test_exit_does_not_wait_for_a_lint_in_progress(child_server: Server) -> None:
     """`exit` ends the process at once, even while the buffer thread lints a large document (Python
     joins executor threads at exit: the process stayed until that lint ended)."""
     import time
@@ -223,6 +252,7 @@ def test_exit_does_not_wait_for_a_lint_in_progress(server: Server) -> None:
     started = time.monotonic()
     lint_text(text, "big.py", Config())
     lint_seconds = time.monotonic() - started
+    server = child_server
     server.initialize()
     document = {"uri": "untitled:Big", "languageId": "python", "version": 1, "text": text}
     server.send(notification("textDocument/didOpen", {"textDocument": document}))

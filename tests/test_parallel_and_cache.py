@@ -47,18 +47,18 @@ class Reference(NamedTuple):
 
 @pytest.fixture(scope="module")
 def no_cache_reference(tmp_path_factory) -> Reference:
-    """`tslint --no-cache fixtures` (default jobs) run from a copy of the fixtures: the JSON names
-    files relative to the working folder, so it is the same from every copy; the tests comparing
-    with it share one run."""
+    """`tslint --no-cache -j 1 fixtures` run from a copy of the fixtures: the JSON names files
+    relative to the working folder, so it is the same from every copy; the tests comparing with it
+    (workers, warm and cold caches, trees parsed again) share one run."""
     folder = tmp_path_factory.mktemp("reference")
     shutil.copytree(FIXTURES, folder / "fixtures")
-    completed = run_cli("--format", "json", "--exit-zero", "--no-cache", "fixtures", cwd=folder)
+    completed = run_cli("--format", "json", "--exit-zero", "--no-cache", "-j", "1", "fixtures", cwd=folder)
     assert completed.returncode == 0 and completed.stderr == "", completed.stderr
     return Reference(folder, completed.stdout)
 
 
-def test_workers_and_cache_give_identical_json(tree: Path, capsys) -> None:
-    reference = lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree)
+def test_workers_and_cache_give_identical_json(tree: Path, capsys, no_cache_reference: Reference) -> None:
+    reference = no_cache_reference.output  # `--no-cache -j 1`
     assert json.loads(reference)["diagnostics"]
     assert lint(capsys, "--no-cache", "-j", "2", "fixtures", cwd=tree) == reference
     assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # cold cache
@@ -67,11 +67,11 @@ def test_workers_and_cache_give_identical_json(tree: Path, capsys) -> None:
     assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
 
 
-def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch) -> None:
+def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
     """A file whose tree phase 1 did not keep is parsed again for its rules (not indexed again)."""
     import tslint.engine.workers as workers
 
-    reference = lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree)
+    reference = no_cache_reference.output  # `--no-cache -j 1`, every tree kept
     monkeypatch.setattr(workers, "_may_compile", lambda index: False)
     assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
 
@@ -134,13 +134,15 @@ def test_jobs_must_be_positive(capsys) -> None:
     assert main(["-j", "0", str(FIXTURES)]) == 2
 
 
-def test_cache_from_other_tslint_code_is_ignored(tree: Path, capsys, monkeypatch) -> None:
+def test_cache_from_other_tslint_code_is_ignored(tmp_path: Path, capsys, monkeypatch) -> None:
     """Same version, other code (a pre-commit hook pinned to a newer commit, an edited rule in an
     editable install): the cached results are not reused."""
     import tslint.cache
 
-    lint(capsys, "fixtures", cwd=tree)
-    folder = tree / ".tslint_cache"
+    (tmp_path / "base.py").write_text(BASE)
+    (tmp_path / "child.py").write_text(CHILD)
+    lint(capsys, ".", cwd=tmp_path)
+    folder = tmp_path / ".tslint_cache"
     assert tslint.cache.ResultCache(folder).entries  # reused by the same code
     monkeypatch.setattr(tslint.cache, "code_digest", lambda: "other code")
     assert tslint.cache.ResultCache(folder).entries == {}

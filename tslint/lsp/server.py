@@ -412,10 +412,11 @@ class TslintServer(LanguageServer):
             try:
                 for body in frames(source):
                     loop.call_soon_threadsafe(receive, body)
-            except (OSError, ValueError):
+            except (OSError, ValueError, RuntimeError):  # RuntimeError: the loop has closed (exit)
                 pass
             finally:
-                loop.call_soon_threadsafe(lambda: ended.done() or ended.set_result(None))
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(lambda: ended.done() or ended.set_result(None))
 
         threading.Thread(target=read, name="tslint-stdin", daemon=True).start()
         await ended
