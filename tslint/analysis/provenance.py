@@ -54,10 +54,7 @@ def external_callees(index) -> FrozenSet[str]:
     """Qualified names of the module-level functions that some function of another file calls."""
     found: Set[str] = set()
     for file in index.files:
-        infos = list(file.functions.values())
-        for klass in file.classes:
-            infos.extend(klass.methods.values())
-        for info in infos:
+        for info in file.every_function():
             for call in info.calls:
                 if call.kind.value != "function":
                     continue

@@ -18,10 +18,7 @@ def scripted_classes(index) -> FrozenSet[str]:
         return found
     classes: Set[str] = set()
     for file in index.files:
-        functions = list(file.functions.values())
-        for klass in file.classes:
-            functions.extend(klass.methods.values())
-        for function in functions:
+        for function in file.every_function():
             for name in function.fact(SCRIPTED_INSTANCES) or ():
                 resolved = index.resolve(name)
                 if resolved in index.module_classes and resolved not in index.submodule_classes:

@@ -231,6 +231,10 @@ class FileIndex:
     # dtypes...), with the value's type: compiled code cannot read them as globals.
     module_values: Mapping[str, str] = field(default_factory=dict)
 
+    def every_function(self) -> Tuple[FunctionInfo, ...]:
+        """The file's module-level functions, then its classes' methods."""
+        return (*self.functions.values(), *(m for klass in self.classes for m in klass.methods.values()))
+
 
 @dataclass(frozen=True)
 class FileTrees:
