@@ -7,7 +7,9 @@ it freezes, an output or input class it cannot flatten, file I/O it runs once.""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+import sys
 from pathlib import Path
 
 import pytest
@@ -274,14 +276,9 @@ class Fine(nn.Module):
 """
 
 
-@in_child
-def test_data_dependent_size_followed_across_files(tmp_path: Path) -> None:
-    """TS502 across files: a helper of another module returns boxes of data-dependent count, and the
-    model hands them to a helper of that module that decides on their size. torch.export fails with
-    the model's call in its traceback, where tslint reports; the same helpers on the input's boxes
-    export."""
-    import sys
-
+def _lint_cross_file(tmp_path: Path, model_name: str, model_source: str, select: bool):
+    """Write the `boxhelpers` package (ops.py, and select.py when asked) and the model file; lint
+    them in export mode. Returns the model's path and the findings as (file name, row, code)."""
     from tslint.api import lint_paths
     from tslint.config import Config
 
@@ -289,20 +286,37 @@ def test_data_dependent_size_followed_across_files(tmp_path: Path) -> None:
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "ops.py").write_text(HELPERS, encoding="utf-8")
-    model = tmp_path / "net.py"
-    model.write_text(MODEL, encoding="utf-8")
+    if select:
+        (package / "select.py").write_text(SELECT, encoding="utf-8")
+    model = tmp_path / model_name
+    model.write_text(model_source, encoding="utf-8")
     result = lint_paths([str(tmp_path)], Config(mode="export"))
-    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
-    assert rows == [("net.py", 9, "TS502")], rows
-    sys.path.insert(0, str(tmp_path))
+    return model, sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+
+
+@contextlib.contextmanager
+def _importable(folder: Path):
+    sys.path.insert(0, str(folder))
     try:
+        yield
+    finally:
+        sys.path.remove(str(folder))
+
+
+@in_child
+def test_data_dependent_size_followed_across_files(tmp_path: Path) -> None:
+    """TS502 across files: a helper of another module returns boxes of data-dependent count, and the
+    model hands them to a helper of that module that decides on their size. torch.export fails with
+    the model's call in its traceback, where tslint reports; the same helpers on the input's boxes
+    export."""
+    model, rows = _lint_cross_file(tmp_path, "net.py", MODEL, select=False)
+    assert rows == [("net.py", 9, "TS502")], rows
+    with _importable(tmp_path):
         module = load_module(model, "export_cross_file_net")
         failed = export_outcome(module.Net, str(model))
         assert failed.error is not None and 9 in failed.lines, failed
         fine = export_outcome(module.Fine, str(model))
         assert fine.error is None and fine.agrees, fine
-    finally:
-        sys.path.remove(str(tmp_path))
 
 
 SELECT = """\
@@ -345,30 +359,14 @@ def test_helper_returning_another_files_helper_result(tmp_path: Path) -> None:
     """A helper returns what a helper of a third file returns (boxes of data-dependent count): the
     model's call of the first is followed through both. torch.export fails at the flagged line;
     computing with the same results (and their count) exports and agrees."""
-    import sys
-
-    from tslint.api import lint_paths
-    from tslint.config import Config
-
-    package = tmp_path / "boxhelpers"
-    package.mkdir()
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "ops.py").write_text(HELPERS, encoding="utf-8")
-    (package / "select.py").write_text(SELECT, encoding="utf-8")
-    model = tmp_path / "chained.py"
-    model.write_text(CHAINED_MODEL, encoding="utf-8")
-    result = lint_paths([str(tmp_path)], Config(mode="export"))
-    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+    model, rows = _lint_cross_file(tmp_path, "chained.py", CHAINED_MODEL, select=True)
     assert rows == [("chained.py", 9, "TS502")], rows
-    sys.path.insert(0, str(tmp_path))
-    try:
+    with _importable(tmp_path):
         module = load_module(model, "export_chained_net")
         failed = export_outcome(module.Net, str(model))
         assert failed.error is not None and 9 in failed.lines, failed
         fine = export_outcome(module.Fine, str(model))
         assert fine.error is None and fine.agrees, fine
-    finally:
-        sys.path.remove(str(tmp_path))
 
 
 COUNTED_MODEL = """\
@@ -399,28 +397,12 @@ def test_branch_on_another_files_data_dependent_count(tmp_path: Path) -> None:
     there on an unbacked size ("Could not guard on data-dependent expression u0 > 2"), non-strict and
     strict. The same `if` on the input's count (a helper handed `x.sum(1)` too) is no decision on
     data: it exports, both modes, and tslint is silent (TS503 material, off by default)."""
-    import sys
-
-    from tslint.api import lint_paths
-    from tslint.config import Config
-
-    package = tmp_path / "boxhelpers"
-    package.mkdir()
-    (package / "__init__.py").write_text("", encoding="utf-8")
-    (package / "ops.py").write_text(HELPERS, encoding="utf-8")
-    (package / "select.py").write_text(SELECT, encoding="utf-8")
-    model = tmp_path / "counted.py"
-    model.write_text(COUNTED_MODEL, encoding="utf-8")
-    result = lint_paths([str(tmp_path)], Config(mode="export"))
-    rows = sorted((Path(d.filename).name, d.location.row, d.code) for d in result.diagnostics)
+    model, rows = _lint_cross_file(tmp_path, "counted.py", COUNTED_MODEL, select=True)
     assert rows == [("counted.py", 8, "TS502")], rows
-    sys.path.insert(0, str(tmp_path))
-    try:
+    with _importable(tmp_path):
         module = load_module(model, "export_counted_net")
         for strict in (False, True):
             failed = export_outcome(module.Net, str(model), strict=strict)
             assert failed.error is not None and "data-dependent" in failed.error and 8 in failed.lines, failed
             fine = export_outcome(module.Fine, str(model), strict=strict)
             assert fine.error is None and fine.agrees, fine
-    finally:
-        sys.path.remove(str(tmp_path))
