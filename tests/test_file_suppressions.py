@@ -51,7 +51,47 @@ def test_a_file_directive_in_the_leading_area_suppresses_its_codes_everywhere(he
     ],
 )
 def test_what_is_not_a_file_directive(source) -> None:
-    assert file_directives(source) == [] and [c for c, _ in codes(source)] == ["TS101", "TS201"]
+    assert file_directives(source) == []
+    assert [c for c, _ in codes(source) if c != "TS003"] == ["TS101", "TS201"]
+    assert ("TS003" in [c for c, _ in codes(source)]) == ("in a string" not in source and "x = " not in source)
+
+
+# TS003: a file-level directive that has no effect is reported where it stands.
+MISPLACED = [
+    ('"""Models."""\nimport os\n# tslint: skip-file\n' + LAMBDA, 3, 1, "`# tslint: skip-file` has no effect below"),
+    ('"""Models."""\nimport os\n# tslint: noqa: TS101\n' + LAMBDA, 3, 1, "`# tslint: noqa: TS101` has no effect below"),
+    (LAMBDA.replace("*args):", "*args):  # tslint: noqa: TS101"), 5, 35, "write `# noqa: TS101`"),
+    ("# tslint: noqa\n" + LAMBDA, 1, 1, "`# tslint: noqa` names no codes"),
+    (LAMBDA + "    # TSLint:  NOQA  :ts201,ts101 (file-wide)\n", 8, 5, "`# tslint: noqa: TS201, TS101` has no"),
+]
+
+
+@pytest.mark.parametrize(("source", "row", "column", "words"), MISPLACED)
+def test_a_directive_with_no_effect_is_ts003_at_the_directive(source, row, column, words) -> None:
+    (finding,) = [d for d in lint_text(source, "m.py", Config()).diagnostics if d.code == "TS003"]
+    assert (finding.location.row, finding.location.column) == (row, column)
+    assert finding.severity.value == "warning" and words in finding.message and finding.fix is None
+    assert [c for c, _ in codes(source) if c != "TS003"] == ["TS101", "TS201"]  # it suppressed nothing
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "#!/usr/bin/env python\n# tslint: noqa: TS101\n" + LAMBDA,  # in the leading area: it works
+        '"""Models."""\n# tslint: skip-file\n' + LAMBDA,
+        'x = """\n# tslint: skip-file\n# tslint: noqa\n"""\n' + LAMBDA,  # in a string
+        LAMBDA + "# tslint-noqa, skip file: not directives\n",
+    ],
+)
+def test_what_is_not_ts003(source) -> None:
+    assert "TS003" not in [c for c, _ in codes(source)]
+
+
+def test_ts003_follows_the_selection_and_its_own_suppression() -> None:
+    source = '"""Models."""\nimport os\n# tslint: skip-file\n' + LAMBDA
+    assert "TS003" not in [c for c, _ in codes(source, Config(ignore=("TS003",)))]
+    assert "TS003" not in [c for c, _ in codes(source.replace("skip-file", "skip-file  # noqa: TS003"))]
+    assert [c for c, _ in codes(source, Config(select=("TS003",)))] == ["TS003"]
 
 
 def test_a_file_directive_leaves_other_codes_reported() -> None:

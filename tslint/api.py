@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 from tslint import __version__
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
+from tslint.engine.misplaced_directives import MISPLACED_DIRECTIVE
 from tslint.engine.reading import UNPARSABLE, read_source
 from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION
 from tslint.files import SourceFile, discover, module_names
@@ -36,7 +37,7 @@ TORCH_FAILURE = RuleInfo(
     fix_hint="Read torch's message; `tslint --explain TS000` says how to report the missing rule.",
     summary="A failure torch.jit.script reported during --confirm that no static rule predicted.",
 )  # reported by --confirm (tslint/confirm/runner.py)
-TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE, UNUSED_SUPPRESSION)
+TOOL_CODES: Tuple[RuleInfo, ...] = (TORCH_FAILURE, UNPARSABLE, UNUSED_SUPPRESSION, MISPLACED_DIRECTIVE)
 
 
 def catalogue() -> List[RuleInfo]:

@@ -13,6 +13,7 @@ from tslint import limits
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
 from tslint.engine.dispatch import RuleCrashed, run_call_site_rules, run_rules
+from tslint.engine.misplaced_directives import misplaced_directives
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
 from tslint.engine.suppression import Directive, suppressions
 from tslint.engine.syntax import ProjectSyntax
@@ -140,7 +141,7 @@ def filter_diagnostics(
 
 @functools.cache
 def _known_codes() -> FrozenSet[str]:
-    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, *(rule.code for rule in find_rules())})
+    return frozenset({"TS000", "TS001", UNUSED_SUPPRESSION.code, "TS003", *(rule.code for rule in find_rules())})
 
 
 def _codes_that_ran(rules: Sequence[Rule], config: Config, ignored: Sequence[str]) -> FrozenSet[str]:
@@ -182,6 +183,8 @@ def lint_indexed(
     if item.error is not None:
         return FileOutcome((), (FileError(item.source.display, item.error),))
     found: List[Diagnostic] = [item.problem] if item.problem is not None else []
+    if item.index is not None and b"tslint" in data.lower():
+        found.extend(misplaced_directives(_text(item.parsed, data), item.source.display))
     index = scopes.index if scopes is not None else index
     if item.index is not None and index is not None:
         found.extend(_too_deep(item, index))
