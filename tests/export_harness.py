@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import os
-import pickle
 import re
 import traceback
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Optional, Set, Tuple
+from typing import Optional, Set, Tuple
 
 import pytest
+
+from zygote import Isolation
 
 torch = pytest.importorskip("torch")
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -68,39 +67,25 @@ def export_outcome(
     return ExportOutcome(None, (), agrees=bool(torch.allclose(exported, expected)))
 
 
-def in_child(test: Callable) -> Callable:
-    """Run a test in a forked child process. torch.export leaves the process changed for the tests
-    that come after it (strict export imports TorchDynamo and Inductor, which register operators
-    such as `prims::inductor_seeds` and patch `nn.Module` with attributes such as
-    `___needs_generation_tag_patch`): each export test keeps that to itself. An assertion (or any
-    error) in the child fails the test in the parent with the child's traceback."""
+def _warm_export() -> None:
+    """What the first export of a process costs (about 2 s CPU: torch.export's and TorchDynamo's lazy
+    imports, sympy, the first trace), paid once in the zygote instead of in every test's child."""
 
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: run, report, and leave without running the parent's cleanup
-            os.close(read)
-            try:
-                test(*args, **kwargs)
-                report = None
-            except BaseException as error:  # noqa: BLE001 - everything goes back to the parent
-                skipped = type(error).__name__ == "Skipped"
-                report = ("skip" if skipped else "fail", str(error) if skipped else traceback.format_exc())
-            with os.fdopen(write, "wb") as out:
-                pickle.dump(report, out)
-            os._exit(0)
-        os.close(write)
-        with os.fdopen(read, "rb") as source:
-            data = source.read()
-        _, status = os.waitpid(pid, 0)
-        if not data:
-            pytest.fail(f"the test's child process died (status {status})")
-        report = pickle.loads(data)
-        if report is not None:
-            kind, text = report
-            if kind == "skip":
-                pytest.skip(text)
-            pytest.fail(text, pytrace=False)
+    class Warm(torch.nn.Module):
+        def forward(self, x):
+            return x.sin() * 2 + x.shape[0]
 
-    return wrapper
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for strict in (False, True):
+            shapes = {"x": {0: torch.export.Dim.AUTO}}
+            program = torch.export.export(Warm(), (torch.ones(3, 4),), dynamic_shapes=shapes, strict=strict)
+            program.module()(torch.ones(5, 4))
+
+
+# torch.export leaves the process changed for the tests that come after it (strict export imports
+# TorchDynamo and Inductor, which register operators such as `prims::inductor_seeds` and patch
+# `nn.Module` with attributes such as `___needs_generation_tag_patch`): each export test runs in a
+# child process of its own (tests/zygote.py), forked from a zygote that has exported once. An
+# assertion (or any error) in the child fails the test in the parent with the child's traceback.
+in_child = Isolation(warm=_warm_export)

@@ -8,6 +8,7 @@ it freezes, an output or input class it cannot flatten, file I/O it runs once.""
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import sys
 from pathlib import Path
@@ -31,8 +32,15 @@ def _codes_in(cls: type) -> set:
     return {code for row, code in EXPECTED if row in rows}
 
 
+@functools.cache
+def _fixture_module():
+    """Loaded once: the parameters must be the classes `fixture_export` names, so that they pickle (by
+    reference) to the zygote that runs each test (export_harness.in_child)."""
+    return load_module(EXPORT_FIXTURE, "fixture_export")
+
+
 def _classes(prefix: str):
-    module = load_module(EXPORT_FIXTURE, "fixture_export")
+    module = _fixture_module()
     return [pytest.param(cls, id=cls.__name__) for cls in module_classes(module) if cls.__name__.startswith(prefix)]
 
 

@@ -3,7 +3,6 @@ deterministic, and every diagnostic lies inside the file."""
 
 from __future__ import annotations
 
-import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +14,14 @@ from tslint.formatters import format_json
 # hypothesmith compiles what it generates; Python's SyntaxWarnings about that code are its own.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+def _grammar():
+    """hypothesmith's strategy, built on first use: importing hypothesmith builds its whole grammar
+    (about 5 s CPU), which every process collecting the suite paid, used or not."""
+    import hypothesmith
+
+    return hypothesmith.from_grammar()
 
 
 def check(source: str) -> None:
@@ -34,7 +41,7 @@ def check(source: str) -> None:
 
 
 @SETTINGS
-@given(hypothesmith.from_grammar())
+@given(st.deferred(lambda: _grammar()))
 def test_any_python_program(source: str) -> None:
     check(source)
 
