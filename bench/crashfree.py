@@ -18,6 +18,7 @@ time and peak RSS (`--alone FILE ...` measures only that, for the files given).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -191,6 +192,7 @@ def main() -> int:
     parser.add_argument(
         "--worst", type=int, default=5, help="how many of the slowest and of the largest files to lint alone (0: none)"
     )
+    parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     parser.add_argument("--alone", nargs="+", metavar="FILE", help="only lint each FILE alone, as the worst files are")
     args = parser.parse_args()
     if args.alone:
@@ -221,6 +223,10 @@ def main() -> int:
             f"(largest {max(rss.values()) / 1024:.0f} MB); "
             f"peak of their summed PSS {sampler.peak_pss_sum_kb / 1024:.0f} MB"
         )
+        parent = os.getpid()
+        others = sorted((kb for pid, kb in rss.items() if pid != parent), reverse=True)
+        each = ", ".join(f"{kb / 1024:.0f}" for kb in others)
+        print(f"peak RSS by process: parent {rss.get(parent, 0) / 1024:.0f} MB; workers {each or '-'} MB")
     else:
         print("memory: not measured (no /proc)")
     print(f"TS001 (unreadable, unparsable or too large): {unparsable}")
@@ -228,6 +234,18 @@ def main() -> int:
     print(f"internal errors: {result.internal_errors}")
     for error in result.errors[:50]:
         print(f"  {error.filename}: {error.message}")
+    figures = {
+        "files": result.files,
+        "jobs": args.jobs,
+        "wall_seconds": round(elapsed, 1),
+        "peak_rss_mb_parent": round(rss.get(os.getpid(), 0) / 1024, 1),
+        "peak_rss_mb_workers": sorted((round(kb / 1024, 1) for p, kb in rss.items() if p != os.getpid()), reverse=True),
+        "peak_rss_mb_sum": round(sum(rss.values()) / 1024, 1),
+        "peak_pss_sum_mb": round(sampler.peak_pss_sum_kb / 1024, 1),
+        "ts001": unparsable,
+        "findings_by_code": dict(sorted(codes.items())),
+        "internal_errors": result.internal_errors,
+    }
     if args.worst:
         worst = ", ".join(f"{Path(d).name} {s:.1f}" for s, d in slowest(log, args.worst))
         print(f"slowest files in the run (index + lint, seconds): {worst}")
@@ -243,6 +261,12 @@ def main() -> int:
             f"worst single file: {worst_time[1]:.1f} s ({worst_time[0]}); {worst_memory[2] / 1024:.0f} MB "
             f"({worst_memory[0]})"
         )
+        figures["alone"] = [
+            {"path": path, "seconds": round(seconds, 1), "peak_rss_mb": round(kb / 1024, 1)}
+            for path, seconds, kb in measured
+        ]
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     return 1 if result.internal_errors else 0
 
 
