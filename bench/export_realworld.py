@@ -3,6 +3,7 @@ bench/trace_realworld.py, built the same way, exported with the same first input
 
     /tmp/tracevenv/bin/python bench/export_realworld.py collect -o /tmp/export_truth.json [--only a,b]
     python bench/export_realworld.py score /tmp/export_truth.json [--verbose]
+    python bench/export_realworld.py libs [--libs kornia,e3nn] [--rerun] [--verbose]
 
 `collect` exports each model (non-strict, torch's default; static shapes) in its own process under a
 memory and time bound, and records whether it exported and, if not, torch's first message line and
@@ -10,6 +11,15 @@ the lines of library code its message and traceback name (the innermost last). `
 libraries' folders as one project with `mode = "export"` and reports: located export failures (a
 failure naming a library line) with a TS5xx error finding on one of torch's lines (issue 23's target
 >= 85 %), and exporting models carrying a TS5xx error finding in a class they use (target <= 2 %).
+
+`libs` does the same on the libraries of bench/realworld.py, class by class, in its environment
+(~/.cache/tslint-bench/venv): its worker builds each module class on the CPU, runs it in eager mode
+on the first input that works (tensors of the shapes in realworld_worker.EXPORT_SHAPES, one per
+required argument of `forward`), exports it, and records the library classes of every module the
+instance holds. torch's verdicts are cached per library pin under ~/.cache/tslint-bench/export-verdicts
+(`--rerun` exports again), so a re-run after a change to tslint only lints. tslint lints the
+library's folder once (`mode = "export"`); a class carries the TS5xx errors of every function the
+project's export scope (one CompiledScope for all classes) traces for one of the classes it holds.
 """
 
 from __future__ import annotations
@@ -156,6 +166,167 @@ def score(truth_path: str, verbose: bool) -> None:
             print(f"  exported, flagged: {m['model']}: " + ", ".join(names))
 
 
+# --- the libraries of bench/realworld.py, class by class -------------------------------------------
+
+# Part of the key of the cached export verdicts: raise it with any change to the worker's `export`
+# that can change a verdict (how classes are built, which inputs are tried, how export is called).
+EXPORT_WORKER_VERSION = "1"
+
+
+def export_verdicts(python, name: str, timeout: float, rerun: bool) -> dict:
+    """The worker's export record of every module class of one library, cached per pin, torch and
+    worker version."""
+    import hashlib
+    import time
+
+    import realworld as rw
+
+    key = ["export", rw.LIBRARIES[name], rw.FACTORIES, rw.TORCH, EXPORT_WORKER_VERSION]
+    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
+    cached = rw.CACHE / "export-verdicts" / f"{name}-{digest}.json"
+    if cached.is_file() and not rerun:
+        return json.loads(cached.read_text())
+    started = time.monotonic()
+    classes, _ = rw.discover_classes(python, rw.LIBRARIES[name][1])
+    print(f"{name}: {len(classes)} module classes; exporting each", file=sys.stderr)
+    records = rw.script_classes(python, classes, timeout, progress=True, command="export")
+    verdicts = {"records": records, "seconds": round(time.monotonic() - started)}
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_text(json.dumps(verdicts))
+    return verdicts
+
+
+def class_findings(folder: Path) -> tuple:
+    """Lint the library's folder in export mode: the (path, row) of every TS5xx error, and for each
+    class context of the project's export scope the TS5xx errors ("code path:row") of the functions
+    export traces in that context."""
+    import time
+
+    from tslint.api import lint_sources, project_index
+    from tslint.compiled_scope import CompiledScope
+    from tslint.config import Config
+    from tslint.files import discover
+    from tslint.findings import Severity
+
+    started = time.monotonic()
+    sources = discover([str(folder)], None, ())
+    result = lint_sources(sources, Config(mode="export"), jobs=1)
+    errors = [d for d in result.diagnostics if d.code.startswith("TS5") and d.severity is Severity.ERROR]
+    flagged = {(os.path.realpath(d.filename), d.location.row) for d in errors}
+    by_function: dict = {}
+    for d in errors:
+        by_function.setdefault((d.filename, d.symbol), []).append(
+            f"{d.code} {_short(d.filename, folder)}:{d.location.row}"
+        )
+    scope = CompiledScope(project_index(sources), exporting=True)  # one scope: every class a root
+    by_class: dict = {}
+    for compiled in scope.functions():
+        found = by_function.get((compiled.info.path, compiled.info.symbol))
+        if found:
+            for name in compiled.classes:
+                by_class.setdefault(name, set()).update(found)
+    return flagged, {name: sorted(found) for name, found in by_class.items()}, time.monotonic() - started
+
+
+def _short(path: str, folder: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(folder.parent))
+    except ValueError:
+        return path
+
+
+def score_classes(records: list, flagged: set, by_class: dict) -> tuple:
+    """Each class's outcome beside tslint's findings, and the figures: located export failures (a
+    library line named) with a TS5xx error at one of those lines, and classes that export although
+    a class they hold carries a TS5xx error (a false positive)."""
+    outcomes = []
+    for record in records:
+        status = record.get("status") or ("crashed" if record.get("crash") else "not built")
+        if not record.get("built"):
+            status = "not built"
+        outcome = {"qualname": record["qualname"], "status": status, "detail": record.get("detail", "")}
+        if status in ("exported", "failed"):
+            held = set(record.get("held", ())) | {record["qualname"]}
+            outcome["findings"] = sorted({f for name in held for f in by_class.get(name, ())})
+        if status == "failed":
+            lines = [tuple(line) for line in record.get("lines", ())]
+            outcome["lines"] = [list(line) for line in lines]
+            outcome["flagged"] = any((os.path.realpath(p), n) in flagged for p, n in lines)
+        outcomes.append(outcome)
+    failed = [o for o in outcomes if o["status"] == "failed"]
+    located = [o for o in failed if o["lines"]]
+    sites: dict = {}
+    for o in located:  # the innermost line torch names first: the user frame export reports
+        site = tuple(o["lines"][0])
+        sites[site] = sites.get(site, False) or o["flagged"]
+    exported = [o for o in outcomes if o["status"] == "exported"]
+    counts = {
+        status: sum(o["status"] == status for o in outcomes) for status in ("eager-failed", "no-inputs", "crashed")
+    }
+    figures = {
+        "classes": len(outcomes),
+        "built": sum(o["status"] != "not built" for o in outcomes),
+        "exported": len(exported),
+        "failed": len(failed),
+        "eager_failed": counts["eager-failed"],
+        "no_inputs": counts["no-inputs"],
+        "crashed": counts["crashed"],
+        "located": len(located),
+        "located_flagged": sum(o["flagged"] for o in located),
+        "sites": len(sites),
+        "sites_flagged": sum(sites.values()),
+        "false_positives": sum(bool(o["findings"]) for o in exported),
+    }
+    return outcomes, figures
+
+
+LIB_COLUMNS = (
+    ("classes", "classes"),
+    ("built", "built"),
+    ("exported", "export OK"),
+    ("failed", "fail"),
+    ("eager_failed", "eager fails"),
+    ("no_inputs", "no inputs"),
+    ("crashed", "hang/crash"),
+    ("located", "located"),
+    ("located_flagged", "flagged"),
+    ("sites", "sites"),
+    ("sites_flagged", "sites flagged"),
+    ("false_positives", "export OK, TS5xx error"),
+)
+
+
+def lib_table(rows: dict) -> str:
+    lines = ["| library | " + " | ".join(t for _, t in LIB_COLUMNS) + " |", "|" + " --- |" * (len(LIB_COLUMNS) + 1)]
+    for name, figures in rows.items():
+        lines.append(f"| {name} | " + " | ".join(str(figures[k]) for k, _ in LIB_COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+def libs(names: list, timeout: float, rerun: bool, verbose: bool) -> None:
+    import realworld as rw
+
+    python = rw.environment(names, quiet=True)
+    rows: dict = {}
+    for name in names:
+        folder = rw.package_folder(python, rw.LIBRARIES[name][1])
+        verdicts = export_verdicts(python, name, timeout, rerun)
+        flagged, by_class, seconds = class_findings(folder)
+        outcomes, rows[name] = score_classes(verdicts["records"], flagged, by_class)
+        print(f"{name}: export {verdicts['seconds']} s (cached), lint and scope {seconds:.0f} s", file=sys.stderr)
+        if verbose:
+            for o in outcomes:
+                if o["status"] == "failed":
+                    state = "flagged" if o["flagged"] else "located, missed" if o["lines"] else "unlocated"
+                    where = ", ".join(f"{_short(p, folder)}:{n}" for p, n in o["lines"][:3])
+                    print(f"  {state}: {o['qualname']}: {o['detail'][:110]} [{where}]")
+                elif o["status"] == "exported" and o["findings"]:
+                    print(f"  exported, flagged: {o['qualname']}: {', '.join(o['findings'][:6])}")
+    if len(rows) > 1:
+        rows["total"] = {key: sum(r[key] for r in rows.values()) for key in next(iter(rows.values()))}
+    print(lib_table(rows))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,8 +340,15 @@ def main() -> int:
     s = sub.add_parser("score")
     s.add_argument("truth")
     s.add_argument("--verbose", action="store_true")
+    lib = sub.add_parser("libs")
+    lib.add_argument("--libs", default="efficientnet_pytorch,torchani,e3nn,x_transformers,kornia")
+    lib.add_argument("--timeout", type=float, default=120.0, help="seconds one class may take to build and export")
+    lib.add_argument("--rerun", action="store_true", help="export again instead of reusing cached verdicts")
+    lib.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    if args.command == "collect":
+    if args.command == "libs":
+        libs([n for n in args.libs.split(",") if n], args.timeout, args.rerun, args.verbose)
+    elif args.command == "collect":
         collect(args.output, [n for n in args.only.split(",") if n], args.memory_gb, args.seconds)
     elif args.command == "collect-one":
         collect_one(args.name)

@@ -185,14 +185,17 @@ def discover_classes(python: Path, package: str) -> Tuple[List[str], List[dict]]
     return classes, failed
 
 
-def script_classes(python: Path, classes: Sequence[str], timeout: float, progress: bool) -> List[dict]:
-    """One record per class, from a worker restarted after any class that hangs or crashes it."""
+def script_classes(
+    python: Path, classes: Sequence[str], timeout: float, progress: bool, command: str = "script"
+) -> List[dict]:
+    """One record per class, from a worker restarted after any class that hangs or crashes it
+    (`command`: the worker's `script`, or `export`)."""
     results: List[dict] = []
     remaining = list(classes)
     while remaining:
         request = json.dumps({"classes": remaining, "factories": FACTORIES, "timeout": timeout})
         process = subprocess.Popen(
-            [str(python), str(WORKER), "script"],
+            [str(python), str(WORKER), command],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -2,6 +2,7 @@
 
     python realworld_worker.py discover PACKAGE          # one JSON line per module class found
     python realworld_worker.py script < classes.json     # one JSON line per class: built? scripted?
+    python realworld_worker.py export < classes.json     # one JSON line per class: built? exported?
 
 Results go to the file descriptor that was stdout when the worker started; the library's own prints
 go to stderr. `script` reads {"classes": [...], "factories": {...}} and writes a {"start": qualname}
@@ -202,6 +203,116 @@ def _script_one(torch, qualname, factories, device):
     return record
 
 
+# The inputs `export` tries, in order, for a forward taking only tensors: every required argument
+# gets a tensor of the same shape (channels first, 16 channels unless an image has 3).
+EXPORT_SHAPES = ((2, 16, 32, 32), (2, 3, 32, 32), (2, 16, 16), (2, 16, 8, 8, 8), (2, 16))
+
+
+def forward_arguments(forward):
+    """The arguments `forward` (bound) requires: None for a tensor, else a number or flag chosen as for
+    a constructor; None (no list) when one of them is annotated as something no generic value fits
+    (a list, a string, a class of the library's) or it has no signature."""
+    try:
+        parameters = list(inspect.signature(forward).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    arguments = []
+    for p in parameters:
+        if p.default is not inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if p.kind is p.KEYWORD_ONLY:
+            return None
+        annotation = p.annotation
+        if annotation is inspect.Parameter.empty or "Tensor" in str(annotation):
+            arguments.append(None)
+            continue
+        kind = _kind(annotation)
+        if kind not in ("int", "float", "bool"):
+            return None
+        value = _value(p)
+        if value is None:
+            return None
+        arguments.append(value)
+    return arguments
+
+
+def library_lines(error, folder):
+    """The lines of the library's code that torch's message and the traceback name, in order, each
+    once: the user frames export reports, then the Python frames of the failing call."""
+    import re
+    import traceback
+
+    text = str(error)
+    found = [(p, int(n)) for p, n in re.findall(r'File "([^"]+)", line (\d+)', text)]
+    found += [(p, int(n)) for p, n in re.findall(r"(/[^\s:\"']+\.py):(\d+)", text)]
+    found += [(f.filename, f.lineno) for f in traceback.extract_tb(error.__traceback__) if f.lineno]
+    lines = []
+    for path, row in found:
+        key = [os.path.realpath(path), row]
+        if key[0].startswith(folder) and key not in lines:
+            lines.append(key)
+    return lines
+
+
+def _headline(error):
+    return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:200]}"
+
+
+def _held_classes(instance, package):
+    """The library's classes of every module the instance holds (itself included), bases too."""
+    found = set()
+    for module in instance.modules():
+        for klass in type(module).__mro__:
+            if klass.__module__.split(".")[0] == package:
+                found.add(f"{klass.__module__}.{klass.__qualname__}")
+    return sorted(found)
+
+
+def _export_one(torch, qualname, factories, device):
+    """Build one class on the CPU, find an input it runs on in eager mode, export it (non-strict,
+    static shapes): its record."""
+    module_name, _, class_name = qualname.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except BaseException as error:  # noqa: B036
+        return {"qualname": qualname, "built": None, "detail": f"import: {type(error).__name__}: {error}"[:300]}
+    instance, how = build(torch, cls, factories.get(qualname, []), device)
+    if instance is None:
+        return {"qualname": qualname, "built": None, "detail": how}
+    instance.eval()
+    package = qualname.split(".")[0]
+    folder = os.path.realpath(os.path.dirname(importlib.import_module(package).__file__)) + os.sep
+    record = {"qualname": qualname, "built": how, "held": _held_classes(instance, package)}
+    arguments = forward_arguments(instance.forward)
+    if not arguments or all(a is not None for a in arguments):
+        record["status"] = "no-inputs"
+        return record
+    first_error = None
+    for shape in EXPORT_SHAPES:
+        inputs = tuple(torch.randn(shape) if a is None else a for a in arguments)
+        try:
+            with warnings.catch_warnings(), torch.no_grad():
+                warnings.simplefilter("ignore")
+                instance(*inputs)
+        except Exception as error:  # not an export failure: the model does not run on this input
+            first_error = first_error or error
+            continue
+        record["shape"] = list(shape)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                torch.export.export(instance, inputs, strict=False)
+            record["status"] = "exported"
+        except Exception as error:
+            record["status"] = "failed"
+            record["detail"] = _headline(error)
+            record["lines"] = library_lines(error, folder)
+        return record
+    record["status"] = "eager-failed"
+    record["detail"] = _headline(first_error)
+    return record
+
+
 def script(request, channel) -> None:
     """Each class in a forked child of this process (the library imported once; torch's compilation
     state is the child's own), killed after `timeout` seconds."""
@@ -220,6 +331,12 @@ def script(request, channel) -> None:
     for qualname in request["classes"]:
         _emit(channel, {"start": qualname})
         started = time.monotonic()
+        if request.get("export"):  # real tensors from the start: export runs the model
+            record = _in_child(torch, qualname, factories, "cpu", timeout, _export_one)
+            record.setdefault("qualname", qualname)
+            record["seconds"] = round(time.monotonic() - started, 2)
+            _emit(channel, record)
+            continue
         record = _in_child(torch, qualname, factories, "meta", timeout)
         # On the meta device a constructor can fail, or torch.jit.script can, where real tensors do
         # not (a property calling .item()): then the CPU decides, in a fresh child (torch keeps the
@@ -235,8 +352,8 @@ def script(request, channel) -> None:
         _emit(channel, record)
 
 
-def _in_child(torch, qualname, factories, device, timeout):
-    """_script_one in a forked child of this process, killed after `timeout` seconds."""
+def _in_child(torch, qualname, factories, device, timeout, run=None):
+    """_script_one (or `run`) in a forked child of this process, killed after `timeout` seconds."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
@@ -244,7 +361,7 @@ def _in_child(torch, qualname, factories, device, timeout):
         try:
             resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
             try:
-                record = _script_one(torch, qualname, factories, device)
+                record = (run or _script_one)(torch, qualname, factories, device)
             except BaseException as error:  # noqa: B036 - a bug of the bench's own: say so
                 record = {
                     "qualname": qualname,
@@ -292,6 +409,8 @@ def main() -> int:
         discover(sys.argv[2], channel)
     elif command == "script":
         script(json.load(sys.stdin), channel)
+    elif command == "export":
+        script(dict(json.load(sys.stdin), export=True), channel)
     _emit(channel, {"end": True})
     return 0
 

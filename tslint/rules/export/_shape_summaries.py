@@ -176,6 +176,10 @@ class _Progress(threading.local):
         self.pending: Dict[Tuple[str, int], Optional[ShapeSummary]] = {}  # their values so far
         self.low: List[int] = []  # per computation: the lowest stack position it read a value so far from
         self.read: Set[Tuple[str, int]] = set()  # computations whose value so far was read
+        # Summaries not kept for the run (they read an unfinished one, or were cut at NESTED), kept
+        # until the outermost computation ends: without them a deep call graph is walked again
+        # from every caller, exponentially (kornia's geometry helpers took over 30 minutes).
+        self.provisional: Dict[Tuple[str, int], Optional[ShapeSummary]] = {}
 
 
 _STATE = _Progress()
@@ -198,6 +202,9 @@ def summary_of(context, function: Optional[FunctionInfo]) -> Optional[ShapeSumma
         _STATE.read.add(key)
         _STATE.low[-1] = min(_STATE.low[-1], _STATE.stack.index(key))
         return _STATE.pending[key]
+    if key in _STATE.provisional:  # summarized already under this outermost computation, not kept
+        _STATE.low[-1] = min(_STATE.low[-1], 0)
+        return _STATE.provisional[key]
     if len(_STATE.stack) >= NESTED:  # too deep to follow: unknown, and its callers are not kept either
         _STATE.low[-1] = min(_STATE.low[-1], 0)
         return None
@@ -209,8 +216,11 @@ def summary_of(context, function: Optional[FunctionInfo]) -> Optional[ShapeSumma
     found, low = _computed(context, function, node, file.imports)
     if low >= len(_STATE.stack):
         cache[key] = found
-    elif _STATE.low:
+    else:
+        _STATE.provisional[key] = found
         _STATE.low[-1] = min(_STATE.low[-1], low)
+    if not _STATE.stack:
+        _STATE.provisional.clear()
     return found
 
 
@@ -230,7 +240,9 @@ def _computed(context, function: FunctionInfo, node: cst.FunctionDef, imports: I
 
     try:
         found = None
-        for _ in range(ROUNDS):
+        for round_ in range(ROUNDS):
+            if round_:  # summaries read from this one's value so far are stale now
+                _STATE.provisional.clear()
             _STATE.read.discard(key)
             found = summarize(node, imports, function.owner, callees)
             if key not in _STATE.read or found == _STATE.pending[key]:
