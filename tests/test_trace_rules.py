@@ -161,3 +161,91 @@ def test_trace_mode_page_examples_against_torch() -> None:
             path = Path(folder) / f"trace_page_TS412_{hazardous}.py"
             path.write_text(_page_example("TS412", section), encoding="utf-8")
             assert _mode_diverges(load_module(path, path.stem).export) is hazardous
+
+
+HELPERS = """def shifted(x, flag, n, mode):
+    if flag:
+        x = x * 2
+    for _ in range(n):
+        x = x + 1
+    if mode in ("double", "twice"):
+        x = x * 2
+    return x
+
+
+def counted(x, n):
+    for _ in range(n):
+        x = x + 1
+    return x
+"""
+
+CALLER = """import torch.nn as nn
+
+from trace_helpers_25 import counted, shifted
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        return counted(shifted(x, True, 2, "twice"), 3)
+"""
+
+
+def test_python_values_into_a_helper_of_another_file(tmp_path, monkeypatch) -> None:
+    """A helper called from another file with Python values uses them as a bool, an int and a str:
+    the trace records them as the constants they are for every input, so no TS401 / TS403 there."""
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    (tmp_path / "trace_helpers_25.py").write_text(HELPERS, encoding="utf-8")
+    (tmp_path / "trace_caller_25.py").write_text(CALLER, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (cls,) = module_classes(load_module(tmp_path / "trace_caller_25.py", "trace_caller_25"))
+    warned, diverges = trace_outcome(cls, str(tmp_path / "trace_helpers_25.py"))
+    assert warned == [] and not diverges
+    found = lint_paths([str(tmp_path)], Config(mode="trace")).diagnostics
+    assert [d.code for d in found if d.code.startswith("TS4")] == []
+
+
+BUILT_BLOCK = """import torch
+import torch.nn as nn
+
+
+class CorrelationBlock(nn.Module):
+    def correlate(self, x):
+        rows = x.shape[0]
+        return x / torch.tensor(rows)
+
+
+class Model(nn.Module):
+    def __init__(self, *, block):
+        super().__init__()
+        self.block = block
+
+    def forward(self, x):
+        return self.block.correlate(x)
+
+
+def build_model(**kwargs):
+    block = kwargs.pop("block", None) or CorrelationBlock()
+    return Model(block=block)
+"""
+
+
+def test_block_passed_by_a_builder(tmp_path) -> None:
+    """`self.block = block` stores what the builder passes (`CorrelationBlock()` by default): the
+    trace runs its methods, so they are in the trace scope (TS406 at torch's TracerWarning, line 8)."""
+    import warnings
+
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    path = tmp_path / "built_block.py"
+    path.write_text(BUILT_BLOCK, encoding="utf-8")
+    model = load_module(path, path.stem).build_model().eval()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        traced = torch.jit.trace(model, (torch.ones(3, 4),), check_trace=False)
+    assert {w.lineno for w in caught if issubclass(w.category, torch.jit.TracerWarning)} == {8}
+    assert traced(torch.ones(5, 4)).shape == (5, 4)  # torch warns: the line the bench counts
+    found = lint_paths([str(path)], Config(mode="trace")).diagnostics
+    assert [(d.code, d.location.row) for d in found if d.code.startswith("TS4")] == [("TS406", 8)]

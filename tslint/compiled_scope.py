@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
+from tslint.analysis.constructor_arguments import passed_classes
 from tslint.analysis.scripted_instances import scripted_classes
 from tslint.digests import digest
 from tslint.index.model import (
@@ -386,6 +387,8 @@ class CompiledScope:
                 if method is not None and call.target not in context.replaced_methods:
                     yield method, class_name
             elif call.kind is CallKind.SUBMODULE_METHOD and context is not None:
+                if self.tracing and not self.exporting and class_name is not None:
+                    yield from self._passed_methods(call, class_name, context)
                 for assignment in context.attributes.get(call.attribute, ()):
                     owner = self.index.resolve(assignment.callee)
                     if assignment.kind is AttributeKind.CALL and owner in self.index.module_classes:
@@ -408,6 +411,20 @@ class CompiledScope:
                     yield target, None
                 elif not self.tracing and self._is_script_class(resolved):
                     yield from _script_class_methods(self.index.classes[resolved])
+
+    def _passed_methods(
+        self, call: CallSite, class_name: str, context: CompiledClass
+    ) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        """`self.corr_block.index_pyramid(...)` with `self.corr_block = corr_block` stored from an
+        `__init__` parameter: the method of each project class its builders pass for it (a trace
+        runs the instance's methods in Python)."""
+        assignments = context.attributes.get(call.attribute, ())
+        if not assignments or any(a.kind is not AttributeKind.OTHER for a in assignments):
+            return
+        for owner in sorted(passed_classes(self.index, class_name, call.attribute)):
+            method = self.compiled_class(owner).methods.get(call.target)
+            if method is not None:
+                yield method, owner
 
     def recursive_calls(self) -> FrozenSet[RecursiveCall]:
         """The calls torch rejects as recursive: compiling from each root as torch does (a callee

@@ -33,6 +33,7 @@ import libcst as cst
 
 from tslint.analysis.container_elements import container_classes
 from tslint.analysis.project_types import project_types
+from tslint.analysis.python_value_parameters import Use, python_value_parameters
 from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_calls import CallAnswer
 from tslint.analysis.trace_taint import (
@@ -179,6 +180,7 @@ class FileProvenance:
         self.in_progress: Set[FunctionKey] = set()
         self.analyses: Dict[FunctionKey, TaintAnalysis] = {}
         self._changed = False
+        self._python_values: Dict[FunctionKey, Dict[str, Use]] = {}
         self.entries = entry_functions(scope, file.path)
         self._solve()
 
@@ -229,9 +231,7 @@ class FileProvenance:
         guessed: Optional[Set[str]] = set(self.shaky.get(key, ()))
         if parameters is None or key in self.entries:
             guessed = None  # the defaults: every unannotated parameter is a guess
-        if compiled.info.name == "forward" and any(
-            n is not None and n not in self.index.submodule_classes for n in compiled.classes
-        ):
+        if self._root_forward(key):
             guessed = set()  # the traced model's inputs: tensors (or containers the user passes)
         return TaintAnalysis(
             node,
@@ -281,15 +281,34 @@ class FileProvenance:
         return found
 
     def _parameter_kinds(self, key: FunctionKey) -> Optional[Dict[str, Kind]]:
-        """None (the defaults) unless only this file's traced code calls the function."""
+        """None (the defaults) unless only this file's traced code calls the function. Where callers
+        are unknown, an unannotated parameter the body uses as a Python value (`if flag:`, `range(n)`,
+        `mode == "x"`) is one; in the traced model's `forward`, whose inputs are tensors, only one
+        compared with a string is."""
         joined = self.parameters.get(key)
         if joined is None or key in self.entries:
-            if joined is None:
+            info = self.functions[key].info
+            node = self.nodes[info.ordinal]
+            python = self._python_values.get(key)
+            if python is None:
+                python = python_value_parameters(node, self.file.imports, info.self_name)
+                if self._root_forward(key):  # the user's inputs: tensors, though never compared with a string
+                    python = {name: use for name, use in python.items() if use.type == "str"}
+                self._python_values[key] = python
+            if joined is None and not python:
                 return None
-            node = self.nodes[self.functions[key].info.ordinal]
-            defaults = default_parameter_kinds(node, self.file.imports, self.functions[key].info.self_name)
-            return {name: max(kind, joined.get(name, Kind.NONE)) for name, kind in defaults.items()}
+            defaults = default_parameter_kinds(node, self.file.imports, info.self_name)
+            for name in python:
+                defaults[name] = Kind.NONE
+            return {name: max(kind, (joined or {}).get(name, Kind.NONE)) for name, kind in defaults.items()}
         return dict(joined)
+
+    def _root_forward(self, key: FunctionKey) -> bool:
+        """Whether the function is the `forward` of a class no other class holds: a traced model's."""
+        compiled = self.functions[key]
+        return compiled.info.name == "forward" and any(
+            n is not None and n not in self.index.submodule_classes for n in compiled.classes
+        )
 
     # --- calls --------------------------------------------------------------------------------
 

@@ -44,6 +44,10 @@ CallHook = Callable[
 ]
 
 
+# Methods of a list that put their arguments in it.
+FILLING_METHODS = frozenset({"append", "extend", "insert"})
+
+
 class CallKinds:
     """The call half of `TaintAnalysis`: `_call` gives the kind of one call whose arguments it evaluates."""
 
@@ -61,6 +65,8 @@ class CallKinds:
     guessed_nodes: set
     mappings: set
     module_loops: Dict[str, Tuple[str, int]]
+    env: Dict[str, Kind]
+    containers: set
 
     def _expr(self, node: cst.BaseExpression) -> Kind:
         raise NotImplementedError  # TaintAnalysis evaluates (and records) every expression
@@ -74,6 +80,11 @@ class CallKinds:
         ):
             receiver = self._expr(func.value)
             method = func.attr.value
+            if method in FILLING_METHODS and isinstance(func.value, cst.Name) and func.value.value in self.containers:
+                # `sizes.append(x.shape[0])`: the list holds what it is given (sizes stay sizes)
+                name = func.value.value
+                self.env[name] = max(self.env.get(name, Kind.NONE), strongest)
+                return Kind.NONE
             if (
                 method in ("values", "items", "keys")
                 and not node.args

@@ -1,6 +1,8 @@
 """The index facts of the trace rules: the classes each function scripts on the spot
 (`self.exit = torch.jit.script(EarlyExit())`), so that a trace of the project leaves their control
-flow alone — the scripted submodule keeps it, as a `@torch.jit.script` function does."""
+flow alone — the scripted submodule keeps it, as a `@torch.jit.script` function does; and the
+classes builders pass to constructors that store them (`RAFT(corr_block=CorrBlock(...))` with
+`self.corr_block = corr_block`), whose methods the trace runs (tslint/analysis/constructor_arguments.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,12 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
+from tslint.analysis.constructor_arguments import (
+    BUILT_ARGUMENTS,
+    STORED_PARAMETERS,
+    built_arguments,
+    stored_parameters,
+)
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.scripted_instances import SCRIPTED_INSTANCES
 from tslint.analysis.traversal import walk
@@ -39,4 +47,6 @@ def scripted_instances(
     return tuple(sorted(set(found))) or None
 
 
-FACTS = FactExtractors(functions={FACT: scripted_instances})
+FACTS = FactExtractors(
+    functions={FACT: scripted_instances, BUILT_ARGUMENTS: built_arguments, STORED_PARAMETERS: stored_parameters}
+)

@@ -5,6 +5,7 @@ from typing import Dict, Optional, Set
 import libcst as cst
 
 from tslint.analysis.imports import is_none
+from tslint.analysis.python_value_parameters import python_value_parameters
 from tslint.analysis.traversal import code_of, walk
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -34,8 +35,9 @@ SIZE_METHODS = frozenset({"repeat", "view", "reshape", "expand", "new_zeros", "n
 
 class NonTensorForwardInput(Rule):
     """The `forward` of the traced model (a module class no other class uses as a submodule) takes a
-    Python value it must be given (`n: int`, `sizes: List[int]`, or an unannotated `n` used as a
-    Python int: `range(n)`, `x.repeat(1, n)`) or `**kwargs`.
+    Python value it must be given (`n: int`, `sizes: List[int]`, an unannotated `n` used as a
+    Python int: `range(n)`, `x.repeat(1, n)`, or an unannotated `mode` compared with a string:
+    `mode == "bilinear"`) or `**kwargs`.
 
     torch.jit.trace only accepts tensors (and lists, tuples, dicts of tensors) as inputs: a Python
     value among the example inputs fails ("Type 'Tuple[Tensor, int]' cannot be traced"). Keyword
@@ -63,12 +65,16 @@ class NonTensorForwardInput(Rule):
             what = f"`**{node.star_kwarg.name.value}`, which a traced model cannot receive"
             context.report(node.star_kwarg, self.message.format(root=root, what=what))
         uses = _python_int_uses(context.node, context)
+        strings = python_value_parameters(context.node, context.imports, function.self_name)
         for param in (*node.posonly_params, *node.params, *node.kwonly_params):
             if param.name.value == function.self_name:
                 continue
             what = _python_value(param, context)
             if what is None and param.default is None and param.annotation is None and param.name.value in uses:
                 what = f"used as a Python int (`{uses[param.name.value]}`)"
+            use = strings.get(param.name.value)
+            if what is None and param.default is None and use is not None and use.type == "str":
+                what = f"used as a Python str (`{use.code}`)"
             if what is not None:
                 context.report(param, self.message.format(root=root, what=f"`{param.name.value}`, {what}"))
 
