@@ -219,7 +219,39 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 def code_of(node: cst.CSTNode) -> str:
     """The source text of a node, as libcst generates it (for messages)."""
+    kind = type(node)
+    if kind is cst.Name and not node.lpar:  # type: ignore[attr-defined]
+        return node.value  # type: ignore[attr-defined]
+    if kind is cst.Attribute:
+        dotted = _dotted(node)  # type: ignore[arg-type]
+        if dotted is not None:
+            return dotted
     return _EMPTY_MODULE.code_for_node(node)
+
+
+def _dotted(node: cst.Attribute) -> Optional[str]:
+    """`a.b.c` written without parentheses or spaces, as libcst would generate it; None otherwise
+    (the code generator then writes it)."""
+    parts: List[str] = []
+    current: cst.BaseExpression = node
+    while type(current) is cst.Attribute:
+        dot = current.dot  # type: ignore[attr-defined]
+        before, after = dot.whitespace_before, dot.whitespace_after
+        if (
+            current.lpar
+            or current.attr.lpar  # type: ignore[attr-defined]
+            or type(before) is not cst.SimpleWhitespace
+            or type(after) is not cst.SimpleWhitespace
+            or before.value
+            or after.value
+        ):
+            return None
+        parts.append(current.attr.value)  # type: ignore[attr-defined]
+        current = current.value  # type: ignore[attr-defined]
+    if type(current) is not cst.Name or current.lpar:
+        return None
+    parts.append(current.value)  # type: ignore[attr-defined]
+    return ".".join(reversed(parts))
 
 
 def suite_statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:

@@ -244,10 +244,16 @@ class _FileIndexer:
 
 
 def index_file(
-    path: str, module: cst.Module, module_name: str, is_package: bool, extractors: FactExtractors = NO_FACTS
+    path: str,
+    module: cst.Module,
+    module_name: str,
+    is_package: bool,
+    extractors: FactExtractors = NO_FACTS,
+    text: Optional[str] = None,
 ) -> Tuple[FileIndex, FileTrees]:
-    """`extractors`: the rule families' own facts to compute (`tslint.rules.fact_extractors()`)."""
-    indexer = _FileIndexer(path, module, module_name, is_package, extractors)
+    """`extractors`: the rule families' own facts to compute (`tslint.rules.fact_extractors()`);
+    `text`: the file's source, when known, so that the extractors whose words it lacks are skipped."""
+    indexer = _FileIndexer(path, module, module_name, is_package, extractors.for_text(text))
     index = indexer.build()
     return index, FileTrees(indexer.nodes, indexer.anchors)
 

@@ -39,4 +39,5 @@ def scripted_instances(
     return tuple(sorted(set(found))) or None
 
 
-FACTS = FactExtractors(functions={FACT: scripted_instances})
+# Only a call named `script` can be `torch.jit.script(...)`: a file without the word has none.
+FACTS = FactExtractors(functions={FACT: scripted_instances}, words={FACT: ("script",)})
