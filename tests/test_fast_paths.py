@@ -43,3 +43,14 @@ def test_facts_skipped_by_word_are_empty(path: Path) -> None:
     with_text = index_file(str(path), module, path.stem, False, fact_extractors(), text)[0]
     every = index_file(str(path), module, path.stem, False, fact_extractors())[0]
     assert with_text == every
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_index_walk_without_leaves_is_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indexer's function walk skips leaf nodes: the index is the one a walk of every node gives."""
+    import tslint.index.indexer as indexer
+
+    module = _module(path)
+    skipping = index_file(str(path), module, path.stem, False, fact_extractors())[0]
+    monkeypatch.setattr(indexer, "LEAF_TYPES", frozenset())
+    assert index_file(str(path), module, path.stem, False, fact_extractors())[0] == skipping

@@ -15,7 +15,7 @@ from tslint.analysis.imports import (
     top_level_statements,
     top_level_statements_with_index,
 )
-from tslint.analysis.traversal import code_of, suite_statements
+from tslint.analysis.traversal import LEAF_TYPES, code_of, suite_statements
 from tslint.index.attributes import InitPaths, is_final_annotation, is_size_union
 from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.index.functions import (
@@ -84,7 +84,7 @@ class _FileIndexer:
             bindings = bindings_of(node.body)  # one walk of the body for both
             facts.assignments.int_parameters = int_parameters(node, self_name, self.imports, bindings[0])
             facts.assignments.none_names = none_names(node, self_name, bindings)
-        facts.walk(node)
+        facts.walk(node, LEAF_TYPES)  # FunctionFacts reads no leaf (names, numbers, operators)
         ordinal = self.ordinal
         self.ordinal += 1
         self.nodes[ordinal] = node
