@@ -26,13 +26,13 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none
 from tslint.analysis.static_types import KnownTypes, Type, static_isinstance
-from tslint.analysis.traversal import is_nested_scope, walk
+from tslint.analysis.traversal import is_nested_scope, walk, walk_marked
 
 IS_SCRIPTING = frozenset(
     {"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"}
@@ -195,12 +195,16 @@ class GuardedWalk:
         self._conditions: Dict[cst.CSTNode, Tuple[Guards, Guards]] = {}
         self._exits: Dict[cst.CSTNode, Optional[Guards]] = {}
 
-    def walk(self, function: cst.FunctionDef) -> None:
+    def walk(self, function: cst.FunctionDef, skipped: FrozenSet[type] = frozenset()) -> None:
+        """`skipped`: leaf node types `enter` and `leave` ignore (traversal.walk_marked): not entered."""
         self._root = function
         self._types = None
         self._conditions.clear()
         self._exits.clear()
-        walk(function, self._enter, self._leave)
+        if skipped:
+            walk_marked(function, self._enter, self._leave, skipped)
+        else:
+            walk(function, self._enter, self._leave)
 
     def enter(self, node: cst.CSTNode) -> None:
         pass

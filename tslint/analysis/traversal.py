@@ -8,7 +8,8 @@ explicit stack means no RecursionError on deeply nested code.
 from __future__ import annotations
 
 import dataclasses
-from typing import Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+import inspect
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -137,6 +138,69 @@ def walk(root: cst.CSTNode, enter: Enter, leave: Optional[Leave] = None) -> None
                     stack.append(value)
 
 
+def walk_marked(root: cst.CSTNode, enter: Enter, leave: Optional[Leave], skipped: FrozenSet[type]) -> None:
+    """`walk`, but nodes of the types in `skipped` are neither entered nor left. For leaf types
+    (`LEAF_TYPES`) that no hook reads: the rule dispatch enters only what a rule can match."""
+    push = _PUSHABLE.get(skipped)
+    if push is None:
+        push = _PUSHABLE[skipped] = {}
+    stack: List[object] = [root]
+    fields = _FIELDS
+    while stack:
+        node = stack.pop()
+        if type(node) is _Leave:
+            leave(node.node)  # type: ignore[misc, attr-defined]
+            continue
+        descend = enter(node)  # type: ignore[arg-type]
+        if leave is not None:
+            stack.append(_Leave(node))
+        if not descend:
+            continue
+        kind = type(node)
+        names = fields.get(kind) or _child_fields(kind)
+        for name in names:
+            value = getattr(node, name)
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
+                for item in value:
+                    item_type = type(item)
+                    answer = push.get(item_type)
+                    if answer is None:
+                        answer = push[item_type] = _is_node(item) and item_type not in skipped
+                    if answer:
+                        stack.append(item)
+            else:
+                answer = push.get(value_type)
+                if answer is None:
+                    answer = push[value_type] = _is_node(value) and value_type not in skipped
+                if answer:
+                    stack.append(value)
+
+
+# Per set of skipped types: whether a value of each type is a node `walk_marked` enters.
+_PUSHABLE: Dict[FrozenSet[type], Dict[type, bool]] = {}
+
+
+def _leaf_types() -> FrozenSet[type]:
+    """The node types that never hold another node (operators, literals, names)."""
+    found = set()
+    for name in dir(cst):
+        kind = getattr(cst, name)
+        concrete = isinstance(kind, type) and issubclass(kind, cst.CSTNode) and not inspect.isabstract(kind)
+        if concrete and dataclasses.is_dataclass(kind):
+            if not _child_fields(kind) or _child_fields(kind) == ("value",) and _str_value(kind):
+                found.add(kind)
+    return frozenset(found)
+
+
+def _str_value(kind: type) -> bool:
+    value = next(field for field in dataclasses.fields(kind) if field.name == "value")
+    return value.type in ("str", str)
+
+
+LEAF_TYPES = _leaf_types()
+
+
 class _Leave:
     __slots__ = ("node",)
 
@@ -155,7 +219,39 @@ _EMPTY_MODULE = cst.Module(body=[])
 
 def code_of(node: cst.CSTNode) -> str:
     """The source text of a node, as libcst generates it (for messages)."""
+    kind = type(node)
+    if kind is cst.Name and not node.lpar:  # type: ignore[attr-defined]
+        return node.value  # type: ignore[attr-defined]
+    if kind is cst.Attribute:
+        dotted = _dotted(node)  # type: ignore[arg-type]
+        if dotted is not None:
+            return dotted
     return _EMPTY_MODULE.code_for_node(node)
+
+
+def _dotted(node: cst.Attribute) -> Optional[str]:
+    """`a.b.c` written without parentheses or spaces, as libcst would generate it; None otherwise
+    (the code generator then writes it)."""
+    parts: List[str] = []
+    current: cst.BaseExpression = node
+    while type(current) is cst.Attribute:
+        dot = current.dot  # type: ignore[attr-defined]
+        before, after = dot.whitespace_before, dot.whitespace_after
+        if (
+            current.lpar
+            or current.attr.lpar  # type: ignore[attr-defined]
+            or type(before) is not cst.SimpleWhitespace
+            or type(after) is not cst.SimpleWhitespace
+            or before.value
+            or after.value
+        ):
+            return None
+        parts.append(current.attr.value)  # type: ignore[attr-defined]
+        current = current.value  # type: ignore[attr-defined]
+    if type(current) is not cst.Name or current.lpar:
+        return None
+    parts.append(current.value)  # type: ignore[attr-defined]
+    return ".".join(reversed(parts))
 
 
 def suite_statements(suite: cst.BaseSuite) -> Sequence[cst.CSTNode]:

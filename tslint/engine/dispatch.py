@@ -4,12 +4,12 @@ the reports placed in the source (positions are resolved only for files that rep
 from __future__ import annotations
 
 import functools
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.analysis.branch_guards import BY_INSTANCE, NOT_BY_TYPE, GuardedWalk, both
-from tslint.analysis.traversal import walk
+from tslint.analysis.traversal import LEAF_TYPES, walk
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
 from tslint.engine.positions import resolve_positions
@@ -92,6 +92,10 @@ class _Dispatcher(GuardedWalk):
         info = first.compiled.info
         super().__init__(first.file.imports, info.self_name, typed=not info.has_overloads)
         self.observers = observers
+        # The node types some observer has a hook for: the others are passed by, and the leaves
+        # among them are not even entered (traversal.walk_marked).
+        self._hooked = frozenset().union(*(o.visit_hooks.keys() | o.leave_hooks.keys() for o in observers))
+        self._skipped = _skipped_leaves(self._hooked)
 
     def _condition(self, node: cst.CSTNode):
         found = self._conditions.get(node)
@@ -122,12 +126,14 @@ class _Dispatcher(GuardedWalk):
         return found
 
     def enter(self, node: cst.CSTNode) -> None:
-        for observer in self.observers:
-            observer.call(observer.visit_hooks, node, self.guards)
+        if type(node) in self._hooked:
+            for observer in self.observers:
+                observer.call(observer.visit_hooks, node, self.guards)
 
     def leave(self, node: cst.CSTNode) -> None:
-        for observer in self.observers:
-            observer.call(observer.leave_hooks, node, self.guards)
+        if type(node) in self._hooked:
+            for observer in self.observers:
+                observer.call(observer.leave_hooks, node, self.guards)
 
     def run(self, node: cst.FunctionDef, signature_only: bool) -> None:
         for observer in self.observers:
@@ -144,7 +150,14 @@ class _Dispatcher(GuardedWalk):
             walk(node.params, self._enter, self._leave)
             self.leave(node)
         else:
-            self.walk(node)
+            self.walk(node, self._skipped)
+
+
+@functools.lru_cache(maxsize=16)
+def _skipped_leaves(hooked: FrozenSet[type]) -> FrozenSet[type]:
+    """The leaf node types (no child nodes) no hook reads: entering them does nothing. Always the
+    same frozenset object for the same hooks, which walk_marked's table is keyed on."""
+    return LEAF_TYPES - hooked
 
 
 @functools.lru_cache(maxsize=16)

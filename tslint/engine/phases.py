@@ -79,7 +79,7 @@ def index_source(source: SourceFile, data: bytes) -> IndexedFile:
         return IndexedFile(source, digest, parsed, None, None, parsed.problem)
     name, is_package = module_name(source.path)
     try:
-        index, trees = index_file(source.display, parsed.module, name, is_package, fact_extractors())
+        index, trees = index_file(source.display, parsed.module, name, is_package, fact_extractors(), parsed.text)
     except RecursionError:
         problem = unparsable(source, "the code is nested too deeply to analyse")
         return IndexedFile(source, digest, parsed, None, None, problem)

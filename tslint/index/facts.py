@@ -10,7 +10,7 @@ name and read back by the family's rules through the project index.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Optional, Tuple
 
 import libcst as cst
 
@@ -26,12 +26,30 @@ ClassFact = Callable[[cst.ClassDef, ImportTable], object]
 class FactExtractors:
     functions: Mapping[str, FunctionFact] = field(default_factory=dict)
     classes: Mapping[str, ClassFact] = field(default_factory=dict)
+    # Extractor name -> words one of which the file's source must hold for the fact to be non-empty
+    # (`script` for the classes built in `torch.jit.script(...)`): in a file with none of them the
+    # extractor is not run. An extractor with no entry here always runs.
+    words: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def merged(self, other: FactExtractors) -> FactExtractors:
         clash = (self.functions.keys() & other.functions.keys()) | (self.classes.keys() & other.classes.keys())
         if clash:
             raise RuntimeError(f"two rule families extract the same index fact: {', '.join(sorted(clash))}")
-        return FactExtractors({**self.functions, **other.functions}, {**self.classes, **other.classes})
+        return FactExtractors(
+            {**self.functions, **other.functions}, {**self.classes, **other.classes}, {**self.words, **other.words}
+        )
+
+    def for_text(self, text: Optional[str]) -> FactExtractors:
+        """The extractors that may find something in a file of source `text` (None: all of them)."""
+        if text is None or not self.words:
+            return self
+        absent = {name for name, words in self.words.items() if not any(word in text for word in words)}
+        if not absent:
+            return self
+        return FactExtractors(
+            {name: f for name, f in self.functions.items() if name not in absent},
+            {name: f for name, f in self.classes.items() if name not in absent},
+        )
 
 
 NO_FACTS = FactExtractors()

@@ -15,7 +15,7 @@ from tslint.analysis.imports import (
     top_level_statements,
     top_level_statements_with_index,
 )
-from tslint.analysis.traversal import code_of, suite_statements
+from tslint.analysis.traversal import LEAF_TYPES, code_of, suite_statements
 from tslint.index.attributes import InitPaths, is_final_annotation, is_size_union
 from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.index.functions import (
@@ -84,7 +84,7 @@ class _FileIndexer:
             bindings = bindings_of(node.body)  # one walk of the body for both
             facts.assignments.int_parameters = int_parameters(node, self_name, self.imports, bindings[0])
             facts.assignments.none_names = none_names(node, self_name, bindings)
-        facts.walk(node)
+        facts.walk(node, LEAF_TYPES)  # FunctionFacts reads no leaf (names, numbers, operators)
         ordinal = self.ordinal
         self.ordinal += 1
         self.nodes[ordinal] = node
@@ -244,10 +244,16 @@ class _FileIndexer:
 
 
 def index_file(
-    path: str, module: cst.Module, module_name: str, is_package: bool, extractors: FactExtractors = NO_FACTS
+    path: str,
+    module: cst.Module,
+    module_name: str,
+    is_package: bool,
+    extractors: FactExtractors = NO_FACTS,
+    text: Optional[str] = None,
 ) -> Tuple[FileIndex, FileTrees]:
-    """`extractors`: the rule families' own facts to compute (`tslint.rules.fact_extractors()`)."""
-    indexer = _FileIndexer(path, module, module_name, is_package, extractors)
+    """`extractors`: the rule families' own facts to compute (`tslint.rules.fact_extractors()`);
+    `text`: the file's source, when known, so that the extractors whose words it lacks are skipped."""
+    indexer = _FileIndexer(path, module, module_name, is_package, extractors.for_text(text))
     index = indexer.build()
     return index, FileTrees(indexer.nodes, indexer.anchors)
 

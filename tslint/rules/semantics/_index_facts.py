@@ -94,4 +94,6 @@ def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, s
 FACTS = FactExtractors(
     functions={"float_parameters": float_parameters, "returned_wrappers": returned_wrappers},
     classes={"class_values": class_values},
+    # A parameter annotated float names `float` (`is_float_type`).
+    words={"float_parameters": ("float",)},
 )

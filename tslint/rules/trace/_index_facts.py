@@ -47,6 +47,8 @@ def scripted_instances(
     return tuple(sorted(set(found))) or None
 
 
+# Only a call named `script` can be `torch.jit.script(...)`: a file without the word has none.
 FACTS = FactExtractors(
-    functions={FACT: scripted_instances, BUILT_ARGUMENTS: built_arguments, STORED_PARAMETERS: stored_parameters}
+    functions={FACT: scripted_instances, BUILT_ARGUMENTS: built_arguments, STORED_PARAMETERS: stored_parameters},
+    words={FACT: ("script",)},
 )

@@ -4,7 +4,7 @@ import libcst as cst
 
 from tslint.analysis.trace_taint import Kind
 from tslint.analysis.trace_values import decided_by_tracing
-from tslint.analysis.traversal import suite_statements
+from tslint.analysis.traversal import suite_statements, walk
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules.trace._scripted_branch import scripted_branch
@@ -12,20 +12,17 @@ from tslint.rules.trace._scripted_branch import scripted_branch
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
 
 
-class _BooleanOperations(cst.CSTVisitor):
-    def __init__(self, found: set) -> None:
-        self.found = found
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        self.found.add(node)
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-
 def _claim(test: cst.BaseExpression, context: RuleContext) -> None:
     """The `and` / `or` of a condition are reported with the condition (or not at all)."""
-    test.visit(_BooleanOperations(context.state))
+    found = context.state
+
+    def enter(node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.BooleanOperation:
+            found.add(node)
+        return kind is not cst.Lambda
+
+    walk(test, enter)
 
 
 def _operations(node: cst.BaseExpression) -> list:

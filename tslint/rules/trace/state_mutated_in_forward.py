@@ -5,6 +5,7 @@ from typing import Dict, Optional, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.trace_taint import Kind
+from tslint.analysis.traversal import walk
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -42,7 +43,7 @@ class StateMutatedInForward(Rule):
         if self_name is None:
             return None
         finder = _Writes(self_name)
-        context.node.body.visit(finder)
+        walk(context.node.body, finder.enter)
         return finder
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
@@ -69,7 +70,7 @@ class StateMutatedInForward(Rule):
         context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
 
 
-class _Writes(cst.CSTVisitor):
+class _Writes:
     """The writes to `self.<attribute>` of one function (with the value written, None for `+=`), but
     those under `if self.training:`, and the attributes the function reads."""
 
@@ -84,22 +85,34 @@ class _Writes(cst.CSTVisitor):
             return node.attr.value
         return None
 
-    def visit_If(self, node: cst.If) -> Optional[bool]:
+    def enter(self, node: cst.CSTNode) -> bool:
+        """One node of the function's walk (parents before their children, which `targets` needs);
+        False: not into its children."""
+        kind = type(node)
+        if kind is cst.Attribute:
+            self.visit_Attribute(node)  # type: ignore[arg-type]
+        elif kind is cst.Call:
+            self.visit_Call(node)  # type: ignore[arg-type]
+        elif kind is cst.Assign:
+            self.visit_Assign(node)  # type: ignore[arg-type]
+        elif kind is cst.AugAssign:
+            self.visit_AugAssign(node)  # type: ignore[arg-type]
+        elif kind is cst.If:
+            return self.visit_If(node)  # type: ignore[arg-type]
+        elif kind is cst.FunctionDef or kind is cst.Lambda:
+            return False
+        return True
+
+    def visit_If(self, node: cst.If) -> bool:
         test = node.test
         if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
             test = test.left
         if self._attribute(test) == "training":
-            node.test.visit(self)
+            walk(node.test, self.enter)
             if node.orelse is not None:
-                node.orelse.visit(self)
+                walk(node.orelse, self.enter)
             return False  # the training path: not run by an eval-mode trace
         return True
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:

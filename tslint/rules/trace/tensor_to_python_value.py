@@ -29,30 +29,29 @@ class TensorToPythonValue(Rule):
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
-        taint = context.taint()
         func = node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value in VALUE_METHODS
-            and taint.kind(func.value) is Kind.TENSOR
-        ):
-            context.report(node, self.message.format(call=f".{func.attr.value}()", what="a tensor"))
+        if isinstance(func, cst.Attribute) and func.attr.value in VALUE_METHODS:
+            if context.taint().kind(func.value) is Kind.TENSOR:
+                context.report(node, self.message.format(call=f".{func.attr.value}()", what="a tensor"))
+                return
+        if not node.args:
             return
         name = context.qualify(func) or ""
+        # The tensor-dependence analysis is asked for only by a call that may be reported: it is
+        # the costly part of the rule, and most calls are none of these.
         if name in ("max", "min") and len(node.args) >= 2 and not any(a.star for a in node.args):
+            taint = context.taint()
             kinds = [taint.kind(argument.value) for argument in node.args]
             if Kind.SIZE in kinds and Kind.TENSOR not in kinds:  # of tensors: TS342's error comes first
                 context.report(node, COMPARES.format(call=f"{name}(...)", what="a tensor's size"))
                 return
-        if (
-            name == "len"
-            and node.args
-            and taint.kind(node.args[0].value) is Kind.TENSOR
-            and not _maybe_list(node.args[0].value, taint)
-        ):
-            context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
-            return
-        if (name in PYTHON_CONVERSIONS or name.startswith("math.")) and node.args:
+        if name == "len":
+            taint = context.taint()
+            if taint.kind(node.args[0].value) is Kind.TENSOR and not _maybe_list(node.args[0].value, taint):
+                context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
+                return
+        if name in PYTHON_CONVERSIONS or name.startswith("math."):
+            taint = context.taint()
             kind = max(taint.kind(argument.value) for argument in node.args)
             if kind in (Kind.TENSOR, Kind.SIZE):
                 what = "a tensor" if kind is Kind.TENSOR else "a tensor's size"
