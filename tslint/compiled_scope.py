@@ -29,6 +29,7 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
@@ -101,6 +102,27 @@ def _script_class_methods(info: ClassInfo) -> Iterable[Tuple[FunctionInfo, None]
     return ((method, None) for method in info.methods.values() if not method.has_decorator("staticmethod"))
 
 
+_ANNOTATION_WORD = re.compile(r"[A-Za-z_][\w.]*")
+_OPTIONAL_VALUE_WORDS = frozenset(
+    {
+        "Optional",
+        "Union",
+        "None",
+        "Tensor",
+        "int",
+        "float",
+        "bool",
+        "str",
+        "List",
+        "Dict",
+        "Tuple",
+        "list",
+        "dict",
+        "tuple",
+    }
+)
+
+
 class CompiledClass:
     """The facts about one module class that compile-time conditions depend on."""
 
@@ -158,6 +180,7 @@ class CompiledClass:
                     for name, found in self.attributes.items()
                 ),
                 sorted(self.annotations),
+                sorted(name for name in self.annotations if self.annotated_optional(name)),
                 sorted(self.class_attributes),
                 sorted(self.constants),
                 sorted(self.unused_properties),
@@ -167,6 +190,21 @@ class CompiledClass:
                 sorted(self.replaced_methods),
             )
         )
+
+    def annotated_optional(self, name: str) -> bool:
+        """Whether the class annotates attribute `name` as a type that may be None (`bias:
+        Optional[Tensor]` in its body): torch then types the attribute by the annotation, whatever
+        the instance holds, and compiles both sides of `self.bias is None` (probed)."""
+        assignments = self.attributes.get(name)
+        if name in self.constants or not assignments:
+            return False  # a constant, or never assigned (torch: "has no attribute")
+        for info in self.mro:
+            text = info.annotation_types.get(name)
+            if text is not None:
+                # Only value types: an `Optional[nn.Linear]` annotation torch cannot resolve at all.
+                words = {word.rsplit(".", 1)[-1] for word in _ANNOTATION_WORD.findall(text)}
+                return words <= _OPTIONAL_VALUE_WORDS and ("Optional" in words or "None" in words)
+        return False
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
@@ -186,11 +224,15 @@ class CompiledClass:
             assignments = self.attributes.get(guard.name, [])
             if tracing:
                 return any(a.kind is not AttributeKind.NONE for a in assignments)
+            if self.annotated_optional(guard.name):
+                return True
             return bool(assignments) and all(a.kind is not AttributeKind.NONE and not a.maybe_none for a in assignments)
         if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
             assignments = self.attributes.get(guard.name, [])
             if tracing:
                 return any(a.kind is AttributeKind.NONE for a in assignments)
+            if self.annotated_optional(guard.name):
+                return True
             return bool(assignments) and all(a.kind is AttributeKind.NONE for a in assignments)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
             if guard.name in self.conditional_attributes:
