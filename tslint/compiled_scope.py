@@ -176,7 +176,7 @@ class CompiledClass:
                 self.unknown_bases,
                 sorted((name, method.qualname) for name, method in self.methods.items()),
                 sorted(
-                    (name, [(a.kind.value, a.callee, a.unscriptable, a.maybe_none) for a in found])
+                    (name, [(a.kind.value, a.callee, a.unscriptable, a.maybe_none, a.otherwise) for a in found])
                     for name, found in self.attributes.items()
                 ),
                 sorted(self.annotations),
