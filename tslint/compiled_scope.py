@@ -29,10 +29,10 @@ Mirrors torch 2.13 (each point is checked against torch in tests/test_compiled_s
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from tslint.analysis.attribute_annotations import annotated_optional, none_test_side_holds
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
 from tslint.analysis.scripted_instances import scripted_classes
 from tslint.digests import digest
@@ -100,27 +100,6 @@ def _role(function: FunctionInfo) -> Optional[Role]:
 def _script_class_methods(info: ClassInfo) -> Iterable[Tuple[FunctionInfo, None]]:
     """What torch compiles of a TorchScript class: every method but static ones."""
     return ((method, None) for method in info.methods.values() if not method.has_decorator("staticmethod"))
-
-
-_ANNOTATION_WORD = re.compile(r"[A-Za-z_][\w.]*")
-_OPTIONAL_VALUE_WORDS = frozenset(
-    {
-        "Optional",
-        "Union",
-        "None",
-        "Tensor",
-        "int",
-        "float",
-        "bool",
-        "str",
-        "List",
-        "Dict",
-        "Tuple",
-        "list",
-        "dict",
-        "tuple",
-    }
-)
 
 
 class CompiledClass:
@@ -192,19 +171,9 @@ class CompiledClass:
         )
 
     def annotated_optional(self, name: str) -> bool:
-        """Whether the class annotates attribute `name` as a type that may be None (`bias:
-        Optional[Tensor]` in its body): torch then types the attribute by the annotation, whatever
-        the instance holds, and compiles both sides of `self.bias is None` (probed)."""
-        assignments = self.attributes.get(name)
-        if name in self.constants or not assignments:
-            return False  # a constant, or never assigned (torch: "has no attribute")
-        for info in self.mro:
-            text = info.annotation_types.get(name)
-            if text is not None:
-                # Only value types: an `Optional[nn.Linear]` annotation torch cannot resolve at all.
-                words = {word.rsplit(".", 1)[-1] for word in _ANNOTATION_WORD.findall(text)}
-                return words <= _OPTIONAL_VALUE_WORDS and ("Optional" in words or "None" in words)
-        return False
+        """Whether torch types attribute `name` by a class-level `Optional[...]` annotation (and so
+        compiles both sides of `self.name is None`): see attribute_annotations."""
+        return annotated_optional(self.mro, self.attributes.get(name), name in self.constants, name)
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
@@ -216,24 +185,10 @@ class CompiledClass:
             return tracing  # is_scripting() is False while tracing; isinstance is Python's
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
-        if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
-            # Pruned when the attribute is None; when it is None on some path, or never assigned here,
-            # torch may prune it too: only an attribute that is never None is certainly compiled.
-            # Tracing runs the branch for every instance built with the attribute set, so an
-            # attribute set on some path is enough (a hazard there is as real as under a flag).
+        if guard.kind in (GuardKind.ATTRIBUTE_NOT_NONE, GuardKind.ATTRIBUTE_IS_NONE):
             assignments = self.attributes.get(guard.name, [])
-            if tracing:
-                return any(a.kind is not AttributeKind.NONE for a in assignments)
-            if self.annotated_optional(guard.name):
-                return True
-            return bool(assignments) and all(a.kind is not AttributeKind.NONE and not a.maybe_none for a in assignments)
-        if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
-            assignments = self.attributes.get(guard.name, [])
-            if tracing:
-                return any(a.kind is AttributeKind.NONE for a in assignments)
-            if self.annotated_optional(guard.name):
-                return True
-            return bool(assignments) and all(a.kind is AttributeKind.NONE for a in assignments)
+            optional = self.annotated_optional(guard.name)
+            return none_test_side_holds(assignments, guard.kind is GuardKind.ATTRIBUTE_IS_NONE, optional, tracing)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
             if guard.name in self.conditional_attributes:
                 return False  # whether the instance has it depends on how it was built
