@@ -68,7 +68,9 @@ class FunctionTypes:
         self.returns: List[Tuple[cst.Return, JitType]] = []
         self.parameters: Dict[str, JitType] = parameters if parameters is not None else self._parameters()
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
-        Flow(self).run(node, dict(self.parameters))
+        # Whether control can reach the end of the body without a `return` or `raise`, in the code
+        # torch compiles (branches it prunes left out).
+        self.falls_off_end = Flow(self).run(node, dict(self.parameters))
         self.return_type = self._return_type()
 
     # --- what rules ask --------------------------------------------------------------------------
