@@ -32,6 +32,7 @@ import enum
 from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
+from tslint.analysis.attribute_annotations import annotated_optional, none_test_side_holds
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
 from tslint.analysis.constructor_arguments import passed_classes
 from tslint.analysis.scripted_instances import scripted_classes
@@ -155,10 +156,11 @@ class CompiledClass:
                 self.unknown_bases,
                 sorted((name, method.qualname) for name, method in self.methods.items()),
                 sorted(
-                    (name, [(a.kind.value, a.callee, a.unscriptable, a.maybe_none) for a in found])
+                    (name, [(a.kind.value, a.callee, a.unscriptable, a.maybe_none, a.otherwise) for a in found])
                     for name, found in self.attributes.items()
                 ),
                 sorted(self.annotations),
+                sorted(name for name in self.annotations if self.annotated_optional(name)),
                 sorted(self.class_attributes),
                 sorted(self.constants),
                 sorted(self.unused_properties),
@@ -168,6 +170,11 @@ class CompiledClass:
                 sorted(self.replaced_methods),
             )
         )
+
+    def annotated_optional(self, name: str) -> bool:
+        """Whether torch types attribute `name` by a class-level `Optional[...]` annotation (and so
+        compiles both sides of `self.name is None`): see attribute_annotations."""
+        return annotated_optional(self.mro, self.attributes.get(name), name in self.constants, name)
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
@@ -179,20 +186,10 @@ class CompiledClass:
             return tracing  # is_scripting() is False while tracing; isinstance is Python's
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
-        if guard.kind is GuardKind.ATTRIBUTE_NOT_NONE:
-            # Pruned when the attribute is None; when it is None on some path, or never assigned here,
-            # torch may prune it too: only an attribute that is never None is certainly compiled.
-            # Tracing runs the branch for every instance built with the attribute set, so an
-            # attribute set on some path is enough (a hazard there is as real as under a flag).
+        if guard.kind in (GuardKind.ATTRIBUTE_NOT_NONE, GuardKind.ATTRIBUTE_IS_NONE):
             assignments = self.attributes.get(guard.name, [])
-            if tracing:
-                return any(a.kind is not AttributeKind.NONE for a in assignments)
-            return bool(assignments) and all(a.kind is not AttributeKind.NONE and not a.maybe_none for a in assignments)
-        if guard.kind is GuardKind.ATTRIBUTE_IS_NONE:
-            assignments = self.attributes.get(guard.name, [])
-            if tracing:
-                return any(a.kind is AttributeKind.NONE for a in assignments)
-            return bool(assignments) and all(a.kind is AttributeKind.NONE for a in assignments)
+            optional = self.annotated_optional(guard.name)
+            return none_test_side_holds(assignments, guard.kind is GuardKind.ATTRIBUTE_IS_NONE, optional, tracing)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
             if guard.name in self.conditional_attributes:
                 return False  # whether the instance has it depends on how it was built

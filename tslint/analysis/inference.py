@@ -30,7 +30,7 @@ from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
 from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
 from tslint.analysis.torch_modules import returns_tensor
-from tslint.analysis.types import annotation_type
+from tslint.analysis.types import annotation_type, class_type
 from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
 
 # Decorators under which torch still calls a function by its own signature: compiled, ignored (run
@@ -68,7 +68,9 @@ class FunctionTypes:
         self.returns: List[Tuple[cst.Return, JitType]] = []
         self.parameters: Dict[str, JitType] = parameters if parameters is not None else self._parameters()
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
-        Flow(self).run(node, dict(self.parameters))
+        # Whether control can reach the end of the body without a `return` or `raise`, in the code
+        # torch compiles (branches it prunes left out).
+        self.falls_off_end = Flow(self).run(node, dict(self.parameters))
         self.return_type = self._return_type()
 
     # --- what rules ask --------------------------------------------------------------------------
@@ -186,6 +188,13 @@ class FunctionTypes:
             if method is not None:
                 return self.project.returns(method)
             attribute = self.project.attribute_type(klass, name)
+            if attribute == JitType("Class", name="torch.nn.Sequential"):
+                # Calling a Sequential returns what its last module returns.
+                lasts = {a.last_element for a in facts.attributes.get(name, ())}
+                last = lasts.pop() if len(lasts) == 1 else None
+                if last is None:
+                    return UNKNOWN
+                attribute = class_type(self.project.index.resolve(last) or last)
             return self.class_method_call(attribute, "forward") if attribute.kind == "Class" else UNKNOWN
 
         return self._each_class(returns)

@@ -65,8 +65,10 @@ class Flow:
         self.owner = owner
         self.of = owner.expressions.of
 
-    def run(self, node: cst.FunctionDef, env: Env) -> None:
-        self.block(suite_statements(node.body), env, None)
+    def run(self, node: cst.FunctionDef, env: Env) -> bool:
+        """Type the function's body; whether control can fall off its end (torch's compiled code)."""
+        completes, _ = self.block(suite_statements(node.body), env, None)
+        return completes
 
     # --- blocks ----------------------------------------------------------------------------------
 

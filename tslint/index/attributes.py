@@ -75,7 +75,9 @@ class SelfAssignmentCollector:
             if name is not None and isinstance(node.value, cst.Name) and node.value.value in self.int_parameters:
                 self.found.append((name, AttributeAssignment(AttributeKind.OTHER, parameter_type="int")))
             elif name is not None and self._may_be_none(node.value):
-                self.found.append((name, AttributeAssignment(AttributeKind.OTHER, maybe_none=True)))
+                otherwise = self._otherwise(node.value)
+                assignment = AttributeAssignment(AttributeKind.OTHER, maybe_none=True, otherwise=otherwise)
+                self.found.append((name, assignment))
             elif name is not None:
                 self.found.append((name, classify_value(node.value, self.imports)))
             elif isinstance(target.target, cst.Attribute):
@@ -85,6 +87,16 @@ class SelfAssignmentCollector:
                     name = self._target(element.value)
                     if name is not None:
                         self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
+
+    def _otherwise(self, value: cst.BaseExpression) -> Optional[str]:
+        """The callee of the side of `X(...) if c else None` that is a call (either order)."""
+        if not isinstance(value, cst.IfExp):
+            return None
+        sides = [side for side in (value.body, value.orelse) if not is_none(side)]
+        if len(sides) != 1 or not isinstance(sides[0], cst.Call):
+            return None
+        found = classify_value(sides[0], self.imports)
+        return found.callee if found.kind is AttributeKind.CALL else None
 
     def _may_be_none(self, value: cst.BaseExpression) -> bool:
         """A name that may hold None here, or an if-expression with a `None` side (not `None`

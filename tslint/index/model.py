@@ -103,6 +103,12 @@ class AttributeAssignment:
     # None on some path, `x if c else None`): torch then types the attribute NoneType and prunes
     # `if self.x is not None:`.
     maybe_none: bool = False
+    # For `X(...) if c else None` (either order): the callee of the side that is not None, when that
+    # side is a call (the attribute holds that class's instance or None, as the instance decides).
+    otherwise: Optional[str] = None
+    # For `nn.Sequential(a(...), ..., z(...))` built from plain calls only: the callee of the last one
+    # (calling the container returns what that module returns).
+    last_element: Optional[str] = None
 
 
 # Calls whose result, bound to a module-level name, is a Python object compiled code cannot use.

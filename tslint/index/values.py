@@ -138,6 +138,16 @@ def _element_callees(call: cst.Call, imports: ImportTable) -> Tuple[str, ...]:
     )
 
 
+def _last_call(call: cst.Call, imports: ImportTable) -> Optional[str]:
+    """The callee of the last argument of `nn.Sequential(a(), b())` when every argument is a plain
+    positional call (no `*layers`, no `OrderedDict`): the module whose result the container returns."""
+    if not call.args or any(
+        arg.star or arg.keyword is not None or not isinstance(arg.value, cst.Call) for arg in call.args
+    ):
+        return None
+    return imports.qualify(call.args[-1].value.func)
+
+
 def _element_calls(call: cst.Call) -> List[cst.Call]:
     """The calls that build the elements of a container: `nn.Sequential(a(), b())`, `[a(), b()]`..."""
     found: List[cst.Call] = []
@@ -225,6 +235,7 @@ def _classify_value(value: cst.BaseExpression, imports: ImportTable) -> Attribut
                 AttributeKind.MODULE_CONTAINER,
                 callee,
                 tuple(name for name, _ in elements if name is not None),
+                last_element=_last_call(value, imports) if callee == "torch.nn.Sequential" else None,
                 element_int_arguments=tuple(
                     (name, ints)
                     for name, ints in ((name, _int_arguments(e)) for name, e in elements)

@@ -7,7 +7,7 @@ import libcst as cst
 from tslint.analysis.schema_types import JitType
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
-from tslint.index.model import is_torch_module_class
+from tslint.index.model import DYNAMIC_ATTRIBUTES, AttributeKind, is_torch_module_class
 from tslint.rule import Rule, RuleContext
 
 # Types torch cannot cast to bool (probed in torch 2.13; bool, int, float, Tensor, str, lists and
@@ -81,15 +81,49 @@ class ConditionNotABool(Rule):
         if isinstance(value, cst.Tuple):
             return False  # `assert (test, message)`: TS354
         found = context.types().type_of(value)
-        if found.kind not in _NOT_BOOL:
+        module = _module_or_none(value, context) if found.kind != "Class" else None
+        if module is not None:
+            found = JitType("Class", name=module)
+        elif found.kind not in _NOT_BOOL:
             return False
         if found.kind == "Class" and not (
             is_torch_module_class(found.name) or found.name in context.scope.index.module_classes
         ):
             return False  # a TorchScript class may define `__bool__`: only modules are certain
-        text = self.message.format(value=code_of(value), type=_spelling(found), instead=_instead(found, value))
+        spelling = _spelling(found) + (" or None" if module is not None else "")
+        text = self.message.format(value=code_of(value), type=spelling, instead=_instead(found, value))
         context.report(value, text)
         return True
+
+
+def _module_or_none(value: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """The module class of `self.x` when every class this code is compiled for assigns `x` only a
+    module of that class or `None` (`nn.LayerNorm(d) if flag else None`, or `None` on another path
+    of `__init__`), and a module on some path: torch cannot cast either to bool (probed), whichever
+    the instance holds. None otherwise."""
+    name = context.self_attribute(value)
+    classes = context.classes()
+    if name is None or not classes:
+        return None
+    found: Set[str] = set()
+    for _, klass in classes:
+        if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or name in klass.class_attributes:
+            return None
+        if name in klass.annotations or name in klass.methods:
+            return None
+        for assignment in klass.attributes.get(name, ()):
+            if assignment.kind is AttributeKind.NONE:
+                continue
+            callee = assignment.otherwise if assignment.kind is AttributeKind.OTHER else assignment.callee
+            if assignment.kind not in (AttributeKind.OTHER, AttributeKind.CALL) or callee is None:
+                return None
+            if assignment.kind is AttributeKind.CALL and assignment.maybe_none:
+                return None
+            resolved = context.scope.index.resolve(callee) or callee
+            if not (is_torch_module_class(resolved) or resolved in context.scope.index.module_classes):
+                return None
+            found.add(resolved)
+    return found.pop() if len(found) == 1 else None
 
 
 def _spelling(found: JitType) -> str:

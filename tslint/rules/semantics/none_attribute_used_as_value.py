@@ -78,6 +78,8 @@ def _always_none(expression: cst.BaseExpression, context: RuleContext) -> Option
     for _, klass in classes:
         if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or name in klass.class_attributes:
             return None
+        if klass.annotated_optional(name):
+            return None  # torch types it by the annotation, `Optional[...]`: TS321's
         assignments = klass.attributes.get(name, ())
         if not assignments or any(a.kind is not AttributeKind.NONE for a in assignments):
             return None

@@ -8,7 +8,7 @@ from tslint.rule import Rule, RuleContext
 
 class OptionalWithoutRefinement(Rule):
     """Compiled code uses a variable whose type is `Optional[...]` as a value — in arithmetic
-    (`x + bias`), through an attribute or method (`bias.sum()`) or by subscript (`sizes[0]`) — where
+    (`x + bias`, `x += bias`), through an attribute or method (`bias.sum()`) or by subscript (`sizes[0]`) — where
     torch has not refined it to its inner type. (As a condition, `if bias:`, it is TS349's.)
 
     The type comes from the type model, which refines as torch does: inside `if p is not None:` (also
@@ -36,6 +36,11 @@ class OptionalWithoutRefinement(Rule):
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         for side in (node.left, node.right):
+            self._check(side, context)
+
+    def visit_AugAssign(self, node: cst.AugAssign, context: RuleContext) -> None:
+        # `x += bias` is `aten::add_` (or `add`) of the two: the same schemas as `x + bias`.
+        for side in (node.target, node.value):
             self._check(side, context)
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
