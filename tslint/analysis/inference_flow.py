@@ -211,7 +211,9 @@ class Flow:
                 self.owner.events.append(Event("type-change", target or line, name, previous, value))
                 value = UNKNOWN
             elif value.kind != "Unknown" and previous.kind != "Unknown":
-                value = _convert(previous, value, True) if value.kind == "Tensor" else value
+                # torch stores the value converted to the enclosing type (tryConvertToType): a
+                # `Scalar` from `.item()` assigned to an `Optional[float]` local is a float (probed).
+                value = _convert(previous, value, True)
         env[name] = value
         assigned.add(name)
         self.owner.poisoned.pop(name, None)
