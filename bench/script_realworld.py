@@ -142,6 +142,7 @@ def collect(output: str, only, memory_gb: float, seconds: int) -> None:
         )
         records.append(record)
         Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
+    Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
