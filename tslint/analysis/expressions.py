@@ -328,6 +328,14 @@ class ExpressionTypes:
 
     def _binary(self, node: cst.BinaryOperation, env: Env) -> JitType:
         left, right = self.of(node.left, env), self.of(node.right, env)
+        if isinstance(node.operator, cst.Add) and "List" in (left.kind, right.kind):
+            # Only `aten::add.t(t[] a, t[] b) -> t[]` takes a list: a list plus anything is a list
+            # (or torch's error); its element is known when both operands are the same list type.
+            if left == right:
+                return left
+            if {left.kind, right.kind} <= {"List", "Unknown"}:
+                return list_of(UNKNOWN)
+            return UNKNOWN
         if "Unknown" in (left.kind, right.kind):
             return UNKNOWN
         operator = _BINARY_OPERATORS.get(type(node.operator))
@@ -348,8 +356,6 @@ class ExpressionTypes:
             return TENSOR if other.kind in NUMBER_KINDS + ("Tensor", "number") else UNKNOWN
         if left.kind == right.kind == "str" and isinstance(node.operator, cst.Add):
             return STR
-        if left.kind == right.kind == "List" and isinstance(node.operator, cst.Add):
-            return left if left == right else UNKNOWN
         if operator is None or left.kind not in NUMBER_KINDS or right.kind not in NUMBER_KINDS:
             return UNKNOWN
         found = resolve(signatures().operator(operator), (left, right))

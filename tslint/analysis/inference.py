@@ -254,6 +254,7 @@ class FunctionTypes:
         if (
             function.takes_var_args
             or function.has_overloads
+            or function.type_comment
             or len(function.parameter_annotations) != len(function.parameters)
             or not set(function.decorators) <= PLAIN_DECORATORS
         ):

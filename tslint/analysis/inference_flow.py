@@ -207,17 +207,21 @@ class Flow:
         assigned: Set[str],
         target: Optional[cst.CSTNode] = None,
     ) -> None:
+        recorded = value
         if parent is not None and name in parent:
             previous = parent[name]
             if not _fits(value, previous):
                 self.owner.events.append(Event("type-change", target or line, name, previous, value))
-                value = UNKNOWN
+                value = recorded = UNKNOWN
             elif value.kind != "Unknown" and previous.kind != "Unknown":
-                value = _convert(previous, value, True) if value.kind == "Tensor" else value
+                # torch stores the value converted to the enclosing type (tryConvertToType): a
+                # `Scalar` from `.item()` assigned to an `Optional[float]` local is a float (probed).
+                # The graph's value of the name at this line is the unconverted one.
+                recorded, value = value, _convert(previous, value, True)
         env[name] = value
         assigned.add(name)
         self.owner.poisoned.pop(name, None)
-        self.owner.bindings.append((line, name, value))
+        self.owner.bindings.append((line, name, recorded))
 
     # --- control flow ----------------------------------------------------------------------------
 

@@ -175,7 +175,13 @@ class ProjectTypes:
             return self._inferred.get(function.key, declared)
         node = self.nodes.get(function.path, {}).get(function.ordinal)
         file = self.index.by_path.get(function.path)
-        if node is None or file is None or function.key in self._inferring or function.has_overloads:
+        if (
+            node is None
+            or file is None
+            or function.key in self._inferring
+            or function.has_overloads
+            or function.type_comment
+        ):
             return declared
         from tslint.analysis.inference import FunctionTypes
 
@@ -192,7 +198,8 @@ class ProjectTypes:
         return inferred
 
     def _signature(self, function: FunctionInfo):
-        if function.has_overloads:
+        if function.has_overloads or function.type_comment:
+            # torch's types are in the overload declarations or the type comment: not read here.
             return (tuple((name, UNKNOWN) for name, _ in function.parameter_annotations), UNKNOWN)
         parameters = tuple(
             (

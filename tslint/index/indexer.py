@@ -15,6 +15,7 @@ from tslint.analysis.imports import (
     top_level_statements,
     top_level_statements_with_index,
 )
+from tslint.analysis.parameters import has_type_comment
 from tslint.analysis.traversal import LEAF_TYPES, code_of, suite_statements
 from tslint.index.attributes import InitPaths, is_final_annotation, is_size_union
 from tslint.index.facts import NO_FACTS, FactExtractors
@@ -119,6 +120,7 @@ class _FileIndexer:
                 if param.name.value != self_name
             ),
             returns=code_of(node.returns.annotation) if node.returns is not None else "",
+            type_comment=has_type_comment(node),
         )
 
     def add_function(

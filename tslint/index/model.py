@@ -163,6 +163,9 @@ class FunctionInfo:
     # position, and of the return annotation: the type model reads them for calls across files.
     parameter_annotations: Tuple[Tuple[str, str], ...] = ()
     returns: str = ""
+    # A `# type: (...) -> ...` comment after the `def` line: torch takes the signature from it, which
+    # the annotations above do not show (an unannotated parameter there is not a Tensor).
+    type_comment: bool = False
     # Capitalised names it uses as values, not calls (`cfg["block"] = Block`, `block_cls=Block`, a
     # parameter default `block_cls=Block`), qualified: classes the project builds elsewhere.
     references: Tuple[str, ...] = ()

@@ -164,6 +164,10 @@ def _element_calls(call: cst.Call) -> List[cst.Call]:
             stack.extend(element.value for element in value.elements if isinstance(element, cst.DictElement))
         elif isinstance(value, cst.DictComp):
             stack.append(value.value)
+        elif isinstance(value, cst.IfExp):
+            # `Linear(...) if num_classes > 0 else Identity()`: decided when the model is built, so
+            # the container may hold either.
+            stack.extend((value.body, value.orelse))
     return found
 
 

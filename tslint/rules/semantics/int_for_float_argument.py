@@ -342,7 +342,7 @@ def _project_callee(node: cst.Call, context: RuleContext) -> Optional[FunctionIn
         callee = index.functions.get(index.resolve(qualified)) if qualified is not None else None
         if callee is not None and callee.self_name is not None:
             return None  # `Class.method(obj, ...)`: the arguments are shifted by the instance
-    if callee is None or callee.has_overloads or callee.takes_var_args:
+    if callee is None or callee.has_overloads or callee.type_comment or callee.takes_var_args:
         return None
     return callee
 
