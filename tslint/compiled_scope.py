@@ -38,11 +38,16 @@ from tslint.analysis.constructor_arguments import passed_classes
 from tslint.analysis.scripted_instances import scripted_classes
 from tslint.digests import digest
 from tslint.index.model import (
+    CACHING_DECORATORS,
     JIT_EXPORT,
     JIT_IGNORE,
     JIT_SCRIPT,
     JIT_SCRIPT_IF_TRACING,
     JIT_UNUSED,
+    NATIVE_BASE_CLASSES,
+    OBJECT,
+    PROPERTY_DECORATORS,
+    TORCH_BUILTIN_FUNCTIONS,
     AttributeKind,
     CallKind,
     CallSite,
@@ -50,25 +55,6 @@ from tslint.index.model import (
     FunctionInfo,
 )
 from tslint.index.project import ProjectIndex
-
-OBJECT = frozenset({"object", "builtins.object"})
-PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
-CACHING_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
-# torch maps these Python helpers of its own to builtin ops (torch/jit/_builtins.py) and never
-# compiles their source; it matters when linting torch itself.
-TORCH_BUILTIN_FUNCTIONS = frozenset(
-    {
-        "torch.nn.modules.utils._single",
-        "torch.nn.modules.utils._pair",
-        "torch.nn.modules.utils._triple",
-        "torch.nn.modules.utils._quadruple",
-        "torch.nn.modules.utils._list_with_default",
-        "torch.backends.cudnn.is_acceptable",
-    }
-)
-# nn.Module's own methods (`self.modules()`, `self.children()`, ...) are implemented by torch natively
-# for scripted modules, not compiled from their Python source.
-NATIVE_BASE_CLASSES = frozenset({"torch.nn.modules.module.Module", "torch.nn.Module"})
 
 
 class Region(enum.Enum):

@@ -222,7 +222,7 @@ class RuleContext:
         builds in one of its methods) and no function hands on as a value (`cfg["block"] = Block`):
         the models a user traces or scripts, whose `forward` receives
         the user's inputs and returns to them."""
-        from tslint.analysis.provenance import built_by_modules, referenced_modules
+        from tslint.analysis.project_callers import built_by_modules, referenced_modules
 
         index = self.scope.index
         held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)

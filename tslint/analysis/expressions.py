@@ -28,7 +28,7 @@ from tslint.analysis.schema_types import (
     tuple_of,
 )
 from tslint.analysis.signatures import Schema, signatures
-from tslint.analysis.traversal import code_of
+from tslint.analysis.traversal import code_of, constant_int, target_names
 
 Env = Dict[str, JitType]
 EMPTY_LIST = leaf("EmptyList")
@@ -495,7 +495,7 @@ class ExpressionTypes:
         clause = node.for_in
         while clause is not None:
             iterated = self.of(clause.iter, inner)
-            for name in _target_names(clause.target):
+            for name in target_names(clause.target):
                 inner[name] = UNKNOWN
             if isinstance(clause.target, cst.Name):
                 inner[clause.target.value] = self.owner.element_type(clause.iter, iterated)
@@ -507,20 +507,3 @@ class ExpressionTypes:
             return list_of(element) if known(element) else UNKNOWN
         key, value = self.of(node.key, inner), self.of(node.value, inner)
         return JitType("Dict", (key, value)) if known(key) and known(value) else UNKNOWN
-
-
-def constant_int(node: cst.BaseExpression) -> Optional[int]:
-    if isinstance(node, cst.Integer):
-        return int(node.value, 0)
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        inner = constant_int(node.expression)
-        return -inner if inner is not None else None
-    return None
-
-
-def _target_names(target: cst.BaseExpression) -> List[str]:
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _target_names(element.value)]
-    return []

@@ -10,7 +10,7 @@ import libcst as cst
 from tslint.analysis.expressions import Env
 from tslint.analysis.schema_matching import _convert, is_subtype, unify
 from tslint.analysis.schema_types import NONE, TENSOR, UNKNOWN, JitType
-from tslint.analysis.traversal import suite_statements
+from tslint.analysis.traversal import suite_statements, target_names
 
 # The type of a local that is None or a value that is never None as the built instance decided
 # (`m = None; if self.norm is not None: m = ...`): Unknown to every check, and a condition torch
@@ -152,7 +152,7 @@ class Flow:
             true, _ = self.owner.refinements(small.test, env)
             env.update(true)
         elif kind is cst.Del:
-            for name in _target_names(small.target):
+            for name in target_names(small.target):
                 env.pop(name, None)
         return True
 
@@ -164,7 +164,7 @@ class Flow:
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
             if any(isinstance(element, cst.StarredElement) for element in elements):
-                for name in _target_names(target):
+                for name in target_names(target):
                     self.bind(name, UNKNOWN, line, env, None, assigned)
                 return
             for element, item in zip(elements, unpacked(value, len(elements))):
@@ -316,7 +316,7 @@ class Flow:
             if isinstance(target_node, cst.Name):
                 inner[target_node.value] = element
             else:
-                for name in _target_names(target_node):
+                for name in target_names(target_node):
                     inner[name] = UNKNOWN
         if looped:
             _, names = self.block(suite_statements(body), inner, snapshot)
@@ -327,7 +327,7 @@ class Flow:
             return
         # Unrolled: the body is straight-line code once per element; what it assigns is Unknown here.
         _, names = self.block(suite_statements(body), inner, None)
-        for name in names | set(_target_names(target[0]) if target else ()):
+        for name in names | set(target_names(target[0]) if target else ()):
             env[name] = UNKNOWN
             assigned.add(name)
 
@@ -369,23 +369,15 @@ def _fits(value: JitType, previous: JitType) -> bool:
     return is_subtype(_convert(previous, value, True), previous)
 
 
-def _target_names(target: cst.BaseExpression):
-    if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _target_names(element.value)]
-    return []
-
-
 def _assigned_names(node: cst.CSTNode) -> Set[str]:
     found: Set[str] = set()
 
     class Names(cst.CSTVisitor):
         def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
-            found.update(_target_names(target.target))
+            found.update(target_names(target.target))
 
         def visit_AnnAssign(self, target: cst.AnnAssign) -> None:
-            found.update(_target_names(target.target))
+            found.update(target_names(target.target))
 
     node.visit(Names())
     return found

@@ -288,3 +288,22 @@ def string_prefix(node: cst.BaseExpression) -> str:
     while isinstance(node, cst.ConcatenatedString):
         node = node.left
     return getattr(node, "prefix", "")
+
+
+def constant_int(node: cst.BaseExpression) -> Optional[int]:
+    """The value of an integer literal, negated or not (`3`, `-1`); None for anything else."""
+    if isinstance(node, cst.Integer):
+        return int(node.value, 0)
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = constant_int(node.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+def target_names(target: cst.BaseExpression) -> List[str]:
+    """The names an assignment target binds (`a`, `a, (b, c)`); attributes and subscripts bind none."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in target_names(element.value)]
+    return []

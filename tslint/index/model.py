@@ -18,6 +18,26 @@ JIT_SCRIPT = "torch.jit.script"
 # Scripted when a trace first calls it, run as Python otherwise: keeps its control flow under tracing.
 JIT_SCRIPT_IF_TRACING = "torch.jit.script_if_tracing"
 
+# How torch.jit.script treats some names when it decides what to compile (tslint/compiled_scope.py).
+OBJECT = frozenset({"object", "builtins.object"})
+PROPERTY_DECORATORS = frozenset({"property", "builtins.property", "functools.cached_property"})
+CACHING_DECORATORS = frozenset({"functools.lru_cache", "functools.cache"})
+# torch maps these Python helpers of its own to builtin ops (torch/jit/_builtins.py) and never
+# compiles their source; it matters when linting torch itself.
+TORCH_BUILTIN_FUNCTIONS = frozenset(
+    {
+        "torch.nn.modules.utils._single",
+        "torch.nn.modules.utils._pair",
+        "torch.nn.modules.utils._triple",
+        "torch.nn.modules.utils._quadruple",
+        "torch.nn.modules.utils._list_with_default",
+        "torch.backends.cudnn.is_acceptable",
+    }
+)
+# nn.Module's own methods (`self.modules()`, `self.children()`, ...) are implemented by torch natively
+# for scripted modules, not compiled from their Python source.
+NATIVE_BASE_CLASSES = frozenset({"torch.nn.modules.module.Module", "torch.nn.Module"})
+
 MODULE_CONTAINERS = frozenset({"torch.nn.ModuleList", "torch.nn.Sequential", "torch.nn.ModuleDict"})
 PARAMETER_TYPES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
 # Capitalised names under torch.nn that are not nn.Module subclasses.

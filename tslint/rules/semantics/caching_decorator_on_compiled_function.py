@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from tslint.compiled_scope import CACHING_DECORATORS
 from tslint.findings import Mode, Severity
+from tslint.index.model import CACHING_DECORATORS
 from tslint.rule import Rule, RuleContext
 
 
