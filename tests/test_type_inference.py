@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import textwrap
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -358,3 +359,38 @@ def test_the_tensor_returning_torch_modules_are_torch_2_13s() -> None:
             if hints.get("return") is torch.Tensor:
                 found.add(name)
     assert found == TENSOR_MODULES
+
+
+def test_missing_return_is_silent_behind_an_isinstance_of_unknown_type() -> None:
+    """TS357: `isinstance` of a value whose type tslint does not know (a union alias from an unlinted
+    library) may be decided by torch while compiling, pruning the side that falls through (as
+    torch_geometric's `Adj` overloads are): whether control reaches the end is unknown, so silent. A
+    known type still reports."""
+    from tslint.api import lint_text
+    from tslint.config import Config
+
+    source = textwrap.dedent(
+        """\
+        from typing import Tuple, Union
+
+        import torch
+        from torch import Tensor
+        from unlinted_library import Adj, SparseTensor
+
+
+        class ByUnknownType(torch.nn.Module):
+            def forward(self, x: Tensor, edge_index: Adj) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+                if isinstance(edge_index, Tensor):
+                    return x, edge_index
+                elif isinstance(edge_index, SparseTensor):
+                    return x
+
+
+        class ByFlag(torch.nn.Module):
+            def forward(self, x: Tensor, flag: bool) -> Tensor:
+                if flag:
+                    return x * 2
+        """
+    )
+    result = lint_text(source, "model.py", Config())
+    assert sorted(d.location.row for d in result.diagnostics if d.code == "TS357") == [19]

@@ -70,7 +70,10 @@ class FunctionTypes:
         self.declared_return = declared_return if declared_return is not None else self._declared_return()
         # Whether control can reach the end of the body without a `return` or `raise`, in the code
         # torch compiles (branches it prunes left out).
-        self.falls_off_end = Flow(self).run(node, dict(self.parameters))
+        # Unknown when an `if` torch may decide while compiling hides it (`isinstance` of a value of
+        # unknown type with no `else`: torch may prune the side that falls through).
+        flow = Flow(self)
+        self.falls_off_end = flow.run(node, dict(self.parameters)) and not flow.uncertain
         self.return_type = self._return_type()
 
     # --- what rules ask --------------------------------------------------------------------------
@@ -300,6 +303,22 @@ class FunctionTypes:
         if isinstance(test, cst.Call) and self.qualify(test.func) == "isinstance" and len(test.args) == 2:
             return self._isinstance(test, env)
         return None
+
+    def may_decide(self, test: cst.BaseExpression, env: Env) -> bool:
+        """Whether torch may evaluate `test` while compiling where tslint cannot tell: `isinstance` or
+        `is None` of a value of unknown type (torch knows it, and prunes the side it rules out)."""
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test = test.expression
+        if isinstance(test, cst.BooleanOperation):
+            return self.may_decide(test.left, env) or self.may_decide(test.right, env)
+        subject = None
+        if isinstance(test, cst.Call) and self.qualify(test.func) == "isinstance" and len(test.args) == 2:
+            subject = test.args[0].value
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            if isinstance(target.operator, (cst.Is, cst.IsNot)) and _is_none(target.comparator):
+                subject = test.left
+        return subject is not None and self.expressions.of(subject, env).kind in ("Unknown", "Any")
 
     def is_constant_condition(self, test: cst.BaseExpression, env: Env) -> bool:
         """Whether torch evaluates `test` while compiling although tslint cannot tell its value, so

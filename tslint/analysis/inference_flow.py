@@ -64,6 +64,7 @@ class Flow:
     def __init__(self, owner) -> None:
         self.owner = owner
         self.of = owner.expressions.of
+        self.uncertain = False  # an `if` torch may decide and tslint cannot: falling off the end is unknown
 
     def run(self, node: cst.FunctionDef, env: Env) -> bool:
         """Type the function's body; whether control can fall off its end (torch's compiled code)."""
@@ -235,6 +236,8 @@ class Flow:
         static = decided is not None or self.owner.is_constant_condition(node.test, env)
         if static and decided is None:
             self.owner.record_by_instance(node)
+        if decided is None and not static and self.owner.may_decide(node.test, env):
+            self.uncertain = True
         inner = parent if static else dict(env)
         true_refined, false_refined = self.owner.refinements(node.test, env)
         snapshot = dict(env)
