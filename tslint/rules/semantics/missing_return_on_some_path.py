@@ -17,7 +17,8 @@ class MissingReturnOnSomePath(Rule):
     all paths". It points at the function's whole body, the arrow on its last statement, which is
     where tslint reports. Branches torch prunes (`if torch.jit.is_scripting():`) and loops that never
     end except by `return` (`while` followed by `assert False`) count as torch counts them; an
-    unannotated function is not reported (torch unifies the implicit `None` with the other returns).
+    unannotated function is not reported (torch unifies the implicit `None` with the other returns);
+    nor is one with an `if` on `isinstance`/`is None` of a value of unknown type (torch may decide it).
     """
 
     code = "TS357"
