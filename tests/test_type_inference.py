@@ -365,7 +365,8 @@ def test_missing_return_is_silent_behind_an_isinstance_of_unknown_type() -> None
     """TS357: `isinstance` of a value whose type tslint does not know (a union alias from an unlinted
     library) may be decided by torch while compiling, pruning the side that falls through (as
     torch_geometric's `Adj` overloads are): whether control reaches the end is unknown, so silent. A
-    known type still reports."""
+    known type still reports, and so does a type test both of whose sides fall through. A body
+    in `try` (which torch rejects outright, another finding) is not analysed for returns: silent."""
     from tslint.api import lint_text
     from tslint.config import Config
 
@@ -390,7 +391,23 @@ def test_missing_return_is_silent_behind_an_isinstance_of_unknown_type() -> None
             def forward(self, x: Tensor, flag: bool) -> Tensor:
                 if flag:
                     return x * 2
+
+
+        class TypeTestThatFallsThroughBothWays(torch.nn.Module):
+            def forward(self, x: Tensor, edge_index: Adj, flag: bool) -> Tensor:
+                if isinstance(edge_index, Tensor):
+                    x = x + 1
+                if flag:
+                    return x * 2
+
+
+        class ReturnsInsideTry(torch.nn.Module):
+            def forward(self, x: Tensor) -> Tensor:
+                try:
+                    return x * 2
+                finally:
+                    pass
         """
     )
     result = lint_text(source, "model.py", Config())
-    assert sorted(d.location.row for d in result.diagnostics if d.code == "TS357") == [19]
+    assert sorted(d.location.row for d in result.diagnostics if d.code == "TS357") == [19, 27]

@@ -64,7 +64,7 @@ class Flow:
     def __init__(self, owner) -> None:
         self.owner = owner
         self.of = owner.expressions.of
-        self.uncertain = False  # an `if` torch may decide and tslint cannot: falling off the end is unknown
+        self.uncertain = False  # falling off the end hinges on an `if` torch may decide and tslint cannot
 
     def run(self, node: cst.FunctionDef, env: Env) -> bool:
         """Type the function's body; whether control can fall off its end (torch's compiled code)."""
@@ -104,6 +104,8 @@ class Flow:
             assigned |= names
             return completes
         if kind is cst.Try:
+            # torch rejects `try` outright (its own finding); whether the body returns is not typed here.
+            self.uncertain = True
             names = _assigned_names(statement)
             for name in names:
                 env[name] = UNKNOWN
@@ -236,8 +238,6 @@ class Flow:
         static = decided is not None or self.owner.is_constant_condition(node.test, env)
         if static and decided is None:
             self.owner.record_by_instance(node)
-        if decided is None and not static and self.owner.may_decide(node.test, env):
-            self.uncertain = True
         inner = parent if static else dict(env)
         true_refined, false_refined = self.owner.refinements(node.test, env)
         snapshot = dict(env)
@@ -263,6 +263,10 @@ class Flow:
         if not true_completes and not false_completes:
             return False
         if not true_completes or not false_completes:
+            if decided is None and not static and self.owner.may_decide(node.test, env):
+                # One side leaves, the other falls through, on a test torch may decide by a type
+                # tslint does not know: torch may compile only the side that leaves.
+                self.uncertain = True
             survivor = false_env if not true_completes else true_env
             names = false_names if not true_completes else true_names
             env.clear()
