@@ -1,5 +1,5 @@
 """The shortcuts of the hot paths give what the slow paths give, on every fixture: `code_of`'s
-dotted-name fast path, `walk_marked`'s skipped leaves, and the index facts skipped by word."""
+dotted-name fast path, `walk`'s skipped leaves, and the index facts skipped by word."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
-from tslint.analysis.traversal import _EMPTY_MODULE, LEAF_TYPES, code_of, walk, walk_marked
+from tslint.analysis.traversal import _EMPTY_MODULE, LEAF_TYPES, code_of, walk
 from tslint.index.indexer import index_file
 from tslint.rules import fact_extractors
 
@@ -32,7 +32,7 @@ def test_fast_paths_agree(path: Path) -> None:
             assert code_of(node) == _EMPTY_MODULE.code_for_node(node)
     skipped = frozenset({cst.Integer, cst.Add, cst.Comma, cst.Name}) & LEAF_TYPES
     marked: list = []
-    walk_marked(module, lambda node: marked.append(node) or True, None, skipped)
+    walk(module, lambda node: marked.append(node) or True, None, skipped)
     assert sorted(map(id, marked)) == sorted(id(node) for node in every if type(node) not in skipped)
 
 

@@ -32,7 +32,7 @@ import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none
 from tslint.analysis.static_types import KnownTypes, Type, static_isinstance
-from tslint.analysis.traversal import is_nested_scope, walk, walk_marked
+from tslint.analysis.traversal import is_nested_scope, walk
 
 IS_SCRIPTING = frozenset(
     {"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"}
@@ -196,15 +196,12 @@ class GuardedWalk:
         self._exits: Dict[cst.CSTNode, Optional[Guards]] = {}
 
     def walk(self, function: cst.FunctionDef, skipped: FrozenSet[type] = frozenset()) -> None:
-        """`skipped`: leaf node types `enter` and `leave` ignore (traversal.walk_marked): not entered."""
+        """`skipped`: leaf node types `enter` and `leave` ignore (traversal.walk): not entered."""
         self._root = function
         self._types = None
         self._conditions.clear()
         self._exits.clear()
-        if skipped:
-            walk_marked(function, self._enter, self._leave, skipped)
-        else:
-            walk(function, self._enter, self._leave)
+        walk(function, self._enter, self._leave, skipped)
 
     def enter(self, node: cst.CSTNode) -> None:
         pass

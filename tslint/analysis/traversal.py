@@ -104,43 +104,16 @@ Enter = Callable[[cst.CSTNode], bool]
 Leave = Callable[[cst.CSTNode], None]
 
 
-def walk(root: cst.CSTNode, enter: Enter, leave: Optional[Leave] = None) -> None:
+def walk(
+    root: cst.CSTNode, enter: Enter, leave: Optional[Leave] = None, skipped: FrozenSet[type] = frozenset()
+) -> None:
     """Depth-first walk: `enter(node)` returns False to skip the node's children; `leave` after them.
+    Nodes of the types in `skipped` are neither entered nor left: leaf types (`LEAF_TYPES`) no hook
+    reads, so that the rule dispatch enters only what a rule can match.
 
     Children are entered after their parent and before its `leave`, in no promised sibling order.
     This loop is the hottest code in tslint, hence the inlined child extraction.
     """
-    stack: List[object] = [root]
-    fields, is_node = _FIELDS, _IS_NODE
-    while stack:
-        node = stack.pop()
-        if type(node) is _Leave:
-            leave(node.node)  # type: ignore[misc, attr-defined]
-            continue
-        descend = enter(node)  # type: ignore[arg-type]
-        if leave is not None:
-            stack.append(_Leave(node))
-        if not descend:
-            continue
-        kind = type(node)
-        names = fields.get(kind) or _child_fields(kind)
-        for name in names:
-            value = getattr(node, name)
-            value_type = type(value)
-            if value_type is tuple or value_type is list:
-                for item in value:
-                    answer = is_node.get(type(item))
-                    if answer or (answer is None and _is_node(item)):
-                        stack.append(item)
-            else:
-                answer = is_node.get(value_type)
-                if answer or (answer is None and _is_node(value)):
-                    stack.append(value)
-
-
-def walk_marked(root: cst.CSTNode, enter: Enter, leave: Optional[Leave], skipped: FrozenSet[type]) -> None:
-    """`walk`, but nodes of the types in `skipped` are neither entered nor left. For leaf types
-    (`LEAF_TYPES`) that no hook reads: the rule dispatch enters only what a rule can match."""
     push = _PUSHABLE.get(skipped)
     if push is None:
         push = _PUSHABLE[skipped] = {}
@@ -177,7 +150,7 @@ def walk_marked(root: cst.CSTNode, enter: Enter, leave: Optional[Leave], skipped
                     stack.append(value)
 
 
-# Per set of skipped types: whether a value of each type is a node `walk_marked` enters.
+# Per set of skipped types: whether a value of each type is a node `walk` enters.
 _PUSHABLE: Dict[FrozenSet[type], Dict[type, bool]] = {}
 
 

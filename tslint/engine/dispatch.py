@@ -93,7 +93,7 @@ class _Dispatcher(GuardedWalk):
         super().__init__(first.file.imports, info.self_name, typed=not info.has_overloads)
         self.observers = observers
         # The node types some observer has a hook for: the others are passed by, and the leaves
-        # among them are not even entered (traversal.walk_marked).
+        # among them are not even entered (traversal.walk's `skipped`).
         self._hooked = frozenset().union(*(o.visit_hooks.keys() | o.leave_hooks.keys() for o in observers))
         self._skipped = _skipped_leaves(self._hooked)
 
@@ -156,7 +156,7 @@ class _Dispatcher(GuardedWalk):
 @functools.lru_cache(maxsize=16)
 def _skipped_leaves(hooked: FrozenSet[type]) -> FrozenSet[type]:
     """The leaf node types (no child nodes) no hook reads: entering them does nothing. Always the
-    same frozenset object for the same hooks, which walk_marked's table is keyed on."""
+    same frozenset object for the same hooks, which traversal.walk's table is keyed on."""
     return LEAF_TYPES - hooked
 
 
