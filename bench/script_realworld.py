@@ -19,7 +19,6 @@ functions torch compiled) - each one a false positive.
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import json
 import os
@@ -106,43 +105,13 @@ def _models() -> List[str]:
 
 
 def collect(output: str, only, memory_gb: float, seconds: int) -> None:
-    import resource
-    import subprocess
+    sys.path.insert(0, str(BENCH))
+    import trace_realworld
 
-    def limit():
-        limit_bytes = int(memory_gb * 2**30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    def describe(record):
+        return record["model"], record["status"], (record.get("error") or "").splitlines()[:1]
 
-    records, roots = [], None
-    kept = {}
-    if only and Path(output).exists():  # redo some models: keep the others' records
-        previous = json.loads(Path(output).read_text(encoding="utf-8"))
-        roots, kept = previous["roots"], {r["model"]: r for r in previous["models"]}
-    for name in _models():
-        if only and name not in only:
-            if name in kept:
-                records.append(kept[name])
-            continue
-        try:
-            done = subprocess.run(
-                [sys.executable, __file__, "collect-one", name],
-                capture_output=True,
-                text=True,
-                timeout=seconds,
-                preexec_fn=limit,
-            )
-            record = json.loads(done.stdout.strip().splitlines()[-1])
-            roots = record.pop("roots")
-        except subprocess.TimeoutExpired:
-            record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
-        except (ValueError, IndexError):
-            record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-300:]}"}
-        print(
-            record["model"], record["status"], (record.get("error") or "").splitlines()[:1], file=sys.stderr, flush=True
-        )
-        records.append(record)
-        Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
-    Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
+    trace_realworld.collect_models(__file__, _models(), output, only, memory_gb, seconds, describe, keep_others=True)
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
@@ -281,29 +250,10 @@ def _short(path: str, roots: Sequence[str]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    c = commands.add_parser("collect")
-    c.add_argument("-o", "--output", required=True)
-    c.add_argument("--only", nargs="*", default=None)
-    c.add_argument("--memory-gb", type=float, default=8.0, help="address-space limit of each model's process")
-    c.add_argument("--seconds", type=int, default=600, help="time limit of each model's process")
-    one = commands.add_parser("collect-one")
-    one.add_argument("name")
-    s = commands.add_parser("score")
-    s.add_argument("truth")
-    s.add_argument("--verbose", action="store_true")
-    s.add_argument(
-        "--tslint", default=str(ROOT), help="the tslint source tree to score (another checkout, for before/after)"
-    )
-    args = parser.parse_args()
-    if args.command == "collect":
-        collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds)
-    elif args.command == "collect-one":
-        collect_one(args.name)
-    else:
-        score(args.truth, args.verbose, args.tslint)
-    return 0
+    sys.path.insert(0, str(BENCH))
+    import trace_realworld
+
+    return trace_realworld.command_line(__doc__, collect, collect_one, score)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -340,7 +341,12 @@ def collect_one(name: str) -> None:
     print(json.dumps(record))
 
 
-def collect(output: str, only, memory_gb: float, seconds: int) -> None:
+def collect_models(
+    script: str, names: Sequence[str], output: str, only, memory_gb: float, seconds: int, describe, keep_others=False
+) -> None:
+    """Run `script collect-one NAME` for each model in a child process under an address-space and a
+    time limit, writing every record to `output` as it comes (`describe(record)`: the progress line).
+    With `keep_others`, redoing `only` some models keeps the other models' records from `output`."""
     import resource
     import subprocess
 
@@ -349,13 +355,18 @@ def collect(output: str, only, memory_gb: float, seconds: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
 
     records, roots = [], None
-    names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
+    kept = {}
+    if keep_others and only and Path(output).exists():
+        previous = json.loads(Path(output).read_text(encoding="utf-8"))
+        roots, kept = previous["roots"], {r["model"]: r for r in previous["models"]}
     for name in names:
         if only and name not in only:
+            if name in kept:
+                records.append(kept[name])
             continue
         try:
             done = subprocess.run(
-                [sys.executable, __file__, "collect-one", name],
+                [sys.executable, script, "collect-one", name],
                 capture_output=True,
                 text=True,
                 timeout=seconds,
@@ -366,17 +377,20 @@ def collect(output: str, only, memory_gb: float, seconds: int) -> None:
         except subprocess.TimeoutExpired:
             record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
         except (ValueError, IndexError):
-            record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-200:]}"}
-        print(
-            record["model"],
-            record["status"],
-            len(record.get("warned", ())),
-            record.get("detail", "")[:100],
-            file=sys.stderr,
-            flush=True,
-        )
+            record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-300:]}"}
+        print(*describe(record), file=sys.stderr, flush=True)
         records.append(record)
         Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
+    Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
+
+
+def collect(output: str, only, memory_gb: float, seconds: int) -> None:
+    names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
+
+    def describe(record):
+        return record["model"], record["status"], len(record.get("warned", ())), record.get("detail", "")[:100]
+
+    collect_models(__file__, names, output, only, memory_gb, seconds, describe)
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
@@ -447,8 +461,9 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
             )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def command_line(doc: str, collect, collect_one, score) -> int:
+    """The command line of this bench and of script_realworld: collect, collect-one, score."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     c = commands.add_parser("collect")
     c.add_argument("-o", "--output", required=True)
@@ -471,6 +486,10 @@ def main() -> int:
     else:
         score(args.truth, args.verbose, args.tslint)
     return 0
+
+
+def main() -> int:
+    return command_line(__doc__, collect, collect_one, score)
 
 
 if __name__ == "__main__":
