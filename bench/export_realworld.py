@@ -27,28 +27,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
-import traceback
 import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import trace_realworld as tr  # noqa: E402
-
-
-def _named_lines(error: BaseException, roots) -> list:
-    text = str(error)
-    found = [(p, int(n)) for p, n in re.findall(r'File "([^"]+)", line (\d+)', text)]
-    found += [(p, int(n)) for p, n in re.findall(r"(/[^\s:\"']+\.py):(\d+)", text)]
-    found += [(f.filename, f.lineno) for f in traceback.extract_tb(error.__traceback__) if f.lineno]
-    lines = []
-    for path, row in found:
-        key = [os.path.realpath(path), row]
-        if key[0].startswith(roots) and key not in lines:
-            lines.append(key)
-    return lines
+from realworld_worker import library_lines  # noqa: E402
 
 
 def _export_one(torch, torchvision, timm, library, name, roots) -> dict:
@@ -70,7 +56,7 @@ def _export_one(torch, torchvision, timm, library, name, roots) -> dict:
         except Exception as error:
             record["status"] = "failed"
             record["detail"] = f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[0][:200]}"
-            record["lines"] = _named_lines(error, roots)
+            record["lines"] = library_lines(error, roots)
     return record
 
 
@@ -88,34 +74,12 @@ def collect_one(name: str) -> None:
 
 
 def collect(output: str, only, memory_gb: float, seconds: int) -> None:
-    import resource
-    import subprocess
+    names = [f"torchvision:{n}" for n in tr.TORCHVISION] + [f"timm:{n}" for n in tr.TIMM]
 
-    def limit():
-        limit_bytes = int(memory_gb * 2**30)
-        resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+    def describe(record):
+        return record["model"], record["status"], record.get("detail", "")[:100]
 
-    records, roots = [], None
-    for name in [f"torchvision:{n}" for n in tr.TORCHVISION] + [f"timm:{n}" for n in tr.TIMM]:
-        if only and name not in only:
-            continue
-        try:
-            done = subprocess.run(
-                [sys.executable, __file__, "collect-one", name],
-                capture_output=True,
-                text=True,
-                timeout=seconds,
-                preexec_fn=limit,
-            )
-            record = json.loads(done.stdout.strip().splitlines()[-1])
-            roots = record.pop("roots")
-        except subprocess.TimeoutExpired:
-            record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
-        except (ValueError, IndexError):
-            record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-200:]}"}
-        print(record["model"], record["status"], record.get("detail", "")[:100], file=sys.stderr, flush=True)
-        records.append(record)
-        Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
+    tr.collect_models(__file__, names, output, only, memory_gb, seconds, describe)
 
 
 def score(truth_path: str, verbose: bool) -> None:

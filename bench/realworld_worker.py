@@ -238,7 +238,8 @@ def forward_arguments(forward):
 
 def library_lines(error, folder):
     """The lines of the library's code that torch's message and the traceback name, in order, each
-    once: the user frames export reports, then the Python frames of the failing call."""
+    once: the user frames export reports, then the Python frames of the failing call. `folder`: a
+    folder path ending in a separator, or a tuple of them."""
     import re
     import traceback
 
