@@ -181,8 +181,9 @@ def build(torch, cls, factory_sources, device):
     return None, reason
 
 
-def _script_one(torch, qualname, factories, device):
-    """Build and script one class (in a forked child): its record."""
+def _build_named(torch, qualname, factories, device):
+    """Import and build the class named `qualname`: (class, instance, how it was built), or the
+    record of a class that could not be imported or built."""
     module_name, _, class_name = qualname.rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)
@@ -191,6 +192,15 @@ def _script_one(torch, qualname, factories, device):
     instance, how = build(torch, cls, factories.get(qualname, []), device)
     if instance is None:
         return {"qualname": qualname, "built": None, "detail": how}
+    return cls, instance, how
+
+
+def _script_one(torch, qualname, factories, device):
+    """Build and script one class (in a forked child): its record."""
+    built = _build_named(torch, qualname, factories, device)
+    if isinstance(built, dict):
+        return built
+    cls, instance, how = built
     record = {"qualname": qualname, "built": how, "error": None}
     if type(instance) is not cls:  # a factory returned a subclass: torch scripts that one
         record["scripted_class"] = f"{type(instance).__module__}.{type(instance).__qualname__}"
@@ -272,14 +282,10 @@ def _held_classes(instance, package):
 def _export_one(torch, qualname, factories, device):
     """Build one class on the CPU, find an input it runs on in eager mode, export it (non-strict,
     static shapes): its record."""
-    module_name, _, class_name = qualname.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except BaseException as error:  # noqa: B036
-        return {"qualname": qualname, "built": None, "detail": f"import: {type(error).__name__}: {error}"[:300]}
-    instance, how = build(torch, cls, factories.get(qualname, []), device)
-    if instance is None:
-        return {"qualname": qualname, "built": None, "detail": how}
+    built = _build_named(torch, qualname, factories, device)
+    if isinstance(built, dict):
+        return built
+    _, instance, how = built
     instance.eval()
     package = qualname.split(".")[0]
     folder = os.path.realpath(os.path.dirname(importlib.import_module(package).__file__)) + os.sep
