@@ -52,10 +52,9 @@ def fixture_files() -> List[Path]:
     return sorted(FIXTURES.rglob("*.py"))
 
 
-@pytest.fixture(scope="session")
-def fixture_result():
-    """One lint of the whole fixtures tree (cross-file facts need all of it), every rule enabled,
-    those off by default too; in the default modes (script and trace), then in export mode."""
+def _lint_fixtures():
+    """The whole fixtures tree (cross-file facts need all of it), every rule enabled, those off by
+    default too; in the default modes (script and trace), then in export mode."""
     both = lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
     export = lint_paths([str(FIXTURES)], Config(mode="export", select=("TS", "TS503")))
     exported = tuple(d for d in export.diagnostics if d.mode.value == "export")
@@ -65,6 +64,54 @@ def fixture_result():
         errors=both.errors + export.errors,
         internal_errors=both.internal_errors + export.internal_errors,
     )
+
+
+def fixtures_digest() -> str:
+    """A digest of what the fixtures lint depends on: the fixture files (names and contents) and
+    tslint's own code."""
+    from tslint.cache import code_digest
+    from tslint.digests import hasher
+
+    digest = hasher()
+    digest.update(code_digest().encode())
+    for path in fixture_files():
+        digest.update(str(path.relative_to(FIXTURES)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def shared_between_workers(folder: Path, name: str, compute):
+    """`compute()`, made once per test session: the first xdist worker to ask computes and pickles it
+    into `folder` (the session's temporary folder, which every worker of the session shares) under
+    `name`, holding a lock; the others wait for it and read it. Without fcntl (Windows), each computes."""
+    try:
+        import fcntl
+    except ImportError:
+        return compute()
+    import pickle
+
+    path = folder / f"{name}.pickle"
+    with open(folder / f"{name}.lock", "wb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if path.is_file():
+                return pickle.loads(path.read_bytes())
+            value = compute()
+            partial = path.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            partial.replace(path)
+            return value
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture(scope="session")
+def fixture_result(tmp_path_factory):
+    """One lint of the fixtures tree per test session (see `_lint_fixtures`), shared by the xdist
+    workers through the session's temporary folder, keyed by the digest of the fixtures and tslint."""
+    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
+    if shared is None:
+        return _lint_fixtures()
+    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures)
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------

@@ -58,10 +58,11 @@ def no_cache_reference(tmp_path_factory) -> Reference:
 
 
 def test_workers_and_cache_give_identical_json(tree: Path, capsys, no_cache_reference: Reference) -> None:
+    """Workers lint everything on a cold cache (and write it); one process, then workers, read it
+    warm. One process on a cold cache: test_corrupt_cache_is_ignored."""
     reference = no_cache_reference.output  # `--no-cache -j 1`
     assert json.loads(reference)["diagnostics"]
-    assert lint(capsys, "--no-cache", "-j", "2", "fixtures", cwd=tree) == reference
-    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # cold cache
+    assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # cold cache, workers
     assert (tree / ".tslint_cache").is_dir()
     assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # warm cache
     assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
@@ -101,7 +102,7 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
 
 def test_corrupt_cache_is_ignored(tree: Path, capsys, no_cache_reference: Reference) -> None:
     reference = no_cache_reference.output
-    lint(capsys, "fixtures", cwd=tree)
+    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # cold cache, one process
     for path in (tree / ".tslint_cache").glob("results-*"):
         path.write_bytes(b"\x80\x04garbage")
     assert lint(capsys, "fixtures", cwd=tree) == reference
@@ -118,11 +119,14 @@ def test_unwritable_cache_is_ignored(tree: Path, capsys) -> None:
         (tree / ".tslint_cache").chmod(0o700)
 
 
-def test_cache_folder_that_is_a_file_is_ignored(tree: Path, capsys, no_cache_reference: Reference) -> None:
+def test_cache_folder_that_is_a_file_is_ignored(tmp_path: Path, capsys) -> None:
     """Works for root too: a file where the cache folder should be cannot be written into."""
-    (tree / ".tslint_cache").write_text("not a folder")
-    assert lint(capsys, "fixtures", cwd=tree) == no_cache_reference.output
-    assert (tree / ".tslint_cache").read_text() == "not a folder"
+    (tmp_path / "base.py").write_text(BASE)
+    (tmp_path / "child.py").write_text(CHILD)
+    (tmp_path / ".tslint_cache").write_text("not a folder")
+    output = lint(capsys, ".", cwd=tmp_path)
+    assert json.loads(output)["diagnostics"] and output == lint(capsys, "--no-cache", ".", cwd=tmp_path)
+    assert (tmp_path / ".tslint_cache").read_text() == "not a folder"
 
 
 def test_no_cache_writes_nothing(no_cache_reference: Reference) -> None:
