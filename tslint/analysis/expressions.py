@@ -336,6 +336,10 @@ class ExpressionTypes:
             if {left.kind, right.kind} <= {"List", "Unknown"}:
                 return list_of(UNKNOWN)
             return UNKNOWN
+        if isinstance(node.operator, cst.Multiply) and {left.kind, right.kind} == {"List", "int"}:
+            # `aten::mul.left_t(t[] l, int n) -> t[]` and `aten::mul.right_(int n, t[] l) -> t[]`:
+            # `[1] * n` is the same list type, of a length torch does not know (probed).
+            return left if left.kind == "List" else right
         if "Unknown" in (left.kind, right.kind):
             return UNKNOWN
         operator = _BINARY_OPERATORS.get(type(node.operator))
