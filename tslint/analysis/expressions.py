@@ -230,9 +230,11 @@ class ExpressionTypes:
         if isinstance(func, cst.Attribute) and self._is_value(func.value, env):
             base = func.value
             if isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env:
-                schema = (
-                    self.owner.self_method_schema(func.attr.value) if _checked(positional, keywords, plain) else None
-                )
+                schema = None
+                if _checked(positional, keywords, plain):
+                    schema = self.owner.self_method_schema(func.attr.value) or self.owner.submodule_schema(
+                        func.attr.value
+                    )
                 if schema is not None:  # torch matches the call against the method's signature
                     self._match(node, code_of(func), (schema,), positional, keywords, None)
                 return self.owner.self_method_call(func.attr.value)
