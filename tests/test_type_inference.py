@@ -361,6 +361,31 @@ def test_the_tensor_returning_torch_modules_are_torch_2_13s() -> None:
     assert found == TENSOR_MODULES
 
 
+def test_the_one_tensor_forward_torch_modules_are_torch_2_13s() -> None:
+    """ONE_TENSOR_FORWARD: the torch.nn classes whose forward takes one annotated Tensor without a
+    default (and returns a Tensor), by that parameter's name."""
+    import typing
+
+    from tslint.analysis.torch_modules import ONE_TENSOR_FORWARD
+
+    found = {}
+    for name in dir(torch.nn):
+        cls = getattr(torch.nn, name)
+        if inspect.isclass(cls) and issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module:
+            try:
+                hints = typing.get_type_hints(cls.forward)
+            except Exception:  # noqa: BLE001 - annotations that do not resolve: not in the table
+                continue
+            parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+            if len(parameters) != 1 or hints.get("return") is not torch.Tensor:
+                continue
+            (parameter,) = parameters
+            plain = parameter.kind is parameter.POSITIONAL_OR_KEYWORD and parameter.default is parameter.empty
+            if plain and hints.get(parameter.name) is torch.Tensor:
+                found[name] = parameter.name
+    assert found == ONE_TENSOR_FORWARD
+
+
 def test_missing_return_is_silent_behind_an_isinstance_of_unknown_type() -> None:
     """TS357: `isinstance` of a value whose type tslint does not know (a union alias from an unlinted
     library) may be decided by torch while compiling, pruning the side that falls through (as

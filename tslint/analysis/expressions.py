@@ -230,9 +230,11 @@ class ExpressionTypes:
         if isinstance(func, cst.Attribute) and self._is_value(func.value, env):
             base = func.value
             if isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env:
-                schema = (
-                    self.owner.self_method_schema(func.attr.value) if _checked(positional, keywords, plain) else None
-                )
+                schema = None
+                if _checked(positional, keywords, plain):
+                    schema = self.owner.self_method_schema(func.attr.value) or self.owner.submodule_schema(
+                        func.attr.value
+                    )
                 if schema is not None:  # torch matches the call against the method's signature
                     self._match(node, code_of(func), (schema,), positional, keywords, None)
                 return self.owner.self_method_call(func.attr.value)
@@ -336,6 +338,10 @@ class ExpressionTypes:
             if {left.kind, right.kind} <= {"List", "Unknown"}:
                 return list_of(UNKNOWN)
             return UNKNOWN
+        if isinstance(node.operator, cst.Multiply) and {left.kind, right.kind} == {"List", "int"}:
+            # `aten::mul.left_t(t[] l, int n) -> t[]` and `aten::mul.right_(int n, t[] l) -> t[]`:
+            # `[1] * n` is the same list type, of a length torch does not know (probed).
+            return left if left.kind == "List" else right
         if "Unknown" in (left.kind, right.kind):
             return UNKNOWN
         operator = _BINARY_OPERATORS.get(type(node.operator))

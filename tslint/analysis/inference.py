@@ -29,7 +29,7 @@ from tslint.analysis.expressions import Env, ExpressionTypes, known
 from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
 from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
-from tslint.analysis.torch_modules import returns_tensor
+from tslint.analysis.torch_modules import one_tensor_forward, returns_tensor
 from tslint.analysis.types import annotation_type, class_type
 from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
 
@@ -248,6 +248,35 @@ class FunctionTypes:
         if method is None or method.self_name is None or "staticmethod" in method.decorators:
             return None
         return self._schema_of(method)
+
+    def submodule_schema(self, name: str) -> Optional[Schema]:
+        """The signature torch matches `self.name(...)` against when `name` holds a submodule in every
+        class this function is compiled for, the same class in each: its `forward` (a project class's
+        own, see _schema_of; a torch module's that takes one Tensor, ONE_TENSOR_FORWARD). None
+        otherwise, or when a class may hold something else under that name."""
+        if self.project is None or not self.classes:
+            return None
+        owners = set()
+        for klass in self.classes:
+            facts = self.project._compiled_class(klass)
+            if facts.unknown_bases or name in facts.methods or "*" in facts.attributes:
+                return None
+            owners.add(self.project.attribute_type(klass, name))
+        owner = owners.pop() if len(owners) == 1 else None
+        if owner is None or owner.kind != "Class" or not owner.name:
+            return None
+        parameter = one_tensor_forward(owner.name)
+        if parameter is not None:
+            return Schema(owner.name + ".forward", "", (Argument(parameter, TENSOR),), ())
+        if owner.name not in self.project.index.classes:
+            return None
+        facts = self.project._compiled_class(owner.name)
+        forward = facts.methods.get("forward")
+        if facts.unknown_bases or forward is None or "forward" in facts.replaced_methods:
+            return None
+        if forward.self_name is None or "staticmethod" in forward.decorators:
+            return None
+        return self._schema_of(forward)
 
     def _schema_of(self, function) -> Optional[Schema]:
         """The function's parameters after `self` as torch types them (unannotated: Tensor), a

@@ -7,6 +7,8 @@ derives the set again from the installed torch and fails if it differs.
 
 from __future__ import annotations
 
+from typing import Optional
+
 TENSOR_MODULES = frozenset(
     {
         "AdaptiveAvgPool1d",
@@ -155,3 +157,115 @@ TENSOR_MODULES = frozenset(
 def returns_tensor(qualified: str) -> bool:
     """Whether a call of an instance of the torch module class `qualified` returns a Tensor."""
     return qualified.startswith("torch.nn.") and qualified.rsplit(".", 1)[-1] in TENSOR_MODULES
+
+
+# The classes of `torch.nn` whose `forward` takes one Tensor, annotated, without a default, and returns a
+# Tensor (torch 2.13), with that parameter's name: torch matches `self.act(x)` against
+# `forward(SiLU self, Tensor input) -> Tensor` ("Expected a value of type 'Tensor' for argument 'input'
+# but instead found type 'Optional[Tensor]'"). tests/test_type_inference.py derives it again.
+ONE_TENSOR_FORWARD = {
+    "AdaptiveAvgPool1d": "input",
+    "AdaptiveAvgPool2d": "input",
+    "AdaptiveAvgPool3d": "input",
+    "AlphaDropout": "input",
+    "AvgPool1d": "input",
+    "AvgPool2d": "input",
+    "AvgPool3d": "input",
+    "BatchNorm1d": "input",
+    "BatchNorm2d": "input",
+    "BatchNorm3d": "input",
+    "CELU": "input",
+    "ChannelShuffle": "input",
+    "CircularPad1d": "input",
+    "CircularPad2d": "input",
+    "CircularPad3d": "input",
+    "ConstantPad1d": "input",
+    "ConstantPad2d": "input",
+    "ConstantPad3d": "input",
+    "Conv1d": "input",
+    "Conv2d": "input",
+    "Conv3d": "input",
+    "CrossMapLRN2d": "input",
+    "Dropout": "input",
+    "Dropout1d": "input",
+    "Dropout2d": "input",
+    "Dropout3d": "input",
+    "ELU": "input",
+    "Embedding": "input",
+    "FeatureAlphaDropout": "input",
+    "Flatten": "input",
+    "Fold": "input",
+    "GELU": "input",
+    "GLU": "input",
+    "GroupNorm": "input",
+    "Hardshrink": "input",
+    "Hardsigmoid": "input",
+    "Hardswish": "input",
+    "Hardtanh": "input",
+    "Identity": "input",
+    "InstanceNorm1d": "input",
+    "InstanceNorm2d": "input",
+    "InstanceNorm3d": "input",
+    "LPPool1d": "input",
+    "LPPool2d": "input",
+    "LPPool3d": "input",
+    "LayerNorm": "input",
+    "LazyBatchNorm1d": "input",
+    "LazyBatchNorm2d": "input",
+    "LazyBatchNorm3d": "input",
+    "LazyConv1d": "input",
+    "LazyConv2d": "input",
+    "LazyConv3d": "input",
+    "LazyInstanceNorm1d": "input",
+    "LazyInstanceNorm2d": "input",
+    "LazyInstanceNorm3d": "input",
+    "LazyLinear": "input",
+    "LeakyReLU": "input",
+    "Linear": "input",
+    "LocalResponseNorm": "input",
+    "LogSigmoid": "input",
+    "LogSoftmax": "input",
+    "Mish": "input",
+    "PReLU": "input",
+    "PixelShuffle": "input",
+    "PixelUnshuffle": "input",
+    "RMSNorm": "x",
+    "RReLU": "input",
+    "ReLU": "input",
+    "ReLU6": "input",
+    "ReflectionPad1d": "input",
+    "ReflectionPad2d": "input",
+    "ReflectionPad3d": "input",
+    "ReplicationPad1d": "input",
+    "ReplicationPad2d": "input",
+    "ReplicationPad3d": "input",
+    "SELU": "input",
+    "SiLU": "input",
+    "Sigmoid": "input",
+    "Softmax": "input",
+    "Softmax2d": "input",
+    "Softmin": "input",
+    "Softplus": "input",
+    "Softshrink": "input",
+    "Softsign": "input",
+    "SyncBatchNorm": "input",
+    "Tanh": "input",
+    "Tanhshrink": "input",
+    "Threshold": "input",
+    "Unflatten": "input",
+    "Unfold": "input",
+    "Upsample": "input",
+    "UpsamplingBilinear2d": "input",
+    "UpsamplingNearest2d": "input",
+    "ZeroPad1d": "input",
+    "ZeroPad2d": "input",
+    "ZeroPad3d": "input",
+}
+
+
+def one_tensor_forward(qualified: str) -> Optional[str]:
+    """The name of the one Tensor parameter of the torch module class `qualified`'s `forward` (see
+    ONE_TENSOR_FORWARD); None for any other class."""
+    if not qualified.startswith("torch.nn."):
+        return None
+    return ONE_TENSOR_FORWARD.get(qualified.rsplit(".", 1)[-1])

@@ -26,7 +26,9 @@ class CallMatchesNoSignature(Rule):
     an int) and fails with "Arguments for call are not valid" or, for a single signature, "Expected a
     value of type 'int' for argument 'dim' but instead found type 'float'". The types come from the
     type model (annotations, unannotated parameters are Tensors, what torch's schemas return); a call
-    with any argument whose type tslint does not know is not checked. A `Union` argument matches a
+    with any argument whose type tslint does not know is not checked. Calls of project functions,
+    methods and submodules (`self.act(emb)`: its class's `forward`, a project class's or a torch
+    module's that takes one Tensor) are matched against their signatures too. A `Union` argument matches a
     schema only when every member does (`Union[int, float]` passes as a number, `Union[Tensor,
     float]` matches nothing, neither in a call nor in arithmetic nor in a comparison: `p == 0.0`
     with `p: Optional[float]` fails). An int passed where a float is
