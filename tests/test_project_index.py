@@ -202,3 +202,22 @@ def test_function_trees_match_the_indexer() -> None:
         assert list(fast.nodes) == list(trees.nodes)
         assert all(fast.nodes[ordinal] is node for ordinal, node in trees.nodes.items())
         assert dict(fast.anchors) == dict(trees.anchors)
+
+
+def test_star_reexports_resolve_to_the_definition(tmp_path: Path) -> None:
+    """`from .conv import *` in a package `__init__` (torch_geometric's `nn` does this): a class
+    imported through the package resolves to its definition, through stars of stars and cycles."""
+    package = tmp_path / "gnn"
+    (package / "conv").mkdir(parents=True)
+    (package / "__init__.py").write_text("from .conv import *\nfrom .models import *\n")
+    (package / "conv" / "__init__.py").write_text("from .base import *\nfrom .. import *\n")
+    (package / "conv" / "base.py").write_text(
+        "import torch.nn as nn\n\n\nclass Passing(nn.Module):\n    pass\n\n\nclass _Hidden(nn.Module):\n    pass\n"
+    )
+    (package / "models.py").write_text("from gnn import Passing\n\n\nclass Conv(Passing):\n    pass\n")
+    index = _project(sorted(package.rglob("*.py")))
+    assert index.resolve("gnn.Passing") == "gnn.conv.base.Passing"
+    assert "gnn.models.Conv" in index.module_classes
+    assert index.resolve("gnn.Missing") == "gnn.Missing"  # not found: left as it was, unknown
+    assert index.resolve("gnn._Hidden") == "gnn._Hidden"  # a star import skips private names
+    assert {f.module_name for f in index.imported_files(index.modules["gnn"])} == {"gnn.conv", "gnn.models"}

@@ -124,7 +124,10 @@ class ExpressionTypes:
             return INT
         if kind is cst.Float:
             return FLOAT
-        if kind in (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString):
+        if kind is cst.SimpleString:
+            return STR
+        if kind in (cst.ConcatenatedString, cst.FormattedString):
+            self._string_parts(node, env)  # torch compiles an f-string's fields (aten::format)
             return STR
         if kind is cst.Name:
             return self._name(node, env)
@@ -164,6 +167,15 @@ class ExpressionTypes:
         if kind in (cst.ListComp, cst.DictComp):
             return self._comprehension(node, env)
         return UNKNOWN
+
+    def _string_parts(self, node: cst.BaseExpression, env: Env) -> None:
+        if isinstance(node, cst.ConcatenatedString):
+            for side in (node.left, node.right):
+                self._string_parts(side, env)
+        elif isinstance(node, cst.FormattedString):
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self.of(part.expression, env)
 
     # --- names and attributes --------------------------------------------------------------------
 
@@ -509,7 +521,6 @@ class ExpressionTypes:
                 self.of(condition.test, inner)
             clause = clause.inner_for_in
         if isinstance(node, cst.ListComp):
-            element = self.of(node.elt, inner)
-            return list_of(element) if known(element) else UNKNOWN
+            return list_of(self.of(node.elt, inner))  # a list whatever its element (List[Unknown])
         key, value = self.of(node.key, inner), self.of(node.value, inner)
         return JitType("Dict", (key, value)) if known(key) and known(value) else UNKNOWN

@@ -20,6 +20,9 @@ import libcst as cst
 class ImportTable:
     module_name: str
     aliases: Mapping[str, str]
+    # The modules of the file's `from x import *` statements, in order (`typing`'s are in `aliases`):
+    # the project index looks a name up in them when no import or definition binds it.
+    star_sources: Tuple[str, ...] = ()
 
     def qualify(self, expression: cst.BaseExpression) -> Optional[str]:
         """The qualified dotted name `expression` refers to, or None if it is not a dotted name.
@@ -186,6 +189,7 @@ def build_import_table(
     module: cst.Module, module_name: str, is_package: bool, local_definitions: Sequence[str]
 ) -> ImportTable:
     aliases: Dict[str, str] = {}
+    stars: List[str] = []
     for statement in top_level_statements(module):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
@@ -202,9 +206,15 @@ def build_import_table(
                         head = full.split(".")[0]
                         aliases[head] = head
             elif isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
-                # Star imports bind names tslint can only know for the standard `typing` module.
-                if small.module is not None and not small.relative and dotted_name(small.module) == "typing":
+                # `typing`'s names are known here; other modules' are the project index's to find.
+                target = dotted_name(small.module) if small.module is not None else None
+                level = len(small.relative)
+                if target == "typing" and not level:
                     aliases.update((name, f"typing.{name}") for name in typing.__all__)
+                else:
+                    source = resolve_relative(module_name, is_package, level, target) if level else target
+                    if source:
+                        stars.append(intern(source))
             elif isinstance(small, cst.ImportFrom):
                 target = dotted_name(small.module) if small.module is not None else None
                 level = len(small.relative)
@@ -225,4 +235,6 @@ def build_import_table(
         aliases[name] = prefix + name
     # Interned: the same few thousand qualified names recur in every file of a project, and every
     # worker receives every file's table.
-    return ImportTable(module_name=module_name, aliases={intern(k): intern(v) for k, v in aliases.items()})
+    return ImportTable(
+        module_name=module_name, aliases={intern(k): intern(v) for k, v in aliases.items()}, star_sources=tuple(stars)
+    )

@@ -143,6 +143,9 @@ class Flow:
             self.owner.returns.append((small, value))
             return False
         elif kind is cst.Raise:
+            if isinstance(small.exc, cst.Call):  # torch compiles the exception's arguments (probed)
+                for argument in small.exc.args:
+                    self.of(argument.value, env)
             return False
         elif kind in (cst.Continue, cst.Break):
             return False
@@ -150,6 +153,8 @@ class Flow:
             self.of(small.value, env)
         elif kind is cst.Assert:
             self.of(small.test, env)
+            if small.msg is not None:
+                self.of(small.msg, env)  # compiled too: the message of the exception it raises
             if isinstance(small.test, cst.Name) and small.test.value == "False":
                 return False
             true, _ = self.owner.refinements(small.test, env)

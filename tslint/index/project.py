@@ -20,6 +20,7 @@ class ProjectIndex:
         self.files: Tuple[FileIndex, ...] = tuple(sorted(files, key=lambda f: f.path))
         self.digests: Mapping[str, str] = digests or {}
         self._imported: Dict[str, Tuple[FileIndex, ...]] = {}
+        self._starred: Dict[str, str] = {}
         self.modules: Dict[str, FileIndex] = {}
         for file in self.files:
             if file.module_name:
@@ -43,7 +44,7 @@ class ProjectIndex:
         found = self._imported.get(file.path)
         if found is None:
             files = {}
-            for target in file.imports.aliases.values():
+            for target in (*file.imports.aliases.values(), *file.imports.star_sources):
                 parts = target.split(".")
                 for end in range(len(parts), 0, -1):
                     module = self.modules.get(".".join(parts[:end]))
@@ -86,7 +87,26 @@ class ProjectIndex:
             target = file.imports.aliases.get(name)
             if target is not None and target != qualified:
                 return self.resolve(target, depth + 1)
+            if target is None and file.imports.star_sources and not name.startswith("_"):
+                return self._resolve_starred(qualified, file.imports.star_sources, name, depth)
         return qualified
+
+    def _resolve_starred(self, qualified: str, sources: Tuple[str, ...], name: str, depth: int) -> str:
+        """`from .conv import *` in a package `__init__`: the last star import that brings a project
+        class or function of that name binds it (Python's order). Only a definition found counts: a
+        name tslint cannot place stays as it was, unknown. Memoized (packages star-import each other)."""
+        found = self._starred.get(qualified)
+        if found is None:
+            self._starred[qualified] = qualified  # a cycle back here finds nothing
+            for source in reversed(sources):
+                candidate = self.resolve(f"{source}.{name}", depth + 1)
+                if candidate in self.classes or candidate in self.functions:
+                    found = candidate
+                    break
+            else:
+                found = qualified
+            self._starred[qualified] = found
+        return found
 
     def resolved_bases(self, info: ClassInfo) -> Tuple[Optional[str], ...]:
         return tuple(self.resolve(base) for base in info.bases)
