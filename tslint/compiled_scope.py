@@ -301,6 +301,11 @@ class CompiledScope:
             forward = context.methods.get("forward")
             if forward is not None and not forward.is_abstract and "forward" not in context.replaced_methods:
                 yield forward, qualname
+            call = context.methods.get("__call__") if self.exporting else None
+            if call is not None and not call.is_abstract and "__call__" not in context.replaced_methods:
+                # export calls the module: a `__call__` the class overrides runs, exported or held
+                # (probed in torch 2.13, non-strict: an `int(index.max())` in it fails the export)
+                yield call, qualname
             if self.tracing:
                 continue  # exports and properties are scripted by trace, not traced
             for name, method in context.methods.items():

@@ -30,7 +30,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Set
 import libcst as cst
 
 from tslint.analysis.schema_types import TENSOR
-from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind
+from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, RANK_METHODS, Kind
 from tslint.analysis.traversal import suite_statements, walk
 
 DATA = "data"
@@ -96,6 +96,9 @@ class ExportValues:
         self.kinds: Dict[cst.CSTNode, FrozenSet[str]] = {}
         self.masks: Set[str] = set()  # names bound to a comparison of tensors (boolean masks)
         self.checked: Set[str] = set()  # names some torch._check* call of the function mentions
+        # ids of the expressions reached only on some input shapes (behind_shape_decision)
+        self.shape_guarded: Set[int] = set()
+        self._shape_guards = 0
         self._block(function.body)
 
     def kind(self, node: cst.CSTNode) -> FrozenSet[str]:
@@ -131,6 +134,51 @@ class ExportValues:
         walk(node, enter)
         return bool(found)
 
+    def behind_shape_decision(self, node: cst.CSTNode) -> bool:
+        """Whether the expression is evaluated only on some input shapes: in a branch of a test of sizes
+        or ranks, or after such a branch that returns (`if a.shape == b.shape: return torch.where(...)`).
+        torch.export.export decides such a test while tracing and follows only the branch taken
+        (probed in torch 2.13: `bool(m.any())` after `if x.shape == m.shape: return ...` exports when
+        the shapes agree, fails when they differ), so which data-dependent lines it reaches depends
+        on shapes tslint does not know: unknown is silent. A branch whose alternative raises is the
+        valid inputs' path and is not guarded, nor are tests of a size against 0 or 1 (export takes a
+        dynamic size to be at least 2, and the empty-input branch is not the usual path)."""
+        return id(node) in self.shape_guarded
+
+    def _shape_decision(self, test: cst.BaseExpression) -> bool:
+        """A test export decides while tracing from the inputs' sizes or ranks alone."""
+        if self.kind(test) & ({DATA, UNBACKED} | SHAPES) or self.evidently_tensor(test):
+            return False
+        if _degenerate_size_test(test):
+            return False
+        found = []
+
+        def enter(current: cst.CSTNode) -> bool:
+            if found or isinstance(current, (cst.Lambda, cst.BaseComp)):
+                return False
+            if self.taint.kind(current) is Kind.SIZE:
+                found.append(current)
+                return False
+            if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
+                if current.func.attr.value in RANK_METHODS and self.taint.kind(current.func.value) is Kind.TENSOR:
+                    found.append(current)
+                    return False
+            if isinstance(current, cst.Attribute) and current.attr.value == "ndim":
+                if self.taint.kind(current.value) is Kind.TENSOR:
+                    found.append(current)
+                    return False
+            return True
+
+        walk(test, enter)
+        return bool(found)
+
+    def _guarded_block(self, block: cst.BaseSuite, guarded: bool) -> None:
+        self._shape_guards += guarded
+        try:
+            self._block(block)
+        finally:
+            self._shape_guards -= guarded
+
     def is_checked(self, node: cst.CSTNode) -> bool:
         """Whether a `torch._check*` call of the function mentions a name the expression reads:
         torch then knows what the check asserts and may decide the guard (probed: `torch._check(n > 2)`
@@ -140,8 +188,23 @@ class ExportValues:
     # --- statements ---------------------------------------------------------------------------
 
     def _block(self, block: cst.BaseSuite) -> None:
-        for statement in suite_statements(block):
-            self._statement(statement)
+        guards = self._shape_guards
+        try:
+            for statement in suite_statements(block):
+                self._statement(statement)
+                if isinstance(statement, cst.If) and self._shape_skips_rest(statement):
+                    self._shape_guards = guards + 1  # the rest of the block runs on some shapes only
+        finally:
+            self._shape_guards = guards
+
+    def _shape_skips_rest(self, statement: cst.If) -> bool:
+        """`if <sizes>: return ...`: a valid path that leaves the block on some shapes."""
+        if not self._shape_decision(statement.test):
+            return False
+        branches = [statement.body]
+        if statement.orelse is not None and not isinstance(statement.orelse, cst.If):
+            branches.append(statement.orelse.body)
+        return any(_ends_with(branch) == "leaves" for branch in branches)
 
     def _statement(self, statement: cst.CSTNode) -> None:
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
@@ -150,14 +213,22 @@ class ExportValues:
         elif isinstance(statement, cst.If):
             self.conditions.add(id(statement.test))
             self._expr(statement.test)
+            shapes = self._shape_decision(statement.test)
+            orelse = statement.orelse
+            otherwise = None if orelse is None or isinstance(orelse, cst.If) else _ends_with(orelse.body)
             before = dict(self.env)
-            self._block(statement.body)
+            self._guarded_block(statement.body, shapes and otherwise != "raises")
             after_body, self.env = self.env, before
-            if statement.orelse is not None:
-                if isinstance(statement.orelse, cst.If):
-                    self._statement(statement.orelse)
-                else:
-                    self._block(statement.orelse.body)
+            if orelse is not None:
+                guarded = shapes and _ends_with(statement.body) != "raises"
+                self._shape_guards += guarded
+                try:
+                    if isinstance(orelse, cst.If):
+                        self._statement(orelse)
+                    else:
+                        self._block(orelse.body)
+                finally:
+                    self._shape_guards -= guarded
             self._join(after_body)
         elif isinstance(statement, (cst.For, cst.While)):
             for _ in range(2):  # what one iteration binds, the next one reads
@@ -242,6 +313,8 @@ class ExportValues:
     # --- expressions --------------------------------------------------------------------------
 
     def _expr(self, node: cst.BaseExpression) -> FrozenSet[str]:
+        if self._shape_guards:
+            self.shape_guarded.add(id(node))
         kind = self._compute(node)
         self.kinds[node] = kind
         return kind
@@ -303,7 +376,12 @@ class ExportValues:
         if isinstance(node, cst.IfExp):
             self.conditions.add(id(node.test))
             self._expr(node.test)
-            return self._expr(node.body) | self._expr(node.orelse)
+            shapes = self._shape_decision(node.test)
+            self._shape_guards += shapes
+            try:
+                return self._expr(node.body) | self._expr(node.orelse)
+            finally:
+                self._shape_guards -= shapes
         return NOTHING
 
     def _subscript(self, node: cst.Subscript) -> FrozenSet[str]:
@@ -386,6 +464,41 @@ class ExportValues:
         return NOTHING
 
 
+def _ends_with(block: cst.BaseSuite) -> str:
+    """ "raises" when the block's last statement is a `raise`, "leaves" when it is a `return`,
+    `continue` or `break`, else ""."""
+    statements = list(suite_statements(block))
+    last = statements[-1] if statements else None
+    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and last.body:
+        small = last.body[-1]
+        if isinstance(small, cst.Raise):
+            return "raises"
+        if isinstance(small, (cst.Return, cst.Continue, cst.Break)):
+            return "leaves"
+    return ""
+
+
+def _degenerate_size_test(test: cst.BaseExpression) -> bool:
+    """`x.numel() == 0`, `x.shape[0] == 1 or not n`, `n < 2`: every comparison tells 0 or 1 from
+    larger sizes."""
+    if isinstance(test, cst.BooleanOperation):
+        return _degenerate_size_test(test.left) and _degenerate_size_test(test.right)
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return not isinstance(test.expression, (cst.Comparison, cst.BooleanOperation)) or _degenerate_size_test(
+            test.expression
+        )
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        for literal, below in (
+            (right, (cst.LessThan, cst.GreaterThanEqual)),
+            (test.left, (cst.GreaterThan, cst.LessThanEqual)),
+        ):
+            if isinstance(literal, cst.Integer):
+                value = literal.evaluated_value
+                return value in (0, 1) or (value == 2 and isinstance(operator, below))  # `n < 2`: 0 or 1
+    return False
+
+
 def _rows(kind: FrozenSet[str]) -> FrozenSet[str]:
     """An operation's kinds from its operands': a tensor operand's data-dependent rows are kept
     (broadcasting keeps them), a container's are not."""
@@ -437,6 +550,11 @@ def read_names(node: cst.CSTNode) -> Set[str]:
 
 def unbacked_decision(values: ExportValues, test: cst.BaseExpression) -> bool:
     """Whether a Python decision on `test` needs a data-dependent size (DATA: TS501's), that no
-    `torch._check*` of the function mentions."""
+    `torch._check*` of the function mentions, reached whatever the input shapes."""
     kind = values.kind(test)
-    return UNBACKED in kind and DATA not in kind and not values.is_checked(test)
+    return (
+        UNBACKED in kind
+        and DATA not in kind
+        and not values.is_checked(test)
+        and not values.behind_shape_decision(test)  # reached on some input shapes only
+    )

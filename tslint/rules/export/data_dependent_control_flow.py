@@ -13,6 +13,8 @@ def decided_by_data(test: cst.BaseExpression, context: RuleContext) -> str:
     tensor"), or "" when nothing does or tslint cannot tell. A tensor condition counts only when the
     type model agrees that it is a Tensor (a helper's return may be a Python bool)."""
     values = export_values(context)
+    if values.behind_shape_decision(test):
+        return ""  # reached on some input shapes only: export may never trace it
     if values.is_checked(test):
         return ""  # a torch._check on what it reads: torch may decide the guard from it
     if DATA in values.kind(test):
@@ -65,7 +67,11 @@ class DataDependentControlFlowInExport(Rule):
         iterable = node.iter
         if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "range" and iterable.args:
             values = export_values(context)
-            if any(DATA in values.kind(a.value) for a in iterable.args) and not values.is_checked(iterable):
+            if (
+                any(DATA in values.kind(a.value) for a in iterable.args)
+                and not values.is_checked(iterable)
+                and not values.behind_shape_decision(iterable)
+            ):
                 context.report(
                     iterable, self.message.format(statement="loop count", what="a Python value read from a tensor")
                 )

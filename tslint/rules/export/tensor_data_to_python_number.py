@@ -42,6 +42,8 @@ class TensorDataToPythonNumber(Rule):
         values = export_values(context)
         if values.is_checked(argument) or values.is_condition(node):
             return  # checked, or the whole test of a branch: TS501 reports the decision
+        if values.behind_shape_decision(node) or values.behind_shape_decision(argument):
+            return  # reached on some input shapes only: export may never trace it
         if DATA in values.kind(argument):
             what = "a value read from a tensor"
         elif values.evidently_tensor(argument):

@@ -58,7 +58,7 @@ class UnbackedSizeDecidesControlFlow(Rule):
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         values = export_values(context)
         dynamic = [a for a in node.args if not a.star and DYNAMIC_SHAPE in values.kind(a.value)]
-        if not dynamic:
+        if not dynamic or values.behind_shape_decision(node):
             return
         function = callee(context, node)
         summary = summary_of(context, function)
@@ -95,5 +95,6 @@ class UnbackedSizeDecidesControlFlow(Rule):
                 any(UNBACKED in k for k in kinds)
                 and not any(DATA in k for k in kinds)
                 and not values.is_checked(iterable)
+                and not values.behind_shape_decision(iterable)
             ):
                 context.report(iterable, self.message.format(statement="loop count"))
