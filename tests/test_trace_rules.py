@@ -56,7 +56,7 @@ PAGE_SECOND_CALL = {
 
 
 @pytest.mark.parametrize(
-    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410", "TS411"]
+    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410", "TS411", "TS413"]
 )
 def test_trace_page_examples_against_torch(code: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
