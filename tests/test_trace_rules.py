@@ -56,7 +56,7 @@ PAGE_SECOND_CALL = {
 
 
 @pytest.mark.parametrize(
-    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410", "TS411"]
+    "code", ["TS401", "TS402", "TS403", "TS404", "TS405", "TS406", "TS407", "TS408", "TS409", "TS410", "TS411", "TS413"]
 )
 def test_trace_page_examples_against_torch(code: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -249,3 +249,51 @@ def test_block_passed_by_a_builder(tmp_path) -> None:
     assert traced(torch.ones(5, 4)).shape == (5, 4)  # torch warns: the line the bench counts
     found = lint_paths([str(path)], Config(mode="trace")).diagnostics
     assert [(d.code, d.location.row) for d in found if d.code.startswith("TS4")] == [("TS406", 8)]
+
+
+TRAINING_ONLY = """import torch
+import torch.nn as nn
+
+
+class Masked(nn.Module):
+    def __init__(self, drop: float = 0.5):
+        super().__init__()
+        self.drop = drop
+
+    def _random_mask(self, x):
+        return torch.rand(x.shape[0], 1, device=x.device) > self.drop
+
+    def forward(self, x):
+        if self.training and self.drop > 0:
+            x = x * self._random_mask(x)
+        return x * 2
+
+
+class NotTraining(nn.Module):
+    def _pad(self, x):
+        return x + torch.zeros(x.shape[1], device=x.device)
+
+    def forward(self, x):
+        if not self.training:
+            x = self._pad(x)
+        return x
+"""
+
+
+def test_helper_called_only_in_training_is_not_traced(tmp_path) -> None:
+    """A method called only under `if self.training ...` does not run in an eval-mode trace: nothing
+    of it is in the graph, and its findings (TS408 here) are not reported; a helper called under
+    `if not self.training:` runs and is."""
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    path = tmp_path / "masked.py"
+    path.write_text(TRAINING_ONLY, encoding="utf-8")
+    module = load_module(path, path.stem)
+    graphs = {
+        name: str(torch.jit.trace(getattr(module, name)().eval(), (torch.ones(3, 4),)).graph)
+        for name in ("Masked", "NotTraining")
+    }
+    assert "aten::rand" not in graphs["Masked"] and "aten::zeros" in graphs["NotTraining"]
+    found = [(d.code, d.location.row) for d in lint_paths([str(path)], Config(mode="trace")).diagnostics]
+    assert found == [("TS408", 21)]

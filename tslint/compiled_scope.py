@@ -207,6 +207,16 @@ def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool
     return True
 
 
+def _training_only(guards: Guards) -> bool:
+    """Whether code under `guards` runs only while `self.training` is True (on every path)."""
+    for guard in guards:
+        if guard.kind is GuardKind.TRAINING:
+            return True
+        if guard.kind is GuardKind.EITHER and all(_training_only(option) for option in guard.options):
+            return True
+    return False
+
+
 @dataclass(frozen=True)
 class RecursiveCall:
     """A call in `caller` (compiled for `class_name`) that torch rejects as recursive."""
@@ -369,6 +379,8 @@ class CompiledScope:
     def _call_targets(
         self, call: CallSite, class_name: Optional[str], context: Optional[CompiledClass]
     ) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        if self.tracing and not self.exporting and _training_only(call.guards):
+            return  # `if self.training and ...: self._random_mask(x)`: an eval-mode trace does not run it
         if _guards_hold(call.guards, context, self.tracing):
             if call.kind is CallKind.SELF_METHOD and context is not None:
                 method = context.methods.get(call.target)

@@ -51,6 +51,7 @@ class GuardKind(enum.Enum):
     NOT_BY_TYPE = "not-by-type"  # script prunes it by an isinstance on a known type; Python decides when tracing
     BY_INSTANCE = "by-instance"  # script decides it while compiling, by the built instance; Python when tracing
     EITHER = "either"  # compiled if the guards of one of its options hold (code two paths reach)
+    TRAINING = "training"  # runs only while `self.training`: compiled, but not run by an eval-mode trace
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ def _condition_guards(
     attribute = _self_attribute(test, self_name)
     if attribute is not None:
         guard = Guard(GuardKind.CONSTANT_FLAG, attribute)
+        if attribute == "training":
+            return (guard, Guard(GuardKind.TRAINING)), (guard,)
         return (guard,), (guard,)
     return (), ()
 

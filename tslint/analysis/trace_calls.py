@@ -17,6 +17,7 @@ import libcst as cst
 
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.trace_values import (
+    MATH_ARITHMETIC,
     OPERATOR_MODULES,
     PREDICATES,
     PYTHON_CONVERSIONS,
@@ -104,6 +105,8 @@ class CallKinds:
                 if method in VALUE_METHODS:
                     return Kind.VALUE
                 return Kind.TENSOR
+            if receiver is Kind.SIZE and method == "numel" and not node.args:
+                return Kind.VALUE  # `x.size().numel()`: torch.Size multiplies in C++, a constant (no warning)
             if receiver is not Kind.NONE:
                 return self._unknown_call(node, max(receiver, strongest))
         name = self.imports.qualify(func) or ""
@@ -125,9 +128,9 @@ class CallKinds:
             return Kind.NONE  # the length of a list or tuple: its structure, fixed for the traced model
         if name == "len" or name == "torch.numel":
             return Kind.SIZE if strongest >= Kind.SIZE else strongest
-        if name in PYTHON_CONVERSIONS or name.startswith("math."):
+        if name in PYTHON_CONVERSIONS or (name.startswith("math.") and name not in MATH_ARITHMETIC):
             return Kind.VALUE if strongest is not Kind.NONE else Kind.NONE
-        if name in SIZE_PRESERVING:
+        if name in SIZE_PRESERVING or name in MATH_ARITHMETIC:
             return strongest
         if name.startswith("torch."):
             # A torch function of tensors gives a tensor; without tensor arguments only a factory

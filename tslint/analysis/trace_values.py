@@ -33,6 +33,9 @@ RANK_METHODS = frozenset({"dim", "ndimension"})
 VALUE_METHODS = frozenset({"item", "tolist", "numpy"})
 PYTHON_CONVERSIONS = frozenset({"int", "float", "bool", "complex"})
 SIZE_PRESERVING = frozenset({"max", "min", "abs", "round", "sum"})
+# `math` functions that only multiply what they are given: the sizes a trace hands them are
+# 0-dim tensors, so the arithmetic is recorded (probed: `x.view(math.prod(x.shape))` traces exactly).
+MATH_ARITHMETIC = frozenset({"math.prod"})
 TENSOR_FACTORIES = frozenset(
     {
         "tensor",

@@ -57,7 +57,8 @@ class DataDependentControlFlow(Rule):
     torch.jit.trace records only the branch the example input took ("TracerWarning: Converting a
     tensor to a Python boolean might cause the trace to be incorrect"); other inputs silently take
     the same path. Branches on the rank (`x.dim() == 4`), on constructor settings, on whether an
-    optional argument was passed (`mask is None`) and input checks that only raise are not reported.
+    optional argument was passed (`mask is None`) and input checks that only raise are not reported
+    (those on sizes are TS413's).
     """
 
     code = "TS401"
@@ -99,7 +100,7 @@ class DataDependentControlFlow(Rule):
     def visit_If(self, node: cst.If, context: RuleContext) -> None:
         _claim(node.test, context)
         if node.orelse is None and _only_raises(node.body):
-            return  # input validation: the trace drops the check, but computes the right answers
+            return  # input validation: the trace drops the check (TS413 on sizes), right answers for valid inputs
         self._check(node.test, "`if`", context, node)
 
     def visit_While(self, node: cst.While, context: RuleContext) -> None:
@@ -116,5 +117,5 @@ class DataDependentControlFlow(Rule):
 
     def visit_Assert(self, node: cst.Assert, context: RuleContext) -> None:
         _claim(node.test, context)
-        if context.taint().kind(node.test) is not Kind.SIZE:  # shape checks are validation, as above
+        if context.taint().kind(node.test) is not Kind.SIZE:  # shape checks are validation: TS413
             self._check(node.test, "`assert`", context)

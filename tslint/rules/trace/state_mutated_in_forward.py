@@ -15,7 +15,8 @@ MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add
 class StateMutatedInForward(Rule):
     """Traced code changes an attribute of the module that the same function reads: a counter
     (`self.calls += 1`), a value kept from the input for the next call (`self.prev = y.detach()`), a
-    cache filled on the first call (`self.cache[k] = x.mean()`).
+    cache filled on the first call (`self.cache[k] = x.mean()`), a number rebound from itself
+    (`self.total = self.total + 1.0`), a module global declared `global` and updated.
 
     The tracer runs the Python code once: the graph holds the attribute's value at that moment as a
     constant, and the traced model never changes it again, so later calls compute with the value of
@@ -33,16 +34,17 @@ class StateMutatedInForward(Rule):
         "`{receiver}.{attribute}` is changed by traced code that reads it: the trace keeps its value of the tracing "
         "call as a constant and never updates it."
     )
+    global_message = (
+        "The global `{name}` is changed by traced code that reads it: the trace keeps its value of the tracing call "
+        "as a constant and never updates it."
+    )
     fix_hint = (
         "Keep state in a tensor returned to the caller (and passed back in), or update it outside the traced model; "
         "a buffer updated in place (`self.count.add_(1)`) is recorded."
     )
 
     def begin_function(self, context: RuleContext) -> Optional[_Writes]:
-        self_name = context.compiled.info.self_name
-        if self_name is None:
-            return None
-        finder = _Writes(self_name)
+        finder = _Writes(context.compiled.info.self_name)
         walk(context.node.body, finder.enter)
         return finder
 
@@ -59,31 +61,64 @@ class StateMutatedInForward(Rule):
         """Report a write the function's walk found (so: in code the trace runs, not a branch
         `torch.jit.is_tracing()` rules out) to an attribute the function reads."""
         finder: Optional[_Writes] = context.state
-        write = finder.writes.get(node) if finder is not None else None
-        if write is None:
+        if finder is None:
             return
+        write = finder.writes.get(node)
+        is_global = write is None
+        if is_global:
+            write = finder.name_writes.get(node)
+            if write is None or write[0] not in finder.globals:
+                return
         attribute, value = write
-        if attribute not in finder.reads:
+        if attribute not in (finder.global_reads if is_global else finder.reads):
             return
-        if value is not None and context.taint().kind(value) is Kind.NONE:
-            return  # `self._warned = True`: the same on every call
-        context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
+        if value is not None and context.taint().kind(value) is Kind.NONE and not finder.reads_itself(value, attribute):
+            return  # `self._warned = True`: the same on every call (not `self.total = self.total + 1.0`)
+        if is_global:
+            context.report(node, self.global_message.format(name=attribute))
+        else:
+            context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
 
 
 class _Writes:
-    """The writes to `self.<attribute>` of one function (with the value written, None for `+=`), but
-    those under `if self.training:`, and the attributes the function reads."""
+    """The writes to `self.<attribute>` and to the names the function declares `global` (with the
+    value written, None for `+=`), but those under `if self.training:`, and the attributes and
+    globals the function reads."""
 
-    def __init__(self, self_name: str) -> None:
+    def __init__(self, self_name: Optional[str]) -> None:
         self.self_name = self_name
         self.writes: Dict[cst.CSTNode, Tuple[str, Optional[cst.BaseExpression]]] = {}
         self.reads: Set[str] = set()
         self.targets: Set[cst.CSTNode] = set()
+        self.name_writes: Dict[cst.CSTNode, Tuple[str, Optional[cst.BaseExpression]]] = {}
+        self.globals: Set[str] = set()  # `global _CALLS`: module state, kept as a constant like an attribute's
+        self.global_reads: Set[str] = set()
 
     def _attribute(self, node: cst.BaseExpression) -> Optional[str]:
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+        if (
+            self.self_name is not None
+            and isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == self.self_name
+        ):
             return node.attr.value
         return None
+
+    def reads_itself(self, value: cst.BaseExpression, attribute: str) -> bool:
+        """Whether the value written reads what it replaces (`self.total + 1.0`): a new value on
+        every call, though no tensor is involved."""
+        found = []
+
+        def enter(node: cst.CSTNode) -> bool:
+            if attribute in self.globals:
+                if type(node) is cst.Name and node.value == attribute:  # type: ignore[attr-defined]
+                    found.append(node)
+            elif self._attribute(node) == attribute:  # type: ignore[arg-type]
+                found.append(node)
+            return type(node) is not cst.Lambda
+
+        walk(value, enter)
+        return bool(found)
 
     def enter(self, node: cst.CSTNode) -> bool:
         """One node of the function's walk (parents before their children, which `targets` needs);
@@ -99,6 +134,11 @@ class _Writes:
             self.visit_AugAssign(node)  # type: ignore[arg-type]
         elif kind is cst.If:
             return self.visit_If(node)  # type: ignore[arg-type]
+        elif kind is cst.Global:
+            self.globals.update(item.name.value for item in node.names)  # type: ignore[attr-defined]
+        elif kind is cst.Name:
+            if node not in self.targets:
+                self.global_reads.add(node.value)  # type: ignore[attr-defined]
         elif kind is cst.FunctionDef or kind is cst.Lambda:
             return False
         return True
@@ -122,6 +162,10 @@ class _Writes:
         self._write(node.target, node, node.value if isinstance(node.target, cst.Subscript) else None)
 
     def _write(self, target: cst.BaseExpression, node: cst.CSTNode, value: Optional[cst.BaseExpression]) -> None:
+        if type(target) is cst.Name:  # a global once the walk has seen `global` (in no promised order)
+            self.targets.add(target)
+            self.name_writes[node] = (target.value, value)  # type: ignore[attr-defined]
+            return
         attribute = self._attribute(target)
         if attribute is not None:
             self.targets.add(target)

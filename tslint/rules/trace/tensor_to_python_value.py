@@ -3,6 +3,7 @@ from __future__ import annotations
 import libcst as cst
 
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, VALUE_METHODS, Kind
+from tslint.analysis.trace_values import MATH_ARITHMETIC
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -12,7 +13,8 @@ COMPARES = "`{call}` compares {what} in Python: the trace freezes which one it p
 class TensorToPythonValue(Rule):
     """Traced code turns a tensor, or a tensor's size, into a Python number or list.
 
-    `.item()`, `.tolist()`, `int(t)`, `float(t)`, `int(x.size(0))`, `math.sqrt(x.size(1))`, `len(t)`, and
+    `.item()`, `.tolist()`, `int(t)`, `float(t)`, `int(x.size(0))`, `math.sqrt(x.size(1))`, `len(t)`,
+    `x.size().numel()` (torch.Size multiplies in C++, with no warning), and
     `max(h, w)` / `min(h, w)` of sizes (Python compares them): the value is recorded as a constant ("TracerWarning:
     Converting a tensor to a Python number might cause the
     trace to be incorrect"), so the trace computes with the example input's value forever.
@@ -34,6 +36,10 @@ class TensorToPythonValue(Rule):
             if context.taint().kind(func.value) is Kind.TENSOR:
                 context.report(node, self.message.format(call=f".{func.attr.value}()", what="a tensor"))
                 return
+        if isinstance(func, cst.Attribute) and func.attr.value == "numel" and not node.args:
+            if context.taint().kind(func.value) is Kind.SIZE:  # of a torch.Size: multiplied in C++
+                context.report(node, self.message.format(call=".numel()", what="a tensor's size"))
+                return
         if not node.args:
             return
         name = context.qualify(func) or ""
@@ -50,7 +56,7 @@ class TensorToPythonValue(Rule):
             if taint.kind(node.args[0].value) is Kind.TENSOR and not _maybe_list(node.args[0].value, taint):
                 context.report(node, self.message.format(call="len(...)", what="a tensor's size"))
                 return
-        if name in PYTHON_CONVERSIONS or name.startswith("math."):
+        if name in PYTHON_CONVERSIONS or (name.startswith("math.") and name not in MATH_ARITHMETIC):
             taint = context.taint()
             kind = max(taint.kind(argument.value) for argument in node.args)
             if kind in (Kind.TENSOR, Kind.SIZE):
