@@ -193,6 +193,7 @@ def main() -> int:
         "--worst", type=int, default=5, help="how many of the slowest and of the largest files to lint alone (0: none)"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    parser.add_argument("--report", metavar="FILE", help="also write the findings to FILE (`--output-format json`)")
     parser.add_argument("--alone", nargs="+", metavar="FILE", help="only lint each FILE alone, as the worst files are")
     args = parser.parse_args()
     if args.alone:
@@ -265,6 +266,10 @@ def main() -> int:
             {"path": path, "seconds": round(seconds, 1), "peak_rss_mb": round(kb / 1024, 1)}
             for path, seconds, kb in measured
         ]
+    if args.report:
+        from tslint.formatters import format_json
+
+        Path(args.report).write_text(format_json(result))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     return 1 if result.internal_errors else 0
