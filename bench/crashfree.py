@@ -131,12 +131,15 @@ class MemorySampler(threading.Thread):
 
 def time_each_file(log: Path) -> None:
     """Record how long each file's two phases take, in whichever process runs them (forked workers
-    inherit the patch): one line per phase, appended (small appends do not interleave)."""
+    inherit the patch): one line per phase, appended (small appends do not interleave), with the
+    process, its resident memory and peak (VmRSS, VmHWM, kB) after the file, and the time."""
     index_source, lint_indexed = tslint.engine.workers.index_source, tslint.engine.workers.lint_indexed
 
     def record(phase: str, display: str, seconds: float) -> None:
+        pid = os.getpid()
+        rss, hwm = _status_kb(pid, "VmRSS"), _status_kb(pid, "VmHWM")
         with open(log, "a") as out:
-            out.write(f"{seconds:.3f}\t{phase}\t{display}\n")
+            out.write(f"{seconds:.3f}\t{phase}\t{display}\t{pid}\t{rss}\t{hwm}\t{time.time():.2f}\n")
 
     def timed_index(source, data):
         start = time.perf_counter()
@@ -152,14 +155,24 @@ def time_each_file(log: Path) -> None:
         finally:
             record("lint", item.source.display, time.perf_counter() - start)
 
+    scope = tslint.engine.workers._scope
+
+    def timed_scope(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return scope(*args, **kwargs)
+        finally:
+            record("scope", "-", time.perf_counter() - start)
+
     tslint.engine.workers.index_source = timed_index
+    tslint.engine.workers._scope = timed_scope
     tslint.engine.workers.lint_indexed = timed_lint
 
 
 def slowest(log: Path, count: int) -> List[Tuple[float, str]]:
     total: Dict[str, float] = {}
     for line in log.read_text().splitlines():
-        seconds, _, display = line.split("\t", 2)
+        seconds, _, display = line.split("\t")[:3]
         total[display] = total.get(display, 0.0) + float(seconds)
     return sorted(((s, d) for d, s in total.items()), reverse=True)[:count]
 
@@ -193,6 +206,7 @@ def main() -> int:
         "--worst", type=int, default=5, help="how many of the slowest and of the largest files to lint alone (0: none)"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
+    parser.add_argument("--report", metavar="FILE", help="also write the findings to FILE (`--output-format json`)")
     parser.add_argument("--alone", nargs="+", metavar="FILE", help="only lint each FILE alone, as the worst files are")
     args = parser.parse_args()
     if args.alone:
@@ -207,6 +221,7 @@ def main() -> int:
     print(f"files: {len(sources)}", flush=True)
     log = Path(tempfile.mkdtemp(prefix="crashfree-")) / "times.tsv"
     time_each_file(log)
+    print(f"per-file log: {log}", flush=True)
     sampler = MemorySampler()
     sampler.start()
     start = time.perf_counter()
@@ -265,6 +280,10 @@ def main() -> int:
             {"path": path, "seconds": round(seconds, 1), "peak_rss_mb": round(kb / 1024, 1)}
             for path, seconds, kb in measured
         ]
+    if args.report:
+        from tslint.formatters import format_json
+
+        Path(args.report).write_text(format_json(result))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n")
     return 1 if result.internal_errors else 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import NamedTuple
 
@@ -13,6 +14,9 @@ import pytest
 from cli_runner import run_cli
 from conftest import FIXTURES
 from tslint.cli import main
+from tslint.engine.plans import IndexQueue
+from tslint.engine.reading import SourceContents, content_size
+from tslint.files import SourceFile
 
 BASE = (
     "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n "
@@ -314,3 +318,45 @@ def test_release_free_memory_is_available_with_glibc() -> None:
 
     glibc = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
     assert release_free_memory() is glibc
+
+
+def test_a_large_run_gives_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
+    """Past the large-run sizes (lowered here): the parent holds no sources, only the first worker
+    gets the largest files, workers keep the summaries of dropped trees pickled and exchange only
+    those phase 2 needs; with no tree kept, every compiled file is parsed again in phase 2."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fork start method carries the patches into the workers")
+    import tslint.api
+    import tslint.engine.workers as workers
+
+    monkeypatch.setattr(tslint.api, "LARGE_RUN_BYTES", 0)
+    monkeypatch.setattr(workers, "OUTLINE_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "LARGE_RUN_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "HEAVY_FILE_BYTES", 20_000)
+    monkeypatch.setattr(workers, "LARGE_RUN_KEPT_BUDGET", 0)
+    assert lint(capsys, "--no-cache", "-j", "2", "fixtures", cwd=tree) == no_cache_reference.output
+
+
+def test_index_queue_gives_heavy_files_to_one_worker() -> None:
+    files = [SourceFile(Path(f"{n}.py"), f"{n}.py") for n in range(6)]
+    sizes = {s.display: b"x" * size for s, size in zip(files, (50, 300, 10, 500, 40, 200))}
+    heavy, light = object(), object()
+    queue = IndexQueue(files, sizes, (heavy, 200))
+    assert [queue.next_for(light).display for _ in range(3)] == ["0.py", "4.py", "2.py"]  # largest first
+    assert queue.next_for(light) is None  # only heavy files are left: not for it
+    assert [queue.next_for(heavy).display for _ in range(3)] == ["3.py", "1.py", "5.py"]
+    assert queue.next_for(heavy) is None and queue.left() == []
+    queue.give_back(heavy, [files[3]])  # its worker died: any worker takes it
+    assert queue.next_for(light) is files[3]
+
+
+def test_source_contents_reads_files_again_and_holds_buffers(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_bytes(b"a = 1\n")
+    (tmp_path / "b.py").write_bytes(b"b = 22\n")
+    sources = [SourceFile(tmp_path / name, name) for name in ("a.py", "b.py")]
+    contents = SourceContents(sources, {"b.py": b"edited\n"}, {"a.py": 6, "b.py": 7})
+    assert contents["a.py"] == b"a = 1\n" and contents["b.py"] == b"edited\n"
+    assert sorted(contents) == ["a.py", "b.py"] and "c.py" not in contents and contents.get("c.py") is None
+    assert content_size(contents, "a.py") == 6 and content_size({"x": b"123"}, "x") == 3
+    (tmp_path / "a.py").unlink()
+    assert contents["a.py"] == b""  # became unreadable since: empty

@@ -11,13 +11,13 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tslint import __version__
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
 from tslint.engine.misplaced_directives import MISPLACED_DIRECTIVE
-from tslint.engine.reading import UNPARSABLE, read_source
+from tslint.engine.reading import LARGE_RUN_BYTES, UNPARSABLE, SourceContents, read_source
 from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION
 from tslint.files import SourceFile, discover, module_names
 from tslint.findings import Diagnostic, FileError, LintResult, Mode, RuleInfo, Severity
@@ -154,23 +154,42 @@ def lint_sources(
     cache that holds this very run (run_key), nothing is parsed."""
     contents: Dict[str, bytes] = {}
     unreadable: Dict[str, Any] = {}
+    digests: Dict[str, str] = {}
+    # A run that may start workers stops holding what it reads from disk past LARGE_RUN_BYTES, and
+    # reads a file again when it needs it (SourceContents): only sizes (and digests) stay.
+    sizes: Optional[Dict[str, int]] = {} if jobs != 1 else None
+    holding = True  # whether `contents` holds what was read from disk
+    total = 0
     for source in sources:
-        data = (buffers or {}).get(source.display)
+        buffered = (buffers or {}).get(source.display)
+        data = buffered
         if data is None:
             data, problem = read_source(source)
             if data is None:
                 unreadable[source.display] = problem
                 continue
-        contents[source.display] = data
+            total += len(data)
+        if cache is not None:
+            digests[source.display] = content_digest(data)
+        if sizes is not None:
+            sizes[source.display] = len(data)
+            if holding and total >= LARGE_RUN_BYTES:
+                holding = False
+                contents = {name: held for name, held in contents.items() if name in (buffers or {})}
+        if holding or buffered is not None:
+            contents[source.display] = data
+    run_contents: Mapping[str, bytes] = contents
+    if not holding:
+        assert sizes is not None
+        run_contents = SourceContents(sources, contents, sizes)
     reported = [s.display for s in sources] if only is None else [s.display for s in sources if s.display in only]
     key = None
-    digests = {name: content_digest(data) for name, data in contents.items()} if cache is not None else {}
     if cache is not None and not unreadable:
         key = run_key(sources, [digests[s.display] for s in sources], config, only)
         remembered = cache.run(key)
         if remembered is not None and all(name in remembered for name in reported):
             return _result(remembered, reported, len(sources) if only is None else len(set(only)))
-    outcomes = _lint_contents(sources, contents, digests, unreadable, config, jobs, cache, only, progress)
+    outcomes = _lint_contents(sources, run_contents, digests, unreadable, config, jobs, cache, only, progress)
     if cache is not None:
         if key is not None and not any(errors for _, errors in outcomes.values()):
             cache.store_run(key, {name: outcomes[name] for name in reported if name in outcomes})
@@ -182,7 +201,7 @@ def lint_sources(
 
 def _lint_contents(
     sources: Sequence[SourceFile],
-    contents: Dict[str, bytes],
+    contents: Mapping[str, bytes],
     digests: Dict[str, str],
     unreadable: Dict[str, Any],
     config: Config,

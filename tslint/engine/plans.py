@@ -4,8 +4,9 @@ A worker is anything with an `indexed` list of the files whose trees it holds.""
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Deque, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from tslint.engine.reading import content_size
 from tslint.files import SourceFile
 
 if TYPE_CHECKING:
@@ -13,23 +14,40 @@ if TYPE_CHECKING:
 
 
 class IndexQueue:
-    """Phase 1: the files to index, largest first (see workers.run_phases)."""
+    """Phase 1: the files to index, largest first (see workers.run_phases). With `heavy`, a worker
+    and a size: only that worker gets files of that size or more (see workers.HEAVY_FILE_BYTES)."""
 
-    def __init__(self, files: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
-        self.files = sorted(files, key=lambda s: len(contents[s.display]))  # popped from the end
+    def __init__(
+        self,
+        files: Sequence[SourceFile],
+        contents: Mapping[str, bytes],
+        heavy: Optional[Tuple[Worker, int]] = None,
+    ) -> None:
+        size = {s.display: content_size(contents, s.display) for s in files}
+        self.files = sorted(files, key=lambda s: size[s.display])  # popped from the end
+        self.heavy_worker, limit = heavy if heavy is not None else (None, 0)
+        self.light = [s for s in self.files if size[s.display] < limit] if heavy is not None else self.files
+        if heavy is not None:
+            self.files = [s for s in self.files if size[s.display] >= limit]
 
     def next_for(self, worker: Worker) -> Optional[SourceFile]:
-        return self.files.pop() if self.files else None
+        if self.files and (self.heavy_worker is None or worker is self.heavy_worker):
+            return self.files.pop()
+        return self.light.pop() if self.light else None
+
+    def left(self) -> List[SourceFile]:
+        """What no worker took (all died, or only heavy files were left and their worker died)."""
+        return self.files if self.light is self.files else [*self.files, *self.light]
 
     def give_back(self, worker: Worker, files: Sequence[SourceFile]) -> None:
-        self.files.extend(files)
+        self.light.extend(files)  # any worker may take them: the worker that died may be the heavy one
 
 
 class LintPlan:
     """Phase 2: which file each worker lints next (see workers.run_phases)."""
 
-    def __init__(self, workers: Sequence[Worker], work: Sequence[SourceFile], contents: Dict[str, bytes]) -> None:
-        self.size = {s.display: len(contents[s.display]) for s in work}
+    def __init__(self, workers: Sequence[Worker], work: Sequence[SourceFile], contents: Mapping[str, bytes]) -> None:
+        self.size = {s.display: content_size(contents, s.display) for s in work}
         holder = {s.display: id(worker) for worker in workers for s in worker.indexed}
         self.own: Dict[int, Deque[SourceFile]] = {id(worker): deque() for worker in workers}
         self.unheld: Deque[SourceFile] = deque()  # held by no worker: any worker parses it again

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from typing import Callable, Deque, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Deque, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome
@@ -17,7 +17,9 @@ from tslint.findings import FileError
 class WorkerProcess:
     """One shard worker process and the pipe to it."""
 
-    def __init__(self, context, target: Callable[..., None], contents: Dict[str, bytes], config: Config, rules) -> None:
+    def __init__(
+        self, context, target: Callable[..., None], contents: Mapping[str, bytes], config: Config, rules, *options
+    ) -> None:
         self.indexed: List[SourceFile] = []  # the files whose trees it holds
         self.answers: List[Tuple[Tuple[str, ...], bytes]] = []  # its pickled summaries of them, with their files
         self.in_flight: Deque[List[SourceFile]] = deque()  # messages it has not answered yet, oldest first
@@ -27,7 +29,7 @@ class WorkerProcess:
 
         # Dies with this process even when it is killed (SIGKILL leaves no chance to stop workers).
         self.process = context.Process(
-            target=run_as_child, args=(os.getpid(), target, child, contents, config, rules), daemon=True
+            target=run_as_child, args=(os.getpid(), target, child, contents, config, rules, *options), daemon=True
         )
         self.process.start()
         child.close()

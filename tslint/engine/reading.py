@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import tokenize
-from typing import Optional, Tuple
+from typing import Dict, Iterable, Iterator, Mapping, Optional, Tuple
 
 from tslint.files import NotRegularFile, SourceFile, TooLarge, read_regular_file
 from tslint.findings import Diagnostic, Mode, Position, RuleInfo, Severity
@@ -73,3 +73,43 @@ def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnosti
         return None, unparsable(source, str(error))
     except TooLarge as error:
         return None, too_large(source, error.size)
+
+
+# From this much source, a run with worker processes does not hold every file's bytes (see
+# SourceContents): on all of site-packages (bench/crashfree.py) they were 214 MB of the parent's
+# peak, and of each forked worker's.
+LARGE_RUN_BYTES = 20_000_000
+
+
+class SourceContents(Mapping[str, bytes]):
+    """The run's file contents by display path, as a large run's parent holds them: each file read
+    from disk again when asked for (a buffer that replaces a file is held), its size known from the
+    first read. A file that became unreadable since reads as empty."""
+
+    def __init__(self, sources: Iterable[SourceFile], held: Dict[str, bytes], sizes: Dict[str, int]) -> None:
+        self.sources = {source.display: source for source in sources if source.display in sizes}
+        self.held = held
+        self.sizes = sizes
+
+    def __getitem__(self, display: str) -> bytes:
+        data = self.held.get(display)
+        if data is None:
+            data = read_source(self.sources[display])[0]  # KeyError: not a file of the run
+        return data if data is not None else b""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.sizes)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def __contains__(self, display: object) -> bool:
+        return display in self.sizes
+
+    def size(self, display: str) -> int:
+        return self.sizes[display]
+
+
+def content_size(contents: Mapping[str, bytes], display: str) -> int:
+    """The size of a file of the run, without reading it again when `contents` does not hold it."""
+    return contents.size(display) if isinstance(contents, SourceContents) else len(contents[display])

@@ -13,13 +13,26 @@ import os
 import pickle
 import sys
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import (
+    TYPE_CHECKING,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+)
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
+from tslint.engine.reading import content_size
 from tslint.engine.syntax import ProjectSyntax
 from tslint.files import SourceFile
 from tslint.findings import Mode
@@ -53,6 +66,19 @@ TRIM_AFTER_BYTES = 500_000
 # and torch/distributions (4.6 MB, bench/speed.py) the outlines cost the parent 0.45 s of CPU,
 # which two workers on two cores feel, for memory that does not matter at that size.
 OUTLINE_MIN_BYTES = 20_000_000
+# From this much source to index, the workers of a run save memory where the run is slower for it
+# (its memory is the sum of each process's peak): only the first worker gets files of
+# HEAVY_FILE_BYTES or more, each keeps trees for a share of one process's budget
+# (LARGE_RUN_KEPT_BUDGET), and each keeps the summaries of the files whose trees it dropped pickled
+# only (~4x smaller) until phase 2 says which it needs. (The run's sources are not held by the parent
+# at that size either: tslint.engine.reading.SourceContents; forked workers read them from disk.)
+LARGE_RUN_MIN_BYTES = 20_000_000
+# Parsing a file this large takes a process's memory up by ~100 to 450 MB for a moment (libcst's
+# tree of sympy's 447 kB bench_solvers.py, libcst's 587 kB matchers/__init__.py), so two workers
+# each parsing such files counted the cost twice. On site-packages these are 69 files of 16,301
+# (25 MB of 214 MB); the other worker indexes the rest meanwhile.
+HEAVY_FILE_BYTES = 200_000
+LARGE_RUN_KEPT_BUDGET = 125_000_000
 
 # The stages the progress callback is told of: (stage, files done).
 INDEXING = "indexing"
@@ -88,20 +114,30 @@ def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectS
 class _Shard:
     """The state of one shard: its indexed files, kept between the phases."""
 
-    def __init__(self, contents: Dict[str, bytes], progress: Optional[Progress] = None) -> None:
+    def __init__(
+        self,
+        contents: Mapping[str, bytes],
+        progress: Optional[Progress] = None,
+        budget: int = KEPT_MEMORY_BUDGET,
+        drops_indexes: bool = False,
+    ) -> None:
+        """`drops_indexes`: keep no item whose tree is not kept (phase 2 rebuilds it from the file's
+        summary, which the worker keeps pickled)."""
         self.contents = contents
         self.progress = progress  # told of each file done, by stage (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
         self.kept_bytes = 0
         self.untrimmed_bytes = 0  # source parsed since the C heap last gave back its free pages
         self.start_memory = _resident_memory()
+        self.budget = budget
+        self.drops_indexes = drops_indexes
 
     def over_budget(self) -> bool:
         """Whether to stop keeping trees (see KEPT_MEMORY_BUDGET)."""
         now = _resident_memory()
         if now is None or self.start_memory is None:
-            return self.kept_bytes > KEPT_SOURCE_BUDGET
-        return now - self.start_memory > KEPT_MEMORY_BUDGET
+            return self.kept_bytes > KEPT_SOURCE_BUDGET * self.budget // KEPT_MEMORY_BUDGET
+        return now - self.start_memory > self.budget
 
     def index(self, sources: Sequence[SourceFile]) -> List[FileSummary]:
         summaries = []
@@ -112,7 +148,8 @@ class _Shard:
                 item.parsed = item.trees = None
             elif item.parsed is not None:
                 self.kept_bytes += len(data)
-            self.items[source.display] = item
+            if not (self.drops_indexes and item.index is not None and item.trees is None):
+                self.items[source.display] = item
             summaries.append(item.summary())
             gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
@@ -151,7 +188,8 @@ class _Shard:
             data = self.contents[source.display]
             outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
-            self.release_memory(len(self.contents[source.display]))
+            self.items.pop(source.display, None)
+            self.release_memory(len(data))
             if self.progress is not None:
                 self.progress(CHECKING, 1)
         return outcomes
@@ -195,7 +233,7 @@ def run_phases(
     all_sources: Sequence[SourceFile],
     to_index: Sequence[SourceFile],
     summaries: Dict[str, FileSummary],
-    contents: Dict[str, bytes],
+    contents: Mapping[str, bytes],
     config: Config,
     rules: Sequence[Rule],
     settings_key: str,
@@ -208,7 +246,7 @@ def run_phases(
     (of `only`, when given: the other files just give context). `progress` is told of each file
     indexed (stage INDEXING) and each file linted or answered by the cache (stage CHECKING)."""
     sources = all_sources if only is None else [s for s in all_sources if s.display in only]
-    jobs = choose_jobs(jobs, sum(len(contents[s.display]) for s in to_index), len(to_index))
+    jobs = choose_jobs(jobs, sum(content_size(contents, s.display) for s in to_index), len(to_index))
     run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
     if jobs <= 1:
         shard = _Shard(contents, progress)
@@ -224,12 +262,20 @@ def run_phases(
 
     import multiprocessing  # only parallel runs pay for importing it
 
+    large = sum(content_size(contents, s.display) for s in to_index) >= LARGE_RUN_MIN_BYTES
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     workers: List[WorkerProcess] = []
     dead: Dict[str, FileOutcome] = {}
     try:
-        workers = [WorkerProcess(context, _worker, contents, config, rules) for _ in range(jobs)]
-        outlines = _index_in_workers(run, workers, to_index, dead)
+        if large:
+            from tslint.processes import release_free_memory
+
+            release_free_memory()  # the sources read so far and dropped (SourceContents): not for the workers
+            budget: Tuple[int, ...] = (LARGE_RUN_KEPT_BUDGET // jobs,)
+        else:
+            budget = ()
+        workers = [WorkerProcess(context, _worker, contents, config, rules, *budget) for _ in range(jobs)]
+        outlines = _index_in_workers(run, workers, to_index, dead, heavy=large)
         scope: Optional[ProjectScopes] = None
         outcomes: Dict[str, FileOutcome] = {}
         work = [s for s in sources if s.display not in dead]
@@ -253,7 +299,7 @@ class _Run:
 
     by_display: Dict[str, SourceFile]
     summaries: Dict[str, FileSummary]
-    contents: Dict[str, bytes]
+    contents: Mapping[str, bytes]
     config: Config
     rules: Sequence[Rule]
     settings_key: str
@@ -271,26 +317,35 @@ class _Run:
 
 
 def _index_in_workers(
-    run: _Run, workers: Sequence[WorkerProcess], to_index: Sequence[SourceFile], dead: Dict[str, FileOutcome]
+    run: _Run,
+    workers: Sequence[WorkerProcess],
+    to_index: Sequence[SourceFile],
+    dead: Dict[str, FileOutcome],
+    heavy: bool = False,
 ) -> Optional[_Outlines]:
     """Phase 1: largest files first, each worker handed the next file as it answers for one, so the
-    workers finish indexing together however unevenly files parse. On a large project this process
-    keeps outlines of what the workers index (and full summaries for the cache): enough to tell which
-    files phase 2 needs (see _Outlines); returns them, or None on a smaller project."""
-    large = sum(len(run.contents[s.display]) for s in to_index) >= OUTLINE_MIN_BYTES
+    workers finish indexing together however unevenly files parse (`heavy`: only the first worker
+    gets the files of HEAVY_FILE_BYTES or more). On a large project this process keeps outlines of
+    what the workers index (and full summaries for the cache): enough to tell which files phase 2
+    needs (see _Outlines); the workers keep the summaries, and this process forwards only those
+    phase 2 needs (see _exchange_needed). Returns the outlines, or None on a smaller project, where
+    this process keeps every worker's answers to forward them all."""
+    large = sum(content_size(run.contents, s.display) for s in to_index) >= OUTLINE_MIN_BYTES
     outlines = _Outlines(run.summaries.values()) if large else None
-    queue = IndexQueue(to_index, run.contents)
+    queue = IndexQueue(to_index, run.contents, (workers[0], HEAVY_FILE_BYTES) if heavy else None)
     for worker, done, answer in serve(workers, queue, dead):
         run.tell(INDEXING, len(done))
         worker.indexed += done
-        worker.answers.append((tuple(s.display for s in done), answer))
+        if outlines is None:
+            worker.answers.append((tuple(s.display for s in done), answer))
         fresh = pickle.loads(answer) if outlines is not None or run.cache is not None else []
         if outlines is not None:
             outlines.add(fresh)
         if run.cache is not None:  # else only the workers need the summaries (and this process if all die)
             run.learn(fresh)
-    if queue.files:  # left by workers that died: index it here
-        fresh = _Shard(run.contents, run.progress).index(queue.files)
+    left = queue.left()
+    if left:  # left by workers that died: index it here
+        fresh = _Shard(run.contents, run.progress).index(left)
         run.learn(fresh)
         if outlines is not None:
             outlines.add(fresh)
@@ -325,13 +380,16 @@ def _lint_in_workers(
             if source.display not in needed
         }
         work = [source for source in work if source.display in needed]
+    if needed is not None:
+        _exchange_needed(run, workers, needed)
+    else:
+        for worker in workers:
+            if worker.alive:
+                worker.send(needed)
+                for answer in _phase_two_answers(worker, workers, run.summaries, needed):
+                    worker.send_bytes(answer)  # one message each: no copy of them all at once on either side
+                worker.send_bytes(b"")
     plan = LintPlan([w for w in workers if w.alive], work, run.contents)
-    for worker in workers:
-        if worker.alive:
-            worker.send(needed)
-            for answer in _phase_two_answers(worker, workers, run.summaries, needed):
-                worker.send_bytes(answer)  # one message each: no copy of them all at once on either side
-            worker.send_bytes(b"")
     run.tell(CHECKING, len(linted))
     for _, _, answer in serve(workers, plan, dead):
         answered = pickle.loads(answer)
@@ -339,7 +397,11 @@ def _lint_in_workers(
         linted.update(answered)
     left = plan.left()
     if left:  # every worker died: lint the rest here
-        if run.cache is None:
+        if needed is not None and run.cache is None:  # the workers held the summaries: index them again
+            run.summaries.update(
+                (s.display, s) for s in _Shard(run.contents).index([run.by_display[d] for d in sorted(needed)])
+            )
+        elif run.cache is None:
             run.summaries.update(
                 (s.display, s) for worker in workers for _, answer in worker.answers for s in pickle.loads(answer)
             )
@@ -375,6 +437,39 @@ class _Outlines:
         return IndexedFile(source, s.digest, None, s.index, None, s.problem, s.error)
 
 
+def _exchange_needed(run: _Run, workers: Sequence[WorkerProcess], needed: FrozenSet[str]) -> None:
+    """Before phase 2 of a large project: each worker sends the summaries it holds of the files phase 2
+    needs (pickled as it sent them in phase 1), and gets those of the other workers, one message
+    each, then b"". A worker that died took its summaries with it: those files are indexed again
+    here. This process holds the needed summaries only until the workers have them."""
+    alive = [worker for worker in workers if worker.alive]
+    for worker in alive:
+        worker.send(needed)
+    held: Dict[int, List[bytes]] = {}
+    for worker in alive:
+        answers: List[bytes] = []
+        try:
+            while True:
+                answer = worker.connection.recv_bytes()
+                if not answer:
+                    break
+                answers.append(answer)
+        except (OSError, EOFError):
+            worker.alive = False
+            answers = []
+        held[id(worker)] = answers
+    lost = [s for worker in workers if not worker.alive for s in worker.indexed if s.display in needed]
+    if lost:  # indexed by a worker that died: index them again, as phase 1 does with its files left
+        held[0] = [pickle.dumps(_Shard(run.contents).index(lost), pickle.HIGHEST_PROTOCOL)]
+    for worker in workers:
+        if worker.alive:
+            for other, answers in held.items():
+                if other != id(worker):
+                    for answer in answers:
+                        worker.send_bytes(answer)
+            worker.send_bytes(b"")
+
+
 def _phase_two_answers(
     worker: WorkerProcess,
     workers: Sequence[WorkerProcess],
@@ -396,14 +491,26 @@ def _phase_two_answers(
     return [*answers, pickle.dumps(elsewhere, pickle.HIGHEST_PROTOCOL)] if elsewhere else answers
 
 
-def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Sequence[Rule]) -> None:
-    shard = _Shard(contents)
+def _worker(
+    connection, contents: Mapping[str, bytes], config: Config, rules: Sequence[Rule], budget: Optional[int] = None
+) -> None:
+    """A shard worker. `budget`, in a large run (LARGE_RUN_MIN_BYTES): its kept-tree budget; it then
+    keeps the summaries of the files whose trees it drops only pickled, as it sent them."""
+    large = budget is not None
+    shard = _Shard(contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large)
+    pickled: Dict[str, bytes] = {}  # a large run's summaries, as sent (an index unpickled is ~4x larger)
     try:
         while True:  # phase 1: index what the parent hands over, until it says None
             sources = connection.recv()
             if sources is None:
                 break
-            connection.send(shard.index(sources))
+            answer = _pickled(shard.index(sources))
+            connection.send_bytes(answer)
+            if large:
+                if len(sources) == 1:
+                    pickled[sources[0].display] = answer
+                else:
+                    pickled.update((s.display, _pickled([s])) for s in pickle.loads(answer))
         needed = connection.recv()  # which files phase 2 needs (None: all)
         summaries = {}
         for display, item in list(shard.items.items()):
@@ -411,6 +518,17 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
                 summaries[display] = item.summary()
             else:  # linted by the parent: no rule runs on it, and its tree and index are not needed here
                 del shard.items[display]
+        if needed is not None:  # the parent forwards to the others those phase 2 needs (_exchange_needed)
+            for display in [*summaries, *(d for d in pickled if d not in summaries)]:
+                if display in needed:
+                    answer = pickled.get(display)
+                    if answer is None:
+                        answer = _pickled([summaries[display]])
+                    elif display not in summaries:  # its tree was not kept: nor was its index
+                        summaries[display] = pickle.loads(answer)[0]
+                    connection.send_bytes(answer)
+            connection.send_bytes(b"")
+        pickled.clear()
         while True:  # the summaries of those the others indexed, one pickled answer a message, then b""
             answer = connection.recv_bytes()
             if not answer:
@@ -427,6 +545,10 @@ def _worker(connection, contents: Dict[str, bytes], config: Config, rules: Seque
         pass
     finally:
         connection.close()
+
+
+def _pickled(summaries: List[FileSummary]) -> bytes:
+    return pickle.dumps(summaries, pickle.HIGHEST_PROTOCOL)
 
 
 def _cached_outcomes(sources, summaries, scope, settings_key, cache):
