@@ -136,4 +136,5 @@ def _size_list_fix(node: cst.Call, context: RuleContext) -> Optional[NodeFix]:
         return None
     if len(positional) == 1:
         joined = code_of(positional[0].value)  # `x.view(*s)` -> `x.view(s)`
-    return replace_span(positional[0], positional[-1].value, joined, "Pass the sizes as one list")
+    # The last argument, not its value: a value's range leaves out its parentheses (`*(n * [1])`).
+    return replace_span(positional[0], positional[-1], joined, "Pass the sizes as one list")
