@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.attribute_annotations import annotated_optional, none_test_side_holds
-from tslint.analysis.branch_guards import Guard, GuardKind, Guards
+from tslint.analysis.branch_guards import Guard, GuardKind, Guards, training_only
 from tslint.analysis.constructor_arguments import passed_classes
 from tslint.analysis.scripted_instances import scripted_classes
 from tslint.digests import digest
@@ -207,16 +207,6 @@ def _guards_hold(guards: Guards, context: Optional[CompiledClass], tracing: bool
     return True
 
 
-def _training_only(guards: Guards) -> bool:
-    """Whether code under `guards` runs only while `self.training` is True (on every path)."""
-    for guard in guards:
-        if guard.kind is GuardKind.TRAINING:
-            return True
-        if guard.kind is GuardKind.EITHER and all(_training_only(option) for option in guard.options):
-            return True
-    return False
-
-
 @dataclass(frozen=True)
 class RecursiveCall:
     """A call in `caller` (compiled for `class_name`) that torch rejects as recursive."""
@@ -235,16 +225,16 @@ class CompiledScope:
         tracing: bool = False,
         exporting: bool = False,
     ) -> None:
-        """`roots`: the module classes being scripted (default: every module class, since any of
-        them may be; bench/agreement.py scripts one class at a time). `tracing`: model what
-        torch.jit.trace runs instead: `forward` and what it calls, ignored methods included (they run
-        in Python), `@torch.jit.script` functions excluded (they keep their control flow).
-        `exporting`: what torch.export.export traces: as `tracing`, but `@torch.jit.script`
-        functions included — export runs their Python source, the decorator changes nothing (probed
-        in torch 2.13: a data-dependent `if` inside one fails export at that line)."""
+        """`roots`: the module classes being scripted (default: every module class, since any of them may
+        be; bench/agreement.py scripts one class at a time). `tracing`: what torch.jit.trace runs instead:
+        `forward` and what it calls, ignored methods included (run in Python); not `@torch.jit.script`
+        functions (they keep their control flow), nor calls made only while `self.training` (an eval-mode
+        trace skips them). `exporting`: what torch.export.export traces: as `tracing`, with those two included
+        (probed in torch 2.13: export runs a scripted function's Python source; a data-dependent `if` fails)."""
         self.index = index
         self.exporting = exporting
         self.tracing = tracing or exporting
+        self._eval_trace = tracing and not exporting
         self._compiled_classes: Dict[str, CompiledClass] = {}
         self._all_classes = roots is None
         self._root_classes = sorted(index.module_classes if roots is None else self._with_submodules(roots))
@@ -379,9 +369,7 @@ class CompiledScope:
     def _call_targets(
         self, call: CallSite, class_name: Optional[str], context: Optional[CompiledClass]
     ) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
-        if self.tracing and not self.exporting and _training_only(call.guards):
-            return  # `if self.training and ...: self._random_mask(x)`: an eval-mode trace does not run it
-        if _guards_hold(call.guards, context, self.tracing):
+        if _guards_hold(call.guards, context, self.tracing) and not (self._eval_trace and training_only(call.guards)):
             if call.kind is CallKind.SELF_METHOD and context is not None:
                 method = context.methods.get(call.target)
                 if method is not None and call.target not in context.replaced_methods:

@@ -101,6 +101,17 @@ def either(first: Guards, second: Guards) -> Guards:
     return (Guard(GuardKind.EITHER, options=(first, second)),)
 
 
+def training_only(guards: Guards) -> bool:
+    """Whether code under `guards` runs only while `self.training` is True (on every path): not in
+    an eval-mode trace."""
+    for guard in guards:
+        if guard.kind is GuardKind.TRAINING:
+            return True
+        if guard.kind is GuardKind.EITHER and all(training_only(option) for option in guard.options):
+            return True
+    return False
+
+
 def _condition_guards(
     test: cst.BaseExpression, imports: ImportTable, self_name: Optional[str], types: TypeTable = _no_types
 ) -> Tuple[Guards, Guards]:

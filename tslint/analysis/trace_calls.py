@@ -104,6 +104,8 @@ class CallKinds:
                     return Kind.NONE
                 if method in VALUE_METHODS:
                     return Kind.VALUE
+                if method.startswith("is_") and method not in ("is_nonzero", "is_same_size"):
+                    return Kind.NONE  # `x.is_floating_point()`, `x.is_contiguous()`: metadata, fixed (probed)
                 return Kind.TENSOR
             if receiver is Kind.SIZE and method == "numel" and not node.args:
                 return Kind.VALUE  # `x.size().numel()`: torch.Size multiplies in C++, a constant (no warning)

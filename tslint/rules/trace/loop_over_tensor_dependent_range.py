@@ -69,8 +69,52 @@ class LoopOverTensorDependentRange(Rule):
         elif name in ("zip", "enumerate"):  # each argument is iterated
             if any(_rows(argument.value, context, True) for argument in iterable.args if not argument.star):
                 context.report(iterable, self.message.format(count="once per row of a tensor"))
+            elif name == "enumerate" and iterable.args and _pieces(iterable.args[0].value, context):
+                context.report(iterable, self.message.format(count=PIECES))
         elif _rows(iterable, context, typed):
             context.report(iterable, self.message.format(count="once per row of a tensor"))
+        elif _pieces(iterable, context):
+            context.report(iterable, self.message.format(count=PIECES))
+
+
+PIECES = "once per piece of a tensor's first dimension"
+
+
+def _pieces(iterable: cst.BaseExpression, context: RuleContext) -> bool:
+    """`x.split(2)`, `x.unbind()`, `torch.split(x, n)` along the first dimension (the batch): how many
+    pieces there are depends on its size, and the trace records the example input's count, with no
+    warning (probed in torch 2.13). Not a split into a list of sizes (`x.split([2, 3])`: as many
+    pieces as sizes), along another dimension (channels are fixed for a model), or of what may not be
+    a tensor."""
+    if not isinstance(iterable, cst.Call) or any(a.star for a in iterable.args):
+        return False
+    func = iterable.func
+    arguments = list(iterable.args)
+    if isinstance(func, cst.Attribute) and func.attr.value in ("split", "unbind"):
+        method, tensor = func.attr.value, func.value
+        if context.qualify(func) in ("torch.split", "torch.unbind"):
+            if not arguments or arguments[0].keyword is not None:
+                return False
+            tensor, arguments = arguments[0].value, arguments[1:]
+    else:
+        return False
+    taint = context.taint()
+    if taint.kind(tensor) is not Kind.TENSOR or taint.is_container(tensor) or taint.is_guess(tensor):
+        return False
+    if context.types().type_of(tensor).kind != "Tensor":
+        return False
+    positional = [a for a in arguments if a.keyword is None]
+    keywords = {a.keyword.value: a.value for a in arguments if a.keyword is not None}
+    dims = positional[1:2] if method == "split" else positional[:1]
+    dim = keywords.get("dim", dims[0].value if dims else None)
+    if dim is not None and not (isinstance(dim, cst.Integer) and dim.evaluated_value == 0):
+        return False
+    if method == "unbind":
+        return True
+    size = keywords.get(
+        "split_size_or_sections", keywords.get("split_size", positional[0].value if positional else None)
+    )
+    return isinstance(size, cst.Integer) or (size is not None and taint.kind(size) is Kind.SIZE)
 
 
 def _rows(iterable: cst.BaseExpression, context: RuleContext, typed: bool) -> bool:

@@ -105,20 +105,14 @@ class _Writes:
         return None
 
     def reads_itself(self, value: cst.BaseExpression, attribute: str) -> bool:
-        """Whether the value written reads what it replaces (`self.total + 1.0`): a new value on
-        every call, though no tensor is involved."""
-        found = []
-
-        def enter(node: cst.CSTNode) -> bool:
-            if attribute in self.globals:
-                if type(node) is cst.Name and node.value == attribute:  # type: ignore[attr-defined]
-                    found.append(node)
-            elif self._attribute(node) == attribute:  # type: ignore[arg-type]
-                found.append(node)
-            return type(node) is not cst.Lambda
-
-        walk(value, enter)
-        return bool(found)
+        """Whether the value written is arithmetic on what it replaces (`self.total + 1.0`): a new
+        value on every call, though no tensor is involved. Not a conversion of it
+        (`[a.to(device) for a in self.anchors]`), which gives the same value again."""
+        if type(value) is cst.BinaryOperation:
+            return self.reads_itself(value.left, attribute) or self.reads_itself(value.right, attribute)  # type: ignore[attr-defined]
+        if attribute in self.globals:
+            return type(value) is cst.Name and value.value == attribute  # type: ignore[attr-defined]
+        return self._attribute(value) == attribute
 
     def enter(self, node: cst.CSTNode) -> bool:
         """One node of the function's walk (parents before their children, which `targets` needs);
