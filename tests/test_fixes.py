@@ -9,7 +9,7 @@ import shutil
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 import pytest
 
@@ -25,12 +25,19 @@ CONFIG = Config(select=("TS", "TS404"))
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
 
 
-def fix_tree(folder: Path, unsafe: bool = True) -> fixing.FixOutcome:
+def fix_tree(folder: Path, unsafe: bool = True, lints: Optional[list] = None) -> fixing.FixOutcome:
+    """Fix the files under `folder`; `lints`, when given, receives each lint's result (the first: the
+    whole tree as it was)."""
     sources = discover([str(folder)], None, ())
     contents = {s.display: s.path.read_bytes() for s in sources}
-    return fixing.fix_files(
-        contents, lambda buffers, only: lint_sources(sources, CONFIG, buffers=buffers, only=only), unsafe
-    )
+
+    def lint(buffers, only):
+        result = lint_sources(sources, CONFIG, buffers=buffers, only=only)
+        if lints is not None:
+            lints.append(result)
+        return result
+
+    return fixing.fix_files(contents, lint, unsafe)
 
 
 def write_fixed(outcome: fixing.FixOutcome) -> None:
@@ -43,10 +50,10 @@ def fixed_fixtures(tmp_path_factory):
     """(the original findings, the fix outcome, the fixed copy of the fixtures tree)."""
     folder = tmp_path_factory.mktemp("fixed") / "fixtures"
     shutil.copytree(FIXTURES, folder)
-    before = lint_sources(discover([str(folder)], None, ()), CONFIG)
-    outcome = fix_tree(folder)
+    lints: list = []
+    outcome = fix_tree(folder, lints=lints)
     write_fixed(outcome)
-    return before, outcome, folder
+    return lints[0], outcome, folder  # the fixes' first lint: the findings before any fix
 
 
 def _classes(path: Path) -> List[Tuple[str, int, int]]:
