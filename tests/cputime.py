@@ -3,7 +3,7 @@ or from the rootdir's conftest) prints, at the end, the user + system CPU second
 its tests' setup, call and teardown in the process that ran them, plus every child process those
 waited for (tslint children, forked export checks). Collection is not counted. With xdist, each
 worker measures its own tests and the controller adds them up. No timing is asserted anywhere: the
-figures are for bench/RESULTS.md."""
+figures are for bench/RESULTS.md. With CPUTIME_PER_TEST=1 in the environment, per test instead of per file."""
 
 from __future__ import annotations
 
@@ -47,13 +47,15 @@ def pytest_runtest_makereport(item: pytest.Item, call):
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
         if name == _KEY:
-            _per_file[report.nodeid.split("::")[0]] += value
+            key = report.nodeid if os.environ.get("CPUTIME_PER_TEST") else report.nodeid.split("::")[0]
+            _per_file[key] += value
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if os.environ.get("PYTEST_XDIST_WORKER"):
         return
     total = sum(_per_file.values())
-    terminalreporter.write_sep("=", f"CPU seconds per test file (tests only, {total:.1f} s in all)")
+    what = "test" if os.environ.get("CPUTIME_PER_TEST") else "test file"
+    terminalreporter.write_sep("=", f"CPU seconds per {what} (tests only, {total:.1f} s in all)")
     for path, seconds in sorted(_per_file.items(), key=lambda item: -item[1]):
         terminalreporter.write_line(f"{seconds:8.1f}  {path}")

@@ -1,6 +1,7 @@
 """The whole output of `tslint fixtures/`, committed under tests/snapshots/ and compared byte for byte:
 test_fixtures checks which codes land on which lines; these snapshots make every change of a message,
-column, end position, symbol or fix visible in review. `pytest --snapshot-update` rewrites them."""
+column, end position, symbol or fix visible in review. The README's table of rules is generated from
+the catalogue the same way. `pytest tests/test_snapshots.py --snapshot-update` rewrites them all."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from cli_runner import run_cli
 from conftest import ROOT
+from tslint.api import catalogue
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE_COMMAND = "python -m pytest tests/test_snapshots.py --snapshot-update"
@@ -34,12 +36,13 @@ def tslint_output(arguments: List[str]) -> str:
     return completed.stdout
 
 
-def mismatch_message(name: str, expected: str, actual: str, limit: int = 60) -> str:
+def mismatch_message(filename: str, expected: str, actual: str, limit: int = 60) -> str:
+    """`filename`: the file as the message names it, from the repository root."""
     diff = list(
         difflib.unified_diff(
             expected.splitlines(),
             actual.splitlines(),
-            f"tests/snapshots/{name} (committed)",
+            f"{filename} (committed)",
             "tslint now",
             lineterm="",
         )
@@ -47,11 +50,11 @@ def mismatch_message(name: str, expected: str, actual: str, limit: int = 60) -> 
     shown = diff[:limit] + ([f"... {len(diff) - limit} more diff lines"] if len(diff) > limit else [])
     return "\n".join(
         [
-            f"tests/snapshots/{name} differs from the output of tslint. If the change is intended, run",
+            f"{filename} differs from the output of tslint. If the change is intended, run",
             "",
             f"    {UPDATE_COMMAND}",
             "",
-            "and commit the rewritten snapshot.",
+            "and commit the rewritten file.",
             "",
         ]
         + shown
@@ -69,7 +72,7 @@ def test_fixture_output_snapshot(name: str, request: pytest.FixtureRequest) -> N
     assert path.is_file(), f"tests/snapshots/{name} is missing: run `{UPDATE_COMMAND}`"
     expected = path.read_text(encoding="utf-8")
     if actual != expected:
-        pytest.fail(mismatch_message(name, expected, actual), pytrace=False)
+        pytest.fail(mismatch_message(f"tests/snapshots/{name}", expected, actual), pytrace=False)
 
 
 def test_snapshot_folder_holds_only_current_runs() -> None:
@@ -78,6 +81,38 @@ def test_snapshot_folder_holds_only_current_runs() -> None:
 
 
 def test_mismatch_message_names_the_update_command_and_the_changed_line() -> None:
-    message = mismatch_message("fixtures.txt", "a\nold message\nc\n", "a\nnew message\nc\n")
-    assert UPDATE_COMMAND in message
+    message = mismatch_message("tests/snapshots/fixtures.txt", "a\nold message\nc\n", "a\nnew message\nc\n")
+    assert UPDATE_COMMAND in message and message.startswith("tests/snapshots/fixtures.txt differs")
     assert "-old message" in message and "+new message" in message
+
+
+README = ROOT / "README.md"
+RULE_TABLE_HEADER = "| code | name | severity |"
+
+
+def readme_with_rule_table(readme: str) -> str:
+    """The README with its table of rules (the rows under RULE_TABLE_HEADER) made from the catalogue."""
+    lines = readme.split("\n")
+    start = lines.index(RULE_TABLE_HEADER) + 2  # after the header and its `| --- |` line
+    end = start
+    while end < len(lines) and lines[end].startswith("| "):
+        end += 1
+    rows = [f"| {info.code} | {info.name} | {info.severity.value} |" for info in catalogue()]
+    return "\n".join(lines[:start] + rows + lines[end:])
+
+
+def test_readme_lists_every_rule(request: pytest.FixtureRequest) -> None:
+    current = README.read_text(encoding="utf-8")
+    generated = readme_with_rule_table(current)
+    if request.config.getoption("--snapshot-update"):
+        README.write_text(generated, encoding="utf-8", newline="\n")
+        return
+    if generated != current:
+        pytest.fail(mismatch_message("README.md", current, generated), pytrace=False)
+
+
+def test_rule_table_is_rewritten_from_the_catalogue() -> None:
+    readme = f"intro\n{RULE_TABLE_HEADER}\n| --- | --- | --- |\n| TS999 | gone | error |\n\nmore\n"
+    rewritten = readme_with_rule_table(readme)
+    assert "TS999" not in rewritten and "| TS101 | var-args-in-compiled-function | error |" in rewritten
+    assert rewritten.startswith("intro\n") and rewritten.endswith("|\n\nmore\n")
