@@ -46,6 +46,11 @@ def _derived(qualname: str) -> List[Tuple[str, Optional[int]]]:
         for position, (name, parameter) in enumerate(inspect.signature(function).parameters.items()):
             if _annotation(parameter.annotation) in FLOAT_TYPES | FLOAT_LIST_TYPES:
                 found.append((name, position if parameter.kind is parameter.POSITIONAL_OR_KEYWORD else None))
+        if not found and "# type:" in inspect.getsource(function):
+            # Typed by a type comment (torch.functional.cdist): the schema torch compiles it to.
+            for position, argument in enumerate(torch.jit.script(function).schema.arguments):
+                if str(argument.type) in FLOAT_TYPES:
+                    found.append((argument.name, None if argument.kwarg_only else position))
         return found
     schemas = _schemas(qualname.rsplit(".", 1)[1])
     uses: Dict[str, list] = {}

@@ -31,7 +31,7 @@ from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitTy
 from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
 from tslint.analysis.torch_modules import one_tensor_forward, returns_tensor
 from tslint.analysis.types import annotation_type, class_type
-from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED
+from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED, is_torch_module_class
 
 # Decorators under which torch still calls a function by its own signature: compiled, ignored (run
 # in Python), scripted on its own, or behind functools' cache (called in Python).
@@ -243,7 +243,10 @@ class FunctionTypes:
             facts = self.project._compiled_class(klass)
             if facts.unknown_bases or name in facts.replaced_methods:
                 return None
-            methods.add(facts.methods.get(name))
+            method = facts.methods.get(name)
+            if method is None and name not in facts.class_attributes:
+                method = self._submodule_forward(klass, name)  # `self.stage(x)`: its forward
+            methods.add(method)
         method = methods.pop() if len(methods) == 1 else None
         if method is None or method.self_name is None or "staticmethod" in method.decorators:
             return None
@@ -277,6 +280,24 @@ class FunctionTypes:
         if forward.self_name is None or "staticmethod" in forward.decorators:
             return None
         return self._schema_of(forward)
+
+    def _submodule_forward(self, klass: str, name: str):
+        """The `forward` torch compiles for the submodule `self.name` when the type model types it as
+        one project module class (not replaced by `__prepare_scriptable__`, no unknown base); else None."""
+        attribute = self.project.attribute_type(klass, name)
+        if attribute.kind != "Class" or attribute.name not in self.project.index.module_classes:
+            return None
+        facts = self.project._compiled_class(attribute.name)
+        index = self.project.index
+        # A torch module base (`nn.Sequential`) cannot replace the subclass's own forward.
+        torch_bases_only = all(
+            base is not None and (base in index.classes or is_torch_module_class(base))
+            for info in facts.mro
+            for base in index.resolved_bases(info)
+        )
+        if not torch_bases_only or facts.replaced or "forward" in facts.replaced_methods:
+            return None
+        return facts.methods.get("forward")
 
     def _schema_of(self, function) -> Optional[Schema]:
         """The function's parameters after `self` as torch types them (unannotated: Tensor), a

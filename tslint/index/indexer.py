@@ -16,7 +16,7 @@ from tslint.analysis.imports import (
     top_level_statements_with_index,
 )
 from tslint.analysis.parameters import has_type_comment
-from tslint.analysis.traversal import LEAF_TYPES, code_of, suite_statements
+from tslint.analysis.traversal import LEAF_TYPES, code_of, suite_statements, walk
 from tslint.index.attributes import InitPaths, is_final_annotation, is_size_union
 from tslint.index.facts import NO_FACTS, FactExtractors
 from tslint.index.functions import (
@@ -34,12 +34,13 @@ from tslint.index.model import (
     DYNAMIC_ATTRIBUTES,
     PYTHON_OBJECT_FACTORIES,
     AttributeAssignment,
+    AttributeKind,
     ClassInfo,
     FileIndex,
     FileTrees,
     FunctionInfo,
 )
-from tslint.index.values import is_literal, plain_value_types
+from tslint.index.values import classify_value, is_literal, plain_value_types
 
 
 class _FileIndexer:
@@ -173,8 +174,10 @@ class _FileIndexer:
         for info in methods.values():
             for name, assignment in self.assignments.get(info.ordinal, ()):
                 attributes.setdefault(name, []).append(replace(assignment, method=info.name))
-        conditional: Dict[str, str] = {}
         init = methods.get("__init__")
+        if init is not None and init.self_name:
+            self._returned_tuple_attributes(init, methods, attributes)
+        conditional: Dict[str, str] = {}
         parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}
         if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
             paths = InitPaths(init.self_name)
@@ -208,6 +211,70 @@ class _FileIndexer:
             ),
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
+
+    def _returned_tuple_attributes(
+        self, init: FunctionInfo, methods: Dict[str, FunctionInfo], attributes: Dict[str, List[AttributeAssignment]]
+    ) -> None:
+        """`self.stage, channels = self._make_stage(...)` in `__init__` (timm's hrnet): when every
+        `return` of that method of the class is a tuple display of the same length, the attribute is
+        classified by the element at its position (`return nn.Sequential(*blocks), channels`), as
+        torch types it from the value the method built. Otherwise it stays unknown."""
+        self_name = init.self_name
+        found: Dict[str, List[AttributeAssignment]] = {}
+
+        def enter(node: cst.CSTNode) -> bool:
+            if isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.value, cst.Call):
+                target, func = node.targets[0].target, node.value.func
+                if (
+                    isinstance(target, (cst.Tuple, cst.List))
+                    and isinstance(func, cst.Attribute)
+                    and isinstance(func.value, cst.Name)
+                    and func.value.value == self_name
+                    and func.attr.value in methods
+                ):
+                    returned = self._returned_tuples(methods[func.attr.value], len(target.elements))
+                    for position, element in enumerate(target.elements):
+                        value = element.value
+                        if (
+                            returned is not None
+                            and isinstance(value, cst.Attribute)
+                            and isinstance(value.value, cst.Name)
+                            and value.value.value == self_name
+                        ):
+                            kinds = {classify_value(items[position], self.imports) for items in returned}
+                            if len(kinds) == 1:
+                                found.setdefault(value.attr.value, []).append(kinds.pop())
+            return not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or node is init_node
+
+        init_node = self.nodes[init.ordinal]
+        walk(init_node, enter)
+        for name, kinds in found.items():
+            current = attributes.get(name, [])
+            unknown = [a for a in current if a.method == "__init__" and a.kind is AttributeKind.OTHER and not a.callee]
+            if len(kinds) == 1 and len(unknown) == 1:
+                attributes[name] = [replace(kinds[0], method="__init__") if a is unknown[0] else a for a in current]
+
+    def _returned_tuples(self, method: FunctionInfo, size: int) -> Optional[List[List[cst.BaseExpression]]]:
+        """The elements of every `return` of `method` when each returns a tuple display of `size`
+        elements without a star; None otherwise (or when it returns nothing)."""
+        node = self.nodes[method.ordinal]
+        returns: List[cst.Return] = []
+
+        def enter(inner: cst.CSTNode) -> bool:
+            if isinstance(inner, cst.Return):
+                returns.append(inner)
+            return not isinstance(inner, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) or inner is node
+
+        walk(node, enter)
+        result = []
+        for statement in returns:
+            value = statement.value
+            if not isinstance(value, cst.Tuple) or len(value.elements) != size:
+                return None
+            if any(isinstance(element, cst.StarredElement) for element in value.elements):
+                return None
+            result.append([element.value for element in value.elements])
+        return result or None
 
     def build(self) -> FileIndex:
         classes: List[ClassInfo] = []

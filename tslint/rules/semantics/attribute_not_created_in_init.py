@@ -58,16 +58,20 @@ class AttributeNotCreatedInInit(Rule):
     message = "`{receiver}.{name}` is assigned in compiled code but never created in `__init__`."
     fix_hint = "Create it in `__init__` (with a class-level `Optional[...]` annotation if it starts as None)."
 
-    def _check(self, target: cst.BaseExpression, context: RuleContext) -> None:
+    def _check(self, target: cst.BaseExpression, context: RuleContext) -> bool:
+        """Reports `target` when it is such an attribute; whether it did."""
+        if isinstance(target, (cst.Tuple, cst.List)):
+            # `self.M, self.W = M, W`: torch stops at the first nonexistent one (probed).
+            return any(self._check(element.value, context) for element in target.elements)
         self_name = context.compiled.info.self_name
         if not (
             isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == self_name
         ):
-            return
+            return False
         name = target.attr.value
         for class_name in context.compiled.classes:
             if class_name is None:
-                return
+                return False
             owner = context.scope.compiled_class(class_name)
             if (
                 owner.unknown_bases
@@ -76,13 +80,14 @@ class AttributeNotCreatedInInit(Rule):
                 or name in owner.class_attributes
                 or name in owner.methods
             ):
-                return
+                return False
             at_init = _run_by_init(owner)
             for assignment in owner.attributes.get(name, ()):
                 method = owner.methods.get(assignment.method)
                 if assignment.method in at_init or method is None or not context.scope.is_compiled(method):
-                    return  # created while constructing, or by code torch does not compile
+                    return False  # created while constructing, or by code torch does not compile
         context.report(target, self.message.format(receiver=context.receiver, name=name))
+        return True
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
         for target in node.targets:

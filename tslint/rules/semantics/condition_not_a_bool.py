@@ -20,7 +20,7 @@ class ConditionNotABool(Rule):
     the operand of `not`, `and` or `or` — a value torch cannot turn into a bool: an `Optional` not
     refined yet (`if k:` with `k: Optional[int]`, `dim = dim or self.dim`), a `Union`
     (`device or x.device` with `device: Union[str, torch.device, None]`), a tuple, a device or a module
-    (`if self.norm:`).
+    (`if self.norm:`, also when a factory annotated `-> Optional[nn.Module]` built it).
 
     Python asks any object for its truth; TorchScript converts only bools, numbers, tensors, strs,
     lists and dicts: "Could not cast value of type Optional[int] to bool". An `Optional` refined
@@ -120,10 +120,45 @@ def _module_or_none(value: cst.BaseExpression, context: RuleContext) -> Optional
             if assignment.kind is AttributeKind.CALL and assignment.maybe_none:
                 return None
             resolved = context.scope.index.resolve(callee) or callee
-            if not (is_torch_module_class(resolved) or resolved in context.scope.index.module_classes):
+            if assignment.kind is AttributeKind.CALL and resolved in context.scope.index.functions:
+                resolved = _returned_module(context.scope.index.functions[resolved], context)
+                if resolved is None:
+                    return None
+            elif not (is_torch_module_class(resolved) or resolved in context.scope.index.module_classes):
                 return None
             found.add(resolved)
     return found.pop() if len(found) == 1 else None
+
+
+def _returned_module(function, context: RuleContext) -> Optional[str]:
+    """The module class a project factory's return annotation names, alone or with None
+    (`-> Optional[nn.Module]`, `-> Union[nn.Module, None]`, `-> nn.Module | None`): torch types the
+    attribute it builds as that module, or NoneType, and casts neither to bool (probed)."""
+    file = context.scope.index.by_path.get(function.path)
+    if not function.returns or file is None:
+        return None
+    try:
+        annotation = cst.parse_expression(function.returns)
+    except cst.ParserSyntaxError:
+        return None
+    members: List[cst.BaseExpression] = [annotation]
+    if isinstance(annotation, cst.Subscript) and file.imports.qualify(annotation.value) in _OPTIONAL_FORMS:
+        members = [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    elif isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        members = [annotation.left, annotation.right]
+    modules = set()
+    for member in members:
+        if isinstance(member, cst.Name) and member.value == "None":
+            continue
+        qualified = file.imports.qualify(member)
+        resolved = context.scope.index.resolve(qualified) or qualified
+        if resolved is None or not (is_torch_module_class(resolved) or resolved in context.scope.index.module_classes):
+            return None
+        modules.add(resolved)
+    return modules.pop() if len(modules) == 1 else None
+
+
+_OPTIONAL_FORMS = frozenset({"typing.Optional", "typing.Union", "Optional", "Union"})
 
 
 def _spelling(found: JitType) -> str:

@@ -21,6 +21,7 @@ FLOAT_PARAMETERS: Dict[str, Tuple[Tuple[str, Optional[int]], ...]] = {
     "torch.alpha_dropout": (("p", 1),),
     "torch.alpha_dropout_": (("p", 1),),
     "torch.batch_norm": (("momentum", 6), ("eps", 7)),
+    "torch.cdist": (("p", 2),),  # torch.functional.cdist, typed by a type comment
     "torch.cosine_embedding_loss": (("margin", 3),),
     "torch.cosine_similarity": (("eps", 3),),
     "torch.dropout": (("p", 1),),
@@ -29,6 +30,7 @@ FLOAT_PARAMETERS: Dict[str, Tuple[Tuple[str, Optional[int]], ...]] = {
     "torch.feature_alpha_dropout_": (("p", 1),),
     "torch.feature_dropout": (("p", 1),),
     "torch.feature_dropout_": (("p", 1),),
+    "torch.functional.cdist": (("p", 2),),
     "torch.group_norm": (("eps", 4),),
     "torch.hinge_embedding_loss": (("margin", 2),),
     "torch.instance_norm": (("momentum", 6), ("eps", 7)),

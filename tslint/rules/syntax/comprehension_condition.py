@@ -22,6 +22,13 @@ class ComprehensionCondition(Rule):
     fix_hint = "Use a `for` loop with an `if` that appends to a list."
     frontend = True
 
-    def visit_CompFor(self, node: cst.CompFor, context: RuleContext) -> None:
-        for condition in node.ifs:
-            context.report(condition)
+    def _check(self, node: cst.BaseExpression, context: RuleContext) -> None:
+        # torch reports the comprehension, on the line it starts (its `[`), not the `if` (probed).
+        clause = node.for_in
+        while clause is not None:
+            if clause.ifs:
+                context.report(node, header_only=True)
+                return
+            clause = clause.inner_for_in
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _check
