@@ -149,28 +149,27 @@ class ExportValues:
         """A test export decides while tracing from the inputs' sizes or ranks alone."""
         if self.kind(test) & ({DATA, UNBACKED} | SHAPES) or self.evidently_tensor(test):
             return False
-        if _degenerate_size_test(test):
-            return False
-        found = []
+        sizes, ranks = [], []
 
         def enter(current: cst.CSTNode) -> bool:
-            if found or isinstance(current, (cst.Lambda, cst.BaseComp)):
+            if isinstance(current, (cst.Lambda, cst.BaseComp)):
                 return False
             if self.taint.kind(current) is Kind.SIZE:
-                found.append(current)
+                sizes.append(current)
                 return False
             if isinstance(current, cst.Call) and isinstance(current.func, cst.Attribute):
                 if current.func.attr.value in RANK_METHODS and self.taint.kind(current.func.value) is Kind.TENSOR:
-                    found.append(current)
+                    ranks.append(current)
                     return False
             if isinstance(current, cst.Attribute) and current.attr.value == "ndim":
                 if self.taint.kind(current.value) is Kind.TENSOR:
-                    found.append(current)
+                    ranks.append(current)
                     return False
             return True
 
         walk(test, enter)
-        return bool(found)
+        # a size against 0 or 1 is not the usual path's decision; a rank against 0 is (`t.dim() > 0`: a scalar?)
+        return bool(ranks) or (bool(sizes) and not _degenerate_size_test(test))
 
     def _guarded_block(self, block: cst.BaseSuite, guarded: bool) -> None:
         self._shape_guards += guarded

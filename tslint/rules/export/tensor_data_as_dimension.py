@@ -1,0 +1,151 @@
+from __future__ import annotations
+
+from typing import FrozenSet, Iterable, Set
+
+import libcst as cst
+
+from tslint.analysis.imports import plain_parameters
+from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind, TaintAnalysis
+from tslint.analysis.traversal import walk
+from tslint.findings import Mode, Severity
+from tslint.index.model import FunctionInfo
+from tslint.rule import Rule, RuleContext
+from tslint.rules.export._shape_summaries import (
+    _definition,
+    _self_name,
+    callee,
+    export_values,
+    slotted_arguments,
+)
+from tslint.rules.export._values import DATA
+
+DIMENSION_KEYWORDS = frozenset({"dim", "dims", "axis"})
+# Tensor methods whose first positional argument is a dimension (`x.sum(1)`); as torch functions
+# (`torch.sum(x, 1)`) the dimension comes after the tensor.
+FIRST_DIMENSION = frozenset(
+    {
+        *("all", "amax", "amin", "any", "argmax", "argmin", "count_nonzero", "cumprod", "cumsum", "log_softmax"),
+        *("logsumexp", "mean", "nanmean", "nansum", "prod", "softmax", "squeeze", "std", "sum", "unbind"),
+        *("unsqueeze", "var"),
+    }
+)
+# Tensor methods whose positional arguments are all dimensions (`x.permute(0, *axes)`).
+ALL_DIMENSIONS = frozenset({"flip", "movedim", "permute", "transpose"})
+
+
+class TensorDataAsDimension(Rule):
+    """Exported code passes a Python value read from a tensor (`.tolist()`, `.item()`) as a dimension:
+    `dim=`, `x.sum(d)`, `x.permute(*dims)`.
+
+    A value read from a tensor's data is an unbacked symbol at export time; a dimension must be a
+    concrete integer, so torch.export.export fails at the call, non-strict and strict ("Could not
+    extract specialized integer from data-dependent expression u0"; probed in torch 2.13 on
+    `torch.sum(x, dim=torch.arange(1, x.dim()).tolist())`). A value that a `torch._check(...)` of the
+    function constrains, and a conversion (`int(...)`, TS505's), are left alone.
+    """
+
+    code = "TS511"
+    name = "tensor-data-as-dimension-in-export"
+    severity = Severity.ERROR
+    mode = Mode.EXPORT
+    message = "`{argument}`, read from a tensor, is used as a dimension: torch.export.export needs a concrete integer."
+    fix_hint = (
+        "Compute dimensions in Python (`list(range(1, x.dim()))`), not with tensor ops and `.tolist()` or `.item()`."
+    )
+    torch_messages = ("Could not extract specialized integer from data-dependent expression",)
+
+    call_message = (
+        "`{argument}`, read from a tensor, is handed to `{callee}`, which uses it as a dimension: "
+        "torch.export.export needs a concrete integer."
+    )
+
+    def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        values = export_values(context)
+        if values.behind_shape_decision(node):
+            return  # reached on some input shapes only
+        taint = context.taint()
+        for argument in dimensions(node, context.qualify, lambda e: taint.kind(e) is Kind.TENSOR):
+            if self._data(argument.value, values, context):
+                context.report(argument, self.message.format(argument=self._text(argument.value, context)))
+                return
+        data = [(slot, a) for slot, a in slotted_arguments(node) if self._data(a.value, values, context)]
+        if not data:
+            return
+        function = callee(context, node)
+        used = _dimension_parameters(context, function) if function is not None else frozenset()
+        if function is None or not used:
+            return
+        for slot, argument in data:
+            if _bound(function, used, slot):
+                text = self._text(argument.value, context)
+                context.report(argument, self.call_message.format(argument=text, callee=function.name))
+                return
+
+    @staticmethod
+    def _data(value: cst.BaseExpression, values, context: RuleContext) -> bool:
+        if DATA not in values.kind(value) or values.is_checked(value):
+            return False
+        # a conversion (`int(t)`) is TS505's
+        return not (isinstance(value, cst.Call) and (context.qualify(value.func) or "") in PYTHON_CONVERSIONS)
+
+    @staticmethod
+    def _text(value: cst.BaseExpression, context: RuleContext) -> str:
+        return context.source[0].code_for_node(value) if context.source[0] else "argument"
+
+
+def dimensions(node: cst.Call, qualify, is_tensor) -> Iterable[cst.Arg]:
+    """The arguments of a call of a torch function or tensor method that are dimensions."""
+    func = node.func
+    name = qualify(func) or ""
+    if isinstance(func, cst.Attribute) and is_tensor(func.value):
+        method, offset = func.attr.value, 0
+    elif name.startswith("torch.") and name.count(".") == 1:
+        method, offset = name[len("torch.") :], 1  # the tensor comes first
+    else:
+        return
+    positional = [a for a in node.args if a.keyword is None]
+    for argument in node.args:
+        if argument.keyword is not None and argument.keyword.value in DIMENSION_KEYWORDS:
+            yield argument
+    if method in FIRST_DIMENSION and len(positional) > offset:
+        yield positional[offset]
+    elif method in ALL_DIMENSIONS:
+        yield from positional[offset:]
+
+
+def _dimension_parameters(context: RuleContext, function: FunctionInfo) -> FrozenSet[str]:
+    """The parameters a project function passes, as they are, as a dimension of a torch call (a
+    helper reducing over the axes it is given: `torch.sum(x, dim=reduce_axis)`)."""
+    memo = context.shared.setdefault("export-dimension-parameters", {})
+    if function.key in memo:
+        return memo[function.key]
+    memo[function.key] = frozenset()
+    node = _definition(context, function)
+    file = context.scope.index.by_path.get(function.path)
+    if node is None or file is None:
+        return frozenset()
+    self_name = _self_name(node, function.owner)
+    parameters = {p.name.value for p in plain_parameters(node, self_name)}
+    taint = TaintAnalysis(node, file.imports, self_name, ())
+    found: Set[str] = set()
+
+    def enter(current: cst.CSTNode) -> bool:
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            return False
+        if isinstance(current, cst.Call):
+            for argument in dimensions(current, file.imports.qualify, lambda e: taint.kind(e) is Kind.TENSOR):
+                if isinstance(argument.value, cst.Name) and argument.value.value in parameters:
+                    found.add(argument.value.value)
+        return True
+
+    walk(node, enter)
+    memo[function.key] = frozenset(found)
+    return memo[function.key]
+
+
+def _bound(function: FunctionInfo, used: FrozenSet[str], slot: str) -> bool:
+    """Whether the argument slot binds one of the parameters `used`."""
+    if not slot.isdigit():
+        return slot in used
+    names = [name for name, _ in function.parameters]  # positional-or-keyword, after `self`
+    return int(slot) < len(names) and names[int(slot)] in used
