@@ -80,6 +80,18 @@ def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch,
     assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
 
 
+def test_dropping_trees_phase_two_does_not_read_changes_nothing(
+    tree: Path, capsys, monkeypatch, no_cache_reference: Reference
+) -> None:
+    """Once the scope is known, trees of files no rule reads are dropped (`tree_needed`); keeping
+    them all, or dropping them all (each compiled file is then parsed again), gives the same JSON."""
+    import tslint.engine.workers as workers
+
+    for needed in (True, False):
+        monkeypatch.setattr(workers, "tree_needed", lambda item, scope, rules, needed=needed: needed)
+        assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == no_cache_reference.output
+
+
 def test_cache_sees_changes_in_other_files(tmp_path: Path, capsys) -> None:
     """Child.helper is compiled only because Base.forward calls it: editing base.py must re-lint child.py."""
     (tmp_path / "base.py").write_text(BASE)

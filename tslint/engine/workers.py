@@ -29,7 +29,7 @@ from typing import (
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
-from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
+from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed, tree_needed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
 from tslint.engine.reading import content_size
@@ -168,6 +168,19 @@ class _Shard:
             release_free_memory()
             self.untrimmed_bytes = 0
 
+    def drop_unneeded_trees(self, scope: ProjectScopes, rules: Sequence[Rule]) -> None:
+        """Once the scope is known: drop the trees phase 2 will not read (files with no compiled,
+        traced or exported function, which the kept-tree guess `_may_compile` kept), so they do not
+        count in phase 2's peak. A dropped tree that turns out to be needed is parsed again."""
+        dropped = 0
+        for item in self.items.values():
+            if item.trees is not None and not tree_needed(item, scope, rules):
+                item.parsed = item.trees = None
+                dropped += 1
+        if dropped:
+            gc.collect()
+            self.release_memory(TRIM_AFTER_BYTES)
+
     def _kept_trees(self, display: str) -> Optional[FileTrees]:
         item = self.items.get(display)
         return item.trees if item is not None else None
@@ -254,8 +267,12 @@ def run_phases(
         fresh = {s.display: s for s in shard.index(IndexQueue(to_index, contents).files[::-1])}
         run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
         scope = _scope(summaries, rules)
+        shard.drop_unneeded_trees(scope, rules)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
         run.tell(CHECKING, len(outcomes))
+        # Smallest first: a file's rules need the most memory on the largest files, which then come
+        # when the other files' trees are gone.
+        work.sort(key=lambda pair: content_size(contents, pair[0].display))
         linted = shard.lint(work, scope, rules, config)
         _remember_outcomes(cache, run.by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
@@ -536,6 +553,7 @@ def _worker(
             summaries.update((s.display, s) for s in pickle.loads(answer))
             del answer
         scope = _scope(summaries, rules)
+        shard.drop_unneeded_trees(scope, rules)
         while True:  # phase 2: lint what the parent hands over, until it says None
             sources = connection.recv()
             if sources is None:
