@@ -81,6 +81,18 @@ def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch,
     assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
 
 
+def test_dropping_trees_phase_two_does_not_read_changes_nothing(
+    tree: Path, capsys, monkeypatch, no_cache_reference: Reference
+) -> None:
+    """Once the scope is known, trees of files no rule reads are dropped (`tree_needed`); keeping
+    them all, or dropping them all (each compiled file is then parsed again), gives the same JSON."""
+    import tslint.engine.workers as workers
+
+    for needed in (True, False):
+        monkeypatch.setattr(workers, "tree_needed", lambda item, scope, rules, needed=needed: needed)
+        assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == no_cache_reference.output
+
+
 def test_cache_sees_changes_in_other_files(tmp_path: Path, capsys) -> None:
     """Child.helper is compiled only because Base.forward calls it: editing base.py must re-lint child.py."""
     (tmp_path / "base.py").write_text(BASE)
@@ -333,6 +345,8 @@ def test_a_large_run_gives_identical_json(tree: Path, capsys, monkeypatch, no_ca
     monkeypatch.setattr(workers, "OUTLINE_MIN_BYTES", 0)
     monkeypatch.setattr(workers, "LARGE_RUN_MIN_BYTES", 0)
     monkeypatch.setattr(workers, "HEAVY_FILE_BYTES", 20_000)
+    monkeypatch.setattr(workers, "HEAVY_COUNT_FROM_BYTES", 5_000)
+    monkeypatch.setattr(workers, "HEAVY_TOKENS", 3_000)
     monkeypatch.setattr(workers, "LARGE_RUN_KEPT_BUDGET", 0)
     assert lint(capsys, "--no-cache", "-j", "2", "fixtures", cwd=tree) == no_cache_reference.output
 
@@ -340,11 +354,19 @@ def test_a_large_run_gives_identical_json(tree: Path, capsys, monkeypatch, no_ca
 def test_index_queue_gives_heavy_files_to_one_worker() -> None:
     files = [SourceFile(Path(f"{n}.py"), f"{n}.py") for n in range(6)]
     sizes = {s.display: b"x" * size for s, size in zip(files, (50, 300, 10, 500, 40, 200))}
+    asked = []
+
+    def is_heavy(source):
+        asked.append(source.display)
+        return len(sizes[source.display]) >= 200
+
     heavy, light = object(), object()
-    queue = IndexQueue(files, sizes, (heavy, 200))
+    queue = IndexQueue(files, sizes, (heavy, is_heavy))
+    assert queue.next_for(heavy) is files[3]  # the largest, untested: any file may go to it
     assert [queue.next_for(light).display for _ in range(3)] == ["0.py", "4.py", "2.py"]  # largest first
+    assert asked == ["1.py", "5.py", "0.py", "4.py", "2.py"]  # each file tested once, as it comes up
     assert queue.next_for(light) is None  # only heavy files are left: not for it
-    assert [queue.next_for(heavy).display for _ in range(3)] == ["3.py", "1.py", "5.py"]
+    assert [queue.next_for(heavy).display for _ in range(2)] == ["1.py", "5.py"]
     assert queue.next_for(heavy) is None and queue.left() == []
     queue.give_back(heavy, [files[3]])  # its worker died: any worker takes it
     assert queue.next_for(light) is files[3]

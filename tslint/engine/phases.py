@@ -188,13 +188,7 @@ def lint_indexed(
     index = scopes.index if scopes is not None else index
     if item.index is not None and index is not None:
         found.extend(_too_deep(item, index))
-    work = []
-    if item.index is not None and scopes is not None:
-        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace), (Mode.EXPORT, scopes.export)):
-            mode_rules = [rule for rule in rules if rule.mode is mode]
-            functions = scope.functions_in(item.source.display) if mode_rules and scope is not None else []
-            if functions:
-                work.append((functions, scope, mode_rules))
+    work = _rule_work(item, scopes, rules)
     parsed, trees = item.parsed, item.trees
     # Rules of call sites in any function (TS412), only where the text has a trace call.
     call_rules = [r for r in rules if hasattr(r, "check_function")] if b"jit.trace" in data else []
@@ -224,6 +218,29 @@ def lint_indexed(
                 )
     checked = item.index is not None and index is not None  # parsed and indexed: every rule ran on it
     return FileOutcome(filter_diagnostics(found, item.source, _text(parsed, data), config, rules if checked else None))
+
+
+def _rule_work(item: IndexedFile, scopes: Optional[ProjectScopes], rules: Sequence[Rule]) -> list:
+    """(functions, scope, rules) of each mode whose rules run on some function of the file."""
+    work = []
+    if item.index is not None and scopes is not None:
+        for mode, scope in ((Mode.SCRIPT, scopes.script), (Mode.TRACE, scopes.trace), (Mode.EXPORT, scopes.export)):
+            mode_rules = [rule for rule in rules if rule.mode is mode]
+            functions = scope.functions_in(item.source.display) if mode_rules and scope is not None else []
+            if functions:
+                work.append((functions, scope, mode_rules))
+    return work
+
+
+def tree_needed(item: IndexedFile, scopes: ProjectScopes, rules: Sequence[Rule]) -> bool:
+    """Whether phase 2 may read the file's tree (`lint_indexed` parses it again if it was dropped): a
+    rule runs on one of its functions, or its text has a trace call (the call-site rules)."""
+    if item.index is None or item.error is not None:
+        return False
+    if _rule_work(item, scopes, rules):
+        return True
+    text = item.parsed.text if item.parsed is not None else ""
+    return "jit.trace" in text and any(hasattr(r, "check_function") for r in rules)
 
 
 def _parse_again(source: SourceFile, data: bytes) -> Tuple[ParsedFile, Optional[FileTrees]]:

@@ -4,7 +4,7 @@ A worker is anything with an `indexed` list of the files whose trees it holds.""
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from tslint.engine.reading import content_size
 from tslint.files import SourceFile
@@ -15,32 +15,43 @@ if TYPE_CHECKING:
 
 class IndexQueue:
     """Phase 1: the files to index, largest first (see workers.run_phases). With `heavy`, a worker
-    and a size: only that worker gets files of that size or more (see workers.HEAVY_FILE_BYTES)."""
+    and a test of a file: only that worker gets the files the test finds heavy (asked lazily, of the
+    largest file left each time another worker asks; see workers.HEAVY_TOKENS)."""
 
     def __init__(
         self,
         files: Sequence[SourceFile],
         contents: Mapping[str, bytes],
-        heavy: Optional[Tuple[Worker, int]] = None,
+        heavy: Optional[Tuple[Worker, Callable[[SourceFile], bool]]] = None,
     ) -> None:
         size = {s.display: content_size(contents, s.display) for s in files}
         self.files = sorted(files, key=lambda s: size[s.display])  # popped from the end
-        self.heavy_worker, limit = heavy if heavy is not None else (None, 0)
-        self.light = [s for s in self.files if size[s.display] < limit] if heavy is not None else self.files
-        if heavy is not None:
-            self.files = [s for s in self.files if size[s.display] >= limit]
+        self.heavy_worker, self.is_heavy = heavy if heavy is not None else (None, None)
+        self.heavy: Deque[SourceFile] = deque()  # found heavy, largest first
 
     def next_for(self, worker: Worker) -> Optional[SourceFile]:
-        if self.files and (self.heavy_worker is None or worker is self.heavy_worker):
-            return self.files.pop()
-        return self.light.pop() if self.light else None
+        if self.heavy_worker is None:
+            return self.files.pop() if self.files else None
+        if worker is self.heavy_worker:
+            return self.heavy.popleft() if self.heavy else self.files.pop() if self.files else None
+        assert self.is_heavy is not None
+        while self.files:
+            source = self.files.pop()
+            if not self.is_heavy(source):
+                return source
+            self.heavy.append(source)
+        return None
 
     def left(self) -> List[SourceFile]:
         """What no worker took (all died, or only heavy files were left and their worker died)."""
-        return self.files if self.light is self.files else [*self.files, *self.light]
+        return [*self.files, *self.heavy]
 
     def give_back(self, worker: Worker, files: Sequence[SourceFile]) -> None:
-        self.light.extend(files)  # any worker may take them: the worker that died may be the heavy one
+        self.files.extend(files)
+        if worker is self.heavy_worker:  # any worker may take them now
+            self.files.extend(self.heavy)
+            self.heavy.clear()
+            self.heavy_worker = None
 
 
 class LintPlan:

@@ -8,6 +8,7 @@ file is parsed once; only the picklable indexes travel between processes.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import pickle
@@ -29,7 +30,7 @@ from typing import (
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
-from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed
+from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed, tree_needed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
 from tslint.engine.reading import content_size
@@ -38,6 +39,7 @@ from tslint.files import SourceFile
 from tslint.findings import Mode
 from tslint.index.model import FileTrees
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
+from tslint.limits import too_many_tokens
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -67,16 +69,19 @@ TRIM_AFTER_BYTES = 500_000
 # which two workers on two cores feel, for memory that does not matter at that size.
 OUTLINE_MIN_BYTES = 20_000_000
 # From this much source to index, the workers of a run save memory where the run is slower for it
-# (its memory is the sum of each process's peak): only the first worker gets files of
-# HEAVY_FILE_BYTES or more, each keeps trees for a share of one process's budget
+# (its memory is the sum of each process's peak): only the first worker gets heavy files (see
+# HEAVY_TOKENS), each keeps trees for a share of one process's budget
 # (LARGE_RUN_KEPT_BUDGET), and each keeps the summaries of the files whose trees it dropped pickled
 # only (~4x smaller) until phase 2 says which it needs. (The run's sources are not held by the parent
 # at that size either: tslint.engine.reading.SourceContents; forked workers read them from disk.)
 LARGE_RUN_MIN_BYTES = 20_000_000
-# Parsing a file this large takes a process's memory up by ~100 to 450 MB for a moment (libcst's
-# tree of sympy's 447 kB bench_solvers.py, libcst's 587 kB matchers/__init__.py), so two workers
-# each parsing such files counted the cost twice. On site-packages these are 69 files of 16,301
-# (25 MB of 214 MB); the other worker indexes the rest meanwhile.
+# A heavy file: parsing it takes a process's memory up by ~100 to 450 MB for a moment (libcst's
+# tree takes 3 to 4 kB a token: sympy's 447 kB bench_solvers.py, 116k tokens, took a worker to 485
+# MB, its 129 kB test_systems.py, 59k tokens, another from 124 to 350 MB), so two workers each
+# parsing such files counted the cost twice. Heavy: HEAVY_TOKENS or more (counted only from
+# HEAVY_COUNT_FROM_BYTES: denser files than 0.4 tokens a byte are rare), or HEAVY_FILE_BYTES.
+HEAVY_TOKENS = 25_000
+HEAVY_COUNT_FROM_BYTES = 60_000
 HEAVY_FILE_BYTES = 200_000
 LARGE_RUN_KEPT_BUDGET = 125_000_000
 
@@ -168,6 +173,19 @@ class _Shard:
             release_free_memory()
             self.untrimmed_bytes = 0
 
+    def drop_unneeded_trees(self, scope: ProjectScopes, rules: Sequence[Rule]) -> None:
+        """Once the scope is known: drop the trees phase 2 will not read (files with no compiled,
+        traced or exported function, which the kept-tree guess `_may_compile` kept), so they do not
+        count in phase 2's peak. A dropped tree that turns out to be needed is parsed again."""
+        dropped = 0
+        for item in self.items.values():
+            if item.trees is not None and not tree_needed(item, scope, rules):
+                item.parsed = item.trees = None
+                dropped += 1
+        if dropped:
+            gc.collect()
+            self.release_memory(TRIM_AFTER_BYTES)
+
     def _kept_trees(self, display: str) -> Optional[FileTrees]:
         item = self.items.get(display)
         return item.trees if item is not None else None
@@ -254,8 +272,12 @@ def run_phases(
         fresh = {s.display: s for s in shard.index(IndexQueue(to_index, contents).files[::-1])}
         run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
         scope = _scope(summaries, rules)
+        shard.drop_unneeded_trees(scope, rules)
         outcomes, work = _cached_outcomes(sources, summaries, scope, settings_key, cache)
         run.tell(CHECKING, len(outcomes))
+        # Smallest first: a file's rules need the most memory on the largest files, which then come
+        # when the other files' trees are gone.
+        work.sort(key=lambda pair: content_size(contents, pair[0].display))
         linted = shard.lint(work, scope, rules, config)
         _remember_outcomes(cache, run.by_display, summaries, scope, settings_key, linted)
         return {**outcomes, **linted}
@@ -332,7 +354,8 @@ def _index_in_workers(
     this process keeps every worker's answers to forward them all."""
     large = sum(content_size(run.contents, s.display) for s in to_index) >= OUTLINE_MIN_BYTES
     outlines = _Outlines(run.summaries.values()) if large else None
-    queue = IndexQueue(to_index, run.contents, (workers[0], HEAVY_FILE_BYTES) if heavy else None)
+    is_heavy = functools.partial(_is_heavy, run.contents)
+    queue = IndexQueue(to_index, run.contents, (workers[0], is_heavy) if heavy else None)
     for worker, done, answer in serve(workers, queue, dead):
         run.tell(INDEXING, len(done))
         worker.indexed += done
@@ -437,6 +460,14 @@ class _Outlines:
         return IndexedFile(source, s.digest, None, s.index, None, s.problem, s.error)
 
 
+def _is_heavy(contents: Mapping[str, bytes], source: SourceFile) -> bool:
+    """Whether parsing the file may take a process's memory up by ~100 MB or more (see HEAVY_TOKENS)."""
+    size = content_size(contents, source.display)
+    if size < HEAVY_COUNT_FROM_BYTES or size >= HEAVY_FILE_BYTES:
+        return size >= HEAVY_FILE_BYTES
+    return too_many_tokens(contents[source.display], HEAVY_TOKENS - 1) > 0
+
+
 def _exchange_needed(run: _Run, workers: Sequence[WorkerProcess], needed: FrozenSet[str]) -> None:
     """Before phase 2 of a large project: each worker sends the summaries it holds of the files phase 2
     needs (pickled as it sent them in phase 1), and gets those of the other workers, one message
@@ -536,6 +567,7 @@ def _worker(
             summaries.update((s.display, s) for s in pickle.loads(answer))
             del answer
         scope = _scope(summaries, rules)
+        shard.drop_unneeded_trees(scope, rules)
         while True:  # phase 2: lint what the parent hands over, until it says None
             sources = connection.recv()
             if sources is None:
