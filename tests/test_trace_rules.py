@@ -297,3 +297,37 @@ def test_helper_called_only_in_training_is_not_traced(tmp_path) -> None:
     assert "aten::rand" not in graphs["Masked"] and "aten::zeros" in graphs["NotTraining"]
     found = [(d.code, d.location.row) for d in lint_paths([str(path)], Config(mode="trace")).diagnostics]
     assert found == [("TS408", 21)]
+
+
+WRAPPED_GUARD = """import torch
+import torch.nn as nn
+
+
+def _is_tracing():
+    return torch.jit.is_tracing()
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        if x.shape[0] > 4 and not _is_tracing():
+            x = x * 2
+        return x + 1
+"""
+
+
+def test_size_before_a_wrapped_tracing_guard_is_silent(tmp_path) -> None:
+    """A project wrapper of `torch.jit.is_tracing()` (torchvision's `_is_tracing()`) guards as the
+    call itself does: torch warns at the comparison, the traced model takes the tracing path for
+    every size, and tslint stays silent."""
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    path = tmp_path / "wrapped_guard.py"
+    path.write_text(WRAPPED_GUARD, encoding="utf-8")
+    (cls,) = [c for c in module_classes(load_module(path, path.stem)) if c.__name__ == "Net"]
+    warned, _ = trace_outcome(cls, str(path))
+    assert warned == [11]
+    traced = torch.jit.trace(cls().eval(), (torch.ones(3, 4),), check_trace=False)
+    for rows in (2, 5, 8):
+        assert torch.equal(traced(torch.ones(rows, 4)), torch.ones(rows, 4) + 1)
+    assert [d.code for d in lint_paths([str(path)], Config(mode="trace")).diagnostics] == []
