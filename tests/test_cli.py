@@ -452,11 +452,11 @@ def test_every_fixture_file_alone_gives_what_it_gives_with_its_folder(capsys, mo
     is never answered from anything but the rules."""
     import pickle
 
-    import tslint.engine.workers as workers
+    import tslint.engine.shard as shard
     from tslint.engine.phases import IndexedFile
 
     indexed: dict = {}
-    index_source = workers.index_source
+    index_source = shard.index_source
 
     def index_once(source, data):
         key = (str(source.path.resolve()), source.display, data)
@@ -467,7 +467,7 @@ def test_every_fixture_file_alone_gives_what_it_gives_with_its_folder(capsys, mo
         summary = pickle.loads(indexed[key])
         return IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
 
-    monkeypatch.setattr(workers, "index_source", index_once)
+    monkeypatch.setattr(shard, "index_source", index_once)
 
     def findings(*paths):
         out = run(["--output-format", "json", "--no-cache", "-j", "1", *paths], capsys, cwd=ROOT)[1]

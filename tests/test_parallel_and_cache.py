@@ -74,10 +74,10 @@ def test_workers_and_cache_give_identical_json(tree: Path, capsys, no_cache_refe
 
 def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
     """A file whose tree phase 1 did not keep is parsed again for its rules (not indexed again)."""
-    import tslint.engine.workers as workers
+    import tslint.engine.shard as shard
 
     reference = no_cache_reference.output  # `--no-cache -j 1`, every tree kept
-    monkeypatch.setattr(workers, "_may_compile", lambda index: False)
+    monkeypatch.setattr(shard, "_may_compile", lambda index: False)
     assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
 
 
@@ -86,10 +86,10 @@ def test_dropping_trees_phase_two_does_not_read_changes_nothing(
 ) -> None:
     """Once the scope is known, trees of files no rule reads are dropped (`tree_needed`); keeping
     them all, or dropping them all (each compiled file is then parsed again), gives the same JSON."""
-    import tslint.engine.workers as workers
+    import tslint.engine.shard as shard
 
     for needed in (True, False):
-        monkeypatch.setattr(workers, "tree_needed", lambda item, scope, rules, needed=needed: needed)
+        monkeypatch.setattr(shard, "tree_needed", lambda item, scope, rules, needed=needed: needed)
         assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == no_cache_reference.output
 
 
@@ -297,6 +297,7 @@ def test_cache_forgets_files_that_no_longer_exist(tmp_path: Path, capsys) -> Non
 def test_one_process_indexes_largest_first_and_gives_freed_memory_back(tmp_path: Path, monkeypatch) -> None:
     """-j 1 parses the largest file first (its parse peaks while few trees are kept), keeps the
     project index in the files' order, and hands the C heap's free pages back as source is parsed."""
+    import tslint.engine.shard as shard
     import tslint.engine.workers as workers
     import tslint.processes as processes
     from tslint.config import Config
@@ -309,11 +310,11 @@ def test_one_process_indexes_largest_first_and_gives_freed_memory_back(tmp_path:
         sources.append(SourceFile(tmp_path / name, name))
     contents = {s.display: s.path.read_bytes() for s in sources}
     parsed, trims = [], []
-    index = workers.index_source
+    index = shard.index_source
     monkeypatch.setattr(
-        workers, "index_source", lambda source, data: parsed.append(source.display) or index(source, data)
+        shard, "index_source", lambda source, data: parsed.append(source.display) or index(source, data)
     )
-    monkeypatch.setattr(workers, "TRIM_AFTER_BYTES", 1000)
+    monkeypatch.setattr(shard, "TRIM_AFTER_BYTES", 1000)
     monkeypatch.setattr(processes, "release_free_memory", lambda: trims.append(len(parsed)) or True)
     summaries: dict = {}
     workers.run_phases(sources, sources, summaries, contents, Config(), (), "key", None, 1)

@@ -242,16 +242,16 @@ def test_a_crashing_indexer_is_an_error_entry(tmp_path, monkeypatch) -> None:
 def test_a_dead_worker_is_reported_and_the_rest_finishes(tmp_path, monkeypatch) -> None:
     if not sys.platform.startswith("linux"):
         pytest.skip("the fork start method carries the patch into the worker")
-    import tslint.engine.workers
+    import tslint.engine.shard
 
-    original = tslint.engine.workers.index_source
+    original = tslint.engine.shard.index_source
 
     def die_on_a(source, data):
         if source.display == "a.py":
             os._exit(7)  # as a segfault or the OOM killer would end it
         return original(source, data)
 
-    monkeypatch.setattr(tslint.engine.workers, "index_source", die_on_a)
+    monkeypatch.setattr(tslint.engine.shard, "index_source", die_on_a)
     result = lint_sources(_tree(tmp_path), Config(), jobs=2)
     assert [d.filename for d in result.diagnostics] == ["b.py"]
     assert [e.filename for e in result.errors] == ["a.py"] and "exit code 7" in result.errors[0].message
@@ -265,19 +265,19 @@ def test_a_worker_dying_with_files_in_flight_fails_only_its_current_file(tmp_pat
     workers die (m7.py and m6.py are their first files in both phases)."""
     if not sys.platform.startswith("linux"):
         pytest.skip("the fork start method carries the patch into the worker")
-    import tslint.engine.workers
+    import tslint.engine.shard
 
     names = [f"m{i}.py" for i in range(8)]
     for i, name in enumerate(names):  # sizes differ, so the order workers get them in is fixed
         (tmp_path / name).write_text(BAD + "\n" * i)
-    original = getattr(tslint.engine.workers, phase)
+    original = getattr(tslint.engine.shard, phase)
 
     def die(item, *args, **kwargs):
         if getattr(item, "source", item).display in fatal:
             os._exit(7)  # as a segfault or the OOM killer would end it
         return original(item, *args, **kwargs)
 
-    monkeypatch.setattr(tslint.engine.workers, phase, die)
+    monkeypatch.setattr(tslint.engine.shard, phase, die)
     result = lint_sources([SourceFile(tmp_path / name, name) for name in names], Config(), jobs=2)
     assert sorted(e.filename for e in result.errors) == list(fatal)
     assert all("exit code 7" in e.message for e in result.errors)

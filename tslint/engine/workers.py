@@ -16,7 +16,6 @@ import sys
 from dataclasses import dataclass, replace
 from typing import (
     TYPE_CHECKING,
-    Callable,
     Dict,
     FrozenSet,
     Iterable,
@@ -30,14 +29,13 @@ from typing import (
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
-from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed, tree_needed
+from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
 from tslint.engine.reading import content_size
-from tslint.engine.syntax import ProjectSyntax
+from tslint.engine.shard import CHECKING, INDEXING, KEPT_MEMORY_BUDGET, Progress, Shard
 from tslint.files import SourceFile
 from tslint.findings import Mode
-from tslint.index.model import FileTrees
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.limits import too_many_tokens
 from tslint.rule import Rule
@@ -50,19 +48,6 @@ if TYPE_CHECKING:
 # 103 kB, 0.77x at 159 kB and 0.84x at 250 and 300 kB.
 PARALLEL_MIN_BYTES = 150_000
 PARALLEL_MIN_FILES = 8
-# Past this much source, a process stops keeping trees between the phases (phase 2 parses those
-# files again if they turn out to hold compiled code), so memory stays bounded on any corpus
-# (bench/crashfree.py lints all of site-packages in one run). Where the process's memory can be read
-# (Linux), the budget is its growth instead: a tree takes 2 to 4 kB per token (tslint/limits.py),
-# from ~40 bytes per byte of source in ordinary code to 2 kB in dense tables, so 6 MB of the largest
-# files of site-packages kept 1.1 GB in each of two workers. torch/nn, torch/ao, torch/distributions
-# and the fixtures (bench/speed.py) grow one process by ~155 MB: all their trees stay.
-KEPT_SOURCE_BUDGET = 6_000_000
-KEPT_MEMORY_BUDGET = 250_000_000
-# After this much source parsed, or a file this large, the process gives the C heap's free pages back
-# to the system (see tslint.processes.release_free_memory): without it, the memory of every freed
-# tree stayed with the process and counted against the budget above.
-TRIM_AFTER_BYTES = 500_000
 # From this much source to index, the parent tells which files phase 2 needs and workers get only
 # those summaries (see _Outlines); below it, every worker gets every summary: on torch/nn, torch/ao
 # and torch/distributions (4.6 MB, bench/speed.py) the outlines cost the parent 0.45 s of CPU,
@@ -84,11 +69,6 @@ HEAVY_TOKENS = 25_000
 HEAVY_COUNT_FROM_BYTES = 60_000
 HEAVY_FILE_BYTES = 200_000
 LARGE_RUN_KEPT_BUDGET = 125_000_000
-
-# The stages the progress callback is told of: (stage, files done).
-INDEXING = "indexing"
-CHECKING = "checking"
-Progress = Callable[[str, int], None]
 
 
 @contextlib.contextmanager
@@ -114,129 +94,6 @@ def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectS
     indexed = [s for s in summaries.values() if s.index is not None]
     exporting = any(rule.mode is Mode.EXPORT for rule in rules)  # the export scope only when its rules run
     return ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}), exporting)
-
-
-class _Shard:
-    """The state of one shard: its indexed files, kept between the phases."""
-
-    def __init__(
-        self,
-        contents: Mapping[str, bytes],
-        progress: Optional[Progress] = None,
-        budget: int = KEPT_MEMORY_BUDGET,
-        drops_indexes: bool = False,
-    ) -> None:
-        """`drops_indexes`: keep no item whose tree is not kept (phase 2 rebuilds it from the file's
-        summary, which the worker keeps pickled)."""
-        self.contents = contents
-        self.progress = progress  # told of each file done, by stage (the CLI's progress line)
-        self.items: Dict[str, IndexedFile] = {}
-        self.kept_bytes = 0
-        self.untrimmed_bytes = 0  # source parsed since the C heap last gave back its free pages
-        self.start_memory = _resident_memory()
-        self.budget = budget
-        self.drops_indexes = drops_indexes
-
-    def over_budget(self) -> bool:
-        """Whether to stop keeping trees (see KEPT_MEMORY_BUDGET)."""
-        now = _resident_memory()
-        if now is None or self.start_memory is None:
-            return self.kept_bytes > KEPT_SOURCE_BUDGET * self.budget // KEPT_MEMORY_BUDGET
-        return now - self.start_memory > self.budget
-
-    def index(self, sources: Sequence[SourceFile]) -> List[FileSummary]:
-        summaries = []
-        for source in sources:
-            data = self.contents[source.display]
-            item = index_source(source, data)
-            if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
-                item.parsed = item.trees = None
-            elif item.parsed is not None:
-                self.kept_bytes += len(data)
-            if not (self.drops_indexes and item.index is not None and item.trees is None):
-                self.items[source.display] = item
-            summaries.append(item.summary())
-            gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
-            gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
-            self.release_memory(len(data))
-            if self.progress is not None:
-                self.progress(INDEXING, 1)
-        return summaries
-
-    def release_memory(self, parsed_bytes: int) -> None:
-        """Give freed trees' memory back to the system once enough source was parsed since the last
-        time (one trim costs well under a millisecond on a heap of a few hundred MB)."""
-        self.untrimmed_bytes += parsed_bytes
-        if self.untrimmed_bytes >= TRIM_AFTER_BYTES:
-            from tslint.processes import release_free_memory  # ctypes: only runs of some size pay for it
-
-            release_free_memory()
-            self.untrimmed_bytes = 0
-
-    def drop_unneeded_trees(self, scope: ProjectScopes, rules: Sequence[Rule]) -> None:
-        """Once the scope is known: drop the trees phase 2 will not read (files with no compiled,
-        traced or exported function, which the kept-tree guess `_may_compile` kept), so they do not
-        count in phase 2's peak. A dropped tree that turns out to be needed is parsed again."""
-        dropped = 0
-        for item in self.items.values():
-            if item.trees is not None and not tree_needed(item, scope, rules):
-                item.parsed = item.trees = None
-                dropped += 1
-        if dropped:
-            gc.collect()
-            self.release_memory(TRIM_AFTER_BYTES)
-
-    def _kept_trees(self, display: str) -> Optional[FileTrees]:
-        item = self.items.get(display)
-        return item.trees if item is not None else None
-
-    def lint(
-        self,
-        work: Sequence[Tuple[SourceFile, FileSummary]],
-        scope: ProjectScopes,
-        rules: Sequence[Rule],
-        config: Config,
-    ) -> Dict[str, FileOutcome]:
-        outcomes = {}
-        syntax = ProjectSyntax(scope.index, self.contents, self._kept_trees)  # for rules reading other files
-        for source, summary in work:
-            item = self.items.get(source.display)
-            if item is None:  # indexed from the cache: no tree here yet
-                item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
-            data = self.contents[source.display]
-            outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
-            item.parsed = item.trees = None  # linted: the tree is not needed any more
-            self.items.pop(source.display, None)
-            self.release_memory(len(data))
-            if self.progress is not None:
-                self.progress(CHECKING, 1)
-        return outcomes
-
-
-def _resident_memory() -> Optional[int]:
-    """This process's resident memory in bytes (Linux: /proc, ~10 us), or None elsewhere."""
-    try:
-        with open("/proc/self/statm", "rb") as statm:
-            return int(statm.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-
-
-def _may_compile(index) -> bool:
-    """Whether to keep the file's tree for phase 2, a guess (a file whose tree was not kept is parsed
-    again if it turns out to hold compiled code): it defines a function or a class with bases, and
-    it imports torch or derives a class from one of its own top-level package. In a project of model
-    code nearly every file does; across all of site-packages (bench/crashfree.py) most do not, and
-    their trees filled each worker's budget before torch's files came."""
-    if not index.functions and not any(info.bases for info in index.classes):
-        return False
-    if any(target == "torch" or target.startswith("torch.") for target in index.imports.aliases.values()):
-        return True
-    package = index.module_name.split(".", 1)[0] + "."
-    return any(base is not None and base.startswith(package) for info in index.classes for base in info.bases)
 
 
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
@@ -267,7 +124,7 @@ def run_phases(
     jobs = choose_jobs(jobs, sum(content_size(contents, s.display) for s in to_index), len(to_index))
     run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
     if jobs <= 1:
-        shard = _Shard(contents, progress)
+        shard = Shard(contents, progress)
         # Largest first, as workers do: the parse of a large file peaks while few trees are kept yet.
         fresh = {s.display: s for s in shard.index(IndexQueue(to_index, contents).files[::-1])}
         run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
@@ -368,7 +225,7 @@ def _index_in_workers(
             run.learn(fresh)
     left = queue.left()
     if left:  # left by workers that died: index it here
-        fresh = _Shard(run.contents, run.progress).index(left)
+        fresh = Shard(run.contents, run.progress).index(left)
         run.learn(fresh)
         if outlines is not None:
             outlines.add(fresh)
@@ -422,7 +279,7 @@ def _lint_in_workers(
     if left:  # every worker died: lint the rest here
         if needed is not None and run.cache is None:  # the workers held the summaries: index them again
             run.summaries.update(
-                (s.display, s) for s in _Shard(run.contents).index([run.by_display[d] for d in sorted(needed)])
+                (s.display, s) for s in Shard(run.contents).index([run.by_display[d] for d in sorted(needed)])
             )
         elif run.cache is None:
             run.summaries.update(
@@ -430,7 +287,7 @@ def _lint_in_workers(
             )
         pairs = [(s, run.summaries[s.display]) for s in left]
         linted.update(
-            _Shard(run.contents, run.progress).lint(
+            Shard(run.contents, run.progress).lint(
                 pairs, scope or _scope(run.summaries, run.rules), run.rules, run.config
             )
         )
@@ -491,7 +348,7 @@ def _exchange_needed(run: _Run, workers: Sequence[WorkerProcess], needed: Frozen
         held[id(worker)] = answers
     lost = [s for worker in workers if not worker.alive for s in worker.indexed if s.display in needed]
     if lost:  # indexed by a worker that died: index them again, as phase 1 does with its files left
-        held[0] = [pickle.dumps(_Shard(run.contents).index(lost), pickle.HIGHEST_PROTOCOL)]
+        held[0] = [pickle.dumps(Shard(run.contents).index(lost), pickle.HIGHEST_PROTOCOL)]
     for worker in workers:
         if worker.alive:
             for other, answers in held.items():
@@ -528,7 +385,7 @@ def _worker(
     """A shard worker. `budget`, in a large run (LARGE_RUN_MIN_BYTES): its kept-tree budget; it then
     keeps the summaries of the files whose trees it drops only pickled, as it sent them."""
     large = budget is not None
-    shard = _Shard(contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large)
+    shard = Shard(contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large)
     pickled: Dict[str, bytes] = {}  # a large run's summaries, as sent (an index unpickled is ~4x larger)
     try:
         while True:  # phase 1: index what the parent hands over, until it says None
