@@ -32,6 +32,15 @@ import libcst as cst
 from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, RANK_METHODS, Kind
 from tslint.analysis.traversal import suite_statements, walk
+from tslint.rules.export._syntax import (
+    as_tuple,
+    degenerate_size_test,
+    ends_with,
+    is_none_or_ellipsis,
+    literal_dimension,
+    positive_integer,
+    read_names,
+)
 
 DATA = "data"
 UNBACKED = "unbacked"
@@ -169,7 +178,7 @@ class ExportValues:
 
         walk(test, enter)
         # a size against 0 or 1 is not the usual path's decision; a rank against 0 is (`t.dim() > 0`: a scalar?)
-        return bool(ranks) or (bool(sizes) and not _degenerate_size_test(test))
+        return bool(ranks) or (bool(sizes) and not degenerate_size_test(test))
 
     def _guarded_block(self, block: cst.BaseSuite, guarded: bool) -> None:
         self._shape_guards += guarded
@@ -203,7 +212,7 @@ class ExportValues:
         branches = [statement.body]
         if statement.orelse is not None and not isinstance(statement.orelse, cst.If):
             branches.append(statement.orelse.body)
-        return any(_ends_with(branch) == "leaves" for branch in branches)
+        return any(ends_with(branch) == "leaves" for branch in branches)
 
     def _statement(self, statement: cst.CSTNode) -> None:
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
@@ -214,12 +223,12 @@ class ExportValues:
             self._expr(statement.test)
             shapes = self._shape_decision(statement.test)
             orelse = statement.orelse
-            otherwise = None if orelse is None or isinstance(orelse, cst.If) else _ends_with(orelse.body)
+            otherwise = None if orelse is None or isinstance(orelse, cst.If) else ends_with(orelse.body)
             before = dict(self.env)
             self._guarded_block(statement.body, shapes and otherwise != "raises")
             after_body, self.env = self.env, before
             if orelse is not None:
-                guarded = shapes and _ends_with(statement.body) != "raises"
+                guarded = shapes and ends_with(statement.body) != "raises"
                 self._shape_guards += guarded
                 try:
                     if isinstance(orelse, cst.If):
@@ -405,11 +414,11 @@ class ExportValues:
         if DYNAMIC_SHAPE in base and indices:
             first = node.slice[0].slice
             if isinstance(first, cst.Slice) or (
-                isinstance(first.value, (cst.Ellipsis, cst.Name)) and _is_none_or_ellipsis(first.value)
+                isinstance(first.value, (cst.Ellipsis, cst.Name)) and is_none_or_ellipsis(first.value)
             ):
                 return base  # `keep[:100]`, `boxes[:, 1:]`, `boxes[..., 2]`, `offsets[:, None]`: rows kept
             return base - SHAPES  # `hits[0]`: one row
-        if UNBACKED in base and isinstance(node.value, (cst.Attribute, cst.Call)) and _literal_dimension(node):
+        if UNBACKED in base and isinstance(node.value, (cst.Attribute, cst.Call)) and literal_dimension(node):
             return NOTHING  # `hits.shape[1]`: the data decides only the first dimension
         return base - SHAPES
 
@@ -432,9 +441,9 @@ class ExportValues:
                 if method in VALUE_METHODS:
                     return frozenset({DATA})
                 if method in DYNAMIC_SHAPE_METHODS:
-                    return ELEMENTS if _as_tuple(node) else DYNAMIC
+                    return ELEMENTS if as_tuple(node) else DYNAMIC
                 if method in SIZE_METHODS and DYNAMIC_SHAPE in receiver:
-                    if method == "size" and node.args and _positive_integer(node.args[0].value):
+                    if method == "size" and node.args and positive_integer(node.args[0].value):
                         return NOTHING  # `hits.size(1)`
                     return frozenset({UNBACKED})
                 if DYNAMIC_SHAPE in receiver and method in ROW_METHODS:
@@ -447,7 +456,7 @@ class ExportValues:
         name = self.qualify(func) or ""
         # torch's own functions: their first argument is a tensor
         if name in DYNAMIC_SHAPE_FUNCTIONS and node.args:
-            return ELEMENTS if _as_tuple(node) else DYNAMIC
+            return ELEMENTS if as_tuple(node) else DYNAMIC
         if name == "torch.where" and len(node.args) == 1:
             return ELEMENTS  # the indices of the true elements, one tensor a dimension
         if name in ROW_FUNCTIONS and any(a & SHAPES for a in arguments):
@@ -463,88 +472,10 @@ class ExportValues:
         return NOTHING
 
 
-def _ends_with(block: cst.BaseSuite) -> str:
-    """ "raises" when the block's last statement is a `raise`, "leaves" when it is a `return`,
-    `continue` or `break`, else ""."""
-    statements = list(suite_statements(block))
-    last = statements[-1] if statements else None
-    if isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and last.body:
-        small = last.body[-1]
-        if isinstance(small, cst.Raise):
-            return "raises"
-        if isinstance(small, (cst.Return, cst.Continue, cst.Break)):
-            return "leaves"
-    return ""
-
-
-def _degenerate_size_test(test: cst.BaseExpression) -> bool:
-    """`x.numel() == 0`, `x.shape[0] == 1 or not n`, `n < 2`: every comparison tells 0 or 1 from
-    larger sizes."""
-    if isinstance(test, cst.BooleanOperation):
-        return _degenerate_size_test(test.left) and _degenerate_size_test(test.right)
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return not isinstance(test.expression, (cst.Comparison, cst.BooleanOperation)) or _degenerate_size_test(
-            test.expression
-        )
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        operator, right = test.comparisons[0].operator, test.comparisons[0].comparator
-        for literal, below in (
-            (right, (cst.LessThan, cst.GreaterThanEqual)),
-            (test.left, (cst.GreaterThan, cst.LessThanEqual)),
-        ):
-            if isinstance(literal, cst.Integer):
-                value = literal.evaluated_value
-                return value in (0, 1) or (value == 2 and isinstance(operator, below))  # `n < 2`: 0 or 1
-    return False
-
-
 def _rows(kind: FrozenSet[str]) -> FrozenSet[str]:
     """An operation's kinds from its operands': a tensor operand's data-dependent rows are kept
     (broadcasting keeps them), a container's are not."""
     return kind - {DYNAMIC_ELEMENTS}
-
-
-def _as_tuple(node: cst.Call) -> bool:
-    return any(
-        a.keyword is not None
-        and a.keyword.value == "as_tuple"
-        and isinstance(a.value, cst.Name)
-        and a.value.value == "True"
-        for a in node.args
-    )
-
-
-def _is_none_or_ellipsis(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Ellipsis) or (isinstance(node, cst.Name) and node.value == "None")
-
-
-def _positive_integer(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Integer) and node.evaluated_value >= 1
-
-
-def _literal_dimension(node: cst.Subscript) -> bool:
-    """`x.shape[1]`: one index, a literal dimension after the first."""
-    return (
-        len(node.slice) == 1
-        and isinstance(node.slice[0].slice, cst.Index)
-        and _positive_integer(node.slice[0].slice.value)
-    )
-
-
-def read_names(node: cst.CSTNode) -> Set[str]:
-    """The variables an expression reads (`idx` in `idx.shape[0]`, not `shape`)."""
-    found: Set[str] = set()
-
-    def enter(current: cst.CSTNode) -> bool:
-        if isinstance(current, cst.Name):
-            found.add(current.value)
-        if isinstance(current, cst.Attribute):
-            walk(current.value, enter)  # `idx.shape`: the name read is `idx`, not `shape`
-            return False
-        return True
-
-    walk(node, enter)
-    return found
 
 
 def unbacked_decision(values: ExportValues, test: cst.BaseExpression) -> bool:

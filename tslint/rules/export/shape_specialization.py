@@ -7,7 +7,7 @@ from tslint.compiled_scope import CompiledScope
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules.export._shape_summaries import export_values
-from tslint.rules.export._values import read_names
+from tslint.rules.export._syntax import read_names
 from tslint.rules.trace.data_dependent_control_flow import _only_raises
 
 
