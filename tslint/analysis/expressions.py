@@ -96,6 +96,16 @@ def _checked(positional, keywords, plain: bool) -> bool:
     return plain and all(value.kind != "Class" for value in (*positional, *(value for _, value in keywords)))
 
 
+def _number_union_beside_unknown(left: JitType, right: JitType) -> bool:
+    """One operand Unknown, the other a Union whose members are all Tensors or numbers."""
+    if "Unknown" not in (left.kind, right.kind):
+        return False
+    other = right if left.kind == "Unknown" else left
+    return other.kind == "Union" and all(
+        member.kind in NUMBER_KINDS + ("Tensor", "number") and not member.items for member in other.items
+    )
+
+
 def known(jit_type: JitType) -> bool:
     return jit_type.kind != "Unknown" and all(known(item) for item in jit_type.items)
 
@@ -354,9 +364,17 @@ class ExpressionTypes:
             # `aten::mul.left_t(t[] l, int n) -> t[]` and `aten::mul.right_(int n, t[] l) -> t[]`:
             # `[1] * n` is the same list type, of a length torch does not know (probed).
             return left if left.kind == "List" else right
+        operator = _BINARY_OPERATORS.get(type(node.operator))
+        if operator and _number_union_beside_unknown(left, right):
+            # A Union of Tensors and numbers matches no schema of an arithmetic operator in either
+            # position, whatever the other operand is (probed: with a Tensor, float, int or list):
+            # `self.weight * gain` with `gain: Union[Tensor, float]` fails even if `self.weight`'s
+            # type is not known here.
+            if resolve(signatures().operator(operator), (left, right)) is None:
+                return self._operator_rejected(node, operator, left, right)
+            return UNKNOWN
         if "Unknown" in (left.kind, right.kind):
             return UNKNOWN
-        operator = _BINARY_OPERATORS.get(type(node.operator))
         kinds = {left.kind, right.kind}
         if operator and "NoneType" in kinds and kinds <= set(NUMBER_KINDS + ("Tensor", "NoneType")):
             # No schema of an arithmetic operator takes None: torch's "Arguments for call are not

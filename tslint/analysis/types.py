@@ -43,6 +43,12 @@ _LEAVES = {
     "torch.Tensor": TENSOR,
     "torch.nn.Parameter": TENSOR,
     "torch.nn.parameter.Parameter": TENSOR,
+    # The dtype-specific classes torch's `is_tensor` accepts (torch/jit/annotations.py): plain Tensors
+    # to TorchScript, the dtype not enforced. Not `torch.BFloat16Tensor`, nor `torch.cuda`'s.
+    **{
+        f"torch.{dtype}Tensor": TENSOR
+        for dtype in ("Long", "Double", "Float", "Int", "Short", "Half", "Char", "Byte", "Bool")
+    },
     "int": INT,
     "builtins.int": INT,
     "float": FLOAT,

@@ -19,6 +19,10 @@ class AttributeNotOnType(Rule):
     (and the casts `float()`, `long()`, `tolist()`, `type()`...); a list, dict, str or number the
     methods TorchScript defines for it. Values whose type tslint does not know are not checked;
     `x.numpy()` is TS306's, str methods TS340's, members of a None attribute TS326's.
+
+    Indexing a value that is None has no method to call either: `first[:, -pad:]` after `first =
+    self.cache` (an attribute `__init__` leaves None): "'NoneType' object is not subscriptable",
+    "attempted to use multidimensional indexing on a non-tensor type".
     """
 
     code = "TS351"
@@ -30,7 +34,8 @@ class AttributeNotOnType(Rule):
         "Use what the type has in TorchScript (`len(sizes)`, `x.float()`, `x.to(torch.bool)`, `torch.tensor(...)`), "
         "or annotate a parameter that is not a Tensor with its real type."
     )
-    torch_messages = ("object has no attribute or method",)
+    torch_messages = ("object has no attribute or method", "object is not subscriptable", "indexing on a non-tensor")
+    index_message = "`{code}` is `None` here: TorchScript cannot index a value of type `NoneType`."
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         found = context.types().member(node)
@@ -47,6 +52,15 @@ class AttributeNotOnType(Rule):
         if isinstance(base, cst.Name) and _is_unannotated_parameter(base.value, context):
             message = message[:-1] + f": `{base.value}` has no annotation, so TorchScript types it as a Tensor."
         context.report(node, message)
+
+    def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
+        value = node.value
+        if context.self_attribute(value) is not None:
+            return  # a None attribute indexed: TS326's
+        if context.types().type_of(value).kind != "NoneType":
+            return
+        code = code_of(value)
+        context.report(node, self.index_message.format(code=code if len(code) <= 40 and "\n" not in code else "…"))
 
 
 def _is_unannotated_parameter(name: str, context: RuleContext) -> bool:

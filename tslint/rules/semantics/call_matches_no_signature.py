@@ -48,12 +48,18 @@ class CallMatchesNoSignature(Rule):
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         call = context.types().call(node)
-        if call is None or context.self_attribute(node.left) or context.self_attribute(node.right):
-            return  # a None attribute in arithmetic is TS326's
-        types = ", ".join(str(value) for value in call.positional)
+        if call is None:
+            return
+        types = context.types()
+        if any(
+            context.self_attribute(side) and types.type_of(side).kind in ("NoneType", "Union")
+            for side in (node.left, node.right)
+        ):
+            return  # a None attribute in arithmetic is TS326's, a Union attribute TS328's
+        shown = ", ".join("?" if value.kind == "Unknown" else str(value) for value in call.positional)
         context.report(
             node,
-            self.message.format(name=call.name, arguments=types)
+            self.message.format(name=call.name, arguments=shown)
             .replace("`the", "the")
             .replace("operator`", "operator"),
         )
