@@ -253,10 +253,10 @@ class FunctionTypes:
         return self._schema_of(method)
 
     def submodule_schema(self, name: str) -> Optional[Schema]:
-        """The signature torch matches `self.name(...)` against when `name` holds a submodule in every
-        class this function is compiled for, the same class in each: its `forward` (a project class's
-        own, see _schema_of; a torch module's that takes one Tensor, ONE_TENSOR_FORWARD). None
-        otherwise, or when a class may hold something else under that name."""
+        """The signature torch matches `self.name(...)` against when `name` holds the same torch module
+        class in every class this function is compiled for and that class's `forward` takes one Tensor
+        (ONE_TENSOR_FORWARD): `forward(Tensor input)`. None otherwise, or when a class may hold
+        something else under that name. (A project module class's own `forward`: self_method_schema.)"""
         if self.project is None or not self.classes:
             return None
         owners = set()
@@ -269,17 +269,7 @@ class FunctionTypes:
         if owner is None or owner.kind != "Class" or not owner.name:
             return None
         parameter = one_tensor_forward(owner.name)
-        if parameter is not None:
-            return Schema(owner.name + ".forward", "", (Argument(parameter, TENSOR),), ())
-        if owner.name not in self.project.index.classes:
-            return None
-        facts = self.project._compiled_class(owner.name)
-        forward = facts.methods.get("forward")
-        if facts.unknown_bases or forward is None or "forward" in facts.replaced_methods:
-            return None
-        if forward.self_name is None or "staticmethod" in forward.decorators:
-            return None
-        return self._schema_of(forward)
+        return None if parameter is None else Schema(owner.name + ".forward", "", (Argument(parameter, TENSOR),), ())
 
     def _submodule_forward(self, klass: str, name: str):
         """The `forward` torch compiles for the submodule `self.name` when the type model types it as
