@@ -8,11 +8,22 @@ is Unknown, and Unknown flows on: `Unknown + 1` is Unknown.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from tslint.analysis.operator_tables import (
+    BINARY_OPERATORS,
+    CASTS,
+    COMPARISONS,
+    CONSTANTS,
+    DTYPES,
+    NUMBER_KINDS,
+    Call,
+    known,
+    number_union_beside_unknown,
+    returns_of,
+)
 from tslint.analysis.schema_matching import match, resolve, unify
 from tslint.analysis.schema_types import (
     BOOL,
@@ -27,87 +38,16 @@ from tslint.analysis.schema_types import (
     list_of,
     tuple_of,
 )
-from tslint.analysis.signatures import Schema, signatures
+from tslint.analysis.signatures import signatures
 from tslint.analysis.traversal import code_of, constant_int, target_names
 
 Env = Dict[str, JitType]
 EMPTY_LIST = leaf("EmptyList")
 
-_BINARY_OPERATORS = {
-    cst.Add: "aten::add",
-    cst.Subtract: "aten::sub",
-    cst.Multiply: "aten::mul",
-    cst.Divide: "aten::div",
-    cst.FloorDivide: "aten::floordiv",
-    cst.Modulo: "aten::remainder",
-    cst.Power: "aten::pow",
-    cst.MatrixMultiply: "aten::matmul",
-    cst.BitAnd: "aten::__and__",
-    cst.BitOr: "aten::__or__",
-    cst.BitXor: "aten::__xor__",
-    cst.LeftShift: "aten::__lshift__",
-    cst.RightShift: "aten::__rshift__",
-}
-_COMPARISONS = {
-    cst.Equal: "aten::eq",
-    cst.NotEqual: "aten::ne",
-    cst.LessThan: "aten::lt",
-    cst.LessThanEqual: "aten::le",
-    cst.GreaterThan: "aten::gt",
-    cst.GreaterThanEqual: "aten::ge",
-    cst.In: "aten::__contains__",
-}
-_CASTS = {"int": INT, "float": FLOAT, "bool": BOOL, "str": STR}
-_CONSTANTS = {"math.pi": FLOAT, "math.e": FLOAT, "math.tau": FLOAT, "math.inf": FLOAT, "math.nan": FLOAT}
-_DTYPES = frozenset(
-    f"torch.{name}"
-    for name in (
-        "float32 float float64 double float16 half bfloat16 int8 uint8 int16 short int32 int int64 long bool "
-        "complex64 complex128 cfloat cdouble"
-    ).split()
-)
-NUMBER_KINDS = ("int", "float", "bool")
-
-
-@dataclass(frozen=True)
-class Call:
-    """A call of a torch function or Tensor method whose argument types are all known, with the
-    schemas torch matches it against and whether one matched."""
-
-    node: cst.CSTNode  # the call, or an arithmetic operation (a call of an aten operator)
-    name: str  # as the user wrote it: `torch.zeros`, `Tensor.view`, the `-` operator
-    schemas: Tuple[Schema, ...]
-    positional: Tuple[JitType, ...]
-    keywords: Tuple[Tuple[str, JitType], ...]
-    self_type: Optional[JitType]
-    matched: bool
-
-
-def returns_of(schema_returns: Sequence[JitType]) -> JitType:
-    if not schema_returns:
-        return NONE
-    if len(schema_returns) == 1:
-        return schema_returns[0]
-    return tuple_of(*schema_returns)
-
 
 def _checked(positional, keywords, plain: bool) -> bool:
     # Not with `*args`, nor a module argument: torch first fails inside the callee (TS351 there).
     return plain and all(value.kind != "Class" for value in (*positional, *(value for _, value in keywords)))
-
-
-def _number_union_beside_unknown(left: JitType, right: JitType) -> bool:
-    """One operand Unknown, the other a Union whose members are all Tensors or numbers."""
-    if "Unknown" not in (left.kind, right.kind):
-        return False
-    other = right if left.kind == "Unknown" else left
-    return other.kind == "Union" and all(
-        member.kind in NUMBER_KINDS + ("Tensor", "number") and not member.items for member in other.items
-    )
-
-
-def known(jit_type: JitType) -> bool:
-    return jit_type.kind != "Unknown" and all(known(item) for item in jit_type.items)
 
 
 class ExpressionTypes:
@@ -215,9 +155,9 @@ class ExpressionTypes:
                 return value.items[fields.index(node.attr.value)] if node.attr.value in fields else UNKNOWN
             return UNKNOWN
         name = self.owner.qualify(node)
-        if name in _CONSTANTS:
-            return _CONSTANTS[name]
-        if name in _DTYPES:
+        if name in CONSTANTS:
+            return CONSTANTS[name]
+        if name in DTYPES:
             return INT
         return UNKNOWN
 
@@ -321,8 +261,8 @@ class ExpressionTypes:
         return returns.pop() if len(returns) == 1 else UNKNOWN
 
     def _builtin(self, name: str, node: cst.Call, positional: Sequence[JitType], env: Env) -> Optional[JitType]:
-        if name in _CASTS:
-            return _CASTS[name]
+        if name in CASTS:
+            return CASTS[name]
         if name in ("len", "hash"):
             return INT
         if name in ("isinstance", "hasattr", "callable", "all", "any"):
@@ -364,8 +304,8 @@ class ExpressionTypes:
             # `aten::mul.left_t(t[] l, int n) -> t[]` and `aten::mul.right_(int n, t[] l) -> t[]`:
             # `[1] * n` is the same list type, of a length torch does not know (probed).
             return left if left.kind == "List" else right
-        operator = _BINARY_OPERATORS.get(type(node.operator))
-        if operator and _number_union_beside_unknown(left, right):
+        operator = BINARY_OPERATORS.get(type(node.operator))
+        if operator and number_union_beside_unknown(left, right):
             # A Union of Tensors and numbers matches no schema of an arithmetic operator in either
             # position, whatever the other operand is (probed: with a Tensor, float, int or list):
             # `self.weight * gain` with `gain: Union[Tensor, float]` fails even if `self.weight`'s
@@ -430,7 +370,7 @@ class ExpressionTypes:
         matches."""
         if not ({left.kind, right.kind} & {"Optional", "Union"}) or not (known(left) and known(right)):
             return False
-        name = _COMPARISONS.get(type(operator))
+        name = COMPARISONS.get(type(operator))
         if name is None:
             return False
         arguments = (right, left) if name == "aten::__contains__" else (left, right)

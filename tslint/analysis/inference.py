@@ -25,8 +25,9 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from tslint.analysis.expressions import Env, ExpressionTypes, known
+from tslint.analysis.expressions import Env, ExpressionTypes
 from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
+from tslint.analysis.operator_tables import known
 from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
 from tslint.analysis.torch_modules import one_tensor_forward, returns_tensor
@@ -85,7 +86,7 @@ class FunctionTypes:
     @property
     def calls(self):
         """The calls of torch functions and Tensor methods whose argument types are all known, each
-        with whether a schema accepts them (expressions.Call)."""
+        with whether a schema accepts them (operator_tables.Call)."""
         return self.expressions.calls
 
     def events_at(self, node: cst.CSTNode, kind: str) -> List[Event]:
@@ -98,7 +99,7 @@ class FunctionTypes:
         return self.expressions.members.get(id(node))
 
     def call(self, node: cst.CSTNode):
-        """The expressions.Call of a torch call (or of an arithmetic operation on None), or None
+        """The operator_tables.Call of a torch call (or of an arithmetic operation on None), or None
         (not torch's, or an argument Unknown)."""
         return self.expressions.calls_by_node.get(id(node))
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.analysis.expressions import known
+from tslint.analysis.operator_tables import known
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
