@@ -12,6 +12,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from tslint.analysis import call_schemas
 from tslint.analysis.operator_tables import (
     BINARY_OPERATORS,
     CASTS,
@@ -194,8 +195,9 @@ class ExpressionTypes:
             if isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env:
                 schema = None
                 if _checked(positional, keywords, plain):
-                    schema = self.owner.self_method_schema(func.attr.value) or self.owner.submodule_schema(
-                        func.attr.value
+                    method = func.attr.value
+                    schema = call_schemas.self_method_schema(self.owner, method) or call_schemas.submodule_schema(
+                        self.owner, method
                     )
                 if schema is not None:  # torch matches the call against the method's signature
                     self._match(node, code_of(func), (schema,), positional, keywords, None)
@@ -222,7 +224,7 @@ class ExpressionTypes:
             return builtin
         project = self.owner.project_call(name)
         if project is not None:
-            schema = self.owner.project_schema(name) if _checked(positional, keywords, plain) else None
+            schema = call_schemas.project_schema(self.owner, name) if _checked(positional, keywords, plain) else None
             if schema is not None:  # torch matches the call against the function's signature
                 self._match(node, code_of(func), (schema,), positional, keywords, None)
             return project

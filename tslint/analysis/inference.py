@@ -29,14 +29,8 @@ from tslint.analysis.expressions import Env, ExpressionTypes
 from tslint.analysis.inference_flow import BY_INSTANCE_NONE, Event, Flow
 from tslint.analysis.operator_tables import known
 from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitType
-from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
-from tslint.analysis.torch_modules import one_tensor_forward, returns_tensor
+from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type, class_type
-from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED, is_torch_module_class
-
-# Decorators under which torch still calls a function by its own signature: compiled, ignored (run
-# in Python), scripted on its own, or behind functools' cache (called in Python).
-PLAIN_DECORATORS = frozenset({JIT_IGNORE, JIT_UNUSED, JIT_SCRIPT, "functools.lru_cache", "functools.cache"})
 
 
 class FunctionTypes:
@@ -225,90 +219,6 @@ class FunctionTypes:
         if resolved in self.project.index.classes:
             return UNKNOWN
         return None
-
-    def project_schema(self, name: str) -> Optional[Schema]:
-        """The signature torch matches a call of the project function `name` against (see
-        _schema_of); None when it is not a project function, or not a plain one."""
-        if self.project is None:
-            return None
-        function = self.project.index.functions.get(self.project.index.resolve(name) or name)
-        return self._schema_of(function) if function is not None else None
-
-    def self_method_schema(self, name: str) -> Optional[Schema]:
-        """The same for `self.name(...)`, when every class this function is compiled for has the
-        same plain method `name` (not one replaced at run time)."""
-        if self.project is None or not self.classes:
-            return None
-        methods = set()
-        for klass in self.classes:
-            facts = self.project._compiled_class(klass)
-            if facts.unknown_bases or name in facts.replaced_methods:
-                return None
-            method = facts.methods.get(name)
-            if method is None and name not in facts.class_attributes:
-                method = self._submodule_forward(klass, name)  # `self.stage(x)`: its forward
-            methods.add(method)
-        method = methods.pop() if len(methods) == 1 else None
-        if method is None or method.self_name is None or "staticmethod" in method.decorators:
-            return None
-        return self._schema_of(method)
-
-    def submodule_schema(self, name: str) -> Optional[Schema]:
-        """The signature torch matches `self.name(...)` against when `name` holds the same torch module
-        class in every class this function is compiled for and that class's `forward` takes one Tensor
-        (ONE_TENSOR_FORWARD): `forward(Tensor input)`. None otherwise, or when a class may hold
-        something else under that name. (A project module class's own `forward`: self_method_schema.)"""
-        if self.project is None or not self.classes:
-            return None
-        owners = set()
-        for klass in self.classes:
-            facts = self.project._compiled_class(klass)
-            if facts.unknown_bases or name in facts.methods or "*" in facts.attributes:
-                return None
-            owners.add(self.project.attribute_type(klass, name))
-        owner = owners.pop() if len(owners) == 1 else None
-        if owner is None or owner.kind != "Class" or not owner.name:
-            return None
-        parameter = one_tensor_forward(owner.name)
-        return None if parameter is None else Schema(owner.name + ".forward", "", (Argument(parameter, TENSOR),), ())
-
-    def _submodule_forward(self, klass: str, name: str):
-        """The `forward` torch compiles for the submodule `self.name` when the type model types it as
-        one project module class (not replaced by `__prepare_scriptable__`, no unknown base); else None."""
-        attribute = self.project.attribute_type(klass, name)
-        if attribute.kind != "Class" or attribute.name not in self.project.index.module_classes:
-            return None
-        facts = self.project._compiled_class(attribute.name)
-        index = self.project.index
-        # A torch module base (`nn.Sequential`) cannot replace the subclass's own forward.
-        torch_bases_only = all(
-            base is not None and (base in index.classes or is_torch_module_class(base))
-            for info in facts.mro
-            for base in index.resolved_bases(info)
-        )
-        if not torch_bases_only or facts.replaced or "forward" in facts.replaced_methods:
-            return None
-        return facts.methods.get("forward")
-
-    def _schema_of(self, function) -> Optional[Schema]:
-        """The function's parameters after `self` as torch types them (unannotated: Tensor), a
-        default standing for itself, as a Schema (signatures.Schema). None for one whose parameters
-        torch does not type so: `*args`, keyword-only parameters, overloads, or a decorator that
-        replaces it."""
-        if (
-            function.takes_var_args
-            or function.has_overloads
-            or function.type_comment
-            or len(function.parameter_annotations) != len(function.parameters)
-            or not set(function.decorators) <= PLAIN_DECORATORS
-        ):
-            return None
-        types = dict(self.project.signature(function)[0])
-        arguments = tuple(
-            Argument(parameter, types.get(parameter, UNKNOWN), default=0 if has_default else NO_DEFAULT)
-            for parameter, has_default in function.parameters
-        )
-        return Schema(function.qualname, "", arguments, ())
 
     def element_type(self, iterable: cst.BaseExpression, iterated: JitType) -> JitType:
         """The type of the loop variable of `for x in iterable` (Unknown when torch unrolls it)."""

@@ -1,0 +1,106 @@
+"""The signatures torch matches calls of project code against, for the call checks of the expression
+types (expressions.py): a project function, a method of the compiled class (`self.helper(x)`), a
+submodule (`self.block(x)`: its class's `forward`, or a torch module's one-Tensor `forward`).
+`types` is the calling function's inference.FunctionTypes."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from tslint.analysis.schema_types import TENSOR, UNKNOWN
+from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
+from tslint.analysis.torch_modules import one_tensor_forward
+from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED, is_torch_module_class
+
+# Decorators under which torch still calls a function by its own signature: compiled, ignored (run
+# in Python), scripted on its own, or behind functools' cache (called in Python).
+PLAIN_DECORATORS = frozenset({JIT_IGNORE, JIT_UNUSED, JIT_SCRIPT, "functools.lru_cache", "functools.cache"})
+
+
+def project_schema(types, name: str) -> Optional[Schema]:
+    """The signature torch matches a call of the project function `name` against (see
+    _schema_of); None when it is not a project function, or not a plain one."""
+    if types.project is None:
+        return None
+    function = types.project.index.functions.get(types.project.index.resolve(name) or name)
+    return schema_of(types.project, function) if function is not None else None
+
+
+def self_method_schema(types, name: str) -> Optional[Schema]:
+    """The same for `self.name(...)`, when every class this function is compiled for has the
+    same plain method `name` (not one replaced at run time)."""
+    if types.project is None or not types.classes:
+        return None
+    methods = set()
+    for klass in types.classes:
+        facts = types.project._compiled_class(klass)
+        if facts.unknown_bases or name in facts.replaced_methods:
+            return None
+        method = facts.methods.get(name)
+        if method is None and name not in facts.class_attributes:
+            method = _submodule_forward(types.project, klass, name)  # `self.stage(x)`: its forward
+        methods.add(method)
+    method = methods.pop() if len(methods) == 1 else None
+    if method is None or method.self_name is None or "staticmethod" in method.decorators:
+        return None
+    return schema_of(types.project, method)
+
+
+def submodule_schema(types, name: str) -> Optional[Schema]:
+    """The signature torch matches `self.name(...)` against when `name` holds the same torch module
+    class in every class this function is compiled for and that class's `forward` takes one Tensor
+    (ONE_TENSOR_FORWARD): `forward(Tensor input)`. None otherwise, or when a class may hold
+    something else under that name. (A project module class's own `forward`: self_method_schema.)"""
+    if types.project is None or not types.classes:
+        return None
+    owners = set()
+    for klass in types.classes:
+        facts = types.project._compiled_class(klass)
+        if facts.unknown_bases or name in facts.methods or "*" in facts.attributes:
+            return None
+        owners.add(types.project.attribute_type(klass, name))
+    owner = owners.pop() if len(owners) == 1 else None
+    if owner is None or owner.kind != "Class" or not owner.name:
+        return None
+    parameter = one_tensor_forward(owner.name)
+    return None if parameter is None else Schema(owner.name + ".forward", "", (Argument(parameter, TENSOR),), ())
+
+
+def _submodule_forward(project, klass: str, name: str):
+    """The `forward` torch compiles for the submodule `self.name` when the type model types it as
+    one project module class (not replaced by `__prepare_scriptable__`, no unknown base); else None."""
+    attribute = project.attribute_type(klass, name)
+    if attribute.kind != "Class" or attribute.name not in project.index.module_classes:
+        return None
+    facts = project._compiled_class(attribute.name)
+    index = project.index
+    # A torch module base (`nn.Sequential`) cannot replace the subclass's own forward.
+    torch_bases_only = all(
+        base is not None and (base in index.classes or is_torch_module_class(base))
+        for info in facts.mro
+        for base in index.resolved_bases(info)
+    )
+    if not torch_bases_only or facts.replaced or "forward" in facts.replaced_methods:
+        return None
+    return facts.methods.get("forward")
+
+
+def schema_of(project, function) -> Optional[Schema]:
+    """The function's parameters after `self` as torch types them (unannotated: Tensor), a
+    default standing for itself, as a Schema (signatures.Schema). None for one whose parameters
+    torch does not type so: `*args`, keyword-only parameters, overloads, or a decorator that
+    replaces it."""
+    if (
+        function.takes_var_args
+        or function.has_overloads
+        or function.type_comment
+        or len(function.parameter_annotations) != len(function.parameters)
+        or not set(function.decorators) <= PLAIN_DECORATORS
+    ):
+        return None
+    types = dict(project.signature(function)[0])
+    arguments = tuple(
+        Argument(parameter, types.get(parameter, UNKNOWN), default=0 if has_default else NO_DEFAULT)
+        for parameter, has_default in function.parameters
+    )
+    return Schema(function.qualname, "", arguments, ())
