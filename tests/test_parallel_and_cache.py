@@ -15,7 +15,7 @@ from cli_runner import run_cli
 from conftest import FIXTURES
 from tslint.cli import main
 from tslint.engine.plans import IndexQueue
-from tslint.engine.reading import SourceContents, content_size
+from tslint.engine.reading import FileChanged, SourceContents, content_size
 from tslint.files import SourceFile
 
 BASE = (
@@ -381,5 +381,37 @@ def test_source_contents_reads_files_again_and_holds_buffers(tmp_path: Path) -> 
     assert contents["a.py"] == b"a = 1\n" and contents["b.py"] == b"edited\n"
     assert sorted(contents) == ["a.py", "b.py"] and "c.py" not in contents and contents.get("c.py") is None
     assert content_size(contents, "a.py") == 6 and content_size({"x": b"123"}, "x") == 3
+    (tmp_path / "a.py").write_bytes(b"a = 12\n")
+    with pytest.raises(FileChanged):  # another size than the run first read
+        contents["a.py"]
     (tmp_path / "a.py").unlink()
-    assert contents["a.py"] == b""  # became unreadable since: empty
+    with pytest.raises(FileChanged):  # unreadable since
+        contents["a.py"]
+
+
+def test_a_file_that_changes_during_a_large_run_is_an_error_not_another_text(tmp_path: Path) -> None:
+    """A large run reads files again when it needs them (SourceContents). One that disappeared
+    before phase 1, or changed before phase 2, is reported as an error of that file — not indexed
+    as an empty file, nor linted as a text its index was not built from — and the others are linted."""
+    from tslint.api import enabled_rules
+    from tslint.config import Config
+    from tslint.engine.reading import CHANGED_DURING_RUN
+    from tslint.engine.shard import Shard
+    from tslint.engine.workers import _scope
+
+    text = "import torch.nn as nn\n\n\nclass M(nn.Module):\n    def forward(self, x, *rest):\n        return x\n"
+    names = ["gone.py", "edited.py", "kept.py"]
+    for name in names:
+        (tmp_path / name).write_text(text)
+    sources = [SourceFile(tmp_path / name, name) for name in names]
+    contents = SourceContents(sources, {}, {name: len(text) for name in names})
+    (tmp_path / "gone.py").unlink()
+    shard = Shard(contents)
+    summaries = {s.display: s for s in shard.index(sources)}
+    assert summaries["gone.py"].error == CHANGED_DURING_RUN
+    assert summaries["edited.py"].error is None and summaries["kept.py"].error is None
+    (tmp_path / "edited.py").write_text(text + "# edited\n")
+    rules = enabled_rules(Config())
+    outcomes = shard.lint([(s, summaries[s.display]) for s in sources[1:]], _scope(summaries, rules), rules, Config())
+    assert [e.message for e in outcomes["edited.py"].errors] == [CHANGED_DURING_RUN]
+    assert not outcomes["kept.py"].errors and [d.code for d in outcomes["kept.py"].diagnostics] == ["TS101"]

@@ -81,10 +81,18 @@ def read_source(source: SourceFile) -> Tuple[Optional[bytes], Optional[Diagnosti
 LARGE_RUN_BYTES = 20_000_000
 
 
+CHANGED_DURING_RUN = "the file changed or disappeared while it was being linted; lint it again"
+
+
+class FileChanged(Exception):
+    """A file of a large run that cannot be read again, or reads with another size, since the run
+    first read it (SourceContents): its findings would belong to no version of it."""
+
+
 class SourceContents(Mapping[str, bytes]):
     """The run's file contents by display path, as a large run's parent holds them: each file read
     from disk again when asked for (a buffer that replaces a file is held), its size known from the
-    first read. A file that became unreadable since reads as empty."""
+    first read. A file that became unreadable since, or changed size, raises FileChanged."""
 
     def __init__(self, sources: Iterable[SourceFile], held: Dict[str, bytes], sizes: Dict[str, int]) -> None:
         self.sources = {source.display: source for source in sources if source.display in sizes}
@@ -95,7 +103,9 @@ class SourceContents(Mapping[str, bytes]):
         data = self.held.get(display)
         if data is None:
             data = read_source(self.sources[display])[0]  # KeyError: not a file of the run
-        return data if data is not None else b""
+            if data is None or len(data) != self.sizes[display]:
+                raise FileChanged(display)
+        return data
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.sizes)

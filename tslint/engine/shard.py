@@ -10,8 +10,10 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, index_source, lint_indexed, tree_needed
+from tslint.engine.reading import CHANGED_DURING_RUN, FileChanged
 from tslint.engine.syntax import ProjectSyntax
 from tslint.files import SourceFile
+from tslint.findings import FileError
 from tslint.index.model import FileTrees
 from tslint.rule import Rule
 
@@ -55,6 +57,13 @@ class Shard:
         self.budget = budget
         self.drops_indexes = drops_indexes
 
+    def _read(self, source: SourceFile) -> Optional[bytes]:
+        """The file's bytes; None when it changed or disappeared since the run first read it."""
+        try:
+            return self.contents[source.display]
+        except FileChanged:
+            return None
+
     def over_budget(self) -> bool:
         """Whether to stop keeping trees (see KEPT_MEMORY_BUDGET)."""
         now = _resident_memory()
@@ -65,7 +74,12 @@ class Shard:
     def index(self, sources: Sequence[SourceFile]) -> List[FileSummary]:
         summaries = []
         for source in sources:
-            data = self.contents[source.display]
+            data = self._read(source)
+            if data is None:
+                item = IndexedFile(source, "", None, None, None, None, CHANGED_DURING_RUN)
+                self.items[source.display] = item
+                summaries.append(item.summary())
+                continue
             item = index_source(source, data)
             if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
                 item.parsed = item.trees = None
@@ -121,11 +135,14 @@ class Shard:
             item = self.items.get(source.display)
             if item is None:  # indexed from the cache: no tree here yet
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
-            data = self.contents[source.display]
-            outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
+            data = self._read(source)
+            if data is None:
+                outcomes[source.display] = FileOutcome((), (FileError(source.display, CHANGED_DURING_RUN),))
+            else:
+                outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
             self.items.pop(source.display, None)
-            self.release_memory(len(data))
+            self.release_memory(len(data or b""))
             if self.progress is not None:
                 self.progress(CHECKING, 1)
         return outcomes

@@ -32,10 +32,10 @@ from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
-from tslint.engine.reading import content_size
+from tslint.engine.reading import CHANGED_DURING_RUN, FileChanged, content_size
 from tslint.engine.shard import CHECKING, INDEXING, KEPT_MEMORY_BUDGET, Progress, Shard
 from tslint.files import SourceFile
-from tslint.findings import Mode
+from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.limits import too_many_tokens
 from tslint.rule import Rule
@@ -253,9 +253,7 @@ def _lint_in_workers(
         outline_index = outlines.index()
         needed = frozenset(compiled_code_files(outline_index))
         linted = {
-            source.display: lint_indexed(
-                outlines.item(source), run.contents[source.display], None, run.rules, run.config, outline_index
-            )
+            source.display: _lint_without_scope(run, outlines.item(source), outline_index)
             for source in work
             if source.display not in needed
         }
@@ -292,6 +290,15 @@ def _lint_in_workers(
             )
         )
     return linted
+
+
+def _lint_without_scope(run: _Run, item: IndexedFile, index: ProjectIndex) -> FileOutcome:
+    """A file without compiled code, linted here (no rule runs: its TS001 and directive findings)."""
+    try:
+        data = run.contents[item.source.display]
+    except FileChanged:
+        return FileOutcome((), (FileError(item.source.display, CHANGED_DURING_RUN),))
+    return lint_indexed(item, data, None, run.rules, run.config, index)
 
 
 class _Outlines:
