@@ -21,18 +21,26 @@ def _classes():
     for path in TRACE_FIXTURES:
         module = load_module(path, f"fixture_{path.stem}")
         second_calls, first_calls = getattr(module, "SECOND_CALL", {}), getattr(module, "FIRST_CALL", {})
+        moved = getattr(module, "MOVED_TO", {})  # the device both models move to before the comparison
         found.extend(
-            pytest.param(path, cls, second_calls.get(cls.__name__), first_calls.get(cls.__name__), id=cls.__name__)
+            pytest.param(
+                path,
+                cls,
+                second_calls.get(cls.__name__),
+                first_calls.get(cls.__name__),
+                moved.get(cls.__name__),
+                id=cls.__name__,
+            )
             for cls in module_classes(module)
             if not cls.__name__.startswith("_")  # parts, traced through their users
         )
     return found
 
 
-@pytest.mark.parametrize("path, cls, second_call, first_call", _classes())
-def test_trace_fixture_against_torch(path, cls, second_call, first_call) -> None:
+@pytest.mark.parametrize("path, cls, second_call, first_call, moved_to", _classes())
+def test_trace_fixture_against_torch(path, cls, second_call, first_call, moved_to) -> None:
     warned, diverges = trace_outcome(
-        cls, str(path), second_call() if second_call else None, first_call() if first_call else None
+        cls, str(path), second_call() if second_call else None, first_call() if first_call else None, moved_to
     )
     flagged = {row for where, row in FLAGGED if where == path}
     if cls.__name__.startswith("Good"):
