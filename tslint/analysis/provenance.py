@@ -44,6 +44,7 @@ from tslint.analysis.trace_taint import (
     tensor_attribute_names,
     torch_module_attribute_names,
 )
+from tslint.analysis.traced_roots import traced_classes
 from tslint.index.model import AttributeKind
 
 MAX_ROUNDS = 6
@@ -89,7 +90,7 @@ def trace_key(scope, path: str) -> str:
     call them, hold or subclass their classes), and which of its classes are traced roots. Part of
     the file's cache key: a new caller elsewhere changes this file's findings."""
     index = scope.index
-    held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)
+    held = (index.submodule_classes | built_by_modules(index) | referenced_modules(index)) - traced_classes(index)
     contexts = sorted({name for c in scope.functions_in(path) for name in c.classes if name is not None})
     return repr((sorted(entry_functions(scope, path)), [(name, name in held) for name in contexts]))
 

@@ -18,11 +18,15 @@ from tslint.analysis.constructor_arguments import (
 )
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.scripted_instances import SCRIPTED_INSTANCES
+from tslint.analysis.traced_roots import TRACED_CLASSES
 from tslint.analysis.traversal import walk
 from tslint.index.facts import FactExtractors
 
 FACT = SCRIPTED_INSTANCES
 JIT_SCRIPT = "torch.jit.script"
+JIT_TRACES = frozenset({"torch.jit.trace", "torch.jit.trace_module"})
+# Calls on a model that return the model itself (`Block().eval()`, `model.to(device)`).
+SELF_RETURNING = frozenset({"eval", "train", "to", "cpu", "cuda", "float", "double", "half", "requires_grad_"})
 
 
 def scripted_instances(
@@ -47,8 +51,61 @@ def scripted_instances(
     return tuple(sorted(set(found))) or None
 
 
-# Only a call named `script` can be `torch.jit.script(...)`: a file without the word has none.
+def _built_class(value: cst.BaseExpression, built: dict, imports: ImportTable) -> Optional[str]:
+    """The qualified callee of the constructor call a model expression stands for: `Block()`,
+    `Block().eval()`, or a local name bound to one (`built`); None when unknown."""
+    while type(value) is cst.Call and type(value.func) is cst.Attribute and value.func.attr.value in SELF_RETURNING:
+        value = value.func.value
+    if type(value) is cst.Name:
+        return built.get(value.value)
+    if type(value) is cst.Call and type(value.func) in (cst.Name, cst.Attribute):
+        return imports.qualify(value.func)
+    return None
+
+
+def traced_classes(function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Optional[Tuple[str, ...]]:
+    """The qualified names of the classes the first argument of a `torch.jit.trace(...)` call in the
+    function builds (`torch.jit.trace(Block().eval(), ...)`, or `model = Block()` then
+    `torch.jit.trace(model, ...)` with `model` bound once in the function), sorted; None when none."""
+    bindings: dict = {}  # local name -> the constructor callees bound to it
+    traced: List[cst.BaseExpression] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.Assign:
+            for target in node.targets:
+                if type(target.target) is cst.Name:
+                    bindings.setdefault(target.target.value, []).append(node.value)
+        elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr) and type(node.target) is cst.Name:
+            bindings.setdefault(node.target.value, []).append(None)  # rebound otherwise: unknown
+        elif kind is cst.Call and node.args and not node.args[0].keyword and not node.args[0].star:
+            func = node.func
+            named = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
+            if named in ("trace", "trace_module") and imports.qualify(func) in JIT_TRACES:
+                traced.append(node.args[0].value)
+        return True
+
+    walk(function.body, enter)
+    if not traced:
+        return None
+    built = {}
+    for name, values in bindings.items():
+        if len(values) == 1 and values[0] is not None:
+            callee = _built_class(values[0], {}, imports)
+            if callee:
+                built[name] = callee
+    found = {callee for callee in (_built_class(value, built, imports) for value in traced) if callee}
+    return tuple(sorted(found)) or None
+
+
+# Only a call named `script` can be `torch.jit.script(...)`, one named `trace` `torch.jit.trace(...)`:
+# a file without the word has none.
 FACTS = FactExtractors(
-    functions={FACT: scripted_instances, BUILT_ARGUMENTS: built_arguments, STORED_PARAMETERS: stored_parameters},
-    words={FACT: ("script",)},
+    functions={
+        FACT: scripted_instances,
+        TRACED_CLASSES: traced_classes,
+        BUILT_ARGUMENTS: built_arguments,
+        STORED_PARAMETERS: stored_parameters,
+    },
+    words={FACT: ("script",), TRACED_CLASSES: ("trace",)},
 )
