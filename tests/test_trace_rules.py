@@ -22,6 +22,7 @@ def _classes():
         module = load_module(path, f"fixture_{path.stem}")
         second_calls, first_calls = getattr(module, "SECOND_CALL", {}), getattr(module, "FIRST_CALL", {})
         moved = getattr(module, "MOVED_TO", {})  # the device both models move to before the comparison
+        built_by = getattr(module, "BUILT_BY", {})  # how the model is built, where not by its class
         found.extend(
             pytest.param(
                 path,
@@ -29,6 +30,7 @@ def _classes():
                 second_calls.get(cls.__name__),
                 first_calls.get(cls.__name__),
                 moved.get(cls.__name__),
+                built_by.get(cls.__name__),
                 id=cls.__name__,
             )
             for cls in module_classes(module)
@@ -37,10 +39,10 @@ def _classes():
     return found
 
 
-@pytest.mark.parametrize("path, cls, second_call, first_call, moved_to", _classes())
-def test_trace_fixture_against_torch(path, cls, second_call, first_call, moved_to) -> None:
+@pytest.mark.parametrize("path, cls, second_call, first_call, moved_to, build", _classes())
+def test_trace_fixture_against_torch(path, cls, second_call, first_call, moved_to, build) -> None:
     warned, diverges = trace_outcome(
-        cls, str(path), second_call() if second_call else None, first_call() if first_call else None, moved_to
+        cls, str(path), second_call() if second_call else None, first_call() if first_call else None, moved_to, build
     )
     flagged = {row for where, row in FLAGGED if where == path}
     if cls.__name__.startswith("Good"):

@@ -17,7 +17,7 @@ from tslint.analysis.constructor_arguments import (
     stored_parameters,
 )
 from tslint.analysis.imports import ImportTable
-from tslint.analysis.scripted_instances import SCRIPTED_INSTANCES
+from tslint.analysis.scripted_instances import SCRIPTED_INSTANCES, SCRIPTED_SLOTS
 from tslint.analysis.traced_roots import TRACED_CLASSES
 from tslint.analysis.traversal import walk
 from tslint.index.facts import FactExtractors
@@ -48,6 +48,74 @@ def scripted_instances(
         return True
 
     walk(function.body, enter)
+    return tuple(sorted(set(found))) or None
+
+
+def _straight_line(body: cst.BaseSuite):
+    """The simple statements of a body that run whenever it does, in order (into `with` blocks, not
+    into branches, loops or `try`)."""
+    if not isinstance(body, cst.IndentedBlock):
+        return
+    for statement in body.body:
+        if isinstance(statement, cst.With):
+            yield from _straight_line(statement.body)
+        elif isinstance(statement, cst.SimpleStatementLine):
+            yield from statement.body
+
+
+def scripted_slots(
+    function: cst.FunctionDef, imports: ImportTable, owner: Optional[str]
+) -> Optional[Tuple[Tuple[str, str], ...]]:
+    """The submodule attributes the function replaces by their scripted version, on code that runs
+    whenever the function does: `model.exit = torch.jit.script(model.exit)` or
+    `model.exit = torch.jit.script(Exit())`, with `model` a local bound once to `Holder(...)`
+    (`(qualified Holder, "exit")`), or `self.exit = torch.jit.script(self.exit)` in a method of its
+    class (the owner). Sorted; None when there are none."""
+    bindings: dict = {}
+
+    def enter(node: cst.CSTNode) -> bool:
+        kind = type(node)
+        if kind is cst.Assign:
+            for target in node.targets:
+                if type(target.target) is cst.Name:
+                    bindings.setdefault(target.target.value, []).append(node.value)
+        elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr) and type(node.target) is cst.Name:
+            bindings.setdefault(node.target.value, []).append(None)
+        return True
+
+    found: List[Tuple[str, str]] = []
+    self_name = None
+    if owner is not None and function.params.params:
+        self_name = function.params.params[0].name.value
+    for small in _straight_line(function.body):
+        if type(small) is not cst.Assign or len(small.targets) != 1:
+            continue
+        target, value = small.targets[0].target, small.value
+        if type(target) is not cst.Attribute or type(target.value) is not cst.Name:
+            continue
+        if type(value) is not cst.Call or len(value.args) != 1 or value.args[0].keyword or value.args[0].star:
+            continue
+        if imports.qualify(value.func) != JIT_SCRIPT:
+            continue
+        scripted = value.args[0].value
+        same = (
+            type(scripted) is cst.Attribute
+            and type(scripted.value) is cst.Name
+            and scripted.value.value == target.value.value
+            and scripted.attr.value == target.attr.value
+        )
+        if not same and type(scripted) is not cst.Call:
+            continue
+        holder = target.value.value
+        if holder == self_name:
+            found.append((owner, target.attr.value))
+            continue
+        if not bindings:
+            walk(function.body, enter)
+        values = bindings.get(holder, ())
+        klass = _built_class(values[0], {}, imports) if len(values) == 1 and values[0] is not None else None
+        if klass:
+            found.append((klass, target.attr.value))
     return tuple(sorted(set(found))) or None
 
 
@@ -104,8 +172,9 @@ FACTS = FactExtractors(
     functions={
         FACT: scripted_instances,
         TRACED_CLASSES: traced_classes,
+        SCRIPTED_SLOTS: scripted_slots,
         BUILT_ARGUMENTS: built_arguments,
         STORED_PARAMETERS: stored_parameters,
     },
-    words={FACT: ("script",), TRACED_CLASSES: ("trace",)},
+    words={FACT: ("script",), SCRIPTED_SLOTS: ("script",), TRACED_CLASSES: ("trace",)},
 )
