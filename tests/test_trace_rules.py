@@ -21,18 +21,28 @@ def _classes():
     for path in TRACE_FIXTURES:
         module = load_module(path, f"fixture_{path.stem}")
         second_calls, first_calls = getattr(module, "SECOND_CALL", {}), getattr(module, "FIRST_CALL", {})
+        moved = getattr(module, "MOVED_TO", {})  # the device both models move to before the comparison
+        built_by = getattr(module, "BUILT_BY", {})  # how the model is built, where not by its class
         found.extend(
-            pytest.param(path, cls, second_calls.get(cls.__name__), first_calls.get(cls.__name__), id=cls.__name__)
+            pytest.param(
+                path,
+                cls,
+                second_calls.get(cls.__name__),
+                first_calls.get(cls.__name__),
+                moved.get(cls.__name__),
+                built_by.get(cls.__name__),
+                id=cls.__name__,
+            )
             for cls in module_classes(module)
             if not cls.__name__.startswith("_")  # parts, traced through their users
         )
     return found
 
 
-@pytest.mark.parametrize("path, cls, second_call, first_call", _classes())
-def test_trace_fixture_against_torch(path, cls, second_call, first_call) -> None:
+@pytest.mark.parametrize("path, cls, second_call, first_call, moved_to, build", _classes())
+def test_trace_fixture_against_torch(path, cls, second_call, first_call, moved_to, build) -> None:
     warned, diverges = trace_outcome(
-        cls, str(path), second_call() if second_call else None, first_call() if first_call else None
+        cls, str(path), second_call() if second_call else None, first_call() if first_call else None, moved_to, build
     )
     flagged = {row for where, row in FLAGGED if where == path}
     if cls.__name__.startswith("Good"):
@@ -331,3 +341,70 @@ def test_size_before_a_wrapped_tracing_guard_is_silent(tmp_path) -> None:
     for rows in (2, 5, 8):
         assert torch.equal(traced(torch.ones(rows, 4)), torch.ones(rows, 4) + 1)
     assert [d.code for d in lint_paths([str(path)], Config(mode="trace")).diagnostics] == []
+
+
+CROSS_FILE_LAYERS = """import torch.nn as nn
+
+
+class Exit(nn.Module):
+    def forward(self, x):
+        if x.sum() > 0:
+            return x * 2
+        return x
+
+
+class Scaled(nn.Module):
+    def forward(self, x, scale: float):
+        return x * scale
+
+
+class Holder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.exit = Exit()
+        self.scaled = Scaled()
+
+    def forward(self, x):
+        return self.scaled(self.exit(x), 2.0)
+"""
+
+CROSS_FILE_EXPORT = """import torch
+
+from layers_25 import Holder, Scaled
+
+
+def traced_holder(x):
+    model = Holder().eval()
+    model.exit = torch.jit.script(model.exit)
+    return torch.jit.trace(model, (x,))
+
+
+def traced_scaled(x):
+    return torch.jit.trace(Scaled().eval(), (x, 2.0))
+"""
+
+
+def test_trace_and_script_calls_of_another_file(tmp_path, monkeypatch) -> None:
+    """Another file scripts `Holder.exit` in place before tracing (torch keeps the `if`: exact, no
+    warning, so no TS401 in `Exit`) and traces `Scaled` on its own (torch refuses the float input:
+    TS409 at its `forward`, naming `Scaled`, though `Holder` also holds it)."""
+    import warnings
+
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    (tmp_path / "layers_25.py").write_text(CROSS_FILE_LAYERS, encoding="utf-8")
+    (tmp_path / "export_25.py").write_text(CROSS_FILE_EXPORT, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    export = load_module(tmp_path / "export_25.py", "export_25")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        traced = export.traced_holder(torch.ones(3, 4))
+    assert not [w for w in caught if issubclass(w.category, torch.jit.TracerWarning)]
+    assert torch.equal(traced(-torch.ones(5, 4)), -2 * torch.ones(5, 4))  # frozen, the `if` would give -4
+    with pytest.raises(RuntimeError):
+        export.traced_scaled(torch.ones(3, 4))
+    found = lint_paths([str(tmp_path)], Config(mode="trace")).diagnostics
+    rows = [(Path(d.filename).name, d.code, d.location.row) for d in found if d.code.startswith("TS4")]
+    assert rows == [("layers_25.py", "TS409", 12)]
+    assert "`Scaled`" in next(d.message for d in found if d.code == "TS409")

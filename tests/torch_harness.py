@@ -9,7 +9,7 @@ import sys
 import warnings
 from pathlib import Path
 from types import ModuleType
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 import pytest
 
@@ -73,17 +73,20 @@ def trace_outcome(
     source_file: str,
     second_call: Optional[Tuple[tuple, dict]] = None,
     first_call: Optional[Tuple[tuple, dict]] = None,
+    moved_to: Optional[str] = None,
+    build: Optional[Callable[[], object]] = None,
 ):
     """Trace an instance (training mode, as constructed) on ones(3, 4); then, with both in eval mode,
     compare traced and eager on -ones(5, 4) — or on the (arguments, keyword arguments) of
-    `second_call` (another dtype, the meta device, an extra argument). Returns (TracerWarning lines
+    `second_call` (another dtype, the meta device, an extra argument), both models moved to the
+    device `moved_to` first when given; the model is `build()` when given, else `cls()`. Returns (TracerWarning lines
     in `source_file`, whether the answers differ)."""
     torch.manual_seed(0)
-    model = cls()
+    model = build() if build is not None else cls()
     second = second_call if second_call is not None else ((-torch.ones(*SECOND_INPUT),), {})
     try:
         first = first_call if first_call is not None else ((torch.ones(*FIRST_INPUT),), {})
-        outcome = trace_and_compare(torch, model, first, [second])
+        outcome = trace_and_compare(torch, model, first, [second], moved_to)
     except RuntimeError:
         return [], True  # the model cannot be traced at all: the hazard is as real as it gets
     assert not outcome.invalid, f"eager mode rejects the second call of {cls.__name__}"

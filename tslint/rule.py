@@ -219,13 +219,15 @@ class RuleContext:
 
     def traced_models(self) -> List[str]:
         """The classes this function is compiled for that no class uses as a submodule (holds, or
-        builds in one of its methods) and no function hands on as a value (`cfg["block"] = Block`):
+        builds in one of its methods) and no function hands on as a value (`cfg["block"] = Block`),
+        or that the project passes to `torch.jit.trace` itself (`torch.jit.trace(Block().eval(), x)`):
         the models a user traces or scripts, whose `forward` receives
         the user's inputs and returns to them."""
         from tslint.analysis.project_callers import built_by_modules, referenced_modules
+        from tslint.analysis.traced_roots import traced_classes
 
         index = self.scope.index
-        held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)
+        held = (index.submodule_classes | built_by_modules(index) | referenced_modules(index)) - traced_classes(index)
         return [name for name, _ in self.classes() if name not in held]
 
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:

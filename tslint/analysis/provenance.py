@@ -44,6 +44,8 @@ from tslint.analysis.trace_taint import (
     tensor_attribute_names,
     torch_module_attribute_names,
 )
+from tslint.analysis.traced_roots import traced_classes
+from tslint.index.model import AttributeKind
 
 MAX_ROUNDS = 6
 MAX_SUMMARIES = 2000  # per file: beyond this, calls fall back to the intraprocedural approximation
@@ -88,7 +90,7 @@ def trace_key(scope, path: str) -> str:
     call them, hold or subclass their classes), and which of its classes are traced roots. Part of
     the file's cache key: a new caller elsewhere changes this file's findings."""
     index = scope.index
-    held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)
+    held = (index.submodule_classes | built_by_modules(index) | referenced_modules(index)) - traced_classes(index)
     contexts = sorted({name for c in scope.functions_in(path) for name in c.classes if name is not None})
     return repr((sorted(entry_functions(scope, path)), [(name, name in held) for name in contexts]))
 
@@ -145,10 +147,12 @@ class FileProvenance:
         node = self.nodes[compiled.info.ordinal]
         tensors: Set[str] = set()
         layers: Set[str] = set()
+        submodules: Dict[str, FrozenSet[str]] = {}
         for name in compiled.classes:
             if name is not None:
                 tensors.update(tensor_attribute_names(self.scope.compiled_class(name).attributes))
                 layers.update(torch_module_attribute_names(self.scope.compiled_class(name).attributes))
+                submodules.update(self._submodule_tensors(self.scope.compiled_class(name).attributes))
 
         def hook(
             call: cst.Call,
@@ -175,7 +179,24 @@ class FileProvenance:
             layers,
             self._object_tensors(compiled.info),
             self._constructed,
+            submodules,
         )
+
+    def _submodule_tensors(self, attributes) -> Dict[str, FrozenSet[str]]:
+        """The attributes every assignment of which builds one project module class
+        (`self.block = Block()`), with that class's parameters and buffers."""
+        found: Dict[str, FrozenSet[str]] = {}
+        for name, assignments in attributes.items():
+            classes = {
+                self.index.resolve(a.callee) if a.kind is AttributeKind.CALL and a.callee else None for a in assignments
+            }
+            if len(classes) != 1:
+                continue
+            klass = classes.pop()
+            if klass is None or klass not in self.index.module_classes or klass not in self.index.classes:
+                continue
+            found[name] = frozenset(tensor_attribute_names(self.index.classes[klass].attributes))
+        return found
 
     def _constructed(self, func: cst.BaseExpression) -> Optional[FrozenSet[str]]:
         """For a call of a plain project class with its own `__init__` (not a module, a NamedTuple

@@ -71,12 +71,15 @@ class TaintAnalysis(CallKinds):
         torch_layers: Iterable[str] = (),
         object_tensors: Optional[Mapping[str, FrozenSet[str]]] = None,
         objects: Optional[Callable[[cst.BaseExpression], Optional[FrozenSet[str]]]] = None,
+        module_tensors: Optional[Mapping[str, FrozenSet[str]]] = None,
     ) -> None:
         self.imports = imports
         self.self_name = self_name
         self.tensor_attributes = frozenset(tensor_attributes)  # parameters and buffers of the module
         self.torch_layers = frozenset(torch_layers)  # submodules of torch.nn classes: called, they give tensors
         self.calls = calls
+        # Submodules of project module classes, with their parameters and buffers (`self.block.weight`).
+        self.module_tensors: Dict[str, FrozenSet[str]] = dict(module_tensors or {})
         # Parameters holding an instance of a project class (`image_list: ImageList`), with the
         # attributes of that class that hold tensors (`image_list.tensors`); dropped when rebound.
         self.object_tensors: Dict[str, FrozenSet[str]] = dict(object_tensors or {})
@@ -144,8 +147,39 @@ class TaintAnalysis(CallKinds):
         return node in self.guessed_nodes
 
     def tensor_property(self, node: cst.CSTNode) -> Optional[str]:
-        """ "dtype" or "device" when the expression is a tensor's dtype or device, else None."""
+        """ "dtype" or "device" when the expression is an input tensor's dtype or device, "parameter
+        device" when it is the device of a parameter or buffer of the module, else None."""
         return self.properties.get(node)
+
+    def _module_tensor(self, node: cst.BaseExpression) -> bool:
+        """Whether the expression is a parameter or buffer of the module: `self.weight`,
+        `self.fc.weight` (a torch.nn layer's, or a project submodule's parameter),
+        `next(self.parameters())`, `next(iter(self.block.buffers()))`."""
+        me = self.self_name
+        if me is None:
+            return False
+        if isinstance(node, cst.Attribute):
+            owner = node.value
+            if isinstance(owner, cst.Name):
+                return owner.value == me and node.attr.value in self.tensor_attributes
+            if isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name) and owner.value.value == me:
+                layer = owner.attr.value
+                return layer in self.torch_layers or node.attr.value in self.module_tensors.get(layer, ())
+            return False
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "next":
+            if len(node.args) != 1:
+                return False
+            inner = node.args[0].value
+            if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "iter":
+                inner = inner.args[0].value if len(inner.args) == 1 else inner
+            return (
+                isinstance(inner, cst.Call)
+                and not inner.args
+                and isinstance(inner.func, cst.Attribute)
+                and inner.func.attr.value in ("parameters", "buffers")
+                and rooted_at(inner.func.value, me)
+            )
+        return False
 
     # --- statements, in order ---------------------------------------------------------------
 
@@ -393,6 +427,10 @@ class TaintAnalysis(CallKinds):
                 self.properties[node] = self.property_names[node.value]
             return self.env.get(node.value, Kind.NONE)
         if isinstance(node, cst.Attribute):
+            if node.attr.value == "device" and self._module_tensor(node.value):
+                self._expr(node.value)
+                self.properties[node] = "parameter device"  # the trace keeps the device it was on
+                return Kind.NONE
             if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
                 return Kind.TENSOR if node.attr.value in self.tensor_attributes else Kind.NONE
             base = self._expr(node.value)

@@ -273,9 +273,12 @@ class TraceOutcome:
     messages: Dict[Tuple[str, int], str] = field(default_factory=dict)  # each warning's first line
 
 
-def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> TraceOutcome:
+def trace_and_compare(
+    torch, instance, first: Call, later: Sequence[Call], moved_to: Optional[str] = None
+) -> TraceOutcome:
     """Trace `instance` on the first call (TracerWarnings captured), then run traced and eager on
-    each later call, both in eval mode as the traced model will be used, with the same random seed.
+    each later call, both in eval mode as the traced model will be used (and both moved to the
+    device `moved_to`, when given: `"meta"`), with the same random seed.
     Raises what torch.jit.trace raises. The one trace-and-compare of --confirm, the tests and the
     benchmark."""
     with warnings.catch_warnings(record=True) as caught:
@@ -291,6 +294,9 @@ def trace_and_compare(torch, instance, first: Call, later: Sequence[Call]) -> Tr
     wrong_output = any("at the output of the tracer" in str(w.message) for w in caught)
     instance.eval()
     traced.eval()
+    if moved_to is not None:
+        instance.to(moved_to)
+        traced.to(moved_to)
     diverged: List[int] = []
     invalid: List[int] = []
     for number, (arguments, keywords) in enumerate(later, start=2):

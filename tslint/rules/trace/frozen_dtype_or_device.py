@@ -11,12 +11,13 @@ NEW_METHODS = frozenset({"new_zeros", "new_ones", "new_empty", "new_full", "new_
 
 
 class FrozenDtypeOrDevice(Rule):
-    """Traced code creates a tensor on a device taken from an input as a Python value
-    (`torch.zeros(n, device=x.device)`, `torch.arange(n, device=device)` after `device = x.device`).
+    """Traced code creates a tensor on a device taken from an input or a parameter as a Python value
+    (`torch.zeros(n, device=x.device)`, `torch.arange(n, device=device)` after `device = x.device`,
+    `device=self.weight.device`, `device=next(self.parameters()).device`, `device=self.fc.weight.device`).
 
-    The tracer records the example input's device as a constant, silently: after `traced.cuda()` the
-    traced model still creates that tensor on the CPU ("Expected all tensors to be on the same
-    device"). Casts to an input's own dtype or device (`y.to(x.dtype)`, `y.to(x)`) and `dtype=x.dtype`
+    The tracer records the example input's (or the parameter's) device as a constant, silently: after
+    `traced.cuda()` the traced model still creates that tensor on the CPU ("Expected all tensors to be
+    on the same device"). Casts to an input's own dtype or device (`y.to(x.dtype)`, `y.to(x)`) and `dtype=x.dtype`
     are not reported: they are exact for every input of the dtype and device the model was traced for.
     """
 
@@ -25,6 +26,10 @@ class FrozenDtypeOrDevice(Rule):
     severity = Severity.WARNING
     mode = Mode.TRACE
     message = "`{expression}` creates a tensor on the device of the example input: the trace freezes that device."
+    parameter_message = (
+        "`{expression}` creates a tensor on the device of a parameter: the trace freezes that device, and the "
+        "traced model moved with `.to(...)` still creates the tensor there."
+    )
     fix_hint = (
         "Derive the new tensor from the input (`x.new_zeros(n)`, `torch.zeros_like(x)`), or move the code into a "
         "`@torch.jit.script` helper."
@@ -39,5 +44,7 @@ class FrozenDtypeOrDevice(Rule):
         taint = context.taint()
         for argument in node.args:
             if argument.keyword is not None and argument.keyword.value == "device":
-                if taint.tensor_property(argument.value) == "device":
-                    context.report(argument, self.message.format(expression=code_of(argument).strip().rstrip(",")))
+                found = taint.tensor_property(argument.value)
+                if found in ("device", "parameter device"):
+                    message = self.message if found == "device" else self.parameter_message
+                    context.report(argument, message.format(expression=code_of(argument).strip().rstrip(",")))
