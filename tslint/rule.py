@@ -16,7 +16,8 @@ from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tup
 
 import libcst as cst
 
-from tslint.compiled_scope import CompiledClass, CompiledFunction, CompiledScope, Region, Role
+from tslint.compiled_class import CompiledClass
+from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.findings import Applicability, Fix, Mode, RuleInfo, Severity
 from tslint.index.model import FileIndex
 

@@ -4,7 +4,7 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.compiled_scope import CompiledClass
+from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.index.model import DYNAMIC_ATTRIBUTES
 from tslint.rule import Rule, RuleContext, replace_node

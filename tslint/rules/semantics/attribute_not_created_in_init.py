@@ -4,7 +4,7 @@ from typing import Set
 
 import libcst as cst
 
-from tslint.compiled_scope import CompiledClass
+from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.index.model import CallKind
 from tslint.rule import Rule, RuleContext
