@@ -13,6 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.analysis import call_schemas
+from tslint.analysis.members import TENSOR_CASTS
 from tslint.analysis.operator_tables import (
     BINARY_OPERATORS,
     CASTS,
@@ -205,6 +206,8 @@ class ExpressionTypes:
             owner = self.of(base, env)
             self.members[id(func)] = (owner, func.attr.value)
             if owner.kind == "Tensor" and plain:
+                if func.attr.value in TENSOR_CASTS and not positional and not keywords:
+                    return TENSOR  # `x.float()`, `mask.bool()`
                 schemas = signatures().tensor_method(func.attr.value)
                 return self._match(node, "Tensor." + func.attr.value, schemas, positional, keywords, owner)
             if owner.kind == "Class":

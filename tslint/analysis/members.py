@@ -33,6 +33,10 @@ TENSOR_SUGAR = frozenset(
         "type",
     }
 )
+# Dtype casts of a Tensor without arguments, each giving a Tensor: torch's sugar above, and the Python
+# methods `bool` and `bfloat16`, which TorchScript lacks (has_member says so) but torch.export and
+# torch.jit.trace run, so what follows them is still typed as the Tensor it is.
+TENSOR_CASTS = frozenset(TENSOR_SUGAR - {"tolist", "type"} | {"bool", "bfloat16"})
 # Types whose members this module decides; for the others (classes, Optional, Union, Device...) the
 # answer is unknown.
 DECIDED = ("Tensor", "List", "Dict", "str", "int", "float", "bool", "Tuple", "NoneType")

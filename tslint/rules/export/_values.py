@@ -206,8 +206,12 @@ class ExportValues:
             self._shape_guards = guards
 
     def _shape_skips_rest(self, statement: cst.If) -> bool:
-        """`if <sizes>: return ...`: a valid path that leaves the block on some shapes."""
+        """`if <sizes>: return ...`: a valid path that leaves the block on some shapes. Not when the
+        test is `a and <sizes>` with `a` no decision on shapes (`fixed is not None and x.dim() == 3`):
+        when `a` is false the rest runs whatever the shapes."""
         if not self._shape_decision(statement.test):
+            return False
+        if any(not self._shape_decision(each) for each in _conjuncts(statement.test)):
             return False
         branches = [statement.body]
         if statement.orelse is not None and not isinstance(statement.orelse, cst.If):
@@ -470,6 +474,13 @@ class ExportValues:
         if name.startswith("math.") or name in ARITHMETIC:
             return joined
         return NOTHING
+
+
+def _conjuncts(test: cst.BaseExpression) -> List[cst.BaseExpression]:
+    """The operands of a chain of `and` (the test itself when it is not one)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _conjuncts(test.left) + _conjuncts(test.right)
+    return [test]
 
 
 def _rows(kind: FrozenSet[str]) -> FrozenSet[str]:

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import FrozenSet, Iterable, Set
+from typing import FrozenSet, Iterable, List, Set
 
 import libcst as cst
 
 from tslint.analysis.imports import plain_parameters
+from tslint.analysis.schema_types import TENSOR
 from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, Kind, TaintAnalysis
 from tslint.analysis.traversal import walk
 from tslint.findings import Mode, Severity
@@ -81,6 +82,30 @@ class TensorDataAsDimension(Rule):
                 context.report(argument, self.call_message.format(argument=text, callee=function.name))
                 return
 
+    index_message = "`{index}`, {what}, indexes a Python {container}: torch.export.export needs a concrete integer."
+
+    def visit_Subscript(self, node: cst.Subscript, context: RuleContext) -> None:
+        """`choices[i]` with `choices` a Python list or tuple and `i` a tensor or a value read from one:
+        Python calls `i.__index__()`, which needs the value (probed in torch 2.13, non-strict and strict:
+        "Could not extract specialized integer from data-dependent expression u0")."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return
+        container = python_sequence(node.value, context)
+        if container is None:
+            return
+        values = export_values(context)
+        index = node.slice[0].slice.value
+        if values.behind_shape_decision(node) or values.is_checked(index):
+            return
+        if self._data(index, values, context):
+            what = "read from a tensor"
+        elif evident_tensor(index, context, values, 3):
+            what = "a tensor"
+        else:
+            return
+        text = self._text(index, context)
+        context.report(node.slice[0], self.index_message.format(index=text, what=what, container=container))
+
     @staticmethod
     def _data(value: cst.BaseExpression, values, context: RuleContext) -> bool:
         if DATA not in values.kind(value) or values.is_checked(value):
@@ -91,6 +116,67 @@ class TensorDataAsDimension(Rule):
     @staticmethod
     def _text(value: cst.BaseExpression, context: RuleContext) -> str:
         return context.source[0].code_for_node(value) if context.source[0] else "argument"
+
+
+def evident_tensor(value: cst.BaseExpression, context: RuleContext, values, depth: int) -> bool:
+    """Whether `value` is a Tensor by the type model and evidently so for export, where an unannotated
+    parameter may be a Python number: computed by a call only a tensor answers as one
+    (ExportValues.evidently_tensor), a parameter annotated as a Tensor, or a local bound only to such
+    values (assigned, or the target of a loop over one)."""
+    if context.types().type_of(value) != TENSOR and not isinstance(value, cst.Name):
+        return False
+    if values.evidently_tensor(value):
+        return True
+    if not isinstance(value, cst.Name) or depth == 0:
+        return False
+    parameter = context.typed_parameters().get(value.value)
+    if parameter is not None:
+        annotation = parameter.annotation
+        return annotation is not None and (context.qualify(annotation.annotation) or "") == "torch.Tensor"
+    bound = list(context.plain_assignments().get(value.value, ()))
+    loops = [
+        each.iter
+        for each in _loops(context.node)
+        if isinstance(each.target, cst.Name) and each.target.value == value.value
+    ]
+    if loops and bound or not (loops or bound):
+        return False
+    return all(evident_tensor(each, context, values, depth - 1) for each in bound + loops)
+
+
+def _loops(function: cst.FunctionDef) -> List[cst.For]:
+    found: List[cst.For] = []
+
+    def enter(current: cst.CSTNode) -> bool:
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not function:
+            return False
+        if isinstance(current, cst.For):
+            found.append(current)
+        return True
+
+    walk(function, enter)
+    return found
+
+
+SEQUENCE_CALLS = {"list": "list", "tuple": "tuple"}
+
+
+def python_sequence(value: cst.BaseExpression, context: RuleContext):
+    """ "list" or "tuple" when `value` is evidently a Python list or tuple: a display, a comprehension,
+    a `list(...)`/`tuple(...)` call, or a local the function binds only to those; None otherwise."""
+    if isinstance(value, cst.Name):
+        bound = context.plain_assignments().get(value.value)
+        if not bound or value.value in context.typed_parameters():
+            return None
+        kinds = {python_sequence(each, context) if not isinstance(each, cst.Name) else None for each in bound}
+        return kinds.pop() if len(kinds) == 1 else None
+    if isinstance(value, (cst.List, cst.ListComp)):
+        return "list"
+    if isinstance(value, cst.Tuple):
+        return "tuple"
+    if isinstance(value, cst.Call) and not isinstance(value.func, cst.Attribute):
+        return SEQUENCE_CALLS.get(context.qualify(value.func) or "")
+    return None
 
 
 def dimensions(node: cst.Call, qualify, is_tensor) -> Iterable[cst.Arg]:

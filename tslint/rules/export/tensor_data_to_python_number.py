@@ -11,7 +11,7 @@ from tslint.rules.export._values import DATA
 
 class TensorDataToPythonNumber(Rule):
     """Exported code converts a tensor's value to a Python number: `int(t)`, `float(t)`, `bool(t)`,
-    `math.*(t)`, or the same of a `.item()`.
+    `math.*(t)`, or the same of a `.item()`; or makes a NumPy array of a tensor (`t.numpy()`).
 
     Non-strict torch.export.export (the default in torch 2.13) traces with real Python: converting an
     unbacked value needs its concrete value, which does not exist at export time ("Could not extract
@@ -32,9 +32,16 @@ class TensorDataToPythonNumber(Rule):
     torch_messages = (
         "Could not extract specialized integer from data-dependent expression",
         "Could not guard on data-dependent expression",
+        ".numpy() is not supported for tensor subclasses",
     )
 
+    numpy_message = "`{call}` makes a NumPy array of a tensor: non-strict torch.export.export cannot."
+
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "numpy":
+            self._numpy(node, func, context)
+            return
         name = context.qualify(node.func) or ""
         if not (name in PYTHON_CONVERSIONS or name.startswith("math.")) or len(node.args) != 1 or node.args[0].star:
             return
@@ -51,3 +58,12 @@ class TensorDataToPythonNumber(Rule):
         else:
             return
         context.report(node, self.message.format(call=f"{name}(...)", what=what))
+
+    def _numpy(self, node: cst.Call, func: cst.Attribute, context: RuleContext) -> None:
+        """`t.numpy()`: non-strict export traces with fake tensors, which refuse it (".numpy() is not
+        supported for tensor subclasses", probed in torch 2.13); strict export traces it."""
+        values = export_values(context)
+        if values.behind_shape_decision(node) or not values.evidently_tensor(func.value):
+            return
+        text = context.source[0].code_for_node(node) if context.source[0] else "numpy()"
+        context.report(node, self.numpy_message.format(call=text))
