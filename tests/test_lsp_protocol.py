@@ -9,8 +9,9 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 
@@ -45,12 +46,12 @@ class Server:
     process (`child`: what only a process shows, its exit); its replies (not notifications) in a
     queue."""
 
-    def __init__(self, cwd: Path, child: bool = False) -> None:
+    def __init__(self, cwd: Path, child: bool = False, command: Optional[List[str]] = None) -> None:
         self.process: Optional[subprocess.Popen] = None
         self.in_process: Optional[InProcessServer] = None
         if child:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "tslint", "--lsp"],
+                command or [sys.executable, "-m", "tslint", "--lsp"],
                 cwd=str(cwd),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -238,25 +239,36 @@ def test_fd_reader_reads_lines_and_bodies_across_chunks(tmp_path: Path) -> None:
         os.close(fd)
 
 
+# `tslint --lsp` whose buffer lints never end: each touches STARTED, then waits for an event nobody sets.
+ENDLESS_LINT = """
+import sys, threading
+from pathlib import Path
+import tslint.lsp.server as server
+never = threading.Event()
+def lint_buffer(*args, **kwargs):
+    Path(sys.argv[1]).touch()
+    never.wait()
+server.lint_buffer = lint_buffer
+sys.exit(server.main())
+"""
+
+
 @pytest.mark.process
-def test_exit_does_not_wait_for_a_lint_in_progress(child_server: Server) -> None:
-    """`exit` ends the process at once, even while the buffer thread lints a large document (Python
-    joins executor threads at exit: the process stayed until that lint ended)."""
-    import time
-
-    from tslint.api import lint_text
-    from tslint.config import Config
-
-    block = "class Net{i}(nn.Module):\n    def forward(self, x, *args):\n        return x[0] if x.sum() > 0 else x\n\n"
-    text = "import torch.nn as nn\n\n" + "".join(block.format(i=i) for i in range(1000))
-    started = time.monotonic()
-    lint_text(text, "big.py", Config())
-    lint_seconds = time.monotonic() - started
-    server = child_server
-    server.initialize()
-    document = {"uri": "untitled:Big", "languageId": "python", "version": 1, "text": text}
-    server.send(notification("textDocument/didOpen", {"textDocument": document}))
-    time.sleep(0.2)  # the lint has started in the buffer thread
-    started = time.monotonic()
-    assert server.finish() == 0
-    assert time.monotonic() - started < lint_seconds / 2, lint_seconds
+def test_exit_does_not_wait_for_a_lint_in_progress(tmp_path: Path) -> None:
+    """`exit` ends the process at once, even while the buffer thread lints (Python joins executor
+    threads at exit: the process stayed until that lint ended). Here the lint never ends: a server
+    that waited for it would still run when `finish` gives up, after WAIT seconds."""
+    started = tmp_path / "lint-started"
+    server = Server(tmp_path, child=True, command=[sys.executable, "-c", ENDLESS_LINT, str(started)])
+    try:
+        server.initialize()
+        document = {"uri": "untitled:Big", "languageId": "python", "version": 1, "text": "import torch\n"}
+        server.send(notification("textDocument/didOpen", {"textDocument": document}))
+        for _ in range(WAIT * 20):
+            if started.exists():
+                break
+            time.sleep(0.05)
+        assert started.exists(), "the buffer lint never started"
+        assert server.finish() == 0
+    finally:
+        server.kill()

@@ -3,6 +3,8 @@ deterministic, and every diagnostic lies inside the file."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,7 +15,13 @@ from tslint.formatters import format_json
 
 # hypothesmith compiles what it generates; Python's SyntaxWarnings about that code are its own.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+# Two profiles: "fast" (the default, for the edit loop and CI) and "thorough" (before a release, or
+# after touching the parser or the engine): TSLINT_HYPOTHESIS=thorough python -m pytest tests/test_properties.py
+for _name, _examples in (("fast", 20), ("thorough", 500)):
+    settings.register_profile(
+        f"tslint-{_name}", max_examples=_examples, deadline=None, suppress_health_check=list(HealthCheck)
+    )
+SETTINGS = settings.get_profile(f"tslint-{os.environ.get('TSLINT_HYPOTHESIS', 'fast')}")
 
 
 def _grammar():

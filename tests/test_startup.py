@@ -1,7 +1,9 @@
 """A run the cache answers whole (the file of runs, tslint/cache.py) reads the files and nothing more:
 it parses nothing and imports neither libcst nor any rule; and it can never answer another run.
 
-Imports are observed with `-X importtime` in a fresh process, as pre-commit or an editor runs tslint.
+Imports are observed with `-X importtime` in a fresh process, as pre-commit or an editor runs tslint
+(`run`, the tests marked `process`); what a run answers is observed in this process (`lint`, tests/
+cli_runner.py), which reads the file of runs from disk as a fresh process does.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from cli_runner import run_cli
 from tslint import __version__
 from tslint.cache import CACHE_FOLDER, ResultCache
 
-# Imports are observed in a fresh process: these tests need one.
-pytestmark = pytest.mark.process
 ROOT = Path(__file__).resolve().parent.parent
 BASE = (
     "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def forward(self, x):\n        return self.helper(x)\n\n "
@@ -64,10 +64,18 @@ def run(project: Path, *args: str, stdin: Optional[str] = None):
     return completed.returncode, findings, modules
 
 
+def lint(project: Path, *args: str, stdin: str = ""):
+    """(exit code, findings as (file, code, row)) of `tslint --format json ARGS`, in this process."""
+    completed = run_cli("--format", "json", *args, cwd=project, stdin=stdin)
+    findings = [(d["filename"], d["code"], d["location"]["row"]) for d in json.loads(completed.stdout)["diagnostics"]]
+    return completed.returncode, findings
+
+
 def imports_rules_or_libcst(modules: set) -> List[str]:
     return sorted(m for m in modules if m == "libcst" or m.startswith(("tslint.rules.", "tslint.engine.phases")))
 
 
+@pytest.mark.process  # imports are observed in a fresh process
 def test_a_warm_run_of_unchanged_files_imports_no_libcst_and_no_rule(project: Path) -> None:
     cold = run(project, "pkg/child.py")
     assert cold[:2] == (1, [("pkg/child.py", "TS101", 5)]) and "libcst" in cold[2]
@@ -76,6 +84,7 @@ def test_a_warm_run_of_unchanged_files_imports_no_libcst_and_no_rule(project: Pa
     assert imports_rules_or_libcst(warm[2]) == []
 
 
+@pytest.mark.process  # imports are observed in a fresh process
 def test_a_warm_run_with_codes_in_the_config_checks_them_against_the_cached_catalogue(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.tslint]\nignore = ["TS330"]\n')
     cold = run(project, "pkg/child.py", "--select", "TS101")
@@ -88,21 +97,22 @@ def test_a_warm_run_with_codes_in_the_config_checks_them_against_the_cached_cata
 
 
 def test_a_changed_context_file_is_never_answered_by_the_earlier_run(project: Path) -> None:
-    assert run(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)]
+    assert lint(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)]
     (project / "pkg" / "base.py").write_text(BASE.replace("return self.helper(x)", "return x"))
-    changed = run(project, "pkg/child.py")
+    changed = lint(project, "pkg/child.py")
     assert changed[:2] == (0, [])  # Child.helper is no longer compiled
-    assert run(project, "--no-cache", "pkg/child.py")[:2] == changed[:2]
+    assert lint(project, "--no-cache", "pkg/child.py")[:2] == changed[:2]
 
 
 def test_other_files_or_settings_are_other_runs(project: Path) -> None:
-    assert run(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)]
-    assert run(project, "pkg/base.py")[:2] == (0, [])  # the same files, another one reported
-    assert run(project, "--ignore", "TS101", "pkg/child.py")[:2] == (0, [])
-    assert run(project, "--mode", "trace", "pkg/child.py")[:2] == (0, [])
-    assert run(project, "pkg/child.py")[:2] == (1, [("pkg/child.py", "TS101", 5)])
+    assert lint(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)]
+    assert lint(project, "pkg/base.py")[:2] == (0, [])  # the same files, another one reported
+    assert lint(project, "--ignore", "TS101", "pkg/child.py")[:2] == (0, [])
+    assert lint(project, "--mode", "trace", "pkg/child.py")[:2] == (0, [])
+    assert lint(project, "pkg/child.py")[:2] == (1, [("pkg/child.py", "TS101", 5)])
 
 
+@pytest.mark.process  # imports are observed in a fresh process
 def test_stdin_uses_the_cache_for_its_context_and_a_repeated_buffer(project: Path) -> None:
     text = (project / "pkg" / "child.py").read_text()
     cold = run(project, "--stdin-filename", "pkg/child.py", stdin=text)
@@ -120,7 +130,7 @@ def _runs_file(project: Path) -> Path:
 
 
 def test_a_forged_clean_run_does_not_hide_findings(project: Path) -> None:
-    assert run(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)]
+    assert lint(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)]
     cache = ResultCache(project / CACHE_FOLDER)
     table = cache._run_table()
     assert table["runs"] and table["catalogue"]
@@ -145,7 +155,7 @@ def test_a_forged_clean_run_does_not_hide_findings(project: Path) -> None:
     }
     for name, forged in forgeries.items():
         _runs_file(project).write_bytes(forged)
-        assert run(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)], name
+        assert lint(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)], name
 
 
 class Evil:
@@ -168,7 +178,7 @@ def test_a_signed_run_file_still_cannot_build_code(project: Path, tmp_path: Path
         mac = tslint.cache._mac(cache.key, (project / CACHE_FOLDER).resolve(), cache._runs_code, payload)
         _runs_file(project).write_bytes(tslint.cache.MAGIC + mac + payload)
         assert ResultCache(project / CACHE_FOLDER).run("k") is None and not marker.exists()
-    assert run(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)] and not marker.exists()
+    assert lint(project, "pkg/child.py")[1] == [("pkg/child.py", "TS101", 5)] and not marker.exists()
 
 
 def test_runs_are_bounded_in_number_and_size(tmp_path: Path, monkeypatch) -> None:
