@@ -343,12 +343,11 @@ def test_agreement_treats_unknown_as_a_wildcard() -> None:
     assert agrees(JitType("Class", name="torch.nn.Conv2d"), "__torch__.torch.nn.modules.conv.___torch_mangle_3.Conv2d")
 
 
-def test_the_tensor_returning_torch_modules_are_torch_2_13s() -> None:
+def _torch_modules_forward_hints():
+    """(name, class, type hints of its forward) for each torch.nn module class whose forward's
+    annotations resolve (the others are in no table)."""
     import typing
 
-    from tslint.analysis.torch_modules import TENSOR_MODULES
-
-    found = set()
     for name in dir(torch.nn):
         cls = getattr(torch.nn, name)
         if inspect.isclass(cls) and issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module:
@@ -356,33 +355,30 @@ def test_the_tensor_returning_torch_modules_are_torch_2_13s() -> None:
                 hints = typing.get_type_hints(cls.forward)
             except Exception:  # noqa: BLE001 - annotations that do not resolve: not in the table
                 continue
-            if hints.get("return") is torch.Tensor:
-                found.add(name)
+            yield name, cls, hints
+
+
+def test_the_tensor_returning_torch_modules_are_torch_2_13s() -> None:
+    from tslint.analysis.torch_modules import TENSOR_MODULES
+
+    found = {name for name, _, hints in _torch_modules_forward_hints() if hints.get("return") is torch.Tensor}
     assert found == TENSOR_MODULES
 
 
 def test_the_one_tensor_forward_torch_modules_are_torch_2_13s() -> None:
     """ONE_TENSOR_FORWARD: the torch.nn classes whose forward takes one annotated Tensor without a
     default (and returns a Tensor), by that parameter's name."""
-    import typing
-
     from tslint.analysis.torch_modules import ONE_TENSOR_FORWARD
 
     found = {}
-    for name in dir(torch.nn):
-        cls = getattr(torch.nn, name)
-        if inspect.isclass(cls) and issubclass(cls, torch.nn.Module) and cls is not torch.nn.Module:
-            try:
-                hints = typing.get_type_hints(cls.forward)
-            except Exception:  # noqa: BLE001 - annotations that do not resolve: not in the table
-                continue
-            parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
-            if len(parameters) != 1 or hints.get("return") is not torch.Tensor:
-                continue
-            (parameter,) = parameters
-            plain = parameter.kind is parameter.POSITIONAL_OR_KEYWORD and parameter.default is parameter.empty
-            if plain and hints.get(parameter.name) is torch.Tensor:
-                found[name] = parameter.name
+    for name, cls, hints in _torch_modules_forward_hints():
+        parameters = list(inspect.signature(cls.forward).parameters.values())[1:]
+        if len(parameters) != 1 or hints.get("return") is not torch.Tensor:
+            continue
+        (parameter,) = parameters
+        plain = parameter.kind is parameter.POSITIONAL_OR_KEYWORD and parameter.default is parameter.empty
+        if plain and hints.get(parameter.name) is torch.Tensor:
+            found[name] = parameter.name
     assert found == ONE_TENSOR_FORWARD
 
 

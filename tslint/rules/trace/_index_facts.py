@@ -74,13 +74,7 @@ def scripted_slots(
     bindings: dict = {}
 
     def enter(node: cst.CSTNode) -> bool:
-        kind = type(node)
-        if kind is cst.Assign:
-            for target in node.targets:
-                if type(target.target) is cst.Name:
-                    bindings.setdefault(target.target.value, []).append(node.value)
-        elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr) and type(node.target) is cst.Name:
-            bindings.setdefault(node.target.value, []).append(None)
+        _record_binding(node, bindings)
         return True
 
     found: List[Tuple[str, str]] = []
@@ -119,6 +113,22 @@ def scripted_slots(
     return tuple(sorted(set(found))) or None
 
 
+def _record_binding(node: cst.CSTNode, bindings: dict) -> bool:
+    """Record in `bindings` (local name -> values bound to it) what `node` binds: the value of a
+    plain assignment, None for any other binding (augmented, annotated, a loop, `:=`: unknown).
+    Whether `node` is a binding."""
+    kind = type(node)
+    if kind is cst.Assign:
+        for target in node.targets:
+            if type(target.target) is cst.Name:
+                bindings.setdefault(target.target.value, []).append(node.value)
+        return True
+    if kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr) and type(node.target) is cst.Name:
+        bindings.setdefault(node.target.value, []).append(None)
+        return True
+    return False
+
+
 def _built_class(value: cst.BaseExpression, built: dict, imports: ImportTable) -> Optional[str]:
     """The qualified callee of the constructor call a model expression stands for: `Block()`,
     `Block().eval()`, or a local name bound to one (`built`); None when unknown."""
@@ -139,14 +149,9 @@ def traced_classes(function: cst.FunctionDef, imports: ImportTable, owner: Optio
     traced: List[cst.BaseExpression] = []
 
     def enter(node: cst.CSTNode) -> bool:
-        kind = type(node)
-        if kind is cst.Assign:
-            for target in node.targets:
-                if type(target.target) is cst.Name:
-                    bindings.setdefault(target.target.value, []).append(node.value)
-        elif kind in (cst.AugAssign, cst.AnnAssign, cst.For, cst.NamedExpr) and type(node.target) is cst.Name:
-            bindings.setdefault(node.target.value, []).append(None)  # rebound otherwise: unknown
-        elif kind is cst.Call and node.args and not node.args[0].keyword and not node.args[0].star:
+        if _record_binding(node, bindings):
+            return True
+        if type(node) is cst.Call and node.args and not node.args[0].keyword and not node.args[0].star:
             func = node.func
             named = func.attr.value if type(func) is cst.Attribute else func.value if type(func) is cst.Name else ""
             if named in ("trace", "trace_module") and imports.qualify(func) in JIT_TRACES:
