@@ -54,17 +54,18 @@ class MissingReturnOnSomePath(Rule):
 
 
 _OVERLOADS = frozenset({"typing.overload", "torch.jit._overload_method", "torch.jit._overload"})
+_ABSTRACT = frozenset({"abc.abstractmethod", "abstractmethod"})
 
 
 def _declaration_only(function: cst.FunctionDef, context: RuleContext) -> bool:
     """A signature torch reads without compiling a body: a method of a `@torch.jit.interface` class,
-    an `@overload` declaration, or a `...` stub (TS218's when compiled)."""
+    an `@overload` declaration, or a `...` stub (TS218's when compiled); and an `@abstractmethod`."""
     info = context.compiled.info
     owner = context.scope.index.classes.get(info.owner or "")
     if owner is not None and "torch.jit.interface" in owner.decorators:
         return True
-    if any(decorator in _OVERLOADS for decorator in info.decorators):
-        return True
+    if any(decorator in _OVERLOADS or decorator in _ABSTRACT for decorator in info.decorators):
+        return True  # an `@abstractmethod` body is a placeholder its subclasses replace
     last = function.body.body[-1] if function.body.body else None
     if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Expr):
         return isinstance(last.body[-1].value, cst.Ellipsis)
