@@ -297,3 +297,37 @@ def test_a_malformed_record_makes_its_class_unverified() -> None:
     ):
         assert _class_result({**good, **broken}).unverified == "the child process sent a malformed result"
     assert _class_result({"qualname": "m.A", "status": "unverified", "detail": "x" * 5000}).unverified == "x" * 500
+
+
+def test_masking_a_method_with_string_annotations_adds_no_failure(tmp_path) -> None:
+    """Masking makes a method ignored; torch 2.13 cannot resolve an ignored function's string
+    annotations (`from __future__ import annotations`): "Unknown type annotation: 'torch.Tensor'",
+    a failure of confirm's own making. The masked copy gets them evaluated, a wrapper's too."""
+    import importlib.util
+
+    torch = pytest.importorskip("torch")
+    from tslint.confirm.checks import _skipped
+
+    path = tmp_path / "masked_strings.py"
+    path.write_text(
+        "from __future__ import annotations\n"
+        "import torch\n"
+        "class Plain(torch.nn.Module):\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        return self.h(x, True)\n"
+        "    def h(self, x: torch.Tensor, flag: bool) -> torch.Tensor:\n"
+        "        return x\n"
+        "class Wrapped(Plain):\n"
+        "    @torch.no_grad()\n"
+        "    def h(self, x: torch.Tensor, flag: bool) -> torch.Tensor:\n"
+        "        return x\n"
+    )
+    spec = importlib.util.spec_from_file_location("masked_strings", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for cls in (module.Plain, module.Wrapped):
+        masked = type(cls.__name__, (cls,), {"h": _skipped(torch, vars(cls)["h"]), "__module__": cls.__module__})
+        torch.jit.script(masked())
+        with pytest.raises(Exception, match="Unknown type annotation"):
+            plain = type(cls.__name__, (cls,), {"h": torch.jit.ignore(vars(cls)["h"]), "__module__": cls.__module__})
+            torch.jit.script(plain())

@@ -141,7 +141,17 @@ def annotation_roots(annotation: cst.BaseExpression, qualify) -> Iterator[Tuple[
 def unresolved_type_names(annotation: cst.BaseExpression, context) -> Iterator[Tuple[str, cst.BaseExpression, str]]:
     """(name, node to report, why) for each name in the annotation torch's type parser cannot
     resolve: bound by nothing in the module, or only under `if TYPE_CHECKING:`. Nothing when the
-    module's globals cannot be listed."""
+    module's globals cannot be listed. Under a grad-mode decorator (`@torch.no_grad()`) torch
+    resolves the names in torch/utils/_contextlib.py instead ("decorated"): `Adj`, `T.Tensor` of
+    `import torch as T`, a NamedTuple of the module fail there; `torch.Tensor` and `typing`'s names
+    do not (observed in torch 2.13)."""
+    if grad_mode_decorator(context) is not None:
+        for name, node in annotation_roots(annotation, context.qualify):
+            if name in _TORCH_TYPE_NAMES or name in ("None", "torch"):
+                continue
+            if ModuleNames(CONTEXTLIB_GLOBALS).provides(name) is False:
+                yield name, node, "decorated"
+        return
     globals_ = module_globals(context)
     if globals_.names is None:
         return

@@ -95,12 +95,17 @@ class ProjectTypes:
         if klass not in self.index.classes:
             return UNKNOWN
         facts = self._compiled_class(klass)
-        if facts.unknown_bases:
+        if facts.unknown_bases and self.index.has_bases_outside_torch(facts.info):
             return UNKNOWN
         for info in facts.mro:
             text = info.annotation_types.get(name)
             if text:
                 return self._annotation(text, info.path)
+        if facts.unknown_bases:
+            # Only torch's module bases (`_Loss`) are unknown: a class-level annotation of the
+            # project's classes is the type torch gives the attribute; an assignment may be the
+            # torch base's own, typed there.
+            return UNKNOWN
         if name == "training" and klass in self.index.module_classes:
             return BOOL
         assignments = facts.attributes.get(name)

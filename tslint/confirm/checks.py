@@ -109,12 +109,32 @@ def _skipped(torch, original) -> Optional[Any]:
     if isinstance(original, classmethod):
         # As a plain method: torch's ignored classmethod fails an internal assert (its argument
         # count leaves out `cls`). Only scripted, never called, so `cls` being the instance is moot.
-        return torch.jit.ignore(_copy(original.__func__))
+        return torch.jit.ignore(_evaluated(_copy(original.__func__)))
     if isinstance(original, staticmethod):
-        return staticmethod(torch.jit.ignore(_copy(original.__func__)))
+        return staticmethod(torch.jit.ignore(_evaluated(_copy(original.__func__))))
     if isinstance(original, types.FunctionType):
-        return torch.jit.ignore(_copy(original))
+        inner = inspect.unwrap(original)  # a wrapper's (`@torch.no_grad()`) own function, as torch compiles it
+        return torch.jit.ignore(_evaluated(_copy(inner if isinstance(inner, types.FunctionType) else original)))
     return None
+
+
+def _evaluated(copy):
+    """The copy with its string annotations (`from __future__ import annotations`) evaluated where
+    Python can: torch 2.13 cannot resolve the string annotations of an ignored function ("Unknown
+    type annotation: 'torch.Tensor'" at the call), which the user's code would not have had before
+    masking. Annotations Python cannot evaluate stay as they are."""
+    if not isinstance(copy, types.FunctionType):
+        return copy
+    strings = {name: value for name, value in copy.__annotations__.items() if isinstance(value, str)}
+    if not strings:
+        return copy
+    namespace = dict(copy.__globals__)
+    for name, value in strings.items():
+        try:
+            copy.__annotations__[name] = eval(value, namespace)  # noqa: S307 - the user's own annotation
+        except Exception:
+            continue
+    return copy
 
 
 def _subclass(module, attributes: Dict[str, Any]) -> None:

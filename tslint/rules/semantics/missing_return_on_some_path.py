@@ -10,7 +10,9 @@ from tslint.rule import Rule, RuleContext
 
 class MissingReturnOnSomePath(Rule):
     """A compiled function annotated to return a value (`-> torch.Tensor`, even `-> Optional[...]`)
-    returns one on some paths and can also reach the end of its body, where Python returns `None`.
+    returns one on some paths (or none at all: a docstring-only `forward`) and can also reach the end
+    of its body, where Python returns `None`. Interface methods, overload declarations and `...`
+    stubs are not compiled bodies and are not reported.
 
     torch requires every path of a function whose return annotation is not `None` to end in a
     `return` or a `raise`: "Function was not annotated as having type None, but does not return along
@@ -41,7 +43,7 @@ class MissingReturnOnSomePath(Rule):
 
     def end_function(self, context: RuleContext) -> None:
         function = context.node
-        if function.returns is None or not context.state:
+        if function.returns is None or _declaration_only(function, context):
             return
         types = context.types()
         declared = types.declared_return
@@ -49,6 +51,27 @@ class MissingReturnOnSomePath(Rule):
             return
         last = _last_statement(function.body)
         context.report(last, self.message.format(function=function.name.value, declared=declared))
+
+
+_OVERLOADS = frozenset({"typing.overload", "torch.jit._overload_method", "torch.jit._overload"})
+_ABSTRACT = frozenset({"abc.abstractmethod", "abstractmethod"})
+
+
+def _declaration_only(function: cst.FunctionDef, context: RuleContext) -> bool:
+    """A signature torch reads without compiling a body: a method of a `@torch.jit.interface` class,
+    an `@overload` declaration, or a `...` stub (TS218's when compiled); and an `@abstractmethod`."""
+    info = context.compiled.info
+    owner = context.scope.index.classes.get(info.owner or "")
+    if owner is not None and "torch.jit.interface" in owner.decorators:
+        return True
+    if any(decorator in _OVERLOADS or decorator in _ABSTRACT for decorator in info.decorators):
+        return True  # an `@abstractmethod` body is a placeholder its subclasses replace
+    last = function.body.body[-1] if function.body.body else None
+    if isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Expr):
+        return isinstance(last.body[-1].value, cst.Ellipsis)
+    return isinstance(function.body, cst.SimpleStatementSuite) and isinstance(
+        getattr(function.body.body[-1], "value", None), cst.Ellipsis
+    )
 
 
 def _last_statement(body: cst.BaseSuite) -> cst.CSTNode:

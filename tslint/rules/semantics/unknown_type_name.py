@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.analysis.compiled_names import unresolved_type_names
+from tslint.analysis.compiled_names import grad_mode_decorator, unresolved_type_names
 from tslint.analysis.value_kinds import unsupported_type
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -19,6 +19,10 @@ class UnknownTypeName(Rule):
     Names torch knows itself (`typing`'s and the builtins), and anything in a module whose globals
     cannot be listed (a star import, `globals()`), are not reported; a type TorchScript does not
     have (`np.ndarray`, `Callable`) is TS111's.
+
+    Under a grad-mode decorator (`@torch.no_grad()`, `@torch.inference_mode()`...) torch resolves the
+    annotations, like the other global names (TS343), in torch/utils/_contextlib.py: a module alias
+    (`Adj`), a NamedTuple or class of the module fail there; `torch.Tensor` and `typing`'s names do not.
     """
 
     code = "TS347"
@@ -29,6 +33,12 @@ class UnknownTypeName(Rule):
     type_checking_message = (
         "`{name}` is imported only under `if TYPE_CHECKING:`, which never runs: torch cannot resolve "
         "the type when it compiles this function."
+    )
+    decorated_message = (
+        "`{name}` is not defined where torch looks it up: `@{decorator}` makes torch resolve this "
+        "function's annotations in torch/utils/_contextlib.py, the module of the decorator's wrapper. "
+        "Remove the decorator from the compiled function (for `torch.no_grad`, "
+        "`with torch.no_grad():` in its body compiles)."
     )
     fix_hint = (
         "Import or define the name at module level (a misspelling?); if the import is guarded to "
@@ -44,5 +54,10 @@ class UnknownTypeName(Rule):
             if (name, id(where)) in reported:
                 continue
             reported.add((name, id(where)))
+            if why == "decorated":
+                decorator = grad_mode_decorator(context) or "torch.no_grad"
+                short = decorator.replace("torch.autograd.grad_mode.", "torch.").replace("torch.autograd.", "torch.")
+                context.report(where, self.decorated_message.format(name=name, decorator=short))
+                continue
             template = self.type_checking_message if why == "type-checking" else self.message
             context.report(where, template.format(name=name))
