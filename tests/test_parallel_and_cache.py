@@ -406,9 +406,11 @@ def test_a_file_that_changes_during_a_large_run_is_an_error_not_another_text(tmp
     sources = [SourceFile(tmp_path / name, name) for name in names]
     contents = SourceContents(sources, {}, {name: len(text) for name in names})
     (tmp_path / "gone.py").unlink()
-    shard = Shard(contents)
+    told = []
+    shard = Shard(contents, lambda stage, count: told.append((stage, count)))
     summaries = {s.display: s for s in shard.index(sources)}
     assert summaries["gone.py"].error == CHANGED_DURING_RUN
+    assert told == [("indexing", 1)] * 3  # the progress line counts it done too
     assert summaries["edited.py"].error is None and summaries["kept.py"].error is None
     (tmp_path / "edited.py").write_text(text + "# edited\n")
     rules = enabled_rules(Config())

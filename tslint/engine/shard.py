@@ -75,12 +75,10 @@ class Shard:
         summaries = []
         for source in sources:
             data = self._read(source)
-            if data is None:
+            if data is None:  # an errors entry of its own, counted as done like any other file
                 item = IndexedFile(source, "", None, None, None, None, CHANGED_DURING_RUN)
-                self.items[source.display] = item
-                summaries.append(item.summary())
-                continue
-            item = index_source(source, data)
+            else:
+                item = index_source(source, data)
             if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
                 item.parsed = item.trees = None
             elif item.parsed is not None:
@@ -90,7 +88,7 @@ class Shard:
             summaries.append(item.summary())
             gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
             gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
-            self.release_memory(len(data))
+            self.release_memory(len(data or b""))
             if self.progress is not None:
                 self.progress(INDEXING, 1)
         return summaries
