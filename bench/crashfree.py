@@ -33,6 +33,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import tslint.engine.shard  # noqa: E402
 import tslint.engine.workers  # noqa: E402
 from tslint.api import lint_sources  # noqa: E402
 from tslint.config import Config  # noqa: E402
@@ -133,7 +134,8 @@ def time_each_file(log: Path) -> None:
     """Record how long each file's two phases take, in whichever process runs them (forked workers
     inherit the patch): one line per phase, appended (small appends do not interleave), with the
     process, its resident memory and peak (VmRSS, VmHWM, kB) after the file, and the time."""
-    index_source, lint_indexed = tslint.engine.workers.index_source, tslint.engine.workers.lint_indexed
+    shard = tslint.engine.shard
+    index_source, lint_indexed = shard.index_source, shard.lint_indexed
 
     def record(phase: str, display: str, seconds: float) -> None:
         pid = os.getpid()
@@ -164,7 +166,8 @@ def time_each_file(log: Path) -> None:
         finally:
             record("scope", "-", time.perf_counter() - start)
 
-    tslint.engine.workers.index_source = timed_index
+    shard.index_source = timed_index
+    shard.lint_indexed = timed_lint
     tslint.engine.workers._scope = timed_scope
     tslint.engine.workers.lint_indexed = timed_lint
 
@@ -172,7 +175,9 @@ def time_each_file(log: Path) -> None:
 def slowest(log: Path, count: int) -> List[Tuple[float, str]]:
     total: Dict[str, float] = {}
     for line in log.read_text().splitlines():
-        seconds, _, display = line.split("\t")[:3]
+        seconds, phase, display = line.split("\t")[:3]
+        if phase == "scope":  # the project's compiled scope, not a file
+            continue
         total[display] = total.get(display, 0.0) + float(seconds)
     return sorted(((s, d) for d, s in total.items()), reverse=True)[:count]
 
