@@ -10,7 +10,7 @@ import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none, names_bound_in
 from tslint.analysis.names import module_names
-from tslint.analysis.traversal import code_of
+from tslint.analysis.traversal import code_of, walk
 from tslint.index.facts import FactExtractors
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
@@ -80,7 +80,7 @@ def wraps_wrapper(node: cst.FunctionDef, imports: ImportTable, owner: Optional[s
     `@deprecated_arg("x")`. torch compiles the decorated function's source (it follows `__wrapped__`)
     but resolves its names in the wrapper's `__globals__` and closure: this module's globals, and the
     names of the enclosing functions (a superset of the wrapper's free variables). Empty when the
-    chain does not end in such a wrapper (TS329 judges the others)."""
+    chain does not end in such a wrapper (TS329 judges the others), or may return something else."""
     if owner is not None:
         return ()
     closure: set = set()
@@ -99,16 +99,25 @@ def wraps_wrapper(node: cst.FunctionDef, imports: ImportTable, owner: Optional[s
 
 
 def _returned_nested(function: cst.FunctionDef) -> Optional[cst.FunctionDef]:
-    """The nested function `function` returns by a top-level `return name`, when there is one."""
+    """The nested function (`def` at the top of `function`'s body) that every `return` of `function`
+    returns. None when some path returns anything else: the decorated function itself when an
+    optional dependency is missing (`if not is_accelerate_available(): return method`), an identity
+    (`return lambda obj: obj` for a deprecation not yet due). Which path runs is decided at import
+    time, out of sight: torch may then resolve the names in the function's own module."""
     nested = {s.name.value: s for s in function.body.body if isinstance(s, cst.FunctionDef)}
-    returned = [
-        small.value.value
-        for statement in function.body.body
-        if isinstance(statement, cst.SimpleStatementLine)
-        for small in statement.body
-        if isinstance(small, cst.Return) and isinstance(small.value, cst.Name) and small.value.value in nested
-    ]
-    return nested[returned[-1]] if returned else None
+    returns: List[cst.Return] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Return):
+            returns.append(node)
+        return node is function or not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    walk(function, enter)
+    names = {r.value.value if isinstance(r.value, cst.Name) else None for r in returns}
+    if len(names) != 1:
+        return None
+    name = names.pop()
+    return nested.get(name) if name is not None else None
 
 
 def _all_parameters(function: cst.FunctionDef) -> List[cst.Param]:
