@@ -411,6 +411,10 @@ def confirm_all(python: Path, folder: Path, timeout: float) -> dict:
         "refuted": statuses["refuted"],
         "unverified": statuses["unverified"],
         "TS000_messages": Counter(d["message"][:160] for d in ts000).most_common(),
+        # where each one is, so a miss can be found again without re-running torch
+        "TS000_sites": [
+            [os.path.relpath(d["filename"], folder.parent), d["location"]["row"], d["message"][:240]] for d in ts000
+        ],
     }
 
 

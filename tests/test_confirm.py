@@ -331,3 +331,22 @@ def test_masking_a_method_with_string_annotations_adds_no_failure(tmp_path) -> N
         with pytest.raises(Exception, match="Unknown type annotation"):
             plain = type(cls.__name__, (cls,), {"h": torch.jit.ignore(vars(cls)["h"]), "__module__": cls.__module__})
             torch.jit.script(plain())
+
+
+def test_names_under_a_wrapper_from_another_module_are_confirmed(tmp_path) -> None:
+    """torch compiles a method under a project decorator's `functools.wraps` wrapper from its own
+    source, but names the wrapper's file, with the method's rows: TS343's finding there is
+    confirmed, and no TS000 appears in the wrapper's file."""
+    (tmp_path / "deco.py").write_text(
+        "import functools\n\n\ndef renamed(fn):\n    @functools.wraps(fn)\n"
+        "    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n\n    return wrapper\n"
+    )
+    (tmp_path / "models.py").write_text(
+        "import torch\nfrom deco import renamed\n\n\nclass Net(torch.nn.Module):\n    @renamed\n"
+        "    def forward(self, x):\n        return torch.relu(x)\n"
+    )
+    code, document = run("models.py", "deco.py", cwd=tmp_path, flag="--confirm=all")
+    found = {
+        (d["filename"], d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]
+    }
+    assert found == {("models.py", 8, "TS343"): "confirmed"}

@@ -55,6 +55,9 @@ IN_DECORATOR = {
 
 TORCH_MESSAGES = {info.code: info.torch_messages for info in catalogue()}
 GRAD_MODE_FILE = "torch/utils/_contextlib.py"
+# A project decorator's `functools.wraps` wrapper defined in this file (fixtures/wrapped_names.py):
+# torch compiles the decorated method's source but names the wrapper's file, with the method's lines.
+WRAPPER_FILE = str((FIXTURES / "pkg" / "renaming.py").resolve())
 
 
 def _flagged_codes(cls: type) -> set:
@@ -113,10 +116,12 @@ def test_fixture_class_against_torch(cls: type) -> None:
             codes = _flagged_codes(cls)
             assert any(fragment in error for code in codes for fragment in TORCH_MESSAGES[code]), (codes, error)
         return
-    if span is None and GRAD_MODE_FILE in error:
+    wrapper_file = GRAD_MODE_FILE if span is None else WRAPPER_FILE if span[0] == WRAPPER_FILE else None
+    if wrapper_file is not None and wrapper_file in error:
         # Under `@torch.no_grad()`-like decorators torch compiles the method as code of its own
-        # _contextlib.py: the file it names is torch's, the line is the fixture's (TS347's case).
-        rows = [int(row) for row in re.findall(re.escape(GRAD_MODE_FILE) + r'", line (\d+)', error)]
+        # _contextlib.py: the file it names is torch's, the line is the fixture's (TS347's case); the
+        # same under a project decorator's wrapper from another file (TS343's).
+        rows = [int(row) for row in re.findall(re.escape(wrapper_file) + r'", line (\d+)', error)]
         lines, start = inspect.getsourcelines(cls)
         own = str(Path(inspect.getsourcefile(cls)).resolve())
         assert rows and start <= rows[0] < start + len(lines), error

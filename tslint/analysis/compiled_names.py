@@ -4,6 +4,7 @@ once per file."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
@@ -12,6 +13,7 @@ from tslint.analysis.branch_guards import GuardKind, if_guards
 from tslint.analysis.imports import dotted_name, is_none
 from tslint.analysis.module_containers import unrolled_iterable
 from tslint.analysis.names import ModuleNames, NameFlow, module_names
+from tslint.analysis.traversal import code_of
 
 _REAL_ITERABLES = frozenset({"range"})
 # torch's context managers that decorate a function with a wrapper (torch/utils/_contextlib.py):
@@ -37,8 +39,11 @@ def name_flow(context) -> NameFlow:
     loops. The module's globals are computed once per file (`context.file_facts`)."""
     globals_ = module_globals(context)
     decorator = grad_mode_decorator(context)
+    wrapper = wrapper_globals(context) if decorator is None else None
     if decorator is not None:
         globals_ = ModuleNames(CONTEXTLIB_GLOBALS)
+    elif wrapper is not None:
+        globals_ = wrapper.names
 
     def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
         body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
@@ -57,7 +62,58 @@ def name_flow(context) -> NameFlow:
 
     flow = NameFlow(context.node, globals_, branch_compiled, loop_kind)
     flow.globals_decorator = decorator
+    flow.globals_wrapper = wrapper
     return flow
+
+
+@dataclass(frozen=True)
+class WrapperGlobals:
+    """A decorator of the project that replaces the compiled function with a `functools.wraps`
+    wrapper defined in another module: torch compiles the function's own source (it follows
+    `__wrapped__`), but looks its names up where the wrapper's are, in the wrapper's `__globals__`
+    and closure (torch/_jit_internal.py, `createResolutionCallbackFromClosure(fn)` of the function
+    the class holds). Observed in torch 2.13: `torch` and the module's own functions are "undefined
+    value" there when the wrapper's module does not bind them."""
+
+    decorator: str  # as written, without its arguments: `deprecated_arg(...)`
+    module: str  # the wrapper's module (its file when it has no module name)
+    names: ModuleNames  # its globals and the enclosing functions' names
+
+
+# Decorators that return the function itself (they mark it): torch sees what the next one returns.
+_MARKING_DECORATORS = frozenset(
+    {"torch.jit.export", "torch.jit.unused", "torch.jit.ignore", "typing.overload", "torch.jit._overload_method"}
+)
+
+
+def wrapper_globals(context) -> Optional[WrapperGlobals]:
+    """The project decorator whose `functools.wraps` wrapper torch takes the rule context's function's
+    globals from, with those globals; None when the outermost decorator that is not a mark is not one
+    (or its module's globals cannot be listed). A wrapper in the function's own module changes
+    nothing but adds the closure's names."""
+    index = context.scope.index
+    for decorator in context.node.decorators:
+        expression = decorator.decorator
+        name = context.qualify(expression)
+        if name in _MARKING_DECORATORS:
+            continue
+        info = index.functions.get(index.resolve(name) or "") if name else None
+        if info is None:
+            return None
+        found = info.fact("wraps_wrapper", ())
+        level = 2 if isinstance(expression, cst.Call) else 1
+        if not found or found[0] != level:
+            return None
+        if info.path == context.file.path:
+            return None  # the same globals: only the closure's names differ
+        file = index.by_path.get(info.path)
+        listed = file.fact("module_globals", ()) if file is not None else ()
+        if not listed or listed[0] != "listed":
+            return None
+        names = ModuleNames(frozenset(listed[1]) | frozenset(found[1]), frozenset(listed[2]))
+        shown = f"{code_of(expression.func)}(...)" if isinstance(expression, cst.Call) else code_of(expression)
+        return WrapperGlobals(shown, file.module_name or info.path, names)
+    return None
 
 
 def grad_mode_decorator(context) -> Optional[str]:
@@ -144,12 +200,17 @@ def unresolved_type_names(annotation: cst.BaseExpression, context) -> Iterator[T
     module's globals cannot be listed. Under a grad-mode decorator (`@torch.no_grad()`) torch
     resolves the names in torch/utils/_contextlib.py instead ("decorated"): `Adj`, `T.Tensor` of
     `import torch as T`, a NamedTuple of the module fail there; `torch.Tensor` and `typing`'s names
-    do not (observed in torch 2.13)."""
-    if grad_mode_decorator(context) is not None:
+    do not (observed in torch 2.13). Under a project decorator's `functools.wraps` wrapper from
+    another module (`WrapperGlobals`) torch resolves them in the wrapper's module, the same way."""
+    decorated = ModuleNames(CONTEXTLIB_GLOBALS) if grad_mode_decorator(context) is not None else None
+    if decorated is None:
+        wrapper = context.names().globals_wrapper
+        decorated = wrapper.names if wrapper is not None else None
+    if decorated is not None:
         for name, node in annotation_roots(annotation, context.qualify):
             if name in _TORCH_TYPE_NAMES or name in ("None", "torch"):
                 continue
-            if ModuleNames(CONTEXTLIB_GLOBALS).provides(name) is False:
+            if decorated.provides(name) is False:
                 yield name, node, "decorated"
         return
     globals_ = module_globals(context)

@@ -200,6 +200,7 @@ class NameFlow:
         # The decorator that makes torch resolve the function's globals in another module (set by
         # compiled_names for `@torch.no_grad()`), or None.
         self.globals_decorator: Optional[str] = None
+        self.globals_wrapper = None  # the same for a project decorator (compiled_names.WrapperGlobals)
         self._local = names_bound_in(function.body)
         self._uncertain = 0  # depth inside branches that may not be compiled: no reports there
         self._loop_bodies: List[FrozenSet[str]] = []  # names each enclosing real loop's body binds

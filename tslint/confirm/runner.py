@@ -317,9 +317,23 @@ def _explains(finding: Diagnostic, message: str, span: Optional[TorchSpan], lint
     if finding.code == WRAPPING_DECORATOR and span is not None:
         quoted = re.findall(r"`([^`]+)`", finding.message)
         return len(quoted) > 1 and f"def {quoted[1]}" in message
+    if span is not None and _in_wrapper_module(finding, span):
+        return True
     if span is None or span.path not in linted:
         return any(fragment in message for fragment in _torch_messages().get(finding.code, ()))
     return False
+
+
+def _in_wrapper_module(finding: Diagnostic, span: TorchSpan) -> bool:
+    """Under a project decorator's `functools.wraps` wrapper from another module, torch compiles the
+    function's source but names the wrapper's file, with the function's own rows (TS343, TS347): the
+    finding names that module ("wrapper from `pkg.deco`"), torch's file is it, and its rows are the
+    finding's."""
+    named = re.search(r"wrapper from `([\w.]+)`", finding.message)
+    if named is None or not span.first_row <= finding.location.row <= span.last_row:
+        return False
+    stem = os.path.splitext(span.path)[0].replace(os.sep, ".")
+    return stem.endswith("." + named.group(1)) or stem.endswith("." + named.group(1) + ".__init__")
 
 
 @functools.cache

@@ -2,9 +2,10 @@
 names (`tslint/rules/<family>/_index_facts.py`), so a rule needing a new cross-file fact adds an
 extractor beside itself instead of editing the indexer.
 
-An extractor reads one definition's syntax tree and returns plain picklable data (tuples, strings,
-dicts of them); the result is kept in `FunctionInfo.facts` / `ClassInfo.facts` under the extractor's
-name and read back by the family's rules through the project index.
+An extractor reads one definition's syntax tree (or the whole file's, for a file fact) and returns
+plain picklable data (tuples, strings, dicts of them); the result is kept in `FunctionInfo.facts` /
+`ClassInfo.facts` / `FileIndex.facts` under the extractor's name and read back by the family's rules
+through the project index.
 """
 
 from __future__ import annotations
@@ -20,23 +21,33 @@ from tslint.analysis.imports import ImportTable
 FunctionFact = Callable[[cst.FunctionDef, ImportTable, Optional[str]], object]
 # (the class, its file's imports)
 ClassFact = Callable[[cst.ClassDef, ImportTable], object]
+# (the file's module, its imports, its source text)
+FileFact = Callable[[cst.Module, ImportTable, str], object]
 
 
 @dataclass(frozen=True)
 class FactExtractors:
     functions: Mapping[str, FunctionFact] = field(default_factory=dict)
     classes: Mapping[str, ClassFact] = field(default_factory=dict)
+    files: Mapping[str, FileFact] = field(default_factory=dict)
     # Extractor name -> words one of which the file's source must hold for the fact to be non-empty
     # (`script` for the classes built in `torch.jit.script(...)`): in a file with none of them the
     # extractor is not run. An extractor with no entry here always runs.
     words: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def merged(self, other: FactExtractors) -> FactExtractors:
-        clash = (self.functions.keys() & other.functions.keys()) | (self.classes.keys() & other.classes.keys())
+        clash = (
+            (self.functions.keys() & other.functions.keys())
+            | (self.classes.keys() & other.classes.keys())
+            | (self.files.keys() & other.files.keys())
+        )
         if clash:
             raise RuntimeError(f"two rule families extract the same index fact: {', '.join(sorted(clash))}")
         return FactExtractors(
-            {**self.functions, **other.functions}, {**self.classes, **other.classes}, {**self.words, **other.words}
+            {**self.functions, **other.functions},
+            {**self.classes, **other.classes},
+            {**self.files, **other.files},
+            {**self.words, **other.words},
         )
 
     def for_text(self, text: Optional[str]) -> FactExtractors:
@@ -49,6 +60,7 @@ class FactExtractors:
         return FactExtractors(
             {name: f for name, f in self.functions.items() if name not in absent},
             {name: f for name, f in self.classes.items() if name not in absent},
+            {name: f for name, f in self.files.items() if name not in absent},
         )
 
 

@@ -45,9 +45,16 @@ from tslint.index.values import classify_value, is_literal, plain_value_types
 
 class _FileIndexer:
     def __init__(
-        self, path: str, module: cst.Module, module_name: str, is_package: bool, extractors: FactExtractors = NO_FACTS
+        self,
+        path: str,
+        module: cst.Module,
+        module_name: str,
+        is_package: bool,
+        extractors: FactExtractors = NO_FACTS,
+        text: Optional[str] = None,
     ) -> None:
         self.extractors = extractors
+        self.text = text
         self.path = path
         self.module = module
         self.module_name = module_name
@@ -309,7 +316,14 @@ class _FileIndexer:
             module_constants=frozenset(module_constants),
             module_objects=module_objects,
             module_values=module_values,
+            facts=self.file_facts(),
         )
+
+    def file_facts(self) -> Tuple[Tuple[str, object], ...]:
+        if not self.extractors.files:
+            return ()
+        text = self.text if self.text is not None else self.module.code
+        return self.extracted(self.extractors.files, self.module, self.imports, text)
 
 
 def index_file(
@@ -322,7 +336,7 @@ def index_file(
 ) -> Tuple[FileIndex, FileTrees]:
     """`extractors`: the rule families' own facts to compute (`tslint.rules.fact_extractors()`);
     `text`: the file's source, when known, so that the extractors whose words it lacks are skipped."""
-    indexer = _FileIndexer(path, module, module_name, is_package, extractors.for_text(text))
+    indexer = _FileIndexer(path, module, module_name, is_package, extractors.for_text(text), text)
     index = indexer.build()
     return index, FileTrees(indexer.nodes, indexer.anchors)
 

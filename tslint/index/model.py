@@ -259,6 +259,12 @@ class FileIndex:
     # Module-level names only ever bound to plain values (numbers, strs, containers, tensors,
     # dtypes...), with the value's type: compiled code cannot read them as globals.
     module_values: Mapping[str, str] = field(default_factory=dict)
+    # Facts one rule family reads about the whole file, as (extractor name, value) pairs.
+    facts: Tuple[Tuple[str, object], ...] = ()
+
+    def fact(self, name: str, default: object = None) -> object:
+        """The value the file extractor `name` found for this file (tslint/index/facts.py)."""
+        return next((value for key, value in self.facts if key == name), default)
 
     def every_function(self) -> Tuple[FunctionInfo, ...]:
         """The file's module-level functions, then its classes' methods."""

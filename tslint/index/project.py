@@ -227,7 +227,13 @@ def outline(file: FileIndex) -> FileIndex:
         for c in file.classes
     )
     return replace(
-        file, classes=classes, functions=functions, module_constants=frozenset(), module_objects={}, module_values={}
+        file,
+        classes=classes,
+        functions=functions,
+        module_constants=frozenset(),
+        module_objects={},
+        module_values={},
+        facts=(),
     )
 
 

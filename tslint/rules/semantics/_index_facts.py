@@ -8,8 +8,9 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from tslint.analysis.imports import ImportTable, is_none
-from tslint.analysis.traversal import code_of
+from tslint.analysis.imports import ImportTable, is_none, names_bound_in
+from tslint.analysis.names import module_names
+from tslint.analysis.traversal import code_of, walk
 from tslint.index.facts import FactExtractors
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
@@ -73,6 +74,72 @@ def returned_wrappers(
     return tuple(chain)
 
 
+def wraps_wrapper(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[object, ...]:
+    """For a module-level function used as a decorator: (level, closure names) when what it returns
+    is a nested function wrapped with `functools.wraps` — level 1 for `@deprecated`, 2 for a factory
+    `@deprecated_arg("x")`. torch compiles the decorated function's source (it follows `__wrapped__`)
+    but resolves its names in the wrapper's `__globals__` and closure: this module's globals, and the
+    names of the enclosing functions (a superset of the wrapper's free variables). Empty when the
+    chain does not end in such a wrapper (TS329 judges the others), or may return something else."""
+    if owner is not None:
+        return ()
+    closure: set = set()
+    current = node
+    for level in (1, 2):
+        if not isinstance(current.body, cst.IndentedBlock):
+            return ()
+        closure |= {p.name.value for p in _all_parameters(current)} | set(names_bound_in(current.body))
+        inner = _returned_nested(current)
+        if inner is None:
+            return ()
+        if any(imports.qualify(_called(d.decorator)) == "functools.wraps" for d in inner.decorators):
+            return (level, tuple(sorted(closure)))
+        current = inner
+    return ()
+
+
+def _returned_nested(function: cst.FunctionDef) -> Optional[cst.FunctionDef]:
+    """The nested function (`def` at the top of `function`'s body) that every `return` of `function`
+    returns. None when some path returns anything else: the decorated function itself when an
+    optional dependency is missing (`if not is_accelerate_available(): return method`), an identity
+    (`return lambda obj: obj` for a deprecation not yet due). Which path runs is decided at import
+    time, out of sight: torch may then resolve the names in the function's own module."""
+    nested = {s.name.value: s for s in function.body.body if isinstance(s, cst.FunctionDef)}
+    returns: List[cst.Return] = []
+
+    def enter(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Return):
+            returns.append(node)
+        return node is function or not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+    walk(function, enter)
+    names = {r.value.value if isinstance(r.value, cst.Name) else None for r in returns}
+    if len(names) != 1:
+        return None
+    name = names.pop()
+    return nested.get(name) if name is not None else None
+
+
+def _all_parameters(function: cst.FunctionDef) -> List[cst.Param]:
+    params = function.params
+    stars = [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    return [*params.posonly_params, *params.params, *params.kwonly_params, *stars]
+
+
+def _called(expression: cst.BaseExpression) -> cst.BaseExpression:
+    return expression.func if isinstance(expression, cst.Call) else expression
+
+
+def module_globals(module: cst.Module, imports: ImportTable, text: str) -> Tuple[object, ...]:
+    """The file's globals as torch's lookup in a function defined here sees them, for a module that
+    defines a `functools.wraps` wrapper: ("listed", names, names bound only under
+    `if TYPE_CHECKING:`), or ("unlisted",) when a star import or `globals()` hides some."""
+    found = module_names(module, text)
+    if found.names is None:
+        return ("unlisted",)
+    return ("listed", tuple(sorted(found.names)), tuple(sorted(found.type_checking_only)))
+
+
 def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, str], ...]:
     """Names the class body binds only to plain values (`SCALE = 2.0`), with the value's type (TS341)."""
     assigned: Dict[str, List[cst.BaseExpression]] = {}
@@ -92,8 +159,13 @@ def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, s
 
 
 FACTS = FactExtractors(
-    functions={"float_parameters": float_parameters, "returned_wrappers": returned_wrappers},
+    functions={
+        "float_parameters": float_parameters,
+        "returned_wrappers": returned_wrappers,
+        "wraps_wrapper": wraps_wrapper,
+    },
     classes={"class_values": class_values},
-    # A parameter annotated float names `float` (`is_float_type`).
-    words={"float_parameters": ("float",)},
+    files={"module_globals": module_globals},
+    # A parameter annotated float names `float` (`is_float_type`); a `functools.wraps` wrapper, `wraps`.
+    words={"float_parameters": ("float",), "wraps_wrapper": ("wraps",), "module_globals": ("wraps",)},
 )

@@ -17,7 +17,10 @@ class UndefinedName(Rule):
     A function decorated with `@torch.no_grad()` (`torch.enable_grad`, `torch.inference_mode`,
     `torch.set_grad_enabled`) is compiled from its source, but torch looks its global names up in the
     module of the decorator's wrapper, torch/utils/_contextlib.py: `torch` and the module's own
-    globals are undefined there ("undefined value torch").
+    globals are undefined there ("undefined value torch"). The same holds for a decorator of the
+    project that returns a `functools.wraps` wrapper defined in another module (`@deprecated_arg(...)`
+    from a utilities module): torch compiles the function's source but resolves its names in the
+    wrapper's module and closure, where the function's own imports do not exist.
     """
 
     code = "TS343"
@@ -35,6 +38,12 @@ class UndefinedName(Rule):
         "Remove the decorator from the compiled function (for `torch.no_grad`, `with torch.no_grad():` "
         "in its body compiles)."
     )
+    wrapped_message = (
+        "`{name}` is not defined where torch looks it up: `@{decorator}` replaces this function with a "
+        "`functools.wraps` wrapper from `{module}`, and torch resolves the function's global names in that "
+        "wrapper's module. Define the decorator's wrapper in this module, or keep the decorator off the "
+        "compiled function."
+    )
     torch_messages = ("undefined value",)
 
     def end_function(self, context: RuleContext) -> None:
@@ -43,7 +52,13 @@ class UndefinedName(Rule):
         for problem in flow.problems:
             if problem.kind != "undefined":
                 continue
-            if decorator is None:
+            wrapper = flow.globals_wrapper
+            if wrapper is not None:
+                shown = self.wrapped_message.format(
+                    name=problem.node.value, decorator=wrapper.decorator, module=wrapper.module
+                )
+                context.report(problem.node, shown)
+            elif decorator is None:
                 context.report(problem.node, self.message.format(name=problem.node.value))
             else:
                 short = decorator.replace("torch.autograd.grad_mode.", "torch.").replace("torch.autograd.", "torch.")

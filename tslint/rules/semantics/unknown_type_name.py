@@ -23,6 +23,8 @@ class UnknownTypeName(Rule):
     Under a grad-mode decorator (`@torch.no_grad()`, `@torch.inference_mode()`...) torch resolves the
     annotations, like the other global names (TS343), in torch/utils/_contextlib.py: a module alias
     (`Adj`), a NamedTuple or class of the module fail there; `torch.Tensor` and `typing`'s names do not.
+    So does a decorator of the project that returns a `functools.wraps` wrapper defined in another
+    module: torch resolves the annotations in the wrapper's module.
     """
 
     code = "TS347"
@@ -40,6 +42,12 @@ class UnknownTypeName(Rule):
         "Remove the decorator from the compiled function (for `torch.no_grad`, "
         "`with torch.no_grad():` in its body compiles)."
     )
+    wrapped_message = (
+        "`{name}` is not defined where torch looks it up: `@{decorator}` replaces this function with a "
+        "`functools.wraps` wrapper from `{module}`, and torch resolves the function's annotations in that "
+        "wrapper's module. Annotate with a TorchScript type (`torch.Tensor`, `Optional[torch.Tensor]`), or keep "
+        "the decorator off the compiled function."
+    )
     fix_hint = (
         "Import or define the name at module level (a misspelling?); if the import is guarded to "
         "avoid a cycle, annotate with a TorchScript type instead (`torch.Tensor`, `List[int]`, ...)."
@@ -54,6 +62,11 @@ class UnknownTypeName(Rule):
             if (name, id(where)) in reported:
                 continue
             reported.add((name, id(where)))
+            wrapper = context.names().globals_wrapper if why == "decorated" else None
+            if wrapper is not None and grad_mode_decorator(context) is None:
+                shown = self.wrapped_message.format(name=name, decorator=wrapper.decorator, module=wrapper.module)
+                context.report(where, shown)
+                continue
             if why == "decorated":
                 decorator = grad_mode_decorator(context) or "torch.no_grad"
                 short = decorator.replace("torch.autograd.grad_mode.", "torch.").replace("torch.autograd.", "torch.")
