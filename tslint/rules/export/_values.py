@@ -332,7 +332,11 @@ class ExportValues:
         return kind
 
     def _tensor(self, node: cst.BaseExpression) -> bool:
-        return DYNAMIC_SHAPE in self.kind(node) or self.taint.kind(node) is Kind.TENSOR
+        """A tensor by the provenance, or by the type model (a project function's `-> Tensor` whose
+        body the provenance cannot follow: `dist.rsample(shape)` of a distribution attribute)."""
+        if DYNAMIC_SHAPE in self.kind(node) or self.taint.kind(node) is Kind.TENSOR:
+            return True
+        return self.types is not None and self.types.type_of(node) == TENSOR
 
     def _is_mask(self, node: cst.BaseExpression) -> bool:
         """A comparison of tensors (`x > 0`), its negation, or a name bound to one."""
