@@ -20,6 +20,13 @@ instance holds. torch's verdicts are cached per library pin under ~/.cache/tslin
 (`--rerun` exports again), so a re-run after a change to tslint only lints. tslint lints the
 library's folder once (`mode = "export"`); a class carries the TS5xx errors of every function the
 project's export scope (one CompiledScope for all classes) traces for one of the classes it holds.
+
+A large library (diffusers: 1,187 classes, whose default configurations are full-size models) is
+run with a cap: `--max-parameters N` counts each class's parameter and buffer elements on the meta
+device first and records a class over N as "over cap" (neither outcome), and `--timeout` bounds
+each class (a class that times out is "hang/crash", neither outcome); the cap and the timeout then
+key the cached verdicts. Every record is appended to a `.partial.jsonl` as it comes, so a stopped
+run resumes, and `--partial` scores the classes done so far, labelled PARTIAL with done / total.
 """
 
 from __future__ import annotations
@@ -137,27 +144,64 @@ def score(truth_path: str, verbose: bool) -> None:
 EXPORT_WORKER_VERSION = "1"
 
 
-def export_verdicts(python, name: str, timeout: float, rerun: bool) -> dict:
+def export_verdicts(python, name: str, timeout: float, rerun: bool, cap=None, partial: bool = False) -> dict:
     """The worker's export record of every module class of one library, cached per pin, torch and
-    worker version."""
+    worker version (and `cap`, {"max_parameters", "timeout"}, when given). Each record is also
+    appended, as the worker writes it, to a `.partial.jsonl` beside the cache (its first line the
+    class list), from which an interrupted run resumes; with `partial`, nothing is exported: the
+    records so far, {"partial": True, "total": classes listed}."""
     import hashlib
     import time
 
     import realworld as rw
 
-    key = ["export", rw.LIBRARIES[name], rw.FACTORIES, rw.TORCH, EXPORT_WORKER_VERSION]
+    key = ["export", rw.LIBRARIES[name], rw.FACTORIES, rw.TORCH, EXPORT_WORKER_VERSION] + ([cap] if cap else [])
     digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
     cached = rw.CACHE / "export-verdicts" / f"{name}-{digest}.json"
     if cached.is_file() and not rerun:
         return json.loads(cached.read_text())
+    progress = cached.with_suffix(".partial.jsonl")
+    classes, records = read_partial(progress) if progress.is_file() and not rerun else (None, [])
+    if partial:
+        return {"records": records, "partial": True, "total": len(classes or ()), "seconds": 0}
     started = time.monotonic()
-    classes, _ = rw.discover_classes(python, rw.LIBRARIES[name][1])
-    print(f"{name}: {len(classes)} module classes; exporting each", file=sys.stderr)
-    records = rw.script_classes(python, classes, timeout, progress=True, command="export")
-    verdicts = {"records": records, "seconds": round(time.monotonic() - started)}
     cached.parent.mkdir(parents=True, exist_ok=True)
+    if classes is None:
+        classes, _ = rw.discover_classes(python, rw.LIBRARIES[name][1])
+        progress.write_text(json.dumps({"classes": classes}) + "\n")
+    done = {r["qualname"] for r in records}
+    remaining = [q for q in classes if q not in done]
+    print(f"{name}: {len(classes)} module classes, {len(remaining)} to export", file=sys.stderr)
+    with progress.open("a") as log:
+
+        def sink(record):
+            log.write(json.dumps(record) + "\n")
+            log.flush()
+
+        options = {"max_parameters": cap["max_parameters"]} if cap else None
+        records += rw.script_classes(python, remaining, timeout, True, "export", options, sink)
+    verdicts = {"records": records, "seconds": round(time.monotonic() - started)}
+    if cap:
+        verdicts["cap"] = cap
     cached.write_text(json.dumps(verdicts))
+    progress.unlink()
     return verdicts
+
+
+def read_partial(path: Path) -> tuple:
+    """The class list and the records (each class once, the last written) of a `.partial.jsonl`; a
+    line cut short by a killed run is skipped."""
+    classes, records = None, {}
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if "classes" in entry and classes is None:
+            classes = entry["classes"]
+        elif "qualname" in entry:
+            records[entry["qualname"]] = entry
+    return classes, list(records.values())
 
 
 def class_findings(folder: Path) -> tuple:
@@ -225,7 +269,8 @@ def score_classes(records: list, flagged: set, by_class: dict) -> tuple:
         sites[site] = sites.get(site, False) or o["flagged"]
     exported = [o for o in outcomes if o["status"] == "exported"]
     counts = {
-        status: sum(o["status"] == status for o in outcomes) for status in ("eager-failed", "no-inputs", "crashed")
+        status: sum(o["status"] == status for o in outcomes)
+        for status in ("eager-failed", "no-inputs", "crashed", "too-large")
     }
     figures = {
         "classes": len(outcomes),
@@ -235,6 +280,7 @@ def score_classes(records: list, flagged: set, by_class: dict) -> tuple:
         "eager_failed": counts["eager-failed"],
         "no_inputs": counts["no-inputs"],
         "crashed": counts["crashed"],
+        "too_large": counts["too-large"],
         "located": len(located),
         "located_flagged": sum(o["flagged"] for o in located),
         "sites": len(sites),
@@ -252,6 +298,7 @@ LIB_COLUMNS = (
     ("eager_failed", "eager fails"),
     ("no_inputs", "no inputs"),
     ("crashed", "hang/crash"),
+    ("too_large", "over cap"),
     ("located", "located"),
     ("located_flagged", "flagged"),
     ("sites", "sites"),
@@ -267,17 +314,25 @@ def lib_table(rows: dict) -> str:
     return "\n".join(lines)
 
 
-def libs(names: list, timeout: float, rerun: bool, verbose: bool) -> None:
+def libs(names: list, timeout: float, rerun: bool, verbose: bool, cap=None, partial: bool = False) -> None:
+    """Export (or read the cached verdicts), lint and score each library; `cap`: see export_verdicts;
+    `partial`: score the classes an unfinished run has done so far, labelled as such."""
     import realworld as rw
 
     python = rw.environment(names, quiet=True)
     rows: dict = {}
     for name in names:
         folder = rw.package_folder(python, rw.LIBRARIES[name][1])
-        verdicts = export_verdicts(python, name, timeout, rerun)
+        verdicts = export_verdicts(python, name, timeout, rerun, cap, partial)
         flagged, by_class, seconds = class_findings(folder)
-        outcomes, rows[name] = score_classes(verdicts["records"], flagged, by_class)
+        label = name
+        if verdicts.get("partial"):
+            label = f"{name} (PARTIAL: {len(verdicts['records'])} of {verdicts['total']} classes done)"
+            print(f"{label}: scoring the classes done so far", file=sys.stderr)
+        outcomes, rows[label] = score_classes(verdicts["records"], flagged, by_class)
         print(f"{name}: export {verdicts['seconds']} s (cached), lint and scope {seconds:.0f} s", file=sys.stderr)
+        if cap:
+            print(f"{name}: cap {json.dumps(cap)}: {rows[label]['too_large']} classes over it", file=sys.stderr)
         if verbose:
             for o in outcomes:
                 if o["status"] == "failed":
@@ -309,9 +364,18 @@ def main() -> int:
     lib.add_argument("--timeout", type=float, default=120.0, help="seconds one class may take to build and export")
     lib.add_argument("--rerun", action="store_true", help="export again instead of reusing cached verdicts")
     lib.add_argument("--verbose", action="store_true")
+    lib.add_argument(
+        "--max-parameters",
+        type=float,
+        default=0,
+        help="skip (as 'over cap') a class whose instance built on the meta device holds more parameter "
+        "and buffer elements than this; with it, the cached verdicts are keyed by the cap and the timeout",
+    )
+    lib.add_argument("--partial", action="store_true", help="score an unfinished run's classes so far")
     args = parser.parse_args()
     if args.command == "libs":
-        libs([n for n in args.libs.split(",") if n], args.timeout, args.rerun, args.verbose)
+        cap = {"max_parameters": int(args.max_parameters), "timeout": args.timeout} if args.max_parameters else None
+        libs([n for n in args.libs.split(",") if n], args.timeout, args.rerun, args.verbose, cap, args.partial)
     elif args.command == "collect":
         collect(args.output, [n for n in args.only.split(",") if n], args.memory_gb, args.seconds)
     elif args.command == "collect-one":

@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -186,14 +186,30 @@ def discover_classes(python: Path, package: str) -> Tuple[List[str], List[dict]]
 
 
 def script_classes(
-    python: Path, classes: Sequence[str], timeout: float, progress: bool, command: str = "script"
+    python: Path,
+    classes: Sequence[str],
+    timeout: float,
+    progress: bool,
+    command: str = "script",
+    options: Optional[dict] = None,
+    sink: Optional[Callable[[dict], None]] = None,
 ) -> List[dict]:
     """One record per class, from a worker restarted after any class that hangs or crashes it
-    (`command`: the worker's `script`, or `export`)."""
+    (`command`: the worker's `script`, or `export`; `options`: more fields of the worker's request).
+    `sink`, when given, receives each record as soon as the worker writes it."""
     results: List[dict] = []
     remaining = list(classes)
+
+    def on_line(line: str) -> None:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            return
+        if isinstance(record, dict) and "qualname" in record:
+            sink(record)
+
     while remaining:
-        request = json.dumps({"classes": remaining, "factories": FACTORIES, "timeout": timeout})
+        request = json.dumps({"classes": remaining, "factories": FACTORIES, "timeout": timeout, **(options or {})})
         process = subprocess.Popen(
             [str(python), str(WORKER), command],
             stdin=subprocess.PIPE,
@@ -203,13 +219,16 @@ def script_classes(
         )
         process.stdin.write(request.encode())
         process.stdin.close()
-        output, stuck = _read_with_timeout(process, 2 * timeout + 60, progress)  # the worker times each class itself
+        # the worker times each class itself
+        output, stuck = _read_with_timeout(process, 2 * timeout + 60, progress, on_line if sink else None)
         records, pending, _ = read_records(output)
         results.extend(records)
         done = {r["qualname"] for r in records}
         if pending is not None:
             why = f"timed out after {timeout:g} s" if stuck else f"the worker died (exit code {process.returncode})"
             results.append({"qualname": pending, "built": "?", "error": None, "crash": why})
+            if sink:
+                sink(results[-1])
             done.add(pending)
         elif not records and remaining:  # died before its first class: nothing more to learn
             results.extend({"qualname": q, "built": None, "detail": "the worker did not start"} for q in remaining)
@@ -218,9 +237,13 @@ def script_classes(
     return results
 
 
-def _read_with_timeout(process: subprocess.Popen, timeout: float, progress: bool) -> Tuple[str, bool]:
-    """Everything the worker writes; kills it when one class takes longer than `timeout`."""
+def _read_with_timeout(
+    process: subprocess.Popen, timeout: float, progress: bool, on_line: Optional[Callable[[str], None]] = None
+) -> Tuple[str, bool]:
+    """Everything the worker writes; kills it when one class takes longer than `timeout`. `on_line`
+    receives each complete line as it arrives."""
     chunks: List[bytes] = []
+    pending = b""
     last = time.monotonic()
     stuck = False
     fd = process.stdout.fileno()
@@ -231,6 +254,10 @@ def _read_with_timeout(process: subprocess.Popen, timeout: float, progress: bool
             if not chunk:
                 break
             chunks.append(chunk)
+            if on_line is not None:
+                *lines, pending = (pending + chunk).split(b"\n")
+                for line in lines:
+                    on_line(line.decode("utf-8", "replace"))
             if b'"start"' in chunk:
                 last = time.monotonic()
                 started = sum(c.count(b'"start"') for c in chunks)

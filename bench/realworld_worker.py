@@ -11,6 +11,7 @@ line before each class, so that the parent, which times each class, knows which 
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 import json
@@ -279,9 +280,24 @@ def _held_classes(instance, package):
     return sorted(found)
 
 
-def _export_one(torch, qualname, factories, device):
+def parameter_count(torch, qualname, factories):
+    """The parameters and buffers (elements) of the class built on the meta device, which allocates
+    nothing; None when it does not build there."""
+    built = _build_named(torch, qualname, factories, "meta")
+    if isinstance(built, dict):
+        return None
+    instance = built[1]
+    return sum(t.numel() for t in list(instance.parameters()) + list(instance.buffers()))
+
+
+def _export_one(torch, qualname, factories, device, max_parameters=None):
     """Build one class on the CPU, find an input it runs on in eager mode, export it (non-strict,
-    static shapes): its record."""
+    static shapes): its record. With `max_parameters`, a class whose instance built on the meta
+    device holds more elements than that is neither built on the CPU nor exported: "too-large"."""
+    if max_parameters:
+        count = parameter_count(torch, qualname, factories)
+        if count is not None and count > max_parameters:
+            return {"qualname": qualname, "built": "meta", "status": "too-large", "parameters": count}
     built = _build_named(torch, qualname, factories, device)
     if isinstance(built, dict):
         return built
@@ -339,7 +355,9 @@ def script(request, channel) -> None:
         _emit(channel, {"start": qualname})
         started = time.monotonic()
         if request.get("export"):  # real tensors from the start: export runs the model
-            record = _in_child(torch, qualname, factories, "cpu", timeout, _export_one)
+            cap = request.get("max_parameters")
+            run = functools.partial(_export_one, max_parameters=cap)
+            record = _in_child(torch, qualname, factories, "cpu", timeout, run)
             record.setdefault("qualname", qualname)
             record["seconds"] = round(time.monotonic() - started, 2)
             _emit(channel, record)

@@ -4,6 +4,7 @@ libraries (the bench itself is too slow for the suite)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def _records(folder: Path):
         {"qualname": "lib.I", "built": "?", "error": None, "crash": "timed out after 120 s"},
         # fails at the same line as lib.A: one site
         {"qualname": "lib.J", "built": "x", "held": ["lib.J"], "status": "failed", "lines": [[helper, 7]]},
+        # over the parameter cap: built on the meta device only, neither outcome
+        {"qualname": "lib.K", "built": "meta", "status": "too-large", "parameters": 10**9},
     ]
 
 
@@ -50,13 +53,14 @@ def test_score_classes_counts_located_failures_and_false_positives(tmp_path):
     by_class = {"lib.Inner": ["TS502 lib/model.py:20"], "lib.Other": ["TS501 lib/model.py:60"]}
     outcomes, figures = export_realworld.score_classes(_records(tmp_path), flagged, by_class)
     assert figures == {
-        "classes": 10,
-        "built": 9,
+        "classes": 11,
+        "built": 10,
         "exported": 2,
         "failed": 4,
         "eager_failed": 1,
         "no_inputs": 1,
         "crashed": 1,
+        "too_large": 1,
         "located": 3,
         "located_flagged": 1,
         "sites": 2,
@@ -117,3 +121,18 @@ def test_library_lines_are_the_librarys_each_once_in_order(tmp_path):
     )
     lines = worker.library_lines(RuntimeError(message), str(Path(library).resolve()) + "/")
     assert [(Path(p).name, n) for p, n in lines] == [("ops.py", 12), ("model.py", 30)]
+
+
+def test_read_partial_resumes_from_the_records_written_so_far(tmp_path):
+    path = tmp_path / "lib-0.partial.jsonl"
+    lines = [
+        json.dumps({"classes": ["lib.A", "lib.B", "lib.C"]}),
+        json.dumps({"qualname": "lib.A", "built": "?", "crash": "timed out after 60 s"}),
+        json.dumps({"qualname": "lib.B", "built": "x", "status": "exported"}),
+        json.dumps({"qualname": "lib.A", "built": "x", "status": "failed"}),  # written again: the last wins
+        '{"qualname": "lib.C", "bui',  # cut short by a killed run
+    ]
+    path.write_text("\n".join(lines))
+    classes, records = export_realworld.read_partial(path)
+    assert classes == ["lib.A", "lib.B", "lib.C"]
+    assert {r["qualname"]: r.get("status") for r in records} == {"lib.A": "failed", "lib.B": "exported"}

@@ -3,7 +3,7 @@ test that tells 0 or 1 from larger sizes, literal dimensions, the names an expre
 
 from __future__ import annotations
 
-from typing import Set
+from typing import Optional, Set
 
 import libcst as cst
 
@@ -43,6 +43,38 @@ def degenerate_size_test(test: cst.BaseExpression) -> bool:
                 value = literal.evaluated_value
                 return value in (0, 1) or (value == 2 and isinstance(operator, below))  # `n < 2`: 0 or 1
     return False
+
+
+# For `size OP literal`: whether the test holds on the degenerate sizes (0, 1) — True: its branch is
+# the degenerate one (`n == 0`, `n < 2`), False: its `else` is (`n > 0`, `n >= 2`, `n != 1`).
+_HOLDS_ON_DEGENERATE = {cst.Equal: True, cst.LessThan: True, cst.LessThanEqual: True}
+_HOLDS_OFF_DEGENERATE = {cst.NotEqual: False, cst.GreaterThan: False, cst.GreaterThanEqual: False}
+_FLIPPED = {cst.LessThan: cst.GreaterThan, cst.GreaterThan: cst.LessThan}
+_FLIPPED.update({cst.LessThanEqual: cst.GreaterThanEqual, cst.GreaterThanEqual: cst.LessThanEqual})
+
+
+def degenerate_branch(test: cst.BaseExpression) -> Optional[bool]:
+    """For a degenerate_size_test: True when its branch is the one taken on sizes 0 or 1 (`n == 0`,
+    `x.shape[0] == 1 or not n`), False when its `else` is (`n > 0`, `a >= 2 and b != 0`), None
+    when the test mixes both or is no such test."""
+    if not degenerate_size_test(test):
+        return None
+    if isinstance(test, cst.BooleanOperation):
+        left, right = degenerate_branch(test.left), degenerate_branch(test.right)
+        either = isinstance(test.operator, cst.Or)
+        # `a == 0 or b < 2`: either degenerate size takes the branch; `a > 0 and b > 0`: either takes the else
+        return left if left == right and left is either else None
+    if isinstance(test, cst.UnaryOperation):
+        inner = test.expression
+        if not isinstance(inner, (cst.Comparison, cst.BooleanOperation)):
+            return True  # `not n`: n is 0
+        side = degenerate_branch(inner)
+        return None if side is None else not side
+    comparison = test.comparisons[0]
+    operator = type(comparison.operator)
+    if isinstance(test.left, cst.Integer):  # `0 < n`: read as `n > 0`
+        operator = _FLIPPED.get(operator, operator)
+    return {**_HOLDS_ON_DEGENERATE, **_HOLDS_OFF_DEGENERATE}.get(operator)
 
 
 def as_tuple(node: cst.Call) -> bool:

@@ -34,6 +34,7 @@ from tslint.analysis.trace_taint import PYTHON_CONVERSIONS, RANK_METHODS, Kind
 from tslint.analysis.traversal import suite_statements, walk
 from tslint.rules.export._syntax import (
     as_tuple,
+    degenerate_branch,
     degenerate_size_test,
     ends_with,
     is_none_or_ellipsis,
@@ -150,15 +151,27 @@ class ExportValues:
         (probed in torch 2.13: `bool(m.any())` after `if x.shape == m.shape: return ...` exports when
         the shapes agree, fails when they differ), so which data-dependent lines it reaches depends
         on shapes tslint does not know: unknown is silent. A branch whose alternative raises is the
-        valid inputs' path and is not guarded, nor are tests of a size against 0 or 1 (export takes a
-        dynamic size to be at least 2, and the empty-input branch is not the usual path)."""
+        valid inputs' path, not guarded; of a size against 0 or 1, only the degenerate sizes' side is
+        (export takes a dynamic size to be at least 2: the empty-input branch is not the usual path)."""
         return id(node) in self.shape_guarded
 
     def _shape_decision(self, test: cst.BaseExpression) -> bool:
-        """A test export decides while tracing from the inputs' sizes or ranks alone."""
-        if self.kind(test) & ({DATA, UNBACKED} | SHAPES) or self.evidently_tensor(test):
-            return False
+        """A test export decides while tracing from the inputs' sizes or ranks alone (a size against
+        0 or 1 is not the usual path's decision; a rank against 0 is: `t.dim() > 0`, a scalar?)."""
+        sizes, ranks = self._shape_reads(test)
+        return bool(ranks) or (bool(sizes) and not degenerate_size_test(test))
+
+    def _degenerate_branch(self, test: cst.BaseExpression) -> Optional[bool]:
+        """Of sizes against 0 or 1 alone, which side the degenerate sizes take (True: the branch, `if
+        x.shape[0] == 1:`; False: the `else`, `n.numel() > 0`): it runs on some shapes only."""
+        sizes, ranks = self._shape_reads(test)
+        return degenerate_branch(test) if sizes and not ranks else None
+
+    def _shape_reads(self, test: cst.BaseExpression) -> tuple:
+        """The sizes and ranks of tensors a test reads; none when it reads tensor data."""
         sizes, ranks = [], []
+        if self.kind(test) & ({DATA, UNBACKED} | SHAPES) or self.evidently_tensor(test):
+            return sizes, ranks
 
         def enter(current: cst.CSTNode) -> bool:
             if isinstance(current, (cst.Lambda, cst.BaseComp)):
@@ -177,8 +190,7 @@ class ExportValues:
             return True
 
         walk(test, enter)
-        # a size against 0 or 1 is not the usual path's decision; a rank against 0 is (`t.dim() > 0`: a scalar?)
-        return bool(ranks) or (bool(sizes) and not degenerate_size_test(test))
+        return sizes, ranks
 
     def _guarded_block(self, block: cst.BaseSuite, guarded: bool) -> None:
         self._shape_guards += guarded
@@ -206,17 +218,18 @@ class ExportValues:
             self._shape_guards = guards
 
     def _shape_skips_rest(self, statement: cst.If) -> bool:
-        """`if <sizes>: return ...`: a valid path that leaves the block on some shapes. Not when the
-        test is `a and <sizes>` with `a` no decision on shapes (`fixed is not None and x.dim() == 3`):
-        when `a` is false the rest runs whatever the shapes."""
+        """`if <sizes>: return ...`: a valid path leaving the block on some shapes; not `a and <sizes>`
+        with `a` deciding no shape (`fixed is not None and x.dim() == 3`: `a` false, the rest runs)."""
+        orelse = None if isinstance(statement.orelse, (cst.If, type(None))) else statement.orelse.body
+        degenerate = self._degenerate_branch(statement.test)
+        if degenerate is not None:  # the usual path leaves: the rest runs on the degenerate sizes only
+            usual = orelse if degenerate else statement.body
+            return usual is not None and ends_with(usual) == "leaves"
         if not self._shape_decision(statement.test):
             return False
         if any(not self._shape_decision(each) for each in _conjuncts(statement.test)):
             return False
-        branches = [statement.body]
-        if statement.orelse is not None and not isinstance(statement.orelse, cst.If):
-            branches.append(statement.orelse.body)
-        return any(ends_with(branch) == "leaves" for branch in branches)
+        return any(ends_with(branch) == "leaves" for branch in (statement.body, orelse) if branch is not None)
 
     def _statement(self, statement: cst.CSTNode) -> None:
         if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
@@ -226,13 +239,14 @@ class ExportValues:
             self.conditions.add(id(statement.test))
             self._expr(statement.test)
             shapes = self._shape_decision(statement.test)
+            degenerate = self._degenerate_branch(statement.test)
             orelse = statement.orelse
             otherwise = None if orelse is None or isinstance(orelse, cst.If) else ends_with(orelse.body)
             before = dict(self.env)
-            self._guarded_block(statement.body, shapes and otherwise != "raises")
+            self._guarded_block(statement.body, (shapes or degenerate is True) and otherwise != "raises")
             after_body, self.env = self.env, before
             if orelse is not None:
-                guarded = shapes and ends_with(statement.body) != "raises"
+                guarded = (shapes or degenerate is False) and ends_with(statement.body) != "raises"
                 self._shape_guards += guarded
                 try:
                     if isinstance(orelse, cst.If):
@@ -332,7 +346,9 @@ class ExportValues:
         return kind
 
     def _tensor(self, node: cst.BaseExpression) -> bool:
-        return DYNAMIC_SHAPE in self.kind(node) or self.taint.kind(node) is Kind.TENSOR
+        """A tensor by the provenance or the type model (a helper's `-> Tensor`: `dist.rsample(s)`)."""
+        typed = self.types is not None and self.types.type_of(node) == TENSOR
+        return typed or DYNAMIC_SHAPE in self.kind(node) or self.taint.kind(node) is Kind.TENSOR
 
     def _is_mask(self, node: cst.BaseExpression) -> bool:
         """A comparison of tensors (`x > 0`), its negation, or a name bound to one."""
@@ -388,12 +404,15 @@ class ExportValues:
         if isinstance(node, cst.IfExp):
             self.conditions.add(id(node.test))
             self._expr(node.test)
-            shapes = self._shape_decision(node.test)
-            self._shape_guards += shapes
-            try:
-                return self._expr(node.body) | self._expr(node.orelse)
-            finally:
-                self._shape_guards -= shapes
+            shapes, degenerate, found = self._shape_decision(node.test), self._degenerate_branch(node.test), NOTHING
+            for branch, side in ((node.body, True), (node.orelse, False)):
+                guarded = shapes or degenerate is side
+                self._shape_guards += guarded
+                try:
+                    found = found | self._expr(branch)
+                finally:
+                    self._shape_guards -= guarded
+            return found
         return NOTHING
 
     def _subscript(self, node: cst.Subscript) -> FrozenSet[str]:
