@@ -61,9 +61,7 @@ def enabled_rules(config: Config) -> Tuple[Rule, ...]:
         "export": {Mode.EXPORT},
     }[config.mode]
     rules = []
-    for rule in find_rules():
-        if rule.mode not in modes:
-            continue
+    for rule in find_rules(frozenset(modes)):
         if selected(rule.code, config.select, config.ignore, rule.default_enabled):
             rules.append(rule())
         elif (

@@ -3,7 +3,8 @@ private files of the per-user cache folder it is remembered in.
 
 Hashing the package's files (1.4 MB) costs a one-file run a tenth of its time, for a value that changes
 only when tslint is edited or upgraded. As ruff and git check a file's state before its content, the
-digest is remembered beside the cache key (`code-digests.json`, this user's and private, as the key)
+digest is remembered beside the cache key (`code-digests`, this user's and private, as the key; one
+line of text per package)
 with the state of each file (path, size, mtime, ctime, inode): a run whose files all have the state
 remembered reuses the digest; any other hashes the files again. A file changed within the last
 seconds is not remembered (git's "racy" case: an edit within the clock's tick would keep its state).
@@ -11,7 +12,6 @@ seconds is not remembered (git's "racy" case: an edit within the clock's tick wo
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import tempfile
@@ -21,10 +21,11 @@ from typing import Dict, List, Optional, Tuple
 
 from tslint.digests import hasher
 
-MEMO_NAME = "code-digests.json"
+MEMO_NAME = "code-digests"
 MEMO_BYTES = 64_000  # larger: not one this code wrote, ignored unread
 MEMO_PACKAGES = 8  # the checkouts and installs remembered, the latest ones
 RACY_SECONDS = 2.0
+DIGEST_CHARS = 32  # tslint.digests: 128 bits in hex
 
 
 def _private_file(status: os.stat_result) -> bool:
@@ -101,22 +102,19 @@ def _state_digest(files: List[Tuple[str, os.stat_result]]) -> str:
     return digest.hexdigest()
 
 
-def _read_memo(memo: Path) -> Dict[str, List[str]]:
+def _read_memo(memo: Path) -> Dict[str, Tuple[str, str]]:
+    """package folder -> (state digest, content digest), from lines `STATE CONTENT FOLDER`."""
     data = read_regular(memo, MEMO_BYTES, private=True)
-    try:
-        loaded = json.loads(data) if data is not None else {}
-    except ValueError:
-        return {}
-    if not isinstance(loaded, dict):
-        return {}
-    return {
-        name: value
-        for name, value in loaded.items()
-        if isinstance(value, list) and len(value) == 2 and all(isinstance(part, str) for part in value)
-    }
+    remembered = {}
+    for line in (data or b"").decode("utf-8", "replace").split("\n"):
+        parts = line.split(" ", 2)
+        if len(parts) == 3 and all(len(part) == DIGEST_CHARS and part.isalnum() for part in parts[:2]):
+            remembered[parts[2]] = (parts[0], parts[1])
+    return remembered
 
 
-def _write_memo(memo: Path, remembered: Dict[str, List[str]]) -> None:
+def _write_memo(memo: Path, remembered: Dict[str, Tuple[str, str]]) -> None:
+    lines = [f"{state} {content} {folder}\n" for folder, (state, content) in list(remembered.items())[-MEMO_PACKAGES:]]
     try:
         memo.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=memo.parent, prefix=".code-digests-")  # mode 0600
@@ -124,7 +122,7 @@ def _write_memo(memo: Path, remembered: Dict[str, List[str]]) -> None:
         return
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(dict(list(remembered.items())[-MEMO_PACKAGES:]), stream)
+            stream.write("".join(lines))
         os.replace(temporary, memo)
     except OSError:
         try:
@@ -146,8 +144,8 @@ def package_digest(package: Path, memo: Optional[Path] = None) -> str:
         return found[1]
     content = _content_digest(package, files)
     racy = time.time() - RACY_SECONDS
-    if all(status.st_mtime < racy and status.st_ctime < racy for _, status in files):
+    if "\n" not in str(package) and all(status.st_mtime < racy for _, status in files):
         remembered.pop(str(package), None)
-        remembered[str(package)] = [state, content]  # the latest last
+        remembered[str(package)] = (state, content)  # the latest last
         _write_memo(memo, remembered)
     return content

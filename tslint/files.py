@@ -80,7 +80,11 @@ def _excluder(root: Optional[Path], patterns: Sequence[str]) -> Callable[[str], 
         return lambda path: False
     if os.sep != "/" or os.altsep:  # Windows: pathlib's rules for drives and separators
         return lambda path: is_excluded(Path(path), root, patterns)
-    name_matches, relative_matches = _pattern_matchers(tuple(patterns))
+    # Names without wildcards (all of DEFAULT_EXCLUDES) are compared as strings: compiling their
+    # regex cost a one-file run more than the matching.
+    literal = frozenset(p.rstrip("/") for p in patterns if p.rstrip("/") and not any(c in p for c in "*?["))
+    globs = tuple(p for p in patterns if p.rstrip("/") not in literal)
+    name_matches, relative_matches = _pattern_matchers(globs) if globs else (lambda text: None, lambda text: None)
     cwd = os.getcwd()
     base = str(root.absolute()) if root is not None else cwd
     prefix = base if base.endswith("/") else base + "/"
@@ -93,7 +97,11 @@ def _excluder(root: Optional[Path], patterns: Sequence[str]) -> Callable[[str], 
         absolute = path if path.startswith("/") else (cwd if cwd.endswith("/") else cwd + "/") + path
         relative = "." if absolute == base else absolute[len(prefix) :] if absolute.startswith(prefix) else absolute
         name = absolute.rsplit("/", 1)[-1]
-        return bool(name_matches(os.path.normcase(name)) or relative_matches(os.path.normcase(relative)))
+        if name in literal or relative in literal:
+            return True
+        if literal and any(relative.startswith(p + "/") or relative.endswith("/" + p) for p in literal):
+            return True
+        return bool(name_matches(name) or relative_matches(relative))
 
     return excluded
 
