@@ -8,10 +8,12 @@ that the cache answers whole (see run_key) reads the files and nothing more.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from tslint import __version__
 from tslint.config import Config, selected
@@ -61,9 +63,7 @@ def enabled_rules(config: Config) -> Tuple[Rule, ...]:
         "export": {Mode.EXPORT},
     }[config.mode]
     rules = []
-    for rule in find_rules():
-        if rule.mode not in modes:
-            continue
+    for rule in find_rules(frozenset(modes)):
         if selected(rule.code, config.select, config.ignore, rule.default_enabled):
             rules.append(rule())
         elif (
@@ -199,6 +199,21 @@ def lint_sources(
     return _result(outcomes, reported, len(sources) if only is None else len(set(only)))
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No garbage collection while libcst, the engine and the rules are imported and the cache's
+    summaries read: thousands of objects that all live on (classes, tables, indexes) and no
+    garbage, yet they set off collections of everything allocated so far."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.freeze()  # else the first collection after would go through all of them once
+            gc.enable()
+
+
 def _lint_contents(
     sources: Sequence[SourceFile],
     contents: Mapping[str, bytes],
@@ -211,26 +226,27 @@ def _lint_contents(
     progress: Optional[Any],
 ) -> Outcomes:
     """The outcome of each file: the cache's for the files it knows, the engine's for the others."""
-    from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics
-    from tslint.engine.workers import CHECKING, INDEXING, run_phases
+    with _collector_paused():
+        from tslint.engine.phases import FileOutcome, FileSummary, filter_diagnostics
+        from tslint.engine.workers import CHECKING, INDEXING, run_phases
 
-    rules = enabled_rules(config)
-    key = settings_key(config, rules)
-    summaries: Dict[str, FileSummary] = {}
-    outcomes: Dict[str, FileOutcome] = {
-        source.display: FileOutcome(filter_diagnostics([unreadable[source.display]], source, "", config))
-        for source in sources
-        if source.display in unreadable
-    }
-    to_index: List[SourceFile] = []
-    for source in sources:
-        if source.display not in contents:
-            continue
-        cached = cache.summary(source, digests[source.display]) if cache is not None else None
-        if cached is not None:
-            summaries[source.display] = cached
-        else:
-            to_index.append(source)
+        rules = enabled_rules(config)
+        key = settings_key(config, rules)
+        summaries: Dict[str, FileSummary] = {}
+        outcomes: Dict[str, FileOutcome] = {
+            source.display: FileOutcome(filter_diagnostics([unreadable[source.display]], source, "", config))
+            for source in sources
+            if source.display in unreadable
+        }
+        to_index: List[SourceFile] = []
+        for source in sources:
+            if source.display not in contents:
+                continue
+            cached = cache.summary(source, digests[source.display]) if cache is not None else None
+            if cached is not None:
+                summaries[source.display] = cached
+            else:
+                to_index.append(source)
     if progress is not None:
         progress.add_total(INDEXING, len(to_index))
         progress.add_total(

@@ -21,14 +21,13 @@ import importlib
 import io
 import os
 import pickle
-import stat
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 from tslint import __version__
-from tslint.digests import hasher
+from tslint.code_digest import MEMO_NAME, package_digest, read_regular
 from tslint.files import SourceFile, module_names
 
 try:
@@ -73,18 +72,14 @@ def code_digest(package: Optional[Path] = None) -> str:
     """A digest of tslint's own files, source and data (the torch signature tables): a pre-commit hook
     pinned to a newer commit of the same version, an editable install after a rule change or new
     signature data must not reuse results of the old code. Computed once per process for the code
-    it runs (a language server makes a cache per context)."""
+    it runs (a language server makes a cache per context), and remembered between processes while
+    no file of the code changes (tslint/code_digest.py)."""
     if package is None:
         if "" not in _CODE_DIGEST:
             _CODE_DIGEST[""] = code_digest(Path(__file__).resolve().parent)
         return _CODE_DIGEST[""]
-    digest = hasher()
-    for path in sorted(package.rglob("*")):
-        if "__pycache__" in path.parts or path.suffix in (".pyc", ".pyo") or not path.is_file():
-            continue
-        digest.update(str(path.relative_to(package)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    folder = key_path()
+    return package_digest(package, folder.parent / MEMO_NAME if folder is not None else None)
 
 
 def key_path() -> Optional[Path]:
@@ -100,16 +95,8 @@ def key_path() -> Optional[Path]:
 
 def _read_key(path: Path) -> Optional[bytes]:
     """The key if it is a regular file of the right size, ours and private; else None."""
-    key = _read_regular(path, KEY_SIZE, private=True)
+    key = read_regular(path, KEY_SIZE, private=True)
     return key if key is not None and len(key) == KEY_SIZE else None
-
-
-def _private_file(status: os.stat_result) -> bool:
-    if not stat.S_ISREG(status.st_mode):
-        return False
-    if hasattr(os, "getuid") and (status.st_uid != os.getuid() or status.st_mode & 0o077):
-        return False  # someone else's, or readable by others: not a secret
-    return True
 
 
 def _create_key(path: Path) -> None:
@@ -186,26 +173,6 @@ def _mac(key: bytes, folder: Path, code: str, payload: bytes) -> bytes:
     return mac.digest()
 
 
-def _read_regular(path: Path, limit: int, private: bool = False) -> Optional[bytes]:
-    """The bytes of a regular file (not a symlink, FIFO or device) of at most `limit` bytes, else None;
-    with `private`, only a file of this user that others cannot read (`_private_file`)."""
-    try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        status = os.fstat(handle)
-        if not stat.S_ISREG(status.st_mode) or status.st_size > limit or (private and not _private_file(status)):
-            return None
-        with os.fdopen(os.dup(handle), "rb") as stream:
-            data = stream.read(limit + 1)
-        return data if len(data) <= limit else None
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-
-
 class ResultCache:
     """Both files are read on first use: a run the file of runs answers never loads the other."""
 
@@ -226,10 +193,15 @@ class ResultCache:
         self.key = secret_key()
         self.usable = self.key is not None and not os.path.islink(folder)
         self._packages: Dict[Path, Tuple[str, ...]] = {}  # for module names, looked up once per folder
+        self._folders: Dict[Path, Tuple[str, ...]] = {}  # the same by folder as given (absolute() is slow)
         self._seen: set = set()  # the entries this process read or wrote: never pruned by it
+        self._cwd = ""
 
     def _module(self, source: SourceFile) -> Tuple[str, bool]:
-        return module_names([source.path], self._packages)[0]
+        if self._folders and self._cwd != os.getcwd():
+            self._folders.clear()
+        self._cwd = os.getcwd()
+        return module_names([source.path], self._packages, self._folders)[0]
 
     @property
     def entries(self) -> Dict[str, Dict[str, Any]]:
@@ -266,7 +238,7 @@ class ResultCache:
     def _verified(self, path: Path, code: str, unpickler: type) -> Optional[Any]:
         """The payload of `path` if it carries our MAC and unpickles; None if there is no such file;
         False for anything else (the file is then rewritten on save)."""
-        data = _read_regular(path, MAX_CACHE_BYTES)
+        data = read_regular(path, MAX_CACHE_BYTES)
         if data is None:
             return None
         start = len(MAGIC) + MAC_SIZE
@@ -395,6 +367,7 @@ class ResultCache:
 
     def save(self) -> None:
         self._packages.clear()  # a long-lived cache (the language server's) sees new __init__.py files
+        self._folders.clear()
         if not self.usable or self.key is None or not (self.changed or self.runs_changed):
             return
         try:

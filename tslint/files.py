@@ -72,6 +72,40 @@ def is_excluded(path: Path, root: Optional[Path], patterns: Sequence[str]) -> bo
     return bool(name_matches(os.path.normcase(absolute.name)) or relative_matches(os.path.normcase(relative)))
 
 
+def _excluder(root: Optional[Path], patterns: Sequence[str]) -> Callable[[str], bool]:
+    """is_excluded for the paths of one walk, as strings: the base folder and the current folder are
+    looked up once, and a path that pathlib would write the same way (no `.` or empty part: the walk's
+    are) is made absolute without pathlib, which costs more than the matching itself."""
+    if not patterns:
+        return lambda path: False
+    if os.sep != "/" or os.altsep:  # Windows: pathlib's rules for drives and separators
+        return lambda path: is_excluded(Path(path), root, patterns)
+    # Names without wildcards (all of DEFAULT_EXCLUDES) are compared as strings: compiling their
+    # regex cost a one-file run more than the matching.
+    literal = frozenset(p.rstrip("/") for p in patterns if p.rstrip("/") and not any(c in p for c in "*?["))
+    globs = tuple(p for p in patterns if p.rstrip("/") not in literal)
+    name_matches, relative_matches = _pattern_matchers(globs) if globs else (lambda text: None, lambda text: None)
+    cwd = os.getcwd()
+    base = str(root.absolute()) if root is not None else cwd
+    prefix = base if base.endswith("/") else base + "/"
+
+    def excluded(path: str) -> bool:
+        while path.startswith("./"):
+            path = path[2:]
+        if not path or path == "." or "//" in path or "/./" in path or path.endswith(("/", "/.")):
+            return is_excluded(Path(path), root, patterns)
+        absolute = path if path.startswith("/") else (cwd if cwd.endswith("/") else cwd + "/") + path
+        relative = "." if absolute == base else absolute[len(prefix) :] if absolute.startswith(prefix) else absolute
+        name = absolute.rsplit("/", 1)[-1]
+        if name in literal or relative in literal:
+            return True
+        if literal and any(relative.startswith(p + "/") or relative.endswith("/" + p) for p in literal):
+            return True
+        return bool(name_matches(name) or relative_matches(relative))
+
+    return excluded
+
+
 @dataclass(frozen=True)
 class Discovery:
     sources: Tuple[SourceFile, ...]
@@ -97,17 +131,30 @@ def find_sources(
 
     Symlinked folders are not followed, so symlink loops cannot trap the walk.
     """
+    unlisted: List[Tuple[str, str]] = []
+    found = _find_sources(paths, root, exclude, respect_gitignore, unlisted)
+    return Discovery(tuple(source for source, _ in found), tuple(sorted(unlisted)))
+
+
+def _find_sources(
+    paths: Iterable[str],
+    root: Optional[Path],
+    exclude: Sequence[str],
+    respect_gitignore: bool,
+    unlisted: List[Tuple[str, str]],
+) -> List[Tuple[SourceFile, str]]:
+    """find_sources' files, each with its real path, sorted; the folders that could not be listed
+    are added to `unlisted`."""
     patterns = (*DEFAULT_EXCLUDES, *exclude)
     skipped = _skipper(root, patterns, respect_gitignore)
-    found: List[SourceFile] = []
-    unlisted: List[Tuple[str, str]] = []
+    found: List[Tuple[SourceFile, str]] = []
     seen = set()
+    real_folders: Dict[str, str] = {}
 
-    def add(path: Path, display: str) -> None:
-        key = os.path.realpath(path)
+    def add(path: str, display: str, key: str) -> None:
         if key not in seen:
             seen.add(key)
-            found.append(SourceFile(path, display))
+            found.append((SourceFile(Path(path), display), key))
 
     def report(error: OSError) -> None:
         folder = os.path.normpath(error.filename) if error.filename is not None else "."
@@ -126,27 +173,46 @@ def find_sources(
         except ValueError:  # a NUL byte in the name
             raise MissingPath(given) from None
         if not is_folder:
-            add(path, given)
+            add(str(path), given, os.path.realpath(path))
             continue
         for directory, folders, files in _walk(str(path), onerror=report):
-            current = Path(directory)
-            folders[:] = sorted(name for name in folders if not skipped(current / name, True))
+            folders[:] = sorted(name for name in folders if not skipped(os.path.join(directory, name), True))
             for name in sorted(files):
-                file = current / name
-                if name.endswith(".py") and not skipped(file, False) and not _is_dir(file):
-                    add(file, os.path.normpath(os.path.join(directory, name)))
-    found.sort(key=lambda source: source.display)
-    return Discovery(tuple(found), tuple(sorted(unlisted)))
+                file = os.path.join(directory, name)
+                if not name.endswith(".py") or skipped(file, False):
+                    continue
+                key = _real_file(file, directory, name, real_folders)
+                if key is not None:
+                    add(file, os.path.normpath(file), key)
+    found.sort(key=lambda pair: pair[0].display)
+    return found
 
 
-def _skipper(root: Optional[Path], patterns: Sequence[str], respect_gitignore: bool) -> Callable[[Path, bool], bool]:
+def _real_file(file: str, directory: str, name: str, real_folders: Dict[str, str]) -> Optional[str]:
+    """The real path of a file the walk found, or None for a folder (a symlink to one, or a folder
+    the walk could not tell): os.path.realpath, with the folder's resolved once for all its files."""
+    try:
+        mode = os.lstat(file).st_mode
+    except (OSError, ValueError):
+        mode = 0
+    if stat.S_ISLNK(mode) or not mode:
+        return None if _is_dir(Path(file)) else os.path.realpath(file)
+    if stat.S_ISDIR(mode):
+        return None
+    if directory not in real_folders:
+        real_folders[directory] = os.path.realpath(directory)
+    return os.path.join(real_folders[directory], name)
+
+
+def _skipper(root: Optional[Path], patterns: Sequence[str], respect_gitignore: bool) -> Callable[[str, bool], bool]:
     """Whether the walk skips a path (is_folder tells git's folder-only patterns `name/`)."""
+    excluded = _excluder(root, patterns)
     if not respect_gitignore:
-        return lambda path, is_folder: is_excluded(path, root, patterns)
+        return lambda path, is_folder: excluded(path)
     from tslint.gitignore import GitIgnore
 
     ignore = GitIgnore()
-    return lambda path, is_folder: is_excluded(path, root, patterns) or ignore.ignored(str(path), is_folder)
+    return lambda path, is_folder: excluded(path) or ignore.ignored(path, is_folder)
 
 
 def discover(
@@ -193,16 +259,14 @@ def find_context(
     findings do not depend on which other files were named with it (a pre-commit hook names only
     the changed ones)."""
     patterns = (*DEFAULT_EXCLUDES, *exclude)
-    skipped = _skipper(root, patterns, respect_gitignore)
     seen = {os.path.realpath(source.path) for source in reported}
     found: List[SourceFile] = []
     folders = sorted({folder for path in given for folder in context_folders(path)})
     recursive = [folder for folder, deep in folders if deep]
-    candidates: List[SourceFile] = (
-        list(find_sources(recursive, root, exclude, respect_gitignore).sources) if recursive else []
-    )
+    candidates = _find_sources(recursive, root, exclude, respect_gitignore, []) if recursive else []
+    skipped = _skipper(root, patterns, respect_gitignore) if len(recursive) < len(folders) else None
     for folder, deep in folders:
-        if deep:
+        if deep or skipped is None:
             continue
         try:
             names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".py"))
@@ -210,10 +274,10 @@ def find_context(
             continue
         for name in names:
             path = Path(folder) / name
-            if _is_file(path) and not skipped(path, False):
-                candidates.append(SourceFile(path, os.path.normpath(os.path.join(folder, name))))
-    for source in candidates:
-        key = os.path.realpath(source.path)
+            if _is_file(path) and not skipped(str(path), False):
+                source = SourceFile(path, os.path.normpath(os.path.join(folder, name)))
+                candidates.append((source, os.path.realpath(path)))
+    for source, key in candidates:
         if key not in seen:
             seen.add(key)
             found.append(source)
@@ -342,12 +406,17 @@ def module_name(path: Path) -> Tuple[str, bool]:
 
 
 def module_names(
-    paths: Iterable[Path], packages: Optional[Dict[Path, Tuple[str, ...]]] = None
+    paths: Iterable[Path],
+    packages: Optional[Dict[Path, Tuple[str, ...]]] = None,
+    folders: Optional[Dict[Path, Tuple[str, ...]]] = None,
 ) -> List[Tuple[str, bool]]:
     """module_name of each path, each folder's `__init__.py` chain looked up once for all its files
     (a run over a package asks for every file's name). `packages` (folder -> the package names from
-    the top down to it) may be kept between calls, by a caller that knows the folders did not change."""
+    the top down to it) may be kept between calls, by a caller that knows the folders did not change;
+    `folders` (a file's folder as given -> the same), likewise, by one that also keeps the current
+    folder (relative folders are made absolute)."""
     packages = {} if packages is None else packages
+    folders = {} if folders is None else folders
 
     def chain(directory: Path) -> Tuple[str, ...]:
         pending = []
@@ -363,7 +432,6 @@ def module_names(
         return parts
 
     names = []
-    folders: Dict[Path, Tuple[str, ...]] = {}  # a file's folder as given -> its chain (absolute() is slow)
     for path in paths:
         if path.parent not in folders:
             folders[path.parent] = chain(path.absolute().parent)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from typing import Dict, List, Mapping, Optional, Sequence
@@ -292,6 +291,8 @@ def diagnostic_to_json(diagnostic: Diagnostic) -> dict:
 
 
 def format_json(result: LintResult, tool_extra: Optional[Mapping[str, str]] = None) -> str:
+    import json  # only the formats that need it pay for importing it
+
     document = {
         "version": 1,
         "tool": {"name": "tslint", "version": __version__, **(tool_extra or {})},
@@ -356,6 +357,8 @@ def format_statistics(
     rows = statistics(result, catalogue)
     total = len(result.diagnostics)
     if output_format == "json":
+        import json
+
         document = {
             "version": 1,
             "tool": {"name": "tslint", "version": __version__, **(tool_extra or {})},
@@ -386,6 +389,8 @@ def format_statistics(
 
 def format_rule_list(rules: Sequence[RuleInfo], as_json: bool) -> str:
     if as_json:
+        import json
+
         return (
             json.dumps(
                 [

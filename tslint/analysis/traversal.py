@@ -60,7 +60,7 @@ def _is_node(value: object) -> bool:
     kind = type(value)
     answer = _IS_NODE.get(kind)
     if answer is None:
-        answer = _IS_NODE[kind] = isinstance(value, cst.CSTNode)
+        answer = _IS_NODE[kind] = cst.CSTNode in kind.__mro__  # issubclass: ABC's walk of every node type
     return answer
 
 
@@ -159,7 +159,7 @@ def _leaf_types() -> FrozenSet[type]:
     found = set()
     for name in dir(cst):
         kind = getattr(cst, name)
-        concrete = isinstance(kind, type) and issubclass(kind, cst.CSTNode) and not inspect.isabstract(kind)
+        concrete = isinstance(kind, type) and cst.CSTNode in kind.__mro__ and not inspect.isabstract(kind)
         if concrete and dataclasses.is_dataclass(kind):
             if not _child_fields(kind) or _child_fields(kind) == ("value",) and _str_value(kind):
                 found.add(kind)
