@@ -8,17 +8,26 @@ all-zero parameters with small random values (a zero head makes every comparison
 a first input inside `warnings.catch_warnings(record=True)` with `simplefilter("always")`, and keeps
 the TracerWarnings' lines in library code; then it compares traced and eager results on a second input
 (another batch size, and another image size where eager mode accepts it). Structured outputs (dicts,
-lists of dicts) are flattened to a tuple of tensors by a wrapper outside the libraries. It records,
-per model: the warned library lines, whether the trace diverges (or raises) on the second input, and
-the source span of every module class the model uses.
+lists of dicts) are flattened to a tuple of tensors by a wrapper outside the libraries. Then it moves
+the eager model and the trace to another device (`.to("meta")`, the only other device of a CPU
+machine) and runs both on the first input moved there: `moved` is "trace ok", "trace fails" (the
+trace raises, e.g. a device baked into it: "Tensor on device cpu is not on the expected device
+meta!"), "trace stays" (an output not on eager mode's device, or of another shape), or "eager fails"
+(eager mode itself does not run there, e.g. an operator without a meta kernel: the check says
+nothing). It records, per model: the warned library lines, whether the trace diverges (or raises) on
+the second input, the move's outcome, and the source span of every module class the model uses.
+`collect --only-move TRUTH` traces every model again for the move check alone and writes TRUTH's
+records with the check's outcome added (the second-input comparison stays TRUTH's).
 
 `score` lints the libraries' folders as one project in trace mode and reports: TracerWarning lines
-flagged by a TS4xx finding on that line; diverging models with a finding on one of their warned lines
-(or, when torch did not warn, in a class they use); and models whose trace is exact (no warning in
-library code, same output on the second input) carrying a warning-level TS4xx finding in a class they
-use. torchvision's compiled operators are not loadable here (a CUDA build), so `collect` registers
-`torchvision::nms` and `torchvision::roi_align` as Python custom operators: they are opaque
-operators to the tracer, as the real ones are.
+flagged by a TS4xx finding on that line; diverging models — the trace diverges or raises on the
+second input, or fails or stays behind after the move while eager mode runs there — with a finding
+on one of their warned lines (or, when torch did not warn, in a class they use); and models whose
+trace is exact (no warning in library code, same output on the second input, and not failing after
+the move) carrying a warning-level TS4xx finding in a class they use. torchvision's compiled
+operators are not loadable here (a CUDA build), so `collect` registers `torchvision::nms` and
+`torchvision::roi_align` as Python custom operators: they are opaque operators to the tracer, as the
+real ones are.
 """
 
 from __future__ import annotations
@@ -288,7 +297,33 @@ def build(torch, torchvision, timm, library, name):
     return model, kind, _inputs(torch, name, kind)
 
 
-def _collect_one(torch, torchvision, timm, library, name, roots):
+def _last_line(error):
+    """The error's message: a TorchScript error's own (its last `...Error: ` line), else its first line."""
+    lines = str(error).strip().splitlines() or [""]
+    own = [line for line in lines if line.split(":")[0].endswith("Error") and not line[:1].isspace()]
+    return own[-1][:200] if own else f"{type(error).__name__}: {lines[0][:200]}"
+
+
+def _moved(torch, wrapper, traced, first, device="meta"):
+    """Eager model and trace moved to `device` (`.to`) and run on the first input moved there: "trace ok",
+    "trace fails" (raises), "trace stays" (an output not on eager mode's device or of another shape),
+    or "eager fails" (eager mode itself does not run there: the check says nothing); and a detail."""
+    inputs = tuple(x.to(device) for x in first)
+    try:
+        expected = wrapper.to(device)(*inputs)
+    except Exception as error:
+        return "eager fails", _last_line(error)
+    try:
+        got = traced.to(device)(*inputs)
+    except Exception as error:
+        return "trace fails", _last_line(error)
+    pairs = list(zip(got, expected))
+    if len(got) != len(expected) or any(x.device != y.device or x.shape != y.shape for x, y in pairs):
+        return "trace stays", str(sorted({str(x.device) for x in got}))
+    return "trace ok", ""
+
+
+def _collect_one(torch, torchvision, timm, library, name, roots, only_move=False):
     model, kind, (first, seconds) = build(torch, torchvision, timm, library, name)
     wrapper = _wrapper(torch, model, kind).eval()
     record = {"model": f"{library}:{name}", "kind": kind, "classes": _classes(model)}
@@ -310,7 +345,7 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
         )
         if traced is None:
             return record
-        for second in seconds:
+        for second in () if only_move else seconds:
             try:
                 expected = wrapper(*second)
             except Exception:
@@ -324,17 +359,19 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
             break
         else:
             record["status"] = "no-second-input"
+        record["moved"], record["moved_detail"] = _moved(torch, wrapper, traced, first)
     return record
 
 
-def collect_one(name: str) -> None:
-    """One model, in its own process (bounded memory and time): its record as JSON on stdout."""
+def collect_one(name: str, only_move: bool = False) -> None:
+    """One model, in its own process (bounded memory and time): its record as JSON on stdout. With
+    `only_move`, no second input: its status is "no-second-input", the move check is done."""
     torch, torchvision, timm = _import_libraries()
     torch.set_num_threads(1)
     roots = tuple(os.path.realpath(os.path.dirname(m.__file__)) + os.sep for m in (torchvision, timm))
     library, _, model = name.partition(":")
     try:
-        record = _collect_one(torch, torchvision, timm, library, model, roots)
+        record = _collect_one(torch, torchvision, timm, library, model, roots, only_move)
     except Exception as error:
         record = {"model": name, "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
     record["roots"] = roots
@@ -342,11 +379,21 @@ def collect_one(name: str) -> None:
 
 
 def collect_models(
-    script: str, names: Sequence[str], output: str, only, memory_gb: float, seconds: int, describe, keep_others=False
+    script: str,
+    names: Sequence[str],
+    output: str,
+    only,
+    memory_gb: float,
+    seconds: int,
+    describe,
+    keep_others=False,
+    options: Sequence[str] = (),
+    merge=None,
 ) -> None:
     """Run `script collect-one NAME` for each model in a child process under an address-space and a
     time limit, writing every record to `output` as it comes (`describe(record)`: the progress line).
-    With `keep_others`, redoing `only` some models keeps the other models' records from `output`."""
+    With `keep_others`, redoing `only` some models keeps the other models' records from `output`.
+    `options` go to each child; `merge(record)` is the record kept (the child's by default)."""
     import resource
     import subprocess
 
@@ -366,7 +413,7 @@ def collect_models(
             continue
         try:
             done = subprocess.run(
-                [sys.executable, script, "collect-one", name],
+                [sys.executable, script, "collect-one", name, *options],
                 capture_output=True,
                 text=True,
                 timeout=seconds,
@@ -378,22 +425,56 @@ def collect_models(
             record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
         except (ValueError, IndexError):
             record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-300:]}"}
+        record = merge(record) if merge else record
         print(*describe(record), file=sys.stderr, flush=True)
         records.append(record)
         Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
     Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
 
 
-def collect(output: str, only, memory_gb: float, seconds: int) -> None:
+def collect(output: str, only, memory_gb: float, seconds: int, only_move: str = "") -> None:
+    """With `only_move` (a truth file), each model is traced again for the move check alone: its
+    record there gets the check's `moved` and `moved_detail`, and `retraced_warned` when the new
+    trace warned at other lines; the second-input comparison is the file's."""
     names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
+    base = {}
+    if only_move:
+        base = {r["model"]: r for r in json.loads(Path(only_move).read_text(encoding="utf-8"))["models"]}
+
+    def merge(record):
+        if record["model"] not in base:
+            return record
+        kept = dict(base[record["model"]])
+        for key in ("moved", "moved_detail"):
+            if key in record:
+                kept[key] = record[key]
+        if "warned" in record and record["warned"] != kept.get("warned", []):
+            kept["retraced_warned"] = record["warned"]
+        return kept
 
     def describe(record):
-        return record["model"], record["status"], len(record.get("warned", ())), record.get("detail", "")[:100]
+        status = f"{record['status']} / moved: {record.get('moved', '-')}"
+        detail = record.get("moved_detail") or record.get("detail", "")
+        return record["model"], status, len(record.get("warned", ())), detail[:100]
 
-    collect_models(__file__, names, output, only, memory_gb, seconds, describe)
+    options = ["--only-move"] if only_move else []
+    collect_models(__file__, names, output, only, memory_gb, seconds, describe, options=options, merge=merge)
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
+
+
+MOVED_WRONG = ("trace fails", "trace stays")
+
+
+def verdicts(models):
+    """(models traced and compared, diverging ones, exact ones). Diverging: the trace diverges or raises
+    on the second input, or fails (or leaves an output behind) once moved where eager mode still runs.
+    Exact: none of that, and no TracerWarning in library code."""
+    models = [m for m in models if m["status"] in ("exact", "diverges", "raises")]
+    wrong = [m for m in models if m["status"] != "exact" or m.get("moved") in MOVED_WRONG]
+    exact = [m for m in models if m not in wrong and not m["warned"]]
+    return models, wrong, exact
 
 
 def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
@@ -421,14 +502,12 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
             hits.extend(d for d in by_file.get(path, ()) if start <= d.location.row <= end)
         return hits
 
-    models = [m for m in truth["models"] if m["status"] in ("exact", "diverges", "raises")]
+    models, wrong, exact = verdicts(truth["models"])
     warned = {tuple(line) for m in models for line in m["warned"]}
     covered = {line for line in warned if line in flagged}
-    wrong = [m for m in models if m["status"] != "exact"]
     wrong_flagged = [
         m for m in wrong if any(tuple(line) in flagged for line in m["warned"]) or (not m["warned"] and in_classes(m))
     ]
-    exact = [m for m in models if m["status"] == "exact" and not m["warned"]]
     exact_noisy = [m for m in exact if in_classes(m)]
     codes = {}
     for m in exact_noisy:
@@ -439,9 +518,13 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
         f"TracerWarning lines in library code: {len(warned)}, flagged by a TS4xx finding on the line: {len(covered)}"
         f" ({100 * len(covered) / max(len(warned), 1):.0f} %)"
     )
+    moves = {}
+    for m in models:
+        moves[m.get("moved", "not checked")] = moves.get(m.get("moved", "not checked"), 0) + 1
+    print(f"moved to another device: {dict(sorted(moves.items()))}")
     print(
-        f"models whose trace diverges or raises on the second input: {len(wrong)}, flagged at one of their "
-        f"lines: {len(wrong_flagged)}"
+        f"models whose trace diverges or raises on the second input or after a move: {len(wrong)}, flagged at one"
+        f" of their lines: {len(wrong_flagged)}"
     )
     print(
         f"models whose trace is exact: {len(exact)}, with a warning-level TS4xx finding in a class they use:"
@@ -452,8 +535,12 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
         for path, line in sorted(warned - covered):
             print(f"  missed: {path}:{line}")
         for m in wrong:
+            state = f"{m['status']}, moved: {m.get('moved', '-')}"
             if m not in wrong_flagged:
-                print(f"  diverging, not flagged: {m['model']}")
+                print(f"  diverging, not flagged: {m['model']} ({state})")
+            elif not m["warned"]:
+                found = sorted({f"{d.code} {Path(d.filename).name}:{d.location.row}" for d in in_classes(m)})
+                print(f"  diverging, flagged in a class it uses: {m['model']} ({state}): " + ", ".join(found))
         for m in exact_noisy:
             print(
                 f"  exact, flagged: {m['model']}: "
@@ -472,6 +559,9 @@ def command_line(doc: str, collect, collect_one, score) -> int:
     c.add_argument("--seconds", type=int, default=600, help="time limit of each model's process")
     one = commands.add_parser("collect-one")
     one.add_argument("name")
+    if "only_move" in inspect.signature(collect).parameters:
+        c.add_argument("--only-move", metavar="TRUTH", default="", help="only the move check, merged into TRUTH")
+        one.add_argument("--only-move", action="store_true")
     s = commands.add_parser("score")
     s.add_argument("truth")
     s.add_argument("--verbose", action="store_true")
@@ -479,10 +569,11 @@ def command_line(doc: str, collect, collect_one, score) -> int:
         "--tslint", default=str(ROOT), help="the tslint source tree to score (another checkout, for before/after)"
     )
     args = parser.parse_args()
+    moving = {"only_move": args.only_move} if getattr(args, "only_move", None) else {}
     if args.command == "collect":
-        collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds)
+        collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds, **moving)
     elif args.command == "collect-one":
-        collect_one(args.name)
+        collect_one(args.name, **moving)
     else:
         score(args.truth, args.verbose, args.tslint)
     return 0
