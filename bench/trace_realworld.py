@@ -363,37 +363,29 @@ def _collect_one(torch, torchvision, timm, library, name, roots, only_move=False
     return record
 
 
-def collect_one(name: str, only_move: bool = False) -> None:
+def collect_one(name: str, only_move: bool = False, more: Sequence[str] = ()) -> None:
     """One model, in its own process (bounded memory and time): its record as JSON on stdout. With
-    `only_move`, no second input: its status is "no-second-input", the move check is done."""
+    `only_move`, no second input (its status is "no-second-input"), the move check is done; `more`
+    models follow in the same process, one line each."""
     torch, torchvision, timm = _import_libraries()
     torch.set_num_threads(1)
     roots = tuple(os.path.realpath(os.path.dirname(m.__file__)) + os.sep for m in (torchvision, timm))
-    library, _, model = name.partition(":")
-    try:
-        record = _collect_one(torch, torchvision, timm, library, model, roots, only_move)
-    except Exception as error:
-        record = {"model": name, "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
-    record["roots"] = roots
-    print(json.dumps(record))
+    for each in (name, *more):
+        library, _, model = each.partition(":")
+        try:
+            record = _collect_one(torch, torchvision, timm, library, model, roots, only_move)
+        except Exception as error:
+            record = {"model": each, "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
+        record["roots"] = roots
+        print(json.dumps(record), flush=True)
 
 
 def collect_models(
-    script: str,
-    names: Sequence[str],
-    output: str,
-    only,
-    memory_gb: float,
-    seconds: int,
-    describe,
-    keep_others=False,
-    options: Sequence[str] = (),
-    merge=None,
+    script: str, names: Sequence[str], output: str, only, memory_gb: float, seconds: int, describe, keep_others=False
 ) -> None:
     """Run `script collect-one NAME` for each model in a child process under an address-space and a
     time limit, writing every record to `output` as it comes (`describe(record)`: the progress line).
-    With `keep_others`, redoing `only` some models keeps the other models' records from `output`.
-    `options` go to each child; `merge(record)` is the record kept (the child's by default)."""
+    With `keep_others`, redoing `only` some models keeps the other models' records from `output`."""
     import resource
     import subprocess
 
@@ -413,7 +405,7 @@ def collect_models(
             continue
         try:
             done = subprocess.run(
-                [sys.executable, script, "collect-one", name, *options],
+                [sys.executable, script, "collect-one", name],
                 capture_output=True,
                 text=True,
                 timeout=seconds,
@@ -425,40 +417,75 @@ def collect_models(
             record = {"model": name, "status": "unbuilt", "detail": f"over {seconds} s"}
         except (ValueError, IndexError):
             record = {"model": name, "status": "unbuilt", "detail": f"exit {done.returncode}: {done.stderr[-300:]}"}
-        record = merge(record) if merge else record
         print(*describe(record), file=sys.stderr, flush=True)
         records.append(record)
         Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
     Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
 
 
-def collect(output: str, only, memory_gb: float, seconds: int, only_move: str = "") -> None:
-    """With `only_move` (a truth file), each model is traced again for the move check alone: its
-    record there gets the check's `moved` and `moved_detail`, and `retraced_warned` when the new
-    trace warned at other lines; the second-input comparison is the file's."""
-    names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
-    base = {}
-    if only_move:
-        base = {r["model"]: r for r in json.loads(Path(only_move).read_text(encoding="utf-8"))["models"]}
+def _limit(memory_gb):
+    import resource
 
-    def merge(record):
-        if record["model"] not in base:
-            return record
-        kept = dict(base[record["model"]])
-        for key in ("moved", "moved_detail"):
-            if key in record:
-                kept[key] = record[key]
-        if "warned" in record and record["warned"] != kept.get("warned", []):
-            kept["retraced_warned"] = record["warned"]
-        return kept
+    limit_bytes = int(memory_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def collect_moves(names, output: str, truth: str, memory_gb: float, seconds: int, chunk: int = 8) -> None:
+    """The move check alone for `names`, `chunk` models per child process (one import of the libraries),
+    merged into `truth`'s records (which keep their second-input comparison): `moved`, `moved_detail`,
+    and `retraced_warned` when the new trace warned at other lines. Written to `output`; models that
+    already have a `moved` there are not checked again (a resumed run)."""
+    import subprocess
+
+    previous = json.loads(Path(truth).read_text(encoding="utf-8"))
+    done = {}
+    if Path(output).exists():
+        done = {r["model"]: r for r in json.loads(Path(output).read_text(encoding="utf-8"))["models"] if "moved" in r}
+    records = {r["model"]: done.get(r["model"], r) for r in previous["models"]}
+    todo = [name for name in names if name not in done]
+
+    def write():
+        models = [records[r["model"]] for r in previous["models"]]
+        Path(output).write_text(json.dumps({"roots": previous["roots"], "models": models}, indent=1), encoding="utf-8")
+
+    def memory_limit():
+        _limit(memory_gb)
+
+    for start in range(0, len(todo), chunk):
+        group = todo[start : start + chunk]
+        command = [sys.executable, __file__, "collect-one", *group, "--only-move"]
+        try:
+            limit = seconds * len(group)
+            child = subprocess.run(command, capture_output=True, text=True, timeout=limit, preexec_fn=memory_limit)
+            out = child.stdout
+        except subprocess.TimeoutExpired as expired:
+            out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        got = {r["model"]: r for r in (json.loads(line) for line in out.splitlines() if line.startswith("{"))}
+        for name in group:
+            record, kept = got.get(name, {}), dict(records[name])
+            if "moved" in record:
+                kept["moved"], kept["moved_detail"] = record["moved"], record["moved_detail"]
+                if record["warned"] != kept.get("warned", []):
+                    kept["retraced_warned"] = record["warned"]
+            records[name] = kept
+            detail = record.get("moved_detail", record.get("detail", "no record"))
+            print(name, kept["status"], "/ moved:", kept.get("moved", "-"), detail[:100], file=sys.stderr, flush=True)
+        write()
+    write()
+
+
+def collect(output: str, only, memory_gb: float, seconds: int, only_move: str = "") -> None:
+    """With `only_move` (a truth file): collect_moves into `output`."""
+    names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
+    if only_move:
+        collect_moves([n for n in names if not only or n in only], output, only_move, memory_gb, seconds)
+        return
 
     def describe(record):
         status = f"{record['status']} / moved: {record.get('moved', '-')}"
-        detail = record.get("moved_detail") or record.get("detail", "")
-        return record["model"], status, len(record.get("warned", ())), detail[:100]
+        return record["model"], status, len(record.get("warned", ())), record.get("detail", "")[:100]
 
-    options = ["--only-move"] if only_move else []
-    collect_models(__file__, names, output, only, memory_gb, seconds, describe, options=options, merge=merge)
+    collect_models(__file__, names, output, only, memory_gb, seconds, describe)
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
@@ -562,6 +589,7 @@ def command_line(doc: str, collect, collect_one, score) -> int:
     if "only_move" in inspect.signature(collect).parameters:
         c.add_argument("--only-move", metavar="TRUTH", default="", help="only the move check, merged into TRUTH")
         one.add_argument("--only-move", action="store_true")
+        one.add_argument("more", nargs="*", help="more models, in the same process")
     s = commands.add_parser("score")
     s.add_argument("truth")
     s.add_argument("--verbose", action="store_true")
@@ -573,7 +601,7 @@ def command_line(doc: str, collect, collect_one, score) -> int:
     if args.command == "collect":
         collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds, **moving)
     elif args.command == "collect-one":
-        collect_one(args.name, **moving)
+        collect_one(args.name, **moving, **({"more": args.more} if getattr(args, "more", None) else {}))
     else:
         score(args.truth, args.verbose, args.tslint)
     return 0
