@@ -8,17 +8,26 @@ all-zero parameters with small random values (a zero head makes every comparison
 a first input inside `warnings.catch_warnings(record=True)` with `simplefilter("always")`, and keeps
 the TracerWarnings' lines in library code; then it compares traced and eager results on a second input
 (another batch size, and another image size where eager mode accepts it). Structured outputs (dicts,
-lists of dicts) are flattened to a tuple of tensors by a wrapper outside the libraries. It records,
-per model: the warned library lines, whether the trace diverges (or raises) on the second input, and
-the source span of every module class the model uses.
+lists of dicts) are flattened to a tuple of tensors by a wrapper outside the libraries. Then it moves
+the eager model and the trace to another device (`.to("meta")`, the only other device of a CPU
+machine) and runs both on the first input moved there: `moved` is "trace ok", "trace fails" (the
+trace raises, e.g. a device baked into it: "Tensor on device cpu is not on the expected device
+meta!"), "trace stays" (an output not on eager mode's device, or of another shape), or "eager fails"
+(eager mode itself does not run there, e.g. an operator without a meta kernel: the check says
+nothing). It records, per model: the warned library lines, whether the trace diverges (or raises) on
+the second input, the move's outcome, and the source span of every module class the model uses.
+`collect --only-move TRUTH` traces every model again for the move check alone and writes TRUTH's
+records with the check's outcome added (the second-input comparison stays TRUTH's).
 
 `score` lints the libraries' folders as one project in trace mode and reports: TracerWarning lines
-flagged by a TS4xx finding on that line; diverging models with a finding on one of their warned lines
-(or, when torch did not warn, in a class they use); and models whose trace is exact (no warning in
-library code, same output on the second input) carrying a warning-level TS4xx finding in a class they
-use. torchvision's compiled operators are not loadable here (a CUDA build), so `collect` registers
-`torchvision::nms` and `torchvision::roi_align` as Python custom operators: they are opaque
-operators to the tracer, as the real ones are.
+flagged by a TS4xx finding on that line; diverging models — the trace diverges or raises on the
+second input, or fails or stays behind after the move while eager mode runs there — with a finding
+on one of their warned lines (or, when torch did not warn, in a class they use); and models whose
+trace is exact (no warning in library code, same output on the second input, and not failing after
+the move) carrying a warning-level TS4xx finding in a class they use. torchvision's compiled
+operators are not loadable here (a CUDA build), so `collect` registers `torchvision::nms` and
+`torchvision::roi_align` as Python custom operators: they are opaque operators to the tracer, as the
+real ones are.
 """
 
 from __future__ import annotations
@@ -288,7 +297,33 @@ def build(torch, torchvision, timm, library, name):
     return model, kind, _inputs(torch, name, kind)
 
 
-def _collect_one(torch, torchvision, timm, library, name, roots):
+def _last_line(error):
+    """The error's message: a TorchScript error's own (its last `...Error: ` line), else its first line."""
+    lines = str(error).strip().splitlines() or [""]
+    own = [line for line in lines if line.split(":")[0].endswith("Error") and not line[:1].isspace()]
+    return own[-1][:200] if own else f"{type(error).__name__}: {lines[0][:200]}"
+
+
+def _moved(torch, wrapper, traced, first, device="meta"):
+    """Eager model and trace moved to `device` (`.to`) and run on the first input moved there: "trace ok",
+    "trace fails" (raises), "trace stays" (an output not on eager mode's device or of another shape),
+    or "eager fails" (eager mode itself does not run there: the check says nothing); and a detail."""
+    inputs = tuple(x.to(device) for x in first)
+    try:
+        expected = wrapper.to(device)(*inputs)
+    except Exception as error:
+        return "eager fails", _last_line(error)
+    try:
+        got = traced.to(device)(*inputs)
+    except Exception as error:
+        return "trace fails", _last_line(error)
+    pairs = list(zip(got, expected))
+    if len(got) != len(expected) or any(x.device != y.device or x.shape != y.shape for x, y in pairs):
+        return "trace stays", str(sorted({str(x.device) for x in got}))
+    return "trace ok", ""
+
+
+def _collect_one(torch, torchvision, timm, library, name, roots, only_move=False):
     model, kind, (first, seconds) = build(torch, torchvision, timm, library, name)
     wrapper = _wrapper(torch, model, kind).eval()
     record = {"model": f"{library}:{name}", "kind": kind, "classes": _classes(model)}
@@ -310,7 +345,7 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
         )
         if traced is None:
             return record
-        for second in seconds:
+        for second in () if only_move else seconds:
             try:
                 expected = wrapper(*second)
             except Exception:
@@ -324,21 +359,25 @@ def _collect_one(torch, torchvision, timm, library, name, roots):
             break
         else:
             record["status"] = "no-second-input"
+        record["moved"], record["moved_detail"] = _moved(torch, wrapper, traced, first)
     return record
 
 
-def collect_one(name: str) -> None:
-    """One model, in its own process (bounded memory and time): its record as JSON on stdout."""
+def collect_one(name: str, only_move: bool = False, more: Sequence[str] = ()) -> None:
+    """One model, in its own process (bounded memory and time): its record as JSON on stdout. With
+    `only_move`, no second input (its status is "no-second-input"), the move check is done; `more`
+    models follow in the same process, one line each."""
     torch, torchvision, timm = _import_libraries()
     torch.set_num_threads(1)
     roots = tuple(os.path.realpath(os.path.dirname(m.__file__)) + os.sep for m in (torchvision, timm))
-    library, _, model = name.partition(":")
-    try:
-        record = _collect_one(torch, torchvision, timm, library, model, roots)
-    except Exception as error:
-        record = {"model": name, "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
-    record["roots"] = roots
-    print(json.dumps(record))
+    for each in (name, *more):
+        library, _, model = each.partition(":")
+        try:
+            record = _collect_one(torch, torchvision, timm, library, model, roots, only_move)
+        except Exception as error:
+            record = {"model": each, "status": "unbuilt", "detail": f"{type(error).__name__}: {error}"[:200]}
+        record["roots"] = roots
+        print(json.dumps(record), flush=True)
 
 
 def collect_models(
@@ -384,16 +423,85 @@ def collect_models(
     Path(output).write_text(json.dumps({"roots": roots, "models": records}, indent=1), encoding="utf-8")
 
 
-def collect(output: str, only, memory_gb: float, seconds: int) -> None:
+def _limit(memory_gb):
+    import resource
+
+    limit_bytes = int(memory_gb * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit_bytes, limit_bytes))
+
+
+def collect_moves(names, output: str, truth: str, memory_gb: float, seconds: int, chunk: int = 8) -> None:
+    """The move check alone for `names`, `chunk` models per child process (one import of the libraries),
+    merged into `truth`'s records (which keep their second-input comparison): `moved`, `moved_detail`,
+    and `retraced_warned` when the new trace warned at other lines. Written to `output`; models that
+    already have a `moved` there are not checked again (a resumed run)."""
+    import subprocess
+
+    previous = json.loads(Path(truth).read_text(encoding="utf-8"))
+    done = {}
+    if Path(output).exists():
+        done = {r["model"]: r for r in json.loads(Path(output).read_text(encoding="utf-8"))["models"] if "moved" in r}
+    records = {r["model"]: done.get(r["model"], r) for r in previous["models"]}
+    todo = [name for name in names if name not in done]
+
+    def write():
+        models = [records[r["model"]] for r in previous["models"]]
+        Path(output).write_text(json.dumps({"roots": previous["roots"], "models": models}, indent=1), encoding="utf-8")
+
+    def memory_limit():
+        _limit(memory_gb)
+
+    for start in range(0, len(todo), chunk):
+        group = todo[start : start + chunk]
+        command = [sys.executable, __file__, "collect-one", *group, "--only-move"]
+        try:
+            limit = seconds * len(group)
+            child = subprocess.run(command, capture_output=True, text=True, timeout=limit, preexec_fn=memory_limit)
+            out = child.stdout
+        except subprocess.TimeoutExpired as expired:
+            out = expired.stdout.decode() if isinstance(expired.stdout, bytes) else expired.stdout or ""
+        got = {r["model"]: r for r in (json.loads(line) for line in out.splitlines() if line.startswith("{"))}
+        for name in group:
+            record, kept = got.get(name, {}), dict(records[name])
+            if "moved" in record:
+                kept["moved"], kept["moved_detail"] = record["moved"], record["moved_detail"]
+                if record["warned"] != kept.get("warned", []):
+                    kept["retraced_warned"] = record["warned"]
+            records[name] = kept
+            detail = record.get("moved_detail", record.get("detail", "no record"))
+            print(name, kept["status"], "/ moved:", kept.get("moved", "-"), detail[:100], file=sys.stderr, flush=True)
+        write()
+    write()
+
+
+def collect(output: str, only, memory_gb: float, seconds: int, only_move: str = "") -> None:
+    """With `only_move` (a truth file): collect_moves into `output`."""
     names = [f"torchvision:{n}" for n in TORCHVISION] + [f"timm:{n}" for n in TIMM]
+    if only_move:
+        collect_moves([n for n in names if not only or n in only], output, only_move, memory_gb, seconds)
+        return
 
     def describe(record):
-        return record["model"], record["status"], len(record.get("warned", ())), record.get("detail", "")[:100]
+        status = f"{record['status']} / moved: {record.get('moved', '-')}"
+        return record["model"], status, len(record.get("warned", ())), record.get("detail", "")[:100]
 
     collect_models(__file__, names, output, only, memory_gb, seconds, describe)
 
 
 # --- score (tslint, no torch) --------------------------------------------------------------------------
+
+
+MOVED_WRONG = ("trace fails", "trace stays")
+
+
+def verdicts(models):
+    """(models traced and compared, diverging ones, exact ones). Diverging: the trace diverges or raises
+    on the second input, or fails (or leaves an output behind) once moved where eager mode still runs.
+    Exact: none of that, and no TracerWarning in library code."""
+    models = [m for m in models if m["status"] in ("exact", "diverges", "raises")]
+    wrong = [m for m in models if m["status"] != "exact" or m.get("moved") in MOVED_WRONG]
+    exact = [m for m in models if m not in wrong and not m["warned"]]
+    return models, wrong, exact
 
 
 def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
@@ -421,14 +529,12 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
             hits.extend(d for d in by_file.get(path, ()) if start <= d.location.row <= end)
         return hits
 
-    models = [m for m in truth["models"] if m["status"] in ("exact", "diverges", "raises")]
+    models, wrong, exact = verdicts(truth["models"])
     warned = {tuple(line) for m in models for line in m["warned"]}
     covered = {line for line in warned if line in flagged}
-    wrong = [m for m in models if m["status"] != "exact"]
     wrong_flagged = [
         m for m in wrong if any(tuple(line) in flagged for line in m["warned"]) or (not m["warned"] and in_classes(m))
     ]
-    exact = [m for m in models if m["status"] == "exact" and not m["warned"]]
     exact_noisy = [m for m in exact if in_classes(m)]
     codes = {}
     for m in exact_noisy:
@@ -439,9 +545,13 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
         f"TracerWarning lines in library code: {len(warned)}, flagged by a TS4xx finding on the line: {len(covered)}"
         f" ({100 * len(covered) / max(len(warned), 1):.0f} %)"
     )
+    moves = {}
+    for m in models:
+        moves[m.get("moved", "not checked")] = moves.get(m.get("moved", "not checked"), 0) + 1
+    print(f"moved to another device: {dict(sorted(moves.items()))}")
     print(
-        f"models whose trace diverges or raises on the second input: {len(wrong)}, flagged at one of their "
-        f"lines: {len(wrong_flagged)}"
+        f"models whose trace diverges or raises on the second input or after a move: {len(wrong)}, flagged at one"
+        f" of their lines: {len(wrong_flagged)}"
     )
     print(
         f"models whose trace is exact: {len(exact)}, with a warning-level TS4xx finding in a class they use:"
@@ -452,8 +562,12 @@ def score(truth_path: str, verbose: bool, tslint_root: str) -> None:
         for path, line in sorted(warned - covered):
             print(f"  missed: {path}:{line}")
         for m in wrong:
+            state = f"{m['status']}, moved: {m.get('moved', '-')}"
             if m not in wrong_flagged:
-                print(f"  diverging, not flagged: {m['model']}")
+                print(f"  diverging, not flagged: {m['model']} ({state})")
+            elif not m["warned"]:
+                found = sorted({f"{d.code} {Path(d.filename).name}:{d.location.row}" for d in in_classes(m)})
+                print(f"  diverging, flagged in a class it uses: {m['model']} ({state}): " + ", ".join(found))
         for m in exact_noisy:
             print(
                 f"  exact, flagged: {m['model']}: "
@@ -472,6 +586,10 @@ def command_line(doc: str, collect, collect_one, score) -> int:
     c.add_argument("--seconds", type=int, default=600, help="time limit of each model's process")
     one = commands.add_parser("collect-one")
     one.add_argument("name")
+    if "only_move" in inspect.signature(collect).parameters:
+        c.add_argument("--only-move", metavar="TRUTH", default="", help="only the move check, merged into TRUTH")
+        one.add_argument("--only-move", action="store_true")
+        one.add_argument("more", nargs="*", help="more models, in the same process")
     s = commands.add_parser("score")
     s.add_argument("truth")
     s.add_argument("--verbose", action="store_true")
@@ -479,10 +597,11 @@ def command_line(doc: str, collect, collect_one, score) -> int:
         "--tslint", default=str(ROOT), help="the tslint source tree to score (another checkout, for before/after)"
     )
     args = parser.parse_args()
+    moving = {"only_move": args.only_move} if getattr(args, "only_move", None) else {}
     if args.command == "collect":
-        collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds)
+        collect(args.output, set(args.only) if args.only else None, args.memory_gb, args.seconds, **moving)
     elif args.command == "collect-one":
-        collect_one(args.name)
+        collect_one(args.name, **moving, **({"more": args.more} if getattr(args, "more", None) else {}))
     else:
         score(args.truth, args.verbose, args.tslint)
     return 0
