@@ -91,15 +91,48 @@ WORKER_VERSION = "1"
 # --- pure helpers (tests/test_bench_realworld.py) ---------------------------------------------------
 
 
-def locate(error: str, library: str) -> Optional[TorchSpan]:
+def locate(error: str, library: str, home: Optional[str] = None) -> Optional[TorchSpan]:
     """Where torch's message points in the library's code: its first highlighted frame when that lies
     in the library, else the first frame that does (torch failed in its own or another package's code
-    called from the library: the call site is the line); None when no frame is in the library."""
+    called from the library: the call site is the line); None when no frame is in the library.
+
+    `home`: the file of the class scripted. A method under a decorator that wraps it
+    (`functools.wraps`) is compiled from the wrapped function's source, but torch names the
+    wrapper's file with the method's line numbers: when that file's line is not the source torch
+    quotes and `home`'s line is, the line is `home`'s."""
     library = str(Path(library).resolve())
     span = first_span(error)
-    if span is not None and _inside(span.path, library):
-        return span
-    return first_span(error, within=library + os.sep)
+    if span is None or not _inside(span.path, library):
+        span = first_span(error, within=library + os.sep)
+    if span is not None and home is not None and span.path != str(Path(home).resolve()):
+        quoted = _quoted_line(error, span)
+        if quoted is not None and _line(span.path, span.first_row) != quoted == _line(home, span.first_row):
+            return TorchSpan(str(Path(home).resolve()), span.first_row, span.last_row)
+    return span
+
+
+def _quoted_line(error: str, span: TorchSpan) -> Optional[str]:
+    """The first source line torch underlines in the frame `span` was read from, stripped."""
+    lines = error.splitlines()
+    for index, line in enumerate(lines):
+        match = re.search(r'File "([^"]+)", line (\d+)', line)
+        if match is None or int(match.group(2)) != span.first_row:
+            continue
+        if str(Path(match.group(1)).resolve()) != span.path:
+            continue
+        for source, marker in zip(lines[index + 1 :], lines[index + 2 :]):
+            if marker.strip() and set(marker.replace("<--- HERE", "").strip()) <= {"~"}:
+                return source.strip()
+        return None
+    return None
+
+
+def _line(path: str, row: int) -> Optional[str]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return lines[row - 1].strip() if 0 < row <= len(lines) else None
 
 
 def _inside(path: str, folder: str) -> bool:
@@ -353,7 +386,8 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
         )
         if record["error"] is not None:
             outcome.message = headline(record["error"].split(": ", 1)[-1])[:300]
-            span = locate(record["error"], str(folder))
+            home = index.classes[scripted].path if scripted in index.classes else None
+            span = locate(record["error"], str(folder), home)
             outcome.flagged_in_class = any((d.filename, d.symbol) in compiled for d in script_findings)
             if span is not None:
                 outcome.where = f"{_short(span.path, folder)}:{span.first_row}"

@@ -52,6 +52,24 @@ def test_locate_falls_back_to_the_librarys_call_site(tmp_path):
     assert (Path(span.path).name, span.first_row) == ("model.py", 42)
 
 
+def test_locate_moves_a_wrapped_methods_line_to_the_class_file(tmp_path):
+    """torch_geometric's `@disable_dynamic_shapes` wraps a method: torch quotes the method's source at
+    its line but names the decorator's file. The line goes to the class's file when only that file
+    holds the quoted line there."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    filler = ["pass"] * 154
+    (library / "experimental.py").write_text("\n".join(filler + ["return wrapper"]) + "\n")
+    (library / "m.py").write_text("\n".join(filler + ["x += self.b"]) + "\n")
+    message = _message(library / "experimental.py", 155)
+    span = realworld.locate(message, str(library), str(library / "m.py"))
+    assert (Path(span.path).name, span.first_row) == ("m.py", 155)
+    # The named file holds the quoted line: torch's own location stands.
+    (library / "experimental.py").write_text("\n".join(filler + ["x += self.b"]) + "\n")
+    span = realworld.locate(message, str(library), str(library / "m.py"))
+    assert Path(span.path).name == "experimental.py"
+
+
 def test_locate_is_none_without_a_frame_in_the_library(tmp_path):
     assert realworld.locate(_message(tmp_path / "elsewhere.py", 3), str(tmp_path / "lib")) is None
     assert realworld.locate("RuntimeError: Tensor.item() cannot be called on meta tensors", str(tmp_path)) is None

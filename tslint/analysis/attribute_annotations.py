@@ -13,6 +13,7 @@ _ANNOTATION_WORD = re.compile(r"[A-Za-z_][\w.]*")
 _VALUE_WORDS = frozenset(
     {"Optional", "Union", "None", "Tensor", "int", "float", "bool", "str", "List", "Dict", "Tuple"}
     | {"list", "dict", "tuple"}
+    | {"Parameter"}  # `Optional[nn.Parameter]`: a Tensor to torch (torchani's `b: Optional[Parameter]`)
 )
 
 

@@ -240,7 +240,10 @@ class ExpressionTypes:
             return UNKNOWN
         found = resolve(schemas, positional, dict(keywords), self_type)
         arguments = (*positional, *(value for _, value in keywords), *((self_type,) if self_type else ()))
-        if all(known(argument) for argument in arguments):
+        # Unknown matches every type: a call that no schema takes even so fails whatever the
+        # Unknown values are (`x.new_zeros((self.lstm.num_layers, dim_size, 3))` with `dim_size:
+        # Optional[int]`), and is recorded for the call checks like a fully typed one.
+        if found is None or all(known(argument) for argument in arguments):
             call = Call(node, name, tuple(schemas), positional, keywords, self_type, found is not None)
             self.calls.append(call)
             self.calls_by_node[id(node)] = call

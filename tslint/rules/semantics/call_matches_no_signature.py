@@ -25,8 +25,9 @@ class CallMatchesNoSignature(Rule):
     implicit conversions it allows: a tuple of ints is a `List[int]`, a Tensor an int or float, a bool
     an int) and fails with "Arguments for call are not valid" or, for a single signature, "Expected a
     value of type 'int' for argument 'dim' but instead found type 'float'". The types come from the
-    type model (annotations, unannotated parameters are Tensors, what torch's schemas return); a call
-    with any argument whose type tslint does not know is not checked. Calls of project functions,
+    type model (annotations, unannotated parameters are Tensors, what torch's schemas return); an
+    argument whose type tslint does not know fits every type, so a call is reported only when no
+    signature takes it whatever that argument is (`(?, str)` for a Tensor pair). Calls of project functions,
     methods and submodules (`self.act(emb)`: its class's `forward`, a project class's or a torch
     module's that takes one Tensor) are matched against their signatures too. A `Union` argument matches a
     schema only when every member does (`Union[int, float]` passes as a number, `Union[Tensor,
@@ -84,11 +85,17 @@ class CallMatchesNoSignature(Rule):
             return  # a Union attribute: TS328's
         if _matches_with_floats(call):
             return  # TS335
-        shown = [str(value) for value in call.positional] + [f"{key}={value}" for key, value in call.keywords]
+        shown = [_shown(value) for value in call.positional]
+        shown += [f"{key}={_shown(value)}" for key, value in call.keywords]
         name = call.name.replace("torch.nn.functional.", "F.")
         if call.self_type is not None:
             name = call.name
         context.report(node, self.message.format(name=name, arguments=", ".join(shown)))
+
+
+def _shown(jit_type: JitType) -> str:
+    """A type as the message shows it: `?` for what tslint could not type (`Tuple[?, Optional[int]]`)."""
+    return str(jit_type).replace("Unknown", "?")
 
 
 def _has_union(jit_type: JitType) -> bool:

@@ -9,7 +9,9 @@ from tslint.rule import Rule, RuleContext
 
 class SumOfTensors(Rule):
     """Compiled code calls the builtin `sum(...)` on a list of tensors: `sum([a, b])` of tensor
-    arguments, or `sum([layer(x) for layer in self.layers])` over a module container.
+    arguments, `sum([layer(x) for layer in self.layers])` over a module container, or `sum(outs)` of a
+    value the type model types `List[Tensor]` (`outs: List[Tensor]`, or `outs = []` filled by
+    `append`: an unannotated `[]` is a `List[Tensor]` to torch).
 
     TorchScript's builtin `sum` only adds up numbers; for a list of tensors it tries `aten::sum`:
     "Arguments for call are not valid ... Expected a value of type 'Tensor' for argument 'self' but
@@ -42,7 +44,14 @@ class SumOfTensors(Rule):
             context.report(node)
         elif isinstance(value, (cst.ListComp, cst.GeneratorExp)) and calls_each_module(value, context):
             context.report(node)
+        elif not isinstance(value, (cst.List, cst.ListComp, cst.GeneratorExp)) and _is_tensor_list(value, context):
+            context.report(node)  # `sum(outs)` with `outs = []` (a List[Tensor]) or `outs: List[Tensor]`
 
 
 def _is_tensor(value: cst.BaseExpression, context: RuleContext) -> bool:
     return context.types().type_of(value).kind == "Tensor"
+
+
+def _is_tensor_list(value: cst.BaseExpression, context: RuleContext) -> bool:
+    jit_type = context.types().type_of(value)
+    return jit_type.kind == "List" and jit_type.element.kind == "Tensor"
