@@ -255,6 +255,8 @@ class CompiledScope:
                 method = context.methods.get(call.target)
                 if method is not None and call.target not in context.replaced_methods:
                     yield method, class_name
+                elif method is None and not self.tracing:
+                    yield from self._held_function(context, call.target)
             elif call.kind is CallKind.SUBMODULE_METHOD and context is not None:
                 if self.tracing and not self.exporting and class_name is not None:
                     yield from self._passed_methods(call, class_name, context)
@@ -280,6 +282,22 @@ class CompiledScope:
                     yield target, None
                 elif not self.tracing and self._is_script_class(resolved):
                     yield from _script_class_methods(self.index.classes[resolved])
+
+    def _held_function(self, context: CompiledClass, name: str) -> Iterable[Tuple[FunctionInfo, Optional[str]]]:
+        """`self.get_patches(...)` with `self.get_patches = get_patches` in `__init__`, a project
+        function: torch compiles the function the attribute holds (and, if that fails, reports "This
+        function exists as an attribute on the Python module, but we failed to compile it" with the
+        function's own error first)."""
+        targets = {
+            self.index.resolve(a.unscriptable.partition(":")[2])
+            if (a.unscriptable or "").startswith("reference:")
+            else None
+            for a in context.attributes.get(name, ())
+        }
+        if len(targets) == 1:
+            function = self.index.functions.get(targets.pop() or "")
+            if function is not None:
+                yield function, None
 
     def _passed_methods(
         self, call: CallSite, class_name: str, context: CompiledClass

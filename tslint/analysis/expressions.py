@@ -376,7 +376,7 @@ class ExpressionTypes:
         Union of numbers ("Arguments for call are not valid", probed: `p == 0.0`, `p == None` and
         `p in [1, 2]` with `p: Optional[...]` all fail). Recorded as a failed call when no schema
         matches."""
-        if not ({left.kind, right.kind} & {"Optional", "Union"}) or not (known(left) and known(right)):
+        if not ({left.kind, right.kind} & {"Optional", "Union", "NoneType"}) or not (known(left) and known(right)):
             return False
         name = COMPARISONS.get(type(operator))
         if name is None:

@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from tslint.analysis.traversal import code_of
-from tslint.index.model import AttributeKind
+from tslint.index.model import MODULE_CONTAINERS, AttributeKind
 
 PARAMETER_CONTAINERS = frozenset(
     {
@@ -23,13 +23,43 @@ TUPLE_TYPES = frozenset({"typing.Tuple", "tuple"})
 
 
 def module_container_attribute(expression: cst.BaseExpression, context) -> Optional[str]:
-    """`self.layers` where every assignment of `layers` is an nn.ModuleList / Sequential / ModuleDict."""
+    """`self.layers` where every assignment of `layers` is an nn.ModuleList / Sequential / ModuleDict,
+    built on the spot or returned by a method or project function annotated to return one
+    (`self.layer1 = self._make_layer(...)` with `def _make_layer(...) -> nn.Sequential`)."""
     name = context.self_attribute(expression)
-    if name is not None:
-        assignments = context.attribute(name)
-        if assignments and all(a.kind is AttributeKind.MODULE_CONTAINER for a in assignments):
-            return name
-    return None
+    if name is None:
+        return None
+    found = False
+    for _, klass in context.classes():
+        for assignment in klass.attributes.get(name, ()):
+            if not (
+                assignment.kind is AttributeKind.MODULE_CONTAINER or _container_factory(assignment, klass, context)
+            ):
+                return None
+            found = True
+    return name if found else None
+
+
+def _container_factory(assignment, klass, context) -> bool:
+    """The assignment calls a method of the class or a project function whose return annotation is
+    a module container."""
+    callee = assignment.callee
+    if assignment.kind is not AttributeKind.CALL or not callee or assignment.maybe_none:
+        return False
+    index = context.scope.index
+    owner, _, method = callee.partition(".")
+    if owner == "self" and method and "." not in method:
+        function = klass.methods.get(method)
+    else:
+        function = index.functions.get(index.resolve(callee) or callee)
+    if function is None or not function.returns:
+        return False
+    file = index.by_path.get(function.path)
+    try:
+        annotation = cst.parse_expression(function.returns)
+    except Exception:  # noqa: BLE001 - annotation text that is not an expression
+        return False
+    return file is not None and file.imports.qualify(annotation) in MODULE_CONTAINERS
 
 
 def unrolled_iterable(iterable: cst.BaseExpression, context) -> Optional[str]:

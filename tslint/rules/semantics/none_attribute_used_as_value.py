@@ -17,7 +17,9 @@ class NoneAttributeUsedAsValue(Rule):
     torch types the attribute `NoneType`: "'NoneType' object has no attribute or method 'sum'",
     "cannot call a value of type 'NoneType'", "Could not cast value of type NoneType to bool".
     Uses under `if self.cache is not None:` are not compiled and not reported; nor are uses inside
-    conditional expressions and `and` / `or` chains, which may test it first.
+    conditional expressions, which may test it first (torch compiles only the arm a constant test
+    takes). Both operands of `and` / `or` are compiled whatever the left one is (probed: `self.cache
+    is not None and self.cache.sum() > 0` fails at `.sum`): uses there are reported.
     """
 
     code = "TS326"
@@ -31,7 +33,7 @@ class NoneAttributeUsedAsValue(Rule):
     )
 
     def begin_function(self, context: RuleContext) -> List[cst.CSTNode]:
-        return []  # the conditional expressions and `and`/`or` chains around the current node
+        return []  # the conditional expressions around the current node
 
     def _enter_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
         context.state.append(node)
@@ -39,8 +41,8 @@ class NoneAttributeUsedAsValue(Rule):
     def _leave_guard(self, node: cst.CSTNode, context: RuleContext) -> None:
         context.state.pop()
 
-    visit_IfExp = visit_BooleanOperation = _enter_guard
-    leave_IfExp = leave_BooleanOperation = _leave_guard
+    visit_IfExp = _enter_guard
+    leave_IfExp = _leave_guard
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         for side in (node.left, node.right):
@@ -54,6 +56,14 @@ class NoneAttributeUsedAsValue(Rule):
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         self._check(node.func, "a function", context)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
+        for side in (node.left, node.right):
+            self._check(side, "a condition", context)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation, context: RuleContext) -> None:
+        if isinstance(node.operator, cst.Not):
+            self._check(node.expression, "a condition", context)
 
     def visit_If(self, node: cst.If, context: RuleContext) -> None:
         self._check(node.test, "a condition", context)

@@ -20,7 +20,8 @@ class TupleFromList(Rule):
 
     A TorchScript tuple has a size fixed at compile time and a list does not: "cannot statically
     infer the expected size of a list in this context" ("tuple expected exactly 1 arguments but found
-    0" for `tuple()`). `tuple(t)` of a tuple compiles.
+    0" for `tuple()`). `tuple(t)` of a tuple compiles. Of a Tensor (`tuple(pts.T)`, kornia's
+    ALIKED patches), torch fails with "Tensor cannot be used as a tuple".
     """
 
     code = "TS331"
@@ -28,6 +29,7 @@ class TupleFromList(Rule):
     severity = Severity.ERROR
     mode = Mode.SCRIPT
     message = "`tuple(...)` of {what}: TorchScript cannot infer the tuple's size."
+    tensor_message = "`tuple({value})` of a Tensor: TorchScript cannot use a Tensor as a tuple."
     fix_hint = (
         "Keep the list (`size = x.shape[2:]`): torch functions taking sizes accept `List[int]`; or build the tuple "
         "from its elements (`(s[0], s[1])`)."
@@ -45,6 +47,9 @@ class TupleFromList(Rule):
         if len(node.args) != 1 or node.args[0].star:
             return
         value = node.args[0].value
+        if context.types().type_of(value).kind == "Tensor":
+            context.report(node, self.tensor_message.format(value=code_of(value)))
+            return
         what = _list_argument(value, context)
         if what is not None:
             fix = _display_fix(node, value) or _list_fix(node, value, context)

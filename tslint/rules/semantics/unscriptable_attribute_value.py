@@ -4,14 +4,18 @@ from typing import Optional
 
 import libcst as cst
 
+from tslint.analysis.script_class_failures import unconvertible_class
 from tslint.findings import Mode, Severity
+from tslint.index.model import AttributeAssignment, AttributeKind
 from tslint.rule import Rule, RuleContext
 
 
 class UnscriptableAttributeValue(Rule):
     """Compiled code reads `self.<name>`, and every value the class assigns to it is one whose
     Python type torch cannot convert: an empty list or dict, a list or dict mixing value types
-    (`[1, 2.5]`), a set, a lambda, a numpy value, or a class (`self.act = nn.ReLU`).
+    (`[1, 2.5]`), a set, a lambda, a numpy value, a class (`self.act = nn.ReLU`), or an instance of a
+    plain project class torch cannot compile as a TorchScript class (a dataclass, a class with a
+    method taking `*args` or annotated with a type TorchScript does not have: script_class_failures).
 
     torch: "Module 'Net' has no attribute 'cache' (This attribute exists on the Python module, but we
     failed to convert Python type: 'list' to a TorchScript type. List trace inputs must have elements)".
@@ -37,15 +41,23 @@ class UnscriptableAttributeValue(Rule):
             if name in klass.annotations or name in klass.constants or klass.unknown_bases:
                 continue
             assignments = klass.attributes.get(name, ())
-            whats = [_what(a.unscriptable, context) for a in assignments]
+            whats = [_what(a, context) for a in assignments]
             if whats and all(whats):
                 context.report(node, self.message.format(receiver=context.receiver, name=name, what=whats[0]))
                 return
 
 
-def _what(unscriptable: Optional[str], context: RuleContext) -> Optional[str]:
+def _what(assignment: AttributeAssignment, context: RuleContext) -> Optional[str]:
+    unscriptable = assignment.unscriptable
     if unscriptable is None:
-        return None
+        if assignment.kind is not AttributeKind.CALL or assignment.maybe_none:
+            return None
+        index = context.scope.index
+        resolved = index.resolve(assignment.callee)
+        why = unconvertible_class(index, resolved)
+        if why is None:
+            return None
+        return f"an instance of `{resolved.rsplit('.', 1)[-1]}` ({why}: torch cannot compile the class)"
     if unscriptable.startswith("reference:"):
         target = unscriptable.partition(":")[2]
         if context.scope.index.is_module_class(target):
