@@ -13,6 +13,7 @@ from tslint.analysis.traversal import code_of
 from tslint.index.facts import FactExtractors
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
+from tslint.rules.semantics._instance_facts import class_references, parameter_setters, setter_arguments
 
 
 def float_parameters(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[str, ...]:
@@ -92,8 +93,13 @@ def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, s
 
 
 FACTS = FactExtractors(
-    functions={"float_parameters": float_parameters, "returned_wrappers": returned_wrappers},
-    classes={"class_values": class_values},
+    functions={
+        "float_parameters": float_parameters,
+        "returned_wrappers": returned_wrappers,
+        "parameter_setters": parameter_setters,
+        "setter_arguments": setter_arguments,
+    },
+    classes={"class_values": class_values, "class_references": class_references},
     # A parameter annotated float names `float` (`is_float_type`).
     words={"float_parameters": ("float",)},
 )

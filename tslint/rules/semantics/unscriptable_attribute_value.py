@@ -4,14 +4,20 @@ from typing import Optional
 
 import libcst as cst
 
+from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
+from tslint.index.model import AttributeAssignment
 from tslint.rule import Rule, RuleContext
+from tslint.rules.semantics._held_instances import held_class, uncompilable_class
 
 
 class UnscriptableAttributeValue(Rule):
     """Compiled code reads `self.<name>`, and every value the class assigns to it is one whose
     Python type torch cannot convert: an empty list or dict, a list or dict mixing value types
-    (`[1, 2.5]`), a set, a lambda, a numpy value, or a class (`self.act = nn.ReLU`).
+    (`[1, 2.5]`), a set, a lambda, a numpy value, a class (`self.act = nn.ReLU`), or an instance of a
+    project class torch cannot compile as a TorchScript class (a method of it takes a module, or
+    `*args`), built in `__init__` or handed by `__init__` to a method that stores it
+    (`self.set_processor(AttnProcessor())`).
 
     torch: "Module 'Net' has no attribute 'cache' (This attribute exists on the Python module, but we
     failed to convert Python type: 'list' to a TorchScript type. List trace inputs must have elements)".
@@ -37,10 +43,15 @@ class UnscriptableAttributeValue(Rule):
             if name in klass.annotations or name in klass.constants or klass.unknown_bases:
                 continue
             assignments = klass.attributes.get(name, ())
-            whats = [_what(a.unscriptable, context) for a in assignments]
+            whats = [_what(a.unscriptable, context) or _instance(klass, name, a, context) for a in assignments]
             if whats and all(whats):
                 context.report(node, self.message.format(receiver=context.receiver, name=name, what=whats[0]))
                 return
+
+
+def _instance(klass: CompiledClass, name: str, assignment: AttributeAssignment, context: RuleContext) -> Optional[str]:
+    index = context.scope.index
+    return uncompilable_class(index, held_class(klass, index, name, assignment))
 
 
 def _what(unscriptable: Optional[str], context: RuleContext) -> Optional[str]:
