@@ -8,10 +8,12 @@ with "Module 'Net' has no attribute 'sobel' (This attribute exists on the Python
 failed to convert Python type: 'pkg.SobelGradients' to a TorchScript type ...)", at the read.
 
 What certainly fails to compile (each probed against torch 2.13): a dataclass (its generated
-`__init__` has no source), an own method taking `*args` / `**kwargs`, or one whose parameter or
-return annotation names a type TorchScript does not have (`Sequence[int]`, `Callable`), properties
-included. Inheriting from another plain project class (or `abc.ABC`) is accepted; a base tslint
-cannot see (a library's, an Enum, a NamedTuple, an Exception) makes the class unknown.
+`__init__` has no source), an own method taking `*args` / `**kwargs`, one taking a module (a
+parameter annotated with a project `nn.Module` class: `attn: "Attention"`), or one whose parameter
+or return annotation names a type TorchScript does not have (`Sequence[int]`, `Callable`),
+properties included. Inheriting from another plain project class (or `abc.ABC`) is accepted; a base
+tslint cannot see (a library's, an Enum, a NamedTuple, an Exception) or a decorator other than
+`dataclass` makes the class unknown.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from tslint.index.model import JIT_IGNORE, JIT_UNUSED, OBJECT, ClassInfo
 
 _DATACLASS = frozenset({"dataclasses.dataclass", "dataclass"})
 _PLAIN_BASES = OBJECT | {"abc.ABC"}
-_NOT_COMPILED = frozenset({"staticmethod", "classmethod", JIT_IGNORE, JIT_UNUSED})
+_NOT_COMPILED = frozenset(
+    {"staticmethod", "builtins.staticmethod", "classmethod", "builtins.classmethod", JIT_IGNORE, JIT_UNUSED}
+)
 
 
 def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
@@ -34,6 +38,8 @@ def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
         return None
     if any(decorator.split("(")[0] in _DATACLASS for decorator in info.decorators):
         return "a dataclass"
+    if info.decorators:
+        return None
     file = index.by_path.get(info.path)
     if file is None:
         return None
@@ -42,6 +48,9 @@ def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
             continue
         if method.takes_var_args:
             return f"its method `{name}` takes `*args` or `**kwargs`"
+        modules = [annotation for annotation in method.annotations if index.is_module_class(annotation)]
+        if modules:
+            return f"its method `{name}` takes a module, `{modules[0].rsplit('.', 1)[-1]}`"
         texts = [text for _, text in method.parameter_annotations]
         if method.returns:
             texts.append(method.returns)

@@ -14,6 +14,7 @@ from tslint.analysis.traversal import code_of, walk
 from tslint.index.facts import FactExtractors
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
+from tslint.rules.semantics._instance_facts import class_references, parameter_setters, setter_arguments
 
 
 def float_parameters(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[str, ...]:
@@ -163,8 +164,10 @@ FACTS = FactExtractors(
         "float_parameters": float_parameters,
         "returned_wrappers": returned_wrappers,
         "wraps_wrapper": wraps_wrapper,
+        "parameter_setters": parameter_setters,
+        "setter_arguments": setter_arguments,
     },
-    classes={"class_values": class_values},
+    classes={"class_values": class_values, "class_references": class_references},
     files={"module_globals": module_globals},
     # A parameter annotated float names `float` (`is_float_type`); a `functools.wraps` wrapper, `wraps`.
     words={"float_parameters": ("float",), "wraps_wrapper": ("wraps",), "module_globals": ("wraps",)},

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from typing import Dict
+from typing import Dict, List, Optional
 
 import libcst as cst
 
 from tslint.analysis.module_containers import module_container_attribute
-from tslint.analysis.traversal import code_of
+from tslint.analysis.traversal import code_of, statements_in_order
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
 MODULE_DICT = "torch.nn.ModuleDict"
+SLICED_LOCAL = "sliced-local"  # state key tag: (SLICED_LOCAL, name) for a local holding a slice
 
 
 class ModuleContainerSubscript(Rule):
@@ -19,10 +20,9 @@ class ModuleContainerSubscript(Rule):
 
     torch needs to know which submodule is meant while compiling: "Expected integer literal for index
     but got a variable or non-integer", "ModuleDict indexing is only supported with string literals".
-    A slice (`for layer in self.layers[1:]:`) compiles, but calling its elements fails ("'ReLU' object
-    has no attribute or method '__call__'"), so that call is reported. (Slices, `self.layers[1:]`, fail too, but torch
-    reports them
-    where an element is called, which this rule cannot point to yet: they are not reported.) Indexing
+    A slice (`for layer in self.layers[1:]:`, also through `zip(...)` or a local holding the slice)
+    compiles, but calling its elements fails ("'ReLU' object has no attribute or method '__call__'"),
+    so that call is reported. Indexing
     into a local annotated with a `@torch.jit.interface` class (`block: BlockInterface =
     self.blocks[key]`) compiles, with any index: not reported.
     """
@@ -42,28 +42,50 @@ class ModuleContainerSubscript(Rule):
     )
 
     def begin_function(self, context: RuleContext) -> Dict[object, str]:
-        # loop variables bound to a module taken from a slice: name -> container; and the ids of
-        # subscripts assigned to an interface-annotated local
-        return {}
+        # loop variables bound to a module taken from a slice: name -> container; locals bound once to
+        # a slice (`first, second = self.acts[::2], self.acts[1::2]`): (SLICED_LOCAL, name) ->
+        # container; and the ids of subscripts assigned to an interface-annotated local
+        state: Dict[object, str] = {}
+        values: Dict[str, List[cst.BaseExpression]] = {}
+        for node in statements_in_order(context.node.body, cst.Assign):
+            for target in node.targets:
+                for name, value in _pairs(target.target, node.value):
+                    if isinstance(name, cst.Name):
+                        values.setdefault(name.value, []).append(value)
+        for name, found in values.items():
+            container = _slice_of(found[0], context) if len(found) == 1 and found[0] is not None else None
+            if container is not None:
+                state[(SLICED_LOCAL, name)] = container
+        return state
 
     def visit_For(self, node: cst.For, context: RuleContext) -> None:
         iterable, target = node.iter, node.target
         if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "enumerate" and iterable.args:
             iterable = iterable.args[0].value
             target = target.elements[1].value if isinstance(target, cst.Tuple) and len(target.elements) == 2 else None
-        if not (isinstance(iterable, cst.Subscript) and isinstance(target, cst.Name) and len(iterable.slice) == 1):
+        if isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "zip" and isinstance(target, cst.Tuple):
+            # `for a, b in zip(self.attentions, self.resnets[1:]):` binds each name to one iterable's elements
+            if len(target.elements) == len(iterable.args) and not any(a.star for a in iterable.args):
+                for element, argument in zip(target.elements, iterable.args):
+                    self._bind(element.value, argument.value, context)
             return
-        if isinstance(iterable.slice[0].slice, cst.Slice):
-            container = module_container_attribute(iterable.value, context)
-            if container is not None:
-                context.state[target.value] = container
+        self._bind(target, iterable, context)
+
+    def _bind(self, target: object, iterable: cst.BaseExpression, context: RuleContext) -> None:
+        if not isinstance(target, cst.Name):
+            return
+        container = _sliced_container(iterable, context)
+        if container is not None:
+            context.state[target.value] = container
 
     def leave_For(self, node: cst.For, context: RuleContext) -> None:
         target = node.target
-        if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+        if isinstance(target, cst.Tuple) and len(target.elements) == 2 and not _is_zip(node.iter, context):
             target = target.elements[1].value
-        if isinstance(target, cst.Name):
-            context.state.pop(target.value, None)
+        names = [e.value for e in target.elements] if isinstance(target, cst.Tuple) else [target]
+        for name in names:
+            if isinstance(name, cst.Name):
+                context.state.pop(name.value, None)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         sliced = context.state
@@ -103,6 +125,34 @@ class ModuleContainerSubscript(Rule):
                     receiver=context.receiver, name=name, index=shown, container=container, literal=literal
                 ),
             )
+
+
+def _is_zip(iterable: cst.BaseExpression, context: RuleContext) -> bool:
+    return isinstance(iterable, cst.Call) and context.qualify(iterable.func) == "zip"
+
+
+def _pairs(target: cst.BaseExpression, value: cst.BaseExpression) -> List[tuple]:
+    """(target, value) for `a = v` and `a, b = v, w`; another unpacking gives each target no value."""
+    if not isinstance(target, cst.Tuple):
+        return [(target, value)]
+    if isinstance(value, cst.Tuple) and len(value.elements) == len(target.elements):
+        return [(t.value, v.value) for t, v in zip(target.elements, value.elements)]
+    return [(t.value, None) for t in target.elements]
+
+
+def _sliced_container(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """The container attribute `expression` slices (`self.layers[1:]`, or a local holding one)."""
+    if isinstance(expression, cst.Name):
+        return context.state.get((SLICED_LOCAL, expression.value))
+    return _slice_of(expression, context)
+
+
+def _slice_of(expression: cst.BaseExpression, context: RuleContext) -> Optional[str]:
+    """The container attribute `expression` slices: `self.layers[1:]`, `self.acts[::2]`."""
+    if isinstance(expression, cst.Subscript) and len(expression.slice) == 1:
+        if isinstance(expression.slice[0].slice, cst.Slice):
+            return module_container_attribute(expression.value, context)
+    return None
 
 
 def _is_interface(annotation: cst.BaseExpression, context: RuleContext) -> bool:

@@ -5,9 +5,11 @@ from typing import Optional
 import libcst as cst
 
 from tslint.analysis.script_class_failures import unconvertible_class
+from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
-from tslint.index.model import AttributeAssignment, AttributeKind
+from tslint.index.model import AttributeAssignment
 from tslint.rule import Rule, RuleContext
+from tslint.rules.semantics._held_instances import held_class
 
 
 class UnscriptableAttributeValue(Rule):
@@ -15,7 +17,9 @@ class UnscriptableAttributeValue(Rule):
     Python type torch cannot convert: an empty list or dict, a list or dict mixing value types
     (`[1, 2.5]`), a set, a lambda, a numpy value, a class (`self.act = nn.ReLU`), or an instance of a
     plain project class torch cannot compile as a TorchScript class (a dataclass, a class with a
-    method taking `*args` or annotated with a type TorchScript does not have: script_class_failures).
+    method taking `*args` or a module, or annotated with a type TorchScript does not have:
+    script_class_failures), built in `__init__` or handed by `__init__` to a method that stores it
+    (`self.set_processor(AttnProcessor())`).
 
     torch: "Module 'Net' has no attribute 'cache' (This attribute exists on the Python module, but we
     failed to convert Python type: 'list' to a TorchScript type. List trace inputs must have elements)".
@@ -41,26 +45,33 @@ class UnscriptableAttributeValue(Rule):
             if name in klass.annotations or name in klass.constants or klass.unknown_bases:
                 continue
             assignments = klass.attributes.get(name, ())
-            whats = [_what(a, context) for a in assignments]
+            whats = [_what(klass, name, a, context) for a in assignments]
             if whats and all(whats):
                 context.report(node, self.message.format(receiver=context.receiver, name=name, what=whats[0]))
                 return
 
 
-def _what(assignment: AttributeAssignment, context: RuleContext) -> Optional[str]:
+def _what(klass: CompiledClass, name: str, assignment: AttributeAssignment, context: RuleContext) -> Optional[str]:
     unscriptable = assignment.unscriptable
     if unscriptable is None:
-        if assignment.kind is not AttributeKind.CALL or assignment.maybe_none:
-            return None
-        index = context.scope.index
-        resolved = index.resolve(assignment.callee)
-        why = unconvertible_class(index, resolved)
-        if why is None:
-            return None
-        return f"an instance of `{resolved.rsplit('.', 1)[-1]}` ({why}: torch cannot compile the class)"
+        return _held_instance(klass, name, assignment, context)
     if unscriptable.startswith("reference:"):
         target = unscriptable.partition(":")[2]
         if context.scope.index.is_module_class(target):
             return "a class"
         return None  # a function (`F.relu`) or a constant: fine
     return unscriptable
+
+
+def _held_instance(
+    klass: CompiledClass, name: str, assignment: AttributeAssignment, context: RuleContext
+) -> Optional[str]:
+    """An instance of a project class torch cannot compile, held in every default construction."""
+    if assignment.maybe_none:
+        return None
+    index = context.scope.index
+    held = index.resolve(held_class(klass, index, name, assignment) or None)
+    why = unconvertible_class(index, held)
+    if held is None or why is None:
+        return None
+    return f"an instance of `{held.rsplit('.', 1)[-1]}` ({why}: torch cannot compile the class)"
