@@ -52,9 +52,12 @@ class UnscriptableAttributeValue(Rule):
 
 
 def _what(klass: CompiledClass, name: str, assignment: AttributeAssignment, context: RuleContext) -> Optional[str]:
-    unscriptable = assignment.unscriptable
+    return _unscriptable(assignment.unscriptable, context) or _held_instance(klass, name, assignment, context)
+
+
+def _unscriptable(unscriptable: Optional[str], context: RuleContext) -> Optional[str]:
     if unscriptable is None:
-        return _held_instance(klass, name, assignment, context)
+        return None
     if unscriptable.startswith("reference:"):
         target = unscriptable.partition(":")[2]
         if context.scope.index.is_module_class(target):
