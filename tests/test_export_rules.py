@@ -181,12 +181,17 @@ def test_fork_fails_strict_export_and_specializes() -> None:
     assert export_outcome(module.MigrationFork, str(EXPORT_FIXTURE), dynamic=Dim.AUTO).agrees is False
 
 
+# Bad classes whose flagged line is in a module-level helper they call (test_bad_fixture_fails_or_specializes
+# checks that torch fails there).
+FLAGGED_IN_A_HELPER = {"BadBranchInHelper", "BadTupleIndexedAfterMixedTest"}
+
+
 def test_every_bad_class_is_flagged() -> None:
     module = load_module(EXPORT_FIXTURE, "fixture_export_flags")
     for cls in module_classes(module):
         codes = _codes_in(cls)
-        if cls.__name__.startswith("Bad") and cls.__name__ != "BadBranchInHelper":
-            assert codes & {"TS501", "TS502", "TS503", "TS505", "TS511"} | SPECIAL, cls.__name__
+        if cls.__name__.startswith("Bad") and cls.__name__ not in FLAGGED_IN_A_HELPER:
+            assert codes & ({"TS501", "TS502", "TS503", "TS505", "TS511"} | SPECIAL), cls.__name__
         if cls.__name__.startswith("Good"):
             assert not codes, cls.__name__
 
