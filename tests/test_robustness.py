@@ -302,3 +302,36 @@ def test_internal_error_exit_code_and_output(tmp_path, monkeypatch) -> None:
             "message": "internal error in rule TS101 (var-args-in-compiled-function): RuntimeError: boom",
         }
     ]
+
+
+def test_subscripted_base_does_not_stop_the_type_layer(tmp_path) -> None:
+    """A base tslint cannot name (`Generic[T]`, as torch's own DataParallel) is an unknown base: it
+    used to be passed on as None and stop every rule asking for an attribute's type (TS319 raised)."""
+    source = textwrap.dedent(
+        """
+        from typing import Generic, TypeVar
+
+        import torch
+        from torch import nn
+
+        T = TypeVar("T", bound=nn.Module)
+
+
+        class Wrapper(nn.Module, Generic[T]):
+            def __init__(self, module: T) -> None:
+                super().__init__()
+                self.module = module
+                self.dim = 0
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                if self.dim == 0:
+                    y = 1
+                else:
+                    y = 2.0
+                return x
+        """
+    )
+    (tmp_path / "wrapper.py").write_text(source)
+    code, out, err = tslint("--format", "json", tmp_path / "wrapper.py")
+    assert code == 0, err
+    assert json.loads(out)["errors"] == []

@@ -188,7 +188,7 @@ class ProjectIndex:
             return True
         for current in order:
             for base in self.resolved_bases(current):
-                if base not in self.classes and not base.startswith("torch.nn."):
+                if base is None or (base not in self.classes and not base.startswith("torch.nn.")):
                     return True
         return False
 
