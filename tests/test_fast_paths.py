@@ -54,3 +54,45 @@ def test_index_walk_without_leaves_is_the_same(path: Path, monkeypatch: pytest.M
     skipping = index_file(str(path), module, path.stem, False, fact_extractors())[0]
     monkeypatch.setattr(indexer, "LEAF_TYPES", frozenset())
     assert index_file(str(path), module, path.stem, False, fact_extractors())[0] == skipping
+
+
+class _Every(set):
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_unpacking_shortcut_is_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The indexer looks for `self.x, n = self.method(...)` only in an `__init__` whose walk saw an
+    unpacking into a `self` attribute: the index is the one looking in every `__init__` gives."""
+    import tslint.index.indexer as indexer
+
+    module = _module(path)
+    skipping = index_file(str(path), module, path.stem, False, fact_extractors())[0]
+    original = indexer._FileIndexer.__init__
+
+    def every_init(self, *arguments, **keywords) -> None:
+        original(self, *arguments, **keywords)
+        self.unpacking = _Every()
+
+    monkeypatch.setattr(indexer._FileIndexer, "__init__", every_init)
+    assert index_file(str(path), module, path.stem, False, fact_extractors())[0] == skipping
+
+
+WORD_SOURCES = {
+    "trace_module only": "import torch\n\ndef f():\n    m = Block()\n    return torch.jit.trace_module(m, {})\n",
+    "script as alias": "from torch.jit import script as s\n\ndef f(self):\n    return s(Exit())\n",
+    "description only": '"""A description, scriptable."""\n\ndef f():\n    return Block()\n',
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORD_SOURCES))
+def test_facts_skipped_by_whole_word_are_empty(name: str) -> None:
+    """A fact skipped because its word is not in the source as a whole word (`description` holds
+    `script`) would have been empty; `trace_module` alone is enough for the traced classes."""
+    source = WORD_SOURCES[name]
+    module = cst.parse_module(source)
+    with_text = index_file("m.py", module, "m", False, fact_extractors(), source)[0]
+    assert with_text == index_file("m.py", module, "m", False, fact_extractors())[0]
+    if name == "trace_module only":
+        assert with_text.functions["f"].fact("trace-traced-classes") == ("Block",)

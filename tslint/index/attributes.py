@@ -26,6 +26,9 @@ class SelfAssignmentCollector:
         self.int_parameters: FrozenSet[str] = frozenset()
         # Names that may hold None in the method (set for `__init__`: functions.none_names).
         self.none_names: FrozenSet[str] = frozenset()
+        # Whether the method unpacks into a `self` attribute (`self.stage, n = ...`): only then can
+        # `_FileIndexer._returned_tuple_attributes` find anything in it.
+        self.unpacks_to_self = False
 
     def observe(self, node: cst.CSTNode) -> None:
         kind = type(node)  # exact types: this runs for every node of every method
@@ -86,6 +89,7 @@ class SelfAssignmentCollector:
                 for element in target.target.elements:
                     name = self._target(element.value)
                     if name is not None:
+                        self.unpacks_to_self = True
                         self.found.append((name, AttributeAssignment(AttributeKind.OTHER)))
 
     def _otherwise(self, value: cst.BaseExpression) -> Optional[str]:

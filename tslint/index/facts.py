@@ -10,6 +10,7 @@ through the project index.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Tuple
 
@@ -30,9 +31,10 @@ class FactExtractors:
     functions: Mapping[str, FunctionFact] = field(default_factory=dict)
     classes: Mapping[str, ClassFact] = field(default_factory=dict)
     files: Mapping[str, FileFact] = field(default_factory=dict)
-    # Extractor name -> words one of which the file's source must hold for the fact to be non-empty
-    # (`script` for the classes built in `torch.jit.script(...)`): in a file with none of them the
-    # extractor is not run. An extractor with no entry here always runs.
+    # Extractor name -> identifiers one of which the file's source must hold as a whole word for the
+    # fact to be non-empty (`script` for the classes built in `torch.jit.script(...)`: the call's
+    # name is that token; `description` or `scriptable` do not count): in a file with none of them
+    # the extractor is not run. An extractor with no entry here always runs.
     words: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
 
     def merged(self, other: FactExtractors) -> FactExtractors:
@@ -54,7 +56,7 @@ class FactExtractors:
         """The extractors that may find something in a file of source `text` (None: all of them)."""
         if text is None or not self.words:
             return self
-        absent = {name for name, words in self.words.items() if not any(word in text for word in words)}
+        absent = {name for name, words in self.words.items() if not any(_holds(text, word) for word in words)}
         if not absent:
             return self
         return FactExtractors(
@@ -63,5 +65,17 @@ class FactExtractors:
             {name: f for name, f in self.files.items() if name not in absent},
         )
 
+
+def _holds(text: str, word: str) -> bool:
+    """Whether `text` holds the identifier `word` as a whole word. A token of the source is bounded
+    by characters that cannot continue an identifier (a character `\\w` matches right after one is
+    a syntax error), so the token is found wherever the parser could build a name of it."""
+    pattern = _WORDS.get(word)
+    if pattern is None:
+        pattern = _WORDS[word] = re.compile(rf"\b{re.escape(word)}\b")
+    return word in text and pattern.search(text) is not None
+
+
+_WORDS: dict = {}
 
 NO_FACTS = FactExtractors()

@@ -62,6 +62,7 @@ class _FileIndexer:
         self.nodes: Dict[int, cst.FunctionDef] = {}
         self.assignments: Dict[int, List[Tuple[str, AttributeAssignment]]] = {}
         self.class_replacements: Dict[int, List[str]] = {}
+        self.unpacking: Set[int] = set()  # ordinals of the methods that unpack into a `self` attribute
         # ordinal -> index in module.body of the top-level statement holding the function
         self.anchors: Dict[int, int] = {}
         self.statement_index = 0
@@ -101,6 +102,8 @@ class _FileIndexer:
         if facts.assignments is not None:
             self.assignments[ordinal] = facts.assignments.found
             self.class_replacements[ordinal] = facts.assignments.class_replacements
+            if facts.assignments.unpacks_to_self:
+                self.unpacking.add(ordinal)
         owner_short = owner.rsplit(".", 1)[-1] if owner else None
         return FunctionInfo(
             name=node.name.value,
@@ -182,7 +185,7 @@ class _FileIndexer:
             for name, assignment in self.assignments.get(info.ordinal, ()):
                 attributes.setdefault(name, []).append(replace(assignment, method=info.name))
         init = methods.get("__init__")
-        if init is not None and init.self_name:
+        if init is not None and init.self_name and init.ordinal in self.unpacking:
             self._returned_tuple_attributes(init, methods, attributes)
         conditional: Dict[str, str] = {}
         parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}

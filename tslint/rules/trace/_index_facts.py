@@ -171,8 +171,8 @@ def traced_classes(function: cst.FunctionDef, imports: ImportTable, owner: Optio
     return tuple(sorted(found)) or None
 
 
-# Only a call named `script` can be `torch.jit.script(...)`, one named `trace` `torch.jit.trace(...)`:
-# a file without the word has none.
+# Only a call named `script` can be `torch.jit.script(...)`, one named `trace` or `trace_module`
+# `torch.jit.trace(...)`: a file without the word has none.
 FACTS = FactExtractors(
     functions={
         FACT: scripted_instances,
@@ -181,5 +181,5 @@ FACTS = FactExtractors(
         BUILT_ARGUMENTS: built_arguments,
         STORED_PARAMETERS: stored_parameters,
     },
-    words={FACT: ("script",), SCRIPTED_SLOTS: ("script",), TRACED_CLASSES: ("trace",)},
+    words={FACT: ("script",), SCRIPTED_SLOTS: ("script",), TRACED_CLASSES: ("trace", "trace_module")},
 )
