@@ -56,7 +56,7 @@ class FactExtractors:
         """The extractors that may find something in a file of source `text` (None: all of them)."""
         if text is None or not self.words:
             return self
-        absent = {name for name, words in self.words.items() if not any(_holds(text, word) for word in words)}
+        absent = {name for name, words in self.words.items() if not any(holds_word(text, word) for word in words)}
         if not absent:
             return self
         return FactExtractors(
@@ -66,7 +66,7 @@ class FactExtractors:
         )
 
 
-def _holds(text: str, word: str) -> bool:
+def holds_word(text: str, word: str) -> bool:
     """Whether `text` holds the identifier `word` as a whole word. A token of the source is bounded
     by characters that cannot continue an identifier (a character `\\w` matches right after one is
     a syntax error), so the token is found wherever the parser could build a name of it."""

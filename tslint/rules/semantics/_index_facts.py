@@ -11,7 +11,7 @@ import libcst as cst
 from tslint.analysis.imports import ImportTable, is_none, names_bound_in
 from tslint.analysis.names import module_names
 from tslint.analysis.traversal import code_of, walk
-from tslint.index.facts import FactExtractors
+from tslint.index.facts import FactExtractors, holds_word
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
 from tslint.rules.semantics._instance_facts import class_references, parameter_setters, setter_arguments
@@ -134,7 +134,10 @@ def _called(expression: cst.BaseExpression) -> cst.BaseExpression:
 def module_globals(module: cst.Module, imports: ImportTable, text: str) -> Tuple[object, ...]:
     """The file's globals as torch's lookup in a function defined here sees them, for a module that
     defines a `functools.wraps` wrapper: ("listed", names, names bound only under
-    `if TYPE_CHECKING:`), or ("unlisted",) when a star import or `globals()` hides some."""
+    `if TYPE_CHECKING:`), or ("unlisted",) when a star import or `globals()` hides some. Empty in a
+    module without the word `wraps`, as FACTS' `words` promises."""
+    if not holds_word(text, "wraps"):
+        return ()
     found = module_names(module, text)
     if found.names is None:
         return ("unlisted",)
