@@ -194,8 +194,10 @@ class CompiledScope:
                     continue
                 if method.has_decorator(JIT_EXPORT):
                     yield method, qualname
-                elif name not in context.unused_properties and any(d in PROPERTY_DECORATORS for d in method.decorators):
-                    yield method, qualname
+                elif name not in context.unused_properties and any(
+                    d in PROPERTY_DECORATORS or d == f"{name}.setter" for d in method.decorators
+                ):
+                    yield method, qualname  # a property's getter and setter are compiled (probed)
         if not self._all_classes or self.tracing:
             return
         for file in self.index.files:

@@ -170,6 +170,12 @@ class FunctionTypes:
             return UNKNOWN  # a bound method, not a value
         return self._each_class(lambda klass: self.project.attribute_type(klass, name))
 
+    def attribute_typed_by_value(self, name: str) -> bool:
+        """Every class this function is compiled for types `self.<name>` from its built value."""
+        if self.project is None or not self.classes:
+            return False
+        return all(self.project.typed_by_value(klass, name) for klass in self.classes)
+
     def _method_marker(self, klass: str, name: str) -> JitType:
         facts = self.project._compiled_class(klass)
         return JitType("Method") if name in facts.methods else UNKNOWN

@@ -8,6 +8,7 @@ from typing import List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.expressions import Env
+from tslint.analysis.operator_tables import known
 from tslint.analysis.schema_matching import _convert, is_subtype, unify
 from tslint.analysis.schema_types import NONE, TENSOR, UNKNOWN, JitType
 from tslint.analysis.traversal import suite_statements, target_names
@@ -198,6 +199,16 @@ class Flow:
         if not (isinstance(base, cst.Name) and base.value == self.owner.self_name and base.value not in env):
             return
         expected = self.owner.self_attribute(target.attr.value)
+        if (
+            expected.kind == "Unknown"
+            and value.kind == "Optional"
+            and known(value)
+            and self.owner.attribute_typed_by_value(target.attr.value)
+        ):
+            # torch types an unannotated attribute by the built value (None, a bool, ...), never an
+            # Optional: an Optional fits none of them (kornia's `keepdim` setter, probed).
+            self.owner.events.append(Event("attribute-type", target, target.attr.value, expected, value))
+            return
         if expected.kind in ("Unknown", "Class", "Union") or value.kind in ("Unknown", "Union"):
             return
         if value.kind == "Tuple" and expected.kind == "List":

@@ -19,6 +19,14 @@ from tslint.index.model import AttributeKind, FunctionInfo, is_torch_module_clas
 from tslint.index.project import ProjectIndex
 
 _LITERALS = {"int": leaf("int"), "float": leaf("float"), "str": leaf("str"), "bool": BOOL}
+_VALUE_KINDS = (AttributeKind.NONE, AttributeKind.CONSTANT, AttributeKind.OTHER)
+_PLAIN_TORCH_BASES = frozenset(
+    {"torch.nn.Module", "torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict", "object"}
+)
+# nn.Module's class-level annotations and internals: typed by torch, not by the value.
+_TORCH_ANNOTATED = frozenset(
+    {"training", "dump_patches", "call_super_init", "_version", "_parameters", "_buffers", "_modules"}
+)
 # Calls whose result, held by an attribute, is a plain Tensor (not a parameter or buffer: torch types
 # it Tensor all the same).
 TENSOR_FACTORIES = frozenset(
@@ -122,6 +130,27 @@ class ProjectTypes:
             return UNKNOWN
         types = {self._assignment_type(assignment) for assignment in assignments}
         return types.pop() if len(types) == 1 else UNKNOWN
+
+    def typed_by_value(self, klass: str, name: str) -> bool:
+        """Whether torch types attribute `name` of `klass` from the value the built instance holds (a
+        parameter's value, a literal, None), with no annotation anywhere that could make it an
+        `Optional` or a `Union`: no class-level annotation in the project's classes, and torch bases
+        only among nn.Module and its containers (whose own annotated names are excluded)."""
+        if klass not in self.index.classes:
+            return False
+        facts = self._compiled_class(klass)
+        if "*" in facts.attributes or name in facts.methods or name in _TORCH_ANNOTATED:
+            return False
+        for info in facts.mro:
+            if name in info.annotation_types or name in info.class_annotations or name in info.class_attributes:
+                return False
+            if name in info.constants:
+                return False
+            for base in self.index.resolved_bases(info):
+                if base not in self.index.classes and base not in _PLAIN_TORCH_BASES:
+                    return False
+        assignments = facts.attributes.get(name, ())
+        return any(a.method == "__init__" for a in assignments) and all(a.kind in _VALUE_KINDS for a in assignments)
 
     def _assigned_in_compiled_code(self, facts, assignment) -> bool:
         method = facts.methods.get(assignment.method)

@@ -15,7 +15,10 @@ class AttributeAssignmentTypeMismatch(Rule):
     literal its type, a class-level annotation wins) and converts nothing when compiled code assigns
     it, not even an int to a float: "Wrong type for attribute assignment. Expected NoneType but got
     Tensor (inferred)". The types are the type model's; attributes and values of unknown type are not
-    reported.
+    reported, but for one: an attribute with no annotation that `__init__` sets from a value (a
+    parameter, a literal, None) is never `Optional` to torch, whatever the instance holds, so an
+    `Optional` value assigned to it fails whichever type the built value gives it ("Expected
+    NoneType but got Optional[bool]" in kornia's `keepdim` setter).
     """
 
     code = "TS356"
@@ -30,16 +33,19 @@ class AttributeAssignmentTypeMismatch(Rule):
         "Declare the attribute's real type on the class (`cache: Optional[torch.Tensor]`) and keep assigning that "
         "type (`1.0`, not `1`, for a float)."
     )
+    by_value_message = (
+        "`{receiver}.{name}` has the type of the value `__init__` stores, never an Optional; assigning it a value of "
+        "type `{found}` fails in TorchScript."
+    )
     torch_messages = ("Wrong type for attribute assignment",)
 
     def visit_AssignTarget(self, node: cst.AssignTarget, context: RuleContext) -> None:
         if not isinstance(node.target, cst.Attribute):
             return
         for event in context.types().events_at(node.target, "attribute-type"):
+            template = self.by_value_message if event.first.kind == "Unknown" else self.message
             context.report(
                 node.target,
-                self.message.format(
-                    receiver=context.receiver, name=event.name, expected=event.first, found=event.second
-                ),
+                template.format(receiver=context.receiver, name=event.name, expected=event.first, found=event.second),
             )
             return

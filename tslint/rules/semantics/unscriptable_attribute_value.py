@@ -41,11 +41,19 @@ class UnscriptableAttributeValue(Rule):
         name = context.self_attribute(node)
         if name is None:
             return
+        index = context.scope.index
         for _, klass in context.classes():
-            if name in klass.annotations or name in klass.constants or klass.unknown_bases:
+            if name in klass.annotations or name in klass.constants:
+                continue
+            # Beside a base tslint cannot see, the value may be the base's; beside torch's module
+            # bases only (`_Loss`), an instance of a project class is the project's own.
+            torch_bases_only = klass.unknown_bases and not index.has_bases_outside_torch(klass.info)
+            if klass.unknown_bases and not torch_bases_only:
                 continue
             assignments = klass.attributes.get(name, ())
             whats = [_what(klass, name, a, context) for a in assignments]
+            if torch_bases_only:
+                whats = [what if what and what.startswith("an instance of") else None for what in whats]
             if whats and all(whats):
                 context.report(node, self.message.format(receiver=context.receiver, name=name, what=whats[0]))
                 return
