@@ -176,6 +176,28 @@ def test_private_module_bases_are_torch_2_13s() -> None:
     assert not is_torch_module_class("torch.nn.modules.module._IncompatibleKeys")
 
 
+def test_torch_builtin_functions_are_torch_2_13s() -> None:
+    """The compiled scope does not compile torch's own Python functions that TorchScript maps to a
+    builtin op (`F._no_grad_embedding_renorm_`, whose body has no return): the set is every such
+    function of `torch.jit._builtins._builtin_ops`, plus `_ntuple`'s four instances by their names."""
+    import inspect
+
+    pytest.importorskip("torch")
+    from torch.jit import _builtins
+
+    from tslint.index.model import TORCH_BUILTIN_FUNCTIONS
+
+    found = {
+        f"{function.__module__}.{function.__qualname__}"
+        for function, _ in _builtins._builtin_ops
+        if inspect.isfunction(function)
+        and function.__module__.startswith("torch")
+        and "<locals>" not in function.__qualname__
+    }
+    ntuples = {f"torch.nn.modules.utils._{name}" for name in ("single", "pair", "triple", "quadruple")}
+    assert found | ntuples == TORCH_BUILTIN_FUNCTIONS
+
+
 def test_function_trees_match_the_indexer() -> None:
     """A file parsed again in phase 2 finds its functions without being indexed again: the same
     nodes under the same ordinals and anchors as the indexer gave (methods of classes in `if`
