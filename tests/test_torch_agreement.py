@@ -40,6 +40,8 @@ UNLOCATED = {
     "BadIntBuiltSequentialElement": "but instead found type 'int'",
     "BadParametersLoop": "Yield aren't supported",
     "BadModuleToDevice": "Compiled functions can't take variable number of arguments",
+    "BadFutureFlagAttribute": "Unknown type annotation: 'bool'",
+    "BadFutureBufferAnnotation": "Unknown type annotation: 'Optional[torch.Tensor]'",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the
