@@ -392,14 +392,21 @@ class FunctionTypes:
         members = value.items if value.kind == "Union" else (value.element, JitType("NoneType"))
         spec = test.args[1].value
         options = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
-        kinds = set()
+        kinds, exact = set(), set()
         for option in options:
+            if isinstance(option, cst.Subscript):
+                # `isinstance(y, Dict[str, Tensor])`: the members of exactly that type
+                wanted = self.annotation(option)
+                if not known(wanted):
+                    return {}, {}
+                exact.add(wanted)
+                continue
             kind = _ISINSTANCE_KINDS.get(self.qualify(option) or "")
             if kind is None:
                 return {}, {}
             kinds.add(kind)
-        inside = [member for member in members if member.kind in kinds]
-        outside = [member for member in members if member.kind not in kinds]
+        inside = [member for member in members if member.kind in kinds or member in exact]
+        outside = [member for member in members if member not in inside]
         return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
 
 

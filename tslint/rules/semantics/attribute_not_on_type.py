@@ -22,7 +22,11 @@ class AttributeNotOnType(Rule):
 
     Indexing a value that is None has no method to call either: `first[:, -pad:]` after `first =
     self.cache` (an attribute `__init__` leaves None): "'NoneType' object is not subscriptable",
-    "attempted to use multidimensional indexing on a non-tensor type".
+    "attempted to use multidimensional indexing on a non-tensor type". So has a `Union` not refined by
+    `isinstance` (`type_ptr[:-1]` with `type_ptr: Union[Tensor, List[int]]`): "'Union[Tensor,
+    List[int]]' object is not subscriptable" for an index, no schema of `aten::slice` for a slice
+    ("Expected a value of type 'Tensor' for argument 'self' but instead found type 'Union[Tensor,
+    List[int]]'"). A Union attribute is TS328's.
     """
 
     code = "TS351"
@@ -34,8 +38,16 @@ class AttributeNotOnType(Rule):
         "Use what the type has in TorchScript (`len(sizes)`, `x.float()`, `x.to(torch.bool)`, `torch.tensor(...)`), "
         "or annotate a parameter that is not a Tensor with its real type."
     )
-    torch_messages = ("object has no attribute or method", "object is not subscriptable", "indexing on a non-tensor")
+    torch_messages = (
+        "object has no attribute or method",
+        "object is not subscriptable",
+        "indexing on a non-tensor",
+        "but instead found type 'Union[",
+    )
     index_message = "`{code}` is `None` here: TorchScript cannot index a value of type `NoneType`."
+    union_index_message = (
+        "`{code}` is a `{type}` here: TorchScript cannot index or slice a Union before `isinstance` refines it."
+    )
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         found = context.types().member(node)
@@ -57,10 +69,15 @@ class AttributeNotOnType(Rule):
         value = node.value
         if context.self_attribute(value) is not None:
             return  # a None attribute indexed: TS326's
-        if context.types().type_of(value).kind != "NoneType":
+        value_type = context.types().type_of(value)
+        if value_type.kind not in ("NoneType", "Union"):
             return
         code = code_of(value)
-        context.report(node, self.index_message.format(code=code if len(code) <= 40 and "\n" not in code else "…"))
+        code = code if len(code) <= 40 and "\n" not in code else "…"
+        if value_type.kind == "Union":
+            context.report(node, self.union_index_message.format(code=code, type=value_type))
+            return
+        context.report(node, self.index_message.format(code=code))
 
 
 def _is_unannotated_parameter(name: str, context: RuleContext) -> bool:
