@@ -108,7 +108,12 @@ class ProjectTypes:
         for info in facts.mro:
             text = info.annotation_types.get(name)
             if text:
-                return self._annotation(text, info.path)
+                found = self._annotation(text, info.path)
+                if name in facts.constants and found.kind in ("Optional", "Union"):
+                    # A constant (`__constants__`, `Final`) is typed from the value the instance holds:
+                    # `momentum: Optional[float]` is a float, or None, never an Optional (BatchNorm).
+                    return UNKNOWN
+                return found
         if facts.unknown_bases:
             # Only torch's module bases (`_Loss`) are unknown: a class-level annotation of the
             # project's classes is the type torch gives the attribute; an assignment may be the
