@@ -427,6 +427,19 @@ def test_context_of_a_file_in_no_package_is_its_folder(tmp_path, capsys) -> None
     assert code == 1 and out.startswith("scripts/net.py:5:26: TS101 ")
 
 
+def test_context_of_a_script_holds_the_packages_beside_it_that_it_imports(tmp_path, capsys) -> None:
+    """`train.py` next to `pkg/` imports `pkg.base` (Python puts a script's folder on its path): the
+    base class there makes Net a module; a package beside it that it does not import is not read."""
+    package(tmp_path)
+    write(tmp_path, "train.py", CHILD)
+    write(tmp_path, "other/__init__.py", "")
+    write(tmp_path, "other/broken.py", "def (:\n")
+    code, out, _ = run(["--output-format", "json", "--no-cache", "train.py"], capsys, cwd=tmp_path)
+    document = json.loads(out)
+    assert code == 1 and [(d["filename"], d["code"]) for d in document["diagnostics"]] == [("train.py", "TS101")]
+    assert document["summary"]["files"] == 1 and document["errors"] == []
+
+
 def test_an_unreadable_context_file_is_not_reported(tmp_path, capsys) -> None:
     package(tmp_path)
     write(tmp_path, "pkg/broken.py", "def (:\n")

@@ -235,16 +235,40 @@ def package_top(path: Path) -> Optional[Path]:
 def context_folders(given: str) -> List[Tuple[str, bool]]:
     """The folders whose files give a path on the command line its context, as (folder as reached
     from `given`, recursive): the whole top package holding it, or, for a file in no package, its
-    own folder's files (the scripts beside it that it can import). Empty for a folder in no package:
-    its walk already holds its files."""
+    own folder's files (the scripts beside it that it can import) and the packages beside it that
+    it imports (`from models.net import Net` next to `models/`: Python puts a script's folder first
+    on its path). Empty for a folder in no package: its walk already holds its files."""
     absolute = Path(os.path.abspath(given))
     is_folder = _is_dir(absolute)
     top = package_top(absolute)
     if top is None:
-        return [] if is_folder else [(os.path.dirname(given) or ".", False)]
+        if is_folder:
+            return []
+        folder = os.path.dirname(given) or "."
+        packages = [(os.path.join(folder, name), True) for name in _packages_imported(absolute)]
+        return [(folder, False), *packages]
     start = absolute if is_folder else absolute.parent
     base = given if is_folder else (os.path.dirname(given) or ".")
     return [(os.path.normpath(os.path.join(base, os.path.relpath(top, start))), True)]
+
+
+# `import name` / `from name... import` at the start of a line: the first name of what it imports.
+_IMPORT_LINE = re.compile(rb"^[ \t]*(?:from[ \t]+([A-Za-z_]\w*)[\w.]*[ \t]+import\b|import[ \t]+([A-Za-z_]\w*))", re.M)
+_IMPORT_SCAN_BYTES = 1 << 20
+
+
+def _packages_imported(script: Path) -> List[str]:
+    """The packages in the folder of `script` (a file in no package) that its import lines name. A
+    text scan, not a parse: a name it misses only leaves that package out of the context."""
+    if not _is_file(script):
+        return []
+    try:
+        with open(script, "rb") as handle:
+            head = handle.read(_IMPORT_SCAN_BYTES)
+    except OSError:
+        return []
+    names = {(first or second).decode("ascii", "replace") for first, second in _IMPORT_LINE.findall(head)}
+    return sorted(name for name in names if _is_file(script.parent / name / "__init__.py"))
 
 
 def find_context(
