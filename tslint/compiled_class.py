@@ -8,8 +8,12 @@ from typing import Dict, FrozenSet, Optional, Set
 
 from tslint.analysis.attribute_annotations import annotated_optional, none_test_side_holds
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
-from tslint.index.model import NATIVE_BASE_CLASSES, ClassInfo, FunctionInfo
+from tslint.index.model import DYNAMIC_ATTRIBUTES, NATIVE_BASE_CLASSES, CallKind, ClassInfo, FunctionInfo
 from tslint.index.project import ProjectIndex
+
+# Methods torch's own module classes call from their `__init__` (nn.Linear, the convolutions, the
+# norms): a project class that overrides one runs it while being built.
+TORCH_BASE_RESETS = frozenset({"reset_parameters", "_reset_parameters", "reset_running_stats"})
 
 
 class CompiledClass:
@@ -46,11 +50,37 @@ class CompiledClass:
         self.replaced = prepare is not None and not prepare.returns_self
         # Created only on some paths of an `__init__`, and nowhere else in the hierarchy.
         self.conditional_attributes: Dict[str, str] = {}
+        self.construction = self._construction_methods()
         for current in self.mro:
             for name, condition in current.conditional_attributes.items():
                 others = (c for c in self.mro if c is not current and name in c.attributes)
                 if not any(name not in c.conditional_attributes for c in others) and name not in self.constants:
                     self.conditional_attributes.setdefault(name, condition)
+
+    def _construction_methods(self) -> FrozenSet[str]:
+        """The methods that run while the instance is built: `__init__` (every class's, chained by
+        `super().__init__()`), the methods they call on `self`, transitively, and the resets torch's
+        own base classes call from theirs (`reset_parameters`)."""
+        found: Set[str] = {"__init__", *TORCH_BASE_RESETS}
+        work = [init for c in self.mro if (init := c.methods.get("__init__")) is not None]
+        while work:
+            for call in work.pop().calls:
+                if call.kind is CallKind.SELF_METHOD and call.target not in found:
+                    found.add(call.target)
+                    method = self.methods.get(call.target)
+                    if method is not None:
+                        work.append(method)
+        return frozenset(found)
+
+    def built_assignments(self, name: str) -> list:
+        """The assignments of attribute `name` that decide the built instance's value, which torch
+        types the attribute by: those made while building it, when `__init__` always makes one
+        (assignments in `forward` run later); else all of them."""
+        assignments = self.attributes.get(name, [])
+        if name in self.conditional_attributes or DYNAMIC_ATTRIBUTES in self.attributes:
+            return assignments
+        built = [a for a in assignments if a.method in self.construction]
+        return built if any(a.method == "__init__" for a in built) else assignments
 
     def method(self, name: str) -> Optional[FunctionInfo]:
         """The source method torch compiles under `name`; None when there is none or the class
@@ -77,6 +107,8 @@ class CompiledClass:
                 sorted(self.size_unions),
                 self.replaced,
                 sorted(self.replaced_methods),
+                sorted(self.construction),
+                sorted((name, [a.method for a in found]) for name, found in self.attributes.items()),
             )
         )
 
@@ -96,7 +128,8 @@ class CompiledClass:
         if guard.kind is GuardKind.NOT_TRACING:
             return not tracing  # torch.jit.script does not resolve is_tracing(): both sides compile
         if guard.kind in (GuardKind.ATTRIBUTE_NOT_NONE, GuardKind.ATTRIBUTE_IS_NONE):
-            assignments = self.attributes.get(guard.name, [])
+            # Tracing runs the branch as the instance is when traced: every assignment counts.
+            assignments = self.attributes.get(guard.name, []) if tracing else self.built_assignments(guard.name)
             optional = self.annotated_optional(guard.name)
             return none_test_side_holds(assignments, guard.kind is GuardKind.ATTRIBUTE_IS_NONE, optional, tracing)
         if guard.kind is GuardKind.HAS_ATTRIBUTE:
