@@ -92,9 +92,11 @@ def located_findings(
         if finding in held or finding in found:
             continue
         fragments = said.get(finding.code, ())
+        row = finding.location.row
         for message, span in failures:
-            if span is not None and span.contains(finding.filename, finding.location.row):
-                if any(fragment in message for fragment in fragments):
-                    found.append(finding)
-                    break
+            if span is None or not span.first_row <= row <= span.last_row:
+                continue  # checked first: `contains` resolves the path
+            if any(fragment in message for fragment in fragments) and span.contains(finding.filename, row):
+                found.append(finding)
+                break
     return found
