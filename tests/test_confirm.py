@@ -350,3 +350,25 @@ def test_names_under_a_wrapper_from_another_module_are_confirmed(tmp_path) -> No
         (d["filename"], d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]
     }
     assert found == {("models.py", 8, "TS343"): "confirmed"}
+
+
+def test_a_finding_in_a_submodule_the_scope_misses_is_confirmed(tmp_path) -> None:
+    """A submodule built by `self.blocks.append(block)` through a local is outside tslint's scope of
+    the holder, but torch compiles it: the failure torch reports there, at a line a finding flags
+    with its rule's message, confirms that finding instead of making a TS000. (`Block` needs
+    arguments, so it is scripted only inside `Encoder`.)"""
+    (tmp_path / "models.py").write_text(
+        "import torch\n\n\nclass Block(torch.nn.Module):\n"
+        "    def __init__(self, window: int):\n        super().__init__()\n        self.window = window\n\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        if self.window > 0:\n            pad = x + 1\n"
+        "        if self.window > 0:\n            x = x + pad\n        return x\n\n\n"
+        "class Encoder(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.blocks = torch.nn.ModuleList()\n        for i in range(2):\n"
+        "            block = Block(window=i)\n            self.blocks.append(block)\n\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        for blk in self.blocks:\n            x = blk(x)\n        return x\n"
+    )
+    code, document = run("models.py", cwd=tmp_path, flag="--confirm=all")
+    found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
+    assert found == {(10, "TS344"): "confirmed"}

@@ -35,7 +35,7 @@ from tslint.confirm.export_status import parse as parse_export
 from tslint.confirm.export_status import status as export_status
 from tslint.confirm.export_status import unpredicted as export_unpredicted
 from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
-from tslint.confirm.torch_errors import TorchSpan, first_span, headline
+from tslint.confirm.torch_errors import TorchSpan, first_span, headline, in_wrapper_module, located_findings
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.index.project import ProjectIndex
@@ -317,23 +317,11 @@ def _explains(finding: Diagnostic, message: str, span: Optional[TorchSpan], lint
     if finding.code == WRAPPING_DECORATOR and span is not None:
         quoted = re.findall(r"`([^`]+)`", finding.message)
         return len(quoted) > 1 and f"def {quoted[1]}" in message
-    if span is not None and _in_wrapper_module(finding, span):
+    if span is not None and in_wrapper_module(finding, span):
         return True
     if span is None or span.path not in linted:
         return any(fragment in message for fragment in _torch_messages().get(finding.code, ()))
     return False
-
-
-def _in_wrapper_module(finding: Diagnostic, span: TorchSpan) -> bool:
-    """Under a project decorator's `functools.wraps` wrapper from another module, torch compiles the
-    function's source but names the wrapper's file, with the function's own rows (TS343, TS347): the
-    finding names that module ("wrapper from `pkg.deco`"), torch's file is it, and its rows are the
-    finding's."""
-    named = re.search(r"wrapper from `([\w.]+)`", finding.message)
-    if named is None or not span.first_row <= finding.location.row <= span.last_row:
-        return False
-    stem = os.path.splitext(span.path)[0].replace(os.sep, ".")
-    return stem.endswith("." + named.group(1)) or stem.endswith("." + named.group(1) + ".__init__")
 
 
 @functools.cache
@@ -401,6 +389,11 @@ def confirm(
             by_file, config, workers or default_workers(len(by_file)), progress, sum(map(len, by_file.values()))
         )
         outcomes.update(results)
+    everywhere = [d for d in result.diagnostics if d.mode is Mode.SCRIPT and d.code != "TS001"]
+    for job in jobs:  # torch's error in a function compiled for the class that tslint's scope missed
+        if not (job.trace or job.kind):
+            failures = outcomes[_key(job.qualname, False)].failures
+            job.findings.extend(located_findings(everywhere, job.findings, failures, _torch_messages()))
 
     linted = {str(source.path.resolve()) for source in sources}
     statuses: Dict[Diagnostic, Tuple[str, str]] = {}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Dict, List, Optional, Sequence, Tuple
 
 FRAME = re.compile(r'File "([^"]+)", line (\d+)')
 
@@ -62,3 +63,40 @@ def refuses_torchscript(message: str) -> bool:
     the rest quotes user source, where a comment may say anything."""
     text = headline(message).lower()
     return "torchscript" in text and ("no longer supported" in text or "has been removed" in text)
+
+
+def in_wrapper_module(finding, span: TorchSpan) -> bool:
+    """Under a project decorator's `functools.wraps` wrapper from another module, torch compiles the
+    function's source but names the wrapper's file, with the function's own rows (TS343, TS347): the
+    finding names that module ("wrapper from `pkg.deco`"), torch's file is it, and its rows are the
+    finding's."""
+    named = re.search(r"wrapper from `([\w.]+)`", finding.message)
+    if named is None or not span.first_row <= finding.location.row <= span.last_row:
+        return False
+    stem = os.path.splitext(span.path)[0].replace(os.sep, ".")
+    return stem.endswith("." + named.group(1)) or stem.endswith("." + named.group(1) + ".__init__")
+
+
+def located_findings(
+    findings: Sequence,
+    held: Sequence,
+    failures: Sequence[Tuple[str, Optional[TorchSpan]]],
+    said: Dict[str, Tuple[str, ...]],
+) -> List:
+    """The `findings` not `held` by a class that torch's failures in scripting it point at: a line
+    torch highlighted, with the message the finding's rule says torch gives (`said`, by code). Torch
+    compiled that function for the class even where tslint's scope of the class missed it (a submodule
+    built in a way the index does not follow, as `self.blocks.append(Block(...))` through a local)."""
+    found = []
+    for finding in findings:
+        if finding in held or finding in found:
+            continue
+        fragments = said.get(finding.code, ())
+        row = finding.location.row
+        for message, span in failures:
+            if span is None or not span.first_row <= row <= span.last_row:
+                continue  # checked first: `contains` resolves the path
+            if any(fragment in message for fragment in fragments) and span.contains(finding.filename, row):
+                found.append(finding)
+                break
+    return found
