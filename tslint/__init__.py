@@ -1,3 +1,3 @@
 """tslint: a static TorchScript-compatibility linter for PyTorch code."""
 
-__version__ = "0.4.0"
+__version__ = "0.5.0"
