@@ -34,7 +34,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -91,23 +91,30 @@ WORKER_VERSION = "1"
 # --- pure helpers (tests/test_bench_realworld.py) ---------------------------------------------------
 
 
-def locate(error: str, library: str, home: Optional[str] = None) -> Optional[TorchSpan]:
+def locate(error: str, library: str, home: Union[str, Sequence[str], None] = None) -> Optional[TorchSpan]:
     """Where torch's message points in the library's code: its first highlighted frame when that lies
     in the library, else the first frame that does (torch failed in its own or another package's code
     called from the library: the call site is the line); None when no frame is in the library.
 
-    `home`: the file of the class scripted. A method under a decorator that wraps it
-    (`functools.wraps`) is compiled from the wrapped function's source, but torch names the
-    wrapper's file with the method's line numbers: when that file's line is not the source torch
-    quotes and `home`'s line is, the line is `home`'s."""
+    `home`: the file of the class scripted, or several files, that one first (the files of the
+    methods torch compiles for it: an inherited `forward` lives in a base class's file). A method
+    under a decorator that wraps it (`functools.wraps`) is compiled from the wrapped function's
+    source, but torch names the wrapper's file with the method's line numbers: when that file's line
+    is not the source torch quotes and a home file's line is, the line is the first such file's."""
     library = str(Path(library).resolve())
     span = first_span(error)
     if span is None or not _inside(span.path, library):
         span = first_span(error, within=library + os.sep)
-    if span is not None and home is not None and span.path != str(Path(home).resolve()):
-        quoted = _quoted_line(error, span)
-        if quoted is not None and _line(span.path, span.first_row) != quoted == _line(home, span.first_row):
-            return TorchSpan(str(Path(home).resolve()), span.first_row, span.last_row)
+    homes = [home] if isinstance(home, str) else list(home or ())
+    homes = [str(Path(h).resolve()) for h in homes]
+    if span is None or not homes or span.path in homes:
+        return span
+    quoted = _quoted_line(error, span)
+    if quoted is None or _line(span.path, span.first_row) == quoted:
+        return span
+    for path in homes:
+        if _line(path, span.first_row) == quoted:
+            return TorchSpan(path, span.first_row, span.last_row)
     return span
 
 
@@ -386,8 +393,9 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
         )
         if record["error"] is not None:
             outcome.message = headline(record["error"].split(": ", 1)[-1])[:300]
-            home = index.classes[scripted].path if scripted in index.classes else None
-            span = locate(record["error"], str(folder), home)
+            homes = [index.classes[scripted].path] if scripted in index.classes else []
+            homes += sorted({path for path, _ in compiled} - set(homes))
+            span = locate(record["error"], str(folder), homes)
             outcome.flagged_in_class = any((d.filename, d.symbol) in compiled for d in script_findings)
             if span is not None:
                 outcome.where = f"{_short(span.path, folder)}:{span.first_row}"

@@ -70,6 +70,24 @@ def test_locate_moves_a_wrapped_methods_line_to_the_class_file(tmp_path):
     assert Path(span.path).name == "experimental.py"
 
 
+def test_locate_moves_an_inherited_wrapped_methods_line_to_its_base_class_file(tmp_path):
+    """diffusers' `@apply_lora_scale` wraps a `forward` a subclass in another file inherits: torch
+    names the decorator's file (line past its end) with the line of the base class's file. The line
+    goes to the first of the home files that holds the quoted line there."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    filler = ["pass"] * 154
+    (library / "peft.py").write_text("\n".join(filler[:20]) + "\n")  # line 155 is past its end
+    (library / "sub.py").write_text("\n".join(filler + ["y = 1"]) + "\n")
+    (library / "base.py").write_text("\n".join(filler + ["x += self.b"]) + "\n")
+    homes = [str(library / "sub.py"), str(library / "base.py")]
+    span = realworld.locate(_message(library / "peft.py", 155), str(library), homes)
+    assert (Path(span.path).name, span.first_row) == ("base.py", 155)
+    # No home file holds the quoted line there: torch's location stands.
+    span = realworld.locate(_message(library / "peft.py", 155), str(library), homes[:1])
+    assert Path(span.path).name == "peft.py"
+
+
 def test_locate_is_none_without_a_frame_in_the_library(tmp_path):
     assert realworld.locate(_message(tmp_path / "elsewhere.py", 3), str(tmp_path / "lib")) is None
     assert realworld.locate("RuntimeError: Tensor.item() cannot be called on meta tensors", str(tmp_path)) is None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.analysis.traversal import code_of
+from tslint.analysis.traversal import code_of, parents
 from tslint.findings import Applicability, Mode, Severity
 from tslint.rule import Rule, RuleContext, replace_node
 
@@ -14,6 +14,8 @@ class FormattedStringConversion(Rule):
     torch's Python frontend rejects it ("Don't support conversion in JoinedStr / Don't support formatting in JoinedStr")
     while parsing the function, so it fails
     even inside branches torch does not compile, such as `if not torch.jit.is_scripting():`.
+    An f-string in an implicit concatenation (`"must be one of ... " f"got {x!r}"`) is one string
+    to torch: it reports the concatenation, on the line of its first part (probed in 2.13).
     """
 
     code = "TS212"
@@ -26,13 +28,31 @@ class FormattedStringConversion(Rule):
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression, context: RuleContext) -> None:
         if node.format_spec is not None:
-            context.report(node, self.message.format(what="format specs"))
+            what, fix = "format specs", None
         elif node.conversion is not None:
-            context.report(node, self.message.format(what="conversions (`!r`, `!s`)"), fix=_without_conversion(node))
+            what, fix = "conversions (`!r`, `!s`)", _without_conversion(node)
         elif node.equal is not None:  # Python compiles `{x=}` as `x=` and `{x!r}`
-            context.report(
-                node, self.message.format(what="`=` fields (`{x=}`, which imply `!r`)"), fix=_spelled_out(node)
-            )
+            what, fix = "`=` fields (`{x=}`, which imply `!r`)", _spelled_out(node)
+        else:
+            return
+        where = _concatenation(node, context)
+        if where is None:
+            context.report(node, self.message.format(what=what), fix=fix)
+        else:
+            context.report(where, self.message.format(what=what), fix=fix, header_only=True)
+
+
+def _concatenation(node: cst.CSTNode, context: RuleContext):
+    """The outermost implicit string concatenation holding `node`, if any (rare: only looked up
+    for an f-string torch rejects)."""
+    found = None
+    parent_of = parents(context.node)
+    parent = parent_of.get(id(node))
+    while parent is not None and isinstance(parent, (cst.FormattedString, cst.ConcatenatedString)):
+        if isinstance(parent, cst.ConcatenatedString):
+            found = parent
+        parent = parent_of.get(id(parent))
+    return found
 
 
 def _without_conversion(node: cst.FormattedStringExpression):
