@@ -34,7 +34,7 @@ def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
     """Why torch cannot compile the project class `qualname` as a TorchScript class (so cannot type
     an attribute holding its instance), or None when it may or tslint cannot tell."""
     info = index.classes.get(qualname) if qualname else None
-    if info is None or qualname in index.module_classes or not _plain_hierarchy(index, info, 0):
+    if info is None or qualname in index.module_classes or not _plain_hierarchy(index, info):
         return None
     if any(decorator.split("(")[0] in _DATACLASS for decorator in info.decorators):
         return "a dataclass"
@@ -61,17 +61,15 @@ def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
     return None
 
 
-def _plain_hierarchy(index, info: ClassInfo, depth: int) -> bool:
-    """Every base is `object`, `abc.ABC`, or a project class that is not a module, again so."""
-    if depth > 8:
+def _plain_hierarchy(index, info: ClassInfo) -> bool:
+    """Every base up the hierarchy is `object`, `abc.ABC`, or a project class that is not a module
+    (the index's own walk of the hierarchy, bounded as every rule's)."""
+    if index.hierarchy_too_deep(info):
         return False
-    for base in info.bases:
-        if base in _PLAIN_BASES:
-            continue
-        resolved = index.resolve(base)
-        parent = index.classes.get(resolved) if resolved else None
-        if parent is None or resolved in index.module_classes or not _plain_hierarchy(index, parent, depth + 1):
-            return False
+    for current in index.mro(info):
+        for base, resolved in zip(current.bases, index.resolved_bases(current)):
+            if base not in _PLAIN_BASES and (resolved not in index.classes or resolved in index.module_classes):
+                return False
     return True
 
 
