@@ -180,11 +180,13 @@ def _other_command(args: argparse.Namespace, catalogue) -> int:
     from tslint import explain, formatters
 
     if args.lsp:
-        try:
-            from tslint import lsp
+        try:  # the server module imports pygls and lsprotocol at its top: missing, they fail here
+            from tslint.lsp import server
         except ImportError as error:
+            if (error.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
+                raise
             return _fail(f"the language server needs pygls: pip install 'pygls>=2,<3' (the lsp extra) ({error})")
-        return lsp.main()
+        return server.main()
     if args.explain:
         code = args.explain.strip().upper()
         text = explain.page(code)

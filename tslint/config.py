@@ -65,6 +65,9 @@ def check_selectors(selectors: Iterable[str], key: str, where: str, known_codes:
             )
         if len(code) == 5 and code not in known_codes:
             raise ConfigError(f"{where}: `{key}` names unknown rule {code!r}")
+        # A prefix no rule has (`TS9`, `TS60`) would select nothing, and a run "pass" having checked nothing.
+        if 2 < len(code) < 5 and not any(known.startswith(code) for known in known_codes):
+            raise ConfigError(f"{where}: `{key}` has the prefix {code!r}, which no rule code starts with")
         checked.append(code)
     return tuple(checked)
 

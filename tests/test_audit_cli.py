@@ -1,0 +1,57 @@
+"""What a new user runs into first: selectors, extras and option combinations that must fail with
+one clear line and exit code 2 instead of silently doing something else (audit, 2026-12-07)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli_runner import run_cli
+
+BAD = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x, *args):
+        return x
+"""
+
+
+def _project(tmp_path: Path) -> Path:
+    (tmp_path / "net.py").write_text(BAD, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+@pytest.mark.parametrize("prefix", ["TS9", "TS6", "TS60", "TS41"])
+def test_a_prefix_no_rule_has_is_an_error(tmp_path, option, prefix) -> None:
+    """`--select TS9` used to lint with no rule and answer "All checks passed!" (exit 0)."""
+    if prefix == "TS41":  # TS410-TS413 exist: a real prefix stays accepted
+        result = run_cli(option, prefix, "net.py", cwd=_project(tmp_path))
+        assert result.returncode in (0, 1) and not result.stderr
+        return
+    result = run_cli(option, prefix, "net.py", cwd=_project(tmp_path))
+    assert result.returncode == 2
+    assert f"'{prefix}', which no rule code starts with" in result.stderr
+
+
+def test_a_prefix_no_rule_has_is_an_error_in_the_config(tmp_path) -> None:
+    project = _project(tmp_path)
+    (project / "pyproject.toml").write_text('[tool.tslint]\nselect = ["TS8"]\n', encoding="utf-8")
+    result = run_cli("net.py", cwd=project)
+    assert result.returncode == 2 and "`select` has the prefix 'TS8'" in result.stderr
+
+
+def test_lsp_without_pygls_names_the_extra(tmp_path, monkeypatch) -> None:
+    """Without the lsp extra, `tslint --lsp` said "internal error: ModuleNotFoundError: No module
+    named 'lsprotocol'": the check caught only the import of tslint.lsp, which imports neither."""
+    for name in [m for m in sys.modules if m == "tslint.lsp.server" or m.startswith(("pygls", "lsprotocol"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "lsprotocol", None)
+    monkeypatch.setitem(sys.modules, "pygls", None)
+    result = run_cli("--lsp", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "the language server needs pygls" in result.stderr and "internal error" not in result.stderr
