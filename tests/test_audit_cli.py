@@ -55,3 +55,61 @@ def test_lsp_without_pygls_names_the_extra(tmp_path, monkeypatch) -> None:
     result = run_cli("--lsp", cwd=tmp_path)
     assert result.returncode == 2
     assert "the language server needs pygls" in result.stderr and "internal error" not in result.stderr
+
+
+TRAINING = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        if self.training:
+            x = x * 2
+        return x, +x
+"""
+
+
+def _codes(result) -> set:
+    return {line.split()[1] for line in result.stdout.splitlines() if ": TS" in line}
+
+
+@pytest.mark.parametrize(
+    "args, table, expected",
+    [
+        ([], "", {"TS215"}),
+        (["--extend-select", "TS404"], "", {"TS215", "TS404"}),
+        (["--select", "TS4", "--extend-select", "TS404"], "", {"TS404"}),
+        ([], 'extend-select = ["TS404"]', {"TS215", "TS404"}),
+        ([], 'select = ["TS4"]\nextend-select = ["TS404"]', {"TS404"}),
+        (["--select", "TS2"], 'extend-select = ["TS404"]', {"TS215"}),  # --select replaces both, as in ruff
+        (["--extend-select", "TS2"], 'select = ["TS404"]', {"TS215", "TS404"}),
+    ],
+)
+def test_extend_select_adds_to_the_selection(tmp_path, args, table, expected) -> None:
+    """DESIGN.md promises `extend-select`; the pages said `--select TS404`, which runs TS404 alone."""
+    (tmp_path / "net.py").write_text(TRAINING, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.tslint]\n{table}\n", encoding="utf-8")
+    result = run_cli("--no-cache", "--output-format", "concise", *args, "net.py", cwd=tmp_path)
+    assert result.returncode == 1 and _codes(result) == expected, result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, table, message",
+    [
+        (["--extend-select", "TS999"], "", "`--extend-select` names unknown rule 'TS999'"),
+        ([], 'extend-select = "TS404"', "`extend-select` must be a list of strings"),
+        ([], 'extend-select = ["XY"]', "`extend-select` has an invalid rule selector 'XY'"),
+    ],
+)
+def test_bad_extend_select_exits_2(tmp_path, args, table, message) -> None:
+    (tmp_path / "net.py").write_text(TRAINING, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(f"[tool.tslint]\n{table}\n", encoding="utf-8")
+    result = run_cli(*args, "net.py", cwd=tmp_path)
+    assert result.returncode == 2 and message in result.stderr
+
+
+def test_off_by_default_pages_name_extend_select() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for code in ("TS404", "TS503"):
+        page = (root / "docs" / "rules" / f"{code}.md").read_text(encoding="utf-8")
+        assert f"--extend-select {code}" in page

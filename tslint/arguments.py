@@ -109,6 +109,12 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
     rules.add_argument(
         "--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)"
     )
+    rules.add_argument(
+        "--extend-select",
+        type=_codes,
+        metavar="CODES",
+        help="comma-separated codes or prefixes to enable on top of the selection (a rule off by default: TS404)",
+    )
     rules.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to disable")
     rules.add_argument(
         "--add-noqa",

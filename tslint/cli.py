@@ -228,6 +228,9 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
         select=check_selectors(args.select, "--select", "command line", catalogue) if args.select else None,
         ignore=check_selectors(args.ignore, "--ignore", "command line", catalogue) if args.ignore else None,
     )
+    if args.extend_select:
+        extend = check_selectors(args.extend_select, "--extend-select", "command line", catalogue)
+        config = replace(config, select=config.select + extend)
     return config, cache
 
 

@@ -117,7 +117,7 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             if value not in MODES:
                 raise ConfigError(f"{where}: `mode` must be one of {', '.join(MODES)}, got {value!r}")
             values["mode"] = value
-        elif key in ("select", "ignore"):
+        elif key in ("select", "ignore", "extend-select"):
             values[key] = check_selectors(_strings(value, key, where), key, where, known_codes)
         elif key == "exclude":
             values["exclude"] = _strings(value, key, where)
@@ -148,6 +148,10 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             values["confirm"] = _confirm(value, where)
         else:
             raise ConfigError(f"{where}: unknown key `tool.tslint.{key}`")
+    # As ruff: `extend-select` adds to `select` (the default one when the table has none); a
+    # `--select` on the command line replaces both.
+    extend = values.pop("extend-select", ())
+    values["select"] = values.get("select", config.select) + extend
     return replace(config, **values)
 
 
