@@ -113,3 +113,48 @@ def test_off_by_default_pages_name_extend_select() -> None:
     for code in ("TS404", "TS503"):
         page = (root / "docs" / "rules" / f"{code}.md").read_text(encoding="utf-8")
         assert f"--extend-select {code}" in page
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--explain", "TS101", "--list-rules"], "--explain and --list-rules cannot be used together"),
+        (["--lsp", "--list-rules"], "--lsp and --list-rules cannot be used together"),
+        (["--explain", "TS101", "net.py"], "--explain lints nothing: it takes no paths (net.py)"),
+        (["--list-rules", "net.py"], "--list-rules lints nothing"),
+        (["--list-rules", "--output-format", "sarif"], "--list-rules prints text, or JSON"),
+        (["--fix", "--add-noqa", "net.py"], "--add-noqa cannot be combined with --fix or --diff"),
+        (["--diff", "--add-noqa", "net.py"], "--add-noqa cannot be combined with --fix or --diff"),
+    ],
+)
+def test_options_that_would_be_silently_dropped_exit_2(tmp_path, args, message) -> None:
+    """Each of these used to run one command and ignore the other (a --fix run instead of the
+    --add-noqa asked for; a --list-rules in text when SARIF was asked for)."""
+    project = _project(tmp_path)
+    result = run_cli(*args, cwd=project)
+    assert result.returncode == 2 and message in result.stderr and not result.stdout
+    assert (project / "net.py").read_text(encoding="utf-8") == BAD
+
+
+def test_add_noqa_is_not_turned_into_a_fix_by_the_config(tmp_path) -> None:
+    project = _project(tmp_path)
+    (project / "net.py").write_text(TRAINING, encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.tslint]\nfix = true\n", encoding="utf-8")
+    result = run_cli("--no-cache", "--add-noqa", "net.py", cwd=project)
+    assert result.returncode == 0, result.stderr
+    assert "return x, +x  # noqa: TS215" in (project / "net.py").read_text(encoding="utf-8")
+
+
+def test_explain_takes_a_rule_name() -> None:
+    result = run_cli("--explain", "var-args-in-compiled-function")
+    assert result.returncode == 0 and result.stdout.startswith("# TS101 var-args-in-compiled-function")
+    result = run_cli("--explain", "no-such-rule")
+    assert result.returncode == 2 and "unknown rule code or name 'no-such-rule'" in result.stderr
+
+
+def test_a_folder_with_no_python_file_warns(tmp_path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = run_cli("empty", cwd=tmp_path)
+    assert result.returncode == 0 and "no Python files found" in result.stderr
+    assert run_cli("-s", "empty", cwd=tmp_path).stderr == ""
+    assert "no Python files" not in run_cli("net.py", cwd=_project(tmp_path)).stderr

@@ -192,7 +192,9 @@ def _confirm_options(parser: argparse.ArgumentParser) -> None:
 
 def _other_commands(parser: argparse.ArgumentParser) -> None:
     other = parser.add_argument_group("other commands")
-    other.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
+    other.add_argument(
+        "--explain", metavar="CODE", help="print the documentation page of a rule, by code (TS101) or name"
+    )
     other.add_argument(
         "--list-rules", action="store_true", help="print the rule catalogue (--output-format json for JSON)"
     )

@@ -47,7 +47,9 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
         config, cache = _configuration(args, catalogue)
         if args.add_noqa and (args.confirm or _stdin_name(args)):
             raise _Failure("--add-noqa edits files on disk: it cannot read stdin nor be combined with --confirm")
-        if args.diff or (config.fix if args.fix is None else args.fix):
+        if args.add_noqa and (args.diff or args.fix):
+            raise _Failure("--add-noqa cannot be combined with --fix or --diff (fix first, then add the noqa comments)")
+        if not args.add_noqa and (args.diff or (config.fix if args.fix is None else args.fix)):
             return _run_fixes(args, config, catalogue)
         result, sources, tool_extra = _lint(args, config, cache)
     except ConfigError as error:
@@ -179,6 +181,15 @@ def _other_command(args: argparse.Namespace, catalogue) -> int:
     """--lsp, --explain and --list-rules: commands that lint nothing."""
     from tslint import explain, formatters
 
+    chosen = [
+        flag for flag, on in (("--lsp", args.lsp), ("--explain", args.explain), ("--list-rules", args.list_rules)) if on
+    ]
+    if len(chosen) > 1:
+        return _fail(f"{' and '.join(chosen)} cannot be used together")
+    if args.paths:
+        return _fail(f"{chosen[0]} lints nothing: it takes no paths ({' '.join(args.paths)})")
+    if args.list_rules and (args.output_format or "full") not in ("full", "json"):
+        return _fail("--list-rules prints text, or JSON with --output-format json")
     if args.lsp:
         try:  # the server module imports pygls and lsprotocol at its top: missing, they fail here
             from tslint.lsp import server
@@ -188,10 +199,13 @@ def _other_command(args: argparse.Namespace, catalogue) -> int:
             return _fail(f"the language server needs pygls: pip install 'pygls>=2,<3' (the lsp extra) ({error})")
         return server.main()
     if args.explain:
-        code = args.explain.strip().upper()
+        query = args.explain.strip()
+        code = query.upper()
+        if code not in catalogue:  # a rule's name (`var-args-in-compiled-function`) names it too
+            code = next((c for c, rule in catalogue.items() if rule.name == query.lower()), code)
         text = explain.page(code)
         if code not in catalogue or text is None:
-            return _fail(f"unknown rule code {args.explain!r} (see `tslint --list-rules`)")
+            return _fail(f"unknown rule code or name {args.explain!r} (see `tslint --list-rules`)")
         _write(text, args.output_file)
         return EXIT_CLEAN
     _write(formatters.format_rule_list(list(catalogue.values()), args.output_format == "json"), args.output_file)
@@ -251,6 +265,8 @@ def _lint(args: argparse.Namespace, config, cache):
         return result, {stdin_name: _decoded(data)}, {}
     paths = args.paths or ["."]
     found = find_sources(paths, config.root, config.exclude, respect_gitignore)
+    if not found.sources and not found.unlisted and not args.silent:  # as ruff: a pass that checked nothing says so
+        sys.stderr.write("tslint: warning: no Python files found under the given paths (see `exclude`, .gitignore)\n")
     context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
     progress = Progress("tslint", enabled=None if _shows_progress(args, config) else False)
     try:
