@@ -156,5 +156,28 @@ def test_a_folder_with_no_python_file_warns(tmp_path) -> None:
     (tmp_path / "empty").mkdir()
     result = run_cli("empty", cwd=tmp_path)
     assert result.returncode == 0 and "no Python files found" in result.stderr
-    assert run_cli("-s", "empty", cwd=tmp_path).stderr == ""
+    assert run_cli("-q", "empty", cwd=tmp_path).stderr == ""
     assert "no Python files" not in run_cli("net.py", cwd=_project(tmp_path)).stderr
+
+
+def test_a_path_with_another_config_file_warns(tmp_path) -> None:
+    """Settings come from the first path's config file only: `tslint a b` linted b with a's select,
+    and `tslint b a` a with b's, without a word."""
+    for name, table in (("a", 'select = ["TS2"]'), ("b", "")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "net.py").write_text(TRAINING, encoding="utf-8")
+        if table:
+            (tmp_path / name / "pyproject.toml").write_text(f"[tool.tslint]\n{table}\n", encoding="utf-8")
+    result = run_cli("--no-cache", "a", "b", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "warning: b is linted with the settings of the first path" in result.stderr
+    assert "but it has no config file" in result.stderr
+    result = run_cli("--no-cache", "b", "a/net.py", cwd=tmp_path)
+    assert "warning: a/net.py is linted with the settings of the first path, no config file" in result.stderr
+    for args in (["a/net.py", "a"], ["--isolated", "a", "b"], ["-q", "a", "b"]):
+        assert "warning" not in run_cli("--no-cache", *args, cwd=tmp_path).stderr
+
+
+def test_no_paths_in_an_empty_folder_stays_quiet(tmp_path) -> None:
+    result = run_cli(cwd=tmp_path)
+    assert result.returncode == 0 and result.stderr == ""

@@ -231,6 +231,8 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
         [os.path.dirname(stdin_name) or "."] if stdin_name else ["."]
     )
     found = config_file(paths, args.config, args.isolated)
+    if args.config is None and not args.isolated and len(paths) > 1 and not args.quiet:
+        _warn_other_config(paths, found)
     cache = None
     if not args.no_cache:
         from tslint.cache import CACHE_FOLDER, ResultCache
@@ -246,6 +248,25 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
         extend = check_selectors(args.extend_select, "--extend-select", "command line", catalogue)
         config = replace(config, select=config.select + extend)
     return config, cache
+
+
+def _warn_other_config(paths: Sequence[str], found: Optional[Path]) -> None:
+    """One config file applies to a run: say so when a later path has another one of its own."""
+    from tslint.config import path_with_other_config
+    from tslint.formatters import escape_terminal
+
+    other = path_with_other_config(paths, found)
+    if other is not None:
+        path, nearest = other
+        theirs = f"its own settings are in {nearest}" if nearest is not None else "it has no config file"
+        ours = found if found is not None else "no config file (the defaults)"
+        sys.stderr.write(
+            escape_terminal(
+                f"tslint: warning: {path} is linted with the settings of the first path, {ours}, but {theirs}; "
+                "run tslint once per project (or pass --config)"
+            )
+            + "\n"
+        )
 
 
 def _lint(args: argparse.Namespace, config, cache):
@@ -265,7 +286,9 @@ def _lint(args: argparse.Namespace, config, cache):
         return result, {stdin_name: _decoded(data)}, {}
     paths = args.paths or ["."]
     found = find_sources(paths, config.root, config.exclude, respect_gitignore)
-    if not found.sources and not found.unlisted and not args.silent:  # as ruff: a pass that checked nothing says so
+    # As ruff: paths named with no Python file under them say so (a hook called with no file, which
+    # lints ".", stays quiet: tests/test_integrations.py).
+    if args.paths and not found.sources and not found.unlisted and not args.quiet:
         sys.stderr.write("tslint: warning: no Python files found under the given paths (see `exclude`, .gitignore)\n")
     context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
     progress = Progress("tslint", enabled=None if _shows_progress(args, config) else False)

@@ -247,6 +247,23 @@ def config_file(paths: Sequence[str], explicit: Optional[str], isolated: bool) -
     return find_config_file(Path(paths[0]) if paths else Path.cwd())
 
 
+def path_with_other_config(paths: Sequence[str], found: Optional[Path]) -> Optional[Tuple[str, Optional[Path]]]:
+    """(a path, its nearest config file) for the first of `paths` whose nearest config file is not
+    `found` (the one config_file chose from the first path, which every path is linted with), or
+    None. Each folder is looked up once: a pre-commit hook names many files in a few folders."""
+    chosen = found.absolute() if found is not None else None
+    seen = set()
+    for path in paths[1:]:
+        folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        if folder in seen:
+            continue
+        seen.add(folder)
+        nearest = find_config_file(Path(folder))
+        if (nearest.absolute() if nearest is not None else None) != chosen:
+            return path, nearest
+    return None
+
+
 def config_root(path: Optional[Path]) -> Optional[Path]:
     """The root of the Config read from `path` (see read_config_file)."""
     return path.absolute().parent if path is not None else None
