@@ -181,3 +181,13 @@ def test_a_path_with_another_config_file_warns(tmp_path) -> None:
 def test_no_paths_in_an_empty_folder_stays_quiet(tmp_path) -> None:
     result = run_cli(cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == ""
+
+
+def test_output_file_never_overwrites_a_python_source(tmp_path) -> None:
+    """`tslint -o net.py net.py` replaced the model's source with its own report."""
+    project = _project(tmp_path)
+    result = run_cli("-o", "net.py", "net.py", cwd=project)
+    assert result.returncode == 2 and "refusing to overwrite a Python source file" in result.stderr
+    assert (project / "net.py").read_text(encoding="utf-8") == BAD
+    assert run_cli("-o", "report.txt", "net.py", cwd=project).returncode == 1
+    assert "TS101" in (project / "report.txt").read_text(encoding="utf-8")

@@ -41,6 +41,9 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     from tslint.files import MissingPath
 
     catalogue = Catalogue()
+    if args.output_file and args.output_file.endswith((".py", ".pyi")) and os.path.isfile(args.output_file):
+        # `-o net.py` for `net.py`: the report would replace the source it is about.
+        return _fail(f"-o {args.output_file}: refusing to overwrite a Python source file with the report")
     if args.lsp or args.explain or args.list_rules:
         return _other_command(args, catalogue)
     try:
