@@ -191,3 +191,28 @@ def test_output_file_never_overwrites_a_python_source(tmp_path) -> None:
     assert (project / "net.py").read_text(encoding="utf-8") == BAD
     assert run_cli("-o", "report.txt", "net.py", cwd=project).returncode == 1
     assert "TS101" in (project / "report.txt").read_text(encoding="utf-8")
+
+
+FIXABLE = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def forward(self, x):
+        return +x
+"""
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif"])
+def test_show_fixes_keeps_a_machine_report_parseable(tmp_path, output_format) -> None:
+    """`--fix --show-fixes --output-format json` appended "Fixed 1 finding: ..." to the JSON."""
+    import json
+
+    (tmp_path / "net.py").write_text(FIXABLE, encoding="utf-8")
+    result = run_cli("--no-cache", "--fix", "--show-fixes", "--output-format", output_format, "net.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    json.loads(result.stdout)
+    assert "Fixed 1 finding" in result.stderr and "TS215" in result.stderr
+    (tmp_path / "net.py").write_text(FIXABLE, encoding="utf-8")
+    result = run_cli("--no-cache", "--fix", "--show-fixes", "net.py", cwd=tmp_path)
+    assert "Fixed 1 finding" in result.stdout

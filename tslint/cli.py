@@ -152,7 +152,11 @@ def _run_fixes(args: argparse.Namespace, config, catalogue) -> int:
     sources = {stdin_name: _decoded(fixed.get(stdin_name, contents[stdin_name]))} if stdin_name else None
     report = "" if args.silent else _report(args, config, result, sources, catalogue, {})
     if args.show_fixes and not args.silent:
-        report += formatters.format_fixes(outcome.changed(), catalogue)
+        listing = formatters.format_fixes(outcome.changed(), catalogue)
+        if (args.output_format or config.output_format) in ("json", "sarif", "github"):
+            sys.stderr.write(listing)  # a program parses the report: text after it broke the JSON
+        else:
+            report += listing
     try:
         if stdin_name and not args.output_file:
             sys.stderr.write(report)
