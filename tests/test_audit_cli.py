@@ -216,3 +216,16 @@ def test_show_fixes_keeps_a_machine_report_parseable(tmp_path, output_format) ->
     (tmp_path / "net.py").write_text(FIXABLE, encoding="utf-8")
     result = run_cli("--no-cache", "--fix", "--show-fixes", "net.py", cwd=tmp_path)
     assert "Fixed 1 finding" in result.stdout
+
+
+def test_bare_tslint_noqa_after_code_points_to_the_line_forms(tmp_path) -> None:
+    """TS003 told `def f(...):  # tslint: noqa` to write `# tslint: noqa: TS101`, which at the end of
+    a line is a TS003 in turn; it now names `# noqa: TS101`."""
+    (tmp_path / "net.py").write_text(BAD.replace("*args):", "*args):  # tslint: noqa"), encoding="utf-8")
+    result = run_cli("--no-cache", "--output-format", "concise", "net.py", cwd=tmp_path)
+    (ts003,) = [line for line in result.stdout.splitlines() if " TS003 " in line]
+    assert "write `# noqa: TS101` (or `# tslint: ignore` for every code)" in ts003
+    assert "`# tslint: noqa: TS101`" not in ts003
+    (tmp_path / "net.py").write_text("# tslint: noqa\n" + BAD, encoding="utf-8")
+    result = run_cli("--no-cache", "--output-format", "concise", "net.py", cwd=tmp_path)
+    assert "name them (`# tslint: noqa: TS101`)" in result.stdout
