@@ -229,3 +229,24 @@ def test_bare_tslint_noqa_after_code_points_to_the_line_forms(tmp_path) -> None:
     (tmp_path / "net.py").write_text("# tslint: noqa\n" + BAD, encoding="utf-8")
     result = run_cli("--no-cache", "--output-format", "concise", "net.py", cwd=tmp_path)
     assert "name them (`# tslint: noqa: TS101`)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, runs",
+    [
+        (["--mode", "script", "--select", "TS4"], False),
+        (["--mode", "export", "--select", "TS1"], False),
+        (["--select", "TS404", "--ignore", "TS4"], False),
+        (["--ignore", "TS"], False),
+        (["--mode", "trace", "--select", "TS401"], True),
+        (["--mode", "export", "--select", "TS503"], True),
+        (["--select", "TS1,TS4", "--ignore", "TS4"], True),
+    ],
+)
+def test_a_selection_no_rule_of_the_mode_is_in_exits_2(tmp_path, args, runs) -> None:
+    """`--mode script --select TS4` ran no rule and printed "All checks passed!" (exit 0)."""
+    result = run_cli("--no-cache", *args, "net.py", cwd=_project(tmp_path))
+    if runs:
+        assert result.returncode in (0, 1) and "no rule runs" not in result.stderr
+    else:
+        assert result.returncode == 2 and "tslint: error: no rule runs: mode" in result.stderr

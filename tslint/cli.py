@@ -254,7 +254,26 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
     if args.extend_select:
         extend = check_selectors(args.extend_select, "--extend-select", "command line", catalogue)
         config = replace(config, select=config.select + extend)
+    _check_some_rule_runs(config, catalogue)
     return config, cache
+
+
+def _check_some_rule_runs(config, catalogue: Catalogue) -> None:
+    """A mode and a selection with no rule in common (`--mode script --select TS4`) linted nothing
+    and answered "All checks passed!": a ConfigError instead. TS0xx (tslint's own codes) do not count."""
+    from tslint.config import ConfigError, selected
+
+    modes = ("script", "trace") if config.mode == "both" else (config.mode,)
+    if (config.select == ("TS",) and not config.ignore) or any(
+        not code.startswith("TS0") and info.mode.value in modes and selected(code, config.select, config.ignore)
+        for code, info in catalogue.items()
+    ):
+        return
+    raise ConfigError(
+        f"no rule runs: mode {config.mode!r} with select {', '.join(config.select)}"
+        + (f" and ignore {', '.join(config.ignore)}" if config.ignore else "")
+        + " leaves none (TS1xx-TS3xx are script rules, TS4xx trace, TS5xx export)"
+    )
 
 
 def _warn_other_config(paths: Sequence[str], found: Optional[Path]) -> None:
