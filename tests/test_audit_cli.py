@@ -250,3 +250,19 @@ def test_a_selection_no_rule_of_the_mode_is_in_exits_2(tmp_path, args, runs) -> 
         assert result.returncode in (0, 1) and "no rule runs" not in result.stderr
     else:
         assert result.returncode == 2 and "tslint: error: no rule runs: mode" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--stdin-filename", ""], "argument --stdin-filename: expected a file name, got ''"),
+        (["-o", "", "net.py"], "argument -o/--output-file: expected a file name, got ''"),
+        (["--config", "", "net.py"], "argument --config: expected a file name, got ''"),
+        ([""], "an empty PATH names no file"),
+    ],
+)
+def test_an_empty_value_is_a_usage_error(tmp_path, args, message) -> None:
+    """`--stdin-filename ""` (an editor's untitled buffer) linted the whole folder and ignored stdin;
+    `-o ""` printed to stdout; a PATH of "" linted "."."""
+    result = run_cli(*args, cwd=_project(tmp_path), stdin=BAD)
+    assert result.returncode == 2 and message in result.stderr and not result.stdout

@@ -217,6 +217,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = build_parser()
     argv = [_confirm_option(a, parser) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
+    # An empty value was taken for "not given" (`--stdin-filename ""` linted the folder instead of
+    # stdin, `-o ""` wrote to stdout) or for "." (a PATH of ""): refused, as a missing value is.
+    for flag, value in (("--stdin-filename", args.stdin_filename), ("-o/--output-file", args.output_file)):
+        if value == "":
+            parser.error(f"argument {flag}: expected a file name, got {value!r}")
+    if args.config == "":
+        parser.error(f"argument --config: expected a file name, got {args.config!r}")
+    if "" in args.paths:
+        parser.error("an empty PATH names no file (use . for the current folder)")
     if args.confirm_findings:
         args.confirm = True
     if args.silent:
