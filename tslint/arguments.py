@@ -109,6 +109,12 @@ def _selection_options(parser: argparse.ArgumentParser) -> None:
     rules.add_argument(
         "--select", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to enable (TS1,TS401)"
     )
+    rules.add_argument(
+        "--extend-select",
+        type=_codes,
+        metavar="CODES",
+        help="comma-separated codes or prefixes to enable on top of the selection (a rule off by default: TS404)",
+    )
     rules.add_argument("--ignore", type=_codes, metavar="CODES", help="comma-separated codes or prefixes to disable")
     rules.add_argument(
         "--add-noqa",
@@ -186,7 +192,9 @@ def _confirm_options(parser: argparse.ArgumentParser) -> None:
 
 def _other_commands(parser: argparse.ArgumentParser) -> None:
     other = parser.add_argument_group("other commands")
-    other.add_argument("--explain", metavar="CODE", help="print the documentation page of a rule")
+    other.add_argument(
+        "--explain", metavar="CODE", help="print the documentation page of a rule, by code (TS101) or name"
+    )
     other.add_argument(
         "--list-rules", action="store_true", help="print the rule catalogue (--output-format json for JSON)"
     )
@@ -209,6 +217,15 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = build_parser()
     argv = [_confirm_option(a, parser) for a in (sys.argv[1:] if argv is None else argv)]
     args = parser.parse_args(argv)
+    # An empty value was taken for "not given" (`--stdin-filename ""` linted the folder instead of
+    # stdin, `-o ""` wrote to stdout) or for "." (a PATH of ""): refused, as a missing value is.
+    for flag, value in (("--stdin-filename", args.stdin_filename), ("-o/--output-file", args.output_file)):
+        if value == "":
+            parser.error(f"argument {flag}: expected a file name, got {value!r}")
+    if args.config == "":
+        parser.error(f"argument --config: expected a file name, got {args.config!r}")
+    if "" in args.paths:
+        parser.error("an empty PATH names no file (use . for the current folder)")
     if args.confirm_findings:
         args.confirm = True
     if args.silent:

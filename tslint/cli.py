@@ -41,13 +41,18 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
     from tslint.files import MissingPath
 
     catalogue = Catalogue()
+    if args.output_file and args.output_file.endswith((".py", ".pyi")) and os.path.isfile(args.output_file):
+        # `-o net.py` for `net.py`: the report would replace the source it is about.
+        return _fail(f"-o {args.output_file}: refusing to overwrite a Python source file with the report")
     if args.lsp or args.explain or args.list_rules:
         return _other_command(args, catalogue)
     try:
         config, cache = _configuration(args, catalogue)
         if args.add_noqa and (args.confirm or _stdin_name(args)):
             raise _Failure("--add-noqa edits files on disk: it cannot read stdin nor be combined with --confirm")
-        if args.diff or (config.fix if args.fix is None else args.fix):
+        if args.add_noqa and (args.diff or args.fix):
+            raise _Failure("--add-noqa cannot be combined with --fix or --diff (fix first, then add the noqa comments)")
+        if not args.add_noqa and (args.diff or (config.fix if args.fix is None else args.fix)):
             return _run_fixes(args, config, catalogue)
         result, sources, tool_extra = _lint(args, config, cache)
     except ConfigError as error:
@@ -147,7 +152,11 @@ def _run_fixes(args: argparse.Namespace, config, catalogue) -> int:
     sources = {stdin_name: _decoded(fixed.get(stdin_name, contents[stdin_name]))} if stdin_name else None
     report = "" if args.silent else _report(args, config, result, sources, catalogue, {})
     if args.show_fixes and not args.silent:
-        report += formatters.format_fixes(outcome.changed(), catalogue)
+        listing = formatters.format_fixes(outcome.changed(), catalogue)
+        if (args.output_format or config.output_format) in ("json", "sarif", "github"):
+            sys.stderr.write(listing)  # a program parses the report: text after it broke the JSON
+        else:
+            report += listing
     try:
         if stdin_name and not args.output_file:
             sys.stderr.write(report)
@@ -179,17 +188,31 @@ def _other_command(args: argparse.Namespace, catalogue) -> int:
     """--lsp, --explain and --list-rules: commands that lint nothing."""
     from tslint import explain, formatters
 
+    chosen = [
+        flag for flag, on in (("--lsp", args.lsp), ("--explain", args.explain), ("--list-rules", args.list_rules)) if on
+    ]
+    if len(chosen) > 1:
+        return _fail(f"{' and '.join(chosen)} cannot be used together")
+    if args.paths:
+        return _fail(f"{chosen[0]} lints nothing: it takes no paths ({' '.join(args.paths)})")
+    if args.list_rules and (args.output_format or "full") not in ("full", "json"):
+        return _fail("--list-rules prints text, or JSON with --output-format json")
     if args.lsp:
-        try:
-            from tslint import lsp
+        try:  # the server module imports pygls and lsprotocol at its top: missing, they fail here
+            from tslint.lsp import server
         except ImportError as error:
+            if (error.name or "").partition(".")[0] not in ("pygls", "lsprotocol"):
+                raise
             return _fail(f"the language server needs pygls: pip install 'pygls>=2,<3' (the lsp extra) ({error})")
-        return lsp.main()
+        return server.main()
     if args.explain:
-        code = args.explain.strip().upper()
+        query = args.explain.strip()
+        code = query.upper()
+        if code not in catalogue:  # a rule's name (`var-args-in-compiled-function`) names it too
+            code = next((c for c, rule in catalogue.items() if rule.name == query.lower()), code)
         text = explain.page(code)
         if code not in catalogue or text is None:
-            return _fail(f"unknown rule code {args.explain!r} (see `tslint --list-rules`)")
+            return _fail(f"unknown rule code or name {args.explain!r} (see `tslint --list-rules`)")
         _write(text, args.output_file)
         return EXIT_CLEAN
     _write(formatters.format_rule_list(list(catalogue.values()), args.output_format == "json"), args.output_file)
@@ -215,6 +238,8 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
         [os.path.dirname(stdin_name) or "."] if stdin_name else ["."]
     )
     found = config_file(paths, args.config, args.isolated)
+    if args.config is None and not args.isolated and len(paths) > 1 and not args.quiet:
+        _warn_other_config(paths, found)
     cache = None
     if not args.no_cache:
         from tslint.cache import CACHE_FOLDER, ResultCache
@@ -226,7 +251,48 @@ def _configuration(args: argparse.Namespace, catalogue: Catalogue):
         select=check_selectors(args.select, "--select", "command line", catalogue) if args.select else None,
         ignore=check_selectors(args.ignore, "--ignore", "command line", catalogue) if args.ignore else None,
     )
+    if args.extend_select:
+        extend = check_selectors(args.extend_select, "--extend-select", "command line", catalogue)
+        config = replace(config, select=config.select + extend)
+    _check_some_rule_runs(config, catalogue)
     return config, cache
+
+
+def _check_some_rule_runs(config, catalogue: Catalogue) -> None:
+    """A mode and a selection with no rule in common (`--mode script --select TS4`) linted nothing
+    and answered "All checks passed!": a ConfigError instead. TS0xx (tslint's own codes) do not count."""
+    from tslint.config import ConfigError, selected
+
+    modes = ("script", "trace") if config.mode == "both" else (config.mode,)
+    if (config.select == ("TS",) and not config.ignore) or any(
+        not code.startswith("TS0") and info.mode.value in modes and selected(code, config.select, config.ignore)
+        for code, info in catalogue.items()
+    ):
+        return
+    raise ConfigError(
+        f"no rule runs: mode {config.mode!r} with select {', '.join(config.select)}"
+        + (f" and ignore {', '.join(config.ignore)}" if config.ignore else "")
+        + " leaves none (TS1xx-TS3xx are script rules, TS4xx trace, TS5xx export)"
+    )
+
+
+def _warn_other_config(paths: Sequence[str], found: Optional[Path]) -> None:
+    """One config file applies to a run: say so when a later path has another one of its own."""
+    from tslint.config import path_with_other_config
+    from tslint.formatters import escape_terminal
+
+    other = path_with_other_config(paths, found)
+    if other is not None:
+        path, nearest = other
+        theirs = f"its own settings are in {nearest}" if nearest is not None else "it has no config file"
+        ours = found if found is not None else "no config file (the defaults)"
+        sys.stderr.write(
+            escape_terminal(
+                f"tslint: warning: {path} is linted with the settings of the first path, {ours}, but {theirs}; "
+                "run tslint once per project (or pass --config)"
+            )
+            + "\n"
+        )
 
 
 def _lint(args: argparse.Namespace, config, cache):
@@ -246,6 +312,10 @@ def _lint(args: argparse.Namespace, config, cache):
         return result, {stdin_name: _decoded(data)}, {}
     paths = args.paths or ["."]
     found = find_sources(paths, config.root, config.exclude, respect_gitignore)
+    # As ruff: paths named with no Python file under them say so (a hook called with no file, which
+    # lints ".", stays quiet: tests/test_integrations.py).
+    if args.paths and not found.sources and not found.unlisted and not args.quiet:
+        sys.stderr.write("tslint: warning: no Python files found under the given paths (see `exclude`, .gitignore)\n")
     context = find_context(paths, found.sources, config.root, config.exclude, respect_gitignore)
     progress = Progress("tslint", enabled=None if _shows_progress(args, config) else False)
     try:

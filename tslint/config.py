@@ -65,6 +65,9 @@ def check_selectors(selectors: Iterable[str], key: str, where: str, known_codes:
             )
         if len(code) == 5 and code not in known_codes:
             raise ConfigError(f"{where}: `{key}` names unknown rule {code!r}")
+        # A prefix no rule has (`TS9`, `TS60`) would select nothing, and a run "pass" having checked nothing.
+        if 2 < len(code) < 5 and not any(known.startswith(code) for known in known_codes):
+            raise ConfigError(f"{where}: `{key}` has the prefix {code!r}, which no rule code starts with")
         checked.append(code)
     return tuple(checked)
 
@@ -114,7 +117,7 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             if value not in MODES:
                 raise ConfigError(f"{where}: `mode` must be one of {', '.join(MODES)}, got {value!r}")
             values["mode"] = value
-        elif key in ("select", "ignore"):
+        elif key in ("select", "ignore", "extend-select"):
             values[key] = check_selectors(_strings(value, key, where), key, where, known_codes)
         elif key == "exclude":
             values["exclude"] = _strings(value, key, where)
@@ -145,6 +148,10 @@ def parse_table(table: Mapping[str, Any], where: str, root: Optional[Path], know
             values["confirm"] = _confirm(value, where)
         else:
             raise ConfigError(f"{where}: unknown key `tool.tslint.{key}`")
+    # As ruff: `extend-select` adds to `select` (the default one when the table has none); a
+    # `--select` on the command line replaces both.
+    extend = values.pop("extend-select", ())
+    values["select"] = values.get("select", config.select) + extend
     return replace(config, **values)
 
 
@@ -238,6 +245,23 @@ def config_file(paths: Sequence[str], explicit: Optional[str], isolated: bool) -
             raise ConfigError(f"{explicit}: config file does not exist")
         return Path(explicit)
     return find_config_file(Path(paths[0]) if paths else Path.cwd())
+
+
+def path_with_other_config(paths: Sequence[str], found: Optional[Path]) -> Optional[Tuple[str, Optional[Path]]]:
+    """(a path, its nearest config file) for the first of `paths` whose nearest config file is not
+    `found` (the one config_file chose from the first path, which every path is linted with), or
+    None. Each folder is looked up once: a pre-commit hook names many files in a few folders."""
+    chosen = found.absolute() if found is not None else None
+    seen = set()
+    for path in paths[1:]:
+        folder = os.path.abspath(path if os.path.isdir(path) else os.path.dirname(path) or ".")
+        if folder in seen:
+            continue
+        seen.add(folder)
+        nearest = find_config_file(Path(folder))
+        if (nearest.absolute() if nearest is not None else None) != chosen:
+            return path, nearest
+    return None
 
 
 def config_root(path: Optional[Path]) -> Optional[Path]:

@@ -57,14 +57,14 @@ def _problem(comment: str, in_leading_area: bool, after_code: bool) -> Optional[
     """(start, end, message) of the directive in `comment` that has no effect, if any."""
     bare = _BARE.search(comment)
     if bare is not None:
-        return (
-            bare.start(),
-            bare.end(),
-            (
-                "`# tslint: noqa` names no codes, so it suppresses nothing: name them (`# tslint: noqa: TS101`), "
-                "or skip the whole file with `# tslint: skip-file`."
-            ),
+        # At the end of a line of code, a file-level `# tslint: noqa: TS101` would be a TS003 too:
+        # point to the line's own forms instead.
+        advice = (
+            "to suppress on this line, write `# noqa: TS101` (or `# tslint: ignore` for every code)"
+            if after_code
+            else "name them (`# tslint: noqa: TS101`), or skip the whole file with `# tslint: skip-file`"
         )
+        return bare.start(), bare.end(), f"`# tslint: noqa` names no codes, so it suppresses nothing: {advice}."
     if in_leading_area:
         return None
     where = "at the end of a line of code" if after_code else "below the file's first statement"

@@ -7,7 +7,7 @@ from tslint.rule import Rule, RuleContext
 
 
 class TrainingFlagInTracedCode(Rule):
-    """Traced code reads `self.training`. Off by default: enable it with `--select TS404`.
+    """Traced code reads `self.training`. Off by default: enable it with `--extend-select TS404`.
 
     Its value when tracing is baked into the graph, with no warning: a model traced in training mode
     keeps dropout (or any `if self.training:` path) after `.eval()`. A trace taken in eval mode, the
