@@ -393,3 +393,23 @@ def test_a_warning_in_a_submodule_the_scope_misses_is_confirmed(tmp_path) -> Non
     code, document = run("models.py", cwd=tmp_path, flag="--confirm=all")
     found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
     assert found == {(13, "TS330"): "confirmed"}
+
+
+def test_any_finding_under_a_wrapper_from_another_module_is_confirmed(tmp_path) -> None:
+    """Under a `functools.wraps` wrapper from another module torch names the wrapper's file with the
+    method's rows, whatever it fails on: the line it shows is the method's (deco.py's row 9 is
+    blank), so TS201's lambda there is confirmed and no TS000 lands in deco.py."""
+    (tmp_path / "deco.py").write_text(
+        "import functools\n\nimport torch\n\n\ndef keep_shape(fn):\n    @functools.wraps(fn)\n"
+        "    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n\n    return wrapper\n"
+    )
+    (tmp_path / "models.py").write_text(
+        "import torch\nfrom deco import keep_shape\n\n\nclass Net(torch.nn.Module):\n    @keep_shape\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        f = torch.relu\n"
+        "        g = lambda t: t + 1\n        return g(f(x))\n"
+    )
+    code, document = run("models.py", "deco.py", cwd=tmp_path, flag="--confirm=all")
+    found = {
+        (d["filename"], d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]
+    }
+    assert found == {("models.py", 9, "TS201"): "confirmed"}
