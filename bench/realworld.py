@@ -484,6 +484,17 @@ def confirm_all(python: Path, folder: Path, timeout: float) -> dict:
         "TS000_sites": [
             [os.path.relpath(d["filename"], folder.parent), d["location"]["row"], d["message"][:240]] for d in ts000
         ],
+        # a refuted finding is a false positive torch showed: where, which rule, and torch's word
+        "refuted_sites": [
+            [
+                os.path.relpath(d["filename"], folder.parent),
+                d["location"]["row"],
+                d["code"],
+                d["confirmation"]["detail"][:200],
+            ]
+            for d in diagnostics
+            if d["code"] != "TS000" and (d.get("confirmation") or {}).get("status") == "refuted"
+        ],
     }
 
 

@@ -372,3 +372,44 @@ def test_a_finding_in_a_submodule_the_scope_misses_is_confirmed(tmp_path) -> Non
     code, document = run("models.py", cwd=tmp_path, flag="--confirm=all")
     found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
     assert found == {(10, "TS344"): "confirmed"}
+
+
+def test_a_warning_in_a_submodule_the_scope_misses_is_confirmed(tmp_path) -> None:
+    """The same for a warning: TS330's attribute created on one path only, in a block appended
+    through a local and built down the other path. torch's "Module 'Block' has no attribute 'bias'"
+    at the flagged line is TS330's torch message, so it confirms the warning (no TS000)."""
+    (tmp_path / "models.py").write_text(
+        "import torch\n\n\nclass Block(torch.nn.Module):\n"
+        "    def __init__(self, use_bias: bool):\n        super().__init__()\n        self.use_bias = use_bias\n"
+        "        if use_bias:\n            self.bias = torch.nn.Parameter(torch.zeros(3))\n\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        if self.use_bias:\n            x = x + self.bias\n        return x\n\n\n"
+        "class Encoder(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.blocks = torch.nn.ModuleList()\n        for i in range(2):\n"
+        "            block = Block(use_bias=i > 5)\n            self.blocks.append(block)\n\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        for blk in self.blocks:\n            x = blk(x)\n        return x\n"
+    )
+    code, document = run("models.py", cwd=tmp_path, flag="--confirm=all")
+    found = {(d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]}
+    assert found == {(13, "TS330"): "confirmed"}
+
+
+def test_any_finding_under_a_wrapper_from_another_module_is_confirmed(tmp_path) -> None:
+    """Under a `functools.wraps` wrapper from another module torch names the wrapper's file with the
+    method's rows, whatever it fails on: the line it shows is the method's (deco.py's row 9 is
+    blank), so TS201's lambda there is confirmed and no TS000 lands in deco.py."""
+    (tmp_path / "deco.py").write_text(
+        "import functools\n\nimport torch\n\n\ndef keep_shape(fn):\n    @functools.wraps(fn)\n"
+        "    def wrapper(*args, **kwargs):\n        return fn(*args, **kwargs)\n\n    return wrapper\n"
+    )
+    (tmp_path / "models.py").write_text(
+        "import torch\nfrom deco import keep_shape\n\n\nclass Net(torch.nn.Module):\n    @keep_shape\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        f = torch.relu\n"
+        "        g = lambda t: t + 1\n        return g(f(x))\n"
+    )
+    code, document = run("models.py", "deco.py", cwd=tmp_path, flag="--confirm=all")
+    found = {
+        (d["filename"], d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]
+    }
+    assert found == {("models.py", 9, "TS201"): "confirmed"}

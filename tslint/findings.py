@@ -66,8 +66,10 @@ class RuleInfo:
     message: str
     fix_hint: str
     summary: str
-    # Fragments of what torch says when it fails on this rule's construct without pointing at the
-    # flagged line (no location, or inside torch's own source): `--confirm` matches them.
+    # Fragments of what torch says when it fails on this rule's construct: `--confirm` matches them
+    # when torch points at no line of the linted files (no location, or inside torch's own source),
+    # and when it highlights a flagged line outside the class's scope (a submodule the index missed).
+    # tests/test_torch_agreement.py checks each Bad fixture's error against them.
     torch_messages: Tuple[str, ...] = ()
 
 

@@ -30,6 +30,7 @@ class AttributeCreatedOnSomePaths(Rule):
         "Create it on every path (`else: self.x = None`, then `if self.x is not None:` in `forward`), "
         'or guard the use with `hasattr(self, "x")`.'
     )
+    torch_messages = ("' has no attribute '",)
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

@@ -18,6 +18,7 @@ class AttributeDeletion(Rule):
     mode = Mode.SCRIPT
     message = "Deleting an attribute is not supported in compiled code."
     fix_hint = "Assign a neutral value instead (`self.cache = None`, with an `Optional[...]` class annotation)."
+    torch_messages = ("del statements are only supported for deleting",)
 
     def visit_Del(self, node: cst.Del, context: RuleContext) -> None:
         targets = node.target.elements if isinstance(node.target, (cst.Tuple, cst.List)) else [node.target]

@@ -126,6 +126,7 @@ class AttributeNeverAssigned(Rule):
         "Assign it in `__init__`, list a class-level constant in `__constants__` (or annotate it `Final`), or fix "
         "the name."
     )
+    torch_messages = ("' has no attribute '",)
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

@@ -57,6 +57,7 @@ class AttributeNotCreatedInInit(Rule):
     mode = Mode.SCRIPT
     message = "`{receiver}.{name}` is assigned in compiled code but never created in `__init__`."
     fix_hint = "Create it in `__init__` (with a class-level `Optional[...]` annotation if it starts as None)."
+    torch_messages = ("Tried to set nonexistent attribute",)
 
     def _check(self, target: cst.BaseExpression, context: RuleContext) -> bool:
         """Reports `target` when it is such an attribute; whether it did."""

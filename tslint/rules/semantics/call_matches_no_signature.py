@@ -45,7 +45,7 @@ class CallMatchesNoSignature(Rule):
         "Pass the types the function takes: an int where it takes an int (`int(n / 2)` or `n // 2`), only the "
         "keywords its TorchScript signature has, a list or tuple of ints for sizes."
     )
-    torch_messages = ("Arguments for call are not valid", "Expected a value of type")
+    torch_messages = ("Arguments for call are not valid", "Expected a value of type", "Expected at most")
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         call = context.types().call(node)

@@ -20,6 +20,7 @@ class DynamicAttributeName(Rule):
     fix_hint = (
         "Spell the attribute out (`self.layer1`), or keep the objects in an `nn.ModuleDict` / `Dict` and index it."
     )
+    torch_messages = ("second argument must be a string literal",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         function = context.qualify(node.func)

@@ -41,7 +41,11 @@ class GlobalValueInCompiledCode(Rule):
         "Make it a class constant (`eps: Final[float] = EPS` in the class body, then `self.eps`), a "
         "default argument (`eps: float = EPS`), or read it through its module (`config.EPS`)."
     )
-    torch_messages = ("cannot be used as a value. Perhaps it is a closed over global variable", "undefined value")
+    torch_messages = (
+        "cannot be used as a value. Perhaps it is a closed over global variable",
+        "undefined value",
+        "cannot be used as an iterable",
+    )
 
     def begin_function(self, context: RuleContext) -> _Walk:
         return _Walk()

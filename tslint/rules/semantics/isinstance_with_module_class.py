@@ -23,6 +23,7 @@ class IsinstanceWithModuleClass(Rule):
     mode = Mode.SCRIPT
     message = "`isinstance` against the module class `{name}` is not supported in compiled code."
     fix_hint = "Decide in `__init__` and store the result as a bool attribute (`self.has_norm`), then branch on it."
+    torch_messages = ("Unknown type name",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) != "isinstance" or len(node.args) != 2:

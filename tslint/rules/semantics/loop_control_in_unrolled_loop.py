@@ -32,6 +32,7 @@ class LoopControlInUnrolledLoop(Rule):
         "Guard the rest of the body with `if` instead (a flag variable replaces `break`), or loop over a `range` and "
         "index a list."
     )
+    torch_messages = ("we do not support break or continue inside the body of these loops",)
 
     def begin_function(self, context: RuleContext) -> List[Optional[str]]:
         # The loops around the current node, innermost last: what an unrolled one iterates, else None.

@@ -24,6 +24,7 @@ class ModuleConstructionInCompiledCode(Rule):
     fix_hint = (
         "Create it in `__init__` and use the attribute, or call the `torch.nn.functional` equivalent (`F.relu(x)`)."
     )
+    torch_messages = ("Cannot instantiate class", "does not have an __init__ function defined")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if not isinstance(node.func, (cst.Name, cst.Attribute)):

@@ -40,6 +40,11 @@ class ModuleContainerSubscript(Rule):
         "`{name}` comes from a slice of `{receiver}.{container}`: TorchScript cannot call modules taken from a sliced "
         "container."
     )
+    torch_messages = (
+        "indexing is only supported with integer literals",
+        "indexing is only supported with string literals",
+        "object has no attribute or method '__call__'",
+    )
 
     def begin_function(self, context: RuleContext) -> Dict[object, str]:
         # loop variables bound to a module taken from a slice: name -> container; locals bound once to

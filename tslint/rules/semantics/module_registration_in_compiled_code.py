@@ -21,6 +21,7 @@ class ModuleRegistrationInCompiledCode(Rule):
     mode = Mode.SCRIPT
     message = "`{receiver}.{method}(...)` cannot run in compiled code: register it in `__init__`."
     fix_hint = "Register the buffer/parameter/submodule in `__init__`, then assign to it in `forward`."
+    torch_messages = ("Unknown type name 'torch.jit.ScriptModule'",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         func = node.func

@@ -43,6 +43,7 @@ class NoneAttributeUsedAsValue(Rule):
 
     visit_IfExp = _enter_guard
     leave_IfExp = _leave_guard
+    torch_messages = ("NoneType",)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         for side in (node.left, node.right):

@@ -19,6 +19,7 @@ class NumpyConversion(Rule):
     mode = Mode.SCRIPT
     message = "`.numpy()` is not available in compiled code."
     fix_hint = "Keep the computation in torch, or move the NumPy part into a `@torch.jit.ignore` method."
+    torch_messages = ("object has no attribute or method 'numpy'",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         func = node.func

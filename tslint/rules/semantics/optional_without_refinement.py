@@ -33,6 +33,7 @@ class OptionalWithoutRefinement(Rule):
         "(`{name} = {receiver}.{name}`) and test `if {name} is not None:` before this use."
     )
     fix_hint = "Refine it first: `if p is not None: ...`, `assert p is not None`, or `if p is None: return ...`."
+    torch_messages = ("Optional[",)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         for side in (node.left, node.right):

@@ -21,6 +21,7 @@ class PlainContainerOfModules(Rule):
     mode = Mode.SCRIPT
     message = "`{receiver}.{name}` holds submodules in a plain {kind}: TorchScript cannot see it."
     fix_hint = "Wrap it in `nn.ModuleList([...])` (or `nn.ModuleDict({...})` for a dict) in `__init__`."
+    torch_messages = ("but we failed to convert Python type: 'list'",)
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

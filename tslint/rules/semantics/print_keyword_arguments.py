@@ -23,6 +23,7 @@ class PrintKeywordArguments(Rule):
     mode = Mode.SCRIPT
     message = "`print` does not accept keyword arguments (`{keyword}=`) in compiled code."
     fix_hint = "Print positional arguments only; build the text with `str.format` or an f-string first."
+    torch_messages = ("print doesn't accept any keyword arguments", "cannot be used as a value")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) != "print":

@@ -23,6 +23,7 @@ class ReversedModuleContainer(Rule):
         "Build the container in reverse order in `__init__` (`nn.ModuleList(reversed(blocks))`) and iterate it "
         "forwards."
     )
+    torch_messages = ("reversed(Tensor 0)",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) == "reversed" and node.args:

@@ -27,6 +27,7 @@ class StarredListUnpacking(Rule):
         "Pass one list (`x.view(list(x.shape[:2]) + [-1])`), index the elements (`x.view(x.shape[0], x.shape[1], "
         "-1)`), or unpack a tuple."
     )
+    torch_messages = ("cannot statically infer the expected size of a list",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         reported = [(arg, _list(arg.value, context)) for arg in node.args if arg.star == "*"]

@@ -22,6 +22,7 @@ class StringRepetition(Rule):
     mode = Mode.SCRIPT
     message = "Repeating a string with `*` is not supported in compiled code."
     fix_hint = 'Write the string out (`"========"`), or build it in `__init__` and store it as an attribute.'
+    torch_messages = ("found type 'str'",)
 
     def visit_BinaryOperation(self, node: cst.BinaryOperation, context: RuleContext) -> None:
         if isinstance(node.operator, cst.Multiply) and (

@@ -28,6 +28,7 @@ class SumOfTensors(Rule):
         "Use `torch.stack(tensors).sum(0)`, or add them in a loop: `total = tensors[0]; for t in tensors[1:]: total "
         "= total + t`."
     )
+    torch_messages = ("aten::sum",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if not (isinstance(node.func, cst.Name) and node.func.value == "sum") or len(node.args) != 1:

@@ -19,6 +19,7 @@ class SuperCallInCompiledCode(Rule):
     mode = Mode.SCRIPT
     message = "`super().{method}(...)` is not supported in compiled code."
     fix_hint = "Move the shared code into a differently named method of the base class and call it with `self.`."
+    torch_messages = ("object has no attribute or method 'forward'", "Python type cannot be used as a value")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         func = node.func

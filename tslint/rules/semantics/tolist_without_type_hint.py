@@ -21,6 +21,7 @@ class TolistWithoutTypeHint(Rule):
     mode = Mode.SCRIPT
     message = "`.tolist()` needs a type hint in compiled code."
     fix_hint = "Annotate the assignment: `values: List[float] = x.tolist()`."
+    torch_messages = ("Expected type hint for result of tolist()",)
 
     def begin_function(self, context: RuleContext) -> Set[cst.CSTNode]:
         return set()  # values with a type hint: annotated assignments, `torch.jit.annotate`

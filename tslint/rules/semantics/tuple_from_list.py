@@ -34,6 +34,7 @@ class TupleFromList(Rule):
         "Keep the list (`size = x.shape[2:]`): torch functions taking sizes accept `List[int]`; or build the tuple "
         "from its elements (`(s[0], s[1])`)."
     )
+    torch_messages = ("cannot statically infer the expected size of a list", "Tensor cannot be used as a tuple")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if not isinstance(node.func, cst.Name) or node.func.value != "tuple" or "tuple" in context.local_names():

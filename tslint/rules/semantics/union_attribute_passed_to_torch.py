@@ -26,7 +26,7 @@ class UnionAttributePassedToTorch(Rule):
         "Annotate what `__init__` stores (`kernel_size: Tuple[int, int]`, with `_pair(kernel_size)` in `__init__`), "
         "or list the attribute in `__constants__`."
     )
-    torch_messages = ("Expected IntList but got Int",)
+    torch_messages = ("Expected IntList but got Int", "found type 'Union[")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         function = context.qualify(node.func)

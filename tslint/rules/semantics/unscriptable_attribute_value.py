@@ -36,6 +36,7 @@ class UnscriptableAttributeValue(Rule):
         "Annotate the attribute in the class body (`cache: List[torch.Tensor]`), store a TorchScript type (a tuple, "
         "a list of one type, a tensor), or keep it out of compiled code."
     )
+    torch_messages = ("but we failed to convert Python type", "but we failed to compile it to a TorchScript function")
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)

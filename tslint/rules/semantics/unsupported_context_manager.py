@@ -31,6 +31,7 @@ class UnsupportedContextManager(Rule):
     mode = Mode.SCRIPT
     message = "`with {name}(...)` is not supported in compiled code."
     fix_hint = "Use `torch.no_grad()` where that is what is meant, or move the block into a `@torch.jit.ignore` method."
+    torch_messages = ("With item expression must return an object", "Unknown builtin op: aten::")
 
     def visit_With(self, node: cst.With, context: RuleContext) -> None:
         for item in node.items:

@@ -34,7 +34,7 @@ class UnsupportedIsinstanceType(Rule):
         "Check against the full TorchScript type (`isinstance(x, Dict[str, Tensor])`), or against the other member "
         "of the Union (`isinstance(x, torch.Tensor)`)."
     )
-    torch_messages = ("Attempted to use List without a contained type", "Failed to get source for")
+    torch_messages = ("Attempted to use List without a contained type", "Failed to get source for", "Unknown type name")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) != "isinstance" or len(node.args) != 2:

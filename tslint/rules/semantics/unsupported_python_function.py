@@ -173,6 +173,9 @@ class UnsupportedPythonFunction(Rule):
         "Failed to get source for",
         "Unknown builtin op: aten::is_tensor",
         "Python exception cannot be used as a value",
+        "is currently not supported in Torchscript",
+        "attribute lookup is not defined on python value",
+        "cannot be used as a value",
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:

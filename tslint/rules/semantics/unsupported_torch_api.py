@@ -48,6 +48,9 @@ class UnsupportedTorchApi(Rule):
         "Comprehension ifs are not supported yet",
         "Compiled functions can't take variable number",
         "Unknown type name 'ScalingType'",
+        "Unknown builtin op: aten::",
+        "Arguments for call are not valid",
+        "cannot be used as a value",
     )
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:

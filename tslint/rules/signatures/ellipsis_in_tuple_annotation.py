@@ -23,6 +23,7 @@ class EllipsisInTupleAnnotation(Rule):
     mode = Mode.SCRIPT
     message = "`{annotation}` (a tuple of any length) is not a TorchScript type."
     fix_hint = "Use `List[int]` for a sequence of any length, or spell the tuple out: `Tuple[int, int]`."
+    torch_messages = ("Expression of type dots cannot be used in a type expression",)
 
     def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
         # Anywhere in the annotation: `Optional[Tuple[int, ...]]`, `tuple[Tensor, ...] | None`.

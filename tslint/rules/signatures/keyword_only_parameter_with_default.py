@@ -19,7 +19,7 @@ class KeywordOnlyParameterWithDefault(Rule):
     mode = Mode.SCRIPT
     message = "Keyword-only parameter `{param}` has a default value, which TorchScript does not support."
     fix_hint = "Make the parameter positional-or-keyword (drop the `*` before it)."
-    torch_messages = ("INTERNAL ASSERT FAILED",)
+    torch_messages = ("INTERNAL ASSERT FAILED", "use keyword-only arguments with defaults")
     frontend = True
     checks_uncompiled_signatures = True
 

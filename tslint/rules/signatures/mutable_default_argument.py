@@ -22,6 +22,7 @@ class MutableDefaultArgument(Rule):
         "Use an immutable default (`Tuple[int, int] = (1, 2)`), or `Optional[List[int]] = None` and build the list "
         "in the body."
     )
+    torch_messages = ("Mutable default parameters are not supported",)
 
     def visit_Param(self, node: cst.Param, context: RuleContext) -> None:
         if isinstance(node.default, (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.DictComp, cst.SetComp)):

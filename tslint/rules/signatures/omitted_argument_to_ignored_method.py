@@ -21,6 +21,7 @@ class OmittedArgumentToIgnoredMethod(Rule):
     mode = Mode.SCRIPT
     message = "`{receiver}.{method}(...)` leaves out {names}: torch drops the defaults of ignored/unused methods."
     fix_hint = "Pass every argument explicitly when compiled code calls an ignored or unused method."
+    torch_messages = (" not provided.",)
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         func = node.func

@@ -26,6 +26,7 @@ class UnannotatedNonTensorDefault(Rule):
         "`{default}`."
     )
     fix_hint = "Annotate the parameter with the default's type, e.g. `scale: float = 2.0`."
+    torch_messages = ("Expected a default value of type",)
 
     def begin_function(self, context: RuleContext) -> None:
         node = context.node

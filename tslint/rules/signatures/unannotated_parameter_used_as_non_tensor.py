@@ -33,6 +33,7 @@ class UnannotatedParameterUsedAsNonTensor(CollectsParameterUses, Rule):
     mode = Mode.SCRIPT
     message = "Parameter `{param}` has no annotation, so TorchScript types it as Tensor and rejects its use as {use}."
     fix_hint = "Annotate the parameter with the type it holds (`int`, `str`, ...)."
+    torch_messages = ("all inputs of range must be ints", "found type 'Tensor (inferred)'")
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         if context.qualify(node.func) != "range":

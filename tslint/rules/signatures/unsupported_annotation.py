@@ -26,7 +26,12 @@ class UnsupportedAnnotation(Rule):
         "Annotate with TorchScript types: Tensor, int, float, bool, str, List[T], Dict[K, V], Tuple[...], "
         "Optional[T], Union[...]."
     )
-    torch_messages = ("Attempted to use List without a contained type",)
+    torch_messages = (
+        "Attempted to use List without a contained type",
+        "Unknown type constructor",
+        "Unknown type name",
+        "Unsupported annotation",
+    )
 
     def visit_Annotation(self, node: cst.Annotation, context: RuleContext) -> None:
         # Module classes as types depend on what is passed (a submodule compiles, then fails when

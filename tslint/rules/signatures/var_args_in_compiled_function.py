@@ -19,6 +19,7 @@ class VarArgsInCompiledFunction(Rule):
     message = "Compiled function takes a variable number of arguments (`{param}`)."
     fix_hint = "List the parameters explicitly, with type annotations."
     frontend = True
+    torch_messages = ("Compiled functions can't take variable number of arguments",)
 
     def visit_Parameters(self, node: cst.Parameters, context: RuleContext) -> None:
         for param in (node.star_arg, node.star_kwarg):

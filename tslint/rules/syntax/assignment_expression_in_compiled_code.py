@@ -20,6 +20,7 @@ class AssignmentExpressionInCompiledCode(Rule):
     message = "The walrus operator `:=` is not supported in compiled code."
     fix_hint = "Assign the value in its own statement first."
     frontend = True
+    torch_messages = ("NamedExpr aren't supported",)
 
     def visit_NamedExpr(self, node: cst.NamedExpr, context: RuleContext) -> None:
         context.report(node)

@@ -32,3 +32,4 @@ class ComprehensionCondition(Rule):
             clause = clause.inner_for_in
 
     visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _check
+    torch_messages = ("Comprehension ifs are not supported",)

@@ -21,6 +21,7 @@ class ComprehensionWithSeveralLoops(Rule):
     message = "Comprehensions with more than one `for` are not supported in compiled code."
     fix_hint = "Use nested `for` loops that append to a list."
     frontend = True
+    torch_messages = ("Only a single generator is currently supported",)
 
     def visit_CompFor(self, node: cst.CompFor, context: RuleContext) -> None:
         if node.inner_for_in is not None:

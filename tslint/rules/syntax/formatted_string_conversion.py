@@ -25,6 +25,7 @@ class FormattedStringConversion(Rule):
     message = "f-string {what} are not supported in compiled code."
     fix_hint = "Drop the `!r`/`!s` conversion and the `:...` format spec, or use `str.format`."
     frontend = True
+    torch_messages = ("in JoinedStr",)
 
     def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression, context: RuleContext) -> None:
         if node.format_spec is not None:

@@ -20,6 +20,7 @@ class GlobalStatementInCompiledCode(Rule):
     message = "`global` statements are not supported in compiled code."
     fix_hint = "Keep the state on the module (`self.counter`) or pass it as an argument."
     frontend = True
+    torch_messages = ("global variables aren't supported",)
 
     def visit_Global(self, node: cst.Global, context: RuleContext) -> None:
         context.report(node)

@@ -20,6 +20,7 @@ class ImportInCompiledCode(Rule):
     message = "`import` statements are not supported in compiled code."
     fix_hint = "Import at the top of the file."
     frontend = True
+    torch_messages = ("import statements aren't supported",)
 
     def visit_Import(self, node: cst.Import, context: RuleContext) -> None:
         context.report(node)

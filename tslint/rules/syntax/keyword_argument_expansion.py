@@ -21,6 +21,7 @@ class KeywordArgumentExpansion(Rule):
     message = "`**` keyword-argument expansion is not supported in compiled code."
     fix_hint = "Pass the keyword arguments explicitly."
     frontend = True
+    torch_messages = ("keyword-arg expansion is not supported",)
 
     def visit_Arg(self, node: cst.Arg, context: RuleContext) -> None:
         if node.star == "**":

@@ -20,6 +20,7 @@ class LambdaInCompiledCode(Rule):
     message = "`lambda` is not supported in compiled code."
     fix_hint = "Define a method or a module-level function and call it."
     frontend = True
+    torch_messages = ("Lambda aren't supported",)
 
     def visit_Lambda(self, node: cst.Lambda, context: RuleContext) -> None:
         context.report(node)

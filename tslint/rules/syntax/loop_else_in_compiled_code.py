@@ -20,7 +20,7 @@ class LoopElseInCompiledCode(Rule):
     mode = Mode.SCRIPT
     message = "`{loop} ... else` is not supported in compiled code."
     fix_hint = "Track completion with a flag variable and test it after the loop."
-    torch_messages = ("incompatible constructor arguments",)
+    torch_messages = ("incompatible constructor arguments", "else branches of for loops aren't supported")
     frontend = True
 
     def visit_For(self, node: cst.For, context: RuleContext) -> None:

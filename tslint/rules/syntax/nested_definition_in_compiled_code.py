@@ -21,6 +21,7 @@ class NestedDefinitionInCompiledCode(Rule):
     message = "A {kind} defined inside a compiled function is not supported."
     fix_hint = "Move the definition to the module level (or make it a method)."
     frontend = True
+    torch_messages = ("function definitions aren't supported", "class definitions aren't supported")
 
     def visit_FunctionDef(self, node: cst.FunctionDef, context: RuleContext) -> None:
         if node is not context.node:

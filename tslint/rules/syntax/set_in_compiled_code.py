@@ -21,6 +21,7 @@ class SetInCompiledCode(Rule):
     message = "Sets are not supported in compiled code."
     fix_hint = "Use a list (`[a, b]`) or a dict with dummy values."
     frontend = True
+    torch_messages = ("Set aren't supported", "SetComp aren't supported")
 
     def visit_Set(self, node: cst.Set, context: RuleContext) -> None:
         context.report(node)

@@ -23,6 +23,7 @@ class UnsupportedAugmentedAssignment(Rule):
     message = "Augmented assignment `{operator}` is not supported in compiled code."
     fix_hint = "Write it out: `n = n // 2`, `y = y @ x`."
     frontend = True
+    torch_messages = ("unsupported kind of augmented assignment",)
 
     def visit_AugAssign(self, node: cst.AugAssign, context: RuleContext) -> None:
         operator = UNSUPPORTED.get(type(node.operator))

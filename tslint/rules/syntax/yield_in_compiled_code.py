@@ -20,6 +20,7 @@ class YieldInCompiledCode(Rule):
     message = "`yield` is not supported: compiled functions cannot be generators."
     fix_hint = "Build and return a list instead."
     frontend = True
+    torch_messages = ("Yield aren't supported",)
 
     def visit_Yield(self, node: cst.Yield, context: RuleContext) -> None:
         context.report(node)
