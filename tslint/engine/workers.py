@@ -309,11 +309,13 @@ class _Outlines:
 
     def __init__(self, summaries: Iterable[FileSummary] = ()) -> None:
         self.summaries: Dict[str, FileSummary] = {}
+        self._shared: dict = {}  # the outlines' attribute assignments, one object for equal ones
         self.add(summaries)
 
     def add(self, summaries: Iterable[FileSummary]) -> None:
         for s in summaries:
-            self.summaries[s.display] = replace(s, index=outline(s.index) if s.index is not None else None)
+            index = outline(s.index, self._shared) if s.index is not None else None
+            self.summaries[s.display] = replace(s, index=index)
 
     def index(self) -> ProjectIndex:
         return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)
