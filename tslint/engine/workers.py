@@ -25,6 +25,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Union,
 )
 
 from tslint.compiled_scope import ProjectScopes
@@ -34,6 +35,7 @@ from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
 from tslint.engine.reading import CHANGED_DURING_RUN, FileChanged, content_size
 from tslint.engine.shard import CHECKING, INDEXING, KEPT_MEMORY_BUDGET, Progress, Shard
+from tslint.engine.spill import SpilledBytes
 from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
@@ -57,8 +59,9 @@ OUTLINE_MIN_BYTES = 20_000_000
 # (its memory is the sum of each process's peak): only the first worker gets heavy files (see
 # HEAVY_TOKENS), each keeps trees for a share of one process's budget
 # (LARGE_RUN_KEPT_BUDGET), and each keeps the summaries of the files whose trees it dropped pickled
-# only (~4x smaller) until phase 2 says which it needs. (The run's sources are not held by the parent
-# at that size either: tslint.engine.reading.SourceContents; forked workers read them from disk.)
+# only, in a temporary file (tslint.engine.spill), until phase 2 says which it needs. (The run's
+# sources are not held by the parent at that size either: tslint.engine.reading.SourceContents;
+# forked workers read them from disk.)
 LARGE_RUN_MIN_BYTES = 20_000_000
 # A heavy file: parsing it takes a process's memory up by ~100 to 450 MB for a moment (libcst's
 # tree takes 3 to 4 kB a token: sympy's 447 kB bench_solvers.py, 116k tokens, took a worker to 485
@@ -392,10 +395,11 @@ def _worker(
     connection, contents: Mapping[str, bytes], config: Config, rules: Sequence[Rule], budget: Optional[int] = None
 ) -> None:
     """A shard worker. `budget`, in a large run (LARGE_RUN_MIN_BYTES): its kept-tree budget; it then
-    keeps the summaries of the files whose trees it drops only pickled, as it sent them."""
+    keeps the summaries of the files whose trees it drops only pickled, as it sent them, on disk."""
     large = budget is not None
     shard = Shard(contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large)
-    pickled: Dict[str, bytes] = {}  # a large run's summaries, as sent (an index unpickled is ~4x larger)
+    # A large run's summaries, as sent (an index unpickled is ~4x larger), on disk until phase 2.
+    pickled: Union[Dict[str, bytes], SpilledBytes] = SpilledBytes() if large else {}
     try:
         while True:  # phase 1: index what the parent hands over, until it says None
             sources = connection.recv()
@@ -407,7 +411,8 @@ def _worker(
                 if len(sources) == 1:
                     pickled[sources[0].display] = answer
                 else:
-                    pickled.update((s.display, _pickled([s])) for s in pickle.loads(answer))
+                    for summary in pickle.loads(answer):
+                        pickled[summary.display] = _pickled([summary])
         needed = connection.recv()  # which files phase 2 needs (None: all)
         summaries = {}
         for display, item in list(shard.items.items()):
@@ -425,7 +430,8 @@ def _worker(
                         summaries[display] = pickle.loads(answer)[0]
                     connection.send_bytes(answer)
             connection.send_bytes(b"")
-        pickled.clear()
+        if isinstance(pickled, SpilledBytes):
+            pickled.close()
         while True:  # the summaries of those the others indexed, one pickled answer a message, then b""
             answer = connection.recv_bytes()
             if not answer:
