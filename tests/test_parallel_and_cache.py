@@ -417,3 +417,24 @@ def test_a_file_that_changes_during_a_large_run_is_an_error_not_another_text(tmp
     outcomes = shard.lint([(s, summaries[s.display]) for s in sources[1:]], _scope(summaries, rules), rules, Config())
     assert [e.message for e in outcomes["edited.py"].errors] == [CHANGED_DURING_RUN]
     assert not outcomes["kept.py"].errors and [d.code for d in outcomes["kept.py"].diagnostics] == ["TS101"]
+
+
+def test_spilled_bytes_keep_what_was_written_in_an_unlinked_file(tmp_path, monkeypatch) -> None:
+    """A large run's workers keep their pickled summaries on disk until phase 2 (tslint.engine.spill):
+    each name gives back its bytes, in any order, and the file has no name to leave behind."""
+    import tempfile
+
+    from tslint.engine.spill import SpilledBytes
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spilled = SpilledBytes()
+    spilled["a.py"] = b"first"
+    spilled["b.py"] = b""
+    spilled["c.py"] = bytes(range(256)) * 100
+    assert list(tmp_path.iterdir()) == []
+    assert spilled.get("c.py") == bytes(range(256)) * 100
+    assert spilled.get("a.py") == b"first" and spilled.get("b.py") == b""
+    assert spilled.get("d.py") is None and "a.py" in spilled and "d.py" not in spilled
+    assert list(spilled) == ["a.py", "b.py", "c.py"]
+    spilled.close()
+    assert spilled.get("a.py") is None

@@ -25,6 +25,7 @@ from typing import (
     Optional,
     Sequence,
     Tuple,
+    Union,
 )
 
 from tslint.compiled_scope import ProjectScopes
@@ -34,6 +35,7 @@ from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
 from tslint.engine.reading import CHANGED_DURING_RUN, FileChanged, content_size
 from tslint.engine.shard import CHECKING, INDEXING, KEPT_MEMORY_BUDGET, Progress, Shard
+from tslint.engine.spill import SpilledBytes
 from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
@@ -57,8 +59,9 @@ OUTLINE_MIN_BYTES = 20_000_000
 # (its memory is the sum of each process's peak): only the first worker gets heavy files (see
 # HEAVY_TOKENS), each keeps trees for a share of one process's budget
 # (LARGE_RUN_KEPT_BUDGET), and each keeps the summaries of the files whose trees it dropped pickled
-# only (~4x smaller) until phase 2 says which it needs. (The run's sources are not held by the parent
-# at that size either: tslint.engine.reading.SourceContents; forked workers read them from disk.)
+# only, in a temporary file (tslint.engine.spill), until phase 2 says which it needs. (The run's
+# sources are not held by the parent at that size either: tslint.engine.reading.SourceContents;
+# forked workers read them from disk.)
 LARGE_RUN_MIN_BYTES = 20_000_000
 # A heavy file: parsing it takes a process's memory up by ~100 to 450 MB for a moment (libcst's
 # tree takes 3 to 4 kB a token: sympy's 447 kB bench_solvers.py, 116k tokens, took a worker to 485
@@ -68,7 +71,12 @@ LARGE_RUN_MIN_BYTES = 20_000_000
 HEAVY_TOKENS = 25_000
 HEAVY_COUNT_FROM_BYTES = 60_000
 HEAVY_FILE_BYTES = 200_000
-LARGE_RUN_KEPT_BUDGET = 125_000_000
+# The two workers' kept trees together, in a large run: the budget is each worker's growth since it
+# started (tslint.engine.shard), so with the summaries on disk (tslint.engine.spill) it is what the
+# index phase may hold besides one file's parse, and it is held into phase 2. On all of
+# site-packages most files phase 2 needs are parsed again whatever the budget (their trees do not
+# fit), so a smaller one costs little time.
+LARGE_RUN_KEPT_BUDGET = 60_000_000
 
 
 @contextlib.contextmanager
@@ -309,11 +317,13 @@ class _Outlines:
 
     def __init__(self, summaries: Iterable[FileSummary] = ()) -> None:
         self.summaries: Dict[str, FileSummary] = {}
+        self._shared: dict = {}  # the outlines' attribute assignments, one object for equal ones
         self.add(summaries)
 
     def add(self, summaries: Iterable[FileSummary]) -> None:
         for s in summaries:
-            self.summaries[s.display] = replace(s, index=outline(s.index) if s.index is not None else None)
+            index = outline(s.index, self._shared) if s.index is not None else None
+            self.summaries[s.display] = replace(s, index=index)
 
     def index(self) -> ProjectIndex:
         return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)
@@ -390,10 +400,11 @@ def _worker(
     connection, contents: Mapping[str, bytes], config: Config, rules: Sequence[Rule], budget: Optional[int] = None
 ) -> None:
     """A shard worker. `budget`, in a large run (LARGE_RUN_MIN_BYTES): its kept-tree budget; it then
-    keeps the summaries of the files whose trees it drops only pickled, as it sent them."""
+    keeps the summaries of the files whose trees it drops only pickled, as it sent them, on disk."""
     large = budget is not None
     shard = Shard(contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large)
-    pickled: Dict[str, bytes] = {}  # a large run's summaries, as sent (an index unpickled is ~4x larger)
+    # A large run's summaries, as sent (an index unpickled is ~4x larger), on disk until phase 2.
+    pickled: Union[Dict[str, bytes], SpilledBytes] = SpilledBytes() if large else {}
     try:
         while True:  # phase 1: index what the parent hands over, until it says None
             sources = connection.recv()
@@ -405,7 +416,8 @@ def _worker(
                 if len(sources) == 1:
                     pickled[sources[0].display] = answer
                 else:
-                    pickled.update((s.display, _pickled([s])) for s in pickle.loads(answer))
+                    for summary in pickle.loads(answer):
+                        pickled[summary.display] = _pickled([summary])
         needed = connection.recv()  # which files phase 2 needs (None: all)
         summaries = {}
         for display, item in list(shard.items.items()):
@@ -423,7 +435,8 @@ def _worker(
                         summaries[display] = pickle.loads(answer)[0]
                     connection.send_bytes(answer)
             connection.send_bytes(b"")
-        pickled.clear()
+        if isinstance(pickled, SpilledBytes):
+            pickled.close()
         while True:  # the summaries of those the others indexed, one pickled answer a message, then b""
             answer = connection.recv_bytes()
             if not answer:

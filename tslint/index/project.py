@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from sys import intern
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
+from tslint.analysis.imports import ImportTable
 from tslint.digests import digest
-from tslint.index.model import JIT_SCRIPT, MAX_HIERARCHY, ClassInfo, FileIndex, FunctionInfo, is_torch_module_class
+from tslint.index.model import (
+    JIT_SCRIPT,
+    MAX_HIERARCHY,
+    AttributeAssignment,
+    ClassInfo,
+    FileIndex,
+    FunctionInfo,
+    is_torch_module_class,
+)
 
 
 class ProjectIndex:
@@ -205,36 +214,97 @@ class ProjectIndex:
         return False
 
 
-def outline(file: FileIndex) -> FileIndex:
-    """The part of `file` that `compiled_code_files` reads: its names, imports, and its classes'
-    bases, decorators and attributes; without calls, parameters, methods and values (most of it)."""
+def outline(file: FileIndex, shared: Optional[Dict[tuple, AttributeAssignment]] = None) -> FileIndex:
+    """The part of `file` that `compiled_code_files` and a file without compiled code (TS001 of a
+    hierarchy too deep, `lint_indexed` without scopes) read: its names, imports, its functions'
+    names and decorators, and its classes' bases, decorators and the classes their attributes are
+    built from; without calls, parameters, methods, annotations and values (most of it).
+
+    A large run's parent keeps one of every file (all of site-packages: 16,301), so what is left is
+    made small: names interned (one `torch.nn.Module` for the whole project: pickling gave each
+    file its own copies), empty containers shared, attributes built from no call left out (they
+    name no class) and equal attribute assignments one object (of those in `shared`, which the
+    caller keeps for its outlines)."""
+    shared = {} if shared is None else shared
+    path = intern(file.path)
     functions = {
-        name: replace(f, calls=(), parameters=(), annotations=(), facts=()) for name, f in file.functions.items()
-    }
-    classes = tuple(
-        replace(
-            c,
-            methods={},
-            class_annotations=frozenset(),
-            size_unions=frozenset(),
-            class_attributes=frozenset(),
-            constants=frozenset(),
-            unused_properties=frozenset(),
-            conditional_attributes={},
-            facts=(),
-            annotation_types={},
+        intern(name): FunctionInfo(
+            intern(f.name),
+            intern(f.qualname),
+            path,
+            f.ordinal,
+            _interned(f.owner),
+            tuple(map(intern, f.decorators)),
+            f.is_abstract,
+            None,
+            (),
+            has_overloads=f.has_overloads,
+            takes_var_args=f.takes_var_args,
+            returns_self=f.returns_self,
+            type_comment=f.type_comment,
         )
-        for c in file.classes
+        for name, f in file.functions.items()
+    }
+    return FileIndex(
+        path,
+        intern(file.module_name),
+        ImportTable(
+            intern(file.imports.module_name),
+            {intern(k): intern(v) for k, v in file.imports.aliases.items()},
+            tuple(map(intern, file.imports.star_sources)),
+        ),
+        tuple(_class_outline(info, path, shared) for info in file.classes),
+        functions,
+        _NOTHING,
+        _NO_ENTRIES,
+        _NO_ENTRIES,
     )
-    return replace(
-        file,
-        classes=classes,
-        functions=functions,
-        module_constants=frozenset(),
-        module_objects={},
-        module_values={},
-        facts=(),
+
+
+# Shared by every outline: nothing reads, let alone changes, these.
+_NOTHING: FrozenSet[str] = frozenset()
+_NO_ENTRIES: Mapping[str, object] = {}
+
+
+def _class_outline(info: ClassInfo, path: str, shared: Dict[tuple, AttributeAssignment]) -> ClassInfo:
+    attributes = {}
+    for name, assignments in info.attributes.items():
+        kept = tuple(_assignment(a, shared) for a in assignments if a.callee is not None or a.elements)
+        if kept:
+            attributes[intern(name)] = kept
+    return ClassInfo(
+        intern(info.name),
+        intern(info.qualname),
+        path,
+        tuple(map(_interned, info.bases)),
+        methods=_NO_ENTRIES,  # type: ignore[arg-type]
+        attributes=attributes,
+        class_annotations=_NOTHING,
+        size_unions=_NOTHING,
+        class_attributes=_NOTHING,
+        constants=_NOTHING,
+        unused_properties=_NOTHING,
+        conditional_attributes=_NO_ENTRIES,  # type: ignore[arg-type]
+        decorators=tuple(map(intern, info.decorators)),
+        annotation_types=_NO_ENTRIES,  # type: ignore[arg-type]
+        parameter_attributes=_NO_ENTRIES,  # type: ignore[arg-type]
     )
+
+
+def _assignment(assignment: AttributeAssignment, shared: Dict[tuple, AttributeAssignment]) -> AttributeAssignment:
+    """An outline's copy of `assignment`: its kind and the classes it names, one object for all
+    equal ones."""
+    key = (assignment.kind, assignment.callee, assignment.elements)
+    found = shared.get(key)
+    if found is None:
+        found = shared[key] = AttributeAssignment(
+            assignment.kind, _interned(assignment.callee), tuple(map(intern, assignment.elements))
+        )
+    return found
+
+
+def _interned(name: Optional[str]) -> Optional[str]:
+    return None if name is None else intern(name)
 
 
 def compiled_code_files(index: ProjectIndex) -> Set[str]:
