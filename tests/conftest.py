@@ -4,10 +4,12 @@ import ast
 import itertools
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
 
 import pytest
 
@@ -112,6 +114,57 @@ def fixture_result(tmp_path_factory):
     if shared is None:
         return _lint_fixtures()
     return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures)
+
+
+class FixturesCli(NamedTuple):
+    """`tslint fixtures` on the command line (in this process, tests/cli_runner.py), each run from a
+    folder holding a copy of the fixtures and nothing else, so the output names `fixtures/...`:
+    - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there);
+    - `cached_json`: the same lint on a cold result cache, in `cached_folder` (which it fills): a
+      second, independent lint of the tree;
+    - `text`, `sarif`: `--isolated -j 1` in `cached_folder`, in text and SARIF: the cache the cold
+      run wrote answers them (test_parallel_and_cache proves a warm cache gives the no-cache
+      output, byte for byte), so the formats cost no lint of their own."""
+
+    folder: Path
+    json: subprocess.CompletedProcess
+    cached_folder: Path
+    cached_json: subprocess.CompletedProcess
+    text: subprocess.CompletedProcess
+    sarif: subprocess.CompletedProcess
+
+
+def _run_fixtures_cli(base: Path) -> FixturesCli:
+    from cli_runner import run_cli
+
+    folder, cached_folder = base / "no-cache", base / "cached"
+    for where in (folder, cached_folder):
+        shutil.rmtree(where, ignore_errors=True)  # a worker that died half-way through
+        shutil.copytree(FIXTURES, where / "fixtures")
+
+    def cli(where: Path, *arguments: str) -> subprocess.CompletedProcess:
+        return run_cli("--isolated", "-j", "1", *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
+
+    return FixturesCli(
+        folder,
+        cli(folder, "--no-cache", "--format", "json"),
+        cached_folder,
+        cli(cached_folder, "--format", "json"),
+        cli(cached_folder),
+        cli(cached_folder, "--format", "sarif"),
+    )
+
+
+@pytest.fixture(scope="session")
+def fixtures_cli(tmp_path_factory) -> FixturesCli:
+    """The fixtures tree through the command line, linted twice per test session (see FixturesCli),
+    shared by the xdist workers like `fixture_result`: the snapshots, the JSON schema, SARIF and the
+    equality of workers and caches all compare with these runs instead of linting the tree again."""
+    name = f"fixtures-cli-{fixtures_digest()[:16]}"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _run_fixtures_cli(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent
+    return shared_between_workers(shared, name, lambda: _run_fixtures_cli(shared / name))
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------

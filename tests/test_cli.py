@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, FixturesCli
 from tslint.cli import main
 
 BAD = textwrap.dedent(
@@ -107,17 +107,22 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_fixtures_exit_1_json_matches_schema_and_is_deterministic(capsys) -> None:
-    code, first, _ = run(["--format", "json", "fixtures"], capsys, cwd=ROOT)
-    assert code == 1
+def test_fixtures_exit_1_json_matches_schema_and_is_deterministic(fixtures_cli: FixturesCli) -> None:
+    """The session's two lints of the fixtures tree (conftest's `fixtures_cli`, each from a copy
+    holding only the fixtures): without the cache and on a cold one, the same JSON."""
+    code, first = fixtures_cli.json.returncode, fixtures_cli.json.stdout
+    assert code == 1 and fixtures_cli.json.stderr == ""
+    assert fixtures_cli.json.args[-3:] == ["--format", "json", "fixtures"]
     document = json.loads(first)
     jsonschema.validate(document, JSON_SCHEMA)
     diagnostics = document["diagnostics"]
     assert diagnostics and document["summary"]["errors"] + document["summary"]["warnings"] == len(diagnostics)
     keys = [(d["filename"], d["location"]["row"], d["location"]["column"], d["code"]) for d in diagnostics]
     assert keys == sorted(keys)
-    assert run(["--format", "json", "fixtures"], capsys, cwd=ROOT)[1] == first
-    assert str(ROOT) not in first  # no absolute paths that were not given
+    assert fixtures_cli.cached_json.args[-3:] == ["--format", "json", "fixtures"]
+    assert fixtures_cli.cached_json.returncode == 1 and fixtures_cli.cached_json.stdout == first
+    for folder in (ROOT, fixtures_cli.folder, fixtures_cli.cached_folder):
+        assert str(folder) not in first  # no absolute paths that were not given
     assert '"filename": "fixtures/signatures.py"' in first
 
 
