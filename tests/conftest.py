@@ -9,7 +9,7 @@ import subprocess
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple, TypeVar
 
 import pytest
 
@@ -19,6 +19,7 @@ from tslint.config import Config
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FIXTURES = ROOT / "fixtures"
+T = TypeVar("T")
 EXPECTATION = re.compile(r"#\s*((?:TS\d{3}[\s,]*)+)$")
 
 # Every `python -m tslint` a test starts must run this checkout, not whatever tslint is installed
@@ -139,7 +140,6 @@ def _run_fixtures_cli(base: Path) -> FixturesCli:
 
     folder, cached_folder = base / "no-cache", base / "cached"
     for where in (folder, cached_folder):
-        shutil.rmtree(where, ignore_errors=True)  # a worker that died half-way through
         shutil.copytree(FIXTURES, where / "fixtures")
 
     def cli(where: Path, *arguments: str) -> subprocess.CompletedProcess:
@@ -155,16 +155,30 @@ def _run_fixtures_cli(base: Path) -> FixturesCli:
     )
 
 
+def per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T]) -> T:
+    """`compute(folder)` once per test session, in a new folder it may fill (that stays for the
+    session), shared by the xdist workers through `shared_between_workers` (the value is pickled),
+    keyed by the digest of the fixtures and tslint."""
+    key = f"{name}-{fixtures_digest()[:16]}"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return compute(tmp_path_factory.mktemp(key))
+    shared = tmp_path_factory.getbasetemp().parent
+
+    def in_folder() -> T:
+        folder = shared / key
+        shutil.rmtree(folder, ignore_errors=True)  # a worker that died half-way through
+        folder.mkdir()
+        return compute(folder)
+
+    return shared_between_workers(shared, key, in_folder)
+
+
 @pytest.fixture(scope="session")
 def fixtures_cli(tmp_path_factory) -> FixturesCli:
     """The fixtures tree through the command line, linted twice per test session (see FixturesCli),
     shared by the xdist workers like `fixture_result`: the snapshots, the JSON schema, SARIF and the
     equality of workers and caches all compare with these runs instead of linting the tree again."""
-    name = f"fixtures-cli-{fixtures_digest()[:16]}"
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return _run_fixtures_cli(tmp_path_factory.mktemp(name))
-    shared = tmp_path_factory.getbasetemp().parent
-    return shared_between_workers(shared, name, lambda: _run_fixtures_cli(shared / name))
+    return per_session(tmp_path_factory, "fixtures-cli", _run_fixtures_cli)
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------

@@ -351,8 +351,11 @@ def test_undecodable_files_are_ts001(tmp_path, capsys, data, reason) -> None:
 
 
 @pytest.mark.process  # a fresh interpreter whose torch import is blocked
-def test_static_path_runs_without_torch() -> None:
-    """Run the CLI in a child process where importing torch is impossible."""
+def test_static_path_runs_without_torch(fixtures_cli: FixturesCli) -> None:
+    """Run the CLI on the fixtures (every rule) in a child process where importing torch is impossible,
+    without the cache (a warm one would run no rule): the session's JSON of the same run, byte for byte."""
+    arguments = fixtures_cli.json.args
+    assert arguments == ["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"]
     program = textwrap.dedent(
         f"""
         import sys
@@ -362,14 +365,18 @@ def test_static_path_runs_without_torch() -> None:
                     raise ImportError("torch is blocked in this test")
         sys.meta_path.insert(0, NoTorch())
         from tslint.cli import main
-        code = main(["--format", "json", {str(FIXTURES)!r}])
+        code = main({arguments!r})
         assert "torch" not in sys.modules
         sys.exit(code)
         """
     )
-    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TSLINT_DEBUG")}
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=fixtures_cli.folder, env=env
+    )
     assert completed.returncode == 1, completed.stderr
     assert json.loads(completed.stdout)["summary"]["errors"] > 0
+    assert completed.stdout == fixtures_cli.json.stdout
 
 
 @pytest.mark.process
