@@ -115,10 +115,17 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
     assert after == lint(capsys, "--no-cache", "pkg", cwd=tmp_path) and after != before
 
 
-def test_corrupt_cache_is_ignored(tree: Path, capsys, no_cache_reference: Reference) -> None:
+def test_corrupt_cache_is_ignored(capsys, fixtures_cli: FixturesCli, no_cache_reference: Reference) -> None:
+    """The session's run of the fixtures on a cold cache, in one process (conftest's `fixtures_cli`),
+    filled the cache of its folder (entries are bound to the folder: a copy would not read them);
+    this test alone uses that folder afterwards, and spoils its cache."""
     reference = no_cache_reference.output
-    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # cold cache, one process
-    for path in (tree / ".tslint_cache").glob("results-*"):
+    tree = fixtures_cli.cached_folder
+    assert fixtures_cli.cached_json.args == ["--isolated", "-j", "1", "--format", "json", "fixtures"]
+    assert fixtures_cli.cached_json.stdout == reference  # cold cache, one process
+    spoiled = list((tree / ".tslint_cache").glob("results-*"))
+    assert spoiled
+    for path in spoiled:
         path.write_bytes(b"\x80\x04garbage")
     assert lint(capsys, "fixtures", cwd=tree) == reference
     assert lint(capsys, "fixtures", cwd=tree) == reference  # and it was rewritten
