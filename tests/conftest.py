@@ -4,10 +4,12 @@ import ast
 import itertools
 import os
 import re
+import shutil
+import subprocess
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple, TypeVar
 
 import pytest
 
@@ -17,6 +19,7 @@ from tslint.config import Config
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 FIXTURES = ROOT / "fixtures"
+T = TypeVar("T")
 EXPECTATION = re.compile(r"#\s*((?:TS\d{3}[\s,]*)+)$")
 
 # Every `python -m tslint` a test starts must run this checkout, not whatever tslint is installed
@@ -112,6 +115,70 @@ def fixture_result(tmp_path_factory):
     if shared is None:
         return _lint_fixtures()
     return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures)
+
+
+class FixturesCli(NamedTuple):
+    """`tslint fixtures` on the command line (in this process, tests/cli_runner.py), each run from a
+    folder holding a copy of the fixtures and nothing else, so the output names `fixtures/...`:
+    - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there);
+    - `cached_json`: the same lint on a cold result cache, in `cached_folder` (which it fills): a
+      second, independent lint of the tree;
+    - `text`, `sarif`: `--isolated -j 1` in `cached_folder`, in text and SARIF: the cache the cold
+      run wrote answers them (test_parallel_and_cache proves a warm cache gives the no-cache
+      output, byte for byte), so the formats cost no lint of their own."""
+
+    folder: Path
+    json: subprocess.CompletedProcess
+    cached_folder: Path
+    cached_json: subprocess.CompletedProcess
+    text: subprocess.CompletedProcess
+    sarif: subprocess.CompletedProcess
+
+
+def _run_fixtures_cli(base: Path) -> FixturesCli:
+    from cli_runner import run_cli
+
+    folder, cached_folder = base / "no-cache", base / "cached"
+    for where in (folder, cached_folder):
+        shutil.copytree(FIXTURES, where / "fixtures")
+
+    def cli(where: Path, *arguments: str) -> subprocess.CompletedProcess:
+        return run_cli("--isolated", "-j", "1", *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
+
+    return FixturesCli(
+        folder,
+        cli(folder, "--no-cache", "--format", "json"),
+        cached_folder,
+        cli(cached_folder, "--format", "json"),
+        cli(cached_folder),
+        cli(cached_folder, "--format", "sarif"),
+    )
+
+
+def per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T]) -> T:
+    """`compute(folder)` once per test session, in a new folder it may fill (that stays for the
+    session), shared by the xdist workers through `shared_between_workers` (the value is pickled),
+    keyed by the digest of the fixtures and tslint."""
+    key = f"{name}-{fixtures_digest()[:16]}"
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return compute(tmp_path_factory.mktemp(key))
+    shared = tmp_path_factory.getbasetemp().parent
+
+    def in_folder() -> T:
+        folder = shared / key
+        shutil.rmtree(folder, ignore_errors=True)  # a worker that died half-way through
+        folder.mkdir()
+        return compute(folder)
+
+    return shared_between_workers(shared, key, in_folder)
+
+
+@pytest.fixture(scope="session")
+def fixtures_cli(tmp_path_factory) -> FixturesCli:
+    """The fixtures tree through the command line, linted twice per test session (see FixturesCli),
+    shared by the xdist workers like `fixture_result`: the snapshots, the JSON schema, SARIF and the
+    equality of workers and caches all compare with these runs instead of linting the tree again."""
+    return per_session(tmp_path_factory, "fixtures-cli", _run_fixtures_cli)
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------

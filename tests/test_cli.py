@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, FixturesCli
 from tslint.cli import main
 
 BAD = textwrap.dedent(
@@ -107,17 +107,22 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_fixtures_exit_1_json_matches_schema_and_is_deterministic(capsys) -> None:
-    code, first, _ = run(["--format", "json", "fixtures"], capsys, cwd=ROOT)
-    assert code == 1
+def test_fixtures_exit_1_json_matches_schema_and_is_deterministic(fixtures_cli: FixturesCli) -> None:
+    """The session's two lints of the fixtures tree (conftest's `fixtures_cli`, each from a copy
+    holding only the fixtures): without the cache and on a cold one, the same JSON."""
+    code, first = fixtures_cli.json.returncode, fixtures_cli.json.stdout
+    assert code == 1 and fixtures_cli.json.stderr == ""
+    assert fixtures_cli.json.args[-3:] == ["--format", "json", "fixtures"]
     document = json.loads(first)
     jsonschema.validate(document, JSON_SCHEMA)
     diagnostics = document["diagnostics"]
     assert diagnostics and document["summary"]["errors"] + document["summary"]["warnings"] == len(diagnostics)
     keys = [(d["filename"], d["location"]["row"], d["location"]["column"], d["code"]) for d in diagnostics]
     assert keys == sorted(keys)
-    assert run(["--format", "json", "fixtures"], capsys, cwd=ROOT)[1] == first
-    assert str(ROOT) not in first  # no absolute paths that were not given
+    assert fixtures_cli.cached_json.args[-3:] == ["--format", "json", "fixtures"]
+    assert fixtures_cli.cached_json.returncode == 1 and fixtures_cli.cached_json.stdout == first
+    for folder in (ROOT, fixtures_cli.folder, fixtures_cli.cached_folder):
+        assert str(folder) not in first  # no absolute paths that were not given
     assert '"filename": "fixtures/signatures.py"' in first
 
 
@@ -346,8 +351,11 @@ def test_undecodable_files_are_ts001(tmp_path, capsys, data, reason) -> None:
 
 
 @pytest.mark.process  # a fresh interpreter whose torch import is blocked
-def test_static_path_runs_without_torch() -> None:
-    """Run the CLI in a child process where importing torch is impossible."""
+def test_static_path_runs_without_torch(fixtures_cli: FixturesCli) -> None:
+    """Run the CLI on the fixtures (every rule) in a child process where importing torch is impossible,
+    without the cache (a warm one would run no rule): the session's JSON of the same run, byte for byte."""
+    arguments = fixtures_cli.json.args
+    assert arguments == ["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"]
     program = textwrap.dedent(
         f"""
         import sys
@@ -357,14 +365,18 @@ def test_static_path_runs_without_torch() -> None:
                     raise ImportError("torch is blocked in this test")
         sys.meta_path.insert(0, NoTorch())
         from tslint.cli import main
-        code = main(["--format", "json", {str(FIXTURES)!r}])
+        code = main({arguments!r})
         assert "torch" not in sys.modules
         sys.exit(code)
         """
     )
-    completed = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, cwd=ROOT)
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TSLINT_DEBUG")}
+    completed = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, cwd=fixtures_cli.folder, env=env
+    )
     assert completed.returncode == 1, completed.stderr
     assert json.loads(completed.stdout)["summary"]["errors"] > 0
+    assert completed.stdout == fixtures_cli.json.stdout
 
 
 @pytest.mark.process

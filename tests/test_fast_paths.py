@@ -3,7 +3,9 @@ dotted-name fast path, `walk`'s skipped leaves, and the index facts skipped by w
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import Optional
 
 import libcst as cst
 import pytest
@@ -15,11 +17,20 @@ from tslint.rules import fact_extractors
 FIXTURES = sorted((Path(__file__).resolve().parent.parent / "fixtures").rglob("*.py"))
 
 
-def _module(path: Path) -> cst.Module:
+@cache
+def _parsed(path: Path) -> Optional[cst.Module]:
+    """Each fixture parsed once per process for the four tests below (libcst trees are immutable)."""
     try:
         return cst.parse_module(path.read_bytes())
     except cst.ParserSyntaxError:
+        return None
+
+
+def _module(path: Path) -> cst.Module:
+    module = _parsed(path)
+    if module is None:
         pytest.skip("not parsable")
+    return module
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)

@@ -13,7 +13,7 @@ from typing import List, Optional, Tuple
 
 import pytest
 
-from conftest import FIXTURES, ROOT, fixture_mode
+from conftest import FIXTURES, ROOT, fixture_mode, per_session
 from test_rule_pages import FIX_LINE, example, page
 from tslint import fixing
 from tslint.api import catalogue, lint_sources
@@ -45,15 +45,20 @@ def write_fixed(outcome: fixing.FixOutcome) -> None:
         Path(fixed.filename).write_bytes(fixed.fixed)
 
 
-@pytest.fixture(scope="module")
-def fixed_fixtures(tmp_path_factory):
-    """(the original findings, the fix outcome, the fixed copy of the fixtures tree)."""
-    folder = tmp_path_factory.mktemp("fixed") / "fixtures"
+def _fix_fixtures(base: Path):
+    folder = base / "fixtures"
     shutil.copytree(FIXTURES, folder)
     lints: list = []
     outcome = fix_tree(folder, lints=lints)
     write_fixed(outcome)
     return lints[0], outcome, folder  # the fixes' first lint: the findings before any fix
+
+
+@pytest.fixture(scope="session")
+def fixed_fixtures(tmp_path_factory):
+    """(the original findings, the fix outcome, the fixed copy of the fixtures tree): made once per
+    test session, shared by the xdist workers (conftest's `per_session`)."""
+    return per_session(tmp_path_factory, "fixed-fixtures", _fix_fixtures)
 
 
 def _classes(path: Path) -> List[Tuple[str, int, int]]:

