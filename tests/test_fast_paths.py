@@ -107,3 +107,33 @@ def test_facts_skipped_by_whole_word_are_empty(name: str) -> None:
     assert with_text == index_file("m.py", module, "m", False, fact_extractors())[0]
     if name == "trace_module only":
         assert with_text.functions["f"].fact("trace-traced-classes") == ("Block",)
+
+
+def test_rules_skipped_by_word_report_nothing(fixture_result, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rule with `words` does not run on a file whose source holds none of them: on the fixtures,
+    running every rule on every file gives the same findings (a wrong word fails here)."""
+    import tslint.engine.dispatch as dispatch
+    from conftest import _lint_fixtures
+    from tslint.rules import find_rules
+
+    assert any(rule.words for rule in find_rules())
+    monkeypatch.setattr(dispatch, "may_report", lambda rule, text: True)
+    assert _lint_fixtures().diagnostics == fixture_result.diagnostics
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_slice_bindings_walk_is_libcst_visit(path: Path) -> None:
+    """TS359 collects a function's bindings with tslint's walk: what libcst's visitor collects."""
+    from tslint.rules.semantics import slice_used_as_value as ts359
+
+    every: list = []
+    walk(_module(path), lambda node: every.append(node) or True)
+    for function in (node for node in every if type(node) is cst.FunctionDef):
+        visited = ts359._Bindings()
+        function.visit(visited)
+        walked = ts359._bindings(function)
+        assert walked.other == visited.other
+        # the walk's sibling order is not the source's: the same values of each name, in any order
+        assert {name: sorted(map(id, values)) for name, values in walked.values.items()} == {
+            name: sorted(map(id, values)) for name, values in visited.values.items()
+        }

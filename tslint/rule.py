@@ -295,6 +295,9 @@ class Rule:
     # The rule also looks at the signatures of @torch.jit.ignore / @torch.jit.unused functions that
     # compiled code calls (torch still binds those signatures).
     checks_uncompiled_signatures: ClassVar[bool] = False
+    # Identifiers without one of which in a file's source (as a whole word, index/facts.holds_word)
+    # the rule cannot report there: the engine does not run it on such a file. Empty: always runs.
+    words: ClassVar[Tuple[str, ...]] = ()
 
     @classmethod
     def info(cls) -> RuleInfo:

@@ -14,6 +14,7 @@ from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
 from tslint.engine.positions import resolve_positions
 from tslint.findings import Diagnostic, Fix, Position, TextEdit
+from tslint.index.facts import holds_word
 from tslint.index.model import FileIndex, FileTrees
 from tslint.rule import NodeFix, Report, Rule, RuleContext
 
@@ -42,7 +43,10 @@ class _Observer:
         # The rules with begin/end_function hooks that apply to this function, and their states.
         self.followers = [rule for rule in followers if rule.applies(context.compiled, Region.COMPILED)]
         self.states: Dict[str, object] = {}
-        self._regions: Dict[tuple, object] = {}  # guards only change at block boundaries
+        self._regions: Dict[tuple, Region] = {}  # guards only change at block boundaries
+        # By (leaving, region), then node type: the hooks of the rules that apply there, with their
+        # states; each found on first use, after `begin` (the states are fixed for the whole walk).
+        self._tables: Dict[Tuple[bool, Region], Dict[type, list]] = {}
 
     def begin(self) -> None:
         for rule in self.followers:
@@ -62,25 +66,36 @@ class _Observer:
         except Exception as error:
             raise RuleCrashed(rule, error) from error
 
-    def call(self, hooks: Dict[type, list], node: cst.CSTNode, guards: tuple) -> None:
-        found = hooks.get(type(node))
-        if not found:
-            return
+    def _applying(self, leaving: bool, region: Region, kind: type) -> list:
+        """The hooks for nodes of type `kind` of the rules that apply in `region`, with their states."""
+        hooks = (self.leave_hooks if leaving else self.visit_hooks).get(kind, ())
+        compiled, states = self.context.compiled, self.states
+        return [(rule, hook, states.get(rule.code)) for rule, hook in hooks if rule.applies(compiled, region)]
+
+    def call(self, leaving: bool, node: cst.CSTNode, guards: tuple) -> None:
         context = self.context
         region = self._regions.get(guards)
         if region is None:
             region = self._regions[guards] = context.scope.region(context.compiled, guards)
-        for rule, hook in found:
-            if rule.applies(context.compiled, region):
-                context.region = region
-                context.rule = rule
-                context.state = self.states.get(rule.code)
-                try:
-                    hook(node, context)
-                except RecursionError:
-                    raise
-                except Exception as error:
-                    raise RuleCrashed(rule, error) from error
+        table = self._tables.get((leaving, region))
+        if table is None:
+            table = self._tables[(leaving, region)] = {}
+        kind = type(node)
+        found = table.get(kind)
+        if found is None:
+            found = table[kind] = self._applying(leaving, region, kind)
+        if not found:
+            return
+        context.region = region
+        for rule, hook, state in found:
+            context.rule = rule
+            context.state = state
+            try:
+                hook(node, context)
+            except RecursionError:
+                raise
+            except Exception as error:
+                raise RuleCrashed(rule, error) from error
 
 
 class _Dispatcher(GuardedWalk):
@@ -128,12 +143,12 @@ class _Dispatcher(GuardedWalk):
     def enter(self, node: cst.CSTNode) -> None:
         if type(node) in self._hooked:
             for observer in self.observers:
-                observer.call(observer.visit_hooks, node, self.guards)
+                observer.call(False, node, self.guards)
 
     def leave(self, node: cst.CSTNode) -> None:
         if type(node) in self._hooked:
             for observer in self.observers:
-                observer.call(observer.leave_hooks, node, self.guards)
+                observer.call(True, node, self.guards)
 
     def run(self, node: cst.FunctionDef, signature_only: bool) -> None:
         for observer in self.observers:
@@ -160,7 +175,12 @@ def _skipped_leaves(hooked: FrozenSet[type]) -> FrozenSet[type]:
     return LEAF_TYPES - hooked
 
 
-@functools.lru_cache(maxsize=16)
+def may_report(rule: Rule, text: str) -> bool:
+    """Whether `rule` can report in a file of source `text`: its `words`, if any, are not all absent."""
+    return not rule.words or any(holds_word(text, word) for word in rule.words)
+
+
+@functools.lru_cache(maxsize=64)
 def _hook_table(rules: Tuple[Rule, ...], prefix: str) -> Dict[type, List[Tuple[Rule, object]]]:
     """The hooks of `rules` by node type; once per set of rule instances (a run has one or two), not
     once per file: listing a rule's hooks reads `dir()` of its class."""
@@ -241,7 +261,8 @@ def run_rules(
     observers: Dict[Tuple[int, bool], List[_Observer]] = {}
     contexts: List[RuleContext] = []
     file_facts: Dict[str, object] = {}  # shared by the contexts of this file's functions
-    for functions, scope, rules in work:
+    for functions, scope, every_rule in work:
+        rules = [rule for rule in every_rule if may_report(rule, parsed.text)]
         visit_hooks, leave_hooks = _hook_table(tuple(rules), "visit_"), _hook_table(tuple(rules), "leave_")
         for compiled in functions:
             node = trees.nodes[compiled.info.ordinal]

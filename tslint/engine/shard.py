@@ -140,6 +140,8 @@ class Shard:
                 outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
             item.parsed = item.trees = None  # linted: the tree is not needed any more
             self.items.pop(source.display, None)
+            gc.collect()  # as in `index`: what the file's rules left behind (caches of the project
+            gc.freeze()  # index they filled) is kept out of the collections of the next files
             self.release_memory(len(data or b""))
             if self.progress is not None:
                 self.progress(CHECKING, 1)
