@@ -100,17 +100,29 @@ def locate(error: str, library: str, home: Union[str, Sequence[str], None] = Non
     methods torch compiles for it: an inherited `forward` lives in a base class's file). A method
     under a decorator that wraps it (`functools.wraps`) is compiled from the wrapped function's
     source, but torch names the wrapper's file with the method's line numbers: when that file's line
-    is not the source torch quotes and a home file's line is, the line is the first such file's."""
+    is not the source torch quotes and a home file's line is, the line is the first such file's. The
+    wrapper's file may be outside the library (torch's own torch/utils/_contextlib.py for a method
+    under `@torch.no_grad()`): a home file's line that is the source torch quotes wins over the call
+    site then too."""
     library = str(Path(library).resolve())
-    span = first_span(error)
-    if span is None or not _inside(span.path, library):
-        span = first_span(error, within=library + os.sep)
     homes = [home] if isinstance(home, str) else list(home or ())
     homes = [str(Path(h).resolve()) for h in homes]
+    span = first_span(error)
+    if span is not None and not _inside(span.path, library):
+        moved = _moved_to_home(error, span, homes)
+        span = moved if moved is not span else first_span(error, within=library + os.sep)
+    elif span is None:
+        span = first_span(error, within=library + os.sep)
     if span is None or not homes or span.path in homes:
         return span
+    return _moved_to_home(error, span, homes)
+
+
+def _moved_to_home(error: str, span: TorchSpan, homes: Sequence[str]) -> TorchSpan:
+    """`span` at the same row of the first home file that holds the source torch quotes there, when
+    the file torch names does not; else `span` itself."""
     quoted = _quoted_line(error, span)
-    if quoted is None or _line(span.path, span.first_row) == quoted:
+    if quoted is None or span.path in homes or _line(span.path, span.first_row) == quoted:
         return span
     for path in homes:
         if _line(path, span.first_row) == quoted:

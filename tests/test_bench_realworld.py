@@ -138,3 +138,21 @@ def test_message_kind_groups_failures_whatever_the_names():
     assert (
         realworld.message_kind("Tuple index out of range (index 3 of 2)") == "Tuple index out of range (index N of N)"
     )
+
+
+def test_locate_moves_a_grad_mode_methods_line_from_torchs_file_to_the_class_file(tmp_path):
+    """monai's `@torch.no_grad()` methods: torch quotes the method's source at its line but names its
+    own torch/utils/_contextlib.py, outside the library. The line goes to the class's file when it
+    holds the quoted line there, not to the call site; else the call site stands."""
+    library, torch_folder = tmp_path / "lib", tmp_path / "torch" / "utils"
+    library.mkdir()
+    torch_folder.mkdir(parents=True)
+    filler = ["pass"] * 154
+    (torch_folder / "_contextlib.py").write_text("\n".join(filler[:20]) + "\n")
+    (library / "m.py").write_text("\n".join(filler + ["x += self.b"]) + "\n")
+    message = _message(torch_folder / "_contextlib.py", 155, call_site=(library / "m.py", 42))
+    span = realworld.locate(message, str(library), str(library / "m.py"))
+    assert (Path(span.path).name, span.first_row) == ("m.py", 155)
+    (library / "m.py").write_text("\n".join(filler + ["y = 1"]) + "\n")
+    span = realworld.locate(message, str(library), str(library / "m.py"))
+    assert (Path(span.path).name, span.first_row) == ("m.py", 42)

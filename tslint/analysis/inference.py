@@ -147,6 +147,9 @@ class FunctionTypes:
         result: Optional[JitType] = self.returns[0][1]
         for _, found in self.returns[1:]:
             result = unify(result, found) if result is not None else None
+        if result is not None and self.falls_off_end:
+            # torch returns None at the end of the body: `Tensor?` when the other paths return a Tensor
+            result = unify(result, JitType("NoneType"))
         return result or UNKNOWN
 
     # --- what expressions ask --------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Callable, Optional, Sequence
 import libcst as cst
 
 from tslint.analysis.schema_types import (
+    ANY,
     BOOL,
     FLOAT,
     INT,
@@ -60,6 +61,7 @@ _LEAVES = {
     "None": NONE,
     "torch.device": DEVICE,
     "torch.dtype": INT,
+    "typing.Any": ANY,
 }
 _GENERICS = {
     "typing.List": "List",
@@ -134,7 +136,10 @@ def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[st
             return UNKNOWN  # Tuple[int, ...]: torch rejects it (TS110)
         if isinstance(value, cst.Tuple) and kind == "Tuple" and not value.elements:
             return tuple_of()
-        items.append(annotation_type(value, qualify, is_class))
+        item = annotation_type(value, qualify, is_class)
+        # `Dict[str, Any]`: torch types a literal by the annotation it meets (a `return {"k": 1}`
+        # is a Dict[str, Any] there), which the type model does not follow: Any inside stays unknown.
+        items.append(UNKNOWN if item.kind == "Any" else item)
     if kind == "Final" and len(items) == 1:
         return items[0]  # a constant attribute's type is the one inside
     if kind == "Optional" and len(items) == 1:

@@ -71,6 +71,7 @@ _VALUE_CALLS = {
     },
     "torch.device": "device",
     "torch.Size": "Size",
+    "torch.cuda.device_count": "int",
     **{name: name for name in ("int", "float", "str", "bool", "list", "tuple", "dict", "set", "frozenset", "range")},
 }
 _MATH_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.inf", "math.nan"})
@@ -105,11 +106,16 @@ def value_type(expression: cst.BaseExpression, imports: ImportTable) -> Optional
     """The type of a plain value that a module-level name may be bound to (`1e-5`, `(1, 2)`,
     `torch.float32`, `torch.tensor(...)`, `math.pi * 2`), else None: a module, function or class
     alias, an object, or anything tslint cannot tell."""
+    if isinstance(expression, cst.UnaryOperation) and isinstance(expression.operator, cst.Not):
+        return "bool"  # `not x` is a bool whatever `x` is
     literal = _literal_type(expression)
     if literal is not None:
         return "bytes" if literal == "str" and "b" in string_prefix(expression).lower() else literal
     if is_none(expression):
         return "None"
+    if isinstance(expression, cst.BooleanOperation):
+        left, right = value_type(expression.left, imports), value_type(expression.right, imports)
+        return left if left is not None and left == right else None
     display = _DISPLAY_TYPES.get(type(expression))
     if display is not None:
         return display
@@ -128,6 +134,8 @@ def value_type(expression: cst.BaseExpression, imports: ImportTable) -> Optional
                 if name.rsplit(".", 1)[-1] in ("array", "ones", "zeros", "arange", "asarray", "full", "eye", "linspace")
                 else None
             )
+        if name is not None and name.startswith("torch.") and name.endswith(".is_available"):
+            return "bool"  # torch.cuda.is_available(), torch.backends.mkldnn.is_available()...
         return _VALUE_CALLS.get(name or "")
     return None
 

@@ -32,7 +32,9 @@ class CallMatchesNoSignature(Rule):
     module's that takes one Tensor) are matched against their signatures too. A `Union` argument matches a
     schema only when every member does (`Union[int, float]` passes as a number, `Union[Tensor,
     float]` matches nothing, neither in a call nor in arithmetic nor in a comparison: `p == 0.0`
-    with `p: Optional[float]` fails). An int passed where a float is
+    with `p: Optional[float]` fails). A value annotated `Any` has torch's type Any, which only an
+    `Any` argument takes; an unannotated function that can fall off its end returns an Optional
+    (`None` there) that a Tensor parameter rejects. An int passed where a float is
     wanted is TS335's, a `Union` attribute TS328's.
     """
 

@@ -21,8 +21,10 @@ class _Walk:
 class GlobalValueInCompiledCode(Rule):
     """Compiled code reads a module-level variable bound to a plain value: `x + EPS` with
     `EPS = 1e-5` at the top of the file, `x.to(DTYPE)` with `DTYPE = torch.float32`, `if MODE ==
-    "fast"`, `for s in SIZES` — or such a name imported from another file (`from .config import
-    EPS`), or a plain value of a class body read through the class (`Config.SCALE`, `Net.SCALE`).
+    "fast"`, `for s in SIZES`, a flag computed at import (`HAS_MKLDNN =
+    torch.backends.mkldnn.is_available()`, `NO_CUDA = not torch.cuda.is_available()`) — or such a
+    name imported from another file (`from .config import EPS`), or a plain value of a class body
+    read through the class (`Config.SCALE`, `Net.SCALE`).
 
     TorchScript resolves a global name to a module, function or class, but not to a value, whatever
     its type (`Final` too): "python value of type 'float' cannot be used as a value. Perhaps it is a
