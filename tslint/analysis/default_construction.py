@@ -44,12 +44,15 @@ def _nodes(root: cst.CSTNode) -> List[cst.CSTNode]:
 class _State:
     """One path's knowledge: locals and `self.` attributes (name -> value, `_CREATED` or UNKNOWN)."""
 
-    def __init__(self, names: Dict[str, Value], attributes: Dict[str, Value]) -> None:
+    def __init__(
+        self, names: Dict[str, Value], attributes: Dict[str, Value], path: FrozenSet[str] = frozenset()
+    ) -> None:
         self.names = names
         self.attributes = attributes
+        self.path = path  # the parameters of the decided tests this path went through
 
     def copy(self) -> _State:
-        return _State(dict(self.names), dict(self.attributes))
+        return _State(dict(self.names), dict(self.attributes), self.path)
 
 
 def _merge(a: Optional[_State], b: Optional[_State]) -> Optional[_State]:
@@ -66,7 +69,7 @@ def _merge(a: Optional[_State], b: Optional[_State]) -> Optional[_State]:
             attributes[k] = (left[0], left[1] | right[1])
         else:
             attributes[k] = (UNKNOWN, frozenset())
-    return _State(names, attributes)
+    return _State(names, attributes, a.path)
 
 
 def _same(a: Optional[Value], b: Optional[Value]) -> bool:
@@ -93,7 +96,8 @@ class DefaultInit:
             if p.default is not None and value is not UNKNOWN:
                 self.defaults[name] = code_of(p.default)
         self.parameters = frozenset(names)
-        self.decided: Set[str] = set()  # the parameters the evaluation read to decide something
+        # attribute -> the parameters of the decided tests that skipped a branch creating it
+        self.skipped: Dict[str, Set[str]] = {}
         self.super_call: Optional[Tuple[int, Tuple[str, ...], bool]] = None
         self.state = self.block(suite_statements(node.body), _State(names, {}))
 
@@ -124,14 +128,25 @@ class DefaultInit:
         test, deps = self.truth(node.test, state)
         orelse = node.orelse
         if test is not UNKNOWN:
-            self.decided |= deps
-            if test:
-                return self.block(suite_statements(node.body), state)
-            if orelse is None:
+            outer = state.path
+            deps = deps | outer
+            # the untaken side: the body, or the `else` / `elif` chain
+            other = orelse if test else node.body
+            if other is not None:
+                for name in self.created_in(other):
+                    self.skipped.setdefault(name, set()).update(deps)
+            if not test and orelse is None:
                 return state
-            if isinstance(orelse, cst.If):
-                return self.branch(orelse, state)
-            return self.block(suite_statements(orelse.body), state)
+            state.path = deps
+            if test:
+                after = self.block(suite_statements(node.body), state)
+            elif isinstance(orelse, cst.If):
+                after = self.branch(orelse, state)
+            else:
+                after = self.block(suite_statements(orelse.body), state)  # type: ignore[union-attr]
+            if isinstance(after, _State):
+                after.path = outer
+            return after
         body = self.block(suite_statements(node.body), state.copy())
         if orelse is None:
             other: Optional[_State] = state
@@ -142,6 +157,20 @@ class DefaultInit:
         if body is _RETURNED or other is _RETURNED:
             return self.forget(node, state)  # one path returns early: what follows is not on every path
         return _merge(body, other)
+
+    def created_in(self, node: cst.CSTNode) -> Set[str]:
+        """The attributes a branch may create: `self.x` targets and registrations' names."""
+        found: Set[str] = set()
+        for inner in _nodes(node):
+            if isinstance(inner, (cst.AssignTarget, cst.AnnAssign)):
+                attribute = self.self_attribute(inner.target)
+                if attribute is not None:
+                    found.add(attribute)
+            elif isinstance(inner, cst.Call):
+                scratch = _State({}, {})
+                self.registration(inner, scratch)
+                found |= scratch.attributes.keys()
+        return found
 
     def forget(self, node: cst.CSTNode, state: _State) -> _State:
         state = state.copy()
@@ -184,6 +213,7 @@ class DefaultInit:
         return state
 
     def bind(self, target: cst.BaseExpression, value: Value, state: _State) -> None:
+        value = (value[0], value[1] | state.path)
         if isinstance(target, cst.Name):
             state.names[target.value] = value
             return
@@ -383,28 +413,29 @@ def _compare(operator: cst.BaseCompOp, left: object, right: object) -> object:
 
 
 def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[object, ...]:
-    """For a class's `__init__`: (its positional parameters after `self`; the attributes the defaults
-    leave `None`; those they may create; the parameters whose defaults decided a test or a `None`, each
-    with its default's code; how it calls `super().__init__`, or None). Empty when the defaults raise or
-    return early, or for any other function."""
+    """For a class's `__init__`: (its positional parameters after `self`; each attribute the defaults
+    leave `None`, and each they leave absent, as (name, the deciding parameters with their defaults'
+    code); the attributes they may create; how it calls `super().__init__`, or None). Empty when the
+    defaults raise or return early, or for any other function."""
     if owner is None or node.name.value != "__init__" or not isinstance(node.body, cst.IndentedBlock):
         return ()
     init = DefaultInit(node, imports)
     state = init.state
     if state is None or state is _RETURNED:
         return ()
-    none = sorted(n for n, (v, _) in state.attributes.items() if v is None)
-    deps = set(init.decided)
-    for name in none:
-        deps |= state.attributes[name][1]
-    decided = tuple(sorted((intern(p), init.defaults[p]) for p in deps if p in init.defaults))
-    return (
-        init.positional,
-        tuple(intern(n) for n in none),
-        frozenset(intern(n) for n in state.attributes),
-        decided,
-        init.super_call,
+
+    def deciding(parameters: Set[str]) -> Tuple[Tuple[str, str], ...]:
+        return tuple(sorted((intern(p), init.defaults[p]) for p in parameters if p in init.defaults))
+
+    none = tuple(
+        (intern(name), deciding(set(deps) | init.skipped.get(name, set())))
+        for name, (value, deps) in sorted(state.attributes.items())
+        if value is None
     )
+    absent = tuple(
+        (intern(name), deciding(deps)) for name, deps in sorted(init.skipped.items()) if name not in state.attributes
+    )
+    return (init.positional, none, absent, frozenset(intern(n) for n in state.attributes), init.super_call)
 
 
 def default_state(klass, name: str) -> Optional[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
@@ -425,8 +456,13 @@ def default_state(klass, name: str) -> Optional[Tuple[str, str, Tuple[Tuple[str,
     fact = init.fact("default_construction", ()) if init is not None else ()
     if not fact:
         return None
-    positional, none, present, decided, _ = fact
-    deciding = {p for p, _ in decided}
+    positional, none, absent, _, _ = fact
+    found = [("none", decided) for n, decided in none if n == name] + [
+        ("absent", decided) for n, decided in absent if n == name
+    ]
+    if not found:
+        return None
+    (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
     caller = None
     for current in klass.mro:
         if current is owner:
@@ -444,11 +480,7 @@ def default_state(klass, name: str) -> Optional[Tuple[str, str, Tuple[Tuple[str,
         count, keywords, star = caller
         if star or deciding & (set(positional[:count]) | set(keywords)):
             return None
-    if name in none:
-        return "none", owner.name, decided
-    if name not in present:
-        return "absent", owner.name, decided
-    return None
+    return state, owner.name, decided
 
 
 def default_described(classes, name: str, state: str) -> Optional[Tuple[str, str]]:
