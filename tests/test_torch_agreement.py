@@ -164,7 +164,8 @@ def test_lazy_module_scripts_after_one_forward_pass() -> None:
 
 
 def test_conditional_attribute_scripts_when_created() -> None:
-    """TS330 is a warning: the same class scripts when built down the path that creates the attribute."""
+    """TS330 is a warning, and TS361 an error for the default instance only: the same class scripts
+    when built down the path that creates the attribute."""
     module = load_module(FIXTURES / "attributes.py", "fixture_attributes_ts330")
     assert script(module.BadConditionalBias)[1] is not None
     torch.jit.script(module.BadConditionalBias(use_bias=True))

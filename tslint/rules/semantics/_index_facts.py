@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from tslint.analysis.default_construction import default_construction
 from tslint.analysis.imports import ImportTable, is_none, names_bound_in
 from tslint.analysis.names import module_names
 from tslint.analysis.traversal import code_of, walk
@@ -169,6 +170,7 @@ FACTS = FactExtractors(
         "wraps_wrapper": wraps_wrapper,
         "parameter_setters": parameter_setters,
         "setter_arguments": setter_arguments,
+        "default_construction": default_construction,
     },
     classes={"class_values": class_values, "class_references": class_references},
     files={"module_globals": module_globals},

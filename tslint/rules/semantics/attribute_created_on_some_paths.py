@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from tslint.analysis.default_construction import default_described
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -34,8 +35,8 @@ class AttributeCreatedOnSomePaths(Rule):
 
     def visit_Attribute(self, node: cst.Attribute, context: RuleContext) -> None:
         name = context.self_attribute(node)
-        if name is None:
-            return
+        if name is None or default_described(context.classes(), name, "absent") is not None:
+            return  # the default instance lacks it: TS361's error
         for _, klass in context.classes():
             condition = klass.conditional_attributes.get(name)
             if condition is not None:

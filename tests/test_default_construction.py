@@ -1,0 +1,143 @@
+"""TS361 / TS362 decide an attribute from `__init__` run with its defaults, and stay silent whenever a
+test on the way is not decided by them (the partial evaluation in analysis/default_construction.py)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tslint.api import lint_text
+from tslint.config import Config
+
+HEADER = "import torch\nimport torch.nn as nn\n\n"
+FORWARD = """
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.flag:
+            x = x + self.w
+        return x
+"""
+
+
+def codes(source: str) -> list:
+    """(code, the reported line's text) of each TS361 / TS362 finding."""
+    text = HEADER + textwrap.dedent(source)
+    result = lint_text(text, "m.py", Config(select=("TS361", "TS362")))
+    lines = text.splitlines()
+    return sorted((d.code, lines[d.location.row - 1].strip()) for d in result.diagnostics)
+
+
+def module(init: str, forward: str = FORWARD, head: str = "class Net(nn.Module):") -> str:
+    return head + "\n" + textwrap.indent(textwrap.dedent(init), "    ") + forward
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        # a parameter without a default decides the test
+        """
+        def __init__(self, flag: bool):
+            super().__init__()
+            self.flag = flag
+            if flag:
+                self.w = nn.Parameter(torch.zeros(2))
+        """,
+        # a test on a call's result is not decided
+        """
+        def __init__(self, flag: bool = False):
+            super().__init__()
+            self.flag = flag
+            if flag or torch.cuda.is_available():
+                self.w = nn.Parameter(torch.zeros(2))
+        """,
+        # a default that is not a literal
+        """
+        def __init__(self, flag: bool = DEFAULT_FLAG):
+            super().__init__()
+            self.flag = flag
+            if flag:
+                self.w = nn.Parameter(torch.zeros(2))
+        """,
+        # created in a loop or a try: not known
+        """
+        def __init__(self, flag: bool = False):
+            super().__init__()
+            self.flag = flag
+            for _ in range(1):
+                self.w = nn.Parameter(torch.zeros(2))
+        """,
+        # a method `__init__` calls may change what the test reads
+        """
+        def __init__(self, flag: bool = False):
+            super().__init__()
+            self.flag = flag
+            self.setup()
+            if self.flag:
+                self.w = nn.Parameter(torch.zeros(2))
+        """,
+        # an early return on an undecided path
+        """
+        def __init__(self, flag: bool = False, n=None):
+            super().__init__()
+            self.flag = flag
+            if n is None or n.x:
+                return
+            self.w = nn.Parameter(torch.zeros(2))
+        """,
+    ],
+)
+def test_undecided_paths_are_silent(init: str) -> None:
+    assert codes(module(init)) == []
+
+
+ABSENT = """
+def __init__(self, flag: bool = False, dim: int = 2):
+    super().__init__()
+    self.flag = flag
+    if self.flag and dim > 1:
+        self.w = nn.Parameter(torch.zeros(dim))
+"""
+
+
+def test_decided_by_the_defaults() -> None:
+    assert codes(module(ABSENT)) == [("TS361", "x = x + self.w")]
+
+
+def test_elif_chain_and_negation() -> None:
+    init = """
+    def __init__(self, kind: str = "group", flag=False):
+        super().__init__()
+        self.flag = not (not flag)
+        if kind == "layer":
+            self.w = nn.Parameter(torch.zeros(2))
+        elif kind == "group" and flag:
+            self.w = nn.Parameter(torch.zeros(3))
+    """
+    assert codes(module(init)) == [("TS361", "x = x + self.w")]
+
+
+def test_subclass_passing_the_deciding_parameter_is_not_known() -> None:
+    base = module(ABSENT, head="class Base(nn.Module):")
+    for call in ("super().__init__(True)", "super().__init__(flag=True)", "super().__init__(**kw)"):
+        sub = f"\n\nclass Sub(Base):\n    def __init__(self, **kw):\n        {call}\n"
+        assert codes(base + sub) == [], call
+    sub = "\n\nclass Sub(Base):\n    def __init__(self):\n        super().__init__(dim=3)\n"
+    assert codes(base + sub) == [("TS361", "x = x + self.w")]
+
+
+def test_none_called_under_a_flag_but_not_when_tested() -> None:
+    init = """
+    def __init__(self, flag: bool = False):
+        super().__init__()
+        self.flag = flag
+        self.w = nn.Linear(2, 2) if flag else None
+    """
+    called = """
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.flag:
+            x = self.w(x)
+        if self.w is not None:
+            x = self.w(x)
+        return x
+"""
+    assert codes(module(init, called)) == [("TS362", "x = self.w(x)")]
