@@ -266,3 +266,10 @@ def test_an_empty_value_is_a_usage_error(tmp_path, args, message) -> None:
     `-o ""` printed to stdout; a PATH of "" linted "."."""
     result = run_cli(*args, cwd=_project(tmp_path), stdin=BAD)
     assert result.returncode == 2 and message in result.stderr and not result.stdout
+
+
+def test_extend_select_turns_on_unused_suppressions(tmp_path) -> None:
+    (tmp_path / "net.py").write_text(BAD.replace("return x", "return x  # noqa: TS205"), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.tslint]\nselect = ["TS1", "TS2"]\n', encoding="utf-8")
+    result = run_cli("--no-cache", "--output-format", "concise", "--extend-select", "TS002", "net.py", cwd=tmp_path)
+    assert _codes(result) == {"TS101", "TS002"}, result.stdout
