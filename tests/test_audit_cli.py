@@ -273,3 +273,21 @@ def test_extend_select_turns_on_unused_suppressions(tmp_path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.tslint]\nselect = ["TS1", "TS2"]\n', encoding="utf-8")
     result = run_cli("--no-cache", "--output-format", "concise", "--extend-select", "TS002", "net.py", cwd=tmp_path)
     assert _codes(result) == {"TS101", "TS002"}, result.stdout
+
+
+@pytest.mark.parametrize(
+    "data, where",
+    [
+        (b'x = "\xff"\n', "not valid utf-8: byte 0xff at line 1, byte 6 of the line"),
+        (b'x = 1\ny = 2\nz = "ab\xff"\n', "not valid utf-8: byte 0xff at line 3, byte 8 of the line"),
+        (b'\xef\xbb\xbfz = "\xff"\n', "not valid utf-8: byte 0xff at line 1, byte 6 of the line"),
+        (b'# -*- coding: ascii -*-\nz = "\xc3\xa9"\n', "not valid ascii: byte 0xc3 at line 2, byte 6 of the line"),
+    ],
+)
+def test_an_undecodable_byte_is_located(tmp_path, data, where) -> None:
+    """TS001 said "invalid or missing encoding declaration" for a bad byte on the first two lines,
+    and "cannot decode as utf-8: ... in position 40" (an offset in the file) further down."""
+    (tmp_path / "a.py").write_bytes(data)
+    result = run_cli("--no-cache", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert result.returncode == 1 and where in result.stdout, result.stdout
+    assert "declare its encoding" in result.stdout
