@@ -48,8 +48,13 @@ def test_a_prefix_no_rule_has_is_an_error_in_the_config(tmp_path) -> None:
 def test_lsp_without_pygls_names_the_extra(tmp_path, monkeypatch) -> None:
     """Without the lsp extra, `tslint --lsp` said "internal error: ModuleNotFoundError: No module
     named 'lsprotocol'": the check caught only the import of tslint.lsp, which imports neither."""
+    import tslint.lsp
+
     for name in [m for m in sys.modules if m == "tslint.lsp.server" or m.startswith(("pygls", "lsprotocol"))]:
         monkeypatch.delitem(sys.modules, name)
+    # `from tslint.lsp import server` takes the package's attribute when an earlier test imported it
+    # (and would then serve on this process's stdin and os._exit it).
+    monkeypatch.delattr(tslint.lsp, "server", raising=False)
     monkeypatch.setitem(sys.modules, "lsprotocol", None)
     monkeypatch.setitem(sys.modules, "pygls", None)
     result = run_cli("--lsp", cwd=tmp_path)
