@@ -48,8 +48,13 @@ def test_a_prefix_no_rule_has_is_an_error_in_the_config(tmp_path) -> None:
 def test_lsp_without_pygls_names_the_extra(tmp_path, monkeypatch) -> None:
     """Without the lsp extra, `tslint --lsp` said "internal error: ModuleNotFoundError: No module
     named 'lsprotocol'": the check caught only the import of tslint.lsp, which imports neither."""
+    import tslint.lsp
+
     for name in [m for m in sys.modules if m == "tslint.lsp.server" or m.startswith(("pygls", "lsprotocol"))]:
         monkeypatch.delitem(sys.modules, name)
+    # `from tslint.lsp import server` takes the package's attribute when an earlier test imported it
+    # (and would then serve on this process's stdin and os._exit it).
+    monkeypatch.delattr(tslint.lsp, "server", raising=False)
     monkeypatch.setitem(sys.modules, "lsprotocol", None)
     monkeypatch.setitem(sys.modules, "pygls", None)
     result = run_cli("--lsp", cwd=tmp_path)
@@ -266,3 +271,28 @@ def test_an_empty_value_is_a_usage_error(tmp_path, args, message) -> None:
     `-o ""` printed to stdout; a PATH of "" linted "."."""
     result = run_cli(*args, cwd=_project(tmp_path), stdin=BAD)
     assert result.returncode == 2 and message in result.stderr and not result.stdout
+
+
+def test_extend_select_turns_on_unused_suppressions(tmp_path) -> None:
+    (tmp_path / "net.py").write_text(BAD.replace("return x", "return x  # noqa: TS205"), encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text('[tool.tslint]\nselect = ["TS1", "TS2"]\n', encoding="utf-8")
+    result = run_cli("--no-cache", "--output-format", "concise", "--extend-select", "TS002", "net.py", cwd=tmp_path)
+    assert _codes(result) == {"TS101", "TS002"}, result.stdout
+
+
+@pytest.mark.parametrize(
+    "data, where",
+    [
+        (b'x = "\xff"\n', "not valid utf-8: byte 0xff at line 1, byte 6 of the line"),
+        (b'x = 1\ny = 2\nz = "ab\xff"\n', "not valid utf-8: byte 0xff at line 3, byte 8 of the line"),
+        (b'\xef\xbb\xbfz = "\xff"\n', "not valid utf-8: byte 0xff at line 1, byte 6 of the line"),
+        (b'# -*- coding: ascii -*-\nz = "\xc3\xa9"\n', "not valid ascii: byte 0xc3 at line 2, byte 6 of the line"),
+    ],
+)
+def test_an_undecodable_byte_is_located(tmp_path, data, where) -> None:
+    """TS001 said "invalid or missing encoding declaration" for a bad byte on the first two lines,
+    and "cannot decode as utf-8: ... in position 40" (an offset in the file) further down."""
+    (tmp_path / "a.py").write_bytes(data)
+    result = run_cli("--no-cache", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert result.returncode == 1 and where in result.stdout, result.stdout
+    assert "declare its encoding" in result.stdout

@@ -26,7 +26,7 @@ UNUSED_SUPPRESSION = RuleInfo(
     message="Unused suppression ({detail}).",
     fix_hint="Remove the codes that suppress nothing (the fix does), or the whole comment.",
     summary="A `# noqa: TS…` or `# tslint: ignore` comment that suppresses nothing. Off by default: "
-    "enable it with `--select TS,TS002`.",
+    "enable it with `--extend-select TS002`.",
 )
 NEVER_UNUSED = frozenset({"TS000", UNUSED_SUPPRESSION.code})
 

@@ -150,6 +150,7 @@ class TslintServer(LanguageServer):
         self.context_thread = ThreadPoolExecutor(1, thread_name_prefix="tslint-context")
         self.context_queued: Set[str] = set()
         self.overrides: Dict[str, Any] = {}  # the editor's settings (mode, select, ignore)
+        self.config_problem: Optional[str] = None  # the config error shown last: once, not per keystroke
 
     # Everything below runs in the event loop's thread, except what is handed to the two executors.
 
@@ -240,9 +241,11 @@ class TslintServer(LanguageServer):
             return
         problem = done.exception()
         if isinstance(problem, ConfigError):
-            self.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Error, message=f"tslint: {problem}")
-            )
+            if f"tslint: {problem}" != self.config_problem:
+                self.config_problem = f"tslint: {problem}"
+                self.window_show_message(
+                    types.ShowMessageParams(type=types.MessageType.Error, message=self.config_problem)
+                )
             return
         if problem is not None:
             self.log(f"internal error: {type(problem).__name__}: {problem}")
@@ -250,6 +253,8 @@ class TslintServer(LanguageServer):
         result = done.result()
         if result is None:
             return
+        if document.path is not None:  # the config read again (an untitled buffer reads none)
+            self.config_problem = None
         for error in result.errors:
             self.log(f"{error.filename}: {error.message}")
         if (version, result.diagnostics) == (document.published_version, document.findings):

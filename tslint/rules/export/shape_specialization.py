@@ -14,7 +14,7 @@ from tslint.rules.trace.data_dependent_control_flow import _only_raises
 class ShapeSpecializationInExport(Rule):
     """Exported code decides on a tensor's size in Python, which fixes that dimension at its example
     size: a branch, a `range(...)` loop count, or `int(...)` / `float(...)` / `math.*` / `round(...)`
-    of a size.
+    of a size. Off by default: enable it with `--extend-select TS503`.
 
     torch.export.export keeps a dimension dynamic only while nothing in Python depends on its exact
     value. A dimension declared dynamic (`dynamic_shapes={"x": {0: Dim("batch")}}`) then fails with
