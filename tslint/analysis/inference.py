@@ -32,6 +32,8 @@ from tslint.analysis.schema_types import BOOL, INT, NONE, TENSOR, UNKNOWN, JitTy
 from tslint.analysis.torch_modules import returns_tensor
 from tslint.analysis.types import annotation_type, class_type
 
+BARE_TUPLE = JitType("AnyTuple", name="tuple")
+
 
 class FunctionTypes:
     """The typed view of one compiled function, computed at construction (only for compiled code)."""
@@ -124,6 +126,10 @@ class FunctionTypes:
                 continue
             if param.annotation is not None:
                 found[name] = self.annotation(param.annotation.annotation)
+                if self.qualify(param.annotation.annotation) in ("tuple", "builtins.tuple"):
+                    # A bare `tuple`: torch's AnyTupleType, which it passes on and prints but
+                    # cannot unpack, index or iterate (its element types are unknown).
+                    found[name] = BARE_TUPLE
             else:
                 # torch types `__setstate__`'s argument by what `__getstate__` returns, not as a Tensor.
                 found[name] = UNKNOWN if self.node.name.value == "__setstate__" else TENSOR

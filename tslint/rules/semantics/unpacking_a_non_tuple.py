@@ -26,8 +26,10 @@ class UnpackingANonTuple(Rule):
 
     Python unpacks anything iterable; TorchScript unpacks tuples, lists and NamedTuples only:
     "Tensor cannot be used as a tuple", "module cannot be used as a tuple", "str cannot be used as a
-    tuple". torch points at the value of an assignment and at the target of a `for`. The types come
-    from the type model (an unannotated parameter is a Tensor); unknown types are not reported.
+    tuple". A parameter annotated a bare `tuple` is torch's AnyTupleType, which it passes on but cannot
+    unpack: "Provided tuple is not fully defined/refined including its element types". torch points
+    at the value of an assignment and at the target of a `for`. The types come from the type model
+    (an unannotated parameter is a Tensor); unknown types are not reported.
     """
 
     code = "TS348"
@@ -146,6 +148,8 @@ def _describe(value: JitType, context: RuleContext) -> Optional[str]:
         return _MODULE if is_torch_module_class(value.name) or value.name in modules else None
     if kind == "Tensor":
         return "a Tensor"
+    if kind == "AnyTuple":
+        return "a `tuple` of unknown element types (a bare `tuple` annotation)"
     if kind in ("Optional", "Union", "Dict", "int", "float", "bool", "str", "NoneType", "Device"):
         return f"of type `{value}`"
     return None
