@@ -80,6 +80,7 @@ def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch,
     assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
 
 
+@pytest.mark.slow  # the whole fixtures tree linted again, 2 or 3 times
 def test_dropping_trees_phase_two_does_not_read_changes_nothing(
     tree: Path, capsys, monkeypatch, no_cache_reference: Reference
 ) -> None:
@@ -341,6 +342,7 @@ def test_release_free_memory_is_available_with_glibc() -> None:
     assert release_free_memory() is glibc
 
 
+@pytest.mark.slow  # the whole fixtures tree linted again, with workers
 def test_a_large_run_gives_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
     """Past the large-run sizes (lowered here): the parent holds no sources, only the first worker
     gets the largest files, workers keep the summaries of dropped trees pickled and exchange only
