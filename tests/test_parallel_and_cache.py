@@ -80,6 +80,7 @@ def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch,
     assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
 
 
+@pytest.mark.slow  # the whole fixtures tree linted again, 2 or 3 times
 def test_dropping_trees_phase_two_does_not_read_changes_nothing(
     tree: Path, capsys, monkeypatch, no_cache_reference: Reference
 ) -> None:
@@ -123,8 +124,10 @@ def test_corrupt_cache_is_ignored(capsys, fixtures_cli: FixturesCli, no_cache_re
     tree = fixtures_cli.cached_folder
     assert fixtures_cli.cached_json.args == ["--isolated", "-j", "1", "--format", "json", "fixtures"]
     assert fixtures_cli.cached_json.stdout == reference  # cold cache, one process
-    spoiled = list((tree / ".tslint_cache").glob("results-*"))
-    assert spoiled
+    # Both files: with the file of whole runs intact, the run would be answered from it, unread.
+    spoiled = sorted(p.name.split("-")[0] for p in (tree / ".tslint_cache").glob("*-*.pickle"))
+    assert spoiled == ["results", "runs"], spoiled
+    spoiled = list((tree / ".tslint_cache").glob("*-*.pickle"))
     for path in spoiled:
         path.write_bytes(b"\x80\x04garbage")
     assert lint(capsys, "fixtures", cwd=tree) == reference
@@ -339,6 +342,7 @@ def test_release_free_memory_is_available_with_glibc() -> None:
     assert release_free_memory() is glibc
 
 
+@pytest.mark.slow  # the whole fixtures tree linted again, with workers
 def test_a_large_run_gives_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
     """Past the large-run sizes (lowered here): the parent holds no sources, only the first worker
     gets the largest files, workers keep the summaries of dropped trees pickled and exchange only

@@ -16,9 +16,10 @@ from tslint.api import catalogue
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE_COMMAND = "python -m pytest tests/test_snapshots.py --snapshot-update"
-# Run from the repository root on the relative path, so filenames in the output are `fixtures/...` and
-# not this checkout's location; `--isolated` so no pyproject.toml above the repository changes the
-# result; `--no-cache` so a stale .tslint_cache/ cannot answer for the current code.
+# Run on the relative path (from the repository root; the JSON and text runs from the session's copy
+# of the fixtures, see `session_output`), so filenames in the output are `fixtures/...` and not this
+# checkout's location; `--isolated` so no pyproject.toml above changes the result; `--no-cache` (or a
+# cache the session's own cold run wrote) so a stale .tslint_cache/ cannot answer for the current code.
 COMMAND = ["--isolated", "--no-cache"]
 RUNS = {
     "fixtures.json": ["--format", "json", "fixtures"],

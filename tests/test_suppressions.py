@@ -130,6 +130,7 @@ def test_add_noqa_merges_into_the_directive_of_the_line(tmp_path, capsys) -> Non
         assert path.read_text(encoding="utf-8") == BAD.replace("*args):", f"*args):  {after}"), before
 
 
+@pytest.mark.slow  # the whole fixtures tree linted again, 2 or 3 times
 def test_add_noqa_on_the_fixtures_then_nothing_is_reported(tmp_path, capsys, fixture_result) -> None:
     """Every kind of finding the fixtures hold: suppressed, the files still compile, and a second
     run changes nothing."""
