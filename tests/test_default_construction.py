@@ -160,3 +160,16 @@ def test_none_stored_by_a_setter_called_last() -> None:
     assert codes(setter + module(replaced, called, head)) == []
     later = init.rstrip() + "\n        self.reset()\n"
     assert codes(setter + module(later, called, head)) == []
+
+
+def test_or_gives_an_operand_not_a_bool() -> None:
+    init = """
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim or 64
+        self.flag = self.dim == 64
+        if self.flag:
+            self.w = nn.Parameter(torch.zeros(2))
+    """
+    assert codes(module(init)) == []
+    assert codes(module(init.replace("== 64", "!= 64"))) == [("TS361", "x = x + self.w")]

@@ -340,7 +340,15 @@ class DefaultInit:
             if isinstance(node.operator, cst.Minus) and type(inner) in (int, float):
                 return -inner, deps  # type: ignore[operator]
             return UNKNOWN, deps
-        if isinstance(node, (cst.BooleanOperation, cst.Comparison)):
+        if isinstance(node, cst.BooleanOperation):
+            # Python's value: `dim or 64` is 64 when `dim` is falsy, not True
+            left, deps = self.truth(node.left, state)
+            if left is UNKNOWN:
+                return UNKNOWN, deps
+            stop = left if isinstance(node.operator, cst.Or) else not left
+            chosen, more = self.value(node.left if stop else node.right, state)
+            return chosen, deps | more
+        if isinstance(node, cst.Comparison):
             return self.truth(node, state)
         if isinstance(node, cst.IfExp):
             test, deps = self.truth(node.test, state)
