@@ -141,3 +141,35 @@ def test_none_called_under_a_flag_but_not_when_tested() -> None:
         return x
 """
     assert codes(module(init, called)) == [("TS362", "x = self.w(x)")]
+
+
+def test_none_stored_by_a_setter_called_last() -> None:
+    setter = "class Mixin:\n    def set_processor(self, processor):\n        self.processor = processor\n\n\n"
+    called = """
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.processor(x)
+"""
+    init = """
+    def __init__(self, processor=None):
+        super().__init__()
+        self.set_processor(processor)
+    """
+    head = "class Net(nn.Module, Mixin):"
+    assert codes(setter + module(init, called, head)) == [("TS362", "return self.processor(x)")]
+    replaced = init.rstrip() + "\n        if processor is None:\n            self.set_processor(nn.Identity())\n"
+    assert codes(setter + module(replaced, called, head)) == []
+    later = init.rstrip() + "\n        self.reset()\n"
+    assert codes(setter + module(later, called, head)) == []
+
+
+def test_or_gives_an_operand_not_a_bool() -> None:
+    init = """
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim or 64
+        self.flag = self.dim == 64
+        if self.flag:
+            self.w = nn.Parameter(torch.zeros(2))
+    """
+    assert codes(module(init)) == []
+    assert codes(module(init.replace("== 64", "!= 64"))) == [("TS361", "x = x + self.w")]

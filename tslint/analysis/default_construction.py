@@ -25,7 +25,7 @@ import libcst as cst
 
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.traversal import code_of, suite_statements, walk
-from tslint.index.model import DYNAMIC_ATTRIBUTES, REGISTRATIONS
+from tslint.index.model import REGISTRATIONS
 
 UNKNOWN = object()
 _CREATED = object()  # created, with a value not known (or not a constant)
@@ -50,9 +50,15 @@ class _State:
         self.names = names
         self.attributes = attributes
         self.path = path  # the parameters of the decided tests this path went through
+        # Attributes whose value a call since their assignment may have changed: not read as known.
+        # (What the defaults leave on `self` keeps them: the rules check that only `__init__`
+        # assigns the attribute they report.)
+        self.stale: FrozenSet[str] = frozenset()
 
     def copy(self) -> _State:
-        return _State(dict(self.names), dict(self.attributes), self.path)
+        state = _State(dict(self.names), dict(self.attributes), self.path)
+        state.stale = self.stale
+        return state
 
 
 def _merge(a: Optional[_State], b: Optional[_State]) -> Optional[_State]:
@@ -69,7 +75,9 @@ def _merge(a: Optional[_State], b: Optional[_State]) -> Optional[_State]:
             attributes[k] = (left[0], left[1] | right[1])
         else:
             attributes[k] = (UNKNOWN, frozenset())
-    return _State(names, attributes, a.path)
+    merged = _State(names, attributes, a.path)
+    merged.stale = a.stale | b.stale
+    return merged
 
 
 def _same(a: Optional[Value], b: Optional[Value]) -> bool:
@@ -202,6 +210,8 @@ class DefaultInit:
                     self.note_super(found)
                     state = self.clear_self(state)
                 self.registration(found, state)
+        if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            self.method_call(small.value, state)
         if isinstance(small, cst.Assign):
             value = self.value(small.value, state)
             for target in small.targets:
@@ -220,6 +230,7 @@ class DefaultInit:
         attribute = self.self_attribute(target)
         if attribute is not None:
             state.attributes[attribute] = value if value[0] is not UNKNOWN else (_CREATED, value[1])
+            state.stale = state.stale - {attribute}
             return
         for found in _nodes(target):  # unpacking, subscripts: every name and attribute in it is unknown
             if isinstance(found, cst.Name) and found.value in state.names:
@@ -270,10 +281,29 @@ class DefaultInit:
                     return True
         return any(isinstance(a.value, cst.Name) and a.value.value == self.self_name for a in call.args)
 
+    def method_call(self, call: cst.Call, state: _State) -> None:
+        """`self.set_processor(processor)` as a statement: its arguments' values, under the keys
+        `set_processor(0)` (by position) and `set_processor(processor)` (by keyword), for the rules to
+        match with what the method stores on `self` (its index fact `parameter_setters`)."""
+        method = self.self_attribute(call.func)
+        if method is None or method in REGISTRATIONS:
+            return
+        for key in [k for k in state.attributes if k.startswith(f"{method}(")]:
+            del state.attributes[key]
+        for position, argument in enumerate(call.args):
+            if argument.star:
+                return
+            key = f"{method}({argument.keyword.value if argument.keyword is not None else position})"
+            state.attributes[key] = self.value(argument.value, state)
+            state.attributes[key] = (state.attributes[key][0], state.attributes[key][1] | state.path)
+
     @staticmethod
     def clear_self(state: _State) -> _State:
+        """After a call that may set anything on `self`: no `self.` value is read as known, and any
+        method it calls may have been called again (the recorded calls' arguments are unknown)."""
         state = state.copy()
-        state.attributes = {k: (v if v[0] is _CREATED else (UNKNOWN, v[1])) for k, v in state.attributes.items()}
+        state.stale = frozenset(state.attributes)
+        state.attributes = {k: ((UNKNOWN, v[1]) if k.endswith(")") else v) for k, v in state.attributes.items()}
         return state
 
     def self_attribute(self, node: cst.BaseExpression) -> Optional[str]:
@@ -298,6 +328,8 @@ class DefaultInit:
         attribute = self.self_attribute(node)
         if attribute is not None:
             found = state.attributes.get(attribute, (UNKNOWN, none))
+            if attribute in state.stale:
+                return UNKNOWN, found[1]
             return (UNKNOWN, found[1]) if found[0] is _CREATED else found
         if isinstance(node, cst.UnaryOperation):
             inner, deps = self.value(node.expression, state)
@@ -308,7 +340,15 @@ class DefaultInit:
             if isinstance(node.operator, cst.Minus) and type(inner) in (int, float):
                 return -inner, deps  # type: ignore[operator]
             return UNKNOWN, deps
-        if isinstance(node, (cst.BooleanOperation, cst.Comparison)):
+        if isinstance(node, cst.BooleanOperation):
+            # Python's value: `dim or 64` is 64 when `dim` is falsy, not True
+            left, deps = self.truth(node.left, state)
+            if left is UNKNOWN:
+                return UNKNOWN, deps
+            stop = left if isinstance(node.operator, cst.Or) else not left
+            chosen, more = self.value(node.left if stop else node.right, state)
+            return chosen, deps | more
+        if isinstance(node, cst.Comparison):
             return self.truth(node, state)
         if isinstance(node, cst.IfExp):
             test, deps = self.truth(node.test, state)
@@ -436,65 +476,3 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
         (intern(name), deciding(deps)) for name, deps in sorted(init.skipped.items()) if name not in state.attributes
     )
     return (init.positional, none, absent, frozenset(intern(n) for n in state.attributes), init.super_call)
-
-
-def default_state(klass, name: str) -> Optional[Tuple[str, str, Tuple[Tuple[str, str], ...]]]:
-    """For attribute `name` of the module class `klass` (a CompiledClass) built with its defaults:
-    ("absent" or "none", the class whose `__init__` decides it, the parameters that decide it with their
-    defaults), or None when that is not known. Known only when one class's `__init__` is the only code
-    in the hierarchy that assigns `name`, nothing in a class body names it, and every `__init__` between
-    `klass` and that class calls `super().__init__` without passing the deciding parameters."""
-    if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes:
-        return None
-    if name in klass.class_attributes or name in klass.methods or name in klass.annotations:
-        return None
-    owners = [c for c in klass.mro if name in c.attributes]
-    if len(owners) != 1 or any(a.method != "__init__" for a in owners[0].attributes[name]):
-        return None
-    owner = owners[0]
-    init = owner.methods.get("__init__")
-    fact = init.fact("default_construction", ()) if init is not None else ()
-    if not fact:
-        return None
-    positional, none, absent, _, _ = fact
-    found = [("none", decided) for n, decided in none if n == name] + [
-        ("absent", decided) for n, decided in absent if n == name
-    ]
-    if not found:
-        return None
-    (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
-    caller = None
-    for current in klass.mro:
-        if current is owner:
-            break
-        own = current.methods.get("__init__")
-        if own is None:
-            continue
-        call = own.fact("default_construction", ())
-        if not call or call[4] is None:
-            return None  # it does not (visibly) run the base's `__init__`
-        caller = call[4]
-    else:
-        return None
-    if caller is not None:
-        count, keywords, star = caller
-        if star or deciding & (set(positional[:count]) | set(keywords)):
-            return None
-    return state, owner.name, decided
-
-
-def default_described(classes, name: str, state: str) -> Optional[Tuple[str, str]]:
-    """When attribute `name` is in `state` ("absent" or "none") for every class in `classes` (the
-    (qualified name, CompiledClass) pairs a function is compiled for) built with its defaults: the
-    deciding class's name and its deciding defaults as code (`use_bias=False`); else None."""
-    if not classes:
-        return None
-    shown = None
-    for _, klass in classes:
-        found = default_state(klass, name)
-        if found is None or found[0] != state:
-            return None
-        if shown is None:
-            defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
-            shown = (found[1], defaults)
-    return shown

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.analysis.default_construction import default_described
+from tslint.analysis.default_attributes import default_described
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 

@@ -1,0 +1,97 @@
+"""What a module class's attribute holds when the class is built with its default arguments, read
+from the `default_construction` index fact of each `__init__` (analysis/default_construction.py) along
+the class's hierarchy: TS361 (absent) and TS362 (`None`, then called) report from these answers."""
+
+from __future__ import annotations
+
+from typing import Optional, Tuple
+
+from tslint.index.model import DYNAMIC_ATTRIBUTES
+
+# ("absent" or "none", the class whose `__init__` decides it, the deciding parameters with their defaults)
+State = Tuple[str, str, Tuple[Tuple[str, str], ...]]
+
+
+def default_state(klass, name: str) -> Optional[State]:
+    """For attribute `name` of the module class `klass` (a CompiledClass) built with its defaults:
+    ("absent" or "none", the class whose `__init__` decides it, the parameters that decide it with their
+    defaults), or None when that is not known. Known only when one class's `__init__` is the only code
+    in the hierarchy that assigns `name`, nothing in a class body names it, and every `__init__` between
+    `klass` and that class calls `super().__init__` without passing the deciding parameters."""
+    if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes:
+        return None
+    if name in klass.class_attributes or name in klass.methods or name in klass.annotations:
+        return None
+    owners = [c for c in klass.mro if name in c.attributes]
+    methods = {a.method for c in owners for a in c.attributes[name]}
+    if len(methods) == 1 and methods != {"__init__"}:
+        return _set_by_method(klass, name, methods.pop())
+    if len(owners) != 1 or methods != {"__init__"}:
+        return None
+    owner = owners[0]
+    init = owner.methods.get("__init__")
+    fact = init.fact("default_construction", ()) if init is not None else ()
+    if not fact:
+        return None
+    positional, none, absent, _, _ = fact
+    found = [("none", decided) for n, decided in none if n == name] + [
+        ("absent", decided) for n, decided in absent if n == name
+    ]
+    if not found:
+        return None
+    (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
+    caller = None
+    for current in klass.mro:
+        if current is owner:
+            break
+        own = current.methods.get("__init__")
+        if own is None:
+            continue
+        call = own.fact("default_construction", ())
+        if not call or call[4] is None:
+            return None  # it does not (visibly) run the base's `__init__`
+        caller = call[4]
+    else:
+        return None
+    if caller is not None:
+        count, keywords, star = caller
+        if star or deciding & (set(positional[:count]) | set(keywords)):
+            return None
+    return state, owner.name, decided
+
+
+def _set_by_method(klass, name: str, method: str) -> Optional[State]:
+    """`name` stored only by `method` from its parameter (`self.processor = processor`), which the
+    first `__init__` of the class's hierarchy calls last with `None` on every default path."""
+    setter = klass.methods.get(method)
+    stored = [(p, i) for a, p, i in (setter.fact("parameter_setters", ()) if setter else ()) if a == name]
+    init_class = next((c for c in klass.mro if "__init__" in c.methods), None)
+    if len(stored) != 1 or init_class is None:
+        return None
+    fact = init_class.methods["__init__"].fact("default_construction", ())
+    if not fact:
+        return None
+    parameter, position = stored[0]
+    keys = (f"{method}({position})", f"{method}({parameter})")
+    found = [decided for key, decided in fact[1] if key in keys]
+    present = [key for key in fact[3] if key in keys]
+    if len(found) != 1 or len(present) != 1:
+        return None
+    return "none", init_class.name, found[0]
+
+
+def default_described(classes, name: str, state: str) -> Optional[Tuple[str, str]]:
+    """When attribute `name` is in `state` ("absent" or "none") for every class in `classes` (the
+    (qualified name, CompiledClass) pairs a function is compiled for) built with its defaults: the
+    deciding class's name and its deciding defaults as code (`use_bias=False`); else None."""
+    if not classes:
+        return None
+    shown = None
+    for _, klass in classes:
+        found = default_state(klass, name)
+        if found is None or found[0] != state:
+            return None
+        if shown is None:
+            defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
+            shown = (found[1], defaults)
+    return shown
