@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import threading
 from typing import Callable, Dict, Iterator, Optional, Tuple, TypeVar
 
 Answer = TypeVar("Answer")
 
-# (the function, id of the node) -> (the node, the answer); None outside `per_file()`. The node is
-# kept so that its id cannot be reused by another node while the memo lives.
-_memo: Optional[Dict[Tuple[object, int], Tuple[object, object]]] = None
+# Per thread (the language server indexes in a thread of its own): `memo`, (the function, id of the
+# node) -> (the node, the answer), None outside `per_file()`. The node is kept so that its id cannot
+# be reused by another node while the memo lives.
+_local = threading.local()
+Memo = Optional[Dict[Tuple[object, int], Tuple[object, object]]]
 
 
 @contextlib.contextmanager
 def per_file() -> Iterator[None]:
     """Memoise the answers of `memoised` functions until the block ends (one file's rules)."""
-    global _memo
-    saved, _memo = _memo, {}
+    saved: Memo = getattr(_local, "memo", None)
+    _local.memo = {}
     try:
         yield
     finally:
-        _memo = saved
+        _local.memo = saved
 
 
 def memoised(function: Callable[[object], Answer]) -> Callable[[object], Answer]:
@@ -36,7 +39,7 @@ def memoised(function: Callable[[object], Answer]) -> Callable[[object], Answer]
 
     @functools.wraps(function)
     def answer(node: object) -> Answer:
-        memo = _memo
+        memo: Memo = getattr(_local, "memo", None)
         if memo is None:
             return function(node)
         key = (function, id(node))
