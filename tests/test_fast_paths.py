@@ -137,3 +137,25 @@ def test_slice_bindings_walk_is_libcst_visit(path: Path) -> None:
         assert {name: sorted(map(id, values)) for name, values in walked.values.items()} == {
             name: sorted(map(id, values)) for name, values in visited.values.items()
         }
+
+
+def test_memo_answers_once_per_node_within_a_file() -> None:
+    """analysis/memo: within `per_file()` a node's answer is computed once; outside, every time."""
+    from tslint.analysis.memo import memoised, per_file
+
+    calls: list = []
+
+    @memoised
+    def names(node):
+        calls.append(node)
+        return frozenset(node)
+
+    first, second = ["a"], ["b"]
+    names(first), names(first)
+    assert len(calls) == 2
+    with per_file():
+        assert names(first) == names(first) == frozenset({"a"})
+        assert names(second) == frozenset({"b"})
+        assert len(calls) == 4
+    names(first)
+    assert len(calls) == 5

@@ -15,6 +15,8 @@ from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence,
 
 import libcst as cst
 
+from tslint.analysis.memo import memoised
+
 
 @dataclass(frozen=True)
 class ImportTable:
@@ -58,6 +60,7 @@ def plain_parameters(function: cst.FunctionDef, self_name: Optional[str]) -> Ite
         yield param
 
 
+@memoised
 def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
     """Every name a function binds in its own scope: parameters, assignment, loop, `with`, `except`
     and comprehension targets, imports, nested definitions."""
@@ -67,6 +70,7 @@ def bound_names(function: cst.FunctionDef) -> FrozenSet[str]:
     return frozenset(names) | names_bound_in(function.body)
 
 
+@memoised
 def names_bound_in(body: cst.BaseSuite) -> FrozenSet[str]:
     """The names a function body binds (not its parameters)."""
     return frozenset(_bindings(body)[0])

@@ -9,6 +9,7 @@ from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.analysis.branch_guards import BY_INSTANCE, NOT_BY_TYPE, GuardedWalk, both
+from tslint.analysis.memo import per_file
 from tslint.analysis.traversal import LEAF_TYPES, walk
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
@@ -44,9 +45,14 @@ class _Observer:
         self.followers = [rule for rule in followers if rule.applies(context.compiled, Region.COMPILED)]
         self.states: Dict[str, object] = {}
         self._regions: Dict[tuple, Region] = {}  # guards only change at block boundaries
-        # By (leaving, region), then node type: the hooks of the rules that apply there, with their
-        # states; each found on first use, after `begin` (the states are fixed for the whole walk).
-        self._tables: Dict[Tuple[bool, Region], Dict[type, list]] = {}
+        # By region (compiled, parsed), then (visit, leave), then node type: the hooks of the rules
+        # that apply there, with their states; each found on first use, after `begin` (the states
+        # are fixed for the whole walk).
+        self._tables: Dict[bool, Tuple[Dict[type, list], Dict[type, list]]] = {True: ({}, {}), False: ({}, {})}
+        # The region of the last guards seen (the same tuple from one block boundary to the next).
+        self._guards: Optional[tuple] = None
+        self._region = Region.COMPILED
+        self._now = self._tables[True]
 
     def begin(self) -> None:
         for rule in self.followers:
@@ -74,12 +80,13 @@ class _Observer:
 
     def call(self, leaving: bool, node: cst.CSTNode, guards: tuple) -> None:
         context = self.context
-        region = self._regions.get(guards)
-        if region is None:
-            region = self._regions[guards] = context.scope.region(context.compiled, guards)
-        table = self._tables.get((leaving, region))
-        if table is None:
-            table = self._tables[(leaving, region)] = {}
+        if guards is not self._guards:
+            region = self._regions.get(guards)
+            if region is None:
+                region = self._regions[guards] = context.scope.region(context.compiled, guards)
+            self._guards, self._region, self._now = guards, region, self._tables[region is Region.COMPILED]
+        region = self._region
+        table = self._now[leaving]
         kind = type(node)
         found = table.get(kind)
         if found is None:
@@ -258,6 +265,11 @@ def run_rules(
 ) -> List[Diagnostic]:
     """Run each (functions, scope, rules) group of `work`; a function in several groups is walked once.
     `syntax`: the other files' function definitions, for rules that ask (tslint/engine/syntax.py)."""
+    with per_file():  # the analyses' answers about one node, shared by the rules of this file
+        return _run_rules(parsed, file, trees, work, syntax)
+
+
+def _run_rules(parsed, file, trees, work, syntax) -> List[Diagnostic]:
     observers: Dict[Tuple[int, bool], List[_Observer]] = {}
     contexts: List[RuleContext] = []
     file_facts: Dict[str, object] = {}  # shared by the contexts of this file's functions

@@ -4,6 +4,7 @@ it fails. Reading and decoding are in tslint/engine/reading.py (no libcst), re-e
 from __future__ import annotations
 
 import ast
+import gc
 import warnings
 from dataclasses import dataclass
 from typing import Dict, Optional, Sequence, Tuple
@@ -89,6 +90,8 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
     beyond 200 levels, RecursionError), so such code never reaches libcst. The statement lines also
     anchor positions (positions.py) without a second parse.
     """
+    collecting = gc.isenabled()
+    gc.disable()  # Python's tree holds no cycle, yet its nodes set off collections of the whole heap
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
@@ -99,6 +102,9 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
         return None, None, True
     except ValueError as error:  # e.g. source code string cannot contain null bytes
         return None, SyntaxError(str(error)), False
+    finally:
+        if collecting:
+            gc.enable()
     return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body)), None, False
 
 

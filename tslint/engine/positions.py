@@ -72,9 +72,8 @@ def _code_ranges(
         from libcst.metadata.position_provider import PositionProvidingCodegenState
 
         provider = PositionProvider()
-        state_type = (
-            _anchored_state(PositionProvidingCodegenState) if anchor is not None else PositionProvidingCodegenState
-        )
+        fast = _fast_state(PositionProvidingCodegenState)
+        state_type = _anchored_state(fast) if anchor is not None else fast
         state = state_type(
             default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
         )
@@ -117,6 +116,26 @@ class _Recorded(dict):
             if not self.left:
                 self.done = True
                 raise _Done
+
+
+_FAST: Dict[type, type] = {}
+
+
+def _fast_state(base: type) -> type:
+    """The code generation state, counting columns without libcst's regular expression for a token
+    that holds no line break (most tokens)."""
+    found = _FAST.get(base)
+    if found is None:
+
+        class Fast(base):  # type: ignore[misc, valid-type]
+            def _update_position(self, value: str) -> None:
+                if "\n" in value or "\r" in value:
+                    super()._update_position(value)
+                else:
+                    self.column += len(value)
+
+        found = _FAST[base] = Fast
+    return found
 
 
 _ANCHORED: Dict[type, type] = {}
