@@ -85,6 +85,57 @@ def test_a_finding_in_a_function_torch_never_reached_says_so(tmp_path) -> None:
     }
 
 
+INHERITED_HELPER = """\
+import functools
+import inspect
+import types
+
+import torch
+import torch.nn as nn
+
+
+class Base(nn.Module):
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        forward = inspect.getattr_static(cls, "forward")
+        if "forward" not in vars(cls):  # a copy of forward in each subclass's own dict
+            clone = types.FunctionType(forward.__code__, forward.__globals__, "forward", forward.__defaults__)
+            cls.forward = functools.update_wrapper(clone, forward)
+
+    def helper(
+        self,
+        x: torch.Tensor,
+        *,
+        scale: float = 1.0,
+        shift: float = 0.0,
+    ) -> torch.Tensor:
+        return x * scale + shift
+
+    def forward(self, x: torch.Tensor, *args) -> torch.Tensor:
+        y = (lambda z: z)(x)
+        return self.helper(y)
+
+
+class Child(Base):
+    pass
+"""
+
+
+def test_a_method_torch_failed_in_after_its_export_is_never_refuted(tmp_path) -> None:
+    """Child's job masks forward, exports the inherited helper (on a copy of Child, named Child),
+    then torch fails at helper's first keyword-only default and masks it. The mask once named the
+    copy's class (`Child.helper`), the export the defining one (`Base.helper`): helper counted as
+    exported and compiled, and its second finding was refuted. Likewise forward, which each
+    subclass holds a copy of: its lambda was "not reached" though torch failed in forward."""
+    (tmp_path / "inherited.py").write_text(INHERITED_HELPER)
+    code, document = run(["--confirm=all", "inherited.py"], tmp_path)
+    found = {(d["location"]["row"], d["code"]): d["confirmation"] for d in document["diagnostics"]}
+    assert code == 1 and found[(21, "TS102")]["status"] == "confirmed" and found[(26, "TS101")]["status"] == "confirmed"
+    masked = {"status": "unverified", "detail": "masked by an earlier error torch reported in the same function"}
+    assert found[(22, "TS102")] == masked
+    assert found[(27, "TS201")] == masked
+
+
 HOSTILE_PATCH = """\
 import torch
 import torch.nn as nn

@@ -68,7 +68,11 @@ def _instantiate(cls, factory: Optional[str]):
 
 def _function_at(owner, path: str, row: int) -> Optional[Tuple[str, str]]:
     """(defining class name, method name) of the method of `owner`'s class or its bases whose
-    source holds path:row."""
+    source holds path:row. The defining class is the last of the MRO holding it, as tslint names a
+    finding's symbol: the classes before it hold copies (`_subclass`'s, made for masking and export
+    and named as the user's class; or a class's own, as an `__init_subclass__` copying `forward`),
+    and naming a copy's class would keep a masked method in the exported ones (compiled)."""
+    found = None
     for klass in type(owner).__mro__:
         for name, value in vars(klass).items():
             function = getattr(value, "__func__", value)
@@ -81,8 +85,8 @@ def _function_at(owner, path: str, row: int) -> Optional[Tuple[str, str]]:
             except (OSError, TypeError):
                 continue
             if start <= row < start + len(lines):
-                return klass.__name__, name
-    return None
+                found = klass.__name__, name
+    return found
 
 
 def _copy(function):
@@ -181,7 +185,7 @@ def _export(instance, symbol: str, masked: List[str]) -> bool:
         classes = [klass for klass in type(module).__mro__ if klass.__name__ == owner and name in vars(klass)]
         if not classes or name in ("forward", "__init__"):
             continue
-        original = vars(classes[0])[name]
+        original = vars(classes[-1])[name]  # the user's class, not a copy _subclass named after it
         if not isinstance(original, types.FunctionType):  # properties, static and class methods
             return False
         _subclass(module, {name: torch.jit.export(_copy(original))})
