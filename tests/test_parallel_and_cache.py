@@ -444,3 +444,58 @@ def test_spilled_bytes_keep_what_was_written_in_an_unlinked_file(tmp_path, monke
     assert list(spilled) == ["a.py", "b.py", "c.py"]
     spilled.close()
     assert spilled.get("a.py") is None
+
+
+# A project whose findings read files without compiled code: `scripts.py` has no module class, but
+# it traces `Net` in training mode (TS412 at its call), scripts `Holder.exit` in place before tracing
+# (no TS401 in `Exit`) and traces `Scaled` on its own (TS409 at `Scaled.forward`); `factory.py`
+# passes the class `Holder.__init__` stores (`RAFT(corr_block=CorrBlock())`-like).
+CROSS_FILE_PROJECT = {
+    "layers.py": (
+        "import torch\nimport torch.nn as nn\n\n\nclass Exit(nn.Module):\n    def forward(self, x):\n"
+        "        if x.sum() > 0:\n            return x * 2\n        return x\n\n\nclass Scaled(nn.Module):\n"
+        "    def forward(self, x, scale: float):\n        return x * scale\n\n\nclass Holder(nn.Module):\n"
+        "    def __init__(self, block=None):\n        super().__init__()\n        self.exit = Exit()\n"
+        "        self.scaled = Scaled()\n        self.block = block\n\n    def forward(self, x):\n"
+        "        return self.block.run(self.scaled(self.exit(x), 2.0))\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(4)\n\n"
+        "    def forward(self, x):\n        if x.sum() > 0:\n            return self.bn(x)\n"
+        "        return x.tolist()\n"
+    ),
+    "blocks.py": (
+        "class Block:\n    def run(self, x):\n        if x.max() > 1:\n            return x\n        return x + 1\n"
+    ),
+    "factory.py": (
+        "from blocks import Block\nfrom layers import Holder\n\n\ndef make():\n    return Holder(block=Block())\n"
+    ),
+    "scripts.py": (
+        "import torch\n\nfrom layers import Holder, Net, Scaled\n\n\ndef traced_holder(x):\n"
+        "    model = Holder().eval()\n    model.exit = torch.jit.script(model.exit)\n"
+        "    return torch.jit.trace(model, (x,))\n\n\ndef traced_scaled(x):\n"
+        "    return torch.jit.trace(Scaled().eval(), (x, 2.0))\n\n\ndef traced_net():\n    model = Net()\n"
+        "    return torch.jit.trace(model, torch.ones(2, 4))\n"
+    ),
+    **{f"util{n}.py": f"def helper{n}(x):\n    return x + {n}\n" for n in range(6)},
+}
+
+
+@pytest.mark.parametrize("mode", ["both", "export"])
+def test_a_large_run_reads_the_files_without_compiled_code(tmp_path: Path, capsys, monkeypatch, mode: str) -> None:
+    """What the rules read of a file without compiled code (its trace calls, the classes it scripts,
+    traces or passes to constructors) is the same in a large run, whose parent keeps only outlines
+    of the files, as in one process: the same JSON, in every mode."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fork start method carries the patches into the workers")
+    import tslint.api
+    import tslint.engine.workers as workers
+
+    for name, text in CROSS_FILE_PROJECT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    options = ["--isolated", "--no-cache", "--mode", mode, "--select", "TS"]
+    reference = lint(capsys, *options, "-j", "1", ".", cwd=tmp_path)
+    codes = {d["code"] for d in json.loads(reference)["diagnostics"]}
+    assert {"TS412", "TS409"} <= codes if mode == "both" else codes
+    monkeypatch.setattr(tslint.api, "LARGE_RUN_BYTES", 0)
+    monkeypatch.setattr(workers, "OUTLINE_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "LARGE_RUN_MIN_BYTES", 0)
+    assert lint(capsys, *options, "-j", "2", ".", cwd=tmp_path) == reference

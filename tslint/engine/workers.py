@@ -24,10 +24,12 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
 
+from tslint.analysis.project_wide import carries_project_wide_facts
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
@@ -259,7 +261,7 @@ def _lint_in_workers(
     linted: Dict[str, FileOutcome] = {}
     if outlines is not None:
         outline_index = outlines.index()
-        needed = frozenset(compiled_code_files(outline_index))
+        needed = frozenset(compiled_code_files(outline_index, outlines.read_elsewhere | _trace_sites(run, work)))
         linted = {
             source.display: _lint_without_scope(run, outlines.item(source), outline_index)
             for source in work
@@ -300,6 +302,21 @@ def _lint_in_workers(
     return linted
 
 
+def _trace_sites(run: _Run, work: Sequence[SourceFile]) -> Set[str]:
+    """The files whose text has a `torch.jit.trace` call, when a rule checks those call sites in any
+    function (TS412): as in `lint_indexed`, they need full summaries of the models they build."""
+    if not any(hasattr(rule, "check_function") for rule in run.rules):
+        return set()
+    found = set()
+    for source in work:
+        try:
+            if b"jit.trace" in run.contents[source.display]:
+                found.add(source.display)
+        except FileChanged:
+            pass  # its error comes when it is linted
+    return found
+
+
 def _lint_without_scope(run: _Run, item: IndexedFile, index: ProjectIndex) -> FileOutcome:
     """A file without compiled code, linted here (no rule runs: its TS001 and directive findings)."""
     try:
@@ -318,12 +335,15 @@ class _Outlines:
     def __init__(self, summaries: Iterable[FileSummary] = ()) -> None:
         self.summaries: Dict[str, FileSummary] = {}
         self._shared: dict = {}  # the outlines' attribute assignments, one object for equal ones
+        self.read_elsewhere: Set[str] = set()  # files whose facts analyses of other files read
         self.add(summaries)
 
     def add(self, summaries: Iterable[FileSummary]) -> None:
         for s in summaries:
             index = outline(s.index, self._shared) if s.index is not None else None
             self.summaries[s.display] = replace(s, index=index)
+            if s.index is not None and carries_project_wide_facts(s.index):
+                self.read_elsewhere.add(s.display)
 
     def index(self) -> ProjectIndex:
         return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)
