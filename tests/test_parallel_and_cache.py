@@ -449,7 +449,8 @@ def test_spilled_bytes_keep_what_was_written_in_an_unlinked_file(tmp_path, monke
 # A project whose findings read files without compiled code: `scripts.py` has no module class, but
 # it traces `Net` in training mode (TS412 at its call), scripts `Holder.exit` in place before tracing
 # (no TS401 in `Exit`) and traces `Scaled` on its own (TS409 at `Scaled.forward`); `factory.py`
-# passes the class `Holder.__init__` stores (`RAFT(corr_block=CorrBlock())`-like).
+# passes the class `Holder.__init__` stores (`RAFT(corr_block=CorrBlock())`-like); `uses.py` calls
+# `padding.helper`, traced from `Padded`, with a tensor (TS401 at its `if`).
 CROSS_FILE_PROJECT = {
     "layers.py": (
         "import torch\nimport torch.nn as nn\n\n\nclass Exit(nn.Module):\n    def forward(self, x):\n"
@@ -475,6 +476,11 @@ CROSS_FILE_PROJECT = {
         "    return torch.jit.trace(Scaled().eval(), (x, 2.0))\n\n\ndef traced_net():\n    model = Net()\n"
         "    return torch.jit.trace(model, torch.ones(2, 4))\n"
     ),
+    "padding.py": (
+        "import torch.nn as nn\n\n\ndef helper(x, n):\n    if n > 0:\n        return x\n    return x * 2\n\n\n"
+        "class Padded(nn.Module):\n    def forward(self, x):\n        return helper(x, 3)\n"
+    ),
+    "uses.py": "from padding import helper\n\n\ndef use(x):\n    return helper(x, x)\n",
     **{f"util{n}.py": f"def helper{n}(x):\n    return x + {n}\n" for n in range(6)},
 }
 
@@ -494,7 +500,7 @@ def test_a_large_run_reads_the_files_without_compiled_code(tmp_path: Path, capsy
     options = ["--isolated", "--no-cache", "--mode", mode, "--select", "TS"]
     reference = lint(capsys, *options, "-j", "1", ".", cwd=tmp_path)
     codes = {d["code"] for d in json.loads(reference)["diagnostics"]}
-    assert {"TS412", "TS409"} <= codes if mode == "both" else codes
+    assert {"TS412", "TS409", "TS401"} <= codes if mode == "both" else codes
     monkeypatch.setattr(tslint.api, "LARGE_RUN_BYTES", 0)
     monkeypatch.setattr(workers, "OUTLINE_MIN_BYTES", 0)
     monkeypatch.setattr(workers, "LARGE_RUN_MIN_BYTES", 0)

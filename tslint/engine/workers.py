@@ -29,7 +29,7 @@ from typing import (
     Union,
 )
 
-from tslint.analysis.project_wide import carries_project_wide_facts
+from tslint.analysis.project_wide import carries_project_wide_facts, outside_names, reaching_files
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
@@ -261,7 +261,11 @@ def _lint_in_workers(
     linted: Dict[str, FileOutcome] = {}
     if outlines is not None:
         outline_index = outlines.index()
-        needed = frozenset(compiled_code_files(outline_index, outlines.read_elsewhere | _trace_sites(run, work)))
+        compiled = compiled_code_files(outline_index)
+        also = (
+            outlines.read_elsewhere | _trace_sites(run, work) | reaching_files(outline_index, outlines.names, compiled)
+        )
+        needed = frozenset(compiled_code_files(outline_index, also))
         linted = {
             source.display: _lint_without_scope(run, outlines.item(source), outline_index)
             for source in work
@@ -336,6 +340,7 @@ class _Outlines:
         self.summaries: Dict[str, FileSummary] = {}
         self._shared: dict = {}  # the outlines' attribute assignments, one object for equal ones
         self.read_elsewhere: Set[str] = set()  # files whose facts analyses of other files read
+        self.names: Dict[str, tuple] = {}  # what each file calls and names outside it (outside_names)
         self.add(summaries)
 
     def add(self, summaries: Iterable[FileSummary]) -> None:
@@ -344,6 +349,9 @@ class _Outlines:
             self.summaries[s.display] = replace(s, index=index)
             if s.index is not None and carries_project_wide_facts(s.index):
                 self.read_elsewhere.add(s.display)
+            names = outside_names(s.index) if s.index is not None else ((), ())
+            if names[0] or names[1]:
+                self.names[s.display] = names
 
     def index(self) -> ProjectIndex:
         return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)
