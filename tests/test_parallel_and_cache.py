@@ -505,3 +505,32 @@ def test_a_large_run_reads_the_files_without_compiled_code(tmp_path: Path, capsy
     monkeypatch.setattr(workers, "OUTLINE_MIN_BYTES", 0)
     monkeypatch.setattr(workers, "LARGE_RUN_MIN_BYTES", 0)
     assert lint(capsys, *options, "-j", "2", ".", cwd=tmp_path) == reference
+
+
+def test_a_large_run_sends_callers_and_subclasses_of_compiled_code_to_the_workers(tmp_path: Path) -> None:
+    """Files without compiled code that project-wide analyses read: a call of a traced helper, a
+    module class used as a value, a subclass of a class of the compiled code; not a mere import, nor
+    a constructor call."""
+    from tslint.analysis.project_wide import outside_names, reaching_files
+    from tslint.engine.phases import index_source
+    from tslint.index.project import ProjectIndex, compiled_code_files
+
+    files = {
+        **{name: CROSS_FILE_PROJECT[name] for name in ("padding.py", "uses.py", "blocks.py", "layers.py")},
+        "named.py": "from padding import Padded\n\n\ndef config():\n    block = Padded\n    return block\n",
+        "plain.py": (
+            "import torch.nn as nn\n\n\nclass Plain:\n    def run(self, x):\n        return x\n\n\n"
+            "class User(nn.Module):\n    def forward(self, x):\n        return Plain().run(x)\n"
+        ),
+        "subclass.py": "from plain import Plain\n\n\nclass SubPlain(Plain):\n    pass\n",
+        "built.py": "from padding import Padded, helper\n\n\ndef make():\n    return Padded()\n",
+    }
+    indexes = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        indexes.append(index_source(SourceFile(tmp_path / name, name), text.encode()).index)
+    index = ProjectIndex(indexes)
+    compiled = compiled_code_files(index)
+    assert compiled == {"padding.py", "plain.py", "layers.py"}
+    names = {file.path: outside_names(file) for file in indexes}
+    assert reaching_files(index, names, compiled) == {"uses.py", "named.py", "subclass.py"}

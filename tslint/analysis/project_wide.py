@@ -6,10 +6,11 @@ trace which class a stored parameter holds (`constructor_arguments`). A large ru
 keeps only outlines (`tslint.index.project.outline`), sends the files that carry one to the
 workers with the compiled code, so that these facts are the same as over the whole project.
 
-So too for the files that call a module-level function of the compiled code's files or name one
-of the project's module classes as a value: which traced functions code outside their file calls
-(`project_callers.external_callees`) and which classes are handed on (`referenced_modules`) are
-read from every function of the project."""
+So too for the files that call a module-level function of the compiled code's files, name one
+of the project's module classes as a value or subclass one of their classes: which traced
+functions code outside their file calls (`project_callers.external_callees`), which classes are
+handed on (`referenced_modules`) and which are subclassed (`ProjectIndex.subclassed`) are read
+from every file of the project."""
 
 from __future__ import annotations
 
@@ -49,9 +50,19 @@ def reaching_files(
     index: ProjectIndex, names: Mapping[str, Tuple[Tuple[str, ...], Tuple[str, ...]]], compiled: Iterable[str]
 ) -> Set[str]:
     """The paths outside `compiled` whose `names` (`outside_names`) call a module-level function of a
-    file in `compiled`, or use a module class as a value."""
+    file in `compiled`, or use a module class as a value, and those with a subclass of a class of a
+    file in `compiled` (`index.subclassed`: its methods are entries of the trace provenance)."""
     compiled = set(compiled)
-    found = set()
+    found = {
+        file.path
+        for file in index.files
+        if file.path not in compiled
+        and any(
+            base in index.classes and index.classes[base].path in compiled
+            for info in file.classes
+            for base in index.resolved_bases(info)
+        )
+    }
     for path, (called, referenced) in names.items():
         if path in compiled:
             continue
