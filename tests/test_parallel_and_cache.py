@@ -277,13 +277,29 @@ def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
 
 def test_default_jobs_stay_in_one_process_for_small_inputs() -> None:
     from tslint.engine.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, choose_jobs
+    from tslint.processes import max_jobs
 
     cores = os.cpu_count() or 1
     assert choose_jobs(None, PARALLEL_MIN_BYTES - 1, 100) == 1
     assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES - 1) == 1
     assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, 100) == cores
     assert choose_jobs(2, 10, 100) == 2  # asked for: always honoured
-    assert choose_jobs(4, 10 * PARALLEL_MIN_BYTES, 3) == 3  # never more workers than files
+    assert choose_jobs(4, 10 * PARALLEL_MIN_BYTES, 3) == min(3, max_jobs())  # never more workers than files
+    assert choose_jobs(1000, 10, 10_000) == max_jobs() >= 2  # never more than the cores (two on one)
+
+
+def test_jobs_past_the_cores_start_no_more_workers(tmp_path: Path, capsys, monkeypatch) -> None:
+    import tslint.engine.workers as workers
+
+    started = []
+    original = workers.WorkerProcess
+    monkeypatch.setattr(workers, "max_jobs", lambda: 2)
+    monkeypatch.setattr(workers, "WorkerProcess", lambda *args: started.append(args) or original(*args))
+    for name, text in CROSS_FILE_PROJECT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    options = ["--isolated", "--no-cache", "."]
+    assert lint(capsys, *options, "-j", "1000", cwd=tmp_path) == lint(capsys, *options, "-j", "1", cwd=tmp_path)
+    assert len(started) == 2
 
 
 def test_cache_forgets_files_that_no_longer_exist(tmp_path: Path, capsys) -> None:

@@ -42,6 +42,7 @@ from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.limits import too_many_tokens
+from tslint.processes import max_jobs
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectS
 
 
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
-    jobs = requested if requested is not None else (os.cpu_count() or 1)
+    jobs = min(requested, max_jobs()) if requested is not None else (os.cpu_count() or 1)
     if requested is None and (total_bytes < PARALLEL_MIN_BYTES or files < PARALLEL_MIN_FILES):
         return 1
     return max(1, min(jobs, files))
