@@ -34,14 +34,13 @@ def carries_project_wide_facts(file: FileIndex) -> bool:
 def outside_names(file: FileIndex) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
     """The qualified names the file's functions call as functions, and those they use as values,
     but the file's own module's (interned: the parent keeps them for every file of a large run)."""
-    own = f"{file.module_name}." if file.module_name else None
     called, referenced = set(), set()
     for function in file.every_function():
         called.update(call.target for call in function.calls if call.kind is CallKind.FUNCTION)
         referenced.update(function.references)
 
     def outside(names: Set[str]) -> Tuple[str, ...]:
-        return tuple(sorted(intern(n) for n in names if "." in n and not (own and n.startswith(own))))
+        return tuple(sorted(intern(n) for n in names if n.rpartition(".")[0] not in ("", file.module_name)))
 
     return outside(called), outside(referenced)
 
@@ -49,29 +48,36 @@ def outside_names(file: FileIndex) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
 def reaching_files(
     index: ProjectIndex, names: Mapping[str, Tuple[Tuple[str, ...], Tuple[str, ...]]], compiled: Iterable[str]
 ) -> Set[str]:
-    """The paths outside `compiled` whose `names` (`outside_names`) call a module-level function of a
-    file in `compiled`, or use a module class as a value, and those with a subclass of a class of a
-    file in `compiled` (`index.subclassed`: its methods are entries of the trace provenance)."""
+    """Files outside `compiled` that change what the project-wide analyses find for the files in
+    `compiled`: for each module-level function of those files, a file that calls it; for each module
+    class, one that uses it as a value; for each of their classes, one that subclasses it; each only
+    when no file of `compiled` (the function's own file aside) does already, and the first such file
+    in path order (the analyses read sets: one is as good as all)."""
     compiled = set(compiled)
-    found = {
-        file.path
-        for file in index.files
-        if file.path not in compiled
-        and any(
-            base in index.classes and index.classes[base].path in compiled
-            for info in file.classes
-            for base in index.resolved_bases(info)
-        )
-    }
-    for path, (called, referenced) in names.items():
-        if path in compiled:
-            continue
+    covered: Set[Tuple[str, str]] = set()  # ("call" | "value" | "base", name): read from some file
+
+    def read(path: str) -> Set[Tuple[str, str]]:
+        found = set()
+        called, referenced = names.get(path, ((), ()))
         for name in called:
             function = index.functions.get(index.resolve(name) or "")
-            if function is not None and function.path in compiled:
-                found.add(path)
-                break
-        else:
-            if any(index.resolve(name) in index.module_classes for name in referenced):
-                found.add(path)
-    return found
+            if function is not None and function.path in compiled and function.path != path:
+                found.add(("call", function.qualname))
+        found.update(("value", n) for n in map(index.resolve, referenced) if n in index.module_classes)
+        for info in index.by_path[path].classes:
+            for base in index.resolved_bases(info):
+                if base in index.classes and index.classes[base].path in compiled:
+                    found.add(("base", base))
+        return found
+
+    for path in sorted(compiled):
+        if path in index.by_path:
+            covered |= read(path)
+    extra = set()
+    for file in index.files:  # in path order
+        if file.path not in compiled:
+            new = read(file.path) - covered
+            if new:
+                extra.add(file.path)
+                covered |= new
+    return extra
