@@ -263,9 +263,8 @@ def _lint_in_workers(
     if outlines is not None:
         outline_index = outlines.index()
         compiled = compiled_code_files(outline_index)
-        also = (
-            outlines.read_elsewhere | _trace_sites(run, work) | reaching_files(outline_index, outlines.names, compiled)
-        )
+        also = reaching_files(outline_index, outlines.names, compiled) | _trace_sites(run, work, compiled)
+        also |= outlines.read_elsewhere
         needed = frozenset(compiled_code_files(outline_index, also))
         linted = {
             source.display: _lint_without_scope(run, outlines.item(source), outline_index)
@@ -307,13 +306,14 @@ def _lint_in_workers(
     return linted
 
 
-def _trace_sites(run: _Run, work: Sequence[SourceFile]) -> Set[str]:
-    """The files whose text has a `torch.jit.trace` call, when a rule checks those call sites in any
-    function (TS412): as in `lint_indexed`, they need full summaries of the models they build."""
+def _trace_sites(run: _Run, work: Sequence[SourceFile], compiled: Set[str]) -> Set[str]:
+    """The files outside `compiled` whose text has a `torch.jit.trace` call, when a rule checks those
+    call sites in any function (TS412): as in `lint_indexed`, they need full summaries of the models
+    they build."""
     if not any(hasattr(rule, "check_function") for rule in run.rules):
         return set()
     found = set()
-    for source in work:
+    for source in (s for s in work if s.display not in compiled):
         try:
             if b"jit.trace" in run.contents[source.display]:
                 found.add(source.display)
