@@ -280,13 +280,29 @@ def test_lint_plan_hands_out_what_a_dead_worker_held() -> None:
 
 def test_default_jobs_stay_in_one_process_for_small_inputs() -> None:
     from tslint.engine.workers import PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES, choose_jobs
+    from tslint.processes import max_jobs
 
     cores = os.cpu_count() or 1
     assert choose_jobs(None, PARALLEL_MIN_BYTES - 1, 100) == 1
     assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, PARALLEL_MIN_FILES - 1) == 1
     assert choose_jobs(None, 10 * PARALLEL_MIN_BYTES, 100) == cores
     assert choose_jobs(2, 10, 100) == 2  # asked for: always honoured
-    assert choose_jobs(4, 10 * PARALLEL_MIN_BYTES, 3) == 3  # never more workers than files
+    assert choose_jobs(4, 10 * PARALLEL_MIN_BYTES, 3) == min(3, max_jobs())  # never more workers than files
+    assert choose_jobs(1000, 10, 10_000) == max_jobs() >= 2  # never more than the cores (two on one)
+
+
+def test_jobs_past_the_cores_start_no_more_workers(tmp_path: Path, capsys, monkeypatch) -> None:
+    import tslint.engine.workers as workers
+
+    started = []
+    original = workers.WorkerProcess
+    monkeypatch.setattr(workers, "max_jobs", lambda: 2)
+    monkeypatch.setattr(workers, "WorkerProcess", lambda *args: started.append(args) or original(*args))
+    for name, text in CROSS_FILE_PROJECT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    options = ["--isolated", "--no-cache", "."]
+    assert lint(capsys, *options, "-j", "1000", cwd=tmp_path) == lint(capsys, *options, "-j", "1", cwd=tmp_path)
+    assert len(started) == 2
 
 
 def test_cache_forgets_files_that_no_longer_exist(tmp_path: Path, capsys) -> None:
@@ -448,3 +464,93 @@ def test_spilled_bytes_keep_what_was_written_in_an_unlinked_file(tmp_path, monke
     assert list(spilled) == ["a.py", "b.py", "c.py"]
     spilled.close()
     assert spilled.get("a.py") is None
+
+
+# A project whose findings read files without compiled code: `scripts.py` has no module class, but
+# it traces `Net` in training mode (TS412 at its call), scripts `Holder.exit` in place before tracing
+# (no TS401 in `Exit`) and traces `Scaled` on its own (TS409 at `Scaled.forward`); `factory.py`
+# passes the class `Holder.__init__` stores (`RAFT(corr_block=CorrBlock())`-like); `uses.py` calls
+# `padding.helper`, traced from `Padded`, with a tensor (TS401 at its `if`).
+CROSS_FILE_PROJECT = {
+    "layers.py": (
+        "import torch\nimport torch.nn as nn\n\n\nclass Exit(nn.Module):\n    def forward(self, x):\n"
+        "        if x.sum() > 0:\n            return x * 2\n        return x\n\n\nclass Scaled(nn.Module):\n"
+        "    def forward(self, x, scale: float):\n        return x * scale\n\n\nclass Holder(nn.Module):\n"
+        "    def __init__(self, block=None):\n        super().__init__()\n        self.exit = Exit()\n"
+        "        self.scaled = Scaled()\n        self.block = block\n\n    def forward(self, x):\n"
+        "        return self.block.run(self.scaled(self.exit(x), 2.0))\n\n\nclass Net(nn.Module):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.bn = nn.BatchNorm1d(4)\n\n"
+        "    def forward(self, x):\n        if x.sum() > 0:\n            return self.bn(x)\n"
+        "        return x.tolist()\n"
+    ),
+    "blocks.py": (
+        "class Block:\n    def run(self, x):\n        if x.max() > 1:\n            return x\n        return x + 1\n"
+    ),
+    "factory.py": (
+        "from blocks import Block\nfrom layers import Holder\n\n\ndef make():\n    return Holder(block=Block())\n"
+    ),
+    "scripts.py": (
+        "import torch\n\nfrom layers import Holder, Net, Scaled\n\n\ndef traced_holder(x):\n"
+        "    model = Holder().eval()\n    model.exit = torch.jit.script(model.exit)\n"
+        "    return torch.jit.trace(model, (x,))\n\n\ndef traced_scaled(x):\n"
+        "    return torch.jit.trace(Scaled().eval(), (x, 2.0))\n\n\ndef traced_net():\n    model = Net()\n"
+        "    return torch.jit.trace(model, torch.ones(2, 4))\n"
+    ),
+    "padding.py": (
+        "import torch.nn as nn\n\n\ndef helper(x, n):\n    if n > 0:\n        return x\n    return x * 2\n\n\n"
+        "class Padded(nn.Module):\n    def forward(self, x):\n        return helper(x, 3)\n"
+    ),
+    "uses.py": "from padding import helper\n\n\ndef use(x):\n    return helper(x, x)\n",
+    **{f"util{n}.py": f"def helper{n}(x):\n    return x + {n}\n" for n in range(6)},
+}
+
+
+@pytest.mark.parametrize("mode", ["both", "export"])
+def test_a_large_run_reads_the_files_without_compiled_code(tmp_path: Path, capsys, monkeypatch, mode: str) -> None:
+    """What the rules read of a file without compiled code (its trace calls, the classes it scripts,
+    traces or passes to constructors) is the same in a large run, whose parent keeps only outlines
+    of the files, as in one process: the same JSON, in every mode."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the fork start method carries the patches into the workers")
+    import tslint.api
+    import tslint.engine.workers as workers
+
+    for name, text in CROSS_FILE_PROJECT.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    options = ["--isolated", "--no-cache", "--mode", mode, "--select", "TS"]
+    reference = lint(capsys, *options, "-j", "1", ".", cwd=tmp_path)
+    codes = {d["code"] for d in json.loads(reference)["diagnostics"]}
+    assert {"TS412", "TS409", "TS401"} <= codes if mode == "both" else codes
+    monkeypatch.setattr(tslint.api, "LARGE_RUN_BYTES", 0)
+    monkeypatch.setattr(workers, "OUTLINE_MIN_BYTES", 0)
+    monkeypatch.setattr(workers, "LARGE_RUN_MIN_BYTES", 0)
+    assert lint(capsys, *options, "-j", "2", ".", cwd=tmp_path) == reference
+
+
+def test_a_large_run_sends_callers_and_subclasses_of_compiled_code_to_the_workers(tmp_path: Path) -> None:
+    """Files without compiled code that project-wide analyses read: a call of a traced helper, a
+    module class used as a value, a subclass of a class of the compiled code; not a mere import, nor
+    a constructor call."""
+    from tslint.analysis.project_wide import outside_names, reaching_files
+    from tslint.engine.phases import index_source
+    from tslint.index.project import ProjectIndex, compiled_code_files
+
+    files = {
+        **{name: CROSS_FILE_PROJECT[name] for name in ("padding.py", "uses.py", "blocks.py", "layers.py")},
+        "named.py": "from padding import Padded\n\n\ndef config():\n    block = Padded\n    return block\n",
+        "plain.py": (
+            "import torch.nn as nn\n\n\nclass Plain:\n    def run(self, x):\n        return x\n\n\n"
+            "class User(nn.Module):\n    def forward(self, x):\n        return Plain().run(x)\n"
+        ),
+        "subclass.py": "from plain import Plain\n\n\nclass SubPlain(Plain):\n    pass\n",
+        "built.py": "from padding import Padded, helper\n\n\ndef make():\n    return Padded()\n",
+    }
+    indexes = []
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        indexes.append(index_source(SourceFile(tmp_path / name, name), text.encode()).index)
+    index = ProjectIndex(indexes)
+    compiled = compiled_code_files(index)
+    assert compiled == {"padding.py", "plain.py", "layers.py"}
+    names = {file.path: outside_names(file) for file in indexes}
+    assert reaching_files(index, names, compiled) == {"uses.py", "named.py", "subclass.py"}

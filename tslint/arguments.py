@@ -140,7 +140,8 @@ def _file_options(parser: argparse.ArgumentParser) -> None:
         "--jobs",
         type=_positive,
         metavar="N",
-        help="parallel worker processes (default: the core count, one for small inputs)",
+        help="parallel worker processes (default: the core count, one for small inputs; at most the core count, "
+        "or two on one core)",
     )
     files.add_argument(
         "--no-cache", action="store_true", help="neither read nor write the result cache (.tslint_cache)"

@@ -44,6 +44,15 @@ T = TypeVar("T")
 
 
 @functools.cache
+def max_jobs() -> int:
+    """The most worker processes a run starts, whatever `-j` asks for: one per core (two on one core,
+    so that workers can still be asked for). Linting is CPU-bound, so more workers than cores give
+    no speed, and each holds its own trees and summaries (~100-250 MB on a large project): `-j 1000`
+    would start a thousand processes (pytest-xdist honours any `-n`; make's `-j` too)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(2, cores or 1)
+
+
 def _libc() -> Optional[ctypes.CDLL]:
     if not LINUX:
         return None

@@ -24,10 +24,12 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Set,
     Tuple,
     Union,
 )
 
+from tslint.analysis.project_wide import carries_project_wide_facts, outside_names, reaching_files
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
@@ -40,6 +42,7 @@ from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
 from tslint.index.project import ProjectIndex, compiled_code_files, outline
 from tslint.limits import too_many_tokens
+from tslint.processes import max_jobs
 from tslint.rule import Rule
 
 if TYPE_CHECKING:
@@ -105,7 +108,7 @@ def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectS
 
 
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:
-    jobs = requested if requested is not None else (os.cpu_count() or 1)
+    jobs = min(requested, max_jobs()) if requested is not None else (os.cpu_count() or 1)
     if requested is None and (total_bytes < PARALLEL_MIN_BYTES or files < PARALLEL_MIN_FILES):
         return 1
     return max(1, min(jobs, files))
@@ -259,7 +262,10 @@ def _lint_in_workers(
     linted: Dict[str, FileOutcome] = {}
     if outlines is not None:
         outline_index = outlines.index()
-        needed = frozenset(compiled_code_files(outline_index))
+        compiled = compiled_code_files(outline_index)
+        also = reaching_files(outline_index, outlines.names, compiled) | _trace_sites(run, work, compiled)
+        also |= outlines.read_elsewhere
+        needed = frozenset(compiled_code_files(outline_index, also))
         linted = {
             source.display: _lint_without_scope(run, outlines.item(source), outline_index)
             for source in work
@@ -300,6 +306,22 @@ def _lint_in_workers(
     return linted
 
 
+def _trace_sites(run: _Run, work: Sequence[SourceFile], compiled: Set[str]) -> Set[str]:
+    """The files outside `compiled` whose text has a `torch.jit.trace` call, when a rule checks those
+    call sites in any function (TS412): as in `lint_indexed`, they need full summaries of the models
+    they build."""
+    if not any(hasattr(rule, "check_function") for rule in run.rules):
+        return set()
+    found = set()
+    for source in (s for s in work if s.display not in compiled):
+        try:
+            if b"jit.trace" in run.contents[source.display]:
+                found.add(source.display)
+        except FileChanged:
+            pass  # its error comes when it is linted
+    return found
+
+
 def _lint_without_scope(run: _Run, item: IndexedFile, index: ProjectIndex) -> FileOutcome:
     """A file without compiled code, linted here (no rule runs: its TS001 and directive findings)."""
     try:
@@ -318,12 +340,19 @@ class _Outlines:
     def __init__(self, summaries: Iterable[FileSummary] = ()) -> None:
         self.summaries: Dict[str, FileSummary] = {}
         self._shared: dict = {}  # the outlines' attribute assignments, one object for equal ones
+        self.read_elsewhere: Set[str] = set()  # files whose facts analyses of other files read
+        self.names: Dict[str, tuple] = {}  # what each file calls and names outside it (outside_names)
         self.add(summaries)
 
     def add(self, summaries: Iterable[FileSummary]) -> None:
         for s in summaries:
             index = outline(s.index, self._shared) if s.index is not None else None
             self.summaries[s.display] = replace(s, index=index)
+            if s.index is not None and carries_project_wide_facts(s.index):
+                self.read_elsewhere.add(s.display)
+            names = outside_names(s.index) if s.index is not None else ((), ())
+            if names[0] or names[1]:
+                self.names[s.display] = names
 
     def index(self) -> ProjectIndex:
         return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)

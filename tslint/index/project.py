@@ -307,7 +307,7 @@ def _interned(name: Optional[str]) -> Optional[str]:
     return None if name is None else intern(name)
 
 
-def compiled_code_files(index: ProjectIndex) -> Set[str]:
+def compiled_code_files(index: ProjectIndex, also: Iterable[str] = ()) -> Set[str]:
     """The paths of the files that linting the project's compiled code may read: enough to build, over
     them alone, the same compiled scopes and cross-file facts for every file that has compiled code.
 
@@ -317,8 +317,12 @@ def compiled_code_files(index: ProjectIndex) -> Set[str]:
     that hold a module class as an attribute are kept too (`submodule_classes`), and, for every name
     these files define, the file that wins it in the whole project (`modules`, `classes` and
     `functions` keep the first file, in path order, that claims a name). A file outside this set has
-    no compiled code: linting it runs no rule."""
-    starts = []
+    no compiled code: linting it runs no rule.
+
+    `also`: the paths of more files to start from, whose code (not compiled) some rule or some
+    project-wide fact reads (a `torch.jit.trace` call of a script's `main`); what they reach is
+    kept as for compiled code, so their findings are those of a run over the whole project."""
+    starts = [index.by_path[path] for path in sorted(also) if path in index.by_path]
     for file in index.files:
         scripted = any(JIT_SCRIPT in f.decorators for f in file.functions.values())
         for info in file.classes:
