@@ -42,7 +42,7 @@ class UnpackingANonTuple(Rule):
         "Index instead (`x[0], x[1]`; `x.unbind(0)` for a tensor's rows), iterate a ModuleDict with "
         "`.items()`, and give a module container's pairs to two containers zipped together."
     )
-    torch_messages = ("cannot be used as a tuple",)
+    torch_messages = ("cannot be used as a tuple", "Provided tuple is not fully defined/refined")
 
     def begin_function(self, context: RuleContext) -> List[Dict[str, str]]:
         return []  # per enclosing loop over a module container: its loop variable -> what it holds
