@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from sys import intern
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Set, Tuple
 
 from tslint.analysis.imports import ImportTable
 from tslint.digests import digest
 from tslint.index.model import (
     JIT_SCRIPT,
     MAX_HIERARCHY,
+    NATIVE_BASE_CLASSES,
     AttributeAssignment,
     ClassInfo,
     FileIndex,
@@ -192,24 +193,22 @@ class ProjectIndex:
     def has_bases_outside_torch(self, info: ClassInfo) -> bool:
         """Like has_unknown_bases, but a base among torch's own module classes (`torch.nn.modules.
         loss._Loss`) is known: its attributes are torch's, not the project's."""
-        order, too_deep = self._hierarchy(info)
-        if too_deep:
-            return True
-        for current in order:
-            for base in self.resolved_bases(current):
-                if base is None or (base not in self.classes and not base.startswith("torch.nn.")):
-                    return True
-        return False
+        return self._has_base_outside(info, lambda base: base.startswith("torch.nn."))
 
     def has_unknown_bases(self, info: ClassInfo) -> bool:
         """True if some base is neither indexed nor `torch.nn.Module` itself: it may add attributes.
         A hierarchy too deep to follow counts as unknown."""
+        return self._has_base_outside(info, NATIVE_BASE_CLASSES.__contains__)
+
+    def _has_base_outside(self, info: ClassInfo, known: Callable[[str], bool]) -> bool:
+        """Whether some base in `info`'s hierarchy is unresolved, or neither indexed nor `known`; a
+        hierarchy too deep to follow counts as having one."""
         order, too_deep = self._hierarchy(info)
         if too_deep:
             return True
         for current in order:
             for base in self.resolved_bases(current):
-                if base not in self.classes and base not in {"torch.nn.Module", "torch.nn.modules.module.Module"}:
+                if base is None or (base not in self.classes and not known(base)):
                     return True
         return False
 
