@@ -194,6 +194,9 @@ def test_explain_and_list_rules(capsys) -> None:
     code, out, _ = run(["--list-rules", "--format", "json"], capsys)
     rules = json.loads(out)
     assert code == 0 and [r["code"] for r in rules][:3] == ["TS000", "TS001", "TS002"]
+    # The rules only a full code turns on say so, as their pages do ("Off by default").
+    off = {r["code"] for r in rules if not r["enabled_by_default"]}
+    assert off == {r["code"] for r in rules if "Off by default" in r["summary"]} and "TS002" in off
     assert "TS101  var-args-in-compiled-function" in run(["--list-rules"], capsys)[1]
 
 

@@ -48,7 +48,7 @@ def test_sarif_is_valid_and_complete(fixtures_cli: FixturesCli) -> None:
     assert [r["id"] for r in rules] == sorted(r["id"] for r in rules)
     ts101 = next(r for r in rules if r["id"] == "TS101")
     assert ts101["name"] == "var-args-in-compiled-function"
-    assert ts101["defaultConfiguration"]["level"] == "error"
+    assert ts101["defaultConfiguration"] == {"level": "error", "enabled": True}
     assert ts101["help"]["markdown"].startswith("# TS101 ")
     assert ts101["shortDescription"]["text"] and ts101["fullDescription"]["text"]
     result = next(r for r in run["results"] if r["ruleId"] == "TS101")
@@ -83,6 +83,16 @@ def test_sarif_of_a_clean_run_is_valid(tmp_path, capsys) -> None:
     document = json.loads(out)
     jsonschema.validate(document, sarif_schema())
     assert code == 0 and document["runs"][0]["results"] == []
+
+
+def test_sarif_says_which_rules_are_off_by_default(tmp_path, capsys) -> None:
+    """A rule only its full code turns on (TS002) is `enabled: false` in its default configuration."""
+    (tmp_path / "ok.py").write_text(GOOD.replace("return x", "return x  # noqa: TS101"))
+    code, out = run_cli(capsys, "--format", "sarif", "--no-cache", "--extend-select", "TS002", tmp_path / "ok.py")
+    document = json.loads(out)
+    jsonschema.validate(document, sarif_schema())
+    rules = {rule["id"]: rule for rule in document["runs"][0]["tool"]["driver"]["rules"]}
+    assert code == 1 and rules["TS002"]["defaultConfiguration"] == {"level": "warning", "enabled": False}
 
 
 def test_pre_commit_hook_file() -> None:

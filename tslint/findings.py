@@ -71,6 +71,8 @@ class RuleInfo:
     # and when it highlights a flagged line outside the class's scope (a submodule the index missed).
     # tests/test_torch_agreement.py checks each Bad fixture's error against them.
     torch_messages: Tuple[str, ...] = ()
+    # False for a rule that only a full code in `select` / `extend-select` turns on (TS002, TS404, TS503).
+    default_enabled: bool = True
 
 
 @dataclass(frozen=True)

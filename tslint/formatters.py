@@ -402,6 +402,7 @@ def format_rule_list(rules: Sequence[RuleInfo], as_json: bool) -> str:
                         "message": r.message,
                         "summary": r.summary,
                         "fix": r.fix_hint,
+                        "enabled_by_default": r.default_enabled,
                     }
                     for r in rules
                 ],

@@ -311,6 +311,7 @@ class Rule:
             fix_hint=cls.fix_hint,
             summary=doc.split("\n\n", 1)[0].replace("\n", " "),
             torch_messages=cls.torch_messages,
+            default_enabled=cls.default_enabled,
         )
 
     def hooks(self, prefix: str) -> Dict[Type[cst.CSTNode], Hook]:

@@ -44,7 +44,8 @@ def _sarif_rules(codes: Sequence[str], catalogue: Mapping[str, RuleInfo], pages:
                 "shortDescription": {"text": info.summary or info.message},
                 "fullDescription": {"text": info.summary or info.message},
                 "help": {"text": page or info.fix_hint, "markdown": page or info.fix_hint},
-                "defaultConfiguration": {"level": info.severity.value},
+                # SARIF's `enabled` (true when absent): false for a rule only its full code turns on.
+                "defaultConfiguration": {"level": info.severity.value, "enabled": info.default_enabled},
                 "properties": {"tags": [info.mode.value, "torchscript"]},
             }
         )

@@ -27,6 +27,7 @@ UNUSED_SUPPRESSION = RuleInfo(
     fix_hint="Remove the codes that suppress nothing (the fix does), or the whole comment.",
     summary="A `# noqa: TS…` or `# tslint: ignore` comment that suppresses nothing. Off by default: "
     "enable it with `--extend-select TS002`.",
+    default_enabled=False,
 )
 NEVER_UNUSED = frozenset({"TS000", UNUSED_SUPPRESSION.code})
 
