@@ -1,5 +1,6 @@
 """The language server with a broken `[tool.tslint]`: the error is shown once, not on every lint
-(every pause in typing), and again once the file was fixed and broken anew (audit, 2026-12-07)."""
+(every pause in typing), and again once the file was fixed and broken anew; the findings published
+under the old config are withdrawn, not left at stale positions (audit, 2026-12-07)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,29 @@ def test_a_config_error_is_shown_once_per_breakage(tmp_path) -> None:
                     break
                 await asyncio.sleep(0.1)
             assert len([m for m in client.shown if "selectt" in m]) == 2, client.shown
+        finally:
+            await _close(client)
+
+    _run(scenario)
+
+
+def test_a_broken_config_withdraws_the_findings_of_the_old_one(tmp_path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.tslint]\nselect = ["TS1"]\n', encoding="utf-8")
+    (tmp_path / "a.py").write_text(BAD, encoding="utf-8")
+    uri = (tmp_path / "a.py").as_uri()
+
+    async def scenario() -> None:
+        client, published, _ = await _session(tmp_path)
+        try:
+            _open(client, uri, BAD)
+            assert _codes(await _until(published, lambda p: p.uri == uri)) == ["TS101"]
+            pyproject.write_text('[tool.tslint]\nselectt = ["TS1"]\n', encoding="utf-8")
+            client.text_document_did_save(
+                types.DidSaveTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+            )
+            await _until(published, lambda p: p.uri == uri and not p.diagnostics)  # else: times out
+            assert any("selectt" in m for m in client.shown), client.shown
         finally:
             await _close(client)
 

@@ -246,6 +246,11 @@ class TslintServer(LanguageServer):
                 self.window_show_message(
                     types.ShowMessageParams(type=types.MessageType.Error, message=self.config_problem)
                 )
+            if document.findings:  # found under the old config, at old positions: stale, so withdrawn
+                document.findings, document.published_version, document.text = (), version, text
+                self.text_document_publish_diagnostics(
+                    types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=[])
+                )
             return
         if problem is not None:
             self.log(f"internal error: {type(problem).__name__}: {problem}")
