@@ -41,7 +41,7 @@ def test_fix_applies_safe_fixes_and_reports_what_remains(tmp_path, capsys) -> No
     code, out, _ = run(["--fix", "--no-cache", path], capsys)
     assert path.read_text(encoding="utf-8") == SAFE_FIXED
     assert code == 1  # the unsafe TS354 remains
-    assert "TS354" in out and "Found 4 findings (3 fixed, 1 remaining)" in out
+    assert "TS354" in out and "Found 4 findings (3 fixed, 1 remaining; 1 file checked)." in out
     assert "1 hidden fix can be enabled with the `--unsafe-fixes` option." in out
 
 
@@ -49,7 +49,7 @@ def test_unsafe_fixes_fix_everything_and_exit_0(tmp_path, capsys) -> None:
     path = write(tmp_path, "net.py", SOURCE)
     code, out, _ = run(["--fix", "--unsafe-fixes", "--show-fixes", "--no-cache", path], capsys)
     assert path.read_text(encoding="utf-8") == ALL_FIXED and code == 0
-    assert "Found 4 findings (4 fixed, 0 remaining)" in out
+    assert "Found 4 findings (4 fixed, 0 remaining; 1 file checked)." in out
     assert (
         "Fixed 4 findings:" in out
         and "1 × TS335 (int-for-float-argument)" in out

@@ -159,8 +159,8 @@ def _summary(result: LintResult, style: Style) -> str:
     if result.fixed:  # ruff's "Found 3 errors (2 fixed, 1 remaining)."
         total = result.fixed + len(result.diagnostics)
         return (
-            f"Found {_plural(total, 'finding')} ({result.fixed} fixed, {len(result.diagnostics)} remaining) "
-            f"({_plural(result.files, 'file')} checked)."
+            f"Found {_plural(total, 'finding')} ({result.fixed} fixed, {len(result.diagnostics)} remaining; "
+            f"{_plural(result.files, 'file')} checked)."
         )
     if errors or warnings:
         files = len({d.filename for d in result.diagnostics if not refuted(d)})
