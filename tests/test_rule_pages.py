@@ -44,7 +44,9 @@ def test_page_has_the_fixed_sections(code: str) -> None:
     text = page(code)
     info = {i.code: i for i in catalogue()}[code]
     assert text.startswith(f"# {code} {info.name}\n")
-    assert f"**Severity:** {info.severity.value}" in text
+    default = "on" if info.default_enabled else "off"
+    header = f"**Severity:** {info.severity.value} · **Mode:** {info.mode.value} · **Default:** {default}"
+    assert text.split("\n")[2].startswith(header), f"{code}: line 3 should start {header!r}"
     for section in SECTIONS:
         assert section in text, f"{code}: missing {section}"
 
