@@ -14,8 +14,8 @@ class UndefinedNameIfWrapped(Rule):
     torch compiles the function's own source on both paths, but resolves its names in the returned
     object's globals and closure: on the wrapping path those of the decorator's module, where the
     function's own imports do not exist ("undefined value torch", at the wrapper's file). Which path
-    runs is decided when the decorator's module is imported, so this is a warning (at each name's
-    first read); a decorator that wraps on every path is TS343's error.
+    runs is decided when the decorator's module is imported, so this is a warning (one a function,
+    at the first such read, naming the others); a decorator that wraps on every path is TS343's error.
     """
 
     code = "TS371"
@@ -23,8 +23,8 @@ class UndefinedNameIfWrapped(Rule):
     severity = Severity.WARNING
     mode = Mode.SCRIPT
     message = (
-        "`{name}` is not defined where torch looks it up if `@{decorator}` wraps this function: on some "
-        "paths it returns a `functools.wraps` wrapper from `{module}`, and torch then resolves the "
+        "`{name}` is not defined where torch looks it up if `@{decorator}` wraps this function{others}: on "
+        "some paths it returns a `functools.wraps` wrapper from `{module}`, and torch then resolves the "
         "function's global names in that wrapper's module."
     )
     fix_hint = (
@@ -38,12 +38,12 @@ class UndefinedNameIfWrapped(Rule):
         if flow is None:
             return
         own = {id(problem.node) for problem in context.names().problems}
+        missing = [p.node for p in flow.problems if p.kind == "undefined" and id(p.node) not in own]
+        if not missing:
+            return
+        # One warning a function, at the first read torch meets: the decorator is the cause.
+        names = list(dict.fromkeys(node.value for node in missing))
+        others = f" (nor `{'`, `'.join(names[1:])}`)" if len(names) > 1 else ""
         wrapper = flow.globals_wrapper
-        named = set()  # one warning per name: the decorator is the cause, not each read
-        for problem in flow.problems:
-            name = problem.node.value
-            if problem.kind == "undefined" and id(problem.node) not in own and name not in named:
-                named.add(name)
-                context.report(
-                    problem.node, self.message.format(name=name, decorator=wrapper.decorator, module=wrapper.module)
-                )
+        shown = self.message.format(name=names[0], decorator=wrapper.decorator, module=wrapper.module, others=others)
+        context.report(missing[0], shown)
