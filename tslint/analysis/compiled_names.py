@@ -44,6 +44,29 @@ def name_flow(context) -> NameFlow:
         globals_ = ModuleNames(CONTEXTLIB_GLOBALS)
     elif wrapper is not None:
         globals_ = wrapper.names
+    flow = _flow(context, globals_)
+    flow.globals_decorator = decorator
+    flow.globals_wrapper = wrapper
+    return flow
+
+
+def possibly_wrapped_flow(context) -> Optional[NameFlow]:
+    """The analysis of the rule context's function as torch makes it when the project decorator
+    takes the path that wraps it (`maybe_wraps_wrapper`: a `functools.wraps` wrapper from another
+    module on some paths, the function itself on the others): its names resolved in the wrapper's
+    module and closure (`globals_wrapper` says which). None for any other function."""
+    if grad_mode_decorator(context) is not None:
+        return None
+    wrapper = wrapper_globals(context, "maybe_wraps_wrapper")
+    if wrapper is None:
+        return None
+    flow = _flow(context, wrapper.names)
+    flow.globals_wrapper = wrapper
+    return flow
+
+
+def _flow(context, globals_: ModuleNames) -> NameFlow:
+    """NameFlow of the rule context's function with `globals_` as its module's globals."""
 
     def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
         body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
@@ -60,10 +83,7 @@ def name_flow(context) -> NameFlow:
             return "unrolled"
         return "real" if _real_iterable(iterable, context) or _typed_as_looped(iterable, context) else None
 
-    flow = NameFlow(context.node, globals_, branch_compiled, loop_kind)
-    flow.globals_decorator = decorator
-    flow.globals_wrapper = wrapper
-    return flow
+    return NameFlow(context.node, globals_, branch_compiled, loop_kind)
 
 
 @dataclass(frozen=True)
@@ -86,11 +106,12 @@ _MARKING_DECORATORS = frozenset(
 )
 
 
-def wrapper_globals(context) -> Optional[WrapperGlobals]:
+def wrapper_globals(context, fact: str = "wraps_wrapper") -> Optional[WrapperGlobals]:
     """The project decorator whose `functools.wraps` wrapper torch takes the rule context's function's
     globals from, with those globals; None when the outermost decorator that is not a mark is not one
     (or its module's globals cannot be listed). A wrapper in the function's own module changes
-    nothing but adds the closure's names."""
+    nothing but adds the closure's names. `fact` names the index fact saying so: `wraps_wrapper`
+    (the decorator wraps on every path), `maybe_wraps_wrapper` (on some paths only)."""
     index = context.scope.index
     for decorator in context.node.decorators:
         expression = decorator.decorator
@@ -100,7 +121,7 @@ def wrapper_globals(context) -> Optional[WrapperGlobals]:
         info = index.functions.get(index.resolve(name) or "") if name else None
         if info is None:
             return None
-        found = info.fact("wraps_wrapper", ())
+        found = info.fact(fact, ())
         level = 2 if isinstance(expression, cst.Call) else 1
         if not found or found[0] != level:
             return None

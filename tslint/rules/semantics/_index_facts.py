@@ -16,6 +16,7 @@ from tslint.index.facts import FactExtractors, holds_word
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
 from tslint.rules.semantics._instance_facts import class_references, parameter_setters, setter_arguments
+from tslint.rules.semantics._wrapper_paths import maybe_wraps_wrapper
 
 
 def float_parameters(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[str, ...]:
@@ -168,6 +169,7 @@ FACTS = FactExtractors(
         "float_parameters": float_parameters,
         "returned_wrappers": returned_wrappers,
         "wraps_wrapper": wraps_wrapper,
+        "maybe_wraps_wrapper": maybe_wraps_wrapper,
         "parameter_setters": parameter_setters,
         "setter_arguments": setter_arguments,
         "default_construction": default_construction,
@@ -175,5 +177,10 @@ FACTS = FactExtractors(
     classes={"class_values": class_values, "class_references": class_references},
     files={"module_globals": module_globals},
     # A parameter annotated float names `float` (`is_float_type`); a `functools.wraps` wrapper, `wraps`.
-    words={"float_parameters": ("float",), "wraps_wrapper": ("wraps",), "module_globals": ("wraps",)},
+    words={
+        "float_parameters": ("float",),
+        "wraps_wrapper": ("wraps",),
+        "maybe_wraps_wrapper": ("wraps",),
+        "module_globals": ("wraps",),
+    },
 )
