@@ -287,11 +287,24 @@ def _needs_torch(item: pytest.Item) -> bool:
     return whole_module or bool(requested & functions)
 
 
+def leaves_slow_out(markexpr: str) -> bool:
+    """Whether a run with `-m markexpr` leaves the `slow` tests out: it does when the expression is
+    given and does not name `slow`. The plain command (no `-m`: the whole suite, CI's) runs them, and
+    so does any expression naming them (`-m slow`, `-m "not torch and slow"`); `-m "not torch"`, the
+    static suite, does not."""
+    return bool(markexpr.strip()) and "slow" not in re.findall(r"[A-Za-z_]\w*", markexpr)
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
-def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     for item in items:
         if _needs_torch(item):
             item.add_marker(pytest.mark.torch)
+    if leaves_slow_out(config.getoption("markexpr", "") or ""):
+        slow = [item for item in items if item.get_closest_marker("slow") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("slow") is None]
 
 
 def _deselects_torch(markexpr: str) -> bool:
