@@ -55,11 +55,12 @@ def fixture_files() -> List[Path]:
     return sorted(FIXTURES.rglob("*.py"))
 
 
-def _lint_fixtures():
+def _lint_fixtures(only: Tuple[str, ...] = ()):
     """The whole fixtures tree (cross-file facts need all of it), every rule enabled, those off by
-    default too; in the default modes (script and trace), then in export mode."""
-    both = lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
-    export = lint_paths([str(FIXTURES)], Config(mode="export", select=("TS", "TS503")))
+    default too (or only the codes `only` names); in the default modes (script and trace), then in
+    export mode."""
+    both = lint_paths([str(FIXTURES)], Config(select=only or ("TS", "TS404")))
+    export = lint_paths([str(FIXTURES)], Config(mode="export", select=only or ("TS", "TS503")))
     exported = tuple(d for d in export.diagnostics if d.mode.value == "export")
     return replace(
         both,
