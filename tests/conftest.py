@@ -122,8 +122,8 @@ class FixturesCli(NamedTuple):
     """`tslint fixtures` on the command line (in this process, tests/cli_runner.py), each run from a
     folder holding a copy of the fixtures and nothing else, so the output names `fixtures/...`:
     - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there);
-    - `cached_json`: the same lint on a cold result cache, in `cached_folder` (which it fills): a
-      second, independent lint of the tree;
+    - `cached_json`: the same lint with two workers (`-j 2`) on a cold result cache, in
+      `cached_folder` (which it fills): a second, independent lint of the tree, in other processes;
     - `text`, `sarif`: `--isolated -j 1` in `cached_folder`, in text and SARIF: the cache the cold
       run wrote answers them (test_parallel_and_cache proves a warm cache gives the no-cache
       output, byte for byte), so the formats cost no lint of their own."""
@@ -143,14 +143,14 @@ def _run_fixtures_cli(base: Path) -> FixturesCli:
     for where in (folder, cached_folder):
         shutil.copytree(FIXTURES, where / "fixtures")
 
-    def cli(where: Path, *arguments: str) -> subprocess.CompletedProcess:
-        return run_cli("--isolated", "-j", "1", *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
+    def cli(where: Path, *arguments: str, jobs: str = "1") -> subprocess.CompletedProcess:
+        return run_cli("--isolated", "-j", jobs, *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
 
     return FixturesCli(
         folder,
         cli(folder, "--no-cache", "--format", "json"),
         cached_folder,
-        cli(cached_folder, "--format", "json"),
+        cli(cached_folder, "--format", "json", jobs="2"),
         cli(cached_folder),
         cli(cached_folder, "--format", "sarif"),
     )

@@ -109,7 +109,8 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_fixtures_exit_1_json_matches_schema_and_is_deterministic(fixtures_cli: FixturesCli) -> None:
     """The session's two lints of the fixtures tree (conftest's `fixtures_cli`, each from a copy
-    holding only the fixtures): without the cache and on a cold one, the same JSON."""
+    holding only the fixtures): in one process without the cache, and with workers on a cold one,
+    the same JSON."""
     code, first = fixtures_cli.json.returncode, fixtures_cli.json.stdout
     assert code == 1 and fixtures_cli.json.stderr == ""
     assert fixtures_cli.json.args[-3:] == ["--format", "json", "fixtures"]
