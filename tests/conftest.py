@@ -15,6 +15,7 @@ import pytest
 
 from tslint.api import lint_paths
 from tslint.config import Config
+from tslint.findings import LintResult
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -55,12 +56,17 @@ def fixture_files() -> List[Path]:
     return sorted(FIXTURES.rglob("*.py"))
 
 
-def _lint_fixtures(only: Tuple[str, ...] = ()):
+def _lint_fixtures_apart(only: Tuple[str, ...] = ()) -> Tuple[LintResult, LintResult]:
     """The whole fixtures tree (cross-file facts need all of it), every rule enabled, those off by
-    default too (or only the codes `only` names); in the default modes (script and trace), then in
+    default too (or only the codes `only` names): in the default modes (script and trace), and in
     export mode."""
     both = lint_paths([str(FIXTURES)], Config(select=only or ("TS", "TS404")))
     export = lint_paths([str(FIXTURES)], Config(mode="export", select=only or ("TS", "TS503")))
+    return both, export
+
+
+def _merged(both: LintResult, export: LintResult) -> LintResult:
+    """The default modes' findings and export mode's own, in one result."""
     exported = tuple(d for d in export.diagnostics if d.mode.value == "export")
     return replace(
         both,
@@ -68,6 +74,11 @@ def _lint_fixtures(only: Tuple[str, ...] = ()):
         errors=both.errors + export.errors,
         internal_errors=both.internal_errors + export.internal_errors,
     )
+
+
+def _lint_fixtures(only: Tuple[str, ...] = ()) -> LintResult:
+    """The two lints of `_lint_fixtures_apart`, merged."""
+    return _merged(*_lint_fixtures_apart(only))
 
 
 def fixtures_digest() -> str:
@@ -109,13 +120,20 @@ def shared_between_workers(folder: Path, name: str, compute):
 
 
 @pytest.fixture(scope="session")
-def fixture_result(tmp_path_factory):
-    """One lint of the fixtures tree per test session (see `_lint_fixtures`), shared by the xdist
-    workers through the session's temporary folder, keyed by the digest of the fixtures and tslint."""
+def fixture_lints(tmp_path_factory) -> Tuple[LintResult, LintResult]:
+    """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
+    per test session, shared by the xdist workers through the session's temporary folder, keyed by
+    the digest of the fixtures and tslint."""
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
     if shared is None:
-        return _lint_fixtures()
-    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures)
+        return _lint_fixtures_apart()
+    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures_apart)
+
+
+@pytest.fixture(scope="session")
+def fixture_result(fixture_lints) -> LintResult:
+    """The session's lint of the fixtures tree, both lints merged (`_lint_fixtures`)."""
+    return _merged(*fixture_lints)
 
 
 class FixturesCli(NamedTuple):
