@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -137,9 +138,11 @@ def fixture_result(fixture_lints) -> LintResult:
 
 
 class FixturesCli(NamedTuple):
-    """`tslint fixtures` on the command line (in this process, tests/cli_runner.py), each run from a
-    folder holding a copy of the fixtures and nothing else, so the output names `fixtures/...`:
-    - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there);
+    """`tslint fixtures` on the command line, each run from a folder holding a copy of the fixtures
+    and nothing else, so the output names `fixtures/...`:
+    - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there)
+      by a child process whose imports of torch fail (`_without_torch`; the others run in this
+      process, tests/cli_runner.py);
     - `cached_json`: the same lint with two workers (`-j 2`) on a cold result cache, in
       `cached_folder` (which it fills): a second, independent lint of the tree, in other processes;
     - `text`, `sarif`: `--isolated -j 1` in `cached_folder`, in text and SARIF: the cache the cold
@@ -154,6 +157,31 @@ class FixturesCli(NamedTuple):
     sarif: subprocess.CompletedProcess
 
 
+# `tslint ARGS` in a fresh interpreter where importing torch fails: the static path must never need it.
+WITHOUT_TORCH = """
+import sys
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is blocked in this test")
+sys.meta_path.insert(0, NoTorch())
+from tslint.cli import main
+code = main(sys.argv[1:])
+sys.exit(3 if "torch" in sys.modules else code)
+"""
+
+
+def _without_torch(arguments: List[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`tslint ARGUMENTS` in a child process whose imports of torch fail (WITHOUT_TORCH), without
+    the variables that change tslint's output (colour, debug); `args` are tslint's arguments."""
+    from cli_runner import ISOLATED_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
+    program = [sys.executable, "-c", WITHOUT_TORCH, *arguments]
+    completed = subprocess.run(program, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+    return subprocess.CompletedProcess(arguments, completed.returncode, completed.stdout, completed.stderr)
+
+
 def _run_fixtures_cli(base: Path) -> FixturesCli:
     from cli_runner import run_cli
 
@@ -166,7 +194,7 @@ def _run_fixtures_cli(base: Path) -> FixturesCli:
 
     return FixturesCli(
         folder,
-        cli(folder, "--no-cache", "--format", "json"),
+        _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder),
         cached_folder,
         cli(cached_folder, "--format", "json", jobs="2"),
         cli(cached_folder),
