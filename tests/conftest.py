@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 
 from tslint.api import lint_paths
 from tslint.config import Config
+from tslint.findings import LintResult
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -55,11 +57,17 @@ def fixture_files() -> List[Path]:
     return sorted(FIXTURES.rglob("*.py"))
 
 
-def _lint_fixtures():
+def _lint_fixtures_apart(only: Tuple[str, ...] = ()) -> Tuple[LintResult, LintResult]:
     """The whole fixtures tree (cross-file facts need all of it), every rule enabled, those off by
-    default too; in the default modes (script and trace), then in export mode."""
-    both = lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
-    export = lint_paths([str(FIXTURES)], Config(mode="export", select=("TS", "TS503")))
+    default too (or only the codes `only` names): in the default modes (script and trace), and in
+    export mode."""
+    both = lint_paths([str(FIXTURES)], Config(select=only or ("TS", "TS404")))
+    export = lint_paths([str(FIXTURES)], Config(mode="export", select=only or ("TS", "TS503")))
+    return both, export
+
+
+def _merged(both: LintResult, export: LintResult) -> LintResult:
+    """The default modes' findings and export mode's own, in one result."""
     exported = tuple(d for d in export.diagnostics if d.mode.value == "export")
     return replace(
         both,
@@ -67,6 +75,11 @@ def _lint_fixtures():
         errors=both.errors + export.errors,
         internal_errors=both.internal_errors + export.internal_errors,
     )
+
+
+def _lint_fixtures(only: Tuple[str, ...] = ()) -> LintResult:
+    """The two lints of `_lint_fixtures_apart`, merged."""
+    return _merged(*_lint_fixtures_apart(only))
 
 
 def fixtures_digest() -> str:
@@ -108,21 +121,30 @@ def shared_between_workers(folder: Path, name: str, compute):
 
 
 @pytest.fixture(scope="session")
-def fixture_result(tmp_path_factory):
-    """One lint of the fixtures tree per test session (see `_lint_fixtures`), shared by the xdist
-    workers through the session's temporary folder, keyed by the digest of the fixtures and tslint."""
+def fixture_lints(tmp_path_factory) -> Tuple[LintResult, LintResult]:
+    """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
+    per test session, shared by the xdist workers through the session's temporary folder, keyed by
+    the digest of the fixtures and tslint."""
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
     if shared is None:
-        return _lint_fixtures()
-    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures)
+        return _lint_fixtures_apart()
+    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures_apart)
+
+
+@pytest.fixture(scope="session")
+def fixture_result(fixture_lints) -> LintResult:
+    """The session's lint of the fixtures tree, both lints merged (`_lint_fixtures`)."""
+    return _merged(*fixture_lints)
 
 
 class FixturesCli(NamedTuple):
-    """`tslint fixtures` on the command line (in this process, tests/cli_runner.py), each run from a
-    folder holding a copy of the fixtures and nothing else, so the output names `fixtures/...`:
-    - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there);
-    - `cached_json`: the same lint on a cold result cache, in `cached_folder` (which it fills): a
-      second, independent lint of the tree;
+    """`tslint fixtures` on the command line, each run from a folder holding a copy of the fixtures
+    and nothing else, so the output names `fixtures/...`:
+    - `json`: `--isolated --no-cache -j 1 --format json`, run in `folder` (nothing written there)
+      by a child process whose imports of torch fail (`_without_torch`; the others run in this
+      process, tests/cli_runner.py);
+    - `cached_json`: the same lint with two workers (`-j 2`) on a cold result cache, in
+      `cached_folder` (which it fills): a second, independent lint of the tree, in other processes;
     - `text`, `sarif`: `--isolated -j 1` in `cached_folder`, in text and SARIF: the cache the cold
       run wrote answers them (test_parallel_and_cache proves a warm cache gives the no-cache
       output, byte for byte), so the formats cost no lint of their own."""
@@ -135,6 +157,31 @@ class FixturesCli(NamedTuple):
     sarif: subprocess.CompletedProcess
 
 
+# `tslint ARGS` in a fresh interpreter where importing torch fails: the static path must never need it.
+WITHOUT_TORCH = """
+import sys
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is blocked in this test")
+sys.meta_path.insert(0, NoTorch())
+from tslint.cli import main
+code = main(sys.argv[1:])
+sys.exit(3 if "torch" in sys.modules else code)
+"""
+
+
+def _without_torch(arguments: List[str], cwd: Path) -> subprocess.CompletedProcess:
+    """`tslint ARGUMENTS` in a child process whose imports of torch fail (WITHOUT_TORCH), without
+    the variables that change tslint's output (colour, debug); `args` are tslint's arguments."""
+    from cli_runner import ISOLATED_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
+    program = [sys.executable, "-c", WITHOUT_TORCH, *arguments]
+    completed = subprocess.run(program, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
+    return subprocess.CompletedProcess(arguments, completed.returncode, completed.stdout, completed.stderr)
+
+
 def _run_fixtures_cli(base: Path) -> FixturesCli:
     from cli_runner import run_cli
 
@@ -142,14 +189,14 @@ def _run_fixtures_cli(base: Path) -> FixturesCli:
     for where in (folder, cached_folder):
         shutil.copytree(FIXTURES, where / "fixtures")
 
-    def cli(where: Path, *arguments: str) -> subprocess.CompletedProcess:
-        return run_cli("--isolated", "-j", "1", *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
+    def cli(where: Path, *arguments: str, jobs: str = "1") -> subprocess.CompletedProcess:
+        return run_cli("--isolated", "-j", jobs, *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
 
     return FixturesCli(
         folder,
-        cli(folder, "--no-cache", "--format", "json"),
+        _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder),
         cached_folder,
-        cli(cached_folder, "--format", "json"),
+        cli(cached_folder, "--format", "json", jobs="2"),
         cli(cached_folder),
         cli(cached_folder, "--format", "sarif"),
     )
@@ -287,11 +334,24 @@ def _needs_torch(item: pytest.Item) -> bool:
     return whole_module or bool(requested & functions)
 
 
+def leaves_slow_out(markexpr: str) -> bool:
+    """Whether a run with `-m markexpr` leaves the `slow` tests out: it does when the expression is
+    given and does not name `slow`. The plain command (no `-m`: the whole suite, CI's) runs them, and
+    so does any expression naming them (`-m slow`, `-m "not torch and slow"`); `-m "not torch"`, the
+    static suite, does not."""
+    return bool(markexpr.strip()) and "slow" not in re.findall(r"[A-Za-z_]\w*", markexpr)
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by `-m`
-def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     for item in items:
         if _needs_torch(item):
             item.add_marker(pytest.mark.torch)
+    if leaves_slow_out(config.getoption("markexpr", "") or ""):
+        slow = [item for item in items if item.get_closest_marker("slow") is not None]
+        if slow:
+            config.hook.pytest_deselected(items=slow)
+            items[:] = [item for item in items if item.get_closest_marker("slow") is None]
 
 
 def _deselects_torch(markexpr: str) -> bool:

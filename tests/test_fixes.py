@@ -5,6 +5,8 @@ fixing twice changes nothing."""
 from __future__ import annotations
 
 import ast
+import dataclasses
+import os
 import shutil
 import sys
 from collections import Counter
@@ -19,20 +21,24 @@ from tslint import fixing
 from tslint.api import catalogue, lint_sources
 from tslint.config import Config
 from tslint.files import discover
-from tslint.findings import Severity
+from tslint.findings import LintResult, Severity
 
 CONFIG = Config(select=("TS", "TS404"))
 ERROR_CODES = {info.code for info in catalogue() if info.severity is Severity.ERROR}
 
 
-def fix_tree(folder: Path, unsafe: bool = True, lints: Optional[list] = None) -> fixing.FixOutcome:
+def fix_tree(
+    folder: Path, unsafe: bool = True, lints: Optional[list] = None, first: Optional[LintResult] = None
+) -> fixing.FixOutcome:
     """Fix the files under `folder`; `lints`, when given, receives each lint's result (the first: the
-    whole tree as it was)."""
+    whole tree as it was). `first`, when given, is that first lint, made beforehand with CONFIG."""
     sources = discover([str(folder)], None, ())
     contents = {s.display: s.path.read_bytes() for s in sources}
 
+    made = [first] if first is not None else []
+
     def lint(buffers, only):
-        result = lint_sources(sources, CONFIG, buffers=buffers, only=only)
+        result = made.pop() if made else lint_sources(sources, CONFIG, buffers=buffers, only=only)
         if lints is not None:
             lints.append(result)
         return result
@@ -45,20 +51,39 @@ def write_fixed(outcome: fixing.FixOutcome) -> None:
         Path(fixed.filename).write_bytes(fixed.fixed)
 
 
-def _fix_fixtures(base: Path):
+def _moved(result: LintResult, folder: Path) -> LintResult:
+    """`result`, a lint of FIXTURES, as the same lint of its copy `folder` gives it (the findings
+    name their files, nothing else: no message names a path)."""
+    original, copy = str(FIXTURES), str(folder)
+
+    def name(filename: str) -> str:
+        assert filename.startswith(original + os.sep), filename
+        return copy + filename[len(original) :]
+
+    return dataclasses.replace(
+        result,
+        diagnostics=tuple(dataclasses.replace(d, filename=name(d.filename)) for d in result.diagnostics),
+        errors=tuple(dataclasses.replace(e, filename=name(e.filename)) for e in result.errors),
+    )
+
+
+def _fix_fixtures(base: Path, session_lint: LintResult):
     folder = base / "fixtures"
     shutil.copytree(FIXTURES, folder)
     lints: list = []
-    outcome = fix_tree(folder, lints=lints)
+    outcome = fix_tree(folder, lints=lints, first=_moved(session_lint, folder))
     write_fixed(outcome)
     return lints[0], outcome, folder  # the fixes' first lint: the findings before any fix
 
 
 @pytest.fixture(scope="session")
-def fixed_fixtures(tmp_path_factory):
+def fixed_fixtures(tmp_path_factory, fixture_lints):
     """(the original findings, the fix outcome, the fixed copy of the fixtures tree): made once per
-    test session, shared by the xdist workers (conftest's `per_session`)."""
-    return per_session(tmp_path_factory, "fixed-fixtures", _fix_fixtures)
+    test session, shared by the xdist workers (conftest's `per_session`). The first lint of the fixes
+    is the session's lint of the fixtures in the default modes (conftest's `fixture_lints`: the same
+    files, with CONFIG), moved to the copy."""
+    default_modes = fixture_lints[0]
+    return per_session(tmp_path_factory, "fixed-fixtures", lambda base: _fix_fixtures(base, default_modes))
 
 
 def _classes(path: Path) -> List[Tuple[str, int, int]]:

@@ -97,3 +97,13 @@ def test_static_suite_collects_without_torch_or_numpy() -> None:
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "tests/test_fixtures.py::test_fixture_expectations" in completed.stdout
     assert "test_torch_agreement.py::" not in completed.stdout
+
+
+def test_slow_tests_run_in_the_whole_suite_and_where_the_expression_names_them() -> None:
+    """`-m "not torch"` (the static suite) leaves the `slow` tests out; the plain command runs them."""
+    from conftest import leaves_slow_out
+
+    assert leaves_slow_out("not torch") and leaves_slow_out("process") and leaves_slow_out("not slowly")
+    assert not leaves_slow_out("") and not leaves_slow_out("  ")
+    assert not leaves_slow_out("slow") and not leaves_slow_out("not torch and slow")
+    assert not leaves_slow_out("not torch and not slow")  # named: pytest's own `-m` decides

@@ -60,17 +60,6 @@ def no_cache_reference(fixtures_cli: FixturesCli) -> Reference:
     return Reference(fixtures_cli.folder, completed.stdout)
 
 
-def test_workers_and_cache_give_identical_json(tree: Path, capsys, no_cache_reference: Reference) -> None:
-    """Workers lint everything on a cold cache (and write it); one process, then workers, read it
-    warm. One process on a cold cache: test_corrupt_cache_is_ignored."""
-    reference = no_cache_reference.output  # `--no-cache -j 1`
-    assert json.loads(reference)["diagnostics"]
-    assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # cold cache, workers
-    assert (tree / ".tslint_cache").is_dir()
-    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # warm cache
-    assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
-
-
 def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
     """A file whose tree phase 1 did not keep is parsed again for its rules (not indexed again)."""
     import tslint.engine.shard as shard
@@ -116,14 +105,21 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
     assert after == lint(capsys, "--no-cache", "pkg", cwd=tmp_path) and after != before
 
 
-def test_corrupt_cache_is_ignored(capsys, fixtures_cli: FixturesCli, no_cache_reference: Reference) -> None:
-    """The session's run of the fixtures on a cold cache, in one process (conftest's `fixtures_cli`),
+def test_workers_and_cache_give_identical_json_and_a_corrupt_cache_is_ignored(
+    capsys, fixtures_cli: FixturesCli, no_cache_reference: Reference
+) -> None:
+    """The session's run of the fixtures with workers on a cold cache (conftest's `fixtures_cli`)
     filled the cache of its folder (entries are bound to the folder: a copy would not read them);
-    this test alone uses that folder afterwards, and spoils its cache."""
-    reference = no_cache_reference.output
+    this test alone uses that folder afterwards: one process, then workers, read it warm; then it
+    spoils the cache, which one process ignores and rewrites."""
+    reference = no_cache_reference.output  # `--no-cache -j 1`
+    assert json.loads(reference)["diagnostics"]
     tree = fixtures_cli.cached_folder
-    assert fixtures_cli.cached_json.args == ["--isolated", "-j", "1", "--format", "json", "fixtures"]
-    assert fixtures_cli.cached_json.stdout == reference  # cold cache, one process
+    assert fixtures_cli.cached_json.args == ["--isolated", "-j", "2", "--format", "json", "fixtures"]
+    assert fixtures_cli.cached_json.stdout == reference  # cold cache, workers
+    assert (tree / ".tslint_cache").is_dir()
+    assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # warm cache
+    assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
     # Both files: with the file of whole runs intact, the run would be answered from it, unread.
     spoiled = sorted(p.name.split("-")[0] for p in (tree / ".tslint_cache").glob("*-*.pickle"))
     assert spoiled == ["results", "runs"], spoiled

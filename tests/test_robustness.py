@@ -90,27 +90,34 @@ def test_too_large_file_is_reported_quickly(tmp_path) -> None:
     assert d["code"] == "TS001" and "too large" in d["message"]
 
 
+DEEP = {
+    "parentheses": "(" * 5000 + "x" + ")" * 5000,
+    "lists": "[" * 5000 + "]" * 5000,
+    "long-sum": " + ".join(["x"] * 20000),
+    "not-chain": "not " * 20000 + "x",
+    # Over many short lines: libcst needs 4 s for these 3000 terms, 17 s for 6000.
+    "sum-one-term-a-line": "(x\n" + "    + x\n" * 3000 + ")",
+    "sum-ten-terms-a-line": "(\n" + "    x + x + x + x + x + x + x + x + x + x +\n" * 300 + "    x)",
+    "backslashes": "x \\\n" + "    + x \\\n" * 3000 + "    + x",
+}
+
+
+@pytest.fixture(scope="module")
+def deep_files_linted(tmp_path_factory):
+    """The files of DEEP (BAD, then `y = EXPRESSION`), one per expression, linted together by one
+    child process (a file's TS001 depends on that file alone); a crash fails every test below."""
+    folder = tmp_path_factory.mktemp("deep")
+    for name, expression in DEEP.items():
+        (folder / f"{name}.py").write_text(BAD + f"\n\ny = {expression}\n")
+    return diagnostics(folder, timeout=300, process=True)
+
+
 @pytest.mark.process
-@pytest.mark.parametrize(
-    "expression",
-    [
-        "(" * 5000 + "x" + ")" * 5000,
-        "[" * 5000 + "]" * 5000,
-        " + ".join(["x"] * 20000),
-        "not " * 20000 + "x",
-        # Over many short lines: libcst needs 4 s for these 3000 terms, 17 s for 6000.
-        "(x\n" + "    + x\n" * 3000 + ")",
-        "(\n" + "    x + x + x + x + x + x + x + x + x + x +\n" * 300 + "    x)",
-        "x \\\n" + "    + x \\\n" * 3000 + "    + x",
-    ],
-    ids=["parentheses", "lists", "long-sum", "not-chain", "sum-one-term-a-line", "sum-ten-terms-a-line", "backslashes"],
-)
-def test_deep_nesting_is_ts001_not_a_crash(tmp_path, expression) -> None:
+@pytest.mark.parametrize("name", list(DEEP))
+def test_deep_nesting_is_ts001_not_a_crash(deep_files_linted, name: str) -> None:
     """libcst's own parser segfaults or takes minutes on these; Python's parser refuses them."""
-    path = tmp_path / "deep.py"
-    path.write_text(BAD + f"\n\ny = {expression}\n")
-    code, found = diagnostics(path, timeout=60, process=True)
-    d = only(found)
+    code, found = deep_files_linted
+    d = only([d for d in found if Path(d["filename"]).stem == name])
     assert code == 1 and d["code"] == "TS001" and "nested too deeply" in d["message"]
 
 
@@ -121,13 +128,11 @@ def test_long_elif_chain(tmp_path) -> None:
     the whole chain (as deep), so a file with findings gets TS001 — never an internal error."""
     chain = "".join(f"    elif k == {i}:\n        k = {i}\n" for i in range(1, 3000))
     dispatch = f"\n\ndef dispatch(k):\n    if k == 0:\n        k = 0\n{chain}    return k\n"
-    clean = tmp_path / "clean.py"
-    clean.write_text(BAD.replace(", *args", "") + dispatch)
-    assert diagnostics(clean, timeout=60, process=True) == (0, [])
-    path = tmp_path / "dispatch.py"
-    path.write_text(BAD + dispatch)
-    code, found = diagnostics(path, timeout=60, process=True)
-    assert code == 1 and only(found)["code"] == "TS001" and "nested too deeply" in only(found)["message"]
+    (tmp_path / "clean.py").write_text(BAD.replace(", *args", "") + dispatch)
+    (tmp_path / "dispatch.py").write_text(BAD + dispatch)
+    code, found = diagnostics(tmp_path, timeout=120, process=True)  # one child for both files
+    assert code == 1 and [Path(d["filename"]).name for d in found] == ["dispatch.py"]  # none in clean.py
+    assert only(found)["code"] == "TS001" and "nested too deeply" in only(found)["message"]
 
 
 def test_moderate_nesting_is_linted(tmp_path) -> None:
