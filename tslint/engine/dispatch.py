@@ -118,6 +118,8 @@ class _Dispatcher(GuardedWalk):
         # among them are not even entered (traversal.walk's `skipped`).
         self._hooked = frozenset().union(*(o.visit_hooks.keys() | o.leave_hooks.keys() for o in observers))
         self._skipped = _skipped_leaves(self._hooked)
+        self.enter_types = self._hooked
+        self.leave_types = frozenset().union(*(o.leave_hooks.keys() for o in observers))
 
     def _condition(self, node: cst.CSTNode):
         found = self._conditions.get(node)
