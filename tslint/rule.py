@@ -234,8 +234,8 @@ class RuleContext:
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
         if (
-            isinstance(expression, cst.Attribute)
-            and isinstance(expression.value, cst.Name)
+            type(expression) is cst.Attribute
+            and type(expression.value) is cst.Name
             and expression.value.value == self.compiled.info.self_name
         ):
             return expression.attr.value

@@ -495,12 +495,18 @@ def _unanalysable(function: cst.FunctionDef) -> bool:
     stack: List[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, _UNANALYSABLE):
+        kind = type(node)  # exact types, answers per type: isinstance on libcst's ABCs is slow
+        if kind in _UNANALYSABLE:
             return True
-        if isinstance(node, (cst.BaseExpression, cst.FunctionDef, cst.ClassDef)):
-            continue
-        stack.extend(children(node))
+        entered = _ENTERED.get(kind)
+        if entered is None:
+            entered = _ENTERED[kind] = not issubclass(kind, (cst.BaseExpression, cst.FunctionDef, cst.ClassDef))
+        if entered:
+            stack.extend(children(node))
     return False
+
+
+_ENTERED: Dict[type, bool] = {}
 
 
 def first_reads(problems: Sequence[UnsetRead]) -> Tuple[UnsetRead, ...]:
