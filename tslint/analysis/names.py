@@ -41,9 +41,14 @@ from tslint.analysis.traversal import children, code_of, suite_statements
 # (torch/_jit_internal.py, createResolutionCallbackFromClosure: `typing`, then `builtins`).
 FALLBACK_NAMES = frozenset(dir(builtins)) | frozenset(dir(typing))
 
-# Module source that can bind globals no statement shows.
-_DYNAMIC_GLOBALS = re.compile(
-    r"(?<![.\w])(?:globals|exec)\s*\(|sys\s*\.\s*modules|__builtins__|(?<![.\w])builtins\s*\."
+# Module source that can bind globals no statement shows (`globals()`, `exec(...)`, `sys.modules`,
+# builtins). One expression per word, searched only in a file holding the word: one expression for
+# all had no literal prefix for the regular expression engine to look for (5 ms for 30 kB a file).
+_DYNAMIC_GLOBALS = (
+    ("globals", re.compile(r"(?<![.\w])globals\s*\(")),
+    ("exec", re.compile(r"(?<![.\w])exec\s*\(")),
+    ("modules", re.compile(r"sys\s*\.\s*modules")),
+    ("builtins", re.compile(r"__builtins__|(?<![.\w])builtins\s*\.")),
 )
 _GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]+([\w \t,]+)", re.MULTILINE)
 
@@ -109,7 +114,7 @@ class ModuleNames:
 def module_names(module: cst.Module, text: str) -> ModuleNames:
     """The names `module` binds at its top level (in any `if`/`try`/`with`/`for` there too), with
     those a `global` statement in any of its functions may bind."""
-    if _DYNAMIC_GLOBALS.search(text):
+    if any(word in text and pattern.search(text) for word, pattern in _DYNAMIC_GLOBALS):
         return ModuleNames(None)
     for statement in top_level_statements(module):
         if isinstance(statement, cst.SimpleStatementLine):
