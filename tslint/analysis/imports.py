@@ -104,7 +104,7 @@ def _bindings(
 ) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
     """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
     `annotated`: count `name: T = value` as a plain assignment."""
-    from tslint.analysis.traversal import walk
+    from tslint.analysis.traversal import LEAF_TYPES, walk
 
     names: Set[str] = set()
     values: Dict[str, List[cst.BaseExpression]] = {}
@@ -150,7 +150,7 @@ def _bindings(
             return False
         return True
 
-    walk(body, enter)
+    walk(body, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf (a name is read from its binder)
     return names, values, other
 
 
