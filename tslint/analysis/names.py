@@ -41,15 +41,12 @@ from tslint.analysis.traversal import children, code_of, suite_statements
 # (torch/_jit_internal.py, createResolutionCallbackFromClosure: `typing`, then `builtins`).
 FALLBACK_NAMES = frozenset(dir(builtins)) | frozenset(dir(typing))
 
-# Module source that can bind globals no statement shows (`globals()`, `exec(...)`, `sys.modules`,
-# builtins). One expression per word, searched only in a file holding the word: one expression for
-# all had no literal prefix for the regular expression engine to look for (5 ms for 30 kB a file).
-_DYNAMIC_GLOBALS = (
-    ("globals", re.compile(r"(?<![.\w])globals\s*\(")),
-    ("exec", re.compile(r"(?<![.\w])exec\s*\(")),
+# Module source that can bind globals no statement shows, searched per word in files holding it (one
+# alternation had no literal prefix for the regular expression engine: 5 ms for a 30 kB file).
+_DYNAMIC_GLOBALS = [(word, re.compile(rf"(?<![.\w]){word}\s*\(")) for word in ("globals", "exec")] + [
     ("modules", re.compile(r"sys\s*\.\s*modules")),
     ("builtins", re.compile(r"__builtins__|(?<![.\w])builtins\s*\.")),
-)
+]
 _GLOBAL_STATEMENT = re.compile(r"^[ \t]*global[ \t]+([\w \t,]+)", re.MULTILINE)
 
 
@@ -500,18 +497,12 @@ def _unanalysable(function: cst.FunctionDef) -> bool:
     stack: List[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        kind = type(node)  # exact types, answers per type: isinstance on libcst's ABCs is slow
-        if kind in _UNANALYSABLE:
+        if isinstance(node, _UNANALYSABLE):
             return True
-        entered = _ENTERED.get(kind)
-        if entered is None:
-            entered = _ENTERED[kind] = not issubclass(kind, (cst.BaseExpression, cst.FunctionDef, cst.ClassDef))
-        if entered:
-            stack.extend(children(node))
+        if isinstance(node, (cst.BaseExpression, cst.FunctionDef, cst.ClassDef)):
+            continue
+        stack.extend(children(node))
     return False
-
-
-_ENTERED: Dict[type, bool] = {}
 
 
 def first_reads(problems: Sequence[UnsetRead]) -> Tuple[UnsetRead, ...]:
