@@ -338,6 +338,7 @@ class Rule:
         return cls.begin_function is not Rule.begin_function or cls.end_function is not Rule.end_function
 
     def applies(self, function: CompiledFunction, region: Region) -> bool:
+        # Reads the function's role alone: the rule dispatch shares the answers by role and region.
         if function.role is Role.SIGNATURE and not self.checks_uncompiled_signatures:
             return False
         return region is Region.COMPILED or self.frontend
