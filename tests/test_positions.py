@@ -46,6 +46,24 @@ TRICKY = [
     "    async def q(self): await self.p\n\n    def r(self, *, k=lambda: (\n            1)):\n\n        # two\n\n"
     "        while k:\n            k = None\n        else:\n            class D:\n                def e(self):\n"
     "                    return 1\n        return k\n",
+    # Nested blocks generated alone: elif chains (comments before `elif`/`else`), try with every
+    # clause, for/while with `else`, match, with, nested decorated definitions, backslash and
+    # bracket continuations, one-line suites, tabs inside spaces.
+    "import torch\n\n\nclass M(torch.nn.Module):\n    def forward(self, x, y):\n        if x:\n            a = 1\n"
+    "        # before elif\n        elif y:  # c\n            if a:\n                b = (x +\n                     y)\n"
+    "            elif b: pass\n\n            # before else\n            else:\n                for i in x:\n"
+    "                    c = i + \\\n                        1\n                else:\n                    while c:\n"
+    "                        c -= 1; d = c\n                    else:\n                        pass\n        else:\n"
+    "            try:\n                e = 1\n            except (ValueError,\n                    KeyError) as err:\n"
+    "                raise\n            except Exception:\n                f = 2\n            else:\n"
+    "                g = 3\n            finally:\n                with open(x) as h, open(y):\n"
+    "                    @decorator\n                    # between\n                    @other(1,\n"
+    "                        2)\n                    def inner(z):\n                        return z\n"
+    "        return x\n",
+    "def f(x):\n    match x:\n        case [a, b]:\n            return a\n        case {'k': v}:\n"
+    "            if v:\n                return v\n        case _:\n            pass\n    for i in x: y = i\n"
+    "    while x:\n      x = x - 1\n    try:\n        pass\n    finally:\n        class Inner:\n"
+    "            def g(self):\n                if self:\n                    return [\n    1,\n  2]\n",
 ]
 
 
@@ -53,7 +71,7 @@ def _nodes(module: cst.Module):
     stack = [module]
     while stack:
         node = stack.pop()
-        if isinstance(node, (cst.Name, cst.Param, cst.Call, cst.FunctionDef)):
+        if isinstance(node, (cst.Name, cst.Param, cst.Call, cst.BaseCompoundStatement, cst.SimpleStatementLine)):
             yield node
         stack.extend(children(node))
 

@@ -234,8 +234,8 @@ class RuleContext:
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:
         """`name` when `expression` is `self.name` (with the function's own name for `self`)."""
         if (
-            isinstance(expression, cst.Attribute)
-            and isinstance(expression.value, cst.Name)
+            type(expression) is cst.Attribute
+            and type(expression.value) is cst.Name
             and expression.value.value == self.compiled.info.self_name
         ):
             return expression.attr.value
@@ -339,6 +339,7 @@ class Rule:
         return cls.begin_function is not Rule.begin_function or cls.end_function is not Rule.end_function
 
     def applies(self, function: CompiledFunction, region: Region) -> bool:
+        # Reads the function's role alone: the rule dispatch shares the answers by role and region.
         if function.role is Role.SIGNATURE and not self.checks_uncompiled_signatures:
             return False
         return region is Region.COMPILED or self.frontend

@@ -26,13 +26,20 @@ from __future__ import annotations
 import enum
 import functools
 from dataclasses import dataclass
-from typing import Callable, Dict, FrozenSet, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none
 from tslint.analysis.static_types import KnownTypes, Type, static_isinstance
-from tslint.analysis.traversal import is_nested_scope, walk
+from tslint.analysis.traversal import (
+    _Leave,
+    child_fields,
+    child_fields_table,
+    is_nested_scope,
+    is_node,
+    push_table,
+)
 
 IS_SCRIPTING = frozenset(
     {"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"}
@@ -209,13 +216,70 @@ class GuardedWalk:
         self._conditions: Dict[cst.CSTNode, Tuple[Guards, Guards]] = {}
         self._exits: Dict[cst.CSTNode, Optional[Guards]] = {}
 
+    # The node types whose `enter` / `leave` do something (None: every type). The walk calls them for
+    # these alone, and a node gets a leave step only if its type is here or entering it set guards.
+    enter_types: Optional[FrozenSet[type]] = None
+    leave_types: Optional[FrozenSet[type]] = None
+
     def walk(self, function: cst.FunctionDef, skipped: FrozenSet[type] = frozenset()) -> None:
-        """`skipped`: leaf node types `enter` and `leave` ignore (traversal.walk): not entered."""
+        """`skipped`: leaf node types `enter` and `leave` ignore (traversal.walk): not entered.
+        traversal.walk with `_enter` and `_leave` inlined (the hottest loop of a lint)."""
         self._root = function
         self._types = None
         self._conditions.clear()
         self._exits.clear()
-        walk(function, self._enter, self._leave, skipped)
+        leave_types = self.leave_types
+        if leave_types is None and type(self).leave is GuardedWalk.leave:
+            leave_types = frozenset()
+        enter_types, enter, leave = self.enter_types, self.enter, self.leave
+        pending, saved, fields, push = self._pending, self._saved, child_fields_table(), push_table(skipped)
+        stack: List[object] = [function]
+        while stack:
+            node = stack.pop()
+            kind = type(node)
+            if kind is _Leave:
+                node = node.node  # type: ignore[attr-defined]
+                if leave_types is None or type(node) in leave_types:
+                    leave(node)
+                restored = saved.pop(node, None)
+                if restored is not None:
+                    self.guards = restored
+                continue
+            extra = pending.pop(node, None) if pending else None
+            if extra is not None:
+                saved[node] = self.guards
+                self.guards = self.guards + extra
+            if kind is cst.IndentedBlock:
+                self._mark_unreachable(node.body)  # type: ignore[attr-defined]
+            elif kind is cst.If or kind is cst.IfExp:
+                body, orelse = self._condition(node)  # type: ignore[arg-type]
+                if body:
+                    pending[node.body] = body  # type: ignore[attr-defined]
+                if orelse and node.orelse is not None:  # type: ignore[attr-defined]
+                    pending[node.orelse] = orelse  # type: ignore[attr-defined]
+            if enter_types is None or kind in enter_types:
+                enter(node)  # type: ignore[arg-type]
+            if extra is not None or leave_types is None or kind in leave_types:
+                stack.append(_Leave(node))
+            if kind is cst.Decorator or ((kind is cst.FunctionDef or kind is cst.ClassDef) and node is not function):
+                continue
+            for name in fields.get(kind) or child_fields(kind):
+                value = getattr(node, name)
+                value_type = type(value)
+                if value_type is tuple or value_type is list:
+                    for item in value:
+                        item_type = type(item)
+                        answer = push.get(item_type)
+                        if answer is None:
+                            answer = push[item_type] = is_node(item) and item_type not in skipped
+                        if answer:
+                            stack.append(item)
+                else:
+                    answer = push.get(value_type)
+                    if answer is None:
+                        answer = push[value_type] = is_node(value) and value_type not in skipped
+                    if answer:
+                        stack.append(value)
 
     def enter(self, node: cst.CSTNode) -> None:
         pass

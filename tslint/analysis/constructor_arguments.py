@@ -16,7 +16,7 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable
-from tslint.analysis.traversal import walk
+from tslint.analysis.traversal import LEAF_TYPES, walk
 
 BUILT_ARGUMENTS = "trace-built-arguments"
 STORED_PARAMETERS = "trace-stored-parameters"
@@ -56,7 +56,7 @@ def built_arguments(
             calls.append(node)
         return True
 
-    walk(function, enter)
+    walk(function, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf
     found = set()
     for call in calls:
         callee = imports.qualify(call.func)
@@ -102,7 +102,7 @@ def stored_parameters(
                     found.add((target.attr.value, node.value.value, positions[node.value.value]))
         return True
 
-    walk(function, enter)
+    walk(function, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf
     return tuple(sorted(found)) or None
 
 

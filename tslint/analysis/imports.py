@@ -31,12 +31,13 @@ class ImportTable:
 
         A bare name with no import or definition resolves to itself (builtins: `property`, `range`).
         """
-        if isinstance(expression, cst.Name):
-            return self.aliases.get(expression.value, expression.value)
-        if isinstance(expression, cst.Attribute):
-            base = self.qualify(expression.value)
-            return None if base is None else f"{base}.{expression.attr.value}"
-        if isinstance(expression, cst.Call):
+        kind = type(expression)  # exact types: isinstance's miss on libcst's ABC-based nodes is slow
+        if kind is cst.Name:
+            return self.aliases.get(expression.value, expression.value)  # type: ignore[union-attr]
+        if kind is cst.Attribute:
+            base = self.qualify(expression.value)  # type: ignore[union-attr]
+            return None if base is None else f"{base}.{expression.attr.value}"  # type: ignore[union-attr]
+        if kind is cst.Call:
             # `@torch.jit.ignore(drop=True)` is the decorator `torch.jit.ignore`.
             return self.qualify(expression.func)
         return None
@@ -103,7 +104,7 @@ def _bindings(
 ) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
     """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
     `annotated`: count `name: T = value` as a plain assignment."""
-    from tslint.analysis.traversal import walk
+    from tslint.analysis.traversal import LEAF_TYPES, walk
 
     names: Set[str] = set()
     values: Dict[str, List[cst.BaseExpression]] = {}
@@ -149,7 +150,7 @@ def _bindings(
             return False
         return True
 
-    walk(body, enter)
+    walk(body, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf (a name is read from its binder)
     return names, values, other
 
 

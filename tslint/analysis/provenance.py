@@ -122,12 +122,20 @@ class FileProvenance:
     def _solve(self) -> None:
         """Rounds until no parameter's kind grows. A summary depends only on the argument kinds it
         is memoized by, and the call sites it records stay recorded, so summaries outlive rounds;
-        the last round's analyses, whose parameters did not change, are the answers."""
+        the last round's analyses, whose parameters did not change, are the answers. A function
+        whose parameters and shaky parameters did not change since its last analysis keeps it: the
+        summaries it read are memoized, the call sites it recorded stay recorded."""
+        last: Dict[FunctionKey, tuple] = {}
         for _ in range(MAX_ROUNDS):
             self._changed = False
-            analyses = {
-                key: self._analyse(key, self._parameter_kinds(key), record=True) for key in sorted(self.functions)
-            }
+            analyses = {}
+            for key in sorted(self.functions):
+                parameters = self._parameter_kinds(key)
+                inputs = (parameters, frozenset(self.shaky.get(key, ())))
+                kept = last.get(key)
+                if kept is None or kept[0] != inputs:
+                    kept = last[key] = (inputs, self._analyse(key, parameters, record=True))
+                analyses[key] = kept[1]
             if not self._changed:
                 self.analyses = analyses
                 break

@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Tuple
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_assignments, plain_parameters
-from tslint.analysis.traversal import walk
+from tslint.analysis.traversal import LEAF_TYPES, walk
 
 # A TorchScript type: ("Tensor",), ("int",), ("List", inner), ("Tuple", *elements), ("Dict", key, value),
 # ("Union", *members) (Optional[T] is ("Union", T, ("None",))). None where the type is not known.
@@ -205,7 +205,7 @@ def _rebinding_points(body: cst.BaseSuite, names: FrozenSet[str]) -> Dict[cst.CS
                 found[child] = before
             return not isinstance(child, (cst.BaseCompoundStatement, cst.BaseSuite)) or child is node
 
-        walk(node, enter)
+        walk(node, enter, skipped=LEAF_TYPES)
 
     def suite(block: cst.BaseSuite, before: FrozenSet[str]) -> FrozenSet[str]:
         if type(block) is not cst.IndentedBlock:

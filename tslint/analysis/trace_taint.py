@@ -158,24 +158,24 @@ class TaintAnalysis(CallKinds):
         me = self.self_name
         if me is None:
             return False
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             owner = node.value
-            if isinstance(owner, cst.Name):
+            if type(owner) is cst.Name:
                 return owner.value == me and node.attr.value in self.tensor_attributes
-            if isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name) and owner.value.value == me:
+            if type(owner) is cst.Attribute and type(owner.value) is cst.Name and owner.value.value == me:
                 layer = owner.attr.value
                 return layer in self.torch_layers or node.attr.value in self.module_tensors.get(layer, ())
             return False
-        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "next":
+        if type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "next":
             if len(node.args) != 1:
                 return False
             inner = node.args[0].value
-            if isinstance(inner, cst.Call) and isinstance(inner.func, cst.Name) and inner.func.value == "iter":
+            if type(inner) is cst.Call and type(inner.func) is cst.Name and inner.func.value == "iter":
                 inner = inner.args[0].value if len(inner.args) == 1 else inner
             return (
-                isinstance(inner, cst.Call)
+                type(inner) is cst.Call
                 and not inner.args
-                and isinstance(inner.func, cst.Attribute)
+                and type(inner.func) is cst.Attribute
                 and inner.func.attr.value in ("parameters", "buffers")
                 and rooted_at(inner.func.value, me)
             )
@@ -188,13 +188,13 @@ class TaintAnalysis(CallKinds):
             self._statement(statement)
 
     def _statement(self, statement: cst.CSTNode) -> None:
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             for small in statement.body:
                 self._small(small)
-        elif isinstance(statement, cst.SimpleStatementSuite):
+        elif type(statement) is cst.SimpleStatementSuite:
             for small in statement.body:
                 self._small(small)
-        elif isinstance(statement, cst.If):
+        elif type(statement) is cst.If:
             self._expr(statement.test)
             before, containers = dict(self.env), set(self.containers)
             refined = tensor_check(statement.test, self.imports)
@@ -207,17 +207,17 @@ class TaintAnalysis(CallKinds):
             if refined is not None:
                 self.containers.add(refined)  # `isinstance(t, Tensor)` is false on this path
             if statement.orelse is not None:
-                self._statement(statement.orelse) if isinstance(statement.orelse, cst.If) else self._block(
+                self._statement(statement.orelse) if type(statement.orelse) is cst.If else self._block(
                     statement.orelse.body
                 )
             self._join(after_body)  # either branch may have run
             self.containers &= body_containers
-        elif isinstance(statement, (cst.For, cst.While)):
+        elif type(statement) in (cst.For, cst.While):
             # Until the names stop changing: later passes see what earlier iterations bound
             # (`total = total + x.sum()`, `h = h // 2` after `h = x.shape[2]`).
             for _ in range(MAX_LOOP_PASSES):
                 before = dict(self.env)
-                if isinstance(statement, cst.For):
+                if type(statement) is cst.For:
                     self._bind(
                         statement.target, self._loop_element(statement.iter), self._loop_elements(statement.iter)
                     )
@@ -232,13 +232,13 @@ class TaintAnalysis(CallKinds):
                     break
             if statement.orelse is not None:
                 self._block(statement.orelse.body)
-        elif isinstance(statement, cst.With):
+        elif type(statement) is cst.With:
             for item in statement.items:
                 kind = self._expr(item.item)
                 if item.asname is not None:
                     self._bind(item.asname.name, kind)
             self._block(statement.body)
-        elif isinstance(statement, cst.Try):
+        elif type(statement) is cst.Try:
             self._block(statement.body)
             for handler in statement.handlers:
                 self._block(handler.body)
@@ -253,7 +253,7 @@ class TaintAnalysis(CallKinds):
                 self.env[name] = kind
 
     def _small(self, small: cst.CSTNode) -> None:
-        if isinstance(small, cst.Assign):
+        if type(small) is cst.Assign:
             kind = self._expr(small.value)
             for target in small.targets:
                 self._bind(target.target, kind, self.elements.get(small.value))
@@ -261,14 +261,14 @@ class TaintAnalysis(CallKinds):
                     self._guess(target.target)
                 flags = self._element_flags(small.value)
                 if (
-                    isinstance(target.target, (cst.Tuple, cst.List))
+                    type(target.target) in (cst.Tuple, cst.List)
                     and flags is not None
                     and len(flags) == len(target.target.elements)
                 ):
                     for element, flag in zip(target.target.elements, flags):  # `boxes, n = f(x)`: `boxes` a list
-                        if flag and isinstance(element.value, cst.Name):
+                        if flag and type(element.value) is cst.Name:
                             self.containers.add(element.value.value)
-                if isinstance(target.target, cst.Name):
+                if type(target.target) is cst.Name:
                     if small.value in self.object_nodes:
                         self.object_tensors[target.target.value] = self.object_nodes[small.value]
                     if small.value in self.properties:
@@ -277,27 +277,25 @@ class TaintAnalysis(CallKinds):
                         self.containers.add(target.target.value)
                     if small.value in self.mappings:
                         self.mapping_names.add(target.target.value)
-                elif isinstance(target.target, (cst.Tuple, cst.List)) and isinstance(
-                    small.value, (cst.Tuple, cst.List)
-                ):
+                elif type(target.target) in (cst.Tuple, cst.List) and isinstance(small.value, (cst.Tuple, cst.List)):
                     # `dtype, device = x.dtype, x.device`: each name is what its element is
                     pairs = zip(target.target.elements, small.value.elements)
                     if len(target.target.elements) == len(small.value.elements):
                         for name, value in pairs:
-                            if isinstance(name.value, cst.Name) and value.value in self.properties:
+                            if type(name.value) is cst.Name and value.value in self.properties:
                                 self.property_names[name.value.value] = self.properties[value.value]
-        elif isinstance(small, cst.AnnAssign):
+        elif type(small) is cst.AnnAssign:
             if small.value is not None:
                 self._bind(small.target, self._expr(small.value))
-        elif isinstance(small, cst.AugAssign):
+        elif type(small) is cst.AugAssign:
             kind = max(self._expr(small.value), self._expr(small.target))
             self._bind(small.target, kind)
-        elif isinstance(small, cst.Return):
+        elif type(small) is cst.Return:
             kind = self._expr(small.value) if small.value is not None else Kind.NONE
             self.returns = max(self.returns, kind)
             elements = self.elements.get(small.value) if small.value is not None else None
             self.returns_container = small.value in self.container_nodes and self.returns_container is not False
-            parts = [e.value for e in small.value.elements] if isinstance(small.value, cst.Tuple) else [small.value]
+            parts = [e.value for e in small.value.elements] if type(small.value) is cst.Tuple else [small.value]
             self.returns_guess = self.returns_guess or any(part in self.guessed_nodes for part in parts)
             flags = self._element_flags(small.value)
             if elements is None or (self.return_elements is not None and len(elements) != len(self.return_elements)):
@@ -311,21 +309,19 @@ class TaintAnalysis(CallKinds):
                     self.return_element_containers = tuple(
                         a and b for a, b in zip(self.return_element_containers, flags)
                     )
-        elif isinstance(small, cst.Expr):
+        elif type(small) is cst.Expr:
             self._expr(small.value)
-        elif isinstance(small, cst.Assert):
+        elif type(small) is cst.Assert:
             self._expr(small.test)
 
     def _element_flags(self, value: Optional[cst.BaseExpression]) -> Optional[Tuple[bool, ...]]:
         """For a tuple display or a call answered with one: which elements are lists or tuples."""
-        if isinstance(value, (cst.Tuple, cst.List)) and not any(
-            isinstance(e, cst.StarredElement) for e in value.elements
-        ):
+        if type(value) in (cst.Tuple, cst.List) and not any(type(e) is cst.StarredElement for e in value.elements):
             return tuple(e.value in self.container_nodes for e in value.elements)
         return self.element_containers.get(value) if value is not None else None
 
     def _bind(self, target: cst.CSTNode, kind: Kind, elements: Optional[Tuple[Kind, ...]] = None) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.env[target.value] = kind
             self.property_names.pop(target.value, None)
             self.containers.discard(target.value)
@@ -333,52 +329,52 @@ class TaintAnalysis(CallKinds):
             self.mapping_names.discard(target.value)
             self.module_loops.pop(target.value, None)
             self.object_tensors.pop(target.value, None)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             # `b, n = x.shape` gives sizes; unpacking a tensor gives tensors; `x, n = f(x)` with
             # `f` returning `x, x.shape[0]` gives each its own.
-            starred = any(isinstance(element, cst.StarredElement) for element in target.elements)
+            starred = any(type(element) is cst.StarredElement for element in target.elements)
             if elements is not None and not starred and len(elements) == len(target.elements):
                 for element, element_kind in zip(target.elements, elements):
                     self._bind(element.value, element_kind)
                 return
             for element in target.elements:
                 self._bind(element.value, kind)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._bind(target.value, kind)
 
     def _guess(self, target: cst.CSTNode) -> None:
         """The names `target` binds hold what a guessed value holds: maybe not tensors."""
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             self.guessed.add(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             for element in target.elements:
                 self._guess(element.value)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._guess(target.value)
 
     def _module_loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
         """`for blk in self.blocks:` / `for i, blk in enumerate(self.blocks):` / `for embed, blocks in
         zip(self.embeds, self.stages):`: `blk` is an element of a module container, `blocks` one
         too, and `for blk in blocks:` an element of one of its elements."""
-        if isinstance(iterable, cst.Call) and not any(a.star or a.keyword for a in iterable.args):
+        if type(iterable) is cst.Call and not any(a.star or a.keyword for a in iterable.args):
             called = self.imports.qualify(iterable.func)
             if called == "enumerate" and len(iterable.args) == 1:
-                if isinstance(target, cst.Tuple) and len(target.elements) == 2:
+                if type(target) is cst.Tuple and len(target.elements) == 2:
                     self._module_loop(target.elements[1].value, iterable.args[0].value)
                 return
-            if called == "zip" and isinstance(target, cst.Tuple) and len(target.elements) == len(iterable.args):
+            if called == "zip" and type(target) is cst.Tuple and len(target.elements) == len(iterable.args):
                 for element, argument in zip(target.elements, iterable.args):
                     self._module_loop(element.value, argument.value)
             return
-        if not isinstance(target, cst.Name):
+        if type(target) is not cst.Name:
             return
         if (
-            isinstance(iterable, cst.Attribute)
-            and isinstance(iterable.value, cst.Name)
+            type(iterable) is cst.Attribute
+            and type(iterable.value) is cst.Name
             and iterable.value.value == self.self_name
         ):
             self.module_loops[target.value] = (iterable.attr.value, 1)
-        elif isinstance(iterable, cst.Name) and iterable.value in self.module_loops:
+        elif type(iterable) is cst.Name and iterable.value in self.module_loops:
             attribute, depth = self.module_loops[iterable.value]
             self.module_loops[target.value] = (attribute, depth + 1)
 
@@ -386,13 +382,13 @@ class TaintAnalysis(CallKinds):
         """Whether iterating gives guessed values: a guessed value, or zip/enumerate of one."""
         if iterable in self.guessed_nodes:
             return True
-        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) in ("zip", "enumerate"):
+        if type(iterable) is cst.Call and self.imports.qualify(iterable.func) in ("zip", "enumerate"):
             return any(a.value in self.guessed_nodes for a in iterable.args)
         return False
 
     def _loop_elements(self, iterable: cst.BaseExpression) -> Optional[Tuple[Kind, ...]]:
         """Per-name kinds of `for a, b in zip(x, y)` and `for i, b in enumerate(y)` (kinds computed)."""
-        if not isinstance(iterable, cst.Call) or any(a.star or a.keyword is not None for a in iterable.args):
+        if type(iterable) is not cst.Call or any(a.star or a.keyword is not None for a in iterable.args):
             return None
         name = self.imports.qualify(iterable.func)
         kinds = tuple(self.kinds.get(a.value, Kind.NONE) for a in iterable.args)
@@ -404,7 +400,7 @@ class TaintAnalysis(CallKinds):
 
     def _loop_element(self, iterable: cst.BaseExpression) -> Kind:
         kind = self._expr(iterable)
-        if isinstance(iterable, cst.Call) and self.imports.qualify(iterable.func) == "range":
+        if type(iterable) is cst.Call and self.imports.qualify(iterable.func) == "range":
             return Kind.NONE if kind is Kind.NONE else Kind.VALUE  # the count was frozen
         return kind
 
@@ -416,7 +412,7 @@ class TaintAnalysis(CallKinds):
         return kind
 
     def _compute(self, node: cst.BaseExpression) -> Kind:
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in self.containers:
                 self.container_nodes.add(node)
             if node.value in self.guessed:
@@ -426,15 +422,15 @@ class TaintAnalysis(CallKinds):
             if node.value in self.property_names:
                 self.properties[node] = self.property_names[node.value]
             return self.env.get(node.value, Kind.NONE)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             if node.attr.value == "device" and self._module_tensor(node.value):
                 self._expr(node.value)
                 self.properties[node] = "parameter device"  # the trace keeps the device it was on
                 return Kind.NONE
-            if isinstance(node.value, cst.Name) and node.value.value == self.self_name:
+            if type(node.value) is cst.Name and node.value.value == self.self_name:
                 return Kind.TENSOR if node.attr.value in self.tensor_attributes else Kind.NONE
             base = self._expr(node.value)
-            if isinstance(node.value, cst.Name) and node.attr.value in self.object_tensors.get(node.value.value, ()):
+            if type(node.value) is cst.Name and node.attr.value in self.object_tensors.get(node.value.value, ()):
                 return Kind.TENSOR  # `image_list.tensors`, typed `Tensor` by its class
             if base is Kind.TENSOR:
                 if node.attr.value == "shape":
@@ -446,11 +442,11 @@ class TaintAnalysis(CallKinds):
                     return Kind.NONE  # metadata (`x.is_nested`, `x.dtype`), fixed for a traced model
                 return Kind.TENSOR
             return base
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             for element in node.slice:
-                if isinstance(element.slice, cst.Index):
+                if type(element.slice) is cst.Index:
                     self._expr(element.slice.value)
                 else:  # `x[:_rows(h)]`: the bounds are evaluated (and may call a helper)
                     for bound in (element.slice.lower, element.slice.upper, element.slice.step):
@@ -460,33 +456,33 @@ class TaintAnalysis(CallKinds):
             if node.value in self.guessed_nodes or node.value in self.mappings:
                 self.guessed_nodes.add(node)  # an element of what may be a list, or of a dict display
             return kind
-        if isinstance(node, cst.BinaryOperation):
+        if type(node) is cst.BinaryOperation:
             return max(self._expr(node.left), self._expr(node.right))
-        if isinstance(node, cst.UnaryOperation):
+        if type(node) is cst.UnaryOperation:
             return self._expr(node.expression)
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             kind = max(self._expr(node.left), self._expr(node.right))
             return Kind.NONE if decided_by_tracing(node, self.imports) else kind
-        if isinstance(node, cst.Comparison):
+        if type(node) is cst.Comparison:
             kinds = [self._expr(node.left)] + [self._expr(c.comparator) for c in node.comparisons]
-            if all(isinstance(c.operator, (cst.Is, cst.IsNot)) for c in node.comparisons):
+            if all(type(c.operator) in (cst.Is, cst.IsNot) for c in node.comparisons):
                 return Kind.NONE  # `mask is None`: decided by the arguments passed, not by tensor data
             return max(kinds)
-        if isinstance(node, (cst.Tuple, cst.List)):
+        if type(node) in (cst.Tuple, cst.List):
             kinds = [self._expr(e.value) for e in node.elements]
             self.container_nodes.add(node)
-            if not any(isinstance(e, cst.StarredElement) for e in node.elements):
+            if not any(type(e) is cst.StarredElement for e in node.elements):
                 self.elements[node] = tuple(kinds)
             return max(kinds, default=Kind.NONE)
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             self._expr(node.test)
             kind = max(self._expr(node.body), self._expr(node.orelse))
             if node.body in self.container_nodes and node.orelse in self.container_nodes:
                 self.container_nodes.add(node)
             return kind
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if type(node) in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self._comprehension(node)
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             kinds = [self._expr(e.value) for e in node.elements]
             self.container_nodes.add(node)
             self.mappings.add(node)
@@ -506,12 +502,12 @@ class TaintAnalysis(CallKinds):
             for condition in clause.ifs:
                 self._expr(condition.test)
             clause = clause.inner_for_in
-        if isinstance(node, cst.DictComp):
+        if type(node) is cst.DictComp:
             kind = max(self._expr(node.key), self._expr(node.value))
         else:
             kind = self._expr(node.elt)
         self.env, self.property_names, self.containers = saved_env, saved_properties, saved_containers
         self.module_loops = saved_loops
-        if not isinstance(node, cst.GeneratorExp):
+        if type(node) is not cst.GeneratorExp:
             self.container_nodes.add(node)
         return kind

@@ -76,6 +76,24 @@ def _child_fields(node_type: type) -> Tuple[str, ...]:
     return found
 
 
+is_node = _is_node
+child_fields = _child_fields
+
+
+def child_fields_table() -> Dict[type, Tuple[str, ...]]:
+    """The child fields of each node type met so far (`child_fields` adds the others): for loops that
+    inline `walk`'s child extraction."""
+    return _FIELDS
+
+
+def push_table(skipped: FrozenSet[type]) -> Dict[type, bool]:
+    """Per value type, whether `walk` with `skipped` enters a child of that type (filled as met)."""
+    push = _PUSHABLE.get(skipped)
+    if push is None:
+        push = _PUSHABLE[skipped] = {}
+    return push
+
+
 def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The node's children that can contain code, in field order."""
     for name in _child_fields(type(node)):
@@ -114,9 +132,7 @@ def walk(
     Children are entered after their parent and before its `leave`, in no promised sibling order.
     This loop is the hottest code in tslint, hence the inlined child extraction.
     """
-    push = _PUSHABLE.get(skipped)
-    if push is None:
-        push = _PUSHABLE[skipped] = {}
+    push = push_table(skipped)
     stack: List[object] = [root]
     fields = _FIELDS
     while stack:

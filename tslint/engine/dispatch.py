@@ -74,9 +74,22 @@ class _Observer:
 
     def _applying(self, leaving: bool, region: Region, kind: type) -> list:
         """The hooks for nodes of type `kind` of the rules that apply in `region`, with their states."""
-        hooks = (self.leave_hooks if leaving else self.visit_hooks).get(kind, ())
+        hooks = self.leave_hooks if leaving else self.visit_hooks
         compiled, states = self.context.compiled, self.states
-        return [(rule, hook, states.get(rule.code)) for rule, hook in hooks if rule.applies(compiled, region)]
+        # `Rule.applies` reads the function's role alone: its answers are shared by the functions
+        # of one role (and kept with the hook table, one per set of rules).
+        key = (compiled.role is Role.SIGNATURE, region, kind)
+        applying = _APPLYING.get(id(hooks))
+        if applying is None or applying[0] is not hooks:
+            if len(_APPLYING) >= 64:  # as many tables as _hook_table keeps
+                _APPLYING.clear()
+            applying = _APPLYING[id(hooks)] = (hooks, {})
+        found = applying[1].get(key)
+        if found is None:
+            found = applying[1][key] = [
+                (rule, hook) for rule, hook in hooks.get(kind, ()) if rule.applies(compiled, region)
+            ]
+        return [(rule, hook, states.get(rule.code)) for rule, hook in found]
 
     def call(self, leaving: bool, node: cst.CSTNode, guards: tuple) -> None:
         context = self.context
@@ -118,6 +131,8 @@ class _Dispatcher(GuardedWalk):
         # among them are not even entered (traversal.walk's `skipped`).
         self._hooked = frozenset().union(*(o.visit_hooks.keys() | o.leave_hooks.keys() for o in observers))
         self._skipped = _skipped_leaves(self._hooked)
+        self.enter_types = self._hooked
+        self.leave_types = frozenset().union(*(o.leave_hooks.keys() for o in observers))
 
     def _condition(self, node: cst.CSTNode):
         found = self._conditions.get(node)
@@ -173,6 +188,11 @@ class _Dispatcher(GuardedWalk):
             self.leave(node)
         else:
             self.walk(node, self._skipped)
+
+
+# By the id of a hook table (with the table, so that a new table at a reused id is told apart): the
+# applying hooks by (signature only, region, node type).
+_APPLYING: Dict[int, Tuple[dict, Dict[tuple, list]]] = {}
 
 
 @functools.lru_cache(maxsize=16)

@@ -12,7 +12,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.engine.compact_trees import compact_parse
-from tslint.engine.positions import StatementRows
+from tslint.engine.positions import StatementRows, nested_blocks
 from tslint.engine.reading import (  # noqa: F401  (UNPARSABLE: re-exported)
     MAX_FILE_BYTES,
     UNPARSABLE,
@@ -105,7 +105,7 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
     finally:
         if collecting:
             gc.enable()
-    return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body)), None, False
+    return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body), nested_blocks(tree.body)), None, False
 
 
 def _inner_rows(statements: Sequence[ast.stmt]) -> Tuple[Dict[int, Tuple[int, ...]], Dict[int, Tuple[int, ...]]]:

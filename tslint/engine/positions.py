@@ -12,6 +12,7 @@ generating more (the whole statement, then the whole module).
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -37,6 +38,61 @@ class StatementRows:
     top: Tuple[int, ...]
     members: Mapping[int, Tuple[int, ...]]
     bodies: Mapping[int, Tuple[int, ...]] = field(default_factory=dict)
+    # By the first line of each compound statement: the first lines of the statements of each of its
+    # blocks, in libcst's order (`_suites`); an `elif` is its `if`'s `else` block, of one statement.
+    blocks: Mapping[int, Tuple[Tuple[int, ...], ...]] = field(default_factory=dict)
+
+
+def nested_blocks(statements: Sequence[ast.stmt]) -> Dict[int, Tuple[Tuple[int, ...], ...]]:
+    """`StatementRows.blocks` of the compound statements in `statements`, at any depth."""
+    found: Dict[int, Tuple[Tuple[int, ...], ...]] = {}
+    stack = list(statements)
+    while stack:
+        node = stack.pop()
+        blocks = _ast_blocks(node)
+        if blocks is None:
+            continue
+        found[_first_row(node)] = tuple(tuple(_first_row(inner) for inner in block) for block in blocks)
+        for block in blocks:
+            stack.extend(block)
+    return found
+
+
+def _ast_blocks(node: ast.stmt) -> Optional[Tuple[Sequence[ast.stmt], ...]]:
+    if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+        return node.body, node.orelse
+    if isinstance(node, (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return (node.body,)
+    if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        return (node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody)  # type: ignore[attr-defined]
+    if isinstance(node, ast.Match):
+        return tuple(case.body for case in node.cases)
+    return None
+
+
+def _first_row(node: ast.stmt) -> int:
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+
+
+def _suites(statement: cst.CSTNode) -> Optional[List[Optional[cst.CSTNode]]]:
+    """The blocks of a compound statement in the order of `_ast_blocks` (None: a block it does not
+    have); an `elif` stands for its `else` block."""
+    kind = type(statement)
+    if kind is cst.If:
+        orelse = statement.orelse  # type: ignore[attr-defined]
+        return [statement.body, orelse if type(orelse) is cst.If or orelse is None else orelse.body]  # type: ignore[attr-defined]
+    if kind is cst.For or kind is cst.While:
+        orelse = statement.orelse  # type: ignore[attr-defined]
+        return [statement.body, None if orelse is None else orelse.body]  # type: ignore[attr-defined]
+    if kind is cst.With or kind is cst.FunctionDef or kind is cst.ClassDef:
+        return [statement.body]  # type: ignore[attr-defined]
+    if kind is cst.Try or kind is cst.TryStar:
+        orelse, final = statement.orelse, statement.finalbody  # type: ignore[attr-defined]
+        handlers = [handler.body for handler in statement.handlers]  # type: ignore[attr-defined]
+        return [statement.body, *handlers, orelse and orelse.body, final and final.body]  # type: ignore[attr-defined]
+    if kind is cst.Match:
+        return [case.body for case in statement.cases]  # type: ignore[attr-defined]
+    return None
 
 
 def _libcst_statement_rows(
@@ -57,7 +113,11 @@ def _libcst_statement_rows(
 
 
 def _code_ranges(
-    module: cst.Module, wanted: Optional[Iterable[cst.CSTNode]] = None, anchor: Optional[cst.CSTNode] = None
+    module: cst.Module,
+    wanted: Optional[Iterable[cst.CSTNode]] = None,
+    anchor: Optional[cst.CSTNode] = None,
+    statement: Optional[cst.CSTNode] = None,
+    inner: Optional[Tuple[Tuple[str, ...], bool]] = None,
 ) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[int]]:
     """The ranges of the nodes `wanted` (None: of every node), by the code generation
     PositionProvider runs — without the visitor pass MetadataWrapper adds around it (which cost as
@@ -65,7 +125,8 @@ def _code_ranges(
     written, nodes are generated in source order, so on average half a statement is generated for a
     node in it. With the first line of `anchor` (None without one), from the line where its code
     generation starts and its leading lines (one line each). Falls back to the wrapper, all nodes,
-    if libcst's internals ever differ."""
+    if libcst's internals ever differ. With `inner` (the indents of the blocks around `statement`
+    in `module`, whether it is an `elif`), `statement` alone is generated, not `module`."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     try:
@@ -82,7 +143,14 @@ def _code_ranges(
         if wanted is not None:
             provider._computed = _Recorded(wanted)
         try:
-            module._codegen(state)
+            if inner is None:
+                module._codegen(state)
+            else:
+                state.indent_tokens = list(inner[0])
+                if inner[1]:
+                    statement._codegen(state, is_elif=True)  # type: ignore[union-attr]
+                else:
+                    statement._codegen(state)  # type: ignore[union-attr]
         except Exception:
             # Raised once every wanted node has its range (_Done), or, after that, by a `finally` of
             # the code generation as it unwinds (it reads ranges of nodes not generated yet).
@@ -207,16 +275,20 @@ def resolve_positions(
     result: Dict[cst.CSTNode, CodeRange] = {}
     for index, group in by_statement.items():
         statement = module.body[index]
-        for part, first_row, anchor, nodes_of_part in _parts(statement, group, rows[index], python_rows, functions):
-            alone = cst.Module(
-                body=[part], default_indent=module.default_indent, default_newline=module.default_newline
-            )
+        parts = _parts(statement, group, rows[index], python_rows, functions, module.default_indent)
+        for part, first_row, anchor, nodes_of_part, inner in parts:
+            if inner is None:  # a top-level statement, or a copy of one
+                alone = cst.Module(
+                    body=[part], default_indent=module.default_indent, default_newline=module.default_newline
+                )
+            else:  # a statement of a function's body, generated alone under the indents around it
+                alone = module
             decorators = getattr(anchor, "decorators", ())
             if decorators:  # Python's first line of a decorated definition is its first decorator's
-                positions, _ = _code_ranges(alone, [*nodes_of_part, decorators[0]])
+                positions, _ = _code_ranges(alone, [*nodes_of_part, decorators[0]], None, part, inner)
                 anchor_line = positions[decorators[0]].start.line
             else:  # the anchor's own first line (a top-level statement: the part itself)
-                positions, anchor_line = _code_ranges(alone, nodes_of_part, anchor or part)
+                positions, anchor_line = _code_ranges(alone, nodes_of_part, anchor or part, part, inner)
             shift = first_row - anchor_line
             for node in nodes_of_part:
                 span = positions.get(node)
@@ -228,68 +300,105 @@ def resolve_positions(
     return result
 
 
-def _parts(statement, group, row, python_rows, functions):
+def _parts(statement, group, row, python_rows, functions, default):
     """What to generate for the nodes `group` of one top-level statement: (the statement or a copy of
     it, the first line of what anchors it, that node (None: the statement), its nodes). A node
     inside a method of a top-level class gets a copy of the class holding that method alone, so a
     large class is not generated whole for one finding in it; see _body_parts for the next level."""
     if isinstance(statement, cst.FunctionDef):
-        return _body_parts(statement, group, row, python_rows, lambda function: function, True)
+        return _body_parts(statement, group, row, python_rows, lambda function: function, True, (), default)
     member_rows = None
     if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock) and python_rows:
         member_rows = _libcst_statement_rows(statement.body.body, python_rows.members.get(row))
     if member_rows is None:
-        return [(statement, row, None, group)]
+        return [(statement, row, None, group, None)]
     position = {id(member): i for i, member in enumerate(statement.body.body)}
     by_member: Dict[int, List[cst.CSTNode]] = {}
     whole: List[cst.CSTNode] = []
     for node in group:
         member = position.get(id(functions.get(node)))
         (whole if member is None else by_member.setdefault(member, [])).append(node)
-    parts = [(statement, row, None, whole)] if whole else []
+    parts = [(statement, row, None, whole, None)] if whole else []
+    indents = (indents_of(statement.body, default),)
     for member, nodes in by_member.items():
 
         def in_class(method, statement=statement):
             return statement.with_changes(body=statement.body.with_changes(body=[method]))
 
-        parts.extend(_body_parts(statement.body.body[member], nodes, member_rows[member], python_rows, in_class, False))
+        method = statement.body.body[member]
+        parts.extend(_body_parts(method, nodes, member_rows[member], python_rows, in_class, False, indents, default))
     return parts
 
 
-def _body_parts(function, group, row, python_rows, wrap, top_level):
+def _body_parts(function, group, row, python_rows, wrap, top_level, indents, default):
     """The parts for the nodes `group` of `function` (first line `row`), as `wrap` places a function
-    where it is (in a one-method copy of its class, or at the top): for the nodes in a statement of
-    its body, a copy of the function holding that statement alone; for the others (its decorators,
-    parameters, annotations), the function whole."""
+    where it is (in a one-method copy of its class, or at the top; `indents`: of the blocks around
+    it): for the nodes in its body, the innermost statement holding them whose first line Python's
+    rows give, generated alone; for the others (its decorators, parameters, annotations), the
+    function whole."""
     whole_anchor = None if top_level else function
     body = function.body
     body_rows = None
     if isinstance(body, cst.IndentedBlock) and python_rows is not None:
         body_rows = _libcst_statement_rows(body.body, python_rows.bodies.get(row))
     if body_rows is None:
-        return [(wrap(function), row, whole_anchor, group)]
-    where = _statement_of(body.body, group)
-    by_statement: Dict[int, List[cst.CSTNode]] = {}
+        return [(wrap(function), row, whole_anchor, group, None)]
+    inner = (*indents, indents_of(body, default))
+    owners = {id(s): (s, r, inner, False) for s, r in zip(body.body, body_rows)}
+    found = _owners(body.body, owners, group, python_rows, default)
+    by_owner: Dict[int, List[cst.CSTNode]] = {}
     whole: List[cst.CSTNode] = []
     for node in group:
-        index = where.get(node)
-        (whole if index is None else by_statement.setdefault(index, [])).append(node)
-    parts = [(wrap(function), row, whole_anchor, whole)] if whole else []
-    for index, nodes in by_statement.items():
-        inner = body.body[index]
-        copy = wrap(function.with_changes(body=body.with_changes(body=[inner])))
-        parts.append((copy, body_rows[index], inner, nodes))
+        owner = found.get(node)
+        (whole if owner is None else by_owner.setdefault(id(owner[0]), [])).append(node)
+    parts = [(wrap(function), row, whole_anchor, whole, None)] if whole else []
+    for nodes in by_owner.values():
+        statement, first_row, statement_indents, elif_ = found[nodes[0]]
+        parts.append((statement, first_row, statement, nodes, (statement_indents, elif_)))
     return parts
 
 
-def _statement_of(statements: Sequence[cst.CSTNode], nodes: Iterable[cst.CSTNode]) -> Dict[cst.CSTNode, int]:
-    """The index of the statement of `statements` under which each of `nodes` lies (if any does)."""
+def indents_of(block: cst.IndentedBlock, default: str) -> str:
+    return default if block.indent is None else block.indent
+
+
+def _owners(statements, owners, nodes, python_rows, default) -> Dict[cst.CSTNode, tuple]:
+    """For each of `nodes` under `statements` (whose `owners` are given by id: (statement, first
+    line, indents of the blocks around it, whether an `elif`)): the owner of the innermost statement
+    holding it whose first line Python's rows give (`default`: the module's indent)."""
     remaining = set(nodes)
-    found: Dict[cst.CSTNode, int] = {}
-    for index, statement in enumerate(statements):
-        if not remaining:
-            break
-        for node in _members(statement, remaining):
-            found[node] = index
-        remaining.difference_update(found)
+    found: Dict[cst.CSTNode, tuple] = {}
+    stack = [(statement, owners[id(statement)]) for statement in reversed(statements)]
+    while stack and remaining:
+        node, owner = stack.pop()
+        if node in remaining:
+            found[node] = owner
+            remaining.discard(node)
+        if node is owner[0]:
+            _own_blocks(owner, owners, python_rows, default)
+        for child in children(node):
+            stack.append((child, owners.get(id(child), owner)))
     return found
+
+
+def _own_blocks(owner, owners, python_rows, default) -> None:
+    """Make the statements of the blocks of the compound statement of `owner` owners themselves,
+    where Python's rows of the block line up with libcst's statements."""
+    statement, row, indents, _ = owner
+    suites = _suites(statement)
+    rows = python_rows.blocks.get(row) if suites is not None else None
+    if rows is None or len(rows) != len(suites):
+        return
+    if type(statement) is cst.Match:  # its cases are indented by its own indent
+        indents = (*indents, default if statement.indent is None else statement.indent)
+    for suite, suite_rows in zip(suites, rows):
+        if type(suite) is cst.If:  # an `elif`
+            if len(suite_rows) == 1 and suite_rows[0] > row:
+                owners[id(suite)] = (suite, suite_rows[0], indents, True)
+        elif type(suite) is cst.IndentedBlock:
+            statement_rows = _libcst_statement_rows(suite.body, suite_rows)
+            if statement_rows is None or not statement_rows or statement_rows[0] <= row:
+                continue
+            inner = (*indents, indents_of(suite, default))
+            for member, member_row in zip(suite.body, statement_rows):
+                owners[id(member)] = (member, member_row, inner, False)

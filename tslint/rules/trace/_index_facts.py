@@ -19,7 +19,7 @@ from tslint.analysis.constructor_arguments import (
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.scripted_instances import SCRIPTED_INSTANCES, SCRIPTED_SLOTS
 from tslint.analysis.traced_roots import TRACED_CLASSES
-from tslint.analysis.traversal import walk
+from tslint.analysis.traversal import LEAF_TYPES, walk
 from tslint.index.facts import FactExtractors
 
 FACT = SCRIPTED_INSTANCES
@@ -47,7 +47,7 @@ def scripted_instances(
                         found.append(built)
         return True
 
-    walk(function.body, enter)
+    walk(function.body, enter, skipped=LEAF_TYPES)
     return tuple(sorted(set(found))) or None
 
 
@@ -105,7 +105,7 @@ def scripted_slots(
             found.append((owner, target.attr.value))
             continue
         if not bindings:
-            walk(function.body, enter)
+            walk(function.body, enter, skipped=LEAF_TYPES)
         values = bindings.get(holder, ())
         klass = _built_class(values[0], {}, imports) if len(values) == 1 and values[0] is not None else None
         if klass:
@@ -158,7 +158,7 @@ def traced_classes(function: cst.FunctionDef, imports: ImportTable, owner: Optio
                 traced.append(node.args[0].value)
         return True
 
-    walk(function.body, enter)
+    walk(function.body, enter, skipped=LEAF_TYPES)
     if not traced:
         return None
     built = {}
