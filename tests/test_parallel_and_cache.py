@@ -550,3 +550,37 @@ def test_a_large_run_sends_callers_and_subclasses_of_compiled_code_to_the_worker
     assert compiled == {"padding.py", "plain.py", "layers.py"}
     names = {file.path: outside_names(file) for file in indexes}
     assert reaching_files(index, names, compiled) == {"uses.py", "named.py", "subclass.py"}
+
+
+def test_a_large_run_sends_what_facts_concern_in_full_and_what_their_readers_import_as_outlines(
+    tmp_path: Path,
+) -> None:
+    """The parent keeps each file's project-wide facts: a file goes to the workers in full when one
+    of its facts concerns their code (a model traced, a class handed to one of its constructors,
+    which goes in full too); what such a file imports only to name things goes as an outline; a
+    constructor call of classes without compiled code is not sent at all."""
+    from tslint.api import enabled_rules
+    from tslint.config import Config
+    from tslint.engine.outlines import Outlines
+    from tslint.engine.phases import index_source
+
+    files = {
+        **CROSS_FILE_PROJECT,
+        "runner.py": (
+            "import torch\n\nfrom prepare import inputs\nfrom layers import Net\n\n\n"
+            "def run(x):\n    return torch.jit.trace(Net().eval(), inputs(x))\n"
+        ),
+        "prepare.py": "def inputs(x):\n    return (x,)\n",
+        "unrelated.py": "from other import Baz, Foo\n\n\ndef make():\n    return Foo(bar=Baz())\n",
+        "other.py": "class Foo:\n    def __init__(self, bar):\n        self.bar = bar\n\n\nclass Baz:\n    pass\n",
+    }
+    sources, contents = [], {}
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        sources.append(SourceFile(tmp_path / name, name))
+        contents[name] = text.encode()
+    outlines = Outlines(index_source(source, contents[source.display]).summary() for source in sources)
+    full, outlined = outlines.phase_two_files(enabled_rules(Config()), sources, contents)
+    assert {"layers.py", "padding.py", "blocks.py", "factory.py", "scripts.py", "uses.py", "runner.py"} <= full
+    assert outlined == {"prepare.py"}
+    assert not {"unrelated.py", "other.py"} & (full | outlined)

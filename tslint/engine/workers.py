@@ -13,25 +13,23 @@ import gc
 import os
 import pickle
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import (
     TYPE_CHECKING,
     Dict,
     FrozenSet,
-    Iterable,
     Iterator,
     List,
     Mapping,
     Optional,
     Sequence,
-    Set,
     Tuple,
     Union,
 )
 
-from tslint.analysis.project_wide import carries_project_wide_facts, outside_names, reaching_files
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
+from tslint.engine.outlines import Outlines
 from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
@@ -40,7 +38,7 @@ from tslint.engine.shard import CHECKING, INDEXING, KEPT_MEMORY_BUDGET, Progress
 from tslint.engine.spill import SpilledBytes
 from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
-from tslint.index.project import ProjectIndex, compiled_code_files, outline
+from tslint.index.project import ProjectIndex
 from tslint.limits import too_many_tokens
 from tslint.processes import max_jobs
 from tslint.rule import Rule
@@ -54,7 +52,7 @@ if TYPE_CHECKING:
 PARALLEL_MIN_BYTES = 150_000
 PARALLEL_MIN_FILES = 8
 # From this much source to index, the parent tells which files phase 2 needs and workers get only
-# those summaries (see _Outlines); below it, every worker gets every summary: on torch/nn, torch/ao
+# those summaries (see Outlines); below it, every worker gets every summary: on torch/nn, torch/ao
 # and torch/distributions (4.6 MB, bench/speed.py) the outlines cost the parent 0.45 s of CPU,
 # which two workers on two cores feel, for memory that does not matter at that size.
 OUTLINE_MIN_BYTES = 20_000_000
@@ -212,16 +210,16 @@ def _index_in_workers(
     to_index: Sequence[SourceFile],
     dead: Dict[str, FileOutcome],
     heavy: bool = False,
-) -> Optional[_Outlines]:
+) -> Optional[Outlines]:
     """Phase 1: largest files first, each worker handed the next file as it answers for one, so the
     workers finish indexing together however unevenly files parse (`heavy`: only the first worker
     gets the files of HEAVY_FILE_BYTES or more). On a large project this process keeps outlines of
     what the workers index (and full summaries for the cache): enough to tell which files phase 2
-    needs (see _Outlines); the workers keep the summaries, and this process forwards only those
+    needs (see Outlines); the workers keep the summaries, and this process forwards only those
     phase 2 needs (see _exchange_needed). Returns the outlines, or None on a smaller project, where
     this process keeps every worker's answers to forward them all."""
     large = sum(content_size(run.contents, s.display) for s in to_index) >= OUTLINE_MIN_BYTES
-    outlines = _Outlines(run.summaries.values()) if large else None
+    outlines = Outlines(run.summaries.values()) if large else None
     is_heavy = functools.partial(_is_heavy, run.contents)
     queue = IndexQueue(to_index, run.contents, (workers[0], is_heavy) if heavy else None)
     for worker, done, answer in serve(workers, queue, dead):
@@ -247,7 +245,7 @@ def _lint_in_workers(
     run: _Run,
     workers: Sequence[WorkerProcess],
     work: List[SourceFile],
-    outlines: Optional[_Outlines],
+    outlines: Optional[Outlines],
     scope: Optional[ProjectScopes],
     dead: Dict[str, FileOutcome],
 ) -> Dict[str, FileOutcome]:
@@ -261,19 +259,19 @@ def _lint_in_workers(
     needed: Optional[FrozenSet[str]] = None
     linted: Dict[str, FileOutcome] = {}
     if outlines is not None:
+        needed, outlined = outlines.phase_two_files(run.rules, work, run.contents)
         outline_index = outlines.index()
-        compiled = compiled_code_files(outline_index)
-        also = reaching_files(outline_index, outlines.names, compiled) | _trace_sites(run, work, compiled)
-        also |= outlines.read_elsewhere
-        needed = frozenset(compiled_code_files(outline_index, also))
         linted = {
             source.display: _lint_without_scope(run, outlines.item(source), outline_index)
             for source in work
             if source.display not in needed
         }
         work = [source for source in work if source.display in needed]
-    if needed is not None:
-        _exchange_needed(run, workers, needed)
+        shown = [outlines.summaries[display] for display in sorted(outlined)]  # only to resolve names
+        _exchange_needed(run, workers, needed, pickle.dumps(shown, pickle.HIGHEST_PROTOCOL))
+        if run.cache is None:  # for the last resort below
+            run.summaries.update((s.display, s) for s in shown)
+        del shown
     else:
         for worker in workers:
             if worker.alive:
@@ -306,22 +304,6 @@ def _lint_in_workers(
     return linted
 
 
-def _trace_sites(run: _Run, work: Sequence[SourceFile], compiled: Set[str]) -> Set[str]:
-    """The files outside `compiled` whose text has a `torch.jit.trace` call, when a rule checks those
-    call sites in any function (TS412): as in `lint_indexed`, they need full summaries of the models
-    they build."""
-    if not any(hasattr(rule, "check_function") for rule in run.rules):
-        return set()
-    found = set()
-    for source in (s for s in work if s.display not in compiled):
-        try:
-            if b"jit.trace" in run.contents[source.display]:
-                found.add(source.display)
-        except FileChanged:
-            pass  # its error comes when it is linted
-    return found
-
-
 def _lint_without_scope(run: _Run, item: IndexedFile, index: ProjectIndex) -> FileOutcome:
     """A file without compiled code, linted here (no rule runs: its TS001 and directive findings)."""
     try:
@@ -329,38 +311,6 @@ def _lint_without_scope(run: _Run, item: IndexedFile, index: ProjectIndex) -> Fi
     except FileChanged:
         return FileOutcome((), (FileError(item.source.display, CHANGED_DURING_RUN),))
     return lint_indexed(item, data, None, run.rules, run.config, index)
-
-
-class _Outlines:
-    """What this process keeps of every indexed file during a parallel run: each summary's problem
-    and error, and an outline of its index (`tslint.index.project.outline`): enough to tell which files phase 2
-    needs (`compiled_code_files`) and which hierarchies are too deep. The workers index the files; the
-    full indexes of a large project (all of site-packages: ~400 MB) are not kept here."""
-
-    def __init__(self, summaries: Iterable[FileSummary] = ()) -> None:
-        self.summaries: Dict[str, FileSummary] = {}
-        self._shared: dict = {}  # the outlines' attribute assignments, one object for equal ones
-        self.read_elsewhere: Set[str] = set()  # files whose facts analyses of other files read
-        self.names: Dict[str, tuple] = {}  # what each file calls and names outside it (outside_names)
-        self.add(summaries)
-
-    def add(self, summaries: Iterable[FileSummary]) -> None:
-        for s in summaries:
-            index = outline(s.index, self._shared) if s.index is not None else None
-            self.summaries[s.display] = replace(s, index=index)
-            if s.index is not None and carries_project_wide_facts(s.index):
-                self.read_elsewhere.add(s.display)
-            names = outside_names(s.index) if s.index is not None else ((), ())
-            if names[0] or names[1]:
-                self.names[s.display] = names
-
-    def index(self) -> ProjectIndex:
-        return ProjectIndex(s.index for s in self.summaries.values() if s.index is not None)
-
-    def item(self, source: SourceFile) -> IndexedFile:
-        """The file as phase 2 sees it when it has no compiled code (no rule runs: no tree needed)."""
-        s = self.summaries[source.display]
-        return IndexedFile(source, s.digest, None, s.index, None, s.problem, s.error)
 
 
 def _is_heavy(contents: Mapping[str, bytes], source: SourceFile) -> bool:
@@ -371,11 +321,12 @@ def _is_heavy(contents: Mapping[str, bytes], source: SourceFile) -> bool:
     return too_many_tokens(contents[source.display], HEAVY_TOKENS - 1) > 0
 
 
-def _exchange_needed(run: _Run, workers: Sequence[WorkerProcess], needed: FrozenSet[str]) -> None:
+def _exchange_needed(run: _Run, workers: Sequence[WorkerProcess], needed: FrozenSet[str], outlined: bytes) -> None:
     """Before phase 2 of a large project: each worker sends the summaries it holds of the files phase 2
     needs (pickled as it sent them in phase 1), and gets those of the other workers, one message
-    each, then b"". A worker that died took its summaries with it: those files are indexed again
-    here. This process holds the needed summaries only until the workers have them."""
+    each, then the outlines of the files it needs only to resolve names (`outlined`), then b"". A
+    worker that died took its summaries with it: those files are indexed again here. This process
+    holds the needed summaries only until the workers have them."""
     alive = [worker for worker in workers if worker.alive]
     for worker in alive:
         worker.send(needed)
@@ -401,6 +352,7 @@ def _exchange_needed(run: _Run, workers: Sequence[WorkerProcess], needed: Frozen
                 if other != id(worker):
                     for answer in answers:
                         worker.send_bytes(answer)
+            worker.send_bytes(outlined)
             worker.send_bytes(b"")
 
 
