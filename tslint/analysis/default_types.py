@@ -82,3 +82,19 @@ def default_function_types(context) -> Optional[DefaultFunctionTypes]:
     return DefaultFunctionTypes(
         context.node, context.file.imports.qualify, compiled.info.self_name, project, names, described=described
     )
+
+
+def default_view_if_any(context) -> Optional[DefaultFunctionTypes]:
+    """The default-construction view of the method `context` walks, when it has an `if self.x is (not)
+    None:` that the ordinary view leaves to the instance and the defaults decide; else None."""
+    from tslint.analysis.traversal import statements_in_order
+
+    self_name = context.compiled.info.self_name
+    ordinary = context.types()
+    if not any(
+        none_test(node.test, self_name) is not None and ordinary.decided_by_instance(node)
+        for node in statements_in_order(context.node.body, cst.If)
+    ):
+        return None
+    types = default_function_types(context)
+    return types if types is not None and types.default_decided else None

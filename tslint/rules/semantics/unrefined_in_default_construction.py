@@ -5,9 +5,9 @@ from typing import Optional
 
 import libcst as cst
 
-from tslint.analysis.default_types import DefaultFunctionTypes, default_function_types, none_test
+from tslint.analysis.default_types import DefaultFunctionTypes, default_view_if_any
 from tslint.analysis.members import has_member, optional_has_member
-from tslint.analysis.traversal import code_of, statements_in_order
+from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -57,19 +57,11 @@ class UnrefinedInDefaultConstruction(Rule):
         return _Walk()
 
     def _types(self, context: RuleContext) -> Optional[DefaultFunctionTypes]:
-        """The default-construction view, computed once, when an `if self.x is (not) None:` that the
-        ordinary view leaves to the instance is in the function (hooks do not run in source order)."""
+        """The default-construction view, computed once (hooks do not run in source order)."""
         walk = context.state
         if not walk.computed:
             walk.computed = True
-            self_name = context.compiled.info.self_name
-            ordinary = context.types()
-            if any(
-                none_test(node.test, self_name) is not None and ordinary.decided_by_instance(node)
-                for node in statements_in_order(context.node.body, cst.If)
-            ):
-                types = default_function_types(context)
-                walk.types = types if types is not None and types.default_decided else None
+            walk.types = default_view_if_any(context)
         return walk.types
 
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
