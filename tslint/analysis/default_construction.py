@@ -44,6 +44,8 @@ class _Built:
 
     def __hash__(self) -> int:
         return hash(self.callee)
+
+
 _CONSTANTS = (type(None), bool, int, float, str)
 _BUILTIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple, "list": list, "dict": dict}
 Value = Tuple[object, FrozenSet[str]]  # a known constant or UNKNOWN, and the parameters it was computed from
