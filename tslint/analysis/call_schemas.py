@@ -10,7 +10,7 @@ from typing import Optional
 from tslint.analysis.schema_types import TENSOR, UNKNOWN
 from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
 from tslint.analysis.torch_modules import one_tensor_forward
-from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED, is_torch_module_class
+from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED, AttributeKind, is_torch_module_class
 
 # Decorators under which torch still calls a function by its own signature: compiled, ignored (run
 # in Python), scripted on its own, or behind functools' cache (called in Python).
@@ -64,6 +64,73 @@ def submodule_schema(types, name: str) -> Optional[Schema]:
         return None
     parameter = one_tensor_forward(owner.name)
     return None if parameter is None else Schema(owner.name + ".forward", "", (Argument(parameter, TENSOR),), ())
+
+
+def element_forward(types, name: str) -> Optional[object]:
+    """The `forward` torch compiles for `self.name[i](...)`, an element of a module container, when
+    every class this function is compiled for builds `self.name` once, in `__init__`, as an
+    `nn.ModuleList`/`nn.Sequential` of one project module class (a display, or a local list filled
+    with `append`/`extend` there: container_elements); else None."""
+    if types.project is None or not types.classes:
+        return None
+    from tslint.analysis.container_elements import SEQUENCES, container_classes
+
+    project = types.project
+    forwards = set()
+    for klass in types.classes:
+        facts = project._compiled_class(klass)
+        assignments = facts.attributes.get(name, ())
+        if facts.unknown_bases or "*" in facts.attributes or name in facts.methods or len(assignments) != 1:
+            return None
+        assignment = assignments[0]
+        if assignment.kind is not AttributeKind.MODULE_CONTAINER or assignment.callee not in SEQUENCES:
+            return None
+        if assignment.method != "__init__":
+            return None
+        owner = next((info.qualname for info in facts.mro if name in info.attributes), None)
+        classes = container_classes(_InitSource(project, owner), owner, name, 1) if owner else None
+        if not classes or len(classes) != 1:
+            return None
+        element = project.index.resolve(next(iter(classes))) or next(iter(classes))
+        forwards.add(_class_forward(project, element))
+    forward = forwards.pop() if len(forwards) == 1 else None
+    return forward
+
+
+class _InitSource:
+    """What container_elements reads of a class's file: the index, the file's index and the syntax
+    trees of its functions (present for the file being linted)."""
+
+    def __init__(self, project, klass: str) -> None:
+        self.index = project.index
+        info = project.index.classes.get(klass)
+        path = info.path if info is not None else ""
+        self.nodes = project.nodes.get(path, {})
+        self.file = next((f for f in project.index.modules.values() if f.path == path), None)
+        if self.file is None:
+            self.nodes = {}
+            self.file = _NoFile()
+
+
+class _NoFile:
+    path = ""
+    imports = None
+
+
+def _class_forward(project, klass: str):
+    """The `forward` of the project module class `klass` torch compiles, or None (see below)."""
+    if klass not in project.index.module_classes:
+        return None
+    facts = project._compiled_class(klass)
+    index = project.index
+    torch_bases_only = all(
+        base is not None and (base in index.classes or is_torch_module_class(base))
+        for info in facts.mro
+        for base in index.resolved_bases(info)
+    )
+    if not torch_bases_only or facts.replaced or "forward" in facts.replaced_methods:
+        return None
+    return facts.methods.get("forward")
 
 
 def _submodule_forward(project, klass: str, name: str):

@@ -216,6 +216,15 @@ class _InitReader:
             return self._elements_of([(e.value, False) for e in node.elements], depth)
         if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
             return self._value(node.elt, depth)
+        if isinstance(node, cst.Name) and f"local:{node.value}" not in self.unknown and depth <= MAX_LOCAL_DEPTH:
+            # `blocks = [Block()]`, `blocks.append(Block())`, then `nn.ModuleList(blocks)`.
+            sources = self.locals.get(node.value, [])
+            if len(sources) != 1 or not isinstance(sources[0], (cst.List, cst.Tuple, cst.ListComp)):
+                return None
+            elements = self._display(sources[0], depth + 1)
+            fills = [(e, extend) for kind, name, e, extend in self.filled if (kind, name) == ("local", node.value)]
+            more = self._elements_of(fills, depth + 1) if fills else []
+            return None if elements is None or more is None else elements + more
         return None
 
     def _class(self, func: cst.BaseExpression) -> Optional[str]:

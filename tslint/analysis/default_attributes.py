@@ -33,10 +33,11 @@ def default_state(klass, name: str) -> Optional[State]:
     fact = init.fact("default_construction", ()) if init is not None else ()
     if not fact:
         return None
-    positional, none, absent, _, _ = fact
+    positional, none, absent = fact[0], fact[1], fact[2]
     found = [("none", decided) for n, decided in none if n == name] + [
         ("absent", decided) for n, decided in absent if n == name
     ]
+    found += [(f"built:{callee}", decided) for n, callee, decided in (fact[5] if len(fact) > 5 else ()) if n == name]
     if not found:
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
@@ -94,4 +95,21 @@ def default_described(classes, name: str, state: str) -> Optional[Tuple[str, str
         if shown is None:
             defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
             shown = (found[1], defaults)
+    return shown
+
+
+def default_built(classes, name: str) -> Optional[Tuple[str, str, str]]:
+    """When attribute `name` holds what one call built (`nn.GroupNorm(...)`) for every class in
+    `classes` built with its defaults: (the callee's qualified name, the deciding class's name, its
+    deciding defaults as code); else None."""
+    if not classes:
+        return None
+    shown = None
+    for _, klass in classes:
+        found = default_state(klass, name)
+        if found is None or not found[0].startswith("built:") or (shown is not None and found[0][6:] != shown[0]):
+            return None
+        if shown is None:
+            defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
+            shown = (found[0][6:], found[1], defaults)
     return shown

@@ -29,6 +29,23 @@ from tslint.index.model import REGISTRATIONS
 
 UNKNOWN = object()
 _CREATED = object()  # created, with a value not known (or not a constant)
+
+
+class _Built:
+    """A value built by calling `callee` (a qualified name): a module class, perhaps."""
+
+    __slots__ = ("callee",)
+
+    def __init__(self, callee: str) -> None:
+        self.callee = callee
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Built) and other.callee == self.callee
+
+    def __hash__(self) -> int:
+        return hash(self.callee)
+
+
 _CONSTANTS = (type(None), bool, int, float, str)
 _BUILTIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple, "list": list, "dict": dict}
 Value = Tuple[object, FrozenSet[str]]  # a known constant or UNKNOWN, and the parameters it was computed from
@@ -214,6 +231,10 @@ class DefaultInit:
             self.method_call(small.value, state)
         if isinstance(small, cst.Assign):
             value = self.value(small.value, state)
+            if value[0] is UNKNOWN and isinstance(small.value, cst.Call):
+                callee = self.imports.qualify(small.value.func)
+                if callee is not None:
+                    value = (_Built(intern(callee)), value[1])
             for target in small.targets:
                 self.bind(target.target, value, state)
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
@@ -225,7 +246,7 @@ class DefaultInit:
     def bind(self, target: cst.BaseExpression, value: Value, state: _State) -> None:
         value = (value[0], value[1] | state.path)
         if isinstance(target, cst.Name):
-            state.names[target.value] = value
+            state.names[target.value] = value if not isinstance(value[0], _Built) else (UNKNOWN, value[1])
             return
         attribute = self.self_attribute(target)
         if attribute is not None:
@@ -330,7 +351,7 @@ class DefaultInit:
             found = state.attributes.get(attribute, (UNKNOWN, none))
             if attribute in state.stale:
                 return UNKNOWN, found[1]
-            return (UNKNOWN, found[1]) if found[0] is _CREATED else found
+            return (UNKNOWN, found[1]) if found[0] is _CREATED or isinstance(found[0], _Built) else found
         if isinstance(node, cst.UnaryOperation):
             inner, deps = self.value(node.expression, state)
             if inner is UNKNOWN:
@@ -455,8 +476,9 @@ def _compare(operator: cst.BaseCompOp, left: object, right: object) -> object:
 def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Optional[str]) -> Tuple[object, ...]:
     """For a class's `__init__`: (its positional parameters after `self`; each attribute the defaults
     leave `None`, and each they leave absent, as (name, the deciding parameters with their defaults'
-    code); the attributes they may create; how it calls `super().__init__`, or None). Empty when the
-    defaults raise or return early, or for any other function."""
+    code); the attributes they may create; how it calls `super().__init__`, or None; each attribute
+    they leave holding what one call built, as (name, the callee, the deciding parameters)). Empty
+    when the defaults raise or return early, or for any other function."""
     if owner is None or node.name.value != "__init__" or not isinstance(node.body, cst.IndentedBlock):
         return ()
     init = DefaultInit(node, imports)
@@ -475,4 +497,10 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
     absent = tuple(
         (intern(name), deciding(deps)) for name, deps in sorted(init.skipped.items()) if name not in state.attributes
     )
-    return (init.positional, none, absent, frozenset(intern(n) for n in state.attributes), init.super_call)
+    built = tuple(
+        (intern(name), value.callee, deciding(set(deps)))
+        for name, (value, deps) in sorted(state.attributes.items())
+        if isinstance(value, _Built)
+    )
+    created = frozenset(intern(n) for n in state.attributes)
+    return (init.positional, none, absent, created, init.super_call, built)

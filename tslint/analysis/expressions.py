@@ -216,6 +216,16 @@ class ExpressionTypes:
         if isinstance(func, cst.Name) and func.value in env:
             callee = env[func.value]
             return self.owner.class_method_call(callee, "forward") if callee.kind == "Class" else UNKNOWN
+        if isinstance(func, cst.Subscript) and _self_element(func, self.owner.self_name, env):
+            # `self.blocks[0](x, t)`: the forward of the container's one element class.
+            self.of(func, env)
+            forward = call_schemas.element_forward(self.owner, func.value.attr.value)
+            if forward is None:
+                return UNKNOWN
+            schema = call_schemas.schema_of(self.owner.project, forward)
+            if schema is not None and _checked(positional, keywords, plain):
+                self._match(node, code_of(func), (schema,), positional, keywords, None)
+            return self.owner.project.returns(forward)
         if not isinstance(func, (cst.Name, cst.Attribute)):
             self.of(func, env)
             return UNKNOWN
@@ -490,3 +500,14 @@ class ExpressionTypes:
             return list_of(self.of(node.elt, inner))  # a list whatever its element (List[Unknown])
         key, value = self.of(node.key, inner), self.of(node.value, inner)
         return JitType("Dict", (key, value)) if known(key) and known(value) else UNKNOWN
+
+
+def _self_element(func: cst.Subscript, self_name, env) -> bool:
+    """`self.name[<int>]`, `self` not rebound."""
+    base = func.value
+    if not (isinstance(base, cst.Attribute) and isinstance(base.value, cst.Name)):
+        return False
+    if base.value.value != self_name or self_name in env or len(func.slice) != 1:
+        return False
+    index = func.slice[0].slice
+    return isinstance(index, cst.Index) and isinstance(index.value, cst.Integer)

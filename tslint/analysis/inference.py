@@ -208,6 +208,11 @@ class FunctionTypes:
                 if last is None:
                     return UNKNOWN
                 attribute = class_type(self.project.index.resolve(last) or last)
+            if attribute.kind == "Unknown":
+                # Built as one of several modules: their forwards may all return one type.
+                candidates = self.project.module_candidates(klass, name)
+                results = {self.class_method_call(candidate, "forward") for candidate in candidates}
+                return results.pop() if len(results) == 1 else UNKNOWN
             return self.class_method_call(attribute, "forward") if attribute.kind == "Class" else UNKNOWN
 
         return self._each_class(returns)

@@ -52,6 +52,19 @@ def has_member(jit_type: JitType, name: str) -> Optional[bool]:
     if kind == "Tensor":
         tables = signatures()
         return name in tables.tensor_attributes or name in TENSOR_SUGAR or bool(tables.tensor_method(name))
+    return _operator_method(jit_type, name)
+
+
+def optional_has_member(jit_type: JitType, name: str) -> Optional[bool]:
+    """For an `Optional[T]` not refined: whether an `aten::` operator named `name` takes it as `self`
+    (torch looks the member up on the Optional type itself: "'Optional[Tensor]' object has no attribute
+    or method 'flatten'"); None for another type or a dunder name."""
+    if jit_type.kind != "Optional" or name.startswith("__"):
+        return None
+    return _operator_method(jit_type, name)
+
+
+def _operator_method(jit_type: JitType, name: str) -> bool:
     for schema in signatures().operator("aten::" + name):
         if not schema.arguments or schema.arguments[0].name != "self":
             continue

@@ -136,6 +136,31 @@ class ProjectTypes:
         types = {self._assignment_type(assignment) for assignment in assignments}
         return types.pop() if len(types) == 1 else UNKNOWN
 
+    def module_candidates(self, klass: str, name: str) -> Tuple[JitType, ...]:
+        """The module classes attribute `name` of `klass` is built as, one per assignment, when every
+        assignment builds a module (`self.proj = nn.Conv2d(...)` on one path, `nn.Linear(...)` on the
+        other); () when any may hold something else or tslint cannot tell. torch types the attribute
+        by the one the instance holds."""
+        if klass not in self.index.classes:
+            return ()
+        facts = self._compiled_class(klass)
+        if facts.unknown_bases or "*" in facts.attributes or name in facts.methods:
+            return ()
+        if any(name in info.annotation_types for info in facts.mro):
+            return ()
+        found = []
+        for assignment in facts.attributes.get(name, ()):
+            if assignment.kind is not AttributeKind.CALL or not assignment.callee:
+                return ()
+            resolved = self.class_of(assignment.callee)
+            if resolved is None or not (resolved in self.index.module_classes or is_torch_module_class(resolved)):
+                return ()
+            prepare = self._prepare_scriptable(resolved)
+            if prepare is not None and not prepare.returns_self:
+                return ()
+            found.append(class_type(resolved))
+        return tuple(found)
+
     def typed_by_value(self, klass: str, name: str) -> bool:
         """Whether torch types attribute `name` of `klass` from the value the built instance holds (a
         parameter's value, a literal, None), with no annotation anywhere that could make it an

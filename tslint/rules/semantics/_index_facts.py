@@ -9,7 +9,7 @@ from typing import Dict, List, Optional, Tuple
 import libcst as cst
 
 from tslint.analysis.default_construction import default_construction
-from tslint.analysis.imports import ImportTable, is_none, names_bound_in
+from tslint.analysis.imports import ImportTable, is_none, names_bound_in, top_level_statements
 from tslint.analysis.names import module_names
 from tslint.analysis.traversal import code_of, walk
 from tslint.index.facts import FactExtractors, holds_word
@@ -146,6 +146,65 @@ def module_globals(module: cst.Module, imports: ImportTable, text: str) -> Tuple
     return ("listed", tuple(sorted(found.names)), tuple(sorted(found.type_checking_only)))
 
 
+def call_globals(module: cst.Module, imports: ImportTable, text: str) -> Tuple[Tuple[str, int, str], ...]:
+    """Module-level names bound once, at the top level, to the result of calling a function of the same
+    file, or to one element of it (`_flag, _version = _probe("x")`): (name, position in the unpacked
+    tuple or -1, the function's name). TS341 types them by the function's return annotation."""
+    found = []
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.Assign) or len(small.targets) != 1:
+                continue
+            value, target = small.value, small.targets[0].target
+            if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Name):
+                continue
+            if isinstance(target, cst.Name):
+                found.append((intern(target.value), -1, intern(value.func.value)))
+            elif isinstance(target, (cst.Tuple, cst.List)):
+                for position, element in enumerate(target.elements):
+                    if isinstance(element.value, cst.Name):
+                        found.append((intern(element.value.value), position, intern(value.func.value)))
+    if not found:
+        return ()
+    # Bound only by that one assignment (no import, `def`, loop or second assignment of the name).
+    counts: Dict[str, int] = {}
+    for statement in top_level_statements(module):
+        for name in _top_level_bindings(statement):
+            counts[name] = counts.get(name, 0) + 1
+    found = [entry for entry in found if counts.get(entry[0]) == 1]
+    return tuple(found)
+
+
+def _top_level_bindings(statement: cst.CSTNode) -> List[str]:
+    """The names one module-level statement binds (each time it binds them)."""
+    if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        return [statement.name.value]
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return list(names_bound_in(statement)) if isinstance(statement, cst.BaseCompoundStatement) else []
+    found: List[str] = []
+    for small in statement.body:
+        if isinstance(small, (cst.Import, cst.ImportFrom)):
+            found.extend(names_bound_in(small))
+        elif isinstance(small, cst.Assign):
+            for target in small.targets:
+                found.extend(_target_names(target.target))
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+            found.extend(_target_names(small.target))
+    return found
+
+
+def _target_names(target: cst.BaseExpression) -> List[str]:
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _target_names(element.value)]
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return []
+
+
 def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, str], ...]:
     """Names the class body binds only to plain values (`SCALE = 2.0`), with the value's type (TS341)."""
     assigned: Dict[str, List[cst.BaseExpression]] = {}
@@ -175,7 +234,7 @@ FACTS = FactExtractors(
         "default_construction": default_construction,
     },
     classes={"class_values": class_values, "class_references": class_references},
-    files={"module_globals": module_globals},
+    files={"module_globals": module_globals, "call_globals": call_globals},
     # A parameter annotated float names `float` (`is_float_type`); a `functools.wraps` wrapper, `wraps`.
     words={
         "float_parameters": ("float",),

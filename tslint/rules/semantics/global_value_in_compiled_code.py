@@ -102,6 +102,9 @@ def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
     kind = file.module_values.get(node.value)
     if kind is not None:
         return kind, ""
+    found = _call_value(file, node.value)
+    if found is not None:
+        return found
     target = file.imports.aliases.get(node.value)
     if target is None or "." not in target:
         return None
@@ -110,7 +113,41 @@ def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
     module, _, attribute = target.rpartition(".")
     other = context.scope.index.modules.get(module)
     kind = other.module_values.get(attribute) if other is not None else None
+    if kind is None and other is not None:
+        found = _call_value(other, attribute)
+        return (found[0], f" (`{target}`)") if found is not None else None
     return (kind, f" (`{target}`)") if kind is not None else None
+
+
+_PLAIN = frozenset({"bool", "int", "float", "str"})
+
+
+def _call_value(file, name: str) -> Optional[tuple]:
+    """(type, where) when `name` is bound once at the top of `file` to what a function of that file
+    returns, or one element of it (`_flag, _version = _probe("x")`), and the function's return
+    annotation makes that a plain value (`-> bool`, `-> tuple[bool, str]`)."""
+    for bound, position, callee in file.fact("call_globals", ()):
+        if bound != name:
+            continue
+        function = file.functions.get(callee)
+        if function is None or function.owner is not None:
+            return None
+        kind = _returned_element(function.returns.replace(" ", ""), position)
+        return (kind, f" (returned by `{callee}()`)") if kind is not None else None
+    return None
+
+
+def _returned_element(annotation: str, position: int) -> Optional[str]:
+    """The plain type of a return annotation (`position` -1) or of one element of its tuple type."""
+    if position < 0:
+        return annotation if annotation in _PLAIN else None
+    for prefix in ("tuple[", "Tuple[", "typing.Tuple["):
+        if annotation.startswith(prefix) and annotation.endswith("]"):
+            elements = annotation[len(prefix) : -1].split(",")
+            if any("[" in element for element in elements) or position >= len(elements):
+                return None
+            return elements[position] if elements[position] in _PLAIN else None
+    return None
 
 
 def _class_value(node: cst.Attribute, context: RuleContext) -> Optional[tuple]:

@@ -12,7 +12,9 @@ from tslint.rule import Rule, RuleContext
 class NoneAttributeUsedAsValue(Rule):
     """Compiled code uses `self.<name>` as a value — in arithmetic, through an attribute or method,
     by subscript, by calling it, or as a condition — and every assignment of `<name>` in the class is
-    `None` (`self.cache = None`, `register_buffer("mask", None)`).
+    `None` (`self.cache = None`, `register_buffer("mask", None)`), or every one made while building the
+    instance is (`__init__` sets `self.cache = None`, `forward` stores a tuple there later: torch types
+    the attribute by the built instance's value, NoneType, whatever the annotation in `__init__`).
 
     torch types the attribute `NoneType`: "'NoneType' object has no attribute or method 'sum'",
     "cannot call a value of type 'NoneType'", "Could not cast value of type NoneType to bool".
@@ -91,7 +93,7 @@ def _always_none(expression: cst.BaseExpression, context: RuleContext) -> Option
             return None
         if klass.annotated_optional(name):
             return None  # torch types it by the annotation, `Optional[...]`: TS321's
-        assignments = klass.attributes.get(name, ())
+        assignments = klass.built_assignments(name)
         if not assignments or any(a.kind is not AttributeKind.NONE for a in assignments):
             return None
     return name
