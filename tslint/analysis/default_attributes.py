@@ -8,13 +8,14 @@ from typing import Optional, Tuple
 
 from tslint.index.model import DYNAMIC_ATTRIBUTES
 
-# ("absent" or "none", the class whose `__init__` decides it, the deciding parameters with their defaults)
+# ("absent", "none" or "held:<what>" (analysis/held_values.py), the class whose `__init__` decides it,
+# the deciding parameters with their defaults)
 State = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
 
 def default_state(klass, name: str) -> Optional[State]:
     """For attribute `name` of the module class `klass` (a CompiledClass) built with its defaults:
-    ("absent" or "none", the class whose `__init__` decides it, the parameters that decide it with their
+    ("absent", "none" or "held:<what>", the class whose `__init__` decides it, the parameters that decide it with their
     defaults), or None when that is not known. Known only when one class's `__init__` is the only code
     in the hierarchy that assigns `name`, nothing in a class body names it, and every `__init__` between
     `klass` and that class calls `super().__init__` without passing the deciding parameters."""
@@ -33,10 +34,11 @@ def default_state(klass, name: str) -> Optional[State]:
     fact = init.fact("default_construction", ()) if init is not None else ()
     if not fact:
         return None
-    positional, none, absent, _, _ = fact
+    positional, none, absent = fact[:3]
     found = [("none", decided) for n, decided in none if n == name] + [
         ("absent", decided) for n, decided in absent if n == name
     ]
+    found += [(f"held:{what}", decided) for n, what, decided in fact[5] if n == name]
     if not found:
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
