@@ -477,7 +477,7 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
     """For a class's `__init__`: (its positional parameters after `self`; each attribute the defaults
     leave `None`, and each they leave absent, as (name, the deciding parameters with their defaults'
     code); the attributes they may create; how it calls `super().__init__`, or None; each attribute
-    they leave a `Held` value, as (name, its `what`, the deciding parameters)). Empty when the
+    they leave a `Held` value or an int, as (name, its `what` or "int", the deciding parameters)). Empty when the
     defaults raise or return early, or for any other function."""
     if owner is None or node.name.value != "__init__" or not isinstance(node.body, cst.IndentedBlock):
         return ()
@@ -498,9 +498,9 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
         (intern(name), deciding(deps)) for name, deps in sorted(init.skipped.items()) if name not in state.attributes
     )
     held = tuple(
-        (intern(name), intern(value.what), deciding(set(deps) | init.skipped.get(name, set())))
+        (intern(name), intern(getattr(value, "what", "int")), deciding(set(deps) | init.skipped.get(name, set())))
         for name, (value, deps) in sorted(state.attributes.items())
-        if isinstance(value, Held) and not (value.container and name in state.stale)
+        if (isinstance(value, Held) and not (value.container and name in state.stale)) or type(value) is int
     )
     created = frozenset(intern(n) for n in state.attributes)
     return (init.positional, none, absent, created, init.super_call, held)

@@ -67,6 +67,8 @@ def _what(state: str, klass, name: str, context: RuleContext) -> Optional[str]:
     what = state[len("held:") :]
     if what in ("list", "dict"):
         return None if filled_by_a_method(klass, name) else f"an empty {what}"
+    if not what.startswith("instance:"):
+        return None
     index = context.scope.index
     held = index.resolve(what[len("instance:") :])
     why = unconvertible_class(index, held)
