@@ -75,7 +75,7 @@ def _int_by_default(name: str, context: RuleContext) -> Optional[Tuple[str, str]
     for _, klass in context.classes():
         if name in klass.constants:
             return None
-        found = default_state(klass, name)
+        found = default_state(klass, name, context.scope.index)
         if found is None or found[0] != "held:int" or not found[2]:
             return None
         if shown is None:

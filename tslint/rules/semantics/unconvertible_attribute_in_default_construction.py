@@ -48,7 +48,7 @@ class UnconvertibleAttributeInDefaultConstruction(Rule):
         for _, klass in context.classes():
             if name in klass.constants:
                 return
-            found = default_state(klass, name)
+            found = default_state(klass, name, context.scope.index)
             what = _what(found[0], klass, name, context) if found is not None else None
             if found is None or what is None or not found[2]:
                 return  # not decided by the defaults (TS324 reports what every construction holds)
