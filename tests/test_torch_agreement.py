@@ -60,6 +60,8 @@ GRAD_MODE_FILE = "torch/utils/_contextlib.py"
 # A project decorator's `functools.wraps` wrapper defined in this file (fixtures/wrapped_names.py):
 # torch compiles the decorated method's source but names the wrapper's file, with the method's lines.
 WRAPPER_FILE = str((FIXTURES / "pkg" / "renaming.py").resolve())
+# The same for fixtures/pkg/star_renaming.py, a wrapper's module that star-imports its helpers.
+WRAPPER_FILES = {WRAPPER_FILE, str((FIXTURES / "pkg" / "star_renaming.py").resolve())}
 
 
 def _flagged_codes(cls: type) -> set:
@@ -123,7 +125,7 @@ def test_fixture_class_against_torch(cls: type) -> None:
             codes = _flagged_codes(cls)
             assert any(fragment in error for code in codes for fragment in TORCH_MESSAGES[code]), (codes, error)
         return
-    wrapper_file = GRAD_MODE_FILE if span is None else WRAPPER_FILE if span[0] == WRAPPER_FILE else None
+    wrapper_file = GRAD_MODE_FILE if span is None else span[0] if span[0] in WRAPPER_FILES else None
     if wrapper_file is not None and wrapper_file in error:
         # Under `@torch.no_grad()`-like decorators torch compiles the method as code of its own
         # _contextlib.py: the file it names is torch's, the line is the fixture's (TS347's case); the

@@ -34,6 +34,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guards, training_only
 from tslint.analysis.constructor_arguments import passed_classes
+from tslint.analysis.script_class_failures import plain_hierarchy
 from tslint.analysis.scripted_instances import scripted_classes
 from tslint.compiled_class import CompiledClass, guards_hold
 from tslint.digests import digest
@@ -357,14 +358,14 @@ class CompiledScope:
             stack.append((callee, iter(list(self._calls(*callee)))))
 
     def _is_script_class(self, qualname: str) -> bool:
-        """A plain class (no bases: not an exception, NamedTuple or Enum) that compiled code
-        constructs: torch compiles it as a TorchScript class, every method of it."""
+        """A plain class (no bases: not an exception, NamedTuple or Enum; or only plain project
+        bases and `abc.ABC` up its hierarchy) that compiled code constructs: torch compiles it as a
+        TorchScript class, every method of it (probed in torch 2.13: `class Data(Base)` with a plain
+        `Base` compiles; a `__call__(self, *args)` of its own fails there)."""
         info = self.index.classes.get(qualname)
-        return (
-            info is not None
-            and qualname not in self.index.module_classes
-            and all(base in OBJECT for base in info.bases)
-        )
+        if info is None or qualname in self.index.module_classes:
+            return False
+        return all(base in OBJECT for base in info.bases) or plain_hierarchy(self.index, info)
 
     def functions(self) -> List[CompiledFunction]:
         """Every compiled function, in a deterministic order (file, then position in file)."""

@@ -5,7 +5,7 @@ submodule (`self.block(x)`: its class's `forward`, or a torch module's one-Tenso
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Tuple
 
 from tslint.analysis.schema_types import TENSOR, UNKNOWN
 from tslint.analysis.signatures import NO_DEFAULT, Argument, Schema
@@ -17,13 +17,32 @@ from tslint.index.model import JIT_IGNORE, JIT_SCRIPT, JIT_UNUSED, AttributeKind
 PLAIN_DECORATORS = frozenset({JIT_IGNORE, JIT_UNUSED, JIT_SCRIPT, "functools.lru_cache", "functools.cache"})
 
 
-def project_schema(types, name: str) -> Optional[Schema]:
-    """The signature torch matches a call of the project function `name` against (see
-    _schema_of); None when it is not a project function, or not a plain one."""
+def project_schemas(types, name: str) -> Tuple[Schema, ...]:
+    """The signatures torch matches a call of the project function `name` against: its own (see
+    schema_of), or its overload declarations' (`@torch.jit._overload`); empty when it is not a project
+    function, or not a plain one."""
     if types.project is None:
-        return None
+        return ()
     function = types.project.index.functions.get(types.project.index.resolve(name) or name)
-    return schema_of(types.project, function) if function is not None else None
+    if function is None:
+        return ()
+    if function.has_overloads and function.overloads and set(function.decorators) <= PLAIN_DECORATORS:
+        return tuple(_overload_schema(types.project, function, *declared) for declared in function.overloads)
+    found = schema_of(types.project, function)
+    return () if found is None else (found,)
+
+
+def _overload_schema(project, function, annotations, parameters, returns) -> Schema:
+    """One overload declaration's signature, typed as schema_of types a function's: a parameter
+    with a default in the declaration or the implementation has one."""
+    types = {name: project._annotation(text, function.path) if text else TENSOR for name, text in annotations}
+    # torch takes the defaults from the implementation (a declaration's own count too, here)
+    defaulted = {name for name, has_default in function.parameters if has_default}
+    arguments = tuple(
+        Argument(parameter, types.get(parameter, UNKNOWN), default=0 if given or parameter in defaulted else NO_DEFAULT)
+        for parameter, given in parameters
+    )
+    return Schema(function.qualname, "", arguments, ())
 
 
 def self_method_schema(types, name: str) -> Optional[Schema]:

@@ -129,9 +129,16 @@ def wrapper_globals(context, fact: str = "wraps_wrapper") -> Optional[WrapperGlo
             return None  # the same globals: only the closure's names differ
         file = index.by_path.get(info.path)
         listed = file.fact("module_globals", ()) if file is not None else ()
-        if not listed or listed[0] != "listed":
+        if not listed or listed[0] not in ("listed", "starred"):
             return None
-        names = ModuleNames(frozenset(listed[1]) | frozenset(found[1]), frozenset(listed[2]))
+        bound = frozenset(listed[1]) | frozenset(found[1])
+        for source in listed[3] if listed[0] == "starred" else ():
+            star = index.modules.get(source)
+            exported = star.fact("star_exports", ()) if star is not None else ()
+            if not exported:
+                return None  # a module outside the project, or without a literal `__all__`
+            bound |= frozenset(exported[1:])
+        names = ModuleNames(bound, frozenset(listed[2]))
         shown = f"{code_of(expression.func)}(...)" if isinstance(expression, cst.Call) else code_of(expression)
         return WrapperGlobals(shown, file.module_name or info.path, names)
     return None

@@ -8,17 +8,21 @@ from typing import Optional, Tuple
 
 from tslint.index.model import DYNAMIC_ATTRIBUTES
 
-# ("absent" or "none", the class whose `__init__` decides it, the deciding parameters with their defaults)
+# ("absent", "none" or "held:<what>" (analysis/held_values.py), the class whose `__init__` decides it,
+# the deciding parameters with their defaults)
 State = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
 
-def default_state(klass, name: str) -> Optional[State]:
+def default_state(klass, name: str, index=None) -> Optional[State]:
     """For attribute `name` of the module class `klass` (a CompiledClass) built with its defaults:
-    ("absent" or "none", the class whose `__init__` decides it, the parameters that decide it with their
+    ("absent", "none" or "held:<what>", the class whose `__init__` decides it, the parameters that decide it with their
     defaults), or None when that is not known. Known only when one class's `__init__` is the only code
     in the hierarchy that assigns `name`, nothing in a class body names it, and every `__init__` between
     `klass` and that class calls `super().__init__` without passing the deciding parameters."""
-    if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes:
+    # Beside torch's own module bases (`_Loss`, given `index`), what the project's `__init__` leaves is
+    # known unless the attribute is absent (a torch base may create it).
+    torch_bases = index is not None and klass.unknown_bases and not index.has_bases_outside_torch(klass.info)
+    if (klass.unknown_bases and not torch_bases) or DYNAMIC_ATTRIBUTES in klass.attributes:
         return None
     if name in klass.class_attributes or name in klass.methods or name in klass.annotations:
         return None
@@ -33,12 +37,12 @@ def default_state(klass, name: str) -> Optional[State]:
     fact = init.fact("default_construction", ()) if init is not None else ()
     if not fact:
         return None
-    positional, none, absent = fact[0], fact[1], fact[2]
+    positional, none, absent = fact[:3]
     found = [("none", decided) for n, decided in none if n == name] + [
         ("absent", decided) for n, decided in absent if n == name
     ]
-    found += [(f"built:{callee}", decided) for n, callee, decided in (fact[5] if len(fact) > 5 else ()) if n == name]
-    if not found:
+    found += [(f"held:{what}", decided) for n, what, decided in fact[5] if n == name]
+    if not found or (torch_bases and found[0][0] == "absent"):
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
     caller = None
@@ -81,7 +85,7 @@ def _set_by_method(klass, name: str, method: str) -> Optional[State]:
     return "none", init_class.name, found[0]
 
 
-def default_described(classes, name: str, state: str) -> Optional[Tuple[str, str]]:
+def default_described(classes, name: str, state: str, index=None) -> Optional[Tuple[str, str]]:
     """When attribute `name` is in `state` ("absent" or "none") for every class in `classes` (the
     (qualified name, CompiledClass) pairs a function is compiled for) built with its defaults: the
     deciding class's name and its deciding defaults as code (`use_bias=False`); else None."""
@@ -89,13 +93,16 @@ def default_described(classes, name: str, state: str) -> Optional[Tuple[str, str
         return None
     shown = None
     for _, klass in classes:
-        found = default_state(klass, name)
+        found = default_state(klass, name, index)
         if found is None or found[0] != state:
             return None
         if shown is None:
             defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
             shown = (found[1], defaults)
     return shown
+
+
+INSTANCE = "held:instance:"
 
 
 def default_built(classes, name: str) -> Optional[Tuple[str, str, str]]:
@@ -107,9 +114,12 @@ def default_built(classes, name: str) -> Optional[Tuple[str, str, str]]:
     shown = None
     for _, klass in classes:
         found = default_state(klass, name)
-        if found is None or not found[0].startswith("built:") or (shown is not None and found[0][6:] != shown[0]):
+        if found is None or not found[0].startswith(INSTANCE):
+            return None
+        callee = found[0][len(INSTANCE) :]
+        if shown is not None and callee != shown[0]:
             return None
         if shown is None:
             defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
-            shown = (found[0][6:], found[1], defaults)
+            shown = (callee, found[1], defaults)
     return shown

@@ -23,29 +23,13 @@ from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from tslint.analysis.held_values import Held
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.traversal import code_of, suite_statements, walk
 from tslint.index.model import REGISTRATIONS
 
 UNKNOWN = object()
 _CREATED = object()  # created, with a value not known (or not a constant)
-
-
-class _Built:
-    """A value built by calling `callee` (a qualified name): a module class, perhaps."""
-
-    __slots__ = ("callee",)
-
-    def __init__(self, callee: str) -> None:
-        self.callee = callee
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Built) and other.callee == self.callee
-
-    def __hash__(self) -> int:
-        return hash(self.callee)
-
-
 _CONSTANTS = (type(None), bool, int, float, str)
 _BUILTIN_TYPES = {"int": int, "float": float, "bool": bool, "str": str, "tuple": tuple, "list": list, "dict": dict}
 Value = Tuple[object, FrozenSet[str]]  # a known constant or UNKNOWN, and the parameters it was computed from
@@ -229,12 +213,9 @@ class DefaultInit:
                 self.registration(found, state)
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
             self.method_call(small.value, state)
+        self.drop_read_containers(small, state)
         if isinstance(small, cst.Assign):
             value = self.value(small.value, state)
-            if value[0] is UNKNOWN and isinstance(small.value, cst.Call):
-                callee = self.imports.qualify(small.value.func)
-                if callee is not None:
-                    value = (_Built(intern(callee)), value[1])
             for target in small.targets:
                 self.bind(target.target, value, state)
         elif isinstance(small, cst.AnnAssign) and small.value is not None:
@@ -246,7 +227,8 @@ class DefaultInit:
     def bind(self, target: cst.BaseExpression, value: Value, state: _State) -> None:
         value = (value[0], value[1] | state.path)
         if isinstance(target, cst.Name):
-            state.names[target.value] = value if not isinstance(value[0], _Built) else (UNKNOWN, value[1])
+            held = isinstance(value[0], Held) and value[0].container
+            state.names[target.value] = (UNKNOWN, value[1]) if held else value
             return
         attribute = self.self_attribute(target)
         if attribute is not None:
@@ -258,6 +240,18 @@ class DefaultInit:
                 state.names[found.value] = (UNKNOWN, frozenset())
             elif isinstance(found, cst.Attribute) and self.self_attribute(found) is not None:
                 state.attributes[self.self_attribute(found)] = (UNKNOWN, frozenset())  # type: ignore[index]
+
+    def drop_read_containers(self, small: cst.BaseSmallStatement, state: _State) -> None:
+        """An empty list or dict on `self` that a statement reads (`self.layers.append(...)`, `x =
+        self.cache`) may be filled through the read: its value is no longer known."""
+        read = small.value if isinstance(small, (cst.Assign, cst.AnnAssign)) else small
+        if read is None or not any(isinstance(v[0], Held) and v[0].container for v in state.attributes.values()):
+            return
+        for found in _nodes(read):
+            attribute = self.self_attribute(found) if isinstance(found, cst.Attribute) else None
+            value = state.attributes.get(attribute) if attribute is not None else None
+            if value is not None and isinstance(value[0], Held) and value[0].container:
+                state.attributes[attribute] = (UNKNOWN, frozenset())  # type: ignore[index]
 
     def registration(self, call: cst.Call, state: _State) -> None:
         """`self.register_buffer("mask", ...)` and the like create the attribute."""
@@ -351,10 +345,10 @@ class DefaultInit:
             found = state.attributes.get(attribute, (UNKNOWN, none))
             if attribute in state.stale:
                 return UNKNOWN, found[1]
-            return (UNKNOWN, found[1]) if found[0] is _CREATED or isinstance(found[0], _Built) else found
+            return (UNKNOWN, found[1]) if found[0] is _CREATED else found
         if isinstance(node, cst.UnaryOperation):
             inner, deps = self.value(node.expression, state)
-            if inner is UNKNOWN:
+            if inner is UNKNOWN or (isinstance(inner, Held) and not inner.container):
                 return UNKNOWN, deps
             if isinstance(node.operator, cst.Not):
                 return (not inner), deps
@@ -377,6 +371,12 @@ class DefaultInit:
                 return UNKNOWN, deps
             chosen, more = self.value(node.body if test else node.orelse, state)
             return chosen, deps | more
+        if isinstance(node, (cst.List, cst.Dict)) and not node.elements:
+            return Held("list" if isinstance(node, cst.List) else "dict"), none
+        if isinstance(node, cst.Call) and isinstance(node.func, (cst.Name, cst.Attribute)):
+            callee = self.imports.qualify(node.func)
+            if callee is not None and self.self_attribute(node.func) is None:
+                return Held(f"instance:{callee}"), none
         if isinstance(node, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in node.elements):
             items = [self.value(e.value, state) for e in node.elements]
             if all(v is not UNKNOWN for v, _ in items):
@@ -401,8 +401,8 @@ class DefaultInit:
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "isinstance":
             return self.isinstance_test(node, state)
         value, deps = self.value(node, state)
-        if value is UNKNOWN:
-            return UNKNOWN, deps
+        if value is UNKNOWN or (isinstance(value, Held) and not value.container):
+            return UNKNOWN, deps  # an instance's truth is its class's
         return bool(value), deps
 
     def comparison(self, node: cst.Comparison, state: _State) -> Value:
@@ -477,8 +477,8 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
     """For a class's `__init__`: (its positional parameters after `self`; each attribute the defaults
     leave `None`, and each they leave absent, as (name, the deciding parameters with their defaults'
     code); the attributes they may create; how it calls `super().__init__`, or None; each attribute
-    they leave holding what one call built, as (name, the callee, the deciding parameters)). Empty
-    when the defaults raise or return early, or for any other function."""
+    they leave a `Held` value or an int, as (name, its `what` or "int", the deciding parameters)). Empty when the
+    defaults raise or return early, or for any other function."""
     if owner is None or node.name.value != "__init__" or not isinstance(node.body, cst.IndentedBlock):
         return ()
     init = DefaultInit(node, imports)
@@ -497,10 +497,10 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
     absent = tuple(
         (intern(name), deciding(deps)) for name, deps in sorted(init.skipped.items()) if name not in state.attributes
     )
-    built = tuple(
-        (intern(name), value.callee, deciding(set(deps)))
+    held = tuple(
+        (intern(name), intern(getattr(value, "what", "int")), deciding(set(deps) | init.skipped.get(name, set())))
         for name, (value, deps) in sorted(state.attributes.items())
-        if isinstance(value, _Built)
+        if (isinstance(value, Held) and not (value.container and name in state.stale)) or type(value) is int
     )
     created = frozenset(intern(n) for n in state.attributes)
-    return (init.positional, none, absent, created, init.super_call, built)
+    return (init.positional, none, absent, created, init.super_call, held)

@@ -237,9 +237,9 @@ class ExpressionTypes:
             return builtin
         project = self.owner.project_call(name)
         if project is not None:
-            schema = call_schemas.project_schema(self.owner, name) if _checked(positional, keywords, plain) else None
-            if schema is not None:  # torch matches the call against the function's signature
-                self._match(node, code_of(func), (schema,), positional, keywords, None)
+            schemas = call_schemas.project_schemas(self.owner, name) if _checked(positional, keywords, plain) else ()
+            if schemas:  # torch matches the call against the function's signature (or its overloads')
+                self._match(node, code_of(func), schemas, positional, keywords, None)
             return project
         if not plain or not name.startswith("torch."):
             return UNKNOWN

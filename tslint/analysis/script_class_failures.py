@@ -34,7 +34,7 @@ def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
     """Why torch cannot compile the project class `qualname` as a TorchScript class (so cannot type
     an attribute holding its instance), or None when it may or tslint cannot tell."""
     info = index.classes.get(qualname) if qualname else None
-    if info is None or qualname in index.module_classes or not _plain_hierarchy(index, info):
+    if info is None or qualname in index.module_classes or not plain_hierarchy(index, info):
         return None
     if any(decorator.split("(")[0] in _DATACLASS for decorator in info.decorators):
         return "a dataclass"
@@ -61,7 +61,7 @@ def unconvertible_class(index, qualname: Optional[str]) -> Optional[str]:
     return None
 
 
-def _plain_hierarchy(index, info: ClassInfo) -> bool:
+def plain_hierarchy(index, info: ClassInfo) -> bool:
     """Every base up the hierarchy is `object`, `abc.ABC`, or a project class that is not a module
     (the index's own walk of the hierarchy, bounded as every rule's)."""
     if index.hierarchy_too_deep(info):

@@ -135,14 +135,20 @@ class _FileIndexer:
         )
 
     def add_function(
-        self, table: Dict[str, FunctionInfo], overloaded: Set[str], node: cst.FunctionDef, owner: Optional[str]
+        self, table: Dict[str, FunctionInfo], overloaded: Dict[str, list], node: cst.FunctionDef, owner: Optional[str]
     ) -> None:
-        """Index `node` into `table`; overload declarations only mark the implementation after them."""
+        """Index `node` into `table`; overload declarations only mark the implementation after them
+        (a module-level function keeps their signatures: torch matches calls against those)."""
         function = self.function(node, owner, node.name.value in overloaded)
         if is_overload(function.decorators):
-            overloaded.add(function.name)
+            declared = (function.parameter_annotations, function.parameters, function.returns)
+            typed = not (function.takes_var_args or function.type_comment)
+            overloaded.setdefault(function.name, []).append(declared if typed else None)
         else:
-            table[function.name] = replace(function, has_overloads=function.name in overloaded)
+            declarations = overloaded.get(function.name, ())
+            known = owner is None and declarations and None not in declarations
+            overloads = tuple(declarations) if known else ()
+            table[function.name] = replace(function, has_overloads=function.name in overloaded, overloads=overloads)
 
     def klass(self, node: cst.ClassDef) -> ClassInfo:
         qualname = self.qualname(node.name.value)
@@ -153,7 +159,7 @@ class _FileIndexer:
         class_attributes: Set[str] = set()
         constants: Set[str] = set()
         unused_properties: FrozenSet[str] = frozenset()
-        overloaded: Set[str] = set()
+        overloaded: Dict[str, list] = {}
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 self.add_function(methods, overloaded, statement, qualname)
@@ -291,7 +297,7 @@ class _FileIndexer:
         functions: Dict[str, FunctionInfo] = {}
         module_constants: Set[str] = set()
         module_objects: Dict[str, str] = {}
-        overloaded: Set[str] = set()
+        overloaded: Dict[str, list] = {}
         for statement_index, statement in top_level_statements_with_index(self.module):
             self.statement_index = statement_index
             if isinstance(statement, cst.ClassDef):

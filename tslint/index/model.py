@@ -261,6 +261,9 @@ class FunctionInfo:
     # Typed `@overload` / `@torch.jit._overload_method` declarations precede it: torch takes the
     # parameter types from those, not from this (often unannotated) implementation.
     has_overloads: bool = False
+    # A module-level function's overload declarations, in order: (parameter_annotations, parameters,
+    # returns) of each, as below. Empty for methods, or when one takes `*args`/`**kwargs`.
+    overloads: Tuple[Tuple[Tuple[Tuple[str, str], ...], Tuple[Tuple[str, bool], ...], str], ...] = ()
     # (name, has a default) of each positional-or-keyword parameter after `self`, in order.
     parameters: Tuple[Tuple[str, bool], ...] = ()
     takes_var_args: bool = False

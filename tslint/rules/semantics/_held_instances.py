@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Optional, Set
 
 from tslint.compiled_class import CompiledClass
-from tslint.index.model import AttributeAssignment, AttributeKind
+from tslint.index.model import AttributeAssignment, AttributeKind, CallKind
 from tslint.index.project import ProjectIndex
 
 
@@ -63,3 +63,14 @@ def _class_reference(klass: CompiledClass, name: str) -> str:
         if name in current.class_attributes or name in current.methods:
             return ""
     return ""
+
+
+def filled_by_a_method(klass: CompiledClass, name: str) -> bool:
+    """Whether a method of the class's hierarchy, `__init__` included, calls a method of `self.<name>`
+    (`self.widths.append(i)`): an empty list or dict stored there may be filled before scripting."""
+    return any(
+        call.kind is CallKind.SUBMODULE_METHOD and call.attribute == name
+        for current in klass.mro
+        for method in current.methods.values()
+        for call in method.calls
+    )

@@ -3,13 +3,14 @@ indexed, read by one rule each through `FunctionInfo.fact` / `ClassInfo.fact`.""
 
 from __future__ import annotations
 
+import re
 from sys import intern
 from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
 from tslint.analysis.default_construction import default_construction
-from tslint.analysis.imports import ImportTable, is_none, names_bound_in, top_level_statements
+from tslint.analysis.imports import ImportTable, dotted_name, is_none, names_bound_in, top_level_statements
 from tslint.analysis.names import module_names
 from tslint.analysis.traversal import code_of, walk
 from tslint.index.facts import FactExtractors, holds_word
@@ -136,14 +137,65 @@ def _called(expression: cst.BaseExpression) -> cst.BaseExpression:
 def module_globals(module: cst.Module, imports: ImportTable, text: str) -> Tuple[object, ...]:
     """The file's globals as torch's lookup in a function defined here sees them, for a module that
     defines a `functools.wraps` wrapper: ("listed", names, names bound only under
-    `if TYPE_CHECKING:`), or ("unlisted",) when a star import or `globals()` hides some. Empty in a
+    `if TYPE_CHECKING:`); ("starred", the same, the modules it star-imports at its top level); or
+    ("unlisted",) when another star import or `globals()` hides some. Empty in a
     module without the word `wraps`, as FACTS' `words` promises."""
     if not holds_word(text, "wraps"):
         return ()
     found = module_names(module, text)
+    if found.names is not None:
+        return ("listed", tuple(sorted(found.names)), tuple(sorted(found.type_checking_only)))
+    # Star imports from project modules (`from pkg.utils import *`) at the top: listed besides those
+    # modules' `__all__` (the `star_exports` fact), which the reader adds (compiled_names).
+    stars = [s for s in module.body if _star_import(s)]
+    if not stars or len(stars) != len(imports.star_sources):
+        return ("unlisted",)
+    found = module_names(module.with_changes(body=[s for s in module.body if not _star_import(s)]), text)
     if found.names is None:
         return ("unlisted",)
-    return ("listed", tuple(sorted(found.names)), tuple(sorted(found.type_checking_only)))
+    names, guarded = tuple(sorted(found.names)), tuple(sorted(found.type_checking_only))
+    return ("starred", names, guarded, imports.star_sources)
+
+
+def _star_import(statement: cst.CSTNode) -> bool:
+    """`from m import *` (not `typing`) alone on a top-level line."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    return (
+        isinstance(small, cst.ImportFrom)
+        and isinstance(small.names, cst.ImportStar)
+        and (bool(small.relative) or small.module is None or dotted_name(small.module) != "typing")
+    )
+
+
+_ALL_ASSIGNED = re.compile(r"^[ \t]*__all__[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
+_ALL_CHANGED = re.compile(r"__all__\s*(?:\+=|\|=|\.\s*(?:append|extend|insert|remove|pop|clear)\b|\[)")
+
+
+def star_exports(module: cst.Module, imports: ImportTable, text: str) -> Tuple[str, ...]:
+    """The names `from <this module> import *` binds, when a literal `__all__` (a list or tuple of
+    strings, assigned once at the top level and never changed) says: ("listed", name, ...); else
+    empty."""
+    if len(_ALL_ASSIGNED.findall(text)) != 1 or _ALL_CHANGED.search(text):
+        return ()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, (cst.Assign, cst.AnnAssign)) or small.value is None:
+                continue
+            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+            if not any(isinstance(t, cst.Name) and t.value == "__all__" for t in targets):
+                continue
+            value = small.value
+            if not isinstance(value, (cst.List, cst.Tuple)):
+                return ()
+            names = [e.value.evaluated_value for e in value.elements if isinstance(e.value, cst.SimpleString)]
+            if len(names) != len(value.elements) or not all(isinstance(n, str) for n in names):
+                return ()
+            return ("listed", *sorted(intern(n) for n in names))
+    return ()
 
 
 def call_globals(module: cst.Module, imports: ImportTable, text: str) -> Tuple[Tuple[str, int, str], ...]:
@@ -234,12 +286,13 @@ FACTS = FactExtractors(
         "default_construction": default_construction,
     },
     classes={"class_values": class_values, "class_references": class_references},
-    files={"module_globals": module_globals, "call_globals": call_globals},
+    files={"module_globals": module_globals, "call_globals": call_globals, "star_exports": star_exports},
     # A parameter annotated float names `float` (`is_float_type`); a `functools.wraps` wrapper, `wraps`.
     words={
         "float_parameters": ("float",),
         "wraps_wrapper": ("wraps",),
         "maybe_wraps_wrapper": ("wraps",),
         "module_globals": ("wraps",),
+        "star_exports": ("__all__",),
     },
 )

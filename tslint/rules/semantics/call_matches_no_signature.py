@@ -85,14 +85,21 @@ class CallMatchesNoSignature(Rule):
             for argument in node.args
         ):
             return  # a Union attribute: TS328's
-        if _matches_with_floats(call):
-            return  # TS335
+        if _matches_with_floats(call) and not _overloaded_project_function(call, context):
+            return  # TS335 (which leaves overloaded project functions to this rule)
         shown = [_shown(value) for value in call.positional]
         shown += [f"{key}={_shown(value)}" for key, value in call.keywords]
         name = call.name.replace("torch.nn.functional.", "F.")
         if call.self_type is not None:
             name = call.name
         context.report(node, self.message.format(name=name, arguments=", ".join(shown)))
+
+
+def _overloaded_project_function(call, context: RuleContext) -> bool:
+    """A call of a project function declared with `@torch.jit._overload`: matched against the
+    declarations' signatures (call_schemas.project_schemas), which TS335 does not read."""
+    function = context.scope.index.functions.get(call.schemas[0].name) if call.schemas else None
+    return function is not None and function.has_overloads
 
 
 def _shown(jit_type: JitType) -> str:

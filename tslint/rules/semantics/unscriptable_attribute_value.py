@@ -9,7 +9,7 @@ from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeAssignment
 from tslint.rule import Rule, RuleContext
-from tslint.rules.semantics._held_instances import held_class
+from tslint.rules.semantics._held_instances import filled_by_a_method, held_class
 
 
 class UnscriptableAttributeValue(Rule):
@@ -24,7 +24,9 @@ class UnscriptableAttributeValue(Rule):
     torch: "Module 'Net' has no attribute 'cache' (This attribute exists on the Python module, but we
     failed to convert Python type: 'list' to a TorchScript type. List trace inputs must have elements)".
     A class-level annotation (`cache: List[Tensor]` in the class body) tells torch the type and is
-    respected; an annotation on the assignment in `__init__` is not enough, and is not respected.
+    respected; an annotation on the assignment in `__init__` is not enough, and is not respected. An
+    empty list or dict that a method calls a method of (`self.widths.append(i)`, in `__init__` too)
+    may be filled before the instance is scripted: not reported.
     """
 
     code = "TS324"
@@ -55,7 +57,7 @@ class UnscriptableAttributeValue(Rule):
             whats = [_what(klass, name, a, context) for a in assignments]
             if torch_bases_only:
                 whats = [what if what and what.startswith("an instance of") else None for what in whats]
-            if whats and all(whats):
+            if whats and all(whats) and not (whats[0].startswith("an empty") and filled_by_a_method(klass, name)):
                 context.report(node, self.message.format(receiver=context.receiver, name=name, what=whats[0]))
                 return
 
