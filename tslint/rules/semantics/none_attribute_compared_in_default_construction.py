@@ -10,22 +10,14 @@ from tslint.index.model import AttributeKind
 from tslint.rule import Rule, RuleContext
 
 # The comparisons torch has no schema for when one side is `None` and the other a plain value (probed:
-# `==`, `!=`, `<`, `in` of a tuple of strs all fail; `is`/`is not` compile).
-_VALUE_OPERATORS = (
-    cst.Equal,
-    cst.NotEqual,
-    cst.LessThan,
-    cst.LessThanEqual,
-    cst.GreaterThan,
-    cst.GreaterThanEqual,
-    cst.In,
-    cst.NotIn,
-)
+# `==`, `!=`, `in` of a tuple of strs all fail; `is`/`is not` compile). Orderings (`<`, ...) fail too,
+# with any other operand: TS369's.
+_VALUE_OPERATORS = (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)
 
 
 class NoneAttributeComparedInDefaultConstruction(Rule):
     """Compiled code compares `self.<name>` with a plain value (`self.norm_type == "rms_norm"`,
-    `self.mode in ("a", "b")`, `self.k < 3`), and `__init__` leaves the attribute `None` when the class
+    `self.mode in ("a", "b")`), and `__init__` leaves the attribute `None` when the class
     is built with its default arguments (`norm_type: str | None = None` and `self.norm_type =
     norm_type`).
 
