@@ -5,11 +5,14 @@ from typing import Dict, Optional, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.trace_taint import Kind
-from tslint.analysis.traversal import walk
+from tslint.analysis.traversal import LEAF_TYPES, walk
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
 MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "__setitem__"})
+
+# The leaf node types `_Writes.enter` does nothing with (it reads names).
+_UNREAD_LEAVES = LEAF_TYPES - {cst.Name}
 
 
 class StateMutatedInForward(Rule):
@@ -45,7 +48,7 @@ class StateMutatedInForward(Rule):
 
     def begin_function(self, context: RuleContext) -> Optional[_Writes]:
         finder = _Writes(context.compiled.info.self_name)
-        walk(context.node.body, finder.enter)
+        walk(context.node.body, finder.enter, skipped=_UNREAD_LEAVES)
         return finder
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
