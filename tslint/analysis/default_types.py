@@ -90,11 +90,11 @@ def default_view_if_any(context) -> Optional[DefaultFunctionTypes]:
     from tslint.analysis.traversal import statements_in_order
 
     self_name = context.compiled.info.self_name
+    tests = [node for node in statements_in_order(context.node.body, cst.If) if none_test(node.test, self_name)]
+    if not tests:
+        return None  # the ordinary view is not even asked for (rules compute it on demand)
     ordinary = context.types()
-    if not any(
-        none_test(node.test, self_name) is not None and ordinary.decided_by_instance(node)
-        for node in statements_in_order(context.node.body, cst.If)
-    ):
+    if not any(ordinary.decided_by_instance(node) for node in tests):
         return None
     types = default_function_types(context)
     return types if types is not None and types.default_decided else None

@@ -46,14 +46,14 @@ class SubmoduleCallInDefaultConstruction(Rule):
         name = context.self_attribute(node.func)
         if name is None or any(arg.star for arg in node.args):
             return
+        found = default_built(context.classes(), name)
+        if found is None:
+            return
         types = context.types()
         if types.call(node) is not None or types.project is None:
             return
         if not all(len(set(types.project.module_candidates(klass, name))) > 1 for klass in types.classes):
             return  # one class (or none known) on every path: the ordinary view's
-        found = default_built(context.classes(), name)
-        if found is None:
-            return
         callee, owner, defaults = found
         module = types.project.class_of(callee)
         schema = _forward_schema(types.project, module) if module is not None else None
