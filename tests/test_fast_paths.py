@@ -164,3 +164,16 @@ def test_memo_answers_once_per_node_within_a_file() -> None:
         assert len(calls) == 4
     names(first)
     assert len(calls) == 5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["x = wraps(f)", "unwraps(f)", "wrapsx", "a.wraps", "wraps", "_wraps", "é wraps", "wrapsé", "1wraps", "wraps1"],
+)
+def test_holds_word_is_a_whole_word_search(text: str) -> None:
+    """The fast pattern of `holds_word` answers as `\\bword\\b` does (Unicode word characters too)."""
+    import re
+
+    from tslint.index.facts import holds_word
+
+    assert holds_word(text, "wraps") == (re.search(r"\bwraps\b", text) is not None)
