@@ -173,3 +173,26 @@ def test_or_gives_an_operand_not_a_bool() -> None:
     """
     assert codes(module(init)) == []
     assert codes(module(init.replace("== 64", "!= 64"))) == [("TS361", "x = x + self.w")]
+
+
+def test_an_assert_the_defaults_fail_builds_nothing() -> None:
+    """`assert isinstance(channels, (tuple, list))` with `channels=None`: the default construction
+    raises, so nothing it would leave is known (TS369 stays silent on `self.channels[0]`)."""
+    source = """
+    from typing import List, Optional
+
+    class Net(nn.Module):
+        def __init__(self, channels: Optional[List[int]] = None):
+            super().__init__()
+            assert isinstance(channels, (tuple, list))
+            self.channels = channels
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * self.channels[0]
+    """
+    text = HEADER + textwrap.dedent(source)
+    result = lint_text(text, "m.py", Config(select=("TS369",)))
+    assert [d.code for d in result.diagnostics] == []
+    failing = "\n".join(line for line in text.splitlines() if "assert" not in line)
+    result = lint_text(failing, "m.py", Config(select=("TS369",)))
+    assert [d.code for d in result.diagnostics] == ["TS369"]

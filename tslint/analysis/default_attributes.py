@@ -123,3 +123,38 @@ def default_built(classes, name: str) -> Optional[Tuple[str, str, str]]:
             defaults = ", ".join(f"`{p}={code}`" for p, code in found[2]) or "no argument decides it"
             shown = (callee, found[1], defaults)
     return shown
+
+
+def asserted_not_none(function, self_name: str, name: str) -> bool:
+    """Whether `function` (a libcst FunctionDef) asserts `self.<name> is not None` anywhere: for an
+    instance where it is `None` the assert always fails, and torch does not compile what follows it."""
+    import libcst as cst
+
+    from tslint.analysis.traversal import walk
+
+    found: list = []
+
+    def enter(node) -> bool:
+        if isinstance(node, cst.Assert):
+            walk(node.test, lambda inner: _not_none_test(inner, self_name, name, found) or True)
+        return not found
+
+    walk(function, enter)
+    return bool(found)
+
+
+def _not_none_test(node, self_name: str, name: str, found: list) -> None:
+    import libcst as cst
+
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        left, target = node.left, node.comparisons[0]
+        if (
+            isinstance(target.operator, cst.IsNot)
+            and isinstance(target.comparator, cst.Name)
+            and target.comparator.value == "None"
+            and isinstance(left, cst.Attribute)
+            and isinstance(left.value, cst.Name)
+            and left.value.value == self_name
+            and left.attr.value == name
+        ):
+            found.append(node)

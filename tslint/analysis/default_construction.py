@@ -203,6 +203,8 @@ class DefaultInit:
     def small(self, small: cst.BaseSmallStatement, state: _State):
         if isinstance(small, cst.Raise):
             return None
+        if isinstance(small, cst.Assert) and self.truth(small.test, state)[0] is False:
+            return None  # `assert isinstance(channel_list, (tuple, list))` with `channel_list=None`
         if isinstance(small, cst.Return):
             return _RETURNED
         for found in _nodes(small):

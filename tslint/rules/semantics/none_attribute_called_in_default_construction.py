@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from tslint.analysis.default_attributes import default_described
+from tslint.analysis.default_attributes import asserted_not_none, default_described
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind
 from tslint.rule import Rule, RuleContext
@@ -44,7 +44,7 @@ class NoneAttributeCalledInDefaultConstruction(Rule):
         if all(a.kind is AttributeKind.NONE for _, klass in classes for a in klass.attributes.get(name, ())):
             return  # None on every path: TS326
         found = default_described(classes, name, "none")
-        if found is not None:
+        if found is not None and not asserted_not_none(context.node, context.compiled.info.self_name or "", name):
             owner, defaults = found
             context.report(
                 node.func, self.message.format(receiver=context.receiver, name=name, owner=owner, defaults=defaults)

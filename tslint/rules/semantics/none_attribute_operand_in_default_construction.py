@@ -4,7 +4,7 @@ from typing import List
 
 import libcst as cst
 
-from tslint.analysis.default_attributes import default_described
+from tslint.analysis.default_attributes import asserted_not_none, default_described
 from tslint.findings import Mode, Severity
 from tslint.index.model import AttributeKind
 from tslint.rule import Rule, RuleContext
@@ -86,7 +86,7 @@ class NoneAttributeOperandInDefaultConstruction(Rule):
         if any(klass.annotated_optional(name) for _, klass in classes):
             return False  # torch types it by the class-level annotation
         found = default_described(classes, name, "none", context.scope.index)
-        if found is None:
+        if found is None or asserted_not_none(context.node, context.compiled.info.self_name or "", name):
             return False
         owner, defaults = found
         text = self.message.format(receiver=context.receiver, name=name, owner=owner, defaults=defaults, what=what)
