@@ -50,7 +50,8 @@ TRICKY = [
     # clause, for/while with `else`, match, with, nested decorated definitions, backslash and
     # bracket continuations, one-line suites, tabs inside spaces.
     "import torch\n\n\nclass M(torch.nn.Module):\n    def forward(self, x, y):\n        if x:\n            a = 1\n"
-    "        # before elif\n        elif y:  # c\n            if a:\n                b = (x +\n                     y)\n"
+    "        # before elif\n        elif y:  # c\n            if a:\n"
+    "                b = (x +\n                     y)\n"
     "            elif b: pass\n\n            # before else\n            else:\n                for i in x:\n"
     "                    c = i + \\\n                        1\n                else:\n                    while c:\n"
     "                        c -= 1; d = c\n                    else:\n                        pass\n        else:\n"
