@@ -113,7 +113,9 @@ def filter_diagnostics(
     that ran on the file, when it was parsed and each ran to its end; a suppression that suppressed
     nothing is then unused (TS002, when selected). None: the file was not checked completely."""
     ignored_here = (*config.ignore, *_file_ignores(source, config))
-    report_unused = rules is not None and selected(UNUSED_SUPPRESSION.code, config.select, ignored_here, False)
+    report_unused = rules is not None and selected(
+        UNUSED_SUPPRESSION.code, config.select, ignored_here, UNUSED_SUPPRESSION.default_enabled
+    )
     if not diagnostics and not report_unused:
         return ()
     found = suppressions(text)
