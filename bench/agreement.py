@@ -7,7 +7,9 @@ class there that constructs with no arguments (or with 1 for each required argum
 nn.Conv2d(1, 1, 1)), runs torch.jit.script on each, and prints:
   scripted OK / failing; failing classes with an error finding inside torch's highlighted span
   (agreement), failing classes flagged elsewhere or not at all (misses, listed), and scriptable
-  classes with an error finding in code compiled for them (false positives, listed).
+  classes with an error finding in code compiled for them (false positives, listed). For each
+  located failure not flagged at torch's line: the classes that script whose compiled code holds
+  that line too (the function around it), where an error finding would be a false positive.
 Then a trace section: every fixture class taking one tensor is traced on ones(3, 4) and compared with
 eager mode on -ones(5, 4): TracerWarning lines and divergent traces, flagged by TS4xx or missed.
 A finding counts for a class when it lies in a function that the compiled-scope model says
@@ -26,6 +28,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from shared_lines import sharing_classes  # noqa: E402
 
 from tslint.api import lint_sources, project_index  # noqa: E402
 from tslint.compiled_scope import CompiledScope  # noqa: E402
@@ -108,6 +113,7 @@ def script_section(torch, verbose: bool) -> None:
         "skipped": 0,
     }
     false_positives, misses, elsewhere, agreeing = [], [], [], []
+    scripting = {}  # each class that scripts: the (path, symbol) of the functions compiled for it
     for qualname in sorted(index.module_classes):
         module_name, _, class_name = qualname.rpartition(".")
         if not module_name.startswith(("torch.nn", "torch.ao.nn")):
@@ -131,6 +137,7 @@ def script_section(torch, verbose: bool) -> None:
             error = f"{type(exception).__name__}: {exception}"
         if error is None:
             counts["ok"] += 1
+            scripting[qualname] = compiled
             if findings:
                 counts["ok_flagged"] += 1
                 false_positives.append((qualname, findings))
@@ -177,18 +184,30 @@ def script_section(torch, verbose: bool) -> None:
         for qualname, findings in false_positives:
             for d in findings:
                 print(f"  {qualname}: {d.code} at {Path(d.filename).name}:{d.location.row} {d.message}")
+    shared = {qualname: sharing_classes(span, scripting) for qualname, span, *_ in elsewhere + misses}
+    located = counts["failed_at_line"] + sum(1 for _, span, *_ in elsewhere + misses if span is not None)
+    print(f"  located failures (torch names a line): {located}")
+    print(f"    ... at torch's line:                 {counts['failed_at_line']}")
+    print(f"    ... on a line classes that script compile too: {sum(1 for found in shared.values() if found)}")
     if elsewhere:
         print("\nflagged, but torch failed first elsewhere:")
         for qualname, span, message, _findings in elsewhere:
-            print(f"  {qualname}: torch at {where(span)}: {message[:90]}")
+            print(f"  {qualname}: torch at {where(span)}: {message[:90]}{also(shared[qualname])}")
     if misses:
         print("\nmissed (torch's first error):")
         for qualname, span, message in misses:
-            print(f"  {qualname}: {where(span)}: {message[:100]}")
+            print(f"  {qualname}: {where(span)}: {message[:100]}{also(shared[qualname])}")
     if verbose and agreeing:
         print("\nagreeing:")
         for qualname, span in agreeing:
             print(f"  {qualname}: {where(span)}")
+
+
+def also(classes: list) -> str:
+    if not classes:
+        return ""
+    shown = ", ".join(name.rpartition(".")[2] for name in classes[:4])
+    return f" [line compiled too for {len(classes)} that script: {shown}{', ...' if len(classes) > 4 else ''}]"
 
 
 @contextlib.contextmanager

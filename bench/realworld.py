@@ -38,6 +38,9 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Un
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from shared_lines import sharing_classes  # noqa: E402
 
 from tslint.api import lint_sources, project_index  # noqa: E402
 from tslint.compiled_scope import CompiledScope  # noqa: E402
@@ -359,6 +362,8 @@ class Outcome:
     flagged_in_class: bool = False
     findings: List[str] = field(default_factory=list)  # code path:row of error findings in compiled code
     known: bool = True  # tslint's index sees the class as a module class (else no compiled scope)
+    # Missed at torch's line: how many classes that script compile that line too (shared_lines.py).
+    shared_with: int = 0
 
 
 def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Outcome], float]:
@@ -376,6 +381,8 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
         key = (str(Path(d.filename).resolve()), d.location.row)
         (by_line if d.severity is Severity.ERROR else warned).setdefault(key, []).append(d)
     outcomes = []
+    scripting: Dict[str, set] = {}  # each class that scripts: the functions compiled for it
+    spans: Dict[int, TorchSpan] = {}  # torch's span of each located failure, by outcome
     for record in verdicts["records"]:
         qualname = record["qualname"]
         if not record.get("built"):
@@ -410,13 +417,19 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
             span = locate(record["error"], str(folder), homes)
             outcome.flagged_in_class = any((d.filename, d.symbol) in compiled for d in script_findings)
             if span is not None:
+                spans[id(outcome)] = span
                 outcome.where = f"{_short(span.path, folder)}:{span.first_row}"
                 rows = range(span.first_row, span.last_row + 1)
                 outcome.flagged_at_line = any(by_line.get((span.path, row)) for row in rows)
                 outcome.warned_at_line = not outcome.flagged_at_line and any(
                     warned.get((span.path, row)) for row in rows
                 )
+        elif compiled:
+            scripting[qualname] = compiled
         outcomes.append(outcome)
+    for outcome in outcomes:
+        if id(outcome) in spans and not outcome.flagged_at_line:
+            outcome.shared_with = len(sharing_classes(spans[id(outcome)], scripting))
     return outcomes, lint_seconds
 
 
@@ -450,6 +463,7 @@ def summarise(outcomes: Sequence[Outcome]) -> Dict[str, int]:
         "false_positives": sum(bool(o.findings) for o in scripted),
         "located_warned_at_line": sum(o.warned_at_line for o in located),
         "located_missed_unknown_class": sum(not o.known for o in located if not o.flagged_at_line),
+        "located_missed_shared": sum(bool(o.shared_with) for o in located),
     }
 
 
@@ -570,6 +584,11 @@ def misses_and_false_positives(report: Dict[str, dict]) -> str:
     for kind, outcomes in sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])):
         sites = sorted({o["where"] for o in outcomes})
         lines.append(f"  {len(outcomes):4} {len(sites):4}  {kind}  ({sites[0]})")
+    shared = [o for outcomes in groups.values() for o in outcomes if o.get("shared_with")]
+    lines.append(
+        f"  of which on a line that classes that script compile too: {len(shared)} classes, "
+        f"{len({o['where'] for o in shared})} sites"
+    )
     lines.append("false positives, classes by code: " + ", ".join(f"{code} {n}" for code, n in codes.most_common()))
     return "\n".join(lines)
 

@@ -107,7 +107,8 @@ DYNAMIC_METHODS = frozenset({"__getattr__", "__getattribute__", "__setattr__", "
 class AttributeNeverAssigned(Rule):
     """Compiled code reads `self.<name>`, and no class of the module assigns it on the instance: it is
     a class attribute that is not a constant (`offset = 2` in the class body), it is only declared by
-    a class-level annotation (`padding: List[int]`), or it misspells an attribute that is assigned
+    a class-level annotation (`padding: List[int]`), or only declared a constant (listed in
+    `__constants__`, or annotated `Final`, with no value anywhere), or it misspells an attribute that is assigned
     (`self.hiden_size` for `self.hidden_size`). A base class whose subclasses assign the
     attribute is not reported: the subclasses are what gets scripted.
 
@@ -213,8 +214,14 @@ def _missing(name: str, klass: CompiledClass) -> Optional[str]:
     """Why `name` is certainly missing from the scripted instance of the class, or None if it may exist."""
     if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or DYNAMIC_METHODS & klass.methods.keys():
         return None
-    if name in klass.attributes or name in klass.methods or name in klass.constants:
+    if name in klass.attributes or name in klass.methods:
         return None
+    if name in klass.constants:
+        if name in klass.class_attributes:
+            return None  # a class-level constant: torch makes it one
+        # Declared a constant and never given a value: torch warns that the constant "was not
+        # actually set in __init__", and the instance has no such attribute.
+        return "it is declared a constant (`__constants__` or `Final`) but never assigned."
     if name in klass.class_attributes:
         return (
             "it is a class attribute, and TorchScript only sees those listed in `__constants__` or annotated `Final`."

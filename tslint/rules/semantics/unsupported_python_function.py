@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
+from tslint.analysis.call_site_range import condition_operand_call, operand_before
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -153,7 +154,10 @@ class UnsupportedPythonFunction(Rule):
 
     torch: "Python builtin <built-in function log2> is currently not supported in Torchscript", or an
     error inside the library's own source that torch tried to compile ("Can't get source for <function
-    join>", "Compiled functions can't take variable number of arguments") — the finding is on the call.
+    join>", "Compiled functions can't take variable number of arguments") — the finding is on the call,
+    except where torch points elsewhere: for a function of torch's Python-only packages that torch
+    compiles from source, called as an operand of `and`/`or` after the first, torch highlights the last
+    value of the operand before it (analysis/call_site_range.py), and the finding is there.
     """
 
     code = "TS316"
@@ -178,18 +182,39 @@ class UnsupportedPythonFunction(Rule):
         "cannot be used as a value",
     )
 
+    def begin_function(self, context: RuleContext) -> Dict[int, cst.CSTNode]:
+        return {}  # id of a call -> where torch points at it, when that is not the call
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation, context: RuleContext) -> None:
+        call = condition_operand_call(node)
+        if call is None:
+            return
+        found = _unsupported(call, context)
+        if found is not None and _compiled_from_source(found[0]):
+            where = operand_before(node, context.qualify)
+            if where is not None and context.state is not None:
+                context.state[id(call)] = where
+
     def visit_Call(self, node: cst.Call, context: RuleContext) -> None:
         found = _unsupported(node, context)
         if found is not None:
             call, hint = found
             # torch points at what it cannot compile: for `warnings.warn`, the category argument.
-            where = _warning_category(node) if call == WARN_WITH_CATEGORY else None
+            where = _warning_category(node) if call == WARN_WITH_CATEGORY else (context.state or {}).get(id(node))
             context.report(where or node, self.message.format(call=call, instead=f"; {hint}" if hint else ""))
         for argument in node.args:
             # A builtin passed as a value, typically `input` where the parameter is called `x`.
             value = argument.value
             if isinstance(value, cst.Name) and _is_unsupported_builtin(value, context):
                 context.report(value, self.value_message.format(name=value.value))
+
+
+def _compiled_from_source(call: str) -> bool:
+    """Whether torch compiles the called function from its Python source (and fails inside it), so
+    that the caller's frame shows its pending range: a function (not a class) of torch's Python-only
+    packages. Builtins and the standard library's C functions fail at the call itself."""
+    name = call[: -len("(...)")] if call.endswith("(...)") else call
+    return name.startswith(UNSUPPORTED_TORCH_PACKAGES) and name.rpartition(".")[2][:1].islower()
 
 
 def _is_unsupported_builtin(name: cst.Name, context: RuleContext) -> bool:
