@@ -120,6 +120,22 @@ def shared_between_workers(folder: Path, name: str, compute):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def children_bytecode(tmp_path_factory) -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set (a container image's habit), each child process a test
+    starts (`python -m tslint`, about thirty in the static suite) would compile tslint from source
+    again: about half a second of CPU each. The children write and read their bytecode under the
+    session's temporary folder instead (PYTHONPYCACHEPREFIX), shared by the xdist workers: nothing
+    is written into the checkout, and a PYTHONPYCACHEPREFIX already set is left alone. This process
+    (and each xdist worker) keeps the interpreter's own setting."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ["PYTHONPYCACHEPREFIX"] = str(shared / "children-bytecode")
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+
+
 @pytest.fixture(scope="session")
 def fixture_lints(tmp_path_factory) -> Tuple[LintResult, LintResult]:
     """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
