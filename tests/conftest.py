@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import itertools
 import os
 import re
@@ -121,14 +122,22 @@ def shared_between_workers(folder: Path, name: str, compute):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def children_bytecode(tmp_path_factory) -> None:
+def children_bytecode(tmp_path_factory, pytestconfig: pytest.Config) -> None:
     """Where PYTHONDONTWRITEBYTECODE is set (a container image's habit), each child process a test
     starts (`python -m tslint`, about thirty in the static suite) would compile tslint from source
     again: about half a second of CPU each. The children write and read their bytecode under the
     session's temporary folder instead (PYTHONPYCACHEPREFIX), shared by the xdist workers: nothing
     is written into the checkout, and a PYTHONPYCACHEPREFIX already set is left alone. This process
-    (and each xdist worker) keeps the interpreter's own setting."""
+    (and each xdist worker) keeps the interpreter's own setting.
+
+    Under a prefix a child reads no bytecode beside the sources, not even the installed packages'
+    own: the first child compiles what it imports (the standard library's share, libcst, tslint:
+    a few seconds, once). Only in the static suite (torch not installed, or deselected by `-m`):
+    a child importing torch would compile all of torch so."""
     if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    markexpr = pytestconfig.getoption("markexpr", "") or ""
+    if importlib.util.find_spec("torch") is not None and not (markexpr and _deselects_torch(markexpr)):
         return
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
