@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import itertools
 import os
 import re
@@ -120,15 +121,100 @@ def shared_between_workers(folder: Path, name: str, compute):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def children_bytecode(tmp_path_factory, pytestconfig: pytest.Config) -> None:
+    """Where PYTHONDONTWRITEBYTECODE is set (a container image's habit), each child process a test
+    starts (`python -m tslint`, about thirty in the static suite) would compile tslint from source
+    again: about half a second of CPU each. The children write and read their bytecode under the
+    session's temporary folder instead (PYTHONPYCACHEPREFIX), shared by the xdist workers: nothing
+    is written into the checkout, and a PYTHONPYCACHEPREFIX already set is left alone. This process
+    (and each xdist worker) keeps the interpreter's own setting.
+
+    Under a prefix a child reads no bytecode beside the sources, not even the installed packages'
+    own: the first child compiles what it imports (the standard library's share, libcst, tslint:
+    a few seconds, once). Only in the static suite (torch not installed, or deselected by `-m`):
+    a child importing torch would compile all of torch so."""
+    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
+        return
+    markexpr = pytestconfig.getoption("markexpr", "") or ""
+    if importlib.util.find_spec("torch") is not None and not (markexpr and _deselects_torch(markexpr)):
+        return
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    os.environ["PYTHONPYCACHEPREFIX"] = str(shared / "children-bytecode")
+    del os.environ["PYTHONDONTWRITEBYTECODE"]
+
+
+# The export snapshot's command line (tests/test_snapshots.py), run from the repository root so the
+# output names `fixtures/...`: `--isolated` so no pyproject.toml above changes the result, `--no-cache`
+# so a stale .tslint_cache/ cannot answer for the current code, `-j 1` as the other snapshots' runs.
+EXPORT_SNAPSHOT_RUN = ["--isolated", "--no-cache", "-j", "1"]
+EXPORT_SNAPSHOT_ARGUMENTS = ["--mode", "export", "--select", "TS,TS503", "--output-format", "concise", "fixtures"]
+
+
+class ExportCli(NamedTuple):
+    """`tslint EXPORT_SNAPSHOT_RUN EXPORT_SNAPSHOT_ARGUMENTS` from the repository root, in this process
+    (tests/cli_runner.py): `completed` is its output (the export snapshot's), `result` the LintResult
+    it printed, as `tslint.api.lint_sources` returned it to the command line, with each file named as
+    `lint_paths([str(FIXTURES)], ...)` names it (the root joined to the relative name). It is the
+    export lint of `_lint_fixtures_apart` (the same files and Config: mode export, select TS and
+    TS503, one process), made once for both."""
+
+    completed: subprocess.CompletedProcess
+    result: LintResult
+
+
+def _rooted(result: LintResult) -> LintResult:
+    def name(filename: str) -> str:
+        return str(ROOT / filename)
+
+    return replace(
+        result,
+        diagnostics=tuple(replace(d, filename=name(d.filename)) for d in result.diagnostics),
+        errors=tuple(replace(e, filename=name(e.filename)) for e in result.errors),
+    )
+
+
+def _run_export_cli(_folder: Path) -> ExportCli:
+    import tslint.api as api
+    from cli_runner import run_cli
+
+    linted: List[LintResult] = []
+    original = api.lint_sources
+
+    def recording(*arguments, **keywords) -> LintResult:
+        linted.append(original(*arguments, **keywords))
+        return linted[-1]
+
+    api.lint_sources = recording
+    try:
+        completed = run_cli(*EXPORT_SNAPSHOT_RUN, *EXPORT_SNAPSHOT_ARGUMENTS, cwd=ROOT, extra_env={"NO_COLOR": "1"})
+    finally:
+        api.lint_sources = original
+    assert len(linted) == 1, f"the command line linted {len(linted)} times"
+    return ExportCli(completed, _rooted(linted[0]))
+
+
 @pytest.fixture(scope="session")
-def fixture_lints(tmp_path_factory) -> Tuple[LintResult, LintResult]:
+def export_cli(tmp_path_factory) -> ExportCli:
+    """The export snapshot's run and the lint it printed (ExportCli), once per test session, shared
+    by the xdist workers (`per_session`)."""
+    return per_session(tmp_path_factory, "export-cli", _run_export_cli)
+
+
+@pytest.fixture(scope="session")
+def fixture_lints(tmp_path_factory, export_cli: ExportCli) -> Tuple[LintResult, LintResult]:
     """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
     per test session, shared by the xdist workers through the session's temporary folder, keyed by
-    the digest of the fixtures and tslint."""
+    the digest of the fixtures and tslint. The export lint is the export snapshot's (`export_cli`)."""
+
+    def lint() -> Tuple[LintResult, LintResult]:
+        return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404"))), export_cli.result
+
     shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
     if shared is None:
-        return _lint_fixtures_apart()
-    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", _lint_fixtures_apart)
+        return lint()
+    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", lint)
 
 
 @pytest.fixture(scope="session")

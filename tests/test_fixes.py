@@ -109,6 +109,7 @@ def _counts(diagnostics, path: Path, first: int, last: int) -> Counter:
     return Counter(d.code for d in diagnostics if Path(d.filename) == path and first <= d.location.row <= last)
 
 
+@pytest.mark.slow  # every fix applied to the whole fixtures tree, linted again in rounds, then afresh
 def test_fixes_reach_a_fixed_point(fixed_fixtures) -> None:
     before, outcome, folder = fixed_fixtures
     assert outcome.fixed_count >= 15 and outcome.rounds < fixing.MAX_ROUNDS
@@ -117,6 +118,7 @@ def test_fixes_reach_a_fixed_point(fixed_fixtures) -> None:
     assert again.changed() == [] and again.fixed_count == 0  # fixing twice changes nothing
 
 
+@pytest.mark.slow  # the fixed copy of the whole fixtures tree (`fixed_fixtures`, shared with the above)
 def test_fixed_fixtures_lose_their_findings(fixed_fixtures) -> None:
     before, outcome, folder = fixed_fixtures
     for path, name, first, last, codes in _fixed_classes(before, folder):

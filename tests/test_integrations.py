@@ -72,7 +72,10 @@ def test_sarif_is_valid_and_complete(fixtures_cli: FixturesCli) -> None:
 def test_sarif_with_output_file_and_text_on_stdout(tmp_path, capsys) -> None:
     """A CI job writes SARIF and still sees text: two runs, the second with -o."""
     report = tmp_path / "tslint.sarif"
-    code, out = run_cli(capsys, "--format", "sarif", "-o", report, "--no-cache", FIXTURES / "signatures.py")
+    # A copy, alone in its folder: in fixtures/ the other fixtures would be indexed as its context.
+    source = tmp_path / "signatures.py"
+    shutil.copy(FIXTURES / "signatures.py", source)
+    code, out = run_cli(capsys, "--format", "sarif", "-o", report, "--no-cache", source)
     assert code == 1 and out == ""
     jsonschema.validate(json.loads(report.read_text()), sarif_schema())
 

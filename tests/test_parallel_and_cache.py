@@ -60,15 +60,6 @@ def no_cache_reference(fixtures_cli: FixturesCli) -> Reference:
     return Reference(fixtures_cli.folder, completed.stdout)
 
 
-def test_trees_parsed_again_give_identical_json(tree: Path, capsys, monkeypatch, no_cache_reference: Reference) -> None:
-    """A file whose tree phase 1 did not keep is parsed again for its rules (not indexed again)."""
-    import tslint.engine.shard as shard
-
-    reference = no_cache_reference.output  # `--no-cache -j 1`, every tree kept
-    monkeypatch.setattr(shard, "_may_compile", lambda index: False)
-    assert lint(capsys, "--no-cache", "-j", "1", "fixtures", cwd=tree) == reference
-
-
 @pytest.mark.slow  # the whole fixtures tree linted again, 2 or 3 times
 def test_dropping_trees_phase_two_does_not_read_changes_nothing(
     tree: Path, capsys, monkeypatch, no_cache_reference: Reference
@@ -106,12 +97,18 @@ def test_cache_sees_a_new_package_init(tmp_path: Path, capsys) -> None:
 
 
 def test_workers_and_cache_give_identical_json_and_a_corrupt_cache_is_ignored(
-    capsys, fixtures_cli: FixturesCli, no_cache_reference: Reference
+    capsys, monkeypatch, fixtures_cli: FixturesCli, no_cache_reference: Reference
 ) -> None:
     """The session's run of the fixtures with workers on a cold cache (conftest's `fixtures_cli`)
     filled the cache of its folder (entries are bound to the folder: a copy would not read them);
     this test alone uses that folder afterwards: one process, then workers, read it warm; then it
-    spoils the cache, which one process ignores and rewrites."""
+    spoils the cache, which one process ignores and rewrites.
+
+    That one process lints every file again, and does it with no tree kept from phase 1: each file
+    is parsed again for its rules (not indexed again), and the JSON is still the reference (`-j 1`
+    with every tree kept). The sibling `slow` test keeps or drops trees by `tree_needed` instead."""
+    import tslint.engine.shard as shard
+
     reference = no_cache_reference.output  # `--no-cache -j 1`
     assert json.loads(reference)["diagnostics"]
     tree = fixtures_cli.cached_folder
@@ -126,7 +123,9 @@ def test_workers_and_cache_give_identical_json_and_a_corrupt_cache_is_ignored(
     spoiled = list((tree / ".tslint_cache").glob("*-*.pickle"))
     for path in spoiled:
         path.write_bytes(b"\x80\x04garbage")
-    assert lint(capsys, "fixtures", cwd=tree) == reference
+    with monkeypatch.context() as patched:
+        patched.setattr(shard, "_may_compile", lambda index: False)  # phase 1 keeps no tree
+        assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference
     assert lint(capsys, "fixtures", cwd=tree) == reference  # and it was rewritten
 
 

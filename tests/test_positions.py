@@ -134,8 +134,11 @@ def test_without_python_rows_falls_back_to_the_whole_module() -> None:
     assert resolve_positions(module, None, nodes, {}, {}) == {node: expected[node] for node in nodes}
 
 
+@pytest.mark.slow  # libcst's PositionProvider and both ways of resolving on every node of every fixture
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
 def test_fixture_files(path) -> None:
+    """Every fixture, every node. The static suite keeps the layouts above; the positions of every
+    finding on the fixtures are in the snapshots (tests/test_snapshots.py), compared byte for byte."""
     _check(path.read_text(encoding="utf-8"))
 
 

@@ -6,35 +6,25 @@ the catalogue the same way. `pytest tests/test_snapshots.py --snapshot-update` r
 from __future__ import annotations
 
 import difflib
-from typing import List
 
 import pytest
 
-from cli_runner import run_cli
-from conftest import ROOT, FixturesCli
+from conftest import EXPORT_SNAPSHOT_ARGUMENTS, ROOT, ExportCli, FixturesCli
 from tslint.api import catalogue
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 UPDATE_COMMAND = "python -m pytest tests/test_snapshots.py --snapshot-update"
-# Run on the relative path (from the repository root; the JSON and text runs from the session's copy
-# of the fixtures, see `session_output`), so filenames in the output are `fixtures/...` and not this
-# checkout's location; `--isolated` so no pyproject.toml above changes the result; `--no-cache` (or a
-# cache the session's own cold run wrote) so a stale .tslint_cache/ cannot answer for the current code.
-COMMAND = ["--isolated", "--no-cache"]
+# Run on the relative path (the JSON and text runs from the session's copy of the fixtures, the export
+# run from the repository root: see `session_output`), so filenames in the output are `fixtures/...`
+# and not this checkout's location; `--isolated` so no pyproject.toml above changes the result;
+# `--no-cache` (or a cache the session's own cold run wrote) so a stale .tslint_cache/ cannot answer
+# for the current code. In this process (tests/cli_runner.py) but the JSON run's child: stdout is a
+# pipe, so colour is off; NO_COLOR keeps it off whatever the CLI decides later.
 RUNS = {
     "fixtures.json": ["--format", "json", "fixtures"],
     "fixtures.txt": ["fixtures"],
-    "fixtures-export.txt": ["--mode", "export", "--select", "TS,TS503", "--output-format", "concise", "fixtures"],
+    "fixtures-export.txt": EXPORT_SNAPSHOT_ARGUMENTS,
 }
-
-
-def tslint_output(arguments: List[str]) -> str:
-    # In this process (tests/cli_runner.py): stdout is a pipe, so colour is off; NO_COLOR keeps it off
-    # whatever the CLI decides later.
-    completed = run_cli(*COMMAND, *arguments, cwd=ROOT, extra_env={"NO_COLOR": "1"})
-    assert completed.stderr == "", completed.stderr
-    assert completed.returncode == 1, f"exit {completed.returncode}: the fixtures are full of findings"
-    return completed.stdout
 
 
 def mismatch_message(filename: str, expected: str, actual: str, limit: int = 60) -> str:
@@ -62,22 +52,25 @@ def mismatch_message(filename: str, expected: str, actual: str, limit: int = 60)
     )
 
 
-def session_output(name: str, fixtures_cli: FixturesCli) -> str:
-    """The JSON and text runs are the session's (conftest's `fixtures_cli`: `-j 1`, from a copy of
-    the fixtures, the text answered by the result cache its cold JSON run wrote), checked as
-    `tslint_output` checks its own; the export run lints the tree here."""
+def session_output(name: str, fixtures_cli: FixturesCli, export_cli: ExportCli) -> str:
+    """The session's runs: JSON and text from conftest's `fixtures_cli` (`-j 1`, from a copy of the
+    fixtures, the text answered by the result cache its cold JSON run wrote), export mode from
+    conftest's `export_cli` (`-j 1`, from the repository root; its lint is also the session's export
+    lint of the fixtures, `fixture_lints`)."""
     completed = {"fixtures.json": fixtures_cli.json, "fixtures.txt": fixtures_cli.text}.get(name)
-    if completed is None:
-        return tslint_output(RUNS[name])
+    completed = completed or export_cli.completed
     assert completed.args[-len(RUNS[name]) :] == RUNS[name]
+    assert "--isolated" in completed.args and ("--no-cache" in completed.args or name == "fixtures.txt")
     assert completed.stderr == "", completed.stderr
     assert completed.returncode == 1, f"exit {completed.returncode}: the fixtures are full of findings"
     return completed.stdout
 
 
 @pytest.mark.parametrize("name", sorted(RUNS))
-def test_fixture_output_snapshot(name: str, request: pytest.FixtureRequest, fixtures_cli: FixturesCli) -> None:
-    actual = session_output(name, fixtures_cli)
+def test_fixture_output_snapshot(
+    name: str, request: pytest.FixtureRequest, fixtures_cli: FixturesCli, export_cli: ExportCli
+) -> None:
+    actual = session_output(name, fixtures_cli, export_cli)
     path = SNAPSHOTS / name
     if request.config.getoption("--snapshot-update"):
         SNAPSHOTS.mkdir(exist_ok=True)
