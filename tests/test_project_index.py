@@ -12,7 +12,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from tslint.analysis.imports import build_import_table, resolve_relative
-from tslint.files import module_name
+from tslint.files import SourceFile, module_name
 from tslint.index.indexer import function_trees, index_file
 from tslint.index.model import is_torch_module_class
 from tslint.index.project import ProjectIndex
@@ -243,3 +243,36 @@ def test_star_reexports_resolve_to_the_definition(tmp_path: Path) -> None:
     assert index.resolve("gnn.Missing") == "gnn.Missing"  # not found: left as it was, unknown
     assert index.resolve("gnn._Hidden") == "gnn._Hidden"  # a star import skips private names
     assert {f.module_name for f in index.imported_files(index.modules["gnn"])} == {"gnn.conv", "gnn.models"}
+
+
+def test_compactor_shares_equal_names_and_call_sites_and_changes_no_value(tmp_path) -> None:
+    """A large run's worker makes equal values of many files' summaries one object (tslint.index.
+    compact): the summaries stay equal to what they were, and values equal only across types (a
+    bool and an int, a tuple and a named tuple) are never merged."""
+    import pickle
+
+    from tslint.engine.phases import index_source
+    from tslint.index.compact import Compactor
+    from tslint.index.model import CallSite
+
+    text = (
+        "import torch\nimport torch.nn as nn\n\n\nclass Net(nn.Module):\n"
+        "    def forward(self, x, scale: float = 1.0):\n"
+        "        return torch.cat([x, x]) * scale\n"
+    )
+    summaries = []
+    for name in ("a.py", "b.py"):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        summary = index_source(SourceFile(tmp_path / name, name), text.encode()).summary()
+        summaries.append(pickle.loads(pickle.dumps(summary)))  # as a worker receives it: copies of everything
+    expected = pickle.dumps(summaries)
+    compactor = Compactor()
+    first, second = (compactor.compact(s) for s in summaries)
+    assert [first, second] == pickle.loads(expected)
+    one, other = (s.index.classes[0].methods["forward"] for s in (first, second))
+    assert one.calls == other.calls and one.calls[0] is other.calls[0]
+    assert one.parameters == other.parameters
+    assert first.index.imports.aliases["nn"] is second.index.imports.aliases["nn"]
+    values = [compactor.compact(v) for v in ((1,), (True,), ("a", 1), ("a", True), ("x", "y"), CallSite(*"xy"))]
+    assert [type(v[-1]) for v in values[:4]] == [int, bool, int, bool]
+    assert type(values[4]) is tuple and type(values[5]) is CallSite

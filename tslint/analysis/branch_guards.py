@@ -40,6 +40,7 @@ from tslint.analysis.traversal import (
     is_node,
     push_table,
 )
+from tslint.index.compact import SLOTS
 
 IS_SCRIPTING = frozenset(
     {"torch.jit.is_scripting", "torch.jit._script.is_scripting", "torch._jit_internal.is_scripting"}
@@ -61,7 +62,7 @@ class GuardKind(enum.Enum):
     TRAINING = "training"  # runs only while `self.training`: compiled, but not run by an eval-mode trace
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class Guard:
     kind: GuardKind
     name: str = ""

@@ -16,9 +16,10 @@ from typing import Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence,
 import libcst as cst
 
 from tslint.analysis.memo import memoised
+from tslint.index.compact import SLOTS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class ImportTable:
     module_name: str
     aliases: Mapping[str, str]

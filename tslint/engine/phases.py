@@ -20,6 +20,7 @@ from tslint.engine.syntax import ProjectSyntax
 from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION, suppresses_own_finding, unused_suppressions
 from tslint.files import SourceFile, module_name
 from tslint.findings import Diagnostic, FileError, Mode
+from tslint.index.compact import SLOTS
 from tslint.index.indexer import function_trees, index_file
 from tslint.index.model import MAX_HIERARCHY, FileIndex, FileTrees
 from tslint.index.project import ProjectIndex
@@ -47,7 +48,7 @@ class IndexedFile:
         return FileSummary(self.source.display, self.digest, self.index, self.problem, self.error)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class FileSummary:
     """The picklable part of phase 1: what the project index and the cache need."""
 

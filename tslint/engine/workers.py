@@ -38,6 +38,7 @@ from tslint.engine.shard import CHECKING, INDEXING, KEPT_MEMORY_BUDGET, Progress
 from tslint.engine.spill import SpilledBytes
 from tslint.files import SourceFile
 from tslint.findings import FileError, Mode
+from tslint.index.compact import Compactor
 from tslint.index.project import ProjectIndex
 from tslint.limits import too_many_tokens
 from tslint.processes import max_jobs
@@ -404,9 +405,11 @@ def _worker(
                         pickled[summary.display] = _pickled([summary])
         needed = connection.recv()  # which files phase 2 needs (None: all)
         summaries = {}
+        # In a large run, equal names and call sites across the files one object (tslint.index.compact).
+        compact = Compactor().compact if large else _same
         for display, item in list(shard.items.items()):
             if needed is None or display in needed:
-                summaries[display] = item.summary()
+                summaries[display] = compact(item.summary())
             else:  # linted by the parent: no rule runs on it, and its tree and index are not needed here
                 del shard.items[display]
         if needed is not None:  # the parent forwards to the others those phase 2 needs (_exchange_needed)
@@ -416,7 +419,7 @@ def _worker(
                     if answer is None:
                         answer = _pickled([summaries[display]])
                     elif display not in summaries:  # its tree was not kept: nor was its index
-                        summaries[display] = pickle.loads(answer)[0]
+                        summaries[display] = compact(pickle.loads(answer)[0])
                     connection.send_bytes(answer)
             connection.send_bytes(b"")
         if isinstance(pickled, SpilledBytes):
@@ -425,8 +428,9 @@ def _worker(
             answer = connection.recv_bytes()
             if not answer:
                 break
-            summaries.update((s.display, s) for s in pickle.loads(answer))
+            summaries.update((s.display, compact(s)) for s in pickle.loads(answer))
             del answer
+        del compact  # its tables: what they share, the summaries hold
         scope = _scope(summaries, rules)
         shard.drop_unneeded_trees(scope, rules)
         while True:  # phase 2: lint what the parent hands over, until it says None
@@ -438,6 +442,10 @@ def _worker(
         pass
     finally:
         connection.close()
+
+
+def _same(value: FileSummary) -> FileSummary:
+    return value
 
 
 def _pickled(summaries: List[FileSummary]) -> bytes:

@@ -10,6 +10,7 @@ import libcst as cst
 
 from tslint.analysis.branch_guards import Guards
 from tslint.analysis.imports import ImportTable
+from tslint.index.compact import SLOTS
 
 JIT_IGNORE = "torch.jit.ignore"
 JIT_UNUSED = "torch.jit.unused"
@@ -191,7 +192,7 @@ class AttributeKind(enum.Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class AttributeAssignment:
     kind: AttributeKind
     # The qualified name of the called class or function; for a container or a literal, its type.
@@ -247,7 +248,7 @@ class CallSite(NamedTuple):
     guards: Guards = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class FunctionInfo:
     name: str
     qualname: str
@@ -302,7 +303,7 @@ class FunctionInfo:
         return next((value for key, value in self.facts if key == name), default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class ClassInfo:
     name: str
     qualname: str
@@ -339,7 +340,7 @@ class ClassInfo:
         return next((value for key, value in self.facts if key == name), default)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, **SLOTS)
 class FileIndex:
     path: str
     module_name: str
