@@ -174,12 +174,17 @@ def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
         yield statement
 
 
+# Concrete node classes without subclasses, so tested by exact type: isinstance's miss on libcst's
+# ABC-based node classes is slow, and most top-level statements are none of these.
+_OPENED = frozenset((cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally))
+
+
 def top_level_statements_with_index(module: cst.Module) -> Iterator[Tuple[int, cst.CSTNode]]:
     """(index in `module.body` of the statement that holds it, statement), as `top_level_statements`."""
     stack = [(index, statement) for index, statement in reversed(list(enumerate(module.body)))]
     while stack:
         index, statement = stack.pop()
-        if isinstance(statement, (cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally)):
+        if type(statement) in _OPENED:
             children: list = list(statement.body.body)
             for attribute in ("orelse", "finalbody"):
                 extra = getattr(statement, attribute, None)

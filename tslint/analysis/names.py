@@ -35,7 +35,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence
 import libcst as cst
 
 from tslint.analysis.imports import dotted_name, names_bound_in, top_level_statements
-from tslint.analysis.traversal import children, code_of, suite_statements
+from tslint.analysis.traversal import children, code_of, kind_test, suite_statements
 
 # What torch's resolution callback finds when the module's globals do not have a name
 # (torch/_jit_internal.py, createResolutionCallbackFromClosure: `typing`, then `builtins`).
@@ -487,9 +487,12 @@ def _imported_names(node: cst.CSTNode) -> Iterator[str]:
             yield (dotted_name(alias.name) or "").split(".")[0]
 
 
-_UNANALYSABLE = (cst.Try, cst.Global, cst.Nonlocal) + tuple(
-    getattr(cst, name) for name in ("TryStar", "Match") if hasattr(cst, name)
+# Concrete node classes without subclasses: tested by exact type (see traversal.kind_test).
+_UNANALYSABLE = frozenset(
+    (cst.Try, cst.Global, cst.Nonlocal)
+    + tuple(getattr(cst, name) for name in ("TryStar", "Match") if hasattr(cst, name))
 )
+_NOT_ENTERED = kind_test((cst.BaseExpression, cst.FunctionDef, cst.ClassDef))
 
 
 def _unanalysable(function: cst.FunctionDef) -> bool:
@@ -497,9 +500,9 @@ def _unanalysable(function: cst.FunctionDef) -> bool:
     stack: List[cst.CSTNode] = [function.body]
     while stack:
         node = stack.pop()
-        if isinstance(node, _UNANALYSABLE):
+        if type(node) in _UNANALYSABLE:
             return True
-        if isinstance(node, (cst.BaseExpression, cst.FunctionDef, cst.ClassDef)):
+        if _NOT_ENTERED(node):
             continue
         stack.extend(children(node))
     return False

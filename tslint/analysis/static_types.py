@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Iterator, Mapping, Optional, Tuple
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable, is_none, names_bound_in, plain_assignments, plain_parameters
-from tslint.analysis.traversal import LEAF_TYPES, walk
+from tslint.analysis.traversal import LEAF_TYPES, kind_test, walk
 
 # A TorchScript type: ("Tensor",), ("int",), ("List", inner), ("Tuple", *elements), ("Dict", key, value),
 # ("Union", *members) (Optional[T] is ("Union", T, ("None",))). None where the type is not known.
@@ -193,6 +193,9 @@ def _bound(node: cst.CSTNode, names: FrozenSet[str]) -> FrozenSet[str]:
     return names_bound_in(node) & names  # type: ignore[arg-type]
 
 
+_BLOCKS = kind_test((cst.BaseCompoundStatement, cst.BaseSuite))
+
+
 def _rebinding_points(body: cst.BaseSuite, names: FrozenSet[str]) -> Dict[cst.CSTNode, FrozenSet[str]]:
     """For each `if` statement and if-expression of a function body (outside statements this does
     not follow: `try`, nested definitions), which of `names` may have been rebound when its test
@@ -203,7 +206,7 @@ def _rebinding_points(body: cst.BaseSuite, names: FrozenSet[str]) -> Dict[cst.CS
         def enter(child: cst.CSTNode) -> bool:
             if type(child) is cst.IfExp:
                 found[child] = before
-            return not isinstance(child, (cst.BaseCompoundStatement, cst.BaseSuite)) or child is node
+            return not _BLOCKS(child) or child is node
 
         walk(node, enter, skipped=LEAF_TYPES)
 

@@ -91,11 +91,14 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
     anchor positions (positions.py) without a second parse.
     """
     collecting = gc.isenabled()
-    gc.disable()  # Python's tree holds no cycle, yet its nodes set off collections of the whole heap
+    # Python's tree holds no cycle, yet its nodes set off collections of the whole heap: none until
+    # the rows are read from it (re-enabled earlier, the next collection went through the whole tree).
+    gc.disable()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
             tree = ast.parse(text)
+        return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body), nested_blocks(tree.body)), None, False
     except SyntaxError as error:
         return None, error, "too many nested" in str(error.msg)
     except (RecursionError, MemoryError):
@@ -105,7 +108,6 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
     finally:
         if collecting:
             gc.enable()
-    return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body), nested_blocks(tree.body)), None, False
 
 
 def _inner_rows(statements: Sequence[ast.stmt]) -> Tuple[Dict[int, Tuple[int, ...]], Dict[int, Tuple[int, ...]]]:

@@ -3,9 +3,10 @@ and the memory it gives back (used in this process for small runs, in each worke
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
@@ -75,23 +76,25 @@ class Shard:
         summaries = []
         for source in sources:
             data = self._read(source)
-            if data is None:  # an errors entry of its own, counted as done like any other file
-                item = IndexedFile(source, "", None, None, None, None, CHANGED_DURING_RUN)
-            else:
-                item = index_source(source, data)
-            if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
-                item.parsed = item.trees = None
-            elif item.parsed is not None:
-                self.kept_bytes += len(data)
-            if not (self.drops_indexes and item.index is not None and item.trees is None):
-                self.items[source.display] = item
-            summaries.append(item.summary())
-            gc.collect()  # only this file's objects are not frozen yet: a cheap full collection, then
-            gc.freeze()  # keep the tree out of later collections (see trees_kept_out_of_gc)
+            with _one_collection():
+                summaries.append(self._index_one(source, data))
             self.release_memory(len(data or b""))
             if self.progress is not None:
                 self.progress(INDEXING, 1)
         return summaries
+
+    def _index_one(self, source: SourceFile, data: Optional[bytes]) -> FileSummary:
+        if data is None:  # an errors entry of its own, counted as done like any other file
+            item = IndexedFile(source, "", None, None, None, None, CHANGED_DURING_RUN)
+        else:
+            item = index_source(source, data)
+        if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
+            item.parsed = item.trees = None
+        elif item.parsed is not None:
+            self.kept_bytes += len(data or b"")
+        if not (self.drops_indexes and item.index is not None and item.trees is None):
+            self.items[source.display] = item
+        return item.summary()
 
     def release_memory(self, parsed_bytes: int) -> None:
         """Give freed trees' memory back to the system once enough source was parsed since the last
@@ -134,18 +137,37 @@ class Shard:
             if item is None:  # indexed from the cache: no tree here yet
                 item = IndexedFile(source, summary.digest, None, summary.index, None, summary.problem, summary.error)
             data = self._read(source)
-            if data is None:
-                outcomes[source.display] = FileOutcome((), (FileError(source.display, CHANGED_DURING_RUN),))
-            else:
-                outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
-            item.parsed = item.trees = None  # linted: the tree is not needed any more
-            self.items.pop(source.display, None)
-            gc.collect()  # as in `index`: what the file's rules left behind (caches of the project
-            gc.freeze()  # index they filled) is kept out of the collections of the next files
+            # As in `index`; the collection at the end frees what the file's rules left behind, and
+            # the freeze keeps the caches of the project index they filled out of later collections.
+            with _one_collection():
+                if data is None:
+                    outcomes[source.display] = FileOutcome((), (FileError(source.display, CHANGED_DURING_RUN),))
+                else:
+                    outcomes[source.display] = lint_indexed(item, data, scope, rules, config, syntax=syntax)
+                item.parsed = item.trees = None  # linted: the tree is not needed any more
+                self.items.pop(source.display, None)
             self.release_memory(len(data or b""))
             if self.progress is not None:
                 self.progress(CHECKING, 1)
         return outcomes
+
+
+@contextlib.contextmanager
+def _one_collection() -> Iterator[None]:
+    """One file's work with the cyclic collector paused, then one full collection and a freeze. Only
+    this file's objects are not frozen yet, so the collection is cheap; the freeze keeps the tree out
+    of later collections (see trees_kept_out_of_gc). Paused, the allocations of the file's parse no
+    longer set off collections that went through its tree again and again as it grew (~1400 during
+    libcst's parse of kornia); its garbage cycles wait for the one collection at the end."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _resident_memory() -> Optional[int]:

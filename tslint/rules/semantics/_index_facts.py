@@ -102,6 +102,10 @@ def wraps_wrapper(node: cst.FunctionDef, imports: ImportTable, owner: Optional[s
     return ()
 
 
+# Concrete node classes without subclasses (tested by exact type).
+_SCOPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _returned_nested(function: cst.FunctionDef) -> Optional[cst.FunctionDef]:
     """The nested function (`def` at the top of `function`'s body) that every `return` of `function`
     returns. None when some path returns anything else: the decorated function itself when an
@@ -112,9 +116,10 @@ def _returned_nested(function: cst.FunctionDef) -> Optional[cst.FunctionDef]:
     returns: List[cst.Return] = []
 
     def enter(node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Return):
-            returns.append(node)
-        return node is function or not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        kind = type(node)  # exact types: isinstance's miss on libcst's ABC-based classes is slow
+        if kind is cst.Return:
+            returns.append(node)  # type: ignore[arg-type]
+        return node is function or kind not in _SCOPES
 
     walk(function, enter)
     names = {r.value.value if isinstance(r.value, cst.Name) else None for r in returns}

@@ -84,14 +84,20 @@ def _is_identity_lambda(value: Optional[cst.BaseExpression]) -> bool:
     return len(plain) == 1 and not params.kwonly_params and plain[0].name.value == value.body.value
 
 
+# Concrete node classes without subclasses, tested by exact type: isinstance's miss on libcst's
+# ABC-based node classes is slow, and these walks test every node of a body.
+_SCOPES = frozenset((cst.FunctionDef, cst.ClassDef, cst.Lambda))
+
+
 def _returned_values(function: cst.FunctionDef) -> List[Optional[cst.BaseExpression]]:
     """The value of every `return` of `function` itself (not of functions nested in it)."""
     values: List[Optional[cst.BaseExpression]] = []
 
     def enter(node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Return):
-            values.append(node.value)
-        return node is function or not isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        kind = type(node)  # exact types: see _SCOPES
+        if kind is cst.Return:
+            values.append(node.value)  # type: ignore[attr-defined]
+        return node is function or kind not in _SCOPES
 
     walk(function, enter)
     return values
@@ -106,13 +112,14 @@ def _nested_functions(function: cst.FunctionDef) -> Dict[str, cst.FunctionDef]:
     def enter(node: cst.CSTNode) -> bool:
         if node is function:
             return True
-        if isinstance(node, cst.FunctionDef):
-            name = node.name.value
+        kind = type(node)  # exact types: see _SCOPES
+        if kind is cst.FunctionDef:
+            name = node.name.value  # type: ignore[attr-defined]
             if name in found:
                 twice.add(name)
-            found[name] = node
+            found[name] = node  # type: ignore[assignment]
             return False
-        return not isinstance(node, (cst.ClassDef, cst.Lambda))
+        return kind not in _SCOPES
 
     walk(function, enter)
     return {name: node for name, node in found.items() if name not in twice}

@@ -79,6 +79,12 @@ class NonTensorForwardInput(Rule):
                 context.report(param, self.message.format(root=root, what=f"`{param.name.value}`, {what}"))
 
 
+# Concrete node classes without subclasses, tested by exact type: isinstance's miss on libcst's
+# ABC-based node classes is slow, and the walk below tests every node of a forward.
+_SCOPES = frozenset((cst.FunctionDef, cst.Lambda, cst.ClassDef))
+_TARGETS = frozenset((cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor))
+
+
 def _python_int_uses(function: cst.FunctionDef, context: RuleContext) -> Dict[str, str]:
     """Names used where only a Python int (or a tensor converted to one) does: `range(n)`,
     `x.repeat(1, n)`, `x.view(b, n)`, `torch.zeros(n)`, with the first such use's code."""
@@ -86,20 +92,21 @@ def _python_int_uses(function: cst.FunctionDef, context: RuleContext) -> Dict[st
     rebound: Set[str] = set()
 
     def enter(node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function:
+        kind = type(node)  # exact types: see _SCOPES
+        if kind in _SCOPES and node is not function:
             return False
-        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.For, cst.CompFor)):
-            target = node.target
+        if kind in _TARGETS:
+            target = node.target  # type: ignore[attr-defined]
             rebound.update(n.value for n in ([target] if isinstance(target, cst.Name) else []))
             if isinstance(target, (cst.Tuple, cst.List)):
                 rebound.update(e.value.value for e in target.elements if isinstance(e.value, cst.Name))
-        if isinstance(node, cst.Call):
-            func = node.func
+        if kind is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
             sized = context.qualify(func) in SIZE_FUNCTIONS or (
                 isinstance(func, cst.Attribute) and func.attr.value in SIZE_METHODS
             )
             if sized:
-                for argument in node.args:
+                for argument in node.args:  # type: ignore[attr-defined]
                     if isinstance(argument.value, cst.Name) and not argument.star and argument.keyword is None:
                         found.setdefault(argument.value.value, code_of(node))
         return True
