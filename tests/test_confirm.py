@@ -333,6 +333,42 @@ def test_masking_a_method_with_string_annotations_adds_no_failure(tmp_path) -> N
             torch.jit.script(plain())
 
 
+def test_a_masked_function_s_unresolvable_annotation_adds_no_failure(tmp_path) -> None:
+    """A helper annotated `torch.Size` fails at its annotation (TS111's line); masked, it is ignored,
+    and torch then fails at the call, typing the ignored helper's signature ("Unknown type
+    annotation: '<class 'torch.Size'>'"): masking's effect, not a failure of the user's code that
+    would become a TS000 (kornia's OtsuThreshold, seen by the real-world bench)."""
+    import importlib.util
+
+    torch = pytest.importorskip("torch")
+    from tslint.confirm.checks import confirm_class
+
+    path = tmp_path / "masked_size.py"
+    path.write_text(
+        "from typing import Optional, Tuple\n"
+        "import torch\n"
+        "class Sized(torch.nn.Module):\n"
+        "    def forward(self, x: torch.Tensor) -> int:\n"
+        "        return self.h(x.shape)\n"
+        "    def h(self, shape: torch.Size) -> int:\n"
+        "        return shape[0]\n"
+        "class OptionalSized(torch.nn.Module):\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n"
+        "        y, s = self.h(x)\n"
+        "        return y\n"
+        "    def h(self, x: torch.Tensor, s: Optional[torch.Size] = None) -> Tuple[torch.Tensor, int]:\n"
+        "        return x, 0\n"
+    )
+    spec = importlib.util.spec_from_file_location("masked_size", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for name in ("Sized", "OptionalSized"):
+        entry = {"name": name, "qualname": f"masked_size.{name}", "methods": []}
+        result = confirm_class(torch, module, entry)
+        assert [f["span"][1] for f in result["failures"]] == [6 if name == "Sized" else 12], result
+        assert f"{name}.h" in result["masked"]
+
+
 def test_names_under_a_wrapper_from_another_module_are_confirmed(tmp_path) -> None:
     """torch compiles a method under a project decorator's `functools.wraps` wrapper from its own
     source, but names the wrapper's file, with the method's rows: TS343's finding there is

@@ -199,6 +199,40 @@ def _left_out(message: str, properties: Sequence[str]) -> bool:
     return any(f"has no attribute '{symbol.rpartition('.')[2]}'" in text for symbol in properties)
 
 
+def _annotation_texts(instance, symbol: str) -> List[str]:
+    """How torch prints each annotation of the masked function `Owner.name` (as `str()` of it)."""
+    name = symbol.rpartition(".")[2]
+    for module in instance.modules():
+        replacement = getattr(type(module), name, None)
+        function = getattr(replacement, "__func__", replacement)
+        if isinstance(function, types.FunctionType) and getattr(function, "_jit_override_qualname", "").endswith(
+            symbol
+        ):
+            return [text for value in function.__annotations__.values() for text in _printed(value)]
+    return []
+
+
+def _printed(annotation) -> List[str]:
+    """`str()` of an evaluated annotation and of every type inside it (`Optional[torch.Size]`'s
+    `torch.Size`: torch names the innermost one it cannot resolve)."""
+    if isinstance(annotation, str):
+        return []
+    return [str(annotation), *(text for inner in getattr(annotation, "__args__", ()) for text in _printed(inner))]
+
+
+def _unresolved_masked_annotation(message: str, annotations: Sequence[str]) -> bool:
+    """Whether torch failed only on a masked function's own annotation, at a call of it: an ignored
+    function keeps its signature, and torch types it from the evaluated annotations, which it cannot
+    resolve when they name what TorchScript does not know (`torch.Size`: "Unknown type annotation:
+    '<class 'torch.Size'>'", "... could not be resolved because <class 'torch.Size'> could not be
+    resolved"). The finding that masked the function is the failure; this one is masking's effect."""
+    text = headline(message.split(": ", 1)[-1])
+    return any(
+        f"Unknown type annotation: '{annotation}'" in text or f"because {annotation} could not be resolved" in text
+        for annotation in annotations
+    )
+
+
 def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
     cls = getattr(module, entry["name"], None)
     if cls is None:
@@ -225,6 +259,7 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
     failures: List[Dict[str, Any]] = []
     masked: List[str] = []
     properties: List[str] = []  # the masked ones that are properties
+    annotations: List[str] = []  # the masked functions' annotations, as torch prints them
     exported: List[str] = []
     compiled = False
     for _ in range(MAX_ROUNDS):
@@ -243,7 +278,8 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
         except Exception as error:
             message = f"{type(error).__name__}: {error}"
             span = first_span(message)
-            if not (span is not None and _left_out(message, properties)):  # else an effect of masking
+            effect = _left_out(message, properties) or _unresolved_masked_annotation(message, annotations)
+            if not (span is not None and effect):  # else an effect of masking
                 failures.append(
                     {"message": message, "span": None if span is None else [span.path, span.first_row, span.last_row]}
                 )
@@ -255,6 +291,8 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             masked.append(found[0])
             if found[1]:
                 properties.append(found[0])
+            else:
+                annotations.extend(_annotation_texts(instance, found[0]))
     return {
         "qualname": entry["qualname"],
         "status": "done",
