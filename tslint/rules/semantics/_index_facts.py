@@ -16,6 +16,8 @@ from tslint.analysis.traversal import code_of, walk
 from tslint.index.facts import FactExtractors, holds_word
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
+from tslint.rules.semantics._constant_values import FACT as CONSTANT_VALUES
+from tslint.rules.semantics._constant_values import constant_facts
 from tslint.rules.semantics._instance_facts import class_references, parameter_setters, setter_arguments
 from tslint.rules.semantics._wrapper_paths import maybe_wraps_wrapper
 
@@ -290,7 +292,11 @@ FACTS = FactExtractors(
         "setter_arguments": setter_arguments,
         "default_construction": default_construction,
     },
-    classes={"class_values": class_values, "class_references": class_references},
+    classes={
+        "class_values": class_values,
+        "class_references": class_references,
+        CONSTANT_VALUES: constant_facts,
+    },
     files={"module_globals": module_globals, "call_globals": call_globals, "star_exports": star_exports},
     # A parameter annotated float names `float` (`is_float_type`); a `functools.wraps` wrapper, `wraps`.
     words={

@@ -7,7 +7,9 @@ import libcst as cst
 from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.index.model import DYNAMIC_ATTRIBUTES
+from tslint.index.project import ProjectIndex
 from tslint.rule import Rule, RuleContext, replace_node
+from tslint.rules.semantics._constant_values import constant_kind
 
 # What every nn.Module has (torch 2.13, checked by the test suite against dir(nn.Module())).
 MODULE_NAMES = frozenset(
@@ -134,7 +136,7 @@ class AttributeNeverAssigned(Rule):
         if name is None or name in MODULE_NAMES or (name.startswith("__") and name.endswith("__")):
             return
         for qualname, klass in context.classes():
-            why = _missing(name, klass)
+            why = _missing(name, klass, context.scope.index)
             if why is not None and not _assigned_by_subclass(name, qualname, context):
                 cls = qualname.rpartition(".")[2]
                 fix = _final(name, qualname, context) if name in klass.class_attributes else None
@@ -210,13 +212,21 @@ def _assigned_by_subclass(name: str, qualname: str, context: RuleContext) -> boo
     return False
 
 
-def _missing(name: str, klass: CompiledClass) -> Optional[str]:
+def _missing(name: str, klass: CompiledClass, index: ProjectIndex) -> Optional[str]:
     """Why `name` is certainly missing from the scripted instance of the class, or None if it may exist."""
     if klass.unknown_bases or DYNAMIC_ATTRIBUTES in klass.attributes or DYNAMIC_METHODS & klass.methods.keys():
         return None
     if name in klass.attributes or name in klass.methods:
         return None
-    if name in klass.constants:
+    # A name a base declares `Final` is no constant of a subclass whose body annotates anything:
+    # torch reads only the subclass's own annotations then.
+    kind = constant_kind(index, klass, name) if name in klass.constants else None
+    if kind == "" and name in klass.class_attributes:
+        return (
+            "it is a class attribute declared a constant only where torch does not look for this class (a base's "
+            "`Final`, hidden by the class's own annotations, or a base's `__constants__`, replaced by its own)."
+        )
+    if name in klass.constants and kind != "":
         if name in klass.class_attributes:
             return None  # a class-level constant: torch makes it one
         # Declared a constant and never given a value: torch warns that the constant "was not

@@ -1,0 +1,208 @@
+"""Module constants whose value torch cannot make a constant (TS372): the class fact the indexer
+records (`constant_facts`), and what the instance of a scripted class holds (`invalid_constant`).
+
+torch builds a module's constants from `__constants__` (read on the instance, so the nearest class
+defining it) and from the `Final` annotations `torch.jit._recursive.get_annotations` returns: the
+class's own annotations when it has any, else those of the first base (depth-first over
+`__bases__`) that has some. Each constant's value, read on the built instance, must be a bool, int,
+float, str, None, torch.device/layout/dtype/qscheme, or a tuple or list of those; anything else
+fails before any code is compiled ("'dict' object in attribute 'Net.table' is not a valid
+constant"; each kind below probed in torch 2.13).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple
+
+import libcst as cst
+
+from tslint.analysis.imports import ImportTable
+from tslint.analysis.traversal import walk
+from tslint.index.attributes import is_final_annotation
+from tslint.index.functions import string_set
+from tslint.index.model import DYNAMIC_ATTRIBUTES, ClassInfo
+
+if TYPE_CHECKING:
+    from tslint.compiled_class import CompiledClass
+    from tslint.index.project import ProjectIndex
+
+FACT = "constant_values"
+
+# Calls that always return a tensor.
+_TENSOR_FACTORIES = frozenset(
+    f"torch.{name}"
+    for name in ("tensor", "as_tensor", "zeros", "ones", "empty", "full", "rand", "randn", "arange", "eye", "linspace")
+)
+_CALLS = {"dict": "a dict", "set": "a set", "frozenset": "a frozenset"}
+_DISPLAYS = {cst.Dict: "a dict", cst.DictComp: "a dict", cst.Set: "a set", cst.SetComp: "a set"}
+
+
+class ConstantFacts(NamedTuple):
+    """What a class body that declares constants says about them."""
+
+    finals: Tuple[str, ...]  # names annotated `Final` in the class body
+    listed: Optional[Tuple[str, ...]]  # the literal `__constants__`; None if the body's is not a literal or absent
+    # Names the class body binds, with what the last binding holds when torch cannot make it a
+    # constant ("a dict"), "" otherwise (a valid value, or one tslint cannot tell).
+    class_level: Tuple[Tuple[str, str], ...]
+    # Names the class's methods assign on `self`, with what each assignment holds ("" as above).
+    assigned: Tuple[Tuple[str, Tuple[str, ...]], ...]
+
+
+def invalid_value(value: cst.BaseExpression, imports: ImportTable) -> str:
+    """What `value` certainly is when torch cannot make it a constant; "" when it can or when
+    tslint cannot tell."""
+    kind = type(value)
+    if kind in _DISPLAYS:
+        return _DISPLAYS[kind]
+    if kind is cst.Lambda:
+        return "a function"
+    if kind is cst.Imaginary:
+        return "a complex number"
+    if kind is cst.SimpleString:
+        return "a bytes value" if "b" in value.prefix.lower() else ""
+    if kind is cst.UnaryOperation:
+        return "a complex number" if type(value.expression) is cst.Imaginary else ""
+    if kind is cst.Call:
+        callee = imports.qualify(value.func) or ""
+        return _CALLS.get(callee) or ("a tensor" if callee in _TENSOR_FACTORIES else "")
+    if kind in (cst.List, cst.Tuple):
+        container = "a list" if kind is cst.List else "a tuple"
+        for element in value.elements:
+            if type(element) is cst.Element:
+                inner = invalid_value(element.value, imports)
+                if inner:
+                    return f"{container} with {inner} in it"
+    return ""
+
+
+def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[ConstantFacts]:
+    """The class fact: None for a class body that declares no constant (most classes)."""
+    finals: List[str] = []
+    listed: Optional[Tuple[str, ...]] = None
+    declares = False
+    bound: Dict[str, str] = {}
+    for statement in node.body.body:
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        for small in statement.body:
+            if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
+                if is_final_annotation(small.annotation.annotation, imports):
+                    finals.append(small.target.value)
+                if small.value is not None:
+                    bound[small.target.value] = invalid_value(small.value, imports)
+            elif type(small) is cst.Assign:
+                for target in small.targets:
+                    if type(target.target) is cst.Name:
+                        if target.target.value == "__constants__":
+                            literal = type(small.value) in (cst.List, cst.Tuple, cst.Set)
+                            listed = tuple(sorted(string_set(small.value))) if literal else None
+                            declares = True
+                        bound[target.target.value] = invalid_value(small.value, imports)
+    if not finals and not declares:
+        return None
+    bound.pop("__constants__", None)
+    return ConstantFacts(tuple(finals), listed, tuple(sorted(bound.items())), _assigned(node, imports))
+
+
+def _assigned(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    found: Dict[str, List[str]] = {}
+    for method in node.body.body:
+        if type(method) is not cst.FunctionDef or not method.params.params:
+            continue
+        receiver = method.params.params[0].name.value
+
+        def enter(current: cst.CSTNode, receiver: str = receiver) -> bool:
+            kind = type(current)
+            if kind is cst.Assign:
+                targets = [target.target for target in current.targets]
+            elif kind is cst.AnnAssign and current.value is not None:
+                targets = [current.target]
+            else:
+                return True
+            for target in targets:
+                if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == receiver:
+                    found.setdefault(target.attr.value, []).append(invalid_value(current.value, imports))
+            return True
+
+        walk(method.body, enter)
+    return tuple(sorted((name, tuple(whats)) for name, whats in found.items()))
+
+
+def _facts(info: ClassInfo) -> Optional[ConstantFacts]:
+    return info.fact(FACT)  # type: ignore[return-value]
+
+
+def constant_kind(index: ProjectIndex, klass: CompiledClass, name: str) -> Optional[str]:
+    """How `name` is a constant of the scripted class ("annotated `Final`", "listed in
+    `__constants__`"); "" when it certainly is not one; None when tslint cannot tell (a
+    `__constants__` that is not a literal list, annotations of a base tslint cannot see)."""
+    for info in klass.mro:  # the nearest class defining `__constants__` is the one torch reads
+        if "__constants__" in info.class_attributes:
+            facts = _facts(info)
+            if facts is None or facts.listed is None:
+                return None
+            if name in facts.listed:
+                return "listed in `__constants__`"
+            break
+    annotated = _annotated(index, klass.info, set())
+    if annotated is None:
+        return None
+    facts = _facts(annotated) if annotated is not _TORCH else None
+    return "annotated `Final`" if facts is not None and name in facts.finals else ""
+
+
+# The annotations torch reads are those of one of torch's own module classes: none is `Final`.
+_TORCH = object()
+
+
+def _annotated(index: ProjectIndex, info: ClassInfo, seen: set) -> object:
+    """The class whose annotations torch reads for `info` (get_annotations): `info` itself if its
+    body annotates anything, else the first base, depth-first, whose body does; `_TORCH` when that
+    is torch's (`nn.Module` is annotated); None when it may be a class tslint cannot see."""
+    if info.class_annotations:
+        return info
+    seen.add(info.qualname)
+    for base in index.resolved_bases(info):
+        found = index.classes.get(base) if base is not None else None
+        if found is None:
+            return _TORCH if base is not None and base.startswith("torch.nn.") else None
+        if found.qualname in seen:
+            continue
+        return _annotated(index, found, seen)
+    return None
+
+
+def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Optional[Tuple[str, str]]:
+    """(how it is a constant, what it holds) when `name` is a constant of the scripted class that
+    every construction leaves holding a value torch cannot make a constant; None otherwise."""
+    if DYNAMIC_ATTRIBUTES in klass.attributes:
+        return None
+    if klass.unknown_bases and index.has_bases_outside_torch(klass.info):
+        return None
+    how = constant_kind(index, klass, name)
+    if not how:
+        return None
+    whats: List[str] = []
+    for info in klass.mro:
+        if name not in info.attributes:
+            continue
+        facts = _facts(info)
+        assigned = dict(facts.assigned).get(name) if facts is not None else None
+        if not assigned or not all(assigned):
+            return None  # an assignment tslint cannot classify, or one holding a valid constant
+        whats.extend(assigned)
+    class_level = ""
+    for info in klass.mro:
+        if name in info.class_attributes:
+            facts = _facts(info)
+            class_level = dict(facts.class_level).get(name, "") if facts is not None else ""
+            break
+    if whats:
+        in_every_init = any(a.method == "__init__" for a in klass.attributes.get(name, ())) and (
+            name not in klass.conditional_attributes
+        )
+        if in_every_init or class_level:
+            return how, whats[0]
+        return None
+    return (how, class_level) if class_level else None
