@@ -45,7 +45,7 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
     if not found or (torch_bases and found[0][0] == "absent"):
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
-    caller = None
+    caller, callers = None, 0
     for current in klass.mro:
         if current is owner:
             break
@@ -55,12 +55,20 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
         call = own.fact("default_construction", ())
         if not call or call[4] is None:
             return None  # it does not (visibly) run the base's `__init__`
-        caller = call[4]
+        caller, callers = call[4], callers + 1
     else:
         return None
     if caller is not None:
-        count, keywords, star = caller
-        if star or deciding & (set(positional[:count]) | set(keywords)):
+        count, keywords, star, forwarded = caller
+        slots = {name: str(i) for i, name in enumerate(positional[:count])}
+        slots.update((name, name) for name in keywords)
+        passed = deciding & slots.keys()
+        # The class built passes on its own parameter with the same default (`super().__init__(dropout)`
+        # with `dropout=0` in both): the base's parameter holds its default all the same.
+        same = dict(forwarded)
+        if star or (passed and callers > 1):
+            return None
+        if any(same.get(slots[name]) != dict(decided).get(name) for name in passed):
             return None
     return state, owner.name, decided
 

@@ -107,7 +107,7 @@ class DefaultInit:
         self.parameters = frozenset(names)
         # attribute -> the parameters of the decided tests that skipped a branch creating it
         self.skipped: Dict[str, Set[str]] = {}
-        self.super_call: Optional[Tuple[int, Tuple[str, ...], bool]] = None
+        self.super_call: Optional[Tuple[int, Tuple[str, ...], bool, Tuple[Tuple[str, str], ...]]] = None
         self.state = self.block(suite_statements(node.body), _State(names, {}))
 
     # --- statements ---------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class DefaultInit:
         for found in _nodes(small):
             if isinstance(found, cst.Call):
                 if self.touches_self(found):
-                    self.note_super(found)
+                    self.note_super(found, state)
                     state = self.clear_self(state)
                 self.registration(found, state)
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
@@ -269,9 +269,10 @@ class DefaultInit:
             if isinstance(name, str):
                 state.attributes[name] = (UNKNOWN, frozenset())
 
-    def note_super(self, call: cst.Call) -> None:
+    def note_super(self, call: cst.Call, state: _State) -> None:
         """`super().__init__(...)`: how it binds the base's parameters (positional count, keywords,
-        whether it expands `*args`/`**kwargs`)."""
+        whether it expands `*args`/`**kwargs`, and the arguments that pass on one of this `__init__`'s
+        parameters still at its default, as (position or keyword, the default's code))."""
         func = call.func
         if not (
             isinstance(func, cst.Attribute)
@@ -284,7 +285,18 @@ class DefaultInit:
         positional = sum(1 for a in call.args if a.keyword is None and not a.star)
         keywords = tuple(intern(a.keyword.value) for a in call.args if a.keyword is not None)
         star = any(a.star for a in call.args)
-        self.super_call = (positional, keywords, star) if self.super_call is None else (0, (), True)
+        passed = []
+        for position, argument in enumerate(call.args):
+            slot = argument.keyword.value if argument.keyword is not None else str(position)
+            name = argument.value.value if type(argument.value) is cst.Name else None
+            if (
+                not argument.star
+                and name in self.defaults
+                and state.names.get(name, (None,))[1:] == (frozenset({name}),)
+            ):
+                passed.append((intern(slot), intern(self.defaults[name])))
+        call_info = (positional, keywords, star, tuple(passed))
+        self.super_call = call_info if self.super_call is None else (0, (), True, ())
 
     def touches_self(self, call: cst.Call) -> bool:
         """A call that may set attributes on `self`: a method of `self`, `super().x(...)`, or a call
