@@ -5,7 +5,7 @@ once per file."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, List, Optional, Tuple
+from typing import Callable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -16,6 +16,8 @@ from tslint.analysis.names import ModuleNames, NameFlow, module_names
 from tslint.analysis.traversal import code_of
 
 _REAL_ITERABLES = frozenset({"range"})
+# (an `if`, its body (True) or its other side) -> whether torch compiles that side; None: not known
+Decide = Callable[[cst.If, bool], Optional[bool]]
 # torch's context managers that decorate a function with a wrapper (torch/utils/_contextlib.py):
 # torch.jit.script compiles the function's source, but resolves its global names in the wrapper's
 # module, whose globals are these (torch 2.13): `torch` itself is not among them.
@@ -50,6 +52,19 @@ def name_flow(context) -> NameFlow:
     return flow
 
 
+def defaults_flow(context, decide: Decide) -> NameFlow:
+    """The analysis of the rule context's function with `decide` answering first which sides of an
+    `if` torch compiles (for one class built with its defaults: rules/semantics/_default_flags.py)."""
+    globals_ = module_globals(context)
+    if grad_mode_decorator(context) is not None:
+        globals_ = ModuleNames(CONTEXTLIB_GLOBALS)
+    else:
+        wrapper = wrapper_globals(context)
+        if wrapper is not None:
+            globals_ = wrapper.names
+    return _flow(context, globals_, decide)
+
+
 def possibly_wrapped_flow(context) -> Optional[NameFlow]:
     """The analysis of the rule context's function as torch makes it when the project decorator
     takes the path that wraps it (`maybe_wraps_wrapper`: a `functools.wraps` wrapper from another
@@ -65,10 +80,16 @@ def possibly_wrapped_flow(context) -> Optional[NameFlow]:
     return flow
 
 
-def _flow(context, globals_: ModuleNames) -> NameFlow:
-    """NameFlow of the rule context's function with `globals_` as its module's globals."""
+def _flow(context, globals_: ModuleNames, decide: Optional[Decide] = None) -> NameFlow:
+    """NameFlow of the rule context's function with `globals_` as its module's globals. `decide`,
+    if given, answers first whether torch compiles a side of an `if` (True or False), or leaves the
+    question to the context (None)."""
 
     def branch_compiled(node: cst.If, is_body: bool) -> Optional[bool]:
+        if decide is not None:
+            decided = decide(node, is_body)
+            if decided is not None:
+                return decided
         body, orelse = if_guards(node, context.imports, context.compiled.info.self_name)
         guards = body if is_body else orelse
         if any(guard.kind is GuardKind.NOT_SCRIPTING for guard in guards):

@@ -8,7 +8,8 @@ from typing import Optional, Tuple
 
 from tslint.index.model import DYNAMIC_ATTRIBUTES
 
-# ("absent", "none" or "held:<what>" (analysis/held_values.py), the class whose `__init__` decides it,
+# ("absent", "none", "held:<what>" (analysis/held_values.py) or "flag:True"/"flag:False" (a bool), the
+# class whose `__init__` decides it,
 # the deciding parameters with their defaults)
 State = Tuple[str, str, Tuple[Tuple[str, str], ...]]
 
@@ -42,6 +43,7 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
         ("absent", decided) for n, decided in absent if n == name
     ]
     found += [(f"held:{what}", decided) for n, what, decided in fact[5] if n == name]
+    found += [(f"flag:{value}", decided) for n, value, decided in fact[6] if n == name]
     if not found or (torch_bases and found[0][0] == "absent"):
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}

@@ -19,7 +19,7 @@ calls, or a call handed `self`, may set anything on it, so the `self.` values re
 from __future__ import annotations
 
 from sys import intern
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -285,18 +285,15 @@ class DefaultInit:
         positional = sum(1 for a in call.args if a.keyword is None and not a.star)
         keywords = tuple(intern(a.keyword.value) for a in call.args if a.keyword is not None)
         star = any(a.star for a in call.args)
-        passed = []
-        for position, argument in enumerate(call.args):
-            slot = argument.keyword.value if argument.keyword is not None else str(position)
-            name = argument.value.value if type(argument.value) is cst.Name else None
-            if (
-                not argument.star
-                and name in self.defaults
-                and state.names.get(name, (None,))[1:] == (frozenset({name}),)
-            ):
-                passed.append((intern(slot), intern(self.defaults[name])))
-        call_info = (positional, keywords, star, tuple(passed))
-        self.super_call = call_info if self.super_call is None else (0, (), True, ())
+        passed = tuple(  # a parameter passed on untouched: `state` holds its default, computed from itself
+            (intern(a.keyword.value if a.keyword else str(i)), intern(self.defaults[a.value.value]))
+            for i, a in enumerate(call.args)
+            if not a.star
+            and type(a.value) is cst.Name
+            and a.value.value in self.defaults
+            and state.names.get(a.value.value, (None, None))[1] == frozenset({a.value.value})
+        )
+        self.super_call = (positional, keywords, star, passed) if self.super_call is None else (0, (), True, ())
 
     def touches_self(self, call: cst.Call) -> bool:
         """A call that may set attributes on `self`: a method of `self`, `super().x(...)`, or a call
@@ -491,7 +488,8 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
     """For a class's `__init__`: (its positional parameters after `self`; each attribute the defaults
     leave `None`, and each they leave absent, as (name, the deciding parameters with their defaults'
     code); the attributes they may create; how it calls `super().__init__`, or None; each attribute
-    they leave a `Held` value or an int, as (name, its `what` or "int", the deciding parameters)). Empty when the
+    they leave a `Held` value or an int, as (name, its `what` or "int", the deciding parameters); each
+    attribute they leave a bool, as (name, "True" or "False", the deciding parameters)). Empty when the
     defaults raise or return early, or for any other function."""
     if owner is None or node.name.value != "__init__" or not isinstance(node.body, cst.IndentedBlock):
         return ()
@@ -500,21 +498,22 @@ def default_construction(node: cst.FunctionDef, imports: ImportTable, owner: Opt
     if state is None or state is _RETURNED:
         return ()
 
-    def deciding(parameters: Set[str]) -> Tuple[Tuple[str, str], ...]:
+    def deciding(name: str, deps: Iterable[str] = ()) -> Tuple[Tuple[str, str], ...]:
+        parameters = set(deps) | init.skipped.get(name, set())
         return tuple(sorted((intern(p), init.defaults[p]) for p in parameters if p in init.defaults))
 
-    none = tuple(
-        (intern(name), deciding(set(deps) | init.skipped.get(name, set())))
-        for name, (value, deps) in sorted(state.attributes.items())
-        if value is None
-    )
-    absent = tuple(
-        (intern(name), deciding(deps)) for name, deps in sorted(init.skipped.items()) if name not in state.attributes
-    )
+    attributes = sorted(state.attributes.items())
+    none = tuple((intern(name), deciding(name, deps)) for name, (value, deps) in attributes if value is None)
+    absent = tuple((intern(name), deciding(name)) for name in sorted(init.skipped) if name not in state.attributes)
     held = tuple(
-        (intern(name), intern(getattr(value, "what", "int")), deciding(set(deps) | init.skipped.get(name, set())))
-        for name, (value, deps) in sorted(state.attributes.items())
+        (intern(name), intern(getattr(value, "what", "int")), deciding(name, deps))
+        for name, (value, deps) in attributes
         if (isinstance(value, Held) and not (value.container and name in state.stale)) or type(value) is int
     )
+    flags = tuple(
+        (intern(name), str(value), deciding(name, deps))
+        for name, (value, deps) in attributes
+        if type(value) is bool and name not in state.stale
+    )
     created = frozenset(intern(n) for n in state.attributes)
-    return (init.positional, none, absent, created, init.super_call, held)
+    return (init.positional, none, absent, created, init.super_call, held, flags)
