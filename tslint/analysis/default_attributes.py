@@ -47,7 +47,7 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
     if not found or (torch_bases and found[0][0] == "absent"):
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
-    caller, callers = None, 0
+    caller = None
     for current in klass.mro:
         if current is owner:
             break
@@ -57,20 +57,12 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
         call = own.fact("default_construction", ())
         if not call or call[4] is None:
             return None  # it does not (visibly) run the base's `__init__`
-        caller, callers = call[4], callers + 1
+        caller = call[4]
     else:
         return None
     if caller is not None:
-        count, keywords, star, forwarded = caller
-        slots = {name: str(i) for i, name in enumerate(positional[:count])}
-        slots.update((name, name) for name in keywords)
-        passed = deciding & slots.keys()
-        # The class built passes on its own parameter with the same default (`super().__init__(dropout)`
-        # with `dropout=0` in both): the base's parameter holds its default all the same.
-        same = dict(forwarded)
-        if star or (passed and callers > 1):
-            return None
-        if any(same.get(slots[name]) != dict(decided).get(name) for name in passed):
+        count, keywords, star = caller
+        if star or deciding & (set(positional[:count]) | set(keywords)):
             return None
     return state, owner.name, decided
 

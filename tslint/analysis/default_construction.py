@@ -107,7 +107,7 @@ class DefaultInit:
         self.parameters = frozenset(names)
         # attribute -> the parameters of the decided tests that skipped a branch creating it
         self.skipped: Dict[str, Set[str]] = {}
-        self.super_call: Optional[Tuple[int, Tuple[str, ...], bool, Tuple[Tuple[str, str], ...]]] = None
+        self.super_call: Optional[Tuple[int, Tuple[str, ...], bool]] = None
         self.state = self.block(suite_statements(node.body), _State(names, {}))
 
     # --- statements ---------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class DefaultInit:
         for found in _nodes(small):
             if isinstance(found, cst.Call):
                 if self.touches_self(found):
-                    self.note_super(found, state)
+                    self.note_super(found)
                     state = self.clear_self(state)
                 self.registration(found, state)
         if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
@@ -269,10 +269,9 @@ class DefaultInit:
             if isinstance(name, str):
                 state.attributes[name] = (UNKNOWN, frozenset())
 
-    def note_super(self, call: cst.Call, state: _State) -> None:
+    def note_super(self, call: cst.Call) -> None:
         """`super().__init__(...)`: how it binds the base's parameters (positional count, keywords,
-        whether it expands `*args`/`**kwargs`, and the arguments that pass on one of this `__init__`'s
-        parameters still at its default, as (position or keyword, the default's code))."""
+        whether it expands `*args`/`**kwargs`)."""
         func = call.func
         if not (
             isinstance(func, cst.Attribute)
@@ -285,15 +284,7 @@ class DefaultInit:
         positional = sum(1 for a in call.args if a.keyword is None and not a.star)
         keywords = tuple(intern(a.keyword.value) for a in call.args if a.keyword is not None)
         star = any(a.star for a in call.args)
-        passed = tuple(  # a parameter passed on untouched: `state` holds its default, computed from itself
-            (intern(a.keyword.value if a.keyword else str(i)), intern(self.defaults[a.value.value]))
-            for i, a in enumerate(call.args)
-            if not a.star
-            and type(a.value) is cst.Name
-            and a.value.value in self.defaults
-            and state.names.get(a.value.value, (None, None))[1] == frozenset({a.value.value})
-        )
-        self.super_call = (positional, keywords, star, passed) if self.super_call is None else (0, (), True, ())
+        self.super_call = (positional, keywords, star) if self.super_call is None else (0, (), True)
 
     def touches_self(self, call: cst.Call) -> bool:
         """A call that may set attributes on `self`: a method of `self`, `super().x(...)`, or a call
