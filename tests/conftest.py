@@ -322,12 +322,14 @@ def fixtures_cli(tmp_path_factory) -> FixturesCli:
 # or `importorskip`s torch.
 
 
-def _torch_helper_modules() -> FrozenSet[str]:
+@cache
+def torch_modules() -> FrozenSet[str]:
     """`torch` and the helper modules under tests/ whose top level imports it (directly or through
     another such helper, to a fixed point): importing `export_harness` needs torch as much as
-    importing torch does."""
-    helpers = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in HERE.glob("*.py")}
-    helpers = {name: tree for name, tree in helpers.items() if not name.startswith("test_") and name != "conftest"}
+    importing torch does. Read on first use: the xdist controller, which collects nothing, never
+    reads them."""
+    paths = [path for path in HERE.glob("*.py") if not path.name.startswith("test_") and path.stem != "conftest"]
+    helpers = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in paths}
     needing = {"torch"}
     grew = True
     while grew:
@@ -375,9 +377,6 @@ def _module_statements_import_torch(tree: ast.Module, modules: FrozenSet[str]) -
     return False
 
 
-TORCH_MODULES = _torch_helper_modules()
-
-
 def _functions(tree: ast.Module) -> Dict[str, ast.AST]:
     """Module-level functions and methods of module-level classes, by name."""
     found: Dict[str, ast.AST] = {}
@@ -391,10 +390,16 @@ def _functions(tree: ast.Module) -> Dict[str, ast.AST]:
 
 def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
     """The functions that import torch themselves or call (by name) one that does, to a fixed point."""
-    calls = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} for name, node in functions.items()}
-    needing: Set[str] = {
-        name for name, node in functions.items() if any(_imports_torch(n, TORCH_MODULES) for n in ast.walk(node))
-    }
+    modules = torch_modules()
+    calls: Dict[str, Set[str]] = {}
+    needing: Set[str] = set()
+    for name, function in functions.items():  # one walk each: the names it uses, whether it imports torch
+        calls[name] = set()
+        for node in ast.walk(function):
+            if isinstance(node, ast.Name):
+                calls[name].add(node.id)
+            elif name not in needing and _imports_torch(node, modules):
+                needing.add(name)
     grew = True
     while grew:
         more = {name for name, names in calls.items() if name not in needing and names & needing}
@@ -407,7 +412,7 @@ def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
 def torch_needs(path: Path) -> Tuple[bool, FrozenSet[str]]:
     """Whether the whole test module needs torch, and otherwise which of its functions do."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    if _module_statements_import_torch(tree, TORCH_MODULES):
+    if _module_statements_import_torch(tree, torch_modules()):
         return True, frozenset()
     return False, _torch_functions(_functions(tree))
 
@@ -475,7 +480,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = outcome.get_result()
     if report.skipped and call.excinfo is not None and item.get_closest_marker("torch") is None:
         reason = str(call.excinfo.value)
-        if any(f"could not import '{name}'" in reason for name in TORCH_MODULES):
+        if any(f"could not import '{name}'" in reason for name in torch_modules()):
             report.outcome = "failed"
             report.longrepr = f"{item.nodeid} needs torch ({reason}) but is not marked `torch`: mark it."
 
