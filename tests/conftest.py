@@ -96,27 +96,33 @@ def fixtures_digest() -> str:
     return digest.hexdigest()
 
 
-def shared_between_workers(folder: Path, name: str, compute):
+def shared_between_workers(folder: Path, name: str, compute, wait: bool = True):
     """`compute()`, made once per test session: the first xdist worker to ask computes and pickles it
     into `folder` (the session's temporary folder, which every worker of the session shares) under
-    `name`, holding a lock; the others wait for it and read it. Without fcntl (Windows), each computes."""
+    `name`, holding a lock; the others wait for it and read it. Without fcntl (Windows), each computes.
+
+    With `wait` false (the warm-up, `shared_values_made`): the value is made only if no other worker
+    holds the lock and it is not made yet, and nothing is returned (nor read back)."""
     try:
         import fcntl
     except ImportError:
-        return compute()
+        return compute() if wait else None
     import pickle
 
     path = folder / f"{name}.pickle"
     with open(folder / f"{name}.lock", "wb") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another worker is making it
+            return None
         try:
             if path.is_file():
-                return pickle.loads(path.read_bytes())
+                return pickle.loads(path.read_bytes()) if wait else None
             value = compute()
             partial = path.with_suffix(".partial")
             partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             partial.replace(path)
-            return value
+            return value if wait else None
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -195,26 +201,24 @@ def _run_export_cli(_folder: Path) -> ExportCli:
     return ExportCli(completed, _rooted(linted[0]))
 
 
+def _lint_default_modes(_folder: Path) -> LintResult:
+    """The lint of the fixtures tree in the default modes of `_lint_fixtures_apart`."""
+    return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
+
+
 @pytest.fixture(scope="session")
 def export_cli(tmp_path_factory) -> ExportCli:
     """The export snapshot's run and the lint it printed (ExportCli), once per test session, shared
     by the xdist workers (`per_session`)."""
-    return per_session(tmp_path_factory, "export-cli", _run_export_cli)
+    return per_session(tmp_path_factory, *SHARED_VALUES["export_cli"][0])
 
 
 @pytest.fixture(scope="session")
 def fixture_lints(tmp_path_factory, export_cli: ExportCli) -> Tuple[LintResult, LintResult]:
     """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
-    per test session, shared by the xdist workers through the session's temporary folder, keyed by
-    the digest of the fixtures and tslint. The export lint is the export snapshot's (`export_cli`)."""
-
-    def lint() -> Tuple[LintResult, LintResult]:
-        return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404"))), export_cli.result
-
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
-    if shared is None:
-        return lint()
-    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", lint)
+    per test session, shared by the xdist workers (`per_session`). The export lint is the export
+    snapshot's (`export_cli`)."""
+    return per_session(tmp_path_factory, *SHARED_VALUES["fixture_lints"][0]), export_cli.result
 
 
 @pytest.fixture(scope="session")
@@ -268,33 +272,35 @@ def _without_torch(arguments: List[str], cwd: Path) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(arguments, completed.returncode, completed.stdout, completed.stderr)
 
 
-def _run_fixtures_cli(base: Path) -> FixturesCli:
+def _run_fixtures_cli_json(base: Path) -> Tuple[Path, subprocess.CompletedProcess]:
+    """FixturesCli's `folder` and `json`."""
+    folder = base / "no-cache"
+    shutil.copytree(FIXTURES, folder / "fixtures")
+    return folder, _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder)
+
+
+def _run_fixtures_cli_cached(base: Path) -> Tuple[Path, subprocess.CompletedProcess, ...]:
+    """FixturesCli's `cached_folder`, `cached_json`, `text` and `sarif`."""
     from cli_runner import run_cli
 
-    folder, cached_folder = base / "no-cache", base / "cached"
-    for where in (folder, cached_folder):
-        shutil.copytree(FIXTURES, where / "fixtures")
+    folder = base / "cached"
+    shutil.copytree(FIXTURES, folder / "fixtures")
 
-    def cli(where: Path, *arguments: str, jobs: str = "1") -> subprocess.CompletedProcess:
-        return run_cli("--isolated", "-j", jobs, *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
+    def cli(*arguments: str, jobs: str = "1") -> subprocess.CompletedProcess:
+        return run_cli("--isolated", "-j", jobs, *arguments, "fixtures", cwd=folder, extra_env={"NO_COLOR": "1"})
 
-    return FixturesCli(
-        folder,
-        _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder),
-        cached_folder,
-        cli(cached_folder, "--format", "json", jobs="2"),
-        cli(cached_folder),
-        cli(cached_folder, "--format", "sarif"),
-    )
+    return folder, cli("--format", "json", jobs="2"), cli(), cli("--format", "sarif")
 
 
-def per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T]) -> T:
+def per_session(
+    tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T], wait: bool = True
+) -> T:
     """`compute(folder)` once per test session, in a new folder it may fill (that stays for the
     session), shared by the xdist workers through `shared_between_workers` (the value is pickled),
-    keyed by the digest of the fixtures and tslint."""
+    keyed by the digest of the fixtures and tslint. With `wait` false, see `shared_between_workers`."""
     key = f"{name}-{fixtures_digest()[:16]}"
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return compute(tmp_path_factory.mktemp(key))
+        return compute(tmp_path_factory.mktemp(key)) if wait else None
     shared = tmp_path_factory.getbasetemp().parent
 
     def in_folder() -> T:
@@ -303,7 +309,7 @@ def per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Ca
         folder.mkdir()
         return compute(folder)
 
-    return shared_between_workers(shared, key, in_folder)
+    return shared_between_workers(shared, key, in_folder, wait)
 
 
 @pytest.fixture(scope="session")
@@ -311,7 +317,32 @@ def fixtures_cli(tmp_path_factory) -> FixturesCli:
     """The fixtures tree through the command line, linted twice per test session (see FixturesCli),
     shared by the xdist workers like `fixture_result`: the snapshots, the JSON schema, SARIF and the
     equality of workers and caches all compare with these runs instead of linting the tree again."""
-    return per_session(tmp_path_factory, "fixtures-cli", _run_fixtures_cli)
+    cached, no_cache = (per_session(tmp_path_factory, *value) for value in SHARED_VALUES["fixtures_cli"])
+    return FixturesCli(*no_cache, *cached)
+
+
+# What the session fixtures above share between the xdist workers, by fixture: (name, compute) each,
+# the slowest first.
+SHARED_VALUES: Dict[str, Tuple[Tuple[str, Callable[[Path], object]], ...]] = {
+    "fixtures_cli": (("fixtures-cli-cached", _run_fixtures_cli_cached), ("fixtures-cli", _run_fixtures_cli_json)),
+    "fixture_lints": (("fixture-lint", _lint_default_modes),),
+    "export_cli": (("export-cli", _run_export_cli),),
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_values_made(request: pytest.FixtureRequest, tmp_path_factory, children_bytecode) -> None:
+    """Under xdist, each worker's first test first makes, in order, each of SHARED_VALUES that the
+    session's tests use and that no other worker is making or has made, waiting for none. Otherwise
+    a worker that needs a value another one is making waits for it, idle: with work stealing
+    (`pytest_xdist_make_scheduler`) the tests using `fixtures_cli` sit in both halves of the suite."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    used = set().union(*(getattr(item, "fixturenames", ()) for item in request.session.items))
+    for fixture, values in SHARED_VALUES.items():
+        if fixture in used:
+            for name, compute in values:
+                per_session(tmp_path_factory, name, compute, wait=False)
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------
@@ -470,6 +501,28 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optio
     if markexpr and _deselects_torch(markexpr) and torch_needs(collection_path)[0]:
         return True
     return None
+
+
+def _dist_chosen(config: pytest.Config) -> bool:
+    """Whether the run names a distribution mode itself (`--dist`, `-d`), on the command line, in
+    PYTEST_ADDOPTS or in the ini file's addopts."""
+    words = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(), *config.getini("addopts")]
+    return bool(config.getoption("distload", False)) or any(w == "--dist" or w.startswith("--dist=") for w in words)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: without xdist, never called
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`-n N` without `--dist` hands the tests out by work stealing (`--dist worksteal`): each worker
+    starts with a contiguous share of the suite and takes from another's when it runs out. xdist's
+    default (`load`) deals the first quarter out one test at a time, alternately, so the tests of one
+    module, and of one fixture file, are split between the workers and each worker builds what they
+    share (a module's cached parses and indexes, test_fast_paths' 44 fixtures) for itself. A mode
+    given explicitly is kept."""
+    if config.getoption("dist") != "load" or _dist_chosen(config):
+        return None
+    from xdist.scheduler import WorkStealingScheduling
+
+    return WorkStealingScheduling(config, log)
 
 
 @pytest.hookimpl(hookwrapper=True)
