@@ -1,20 +1,18 @@
 from __future__ import annotations
 
-import ast
 import importlib.util
-import itertools
 import os
 import re
 import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from functools import cache
 from pathlib import Path
-from typing import Callable, Dict, FrozenSet, List, NamedTuple, Optional, Set, Tuple, TypeVar
+from typing import Callable, Dict, List, NamedTuple, Optional, Tuple, TypeVar
 
 import pytest
 
+from torch_marks import deselects_torch, torch_modules, torch_needs
 from tslint.api import lint_paths
 from tslint.config import Config
 from tslint.findings import LintResult
@@ -96,27 +94,33 @@ def fixtures_digest() -> str:
     return digest.hexdigest()
 
 
-def shared_between_workers(folder: Path, name: str, compute):
+def shared_between_workers(folder: Path, name: str, compute, wait: bool = True):
     """`compute()`, made once per test session: the first xdist worker to ask computes and pickles it
     into `folder` (the session's temporary folder, which every worker of the session shares) under
-    `name`, holding a lock; the others wait for it and read it. Without fcntl (Windows), each computes."""
+    `name`, holding a lock; the others wait for it and read it. Without fcntl (Windows), each computes.
+
+    With `wait` false (the warm-up, `shared_values_made`): the value is made only if no other worker
+    holds the lock and it is not made yet, and nothing is returned (nor read back)."""
     try:
         import fcntl
     except ImportError:
-        return compute()
+        return compute() if wait else None
     import pickle
 
     path = folder / f"{name}.pickle"
     with open(folder / f"{name}.lock", "wb") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # another worker is making it
+            return None
         try:
             if path.is_file():
-                return pickle.loads(path.read_bytes())
+                return pickle.loads(path.read_bytes()) if wait else None
             value = compute()
             partial = path.with_suffix(".partial")
             partial.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             partial.replace(path)
-            return value
+            return value if wait else None
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
@@ -137,7 +141,7 @@ def children_bytecode(tmp_path_factory, pytestconfig: pytest.Config) -> None:
     if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
         return
     markexpr = pytestconfig.getoption("markexpr", "") or ""
-    if importlib.util.find_spec("torch") is not None and not (markexpr and _deselects_torch(markexpr)):
+    if importlib.util.find_spec("torch") is not None and not (markexpr and deselects_torch(markexpr)):
         return
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -195,26 +199,24 @@ def _run_export_cli(_folder: Path) -> ExportCli:
     return ExportCli(completed, _rooted(linted[0]))
 
 
+def _lint_default_modes(_folder: Path) -> LintResult:
+    """The lint of the fixtures tree in the default modes of `_lint_fixtures_apart`."""
+    return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
+
+
 @pytest.fixture(scope="session")
 def export_cli(tmp_path_factory) -> ExportCli:
     """The export snapshot's run and the lint it printed (ExportCli), once per test session, shared
     by the xdist workers (`per_session`)."""
-    return per_session(tmp_path_factory, "export-cli", _run_export_cli)
+    return per_session(tmp_path_factory, *SHARED_VALUES["export_cli"][0])
 
 
 @pytest.fixture(scope="session")
 def fixture_lints(tmp_path_factory, export_cli: ExportCli) -> Tuple[LintResult, LintResult]:
     """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
-    per test session, shared by the xdist workers through the session's temporary folder, keyed by
-    the digest of the fixtures and tslint. The export lint is the export snapshot's (`export_cli`)."""
-
-    def lint() -> Tuple[LintResult, LintResult]:
-        return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404"))), export_cli.result
-
-    shared = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
-    if shared is None:
-        return lint()
-    return shared_between_workers(shared, f"fixture-lint-{fixtures_digest()[:16]}", lint)
+    per test session, shared by the xdist workers (`per_session`). The export lint is the export
+    snapshot's (`export_cli`)."""
+    return per_session(tmp_path_factory, *SHARED_VALUES["fixture_lints"][0]), export_cli.result
 
 
 @pytest.fixture(scope="session")
@@ -268,33 +270,35 @@ def _without_torch(arguments: List[str], cwd: Path) -> subprocess.CompletedProce
     return subprocess.CompletedProcess(arguments, completed.returncode, completed.stdout, completed.stderr)
 
 
-def _run_fixtures_cli(base: Path) -> FixturesCli:
+def _run_fixtures_cli_json(base: Path) -> Tuple[Path, subprocess.CompletedProcess]:
+    """FixturesCli's `folder` and `json`."""
+    folder = base / "no-cache"
+    shutil.copytree(FIXTURES, folder / "fixtures")
+    return folder, _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder)
+
+
+def _run_fixtures_cli_cached(base: Path) -> Tuple[Path, subprocess.CompletedProcess, ...]:
+    """FixturesCli's `cached_folder`, `cached_json`, `text` and `sarif`."""
     from cli_runner import run_cli
 
-    folder, cached_folder = base / "no-cache", base / "cached"
-    for where in (folder, cached_folder):
-        shutil.copytree(FIXTURES, where / "fixtures")
+    folder = base / "cached"
+    shutil.copytree(FIXTURES, folder / "fixtures")
 
-    def cli(where: Path, *arguments: str, jobs: str = "1") -> subprocess.CompletedProcess:
-        return run_cli("--isolated", "-j", jobs, *arguments, "fixtures", cwd=where, extra_env={"NO_COLOR": "1"})
+    def cli(*arguments: str, jobs: str = "1") -> subprocess.CompletedProcess:
+        return run_cli("--isolated", "-j", jobs, *arguments, "fixtures", cwd=folder, extra_env={"NO_COLOR": "1"})
 
-    return FixturesCli(
-        folder,
-        _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder),
-        cached_folder,
-        cli(cached_folder, "--format", "json", jobs="2"),
-        cli(cached_folder),
-        cli(cached_folder, "--format", "sarif"),
-    )
+    return folder, cli("--format", "json", jobs="2"), cli(), cli("--format", "sarif")
 
 
-def per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T]) -> T:
+def per_session(
+    tmp_path_factory: pytest.TempPathFactory, name: str, compute: Callable[[Path], T], wait: bool = True
+) -> T:
     """`compute(folder)` once per test session, in a new folder it may fill (that stays for the
     session), shared by the xdist workers through `shared_between_workers` (the value is pickled),
-    keyed by the digest of the fixtures and tslint."""
+    keyed by the digest of the fixtures and tslint. With `wait` false, see `shared_between_workers`."""
     key = f"{name}-{fixtures_digest()[:16]}"
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return compute(tmp_path_factory.mktemp(key))
+        return compute(tmp_path_factory.mktemp(key)) if wait else None
     shared = tmp_path_factory.getbasetemp().parent
 
     def in_folder() -> T:
@@ -303,7 +307,7 @@ def per_session(tmp_path_factory: pytest.TempPathFactory, name: str, compute: Ca
         folder.mkdir()
         return compute(folder)
 
-    return shared_between_workers(shared, key, in_folder)
+    return shared_between_workers(shared, key, in_folder, wait)
 
 
 @pytest.fixture(scope="session")
@@ -311,7 +315,32 @@ def fixtures_cli(tmp_path_factory) -> FixturesCli:
     """The fixtures tree through the command line, linted twice per test session (see FixturesCli),
     shared by the xdist workers like `fixture_result`: the snapshots, the JSON schema, SARIF and the
     equality of workers and caches all compare with these runs instead of linting the tree again."""
-    return per_session(tmp_path_factory, "fixtures-cli", _run_fixtures_cli)
+    cached, no_cache = (per_session(tmp_path_factory, *value) for value in SHARED_VALUES["fixtures_cli"])
+    return FixturesCli(*no_cache, *cached)
+
+
+# What the session fixtures above share between the xdist workers, by fixture: (name, compute) each,
+# the slowest first.
+SHARED_VALUES: Dict[str, Tuple[Tuple[str, Callable[[Path], object]], ...]] = {
+    "fixtures_cli": (("fixtures-cli-cached", _run_fixtures_cli_cached), ("fixtures-cli", _run_fixtures_cli_json)),
+    "fixture_lints": (("fixture-lint", _lint_default_modes),),
+    "export_cli": (("export-cli", _run_export_cli),),
+}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_values_made(request: pytest.FixtureRequest, tmp_path_factory, children_bytecode) -> None:
+    """Under xdist, each worker's first test first makes, in order, each of SHARED_VALUES that the
+    session's tests use and that no other worker is making or has made, waiting for none. Otherwise
+    a worker that needs a value another one is making waits for it, idle: with work stealing
+    (`pytest_xdist_make_scheduler`) the tests using `fixtures_cli` sit in both halves of the suite."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    used = set().union(*(getattr(item, "fixturenames", ()) for item in request.session.items))
+    for fixture, values in SHARED_VALUES.items():
+        if fixture in used:
+            for name, compute in values:
+                per_session(tmp_path_factory, name, compute, wait=False)
 
 
 # --- the `torch` marker -------------------------------------------------------------------------------
@@ -319,97 +348,7 @@ def fixtures_cli(tmp_path_factory) -> FixturesCli:
 # Which tests need torch is read from the test modules' own code rather than kept in a list that
 # drifts: a module that imports torch (or the torch harness) at its top level needs it for every test,
 # a test function needs it when it, a fixture it requests or a module-level helper it calls imports
-# or `importorskip`s torch.
-
-
-def _torch_helper_modules() -> FrozenSet[str]:
-    """`torch` and the helper modules under tests/ whose top level imports it (directly or through
-    another such helper, to a fixed point): importing `export_harness` needs torch as much as
-    importing torch does."""
-    helpers = {path.stem: ast.parse(path.read_text(encoding="utf-8")) for path in HERE.glob("*.py")}
-    helpers = {name: tree for name, tree in helpers.items() if not name.startswith("test_") and name != "conftest"}
-    needing = {"torch"}
-    grew = True
-    while grew:
-        more = {
-            name
-            for name, tree in helpers.items()
-            if name not in needing and _module_statements_import_torch(tree, frozenset(needing))
-        }
-        needing |= more
-        grew = bool(more)
-    return frozenset(needing)
-
-
-def _imports_torch(node: ast.AST, modules: FrozenSet[str]) -> bool:
-    """`import torch...`, `from torch... import`, a torch helper, or `pytest.importorskip("torch...")`."""
-    if isinstance(node, ast.Import):
-        return any(alias.name.split(".")[0] in modules for alias in node.names)
-    if isinstance(node, ast.ImportFrom):
-        return node.level == 0 and (node.module or "").split(".")[0] in modules
-    if isinstance(node, ast.Call):
-        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-        first = node.args[0] if node.args else None
-        return (
-            name == "importorskip"
-            and isinstance(first, ast.Constant)
-            and isinstance(first.value, str)
-            and first.value.split(".")[0] in modules
-        )
-    return False
-
-
-def _module_statements_import_torch(tree: ast.Module, modules: FrozenSet[str]) -> bool:
-    """Module-level code (not function bodies) that imports torch, including under `if`/`try`."""
-    pending: List[ast.AST] = list(tree.body)
-    while pending:
-        node = pending.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            continue
-        if _imports_torch(node, modules):
-            return True
-        if isinstance(node, ast.ClassDef):
-            pending.extend(node.body)
-        else:
-            pending.extend(ast.iter_child_nodes(node))
-    return False
-
-
-TORCH_MODULES = _torch_helper_modules()
-
-
-def _functions(tree: ast.Module) -> Dict[str, ast.AST]:
-    """Module-level functions and methods of module-level classes, by name."""
-    found: Dict[str, ast.AST] = {}
-    for node in tree.body:
-        members = node.body if isinstance(node, ast.ClassDef) else [node]
-        for member in members:
-            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                found[member.name] = member
-    return found
-
-
-def _torch_functions(functions: Dict[str, ast.AST]) -> FrozenSet[str]:
-    """The functions that import torch themselves or call (by name) one that does, to a fixed point."""
-    calls = {name: {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} for name, node in functions.items()}
-    needing: Set[str] = {
-        name for name, node in functions.items() if any(_imports_torch(n, TORCH_MODULES) for n in ast.walk(node))
-    }
-    grew = True
-    while grew:
-        more = {name for name, names in calls.items() if name not in needing and names & needing}
-        needing |= more
-        grew = bool(more)
-    return frozenset(needing)
-
-
-@cache
-def torch_needs(path: Path) -> Tuple[bool, FrozenSet[str]]:
-    """Whether the whole test module needs torch, and otherwise which of its functions do."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    if _module_statements_import_torch(tree, TORCH_MODULES):
-        return True, frozenset()
-    return False, _torch_functions(_functions(tree))
+# or `importorskip`s torch (tests/torch_marks.py).
 
 
 def _needs_torch(item: pytest.Item) -> bool:
@@ -440,31 +379,37 @@ def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item
             items[:] = [item for item in items if item.get_closest_marker("slow") is None]
 
 
-def _deselects_torch(markexpr: str) -> bool:
-    """Whether `-m markexpr` deselects every test marked `torch`, whatever its other marks: false for
-    each value of the other names in the expression (a handful: tried one by one)."""
-    from _pytest.mark.expression import Expression
-
-    names = sorted(set(re.findall(r"[A-Za-z_][\w]*", markexpr)) - {"and", "or", "not", "torch"})
-    if len(names) > 8:
-        return False
-    expression = Expression.compile(markexpr)
-    for values in itertools.product((False, True), repeat=len(names)):
-        marks = {"torch", *(name for name, value in zip(names, values) if value)}
-        if expression.evaluate(lambda name, marks=marks: name in marks):
-            return False
-    return True
-
-
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> Optional[bool]:
     """With `-m "not torch"`, a test module whose top level imports torch is not even imported: all
     its tests would be deselected, and importing torch is most of what collecting them costs."""
     if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
         return None
     markexpr = config.getoption("markexpr", "")
-    if markexpr and _deselects_torch(markexpr) and torch_needs(collection_path)[0]:
+    if markexpr and deselects_torch(markexpr) and torch_needs(collection_path)[0]:
         return True
     return None
+
+
+def _dist_chosen(config: pytest.Config) -> bool:
+    """Whether the run names a distribution mode itself (`--dist`, `-d`), on the command line, in
+    PYTEST_ADDOPTS or in the ini file's addopts."""
+    words = [*config.invocation_params.args, *os.environ.get("PYTEST_ADDOPTS", "").split(), *config.getini("addopts")]
+    return bool(config.getoption("distload", False)) or any(w == "--dist" or w.startswith("--dist=") for w in words)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: without xdist, never called
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`-n N` without `--dist` hands the tests out by work stealing (`--dist worksteal`): each worker
+    starts with a contiguous share of the suite and takes from another's when it runs out. xdist's
+    default (`load`) deals the first quarter out one test at a time, alternately, so the tests of one
+    module, and of one fixture file, are split between the workers and each worker builds what they
+    share (a module's cached parses and indexes, test_fast_paths' 44 fixtures) for itself. A mode
+    given explicitly is kept."""
+    if config.getoption("dist") != "load" or _dist_chosen(config):
+        return None
+    from xdist.scheduler import WorkStealingScheduling
+
+    return WorkStealingScheduling(config, log)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -475,7 +420,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     report = outcome.get_result()
     if report.skipped and call.excinfo is not None and item.get_closest_marker("torch") is None:
         reason = str(call.excinfo.value)
-        if any(f"could not import '{name}'" in reason for name in TORCH_MODULES):
+        if any(f"could not import '{name}'" in reason for name in torch_modules()):
             report.outcome = "failed"
             report.longrepr = f"{item.nodeid} needs torch ({reason}) but is not marked `torch`: mark it."
 

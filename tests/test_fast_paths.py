@@ -40,7 +40,14 @@ def _indexed(path: Path):
     return index_file(str(path), _module(path), path.stem, False, fact_extractors())[0]
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+@pytest.fixture(scope="module", params=FIXTURES, ids=lambda p: p.name)
+def path(request: pytest.FixtureRequest) -> Path:
+    """Each fixture, for the five sweeps of this module. A module-scoped parameter: pytest runs the
+    sweeps of one fixture one after another, so under xdist's work stealing (conftest) they share a
+    worker, and its parse and index of the fixture (`_parsed`, `_indexed`)."""
+    return request.param
+
+
 def test_fast_paths_agree(path: Path) -> None:
     module = _module(path)
     every: list = []
@@ -54,7 +61,6 @@ def test_fast_paths_agree(path: Path) -> None:
     assert sorted(map(id, marked)) == sorted(id(node) for node in every if type(node) not in skipped)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_facts_skipped_by_word_are_empty(path: Path) -> None:
     module = _module(path)
     text = path.read_text()
@@ -62,7 +68,6 @@ def test_facts_skipped_by_word_are_empty(path: Path) -> None:
     assert with_text == _indexed(path)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_index_walk_without_leaves_is_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The indexer's function walk skips leaf nodes: the index is the one a walk of every node gives."""
     import tslint.index.indexer as indexer
@@ -78,7 +83,6 @@ class _Every(set):
         return True
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_unpacking_shortcut_is_the_same(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The indexer looks for `self.x, n = self.method(...)` only in an `__init__` whose walk saw an
     unpacking into a `self` attribute: the index is the one looking in every `__init__` gives."""
@@ -140,7 +144,6 @@ def test_rules_skipped_by_word_report_nothing(fixture_result, monkeypatch: pytes
     assert list(result.diagnostics) == expected
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
 def test_slice_bindings_walk_is_libcst_visit(path: Path) -> None:
     """TS359 collects a function's bindings with tslint's walk: what libcst's visitor collects."""
     from tslint.rules.semantics import slice_used_as_value as ts359

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from conftest import ROOT, torch_needs
+from conftest import ROOT
+from torch_marks import torch_needs
 
 
 def _needs(tmp_path, source: str):
@@ -28,10 +29,10 @@ def test_module_level_torch_import_marks_every_test(tmp_path) -> None:
 def test_helper_modules_that_import_torch_count_as_torch() -> None:
     """A test module importing `export_harness` (which importorskips torch at its top level) is skipped
     at collection without torch unless it is marked: helpers are read like test modules."""
-    from conftest import TORCH_MODULES
+    from torch_marks import torch_modules
 
-    assert {"torch", "torch_harness", "export_harness"} <= TORCH_MODULES
-    assert "conftest" not in TORCH_MODULES
+    assert {"torch", "torch_harness", "export_harness"} <= torch_modules()
+    assert "conftest" not in torch_modules()
 
 
 def test_a_module_importing_a_torch_helper_is_marked(tmp_path) -> None:
