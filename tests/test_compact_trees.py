@@ -46,6 +46,23 @@ def test_whitespace_shared_names_interned_and_code_unchanged(tmp_path):
     assert libcst.Newline is cst._nodes.whitespace.Newline
 
 
+def test_parsed_without_validation_which_is_restored_after(tmp_path):
+    # Valid Python whose tree libcst's own parse_module rejects in `IfExp._validate` (a TypeError).
+    text = "x = () if 0 else(lambda:())\n"
+    try:
+        cst.parse_module(text)
+        raise AssertionError("libcst validates this tree now: the test needs another example")
+    except TypeError:
+        pass
+    module = _parse(text, tmp_path)
+    assert module is not None and module.code == text
+    try:  # a node built outside the parse is validated again
+        cst.Name("not an identifier")
+        raise AssertionError("validation was not restored")
+    except cst.CSTValidationError:
+        pass
+
+
 def test_every_fixture_prints_back_to_its_source(tmp_path):
     for path in sorted(FIXTURES.rglob("*.py")):
         data = path.read_bytes()

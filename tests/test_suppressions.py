@@ -14,7 +14,7 @@ from conftest import FIXTURES
 from test_cli import BAD, run, write
 from tslint.api import lint_text
 from tslint.config import Config
-from tslint.engine.suppression import skips_file, suppressions
+from tslint.engine.suppression import covers_none, skips_file, suppressions
 from tslint.engine.suppression_edits import add_codes_edit, apply_edits, noqa_edits, remove_codes_edit, skip_file_edit
 
 WITH_TS002 = Config(select=("TS", "TS002"))
@@ -81,6 +81,23 @@ def test_only_real_comments_suppress() -> None:
 def test_a_file_that_does_not_tokenize_falls_back_to_each_line() -> None:
     source = "def f(:  # noqa: TS001\n"
     assert codes(source) == [] and not suppressions(source).exact
+
+
+@pytest.mark.parametrize(
+    "source, covered",
+    [
+        ("import os  # noqa: F401\nx = 1  # NOQA:E501,W291\n", False),
+        ("x = 1  # noqa\n", True),
+        ("x = 1  # noqa: ts101\n", True),
+        ("x = 1  # noqa: F401,\nTS101 = 2\n", True),  # the next line's text read as more codes: a superset
+        ('s = "# noqa: TS101"\n', True),  # in a string: no directive, but only tokenizing knows
+        ("x = 1  # tslint: ignore[TS999]\n", True),  # `tslint`: always tokenized
+    ],
+)
+def test_covers_none_is_false_where_a_directive_may_cover(source, covered) -> None:
+    assert covers_none(source, frozenset({"TS101", "TS201"})) is not covered
+    if not covered:  # what it stands for: no directive found by tokenizing covers the codes either
+        assert not any(d.covers(code) for d in suppressions(source).all_directives() for code in ("TS101", "TS201"))
 
 
 # --- --add-noqa ---------------------------------------------------------------------------------------

@@ -140,6 +140,7 @@ class RuleContext:
         self._plain_assignments = None
         self._names = None
         self._types = None
+        self._classes: Optional[List[Tuple[str, CompiledClass]]] = None
 
     def taint(self):
         """The tensor-dependence analysis of this function (trace rules), computed once on demand."""
@@ -215,8 +216,11 @@ class RuleContext:
 
     def classes(self) -> List[Tuple[str, CompiledClass]]:
         """(qualified name, facts) of each class this function is compiled for (none for a
-        module-level function)."""
-        return [(name, self.scope.compiled_class(name)) for name in self.compiled.classes if name is not None]
+        module-level function). One list per context, shared by its rules' hooks: not to be changed."""
+        if self._classes is None:
+            scope = self.scope
+            self._classes = [(name, scope.compiled_class(name)) for name in self.compiled.classes if name is not None]
+        return self._classes
 
     def traced_models(self) -> List[str]:
         """The classes this function is compiled for that no class uses as a submodule (holds, or
@@ -228,7 +232,11 @@ class RuleContext:
         from tslint.analysis.traced_roots import traced_classes
 
         index = self.scope.index
-        held = (index.submodule_classes | built_by_modules(index) | referenced_modules(index)) - traced_classes(index)
+        key = ("held models", id(index))  # the same set for every function of the file
+        held = self.shared.get(key)
+        if held is None:
+            held = index.submodule_classes | built_by_modules(index) | referenced_modules(index)
+            held = self.shared[key] = held - traced_classes(index)
         return [name for name, _ in self.classes() if name not in held]
 
     def self_attribute(self, expression: cst.BaseExpression) -> Optional[str]:

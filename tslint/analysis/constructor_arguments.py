@@ -16,8 +16,10 @@ from typing import Dict, FrozenSet, Optional, Set, Tuple
 import libcst as cst
 
 from tslint.analysis.imports import ImportTable
-from tslint.analysis.traversal import LEAF_TYPES, walk
+from tslint.analysis.traversal import nodes_in_scope
 
+_ASSIGN_OR_CALL = frozenset({cst.Assign, cst.Call})
+_ASSIGN = frozenset({cst.Assign})
 BUILT_ARGUMENTS = "trace-built-arguments"
 STORED_PARAMETERS = "trace-stored-parameters"
 
@@ -44,19 +46,14 @@ def built_arguments(
             return name if _capitalised(name) else None
         return None
 
-    def enter(node: cst.CSTNode) -> bool:
-        kind = type(node)
-        if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
-            return node is function
-        if kind is cst.Assign and len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:
-            name = built(node.value)
-            if name is not None:
-                bindings.setdefault(node.targets[0].target.value, set()).add(name)
-        elif kind is cst.Call and node.args and _capitalised(imports.qualify(node.func)):
+    for node in nodes_in_scope(function, _ASSIGN_OR_CALL):
+        if type(node) is cst.Assign:
+            if len(node.targets) == 1 and type(node.targets[0].target) is cst.Name:  # type: ignore[attr-defined]
+                name = built(node.value)  # type: ignore[attr-defined]
+                if name is not None:
+                    bindings.setdefault(node.targets[0].target.value, set()).add(name)  # type: ignore[attr-defined]
+        elif node.args and _capitalised(imports.qualify(node.func)):  # type: ignore[attr-defined]
             calls.append(node)
-        return True
-
-    walk(function, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf
     found = set()
     for call in calls:
         callee = imports.qualify(call.func)
@@ -91,18 +88,12 @@ def stored_parameters(
     positions.update({p.name.value: -1 for p in params.kwonly_params})
     found = set()
 
-    def enter(node: cst.CSTNode) -> bool:
-        kind = type(node)
-        if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
-            return node is function
-        if kind is cst.Assign and type(node.value) is cst.Name and node.value.value in positions:
-            for target in node.targets:
+    for node in nodes_in_scope(function, _ASSIGN):
+        if type(node.value) is cst.Name and node.value.value in positions:  # type: ignore[attr-defined]
+            for target in node.targets:  # type: ignore[attr-defined]
                 target = target.target
                 if type(target) is cst.Attribute and type(target.value) is cst.Name and target.value.value == self_name:
-                    found.add((target.attr.value, node.value.value, positions[node.value.value]))
-        return True
-
-    walk(function, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf
+                    found.add((target.attr.value, node.value.value, positions[node.value.value]))  # type: ignore[attr-defined]
     return tuple(sorted(found)) or None
 
 

@@ -193,6 +193,44 @@ def walk(
                     stack.append(value)
 
 
+_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+def nodes_in_scope(root: cst.CSTNode, kinds: FrozenSet[type]) -> List[cst.CSTNode]:
+    """The nodes of the exact types `kinds` under `root` (a function: its decorators, parameters and
+    body), in no promised order, without entering a nested function, lambda or class: what a `walk`
+    whose `enter` returns `node is root` for those would meet, with no call per node."""
+    found: List[cst.CSTNode] = []
+    push = push_table(LEAF_TYPES)
+    fields = _FIELDS
+    stack: List[object] = [root]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind in kinds:
+            found.append(node)  # type: ignore[arg-type]
+        elif kind in _SCOPES and node is not root:
+            continue
+        for name in fields.get(kind) or _child_fields(kind):
+            value = getattr(node, name)
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
+                for item in value:
+                    item_type = type(item)
+                    answer = push.get(item_type)
+                    if answer is None:
+                        answer = push[item_type] = _is_node(item) and item_type not in LEAF_TYPES
+                    if answer:
+                        stack.append(item)
+            else:
+                answer = push.get(value_type)
+                if answer is None:
+                    answer = push[value_type] = _is_node(value) and value_type not in LEAF_TYPES
+                if answer:
+                    stack.append(value)
+    return found
+
+
 # Per set of skipped types: whether a value of each type is a node `walk` enters.
 _PUSHABLE: Dict[FrozenSet[type], Dict[type, bool]] = {}
 

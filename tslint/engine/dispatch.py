@@ -86,10 +86,14 @@ class _Observer:
             applying = _APPLYING[id(hooks)] = (hooks, {})
         found = applying[1].get(key)
         if found is None:
-            found = applying[1][key] = [
-                (rule, hook) for rule, hook in hooks.get(kind, ()) if rule.applies(compiled, region)
-            ]
-        return [(rule, hook, states.get(rule.code)) for rule, hook in found]
+            pairs = [(rule, hook) for rule, hook in hooks.get(kind, ()) if rule.applies(compiled, region)]
+            # Without a rule that follows functions (has a state), one list serves every observer.
+            stateless = None if any(rule.follows_functions() for rule, _ in pairs) else [(*p, None) for p in pairs]
+            found = applying[1][key] = (pairs, stateless)
+        pairs, stateless = found
+        if stateless is not None:
+            return stateless
+        return [(rule, hook, states.get(rule.code)) for rule, hook in pairs]
 
     def call(self, leaving: bool, node: cst.CSTNode, guards: tuple) -> None:
         context = self.context

@@ -15,7 +15,7 @@ from tslint.digests import digest as content_digest
 from tslint.engine.dispatch import RuleCrashed, run_call_site_rules, run_rules
 from tslint.engine.misplaced_directives import misplaced_directives
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
-from tslint.engine.suppression import Directive, suppressions
+from tslint.engine.suppression import Directive, covers_none, suppressions
 from tslint.engine.syntax import ProjectSyntax
 from tslint.engine.unused_suppressions import UNUSED_SUPPRESSION, suppresses_own_finding, unused_suppressions
 from tslint.files import SourceFile, module_name
@@ -119,6 +119,8 @@ def filter_diagnostics(
     )
     if not diagnostics and not report_unused:
         return ()
+    if not report_unused and covers_none(text, frozenset(d.code for d in diagnostics)):
+        return tuple(d for d in diagnostics if _reported(d.code, config.select, ignored_here))
     found = suppressions(text)
     used: Dict[Directive, Set[str]] = {}
     kept: List[Diagnostic] = []

@@ -175,6 +175,23 @@ def suppressions(source: str, always_scan: bool = False) -> Suppressions:
     return Suppressions(tuple(found), anchors, True, file_level)
 
 
+def covers_none(source: str, codes: FrozenSet[str]) -> bool:
+    """True when no suppression directive of `source` can cover any of `codes`, known without
+    tokenizing it (`suppressions` tokenizes a file holding `noqa` or `tslint`, as most with flake8's
+    `# noqa: F401` do). Without `tslint` in the source, its directives are `# noqa` ones, and every
+    one in a comment is also a match of `_NOQA` in the whole text: a match starts at a `#` and holds
+    no other, so none before a comment's `#` reaches into it, and from there the match is the
+    comment's own (its codes perhaps followed by more from the next line: a superset). False: ask
+    `suppressions`."""
+    if "tslint" in source.lower():
+        return False
+    for match in _NOQA.finditer(source):
+        found = _codes(match.group("codes"))
+        if found is None or not codes.isdisjoint(found):
+            return False
+    return True
+
+
 def line_suppressions(source: str) -> Dict[int, FrozenSet[str]]:
     """1-based row of a comment -> codes it suppresses (`{"*"}` for all)."""
     found: Dict[int, Set[str]] = {}

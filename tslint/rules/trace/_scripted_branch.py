@@ -46,9 +46,15 @@ _NOT_MOVED_TYPES = frozenset(_NOT_MOVED)  # concrete node classes without subcla
 def scripted_branch(node: cst.CSTNode, context: RuleContext) -> Optional[NodeFix]:
     """The fix moving the branch whose test is `node`'s (an `If` or `IfExp`) into a helper, or None."""
     torch = "torch" if context.imports.aliases.get("torch") == "torch" else None
-    parents = parent_map(context.node)
-    top = _top_statement(context)
-    if torch is None or top is None or _in_loop(node, parents):
+    top = _top_statement(context) if torch is not None else None
+    if top is None:
+        return None
+    # The parents of the function's nodes: one map per function, shared by its branches' fixes.
+    key = ("scripted_branch parents", id(context.node))
+    parents = context.shared.get(key)
+    if parents is None:
+        parents = context.shared[key] = parent_map(context.node)
+    if _in_loop(node, parents):
         return None
     unannotated = _unannotated_parameters(context.node)
     if _bare_name(node.test) in unannotated:
