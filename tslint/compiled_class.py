@@ -14,10 +14,38 @@ from tslint.index.project import ProjectIndex
 # Methods torch's own module classes call from their `__init__` (nn.Linear, the convolutions, the
 # norms): a project class that overrides one runs it while being built.
 TORCH_BASE_RESETS = frozenset({"reset_parameters", "_reset_parameters", "reset_running_stats"})
+_EMPTY: FrozenSet[str] = frozenset()
+# What most classes' construction runs: one object for all of them.
+_PLAIN_CONSTRUCTION: FrozenSet[str] = frozenset({"__init__", *TORCH_BASE_RESETS})
+
+
+def _frozen(names: Set[str]) -> FrozenSet[str]:
+    """`names` frozen; the empty set and the plain construction one shared object each."""
+    if not names:
+        return _EMPTY
+    return _PLAIN_CONSTRUCTION if names == _PLAIN_CONSTRUCTION else frozenset(names)
 
 
 class CompiledClass:
-    """The facts about one module class that compile-time conditions depend on."""
+    """The facts about one module class that compile-time conditions depend on. Read-only once built
+    (one object serves every view of a run: tslint.compiled_scope.ProjectScopes)."""
+
+    __slots__ = (
+        "info",
+        "mro",
+        "unknown_bases",
+        "methods",
+        "attributes",
+        "annotations",
+        "size_unions",
+        "class_attributes",
+        "constants",
+        "unused_properties",
+        "replaced_methods",
+        "replaced",
+        "conditional_attributes",
+        "construction",
+    )
 
     def __init__(self, index: ProjectIndex, info: ClassInfo) -> None:
         self.info = info
@@ -25,10 +53,10 @@ class CompiledClass:
         self.unknown_bases = index.has_unknown_bases(info)
         self.methods: Dict[str, FunctionInfo] = {}
         self.attributes: Dict[str, list] = {}
-        self.annotations: Set[str] = set()
-        self.size_unions: Set[str] = set()
-        self.class_attributes: Set[str] = set()
-        self.constants: Set[str] = set()
+        annotations: Set[str] = set()
+        size_unions: Set[str] = set()
+        class_attributes: Set[str] = set()
+        constants: Set[str] = set()
         for current in self.mro:
             if current.qualname in NATIVE_BASE_CLASSES:
                 continue
@@ -36,14 +64,19 @@ class CompiledClass:
                 self.methods.setdefault(name, method)
             for name, assignments in current.attributes.items():
                 self.attributes.setdefault(name, []).extend(assignments)
-            self.annotations |= current.class_annotations
-            self.size_unions |= current.size_unions
-            self.class_attributes |= current.class_attributes
-            self.constants |= current.constants
-        self.unused_properties: FrozenSet[str] = frozenset().union(*(c.unused_properties for c in self.mro))
+            annotations |= current.class_annotations
+            size_unions |= current.size_unions
+            class_attributes |= current.class_attributes
+            constants |= current.constants
+        # Frozen, the empty ones one object: a run holds one of these for every module class.
+        self.annotations: FrozenSet[str] = _frozen(annotations)
+        self.size_unions: FrozenSet[str] = _frozen(size_unions)
+        self.class_attributes: FrozenSet[str] = _frozen(class_attributes)
+        self.constants: FrozenSet[str] = _frozen(constants)
+        self.unused_properties: FrozenSet[str] = _frozen(set().union(*(c.unused_properties for c in self.mro)))
         # Methods the class or a base replaces on the class at run time (`self.__class__.name = f`):
         # torch compiles the replacement, code tslint cannot see; the source's method is not compiled.
-        self.replaced_methods: FrozenSet[str] = frozenset().union(*(c.replaced_methods for c in self.mro))
+        self.replaced_methods: FrozenSet[str] = _frozen(set().union(*(c.replaced_methods for c in self.mro)))
         # torch.jit.script replaces the instance (and any submodule) by what its
         # `__prepare_scriptable__` returns: unless that is always `self`, this class is not compiled.
         prepare = self.methods.get("__prepare_scriptable__")
@@ -70,7 +103,7 @@ class CompiledClass:
                     method = self.methods.get(call.target)
                     if method is not None:
                         work.append(method)
-        return frozenset(found)
+        return _frozen(found)
 
     def built_assignments(self, name: str) -> list:
         """The assignments of attribute `name` that decide the built instance's value, which torch

@@ -106,18 +106,21 @@ class CompiledScope:
         roots: Optional[Iterable[str]] = None,
         tracing: bool = False,
         exporting: bool = False,
+        classes: Optional[Dict[str, CompiledClass]] = None,
     ) -> None:
         """`roots`: the module classes being scripted (default: every module class, since any of them may
         be; bench/agreement.py scripts one class at a time). `tracing`: what torch.jit.trace runs instead:
         `forward` and what it calls, ignored methods included (run in Python); not `@torch.jit.script`
         functions (they keep their control flow), nor calls made only while `self.training` (an eval-mode
         trace skips them). `exporting`: what torch.export.export traces: as `tracing`, with those two included
-        (probed in torch 2.13: export runs a scripted function's Python source; a data-dependent `if` fails)."""
+        (probed in torch 2.13: export runs a scripted function's Python source; a data-dependent `if` fails).
+        `classes`: the CompiledClass of each module class built so far, shared with other scopes of the
+        same index (each depends only on the index and the class)."""
         self.index = index
         self.exporting = exporting
         self.tracing = tracing or exporting
         self._eval_trace = tracing and not exporting
-        self._compiled_classes: Dict[str, CompiledClass] = {}
+        self._compiled_classes: Dict[str, CompiledClass] = {} if classes is None else classes
         self._all_classes = roots is None
         self._root_classes = sorted(index.module_classes if roots is None else self._with_submodules(roots))
         self._roles: Dict[Tuple[str, int], Role] = {}
@@ -416,9 +419,12 @@ class ProjectScopes:
 
     def __init__(self, index: ProjectIndex, export: bool = False) -> None:
         self.index = index
-        self.script = CompiledScope(index)
-        self.trace = CompiledScope(index, tracing=True)
-        self.export: Optional[CompiledScope] = CompiledScope(index, exporting=True) if export else None
+        # One CompiledClass of each class for all the views: on all of site-packages the script and
+        # trace views each held one of every module class (bench/RESULTS.md).
+        classes: Dict[str, CompiledClass] = {}
+        self.script = CompiledScope(index, classes=classes)
+        self.trace = CompiledScope(index, tracing=True, classes=classes)
+        self.export: Optional[CompiledScope] = CompiledScope(index, exporting=True, classes=classes) if export else None
 
     def file_key(self, path: str) -> str:
         file = self.index.by_path.get(path)
