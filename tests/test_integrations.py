@@ -69,8 +69,9 @@ def test_sarif_is_valid_and_complete(fixtures_cli: FixturesCli) -> None:
     assert len(set(keys)) == len(keys)
 
 
-def test_sarif_with_output_file_and_text_on_stdout(tmp_path, capsys) -> None:
-    """A CI job writes SARIF and still sees text: two runs, the second with -o."""
+def test_sarif_with_output_file_leaves_stdout_empty(tmp_path, capsys) -> None:
+    """A CI job writes SARIF to a file with -o: the report goes there whole and stdout stays empty
+    (a job that also wants text on its log runs tslint a second time without -o)."""
     report = tmp_path / "tslint.sarif"
     # A copy, alone in its folder: in fixtures/ the other fixtures would be indexed as its context.
     source = tmp_path / "signatures.py"
