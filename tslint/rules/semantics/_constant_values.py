@@ -12,7 +12,7 @@ constant"; each kind below probed in torch 2.13).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import libcst as cst
 
@@ -76,29 +76,39 @@ def invalid_value(value: cst.BaseExpression, imports: ImportTable) -> str:
     return ""
 
 
+def class_body_bindings(
+    node: cst.ClassDef,
+) -> Iterator[Tuple[str, Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
+    """(name, annotation or None, value or None) of each name the class body's simple statements bind
+    or annotate (`x: T`, `x: T = v`, `x = y = v`), in order."""
+    for statement in node.body.body:
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        for small in statement.body:
+            if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
+                yield small.target.value, small.annotation.annotation, small.value
+            elif type(small) is cst.Assign:
+                for target in small.targets:
+                    if type(target.target) is cst.Name:
+                        yield target.target.value, None, small.value
+
+
 def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[ConstantFacts]:
     """The class fact: None for a class body that declares no constant (most classes)."""
     finals: List[str] = []
     listed: Optional[Tuple[str, ...]] = None
     declares = False
     bound: Dict[str, str] = {}
-    for statement in node.body.body:
-        if type(statement) is not cst.SimpleStatementLine:
+    for name, annotation, value in class_body_bindings(node):
+        if annotation is not None and is_final_annotation(annotation, imports):
+            finals.append(name)
+        if value is None:
             continue
-        for small in statement.body:
-            if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
-                if is_final_annotation(small.annotation.annotation, imports):
-                    finals.append(small.target.value)
-                if small.value is not None:
-                    bound[small.target.value] = invalid_value(small.value, imports)
-            elif type(small) is cst.Assign:
-                for target in small.targets:
-                    if type(target.target) is cst.Name:
-                        if target.target.value == "__constants__":
-                            literal = type(small.value) in (cst.List, cst.Tuple, cst.Set)
-                            listed = tuple(sorted(string_set(small.value))) if literal else None
-                            declares = True
-                        bound[target.target.value] = invalid_value(small.value, imports)
+        if name == "__constants__" and annotation is None:
+            literal = type(value) in (cst.List, cst.Tuple, cst.Set)
+            listed = tuple(sorted(string_set(value))) if literal else None
+            declares = True
+        bound[name] = invalid_value(value, imports)
     if not finals and not declares:
         return None
     bound.pop("__constants__", None)

@@ -17,7 +17,7 @@ from tslint.index.facts import FactExtractors, holds_word
 from tslint.index.functions import takes_var_args
 from tslint.index.values import plain_value_types
 from tslint.rules.semantics._constant_values import FACT as CONSTANT_VALUES
-from tslint.rules.semantics._constant_values import constant_facts
+from tslint.rules.semantics._constant_values import class_body_bindings, constant_facts
 from tslint.rules.semantics._instance_facts import class_references, parameter_setters, setter_arguments
 from tslint.rules.semantics._wrapper_paths import maybe_wraps_wrapper
 
@@ -268,16 +268,9 @@ def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, s
     """Names the class body binds only to plain values (`SCALE = 2.0`), with the value's type (TS341)."""
     assigned: Dict[str, List[cst.BaseExpression]] = {}
     methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    for statement in node.body.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
-                assigned.setdefault(small.target.value, []).append(small.value)
-            elif isinstance(small, cst.Assign):
-                for target in small.targets:
-                    if isinstance(target.target, cst.Name):
-                        assigned.setdefault(target.target.value, []).append(small.value)
+    for name, _, value in class_body_bindings(node):
+        if value is not None:
+            assigned.setdefault(name, []).append(value)
     plain = {name: values for name, values in assigned.items() if name not in methods and not name.startswith("__")}
     return tuple(sorted(plain_value_types(plain, imports).items()))
 
