@@ -36,9 +36,11 @@ _LIST_TYPES = frozenset({"typing.List", "list", "typing.Dict", "dict", "torch.Te
 _LOOPED_TYPES = frozenset({"List", "Tensor", "Dict", "str"})  # inference_flow's _LOOPED
 
 
-def name_flow(context) -> NameFlow:
+def name_flow(context, decide: Optional[Decide] = None) -> NameFlow:
     """The analysis of the rule context's function, with the context's answers about branches and
-    loops. The module's globals are computed once per file (`context.file_facts`)."""
+    loops; `decide`, if given, answers first which sides of an `if` torch compiles (for one class
+    built with its defaults: rules/semantics/_default_flags.py). The module's globals are computed
+    once per file (`context.file_facts`)."""
     globals_ = module_globals(context)
     decorator = grad_mode_decorator(context)
     wrapper = wrapper_globals(context) if decorator is None else None
@@ -46,23 +48,10 @@ def name_flow(context) -> NameFlow:
         globals_ = ModuleNames(CONTEXTLIB_GLOBALS)
     elif wrapper is not None:
         globals_ = wrapper.names
-    flow = _flow(context, globals_)
+    flow = _flow(context, globals_, decide)
     flow.globals_decorator = decorator
     flow.globals_wrapper = wrapper
     return flow
-
-
-def defaults_flow(context, decide: Decide) -> NameFlow:
-    """The analysis of the rule context's function with `decide` answering first which sides of an
-    `if` torch compiles (for one class built with its defaults: rules/semantics/_default_flags.py)."""
-    globals_ = module_globals(context)
-    if grad_mode_decorator(context) is not None:
-        globals_ = ModuleNames(CONTEXTLIB_GLOBALS)
-    else:
-        wrapper = wrapper_globals(context)
-        if wrapper is not None:
-            globals_ = wrapper.names
-    return _flow(context, globals_, decide)
 
 
 def possibly_wrapped_flow(context) -> Optional[NameFlow]:

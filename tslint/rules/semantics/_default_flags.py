@@ -1,7 +1,7 @@
 """Which sides of an `if` torch compiles for one module class built with its default arguments, where
 the test reads constant bool attributes (`Final`, `__constants__`) that the defaults decide
 (`self.instance` from `instance: bool = False`): torch inlines such a constant and compiles one side
-only. TS373 runs the names analysis (analysis/compiled_names.defaults_flow) with these answers.
+only. TS373 runs the names analysis (analysis/compiled_names.name_flow) with these answers.
 
 torch's rule for `and`/`or` (ir_emitter's emitShortCircuitLogical): the result is static when the
 left operand decides it (`False and x`, `True or x`) or when both operands are static; a static left

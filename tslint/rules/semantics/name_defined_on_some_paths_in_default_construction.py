@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
-from tslint.analysis.compiled_names import defaults_flow
+from tslint.analysis.compiled_names import name_flow
 from tslint.analysis.names import UnsetRead, first_reads
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -45,7 +45,7 @@ class NameDefinedOnSomePathsInDefaultConstruction(Rule):
         shown = None
         for _, klass in classes:
             flags = DefaultFlags(klass, context.scope.index, context.compiled.info.self_name)
-            flow = defaults_flow(context, flags.decide)
+            flow = name_flow(context, flags.decide)
             if not flags.used:
                 return  # the defaults decide nothing here: TS344 has said all there is
             found = {key: p for p in first_reads(flow.problems) if (key := _key(p)) is not None and key not in known}
