@@ -10,6 +10,7 @@ read configuration or touch files. A rule that collects before it reports define
 
 from __future__ import annotations
 
+import functools
 import inspect
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Dict, FrozenSet, List, Optional, Tuple, Type, Union
@@ -323,13 +324,7 @@ class Rule:
         )
 
     def hooks(self, prefix: str) -> Dict[Type[cst.CSTNode], Hook]:
-        found: Dict[Type[cst.CSTNode], Hook] = {}
-        for attribute in dir(self):
-            if attribute.startswith(prefix):
-                node_type = getattr(cst, attribute[len(prefix) :], None)
-                if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
-                    found[node_type] = getattr(self, attribute)
-        return found
+        return {node_type: getattr(self, attribute) for node_type, attribute in _hook_names(type(self), prefix)}
 
     def begin_function(self, context: RuleContext) -> Any:
         """Called before the walk of each compiled function the rule applies to; what it returns is
@@ -351,3 +346,17 @@ class Rule:
         if function.role is Role.SIGNATURE and not self.checks_uncompiled_signatures:
             return False
         return region is Region.COMPILED or self.frontend
+
+
+@functools.cache
+def _hook_names(rule_class: type, prefix: str) -> Tuple[Tuple[Type[cst.CSTNode], str], ...]:
+    """The node types `rule_class` hooks with methods named `prefix` + a libcst node class, and those
+    methods' names: read once per class (`dir()` of a class is slow, and every run makes new rule
+    instances)."""
+    found = []
+    for attribute in dir(rule_class):
+        if attribute.startswith(prefix):
+            node_type = getattr(cst, attribute[len(prefix) :], None)
+            if isinstance(node_type, type) and issubclass(node_type, cst.CSTNode):
+                found.append((node_type, attribute))
+    return tuple(found)
