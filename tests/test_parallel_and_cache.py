@@ -583,3 +583,64 @@ def test_a_large_run_sends_what_facts_concern_in_full_and_what_their_readers_imp
     assert {"layers.py", "padding.py", "blocks.py", "factory.py", "scripts.py", "uses.py", "runner.py"} <= full
     assert outlined == {"prepare.py"}
     assert not {"unrelated.py", "other.py"} & (full | outlined)
+
+
+CONTEXT_MODEL = """import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(4)
+
+    def forward(self, x):
+        return self.norm(x)
+"""
+TRACING_SCRIPT = """import torch
+from net import Net
+
+
+def main():
+    model = Net()
+    return torch.jit.trace(model, torch.rand(2, 4))
+"""
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_context_files_keep_no_tree_and_a_rule_reading_one_gets_it_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Files given as context only (not reported on) keep no tree between the phases, in one process
+    or in workers: the CLI given torch/nn indexes all of torch as context, and those trees were most of
+    its peak memory. A rule that reads a context file's function (TS412 reads the traced model's
+    class) gets it parsed again, and reports what it reports when both files are linted."""
+    from tslint.api import lint_sources
+    from tslint.config import Config
+    from tslint.engine import shard as shard_module
+    from tslint.engine import syntax
+
+    (tmp_path / "net.py").write_text(CONTEXT_MODEL)
+    (tmp_path / "run.py").write_text(TRACING_SCRIPT)
+    sources = [SourceFile(tmp_path / name, name) for name in ("net.py", "run.py")]
+    kept, parsed_again = [], []
+    index_one, parse = shard_module.Shard._index_one, syntax.ProjectSyntax._parse
+
+    def index_recording(self, source, data):
+        summary = index_one(self, source, data)
+        kept.append((source.display, self.items[source.display].trees is not None))
+        return summary
+
+    def parse_recording(self, path, expected):
+        parsed_again.append(Path(path).name)
+        return parse(self, path, expected)
+
+    monkeypatch.setattr(shard_module.Shard, "_index_one", index_recording)
+    monkeypatch.setattr(syntax.ProjectSyntax, "_parse", parse_recording)
+    config = Config(select=("TS412",))
+    alone = lint_sources(sources, config, only=["run.py"], jobs=jobs)
+    if jobs == 1:  # workers record in their own processes
+        assert sorted(kept) == [("net.py", False), ("run.py", True)]
+        assert parsed_again == ["net.py"]
+    both = lint_sources(sources, config, jobs=1)
+    assert [(d.filename, d.code, d.location.row) for d in alone.diagnostics] == [("run.py", "TS412", 7)]
+    assert alone.diagnostics == tuple(d for d in both.diagnostics if d.filename == "run.py")

@@ -46,9 +46,13 @@ class Shard:
         progress: Optional[Progress] = None,
         budget: int = KEPT_MEMORY_BUDGET,
         drops_indexes: bool = False,
+        linted: Optional[frozenset] = None,
     ) -> None:
         """`drops_indexes`: keep no item whose tree is not kept (phase 2 rebuilds it from the file's
-        summary, which the worker keeps pickled)."""
+        summary, which the worker keeps pickled). `linted`: the files the run reports on, if it does
+        not report on all it indexes; the others give context alone, and their trees are not kept
+        (no rule runs on them; a rule reading one of their functions gets it parsed again by
+        ProjectSyntax, which no run of the vision zoo or of torch/nn with all of torch did)."""
         self.contents = contents
         self.progress = progress  # told of each file done, by stage (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
@@ -57,6 +61,7 @@ class Shard:
         self.start_memory = _resident_memory()
         self.budget = budget
         self.drops_indexes = drops_indexes
+        self.linted = linted
 
     def _read(self, source: SourceFile) -> Optional[bytes]:
         """The file's bytes; None when it changed or disappeared since the run first read it."""
@@ -88,7 +93,11 @@ class Shard:
             item = IndexedFile(source, "", None, None, None, None, CHANGED_DURING_RUN)
         else:
             item = index_source(source, data)
-        if item.index is not None and (not _may_compile(item.index) or self.over_budget()):
+        if item.index is not None and (
+            (self.linted is not None and source.display not in self.linted)
+            or not _may_compile(item.index)
+            or self.over_budget()
+        ):
             item.parsed = item.trees = None
         elif item.parsed is not None:
             self.kept_bytes += len(data or b"")

@@ -134,7 +134,7 @@ def run_phases(
     jobs = choose_jobs(jobs, sum(content_size(contents, s.display) for s in to_index), len(to_index))
     run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
     if jobs <= 1:
-        shard = Shard(contents, progress)
+        shard = Shard(contents, progress, linted=frozenset(s.display for s in sources))
         # Largest first, as workers do: the parse of a large file peaks while few trees are kept yet.
         fresh = {s.display: s for s in shard.index(IndexQueue(to_index, contents).files[::-1])}
         run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
@@ -160,10 +160,11 @@ def run_phases(
             from tslint.processes import release_free_memory
 
             release_free_memory()  # the sources read so far and dropped (SourceContents): not for the workers
-            budget: Tuple[int, ...] = (LARGE_RUN_KEPT_BUDGET // jobs,)
+            budget: Optional[int] = LARGE_RUN_KEPT_BUDGET // jobs
         else:
-            budget = ()
-        workers = [WorkerProcess(context, _worker, contents, config, rules, *budget) for _ in range(jobs)]
+            budget = None
+        linted = frozenset(s.display for s in sources)
+        workers = [WorkerProcess(context, _worker, contents, config, rules, budget, linted) for _ in range(jobs)]
         outlines = _index_in_workers(run, workers, to_index, dead, heavy=large)
         scope: Optional[ProjectScopes] = None
         outcomes: Dict[str, FileOutcome] = {}
@@ -382,12 +383,20 @@ def _phase_two_answers(
 
 
 def _worker(
-    connection, contents: Mapping[str, bytes], config: Config, rules: Sequence[Rule], budget: Optional[int] = None
+    connection,
+    contents: Mapping[str, bytes],
+    config: Config,
+    rules: Sequence[Rule],
+    budget: Optional[int] = None,
+    linted: Optional[frozenset] = None,
 ) -> None:
     """A shard worker. `budget`, in a large run (LARGE_RUN_MIN_BYTES): its kept-tree budget; it then
-    keeps the summaries of the files whose trees it drops only pickled, as it sent them, on disk."""
+    keeps the summaries of the files whose trees it drops only pickled, as it sent them, on disk.
+    `linted`: the files the run reports on (the others only give context: their trees are not kept)."""
     large = budget is not None
-    shard = Shard(contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large)
+    shard = Shard(
+        contents, budget=budget if budget is not None else KEPT_MEMORY_BUDGET, drops_indexes=large, linted=linted
+    )
     # A large run's summaries, as sent (an index unpickled is ~4x larger), on disk until phase 2.
     pickled: Union[Dict[str, bytes], SpilledBytes] = SpilledBytes() if large else {}
     try:
