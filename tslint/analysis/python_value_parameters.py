@@ -26,6 +26,22 @@ from tslint.analysis.imports import ImportTable
 from tslint.analysis.trace_values import comment_annotations
 from tslint.analysis.traversal import code_of, walk
 
+# The node types `python_value_parameters` looks at (the walk passes the others by).
+_LOOKED_AT = frozenset(
+    {
+        cst.FunctionDef,
+        cst.Lambda,
+        cst.ClassDef,
+        cst.If,
+        cst.While,
+        cst.IfExp,
+        cst.UnaryOperation,
+        cst.BooleanOperation,
+        cst.Call,
+        cst.Comparison,
+    }
+)
+
 
 class Use(NamedTuple):
     """How a parameter is first used as a Python value: as a "bool", an "int" or a "str", and where."""
@@ -57,22 +73,27 @@ def python_value_parameters(
             found[node.value] = Use(type_, code_of(use))
 
     def enter(node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)) and node is not function:
-            return False
-        if isinstance(node, (cst.If, cst.While)):
+        kind = type(node)  # exact types: isinstance on libcst's ABC-based nodes is slow here
+        if kind not in _LOOKED_AT:
+            return True
+        if kind is cst.FunctionDef or kind is cst.Lambda or kind is cst.ClassDef:
+            return node is function
+        if kind is cst.If or kind is cst.While:
             note(node.test, node.test)
-        elif isinstance(node, cst.IfExp):
+        elif kind is cst.IfExp:
             note(node.test, node)
-        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
-            note(node.expression, node)
-        elif isinstance(node, cst.BooleanOperation):
+        elif kind is cst.UnaryOperation:
+            if type(node.operator) is cst.Not:
+                note(node.expression, node)
+        elif kind is cst.BooleanOperation:
             note(node.left, node)
             note(node.right, node)
-        elif isinstance(node, cst.Call) and imports.qualify(node.func) == "range":
-            for argument in node.args:
-                if not argument.star:
-                    note(argument.value, node, "int")
-        elif isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        elif kind is cst.Call:
+            if imports.qualify(node.func) == "range":
+                for argument in node.args:
+                    if not argument.star:
+                        note(argument.value, node, "int")
+        elif len(node.comparisons) == 1:  # a Comparison
             target = node.comparisons[0]
             if isinstance(target.operator, (cst.Equal, cst.NotEqual)) and _is_string(target.comparator):
                 note(node.left, node, "str")

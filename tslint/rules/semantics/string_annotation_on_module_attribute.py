@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from typing import Iterator, Set, Tuple
+from typing import Dict, Iterator, Set, Tuple
 
 import libcst as cst
 
+from tslint.analysis.memo import memoised
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -49,7 +50,7 @@ class StringAnnotationOnModuleAttribute(Rule):
         for qualname, klass in context.classes():
             if klass.info.path != context.file.path or klass.unknown_bases:
                 continue
-            node = _class_node(module, klass.info.name)
+            node = _class_nodes(module).get(klass.info.name)
             if node is None or klass.info.qualname != qualname:
                 continue
             created = {
@@ -72,6 +73,7 @@ class StringAnnotationOnModuleAttribute(Rule):
                     return
 
 
+@memoised
 def _future_annotations(module: cst.Module) -> bool:
     for statement in module.body:
         if not isinstance(statement, cst.SimpleStatementLine):
@@ -84,11 +86,14 @@ def _future_annotations(module: cst.Module) -> bool:
     return False
 
 
-def _class_node(module: cst.Module, name: str):
+@memoised
+def _class_nodes(module: cst.Module) -> Dict[str, cst.ClassDef]:
+    """The module's top-level classes by name (the first one of each name), once per module."""
+    found: Dict[str, cst.ClassDef] = {}
     for statement in module.body:
-        if isinstance(statement, cst.ClassDef) and statement.name.value == name:
-            return statement
-    return None
+        if type(statement) is cst.ClassDef:
+            found.setdefault(statement.name.value, statement)  # type: ignore[attr-defined]
+    return found
 
 
 def _own_annotations(node: cst.ClassDef) -> Iterator[Tuple[str, cst.BaseExpression]]:
