@@ -247,21 +247,19 @@ def main() -> None:
     if corpus in ("realworld", "both"):
         corpora.append(("model libraries", realworld_corpus(args.libs)))
     print(f"{os.cpu_count()} cores; python {sys.version.split()[0]}")
-    for name, paths in corpora:
-        measure(name, paths, args.repeat)
+    rss_lines = [peak_rss(paths) for _, paths in corpora]
+    for (name, paths), rss_line in zip(corpora, rss_lines):
+        measure(name, paths, args.repeat, rss_line)
     if not args.no_startup:
         startup(corpora[0][1], args.repeat)
 
 
-def measure(name: str, paths, repeat: int) -> None:
-    """The lint-time ratios, the pre-filter's candidates and the peak RSS of one corpus."""
-    # The corpora live in site-packages, which a .gitignore above may exclude (pyenv's ignores its
-    # `versions/`): the bench lints what it parses.
-    config = replace(Config(), respect_gitignore=False)
-    sources = discover(paths, None, ())
-    lines = sum(source.path.read_bytes().count(b"\n") for source in sources)
-    print(f"\n== {name}: {len(sources)} files, {lines} lines ({', '.join(Path(p).name for p in paths)}); {load()}")
-
+def peak_rss(paths) -> str:
+    """The line giving the peak RSS of `tslint -j 1 --no-cache` over `paths`, in a child process.
+    Measured for every corpus before any other measure, while this process is small: a child's peak
+    RSS includes what it shared with this process between fork and exec, and after the in-process
+    lints of a corpus that was more than tslint used (a second corpus read 368 MB, 189 MB alone).
+    os.wait4 gives that one child's peak (RUSAGE_CHILDREN would be the maximum over every child)."""
     rss_command = [
         sys.executable,
         "-m",
@@ -274,15 +272,22 @@ def measure(name: str, paths, repeat: int) -> None:
         "--statistics",
         *paths,
     ]
-    # Measured first, while this process is small: a child's peak RSS includes what it shared with
-    # this process between fork and exec, and after the runs below that was more than tslint used.
-    # os.wait4 gives that one child's peak (RUSAGE_CHILDREN would be the maximum over every child).
     child = subprocess.Popen(rss_command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
         sys.exit(f"{' '.join(rss_command)} exited with {child.returncode}")
-    rss_line = f"peak RSS, -j 1 over the corpus:    {usage.ru_maxrss / 1024:.0f} MB   (target <= 200 MB)"
+    return f"peak RSS, -j 1 over the corpus:    {usage.ru_maxrss / 1024:.0f} MB   (target <= 200 MB)   ({load()})"
+
+
+def measure(name: str, paths, repeat: int, rss_line: str) -> None:
+    """The lint-time ratios, the pre-filter's candidates and the peak RSS of one corpus."""
+    # The corpora live in site-packages, which a .gitignore above may exclude (pyenv's ignores its
+    # `versions/`): the bench lints what it parses.
+    config = replace(Config(), respect_gitignore=False)
+    sources = discover(paths, None, ())
+    lines = sum(source.path.read_bytes().count(b"\n") for source in sources)
+    print(f"\n== {name}: {len(sources)} files, {lines} lines ({', '.join(Path(p).name for p in paths)}); {load()}")
 
     def parse_all():
         for source in sources:
@@ -338,7 +343,7 @@ def measure(name: str, paths, repeat: int) -> None:
         f"  deciding it: ast.parse {ast_time:.2f} s ({ast_time / parse:.2f} of the libcst parse), "
         f"token scan {token_time:.2f} s ({token_time / parse:.2f})"
     )
-    print(rss_line + f"   ({load()})")
+    print(rss_line)
 
 
 def startup(paths, repeat: int) -> None:
