@@ -52,7 +52,8 @@ class Shard:
         summary, which the worker keeps pickled). `linted`: the files the run reports on, if it does
         not report on all it indexes; the others give context alone, and their trees are not kept
         (no rule runs on them; a rule reading one of their functions gets it parsed again by
-        ProjectSyntax, which no run of the vision zoo or of torch/nn with all of torch did)."""
+        ProjectSyntax: one file in a run of torch/nn, ao and distributions with all of torch as
+        context, none in a run of the timm and torchvision model zoos)."""
         self.contents = contents
         self.progress = progress  # told of each file done, by stage (the CLI's progress line)
         self.items: Dict[str, IndexedFile] = {}
