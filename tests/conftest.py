@@ -204,9 +204,32 @@ def _run_export_cli(_folder: Path) -> ExportCli:
     return ExportCli(completed, _rooted(linted[0]))
 
 
-def _lint_off_by_default(_folder: Path) -> LintResult:
-    """The fixtures tree in the default modes with only the rules off by default (OFF_BY_DEFAULT)."""
-    return lint_paths([str(FIXTURES)], Config(select=OFF_BY_DEFAULT))
+def word_rules() -> Tuple[str, ...]:
+    """The codes of the rules of the default modes with `words` (a rule that does not run on a file
+    whose source holds none of them: tslint/engine/dispatch.py `may_report`)."""
+    from tslint.findings import Mode
+    from tslint.rules import find_rules
+
+    return tuple(sorted(rule.code for rule in find_rules() if rule.words and rule.mode is not Mode.EXPORT))
+
+
+def _lint_off_by_default_and_word_rules(_folder: Path) -> LintResult:
+    """The fixtures tree in the default modes with only the rules off by default (OFF_BY_DEFAULT) and
+    the rules with words (`word_rules`), each of these run on every file whatever its words
+    (`may_report` answering yes): the first for `fixture_lints`, the others for test_fast_paths'
+    word check, one lint for both. The rules off by default have no words (checked), so for them
+    this is their plain lint; and a rule reports what it reports whichever others run."""
+    import tslint.engine.dispatch as dispatch
+    from tslint.rules import find_rules
+
+    assert not [rule.code for rule in find_rules() if rule.words and rule.code in OFF_BY_DEFAULT]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dispatch, "may_report", lambda rule, text: True)
+        return lint_paths([str(FIXTURES)], Config(select=(*OFF_BY_DEFAULT, *word_rules())))
+
+
+def _only(result: LintResult, codes: Tuple[str, ...]) -> LintResult:
+    return replace(result, diagnostics=tuple(d for d in result.diagnostics if d.code in codes))
 
 
 def _with_rules_off_by_default(default: LintResult, off: LintResult) -> LintResult:
@@ -232,6 +255,18 @@ def export_cli(tmp_path_factory) -> ExportCli:
     return per_session(tmp_path_factory, *SHARED_VALUES["export_cli"][0])
 
 
+def off_by_default_and_word_rules_lint(tmp_path_factory: pytest.TempPathFactory) -> LintResult:
+    """`_lint_off_by_default_and_word_rules`, once per test session (`per_session`)."""
+    return per_session(tmp_path_factory, *FIXTURE_LINT_OFF_BY_DEFAULT)
+
+
+@pytest.fixture(scope="session")
+def word_rules_everywhere(tmp_path_factory) -> LintResult:
+    """The findings of the rules with words (`word_rules`) on the fixtures tree, each run on every
+    file whatever its words (`_lint_off_by_default_and_word_rules`)."""
+    return _only(off_by_default_and_word_rules_lint(tmp_path_factory), word_rules())
+
+
 @pytest.fixture(scope="session")
 def fixture_lints(tmp_path_factory, export_cli: ExportCli) -> Tuple[LintResult, LintResult]:
     """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
@@ -240,7 +275,7 @@ def fixture_lints(tmp_path_factory, export_cli: ExportCli) -> Tuple[LintResult, 
     named as `lint_paths` names them) with the rules off by default added from a lint of those alone
     (`_with_rules_off_by_default`); the export lint is the export snapshot's (`export_cli`)."""
     default = per_session(tmp_path_factory, *FIXTURES_CLI_JSON).result
-    off = per_session(tmp_path_factory, *FIXTURE_LINT_OFF_BY_DEFAULT)
+    off = _only(off_by_default_and_word_rules_lint(tmp_path_factory), OFF_BY_DEFAULT)
     return _with_rules_off_by_default(default, off), export_cli.result
 
 
@@ -382,10 +417,14 @@ def fixtures_cli(tmp_path_factory) -> FixturesCli:
 # What the session fixtures above share between the xdist workers, by fixture: (name, compute) each,
 # the slowest first.
 FIXTURES_CLI_JSON: Tuple[str, Callable[[Path], NoCacheRun]] = ("fixtures-cli", _run_fixtures_cli_json)
-FIXTURE_LINT_OFF_BY_DEFAULT: Tuple[str, Callable[[Path], LintResult]] = ("fixture-lint-off", _lint_off_by_default)
+FIXTURE_LINT_OFF_BY_DEFAULT: Tuple[str, Callable[[Path], LintResult]] = (
+    "fixture-lint-off-and-words",
+    _lint_off_by_default_and_word_rules,
+)
 SHARED_VALUES: Dict[str, Tuple[Tuple[str, Callable[[Path], object]], ...]] = {
     "fixtures_cli": (("fixtures-cli-cached", _run_fixtures_cli_cached), FIXTURES_CLI_JSON),
     "fixture_lints": (FIXTURES_CLI_JSON, FIXTURE_LINT_OFF_BY_DEFAULT),
+    "word_rules_everywhere": (FIXTURE_LINT_OFF_BY_DEFAULT,),
     "export_cli": (("export-cli", _run_export_cli),),
 }
 

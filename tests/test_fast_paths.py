@@ -119,15 +119,16 @@ def test_facts_skipped_by_whole_word_are_empty(name: str) -> None:
         assert with_text.functions["f"].fact("trace-traced-classes") == ("Block",)
 
 
-def test_rules_skipped_by_word_report_nothing(fixture_result, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rules_skipped_by_word_report_nothing(
+    fixture_result, word_rules_everywhere, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A rule with `words` does not run on a file whose source holds none of them: on the fixtures,
-    running those rules on every file gives the same findings (a wrong word fails here). Only the
-    rules with words are selected (the others do not depend on them): their findings in the
-    session's lint of every rule are the ones compared with."""
+    running those rules on every file gives the same findings (a wrong word fails here). Their
+    findings in the session's lint of every rule are the ones compared with; the session's lint of
+    the rules with words, each on every file (conftest's `word_rules_everywhere`, made with the
+    rules off by default), gives those of the default modes."""
     import conftest
     import tslint.engine.dispatch as dispatch
-    from tslint.api import lint_paths
-    from tslint.config import Config
     from tslint.findings import Mode
     from tslint.rules import find_rules
 
@@ -136,11 +137,12 @@ def test_rules_skipped_by_word_report_nothing(fixture_result, monkeypatch: pytes
     assert codes
     expected = [d for d in fixture_result.diagnostics if d.code in codes]
     assert expected  # the fixtures exercise them
-    monkeypatch.setattr(dispatch, "may_report", lambda rule, text: True)
     if any(rule.mode is Mode.EXPORT for rule in rules):
+        monkeypatch.setattr(dispatch, "may_report", lambda rule, text: True)
         result = conftest._lint_fixtures(codes)
     else:  # the session's export lint gives only export rules' findings: none of these codes
-        result = lint_paths([str(conftest.FIXTURES)], Config(select=codes))
+        assert conftest.word_rules() == codes
+        result = word_rules_everywhere
     assert list(result.diagnostics) == expected
 
 
