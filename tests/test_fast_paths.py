@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 import pytest
@@ -41,11 +41,15 @@ def _indexed(path: Path):
 
 
 @pytest.fixture(scope="module", params=FIXTURES, ids=lambda p: p.name)
-def path(request: pytest.FixtureRequest) -> Path:
+def path(request: pytest.FixtureRequest) -> Iterator[Path]:
     """Each fixture, for the five sweeps of this module. A module-scoped parameter: pytest runs the
     sweeps of one fixture one after another, so under xdist's work stealing (conftest) they share a
-    worker, and its parse and index of the fixture (`_parsed`, `_indexed`)."""
-    return request.param
+    worker, and its parse and index of the fixture (`_parsed`, `_indexed`). They are dropped after
+    its sweeps: kept, the trees of every fixture would be walked by each full collection of the
+    garbage collector for the rest of the session."""
+    yield request.param
+    _parsed.cache_clear()
+    _indexed.cache_clear()
 
 
 def test_fast_paths_agree(path: Path) -> None:

@@ -25,7 +25,6 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
-@functools.cache  # each module parsed once for the import graph and the function lengths
 def _tree(path: Path) -> ast.Module:
     return ast.parse(path.read_text(encoding="utf-8"))
 
