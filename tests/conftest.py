@@ -56,11 +56,16 @@ def fixture_files() -> List[Path]:
     return sorted(FIXTURES.rglob("*.py"))
 
 
+# The rules of the default modes (script and trace) that only their full code turns on; TS002, the
+# unused suppressions, is not a rule of the fixtures.
+OFF_BY_DEFAULT = ("TS404",)
+
+
 def _lint_fixtures_apart(only: Tuple[str, ...] = ()) -> Tuple[LintResult, LintResult]:
     """The whole fixtures tree (cross-file facts need all of it), every rule enabled, those off by
     default too (or only the codes `only` names): in the default modes (script and trace), and in
     export mode."""
-    both = lint_paths([str(FIXTURES)], Config(select=only or ("TS", "TS404")))
+    both = lint_paths([str(FIXTURES)], Config(select=only or ("TS", *OFF_BY_DEFAULT)))
     export = lint_paths([str(FIXTURES)], Config(mode="export", select=only or ("TS", "TS503")))
     return both, export
 
@@ -199,9 +204,48 @@ def _run_export_cli(_folder: Path) -> ExportCli:
     return ExportCli(completed, _rooted(linted[0]))
 
 
-def _lint_default_modes(_folder: Path) -> LintResult:
-    """The lint of the fixtures tree in the default modes of `_lint_fixtures_apart`."""
-    return lint_paths([str(FIXTURES)], Config(select=("TS", "TS404")))
+def word_rules() -> Tuple[str, ...]:
+    """The codes of the rules of the default modes with `words` (a rule that does not run on a file
+    whose source holds none of them: tslint/engine/dispatch.py `may_report`)."""
+    from tslint.findings import Mode
+    from tslint.rules import find_rules
+
+    return tuple(sorted(rule.code for rule in find_rules() if rule.words and rule.mode is not Mode.EXPORT))
+
+
+def _lint_off_by_default_and_word_rules(_folder: Path) -> LintResult:
+    """The fixtures tree in the default modes with only the rules off by default (OFF_BY_DEFAULT) and
+    the rules with words (`word_rules`), each of these run on every file whatever its words
+    (`may_report` answering yes): the first for `fixture_lints`, the others for test_fast_paths'
+    word check, one lint for both. The rules off by default have no words (checked), so for them
+    this is their plain lint; and a rule reports what it reports whichever others run."""
+    import tslint.engine.dispatch as dispatch
+    from tslint.rules import find_rules
+
+    assert not [rule.code for rule in find_rules() if rule.words and rule.code in OFF_BY_DEFAULT]
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(dispatch, "may_report", lambda rule, text: True)
+        return lint_paths([str(FIXTURES)], Config(select=(*OFF_BY_DEFAULT, *word_rules())))
+
+
+def _only(result: LintResult, codes: Tuple[str, ...]) -> LintResult:
+    return replace(result, diagnostics=tuple(d for d in result.diagnostics if d.code in codes))
+
+
+def _with_rules_off_by_default(default: LintResult, off: LintResult) -> LintResult:
+    """The lint of the fixtures tree in the default modes with every rule (`_lint_fixtures_apart`'s
+    first), from the default selection's lint (`default`, the torch-free child's) and that of the
+    rules off by default alone (`off`): each rule reports what it reports whichever others run (a
+    finding depends on its own rule's analysis; suppressions are per code), so the findings are the
+    two lints' together, in the order a lint gives them. Both lints read the same files: the same
+    errors (a file that does not parse) in each."""
+    assert off.errors == default.errors and off.files == default.files, (off.errors, default.errors)
+    assert not {d.code for d in default.diagnostics} & set(OFF_BY_DEFAULT)
+    return replace(
+        default,
+        diagnostics=tuple(sorted(default.diagnostics + off.diagnostics, key=lambda d: d.sort_key())),
+        internal_errors=default.internal_errors + off.internal_errors,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -211,12 +255,28 @@ def export_cli(tmp_path_factory) -> ExportCli:
     return per_session(tmp_path_factory, *SHARED_VALUES["export_cli"][0])
 
 
+def off_by_default_and_word_rules_lint(tmp_path_factory: pytest.TempPathFactory) -> LintResult:
+    """`_lint_off_by_default_and_word_rules`, once per test session (`per_session`)."""
+    return per_session(tmp_path_factory, *FIXTURE_LINT_OFF_BY_DEFAULT)
+
+
+@pytest.fixture(scope="session")
+def word_rules_everywhere(tmp_path_factory) -> LintResult:
+    """The findings of the rules with words (`word_rules`) on the fixtures tree, each run on every
+    file whatever its words (`_lint_off_by_default_and_word_rules`)."""
+    return _only(off_by_default_and_word_rules_lint(tmp_path_factory), word_rules())
+
+
 @pytest.fixture(scope="session")
 def fixture_lints(tmp_path_factory, export_cli: ExportCli) -> Tuple[LintResult, LintResult]:
     """The two lints of the fixtures tree (default modes, export mode: `_lint_fixtures_apart`), once
-    per test session, shared by the xdist workers (`per_session`). The export lint is the export
-    snapshot's (`export_cli`)."""
-    return per_session(tmp_path_factory, *SHARED_VALUES["fixture_lints"][0]), export_cli.result
+    per test session, shared by the xdist workers (`per_session`). The default modes' lint is the
+    torch-free child's of `fixtures_cli` (the default selection: the LintResult it printed, its files
+    named as `lint_paths` names them) with the rules off by default added from a lint of those alone
+    (`_with_rules_off_by_default`); the export lint is the export snapshot's (`export_cli`)."""
+    default = per_session(tmp_path_factory, *FIXTURES_CLI_JSON).result
+    off = _only(off_by_default_and_word_rules_lint(tmp_path_factory), OFF_BY_DEFAULT)
+    return _with_rules_off_by_default(default, off), export_cli.result
 
 
 @pytest.fixture(scope="session")
@@ -246,6 +306,9 @@ class FixturesCli(NamedTuple):
 
 
 # `tslint ARGS` in a fresh interpreter where importing torch fails: the static path must never need it.
+# With RECORDED_RESULT set, the LintResult `tslint.api.lint_sources` returned to the command line is
+# pickled into the file it names (the program fails if the command line linted other than once).
+RECORDED_RESULT = "TSLINT_TEST_RECORDED_RESULT"
 WITHOUT_TORCH = """
 import sys
 class NoTorch:
@@ -253,28 +316,60 @@ class NoTorch:
         if name == "torch" or name.startswith("torch."):
             raise ImportError("torch is blocked in this test")
 sys.meta_path.insert(0, NoTorch())
+import os
+import pickle
+import tslint.api as api
 from tslint.cli import main
+linted = []
+original = api.lint_sources
+def recording(*arguments, **keywords):
+    linted.append(original(*arguments, **keywords))
+    return linted[-1]
+api.lint_sources = recording
 code = main(sys.argv[1:])
+record = os.environ.get("TSLINT_TEST_RECORDED_RESULT")
+if record:
+    assert len(linted) == 1, f"the command line linted {len(linted)} times"
+    with open(record, "wb") as file:
+        pickle.dump(linted[0], file, protocol=pickle.HIGHEST_PROTOCOL)
 sys.exit(3 if "torch" in sys.modules else code)
 """
 
 
-def _without_torch(arguments: List[str], cwd: Path) -> subprocess.CompletedProcess:
+def _without_torch(
+    arguments: List[str], cwd: Path, extra_env: Optional[Dict[str, str]] = None
+) -> subprocess.CompletedProcess:
     """`tslint ARGUMENTS` in a child process whose imports of torch fail (WITHOUT_TORCH), without
     the variables that change tslint's output (colour, debug); `args` are tslint's arguments."""
     from cli_runner import ISOLATED_VARIABLES
 
-    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES and k != RECORDED_RESULT}
+    env.update(extra_env or {})
     program = [sys.executable, "-c", WITHOUT_TORCH, *arguments]
     completed = subprocess.run(program, capture_output=True, text=True, cwd=cwd, env=env, timeout=600)
     return subprocess.CompletedProcess(arguments, completed.returncode, completed.stdout, completed.stderr)
 
 
-def _run_fixtures_cli_json(base: Path) -> Tuple[Path, subprocess.CompletedProcess]:
-    """FixturesCli's `folder` and `json`."""
-    folder = base / "no-cache"
+class NoCacheRun(NamedTuple):
+    """FixturesCli's `folder` and `json`, and `result`: the LintResult that run printed, with each
+    file named as `lint_paths([str(FIXTURES)], ...)` names it (the root joined to the relative name)."""
+
+    folder: Path
+    json: subprocess.CompletedProcess
+    result: LintResult
+
+
+def _run_fixtures_cli_json(base: Path) -> NoCacheRun:
+    """The torch-free child's lint of a copy of the fixtures (FixturesCli's `json`); its LintResult
+    is pickled beside the copy, not in its folder (a `--no-cache` run writes nothing there)."""
+    import pickle
+
+    folder, recorded = base / "no-cache", base / "no-cache-result.pickle"
     shutil.copytree(FIXTURES, folder / "fixtures")
-    return folder, _without_torch(["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"], folder)
+    arguments = ["--isolated", "-j", "1", "--no-cache", "--format", "json", "fixtures"]
+    completed = _without_torch(arguments, folder, {RECORDED_RESULT: str(recorded)})
+    assert recorded.is_file(), completed.stderr
+    return NoCacheRun(folder, completed, _rooted(pickle.loads(recorded.read_bytes())))
 
 
 def _run_fixtures_cli_cached(base: Path) -> Tuple[Path, subprocess.CompletedProcess, ...]:
@@ -316,14 +411,20 @@ def fixtures_cli(tmp_path_factory) -> FixturesCli:
     shared by the xdist workers like `fixture_result`: the snapshots, the JSON schema, SARIF and the
     equality of workers and caches all compare with these runs instead of linting the tree again."""
     cached, no_cache = (per_session(tmp_path_factory, *value) for value in SHARED_VALUES["fixtures_cli"])
-    return FixturesCli(*no_cache, *cached)
+    return FixturesCli(no_cache.folder, no_cache.json, *cached)
 
 
 # What the session fixtures above share between the xdist workers, by fixture: (name, compute) each,
 # the slowest first.
+FIXTURES_CLI_JSON: Tuple[str, Callable[[Path], NoCacheRun]] = ("fixtures-cli", _run_fixtures_cli_json)
+FIXTURE_LINT_OFF_BY_DEFAULT: Tuple[str, Callable[[Path], LintResult]] = (
+    "fixture-lint-off-and-words",
+    _lint_off_by_default_and_word_rules,
+)
 SHARED_VALUES: Dict[str, Tuple[Tuple[str, Callable[[Path], object]], ...]] = {
-    "fixtures_cli": (("fixtures-cli-cached", _run_fixtures_cli_cached), ("fixtures-cli", _run_fixtures_cli_json)),
-    "fixture_lints": (("fixture-lint", _lint_default_modes),),
+    "fixtures_cli": (("fixtures-cli-cached", _run_fixtures_cli_cached), FIXTURES_CLI_JSON),
+    "fixture_lints": (FIXTURES_CLI_JSON, FIXTURE_LINT_OFF_BY_DEFAULT),
+    "word_rules_everywhere": (FIXTURE_LINT_OFF_BY_DEFAULT,),
     "export_cli": (("export-cli", _run_export_cli),),
 }
 

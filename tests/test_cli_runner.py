@@ -4,12 +4,14 @@ the test process changed afterwards."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import time
 
 import pytest
 
 import tslint.cache
-from cli_runner import run_cli, run_process
+from cli_runner import run_cli, run_forked, run_process
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 
@@ -22,6 +24,33 @@ def test_in_process_output_is_the_child_process_output(tmp_path, arguments) -> N
     child = run_process("--no-cache", *arguments, cwd=tmp_path, env=env, text=True)
     inside = run_cli("--no-cache", *arguments, cwd=tmp_path)
     assert (inside.returncode, inside.stdout, inside.stderr) == (child.returncode, child.stdout, child.stderr)
+    forked = run_forked("--no-cache", *arguments, cwd=tmp_path, env=env)
+    assert (forked.returncode, forked.stdout.decode(), forked.stderr.decode()) == (
+        child.returncode,
+        child.stdout,
+        child.stderr,
+    )
+
+
+@pytest.mark.process
+def test_a_forked_child_reads_its_stdin_and_is_killed_at_its_timeout(tmp_path) -> None:
+    """`run_forked`: the bytes given are the child's stdin, a usage error is the process's, and a
+    child still running at its timeout is killed (TimeoutExpired), the test process left as it was."""
+    completed = run_forked("--format", "json", "-", cwd=tmp_path, stdin=BAD.encode())
+    assert completed.returncode == 1 and b'"filename": "-"' in completed.stdout and completed.stderr == b""
+    usage = run_forked("--no-such-option")
+    assert usage.returncode == 2 and usage.stdout == b"" and usage.stderr.startswith(b"usage: tslint")
+    before = (os.getcwd(), dict(os.environ), sys.stdout, sys.stderr)
+
+    def sleeping() -> None:
+        (tmp_path / "pid").write_text(str(os.getpid()))
+        time.sleep(600)
+
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_forked("a.py", cwd=tmp_path, timeout=1, preexec_fn=sleeping)
+    with pytest.raises(ProcessLookupError):  # killed and reaped
+        os.kill(int((tmp_path / "pid").read_text()), 0)
+    assert (os.getcwd(), dict(os.environ), sys.stdout, sys.stderr) == before
 
 
 def test_the_test_process_is_left_as_it_was(tmp_path, monkeypatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
 
 import libcst as cst
 import pytest
@@ -41,11 +41,15 @@ def _indexed(path: Path):
 
 
 @pytest.fixture(scope="module", params=FIXTURES, ids=lambda p: p.name)
-def path(request: pytest.FixtureRequest) -> Path:
+def path(request: pytest.FixtureRequest) -> Iterator[Path]:
     """Each fixture, for the five sweeps of this module. A module-scoped parameter: pytest runs the
     sweeps of one fixture one after another, so under xdist's work stealing (conftest) they share a
-    worker, and its parse and index of the fixture (`_parsed`, `_indexed`)."""
-    return request.param
+    worker, and its parse and index of the fixture (`_parsed`, `_indexed`). They are dropped after
+    its sweeps: kept, the trees of every fixture would be walked by each full collection of the
+    garbage collector for the rest of the session."""
+    yield request.param
+    _parsed.cache_clear()
+    _indexed.cache_clear()
 
 
 def test_fast_paths_agree(path: Path) -> None:
@@ -119,15 +123,16 @@ def test_facts_skipped_by_whole_word_are_empty(name: str) -> None:
         assert with_text.functions["f"].fact("trace-traced-classes") == ("Block",)
 
 
-def test_rules_skipped_by_word_report_nothing(fixture_result, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rules_skipped_by_word_report_nothing(
+    fixture_result, word_rules_everywhere, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A rule with `words` does not run on a file whose source holds none of them: on the fixtures,
-    running those rules on every file gives the same findings (a wrong word fails here). Only the
-    rules with words are selected (the others do not depend on them): their findings in the
-    session's lint of every rule are the ones compared with."""
+    running those rules on every file gives the same findings (a wrong word fails here). Their
+    findings in the session's lint of every rule are the ones compared with; the session's lint of
+    the rules with words, each on every file (conftest's `word_rules_everywhere`, made with the
+    rules off by default), gives those of the default modes."""
     import conftest
     import tslint.engine.dispatch as dispatch
-    from tslint.api import lint_paths
-    from tslint.config import Config
     from tslint.findings import Mode
     from tslint.rules import find_rules
 
@@ -136,11 +141,12 @@ def test_rules_skipped_by_word_report_nothing(fixture_result, monkeypatch: pytes
     assert codes
     expected = [d for d in fixture_result.diagnostics if d.code in codes]
     assert expected  # the fixtures exercise them
-    monkeypatch.setattr(dispatch, "may_report", lambda rule, text: True)
     if any(rule.mode is Mode.EXPORT for rule in rules):
+        monkeypatch.setattr(dispatch, "may_report", lambda rule, text: True)
         result = conftest._lint_fixtures(codes)
     else:  # the session's export lint gives only export rules' findings: none of these codes
-        result = lint_paths([str(conftest.FIXTURES)], Config(select=codes))
+        assert conftest.word_rules() == codes
+        result = word_rules_everywhere
     assert list(result.diagnostics) == expected
 
 

@@ -9,8 +9,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import jsonschema
-
 from test_cli import run, write
 from tslint import fixing
 from tslint.engine.edits import apply_fixes
@@ -112,7 +110,7 @@ def test_latin1_file_is_written_back_in_latin1(tmp_path, capsys) -> None:
 
 
 def test_json_and_sarif_carry_the_fix(tmp_path, capsys) -> None:
-    from test_integrations import sarif_schema
+    from test_integrations import validate_sarif
 
     path = write(tmp_path, "net.py", SOURCE)
     _, out, _ = run(["--output-format", "json", "--no-cache", path], capsys)
@@ -125,7 +123,7 @@ def test_json_and_sarif_carry_the_fix(tmp_path, capsys) -> None:
     assert fixes["TS354"]["applicability"] == "unsafe"
     _, out, _ = run(["--output-format", "sarif", "--no-cache", path], capsys)
     document = json.loads(out)
-    jsonschema.validate(document, sarif_schema())
+    validate_sarif(document)
     (result,) = [r for r in document["runs"][0]["results"] if r["ruleId"] == "TS335"]
     (change,) = result["fixes"][0]["artifactChanges"]
     assert change["replacements"] == [

@@ -12,22 +12,24 @@ import sys
 
 import pytest
 
-from cli_runner import run_cli, run_process
+from cli_runner import run_cli, run_forked, run_process
 
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 # A FIFO or /dev/zero that is read hangs or grows without end: give up long before the suite would.
 TIMEOUT = 60
 
 
-def tslint(*args, cwd, stdin=b"", preexec_fn=None, process=False):
-    """`tslint ARGS` in this process (tests/cli_runner.py); in a child process with this checkout's
-    tslint when `process` is set (a read that could hang needs the timeout, a dropped capability
-    needs `preexec_fn`, the entry point needs `python -m`)."""
-    if process or preexec_fn is not None:
-        env = dict(os.environ)  # PYTHONPATH names this checkout (conftest)
-        env.pop("TSLINT_DEBUG", None)
-        completed = run_process(
-            "--no-cache", *args, input=stdin, cwd=cwd, env=env, timeout=TIMEOUT, preexec_fn=preexec_fn
+def tslint(*args, cwd, stdin=b"", preexec_fn=None, process=False, entry_point=False):
+    """`tslint ARGS` in this process (tests/cli_runner.py); in a child process forked from this one
+    when `process` is set (a read that could hang needs the timeout, a dropped capability needs
+    `preexec_fn`); in a fresh `python -m tslint` with this checkout's tslint for the entry point."""
+    env = dict(os.environ)  # PYTHONPATH names this checkout (conftest)
+    env.pop("TSLINT_DEBUG", None)
+    if entry_point:
+        completed = run_process("--no-cache", *args, input=stdin, cwd=cwd, env=env, timeout=TIMEOUT)
+    elif process or preexec_fn is not None:
+        completed = run_forked(
+            "--no-cache", *args, stdin=stdin, cwd=cwd, env=env, timeout=TIMEOUT, preexec_fn=preexec_fn
         )
     else:
         completed = run_cli("--no-cache", *args, cwd=cwd, stdin=stdin, text=False)
@@ -83,13 +85,7 @@ def test_a_symlink_to_dev_zero_is_ts001_not_an_endless_read(tmp_path) -> None:
 def test_stdin_that_never_ends_is_ts001_too_large(tmp_path) -> None:
     """stdin is a stream: only the limit plus one byte is read."""
     with open("/dev/zero", "rb") as zero:
-        completed = subprocess.run(
-            [sys.executable, "-m", "tslint", "--no-cache", "--format", "json", "-"],
-            stdin=zero,
-            capture_output=True,
-            cwd=tmp_path,
-            timeout=TIMEOUT,
-        )
+        completed = run_forked("--no-cache", "--format", "json", "-", stdin=zero, cwd=tmp_path, timeout=TIMEOUT)
     d = only(json.loads(completed.stdout)["diagnostics"])
     assert completed.returncode == 1 and d["filename"] == "-"
     assert d["code"] == "TS001" and "too large to lint (more than 2 MB" in d["message"]
@@ -98,13 +94,31 @@ def test_stdin_that_never_ends_is_ts001_too_large(tmp_path) -> None:
 # --- item 5: what cannot be read is reported, not skipped -----------------------------------------
 
 
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
 def _drop_file_permission_override() -> None:
-    """In the child, before exec: root without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH obeys file
-    modes like any user (keeping uid 0, it can still run this root-owned Python)."""
+    """In the child (forked, or before exec): root without CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH
+    obeys file modes like any user (keeping uid 0, it can still run this root-owned Python). Dropped
+    from the bounding set (what an exec'd program gets) and from this process's own sets (a forked
+    child that execs nothing)."""
     libc = ctypes.CDLL(None, use_errno=True)
     for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
         if libc.prctl(24, capability, 0, 0, 0) != 0:  # PR_CAPBSET_DROP
             raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
+    header, data = _CapHeader(0x20080522, 0), (_CapData * 2)()  # _LINUX_CAPABILITY_VERSION_3
+    if libc.capget(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capget")
+    kept = ~((1 << 1) | (1 << 2)) & 0xFFFFFFFF
+    data[0].effective &= kept
+    data[0].permitted &= kept
+    if libc.capset(ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")
 
 
 @pytest.fixture
@@ -293,5 +307,5 @@ def test_python_m_tslint_never_imports_the_linted_projects_packages(tmp_path) ->
     (tmp_path / "libcst").mkdir()
     (tmp_path / "libcst" / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\nraise SystemExit(9)\n")
     (tmp_path / "a.py").write_text(BAD)
-    code, document, _ = lint_json("a.py", cwd=tmp_path, process=True)
+    code, document, _ = lint_json("a.py", cwd=tmp_path, entry_point=True)
     assert code == 1 and only(document["diagnostics"])["code"] == "TS101" and not marker.exists()

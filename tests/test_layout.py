@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 import functools
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, Iterator, List, Set
 
 PACKAGE = Path(__file__).resolve().parent.parent / "tslint"
 
@@ -25,18 +25,35 @@ def _is_type_checking(node: ast.If) -> bool:
     )
 
 
+def _tree(path: Path) -> ast.Module:
+    return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _statements(path: Path, type_checking: bool = True) -> Iterator[ast.stmt]:
+    """Every statement of the module at `path`, at any depth (an import or a function definition is
+    a statement, and statements hold statements only in their bodies: a block's, an `else`'s, a
+    `finally`'s, an `except` handler's, a `case`'s), leaving out the body of an `if TYPE_CHECKING:`
+    unless `type_checking`. Expressions are not walked: no statement is inside one."""
+    stack: List[ast.stmt] = list(_tree(path).body)
+    while stack:
+        node = stack.pop()
+        yield node
+        skip_body = not type_checking and isinstance(node, ast.If) and _is_type_checking(node)
+        for field in ("orelse", "finalbody", "handlers", "cases") if skip_body else _BLOCKS:
+            for child in getattr(node, field, ()):
+                stack.extend([child] if isinstance(child, ast.stmt) else child.body)
+
+
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
 def _imports(path: Path, modules: Set[str]) -> Set[str]:
     """The tslint modules `path` imports at run time, at any depth (a function-level import is an
     edge too: it runs), leaving out `if TYPE_CHECKING:` blocks."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: Set[str] = set()
-    stack: List[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node):
-            stack.extend(node.orelse)
-            continue
+    for node in _statements(path, type_checking=False):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -46,7 +63,6 @@ def _imports(path: Path, modules: Set[str]) -> Set[str]:
                 base = ".".join(parent + ([base] if base else []))
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names)
-        stack.extend(ast.iter_child_nodes(node))
     return {m for m in found if m in modules and m != name}
 
 
@@ -124,7 +140,7 @@ def test_no_module_grows_past_a_reading() -> None:
 def test_no_function_grows_past_a_screen() -> None:
     long = {}
     for path in PACKAGE.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in _statements(path):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 lines = node.end_lineno - node.lineno + 1
                 if lines >= MAX_FUNCTION_LINES:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_runner import run_cli, run_process
+from cli_runner import run_cli, run_forked, run_process
 from conftest import ROOT
 from tslint.api import lint_sources
 from tslint.config import Config
@@ -20,12 +20,15 @@ from tslint.files import SourceFile
 BAD = "import torch.nn as nn\n\n\nclass Net(nn.Module):\n    def forward(self, x, *args):\n        return x\n"
 
 
-def tslint(*args, cwd=None, stdin=b"", timeout=120, process=False):
+def tslint(*args, cwd=None, stdin=b"", timeout=120, process=False, forked=False):
     """`tslint ARGS` in this process (tests/cli_runner.py: an exception main() lets through fails the
     test), or the real command in a child process when `process` is set: for inputs that could crash
-    the parser, exhaust the stack or take minutes, and for what the process prints on its own."""
+    the parser, exhaust the stack or take minutes, and for what the process prints on its own; in a
+    child forked from this process when `forked` is set, for a run that could take minutes."""
     if process:
         completed = run_process("--no-cache", *args, input=stdin, cwd=cwd or ROOT, timeout=timeout)
+    elif forked:
+        completed = run_forked("--no-cache", *args, stdin=stdin, cwd=cwd or ROOT, timeout=timeout)
     else:
         completed = run_cli("--no-cache", *args, cwd=cwd or ROOT, stdin=stdin, text=False)
     assert b"Traceback" not in completed.stderr, completed.stderr.decode()
@@ -86,7 +89,7 @@ def test_empty_stdin() -> None:
 def test_too_large_file_is_reported_quickly(tmp_path) -> None:
     path = tmp_path / "generated.py"
     path.write_bytes(b"x = 1\n" * 1_800_000)  # 10.8 MB
-    d = only(diagnostics(path, timeout=30, process=True)[1])
+    d = only(diagnostics(path, timeout=30, forked=True)[1])
     assert d["code"] == "TS001" and "too large" in d["message"]
 
 

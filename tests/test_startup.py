@@ -87,7 +87,7 @@ def test_a_warm_run_of_unchanged_files_imports_no_libcst_and_no_rule(project: Pa
 @pytest.mark.process  # imports are observed in a fresh process
 def test_a_warm_run_with_codes_in_the_config_checks_them_against_the_cached_catalogue(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.tslint]\nignore = ["TS330"]\n')
-    cold = run(project, "pkg/child.py", "--select", "TS101")
+    cold = lint(project, "pkg/child.py", "--select", "TS101")  # fills the cache; its imports are not observed
     warm = run(project, "pkg/child.py", "--select", "TS101")
     assert cold[:2] == warm[:2] == (1, [("pkg/child.py", "TS101", 5)])
     assert imports_rules_or_libcst(warm[2]) == []
@@ -114,15 +114,16 @@ def test_other_files_or_settings_are_other_runs(project: Path) -> None:
 
 @pytest.mark.process  # imports are observed in a fresh process
 def test_stdin_uses_the_cache_for_its_context_and_a_repeated_buffer(project: Path) -> None:
+    """Only the warm run's imports are observed (a fresh process); the others run in this process."""
     text = (project / "pkg" / "child.py").read_text()
-    cold = run(project, "--stdin-filename", "pkg/child.py", stdin=text)
+    cold = lint(project, "--stdin-filename", "pkg/child.py", stdin=text)
     assert cold[:2] == (1, [("pkg/child.py", "TS101", 5)])
     assert (project / CACHE_FOLDER).is_dir()
     warm = run(project, "--stdin-filename", "pkg/child.py", stdin=text)
     assert warm[:2] == cold[:2] and imports_rules_or_libcst(warm[2]) == []
-    edited = run(project, "--stdin-filename", "pkg/child.py", stdin=text.replace("*rest", "y"))
+    edited = lint(project, "--stdin-filename", "pkg/child.py", stdin=text.replace("*rest", "y"))
     assert edited[:2] == (0, [])
-    assert run(project, "--no-cache", "--stdin-filename", "pkg/child.py", stdin=text)[:2] == cold[:2]
+    assert lint(project, "--no-cache", "--stdin-filename", "pkg/child.py", stdin=text)[:2] == cold[:2]
 
 
 def _runs_file(project: Path) -> Path:
