@@ -15,7 +15,7 @@ For each corpus it prints, with its size, the load average and the core count:
   lint / libcst.parse_module     static lint of the corpus ÷ parsing the same files, CPU time of fresh
                                  processes (target <= 1.3), and wall time in this process
   -j 2 / -j 1                    two workers ÷ one                                     (target <= 0.6)
-  warm / cold                    re-run with a warm result cache ÷ a cold run          (target <= 0.1)
+  warm / cold                    re-run with a warm result cache ÷ a cold run          (target <= 0.05)
   one small file                 wall time of `tslint FILE` in a fresh process         (target <= 0.3 s)
                                  (best of at least 10, beside `python -c "import libcst"`), FILE a copy
                                  of fixtures/signatures.py alone in a folder (no context)
