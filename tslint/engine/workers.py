@@ -131,10 +131,11 @@ def run_phases(
     (of `only`, when given: the other files just give context). `progress` is told of each file
     indexed (stage INDEXING) and each file linted or answered by the cache (stage CHECKING)."""
     sources = all_sources if only is None else [s for s in all_sources if s.display in only]
+    linted = frozenset(s.display for s in sources)  # the others give context: their trees are not kept
     jobs = choose_jobs(jobs, sum(content_size(contents, s.display) for s in to_index), len(to_index))
     run = _Run({s.display: s for s in all_sources}, summaries, contents, config, rules, settings_key, cache, progress)
     if jobs <= 1:
-        shard = Shard(contents, progress, linted=frozenset(s.display for s in sources))
+        shard = Shard(contents, progress, linted=linted)
         # Largest first, as workers do: the parse of a large file peaks while few trees are kept yet.
         fresh = {s.display: s for s in shard.index(IndexQueue(to_index, contents).files[::-1])}
         run.learn([fresh[source.display] for source in to_index])  # the project index in the files' order
@@ -163,7 +164,6 @@ def run_phases(
             budget: Optional[int] = LARGE_RUN_KEPT_BUDGET // jobs
         else:
             budget = None
-        linted = frozenset(s.display for s in sources)
         workers = [WorkerProcess(context, _worker, contents, config, rules, budget, linted) for _ in range(jobs)]
         outlines = _index_in_workers(run, workers, to_index, dead, heavy=large)
         scope: Optional[ProjectScopes] = None
