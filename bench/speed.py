@@ -28,7 +28,9 @@ For each corpus it prints, with its size, the load average and the core count:
   pre-filter candidates          files with no class, no torch import and no function or lambda
                                  (Python's ast decides), with their lines: what a pre-filter before
                                  libcst could skip at most, and the cost of deciding it by `ast.parse`
-                                 and by a token scan, each ÷ the libcst parse
+                                 and by a token scan, each ÷ the libcst parse; and what a pre-filter
+                                 that changes no finding would skip (bench/prefilter.py), the CPU
+                                 its decision costs and the CPU parsing those files costs
 `--no-startup` leaves out the two start-up measures (one small file, one changed file).
 Each timing is the best of --repeat runs (default 3), the runs of the compared measures interleaved,
 so that a busy machine (or its speed drifting over minutes) does not decide.
@@ -195,6 +197,25 @@ def prefilter_candidates(sources):
     return files, lines
 
 
+def exact_prefilter(sources):
+    """The files bench/prefilter.py would skip, the CPU its decision costs with every file's bytes
+    in memory (as a run has them), and the CPU libcst's parse of those files costs."""
+    from prefilter import skipped_files
+
+    contents = {source.display: source.path.read_bytes() for source in sources}
+    start = time.process_time()
+    skipped = skipped_files(sources, sources, contents)
+    deciding = time.process_time() - start
+    chosen = [source for source in sources if source.display in skipped]
+    start = time.process_time()
+    for source in chosen:
+        try:
+            libcst.parse_module(contents[source.display])
+        except Exception:
+            pass
+    return chosen, deciding, time.process_time() - start
+
+
 def _may_hold_code(node) -> bool:
     import ast
 
@@ -342,6 +363,13 @@ def measure(name: str, paths, repeat: int, rss_line: str) -> None:
     print(
         f"  deciding it: ast.parse {ast_time:.2f} s ({ast_time / parse:.2f} of the libcst parse), "
         f"token scan {token_time:.2f} s ({token_time / parse:.2f})"
+    )
+    skipped, deciding, saved = exact_prefilter(sources)
+    skipped_lines = sum(source.path.read_bytes().count(b"\n") for source in skipped)
+    print(
+        f"pre-filter that changes no finding (bench/prefilter.py): would skip {len(skipped)} of {len(sources)} files, "
+        f"{skipped_lines} lines; deciding costs {deciding:.3f} s "
+        f"of CPU, their libcst parse {saved:.3f} s"
     )
     print(rss_line)
 
