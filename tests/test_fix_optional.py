@@ -226,3 +226,41 @@ def test_no_fix_where_code_torch_skipped_would_compile(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert harness.script(harness.load_module(path, "dead_annotated").Net)[1] is not None
+
+
+def test_the_reads_of_a_name_are_its_uses_as_a_variable() -> None:
+    """TS104 and TS105 share one walk of a function body (optional_parameters.body_uses): a read is a
+    `Name` used as a variable in the function's own scope (comprehensions included), with its parent;
+    not an attribute's name, a keyword, an assignment target, or anything in a nested function,
+    lambda or class."""
+    import libcst as cst
+
+    from tslint.analysis.memo import per_file
+    from tslint.analysis.optional_parameters import body_uses, name_reads
+
+    function = cst.parse_module(
+        "def f(self, mask=None, device=None):\n"
+        "    mask = mask\n"
+        "    y = self.mask + g(mask=1, device=device)\n"
+        "    z = [mask for _ in range(3)]\n"
+        "    def inner(mask):\n"
+        "        return mask\n"
+        "    k = lambda: mask\n"
+        "    class C:\n"
+        "        mask = mask\n"
+        "    return mask.sum() if mask is not None else y\n"
+    ).body[0]
+    body = function.body
+    reads = name_reads(body, "mask")
+    lines = sorted((type(parent).__name__, cst.Module([]).code_for_node(parent)) for _, parent in reads)
+    assert lines == [
+        ("Assign", "mask = mask"),
+        ("Attribute", "mask.sum"),
+        ("Comparison", "mask is not None"),
+        ("ListComp", "[mask for _ in range(3)]"),
+    ]
+    assert [type(parent).__name__ for _, parent in name_reads(body, "device")] == ["Arg"]
+    uses = body_uses(body)
+    assert all(uses.parents[id(node)] is parent for node, parent in reads)
+    with per_file():  # kept for the file: the same answer for the same body
+        assert body_uses(body) is body_uses(body)

@@ -511,3 +511,37 @@ def test_every_type_in_the_data_parses():
     for name in data.operator_names():
         for schema in data.operator(name):
             assert parse_schema(format_schema(schema)) == dataclasses.replace(schema, from_source=False)
+
+
+def test_remembered_matches_are_the_matches_computed_afresh():
+    """`match` keeps its answers by the schema and the argument types: every part of the call that
+    decides the answer is in the key (conversions allowed or not, keywords in their order, the
+    value before the dot), and a schema equal to another but not the same object has its own entry."""
+    from tslint.analysis import schema_matching
+
+    data = signatures()
+    int_, float_ = parse_type("int"), parse_type("float")
+    calls = [
+        (data.tensor_method("view"), [int_, int_], {}, TENSOR),
+        (data.tensor_method("view"), [int_, int_], {}, None),
+        (data.function("torch.add"), [TENSOR, int_], {}, None),
+        (data.function("torch.add"), [TENSOR, TENSOR], {"alpha": int_}, None),
+        (data.function("torch.add"), [TENSOR, TENSOR], {"alpha": float_}, None),
+        (data.function("torch.zeros"), [int_, int_], {}, None),
+        (data.function("torch.zeros"), [float_], {}, None),
+        (data.function("torch.sum"), [TENSOR], {"dim": int_, "keepdim": parse_type("bool")}, None),
+        (data.function("torch.sum"), [TENSOR], {"keepdim": parse_type("bool"), "dim": int_}, None),
+    ]
+    schemas = [pickle.loads(pickle.dumps(schema)) for schema in data.function("torch.add")]
+    calls.append((schemas, [TENSOR, int_], {}, None))  # equal schemas, other objects
+    schema_matching._MATCHES.clear()
+    for _ in range(2):  # the first pass fills the table, the second reads it
+        for schemas, positional, keywords, self_type in calls:
+            assert schemas
+            for schema in schemas:
+                for conversions in (False, True):
+                    found = schema_matching.match(schema, positional, keywords, self_type, conversions)
+                    fresh = schema_matching._match(schema, positional, keywords, self_type, conversions)
+                    assert found == fresh, (schema, positional, keywords, self_type, conversions)
+                    assert found is None or found.schema is schema
+    assert schema_matching._MATCHES

@@ -408,3 +408,45 @@ def test_trace_and_script_calls_of_another_file(tmp_path, monkeypatch) -> None:
     rows = [(Path(d.filename).name, d.code, d.location.row) for d in found if d.code.startswith("TS4")]
     assert rows == [("layers_25.py", "TS409", 12)]
     assert "`Scaled`" in next(d.message for d in found if d.code == "TS409")
+
+
+STATE_WRITES = """import torch.nn as nn
+
+_SEEN = 0
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+        self.stats = {}
+        self.steps = 0
+
+    def forward(self, x):
+        global _SEEN
+        _SEEN = _SEEN + 1
+        self.seen.append(x.sum())
+        self.stats["mean"] = x.mean()
+        self.steps += 1
+        y = x
+        if self.training:
+            self.stats["max"] = x.max()
+        return y * len(self.seen) + self.stats["mean"] + self.steps
+"""
+
+
+def test_every_form_of_state_write_is_found(tmp_path) -> None:
+    """TS411 walks a function only once it meets a node that may be a write (a global's name, an
+    attribute of `self` or an element of one assigned, a mutating method of one called): each form is
+    still found, and a write under `if self.training:` still is not."""
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    path = tmp_path / "net.py"
+    path.write_text(STATE_WRITES, encoding="utf-8")
+    found = lint_paths([str(path)], Config(mode="trace", select=("TS411",))).diagnostics
+    assert [d.location.row for d in found] == [15, 16, 17, 18]
+    # Without the word `global` in the file, a name is never a global the function declares.
+    path.write_text(STATE_WRITES.replace("global _SEEN", "pass"), encoding="utf-8")
+    found = lint_paths([str(path)], Config(mode="trace", select=("TS411",))).diagnostics
+    assert [d.location.row for d in found] == [16, 17, 18]

@@ -132,16 +132,16 @@ def asserted_not_none(function, self_name: str, name: str) -> bool:
     instance where it is `None` the assert always fails, and torch does not compile what follows it."""
     import libcst as cst
 
-    from tslint.analysis.traversal import walk
+    from tslint.analysis.traversal import LEAF_TYPES, walk
 
     found: list = []
 
     def enter(node) -> bool:
-        if isinstance(node, cst.Assert):
+        if type(node) is cst.Assert:  # a concrete class: no ABC check on every node that is not one
             walk(node.test, lambda inner: _not_none_test(inner, self_name, name, found) or True)
         return not found
 
-    walk(function, enter)
+    walk(function, enter, skipped=LEAF_TYPES)  # no leaf is an assert or holds one
     return bool(found)
 
 

@@ -13,6 +13,7 @@ import libcst as cst
 from tslint.analysis.default_attributes import default_described
 from tslint.analysis.imports import is_none
 from tslint.analysis.inference import FunctionTypes
+from tslint.analysis.memo import memoised
 
 
 def none_test(test: cst.BaseExpression, self_name: Optional[str]) -> Optional[Tuple[str, bool]]:
@@ -87,10 +88,8 @@ def default_function_types(context) -> Optional[DefaultFunctionTypes]:
 def default_view_if_any(context) -> Optional[DefaultFunctionTypes]:
     """The default-construction view of the method `context` walks, when it has an `if self.x is (not)
     None:` that the ordinary view leaves to the instance and the defaults decide; else None."""
-    from tslint.analysis.traversal import statements_in_order
-
     self_name = context.compiled.info.self_name
-    tests = [node for node in statements_in_order(context.node.body, cst.If) if none_test(node.test, self_name)]
+    tests = [node for node in _if_statements(context.node.body) if none_test(node.test, self_name)]
     if not tests:
         return None  # the ordinary view is not even asked for (rules compute it on demand)
     ordinary = context.types()
@@ -98,3 +97,11 @@ def default_view_if_any(context) -> Optional[DefaultFunctionTypes]:
         return None
     types = default_function_types(context)
     return types if types is not None and types.default_decided else None
+
+
+@memoised
+def _if_statements(body: cst.BaseSuite) -> Tuple[cst.If, ...]:
+    """The `if` statements of a function body in source order (two rules ask of each function)."""
+    from tslint.analysis.traversal import statements_in_order
+
+    return tuple(statements_in_order(body, cst.If))  # type: ignore[arg-type]

@@ -15,16 +15,15 @@ from typing import Dict
 import libcst as cst
 
 from tslint.analysis.inference import FunctionTypes
-from tslint.analysis.optional_parameters import name_reads
+from tslint.analysis.optional_parameters import body_uses
 from tslint.analysis.schema_types import BOOL
-from tslint.analysis.traversal import parents as parent_map
 
 
 def compiles_as_bool(types: FunctionTypes, name: str) -> bool:
     """Whether the function `types` typed still compiles, returning the same type, with parameter `name`
     typed `bool`, every read of it being a truth test."""
-    parents = parent_map(types.node.body)
-    reads = list(name_reads(types.node.body, name, parents))
+    uses = body_uses(types.node.body)
+    parents, reads = uses.parents, uses.reads.get(name, ())
     if not reads or not all(_truth_test(node, parent) for node, parent in reads):
         return False
     if any(_in_nested_scope(node, parents) for node, _ in reads):

@@ -105,7 +105,7 @@ def _bindings(
 ) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
     """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
     `annotated`: count `name: T = value` as a plain assignment."""
-    from tslint.analysis.traversal import LEAF_TYPES, walk
+    from tslint.analysis.traversal import LEAF_TYPES, child_fields, child_fields_table, is_node, push_table
 
     names: Set[str] = set()
     values: Dict[str, List[cst.BaseExpression]] = {}
@@ -124,13 +124,19 @@ def _bindings(
         elif isinstance(node, cst.StarredElement):
             targets(node.value)
 
-    def enter(node: cst.CSTNode) -> bool:
+    # traversal.walk(body, enter, skipped=LEAF_TYPES) with `enter` inlined (this runs on every
+    # function body and module): no leaf is entered, a name is read from its binder.
+    push = push_table(LEAF_TYPES)
+    fields = child_fields_table()
+    stack: List[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
         kind = type(node)
         if kind is cst.Assign:
-            for target in node.targets:
-                targets(target.target, node.value)
-        elif kind is cst.AnnAssign and annotated and node.value is not None:
-            targets(node.target, node.value)
+            for target in node.targets:  # type: ignore[attr-defined]
+                targets(target.target, node.value)  # type: ignore[attr-defined]
+        elif kind is cst.AnnAssign and annotated and node.value is not None:  # type: ignore[attr-defined]
+            targets(node.target, node.value)  # type: ignore[attr-defined]
         elif (
             kind is cst.AnnAssign
             or kind is cst.CompFor
@@ -138,20 +144,34 @@ def _bindings(
             or kind is cst.AugAssign
             or kind is cst.NamedExpr
         ):
-            targets(node.target)
+            targets(node.target)  # type: ignore[attr-defined]
         elif kind is cst.AsName:
-            targets(node.name)
-        elif kind is cst.ImportAlias and node.asname is None:
-            name = (dotted_name(node.name) or "").split(".")[0]
+            targets(node.name)  # type: ignore[attr-defined]
+        elif kind is cst.ImportAlias and node.asname is None:  # type: ignore[attr-defined]
+            name = (dotted_name(node.name) or "").split(".")[0]  # type: ignore[attr-defined]
             names.add(name)
             other.add(name)
         elif kind is cst.FunctionDef or kind is cst.ClassDef:
-            names.add(node.name.value)
-            other.add(node.name.value)
-            return False
-        return True
-
-    walk(body, enter, skipped=LEAF_TYPES)  # `enter` reads no leaf (a name is read from its binder)
+            names.add(node.name.value)  # type: ignore[attr-defined]
+            other.add(node.name.value)  # type: ignore[attr-defined]
+            continue
+        for field in fields.get(kind) or child_fields(kind):
+            value = getattr(node, field)
+            value_type = type(value)
+            if value_type is tuple or value_type is list:
+                for item in value:
+                    item_type = type(item)
+                    answer = push.get(item_type)
+                    if answer is None:
+                        answer = push[item_type] = is_node(item) and item_type not in LEAF_TYPES
+                    if answer:
+                        stack.append(item)
+            else:
+                answer = push.get(value_type)
+                if answer is None:
+                    answer = push[value_type] = is_node(value) and value_type not in LEAF_TYPES
+                if answer:
+                    stack.append(value)
     return names, values, other
 
 

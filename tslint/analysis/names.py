@@ -425,7 +425,7 @@ class NameFlow:
             elif kind is cst.Lambda or kind is cst.Annotation:
                 continue  # a lambda is TS201's; annotations are types, not values
             else:
-                stack.extend(reversed(list(children(node))))
+                stack.extend(reversed(children(node)))
 
     def _comprehension(self, node: cst.CSTNode, frame: _Frame) -> None:
         inner = _Frame(frame)

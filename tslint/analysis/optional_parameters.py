@@ -13,15 +13,17 @@ passed to a project function, put in a list, tested for truth) keeps the fix awa
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, Optional
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Dict, List, Mapping, Optional, Tuple
 
 import libcst as cst
 
 from tslint.analysis.imports import is_none
 from tslint.analysis.inference import FunctionTypes
+from tslint.analysis.memo import memoised
 from tslint.analysis.schema_types import TENSOR, optional
-from tslint.analysis.traversal import children
-from tslint.analysis.traversal import parents as parent_map
+from tslint.analysis.traversal import child_fields, is_node
 
 # Keyword arguments of torch functions that take a device or a dtype: a parameter passed as one holds
 # that type, not a Tensor (`torch.zeros(n, device=device)`).
@@ -33,8 +35,9 @@ def use_type(function: cst.FunctionDef, name: str) -> Optional[str]:
     `device=` (`torch.device`) or `dtype=` (`torch.dtype`), compared with a string (`str`), a `range`
     bound (`int`). None when no use says (the parameter is then taken as torch takes it: a Tensor)."""
     found = set()
-    parents = parent_map(function.body)
-    for _node, parent in name_reads(function.body, name, parents):
+    uses = body_uses(function.body)
+    parents = uses.parents
+    for _node, parent in uses.reads.get(name, ()):
         if isinstance(parent, cst.Arg) and parent.keyword is not None and parent.keyword.value in _TYPED_KEYWORDS:
             found.add(_TYPED_KEYWORDS[parent.keyword.value])
         elif isinstance(parent, cst.Comparison) and _compared_with_string(parent):
@@ -56,7 +59,7 @@ def compiles_as_optional(types: FunctionTypes, name: str) -> bool:
     before = {(event.kind, id(event.node)) for event in types.events}
     if any((event.kind, id(event.node)) not in before for event in again.events):
         return False
-    parents = parent_map(types.node.body)
+    parents = body_uses(types.node.body).parents
     if any(
         not _under_none_test(again.expressions.nodes[key], parents)
         for key in again.expressions.types.keys() - types.expressions.types.keys()
@@ -127,19 +130,58 @@ def _is_range_argument(argument: cst.Arg, parents) -> bool:
     return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == "range"
 
 
-def name_reads(body: cst.CSTNode, name: str, parents) -> Iterator:
-    """(read of `name`, its parent) in `body`, nested functions and lambdas left out."""
-    stack = [body]
+Read = Tuple[cst.Name, cst.CSTNode]
+
+
+@dataclass(frozen=True)
+class BodyUses:
+    """The parent of each node of a function body (by the node's id), and the reads of each name
+    there, nested functions, lambdas and classes left out: (the `Name`, its parent), in no promised
+    order. A function has many parameters defaulting to None: one walk serves all of them."""
+
+    parents: Mapping[int, cst.CSTNode]
+    reads: Mapping[str, Tuple[Read, ...]]
+
+
+_NOT_ENTERED = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})  # concrete, without subclasses
+
+
+@memoised
+def body_uses(body: cst.BaseSuite) -> BodyUses:
+    """`BodyUses` of a function body, from one walk (kept for the file: TS104 and TS105 ask of the
+    same body, and TS105 once per parameter)."""
+    parents: Dict[int, cst.CSTNode] = {}
+    reads: Dict[str, List[Read]] = {}
+    # (node, whether it lies in a nested function, lambda or class); the body itself is a suite.
+    stack: List[Tuple[cst.CSTNode, bool]] = [(body, False)]
     while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            continue
-        if isinstance(node, cst.Name) and node.value == name:
+        node, nested = stack.pop()
+        kind = type(node)
+        if kind is cst.Name and not nested:
             parent = parents.get(id(node))
-            if isinstance(parent, cst.Attribute) and parent.value is not node:
-                pass  # `x.name`: an attribute, not the name
-            elif isinstance(parent, cst.Arg) and parent.keyword is node:
-                pass  # `f(name=...)`: a keyword
-            elif not isinstance(parent, (cst.AssignTarget, cst.Param)):
-                yield node, parent
-        stack.extend(children(node))
+            if _read(node, parent):
+                reads.setdefault(node.value, []).append((node, parent))  # type: ignore[arg-type]
+        nested = nested or kind in _NOT_ENTERED
+        for field in child_fields(kind):
+            value = getattr(node, field)
+            for item in value if type(value) is tuple or type(value) is list else (value,):
+                if is_node(item):
+                    parents[id(item)] = node
+                    stack.append((item, nested))
+    frozen = {name: tuple(found) for name, found in reads.items()}
+    return BodyUses(MappingProxyType(parents), MappingProxyType(frozen))
+
+
+def _read(node: cst.Name, parent: Optional[cst.CSTNode]) -> bool:
+    """Whether the name `node` under `parent` is a read of a variable."""
+    kind = type(parent)
+    if kind is cst.Attribute:
+        return parent.value is node  # type: ignore[union-attr]  # `x.name`: an attribute, not the name
+    if kind is cst.Arg:
+        return parent.keyword is not node  # type: ignore[union-attr]  # `f(name=...)`: a keyword
+    return kind is not cst.AssignTarget and kind is not cst.Param
+
+
+def name_reads(body: cst.BaseSuite, name: str) -> Tuple[Read, ...]:
+    """(read of `name`, its parent) in `body`, nested functions, lambdas and classes left out."""
+    return body_uses(body).reads.get(name, ())

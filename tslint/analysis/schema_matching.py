@@ -79,6 +79,15 @@ def resolve(
     return None
 
 
+# match's answers, by the schema's id and the argument types: (the schema, the answer). A call of the
+# same operator with the same argument types recurs across a file's functions (`x.view(b, -1)`,
+# `torch.cat(xs, dim=1)`), and a call of several overloads tries each of them. The schema is kept with
+# its answer so that its id cannot be taken by another schema while the entry lives (an equal schema
+# that is another object has its own entry: an answer names its schema).
+_MATCHES: Dict[tuple, Tuple[Schema, Optional[Match]]] = {}
+_MATCHES_KEPT = 1 << 14  # entries kept at most: the table is emptied when it holds more
+
+
 def match(
     schema: Schema,
     positional: Sequence[JitType],
@@ -86,7 +95,26 @@ def match(
     self_type: Optional[JitType] = None,
     allow_conversions: bool = True,
 ) -> Optional[Match]:
-    """tryMatchSchema: bind every argument of `schema` to a value or its default, in order."""
+    """tryMatchSchema: bind every argument of `schema` to a value or its default, in order. A pure
+    function of its arguments (types are compared as values; the order of `keywords` is kept)."""
+    key = (id(schema), tuple(positional), tuple(keywords.items()), self_type, allow_conversions)
+    found = _MATCHES.get(key)
+    if found is not None:
+        return found[1]
+    answer = _match(schema, positional, keywords, self_type, allow_conversions)
+    if len(_MATCHES) >= _MATCHES_KEPT:
+        _MATCHES.clear()
+    _MATCHES[key] = (schema, answer)
+    return answer
+
+
+def _match(
+    schema: Schema,
+    positional: Sequence[JitType],
+    keywords: Mapping[str, JitType],
+    self_type: Optional[JitType],
+    allow_conversions: bool,
+) -> Optional[Match]:
     if (schema.name, schema.overload) in BLOCKED:
         return None
     env: TypeEnv = {}

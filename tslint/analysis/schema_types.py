@@ -152,7 +152,10 @@ def fake(jit_type: JitType) -> JitType:
     if jit_type.kind in FAKE:
         return JitType(FAKE[jit_type.kind], alias=jit_type.alias)
     if jit_type.items:
-        return replace(jit_type, items=tuple(fake(item) for item in jit_type.items))
+        items = tuple(fake(item) for item in jit_type.items)
+        if all(new is old for new, old in zip(items, jit_type.items)):
+            return jit_type  # nothing faked inside (most types): the same type, not a copy
+        return replace(jit_type, items=items)
     return jit_type
 
 

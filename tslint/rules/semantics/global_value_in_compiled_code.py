@@ -97,15 +97,28 @@ MATH_CONSTANTS = frozenset({"math.pi", "math.e", "math.tau", "math.nan"})  # a b
 
 def _global_value(node: cst.Name, context: RuleContext) -> Optional[tuple]:
     """(the value's type, where it is defined) when `node` names a plain module-level value: of this
-    file, or imported by name from another file of the project."""
+    file, or imported by name from another file of the project. One answer per name for the file's
+    functions (every name of compiled code is asked about)."""
+    key = ("global values", id(context.scope.index))
+    known = context.shared.get(key)
+    if known is None:
+        known = context.shared[key] = {}
+    name = node.value
+    if name in known:
+        return known[name]
+    found = known[name] = _global_value_of(name, context)
+    return found
+
+
+def _global_value_of(name: str, context: RuleContext) -> Optional[tuple]:
     file = context.file
-    kind = file.module_values.get(node.value)
+    kind = file.module_values.get(name)
     if kind is not None:
         return kind, ""
-    found = _call_value(file, node.value)
+    found = _call_value(file, name)
     if found is not None:
         return found
-    target = file.imports.aliases.get(node.value)
+    target = file.imports.aliases.get(name)
     if target is None or "." not in target:
         return None
     if target in MATH_CONSTANTS:  # `from math import pi`: torch knows `math.pi`, not a bare `pi`

@@ -4,7 +4,7 @@ import libcst as cst
 
 from tslint.analysis.trace_taint import Kind
 from tslint.analysis.trace_values import decided_by_tracing
-from tslint.analysis.traversal import suite_statements, walk
+from tslint.analysis.traversal import nodes_in_scope, suite_statements
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 from tslint.rules.trace._scripted_branch import scripted_branch
@@ -12,17 +12,14 @@ from tslint.rules.trace._scripted_branch import scripted_branch
 WHAT = {Kind.TENSOR: "a tensor's values", Kind.SIZE: "a tensor's size"}
 
 
+_OPERATIONS = frozenset({cst.BooleanOperation})
+
+
 def _claim(test: cst.BaseExpression, context: RuleContext) -> None:
-    """The `and` / `or` of a condition are reported with the condition (or not at all)."""
-    found = context.state
-
-    def enter(node: cst.CSTNode) -> bool:
-        kind = type(node)
-        if kind is cst.BooleanOperation:
-            found.add(node)
-        return kind is not cst.Lambda
-
-    walk(test, enter)
+    """The `and` / `or` of a condition are reported with the condition (or not at all); those in a
+    lambda are the lambda's."""
+    if type(test) is not cst.Lambda:
+        context.state.update(nodes_in_scope(test, _OPERATIONS))
 
 
 def _operations(node: cst.BaseExpression) -> list:

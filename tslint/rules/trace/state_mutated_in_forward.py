@@ -7,6 +7,7 @@ import libcst as cst
 from tslint.analysis.trace_taint import Kind
 from tslint.analysis.traversal import LEAF_TYPES, walk
 from tslint.findings import Mode, Severity
+from tslint.index.facts import holds_word
 from tslint.rule import Rule, RuleContext
 
 MUTATORS = frozenset({"append", "extend", "insert", "update", "setdefault", "add", "__setitem__"})
@@ -46,10 +47,10 @@ class StateMutatedInForward(Rule):
         "a buffer updated in place (`self.count.add_(1)`) is recorded."
     )
 
-    def begin_function(self, context: RuleContext) -> Optional[_Writes]:
-        finder = _Writes(context.compiled.info.self_name)
-        walk(context.node.body, finder.enter, skipped=_UNREAD_LEAVES)
-        return finder
+    def begin_function(self, context: RuleContext) -> _Function:
+        # Without the word `global` in the file, no name is a global the function declares.
+        text = context.source[1]
+        return _Function(context.compiled.info.self_name, context.node.body, not text or holds_word(text, "global"))
 
     def visit_Assign(self, node: cst.Assign, context: RuleContext) -> None:
         self._check(node, context)
@@ -63,9 +64,10 @@ class StateMutatedInForward(Rule):
     def _check(self, node: cst.CSTNode, context: RuleContext) -> None:
         """Report a write the function's walk found (so: in code the trace runs, not a branch
         `torch.jit.is_tracing()` rules out) to an attribute the function reads."""
-        finder: Optional[_Writes] = context.state
-        if finder is None:
+        function: Optional[_Function] = context.state
+        if function is None or not function.may_write(node):
             return
+        finder = function.writes()
         write = finder.writes.get(node)
         is_global = write is None
         if is_global:
@@ -83,6 +85,60 @@ class StateMutatedInForward(Rule):
             context.report(node, self.message.format(receiver=context.receiver, attribute=attribute))
 
 
+class _Function:
+    """One traced function: its writes (`_Writes`), found by a walk of the body only once a node
+    that may be one is met. Most functions write no attribute of `self`: they are not walked."""
+
+    def __init__(self, self_name: Optional[str], body: cst.BaseSuite, may_declare_globals: bool) -> None:
+        self.self_name = self_name
+        self.body = body
+        self.may_declare_globals = may_declare_globals
+        self._writes: Optional[_Writes] = None
+
+    def writes(self) -> _Writes:
+        if self._writes is None:
+            finder = self._writes = _Writes(self.self_name)
+            walk(self.body, finder.enter, skipped=_UNREAD_LEAVES)
+        return self._writes
+
+    def may_write(self, node: cst.CSTNode) -> bool:
+        """Whether `node` may be one of the writes `_Writes` records (what `_Writes._write` and
+        `_Writes.visit_Call` test of it, before the walk decides where it lies)."""
+        kind = type(node)
+        if kind is cst.Assign:
+            return any(self._target(target.target) for target in node.targets)  # type: ignore[attr-defined]
+        if kind is cst.AugAssign:
+            return self._target(node.target)  # type: ignore[attr-defined]
+        if kind is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
+            return (
+                type(func) is cst.Attribute
+                and func.attr.value in MUTATORS
+                and bool(node.args)  # type: ignore[attr-defined]
+                and _self_attribute(func.value, self.self_name) is not None
+            )
+        return False
+
+    def _target(self, target: cst.BaseExpression) -> bool:
+        if type(target) is cst.Name:
+            return self.may_declare_globals
+        if type(target) is cst.Subscript:
+            target = target.value  # type: ignore[attr-defined]
+        return _self_attribute(target, self.self_name) is not None
+
+
+def _self_attribute(node: cst.BaseExpression, self_name: Optional[str]) -> Optional[str]:
+    """`name` when `node` is `self.name` (with the function's own name for `self`)."""
+    if (
+        self_name is not None
+        and type(node) is cst.Attribute
+        and type(node.value) is cst.Name  # type: ignore[attr-defined]
+        and node.value.value == self_name  # type: ignore[attr-defined]
+    ):
+        return node.attr.value  # type: ignore[attr-defined]
+    return None
+
+
 class _Writes:
     """The writes to `self.<attribute>` and to the names the function declares `global` (with the
     value written, None for `+=`), but those under `if self.training:`, and the attributes and
@@ -98,14 +154,7 @@ class _Writes:
         self.global_reads: Set[str] = set()
 
     def _attribute(self, node: cst.BaseExpression) -> Optional[str]:
-        if (
-            self.self_name is not None
-            and isinstance(node, cst.Attribute)
-            and isinstance(node.value, cst.Name)
-            and node.value.value == self.self_name
-        ):
-            return node.attr.value
-        return None
+        return _self_attribute(node, self.self_name)
 
     def reads_itself(self, value: cst.BaseExpression, attribute: str) -> bool:
         """Whether the value written is arithmetic on what it replaces (`self.total + 1.0`): a new
