@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -131,6 +131,18 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
         elif _is_node(value):
             yield value
+
+
+def nodes_among(root: cst.CSTNode, targets: Set[cst.CSTNode]) -> List[cst.CSTNode]:
+    """The nodes of `targets` in the tree of `root` (`root` included); the walk stops once all are found."""
+    found: List[cst.CSTNode] = []
+    stack = [root]
+    while stack and len(found) < len(targets):
+        node = stack.pop()
+        if node in targets:
+            found.append(node)
+        stack.extend(children(node))
+    return found
 
 
 def parents(root: cst.CSTNode) -> Dict[int, cst.CSTNode]:
