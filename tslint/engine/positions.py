@@ -18,16 +18,11 @@ from typing import TYPE_CHECKING, Any, Collection, Dict, Iterable, List, Mapping
 
 import libcst as cst
 
-from tslint.analysis.traversal import children
+from tslint.analysis.traversal import LEAF_TYPES, child_fields, child_fields_table, children, is_node
 from tslint.engine.code_ranges import code_ranges
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange
-
-
-# Beyond this many reported nodes in one file, generating each statement on its own costs more than
-# generating the module once.
-_PER_STATEMENT_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -175,7 +170,7 @@ def resolve_positions(
     wanted = list(nodes)
     starts = set(starts)
     rows = _libcst_statement_rows(module.body, python_rows.top if python_rows else None)
-    if rows is None or len(wanted) > _PER_STATEMENT_LIMIT:
+    if rows is None:
         return code_ranges(module, [node for node in wanted if node not in starts], starts)[0]
     by_statement: Dict[int, List[cst.CSTNode]] = {}
     unanchored = [node for node in wanted if node not in anchors]
@@ -280,18 +275,25 @@ def _owners(statements, owners, nodes, python_rows, default) -> Dict[cst.CSTNode
     """For each of `nodes` under `statements` (whose `owners` are given by id: (statement, first
     line, indents of the blocks around it, whether an `elif`)): the owner of the innermost statement
     holding it whose first line Python's rows give (`default`: the module's indent)."""
-    remaining = set(nodes)
+    remaining = {id(node): node for node in nodes}  # by id: a node's __hash__ is a Python call
+    # Leaves (names, operators, literals) hold nothing: only those of the types sought are entered.
+    skipped = LEAF_TYPES.difference(type(node) for node in nodes)
     found: Dict[cst.CSTNode, tuple] = {}
+    fields = child_fields_table()
     stack = [(statement, owners[id(statement)]) for statement in reversed(statements)]
     while stack and remaining:
         node, owner = stack.pop()
-        if node in remaining:
-            found[node] = owner
-            remaining.discard(node)
+        target = remaining.pop(id(node), None)
+        if target is not None:
+            found[target] = owner
         if node is owner[0]:
             _own_blocks(owner, owners, python_rows, default)
-        for child in children(node):
-            stack.append((child, owners.get(id(child), owner)))
+        kind = type(node)
+        for name in fields.get(kind) or child_fields(kind):
+            value = getattr(node, name)
+            for child in value if type(value) is tuple or type(value) is list else (value,):
+                if is_node(child) and type(child) not in skipped:
+                    stack.append((child, owners.get(id(child), owner)))
     return found
 
 
