@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Collection, Dict, Iterable, List, Mapping
 
 import libcst as cst
 
-from tslint.analysis.traversal import LEAF_TYPES, child_fields, child_fields_table, children, is_node
+from tslint.analysis.traversal import LEAF_TYPES, child_fields, child_fields_table, children
 from tslint.engine.code_ranges import code_ranges
 
 if TYPE_CHECKING:
@@ -291,9 +291,29 @@ def _owners(statements, owners, nodes, python_rows, default) -> Dict[cst.CSTNode
         kind = type(node)
         for name in fields.get(kind) or child_fields(kind):
             value = getattr(node, name)
-            for child in value if type(value) is tuple or type(value) is list else (value,):
-                if is_node(child) and type(child) not in skipped:
-                    stack.append((child, owners.get(id(child), owner)))
+            if type(value) is tuple or type(value) is list:
+                for child in value:
+                    entered = _ENTERED.get(type(child))
+                    if entered is None:
+                        entered = _entered(type(child))
+                    if entered is _INNER or entered is _LEAF and type(child) not in skipped:
+                        stack.append((child, owners.get(id(child), owner)))
+            else:
+                entered = _ENTERED.get(type(value))
+                if entered is None:
+                    entered = _entered(type(value))
+                if entered is _INNER or entered is _LEAF and type(value) not in skipped:
+                    stack.append((value, owners.get(id(value), owner)))
+    return found
+
+
+# By type of value met in a walk: whether it is a node holding nodes (_INNER), a leaf node, or no node.
+_INNER, _LEAF, _NONE = "inner", "leaf", "none"
+_ENTERED: Dict[type, str] = {}
+
+
+def _entered(kind: type) -> str:
+    found = _ENTERED[kind] = (_LEAF if kind in LEAF_TYPES else _INNER) if cst.CSTNode in kind.__mro__ else _NONE
     return found
 
 
