@@ -212,3 +212,76 @@ def test_torch_sources() -> None:
     folder = Path(torch.__file__).parent / "nn" / "modules"
     for path in sorted(folder.glob("[a-c]*.py")):
         _check(path.read_text(encoding="utf-8"))
+
+
+# A fix's edits inside the reported node (`mask=None`), elsewhere in the reporting function (the
+# whole `print(...)` call of a reported keyword argument) and outside it (the import added at the
+# top); header-only reports (`try`, loop `else`, nested `def`) in a method and a top-level function.
+PLACED = (
+    "import torch\n"
+    "from torch import Tensor\n"
+    "\n"
+    "SCALE = 2\n"
+    "\n"
+    "\n"
+    "class M(torch.nn.Module):\n"
+    "    limit = 3\n"
+    "\n"
+    "    def forward(self, x: Tensor, mask=None):\n"
+    '        print(x, sep=" ")\n'
+    "        print(x,\n"
+    '              end="\\n")\n'
+    "        try:\n"
+    "            y = x + 1\n"
+    "        except Exception:\n"
+    "            y = x\n"
+    "        for i in range(3):\n"
+    "            y = y + i\n"
+    "        else:\n"
+    "            y = y - 1\n"
+    "\n"
+    "        def inner(z):\n"
+    "            return z\n"
+    "\n"
+    "        if mask is not None:\n"
+    "            y = y * mask\n"
+    "        return y\n"
+    "\n"
+    "\n"
+    "@torch.jit.script\n"
+    "def f(x, flag=None):\n"
+    '    print(x, sep=" ")\n'
+    "    while x:\n"
+    "        x = x - 1\n"
+    "    else:\n"
+    "        pass\n"
+    "    return x\n"
+    "\n"
+    "\n"
+    "scripted = torch.jit.script(M())\n"
+)
+
+
+def test_findings_placed_as_libcst_places_them(tmp_path, monkeypatch) -> None:
+    """Every finding and fix edit of a lint is where libcst's PositionProvider over the whole module
+    puts its nodes."""
+    from dataclasses import replace
+
+    import tslint.engine.dispatch as dispatch
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    (tmp_path / "m.py").write_text("".join(PLACED), encoding="utf-8")
+    config = replace(Config(), respect_gitignore=False)
+    found = lint_paths([str(tmp_path)], config, jobs=1).diagnostics
+
+    def by_libcst(module, rows, nodes, anchors, functions, starts=()):
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {node: positions[node] for node in nodes if node in positions}
+
+    monkeypatch.setattr(dispatch, "resolve_positions", by_libcst)
+    expected = lint_paths([str(tmp_path)], config, jobs=1).diagnostics
+    assert found == expected
+    codes = sorted(d.code for d in found)
+    assert codes == ["TS105", "TS105", "TS202", "TS203", "TS211", "TS211", "TS308", "TS308", "TS308"]
+    assert sum(len(d.fix.edits) for d in found if d.fix) == 7
