@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -43,31 +43,43 @@ def nested_blocks(statements: Sequence[ast.stmt]) -> Dict[int, Tuple[Tuple[int, 
     """`StatementRows.blocks` of the compound statements in `statements`, at any depth."""
     found: Dict[int, Tuple[Tuple[int, ...], ...]] = {}
     stack = list(statements)
+    blocks_of = _AST_BLOCKS
     while stack:
         node = stack.pop()
-        blocks = _ast_blocks(node)
-        if blocks is None:
+        of = blocks_of.get(type(node))
+        if of is None:  # a simple statement (most are): a table read, not a chain of isinstance
             continue
-        found[_first_row(node)] = tuple(tuple(_first_row(inner) for inner in block) for block in blocks)
+        blocks = of(node)
+        found[first_row(node)] = tuple(first_rows(block) for block in blocks)
         for block in blocks:
             stack.extend(block)
     return found
 
 
-def _ast_blocks(node: ast.stmt) -> Optional[Tuple[Sequence[ast.stmt], ...]]:
-    if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-        return node.body, node.orelse
-    if isinstance(node, (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return (node.body,)
-    if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-        return (node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody)  # type: ignore[attr-defined]
-    if isinstance(node, ast.Match):
-        return tuple(case.body for case in node.cases)
-    return None
+def _try_blocks(node) -> Tuple[Sequence[ast.stmt], ...]:
+    return (node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody)
 
 
-def _first_row(node: ast.stmt) -> int:
-    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+# By type of compound statement in Python's tree: its blocks, in the order of `_suites`.
+_AST_BLOCKS: Dict[type, Callable[[Any], Tuple[Sequence[ast.stmt], ...]]] = {
+    **dict.fromkeys((ast.If, ast.For, ast.AsyncFor, ast.While), lambda node: (node.body, node.orelse)),
+    **dict.fromkeys(
+        (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef), lambda node: (node.body,)
+    ),
+    **dict.fromkeys((ast.Try, getattr(ast, "TryStar", ast.Try)), _try_blocks),
+    **({ast.Match: lambda node: tuple(case.body for case in node.cases)} if hasattr(ast, "Match") else {}),
+}
+
+
+def first_row(node: ast.stmt) -> int:
+    """The first line of a statement of Python's tree, its decorators included."""
+    decorators = getattr(node, "decorator_list", None)
+    return min(node.lineno, *(decorator.lineno for decorator in decorators)) if decorators else node.lineno
+
+
+def first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
+    """The first line of each statement, decorators included."""
+    return tuple(first_row(node) for node in statements)
 
 
 def _suites(statement: cst.CSTNode) -> Optional[List[Optional[cst.CSTNode]]]:
