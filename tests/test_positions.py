@@ -8,7 +8,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import fixture_files
 from tslint.analysis.traversal import children
-from tslint.engine.positions import resolve_positions
+from tslint.engine.positions import resolve_positions, spans_lines
 
 TRICKY = [
     (
@@ -65,6 +65,14 @@ TRICKY = [
     "            if v:\n                return v\n        case _:\n            pass\n    for i in x: y = i\n"
     "    while x:\n      x = x - 1\n    try:\n        pass\n    finally:\n        class Inner:\n"
     "            def g(self):\n                if self:\n                    return [\n    1,\n  2]\n",
+    # Headers alone (`starts`): one-line and multi-line headers, decorated, nested, async, elif.
+    "import torch\n\n\nclass N(torch.nn.Module):\n    @torch.jit.export\n    # c\n    @other(\n        1)\n"
+    "    async def f(self, x): return x\n\n    def forward(self, x,\n                y):\n"
+    "        async def g(a): pass\n        class L: pass\n        @decorator\n        def h(\n            a):\n"
+    "            async for i in a:\n                pass\n            async with a as b, c:\n                return b\n"
+    "        if x: return y\n        elif y:\n            while x: pass\n        elif x: pass\n"
+    "        else:\n            for i in (1,\n                      2): x = i\n        try: pass\n"
+    "        except Exception: pass\n        with x: y = 1\n        return x\n",
 ]
 
 
@@ -126,10 +134,65 @@ def test_one_node_at_a_time(text: str) -> None:
         assert resolve_positions(module, None, [node], {}, {}) == {node: expected[node]}
 
 
-def test_without_python_rows_falls_back_to_the_whole_module() -> None:
-    text = TRICKY[0]
+@pytest.mark.parametrize("text", TRICKY)
+def test_without_python_rows_falls_back_to_the_whole_module(text: str) -> None:
     module = cst.parse_module(text)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = list(_nodes(module))
+    assert resolve_positions(module, None, nodes, {}, {}) == {node: expected[node] for node in nodes}
+
+
+def _at(position) -> tuple:
+    return position.line, position.column
+
+
+def _starts_agree(text: str) -> int:
+    """Each compound statement whose header alone is wanted (`starts`), alone and along with the
+    nodes after it: its start is libcst's, and `spans_lines` holds of it only if its range does span
+    lines. Returns how many headers were checked."""
+    from tslint.engine.parsing import _python_parse
+
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    rows = _python_parse(text)[0]
+    functions = _methods(module)
+    nodes = list(_nodes(module))
+    headers = [node for node in nodes if isinstance(node, cst.BaseCompoundStatement)]
+    for node in headers:
+        span = expected[node]
+        assert spans_lines(node) <= (span.end.line > span.start.line)
+        after = [other for other in nodes if _at(expected[other].start) > _at(span.start)]
+        others = sorted(after, key=lambda other: _at(expected[other].start))[:3]
+        for python_rows, by_function in ((rows, {}), (rows, functions), (None, {})):
+            found = resolve_positions(module, python_rows, [node, *others], {}, by_function, {node})
+            assert found[node].start == span.start
+            assert {other: found[other] for other in others} == {other: expected[other] for other in others}
+    return len(headers)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_headers_alone(text: str) -> None:
+    _starts_agree(text)
+
+
+def test_headers_alone_cover_the_layouts() -> None:
+    """The header layouts of the last text: one-line suites (which may span lines: `for i in (1,`)
+    are not taken as spanning lines."""
+    module = cst.parse_module(TRICKY[-1])
+    headers = [node for node in _nodes(module) if isinstance(node, cst.BaseCompoundStatement)]
+    assert _starts_agree(TRICKY[-1]) == len(headers) == 15
+    assert sum(spans_lines(node) for node in headers) == 6
+
+
+def test_a_state_libcst_asks_more_of_falls_back_to_libcst(monkeypatch) -> None:
+    """If libcst's code generation calls a state method PositionState lacks, libcst's own
+    PositionProvider answers."""
+    from tslint.engine.code_ranges import PositionState
+
+    text = TRICKY[1]
+    module = cst.parse_module(text)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    monkeypatch.delattr(PositionState, "increase_indent")
     nodes = list(_nodes(module))
     assert resolve_positions(module, None, nodes, {}, {}) == {node: expected[node] for node in nodes}
 
@@ -149,3 +212,76 @@ def test_torch_sources() -> None:
     folder = Path(torch.__file__).parent / "nn" / "modules"
     for path in sorted(folder.glob("[a-c]*.py")):
         _check(path.read_text(encoding="utf-8"))
+
+
+# A fix's edits inside the reported node (`mask=None`), elsewhere in the reporting function (the
+# whole `print(...)` call of a reported keyword argument) and outside it (the import added at the
+# top); header-only reports (`try`, loop `else`, nested `def`) in a method and a top-level function.
+PLACED = (
+    "import torch\n"
+    "from torch import Tensor\n"
+    "\n"
+    "SCALE = 2\n"
+    "\n"
+    "\n"
+    "class M(torch.nn.Module):\n"
+    "    limit = 3\n"
+    "\n"
+    "    def forward(self, x: Tensor, mask=None):\n"
+    '        print(x, sep=" ")\n'
+    "        print(x,\n"
+    '              end="\\n")\n'
+    "        try:\n"
+    "            y = x + 1\n"
+    "        except Exception:\n"
+    "            y = x\n"
+    "        for i in range(3):\n"
+    "            y = y + i\n"
+    "        else:\n"
+    "            y = y - 1\n"
+    "\n"
+    "        def inner(z):\n"
+    "            return z\n"
+    "\n"
+    "        if mask is not None:\n"
+    "            y = y * mask\n"
+    "        return y\n"
+    "\n"
+    "\n"
+    "@torch.jit.script\n"
+    "def f(x, flag=None):\n"
+    '    print(x, sep=" ")\n'
+    "    while x:\n"
+    "        x = x - 1\n"
+    "    else:\n"
+    "        pass\n"
+    "    return x\n"
+    "\n"
+    "\n"
+    "scripted = torch.jit.script(M())\n"
+)
+
+
+def test_findings_placed_as_libcst_places_them(tmp_path, monkeypatch) -> None:
+    """Every finding and fix edit of a lint is where libcst's PositionProvider over the whole module
+    puts its nodes."""
+    from dataclasses import replace
+
+    import tslint.engine.dispatch as dispatch
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    (tmp_path / "m.py").write_text("".join(PLACED), encoding="utf-8")
+    config = replace(Config(), respect_gitignore=False)
+    found = lint_paths([str(tmp_path)], config, jobs=1).diagnostics
+
+    def by_libcst(module, rows, nodes, anchors, functions, starts=()):
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {node: positions[node] for node in nodes if node in positions}
+
+    monkeypatch.setattr(dispatch, "resolve_positions", by_libcst)
+    expected = lint_paths([str(tmp_path)], config, jobs=1).diagnostics
+    assert found == expected
+    codes = sorted(d.code for d in found)
+    assert codes == ["TS105", "TS105", "TS202", "TS203", "TS211", "TS211", "TS308", "TS308", "TS308"]
+    assert sum(len(d.fix.edits) for d in found if d.fix) == 7

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -138,6 +138,18 @@ def children(node: cst.CSTNode) -> List[cst.CSTNode]:
             answer = is_node.get(value_type)
             if answer or answer is None and _is_node(value):
                 found.append(value)
+    return found
+
+
+def nodes_among(root: cst.CSTNode, targets: Set[cst.CSTNode]) -> List[cst.CSTNode]:
+    """The nodes of `targets` in the tree of `root` (`root` included); the walk stops once all are found."""
+    found: List[cst.CSTNode] = []
+    stack = [root]
+    while stack and len(found) < len(targets):
+        node = stack.pop()
+        if node in targets:
+            found.append(node)
+        stack.extend(children(node))
     return found
 
 

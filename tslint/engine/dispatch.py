@@ -10,10 +10,10 @@ import libcst as cst
 
 from tslint.analysis.branch_guards import BY_INSTANCE, NOT_BY_TYPE, GuardedWalk, both
 from tslint.analysis.memo import per_file
-from tslint.analysis.traversal import LEAF_TYPES, walk
+from tslint.analysis.traversal import LEAF_TYPES, nodes_among, walk
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.engine.parsing import ParsedFile
-from tslint.engine.positions import resolve_positions
+from tslint.engine.positions import resolve_positions, spans_lines
 from tslint.findings import Diagnostic, Fix, Position, TextEdit
 from tslint.index.facts import holds_word
 from tslint.index.model import FileIndex, FileTrees
@@ -226,18 +226,19 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
     assert parsed.module is not None
     anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
     functions = {report.node: trees.nodes[report.function_ordinal] for report in reports}
-    # The nodes a fix edits may lie outside the reporting function (a class-level constant): they
-    # are searched for in the whole module.
     edited = {n for r in reports if isinstance(r.fix, NodeFix) for e in r.fix.edits for n in (e.first, e.last)}
-    positions = resolve_positions(
-        parsed.module, parsed.rows(), [*anchors, *(edited - set(anchors))], anchors, functions
-    )
+    elsewhere = _edited_nodes(reports, anchors, functions)
+    # A compound statement reported on its header only spans lines: its first line is all the
+    # report needs, and it is known before its body is generated.
+    starts = {r.node for r in reports if r.header_only and spans_lines(r.node)}
+    starts -= {report.node for report in reports if not report.header_only} | edited
+    positions = resolve_positions(parsed.module, parsed.rows(), [*anchors, *elsewhere], anchors, functions, starts)
     lines = parsed.text.splitlines() if any(report.header_only for report in reports) else []
     found = []
     for report in reports:
         span = positions[report.node]
         end = Position(span.end.line, span.end.column + 1)
-        if report.header_only and span.end.line > span.start.line:
+        if report.header_only and (report.node in starts or span.end.line > span.start.line):
             header = lines[span.start.line - 1].rstrip() if span.start.line <= len(lines) else ""
             end = Position(span.start.line, max(len(header), span.start.column) + 1)
         info = report.rule
@@ -256,6 +257,26 @@ def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees
             )
         )
     return found
+
+
+def _edited_nodes(reports: Sequence[Report], anchors: dict, functions: dict) -> List[cst.CSTNode]:
+    """The nodes the fixes edit that no report is on. Those in their report's node or function get
+    its anchor and function (in `anchors` and `functions`): they are placed with it. The others are
+    returned, to be searched for in the whole module: a fix may edit a node outside the reporting
+    function (a class-level constant)."""
+    elsewhere: Dict[cst.CSTNode, None] = {}
+    for report in reports:
+        if not isinstance(report.fix, NodeFix):
+            continue
+        pending = {node for edit in report.fix.edits for node in (edit.first, edit.last) if node not in anchors}
+        for root in (report.node, functions[report.node]) if pending else ():
+            for node in nodes_among(root, pending):
+                anchors[node], functions[node] = anchors[report.node], functions[report.node]
+                pending.discard(node)
+            if not pending:
+                break
+        elsewhere.update(dict.fromkeys(pending))
+    return [node for node in elsewhere if node not in anchors]
 
 
 def _placed(fix, positions) -> Optional[Fix]:

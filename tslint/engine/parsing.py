@@ -12,7 +12,7 @@ from typing import Dict, Optional, Sequence, Tuple
 import libcst as cst
 
 from tslint.engine.compact_trees import compact_parse
-from tslint.engine.positions import StatementRows, nested_blocks
+from tslint.engine.positions import StatementRows, first_row, first_rows, nested_blocks
 from tslint.engine.reading import (  # noqa: F401  (UNPARSABLE: re-exported)
     MAX_FILE_BYTES,
     UNPARSABLE,
@@ -98,7 +98,7 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
             tree = ast.parse(text)
-        return StatementRows(_first_rows(tree.body), *_inner_rows(tree.body), nested_blocks(tree.body)), None, False
+        return StatementRows(first_rows(tree.body), *_inner_rows(tree.body), nested_blocks(tree.body)), None, False
     except SyntaxError as error:
         return None, error, "too many nested" in str(error.msg)
     except (RecursionError, MemoryError):
@@ -120,22 +120,13 @@ def _inner_rows(statements: Sequence[ast.stmt]) -> Tuple[Dict[int, Tuple[int, ..
     functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     for node in statements:
         if isinstance(node, functions):
-            bodies[_first_row(node)] = _first_rows(node.body)
+            bodies[first_row(node)] = first_rows(node.body)
         elif isinstance(node, ast.ClassDef):
-            members[_first_row(node)] = _first_rows(node.body)
+            members[first_row(node)] = first_rows(node.body)
             for member in node.body:
                 if isinstance(member, functions):
-                    bodies[_first_row(member)] = _first_rows(member.body)
+                    bodies[first_row(member)] = first_rows(member.body)
     return members, bodies
-
-
-def _first_row(node: ast.stmt) -> int:
-    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-
-
-def _first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
-    """The first line of each statement, decorators included."""
-    return tuple(_first_row(node) for node in statements)
 
 
 def parse_source(source: SourceFile, data: Optional[bytes] = None) -> ParsedFile:

@@ -14,19 +14,15 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Collection, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from tslint.analysis.traversal import children
+from tslint.analysis.traversal import LEAF_TYPES, child_fields, child_fields_table, children
+from tslint.engine.code_ranges import code_ranges
 
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange
-
-
-# Beyond this many reported nodes in one file, generating each statement on its own costs more than
-# generating the module once.
-_PER_STATEMENT_LIMIT = 200
 
 
 @dataclass(frozen=True)
@@ -47,31 +43,43 @@ def nested_blocks(statements: Sequence[ast.stmt]) -> Dict[int, Tuple[Tuple[int, 
     """`StatementRows.blocks` of the compound statements in `statements`, at any depth."""
     found: Dict[int, Tuple[Tuple[int, ...], ...]] = {}
     stack = list(statements)
+    blocks_of = _AST_BLOCKS
     while stack:
         node = stack.pop()
-        blocks = _ast_blocks(node)
-        if blocks is None:
+        of = blocks_of.get(type(node))
+        if of is None:  # a simple statement (most are): a table read, not a chain of isinstance
             continue
-        found[_first_row(node)] = tuple(tuple(_first_row(inner) for inner in block) for block in blocks)
+        blocks = of(node)
+        found[first_row(node)] = tuple(first_rows(block) for block in blocks)
         for block in blocks:
             stack.extend(block)
     return found
 
 
-def _ast_blocks(node: ast.stmt) -> Optional[Tuple[Sequence[ast.stmt], ...]]:
-    if isinstance(node, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-        return node.body, node.orelse
-    if isinstance(node, (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return (node.body,)
-    if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
-        return (node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody)  # type: ignore[attr-defined]
-    if isinstance(node, ast.Match):
-        return tuple(case.body for case in node.cases)
-    return None
+def _try_blocks(node) -> Tuple[Sequence[ast.stmt], ...]:
+    return (node.body, *(handler.body for handler in node.handlers), node.orelse, node.finalbody)
 
 
-def _first_row(node: ast.stmt) -> int:
-    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+# By type of compound statement in Python's tree: its blocks, in the order of `_suites`.
+_AST_BLOCKS: Dict[type, Callable[[Any], Tuple[Sequence[ast.stmt], ...]]] = {
+    **dict.fromkeys((ast.If, ast.For, ast.AsyncFor, ast.While), lambda node: (node.body, node.orelse)),
+    **dict.fromkeys(
+        (ast.With, ast.AsyncWith, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef), lambda node: (node.body,)
+    ),
+    **dict.fromkeys((ast.Try, getattr(ast, "TryStar", ast.Try)), _try_blocks),
+    **({ast.Match: lambda node: tuple(case.body for case in node.cases)} if hasattr(ast, "Match") else {}),
+}
+
+
+def first_row(node: ast.stmt) -> int:
+    """The first line of a statement of Python's tree, its decorators included."""
+    decorators = getattr(node, "decorator_list", None)
+    return min(node.lineno, *(decorator.lineno for decorator in decorators)) if decorators else node.lineno
+
+
+def first_rows(statements: Sequence[ast.stmt]) -> Tuple[int, ...]:
+    """The first line of each statement, decorators included."""
+    return tuple(first_row(node) for node in statements)
 
 
 def _suites(statement: cst.CSTNode) -> Optional[List[Optional[cst.CSTNode]]]:
@@ -95,6 +103,12 @@ def _suites(statement: cst.CSTNode) -> Optional[List[Optional[cst.CSTNode]]]:
     return None
 
 
+def spans_lines(node: cst.CSTNode) -> bool:
+    """Whether libcst's range of `node` surely ends on a later line than it starts: a compound
+    statement whose body is an indented block (whose statements follow the header's line break)."""
+    return isinstance(node, cst.BaseCompoundStatement) and type(getattr(node, "body", None)) is cst.IndentedBlock
+
+
 def _libcst_statement_rows(
     statements: Sequence[cst.CSTNode], python_rows: Optional[Sequence[int]]
 ) -> Optional[List[int]]:
@@ -112,131 +126,39 @@ def _libcst_statement_rows(
     return rows if position == len(python_rows) else None
 
 
-def _code_ranges(
-    module: cst.Module,
-    wanted: Optional[Iterable[cst.CSTNode]] = None,
-    anchor: Optional[cst.CSTNode] = None,
-    statement: Optional[cst.CSTNode] = None,
-    inner: Optional[Tuple[Tuple[str, ...], bool]] = None,
-) -> Tuple[Dict[cst.CSTNode, CodeRange], Optional[int]]:
-    """The ranges of the nodes `wanted` (None: of every node), by the code generation
-    PositionProvider runs — without the visitor pass MetadataWrapper adds around it (which cost as
-    much again) — stopped as soon as each wanted node has its range: a node's range is final once
-    written, nodes are generated in source order, so on average half a statement is generated for a
-    node in it. With the first line of `anchor` (None without one), from the line where its code
-    generation starts and its leading lines (one line each). Falls back to the wrapper, all nodes,
-    if libcst's internals ever differ. With `inner` (the indents of the blocks around `statement`
-    in `module`, whether it is an `elif`), `statement` alone is generated, not `module`."""
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    try:
-        from libcst.metadata.position_provider import PositionProvidingCodegenState
-
-        provider = PositionProvider()
-        fast = _fast_state(PositionProvidingCodegenState)
-        state_type = _anchored_state(fast) if anchor is not None else fast
-        state = state_type(
-            default_indent=module.default_indent, default_newline=module.default_newline, provider=provider
-        )
-        if anchor is not None:
-            state.anchor = anchor
-        if wanted is not None:
-            provider._computed = _Recorded(wanted)
-        try:
-            if inner is None:
-                module._codegen(state)
-            else:
-                state.indent_tokens = list(inner[0])
-                if inner[1]:
-                    statement._codegen(state, is_elif=True)  # type: ignore[union-attr]
-                else:
-                    statement._codegen(state)  # type: ignore[union-attr]
-        except Exception:
-            # Raised once every wanted node has its range (_Done), or, after that, by a `finally` of
-            # the code generation as it unwinds (it reads ranges of nodes not generated yet).
-            if not getattr(provider._computed, "done", False):
-                raise
-        anchor_line = state.anchor_line + len(anchor.leading_lines) if anchor is not None else None
-        return provider._computed, anchor_line
-    except (ImportError, AttributeError, TypeError):
-        positions = dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
-        return positions, positions[anchor].start.line if anchor is not None else None
-
-
-class _Done(Exception):
-    """Every wanted node has its range: the code generation stops."""
-
-
-class _Recorded(dict):
-    """The provider's ranges, which raises _Done when the last of the wanted nodes gets its own.
-    libcst writes a node's range once (PositionProvidingCodegenState.after_codegen does not
-    overwrite what record_syntactic_position wrote)."""
-
-    def __init__(self, wanted: Iterable[cst.CSTNode]) -> None:
-        super().__init__()
-        self.left = set(wanted)
-        self.done = not self.left
-
-    def __setitem__(self, node, value) -> None:
-        super().__setitem__(node, value)
-        if not self.done and node in self.left:
-            self.left.discard(node)
-            if not self.left:
-                self.done = True
-                raise _Done
-
-
-_FAST: Dict[type, type] = {}
-
-
-def _fast_state(base: type) -> type:
-    """The code generation state, counting columns without libcst's regular expression for a token
-    that holds no line break (most tokens)."""
-    found = _FAST.get(base)
-    if found is None:
-
-        class Fast(base):  # type: ignore[misc, valid-type]
-            def _update_position(self, value: str) -> None:
-                if "\n" in value or "\r" in value:
-                    super()._update_position(value)
-                else:
-                    self.column += len(value)
-
-        found = _FAST[base] = Fast
-    return found
-
-
-_ANCHORED: Dict[type, type] = {}
-
-
-def _anchored_state(base: type) -> type:
-    """The code generation state, noting the line where the generation of its `anchor` starts."""
-    found = _ANCHORED.get(base)
-    if found is None:
-
-        class Anchored(base):  # type: ignore[misc, valid-type]
-            anchor: Optional[cst.CSTNode] = None
-            anchor_line = 0
-
-            def before_codegen(self, node: cst.CSTNode) -> None:
-                if node is self.anchor:
-                    self.anchor_line = self.line
-                super().before_codegen(node)
-
-        found = _ANCHORED[base] = Anchored
-    return found
-
-
-def _members(root: cst.CSTNode, targets: set) -> List[cst.CSTNode]:
-    """The nodes of `targets` found in the tree under `root`."""
+def _members(root: cst.CSTNode, targets: set, owners: Mapping[int, cst.CSTNode]) -> List[Tuple[cst.CSTNode, Any]]:
+    """The nodes of `targets` found in the tree under `root`, each with the innermost of `owners`
+    (by id) holding it (None: none)."""
     found = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
+    stack: List[Tuple[cst.CSTNode, Any]] = [(root, owners.get(id(root)))]
+    while stack and len(found) < len(targets):
+        node, owner = stack.pop()
         if node in targets:
-            found.append(node)
-        stack.extend(children(node))
+            found.append((node, owner))
+        for child in children(node):
+            stack.append((child, owners.get(id(child), owner)))
     return found
+
+
+def _search(module, remaining, by_statement, functions):
+    """Find the nodes `remaining` in the module's statements, adding each to the group of its
+    top-level statement in `by_statement`; returns `functions` with each node found in a top-level
+    function or a method of a top-level class mapped to it, so that only that function is generated
+    (a fix may edit a node outside the reporting function: a class-level constant)."""
+    functions = dict(functions)
+    for index, statement in enumerate(module.body):
+        if not remaining:
+            break
+        owners = {id(statement): statement} if isinstance(statement, cst.FunctionDef) else {}
+        if isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            owners = {id(member): member for member in statement.body.body if isinstance(member, cst.FunctionDef)}
+        found = _members(statement, remaining, owners)
+        for node, owner in found:
+            by_statement.setdefault(index, []).append(node)
+            remaining.discard(node)
+            if owner is not None:
+                functions[node] = owner
+    return functions
 
 
 def resolve_positions(
@@ -245,33 +167,30 @@ def resolve_positions(
     nodes: Iterable[cst.CSTNode],
     anchors: Mapping[cst.CSTNode, int],
     functions: Mapping[cst.CSTNode, cst.CSTNode],
+    starts: Collection[cst.CSTNode] = (),
 ) -> Dict[cst.CSTNode, CodeRange]:
     """Code ranges of `nodes`. `python_rows` are the first lines of the module's statements (and
     class members) as Python's `ast` numbers them; `anchors` maps a node to the index in
     `module.body` of the top-level statement that holds it (nodes without an anchor are searched
     for); `functions` maps a node to the function that holds it: when that is a method of a
-    top-level class, only the method is generated, not the whole class."""
+    top-level class, only the method is generated, not the whole class. Of the nodes also in
+    `starts`, only the start is sure (the range may end where it starts): a compound statement's
+    start is known before its body is generated."""
     # Imported here: libcst.metadata is a noticeable part of start-up, and clean files never need it.
     from libcst.metadata import CodeRange
 
     wanted = list(nodes)
+    starts = set(starts)
     rows = _libcst_statement_rows(module.body, python_rows.top if python_rows else None)
-    if rows is None or len(wanted) > _PER_STATEMENT_LIMIT:
-        positions, _ = _code_ranges(module, wanted)
-        return {node: positions[node] for node in wanted if node in positions}
+    if rows is None:
+        return code_ranges(module, [node for node in wanted if node not in starts], starts)[0]
     by_statement: Dict[int, List[cst.CSTNode]] = {}
     unanchored = [node for node in wanted if node not in anchors]
     for node in wanted:
         if node in anchors:
             by_statement.setdefault(anchors[node], []).append(node)
-    remaining = set(unanchored)
-    for index, statement in enumerate(module.body):
-        if not remaining:
-            break
-        found = _members(statement, remaining)
-        if found:
-            by_statement.setdefault(index, []).extend(found)
-            remaining.difference_update(found)
+    if unanchored:
+        functions = _search(module, set(unanchored), by_statement, functions)
     result: Dict[cst.CSTNode, CodeRange] = {}
     for index, group in by_statement.items():
         statement = module.body[index]
@@ -283,13 +202,15 @@ def resolve_positions(
                 )
             else:  # a statement of a function's body, generated alone under the indents around it
                 alone = module
+            full = [node for node in nodes_of_part if node not in starts]
+            headers = [node for node in nodes_of_part if node in starts]
             decorators = getattr(anchor, "decorators", ())
             if decorators:  # Python's first line of a decorated definition is its first decorator's
-                positions, _ = _code_ranges(alone, [*nodes_of_part, decorators[0]], None, part, inner)
+                positions, _ = code_ranges(alone, [*full, decorators[0]], headers, None, part, inner)
                 anchor_line = positions[decorators[0]].start.line
             else:  # the anchor's own first line (a top-level statement: the part itself)
-                positions, anchor_line = _code_ranges(alone, nodes_of_part, anchor or part, part, inner)
-            shift = first_row - anchor_line
+                positions, anchor_line = code_ranges(alone, full, headers, anchor or part, part, inner)
+            shift = first_row - anchor_line  # type: ignore[operator]
             for node in nodes_of_part:
                 span = positions.get(node)
                 if span is None:  # not in this tree (a fix's replacement node): no position
@@ -366,18 +287,45 @@ def _owners(statements, owners, nodes, python_rows, default) -> Dict[cst.CSTNode
     """For each of `nodes` under `statements` (whose `owners` are given by id: (statement, first
     line, indents of the blocks around it, whether an `elif`)): the owner of the innermost statement
     holding it whose first line Python's rows give (`default`: the module's indent)."""
-    remaining = set(nodes)
+    remaining = {id(node): node for node in nodes}  # by id: a node's __hash__ is a Python call
+    # Leaves (names, operators, literals) hold nothing: only those of the types sought are entered.
+    skipped = LEAF_TYPES.difference(type(node) for node in nodes)
     found: Dict[cst.CSTNode, tuple] = {}
+    fields = child_fields_table()
     stack = [(statement, owners[id(statement)]) for statement in reversed(statements)]
     while stack and remaining:
         node, owner = stack.pop()
-        if node in remaining:
-            found[node] = owner
-            remaining.discard(node)
+        target = remaining.pop(id(node), None)
+        if target is not None:
+            found[target] = owner
         if node is owner[0]:
             _own_blocks(owner, owners, python_rows, default)
-        for child in children(node):
-            stack.append((child, owners.get(id(child), owner)))
+        kind = type(node)
+        for name in fields.get(kind) or child_fields(kind):
+            value = getattr(node, name)
+            if type(value) is tuple or type(value) is list:
+                for child in value:
+                    entered = _ENTERED.get(type(child))
+                    if entered is None:
+                        entered = _entered(type(child))
+                    if entered is _INNER or entered is _LEAF and type(child) not in skipped:
+                        stack.append((child, owners.get(id(child), owner)))
+            else:
+                entered = _ENTERED.get(type(value))
+                if entered is None:
+                    entered = _entered(type(value))
+                if entered is _INNER or entered is _LEAF and type(value) not in skipped:
+                    stack.append((value, owners.get(id(value), owner)))
+    return found
+
+
+# By type of value met in a walk: whether it is a node holding nodes (_INNER), a leaf node, or no node.
+_INNER, _LEAF, _NONE = "inner", "leaf", "none"
+_ENTERED: Dict[type, str] = {}
+
+
+def _entered(kind: type) -> str:
+    found = _ENTERED[kind] = (_LEAF if kind in LEAF_TYPES else _INNER) if cst.CSTNode in kind.__mro__ else _NONE
     return found
 
 
