@@ -100,12 +100,20 @@ def module_assignments(module: cst.Module) -> Dict[str, Tuple[cst.BaseExpression
     return {name: tuple(found) for name, found in values.items() if name not in other}
 
 
+# What `_bindings` reads: the nodes that bind a name, and the definitions it does not enter.
+_DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
+_BINDERS = frozenset(
+    {cst.Assign, cst.AnnAssign, cst.CompFor, cst.For, cst.AugAssign, cst.NamedExpr, cst.AsName, cst.ImportAlias}
+    | set(_DEFINITIONS)
+)
+
+
 def _bindings(
     body: cst.CSTNode, annotated: bool = False
 ) -> Tuple[Set[str], Dict[str, List[cst.BaseExpression]], Set[str]]:
     """(every name `body` binds, the values of plain assignments by name, names bound otherwise).
     `annotated`: count `name: T = value` as a plain assignment."""
-    from tslint.analysis.traversal import LEAF_TYPES, child_fields, child_fields_table, is_node, push_table
+    from tslint.analysis.traversal import nodes_in_scope
 
     names: Set[str] = set()
     values: Dict[str, List[cst.BaseExpression]] = {}
@@ -124,54 +132,26 @@ def _bindings(
         elif isinstance(node, cst.StarredElement):
             targets(node.value)
 
-    # traversal.walk(body, enter, skipped=LEAF_TYPES) with `enter` inlined (this runs on every
-    # function body and module): no leaf is entered, a name is read from its binder.
-    push = push_table(LEAF_TYPES)
-    fields = child_fields_table()
-    stack: List[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
+    # The binders of `body` in `walk`'s order; a nested definition binds its name, its body is its own.
+    for node in nodes_in_scope(body, _BINDERS, _DEFINITIONS, enter_root=False):
         kind = type(node)
         if kind is cst.Assign:
             for target in node.targets:  # type: ignore[attr-defined]
                 targets(target.target, node.value)  # type: ignore[attr-defined]
         elif kind is cst.AnnAssign and annotated and node.value is not None:  # type: ignore[attr-defined]
             targets(node.target, node.value)  # type: ignore[attr-defined]
-        elif (
-            kind is cst.AnnAssign
-            or kind is cst.CompFor
-            or kind is cst.For
-            or kind is cst.AugAssign
-            or kind is cst.NamedExpr
-        ):
-            targets(node.target)  # type: ignore[attr-defined]
         elif kind is cst.AsName:
             targets(node.name)  # type: ignore[attr-defined]
-        elif kind is cst.ImportAlias and node.asname is None:  # type: ignore[attr-defined]
-            name = (dotted_name(node.name) or "").split(".")[0]  # type: ignore[attr-defined]
-            names.add(name)
-            other.add(name)
+        elif kind is cst.ImportAlias:
+            if node.asname is None:  # type: ignore[attr-defined]
+                name = (dotted_name(node.name) or "").split(".")[0]  # type: ignore[attr-defined]
+                names.add(name)
+                other.add(name)
         elif kind is cst.FunctionDef or kind is cst.ClassDef:
             names.add(node.name.value)  # type: ignore[attr-defined]
             other.add(node.name.value)  # type: ignore[attr-defined]
-            continue
-        for field in fields.get(kind) or child_fields(kind):
-            value = getattr(node, field)
-            value_type = type(value)
-            if value_type is tuple or value_type is list:
-                for item in value:
-                    item_type = type(item)
-                    answer = push.get(item_type)
-                    if answer is None:
-                        answer = push[item_type] = is_node(item) and item_type not in LEAF_TYPES
-                    if answer:
-                        stack.append(item)
-            else:
-                answer = push.get(value_type)
-                if answer is None:
-                    answer = push[value_type] = is_node(value) and value_type not in LEAF_TYPES
-                if answer:
-                    stack.append(value)
+        else:  # an annotation without a value, a loop, a comprehension, `+=`, `:=`
+            targets(node.target)  # type: ignore[attr-defined]
     return names, values, other
 
 

@@ -231,10 +231,14 @@ def walk(
 _SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
-def nodes_in_scope(root: cst.CSTNode, kinds: FrozenSet[type]) -> List[cst.CSTNode]:
+def nodes_in_scope(
+    root: cst.CSTNode, kinds: FrozenSet[type], closed: Tuple[type, ...] = _SCOPES, enter_root: bool = True
+) -> List[cst.CSTNode]:
     """The nodes of the exact types `kinds` under `root` (a function: its decorators, parameters and
-    body), in no promised order, without entering a nested function, lambda or class: what a `walk`
-    whose `enter` returns `node is root` for those would meet, with no call per node."""
+    body), without entering a node of the types `closed` (by default a nested function, lambda or
+    class), `root` itself excepted unless `enter_root` is false: what a `walk` whose `enter` returns
+    False for those would meet, with no call per node. In the walk's order (the order `walk` enters
+    nodes), which no caller should read as source order."""
     found: List[cst.CSTNode] = []
     push = push_table(LEAF_TYPES)
     fields = _FIELDS
@@ -244,7 +248,7 @@ def nodes_in_scope(root: cst.CSTNode, kinds: FrozenSet[type]) -> List[cst.CSTNod
         kind = type(node)
         if kind in kinds:
             found.append(node)  # type: ignore[arg-type]
-        elif kind in _SCOPES and node is not root:
+        if kind in closed and (node is not root or not enter_root):
             continue
         for name in fields.get(kind) or _child_fields(kind):
             value = getattr(node, name)
