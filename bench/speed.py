@@ -197,12 +197,13 @@ def prefilter_candidates(sources):
     return files, lines
 
 
-def exact_prefilter(sources):
+def exact_prefilter(sources, datas):
     """The files bench/prefilter.py would skip, the CPU its decision costs with every file's bytes
-    in memory (as a run has them), and the CPU libcst's parse of those files costs."""
+    (`datas`, in the order of `sources`) in memory, as a run has them, and the CPU libcst's parse of
+    those files costs."""
     from prefilter import skipped_files
 
-    contents = {source.display: source.path.read_bytes() for source in sources}
+    contents = {source.display: data for source, data in zip(sources, datas)}
     start = time.process_time()
     skipped = skipped_files(sources, sources, contents)
     deciding = time.process_time() - start
@@ -364,8 +365,8 @@ def measure(name: str, paths, repeat: int, rss_line: str) -> None:
         f"  deciding it: ast.parse {ast_time:.2f} s ({ast_time / parse:.2f} of the libcst parse), "
         f"token scan {token_time:.2f} s ({token_time / parse:.2f})"
     )
-    skipped, deciding, saved = exact_prefilter(sources)
-    skipped_lines = sum(source.path.read_bytes().count(b"\n") for source in skipped)
+    skipped, deciding, saved = exact_prefilter(sources, datas)
+    skipped_lines = sum(data.count(b"\n") for source, data in zip(sources, datas) if source in skipped)
     print(
         f"pre-filter that changes no finding (bench/prefilter.py): would skip {len(skipped)} of {len(sources)} files, "
         f"{skipped_lines} lines; deciding costs {deciding:.3f} s "
