@@ -72,16 +72,15 @@ def test_the_nearest_list_in_python_order_not_depth_first() -> None:
     assert found.listed == {"right"}
 
 
-def test_a_list_tslint_cannot_read_leaves_every_name_possible() -> None:
-    found = constants_of(
-        """
+@pytest.mark.parametrize("listing", ['__constants__ = Base.__constants__ + ["b"]', '__constants__: List[str] = ["b"]'])
+def test_a_list_tslint_does_not_read_leaves_every_name_possible(listing: str) -> None:
+    source = f"""
         class Base(nn.Module):
             __constants__ = ["a"]
         class Sub(Base):
-            __constants__ = Base.__constants__ + ["b"]
-        """,
-        "Sub",
-    )
+            {listing}
+        """
+    found = constants_of(source, "Sub")
     assert found.listed == set() and found.open and "a" in found.possible
     assert found.kind("a") is None and found.kind("zzz") is None
 

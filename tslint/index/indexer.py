@@ -178,9 +178,7 @@ class _FileIndexer:
                     if is_final_annotation(small.annotation.annotation, self.imports) and not self.future_annotations:
                         finals.add(small.target.value)
                     if small.value is not None:
-                        class_attributes.add(small.target.value)
-                        if small.target.value == "__constants__":
-                            listed_constants = _listed(small.value)
+                        class_attributes.add(small.target.value)  # an annotated `__constants__`: not read
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
