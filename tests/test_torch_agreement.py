@@ -42,12 +42,14 @@ UNLOCATED = {
     "BadModuleToDevice": "Compiled functions can't take variable number of arguments",
     "BadFutureFlagAttribute": "Unknown type annotation: 'bool'",
     "BadFutureBufferAnnotation": "Unknown type annotation: 'Optional[torch.Tensor]'",
+    "BadFutureFinalFlag": "Unknown type annotation: 'Final[bool]'",
     "BadFinalDictConstant": "is not a valid constant",
     "BadListedSetConstant": "is not a valid constant",
     "BadFinalTensorConstant": "is not a valid constant",
     "BadDictOverFinalInt": "is not a valid constant",
     "BadTupleHoldingFrozenset": "is not a valid constant",
     "BadInheritedDictConstant": "is not a valid constant",
+    "BadListedDictInherited": "is not a valid constant",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the

@@ -8,6 +8,7 @@ from typing import Dict, FrozenSet, Optional, Set
 
 from tslint.analysis.attribute_annotations import annotated_optional, none_test_side_holds
 from tslint.analysis.branch_guards import Guard, GuardKind, Guards
+from tslint.analysis.class_constants import class_constants
 from tslint.index.model import DYNAMIC_ATTRIBUTES, NATIVE_BASE_CLASSES, CallKind, ClassInfo, FunctionInfo
 from tslint.index.project import ProjectIndex
 
@@ -39,7 +40,9 @@ class CompiledClass:
         "annotations",
         "size_unions",
         "class_attributes",
+        "constant_names",
         "constants",
+        "maybe_constants",
         "unused_properties",
         "replaced_methods",
         "replaced",
@@ -56,7 +59,6 @@ class CompiledClass:
         annotations: Set[str] = set()
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
-        constants: Set[str] = set()
         for current in self.mro:
             if current.qualname in NATIVE_BASE_CLASSES:
                 continue
@@ -67,12 +69,17 @@ class CompiledClass:
             annotations |= current.class_annotations
             size_unions |= current.size_unions
             class_attributes |= current.class_attributes
-            constants |= current.constants
         # Frozen, the empty ones one object: a run holds one of these for every module class.
         self.annotations: FrozenSet[str] = _frozen(annotations)
         self.size_unions: FrozenSet[str] = _frozen(size_unions)
         self.class_attributes: FrozenSet[str] = _frozen(class_attributes)
-        self.constants: FrozenSet[str] = _frozen(constants)
+        # The names torch makes constants of the scripted instance, as it reads them (not the union
+        # of every class's declarations: class_constants); `maybe_constants` adds those that are
+        # constants only in a case tslint cannot tell apart. A rule that acts on a constant reads
+        # `constants`; one that stays silent for a constant reads `maybe_constants`.
+        self.constant_names = class_constants(index, info)
+        self.constants: FrozenSet[str] = _frozen(self.constant_names.certain)
+        self.maybe_constants: FrozenSet[str] = _frozen(self.constant_names.possible)
         self.unused_properties: FrozenSet[str] = _frozen(set().union(*(c.unused_properties for c in self.mro)))
         # Methods the class or a base replaces on the class at run time (`self.__class__.name = f`):
         # torch compiles the replacement, code tslint cannot see; the source's method is not compiled.
@@ -87,7 +94,7 @@ class CompiledClass:
         for current in self.mro:
             for name, condition in current.conditional_attributes.items():
                 others = (c for c in self.mro if c is not current and name in c.attributes)
-                if not any(name not in c.conditional_attributes for c in others) and name not in self.constants:
+                if not any(name not in c.conditional_attributes for c in others) and name not in self.maybe_constants:
                     self.conditional_attributes.setdefault(name, condition)
 
     def _construction_methods(self) -> FrozenSet[str]:
@@ -135,6 +142,8 @@ class CompiledClass:
                 sorted(name for name in self.annotations if self.annotated_optional(name)),
                 sorted(self.class_attributes),
                 sorted(self.constants),
+                sorted(self.maybe_constants),
+                self.constant_names.open,
                 sorted(self.unused_properties),
                 sorted(self.conditional_attributes.items()),
                 sorted(self.size_unions),
@@ -148,7 +157,7 @@ class CompiledClass:
     def annotated_optional(self, name: str) -> bool:
         """Whether torch types attribute `name` by a class-level `Optional[...]` annotation (and so
         compiles both sides of `self.name is None`): see attribute_annotations."""
-        return annotated_optional(self.mro, self.attributes.get(name), name in self.constants, name)
+        return annotated_optional(self.mro, self.attributes.get(name), name in self.maybe_constants, name)
 
     def guard_holds(self, guard: Guard, tracing: bool = False) -> bool:
         """True only if torch certainly compiles (or, `tracing`, runs while tracing) code under `guard`."""
@@ -170,7 +179,7 @@ class CompiledClass:
                 return False  # whether the instance has it depends on how it was built
             return guard.name in self.attributes or guard.name in self.methods or guard.name in self.class_attributes
         if guard.kind is GuardKind.CONSTANT_FLAG:
-            return guard.name not in self.constants
+            return guard.name not in self.maybe_constants
         return True
 
 

@@ -249,3 +249,21 @@ def build_import_table(
     return ImportTable(
         module_name=module_name, aliases={intern(k): intern(v) for k, v in aliases.items()}, star_sources=tuple(stars)
     )
+
+
+@memoised
+def has_future_annotations(module: cst.Module) -> bool:
+    """Whether `module` has `from __future__ import annotations`: every annotation in it is then a
+    string, which torch reads without evaluating (a `Final` is no `Final` to it)."""
+    for statement in module.body:
+        if type(statement) is not cst.SimpleStatementLine:
+            continue
+        for small in statement.body:
+            if type(small) is cst.ImportFrom and dotted_name(small.module) == "__future__":  # type: ignore[arg-type]
+                names = small.names
+                if type(names) is not cst.ImportStar and any(
+                    dotted_name(alias.name) == "annotations"
+                    for alias in names  # type: ignore[union-attr]
+                ):
+                    return True
+    return False

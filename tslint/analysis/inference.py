@@ -313,7 +313,7 @@ class FunctionTypes:
         if not (isinstance(base, cst.Name) and base.value == self.self_name):
             return False
         name = test.attr.value
-        if not all(name in self.project._compiled_class(klass).constants for klass in self.classes):
+        if not all(name in self.project._compiled_class(klass).maybe_constants for klass in self.classes):
             return False
         # torch decides on a constant bool only: an int constant is tested through `aten::Bool`, a
         # node, and both sides compile (probed).

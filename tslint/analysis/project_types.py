@@ -109,7 +109,7 @@ class ProjectTypes:
             text = info.annotation_types.get(name)
             if text:
                 found = self._annotation(text, info.path)
-                if name in facts.constants and found.kind in ("Optional", "Union"):
+                if name in facts.maybe_constants and found.kind in ("Optional", "Union"):
                     # A constant (`__constants__`, `Final`) is typed from the value the instance holds:
                     # `momentum: Optional[float]` is a float, or None, never an Optional (BatchNorm).
                     return UNKNOWN
@@ -171,10 +171,10 @@ class ProjectTypes:
         facts = self._compiled_class(klass)
         if "*" in facts.attributes or name in facts.methods or name in _TORCH_ANNOTATED:
             return False
+        if name in facts.maybe_constants:
+            return False  # a constant is no attribute torch types
         for info in facts.mro:
             if name in info.annotation_types or name in info.class_annotations or name in info.class_attributes:
-                return False
-            if name in info.constants:
                 return False
             for base in self.index.resolved_bases(info):
                 if base not in self.index.classes and base not in _PLAIN_TORCH_BASES:

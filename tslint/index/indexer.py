@@ -11,6 +11,7 @@ import libcst as cst
 from tslint.analysis.imports import (
     bindings_of,
     build_import_table,
+    has_future_annotations,
     module_assignments,
     top_level_statements,
     top_level_statements_with_index,
@@ -72,6 +73,7 @@ class _FileIndexer:
             if isinstance(statement, (cst.ClassDef, cst.FunctionDef))
         ]
         self.imports = build_import_table(module, module_name, is_package, definitions)
+        self.future_annotations = has_future_annotations(module)
 
     @staticmethod
     def extracted(
@@ -157,7 +159,8 @@ class _FileIndexer:
         annotation_types: Dict[str, str] = {}
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
-        constants: Set[str] = set()
+        finals: Set[str] = set()
+        listed_constants: Optional[FrozenSet[str]] = None
         unused_properties: FrozenSet[str] = frozenset()
         overloaded: Dict[str, list] = {}
         for statement in node.body.body:
@@ -172,10 +175,10 @@ class _FileIndexer:
                     annotation_types[small.target.value] = code_of(small.annotation.annotation)
                     if is_size_union(small.annotation.annotation, self.imports):
                         size_unions.add(small.target.value)
-                    if is_final_annotation(small.annotation.annotation, self.imports):
-                        constants.add(small.target.value)
+                    if is_final_annotation(small.annotation.annotation, self.imports) and not self.future_annotations:
+                        finals.add(small.target.value)
                     if small.value is not None:
-                        class_attributes.add(small.target.value)
+                        class_attributes.add(small.target.value)  # an annotated `__constants__`: not read
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
@@ -183,7 +186,7 @@ class _FileIndexer:
                         name = target.target.value
                         class_attributes.add(name)
                         if name == "__constants__":
-                            constants |= string_set(small.value)
+                            listed_constants = _listed(small.value)
                         elif name == "__jit_unused_properties__":
                             unused_properties = string_set(small.value)
         attributes: Dict[str, List[AttributeAssignment]] = {}
@@ -216,7 +219,8 @@ class _FileIndexer:
             class_annotations=_frozen(annotations),
             size_unions=_frozen(size_unions),
             class_attributes=_frozen(class_attributes),
-            constants=_frozen(constants),
+            listed_constants=listed_constants,
+            finals=_frozen(finals),
             facts=self.extracted(self.extractors.classes, node, self.imports),
             unused_properties=_frozen(unused_properties),
             conditional_attributes=conditional,
@@ -402,3 +406,20 @@ _EMPTY: FrozenSet[str] = frozenset()
 def _frozen(names: Iterable[str]) -> FrozenSet[str]:
     found = frozenset(names)
     return found if found else _EMPTY
+
+
+def _listed(value: cst.BaseExpression) -> Optional[FrozenSet[str]]:
+    """The names a class body's `__constants__` lists: None unless it is a literal list, tuple or set
+    of strings (`Base.__constants__ + ["scale"]` holds names tslint does not read)."""
+    if type(value) not in (cst.List, cst.Tuple, cst.Set):
+        return None
+    names = []
+    for element in value.elements:  # type: ignore[attr-defined]
+        item = element.value
+        if type(element) is not cst.Element or type(item) is not cst.SimpleString:
+            return None
+        text = item.evaluated_value
+        if not isinstance(text, str):
+            return None
+        names.append(intern(text))
+    return _frozen(names)

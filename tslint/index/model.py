@@ -316,7 +316,12 @@ class ClassInfo:
     # `k: Union[int, Tuple[int, int]]`): the attribute's TorchScript type is then the Union.
     size_unions: FrozenSet[str]
     class_attributes: FrozenSet[str]  # names bound in the class body (not methods)
-    constants: FrozenSet[str]  # Final-annotated or listed in __constants__
+    # The names of the body's `__constants__` when it binds a literal list, tuple or set of strings;
+    # None when it binds something else or nothing (`"__constants__" in class_attributes` tells).
+    listed_constants: Optional[FrozenSet[str]]
+    # The names the body annotates `Final` as torch reads them: none in a module with `from
+    # __future__ import annotations`, where torch sees the string "Final[int]", which is no `Final`.
+    finals: FrozenSet[str]
     unused_properties: FrozenSet[str]  # listed in __jit_unused_properties__
     # Attributes that only `__init__` creates, and only on some of its paths (`if use_bias:
     # self.bias = ...` with no `else`), with when: "`use_bias` is true".

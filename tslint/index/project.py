@@ -18,6 +18,9 @@ from tslint.index.model import (
     is_torch_module_class,
 )
 
+# How python_mro names `torch.nn.Module`, however the project's bases spell it.
+TORCH_MODULE = "torch.nn.Module"
+
 
 class ProjectIndex:
     """Cross-file facts. Built once per run from every file's index; read-only afterwards."""
@@ -45,6 +48,7 @@ class ProjectIndex:
                 self.functions.setdefault(function.qualname, function)
         self.module_classes: FrozenSet[str] = self._find_module_classes()
         self._submodule_classes: Optional[FrozenSet[str]] = None
+        self._python_mros: Dict[str, Optional[Tuple[str, ...]]] = {}
         self.subclassed: FrozenSet[str] = frozenset(
             base for info in self.classes.values() for base in self.resolved_bases(info) if base
         )
@@ -167,6 +171,39 @@ class ProjectIndex:
         most MAX_HIERARCHY of them (`hierarchy_too_deep` tells when some were left out)."""
         return self._hierarchy(info)[0]
 
+    def python_mro(self, info: ClassInfo) -> Optional[Tuple[str, ...]]:
+        """`info`'s method resolution order as Python computes it (C3, which `mro` is not: it goes
+        depth-first), by qualified name. Indexed classes come with their bases; any other base is a
+        class without bases of its own, but torch's module classes end in `nn.Module` (named
+        TORCH_MODULE however the project spells it) and an unresolved base is named "?…". None when
+        Python would not order them (it raises TypeError) or the hierarchy is too deep to follow."""
+        if info.qualname in self._python_mros:
+            return self._python_mros[info.qualname]
+        self._python_mros[info.qualname] = None  # a cycle of bases orders nothing
+        found: Optional[Tuple[str, ...]] = None
+        if not self.hierarchy_too_deep(info):
+            linearized: List[List[str]] = []
+            bases: List[str] = []
+            for number, base in enumerate(self.resolved_bases(info)):
+                known = self.classes.get(base) if base is not None else None
+                if known is not None:
+                    order = self.python_mro(known)
+                elif base is None:
+                    order = (f"?{number}:{info.qualname}",)
+                elif base in NATIVE_BASE_CLASSES:
+                    order = (TORCH_MODULE,)
+                else:  # torch's own module classes end in nn.Module: what comes between is torch's
+                    order = (base, TORCH_MODULE) if is_torch_module_class(base) else (base,)
+                if order is None:
+                    break
+                linearized.append(list(order))
+                bases.append(order[0])
+            else:
+                merged = _c3_merge([*linearized, bases])
+                found = None if merged is None else (info.qualname, *merged)
+        self._python_mros[info.qualname] = found
+        return found
+
     def hierarchy_too_deep(self, info: ClassInfo) -> bool:
         """Whether `info` has more than MAX_HIERARCHY indexed classes in its hierarchy: then tslint
         treats it as having unknown bases (its rules stay silent) and reports its file (TS001)."""
@@ -211,6 +248,23 @@ class ProjectIndex:
                 if base is None or (base not in self.classes and not known(base)):
                     return True
         return False
+
+
+def _c3_merge(sequences: List[List[str]]) -> Optional[List[str]]:
+    """Python's C3 merge of the bases' orders and the list of bases; None where Python raises
+    "Cannot create a consistent method resolution order"."""
+    merged: List[str] = []
+    sequences = [list(sequence) for sequence in sequences if sequence]
+    while sequences:
+        for sequence in sequences:
+            head = sequence[0]
+            if not any(head in other[1:] for other in sequences):
+                break
+        else:
+            return None
+        merged.append(head)
+        sequences = [rest for sequence in sequences if (rest := [c for c in sequence if c != head])]
+    return merged
 
 
 def outline(file: FileIndex, shared: Optional[Dict[tuple, AttributeAssignment]] = None) -> FileIndex:
@@ -281,7 +335,8 @@ def _class_outline(info: ClassInfo, path: str, shared: Dict[tuple, AttributeAssi
         class_annotations=_NOTHING,
         size_unions=_NOTHING,
         class_attributes=_NOTHING,
-        constants=_NOTHING,
+        listed_constants=None,
+        finals=_NOTHING,
         unused_properties=_NOTHING,
         conditional_attributes=_NO_ENTRIES,  # type: ignore[arg-type]
         decorators=tuple(map(intern, info.decorators)),

@@ -1,10 +1,8 @@
 """Module constants whose value torch cannot make a constant (TS372): the class fact the indexer
 records (`constant_facts`), and what the instance of a scripted class holds (`invalid_constant`).
 
-torch builds a module's constants from `__constants__` (read on the instance, so the nearest class
-defining it) and from the `Final` annotations `torch.jit._recursive.get_annotations` returns: the
-class's own annotations when it has any, else those of the first base (depth-first over
-`__bases__`) that has some. Each constant's value, read on the built instance, must be a bool, int,
+Which names are the scripted instance's constants is the class's `constant_names`
+(analysis/class_constants.py). Each constant's value, read on the built instance, must be a bool, int,
 float, str, None, torch.device/layout/dtype/qscheme, or a tuple or list of those; anything else
 fails before any code is compiled ("'dict' object in attribute 'Net.table' is not a valid
 constant"; each kind below probed in torch 2.13).
@@ -19,7 +17,6 @@ import libcst as cst
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.traversal import walk
 from tslint.index.attributes import is_final_annotation
-from tslint.index.functions import string_set
 from tslint.index.model import DYNAMIC_ATTRIBUTES, ClassInfo
 
 if TYPE_CHECKING:
@@ -40,8 +37,6 @@ _DISPLAYS = {cst.Dict: "a dict", cst.DictComp: "a dict", cst.Set: "a set", cst.S
 class ConstantFacts(NamedTuple):
     """What a class body that declares constants says about them."""
 
-    finals: Tuple[str, ...]  # names annotated `Final` in the class body
-    listed: Optional[Tuple[str, ...]]  # the literal `__constants__`; None if the body's is not a literal or absent
     # Names the class body binds, with what the last binding holds when torch cannot make it a
     # constant ("a dict"), "" otherwise (a valid value, or one tslint cannot tell).
     class_level: Tuple[Tuple[str, str], ...]
@@ -95,24 +90,20 @@ def class_body_bindings(
 
 def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[ConstantFacts]:
     """The class fact: None for a class body that declares no constant (most classes)."""
-    finals: List[str] = []
-    listed: Optional[Tuple[str, ...]] = None
     declares = False
     bound: Dict[str, str] = {}
     for name, annotation, value in class_body_bindings(node):
         if annotation is not None and is_final_annotation(annotation, imports):
-            finals.append(name)
+            declares = True
         if value is None:
             continue
-        if name == "__constants__" and annotation is None:
-            literal = type(value) in (cst.List, cst.Tuple, cst.Set)
-            listed = tuple(sorted(string_set(value))) if literal else None
+        if name == "__constants__":
             declares = True
         bound[name] = invalid_value(value, imports)
-    if not finals and not declares:
+    if not declares:
         return None
     bound.pop("__constants__", None)
-    return ConstantFacts(tuple(finals), listed, tuple(sorted(bound.items())), _assigned(node, imports))
+    return ConstantFacts(tuple(sorted(bound.items())), _assigned(node, imports))
 
 
 def _assigned(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
@@ -143,46 +134,6 @@ def _facts(info: ClassInfo) -> Optional[ConstantFacts]:
     return info.fact(FACT)  # type: ignore[return-value]
 
 
-def constant_kind(index: ProjectIndex, klass: CompiledClass, name: str) -> Optional[str]:
-    """How `name` is a constant of the scripted class ("annotated `Final`", "listed in
-    `__constants__`"); "" when it certainly is not one; None when tslint cannot tell (a
-    `__constants__` that is not a literal list, annotations of a base tslint cannot see)."""
-    for info in klass.mro:  # the nearest class defining `__constants__` is the one torch reads
-        if "__constants__" in info.class_attributes:
-            facts = _facts(info)
-            if facts is None or facts.listed is None:
-                return None
-            if name in facts.listed:
-                return "listed in `__constants__`"
-            break
-    annotated = _annotated(index, klass.info, set())
-    if annotated is None:
-        return None
-    facts = _facts(annotated) if annotated is not _TORCH else None
-    return "annotated `Final`" if facts is not None and name in facts.finals else ""
-
-
-# The annotations torch reads are those of one of torch's own module classes: none is `Final`.
-_TORCH = object()
-
-
-def _annotated(index: ProjectIndex, info: ClassInfo, seen: set) -> object:
-    """The class whose annotations torch reads for `info` (get_annotations): `info` itself if its
-    body annotates anything, else the first base, depth-first, whose body does; `_TORCH` when that
-    is torch's (`nn.Module` is annotated); None when it may be a class tslint cannot see."""
-    if info.class_annotations:
-        return info
-    seen.add(info.qualname)
-    for base in index.resolved_bases(info):
-        found = index.classes.get(base) if base is not None else None
-        if found is None:
-            return _TORCH if base is not None and base.startswith("torch.nn.") else None
-        if found.qualname in seen:
-            continue
-        return _annotated(index, found, seen)
-    return None
-
-
 def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Optional[Tuple[str, str]]:
     """(how it is a constant, what it holds) when `name` is a constant of the scripted class that
     every construction leaves holding a value torch cannot make a constant; None otherwise."""
@@ -190,7 +141,7 @@ def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Op
         return None
     if klass.unknown_bases and index.has_bases_outside_torch(klass.info):
         return None
-    how = constant_kind(index, klass, name)
+    how = klass.constant_names.kind(name)
     if not how:
         return None
     whats: List[str] = []

@@ -18,7 +18,6 @@ from typing import Dict, Optional, Tuple, Union
 import libcst as cst
 
 from tslint.analysis.default_attributes import default_state
-from tslint.rules.semantics._constant_values import constant_kind
 
 # A test whose value is known only when the code runs (`self.training`): torch compiles both sides.
 DYNAMIC = "dynamic"
@@ -66,7 +65,7 @@ class DefaultFlags:
 
     def _flag(self, name: str) -> Optional[bool]:
         """The value of the constant bool attribute `name` on the default instance, or None."""
-        if not constant_kind(self.index, self.klass, name):
+        if not self.klass.constant_names.kind(name):
             return None
         found = default_state(self.klass, name, self.index)
         if found is None or not found[0].startswith("flag:"):

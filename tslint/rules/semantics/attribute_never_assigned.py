@@ -9,7 +9,6 @@ from tslint.findings import Mode, Severity
 from tslint.index.model import DYNAMIC_ATTRIBUTES
 from tslint.index.project import ProjectIndex
 from tslint.rule import Rule, RuleContext, replace_node
-from tslint.rules.semantics._constant_values import constant_kind
 
 # What every nn.Module has (torch 2.13, checked by the test suite against dir(nn.Module())).
 MODULE_NAMES = frozenset(
@@ -220,13 +219,13 @@ def _missing(name: str, klass: CompiledClass, index: ProjectIndex) -> Optional[s
         return None
     # A name a base declares `Final` is no constant of a subclass whose body annotates anything:
     # torch reads only the subclass's own annotations then.
-    kind = constant_kind(index, klass, name) if name in klass.constants else None
-    if kind == "" and name in klass.class_attributes:
+    kind = klass.constant_names.kind(name)
+    if kind == "" and name in klass.constant_names.declared and name in klass.class_attributes:
         return (
             "it is a class attribute declared a constant only where torch does not look for this class (a base's "
             "`Final`, hidden by the class's own annotations, or a base's `__constants__`, replaced by its own)."
         )
-    if name in klass.constants and kind != "":
+    if kind != "" and name in klass.maybe_constants:
         if name in klass.class_attributes:
             return None  # a class-level constant: torch makes it one
         # Declared a constant and never given a value: torch warns that the constant "was not

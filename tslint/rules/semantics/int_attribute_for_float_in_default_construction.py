@@ -73,7 +73,7 @@ def _int_by_default(name: str, context: RuleContext) -> Optional[Tuple[str, str]
     holds an int in `self.<name>` built with its defaults, decided by them; else None."""
     shown = None
     for _, klass in context.classes():
-        if name in klass.constants:
+        if name in klass.maybe_constants:
             return None
         found = default_state(klass, name, context.scope.index)
         if found is None or found[0] != "held:int" or not found[2]:

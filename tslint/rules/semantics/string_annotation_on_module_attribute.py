@@ -4,6 +4,7 @@ from typing import Dict, Iterator, Set, Tuple
 
 import libcst as cst
 
+from tslint.analysis.imports import has_future_annotations
 from tslint.analysis.memo import memoised
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
@@ -22,8 +23,9 @@ class StringAnnotationOnModuleAttribute(Rule):
     `__annotations__` (torch/jit/_recursive.py, `infer_concrete_type_builder`), read without
     evaluating them; a string is no type to it: "Unknown type annotation: 'bool'", with no line.
     Observed in torch 2.13, even for an attribute compiled code never reads. Names in `__constants__`
-    are not typed so; a class with `__jit_ignored_attributes__`, and an attribute `__init__` creates on
-    some paths only, are not reported.
+    are not typed so, but a `Final` is: the string "Final[bool]" is no `Final` to torch. A class with
+    `__jit_ignored_attributes__`, and an attribute `__init__` creates on some paths only, are not
+    reported.
     """
 
     code = "TS360"
@@ -46,7 +48,7 @@ class StringAnnotationOnModuleAttribute(Rule):
         module, _ = context.source
         if module is None:
             return
-        future = _future_annotations(module)
+        future = has_future_annotations(module)
         for qualname, klass in context.classes():
             if klass.info.path != context.file.path or klass.unknown_bases:
                 continue
@@ -59,7 +61,7 @@ class StringAnnotationOnModuleAttribute(Rule):
                 if any(a.method == "__init__" for a in assignments)
             } - set(klass.info.conditional_attributes)
             for name, annotation in _own_annotations(node):
-                if name in created and name not in klass.constants and name not in _NEVER_TYPED:
+                if name in created and name not in klass.maybe_constants and name not in _NEVER_TYPED:
                     quoted = isinstance(annotation, (cst.SimpleString, cst.ConcatenatedString))
                     if not (future or quoted):
                         continue
@@ -71,19 +73,6 @@ class StringAnnotationOnModuleAttribute(Rule):
                     # which is where tslint reports: the header of the `forward` it scripts.
                     context.report(context.node, shown, header_only=True)
                     return
-
-
-@memoised
-def _future_annotations(module: cst.Module) -> bool:
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.ImportFrom) and small.module is not None and code_of(small.module) == "__future__":
-                names = small.names
-                if not isinstance(names, cst.ImportStar) and any(code_of(a.name) == "annotations" for a in names):
-                    return True
-    return False
 
 
 @memoised

@@ -46,7 +46,7 @@ class UnconvertibleAttributeInDefaultConstruction(Rule):
             return
         shown: Optional[Tuple[str, str, str]] = None
         for _, klass in context.classes():
-            if name in klass.constants:
+            if name in klass.maybe_constants:
                 return
             found = default_state(klass, name, context.scope.index)
             what = _what(found[0], klass, name, context) if found is not None else None

@@ -34,7 +34,7 @@ class UnionAttributePassedToTorch(Rule):
             return
         unions = set()
         for _, klass in context.classes():
-            unions |= klass.size_unions - klass.constants
+            unions |= klass.size_unions - klass.maybe_constants
         if not unions:
             return
         for argument in node.args:

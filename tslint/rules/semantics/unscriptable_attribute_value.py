@@ -46,7 +46,7 @@ class UnscriptableAttributeValue(Rule):
             return
         index = context.scope.index
         for _, klass in context.classes():
-            if name in klass.annotations or name in klass.constants:
+            if name in klass.annotations or name in klass.maybe_constants:
                 continue
             # Beside a base tslint cannot see, the value may be the base's; beside torch's module
             # bases only (`_Loss`), an instance of a project class is the project's own.

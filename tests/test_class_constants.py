@@ -1,0 +1,161 @@
+"""Which names torch makes constants of a module class (tslint/analysis/class_constants.py): the
+nearest `__constants__` and the `Final`s of the annotations torch reads, not the union over the
+hierarchy. The torch-checked cases are fixtures (compiled_scope.py, constants.py, attributes.py,
+future_attributes.py); these pin the lookup, and the case torch itself answers two ways."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from tslint.analysis.class_constants import ClassConstants, class_constants
+from tslint.index.indexer import index_file
+from tslint.index.project import ProjectIndex
+
+HEADER = "from typing import Final\nimport torch.nn as nn\n"
+
+
+def constants_of(source: str, name: str) -> ClassConstants:
+    text = HEADER + textwrap.dedent(source)
+    file = index_file("m.py", cst.parse_module(text), "m", False)[0]
+    index = ProjectIndex([file])
+    return class_constants(index, index.classes[f"m.{name}"])
+
+
+def test_a_subclass_list_drops_the_base_names() -> None:
+    found = constants_of(
+        """
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Sub(Base):
+            __constants__ = ["b"]
+        class Plain(Base):
+            pass
+        """,
+        "Sub",
+    )
+    assert (found.listed, found.possible, found.open) == ({"b"}, {"b"}, False)
+    assert found.kind("a") == "" and found.kind("b") == "listed in `__constants__`"
+    assert found.declared == {"a", "b"}
+
+
+def test_a_subclass_without_a_list_inherits_the_nearest() -> None:
+    source = """
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Middle(Base):
+            __constants__ = ["b"]
+        class Sub(Middle):
+            pass
+        """
+    assert constants_of(source, "Sub").listed == {"b"}
+
+
+def test_the_nearest_list_in_python_order_not_depth_first() -> None:
+    # Python's order is Sub, Left, Right, Root: Right's list comes before Root's.
+    found = constants_of(
+        """
+        class Root(nn.Module):
+            __constants__ = ["root"]
+        class Left(Root):
+            pass
+        class Right(Root):
+            __constants__ = ["right"]
+        class Sub(Left, Right):
+            pass
+        """,
+        "Sub",
+    )
+    assert found.listed == {"right"}
+
+
+@pytest.mark.parametrize("listing", ['__constants__ = Base.__constants__ + ["b"]', '__constants__: List[str] = ["b"]'])
+def test_a_list_tslint_does_not_read_leaves_every_name_possible(listing: str) -> None:
+    source = f"""
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Sub(Base):
+            {listing}
+        """
+    found = constants_of(source, "Sub")
+    assert found.listed == set() and found.open and "a" in found.possible
+    assert found.kind("a") is None and found.kind("zzz") is None
+
+
+def test_a_torch_base_first_may_hold_its_own_list() -> None:
+    found = constants_of(
+        """
+        class Mixin(nn.Module):
+            __constants__ = ["a"]
+        class Sub(nn.Linear, Mixin):
+            pass
+        """,
+        "Sub",
+    )
+    assert found.listed == set() and found.open and found.possible == {"a"}
+
+
+def test_own_annotations_hide_a_base_final() -> None:
+    source = """
+        class Base(nn.Module):
+            flag: Final[bool]
+        class Annotated(Base):
+            depth: int
+        class Plain(Base):
+            pass
+        """
+    annotated = constants_of(source, "Annotated")
+    assert (annotated.finals, annotated.possible, annotated.kind("flag")) == (set(), set(), "")
+    plain = constants_of(source, "Plain")
+    assert (plain.finals, plain.kind("flag")) == ({"flag"}, "annotated `Final`")
+
+
+def test_a_final_with_future_annotations_is_no_final() -> None:
+    text = "from __future__ import annotations\n" + HEADER + "class Net(nn.Module):\n    flag: Final[bool]\n"
+    file = index_file("m.py", cst.parse_module(text), "m", False)[0]
+    index = ProjectIndex([file])
+    assert class_constants(index, index.classes["m.Net"]).possible == set()
+
+
+MIXED = """
+class Base(nn.Module):
+    flag: Final[bool]
+class Mixin(nn.Module):
+    pass
+class Mixed(Mixin, Base):
+    pass
+"""
+
+
+def test_finals_behind_a_second_base_are_only_possible() -> None:
+    # Python's order finds Base's annotations; torch's walk of `__bases__` finds nn.Module's first.
+    found = constants_of(MIXED, "Mixed")
+    assert (found.finals, found.possible, found.kind("flag")) == (set(), {"flag"}, None)
+
+
+def test_torch_answers_the_mixed_case_two_ways(tmp_path: Path) -> None:
+    """Why tslint stays silent there: on Python 3.10+ the first scripting of the class reads Base's
+    annotations through the instance, and leaves an empty `__annotations__` on the class, so that
+    the second walks `__bases__` depth-first and finds nn.Module's (torch 2.13, Python 3.11)."""
+    pytest.importorskip("torch")
+    from torch_harness import load_module, script
+
+    path = tmp_path / "mixed_final.py"
+    net = """
+        class Net(Mixed):
+            def __init__(self):
+                super().__init__()
+                self.flag = False
+
+            def forward(self, x):
+                if self.flag:
+                    return x.nonexistent_method()
+                return x
+        """
+    path.write_text(HEADER + MIXED + textwrap.dedent(net))
+    cls = load_module(path, "fixture_mixed_final").Net
+    assert script(cls)[1] is None  # `flag` a constant: the bad side is pruned
+    assert "nonexistent_method" in (script(cls)[1] or "")
