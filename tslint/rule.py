@@ -20,7 +20,7 @@ import libcst as cst
 from tslint.compiled_class import CompiledClass
 from tslint.compiled_scope import CompiledFunction, CompiledScope, Region, Role
 from tslint.findings import Applicability, Fix, Mode, RuleInfo, Severity
-from tslint.index.model import FileIndex
+from tslint.index.model import FileIndex, FunctionInfo
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,8 @@ class Report:
     message: str
     symbol: Optional[str]
     fix: Union[Fix, NodeFix, None]
-    function_ordinal: int
+    # The indexed function holding `node` (its ordinal in the file); None for a node of a class body.
+    function_ordinal: Optional[int]
     header_only: bool = False  # highlight only the first line (`try:`, `for ...:`) of a compound node
 
 
@@ -278,6 +279,15 @@ class RuleContext:
         text = message if message is not None else self.rule.message
         function = self.compiled.info
         self.reports.append(Report(self.rule, node, text, function.symbol, fix, function.ordinal, header_only))
+
+    def report_outside(self, node: cst.CSTNode, message: str, holder: Optional[FunctionInfo], symbol: str) -> None:
+        """Report `node` of code torch reads but does not compile, outside the compiled function (the
+        `__init__` that gives a module constant its value, a class-body statement): `holder` is the
+        indexed function of this file that holds it, None for a class body; `symbol` names the place
+        (`Net.__init__`, `Net`)."""
+        assert self.rule is not None
+        ordinal = holder.ordinal if holder is not None else None
+        self.reports.append(Report(self.rule, node, message, symbol, None, ordinal))
 
 
 Hook = Callable[[cst.CSTNode, RuleContext], None]

@@ -224,10 +224,14 @@ def _hook_table(rules: Tuple[Rule, ...], prefix: str) -> Dict[type, List[Tuple[R
 
 def _diagnostics(parsed: ParsedFile, reports: Sequence[Report], trees: FileTrees) -> List[Diagnostic]:
     assert parsed.module is not None
-    anchors = {report.node: trees.anchors[report.function_ordinal] for report in reports}
-    functions = {report.node: trees.nodes[report.function_ordinal] for report in reports}
+    held = [report for report in reports if report.function_ordinal is not None]
+    anchors = {report.node: trees.anchors[report.function_ordinal] for report in held}
+    functions = {report.node: trees.nodes[report.function_ordinal] for report in held}
     edited = {n for r in reports if isinstance(r.fix, NodeFix) for e in r.fix.edits for n in (e.first, e.last)}
-    elsewhere = _edited_nodes(reports, anchors, functions)
+    elsewhere = _edited_nodes(held, anchors, functions)
+    # A report on a class-body statement (no function holds it): searched for in the module, as the
+    # nodes a fix edits outside its function are.
+    elsewhere += [r.node for r in reports if r.function_ordinal is None and r.node not in anchors]
     # A compound statement reported on its header only spans lines: its first line is all the
     # report needs, and it is known before its body is generated.
     starts = {r.node for r in reports if r.header_only and spans_lines(r.node)}
