@@ -159,3 +159,75 @@ def test_torch_answers_the_mixed_case_two_ways(tmp_path: Path) -> None:
     cls = load_module(path, "fixture_mixed_final").Net
     assert script(cls)[1] is None  # `flag` a constant: the bad side is pruned
     assert "nonexistent_method" in (script(cls)[1] or "")
+
+
+def _lint(tmp_path: Path, files: dict, jobs: int = 1):
+    from tslint.api import lint_paths
+    from tslint.config import Config
+
+    for name, source in files.items():
+        (tmp_path / name).write_text(HEADER + textwrap.dedent(source))
+    return lint_paths([str(tmp_path)], Config(select=("TS372", "TS002")), jobs=jobs).diagnostics
+
+
+def test_an_unread_constant_read_in_a_base_of_another_file_is_reported_at_the_read(tmp_path: Path) -> None:
+    # The base's helper reads it, compiled for `Sub` only: TS372 reports that read (in base.py),
+    # and not also `Sub`'s assignment, which it does when nothing compiled reads the constant.
+    base = """
+        class Base(nn.Module):
+            def helper(self, x):
+                return x * self.table["a"]
+        """
+    sub = """
+        from base import Base
+
+        class Sub(Base):
+            __constants__ = ["table"]
+
+            def __init__(self):
+                super().__init__()
+                self.table = {"a": 1}
+
+            def forward(self, x):
+                return self.helper(x)
+        """
+    found = _lint(tmp_path, {"base.py": base, "sub.py": sub})
+    assert [(Path(d.filename).name, d.location.row, d.symbol) for d in found] == [("base.py", 6, "Base.helper")]
+    unread = sub.replace("return self.helper(x)", "return x")
+    found = _lint(tmp_path, {"sub.py": unread})
+    assert [(Path(d.filename).name, d.location.row, d.location.column, d.symbol) for d in found] == [
+        ("sub.py", 11, 9, "Sub.__init__")
+    ]
+
+
+def test_an_unread_constant_is_reported_where_the_class_gives_its_value(tmp_path: Path) -> None:
+    source = """
+        class Net(nn.Module):
+            names: Final = {"a", "b"}
+            table: Final = {"a": 1}  # noqa: TS372
+
+            def __init__(self):
+                super().__init__()
+                self.size = 3
+
+            def forward(self, x):
+                return x
+
+        class Layered(nn.Module):
+            __constants__ = ["table"]
+
+            def __init__(self):
+                super().__init__()
+                self.table = {
+                    "a": 1,
+                }
+
+            def forward(self, x):
+                return x
+        """
+    found = _lint(tmp_path, {"net.py": source})
+    assert [(d.code, d.location.row, d.location.column, d.end_location.column, d.symbol) for d in found] == [
+        ("TS372", 5, 5, 10, "Net"),
+        ("TS372", 20, 9, 19, "Layered.__init__"),
+    ]
+    assert found[0].message.startswith("`Net.names` is a module constant (annotated `Final`) holding a set")

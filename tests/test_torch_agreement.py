@@ -50,6 +50,10 @@ UNLOCATED = {
     "BadTupleHoldingFrozenset": "is not a valid constant",
     "BadInheritedDictConstant": "is not a valid constant",
     "BadListedDictInherited": "is not a valid constant",
+    "BadUnreadListedDict": "is not a valid constant",
+    "BadUnreadFinalDict": "is not a valid constant",
+    "BadUnreadFinalTensorFromInit": "is not a valid constant",
+    "BadDictReadInSharedForward": "is not a valid constant",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the

@@ -16,12 +16,15 @@ import libcst as cst
 
 from tslint.analysis.imports import ImportTable
 from tslint.analysis.traversal import walk
+from tslint.compiled_scope import Role
 from tslint.index.attributes import is_final_annotation
 from tslint.index.model import DYNAMIC_ATTRIBUTES, ClassInfo
 
 if TYPE_CHECKING:
     from tslint.compiled_class import CompiledClass
+    from tslint.index.model import FunctionInfo
     from tslint.index.project import ProjectIndex
+    from tslint.rule import RuleContext
 
 FACT = "constant_values"
 
@@ -167,3 +170,162 @@ def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Op
             return how, whats[0]
         return None
     return (how, class_level) if class_level else None
+
+
+# One report at the place that gives an unread constant its value: (the node, the constant's name,
+# how it is a constant, what it holds, the class, the function holding the node or None for the
+# class body, the receiver to show: `self` or the class's name).
+UnreadReport = Tuple[cst.CSTNode, str, str, str, str, Optional["FunctionInfo"], str]
+
+
+def unread_invalid_constants(context: RuleContext) -> List[UnreadReport]:
+    """The reports of the constants holding an invalid value that compiled code never reads, for
+    the classes whose first compiled function in the file is the context's: torch fails building
+    the module's type, read or not, and names no line. Only a constant the class itself assigns in
+    its own `__init__` (or, when no `__init__` assigns it, binds in its own body) is reported, at
+    that place; one a base gives its value is not (a subclass may or may not make it a constant,
+    and two subclasses would report the same line)."""
+    scope = context.scope
+    key = ("unread invalid constants", id(scope))
+    plan = context.shared.get(key)
+    if plan is None:
+        plan = context.shared[key] = _unread_plan(context)
+    return plan.get(context.compiled.info.ordinal, [])
+
+
+def _unread_plan(context: RuleContext) -> Dict[int, List[UnreadReport]]:
+    scope = context.scope
+    path = context.file.path
+    reporters: Dict[str, int] = {}
+    for compiled in scope.functions_in(path):
+        if compiled.role is not Role.COMPILED:
+            continue
+        for qualname in compiled.classes:
+            if qualname is not None and compiled.info.ordinal < reporters.get(qualname, compiled.info.ordinal + 1):
+                reporters[qualname] = compiled.info.ordinal
+    plan: Dict[int, List[UnreadReport]] = {}
+    for qualname, ordinal in sorted(reporters.items()):
+        klass = scope.compiled_class(qualname)
+        if klass.info.path != path or not klass.constants:
+            continue
+        for name in sorted(klass.constants):
+            invalid = invalid_constant(scope.index, klass, name)
+            if invalid is None:
+                continue
+            place = _value_place(klass, name, context)
+            if place is None or _read_in_compiled_code(klass, name, context):
+                continue
+            node, holder, receiver = place
+            how, what = invalid
+            plan.setdefault(ordinal, []).append((node, name, how, what, klass.info.name, holder, receiver))
+    return plan
+
+
+def _value_place(
+    klass: CompiledClass, name: str, context: RuleContext
+) -> Optional[Tuple[cst.CSTNode, Optional[FunctionInfo], str]]:
+    """Where the class itself gives constant `name` the value its instance holds: the target of
+    the last `self.<name> = ...` of its own `__init__` when an `__init__` assigns it, else the name
+    its own body binds last; None when that place is a base's."""
+    info = klass.info
+    if any(a.method == "__init__" for a in klass.attributes.get(name, ())):
+        init = info.methods.get("__init__")
+        node = context.nodes.get(init.ordinal) if init is not None else None
+        if init is None or node is None or init.self_name is None:
+            return None
+        targets = _ordered_targets(node.body, lambda t: _is_self_attribute(t, init.self_name, name))
+        return (targets[-1], init, init.self_name) if targets else None
+    module, _ = context.source
+    statement = _class_node(module, info.name) if module is not None else None
+    if statement is None:
+        return None
+    targets = _ordered_targets(
+        cst.IndentedBlock(body=[s for s in statement.body.body if type(s) is cst.SimpleStatementLine]),
+        lambda t: type(t) is cst.Name and t.value == name,
+        valued_only=True,
+    )
+    return (targets[-1], None, info.name) if targets else None
+
+
+def _is_self_attribute(target: cst.BaseExpression, receiver: str, name: str) -> bool:
+    return (
+        type(target) is cst.Attribute
+        and type(target.value) is cst.Name
+        and target.value.value == receiver
+        and target.attr.value == name
+    )
+
+
+class _Targets(cst.CSTVisitor):
+    """The assignment targets a predicate accepts, in source order; not inside nested definitions."""
+
+    def __init__(self, accepts, valued_only: bool) -> None:
+        self.accepts = accepts
+        self.valued_only = valued_only
+        self.found: List[cst.CSTNode] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        return False
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self.found.extend(t.target for t in node.targets if self.accepts(t.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if (node.value is not None or not self.valued_only) and self.accepts(node.target):
+            self.found.append(node.target)
+
+
+def _ordered_targets(block: cst.CSTNode, accepts, valued_only: bool = False) -> List[cst.CSTNode]:
+    visitor = _Targets(accepts, valued_only)
+    block.visit(visitor)
+    return visitor.found
+
+
+def _class_node(module: cst.Module, name: str) -> Optional[cst.ClassDef]:
+    """The module's top-level class of that name (the last one: the one the module keeps)."""
+    found = None
+    for statement in module.body:
+        if type(statement) is cst.ClassDef and statement.name.value == name:
+            found = statement
+    return found
+
+
+def _read_in_compiled_code(klass: CompiledClass, name: str, context: RuleContext) -> bool:
+    """Whether a function torch compiles for the class may read `self.<name>` where TS372 reports
+    the read: in a function compiled only for classes where the constant is invalid. True also when
+    tslint cannot see a compiled function's source."""
+    scope = context.scope
+    qualname = klass.info.qualname
+    for path in sorted({c.path for c in klass.mro}):
+        for compiled in scope.functions_in(path):
+            if qualname not in compiled.classes or compiled.role is not Role.COMPILED:
+                continue
+            others = (c for c in compiled.classes if c is not None and c != qualname)
+            if any(invalid_constant(scope.index, scope.compiled_class(c), name) is None for c in others):
+                continue  # a read there is not reported: the constant holds for another class
+            info = compiled.info
+            if path == context.file.path:
+                node = context.nodes.get(info.ordinal)
+            else:
+                node = context.syntax.function(info) if context.syntax is not None else None
+            if node is None or info.self_name is None:
+                return True
+            if _reads(node, info.self_name, name):
+                return True
+    return False
+
+
+def _reads(node: cst.FunctionDef, receiver: str, name: str) -> bool:
+    found = False
+
+    def enter(current: cst.CSTNode) -> bool:
+        nonlocal found
+        if type(current) is cst.Attribute and _is_self_attribute(current, receiver, name):
+            found = True
+        return not found
+
+    walk(node, enter)
+    return found

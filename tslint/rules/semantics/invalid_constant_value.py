@@ -6,7 +6,7 @@ import libcst as cst
 
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
-from tslint.rules.semantics._constant_values import invalid_constant
+from tslint.rules.semantics._constant_values import invalid_constant, unread_invalid_constants
 
 
 class InvalidConstantValue(Rule):
@@ -21,7 +21,8 @@ class InvalidConstantValue(Rule):
     None, a torch.device, dtype, layout or qscheme, or a tuple or list of those. Reported for each
     class the code is compiled for; a value tslint cannot tell (a call of a project function, a
     name), a constant `__init__` may leave unassigned, and classes with bases tslint cannot see are
-    not reported.
+    not reported. A constant compiled code never reads is reported once, where the class itself
+    gives it its value: its `self.<name> = ...` in `__init__`, or its class-body binding.
     """
 
     code = "TS372"
@@ -52,3 +53,11 @@ class InvalidConstantValue(Rule):
         if found is not None:
             how, what, cls = found
             context.report(node, self.message.format(receiver=context.receiver, name=name, how=how, what=what, cls=cls))
+
+    def begin_function(self, context: RuleContext) -> None:
+        # torch names no line: an unread constant is reported at the class's own assignment of it,
+        # once, from the first function of the file compiled for the class.
+        for node, name, how, what, cls, holder, receiver in unread_invalid_constants(context):
+            text = self.message.format(receiver=receiver, name=name, how=how, what=what, cls=cls)
+            symbol = holder.symbol if holder is not None else cls
+            context.report_outside(node, text, holder, symbol)
