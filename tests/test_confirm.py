@@ -449,3 +449,32 @@ def test_any_finding_under_a_wrapper_from_another_module_is_confirmed(tmp_path) 
         (d["filename"], d["location"]["row"], d["code"]): d["confirmation"]["status"] for d in document["diagnostics"]
     }
     assert found == {("models.py", 9, "TS201"): "confirmed"}
+
+
+def test_an_unread_invalid_constant_is_confirmed_at_its_assignment(tmp_path: Path) -> None:
+    # TS372 reports a constant compiled code never reads where the class gives it its value (its
+    # `__init__`, its body): torch's failure names no line, and the class's job takes the finding.
+    (tmp_path / "model.py").write_text(
+        "from typing import Final\n"
+        "import torch\n"
+        "from torch import nn\n"
+        "\n"
+        "class Listed(nn.Module):\n"
+        '    __constants__ = ["table"]\n'
+        "\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        '        self.table = {"a": 1}\n'
+        "\n"
+        "    def forward(self, x):\n"
+        "        return x\n"
+        "\n"
+        "class Annotated(nn.Module):\n"
+        '    names: Final = {"a", "b"}\n'
+        "\n"
+        "    def forward(self, x):\n"
+        "        return x\n"
+    )
+    code, document = run("model.py", cwd=tmp_path)
+    found = {(row, c): status["status"] for (row, c), status in by_line(document, "model.py").items()}
+    assert code == 1 and found == {(10, "TS372"): "confirmed", (16, "TS372"): "confirmed"}, document
