@@ -346,8 +346,12 @@ class FunctionTypes:
         return id(node) in self._by_instance and self._decisions.get(id(node)) is None
 
     def _isinstance(self, test: cst.Call, env: Env) -> Optional[bool]:
+        """torch's answer while compiling: True or False for a value of a known type; for an
+        `Optional` or a `Union`, False when no member can be of the types asked for (torch prunes the
+        side; probed: `isinstance(flag, bool)` with `flag: Optional[Tensor]`), else undecided (a
+        member may be: torch refines it and compiles both sides)."""
         value = self.expressions.of(test.args[0].value, env)
-        if not known(value) or value.kind in ("Optional", "Union", "Any"):
+        if not known(value) or value.kind == "Any":
             return None
         spec = test.args[1].value
         options = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
@@ -358,6 +362,12 @@ class FunctionTypes:
             if kind is None:
                 return None
             kinds.add(kind)
+        if value.kind in ("Optional", "Union"):
+            members = value.items if value.kind == "Union" else (value.element, NONE)
+            if all(known(member) and member.kind not in ("Any", "Var") for member in members):
+                if not any(member.kind in kinds for member in members):
+                    return False
+            return None
         return value.kind in kinds
 
     def refinements(self, test: cst.BaseExpression, env: Env) -> Tuple[Env, Env]:

@@ -317,3 +317,27 @@ def function_types(node, file, scope, compiled, trees=None):
     if compiled.info.has_overloads or has_type_comment(node):
         parameters = {name: UNKNOWN for name, _ in compiled.info.parameter_annotations}
     return FunctionTypes(node, file.imports.qualify, compiled.info.self_name, project, classes, parameters)
+
+
+def overload_types(node, file, scope, compiled, trees=None):
+    """One inference.FunctionTypes of a compiled function per overload declaration torch compiles it
+    with (`@torch.jit._overload_method`, `@torch.jit._overload`): its parameters typed as that
+    declaration types them (an unannotated one, or one it leaves out, Unknown), its return as it
+    declares. torch compiles the body once per declaration, each typed so and pruned by those types
+    (probed in torch 2.13): what fails in any of them fails. Empty for any other function."""
+    from tslint.analysis.inference import FunctionTypes
+
+    info = compiled.info
+    if not (info.torch_overloads and info.overloads) or info.type_comment:
+        return ()
+    project = project_types(scope)
+    if trees is not None:
+        project.nodes.setdefault(file.path, trees.nodes)
+    classes = [name for name in compiled.classes if name is not None]
+    views = []
+    for texts, _, returns in info.overloads:
+        declared = {name: project._annotation(text, info.path) if text else UNKNOWN for name, text in texts}
+        parameters = {name: declared.get(name, UNKNOWN) for name, _ in info.parameter_annotations}
+        returned = project._annotation(returns, info.path) if returns else UNKNOWN
+        views.append(FunctionTypes(node, file.imports.qualify, info.self_name, project, classes, parameters, returned))
+    return tuple(views)
