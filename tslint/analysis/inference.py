@@ -363,7 +363,7 @@ class FunctionTypes:
                 return None
             kinds.add(kind)
         if value.kind in ("Optional", "Union"):
-            members = value.items if value.kind == "Union" else (value.element, NONE)
+            members = _flat_members(value)
             if all(known(member) and member.kind not in ("Any", "Var") for member in members):
                 if not any(member.kind in kinds for member in members):
                     return False
@@ -413,7 +413,7 @@ class FunctionTypes:
         value = env.get(name)
         if value is None or value.kind not in ("Union", "Optional"):
             return {}, {}
-        members = value.items if value.kind == "Union" else (value.element, JitType("NoneType"))
+        members = _flat_members(value)
         spec = test.args[1].value
         options = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
         kinds, exact = set(), set()
@@ -432,6 +432,17 @@ class FunctionTypes:
         inside = [member for member in members if member.kind in kinds or member in exact]
         outside = [member for member in members if member not in inside]
         return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
+
+
+def _flat_members(value: JitType) -> Tuple[JitType, ...]:
+    """The members of an `Optional` or a `Union`, nested ones spread out: `Optional[Union[Tensor,
+    float]]` is Tensor, float or None, as torch's union refinement sees it."""
+    found: List[JitType] = []
+    for member in value.items if value.kind == "Union" else (value.element, NONE):
+        for inner in _flat_members(member) if member.kind in ("Optional", "Union") else (member,):
+            if inner not in found:
+                found.append(inner)
+    return tuple(found)
 
 
 def _without_none(value: JitType) -> Optional[JitType]:

@@ -143,6 +143,8 @@ def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[st
     if kind == "Final" and len(items) == 1:
         return items[0]  # a constant attribute's type is the one inside
     if kind == "Optional" and len(items) == 1:
+        if items[0].kind == "Union":
+            return _union([items[0], NONE])  # torch: `Optional[Union[A, B]]` is `Union[A, B, NoneType]`
         return optional(items[0]) if items[0].kind != "Unknown" else UNKNOWN
     if kind == "Union":
         return _union(items)
