@@ -114,8 +114,11 @@ class FunctionTypes:
     # --- signature -------------------------------------------------------------------------------
 
     def annotation(self, expression: cst.BaseExpression) -> JitType:
-        is_class = self.project.is_class if self.project is not None else (lambda name: False)
-        return annotation_type(expression, self.qualify, is_class)
+        if self.project is None:
+            return annotation_type(expression, self.qualify)
+        # the function's own module reads its bare alias names (the qualifier is its import table's)
+        module = getattr(getattr(self.qualify, "__self__", None), "module_name", "")
+        return annotation_type(expression, self.qualify, self.project.is_class, self.project.aliases_in(module))
 
     def _parameters(self) -> Dict[str, JitType]:
         found: Dict[str, JitType] = {}

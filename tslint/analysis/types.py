@@ -91,23 +91,27 @@ def is_known(jit_type: JitType) -> bool:
 
 
 def annotation_type(
-    annotation: cst.BaseExpression, qualify: Qualify, is_class: Callable[[str], bool] = lambda name: False
+    annotation: cst.BaseExpression,
+    qualify: Qualify,
+    is_class: Callable[[str], bool] = lambda name: False,
+    alias: Optional[Callable[[str], JitType]] = None,
 ) -> JitType:
-    """The TorchScript type an annotation names; Unknown when tslint cannot tell."""
+    """The TorchScript type an annotation names; Unknown when tslint cannot tell. `alias`: the type
+    of a name that is a project type alias (Unknown when it is not one)."""
     if isinstance(annotation, cst.SimpleString):
         text = annotation.evaluated_value
         if not isinstance(text, str):
             return UNKNOWN
         try:
-            return annotation_type(_parse(text), qualify, is_class)
+            return annotation_type(_parse(text), qualify, is_class, alias)
         except cst.ParserSyntaxError:
             return UNKNOWN
     if isinstance(annotation, cst.Name) and annotation.value == "None":
         return NONE
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-        return _union([annotation_type(side, qualify, is_class) for side in (annotation.left, annotation.right)])
+        return _union([annotation_type(side, qualify, is_class, alias) for side in (annotation.left, annotation.right)])
     if isinstance(annotation, cst.Subscript):
-        return _generic(annotation, qualify, is_class)
+        return _generic(annotation, qualify, is_class, alias)
     name = qualify(annotation)
     if name is None:
         return UNKNOWN
@@ -115,7 +119,7 @@ def annotation_type(
         return _LEAVES[name]
     if is_class(name):
         return class_type(name)
-    return UNKNOWN
+    return alias(name) if alias is not None else UNKNOWN
 
 
 @lru_cache(maxsize=4096)
@@ -123,7 +127,12 @@ def _parse(text: str) -> cst.BaseExpression:
     return cst.parse_expression(text)
 
 
-def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[str], bool]) -> JitType:
+def _generic(
+    annotation: cst.Subscript,
+    qualify: Qualify,
+    is_class: Callable[[str], bool],
+    alias: Optional[Callable[[str], JitType]] = None,
+) -> JitType:
     kind = _GENERICS.get(qualify(annotation.value) or "")
     if kind is None:
         return UNKNOWN
@@ -136,7 +145,7 @@ def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[st
             return UNKNOWN  # Tuple[int, ...]: torch rejects it (TS110)
         if isinstance(value, cst.Tuple) and kind == "Tuple" and not value.elements:
             return tuple_of()
-        item = annotation_type(value, qualify, is_class)
+        item = annotation_type(value, qualify, is_class, alias)
         # `Dict[str, Any]`: torch types a literal by the annotation it meets (a `return {"k": 1}`
         # is a Dict[str, Any] there), which the type model does not follow: Any inside stays unknown.
         items.append(UNKNOWN if item.kind == "Any" else item)
