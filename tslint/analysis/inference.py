@@ -428,10 +428,23 @@ class FunctionTypes:
                     return {}, {}
                 exact.add(wanted)
                 continue
-            kind = _ISINSTANCE_KINDS.get(self.qualify(option) or "")
+            qualified = self.qualify(option) or ""
+            kind = _ISINSTANCE_KINDS.get(qualified)
             if kind is None:
-                return {}, {}
+                # `isinstance(edge_index, SparseTensor)`: a project class, the members of exactly it
+                # (an instance of another class may be of a subclass: not refined then)
+                found = self.project.class_of(qualified) if self.project is not None else None
+                if found is None:
+                    return {}, {}
+                exact.add(class_type(found))
+                continue
             kinds.add(kind)
+        if any(e.kind == "Class" for e in exact):
+            resolve = self.project.index.resolve
+            same = {m: class_type(resolve(m.name) or m.name) if m.kind == "Class" else m for m in members}
+            if any(m.kind == "Class" and same[m] not in exact for m in members):
+                return {}, {}
+            exact |= {m for m in members if same[m] in exact}
         inside = [member for member in members if member.kind in kinds or member in exact]
         outside = [member for member in members if member not in inside]
         return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
