@@ -81,6 +81,10 @@ _GENERICS = {
 }
 
 
+# The key types torch builds a Dict of (probed in torch 2.13).
+_DICT_KEYS = frozenset({"str", "int", "float", "complex", "Tensor", "Device", "Unknown"})
+
+
 def class_type(qualified: str) -> JitType:
     return JitType("Class", name=qualified)
 
@@ -160,6 +164,10 @@ def _generic(
     if kind == "List" and len(items) == 1:
         return list_of(items[0])
     if kind == "Dict" and len(items) == 2:
+        if items[0].kind not in _DICT_KEYS:
+            # torch rejects the annotation itself: "Cannot create dict for key type '(str, str,
+            # str)', only int, float, complex, Tensor, device and string keys are supported"
+            return UNKNOWN
         return JitType("Dict", tuple(items))
     if kind == "Tuple":
         return tuple_of(*items)
