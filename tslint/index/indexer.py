@@ -210,7 +210,6 @@ class _FileIndexer:
                 for name in paths.conditions
                 if always is not None
                 and name not in always
-                and name not in class_attributes
                 and all(a.method == "__init__" for a in attributes.get(name, ()))
             }
         return ClassInfo(
