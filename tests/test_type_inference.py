@@ -432,3 +432,20 @@ def test_missing_return_is_silent_behind_an_isinstance_of_unknown_type() -> None
     )
     result = lint_text(source, "model.py", Config())
     assert sorted(d.location.row for d in result.diagnostics if d.code == "TS357") == [19, 27]
+
+
+def test_a_dict_annotation_with_a_key_torch_rejects_is_unknown() -> None:
+    """torch builds a Dict only of int, float, complex, Tensor, device or str keys and rejects the
+    annotation itself otherwise (no line): the type model says nothing of such a dict (a tuple-keyed
+    `Dict[EdgeType, Tensor]` had TS351 report its `.items()` as missing, a wrong place and reason)."""
+    from tslint.analysis.imports import ImportTable
+    from tslint.analysis.types import annotation_type
+
+    def tuple_keyed(d: Dict[Tuple[str, str], torch.Tensor]) -> int:
+        return len(d)
+
+    with pytest.raises(RuntimeError, match="Cannot create dict for key type"):
+        torch.jit.script(tuple_keyed)
+    imports = ImportTable("m", {"Dict": "typing.Dict", "Tuple": "typing.Tuple", "Tensor": "torch.Tensor"})
+    assert annotation_type(cst.parse_expression("Dict[Tuple[str, str], Tensor]"), imports.qualify).kind == "Unknown"
+    assert annotation_type(cst.parse_expression("Dict[str, Tensor]"), imports.qualify).kind == "Dict"

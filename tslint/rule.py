@@ -142,6 +142,7 @@ class RuleContext:
         self._plain_assignments = None
         self._names = None
         self._types = None
+        self._overload_types = None
         self._classes: Optional[List[Tuple[str, CompiledClass]]] = None
 
     def taint(self):
@@ -172,6 +173,16 @@ class RuleContext:
 
             self._types = function_types(self.node, self.file, self.scope, self.compiled, self.trees)
         return self._types
+
+    def overload_types(self):
+        """One typed view of this function per overload declaration torch compiles it with
+        (project_types.overload_types); empty for a function without torch's overloads. Computed
+        once on demand."""
+        if self._overload_types is None:
+            from tslint.analysis.project_types import overload_types
+
+            self._overload_types = overload_types(self.node, self.file, self.scope, self.compiled, self.trees)
+        return self._overload_types
 
     def local_names(self):
         """Names the compiled function binds itself (parameters, assignments, loop targets...):

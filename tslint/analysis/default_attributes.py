@@ -18,19 +18,26 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
     """For attribute `name` of the module class `klass` (a CompiledClass) built with its defaults:
     ("absent", "none" or "held:<what>", the class whose `__init__` decides it, the parameters that decide it with their
     defaults), or None when that is not known. Known only when one class's `__init__` is the only code
-    in the hierarchy that assigns `name`, nothing in a class body names it, and every `__init__` between
-    `klass` and that class calls `super().__init__` without passing the deciding parameters."""
+    in the hierarchy that assigns `name`, nothing in a class body names it but a plain class-level
+    value or annotation (then only "absent"), and every `__init__` between `klass` and that class
+    calls `super().__init__` without passing the deciding parameters."""
     # Beside torch's own module bases (`_Loss`, given `index`), what the project's `__init__` leaves is
     # known unless the attribute is absent (a torch base may create it).
     torch_bases = index is not None and klass.unknown_bases and not index.has_bases_outside_torch(klass.info)
     if (klass.unknown_bases and not torch_bases) or DYNAMIC_ATTRIBUTES in klass.attributes:
         return None
-    if name in klass.class_attributes or name in klass.methods or name in klass.annotations:
+    if name in klass.methods:
+        return None
+    # A class-level value or annotation (`scale: float = 1.0`) is no attribute of the scripted module
+    # unless it is a constant: torch reads the instance's `__dict__` (probed: "Module 'Net' has no
+    # attribute 'scale'" when `__init__` sets it only under a flag). It leaves only "absent" known.
+    class_level = name in klass.class_attributes or name in klass.annotations
+    if class_level and name in klass.constants:
         return None
     owners = [c for c in klass.mro if name in c.attributes]
     methods = {a.method for c in owners for a in c.attributes[name]}
     if len(methods) == 1 and methods != {"__init__"}:
-        return _set_by_method(klass, name, methods.pop())
+        return None if class_level else _set_by_method(klass, name, methods.pop())
     if len(owners) != 1 or methods != {"__init__"}:
         return None
     owner = owners[0]
@@ -44,7 +51,7 @@ def default_state(klass, name: str, index=None) -> Optional[State]:
     ]
     found += [(f"held:{what}", decided) for n, what, decided in fact[5] if n == name]
     found += [(f"flag:{value}", decided) for n, value, decided in fact[6] if n == name]
-    if not found or (torch_bases and found[0][0] == "absent"):
+    if not found or (torch_bases and found[0][0] == "absent") or (class_level and found[0][0] != "absent"):
         return None
     (state, decided), deciding = found[0], {p for p, _ in found[0][1]}
     caller = None

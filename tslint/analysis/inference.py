@@ -114,8 +114,11 @@ class FunctionTypes:
     # --- signature -------------------------------------------------------------------------------
 
     def annotation(self, expression: cst.BaseExpression) -> JitType:
-        is_class = self.project.is_class if self.project is not None else (lambda name: False)
-        return annotation_type(expression, self.qualify, is_class)
+        if self.project is None:
+            return annotation_type(expression, self.qualify)
+        # the function's own module reads its bare alias names (the qualifier is its import table's)
+        module = getattr(getattr(self.qualify, "__self__", None), "module_name", "")
+        return annotation_type(expression, self.qualify, self.project.is_class, self.project.aliases_in(module))
 
     def _parameters(self) -> Dict[str, JitType]:
         found: Dict[str, JitType] = {}
@@ -346,8 +349,12 @@ class FunctionTypes:
         return id(node) in self._by_instance and self._decisions.get(id(node)) is None
 
     def _isinstance(self, test: cst.Call, env: Env) -> Optional[bool]:
+        """torch's answer while compiling: True or False for a value of a known type; for an
+        `Optional` or a `Union`, False when no member can be of the types asked for (torch prunes the
+        side; probed: `isinstance(flag, bool)` with `flag: Optional[Tensor]`), else undecided (a
+        member may be: torch refines it and compiles both sides)."""
         value = self.expressions.of(test.args[0].value, env)
-        if not known(value) or value.kind in ("Optional", "Union", "Any"):
+        if not known(value) or value.kind == "Any":
             return None
         spec = test.args[1].value
         options = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
@@ -358,6 +365,12 @@ class FunctionTypes:
             if kind is None:
                 return None
             kinds.add(kind)
+        if value.kind in ("Optional", "Union"):
+            members = _flat_members(value)
+            if all(known(member) and member.kind not in ("Any", "Var") for member in members):
+                if not any(member.kind in kinds for member in members):
+                    return False
+            return None
         return value.kind in kinds
 
     def refinements(self, test: cst.BaseExpression, env: Env) -> Tuple[Env, Env]:
@@ -403,7 +416,7 @@ class FunctionTypes:
         value = env.get(name)
         if value is None or value.kind not in ("Union", "Optional"):
             return {}, {}
-        members = value.items if value.kind == "Union" else (value.element, JitType("NoneType"))
+        members = _flat_members(value)
         spec = test.args[1].value
         options = [e.value for e in spec.elements] if isinstance(spec, cst.Tuple) else [spec]
         kinds, exact = set(), set()
@@ -415,13 +428,37 @@ class FunctionTypes:
                     return {}, {}
                 exact.add(wanted)
                 continue
-            kind = _ISINSTANCE_KINDS.get(self.qualify(option) or "")
+            qualified = self.qualify(option) or ""
+            kind = _ISINSTANCE_KINDS.get(qualified)
             if kind is None:
-                return {}, {}
+                # `isinstance(edge_index, SparseTensor)`: a project class, the members of exactly it
+                # (an instance of another class may be of a subclass: not refined then)
+                found = self.project.class_of(qualified) if self.project is not None else None
+                if found is None:
+                    return {}, {}
+                exact.add(class_type(found))
+                continue
             kinds.add(kind)
+        if any(e.kind == "Class" for e in exact):
+            resolve = self.project.index.resolve
+            same = {m: class_type(resolve(m.name) or m.name) if m.kind == "Class" else m for m in members}
+            if any(m.kind == "Class" and same[m] not in exact for m in members):
+                return {}, {}
+            exact |= {m for m in members if same[m] in exact}
         inside = [member for member in members if member.kind in kinds or member in exact]
         outside = [member for member in members if member not in inside]
         return {name: _members(inside)} if inside else {}, {name: _members(outside)} if outside else {}
+
+
+def _flat_members(value: JitType) -> Tuple[JitType, ...]:
+    """The members of an `Optional` or a `Union`, nested ones spread out: `Optional[Union[Tensor,
+    float]]` is Tensor, float or None, as torch's union refinement sees it."""
+    found: List[JitType] = []
+    for member in value.items if value.kind == "Union" else (value.element, NONE):
+        for inner in _flat_members(member) if member.kind in ("Optional", "Union") else (member,):
+            if inner not in found:
+                found.append(inner)
+    return tuple(found)
 
 
 def _without_none(value: JitType) -> Optional[JitType]:

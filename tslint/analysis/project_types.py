@@ -76,6 +76,44 @@ class ProjectTypes:
         self.nodes: Dict[str, Mapping[int, object]] = {}
         self._inferring: Set[Tuple[str, int]] = set()
         self._inferred: Dict[Tuple[str, int], JitType] = {}
+        self._aliases: Dict[Tuple[str, str], JitType] = {}
+
+    # --- type aliases ------------------------------------------------------------------------------
+
+    def alias_type(self, name: str, module: str) -> JitType:
+        """The type of `name`, read in the module `module`, when it names a project type alias (the
+        `type_alias_values` fact of the module that binds it: `OptTensor = Optional[Tensor]`), its
+        value typed in that module; Unknown otherwise. torch reads the alias's value through the
+        annotation's name (probed: an `Optional[Tensor]` alias types a parameter so)."""
+        key = (name, module)
+        found = self._aliases.get(key)
+        if found is not None:
+            return found
+        self._aliases[key] = UNKNOWN  # an alias of itself, through a cycle, is unknown
+        if "." in name:
+            owner, _, short = (self.index.resolve(name) or name).rpartition(".")
+        else:
+            owner, short = module, name
+        file = self.index.modules.get(owner)
+        found = UNKNOWN
+        for bound, code in file.fact("type_alias_values", ()) if file is not None else ():
+            if bound == short:
+                from tslint.analysis.types import _parse
+
+                try:
+                    expression = _parse(code)
+                except Exception:  # noqa: BLE001 - not an expression after all: unknown
+                    break
+                found = annotation_type(
+                    expression, file.imports.qualify, self.is_class, lambda inner: self.alias_type(inner, owner)
+                )
+                break
+        self._aliases[key] = found
+        return found
+
+    def aliases_in(self, module: str):
+        """`alias_type` for the names of one module's annotations."""
+        return lambda name: self.alias_type(name, module)
 
     # --- classes ---------------------------------------------------------------------------------
 
@@ -289,7 +327,7 @@ class ProjectTypes:
             expression = _parse(text)
         except Exception:  # noqa: BLE001 - annotation text that is not an expression: not typed
             return UNKNOWN
-        return annotation_type(expression, file.imports.qualify, self.is_class)
+        return annotation_type(expression, file.imports.qualify, self.is_class, self.aliases_in(file.module_name))
 
 
 _BY_SCOPE: weakref.WeakKeyDictionary[object, ProjectTypes] = weakref.WeakKeyDictionary()
@@ -317,3 +355,27 @@ def function_types(node, file, scope, compiled, trees=None):
     if compiled.info.has_overloads or has_type_comment(node):
         parameters = {name: UNKNOWN for name, _ in compiled.info.parameter_annotations}
     return FunctionTypes(node, file.imports.qualify, compiled.info.self_name, project, classes, parameters)
+
+
+def overload_types(node, file, scope, compiled, trees=None):
+    """One inference.FunctionTypes of a compiled function per overload declaration torch compiles it
+    with (`@torch.jit._overload_method`, `@torch.jit._overload`): its parameters typed as that
+    declaration types them (an unannotated one, or one it leaves out, Unknown), its return as it
+    declares. torch compiles the body once per declaration, each typed so and pruned by those types
+    (probed in torch 2.13): what fails in any of them fails. Empty for any other function."""
+    from tslint.analysis.inference import FunctionTypes
+
+    info = compiled.info
+    if not (info.torch_overloads and info.overloads) or info.type_comment:
+        return ()
+    project = project_types(scope)
+    if trees is not None:
+        project.nodes.setdefault(file.path, trees.nodes)
+    classes = [name for name in compiled.classes if name is not None]
+    views = []
+    for texts, _, returns in info.overloads:
+        declared = {name: project._annotation(text, info.path) if text else UNKNOWN for name, text in texts}
+        parameters = {name: declared.get(name, UNKNOWN) for name, _ in info.parameter_annotations}
+        returned = project._annotation(returns, info.path) if returns else UNKNOWN
+        views.append(FunctionTypes(node, file.imports.qualify, info.self_name, project, classes, parameters, returned))
+    return tuple(views)

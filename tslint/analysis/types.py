@@ -81,6 +81,10 @@ _GENERICS = {
 }
 
 
+# The key types torch builds a Dict of (probed in torch 2.13).
+_DICT_KEYS = frozenset({"str", "int", "float", "complex", "Tensor", "Device", "Unknown"})
+
+
 def class_type(qualified: str) -> JitType:
     return JitType("Class", name=qualified)
 
@@ -91,23 +95,27 @@ def is_known(jit_type: JitType) -> bool:
 
 
 def annotation_type(
-    annotation: cst.BaseExpression, qualify: Qualify, is_class: Callable[[str], bool] = lambda name: False
+    annotation: cst.BaseExpression,
+    qualify: Qualify,
+    is_class: Callable[[str], bool] = lambda name: False,
+    alias: Optional[Callable[[str], JitType]] = None,
 ) -> JitType:
-    """The TorchScript type an annotation names; Unknown when tslint cannot tell."""
+    """The TorchScript type an annotation names; Unknown when tslint cannot tell. `alias`: the type
+    of a name that is a project type alias (Unknown when it is not one)."""
     if isinstance(annotation, cst.SimpleString):
         text = annotation.evaluated_value
         if not isinstance(text, str):
             return UNKNOWN
         try:
-            return annotation_type(_parse(text), qualify, is_class)
+            return annotation_type(_parse(text), qualify, is_class, alias)
         except cst.ParserSyntaxError:
             return UNKNOWN
     if isinstance(annotation, cst.Name) and annotation.value == "None":
         return NONE
     if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-        return _union([annotation_type(side, qualify, is_class) for side in (annotation.left, annotation.right)])
+        return _union([annotation_type(side, qualify, is_class, alias) for side in (annotation.left, annotation.right)])
     if isinstance(annotation, cst.Subscript):
-        return _generic(annotation, qualify, is_class)
+        return _generic(annotation, qualify, is_class, alias)
     name = qualify(annotation)
     if name is None:
         return UNKNOWN
@@ -115,7 +123,7 @@ def annotation_type(
         return _LEAVES[name]
     if is_class(name):
         return class_type(name)
-    return UNKNOWN
+    return alias(name) if alias is not None else UNKNOWN
 
 
 @lru_cache(maxsize=4096)
@@ -123,7 +131,12 @@ def _parse(text: str) -> cst.BaseExpression:
     return cst.parse_expression(text)
 
 
-def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[str], bool]) -> JitType:
+def _generic(
+    annotation: cst.Subscript,
+    qualify: Qualify,
+    is_class: Callable[[str], bool],
+    alias: Optional[Callable[[str], JitType]] = None,
+) -> JitType:
     kind = _GENERICS.get(qualify(annotation.value) or "")
     if kind is None:
         return UNKNOWN
@@ -136,19 +149,25 @@ def _generic(annotation: cst.Subscript, qualify: Qualify, is_class: Callable[[st
             return UNKNOWN  # Tuple[int, ...]: torch rejects it (TS110)
         if isinstance(value, cst.Tuple) and kind == "Tuple" and not value.elements:
             return tuple_of()
-        item = annotation_type(value, qualify, is_class)
+        item = annotation_type(value, qualify, is_class, alias)
         # `Dict[str, Any]`: torch types a literal by the annotation it meets (a `return {"k": 1}`
         # is a Dict[str, Any] there), which the type model does not follow: Any inside stays unknown.
         items.append(UNKNOWN if item.kind == "Any" else item)
     if kind == "Final" and len(items) == 1:
         return items[0]  # a constant attribute's type is the one inside
     if kind == "Optional" and len(items) == 1:
+        if items[0].kind == "Union":
+            return _union([items[0], NONE])  # torch: `Optional[Union[A, B]]` is `Union[A, B, NoneType]`
         return optional(items[0]) if items[0].kind != "Unknown" else UNKNOWN
     if kind == "Union":
         return _union(items)
     if kind == "List" and len(items) == 1:
         return list_of(items[0])
     if kind == "Dict" and len(items) == 2:
+        if items[0].kind not in _DICT_KEYS:
+            # torch rejects the annotation itself: "Cannot create dict for key type '(str, str,
+            # str)', only int, float, complex, Tensor, device and string keys are supported"
+            return UNKNOWN
         return JitType("Dict", tuple(items))
     if kind == "Tuple":
         return tuple_of(*items)

@@ -140,6 +140,18 @@ def is_overload(decorators: Tuple[str, ...]) -> bool:
     return any(name.rsplit(".", 1)[-1] in {"overload", "_overload", "_overload_method"} for name in decorators)
 
 
+# torch's own overload decorators, for a method and for a module-level function: torch compiles the
+# implementation once per declaration they register (`typing.overload` registers nothing with torch).
+TORCH_METHOD_OVERLOADS = frozenset({"torch.jit._overload_method", "torch._jit_internal._overload_method"})
+TORCH_FUNCTION_OVERLOADS = frozenset({"torch.jit._overload", "torch._jit_internal._overload"})
+
+
+def is_torch_overload(decorators: Tuple[str, ...], method: bool) -> bool:
+    """A declaration torch registers: `@torch.jit._overload_method` on a method, `@torch.jit._overload`
+    on a module-level function."""
+    return not (TORCH_METHOD_OVERLOADS if method else TORCH_FUNCTION_OVERLOADS).isdisjoint(decorators)
+
+
 def int_parameters(
     node: cst.FunctionDef, self_name: Optional[str], imports: ImportTable, bound: FrozenSet[str]
 ) -> FrozenSet[str]:

@@ -25,6 +25,7 @@ from tslint.index.functions import (
     int_parameters,
     is_abstract_body,
     is_overload,
+    is_torch_overload,
     none_names,
     returns_self,
     self_name_of,
@@ -145,12 +146,18 @@ class _FileIndexer:
         if is_overload(function.decorators):
             declared = (function.parameter_annotations, function.parameters, function.returns)
             typed = not (function.takes_var_args or function.type_comment)
-            overloaded.setdefault(function.name, []).append(declared if typed else None)
+            torch = is_torch_overload(function.decorators, owner is not None)
+            overloaded.setdefault(function.name, []).append((declared if typed else None, torch))
         else:
-            declarations = overloaded.get(function.name, ())
-            known = owner is None and declarations and None not in declarations
-            overloads = tuple(declarations) if known else ()
-            table[function.name] = replace(function, has_overloads=function.name in overloaded, overloads=overloads)
+            entries = overloaded.get(function.name, ())
+            declarations = tuple(declared for declared, _ in entries)
+            typed = bool(declarations) and None not in declarations
+            by_torch = typed and all(torch for _, torch in entries)
+            # A method's declarations are kept only when torch compiles the method once per each.
+            overloads = declarations if typed and (owner is None or by_torch) else ()
+            table[function.name] = replace(
+                function, has_overloads=function.name in overloaded, overloads=overloads, torch_overloads=by_torch
+            )
 
     def klass(self, node: cst.ClassDef) -> ClassInfo:
         qualname = self.qualname(node.name.value)
@@ -206,7 +213,6 @@ class _FileIndexer:
                 for name in paths.conditions
                 if always is not None
                 and name not in always
-                and name not in class_attributes
                 and all(a.method == "__init__" for a in attributes.get(name, ()))
             }
         return ClassInfo(

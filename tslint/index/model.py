@@ -263,8 +263,12 @@ class FunctionInfo:
     # parameter types from those, not from this (often unannotated) implementation.
     has_overloads: bool = False
     # A module-level function's overload declarations, in order: (parameter_annotations, parameters,
-    # returns) of each, as below. Empty for methods, or when one takes `*args`/`**kwargs`.
+    # returns) of each, as below; a method's only when `torch_overloads`. Empty when one takes
+    # `*args`/`**kwargs`.
     overloads: Tuple[Tuple[Tuple[Tuple[str, str], ...], Tuple[Tuple[str, bool], ...], str], ...] = ()
+    # Every declaration is torch's own (`torch.jit._overload_method` on a method, `torch.jit._overload`
+    # on a function): torch compiles the body once per declaration, typed by it.
+    torch_overloads: bool = False
     # (name, has a default) of each positional-or-keyword parameter after `self`, in order.
     parameters: Tuple[Tuple[str, bool], ...] = ()
     takes_var_args: bool = False

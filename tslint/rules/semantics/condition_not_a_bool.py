@@ -32,7 +32,9 @@ class ConditionNotABool(Rule):
     name = "condition-not-a-bool"
     severity = Severity.ERROR
     mode = Mode.SCRIPT
-    message = "`{value}` is of type `{type}`, which TorchScript cannot use as a condition: test {instead} instead."
+    message = (
+        "`{value}` is of type `{type}`{declared}, which TorchScript cannot use as a condition: test {instead} instead."
+    )
     fix_hint = (
         "Test what you mean: `x is not None` for an Optional or a value that may be None, "
         "`isinstance(x, ...)` for a Union, `len(t) > 0` for a tuple; a module is never false."
@@ -81,6 +83,14 @@ class ConditionNotABool(Rule):
         if isinstance(value, cst.Tuple):
             return False  # `assert (test, message)`: TS354
         found = context.types().type_of(value)
+        declared = ""
+        if found.kind not in _NOT_BOOL:
+            # torch compiles a body once per `_overload_method` declaration, typed by each
+            for number, view in enumerate(context.overload_types(), start=1):
+                typed = view.type_of(value)
+                if typed.kind in _NOT_BOOL and typed.kind != "Class":
+                    found, declared = typed, f" (as overload declaration {number} types it)"
+                    break
         module = _module_or_none(value, context) if found.kind != "Class" else None
         if module is not None:
             found = JitType("Class", name=module)
@@ -91,7 +101,9 @@ class ConditionNotABool(Rule):
         ):
             return False  # a TorchScript class may define `__bool__`: only modules are certain
         spelling = _spelling(found) + (" or None" if module is not None else "")
-        text = self.message.format(value=code_of(value), type=spelling, instead=_instead(found, value))
+        text = self.message.format(
+            value=code_of(value), type=spelling, declared=declared, instead=_instead(found, value)
+        )
         context.report(value, text)
         return True
 
