@@ -170,8 +170,18 @@ IMPORTS = [
 ]
 
 
+@pytest.mark.parametrize("python", ["running", "3.9"])
 @pytest.mark.parametrize("before, after", IMPORTS)
-def test_typing_import_goes_where_isort_puts_it(before: str, after: str, tmp_path: Path) -> None:
+def test_typing_import_goes_where_isort_puts_it(
+    before: str, after: str, python: str, tmp_path: Path, monkeypatch
+) -> None:
+    """`python="3.9"`: with the list of standard modules tslint carries for Python 3.9, which has no
+    `sys.stdlib_module_names` (tested on every Python, so that CI on 3.11 checks it)."""
+    if python == "3.9":
+        from tslint.rules.signatures import _typing_import
+
+        listed = frozenset(_typing_import._PYTHON_39_STANDARD_LIBRARY.split()) | {"typing"}
+        monkeypatch.setattr(_typing_import, "_STANDARD_LIBRARY", listed)
     path = tmp_path / "m.py"
     path.write_text(before + NN + BODY, encoding="utf-8")
     outcome = fix_tree(tmp_path)

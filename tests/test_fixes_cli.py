@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from test_cli import run, write
 from tslint import fixing
 from tslint.engine.edits import apply_fixes
@@ -208,6 +210,20 @@ def test_cli_exits_2_when_a_fixed_file_would_not_parse(tmp_path, capsys, monkeyp
     code, out, _ = run(["--fix", "--no-cache", path], capsys)
     assert code == 2 and path.read_text(encoding="utf-8") == SOURCE
     assert "fixes not applied: the fixed file would not parse (simulated); the file is left unchanged" in out
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 14), reason="`except A, B:` without brackets is Python 3.14 syntax")
+def test_fixes_in_a_file_of_newer_syntax_say_python_cannot_parse_it(tmp_path, capsys) -> None:
+    """libcst parses syntax newer than the Python running tslint (PEP 758's `except A, B:`, PEP 695's
+    `type X = ...` before 3.12), so such a file is linted; its fixes cannot be checked with Python's
+    parser, and the message says that the file itself is the reason, not the fix."""
+    newer = SOURCE + "\n\ndef g():\n    try:\n        pass\n    except ValueError, TypeError:\n        pass\n"
+    path = write(tmp_path, "net.py", newer)
+    code, out, _ = run(["--fix", "--no-cache", path], capsys)
+    assert code == 2 and path.read_text(encoding="utf-8") == newer
+    python = "Python {}.{}".format(*sys.version_info)
+    assert f"fixes not applied: the file does not parse on {python}, which runs tslint (SyntaxError: " in out
+    assert "so its fixed version cannot be checked; the file is left unchanged" in out
 
 
 def test_diff_of_stdin_and_fix_with_confirm(tmp_path, capsys, monkeypatch) -> None:

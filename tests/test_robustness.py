@@ -138,6 +138,34 @@ def test_long_elif_chain(tmp_path) -> None:
     assert only(found)["code"] == "TS001" and "nested too deeply" in only(found)["message"]
 
 
+def test_tree_python_builds_too_deep_for_libcst_is_ts001(monkeypatch) -> None:
+    """Python 3.9, 3.10 and 3.13 build trees that 3.11 and 3.12 refuse (DEEP's sums, 3000 `elif`s), and
+    libcst then takes minutes on them: tslint refuses them itself. Here Python's parser returns such a
+    tree, as 3.9's does for DEEP's "long-sum", for a line long enough to go to Python's parser first."""
+    import ast
+
+    from tslint.engine import parsing
+
+    deep = ast.Name("x", ast.Load())
+    for _ in range(3100):
+        deep = ast.BinOp(deep, ast.Add(), ast.Name("x", ast.Load()))
+    tree = ast.Module([ast.Assign([ast.Name("y", ast.Store())], deep, lineno=1, col_offset=0)], [])
+    text = "y = " + " + ".join(["x"] * 1000) + "\n"
+
+    class PythonThatBuildsIt:  # the module's `ast` (not `ast` itself, which pytest uses too)
+        def __getattr__(self, name):
+            return getattr(ast, name)
+
+        def parse(self, source):
+            return tree
+
+    monkeypatch.setattr(parsing, "ast", PythonThatBuildsIt())
+    parsed = parsing.parse_source(SourceFile(Path("long.py"), "long.py"), text.encode())
+    problem, parsed_by_libcst = parsed.problem, parsed.module is not None
+    assert problem is not None and problem.code == "TS001" and "nested too deeply" in problem.message
+    assert not parsed_by_libcst
+
+
 def test_moderate_nesting_is_linted(tmp_path) -> None:
     path = tmp_path / "nested.py"
     path.write_text(BAD.replace("return x", "return " + "(" * 150 + "x" + ")" * 150))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import difflib
 import io
+import sys
 import tokenize
 import warnings
 from dataclasses import dataclass, replace
@@ -134,7 +135,15 @@ def _fix_round(diagnostics, contents, texts, counts, errors, unsafe: bool) -> Li
             continue
         problem = parse_problem(text) or _encoding_problem(text, contents[name])
         if problem is not None:
-            errors[name] = f"fixes not applied: the fixed file would not {problem}; the file is left unchanged"
+            unchecked = _python_error(texts[name])  # libcst parses syntax newer than this Python
+            if unchecked is not None:
+                python = "Python {}.{}".format(*sys.version_info)
+                errors[name] = (
+                    f"fixes not applied: the file does not parse on {python}, which runs tslint ({unchecked}),"
+                    " so its fixed version cannot be checked; the file is left unchanged"
+                )
+            else:
+                errors[name] = f"fixes not applied: the fixed file would not {problem}; the file is left unchanged"
             changed.append(name)  # linted again as it is on disk: its findings are those of the original
             continue
         texts[name] = text
@@ -155,12 +164,18 @@ def parse_problem(text: str) -> Optional[str]:
         return f"parse (libcst: {str(error).splitlines()[0]})"
     except Exception as error:  # libcst's native parser raises others on odd input
         return f"parse (libcst: {type(error).__name__})"
+    error = _python_error(text)
+    return f"parse ({error})" if error is not None else None
+
+
+def _python_error(text: str) -> Optional[str]:
+    """Why the parser of the Python running tslint refuses `text`, or None when it takes it."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             ast.parse(text)
     except (SyntaxError, ValueError) as error:
-        return f"parse ({type(error).__name__}: {error})"
+        return f"{type(error).__name__}: {error}"
     return None
 
 

@@ -98,6 +98,8 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarnings about the user's code are not ours to print
             tree = ast.parse(text)
+        if _deeper_than(tree, _MAX_TREE_DEPTH):
+            return None, None, True
         return StatementRows(first_rows(tree.body), *_inner_rows(tree.body), nested_blocks(tree.body)), None, False
     except SyntaxError as error:
         return None, error, "too many nested" in str(error.msg)
@@ -108,6 +110,27 @@ def _python_parse(text: str) -> Tuple[Optional[StatementRows], Optional[SyntaxEr
     finally:
         if collecting:
             gc.enable()
+
+
+# Python 3.11 and 3.12 refuse to build a tree deeper than about 3000 nodes ("maximum recursion
+# depth exceeded during ast construction"); 3.9 and 3.10 build any depth, and 3.13 goes to about 10000
+# for a chain of `+`. Past this depth, libcst takes minutes (a chain of 20000 `+` on one line) and
+# tslint's own recursive walks would fail: the code is too deep on every Python, not only where
+# Python's parser says so.
+_MAX_TREE_DEPTH = 3000
+
+
+def _deeper_than(tree: ast.AST, limit: int) -> bool:
+    """Whether a path from `tree` down to a leaf has more than `limit` nodes (walked without recursion)."""
+    stack = [(tree, 1)]
+    children = ast.iter_child_nodes
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        depth += 1
+        stack.extend((child, depth) for child in children(node))
+    return False
 
 
 def _inner_rows(statements: Sequence[ast.stmt]) -> Tuple[Dict[int, Tuple[int, ...]], Dict[int, Tuple[int, ...]]]:
