@@ -371,3 +371,48 @@ def test_subscripted_base_does_not_stop_the_type_layer(tmp_path) -> None:
     code, out, err = tslint("--format", "json", tmp_path / "wrapper.py")
     assert code == 0, err
     assert json.loads(out)["errors"] == []
+
+
+def test_match_and_except_star_in_a_returning_function_are_their_own_findings_only(tmp_path: Path) -> None:
+    """Statements torch rejects outright (`match`: TS221, `except*`: TS203) inside a function annotated to
+    return: the type model does not follow them (they crashed TS357 and made it say the body can fall
+    off its end), so each is reported once, and nothing else is."""
+    source = textwrap.dedent(
+        """\
+        import torch
+        import torch.nn as nn
+
+
+        class Matched(nn.Module):
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                match x.dim():
+                    case 1:
+                        return x
+                    case [first, *rest]:
+                        y = x * first
+                    case _ as other:
+                        return x + 1
+                return y
+
+
+        class Caught(nn.Module):
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                try:
+                    return x
+                except* ValueError:
+                    return x + 1
+
+
+        class EndsInMatch(nn.Module):
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                match x.dim():
+                    case 1:
+                        return x
+                    case _:
+                        return x.flatten()
+        """
+    )
+    (tmp_path / "model.py").write_text(source)
+    result = lint_sources([SourceFile(tmp_path / "model.py", "model.py")], Config())
+    assert not result.errors
+    assert sorted((d.location.row, d.code) for d in result.diagnostics) == [(7, "TS221"), (19, "TS203"), (27, "TS221")]

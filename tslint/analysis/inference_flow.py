@@ -104,8 +104,9 @@ class Flow:
             completes, names = self.block(suite_statements(statement.body), env, parent)
             assigned |= names
             return completes
-        if kind is cst.Try:
-            # torch rejects `try` outright (its own finding); whether the body returns is not typed here.
+        if kind is cst.Try or kind is cst.TryStar or kind is cst.Match:
+            # torch rejects `try` and `match` outright (their own findings); whether they return is not
+            # typed here.
             self.uncertain = True
             names = _assigned_names(statement)
             for name in names:
@@ -401,6 +402,14 @@ def _assigned_names(node: cst.CSTNode) -> Set[str]:
 
         def visit_AnnAssign(self, target: cst.AnnAssign) -> None:
             found.update(target_names(target.target))
+
+        def visit_MatchAs(self, pattern: cst.MatchAs) -> None:
+            if pattern.name is not None:
+                found.add(pattern.name.value)
+
+        def visit_MatchStar(self, pattern: cst.MatchStar) -> None:
+            if pattern.name is not None:
+                found.add(pattern.name.value)
 
     node.visit(Names())
     return found

@@ -20,7 +20,7 @@ class TryStatementInCompiledCode(Rule):
     message = "`try` statements are not supported in compiled code."
     fix_hint = "Check the condition explicitly, or move the code into a `@torch.jit.ignore` method."
     frontend = True
-    torch_messages = ("try blocks aren't supported",)
+    torch_messages = ("try blocks aren't supported", "TryStar aren't supported")
 
     def visit_Try(self, node: cst.Try, context: RuleContext) -> None:
         context.report(node, header_only=True)
