@@ -66,6 +66,20 @@ def test_without_fix_nothing_is_written_and_the_hint_counts(tmp_path, capsys) ->
     )
 
 
+@pytest.mark.parametrize("enabled", [["--unsafe-fixes"], ["--config", "unsafe.toml"]])
+def test_with_unsafe_fixes_on_the_hint_counts_them_as_fixable(tmp_path, capsys, enabled) -> None:
+    """`--fix` applies unsafe fixes then: none is "hidden" (ruff's hint), whether the option or the
+    configuration turns them on, with or without `--fix` (a refused fix is left as it was)."""
+    path = write(tmp_path, "net.py", SOURCE)
+    (tmp_path / "unsafe.toml").write_text("[tool.tslint]\nunsafe-fixes = true\n")
+    enabled = [str(tmp_path / word) if word.endswith(".toml") else word for word in enabled]
+    code, out, _ = run(["--no-cache", *enabled, path], capsys)
+    assert code == 1 and "[*] 4 fixable with the `--fix` option.\n" in out and "hidden" not in out
+    (tmp_path / "new.py").write_text("type Width = int\n" + SOURCE)  # Python 3.11 cannot parse it
+    code, out, err = run(["--fix", "--no-cache", *enabled, tmp_path / "new.py"], capsys)
+    assert "its fixed version cannot be checked" in out + err and "hidden" not in out
+
+
 def test_diff_writes_nothing_and_exits_1(tmp_path, capsys) -> None:
     path = write(tmp_path, "net.py", SOURCE)
     code, out, err = run(["--diff", "--no-cache", path], capsys)

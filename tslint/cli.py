@@ -395,11 +395,12 @@ def _report(args: argparse.Namespace, config, result, sources, catalogue, tool_e
         from tslint.sarif import format_sarif
 
         return format_sarif(result, sources, catalogue, pages, tool_extra, rows)
+    unsafe = config.unsafe_fixes if args.unsafe_fixes is None else args.unsafe_fixes
     if output_format == "concise":
-        return formatters.format_concise(result, colour, args.quiet)
+        return formatters.format_concise(result, colour, args.quiet, unsafe)
     if output_format == "grouped":
-        return formatters.format_grouped(result, colour, args.quiet)
-    return formatters.format_text(result, sources or {}, catalogue, colour, args.quiet)
+        return formatters.format_grouped(result, colour, args.quiet, unsafe)
+    return formatters.format_text(result, sources or {}, catalogue, colour, args.quiet, unsafe)
 
 
 def _read_stdin() -> bytes:

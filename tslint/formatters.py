@@ -177,15 +177,16 @@ def _summary(result: LintResult, style: Style) -> str:
     return style(f"All checks passed! ({_plural(result.files, 'file')} checked{by_torch})", "green")
 
 
-def _fixable(result: LintResult) -> List[str]:
-    """Ruff's hint under the summary: how many findings `--fix` (or `--unsafe-fixes`) would fix."""
+def _fixable(result: LintResult, unsafe_fixes: bool) -> List[str]:
+    """Ruff's hint under the summary: how many findings `--fix` would fix, and how many more
+    `--unsafe-fixes` would (none when unsafe fixes are already on: `--fix` applies them too)."""
     fixes = [d.fix for d in result.diagnostics if d.fix is not None and d.fix.edits]
-    safe = sum(1 for fix in fixes if fix.applicability is Applicability.SAFE)
-    unsafe = len(fixes) - safe
+    fixable = len(fixes) if unsafe_fixes else sum(1 for fix in fixes if fix.applicability is Applicability.SAFE)
+    unsafe = len(fixes) - fixable
     hidden = f"{_plural(unsafe, 'hidden fix', 'hidden fixes')} can be enabled with the `--unsafe-fixes` option"
-    if result.fixed or not safe:  # after --fix, what is left needs --unsafe-fixes
+    if result.fixed or not fixable:  # after --fix, what is left needs --unsafe-fixes
         return [f"{hidden[0].upper()}{hidden[1:]}."] if unsafe else []
-    return [f"[*] {safe} fixable with the `--fix` option" + (f" ({hidden})." if unsafe else ".")]
+    return [f"[*] {fixable} fixable with the `--fix` option" + (f" ({hidden})." if unsafe else ".")]
 
 
 def format_fixes(files: Sequence, catalogue: Mapping[str, RuleInfo]) -> str:
@@ -202,11 +203,11 @@ def format_fixes(files: Sequence, catalogue: Mapping[str, RuleInfo]) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def _finish(out: List[str], result: LintResult, style: Style, quiet: bool) -> str:
+def _finish(out: List[str], result: LintResult, style: Style, quiet: bool, unsafe_fixes: bool) -> str:
     out.extend(_file_errors(result, style))
     if not quiet:
         out.append(_summary(result, style))
-        out.extend(_fixable(result))
+        out.extend(_fixable(result, unsafe_fixes))
         statuses = [d.confirmation.status for d in result.diagnostics if d.confirmation is not None]
         if statuses:  # --confirm
             out.append(
@@ -215,13 +216,14 @@ def _finish(out: List[str], result: LintResult, style: Style, quiet: bool) -> st
     return "".join(line + "\n" for line in out)
 
 
-def format_concise(result: LintResult, colour: bool, quiet: bool = False) -> str:
-    """One line per finding (ruff's `concise`), then the summary."""
+def format_concise(result: LintResult, colour: bool, quiet: bool = False, unsafe_fixes: bool = False) -> str:
+    """One line per finding (ruff's `concise`), then the summary; `unsafe_fixes`: whether `--fix`
+    applies unsafe fixes (the summary's hint counts them as fixable then)."""
     style = Style(colour)
-    return _finish([_headline(d, style) for d in result.diagnostics], result, style, quiet)
+    return _finish([_headline(d, style) for d in result.diagnostics], result, style, quiet, unsafe_fixes)
 
 
-def format_grouped(result: LintResult, colour: bool, quiet: bool = False) -> str:
+def format_grouped(result: LintResult, colour: bool, quiet: bool = False, unsafe_fixes: bool = False) -> str:
     """The findings under the name of their file (ruff's `grouped`), then the summary."""
     style = Style(colour)
     out: List[str] = []
@@ -235,11 +237,16 @@ def format_grouped(result: LintResult, colour: bool, quiet: bool = False) -> str
         out.append("  " + _headline(diagnostic, style, with_filename=False))
     if out:
         out.append("")
-    return _finish(out, result, style, quiet)
+    return _finish(out, result, style, quiet, unsafe_fixes)
 
 
 def format_text(
-    result: LintResult, sources: Mapping[str, str], catalogue: Mapping[str, RuleInfo], colour: bool, quiet: bool = False
+    result: LintResult,
+    sources: Mapping[str, str],
+    catalogue: Mapping[str, RuleInfo],
+    colour: bool,
+    quiet: bool = False,
+    unsafe_fixes: bool = False,
 ) -> str:
     """ruff's `full`: each finding with its source line, a caret under the span and the rule's hint."""
     style = Style(colour)
@@ -254,7 +261,7 @@ def format_text(
         if info is not None and info.fix_hint:
             out.append(f"  {style('help:', 'cyan', 'bold')} {info.fix_hint}")
         out.append("")
-    return _finish(out, result, style, quiet)
+    return _finish(out, result, style, quiet, unsafe_fixes)
 
 
 def diagnostic_to_json(diagnostic: Diagnostic) -> dict:
