@@ -85,6 +85,66 @@ def test_a_list_tslint_does_not_read_leaves_every_name_possible(listing: str) ->
     assert found.kind("a") is None and found.kind("zzz") is None
 
 
+@pytest.mark.parametrize(
+    ("rebinding", "value"), [('__constants__ += ["flag"]', "1"), ('__constants__: List[str] = ["flag"]', '{"k": 1}')]
+)
+def test_a_later_binding_tslint_does_not_read_replaces_a_read_list(rebinding: str, value: str, tmp_path: Path) -> None:
+    """The body's last binding of `__constants__` is the one torch reads: after `+=` or an annotated
+    one, `flag` is a constant (the bad side of `if self.flag` is pruned: probed, torch 2.13), and
+    after the annotated one `a` is none (its dict does not fail)."""
+    source = f"""
+        from typing import List
+
+        class Net(nn.Module):
+            __constants__ = ["a"]
+            {rebinding}
+
+            def __init__(self):
+                super().__init__()
+                self.a = {value}
+                self.flag = False
+
+            def forward(self, x):
+                if self.flag:
+                    return x.nonexistent_method()
+                return x
+        """
+    found = constants_of(source, "Net")
+    assert found.listed == set() and found.open and found.kind("flag") is None and found.kind("a") is None
+    pytest.importorskip("torch")
+    from torch_harness import load_module, script
+
+    path = tmp_path / "rebound_constants.py"
+    path.write_text(HEADER + textwrap.dedent(source))
+    assert script(load_module(path, "fixture_rebound_constants").Net)[1] is None
+
+
+def test_an_instance_list_comes_before_the_class_one(tmp_path: Path) -> None:
+    """torch reads `__constants__` on the instance: one `__init__` sets comes first (its dict
+    `table` fails, probed, torch 2.13), so tslint cannot tell which names are listed."""
+    source = """
+        class Net(nn.Module):
+            __constants__ = ["size"]
+
+            def __init__(self):
+                super().__init__()
+                self.__constants__ = ["table"]
+                self.size = 3
+                self.table = {"a": 1}
+
+            def forward(self, x):
+                return x
+        """
+    found = constants_of(source, "Net")
+    assert found.listed == set() and found.open and found.kind("table") is None and found.kind("size") is None
+    pytest.importorskip("torch")
+    from torch_harness import load_module, script
+
+    path = tmp_path / "instance_constants.py"
+    path.write_text(HEADER + textwrap.dedent(source))
+    assert "is not a valid constant" in (script(load_module(path, "fixture_instance_constants").Net)[1] or "")
+
+
 def test_a_torch_base_first_may_hold_its_own_list() -> None:
     found = constants_of(
         """

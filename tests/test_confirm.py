@@ -478,3 +478,33 @@ def test_an_unread_invalid_constant_is_confirmed_at_its_assignment(tmp_path: Pat
     code, document = run("model.py", cwd=tmp_path)
     found = {(row, c): status["status"] for (row, c), status in by_line(document, "model.py").items()}
     assert code == 1 and found == {(10, "TS372"): "confirmed", (16, "TS372"): "confirmed"}, document
+
+
+def test_an_unread_invalid_constant_of_a_submodule_is_no_unpredicted_failure_of_its_holder(tmp_path: Path) -> None:
+    # torch fails scripting `Parent` because its submodule's class `Sub` holds an invalid constant:
+    # TS372 reports it in `Sub.__init__`, which `Parent`'s job must take too, or its failure is a TS000.
+    (tmp_path / "model.py").write_text(
+        "import torch\n"
+        "from torch import nn\n"
+        "\n"
+        "class Sub(nn.Module):\n"
+        '    __constants__ = ["table"]\n'
+        "\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        '        self.table = {"a": 1}\n'
+        "\n"
+        "    def forward(self, x):\n"
+        "        return x\n"
+        "\n"
+        "class Parent(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.sub = Sub()\n"
+        "\n"
+        "    def forward(self, x):\n"
+        "        return self.sub(x)\n"
+    )
+    code, document = run("model.py", cwd=tmp_path)
+    found = {(row, c): status["status"] for (row, c), status in by_line(document, "model.py").items()}
+    assert code == 1 and found == {(9, "TS372"): "confirmed"}, document

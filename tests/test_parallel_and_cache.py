@@ -644,3 +644,21 @@ def test_context_files_keep_no_tree_and_a_rule_reading_one_gets_it_parsed_again(
     both = lint_sources(sources, config, jobs=1)
     assert [(d.filename, d.code, d.location.row) for d in alone.diagnostics] == [("run.py", "TS412", 7)]
     assert alone.diagnostics == tuple(d for d in both.diagnostics if d.filename == "run.py")
+
+
+def test_cache_sees_a_subclass_change_its_constant_value(tmp_path: Path, capsys) -> None:
+    """TS372 reports base.py's read of a constant whose value a subclass in sub.py gives (base.py
+    does not import sub.py): making the value valid must re-lint base.py."""
+    (tmp_path / "base.py").write_text(
+        "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def helper(self, x):\n        "
+        "return x * self.table[0]\n"
+    )
+    sub = (
+        "from typing import Final\n\nfrom base import Base\n\n\nclass Sub(Base):\n    table: Final = {0: 1}\n\n    def "
+        "forward(self, x):\n        return self.helper(x)\n"
+    )
+    (tmp_path / "sub.py").write_text(sub)
+    first = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
+    assert [(d["filename"], d["code"]) for d in first] == [("base.py", "TS372")]
+    (tmp_path / "sub.py").write_text(sub.replace("{0: 1}", "(1,)"))
+    assert json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"] == []

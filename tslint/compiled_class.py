@@ -128,10 +128,17 @@ class CompiledClass:
         return None if name in self.replaced_methods else self.methods.get(name)
 
     def fingerprint(self) -> str:
-        """The facts that decide which code of this class torch compiles (for the result cache)."""
+        """The facts that decide which code of this class torch compiles, and what the rules read of
+        its classes (for the result cache)."""
         return repr(
             (
                 [c.qualname for c in self.mro],
+                # The rule families' class facts (a constant's value, read by TS372 where a base's
+                # method reads it): the subclass's file is not among those the base's file imports.
+                [c.facts for c in self.mro],
+                [sorted(names) for names in (self.constants, self.maybe_constants, self.constant_names.declared)],
+                sorted(self.constant_names.listed),
+                self.constant_names.open,
                 self.unknown_bases,
                 sorted((name, method.qualname) for name, method in self.methods.items()),
                 sorted(
@@ -141,9 +148,6 @@ class CompiledClass:
                 sorted(self.annotations),
                 sorted(name for name in self.annotations if self.annotated_optional(name)),
                 sorted(self.class_attributes),
-                sorted(self.constants),
-                sorted(self.maybe_constants),
-                self.constant_names.open,
                 sorted(self.unused_properties),
                 sorted(self.conditional_attributes.items()),
                 sorted(self.size_unions),

@@ -115,9 +115,10 @@ def _jobs(
         path = by_display[info.path].path
         scope = CompiledScope(index, roots=[qualname])
         compiled = {(f.info.path, f.info.symbol) for f in scope.functions()}
-        # What torch reads of the class itself while building its type, before compiling anything:
-        # its `__init__`'s and its body's values of module constants (TS372 reports an unread one).
-        compiled |= {(info.path, f"{info.name}.__init__"), (info.path, info.name)}
+        # What torch reads of each module it scripts (the class, its submodules') building its type,
+        # before compiling anything: the `__init__`'s and the body's values of module constants (TS372).
+        for built in {qualname, *(name for f in scope.functions() for name in f.classes)} & index.classes.keys():
+            compiled |= {(index.classes[built].path, index.classes[built].name + tail) for tail in ("", ".__init__")}
         findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
         if findings or everything:
             jobs.append(ClassJob(qualname, path, info.path, findings))

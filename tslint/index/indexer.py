@@ -167,7 +167,6 @@ class _FileIndexer:
         size_unions: Set[str] = set()
         class_attributes: Set[str] = set()
         finals: Set[str] = set()
-        listed_constants: Optional[FrozenSet[str]] = None
         unused_properties: FrozenSet[str] = frozenset()
         overloaded: Dict[str, list] = {}
         for statement in node.body.body:
@@ -185,16 +184,14 @@ class _FileIndexer:
                     if is_final_annotation(small.annotation.annotation, self.imports) and not self.future_annotations:
                         finals.add(small.target.value)
                     if small.value is not None:
-                        class_attributes.add(small.target.value)  # an annotated `__constants__`: not read
+                        class_attributes.add(small.target.value)
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
                             continue
                         name = target.target.value
                         class_attributes.add(name)
-                        if name == "__constants__":
-                            listed_constants = _listed(small.value)
-                        elif name == "__jit_unused_properties__":
+                        if name == "__jit_unused_properties__":
                             unused_properties = string_set(small.value)
         attributes: Dict[str, List[AttributeAssignment]] = {}
         for info in methods.values():
@@ -225,7 +222,7 @@ class _FileIndexer:
             class_annotations=_frozen(annotations),
             size_unions=_frozen(size_unions),
             class_attributes=_frozen(class_attributes),
-            listed_constants=listed_constants,
+            listed_constants=_listed_constants(node),
             finals=_frozen(finals),
             facts=self.extracted(self.extractors.classes, node, self.imports),
             unused_properties=_frozen(unused_properties),
@@ -412,6 +409,25 @@ _EMPTY: FrozenSet[str] = frozenset()
 def _frozen(names: Iterable[str]) -> FrozenSet[str]:
     found = frozenset(names)
     return found if found else _EMPTY
+
+
+def _listed_constants(node: cst.ClassDef) -> Optional[FrozenSet[str]]:
+    """The names of the `__constants__` the class body binds last (the one torch reads): None unless
+    that is a plain `__constants__ = [...]` of strings; after it an annotated one or `+=` rebinds it to
+    names tslint does not read."""
+    listed: Optional[FrozenSet[str]] = None
+    for statement in node.body.body:
+        for small in statement.body if type(statement) is cst.SimpleStatementLine else ():
+            if type(small) is cst.Assign and any(_names(t.target, "__constants__") for t in small.targets):
+                listed = _listed(small.value)
+            elif type(small) in (cst.AnnAssign, cst.AugAssign) and _names(small.target, "__constants__"):
+                if type(small) is cst.AugAssign or small.value is not None:
+                    listed = None
+    return listed
+
+
+def _names(target: cst.BaseExpression, name: str) -> bool:
+    return type(target) is cst.Name and target.value == name
 
 
 def _listed(value: cst.BaseExpression) -> Optional[FrozenSet[str]]:
