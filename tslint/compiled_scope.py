@@ -413,6 +413,17 @@ class CompiledScope:
         return digest(repr(facts).encode("utf-8"))
 
 
+def scripted_symbols(index: ProjectIndex, qualname: str) -> Set[Tuple[str, str]]:
+    """(path, symbol) of every place whose findings belong to scripting module class `qualname` alone:
+    the functions torch compiles for it and its submodules, and what torch reads of the class itself
+    while building its type, before compiling anything (its `__init__`'s and its body's values of
+    module constants: TS372 reports an unread one there). What `--confirm` and bench/realworld.py
+    count for a class."""
+    info = index.classes[qualname]
+    found = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[qualname]).functions()}
+    return found | {(info.path, f"{info.name}.__init__"), (info.path, info.name)}
+
+
 class ProjectScopes:
     """The views of one project: what torch.jit.script compiles and what torch.jit.trace runs, and,
     when `export` (a run with export rules), what torch.export.export traces."""
