@@ -128,6 +128,7 @@ class CompiledScope:
         self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
         self._by_path: Optional[Dict[str, List[CompiledFunction]]] = None
         self._recursive: Optional[FrozenSet[RecursiveCall]] = None
+        self._with_code: Optional[FrozenSet[str]] = None
         self._compute()
 
     def compiled_class(self, qualname: str) -> CompiledClass:
@@ -386,6 +387,15 @@ class CompiledScope:
             if guards_hold(guards, context, self.tracing):
                 return Region.COMPILED
         return Region.PARSED
+
+    def has_compiled_code(self, qualname: str) -> bool:
+        """Whether some function's body is compiled for module class `qualname` (its `forward`, an
+        export, or a base's)."""
+        if self._with_code is None:
+            self._with_code = frozenset(
+                name for c in self.functions() if c.role is Role.COMPILED for name in c.classes if name is not None
+            )
+        return qualname in self._with_code
 
     def is_compiled(self, function: FunctionInfo) -> bool:
         return self._roles.get(function.key) is Role.COMPILED
