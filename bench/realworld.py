@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from shared_lines import sharing_classes  # noqa: E402
 
 from tslint.api import lint_sources, project_index  # noqa: E402
-from tslint.compiled_scope import CompiledScope  # noqa: E402
+from tslint.compiled_scope import scripted_symbols  # noqa: E402
 from tslint.config import Config  # noqa: E402
 from tslint.confirm.torch_errors import TorchSpan, first_span, headline  # noqa: E402
 from tslint.files import discover  # noqa: E402
@@ -401,7 +401,7 @@ def compare(folder: Path, verdicts: dict, jobs: Optional[int]) -> Tuple[List[Out
         scripted = record.get("scripted_class", qualname)
         compiled = set()
         if scripted in index.classes:
-            compiled = {(f.info.path, f.info.symbol) for f in CompiledScope(index, roots=[scripted]).functions()}
+            compiled = scripted_symbols(index, scripted)  # as --confirm counts a class's findings
         mine = [d for d in errors if (d.filename, d.symbol) in compiled]
         outcome = Outcome(
             qualname,

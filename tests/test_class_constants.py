@@ -5,6 +5,7 @@ future_attributes.py); these pin the lookup, and the case torch itself answers t
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
@@ -291,3 +292,81 @@ def test_an_unread_constant_is_reported_where_the_class_gives_its_value(tmp_path
         ("TS372", 20, 9, 19, "Layered.__init__"),
     ]
     assert found[0].message.startswith("`Net.names` is a module constant (annotated `Final`) holding a set")
+
+
+PARAMETER_DICT = """
+    from typing import Tuple
+
+    class Names(nn.ParameterDict):
+        names: Final[Tuple[str, ...]] = set(dir(nn.ParameterDict))
+
+        def sorted_keys(self):
+            return sorted(self.keys())
+    """
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_an_invalid_constant_of_a_class_torch_compiles_nothing_of_is_reported(tmp_path: Path, jobs: int) -> None:
+    # No `forward`: no function of the file is compiled, yet torch builds the type and fails,
+    # scripted alone or as a submodule (the fixture BadUnreadSetOnParameterDict runs it in torch).
+    found = _lint(tmp_path, {"names.py": PARAMETER_DICT}, jobs=jobs)
+    assert [(Path(d.filename).name, d.location.row, d.location.column, d.symbol) for d in found] == [
+        ("names.py", 7, 5, "Names")
+    ]
+
+
+def test_a_base_without_forward_that_other_classes_derive_from_is_not_reported(tmp_path: Path) -> None:
+    # Scripted alone the base would fail, but a base without `forward` is built through its
+    # subclasses, here one that rebinds the constant to a tuple: scripting it compiles.
+    source = textwrap.dedent(PARAMETER_DICT) + textwrap.dedent(
+        """
+        class Sub(Names):
+            names: Final[Tuple[str, ...]] = ("a", "b")
+
+            def forward(self, x):
+                return x
+        """
+    )
+    assert not _lint(tmp_path, {"names.py": source})
+    pytest.importorskip("torch")
+    from torch_harness import load_module, script
+
+    path = tmp_path / "names.py"
+    assert script(load_module(path, "fixture_names_sub").Sub)[1] is None
+    # Nothing derives from it here, but its `forward` only raises: a base all the same.
+    abstract = PARAMETER_DICT.replace(
+        "def sorted_keys(self):",
+        "def forward(self, x):\n            raise NotImplementedError\n\n        def sorted_keys(self):",
+    )
+    assert "raise NotImplementedError" in abstract
+    assert not _lint(tmp_path, {"names.py": abstract})
+
+
+def test_an_unread_constant_of_a_class_compiled_only_in_a_base_file_is_reported(tmp_path: Path) -> None:
+    # `Sub` inherits `forward` from base.py: its own file compiles nothing, yet its type is built.
+    base = """
+        class Base(nn.Module):
+            def forward(self, x):
+                return x
+        """
+    sub = """
+        from base import Base
+
+        class Sub(Base):
+            __constants__ = ["table"]
+
+            def __init__(self):
+                super().__init__()
+                self.table = {"a": 1}
+        """
+    found = _lint(tmp_path, {"base.py": base, "sub.py": sub})
+    assert [(Path(d.filename).name, d.location.row, d.symbol) for d in found] == [("sub.py", 11, "Sub.__init__")]
+    pytest.importorskip("torch")
+    from torch_harness import load_module, script
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        error = script(load_module(tmp_path / "sub.py", "fixture_sub_compiled_in_base").Sub)[1]
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert "'dict' object in attribute 'Sub.table' is not a valid constant" in (error or "")

@@ -53,6 +53,7 @@ UNLOCATED = {
     "BadUnreadListedDict": "is not a valid constant",
     "BadUnreadFinalDict": "is not a valid constant",
     "BadUnreadFinalTensorFromInit": "is not a valid constant",
+    "BadUnreadSetOnParameterDict": "is not a valid constant",
     "BadDictReadInSharedForward": "is not a valid constant",
 }
 

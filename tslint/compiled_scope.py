@@ -128,6 +128,7 @@ class CompiledScope:
         self._functions: Dict[Tuple[str, int], FunctionInfo] = {}
         self._by_path: Optional[Dict[str, List[CompiledFunction]]] = None
         self._recursive: Optional[FrozenSet[RecursiveCall]] = None
+        self._with_code: Optional[FrozenSet[str]] = None
         self._compute()
 
     def compiled_class(self, qualname: str) -> CompiledClass:
@@ -387,6 +388,15 @@ class CompiledScope:
                 return Region.COMPILED
         return Region.PARSED
 
+    def has_compiled_code(self, qualname: str) -> bool:
+        """Whether some function's body is compiled for module class `qualname` (its `forward`, an
+        export, or a base's)."""
+        if self._with_code is None:
+            self._with_code = frozenset(
+                name for c in self.functions() if c.role is Role.COMPILED for name in c.classes if name is not None
+            )
+        return qualname in self._with_code
+
     def is_compiled(self, function: FunctionInfo) -> bool:
         return self._roles.get(function.key) is Role.COMPILED
 
@@ -411,6 +421,21 @@ class CompiledScope:
 
             facts += (trace_key(self, path),)
         return digest(repr(facts).encode("utf-8"))
+
+
+def scripted_symbols(index: ProjectIndex, qualname: str) -> Set[Tuple[str, str]]:
+    """(path, symbol) of every place whose findings belong to scripting module class `qualname` alone:
+    the functions torch compiles for it and its submodules, and what torch reads of the class itself
+    while building its type, before compiling anything (its `__init__`'s and its body's values of
+    module constants: TS372 reports an unread one there). What `--confirm` and bench/realworld.py
+    count for a class."""
+    functions = list(CompiledScope(index, roots=[qualname]).functions())
+    found = {(f.info.path, f.info.symbol) for f in functions}
+    # Each module torch scripts builds its type: the class's own and its submodules' classes'.
+    for built in {qualname, *(name for f in functions for name in f.classes)} & index.classes.keys():
+        info = index.classes[built]
+        found |= {(info.path, f"{info.name}.__init__"), (info.path, info.name)}
+    return found
 
 
 class ProjectScopes:

@@ -5,7 +5,9 @@ A rule declares its code, name, severity, mode and message on the class, and def
 compiled function once and calls every enabled rule's hooks; rules never walk trees themselves, print,
 read configuration or touch files. A rule that collects before it reports defines
 `begin_function(context)`, whose result is `context.state` in its hooks for that function, and
-`end_function(context)`, called after the walk.
+`end_function(context)`, called after the walk. A script rule about what torch reads of a module
+class while building its type (before it compiles anything, so also for a class torch compiles no
+code of) defines `module_classes_to_check` and `check_module_classes`, run once per file.
 """
 
 from __future__ import annotations
@@ -301,6 +303,33 @@ class RuleContext:
         self.reports.append(Report(self.rule, node, message, symbol, None, ordinal))
 
 
+class ClassesContext:
+    """What a rule may know while checking, outside compiled code, what torch reads of a file's module
+    classes when it builds their types (Rule.module_classes_to_check). Owned by the engine."""
+
+    def __init__(
+        self,
+        file: FileIndex,
+        scope: CompiledScope,
+        source: Tuple[Optional[cst.Module], str],
+        nodes: Dict[int, cst.FunctionDef],
+        syntax=None,
+    ) -> None:
+        self.file = file
+        self.scope = scope
+        self.source = source  # the file's tree and text
+        self.nodes = nodes  # the file's function nodes, by ordinal
+        self.syntax = syntax  # the definitions of other files' functions (tslint/engine/syntax.py), or None
+        self.rule: Optional[Rule] = None
+        self.reports: List[Report] = []
+
+    def report_outside(self, node: cst.CSTNode, message: str, holder: Optional[FunctionInfo], symbol: str) -> None:
+        """As RuleContext.report_outside."""
+        assert self.rule is not None
+        ordinal = holder.ordinal if holder is not None else None
+        self.reports.append(Report(self.rule, node, message, symbol, None, ordinal))
+
+
 Hook = Callable[[cst.CSTNode, RuleContext], None]
 
 
@@ -355,6 +384,16 @@ class Rule:
     def end_function(self, context: RuleContext) -> None:
         """Called after the walk of each compiled function the rule applies to (for rules that
         collect first and report at the end)."""
+
+    def module_classes_to_check(self, file: FileIndex, scope: CompiledScope) -> List[str]:
+        """The module classes of `file` (qualified names) whose types the rule checks outside compiled
+        code, as torch builds them before compiling anything (a script rule; read from the index
+        alone, no tree). The engine then calls `check_module_classes` once for the file, also when
+        torch compiles nothing of the file: a class without `forward` still has its type built."""
+        return []
+
+    def check_module_classes(self, context: ClassesContext, classes: List[str]) -> None:
+        """Report what torch rejects of the types of `classes` (`context.report_outside`)."""
 
     @classmethod
     def follows_functions(cls) -> bool:

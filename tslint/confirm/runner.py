@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from tslint.api import TORCH_FAILURE, catalogue, project_index
-from tslint.compiled_scope import CompiledScope
+from tslint.compiled_scope import CompiledScope, scripted_symbols
 from tslint.config import Config
 from tslint.confirm.export_status import ExportResult, _number, _text, export_jobs
 from tslint.confirm.export_status import parse as parse_export
@@ -113,12 +113,7 @@ def _jobs(
         if info.path not in by_display:
             continue
         path = by_display[info.path].path
-        scope = CompiledScope(index, roots=[qualname])
-        compiled = {(f.info.path, f.info.symbol) for f in scope.functions()}
-        # What torch reads of each module it scripts (the class, its submodules') building its type,
-        # before compiling anything: the `__init__`'s and the body's values of module constants (TS372).
-        for built in {qualname, *(name for f in scope.functions() for name in f.classes)} & index.classes.keys():
-            compiled |= {(index.classes[built].path, index.classes[built].name + tail) for tail in ("", ".__init__")}
+        compiled = scripted_symbols(index, qualname)
         findings = [d for d in script_findings if (d.filename, d.symbol) in compiled]
         if findings or everything:
             jobs.append(ClassJob(qualname, path, info.path, findings))

@@ -17,7 +17,7 @@ from tslint.engine.positions import resolve_positions, spans_lines
 from tslint.findings import Diagnostic, Fix, Position, TextEdit
 from tslint.index.facts import holds_word
 from tslint.index.model import FileIndex, FileTrees
-from tslint.rule import NodeFix, Report, Rule, RuleContext
+from tslint.rule import ClassesContext, NodeFix, Report, Rule, RuleContext
 
 
 class RuleCrashed(Exception):
@@ -367,3 +367,21 @@ def run_call_site_rules(
                 raise RuleCrashed(rule, error) from error
             reports.extend(Report(rule, call, message, info.symbol, None, ordinal) for call, message in found)
     return _diagnostics(parsed, reports, trees) if reports else []
+
+
+def run_class_rules(
+    parsed: ParsedFile, file: FileIndex, trees: FileTrees, scope: CompiledScope, checks, syntax
+) -> List[Diagnostic]:
+    """Run the rules that check what torch reads of the file's module classes while building their
+    types (TS372: a module constant's value), each once with the classes it asked for (`checks`:
+    (rule, classes) pairs, from `Rule.module_classes_to_check`)."""
+    context = ClassesContext(file, scope, (parsed.module, parsed.text), trees.nodes, syntax)
+    for rule, classes in checks:
+        context.rule = rule
+        try:
+            rule.check_module_classes(context, classes)
+        except RecursionError:
+            raise
+        except Exception as error:
+            raise RuleCrashed(rule, error) from error
+    return _diagnostics(parsed, context.reports, trees) if context.reports else []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Dict, FrozenSet, List, Optional, Sequence, Set
 from tslint import limits
 from tslint.config import Config, selected
 from tslint.digests import digest as content_digest
-from tslint.engine.dispatch import RuleCrashed, run_call_site_rules, run_rules
+from tslint.engine.dispatch import RuleCrashed, may_report, run_call_site_rules, run_class_rules, run_rules
 from tslint.engine.misplaced_directives import misplaced_directives
 from tslint.engine.parsing import MAX_FILE_BYTES, ParsedFile, decode, parse_source, unparsable
 from tslint.engine.suppression import Directive, covers_none, suppressions
@@ -198,7 +198,8 @@ def lint_indexed(
     # Rules of call sites in any function (TS412), only where the text has a trace call.
     call_rules = [r for r in rules if hasattr(r, "check_function")] if b"jit.trace" in data else []
     call_rules = call_rules if item.index is not None and index is not None else []
-    if work or call_rules:
+    class_checks = _class_checks(item, scopes, rules, data)
+    if work or call_rules or class_checks:
         if parsed is None or trees is None:  # the tree was not kept (cache, memory budget): parse again
             parsed, trees = _parse_again(item.source, data)
         try:
@@ -209,6 +210,9 @@ def lint_indexed(
                 found.extend(run_rules(parsed, item.index, trees, work, syntax))
             if call_rules:
                 found.extend(run_call_site_rules(parsed, item.index, trees, call_rules, index, syntax))
+            if class_checks:
+                assert scopes is not None
+                found.extend(run_class_rules(parsed, item.index, trees, scopes.script, class_checks, syntax))
         except Exception as error:
             # Too deep: a RecursionError, or what a `finally` of libcst's codegen raised while one unwound.
             if isinstance(error, RecursionError) or isinstance(error.__context__, RecursionError):
@@ -237,12 +241,32 @@ def _rule_work(item: IndexedFile, scopes: Optional[ProjectScopes], rules: Sequen
     return work
 
 
+def _class_checks(
+    item: IndexedFile, scopes: Optional[ProjectScopes], rules: Sequence[Rule], data: Optional[bytes]
+) -> List[Tuple[Rule, List[str]]]:
+    """(rule, the module classes of the file it checks outside compiled code) of each script rule
+    that checks some (Rule.module_classes_to_check). `data` None: the file's text is not at hand
+    (no rule's `words` filter then)."""
+    if item.index is None or scopes is None:
+        return []
+    checks = []
+    for rule in rules:
+        if rule.mode is not Mode.SCRIPT or type(rule).module_classes_to_check is Rule.module_classes_to_check:
+            continue
+        if data is not None and not may_report(rule, _text(item.parsed, data)):
+            continue
+        classes = rule.module_classes_to_check(item.index, scopes.script)
+        if classes:
+            checks.append((rule, classes))
+    return checks
+
+
 def tree_needed(item: IndexedFile, scopes: ProjectScopes, rules: Sequence[Rule]) -> bool:
     """Whether phase 2 may read the file's tree (`lint_indexed` parses it again if it was dropped): a
     rule runs on one of its functions, or its text has a trace call (the call-site rules)."""
     if item.index is None or item.error is not None:
         return False
-    if _rule_work(item, scopes, rules):
+    if _rule_work(item, scopes, rules) or _class_checks(item, scopes, rules, None):
         return True
     text = item.parsed.text if item.parsed is not None else ""
     return "jit.trace" in text and any(hasattr(r, "check_function") for r in rules)

@@ -22,9 +22,10 @@ from tslint.index.model import DYNAMIC_ATTRIBUTES, ClassInfo
 
 if TYPE_CHECKING:
     from tslint.compiled_class import CompiledClass
-    from tslint.index.model import FunctionInfo
+    from tslint.compiled_scope import CompiledScope
+    from tslint.index.model import FileIndex, FunctionInfo
     from tslint.index.project import ProjectIndex
-    from tslint.rule import RuleContext
+    from tslint.rule import ClassesContext
 
 FACT = "constant_values"
 
@@ -178,36 +179,44 @@ def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Op
 UnreadReport = Tuple[cst.CSTNode, str, str, str, str, Optional["FunctionInfo"], str]
 
 
-def unread_invalid_constants(context: RuleContext) -> List[UnreadReport]:
-    """The reports of the constants holding an invalid value that compiled code never reads, for
-    the classes whose first compiled function in the file is the context's: torch fails building
-    the module's type, read or not, and names no line. Only a constant the class itself assigns in
-    its own `__init__` (or, when no `__init__` assigns it, binds in its own body) is reported, at
-    that place; one a base gives its value is not (a subclass may or may not make it a constant,
-    and two subclasses would report the same line)."""
-    scope = context.scope
-    key = ("unread invalid constants", id(scope))
-    plan = context.shared.get(key)
-    if plan is None:
-        plan = context.shared[key] = _unread_plan(context)
-    return plan.get(context.compiled.info.ordinal, [])
-
-
-def _unread_plan(context: RuleContext) -> Dict[int, List[UnreadReport]]:
-    scope = context.scope
-    path = context.file.path
-    reporters: Dict[str, int] = {}
-    for compiled in scope.functions_in(path):
-        if compiled.role is not Role.COMPILED:
+def classes_to_check(file: FileIndex, scope: CompiledScope) -> List[str]:
+    """The module classes of `file` whose unread invalid constants are reported (see
+    `unread_invalid_constants`): those whose own body declares a constant (the class fact), that torch
+    scripts as they are (no `__prepare_scriptable__` handing it something else) and whose hierarchy
+    tslint follows. A class for which torch compiles no code at all (no `forward`, or an abstract
+    one: a container such as an `nn.ParameterDict` subclass with helpers) still has its type built,
+    and its constants checked, when it is scripted or is a submodule of a scripted module (probed,
+    torch 2.13); but such a class that other project classes derive from, or whose `forward` only
+    raises, may be only a base, never built itself: not reported."""
+    index = scope.index
+    found = []
+    for info in file.classes:
+        qualname = info.qualname
+        if qualname not in index.module_classes or _facts(info) is None or index.hierarchy_too_deep(info):
             continue
-        for qualname in compiled.classes:
-            if qualname is not None and compiled.info.ordinal < reporters.get(qualname, compiled.info.ordinal + 1):
-                reporters[qualname] = compiled.info.ordinal
-    plan: Dict[int, List[UnreadReport]] = {}
-    for qualname, ordinal in sorted(reporters.items()):
+        if scope.compiled_class(qualname).replaced:
+            continue  # torch scripts what its `__prepare_scriptable__` returns instead
+        if not scope.has_compiled_code(qualname) and (qualname in index.subclassed or _abstract(scope, qualname)):
+            continue  # a base, built only as its subclasses, which may give the constant another value
+        found.append(qualname)
+    return found
+
+
+def _abstract(scope: CompiledScope, qualname: str) -> bool:
+    forward = scope.compiled_class(qualname).methods.get("forward")
+    return forward is not None and forward.is_abstract
+
+
+def unread_invalid_constants(context: ClassesContext, classes: List[str]) -> List[UnreadReport]:
+    """The reports of the constants of `classes` (classes_to_check) holding an invalid value that
+    compiled code never reads: torch fails building the module's type, read or not, and names no
+    line. Only a constant the class itself assigns in its own `__init__` (or, when no `__init__`
+    assigns it, binds in its own body) is reported, at that place; one a base gives its value is not
+    (a subclass may or may not make it a constant, and two subclasses would report the same line)."""
+    scope = context.scope
+    found: List[UnreadReport] = []
+    for qualname in classes:
         klass = scope.compiled_class(qualname)
-        if klass.info.path != path or not klass.constants:
-            continue
         for name in sorted(klass.constants):
             invalid = invalid_constant(scope.index, klass, name)
             if invalid is None:
@@ -217,12 +226,12 @@ def _unread_plan(context: RuleContext) -> Dict[int, List[UnreadReport]]:
                 continue
             node, holder, receiver = place
             how, what = invalid
-            plan.setdefault(ordinal, []).append((node, name, how, what, klass.info.name, holder, receiver))
-    return plan
+            found.append((node, name, how, what, klass.info.name, holder, receiver))
+    return found
 
 
 def _value_place(
-    klass: CompiledClass, name: str, context: RuleContext
+    klass: CompiledClass, name: str, context: ClassesContext
 ) -> Optional[Tuple[cst.CSTNode, Optional[FunctionInfo], str]]:
     """Where the class itself gives constant `name` the value its instance holds: the target of
     the last `self.<name> = ...` of its own `__init__` when an `__init__` assigns it, else the name
@@ -293,7 +302,7 @@ def _class_node(module: cst.Module, name: str) -> Optional[cst.ClassDef]:
     return found
 
 
-def _read_in_compiled_code(klass: CompiledClass, name: str, context: RuleContext) -> bool:
+def _read_in_compiled_code(klass: CompiledClass, name: str, context: ClassesContext) -> bool:
     """Whether a function torch compiles for the class may read `self.<name>` where TS372 reports
     the read: in a function compiled only for classes where the constant is invalid. True also when
     tslint cannot see a compiled function's source."""

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import libcst as cst
 
+from tslint.compiled_scope import CompiledScope
 from tslint.findings import Mode, Severity
-from tslint.rule import Rule, RuleContext
-from tslint.rules.semantics._constant_values import invalid_constant, unread_invalid_constants
+from tslint.index.model import FileIndex
+from tslint.rule import ClassesContext, Rule, RuleContext
+from tslint.rules.semantics._constant_values import classes_to_check, invalid_constant, unread_invalid_constants
 
 
 class InvalidConstantValue(Rule):
@@ -22,7 +24,9 @@ class InvalidConstantValue(Rule):
     class the code is compiled for; a value tslint cannot tell (a call of a project function, a
     name), a constant `__init__` may leave unassigned, and classes with bases tslint cannot see are
     not reported. A constant compiled code never reads is reported once, where the class itself
-    gives it its value: its `self.<name> = ...` in `__init__`, or its class-body binding.
+    gives it its value: its `self.<name> = ...` in `__init__`, or its class-body binding; also for a
+    class torch compiles no code of (no `forward`: an `nn.ParameterDict` subclass), unless other
+    project classes derive from it or its `forward` only raises (a base, maybe never built itself).
     """
 
     code = "TS372"
@@ -54,10 +58,12 @@ class InvalidConstantValue(Rule):
             how, what, cls = found
             context.report(node, self.message.format(receiver=context.receiver, name=name, how=how, what=what, cls=cls))
 
-    def begin_function(self, context: RuleContext) -> None:
-        # torch names no line: an unread constant is reported at the class's own assignment of it,
-        # once, from the first function of the file compiled for the class.
-        for node, name, how, what, cls, holder, receiver in unread_invalid_constants(context):
+    def module_classes_to_check(self, file: FileIndex, scope: CompiledScope) -> List[str]:
+        return classes_to_check(file, scope)
+
+    def check_module_classes(self, context: ClassesContext, classes: List[str]) -> None:
+        # torch names no line: an unread constant is reported at the class's own assignment of it.
+        for node, name, how, what, cls, holder, receiver in unread_invalid_constants(context, classes):
             text = self.message.format(receiver=receiver, name=name, how=how, what=what, cls=cls)
             symbol = holder.symbol if holder is not None else cls
             context.report_outside(node, text, holder, symbol)
