@@ -50,6 +50,40 @@ def script(cls: type) -> Tuple[Optional[object], Optional[str]]:
             return None, f"{type(error).__name__}: {error}"
 
 
+_FRESH_SCRIPT = """
+import importlib.util, sys, warnings
+warnings.simplefilter("ignore")
+folder, path, module_name, class_name = sys.argv[1:]
+sys.path.insert(0, folder)
+if module_name.startswith("fixture_"):
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+else:
+    module = importlib.import_module(module_name)
+import torch
+try:
+    torch.jit.script(getattr(module, class_name)())
+except Exception as error:
+    sys.stdout.write(f"{type(error).__name__}: {error}")
+"""
+
+
+def script_in_fresh_process(cls: type, folder: Path) -> Optional[str]:
+    """torch's error scripting `cls` in a new process (None: it compiled). torch compiles more in a
+    process that compiled other code before: `isinstance(x, nn.LayerNorm)` fails in a fresh process
+    and compiles once any module holding a LayerNorm was scripted there. A user's export script, and
+    tslint's claims, are the fresh process's; `folder`: where the class's module imports siblings from."""
+    import subprocess
+
+    arguments = [str(folder), inspect.getsourcefile(cls), cls.__module__, cls.__name__]
+    completed = subprocess.run(
+        [sys.executable, "-c", _FRESH_SCRIPT, *arguments], capture_output=True, text=True, timeout=300, check=True
+    )
+    return completed.stdout or None
+
+
 def first_frame(message: str) -> Optional[Tuple[str, int]]:
     match = FRAME.search(message)
     if match is None:
