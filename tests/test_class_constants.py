@@ -370,3 +370,21 @@ def test_an_unread_constant_of_a_class_compiled_only_in_a_base_file_is_reported(
     finally:
         sys.path.remove(str(tmp_path))
     assert "'dict' object in attribute 'Sub.table' is not a valid constant" in (error or "")
+
+
+def test_a_class_defined_under_a_top_level_if_is_found_as_the_index_finds_it(tmp_path: Path) -> None:
+    """The class-body binding of an unread constant is looked up among the module's classes as the
+    project index keeps them: under a top-level `if`/`try` too, and the first of a repeated name."""
+    source = """
+        import sys
+
+        if sys.version_info >= (3, 9):
+
+            class Net(nn.Module):
+                table: Final = {"a": 1}
+
+                def forward(self, x):
+                    return x
+        """
+    found = _lint(tmp_path, {"net.py": source})
+    assert [(d.code, d.location.row, d.symbol) for d in found] == [("TS372", 9, "Net")]

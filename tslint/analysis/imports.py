@@ -174,6 +174,17 @@ def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
         yield statement
 
 
+@memoised
+def module_classes(module: cst.Module) -> Dict[str, cst.ClassDef]:
+    """The module's classes by name as the project index keeps them (ProjectIndex: the first of each
+    qualified name), top-level or under a top-level `if`/`try`/`with`."""
+    found: Dict[str, cst.ClassDef] = {}
+    for statement in top_level_statements(module):
+        if type(statement) is cst.ClassDef:
+            found.setdefault(statement.name.value, statement)  # type: ignore[attr-defined]
+    return found
+
+
 # Concrete node classes without subclasses, so tested by exact type: isinstance's miss on libcst's
 # ABC-based node classes is slow, and most top-level statements are none of these.
 _OPENED = frozenset((cst.If, cst.Try, cst.With, cst.Else, cst.ExceptHandler, cst.Finally))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Tu
 
 import libcst as cst
 
-from tslint.analysis.imports import ImportTable
+from tslint.analysis.imports import ImportTable, module_classes
 from tslint.analysis.traversal import walk
 from tslint.compiled_scope import Role
 from tslint.index.attributes import is_final_annotation
@@ -245,7 +245,7 @@ def _value_place(
         targets = _ordered_targets(node.body, lambda t: _is_self_attribute(t, init.self_name, name))
         return (targets[-1], init, init.self_name) if targets else None
     module, _ = context.source
-    statement = _class_node(module, info.name) if module is not None else None
+    statement = module_classes(module).get(info.name) if module is not None else None
     if statement is None:
         return None
     targets = _ordered_targets(
@@ -291,15 +291,6 @@ def _ordered_targets(block: cst.CSTNode, accepts, valued_only: bool = False) -> 
     visitor = _Targets(accepts, valued_only)
     block.visit(visitor)
     return visitor.found
-
-
-def _class_node(module: cst.Module, name: str) -> Optional[cst.ClassDef]:
-    """The module's top-level class of that name (the last one: the one the module keeps)."""
-    found = None
-    for statement in module.body:
-        if type(statement) is cst.ClassDef and statement.name.value == name:
-            found = statement
-    return found
 
 
 def _read_in_compiled_code(klass: CompiledClass, name: str, context: ClassesContext) -> bool:

@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-from typing import Dict, Iterator, Set, Tuple
+from typing import Iterator, Set, Tuple
 
 import libcst as cst
 
-from tslint.analysis.imports import has_future_annotations
-from tslint.analysis.memo import memoised
+from tslint.analysis.imports import has_future_annotations, module_classes
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -52,7 +51,7 @@ class StringAnnotationOnModuleAttribute(Rule):
         for qualname, klass in context.classes():
             if klass.info.path != context.file.path or klass.unknown_bases:
                 continue
-            node = _class_nodes(module).get(klass.info.name)
+            node = module_classes(module).get(klass.info.name)
             if node is None or klass.info.qualname != qualname:
                 continue
             created = {
@@ -73,16 +72,6 @@ class StringAnnotationOnModuleAttribute(Rule):
                     # which is where tslint reports: the header of the `forward` it scripts.
                     context.report(context.node, shown, header_only=True)
                     return
-
-
-@memoised
-def _class_nodes(module: cst.Module) -> Dict[str, cst.ClassDef]:
-    """The module's top-level classes by name (the first one of each name), once per module."""
-    found: Dict[str, cst.ClassDef] = {}
-    for statement in module.body:
-        if type(statement) is cst.ClassDef:
-            found.setdefault(statement.name.value, statement)  # type: ignore[attr-defined]
-    return found
 
 
 def _own_annotations(node: cst.ClassDef) -> Iterator[Tuple[str, cst.BaseExpression]]:
