@@ -275,7 +275,7 @@ def test_the_supervisor_passes_on_only_the_workers_own_records_in_order() -> Non
 
 
 def test_a_malformed_record_makes_its_class_unverified() -> None:
-    from tslint.confirm.runner import _class_result
+    from tslint.confirm.results import _class_result
 
     good = {
         "qualname": "m.A",
@@ -508,3 +508,18 @@ def test_an_unread_invalid_constant_of_a_submodule_is_no_unpredicted_failure_of_
     code, document = run("model.py", cwd=tmp_path)
     found = {(row, c): status["status"] for (row, c), status in by_line(document, "model.py").items()}
     assert code == 1 and found == {(9, "TS372"): "confirmed"}, document
+
+
+def test_a_class_that_compiles_after_others_of_its_file_is_judged_alone(tmp_path) -> None:
+    """torch compiles `isinstance(x, nn.LayerNorm)` once a module holding an nn.LayerNorm was scripted
+    in the process, and fails on it in a new one (what the user's export script is): the worker that
+    scripted `AHolder` first must not refute `ZBad`'s TS304."""
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\nclass AHolder(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.norm = nn.LayerNorm(4)\n\n    def forward(self, x):\n        return self.norm(x)\n\n\n"
+        "class ZBad(nn.Module):\n    def forward(self, x):\n        if isinstance(x, nn.LayerNorm):\n"
+        "            return x\n        return x * 2\n"
+    )
+    code, document = run(".", cwd=tmp_path)
+    assert code == 1
+    assert [(d["code"], d["confirmation"]["status"]) for d in document["diagnostics"]] == [("TS304", "confirmed")]

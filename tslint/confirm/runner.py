@@ -30,12 +30,12 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from tslint.api import TORCH_FAILURE, catalogue, project_index
 from tslint.compiled_scope import CompiledScope, scripted_symbols
 from tslint.config import Config
-from tslint.confirm.export_status import ExportResult, _number, _text, export_jobs
-from tslint.confirm.export_status import parse as parse_export
+from tslint.confirm.export_status import export_jobs
 from tslint.confirm.export_status import status as export_status
 from tslint.confirm.export_status import unpredicted as export_unpredicted
 from tslint.confirm.pool import FileTask, ZygoteFailed, end_reason, run_files
-from tslint.confirm.torch_errors import TorchSpan, first_span, headline, in_wrapper_module, located_findings
+from tslint.confirm.results import ClassResult, _class_result
+from tslint.confirm.torch_errors import TorchSpan, headline, in_wrapper_module, located_findings
 from tslint.files import SourceFile, module_name
 from tslint.findings import Confirmation, Diagnostic, LintResult, Mode, Position, Severity
 from tslint.index.project import ProjectIndex
@@ -72,22 +72,6 @@ class ClassJob:
     @property
     def class_name(self) -> str:
         return self.qualname.rsplit(".", 1)[-1]
-
-
-@dataclass(frozen=True)
-class ClassResult:
-    qualname: str
-    unverified: Optional[str]  # why torch could not be asked
-    line: int = 1
-    compiled: bool = False
-    failures: Tuple[Tuple[str, Optional[TorchSpan]], ...] = ()
-    masked: Tuple[str, ...] = ()
-    exported: Tuple[str, ...] = ()  # methods torch was made to compile after masking
-    tracer_warnings: Tuple[Tuple[str, int], ...] = ()  # (resolved path, line) of each TracerWarning
-    diverged: Tuple[int, ...] = ()  # input sets on which traced and eager answers differ
-    warning_texts: Tuple[Tuple[str, int, str], ...] = ()  # (resolved path, line, first line) of each TracerWarning
-    input_sets: int = 0
-    export: Optional[ExportResult] = None  # an export job's verdict
 
 
 def _import_root(path: Path) -> Path:
@@ -135,9 +119,6 @@ def _key(qualname: str, kind) -> str:
     if isinstance(kind, bool):
         kind = "trace" if kind else "script"
     return f"{qualname}#{kind}"
-
-
-MAX_DETAIL = 500  # characters of a reason quoted from the child (an exception's text)
 
 
 FILES_PER_ZYGOTE = 40  # without -j, one zygote more for each 40 files (bench/RESULTS.md, "--confirm")
@@ -218,58 +199,44 @@ def _run(
     # Non-dumpable while user code runs: it cannot open /proc/<this pid>/fd/1 (the report) or the
     # pipes from the zygotes (see tslint.processes). SIGTERM stops the zygotes (run_files's
     # finally) before tslint ends.
+    outcomes: Dict[str, ClassResult] = {}
     try:
         with hidden_from_children(), stop_children_on_sigterm(), adopting_orphans() as kill_leftovers:
             version = run_files(
                 tasks, config.confirm.timeout, workers, kill_leftovers, lambda task: show(task.path), on_done
             )
+            for task in tasks:
+                outcomes.update(_task_results(task, by_file[task.path], config.confirm.timeout))
+            again = _compiled_after_others(by_file, outcomes)
+            if again:  # each alone, in a worker of its own
+                retried = [
+                    FileTask(len(tasks) + n, job.path, _file_job(job.path, [job], config))
+                    for n, job in enumerate(again)
+                ]
+                run_files(retried, config.confirm.timeout, workers, kill_leftovers)
+                for task, job in zip(retried, again):
+                    outcomes.update(_task_results(task, [job], config.confirm.timeout))
     except ZygoteFailed as error:
         raise ConfirmUnavailable(str(error)) from None
     finally:
         bar.close()
-    outcomes: Dict[str, ClassResult] = {}
-    for task in tasks:
-        outcomes.update(_task_results(task, by_file[task.path], config.confirm.timeout))
     return outcomes, version
 
 
-def _class_result(record: dict) -> ClassResult:
-    """A ClassResult from a record, each field checked: a malformed one (which only user code can
-    have made) makes the class unverified. Spans are found again here from torch's messages."""
-    qualname = record["qualname"]
-    try:
-        status = record.get("status")
-        if str(record.get("kind")).startswith("export") and status in ("failed", "exported"):
-            return ClassResult(qualname, None, _number(record.get("line", 1)), export=parse_export(record))
-        if status == "traced":
-            warned = tuple((_text(p), _number(n)) for p, n in record["warnings"])
-            texts = tuple((_text(p), _number(n), _text(t)[:MAX_DETAIL]) for p, n, t in record.get("messages", ()))
-            return ClassResult(
-                qualname,
-                None,
-                _number(record.get("line", 1)),
-                tracer_warnings=warned,
-                diverged=tuple(_number(n) for n in record["diverged"]),
-                input_sets=_number(record["input_sets"]),
-                warning_texts=texts,
-            )
-        line = _number(record.get("line", 1))
-        if status != "done":
-            return ClassResult(qualname, _text(record.get("detail", "unknown"))[:MAX_DETAIL], line)
-        messages = [_text(f["message"]) for f in record["failures"]]
-        if not isinstance(record["compiled"], bool):
-            raise TypeError("compiled")
-        return ClassResult(
-            qualname,
-            None,
-            line,
-            record["compiled"],
-            tuple((m, first_span(m)) for m in messages),
-            tuple(_text(s) for s in record["masked"]),
-            tuple(_text(s) for s in record.get("exported", ())),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError):
-        return ClassResult(qualname, "the child process sent a malformed result")
+def _compiled_after_others(by_file: Dict[Path, List[ClassJob]], outcomes: Dict[str, ClassResult]) -> List[ClassJob]:
+    """The script jobs with error findings that compiled in a worker that had scripted other classes
+    of their file first. torch compiles more in a process that compiled other code before
+    (`isinstance(x, nn.LayerNorm)` fails in a new process and compiles once a module holding an
+    nn.LayerNorm was scripted there): refuting their findings needs torch's verdict on the class alone."""
+    again = []
+    for jobs in by_file.values():
+        for job in jobs[1:]:
+            outcome = outcomes.get(_key(job.qualname, job.key_kind))
+            if job.trace or job.kind or outcome is None or outcome.unverified is not None:
+                continue
+            if outcome.compiled and not outcome.failures and any(d.severity is Severity.ERROR for d in job.findings):
+                again.append(job)
+    return again
 
 
 def _trace_status(finding: Diagnostic, job: ClassJob, outcome: ClassResult) -> Tuple[str, str]:
