@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import FrozenSet, Optional, Set, Tuple, Union
 
 from tslint.index.model import NATIVE_BASE_CLASSES, ClassInfo, is_torch_module_class
-from tslint.index.project import TORCH_MODULE, ProjectIndex
+from tslint.index.project import ProjectIndex
 
 _EMPTY: FrozenSet[str] = frozenset()
 
@@ -92,7 +92,7 @@ def _nearest_listed(index: ProjectIndex, info: ClassInfo) -> Optional[FrozenSet[
     for qualname in order:
         current = index.classes.get(qualname)
         if current is None:
-            if qualname == TORCH_MODULE or qualname in NATIVE_BASE_CLASSES:
+            if qualname in NATIVE_BASE_CLASSES:
                 continue  # nn.Module binds no `__constants__`
             return None  # torch's own module classes may (nn.Linear does), others too
         if "__constants__" in current.attributes:
@@ -122,7 +122,7 @@ def _nearest_annotated(index: ProjectIndex, info: ClassInfo) -> Annotated:
         if current is not None:
             if current.class_annotations:
                 return current
-        elif qualname == TORCH_MODULE or qualname in NATIVE_BASE_CLASSES:
+        elif qualname in NATIVE_BASE_CLASSES:
             return _TORCH  # nn.Module annotates its own attributes
         elif not is_torch_module_class(qualname):
             return _UNSEEN
@@ -143,7 +143,7 @@ def _may_annotate(index: ProjectIndex, qualname: str) -> bool:
 
 
 def _torch_class(qualname: str) -> bool:
-    return qualname == TORCH_MODULE or qualname in NATIVE_BASE_CLASSES or is_torch_module_class(qualname)
+    return qualname in NATIVE_BASE_CLASSES or is_torch_module_class(qualname)
 
 
 def _depth_first_annotated(index: ProjectIndex, info: ClassInfo, seen: Set[str]) -> Annotated:
