@@ -175,7 +175,7 @@ def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
 
 
 @memoised
-def module_classes(module: cst.Module) -> Dict[str, cst.ClassDef]:
+def class_nodes(module: cst.Module) -> Dict[str, cst.ClassDef]:
     """The module's classes by name as the project index keeps them (ProjectIndex: the first of each
     qualified name), top-level or under a top-level `if`/`try`/`with`."""
     found: Dict[str, cst.ClassDef] = {}

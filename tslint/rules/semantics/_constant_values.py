@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Dict, Iterator, List, NamedTuple, Optional, Tu
 
 import libcst as cst
 
-from tslint.analysis.imports import ImportTable, module_classes
+from tslint.analysis.imports import ImportTable, class_nodes
 from tslint.analysis.traversal import walk
 from tslint.compiled_scope import Role
 from tslint.index.attributes import is_final_annotation
@@ -245,7 +245,7 @@ def _value_place(
         targets = _ordered_targets(node.body, lambda t: _is_self_attribute(t, init.self_name, name))
         return (targets[-1], init, init.self_name) if targets else None
     module, _ = context.source
-    statement = module_classes(module).get(info.name) if module is not None else None
+    statement = class_nodes(module).get(info.name) if module is not None else None
     if statement is None:
         return None
     targets = _ordered_targets(

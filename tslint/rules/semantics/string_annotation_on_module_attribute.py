@@ -4,7 +4,7 @@ from typing import Iterator, Set, Tuple
 
 import libcst as cst
 
-from tslint.analysis.imports import has_future_annotations, module_classes
+from tslint.analysis.imports import class_nodes, has_future_annotations
 from tslint.analysis.traversal import code_of
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
@@ -51,7 +51,7 @@ class StringAnnotationOnModuleAttribute(Rule):
         for qualname, klass in context.classes():
             if klass.info.path != context.file.path or klass.unknown_bases:
                 continue
-            node = module_classes(module).get(klass.info.name)
+            node = class_nodes(module).get(klass.info.name)
             if node is None or klass.info.qualname != qualname:
                 continue
             created = {
