@@ -121,15 +121,21 @@ _MAX_TREE_DEPTH = 3000
 
 
 def _deeper_than(tree: ast.AST, limit: int) -> bool:
-    """Whether a path from `tree` down to a leaf has more than `limit` nodes (walked without recursion)."""
+    """Whether a path from `tree` down to a leaf has more than `limit` nodes (walked without recursion).
+    Each child's depth is checked as it is met; a node without fields (`Load`, `Add`: most leaves) has
+    no children and is not pushed."""
+    if limit < 1:
+        return True
     stack = [(tree, 1)]
     children = ast.iter_child_nodes
     while stack:
         node, depth = stack.pop()
-        if depth > limit:
-            return True
         depth += 1
-        stack.extend((child, depth) for child in children(node))
+        for child in children(node):
+            if depth > limit:
+                return True
+            if child._fields:
+                stack.append((child, depth))
     return False
 
 
