@@ -77,26 +77,27 @@ def invalid_value(value: cst.BaseExpression, imports: ImportTable) -> str:
 
 def class_body_bindings(
     node: cst.ClassDef,
-) -> Iterator[Tuple[str, Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
-    """(name, annotation or None, value or None) of each name the class body's simple statements bind
-    or annotate (`x: T`, `x: T = v`, `x = y = v`), in order."""
+) -> Iterator[Tuple[cst.Name, Optional[cst.BaseExpression], Optional[cst.BaseExpression]]]:
+    """(the name's node, annotation or None, value or None) of each name the class body's simple
+    statements bind or annotate (`x: T`, `x: T = v`, `x = y = v`), in order."""
     for statement in node.body.body:
         if type(statement) is not cst.SimpleStatementLine:
             continue
         for small in statement.body:
             if type(small) is cst.AnnAssign and type(small.target) is cst.Name:
-                yield small.target.value, small.annotation.annotation, small.value
+                yield small.target, small.annotation.annotation, small.value
             elif type(small) is cst.Assign:
                 for target in small.targets:
                     if type(target.target) is cst.Name:
-                        yield target.target.value, None, small.value
+                        yield target.target, None, small.value
 
 
 def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[ConstantFacts]:
     """The class fact: None for a class body that declares no constant (most classes)."""
     declares = False
     bound: Dict[str, str] = {}
-    for name, annotation, value in class_body_bindings(node):
+    for target, annotation, value in class_body_bindings(node):
+        name = target.value
         if annotation is not None and is_final_annotation(annotation, imports):
             declares = True
         if value is None:
@@ -248,11 +249,9 @@ def _value_place(
     statement = class_nodes(module).get(info.name) if module is not None else None
     if statement is None:
         return None
-    targets = _ordered_targets(
-        cst.IndentedBlock(body=[s for s in statement.body.body if type(s) is cst.SimpleStatementLine]),
-        lambda t: type(t) is cst.Name and t.value == name,
-        valued_only=True,
-    )
+    targets = [
+        target for target, _, value in class_body_bindings(statement) if value is not None and target.value == name
+    ]
     return (targets[-1], None, info.name) if targets else None
 
 
@@ -268,9 +267,8 @@ def _is_self_attribute(target: cst.BaseExpression, receiver: str, name: str) -> 
 class _Targets(cst.CSTVisitor):
     """The assignment targets a predicate accepts, in source order; not inside nested definitions."""
 
-    def __init__(self, accepts, valued_only: bool) -> None:
+    def __init__(self, accepts) -> None:
         self.accepts = accepts
-        self.valued_only = valued_only
         self.found: List[cst.CSTNode] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -283,12 +281,12 @@ class _Targets(cst.CSTVisitor):
         self.found.extend(t.target for t in node.targets if self.accepts(t.target))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        if (node.value is not None or not self.valued_only) and self.accepts(node.target):
+        if self.accepts(node.target):
             self.found.append(node.target)
 
 
-def _ordered_targets(block: cst.CSTNode, accepts, valued_only: bool = False) -> List[cst.CSTNode]:
-    visitor = _Targets(accepts, valued_only)
+def _ordered_targets(block: cst.CSTNode, accepts) -> List[cst.CSTNode]:
+    visitor = _Targets(accepts)
     block.visit(visitor)
     return visitor.found
 

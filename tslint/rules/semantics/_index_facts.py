@@ -268,9 +268,9 @@ def class_values(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, s
     """Names the class body binds only to plain values (`SCALE = 2.0`), with the value's type (TS341)."""
     assigned: Dict[str, List[cst.BaseExpression]] = {}
     methods = {s.name.value for s in node.body.body if isinstance(s, cst.FunctionDef)}
-    for name, _, value in class_body_bindings(node):
+    for target, _, value in class_body_bindings(node):
         if value is not None:
-            assigned.setdefault(name, []).append(value)
+            assigned.setdefault(target.value, []).append(value)
     plain = {name: values for name, values in assigned.items() if name not in methods and not name.startswith("__")}
     return tuple(sorted(plain_value_types(plain, imports).items()))
 
