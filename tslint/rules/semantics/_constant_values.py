@@ -174,10 +174,16 @@ def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Op
     return (how, class_level) if class_level else None
 
 
-# One report at the place that gives an unread constant its value: (the node, the constant's name,
-# how it is a constant, what it holds, the class, the function holding the node or None for the
-# class body, the receiver to show: `self` or the class's name).
-UnreadReport = Tuple[cst.CSTNode, str, str, str, str, Optional["FunctionInfo"], str]
+class UnreadReport(NamedTuple):
+    """One report at the place that gives an unread constant its value."""
+
+    node: cst.CSTNode
+    name: str  # the constant's
+    how: str  # how it is a constant ("listed in `__constants__`", "annotated `Final`")
+    what: str  # what it holds ("a dict")
+    cls: str  # the class's name
+    holder: Optional[FunctionInfo]  # the function holding the node; None for the class body
+    receiver: str  # what to show before the name: `self` or the class's name
 
 
 def classes_to_check(file: FileIndex, scope: CompiledScope) -> List[str]:
@@ -227,7 +233,7 @@ def unread_invalid_constants(context: ClassesContext, classes: List[str]) -> Lis
                 continue
             node, holder, receiver = place
             how, what = invalid
-            found.append((node, name, how, what, klass.info.name, holder, receiver))
+            found.append(UnreadReport(node, name, how, what, klass.info.name, holder, receiver))
     return found
 
 
