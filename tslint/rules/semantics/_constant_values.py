@@ -1,5 +1,7 @@
 """Module constants whose value torch cannot make a constant (TS372): the class fact the indexer
-records (`constant_facts`), and what the instance of a scripted class holds (`invalid_constant`).
+records (`constant_facts`), what the instance of a scripted class holds (`invalid_constant`), and
+where to report a constant compiled code never reads (`classes_to_check`, `unread_invalid_constants`:
+at the place the class gives it its value).
 
 Which names are the scripted instance's constants is the class's `constant_names`
 (analysis/class_constants.py). Each constant's value, read on the built instance, must be a bool, int,
