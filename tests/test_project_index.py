@@ -11,7 +11,7 @@ import libcst as cst
 import pytest
 
 from conftest import FIXTURES, ROOT
-from tslint.analysis.imports import build_import_table, resolve_relative
+from tslint.analysis.imports import build_import_table, class_nodes, module_bindings, resolve_relative
 from tslint.files import SourceFile, module_name
 from tslint.index.indexer import function_trees, index_file
 from tslint.index.model import is_torch_module_class
@@ -224,6 +224,66 @@ def test_function_trees_match_the_indexer() -> None:
         assert list(fast.nodes) == list(trees.nodes)
         assert all(fast.nodes[ordinal] is node for ordinal, node in trees.nodes.items())
         assert dict(fast.anchors) == dict(trees.anchors)
+
+
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        # Sequential definitions: Python binds the last one (torch scripts what the module holds).
+        ("class X: a = 1\nclass X: a = 2\n", 2),
+        ("def X(): pass\nclass X: a = 2\n", 2),
+        ("class X: a = 1\ndef X(): return 2\n", "def"),
+        ("if c:\n    class X: a = 1\nclass X: a = 2\n", 2),
+        ("if c:\n    class X: a = 1\nelse:\n    class X: a = 2\nclass X: a = 3\n", 3),
+        ("with m:\n    class X: a = 1\nclass X: a = 2\n", 2),
+        ("with m:\n    class X: a = 1\n    class X: a = 2\n", 2),
+        ("try:\n    import y\nexcept ImportError:\n    pass\nclass X: a = 1\nclass X: a = 2\n", 2),
+        ("try:\n    class X: a = 1\nfinally:\n    class X: a = 2\n", 2),
+        ("if c:\n    class X: a = 1\n    class X: a = 2\n", 2),  # defined once either way it goes
+        # Which one binds depends on the branch Python takes: unknown.
+        ("if c:\n    class X: a = 1\nelse:\n    class X: a = 2\n", None),
+        ("if c:\n    class X: a = 1\nelif d:\n    class X: a = 2\n", None),
+        ("class X: a = 1\nif c:\n    class X: a = 2\n", None),
+        ("try:\n    class X: a = 1\nexcept ImportError:\n    class X: a = 2\n", None),
+        ("try:\n    import y\n    class X: a = 1\nexcept ImportError:\n    class X: a = 2\n", None),
+        ("class X: a = 1\ntry:\n    import y\nexcept ImportError:\n    class X: a = 2\n", None),
+        ("try:\n    class X: a = 1\nexcept E:\n    pass\nelse:\n    class X: a = 2\n", None),
+        # Defined once: that definition, conditional or not (what tslint did before).
+        ("try:\n    from y import X\nexcept ImportError:\n    class X: a = 2\n", 2),
+    ],
+)
+def test_module_bindings_follow_python(source: str, expected) -> None:
+    module = cst.parse_module(source)
+    bound = module_bindings(module).get("X")
+    if expected is None:
+        assert bound is None and "X" not in class_nodes(module)
+    elif expected == "def":
+        assert type(bound) is cst.FunctionDef and "X" not in class_nodes(module)
+    else:
+        assert class_nodes(module)["X"] is bound
+        assert f"a = {expected}" in cst.Module([bound]).code
+
+
+def test_the_index_keeps_the_binding_definition(tmp_path: Path) -> None:
+    """The project index, like Python, holds a repeated class or function's last definition in
+    sequence (its methods are the ones compiled), and neither when a branch decides which."""
+    source = (
+        "import torch.nn as nn\n"
+        "class A(nn.Module):\n    def forward(self, x): return x\n"
+        "class A(nn.Module):\n    def forward(self, x): return x + 1\n    def helper(self): pass\n"
+        "def f(): return 1\n"
+        "def f(): return 2\n"
+        "if c:\n    class B(nn.Module): pass\n    def g(): pass\n"
+        "else:\n    class B(nn.Module): pass\n    def g(): pass\n"
+    )
+    module = cst.parse_module(source)
+    file, trees = index_file("m.py", module, "m", False)
+    index = ProjectIndex([file])
+    assert [info.name for info in file.classes] == ["A"]
+    assert set(index.classes["m.A"].methods) == {"forward", "helper"}
+    assert trees.nodes[index.functions["m.f"].ordinal].body.body[0].value.value == "2"
+    assert "m.B" not in index.classes and "m.g" not in index.functions
+    assert index.module_classes == {"m.A"}
 
 
 def test_star_reexports_resolve_to_the_definition(tmp_path: Path) -> None:

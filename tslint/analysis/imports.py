@@ -176,13 +176,89 @@ def top_level_statements(module: cst.Module) -> Iterator[cst.CSTNode]:
 
 @memoised
 def class_nodes(module: cst.Module) -> Dict[str, cst.ClassDef]:
-    """The module's classes by name as the project index keeps them (ProjectIndex: the first of each
-    qualified name), top-level or under a top-level `if`/`try`/`with`."""
-    found: Dict[str, cst.ClassDef] = {}
+    """The module's classes by name as the project index keeps them (`module_bindings`): the class
+    statement that binds each name once the module has run, top-level or under a top-level
+    `if`/`try`/`with`; not a class a later definition replaces, nor one of a name whose binding
+    depends on which branch runs."""
+    return {name: node for name, node in module_bindings(module).items() if type(node) is cst.ClassDef}
+
+
+Definition = Union[cst.ClassDef, cst.FunctionDef]
+
+
+@memoised
+def module_bindings(module: cst.Module) -> Dict[str, Definition]:
+    """The class or function statement (of those `top_level_statements` yields) that binds each
+    name once the module has run, as Python binds it: the last of a name's definitions in sequence
+    (`class X` ... `class X`: the second; torch scripts what the module holds, probed in torch 2.13).
+    A name defined more than once whose binding depends on which branch of an `if`/`else` or a
+    `try`/`except` runs (`if sys.version_info >= ...: class X ... else: class X ...`) is left out:
+    tslint cannot know which one torch sees. A name only one definition may bind (defined once, or
+    twice in sequence under one `if`) is that definition, conditional or not, as before. Only
+    definitions count: an assignment or import of the name is not followed."""
+    found: Dict[str, Definition] = {}
+    repeated: Set[str] = set()
     for statement in top_level_statements(module):
-        if type(statement) is cst.ClassDef:
-            found.setdefault(statement.name.value, statement)  # type: ignore[attr-defined]
+        kind = type(statement)
+        if kind is cst.ClassDef or kind is cst.FunctionDef:
+            name = statement.name.value  # type: ignore[attr-defined]
+            if name in found:
+                repeated.add(name)
+            found[name] = statement  # type: ignore[assignment]
+    if repeated:
+        # Which definitions may bind each repeated name after the module ran (None: none of them).
+        possible = _run(module.body, {}, repeated)
+        for name in repeated:
+            if possible.get(name, _UNBOUND) - _UNBOUND != frozenset((id(found[name]),)):
+                del found[name]
     return found
+
+
+_State = Dict[str, FrozenSet[Optional[int]]]
+_UNBOUND: FrozenSet[Optional[int]] = frozenset((None,))
+
+
+def _run(statements: Sequence[cst.CSTNode], state: _State, names: Set[str]) -> _State:
+    """The definitions (by id) that may bind each of `names` after `statements` ran from `state`,
+    through the statements `top_level_statements` opens: either branch of an `if`, any prefix of a
+    `try` body before a handler, a `with` body in full."""
+    for statement in statements:
+        kind = type(statement)
+        if kind is cst.ClassDef or kind is cst.FunctionDef:
+            if statement.name.value in names:  # type: ignore[attr-defined]
+                state = {**state, statement.name.value: frozenset((id(statement),))}  # type: ignore[attr-defined]
+        elif kind is cst.If:
+            orelse = statement.orelse  # type: ignore[attr-defined]
+            taken = _run(_suite(statement), state, names)
+            if orelse is None:
+                state = _merge(taken, state)
+            else:
+                state = _merge(taken, _run([orelse] if type(orelse) is cst.If else _suite(orelse), state, names))
+        elif kind is cst.Try:
+            prefixes = [state]
+            for inner in _suite(statement):
+                prefixes.append(_run([inner], prefixes[-1], names))
+            raised = _merge(*prefixes)  # an exception may leave the body after any of its statements
+            orelse = statement.orelse  # type: ignore[attr-defined]
+            outcomes = [_run(_suite(orelse), prefixes[-1], names) if orelse is not None else prefixes[-1]]
+            outcomes.extend(_run(_suite(handler), raised, names) for handler in statement.handlers)  # type: ignore[attr-defined]
+            state = _merge(*outcomes)
+            if statement.finalbody is not None:  # type: ignore[attr-defined]
+                state = _run(_suite(statement.finalbody), state, names)  # type: ignore[attr-defined]
+        elif kind is cst.With:
+            state = _run(_suite(statement), state, names)
+    return state
+
+
+def _suite(statement: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    return statement.body.body  # type: ignore[attr-defined]
+
+
+def _merge(*states: _State) -> _State:
+    merged: _State = {}
+    for name in {name for state in states for name in state}:
+        merged[name] = frozenset().union(*(state.get(name, _UNBOUND) for state in states))
+    return merged
 
 
 # Concrete node classes without subclasses, so tested by exact type: isinstance's miss on libcst's

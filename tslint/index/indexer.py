@@ -13,6 +13,7 @@ from tslint.analysis.imports import (
     build_import_table,
     has_future_annotations,
     module_assignments,
+    module_bindings,
     top_level_statements,
     top_level_statements_with_index,
 )
@@ -305,10 +306,15 @@ class _FileIndexer:
         module_constants: Set[str] = set()
         module_objects: Dict[str, str] = {}
         overloaded: Dict[str, list] = {}
+        # Every definition is indexed (the ordinals follow `function_trees`); only those that bind
+        # their name once the module has run are kept (`module_bindings`: Python's last one).
+        bound = module_bindings(self.module)
         for statement_index, statement in top_level_statements_with_index(self.module):
             self.statement_index = statement_index
             if isinstance(statement, cst.ClassDef):
-                classes.append(self.klass(statement))
+                info = self.klass(statement)
+                if bound.get(info.name) is statement:
+                    classes.append(info)
             elif isinstance(statement, cst.FunctionDef):
                 self.add_function(functions, overloaded, statement, None)
             elif isinstance(statement, cst.SimpleStatementLine):
@@ -323,6 +329,7 @@ class _FileIndexer:
                                 if callee in PYTHON_OBJECT_FACTORIES:
                                     module_objects[target.target.value] = callee
         module_values = plain_value_types(module_assignments(self.module), self.imports)
+        functions = {name: f for name, f in functions.items() if bound.get(name) is self.nodes[f.ordinal]}
         return FileIndex(
             path=self.path,
             module_name=self.module_name,

@@ -354,6 +354,9 @@ class FileIndex:
     path: str
     module_name: str
     imports: ImportTable
+    # The module-level classes and functions that bind their names once the module has run, as
+    # Python binds them (`module_bindings`): not a definition a later one replaces, nor one of a name
+    # whose binding depends on which branch of an `if`/`try` runs.
     classes: Tuple[ClassInfo, ...]
     functions: Mapping[str, FunctionInfo]
     module_constants: FrozenSet[str]  # module-level names bound to literals

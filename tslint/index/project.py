@@ -29,7 +29,9 @@ class ProjectIndex:
         """`digests`: each file's content digest by path, for `dependency_key` (the result cache)."""
         # In path order, whatever order the files were indexed in (workers answer in any order):
         # where two files claim one module name (scripts in folders that are not packages), or one
-        # qualified name, the same file wins in every run.
+        # qualified name, the same file wins in every run. Within a file the indexer kept, of a name
+        # defined more than once, only the definition Python binds (`module_bindings`: the last in
+        # sequence; none when a branch decides which).
         self.files: Tuple[FileIndex, ...] = tuple(sorted(files, key=lambda f: f.path))
         self.digests: Mapping[str, str] = digests or {}
         self._imported: Dict[str, Tuple[FileIndex, ...]] = {}
