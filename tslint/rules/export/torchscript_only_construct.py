@@ -4,6 +4,7 @@ from typing import Optional
 
 import libcst as cst
 
+from tslint.analysis.imports import class_nodes
 from tslint.findings import Mode, Severity
 from tslint.rule import Rule, RuleContext
 
@@ -71,13 +72,11 @@ class TorchScriptOnlyConstructInExport(Rule):
         info = context.compiled.info
         if node is not context.node or info.name != "forward" or info.owner is None or context.source[0] is None:
             return
-        for statement in context.source[0].body:  # the class defining forward, at the top of the file
-            if isinstance(statement, cst.ClassDef) and f"{context.file.module_name}.{statement.name.value}" == (
-                info.owner
-            ):
-                if any(True for _ in _constants_lists(statement)):  # reported on `forward`'s name
-                    what = CONSTANTS.format(klass=statement.name.value)
-                    context.report(node.name, self.message.format(what=what))
+        module_name, _, short = info.owner.rpartition(".")
+        klass = class_nodes(context.source[0]).get(short) if module_name == context.file.module_name else None
+        if klass is not None and any(True for _ in _constants_lists(klass)):  # reported on `forward`'s name
+            what = CONSTANTS.format(klass=short)
+            context.report(node.name, self.message.format(what=what))
 
 
 def _constants_lists(klass: cst.ClassDef):

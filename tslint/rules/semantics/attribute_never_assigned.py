@@ -4,6 +4,7 @@ from typing import Optional
 
 import libcst as cst
 
+from tslint.analysis.imports import class_nodes
 from tslint.compiled_class import CompiledClass
 from tslint.findings import Mode, Severity
 from tslint.index.model import DYNAMIC_ATTRIBUTES
@@ -178,11 +179,11 @@ def _final(name: str, qualname: str, context: RuleContext):
     final = _final_name(context)
     if tree is None or final is None or module != context.file.module_name:
         return None
-    classes = [s for s in tree.body if isinstance(s, cst.ClassDef) and s.name.value == short]
-    if len(classes) != 1 or not isinstance(classes[0].body, cst.IndentedBlock):
+    klass = class_nodes(tree).get(short)
+    if klass is None or not isinstance(klass.body, cst.IndentedBlock):
         return None
     bindings = []
-    for statement in classes[0].body.body:
+    for statement in klass.body.body:
         for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
             targets = getattr(small, "targets", None) or (
                 [small] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else []

@@ -5,6 +5,7 @@ from typing import Dict, Optional, Sequence, Tuple
 
 import libcst as cst
 
+from tslint.analysis.imports import class_nodes
 from tslint.analysis.traversal import code_of, walk
 from tslint.analysis.value_kinds import is_parameter
 from tslint.findings import Mode, Severity
@@ -269,10 +270,9 @@ def _construction_fix(name: str, module: str, parameter: str, context: RuleConte
     for qualname, _ in context.classes():
         if qualname.rpartition(".")[0] != context.file.module_name:
             continue
-        short = qualname.rpartition(".")[2]
-        for statement in tree.body:
-            if isinstance(statement, cst.ClassDef) and statement.name.value == short:
-                calls.extend(_constructions(statement, name, torch_module, context))
+        klass = class_nodes(tree).get(qualname.rpartition(".")[2])
+        if klass is not None:
+            calls.extend(_constructions(klass, name, torch_module, context))
     if len(calls) != 1:
         return None
     args = calls[0].args
