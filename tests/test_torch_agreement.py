@@ -12,7 +12,15 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, expectations, fixture_files, fixture_mode
-from torch_harness import highlighted_span, load_module, module_classes, script, script_in_fresh_process, torch
+from torch_harness import (
+    class_rows,
+    highlighted_span,
+    load_module,
+    module_classes,
+    script,
+    script_in_fresh_process,
+    torch,
+)
 from tslint.api import catalogue, lint_paths  # noqa: E402
 from tslint.config import Config  # noqa: E402
 from tslint.findings import Severity  # noqa: E402
@@ -55,6 +63,8 @@ UNLOCATED = {
     "BadUnreadFinalTensorFromInit": "is not a valid constant",
     "BadUnreadSetOnParameterDict": "is not a valid constant",
     "BadDictReadInSharedForward": "is not a valid constant",
+    "BadQuotedAnnotationInLast": "Unknown type annotation: 'bool'",
+    "BadUnreadDictInLast": "is not a valid constant",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the
@@ -79,9 +89,9 @@ WRAPPER_FILES = {WRAPPER_FILE, str((FIXTURES / "pkg" / "star_renaming.py").resol
 
 def _flagged_codes(cls: type) -> set:
     """The codes the fixture expects inside the class's own lines."""
-    lines, start = inspect.getsourcelines(cls)
+    first, last = class_rows(cls)
     path = Path(inspect.getsourcefile(cls))
-    return {code for row, code in expectations(path) if start <= row < start + len(lines)}
+    return {code for row, code in expectations(path) if first <= row <= last}
 
 
 def _fixture_classes():
@@ -146,9 +156,9 @@ def test_fixture_class_against_torch(cls: type) -> None:
         # _contextlib.py: the file it names is torch's, the line is the fixture's (TS347's case); the
         # same under a project decorator's wrapper from another file (TS343's).
         rows = [int(row) for row in re.findall(re.escape(wrapper_file) + r'", line (\d+)', error)]
-        lines, start = inspect.getsourcelines(cls)
+        first, last = class_rows(cls)
         own = str(Path(inspect.getsourcefile(cls)).resolve())
-        assert rows and start <= rows[0] < start + len(lines), error
+        assert rows and first <= rows[0] <= last, error
         lines = WARNING_LINES if cls.__name__ in WARNED else ERROR_LINES
         assert (own, rows[0]) in lines, f"torch's first error (line {rows[0]}) is not on a line tslint flags:\n{error}"
         codes = CODES_AT[(own, rows[0])]
@@ -157,11 +167,9 @@ def test_fixture_class_against_torch(cls: type) -> None:
     assert span is not None, error
     if cls.__name__ in IN_DECORATOR:
         assert IN_DECORATOR[cls.__name__] in error, error
-        lines, start = inspect.getsourcelines(cls)
+        first, last = class_rows(cls)
         own = str(Path(inspect.getsourcefile(cls)).resolve())
-        assert any((own, row) in ERROR_LINES for row in range(start, start + len(lines))), (
-            "no error flagged in the class"
-        )
+        assert any((own, row) in ERROR_LINES for row in range(first, last + 1)), "no error flagged in the class"
         return
     path, first, last = span
     lines = WARNING_LINES if cls.__name__ in WARNED else ERROR_LINES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import re
@@ -38,6 +39,25 @@ def module_classes(module: ModuleType) -> List[type]:
         for value in vars(module).values()
         if inspect.isclass(value) and issubclass(value, torch.nn.Module) and value.__module__ == module.__name__
     ]
+
+
+def class_rows(cls: type) -> Tuple[int, int]:
+    """(first, last) row of the class statement that made `cls`, decorators included. Python 3.11's
+    inspect gives the first class of that name in the file, though a later one may have replaced it
+    (fixtures/redefinitions.py): the rows of the class's own functions name the one that ran."""
+    lines, start = inspect.getsourcelines(cls)
+    rows = [f.__code__.co_firstlineno for f in vars(cls).values() if inspect.isfunction(f)]
+    if rows and not start <= rows[0] < start + len(lines):
+        tree = ast.parse(Path(inspect.getsourcefile(cls)).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.ClassDef)
+                and node.name == cls.__name__
+                and node.lineno <= rows[0] <= node.end_lineno
+            ):
+                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                return first, node.end_lineno
+    return start, start + len(lines) - 1
 
 
 def script(cls: type) -> Tuple[Optional[object], Optional[str]]:
