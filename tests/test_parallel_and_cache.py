@@ -662,3 +662,32 @@ def test_cache_sees_a_subclass_change_its_constant_value(tmp_path: Path, capsys)
     assert [(d["filename"], d["code"]) for d in first] == [("base.py", "TS372")]
     (tmp_path / "sub.py").write_text(sub.replace("{0: 1}", "(1,)"))
     assert json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"] == []
+
+
+def test_cache_sees_a_redefinition_in_an_imported_file(tmp_path: Path, capsys) -> None:
+    """torch scripts the class a module holds: the last `class Block` of blocks.py. A redefinition
+    appended there changes the `forward` model.py's call of its submodule is checked against (TS350
+    in model.py, though nothing of model.py changed); moved above the first, it no longer binds the name."""
+    taking = (
+        "class Block(nn.Module):\n    def forward(self, x: torch.Tensor, k: int) -> torch.Tensor:\n"
+        "        return x * k\n"
+    )
+    plain = "class Block(nn.Module):\n    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        return x\n"
+    header = "import torch\nimport torch.nn as nn\n\n\n"
+    (tmp_path / "blocks.py").write_text(header + taking)
+    (tmp_path / "model.py").write_text(
+        header.replace("\n\n\n", "\nfrom blocks import Block\n\n\n") + "class Net(nn.Module):\n"
+        "    def __init__(self) -> None:\n        super().__init__()\n        self.block = Block()\n\n"
+        "    def forward(self, x: torch.Tensor) -> torch.Tensor:\n        return self.block(x, 2)\n"
+    )
+
+    def found() -> list:
+        report = lint(capsys, ".", cwd=tmp_path)
+        assert report == lint(capsys, "--no-cache", ".", cwd=tmp_path)
+        return [(d["filename"], d["location"]["row"], d["code"]) for d in json.loads(report)["diagnostics"]]
+
+    assert found() == []
+    (tmp_path / "blocks.py").write_text(header + taking + "\n\n" + plain)
+    assert found() == [("model.py", 12, "TS350")]
+    (tmp_path / "blocks.py").write_text(header + plain + "\n\n" + taking)
+    assert found() == []
