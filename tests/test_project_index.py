@@ -240,6 +240,8 @@ def test_function_trees_match_the_indexer() -> None:
         ("try:\n    import y\nexcept ImportError:\n    pass\nclass X: a = 1\nclass X: a = 2\n", 2),
         ("try:\n    class X: a = 1\nfinally:\n    class X: a = 2\n", 2),
         ("if c:\n    class X: a = 1\n    class X: a = 2\n", 2),  # defined once either way it goes
+        ("if TYPE_CHECKING:\n    class X: a = 1\nelse:\n    class X: a = 2\n", 2),  # never runs
+        ("class X: a = 1\nif typing.TYPE_CHECKING:\n    class X: a = 2\n", 1),
         # Which one binds depends on the branch Python takes: unknown.
         ("if c:\n    class X: a = 1\nelse:\n    class X: a = 2\n", None),
         ("if c:\n    class X: a = 1\nelif d:\n    class X: a = 2\n", None),

@@ -193,23 +193,28 @@ def module_bindings(module: cst.Module) -> Dict[str, Definition]:
     (`class X` ... `class X`: the second; torch scripts what the module holds, probed in torch 2.13).
     A name defined more than once whose binding depends on which branch of an `if`/`else` or a
     `try`/`except` runs (`if sys.version_info >= ...: class X ... else: class X ...`) is left out:
-    tslint cannot know which one torch sees. A name only one definition may bind (defined once, or
-    twice in sequence under one `if`) is that definition, conditional or not, as before. Only
-    definitions count: an assignment or import of the name is not followed."""
+    tslint cannot know which one torch sees; a definition under `if TYPE_CHECKING:` binds nothing
+    when another may. A name only one definition may bind (defined once, or twice in sequence
+    under one `if`) is that definition, conditional or not, as before. Only definitions count: an
+    assignment or import of the name is not followed."""
     found: Dict[str, Definition] = {}
     repeated: Set[str] = set()
+    by_id: Dict[int, Definition] = {}
     for statement in top_level_statements(module):
         kind = type(statement)
         if kind is cst.ClassDef or kind is cst.FunctionDef:
             name = statement.name.value  # type: ignore[attr-defined]
             if name in found:
                 repeated.add(name)
-            found[name] = statement  # type: ignore[assignment]
+            found[name] = by_id[id(statement)] = statement  # type: ignore[assignment]
     if repeated:
         # Which definitions may bind each repeated name after the module ran (None: none of them).
         possible = _run(module.body, {}, repeated)
         for name in repeated:
-            if possible.get(name, _UNBOUND) - _UNBOUND != frozenset((id(found[name]),)):
+            candidates = possible.get(name, _UNBOUND) - _UNBOUND
+            if len(candidates) == 1:
+                found[name] = by_id[next(iter(candidates))]  # type: ignore[index]
+            else:
                 del found[name]
     return found
 
@@ -229,7 +234,9 @@ def _run(statements: Sequence[cst.CSTNode], state: _State, names: Set[str]) -> _
                 state = {**state, statement.name.value: frozenset((id(statement),))}  # type: ignore[attr-defined]
         elif kind is cst.If:
             orelse = statement.orelse  # type: ignore[attr-defined]
-            taken = _run(_suite(statement), state, names)
+            # `if TYPE_CHECKING:` never runs (as `_type_checking_only` in analysis/names.py reads it)
+            never = dotted_name(statement.test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING")  # type: ignore[attr-defined]
+            taken = state if never else _run(_suite(statement), state, names)
             if orelse is None:
                 state = _merge(taken, state)
             else:
