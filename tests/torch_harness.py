@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 import inspect
 import re
@@ -14,6 +13,7 @@ from typing import Callable, List, Optional, Tuple
 
 import pytest
 
+from tslint.confirm import checks
 from tslint.confirm.child import trace_and_compare
 from tslint.confirm.torch_errors import first_span
 
@@ -42,22 +42,12 @@ def module_classes(module: ModuleType) -> List[type]:
 
 
 def class_rows(cls: type) -> Tuple[int, int]:
-    """(first, last) row of the class statement that made `cls`, decorators included. Python 3.11's
-    inspect gives the first class of that name in the file, though a later one may have replaced it
-    (fixtures/redefinitions.py): the rows of the class's own functions name the one that ran."""
-    lines, start = inspect.getsourcelines(cls)
-    rows = [f.__code__.co_firstlineno for f in vars(cls).values() if inspect.isfunction(f)]
-    if rows and not start <= rows[0] < start + len(lines):
-        tree = ast.parse(Path(inspect.getsourcefile(cls)).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if (
-                isinstance(node, ast.ClassDef)
-                and node.name == cls.__name__
-                and node.lineno <= rows[0] <= node.end_lineno
-            ):
-                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                return first, node.end_lineno
-    return start, start + len(lines) - 1
+    """(first, last) row of the class statement that made `cls` (`tslint.confirm.checks.class_rows`:
+    Python 3.11's inspect gives the first class of that name in the file, fixtures/redefinitions.py
+    replaces some)."""
+    rows = checks.class_rows(cls)
+    assert rows is not None, cls
+    return rows
 
 
 def script(cls: type) -> Tuple[Optional[object], Optional[str]]:

@@ -5,9 +5,11 @@ or trace it and compare with eager mode. Imports torch and user code; never impo
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import inspect
+import linecache
 import os
 import resource
 import sys
@@ -87,6 +89,35 @@ def _function_at(owner, path: str, row: int) -> Optional[Tuple[str, str]]:
             if start <= row < start + len(lines):
                 found = klass.__name__, name
     return found
+
+
+def class_rows(cls: type) -> Optional[Tuple[int, int]]:
+    """(first, last) row of the class statement that made `cls`, decorators included; None when its
+    source cannot be read. Python 3.11's inspect gives the first class of that name in the file,
+    though a later one may have replaced it (torch scripts the one the module holds, the last): the
+    rows of the class's own functions name the statement that ran."""
+    try:
+        lines, start = inspect.getsourcelines(cls)
+        path = inspect.getsourcefile(cls)
+    except (OSError, TypeError):
+        return None
+    rows = [f.__code__.co_firstlineno for f in vars(cls).values() if inspect.isfunction(f)]
+    if path is not None and rows and not start <= rows[0] < start + len(lines):
+        try:
+            tree = ast.parse("".join(linecache.getlines(path)))
+        except (SyntaxError, ValueError):
+            return start, start + len(lines) - 1
+        for node in ast.walk(tree):
+            end = getattr(node, "end_lineno", None) or 0
+            if isinstance(node, ast.ClassDef) and node.name == cls.__name__ and node.lineno <= rows[0] <= end:
+                return min([node.lineno, *(d.lineno for d in node.decorator_list)]), end
+    return start, start + len(lines) - 1
+
+
+def class_line(cls: type) -> int:
+    """The first row of `class_rows`, 1 when unknown."""
+    rows = class_rows(cls)
+    return rows[0] if rows is not None else 1
 
 
 def _copy(function):
@@ -241,10 +272,7 @@ def confirm_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             "status": "unverified",
             "detail": "the class is not defined at import time",
         }
-    try:
-        line = inspect.getsourcelines(cls)[1]
-    except (OSError, TypeError):
-        line = 1
+    line = class_line(cls)
     try:
         instance, problem = _instantiate(cls, entry.get("factory"))
     except Exception as error:
@@ -405,10 +433,7 @@ def trace_class(torch, module, entry: Dict[str, Any]) -> Dict[str, Any]:
             "status": "unverified",
             "detail": f"torch.jit.trace failed: {type(error).__name__}: {str(error)[:300]}",
         }
-    try:
-        line = inspect.getsourcelines(cls)[1]
-    except (OSError, TypeError):
-        line = 1
+    line = class_line(cls)
     return {
         "qualname": entry["qualname"],
         "status": "traced",

@@ -13,7 +13,6 @@ recorded.
 from __future__ import annotations
 
 import copy
-import inspect
 import os
 import re
 import sys
@@ -26,13 +25,6 @@ from tslint.confirm.torch_errors import headline
 
 MAX_LINES = 20_000  # executed lines kept per class
 MAX_TEXT = 500
-
-
-def _class_line(cls) -> int:
-    try:
-        return inspect.getsourcelines(cls)[1]
-    except (OSError, TypeError):
-        return 1
 
 
 def _named_lines(error: BaseException) -> List[Tuple[str, int]]:
@@ -77,7 +69,7 @@ def export_class(torch, module, entry: Dict[str, Any], root: str) -> Dict[str, A
     cls = getattr(module, entry["name"], None)
     if cls is None:
         return _unverified(entry, "the class is not defined at import time")
-    line = _class_line(cls)
+    line = checks.class_line(cls)
     try:
         instance, problem = checks._instantiate(cls, entry.get("factory"))
         input_sets = checks._as_input_sets(checks._callable(entry["inputs"])())
