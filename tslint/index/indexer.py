@@ -185,6 +185,9 @@ class _FileIndexer:
                         finals.add(small.target.value)
                     if small.value is not None:
                         class_attributes.add(small.target.value)
+                        # annotated (`: ClassVar[List[str]] = [...]`) or not, torch reads the list
+                        if small.target.value == "__jit_unused_properties__":
+                            unused_properties = string_set(small.value)
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
