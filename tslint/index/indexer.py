@@ -206,14 +206,20 @@ class _FileIndexer:
         conditional: Dict[str, str] = {}
         parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}
         if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
-            paths = InitPaths(init.self_name)
-            always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
+            helpers = {
+                name: (self.nodes[info.ordinal], info.self_name)
+                for name, info in methods.items()
+                if name != "__init__" and info.self_name and not info.decorators
+            }
+            paths = InitPaths(init.self_name, helpers)
+            always = paths.function(self.nodes[init.ordinal])
+            building = {"__init__"} | paths.entered
             conditional = {
                 name: paths.described(name)
                 for name in paths.conditions
                 if always is not None
                 and name not in always
-                and all(a.method == "__init__" for a in attributes.get(name, ()))
+                and all(a.method in building for a in attributes.get(name, ()))
             }
         return ClassInfo(
             name=node.name.value,
