@@ -34,6 +34,7 @@ from tslint.index.functions import (
 )
 from tslint.index.model import (
     DYNAMIC_ATTRIBUTES,
+    PROPERTY_DECORATORS,
     PYTHON_OBJECT_FACTORIES,
     AttributeAssignment,
     AttributeKind,
@@ -155,7 +156,7 @@ class _FileIndexer:
             by_torch = typed and all(torch for _, torch in entries)
             # A method's declarations are kept only when torch compiles the method once per each.
             overloads = declarations if typed and (owner is None or by_torch) else ()
-            table[function.name] = replace(
+            table[_table_key(function, table)] = replace(
                 function, has_overloads=function.name in overloaded, overloads=overloads, torch_overloads=by_torch
             )
 
@@ -454,3 +455,16 @@ def _listed(value: cst.BaseExpression) -> Optional[FrozenSet[str]]:
             return None
         names.append(intern(text))
     return _frozen(names)
+
+
+def _table_key(function: FunctionInfo, table: Dict[str, FunctionInfo]) -> str:
+    """Where `function` goes in its table: under its name, but a property's `@<name>.setter` or
+    `@<name>.deleter` under `<name>.setter` / `<name>.deleter`, beside the getter it does not replace
+    (torch compiles a property's getter and its setter: probed in torch 2.13)."""
+    getter = table.get(function.name)
+    if getter is None or not any(d in PROPERTY_DECORATORS for d in getter.decorators):
+        return function.name
+    for accessor in ("setter", "deleter"):
+        if f"{function.name}.{accessor}" in function.decorators:
+            return f"{function.name}.{accessor}"
+    return function.name
