@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -248,11 +248,8 @@ class InitPaths:
                     created |= found
                 continue
             if top and isinstance(statement, cst.If) and statement.orelse is None and _ends_in_return(statement):
-                body = self.block(suite_statements(statement.body), (statement.test, True))
-                rest = self.block(statements[position + 1 :], (statement.test, False), top=True)
-                if body is None or rest is None:
-                    return None if body is None and rest is None else created | (rest if body is None else body)
-                return created | (body & rest)
+                found = self.early_return(statement, statements[position + 1 :])
+                return None if found is None else created | found
             if isinstance(statement, cst.If):
                 found = self.branch(statement)
             elif isinstance(statement, cst.With):
@@ -270,6 +267,16 @@ class InitPaths:
                 return None
             created |= found
         return created
+
+    def early_return(self, node: cst.If, rest: Sequence[cst.CSTNode]) -> Optional[Set[str]]:
+        """The names every path through `if test: ...; return` and the `rest` of the function after
+        it creates: what the `if` creates when `test` holds, and the rest when it does not."""
+        holds, fails = (node.test, True), (node.test, False)
+        body = self.under(holds, lambda: self.block(suite_statements(node.body), holds))
+        after = self.under(fails, lambda: self.block(rest, fails, top=True))
+        if body is None or after is None:
+            return after if body is None else body
+        return body & after
 
     def called_helpers(self, statement: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]) -> List[str]:
         """The helpers a statement `self.helper(...)` calls, not already running."""
@@ -293,22 +300,39 @@ class InitPaths:
             if condition is None:
                 return self.block(statements, None, top=True)
             # under a condition already: its own early returns are not followed
-            return self.block(statements, condition)
+            return self.under(condition, lambda: self.block(statements, condition))
         finally:
             self._running.pop()
             self.self_name = saved
 
     def branch(self, node: cst.If) -> Optional[Set[str]]:
-        body = self.block(suite_statements(node.body), (node.test, True))
-        if node.orelse is None:
+        holds, fails = (node.test, True), (node.test, False)
+        body = self.under(holds, lambda: self.block(suite_statements(node.body), holds))
+        orelse = node.orelse
+        if orelse is None:
             other: Optional[Set[str]] = set()
-        elif isinstance(node.orelse, cst.If):
-            other = self.branch(node.orelse)
+        elif isinstance(orelse, cst.If):
+            other = self.under(fails, lambda: self.branch(orelse))
         else:
-            other = self.block(suite_statements(node.orelse.body), (node.test, False))
+            other = self.under(fails, lambda: self.block(suite_statements(orelse.body), fails))
         if body is None or other is None:
             return other if body is None else body
         return body & other
+
+    def under(self, condition: Condition, run: Callable[[], Optional[Set[str]]]) -> Optional[Set[str]]:
+        """`run()`, a block that runs when `condition` holds: the names it creates on every one of its
+        paths are created under `condition`, not under the tests inside it (`if a: if b: self.x = 1
+        else: self.x = 2` creates `x` when `a`, not "when `b` or not `b`")."""
+        outer, self.conditions = self.conditions, {}
+        try:
+            found = run()
+        finally:
+            inner, self.conditions = self.conditions, outer
+        for name, conditions in inner.items():
+            if found is not None and name in found:
+                conditions = [condition]
+            self.conditions.setdefault(name, []).extend(conditions)
+        return found
 
     def described(self, name: str) -> str:
         """`use_bias`, or not `use_bias`, or several joined by "or"."""
