@@ -204,24 +204,8 @@ class _FileIndexer:
         init = methods.get("__init__")
         if init is not None and init.self_name and init.ordinal in self.unpacking:
             self._returned_tuple_attributes(init, methods, attributes)
-        conditional: Dict[str, str] = {}
         parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}
-        if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
-            helpers = {
-                name: (self.nodes[info.ordinal], info.self_name)
-                for name, info in methods.items()
-                if name != "__init__" and info.self_name and not info.decorators
-            }
-            paths = InitPaths(init.self_name, helpers)
-            always = paths.function(self.nodes[init.ordinal])
-            building = {"__init__"} | paths.entered
-            conditional = {
-                name: paths.described(name)
-                for name in paths.conditions
-                if always is not None
-                and name not in always
-                and all(a.method in building for a in attributes.get(name, ()))
-            }
+        conditional = self._conditional_attributes(init, methods, attributes)
         return ClassInfo(
             name=node.name.value,
             qualname=qualname,
@@ -244,6 +228,32 @@ class _FileIndexer:
             ),
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
+
+    def _conditional_attributes(
+        self,
+        init: Optional[FunctionInfo],
+        methods: Dict[str, FunctionInfo],
+        attributes: Dict[str, List[AttributeAssignment]],
+    ) -> Dict[str, str]:
+        """The attributes `__init__` (with the class's helpers it calls) creates only on some paths,
+        each with the conditions it is created under, described."""
+        if init is None or not init.self_name or DYNAMIC_ATTRIBUTES in attributes:
+            return {}
+        helpers = {
+            name: (self.nodes[info.ordinal], info.self_name)
+            for name, info in methods.items()
+            if name != "__init__" and info.self_name and not info.decorators
+        }
+        paths = InitPaths(init.self_name, helpers)
+        always = paths.function(self.nodes[init.ordinal])
+        if always is None:
+            return {}
+        building = {"__init__"} | paths.entered
+        return {
+            name: paths.described(name)
+            for name in paths.conditions
+            if name not in always and all(a.method in building for a in attributes.get(name, ()))
+        }
 
     def _returned_tuple_attributes(
         self, init: FunctionInfo, methods: Dict[str, FunctionInfo], attributes: Dict[str, List[AttributeAssignment]]
