@@ -199,10 +199,14 @@ class CompiledScope:
                     continue
                 if method.has_decorator(JIT_EXPORT):
                     yield method, qualname
-                elif name not in context.unused_properties and any(
-                    d in PROPERTY_DECORATORS or d == f"{name}.setter" for d in method.decorators
+                elif method.name not in context.unused_properties and any(
+                    d in PROPERTY_DECORATORS or d == f"{method.name}.setter" for d in method.decorators
                 ):
-                    yield method, qualname  # a property's getter and setter are compiled (probed)
+                    # a property's getter and setter are compiled (probed); a setter (the table's
+                    # `<name>.setter`) belongs to the getter the class's hierarchy resolves to
+                    getter = context.methods.get(method.name)
+                    if name == method.name or (getter is not None and getter.owner == method.owner):
+                        yield method, qualname
         if not self._all_classes or self.tracing:
             return
         for file in self.index.files:

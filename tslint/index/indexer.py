@@ -34,6 +34,7 @@ from tslint.index.functions import (
 )
 from tslint.index.model import (
     DYNAMIC_ATTRIBUTES,
+    PROPERTY_DECORATORS,
     PYTHON_OBJECT_FACTORIES,
     AttributeAssignment,
     AttributeKind,
@@ -155,7 +156,7 @@ class _FileIndexer:
             by_torch = typed and all(torch for _, torch in entries)
             # A method's declarations are kept only when torch compiles the method once per each.
             overloads = declarations if typed and (owner is None or by_torch) else ()
-            table[function.name] = replace(
+            table[_table_key(function, table)] = replace(
                 function, has_overloads=function.name in overloaded, overloads=overloads, torch_overloads=by_torch
             )
 
@@ -185,6 +186,9 @@ class _FileIndexer:
                         finals.add(small.target.value)
                     if small.value is not None:
                         class_attributes.add(small.target.value)
+                        # annotated (`: ClassVar[List[str]] = [...]`) or not, torch reads the list
+                        if small.target.value == "__jit_unused_properties__":
+                            unused_properties = string_set(small.value)
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
@@ -200,18 +204,8 @@ class _FileIndexer:
         init = methods.get("__init__")
         if init is not None and init.self_name and init.ordinal in self.unpacking:
             self._returned_tuple_attributes(init, methods, attributes)
-        conditional: Dict[str, str] = {}
         parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}
-        if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
-            paths = InitPaths(init.self_name)
-            always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
-            conditional = {
-                name: paths.described(name)
-                for name in paths.conditions
-                if always is not None
-                and name not in always
-                and all(a.method == "__init__" for a in attributes.get(name, ()))
-            }
+        conditional = self._conditional_attributes(init, methods, attributes)
         return ClassInfo(
             name=node.name.value,
             qualname=qualname,
@@ -234,6 +228,32 @@ class _FileIndexer:
             ),
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
+
+    def _conditional_attributes(
+        self,
+        init: Optional[FunctionInfo],
+        methods: Dict[str, FunctionInfo],
+        attributes: Dict[str, List[AttributeAssignment]],
+    ) -> Dict[str, str]:
+        """The attributes `__init__` (with the class's helpers it calls) creates only on some paths,
+        each with the conditions it is created under, described."""
+        if init is None or not init.self_name or DYNAMIC_ATTRIBUTES in attributes:
+            return {}
+        helpers = {
+            name: (self.nodes[info.ordinal], info.self_name)
+            for name, info in methods.items()
+            if name != "__init__" and info.self_name and not info.decorators
+        }
+        paths = InitPaths(init.self_name, helpers)
+        always = paths.function(self.nodes[init.ordinal])
+        if always is None:
+            return {}
+        building = {"__init__"} | paths.entered
+        return {
+            name: paths.described(name)
+            for name in paths.conditions
+            if name not in always and all(a.method in building for a in attributes.get(name, ()))
+        }
 
     def _returned_tuple_attributes(
         self, init: FunctionInfo, methods: Dict[str, FunctionInfo], attributes: Dict[str, List[AttributeAssignment]]
@@ -445,3 +465,16 @@ def _listed(value: cst.BaseExpression) -> Optional[FrozenSet[str]]:
             return None
         names.append(intern(text))
     return _frozen(names)
+
+
+def _table_key(function: FunctionInfo, table: Dict[str, FunctionInfo]) -> str:
+    """Where `function` goes in its table: under its name, but a property's `@<name>.setter` or
+    `@<name>.deleter` under `<name>.setter` / `<name>.deleter`, beside the getter it does not replace
+    (torch compiles a property's getter and its setter: probed in torch 2.13)."""
+    getter = table.get(function.name)
+    if getter is None or not any(d in PROPERTY_DECORATORS for d in getter.decorators):
+        return function.name
+    for accessor in ("setter", "deleter"):
+        if f"{function.name}.{accessor}" in function.decorators:
+            return f"{function.name}.{accessor}"
+    return function.name
