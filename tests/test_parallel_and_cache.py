@@ -668,3 +668,28 @@ def test_cache_sees_a_subclass_change_its_constant_value(tmp_path: Path, capsys)
     assert [(d["filename"], d["code"]) for d in first] == [("base.py", "TS372")]
     (tmp_path / "sub.py").write_text(sub.replace("{0: 1}", "(1,)"))
     assert json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"] == []
+
+
+def test_cache_sees_a_sibling_subclass_change_its_constant_value(tmp_path: Path, capsys) -> None:
+    """base.py's `helper` reads `self.table` for Sub1 and Sub2, each a dict constant: TS372 reports
+    the read there. Once sub2.py makes its `table` valid, the read holds for Sub2, so Sub1's dict is
+    reported where sub1.py binds it; sub1.py imports neither sub2.py nor anything that changed, so
+    its cache key must hold what that decision read (the classes base.py's code is compiled for)."""
+    (tmp_path / "base.py").write_text(
+        "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def helper(self, x):\n        "
+        "return x * self.table[0]\n"
+    )
+    sub = (
+        "from typing import Final\n\nfrom base import Base\n\n\nclass Sub1(Base):\n    table: Final = {0: 1}\n\n"
+        "    def forward(self, x):\n        return self.helper(x)\n"
+    )
+    (tmp_path / "sub1.py").write_text(sub)
+    (tmp_path / "sub2.py").write_text(sub.replace("Sub1", "Sub2"))
+    first = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
+    assert [(d["filename"], d["code"], d["location"]["row"]) for d in first] == [("base.py", "TS372", 6)]
+    (tmp_path / "sub2.py").write_text(sub.replace("Sub1", "Sub2").replace("{0: 1}", "(1,)"))
+    cached = lint(capsys, ".", cwd=tmp_path)
+    assert cached == lint(capsys, "--no-cache", ".", cwd=tmp_path)
+    assert [(d["filename"], d["code"], d["location"]["row"]) for d in json.loads(cached)["diagnostics"]] == [
+        ("sub1.py", "TS372", 7)
+    ]
