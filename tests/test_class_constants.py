@@ -463,3 +463,27 @@ def test_a_class_defined_under_a_top_level_if_is_found_as_the_index_finds_it(tmp
         """
     found = _lint(tmp_path, {"net.py": source})
     assert [(d.code, d.location.row, d.symbol) for d in found] == [("TS372", 9, "Net")]
+
+
+def test_a_list_a_subclass_extends_in_place_is_unknown_wherever_it_is_read() -> None:
+    """`__constants__ = Base.__constants__` then `+=` extends Base's list itself: Base and a sibling
+    reading it have `b` as a constant once Extender's body ran (probed, torch 2.13); a list built
+    from Base's holds it or not by the order the modules ran in. A list of its own is unaffected."""
+    source = """
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Extender(Base):
+            __constants__ = Base.__constants__
+            __constants__ += ["b"]
+        class Sibling(Base):
+            pass
+        class Joined(Base):
+            __constants__ = Base.__constants__ + ["c"]
+        class Own(Base):
+            __constants__ = ["c"]
+        """
+    for name in ("Base", "Extender", "Sibling", "Joined"):
+        found = constants_of(source, name)
+        assert found.listed == set() and found.open and {"a", "b"} <= found.possible, name
+    found = constants_of(source, "Own")
+    assert (found.listed, found.open) == ({"c"}, False)

@@ -30,7 +30,7 @@ declarations:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import FrozenSet, Optional, Set, Tuple, Union
+from typing import Dict, FrozenSet, Optional, Set, Tuple, Union
 
 from tslint.index.model import NATIVE_BASE_CLASSES, ClassInfo, ConstantsOperand, is_torch_module_class
 from tslint.index.project import ProjectIndex
@@ -81,6 +81,13 @@ def class_constants(index: ProjectIndex, info: ClassInfo) -> ClassConstants:
     every_listed = _EMPTY.union(*(c.listed_constants.names for c in hierarchy if c.listed_constants is not None))
     every_final = _EMPTY.union(*(c.finals for c in hierarchy))
     possible = (every_listed if listed is None else listed) | (finals if finals_known else every_final)
+    # A list another class's body extends in place holds that class's names too once it has run.
+    holders = _extended_holders(index)
+    if holders:
+        order = index.python_mro(info) or ()
+        possible = possible.union(*(names for holder, names in holders.items() if holder in order))
+        if _binder(index, info.qualname) in holders:
+            listed = None
     return ClassConstants(
         listed=listed or _EMPTY,
         finals=finals if finals_known else _EMPTY,
@@ -110,6 +117,28 @@ def _nearest_listed(index: ProjectIndex, info: ClassInfo) -> Optional[FrozenSet[
     return _EMPTY
 
 
+def _extended_holders(index: ProjectIndex) -> Dict[str, FrozenSet[str]]:
+    """The classes whose body binds a `__constants__` list that another class's body extends in
+    place (ProjectIndex.extended_constants), with the names those bodies write: that list then holds
+    them wherever it is bound, once the other body has run (probed, torch 2.13)."""
+    found: Dict[str, FrozenSet[str]] = {}
+    for qualname, names in index.extended_constants.items():
+        holder = _binder(index, qualname)
+        if holder is not None:
+            found[holder] = found.get(holder, _EMPTY) | names
+    return found
+
+
+def _binder(index: ProjectIndex, qualname: str) -> Optional[str]:
+    """The class whose body binds the `__constants__` that `qualname.__constants__` reads."""
+    info = index.classes.get(qualname)
+    for name in (index.python_mro(info) or ()) if info is not None else ():
+        current = index.classes.get(name)
+        if current is not None and current.listed_constants is not None:
+            return name
+    return None
+
+
 # A value of `__constants__` as Python holds it: (its type, the names, the class whose body made
 # the object: a `+=` on a list changes that object, wherever it is bound).
 _Value = Tuple[str, FrozenSet[str], str]
@@ -132,6 +161,8 @@ def _class_attribute(index: ProjectIndex, qualname: str, seen: FrozenSet[str]) -
                 continue  # nn.Module binds none
             return None
         if current.listed_constants is not None:
+            if name in _extended_holders(index):
+                return None  # what it holds depends on whether the extending body ran yet
             return _built(index, current, seen | {info.qualname})
     return None
 
