@@ -55,6 +55,10 @@ UNLOCATED = {
     "BadUnreadFinalTensorFromInit": "is not a valid constant",
     "BadUnreadSetOnParameterDict": "is not a valid constant",
     "BadDictReadInSharedForward": "is not a valid constant",
+    "BadDictListedThroughTheBaseList": "is not a valid constant",
+    "BadDictAugmented": "is not a valid constant",
+    "BadDictInATupleConcatenation": "is not a valid constant",
+    "BadUnreadSetAddedToTheBaseList": "is not a valid constant",
 }
 
 # torch's first error lies inside a project decorator's wrapper, which torch compiles in place of the

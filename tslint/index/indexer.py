@@ -32,6 +32,7 @@ from tslint.index.functions import (
     string_set,
     takes_var_args,
 )
+from tslint.index.listed_constants import constants_listing
 from tslint.index.model import (
     DYNAMIC_ATTRIBUTES,
     PROPERTY_DECORATORS,
@@ -216,7 +217,7 @@ class _FileIndexer:
             class_annotations=_frozen(annotations),
             size_unions=_frozen(size_unions),
             class_attributes=_frozen(class_attributes),
-            listed_constants=_listed_constants(node),
+            listed_constants=constants_listing(node, self.imports),
             finals=_frozen(finals),
             facts=self.extracted(self.extractors.classes, node, self.imports),
             unused_properties=_frozen(unused_properties),
@@ -429,42 +430,6 @@ _EMPTY: FrozenSet[str] = frozenset()
 def _frozen(names: Iterable[str]) -> FrozenSet[str]:
     found = frozenset(names)
     return found if found else _EMPTY
-
-
-def _listed_constants(node: cst.ClassDef) -> Optional[FrozenSet[str]]:
-    """The names of the `__constants__` the class body binds last (the one torch reads): None unless
-    that is a plain `__constants__ = [...]` of strings; after it an annotated one or `+=` rebinds it to
-    names tslint does not read."""
-    listed: Optional[FrozenSet[str]] = None
-    for statement in node.body.body:
-        for small in statement.body if type(statement) is cst.SimpleStatementLine else ():
-            if type(small) is cst.Assign and any(_names(t.target, "__constants__") for t in small.targets):
-                listed = _listed(small.value)
-            elif type(small) in (cst.AnnAssign, cst.AugAssign) and _names(small.target, "__constants__"):
-                if type(small) is cst.AugAssign or small.value is not None:
-                    listed = None
-    return listed
-
-
-def _names(target: cst.BaseExpression, name: str) -> bool:
-    return type(target) is cst.Name and target.value == name
-
-
-def _listed(value: cst.BaseExpression) -> Optional[FrozenSet[str]]:
-    """The names a class body's `__constants__` lists: None unless it is a literal list, tuple or set
-    of strings (`Base.__constants__ + ["scale"]` holds names tslint does not read)."""
-    if type(value) not in (cst.List, cst.Tuple, cst.Set):
-        return None
-    names = []
-    for element in value.elements:  # type: ignore[attr-defined]
-        item = element.value
-        if type(element) is not cst.Element or type(item) is not cst.SimpleString:
-            return None
-        text = item.evaluated_value
-        if not isinstance(text, str):
-            return None
-        names.append(intern(text))
-    return _frozen(names)
 
 
 def _table_key(function: FunctionInfo, table: Dict[str, FunctionInfo]) -> str:
