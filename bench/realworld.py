@@ -52,7 +52,8 @@ from tslint.findings import Mode, Severity  # noqa: E402
 TORCH = "torch==2.13.0"
 # name: (pip requirements, import package). Pinned; each installs with its dependencies, torch held
 # to TORCH. Not here: speechbrain (imports torchaudio at start-up, and no torchaudio build loads
-# beside torch 2.13.0), anything that needs torchvision (PyPI's does not load beside this torch).
+# beside torch 2.13.0), torchcrepe 0.0.24 and encodec 0.1.1 (both require torchaudio), anything that
+# needs torchvision (PyPI's does not load beside this torch).
 LIBRARIES: Dict[str, Tuple[Tuple[str, ...], str]] = {
     "efficientnet_pytorch": (("efficientnet-pytorch==0.7.1",), "efficientnet_pytorch"),
     "torchani": (("torchani==2.9.0",), "torchani"),
@@ -62,6 +63,12 @@ LIBRARIES: Dict[str, Tuple[Tuple[str, ...], str]] = {
     "monai": (("monai==1.6.1",), "monai"),
     "torch_geometric": (("torch-geometric==2.8.1",), "torch_geometric"),
     "diffusers": (("diffusers==0.42.1",), "diffusers"),
+    "julius": (("julius==0.2.8",), "julius"),
+    "pytorch_metric_learning": (("pytorch-metric-learning==2.9.0",), "pytorch_metric_learning"),
+    "torchmetrics": (("torchmetrics==1.9.0",), "torchmetrics"),
+    "vector_quantize_pytorch": (("vector-quantize-pytorch==1.32.0",), "vector_quantize_pytorch"),
+    "rotary_embedding_torch": (("rotary-embedding-torch==0.9.1",), "rotary_embedding_torch"),
+    "gpytorch": (("gpytorch==1.15.2",), "gpytorch"),
 }
 # Library factories and small configurations for classes whose constructors need more than names
 # can tell: class qualname -> [("module:callable", args, kwargs)]; {"call": [...]} nests a call.

@@ -73,23 +73,98 @@ def test_the_nearest_list_in_python_order_not_depth_first() -> None:
     assert found.listed == {"right"}
 
 
-@pytest.mark.parametrize("listing", ['__constants__ = Base.__constants__ + ["b"]', '__constants__: List[str] = ["b"]'])
+@pytest.mark.parametrize(
+    ("listing", "names"),
+    [
+        ('__constants__ = Base.__constants__ + ["b"]', {"a", "b"}),
+        ('__constants__ = ["b"] + Base.__constants__', {"a", "b"}),
+        ('__constants__ = ["b"]\n    __constants__ += Base.__constants__', {"a", "b"}),
+        ('__constants__ = ["b"]\n    __constants__ += ("c",)', {"b", "c"}),
+        ('__constants__ = ("b",) + ("c",)', {"b", "c"}),
+        ('__constants__ = [*Base.__constants__, "b"]', {"a", "b"}),
+        ('__constants__ = list(Base.__constants__) + ["b"]', {"a", "b"}),
+        ('__constants__ = ["b"]\n    __constants__.append("c")', {"b", "c"}),
+        ('__constants__ = ["b"]\n    __constants__.extend(Base.__constants__)', {"a", "b"}),
+        ('__constants__ = ["b"]\n    __constants__ = __constants__ + ["c"]', {"b", "c"}),
+        ('__constants__: List[str] = ["b"]', {"b"}),
+        ("__constants__ = Middle.__constants__", {"a"}),
+        ('__constants__ = Middle.__constants__ + ["b"]', {"a", "b"}),
+    ],
+)
+def test_a_list_built_from_literals_and_bases_holds_what_python_builds(listing: str, names: set) -> None:
+    """The value Python builds running the body, which torch reads (each form probed, torch 2.13);
+    `Middle.__constants__` is the nearest in Middle's order, its base's."""
+    source = f"""
+        from typing import List
+
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Middle(Base):
+            pass
+        class Sub(Middle):
+            {listing.replace(chr(10) + "    ", chr(10) + "            ")}
+        """
+    found = constants_of(source, "Sub")
+    assert (found.listed, found.possible, found.open) == (names, names, False)
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        '__constants__ = ("b",) + Base.__constants__',  # a tuple and a list: TypeError
+        '__constants__ = nn.Linear.__constants__ + ["b"]',  # torch's own list
+        '__constants__ = Base.__constants__\n    __constants__ += ["b"]',  # extends Base's own list
+        '__constants__ += ["b"]',  # nothing bound yet: NameError
+        'if True:\n        __constants__ = ["b"]',  # which binding runs is not read
+        '__constants__ = ["b", "c"]\n    __constants__.remove("c")',
+        '__constants__ = ["b"]\n    del __constants__',
+        '__constants__ = sorted(["b"])',
+        '__constants__ = Unknown.__constants__ + ["b"]',
+    ],
+)
 def test_a_list_tslint_does_not_read_leaves_every_name_possible(listing: str) -> None:
     source = f"""
         class Base(nn.Module):
             __constants__ = ["a"]
         class Sub(Base):
-            {listing}
+            {listing.replace(chr(10) + "    ", chr(10) + "            ")}
         """
     found = constants_of(source, "Sub")
-    assert found.listed == set() and found.open and "a" in found.possible
-    assert found.kind("a") is None and found.kind("zzz") is None
+    assert found.listed == set() and found.open and {"a", "b"} <= found.possible
+    assert found.kind("a") is None and found.kind("b") is None and found.kind("zzz") is None
+
+
+def test_a_base_list_in_another_file_is_read_through_the_import() -> None:
+    base = HEADER + 'class Base(nn.Module):\n    __constants__ = ("a",)\n'
+    sub = "from pkg import base\nclass Sub(base.Base):\n    __constants__ = base.Base.__constants__ + ('b',)\n"
+    files = [
+        index_file("pkg/base.py", cst.parse_module(base), "pkg.base", False)[0],
+        index_file("pkg/sub.py", cst.parse_module(sub), "pkg.sub", False)[0],
+    ]
+    index = ProjectIndex(files)
+    found = class_constants(index, index.classes["pkg.sub.Sub"])
+    assert (found.listed, found.open) == ({"a", "b"}, False)
+
+
+def test_a_body_that_only_reads_a_base_list_binds_none() -> None:
+    found = constants_of(
+        """
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Sub(Base):
+            names = Base.__constants__
+            print(Base.__constants__)
+        """,
+        "Sub",
+    )
+    assert (found.listed, found.open) == ({"a"}, False)
 
 
 @pytest.mark.parametrize(
-    ("rebinding", "value"), [('__constants__ += ["flag"]', "1"), ('__constants__: List[str] = ["flag"]', '{"k": 1}')]
+    ("rebinding", "value", "names"),
+    [('__constants__ += ["flag"]', "1", {"a", "flag"}), ('__constants__: List[str] = ["flag"]', '{"k": 1}', {"flag"})],
 )
-def test_a_later_binding_tslint_does_not_read_replaces_a_read_list(rebinding: str, value: str, tmp_path: Path) -> None:
+def test_a_later_binding_is_the_list_torch_reads(rebinding: str, value: str, names: set, tmp_path: Path) -> None:
     """The body's last binding of `__constants__` is the one torch reads: after `+=` or an annotated
     one, `flag` is a constant (the bad side of `if self.flag` is pruned: probed, torch 2.13), and
     after the annotated one `a` is none (its dict does not fail)."""
@@ -111,7 +186,7 @@ def test_a_later_binding_tslint_does_not_read_replaces_a_read_list(rebinding: st
                 return x
         """
     found = constants_of(source, "Net")
-    assert found.listed == set() and found.open and found.kind("flag") is None and found.kind("a") is None
+    assert (found.listed, found.open) == (names, False)
     pytest.importorskip("torch")
     from torch_harness import load_module, script
 
@@ -388,3 +463,27 @@ def test_a_class_defined_under_a_top_level_if_is_found_as_the_index_finds_it(tmp
         """
     found = _lint(tmp_path, {"net.py": source})
     assert [(d.code, d.location.row, d.symbol) for d in found] == [("TS372", 9, "Net")]
+
+
+def test_a_list_a_subclass_extends_in_place_is_unknown_wherever_it_is_read() -> None:
+    """`__constants__ = Base.__constants__` then `+=` extends Base's list itself: Base and a sibling
+    reading it have `b` as a constant once Extender's body ran (probed, torch 2.13); a list built
+    from Base's holds it or not by the order the modules ran in. A list of its own is unaffected."""
+    source = """
+        class Base(nn.Module):
+            __constants__ = ["a"]
+        class Extender(Base):
+            __constants__ = Base.__constants__
+            __constants__ += ["b"]
+        class Sibling(Base):
+            pass
+        class Joined(Base):
+            __constants__ = Base.__constants__ + ["c"]
+        class Own(Base):
+            __constants__ = ["c"]
+        """
+    for name in ("Base", "Extender", "Sibling", "Joined"):
+        found = constants_of(source, name)
+        assert found.listed == set() and found.open and {"a", "b"} <= found.possible, name
+    found = constants_of(source, "Own")
+    assert (found.listed, found.open) == ({"c"}, False)

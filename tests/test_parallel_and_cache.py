@@ -12,6 +12,7 @@ from typing import NamedTuple
 import pytest
 
 from conftest import FIXTURES, FixturesCli
+from tslint.cache import ResultCache
 from tslint.cli import main
 from tslint.engine.plans import IndexQueue
 from tslint.engine.reading import FileChanged, SourceContents, content_size
@@ -115,6 +116,11 @@ def test_workers_and_cache_give_identical_json_and_a_corrupt_cache_is_ignored(
     assert fixtures_cli.cached_json.args == ["--isolated", "-j", "2", "--format", "json", "fixtures"]
     assert fixtures_cli.cached_json.stdout == reference  # cold cache, workers
     assert (tree / ".tslint_cache").is_dir()
+    # Every file's entry reads back, with its outcome: one index fact of a class the unpickler does
+    # not build made a file's whole entry unreadable, so warm runs indexed and linted it again.
+    entries = ResultCache(tree / ".tslint_cache").entries
+    linted = {path.relative_to(tree).as_posix() for path in (tree / "fixtures").rglob("*.py")}
+    assert sorted(name for name in linted if not entries.get(name, {}).get("outcomes")) == []
     assert lint(capsys, "-j", "1", "fixtures", cwd=tree) == reference  # warm cache
     assert lint(capsys, "-j", "2", "fixtures", cwd=tree) == reference  # warm cache, workers
     # Both files: with the file of whole runs intact, the run would be answered from it, unread.
@@ -662,6 +668,31 @@ def test_cache_sees_a_subclass_change_its_constant_value(tmp_path: Path, capsys)
     assert [(d["filename"], d["code"]) for d in first] == [("base.py", "TS372")]
     (tmp_path / "sub.py").write_text(sub.replace("{0: 1}", "(1,)"))
     assert json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"] == []
+
+
+def test_cache_sees_a_sibling_subclass_change_its_constant_value(tmp_path: Path, capsys) -> None:
+    """base.py's `helper` reads `self.table` for Sub1 and Sub2, each a dict constant: TS372 reports
+    the read there. Once sub2.py makes its `table` valid, the read holds for Sub2, so Sub1's dict is
+    reported where sub1.py binds it; sub1.py imports neither sub2.py nor anything that changed, so
+    its cache key must hold what that decision read (the classes base.py's code is compiled for)."""
+    (tmp_path / "base.py").write_text(
+        "import torch.nn as nn\n\n\nclass Base(nn.Module):\n    def helper(self, x):\n        "
+        "return x * self.table[0]\n"
+    )
+    sub = (
+        "from typing import Final\n\nfrom base import Base\n\n\nclass Sub1(Base):\n    table: Final = {0: 1}\n\n"
+        "    def forward(self, x):\n        return self.helper(x)\n"
+    )
+    (tmp_path / "sub1.py").write_text(sub)
+    (tmp_path / "sub2.py").write_text(sub.replace("Sub1", "Sub2"))
+    first = json.loads(lint(capsys, ".", cwd=tmp_path))["diagnostics"]
+    assert [(d["filename"], d["code"], d["location"]["row"]) for d in first] == [("base.py", "TS372", 6)]
+    (tmp_path / "sub2.py").write_text(sub.replace("Sub1", "Sub2").replace("{0: 1}", "(1,)"))
+    cached = lint(capsys, ".", cwd=tmp_path)
+    assert cached == lint(capsys, "--no-cache", ".", cwd=tmp_path)
+    assert [(d["filename"], d["code"], d["location"]["row"]) for d in json.loads(cached)["diagnostics"]] == [
+        ("sub1.py", "TS372", 7)
+    ]
 
 
 def test_cache_sees_a_redefinition_in_an_imported_file(tmp_path: Path, capsys) -> None:

@@ -160,10 +160,43 @@ def test_tree_python_builds_too_deep_for_libcst_is_ts001(monkeypatch) -> None:
             return tree
 
     monkeypatch.setattr(parsing, "ast", PythonThatBuildsIt())
+    monkeypatch.setattr(parsing, "_REFUSES_DEEPER", {})  # what this Python refuses is not asked of the fake
     parsed = parsing.parse_source(SourceFile(Path("long.py"), "long.py"), text.encode())
     problem, parsed_by_libcst = parsed.problem, parsed.module is not None
     assert problem is not None and problem.code == "TS001" and "nested too deeply" in problem.message
     assert not parsed_by_libcst
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda n: "-" * n + "x",
+        lambda n: "x" + " + x" * n,
+        lambda n: "x" + ".a" * n,
+        lambda n: "x" + "[0]" * n,
+        lambda n: "a if b else " * n + "c",
+        lambda n: "if a:\n  pass\n" + "elif a:\n  pass\n" * n,
+    ],
+    ids=["unary", "sum", "attributes", "subscripts", "if-expressions", "elifs"],
+)
+def test_depth_walk_skipped_only_where_python_refuses_deeper_trees(shape) -> None:
+    """The depth walk of Python's tree is skipped where `ast.parse` itself refuses trees deeper than
+    the limit (3.11, 3.12): then no shape of code builds one; elsewhere (3.9, 3.10, 3.13) they build
+    and the walk finds them."""
+    import ast
+
+    from tslint.engine import parsing
+
+    limit = parsing._MAX_TREE_DEPTH
+    try:
+        tree = ast.parse(shape(limit + 10))
+    except (RecursionError, SyntaxError):
+        tree = None
+    if parsing._python_refuses_deeper(limit):
+        assert tree is None
+    else:
+        assert tree is not None and parsing._deeper_than(tree, limit)
+    assert not parsing._python_refuses_deeper(50)  # every Python builds a chain of 51 levels
 
 
 def test_moderate_nesting_is_linted(tmp_path) -> None:

@@ -63,6 +63,10 @@ UNLOCATED = {
     "BadUnreadFinalTensorFromInit": "is not a valid constant",
     "BadUnreadSetOnParameterDict": "is not a valid constant",
     "BadDictReadInSharedForward": "is not a valid constant",
+    "BadDictListedThroughTheBaseList": "is not a valid constant",
+    "BadDictAugmented": "is not a valid constant",
+    "BadDictInATupleConcatenation": "is not a valid constant",
+    "BadUnreadSetAddedToTheBaseList": "is not a valid constant",
     "BadQuotedAnnotationInLast": "Unknown type annotation: 'bool'",
     "BadUnreadDictInLast": "is not a valid constant",
 }

@@ -54,7 +54,16 @@ ALLOWED_CLASSES: Dict[str, frozenset] = {
         {"Applicability", "Confirmation", "Diagnostic", "FileError", "Fix", "Mode", "Position", "Severity", "TextEdit"}
     ),
     "tslint.index.model": frozenset(
-        {"AttributeAssignment", "AttributeKind", "CallKind", "CallSite", "ClassInfo", "FileIndex", "FunctionInfo"}
+        {
+            "AttributeAssignment",
+            "AttributeKind",
+            "CallKind",
+            "CallSite",
+            "ClassInfo",
+            "ConstantsListing",
+            "FileIndex",
+            "FunctionInfo",
+        }
     ),
     "tslint.analysis.branch_guards": frozenset({"Guard", "GuardKind"}),
     "tslint.analysis.imports": frozenset({"ImportTable"}),

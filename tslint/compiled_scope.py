@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from tslint.analysis.branch_guards import Guards, training_only
 from tslint.analysis.constructor_arguments import passed_classes
@@ -52,6 +52,7 @@ from tslint.index.model import (
     CallKind,
     CallSite,
     ClassInfo,
+    FileIndex,
     FunctionInfo,
 )
 from tslint.index.project import ProjectIndex
@@ -199,10 +200,14 @@ class CompiledScope:
                     continue
                 if method.has_decorator(JIT_EXPORT):
                     yield method, qualname
-                elif name not in context.unused_properties and any(
-                    d in PROPERTY_DECORATORS or d == f"{name}.setter" for d in method.decorators
+                elif method.name not in context.unused_properties and any(
+                    d in PROPERTY_DECORATORS or d == f"{method.name}.setter" for d in method.decorators
                 ):
-                    yield method, qualname  # a property's getter and setter are compiled (probed)
+                    # a property's getter and setter are compiled (probed); a setter (the table's
+                    # `<name>.setter`) belongs to the getter the class's hierarchy resolves to
+                    getter = context.methods.get(method.name)
+                    if name == method.name or (getter is not None and getter.owner == method.owner):
+                        yield method, qualname
         if not self._all_classes or self.tracing:
             return
         for file in self.index.files:
@@ -422,6 +427,32 @@ class CompiledScope:
             facts += (trace_key(self, path),)
         return digest(repr(facts).encode("utf-8"))
 
+    def shared_code_key(self, qualnames: Iterable[str]) -> str:
+        """A digest of what a check of module classes `qualnames` outside compiled code reads of the
+        code torch compiles for them in their hierarchies' files (TS372: whether compiled code reads
+        a constant, decided where a base's function is also compiled for a sibling subclass whose
+        file the class's own file never imports): those functions, the classes each is compiled for
+        and their facts, and the contents of those files."""
+        facts = []
+        for qualname in sorted(qualnames):
+            paths = sorted({c.path for c in self.compiled_class(qualname).mro})
+            shared = [
+                (path, c.info.ordinal, c.role.value, sorted(str(name) for name in c.classes))
+                for path in paths
+                for c in self.functions_in(path)
+                if qualname in c.classes
+            ]
+            others = sorted({name for *_, names in shared for name in names if name not in ("None", qualname)})
+            facts.append(
+                (
+                    qualname,
+                    [(path, self.index.digests.get(path, "")) for path in paths],
+                    shared,
+                    [(name, self.compiled_class(name).fingerprint()) for name in others],
+                )
+            )
+        return digest(repr(facts).encode("utf-8"))
+
 
 def scripted_symbols(index: ProjectIndex, qualname: str) -> Set[Tuple[str, str]]:
     """(path, symbol) of every place whose findings belong to scripting module class `qualname` alone:
@@ -442,8 +473,16 @@ class ProjectScopes:
     """The views of one project: what torch.jit.script compiles and what torch.jit.trace runs, and,
     when `export` (a run with export rules), what torch.export.export traces."""
 
-    def __init__(self, index: ProjectIndex, export: bool = False) -> None:
+    def __init__(
+        self,
+        index: ProjectIndex,
+        export: bool = False,
+        checked_classes: Optional[Callable[[FileIndex, CompiledScope], Iterable[str]]] = None,
+    ) -> None:
+        """`checked_classes`: the module classes of a file that the run's rules check outside
+        compiled code (Rule.module_classes_to_check), for `file_key`; None when no rule does."""
         self.index = index
+        self.checked_classes = checked_classes
         # One CompiledClass of each class for all the views: on all of site-packages the script and
         # trace views each held one of every module class (bench/RESULTS.md).
         classes: Dict[str, CompiledClass] = {}
@@ -455,4 +494,6 @@ class ProjectScopes:
         file = self.index.by_path.get(path)
         dependencies = self.index.dependency_key(file) if file is not None else ""
         exported = self.export.file_key(path) if self.export is not None else ""
-        return self.script.file_key(path) + self.trace.file_key(path) + exported + dependencies
+        checked = self.checked_classes(file, self.script) if file is not None and self.checked_classes else ()
+        shared = self.script.shared_code_key(checked) if checked else ""
+        return self.script.file_key(path) + self.trace.file_key(path) + exported + dependencies + shared

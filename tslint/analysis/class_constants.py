@@ -18,14 +18,21 @@ declarations:
   second (probed, torch 2.13, Python 3.11). tslint cannot know: such names are only `possible`.
 - Under `from __future__ import annotations` a `Final` is the string "Final[int]", no `Final` to torch
   (the index's ClassInfo.finals holds none there).
+- A class body may build its `__constants__` from another class's (`Base.__constants__ + ["b"]`, a
+  literal then `+=`, a tuple concatenation: tslint/index/listed_constants.py): the value is what
+  Python builds running the body, resolved here through the project's classes (`Base.__constants__`
+  is a class attribute lookup: the nearest class in Base's method resolution order that binds one).
+  A class tslint cannot see, a concatenation Python rejects (a tuple and a list), or a `+=` on a list
+  that belongs to another class (`__constants__ = Base.__constants__` then `+=`: Python extends
+  Base's list itself) leaves the names unknown.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import FrozenSet, Optional, Set, Tuple, Union
+from typing import Dict, FrozenSet, Optional, Set, Tuple, Union
 
-from tslint.index.model import NATIVE_BASE_CLASSES, ClassInfo, is_torch_module_class
+from tslint.index.model import NATIVE_BASE_CLASSES, ClassInfo, ConstantsOperand, is_torch_module_class
 from tslint.index.project import ProjectIndex
 
 _EMPTY: FrozenSet[str] = frozenset()
@@ -71,9 +78,16 @@ def class_constants(index: ProjectIndex, info: ClassInfo) -> ClassConstants:
     hierarchy = index.mro(info)
     listed = _nearest_listed(index, info)
     finals, finals_known = _finals(index, info)
-    every_listed = _EMPTY.union(*(c.listed_constants or _EMPTY for c in hierarchy))
+    every_listed = _EMPTY.union(*(c.listed_constants.names for c in hierarchy if c.listed_constants is not None))
     every_final = _EMPTY.union(*(c.finals for c in hierarchy))
     possible = (every_listed if listed is None else listed) | (finals if finals_known else every_final)
+    # A list another class's body extends in place holds that class's names too once it has run.
+    holders = _extended_holders(index)
+    if holders:
+        order = index.python_mro(info) or ()
+        possible = possible.union(*(names for holder, names in holders.items() if holder in order))
+        if _binder(index, info.qualname) in holders:
+            listed = None
     return ClassConstants(
         listed=listed or _EMPTY,
         finals=finals if finals_known else _EMPTY,
@@ -97,9 +111,116 @@ def _nearest_listed(index: ProjectIndex, info: ClassInfo) -> Optional[FrozenSet[
             return None  # torch's own module classes may (nn.Linear does), others too
         if "__constants__" in current.attributes:
             return None  # `self.__constants__ = ...`: the instance's own, which comes first
-        if "__constants__" in current.class_attributes:
-            return current.listed_constants
+        if current.listed_constants is not None:
+            built = _built(index, current, frozenset())
+            return built[1] if built is not None else None
     return _EMPTY
+
+
+def _extended_holders(index: ProjectIndex) -> Dict[str, FrozenSet[str]]:
+    """The classes whose body binds a `__constants__` list that another class's body extends in
+    place (ProjectIndex.extended_constants), with the names those bodies write: that list then holds
+    them wherever it is bound, once the other body has run (probed, torch 2.13)."""
+    found: Dict[str, FrozenSet[str]] = {}
+    for qualname, names in index.extended_constants.items():
+        holder = _binder(index, qualname)
+        if holder is not None:
+            found[holder] = found.get(holder, _EMPTY) | names
+    return found
+
+
+def _binder(index: ProjectIndex, qualname: str) -> Optional[str]:
+    """The class whose body binds the `__constants__` that `qualname.__constants__` reads."""
+    info = index.classes.get(qualname)
+    for name in (index.python_mro(info) or ()) if info is not None else ():
+        current = index.classes.get(name)
+        if current is not None and current.listed_constants is not None:
+            return name
+    return None
+
+
+# A value of `__constants__` as Python holds it: (its type, the names, the class whose body made
+# the object: a `+=` on a list changes that object, wherever it is bound).
+_Value = Tuple[str, FrozenSet[str], str]
+
+
+def _class_attribute(index: ProjectIndex, qualname: str, seen: FrozenSet[str]) -> Optional[_Value]:
+    """`Base.__constants__` as Python reads it while running a class body: the value of the nearest
+    class in Base's method resolution order that binds one; None when tslint cannot tell (a class it
+    cannot see, or none binds it: AttributeError)."""
+    info = index.classes.get(index.resolve(qualname) or qualname)
+    if info is None or info.qualname in seen:
+        return None
+    order = index.python_mro(info)
+    if order is None:
+        return None
+    for name in order:
+        current = index.classes.get(name)
+        if current is None:
+            if name in NATIVE_BASE_CLASSES:
+                continue  # nn.Module binds none
+            return None
+        if current.listed_constants is not None:
+            if name in _extended_holders(index):
+                return None  # what it holds depends on whether the extending body ran yet
+            return _built(index, current, seen | {info.qualname})
+    return None
+
+
+def _built(index: ProjectIndex, info: ClassInfo, seen: FrozenSet[str]) -> Optional[_Value]:
+    """The `__constants__` the body of `info` leaves bound, as Python runs its steps; None when
+    tslint cannot tell or Python fails (a tuple and a list joined: TypeError)."""
+    listing = info.listed_constants
+    if listing is None or listing.steps is None:
+        return None
+    current: Optional[_Value] = None
+    for operation, expression in listing.steps:
+        value = _joined(index, info, expression, current, seen)
+        if value is None:
+            return None
+        if operation == "=":
+            current = value
+        elif current is None:
+            return None  # `+=` before any binding: Python looks the name up in the module
+        elif current[0] == "list" and (operation == "+=" or operation == "extend"):
+            if current[2] != info.qualname:
+                return None  # extends another class's list in place: that class's value changes too
+            current = ("list", current[1] | value[1], current[2])
+        elif current[0] == "tuple" and operation == "+=" and value[0] == "tuple":
+            current = ("tuple", current[1] | value[1], info.qualname)
+        else:
+            return None  # `+=` on a set, a tuple with a list, `.extend` of a tuple: Python fails
+    return current
+
+
+def _joined(
+    index: ProjectIndex,
+    info: ClassInfo,
+    expression: Tuple[ConstantsOperand, ...],
+    current: Optional[_Value],
+    seen: FrozenSet[str],
+) -> Optional[_Value]:
+    """The value of operands joined by `+`: a new list or tuple when there are several, of one type."""
+    values = []
+    for kind, names, classes in expression:
+        if kind == "self":
+            value = current
+        elif kind == "class":
+            value = _class_attribute(index, classes[0], seen)
+        else:
+            taken = [_class_attribute(index, name, seen) for name in classes]
+            if any(found is None for found in taken):
+                return None
+            value = (kind, _EMPTY.union(names, *(found[1] for found in taken if found is not None)), info.qualname)
+        if value is None:
+            return None
+        values.append(value)
+    if len(values) == 1:
+        return values[0]
+    kinds = {value[0] for value in values}
+    if len(kinds) != 1 or not kinds <= {"list", "tuple"}:
+        return None
+    return (values[0][0], _EMPTY.union(*(value[1] for value in values)), info.qualname)
 
 
 def _finals(index: ProjectIndex, info: ClassInfo) -> Tuple[FrozenSet[str], bool]:

@@ -251,7 +251,7 @@ def _class_checks(
         return []
     checks = []
     for rule in rules:
-        if rule.mode is not Mode.SCRIPT or type(rule).module_classes_to_check is Rule.module_classes_to_check:
+        if rule.mode is not Mode.SCRIPT or not _checks_classes(rule):
             continue
         if data is not None and not may_report(rule, _text(item.parsed, data)):
             continue
@@ -259,6 +259,24 @@ def _class_checks(
         if classes:
             checks.append((rule, classes))
     return checks
+
+
+def checked_classes(rules: Sequence[Rule]):
+    """A function giving the module classes of a file that `rules` check outside compiled code
+    (Rule.module_classes_to_check), for the result cache's key (ProjectScopes.file_key); None when
+    no rule checks any."""
+    checking = [rule for rule in rules if rule.mode is Mode.SCRIPT and _checks_classes(rule)]
+    if not checking:
+        return None
+
+    def classes(file: FileIndex, scope) -> Set[str]:
+        return {name for rule in checking for name in rule.module_classes_to_check(file, scope)}
+
+    return classes
+
+
+def _checks_classes(rule: Rule) -> bool:
+    return type(rule).module_classes_to_check is not Rule.module_classes_to_check
 
 
 def tree_needed(item: IndexedFile, scopes: ProjectScopes, rules: Sequence[Rule]) -> bool:

@@ -30,7 +30,7 @@ from typing import (
 from tslint.compiled_scope import ProjectScopes
 from tslint.config import Config
 from tslint.engine.outlines import Outlines
-from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, lint_indexed
+from tslint.engine.phases import FileOutcome, FileSummary, IndexedFile, checked_classes, lint_indexed
 from tslint.engine.plans import IndexQueue, LintPlan
 from tslint.engine.pool import WorkerProcess, serve
 from tslint.engine.reading import CHANGED_DURING_RUN, FileChanged, content_size
@@ -103,7 +103,8 @@ def trees_kept_out_of_gc() -> Iterator[None]:
 def _scope(summaries: Dict[str, FileSummary], rules: Sequence[Rule]) -> ProjectScopes:
     indexed = [s for s in summaries.values() if s.index is not None]
     exporting = any(rule.mode is Mode.EXPORT for rule in rules)  # the export scope only when its rules run
-    return ProjectScopes(ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed}), exporting)
+    index = ProjectIndex((s.index for s in indexed), {s.index.path: s.digest for s in indexed})
+    return ProjectScopes(index, exporting, checked_classes(rules))
 
 
 def choose_jobs(requested: Optional[int], total_bytes: int, files: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
@@ -208,17 +208,31 @@ class InitPaths:
     """Which `self.<name>` attributes `__init__` creates on every path, and under which `if`s the
     others are created. Statement level only: loops are not entered (an assignment there is neither),
     `try` bodies count as always running, a path that raises creates everything (it never returns an
-    instance), an early `return` is not followed."""
+    instance). An `if` at the top of `__init__` (or of a helper) whose body ends in `return` leaves the
+    rest of that function to the other side of its test; an early `return` nested deeper is not
+    followed. A statement `self.helper(...)` calling one of `helpers` (the class's own methods: name ->
+    (node, its self parameter)) runs the helper's body there, once per call, not recursively."""
 
-    def __init__(self, self_name: str) -> None:
+    def __init__(self, self_name: str, helpers: Optional[Dict[str, Tuple[cst.FunctionDef, str]]] = None) -> None:
         self.self_name = self_name
+        self.helpers = helpers or {}
+        # the helpers whose bodies were followed: what they assign is made while `__init__` runs
+        self.entered: Set[str] = set()
+        self._running: List[str] = []
         # name -> the conditions it is created under: an `if` test, and whether it holds
         self.conditions: Dict[str, List[Condition]] = {}
 
-    def block(self, statements: Sequence[cst.CSTNode], condition: Optional[Condition]) -> Optional[Set[str]]:
-        """The names every path through `statements` creates; None if every path raises."""
+    def function(self, node: cst.FunctionDef) -> Optional[Set[str]]:
+        """`block` over a function's body, following its top-level early returns."""
+        return self.block(suite_statements(node.body), None, top=True)
+
+    def block(
+        self, statements: Sequence[cst.CSTNode], condition: Optional[Condition], top: bool = False
+    ) -> Optional[Set[str]]:
+        """The names every path through `statements` creates; None if every path raises. `top`:
+        `statements` are a function's body, where an `if` ending in `return` ends the function."""
         created: Set[str] = set()
-        for statement in statements:
+        for position, statement in enumerate(statements):
             if isinstance(statement, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                 if any(isinstance(small, cst.Raise) for small in statement.body):
                     return None
@@ -227,7 +241,15 @@ class InitPaths:
                 if condition is not None:
                     for name in names:
                         self.conditions.setdefault(name, []).append(condition)
+                for helper in self.called_helpers(statement):
+                    found = self.helper(helper, condition)
+                    if found is None:
+                        return None
+                    created |= found
                 continue
+            if top and isinstance(statement, cst.If) and statement.orelse is None and _ends_in_return(statement):
+                found = self.early_return(statement, statements[position + 1 :])
+                return None if found is None else created | found
             if isinstance(statement, cst.If):
                 found = self.branch(statement)
             elif isinstance(statement, cst.With):
@@ -246,17 +268,71 @@ class InitPaths:
             created |= found
         return created
 
+    def early_return(self, node: cst.If, rest: Sequence[cst.CSTNode]) -> Optional[Set[str]]:
+        """The names every path through `if test: ...; return` and the `rest` of the function after
+        it creates: what the `if` creates when `test` holds, and the rest when it does not."""
+        holds, fails = (node.test, True), (node.test, False)
+        body = self.under(holds, lambda: self.block(suite_statements(node.body), holds))
+        after = self.under(fails, lambda: self.block(rest, fails, top=True))
+        if body is None or after is None:
+            return after if body is None else body
+        return body & after
+
+    def called_helpers(self, statement: Union[cst.SimpleStatementLine, cst.SimpleStatementSuite]) -> List[str]:
+        """The helpers a statement `self.helper(...)` calls, not already running."""
+        found = []
+        for small in statement.body:
+            if not (isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)):
+                continue
+            name = self.attribute(small.value.func)
+            if name is not None and name in self.helpers and name not in self._running:
+                found.append(name)
+        return found
+
+    def helper(self, name: str, condition: Optional[Condition]) -> Optional[Set[str]]:
+        node, self_name = self.helpers[name]
+        saved = self.self_name
+        self.self_name = self_name
+        self._running.append(name)
+        self.entered.add(name)
+        try:
+            statements = suite_statements(node.body)
+            if condition is None:
+                return self.block(statements, None, top=True)
+            # under a condition already: its own early returns are not followed
+            return self.under(condition, lambda: self.block(statements, condition))
+        finally:
+            self._running.pop()
+            self.self_name = saved
+
     def branch(self, node: cst.If) -> Optional[Set[str]]:
-        body = self.block(suite_statements(node.body), (node.test, True))
-        if node.orelse is None:
+        holds, fails = (node.test, True), (node.test, False)
+        body = self.under(holds, lambda: self.block(suite_statements(node.body), holds))
+        orelse = node.orelse
+        if orelse is None:
             other: Optional[Set[str]] = set()
-        elif isinstance(node.orelse, cst.If):
-            other = self.branch(node.orelse)
+        elif isinstance(orelse, cst.If):
+            other = self.under(fails, lambda: self.branch(orelse))
         else:
-            other = self.block(suite_statements(node.orelse.body), (node.test, False))
+            other = self.under(fails, lambda: self.block(suite_statements(orelse.body), fails))
         if body is None or other is None:
             return other if body is None else body
         return body & other
+
+    def under(self, condition: Condition, run: Callable[[], Optional[Set[str]]]) -> Optional[Set[str]]:
+        """`run()`, a block that runs when `condition` holds: the names it creates on every one of its
+        paths are created under `condition`, not under the tests inside it (`if a: if b: self.x = 1
+        else: self.x = 2` creates `x` when `a`, not "when `b` or not `b`")."""
+        outer, self.conditions = self.conditions, {}
+        try:
+            found = run()
+        finally:
+            inner, self.conditions = self.conditions, outer
+        for name, conditions in inner.items():
+            if found is not None and name in found:
+                conditions = [condition]
+            self.conditions.setdefault(name, []).extend(conditions)
+        return found
 
     def described(self, name: str) -> str:
         """`use_bias`, or not `use_bias`, or several joined by "or"."""
@@ -302,6 +378,17 @@ class InitPaths:
             if target.value.value == self.self_name:
                 return target.attr.value
         return None
+
+
+def _ends_in_return(node: cst.If) -> bool:
+    """Whether the `if`'s body ends in a `return` statement."""
+    statements = suite_statements(node.body)
+    if not statements:
+        return False
+    last = statements[-1]
+    return isinstance(last, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) and any(
+        isinstance(small, cst.Return) for small in last.body
+    )
 
 
 def is_final_annotation(annotation: cst.BaseExpression, imports: ImportTable) -> bool:

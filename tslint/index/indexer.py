@@ -33,8 +33,10 @@ from tslint.index.functions import (
     string_set,
     takes_var_args,
 )
+from tslint.index.listed_constants import constants_listing
 from tslint.index.model import (
     DYNAMIC_ATTRIBUTES,
+    PROPERTY_DECORATORS,
     PYTHON_OBJECT_FACTORIES,
     AttributeAssignment,
     AttributeKind,
@@ -156,7 +158,7 @@ class _FileIndexer:
             by_torch = typed and all(torch for _, torch in entries)
             # A method's declarations are kept only when torch compiles the method once per each.
             overloads = declarations if typed and (owner is None or by_torch) else ()
-            table[function.name] = replace(
+            table[_table_key(function, table)] = replace(
                 function, has_overloads=function.name in overloaded, overloads=overloads, torch_overloads=by_torch
             )
 
@@ -186,6 +188,9 @@ class _FileIndexer:
                         finals.add(small.target.value)
                     if small.value is not None:
                         class_attributes.add(small.target.value)
+                        # annotated (`: ClassVar[List[str]] = [...]`) or not, torch reads the list
+                        if small.target.value == "__jit_unused_properties__":
+                            unused_properties = string_set(small.value)
                 elif isinstance(small, cst.Assign):
                     for target in small.targets:
                         if not isinstance(target.target, cst.Name):
@@ -201,18 +206,8 @@ class _FileIndexer:
         init = methods.get("__init__")
         if init is not None and init.self_name and init.ordinal in self.unpacking:
             self._returned_tuple_attributes(init, methods, attributes)
-        conditional: Dict[str, str] = {}
         parameter_attributes = _parameter_attributes(self.nodes[init.ordinal], init) if init is not None else {}
-        if init is not None and init.self_name and DYNAMIC_ATTRIBUTES not in attributes:
-            paths = InitPaths(init.self_name)
-            always = paths.block(suite_statements(self.nodes[init.ordinal].body), None)
-            conditional = {
-                name: paths.described(name)
-                for name in paths.conditions
-                if always is not None
-                and name not in always
-                and all(a.method == "__init__" for a in attributes.get(name, ()))
-            }
+        conditional = self._conditional_attributes(init, methods, attributes)
         return ClassInfo(
             name=node.name.value,
             qualname=qualname,
@@ -223,7 +218,7 @@ class _FileIndexer:
             class_annotations=_frozen(annotations),
             size_unions=_frozen(size_unions),
             class_attributes=_frozen(class_attributes),
-            listed_constants=_listed_constants(node),
+            listed_constants=constants_listing(node, self.imports),
             finals=_frozen(finals),
             facts=self.extracted(self.extractors.classes, node, self.imports),
             unused_properties=_frozen(unused_properties),
@@ -235,6 +230,32 @@ class _FileIndexer:
             ),
             decorators=tuple(filter(None, (self.imports.qualify(d.decorator) for d in node.decorators))),
         )
+
+    def _conditional_attributes(
+        self,
+        init: Optional[FunctionInfo],
+        methods: Dict[str, FunctionInfo],
+        attributes: Dict[str, List[AttributeAssignment]],
+    ) -> Dict[str, str]:
+        """The attributes `__init__` (with the class's helpers it calls) creates only on some paths,
+        each with the conditions it is created under, described."""
+        if init is None or not init.self_name or DYNAMIC_ATTRIBUTES in attributes:
+            return {}
+        helpers = {
+            name: (self.nodes[info.ordinal], info.self_name)
+            for name, info in methods.items()
+            if name != "__init__" and info.self_name and not info.decorators
+        }
+        paths = InitPaths(init.self_name, helpers)
+        always = paths.function(self.nodes[init.ordinal])
+        if always is None:
+            return {}
+        building = {"__init__"} | paths.entered
+        return {
+            name: paths.described(name)
+            for name in paths.conditions
+            if name not in always and all(a.method in building for a in attributes.get(name, ()))
+        }
 
     def _returned_tuple_attributes(
         self, init: FunctionInfo, methods: Dict[str, FunctionInfo], attributes: Dict[str, List[AttributeAssignment]]
@@ -418,37 +439,14 @@ def _frozen(names: Iterable[str]) -> FrozenSet[str]:
     return found if found else _EMPTY
 
 
-def _listed_constants(node: cst.ClassDef) -> Optional[FrozenSet[str]]:
-    """The names of the `__constants__` the class body binds last (the one torch reads): None unless
-    that is a plain `__constants__ = [...]` of strings; after it an annotated one or `+=` rebinds it to
-    names tslint does not read."""
-    listed: Optional[FrozenSet[str]] = None
-    for statement in node.body.body:
-        for small in statement.body if type(statement) is cst.SimpleStatementLine else ():
-            if type(small) is cst.Assign and any(_names(t.target, "__constants__") for t in small.targets):
-                listed = _listed(small.value)
-            elif type(small) in (cst.AnnAssign, cst.AugAssign) and _names(small.target, "__constants__"):
-                if type(small) is cst.AugAssign or small.value is not None:
-                    listed = None
-    return listed
-
-
-def _names(target: cst.BaseExpression, name: str) -> bool:
-    return type(target) is cst.Name and target.value == name
-
-
-def _listed(value: cst.BaseExpression) -> Optional[FrozenSet[str]]:
-    """The names a class body's `__constants__` lists: None unless it is a literal list, tuple or set
-    of strings (`Base.__constants__ + ["scale"]` holds names tslint does not read)."""
-    if type(value) not in (cst.List, cst.Tuple, cst.Set):
-        return None
-    names = []
-    for element in value.elements:  # type: ignore[attr-defined]
-        item = element.value
-        if type(element) is not cst.Element or type(item) is not cst.SimpleString:
-            return None
-        text = item.evaluated_value
-        if not isinstance(text, str):
-            return None
-        names.append(intern(text))
-    return _frozen(names)
+def _table_key(function: FunctionInfo, table: Dict[str, FunctionInfo]) -> str:
+    """Where `function` goes in its table: under its name, but a property's `@<name>.setter` or
+    `@<name>.deleter` under `<name>.setter` / `<name>.deleter`, beside the getter it does not replace
+    (torch compiles a property's getter and its setter: probed in torch 2.13)."""
+    getter = table.get(function.name)
+    if getter is None or not any(d in PROPERTY_DECORATORS for d in getter.decorators):
+        return function.name
+    for accessor in ("setter", "deleter"):
+        if f"{function.name}.{accessor}" in function.decorators:
+            return f"{function.name}.{accessor}"
+    return function.name

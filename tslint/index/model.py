@@ -307,6 +307,31 @@ class FunctionInfo:
         return next((value for key, value in self.facts if key == name), default)
 
 
+# A class body's bindings of `__constants__`, step by step (ConstantsListing.steps). An operand is
+# (kind, names, classes): kind "list", "tuple" or "set" for a display or a `list(...)`, `tuple(...)`,
+# `set(...)` call that builds a new one of the strings `names` and the items of the `__constants__` of
+# each class in `classes` (`[*Base.__constants__, "a"]`); "class" for `Base.__constants__` itself
+# (`classes` holds that class, qualified as the file names it); "self" for the body's own
+# `__constants__` as bound so far. An expression is its operands joined by `+`, left to right.
+ConstantsOperand = Tuple[str, Tuple[str, ...], Tuple[str, ...]]
+# (operation, expression): "=" binds the expression's value, "+=" augments what is bound with it,
+# "extend" is `__constants__.extend(...)` (and `.append("a")`, the extension by `["a"]`).
+ConstantsStep = Tuple[str, Tuple[ConstantsOperand, ...]]
+
+
+@dataclass(frozen=True, **SLOTS)
+class ConstantsListing:
+    """How a class body builds the `__constants__` it binds: Python runs the body once, and torch
+    reads the value (`set(getattr(module, "__constants__", ()))`); the project index resolves the
+    classes it names (tslint/analysis/class_constants.py)."""
+
+    # The body's bindings of it in order; None when one of them is of a form tslint does not read
+    # (under an `if`, `del`, `.remove(...)`, a value built some other way).
+    steps: Optional[Tuple[ConstantsStep, ...]]
+    # Every string the bindings write: with the classes they name, all the value can hold.
+    names: FrozenSet[str]
+
+
 @dataclass(frozen=True, **SLOTS)
 class ClassInfo:
     name: str
@@ -320,9 +345,8 @@ class ClassInfo:
     # `k: Union[int, Tuple[int, int]]`): the attribute's TorchScript type is then the Union.
     size_unions: FrozenSet[str]
     class_attributes: FrozenSet[str]  # names bound in the class body (not methods)
-    # The names of the body's `__constants__` when it binds a literal list, tuple or set of strings;
-    # None when it binds something else or nothing (`"__constants__" in class_attributes` tells).
-    listed_constants: Optional[FrozenSet[str]]
+    # How the body builds the `__constants__` it binds; None when it binds none.
+    listed_constants: Optional[ConstantsListing]
     # The names the body annotates `Final` as torch reads them: none in a module with `from
     # __future__ import annotations`, where torch sees the string "Final[int]", which is no `Final`.
     finals: FrozenSet[str]

@@ -50,6 +50,7 @@ class ProjectIndex:
                 self.functions.setdefault(function.qualname, function)
         self.module_classes: FrozenSet[str] = self._find_module_classes()
         self._submodule_classes: Optional[FrozenSet[str]] = None
+        self._extended_constants: Optional[Dict[str, FrozenSet[str]]] = None
         self._python_mros: Dict[str, Optional[Tuple[str, ...]]] = {}
         self.subclassed: FrozenSet[str] = frozenset(
             base for info in self.classes.values() for base in self.resolved_bases(info) if base
@@ -148,6 +149,28 @@ class ProjectIndex:
                 found.add(qualname)
                 work.extend(subclasses.get(qualname, ()))
         return frozenset(found)
+
+    @property
+    def extended_constants(self) -> Mapping[str, FrozenSet[str]]:
+        """The classes whose `__constants__` some class body binds as its own and then extends in
+        place (`__constants__ = Base.__constants__`, then `+= [...]`: Python extends Base's list
+        itself), each with the names those bodies write (tslint/analysis/class_constants.py)."""
+        if self._extended_constants is None:
+            found: Dict[str, FrozenSet[str]] = {}
+            for info in self.classes.values():
+                listing = info.listed_constants
+                if listing is None or not listing.steps:
+                    continue
+                aliased: Optional[str] = None
+                for operation, expression in listing.steps:
+                    if operation == "=":
+                        single = len(expression) == 1 and expression[0][0] == "class"
+                        aliased = expression[0][2][0] if single else None
+                    elif aliased is not None:
+                        base = self.resolve(aliased) or aliased
+                        found[base] = found.get(base, frozenset()) | listing.names
+            self._extended_constants = found
+        return self._extended_constants
 
     @property
     def submodule_classes(self) -> FrozenSet[str]:

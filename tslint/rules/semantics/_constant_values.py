@@ -94,8 +94,10 @@ def class_body_bindings(
                         yield target.target, None, small.value
 
 
-def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[ConstantFacts]:
-    """The class fact: None for a class body that declares no constant (most classes)."""
+def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[tuple]:
+    """The class fact: None for a class body that declares no constant (most classes); else the
+    fields of a ConstantFacts as a plain tuple (an index fact is plain data: the result cache's
+    unpickler builds no rule family's classes, and refused every summary holding a ConstantFacts)."""
     declares = False
     bound: Dict[str, str] = {}
     for target, annotation, value in class_body_bindings(node):
@@ -110,7 +112,7 @@ def constant_facts(node: cst.ClassDef, imports: ImportTable) -> Optional[Constan
     if not declares:
         return None
     bound.pop("__constants__", None)
-    return ConstantFacts(tuple(sorted(bound.items())), _assigned(node, imports))
+    return tuple(ConstantFacts(tuple(sorted(bound.items())), _assigned(node, imports)))
 
 
 def _assigned(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
@@ -138,7 +140,8 @@ def _assigned(node: cst.ClassDef, imports: ImportTable) -> Tuple[Tuple[str, Tupl
 
 
 def _facts(info: ClassInfo) -> Optional[ConstantFacts]:
-    return info.fact(FACT)  # type: ignore[return-value]
+    found = info.fact(FACT)
+    return ConstantFacts(*found) if found is not None else None  # type: ignore[misc]
 
 
 def invalid_constant(index: ProjectIndex, klass: CompiledClass, name: str) -> Optional[Tuple[str, str]]:
