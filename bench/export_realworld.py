@@ -155,7 +155,9 @@ def export_verdicts(python, name: str, timeout: float, rerun: bool, cap=None, pa
 
     import realworld as rw
 
-    key = ["export", rw.LIBRARIES[name], rw.FACTORIES, rw.TORCH, EXPORT_WORKER_VERSION] + ([cap] if cap else [])
+    key = ["export", rw.LIBRARIES[name], rw.factories_of(name), rw.TORCH, EXPORT_WORKER_VERSION] + (
+        [cap] if cap else []
+    )
     digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:12]
     cached = rw.CACHE / "export-verdicts" / f"{name}-{digest}.json"
     if cached.is_file() and not rerun:

@@ -3,7 +3,8 @@
     python bench/realworld.py [--libs torchani,e3nn] [--json] [--confirm] [--rescript]
 
 Installs pinned versions of the libraries in LIBRARIES into a virtual environment of its own
-(~/.cache/tslint-bench, reusing this Python's torch 2.13.0: pip is held to it by a constraints file),
+(venv under ~/.cache/tslint-bench, or under $TSLINT_BENCH_CACHE; a library listed in ENVIRONMENTS in
+a folder of its own beside it), reusing this Python's torch 2.13.0 (pip is held to it by a constraints file),
 then for each library:
   1. a worker in that environment imports every module of the library and lists its nn.Module classes;
   2. builds each one (a factory from FACTORIES, no arguments, or a small configuration chosen by the
@@ -69,6 +70,23 @@ LIBRARIES: Dict[str, Tuple[Tuple[str, ...], str]] = {
     "vector_quantize_pytorch": (("vector-quantize-pytorch==1.32.0",), "vector_quantize_pytorch"),
     "rotary_embedding_torch": (("rotary-embedding-torch==0.9.1",), "rotary_embedding_torch"),
     "gpytorch": (("gpytorch==1.15.2",), "gpytorch"),
+    # Science codes that deploy through TorchScript (interatomic potentials), each in its own
+    # environment (ENVIRONMENTS). Not here: schnetpack 2.2.0 requires Python >= 3.12, and
+    # schnetpack 2.1.1 pins sympy<=1.12 where torch 2.13.0 requires sympy>=1.13.3.
+    "nequip": (("nequip==0.19.1",), "nequip"),
+    "mace": (("mace-torch==0.3.16",), "mace"),
+    "sevenn": (("sevenn==0.13.0",), "sevenn"),
+    "torchmd_net": (("torchmd-net==3.1.0",), "torchmdnet"),
+}
+# Libraries that install in a virtual environment of their own (a folder under CACHE), apart from the
+# shared one ("venv"): their pins conflict with another library's (mace-torch pins e3nn==0.4.4, the
+# bench's e3nn is 0.6.0), or their dependencies (lightning, ase, warp-lang, a newer setuptools)
+# would change the environment the other libraries were measured in.
+ENVIRONMENTS: Dict[str, str] = {
+    "nequip": "venv-nequip",
+    "mace": "venv-mace",
+    "sevenn": "venv-sevenn",
+    "torchmd_net": "venv-torchmd_net",
 }
 # Library factories and small configurations for classes whose constructors need more than names
 # can tell: class qualname -> [("module:callable", args, kwargs)]; {"call": [...]} nests a call.
@@ -91,6 +109,76 @@ FACTORIES: Dict[str, List[list]] = {
         ]
     ],
 }
+# The science codes' flagship models, each built the way its users build the model they deploy.
+FACTORIES.update(
+    {
+        "mace.modules.models.MACE": [
+            [
+                "mace.modules.models:MACE",
+                [],
+                {
+                    "r_max": 5.0,
+                    "num_bessel": 8,
+                    "num_polynomial_cutoff": 5,
+                    "max_ell": 2,
+                    "interaction_cls": {"object": "mace.modules.blocks:RealAgnosticResidualInteractionBlock"},
+                    "interaction_cls_first": {"object": "mace.modules.blocks:RealAgnosticResidualInteractionBlock"},
+                    "num_interactions": 2,
+                    "num_elements": 2,
+                    "hidden_irreps": {"call": ["e3nn.o3:Irreps", ["16x0e + 16x1o"], {}]},
+                    "MLP_irreps": {"call": ["e3nn.o3:Irreps", ["16x0e"], {}]},
+                    "atomic_energies": [-1.0, -2.0],
+                    "avg_num_neighbors": 8.0,
+                    "atomic_numbers": [1, 8],
+                    "correlation": 3,
+                    "gate": {"object": "torch.nn.functional:silu"},
+                },
+            ]
+        ],
+        # SevenNet-0 as the package ships it (its checkpoint is in the wheel)
+        "sevenn.nn.sequential.AtomGraphSequential": [
+            [
+                "sevenn.checkpoint:SevenNetCheckpoint.build_model",
+                [{"call": ["sevenn.util:load_checkpoint", ["7net-0"], {}]}],
+                {},
+            ]
+        ],
+        "torchmdnet.models.model.TorchMD_Net": [
+            [
+                "torchmdnet.models.model:create_model",
+                [
+                    {
+                        "model": "tensornet",
+                        "precision": 32,
+                        "embedding_dimension": 16,
+                        "num_layers": 2,
+                        "num_rbf": 8,
+                        "rbf_type": "expnorm",
+                        "trainable_rbf": False,
+                        "activation": "silu",
+                        "cutoff_lower": 0.0,
+                        "cutoff_upper": 5.0,
+                        "max_z": 10,
+                        "max_num_neighbors": 32,
+                        "aggr": "add",
+                        "neighbor_embedding": True,
+                        "attn_activation": "silu",
+                        "num_heads": 2,
+                        "distance_influence": "both",
+                        "equivariance_invariance_group": "O(3)",
+                        "output_model": "Scalar",
+                        "reduce_op": "add",
+                        "derivative": False,
+                        "atom_filter": -1,
+                        "prior_model": None,
+                        "remove_ref_energy": False,
+                    }
+                ],
+                {},
+            ]
+        ],
+    }
+)
 CACHE = Path(os.environ.get("TSLINT_BENCH_CACHE", Path.home() / ".cache" / "tslint-bench"))
 WORKER = Path(__file__).resolve().parent / "realworld_worker.py"
 # Part of the key of the cached torch verdicts: raise it with any change to the worker that can
@@ -197,9 +285,32 @@ def requirements(names: Iterable[str]) -> List[str]:
     return sorted({r for name in names for r in LIBRARIES[name][0]})
 
 
-def environment(names: Sequence[str], quiet: bool) -> Path:
-    """The bench's Python, installing the pinned libraries on first use (a stamp file per set)."""
-    venv = CACHE / "venv"
+def environment_of(name: str) -> str:
+    """The folder under CACHE of the virtual environment `name` installs in."""
+    return ENVIRONMENTS.get(name, "venv")
+
+
+def environments(names: Sequence[str], quiet: bool) -> Dict[str, Path]:
+    """Each library's Python (its environment's, installing the pinned libraries on first use)."""
+    groups: Dict[str, List[str]] = {}
+    for name in names:
+        groups.setdefault(environment_of(name), []).append(name)
+    pythons = {}
+    for folder, members in groups.items():
+        python = environment(members, quiet, folder)
+        pythons.update({name: python for name in members})
+    return pythons
+
+
+def environment(names: Sequence[str], quiet: bool, folder: Optional[str] = None) -> Path:
+    """The bench's Python for libraries that share one environment (`folder`, by default theirs),
+    installing the pinned libraries on first use (a stamp file per set)."""
+    folders = {environment_of(name) for name in names}
+    if folder is None:
+        if len(folders) > 1:
+            raise ValueError(f"these libraries install in separate environments: {', '.join(names)}")
+        folder = folders.pop() if folders else "venv"
+    venv = CACHE / folder
     python = venv / "bin" / "python"
     wanted = requirements(names)
     stamp = venv / "tslint-bench-installed.json"
@@ -220,7 +331,7 @@ def environment(names: Sequence[str], quiet: bool) -> Path:
         subprocess.run(pip + [TORCH], check=True)
     subprocess.run(pip + ["-c", str(constraints)] + [r for r in wanted if r not in installed], check=True)
     stamp.write_text(json.dumps(sorted(installed | set(wanted))))
-    print(f"installed {', '.join(wanted)} in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    print(f"installed {', '.join(wanted)} in {venv} in {time.monotonic() - started:.0f} s", file=sys.stderr)
     return python
 
 
@@ -333,9 +444,18 @@ def _read_with_timeout(
     return b"".join(chunks).decode("utf-8", "replace"), stuck
 
 
+def factories_of(name: str) -> Dict[str, List[list]]:
+    """The entries of FACTORIES for the classes of library `name` (part of its verdicts' key: a
+    factory added for one library leaves the others' cached verdicts valid)."""
+    prefix = LIBRARIES[name][1] + "."
+    return {qualname: calls for qualname, calls in FACTORIES.items() if qualname.startswith(prefix)}
+
+
 def torch_verdicts(python: Path, name: str, timeout: float, rescript: bool) -> dict:
     """Discovery and scripting results for one library, cached per pin, torch and worker version."""
-    digest = hashlib.sha256(json.dumps([LIBRARIES[name], FACTORIES, TORCH, WORKER_VERSION]).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(
+        json.dumps([LIBRARIES[name], factories_of(name), TORCH, WORKER_VERSION]).encode()
+    ).hexdigest()[:12]
     cached = CACHE / "verdicts" / f"{name}-{digest}.json"
     if cached.is_file() and not rescript:
         return json.loads(cached.read_text())
@@ -622,10 +742,11 @@ def main() -> int:
     unknown = [n for n in names if n not in LIBRARIES]
     if unknown:
         parser.error(f"unknown libraries: {', '.join(unknown)}")
-    python = environment(names, quiet=args.json)
+    pythons = environments(names, quiet=args.json)
     rows: Dict[str, Dict[str, int]] = {}
     report: Dict[str, dict] = {}
     for name in names:
+        python = pythons[name]
         folder = package_folder(python, LIBRARIES[name][1])
         verdicts = torch_verdicts(python, name, args.timeout, args.rescript)
         outcomes, lint_seconds = compare(folder, verdicts, args.jobs)

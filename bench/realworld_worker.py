@@ -147,16 +147,26 @@ def candidates(cls):
 
 def _call_factory(target, args, kwargs):
     """`module:attribute.path` called with the bench's own arguments (its FACTORIES table); an
-    argument {"call": [target, args, kwargs]} is such a call itself (a model's layers)."""
+    argument {"call": [target, args, kwargs]} is such a call itself (a model's layers), and
+    {"object": target} the object `target` names, uncalled (a class or function handed on)."""
+
+    def resolve(argument):
+        if isinstance(argument, dict) and "call" in argument:
+            return _call_factory(*argument["call"])
+        if isinstance(argument, dict) and "object" in argument:
+            return _named(argument["object"])
+        return argument
+
+    return _named(target)(*[resolve(a) for a in args], **{k: resolve(v) for k, v in kwargs.items()})
+
+
+def _named(target):
+    """The object `module:attribute.path` names."""
     module_name, _, path = target.partition(":")
     value = importlib.import_module(module_name)
     for part in path.split("."):
         value = getattr(value, part)
-
-    def resolve(argument):
-        return _call_factory(*argument["call"]) if isinstance(argument, dict) and "call" in argument else argument
-
-    return value(*[resolve(a) for a in args], **{k: resolve(v) for k, v in kwargs.items()})
+    return value
 
 
 def build(torch, cls, factory_sources, device):

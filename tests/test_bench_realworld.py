@@ -156,3 +156,32 @@ def test_locate_moves_a_grad_mode_methods_line_from_torchs_file_to_the_class_fil
     (library / "m.py").write_text("\n".join(filler + ["y = 1"]) + "\n")
     span = realworld.locate(message, str(library), str(library / "m.py"))
     assert (Path(span.path).name, span.first_row) == ("m.py", 42)
+
+
+def test_factories_of_holds_only_the_librarys_own_classes():
+    """A library's cached verdicts are keyed by its own factories: one added for another library
+    leaves the key alone."""
+    mace = realworld.factories_of("mace")
+    assert mace and all(name.startswith("mace.") for name in mace)
+    assert realworld.factories_of("kornia") == {}
+    assert set(realworld.factories_of("torchani")) == {"torchani.arch.ANI"}
+
+
+def test_libraries_with_conflicting_pins_install_apart():
+    assert realworld.environment_of("kornia") == realworld.environment_of("torch_geometric") == "venv"
+    assert realworld.environment_of("mace") != realworld.environment_of("e3nn")
+    try:
+        realworld.environment(["mace", "e3nn"], quiet=True)
+    except ValueError as error:
+        assert "separate environments" in str(error)
+    else:
+        raise AssertionError("a mix of environments was accepted")
+
+
+def test_worker_factory_arguments_name_objects_uncalled():
+    built = worker._call_factory(
+        "builtins:dict", [], {"f": {"object": "math:sqrt"}, "n": {"call": ["math:floor", [2.5], {}]}}
+    )
+    import math
+
+    assert built == {"f": math.sqrt, "n": 2}

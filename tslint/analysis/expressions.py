@@ -22,6 +22,7 @@ from tslint.analysis.operator_tables import (
     DTYPES,
     NUMBER_KINDS,
     Call,
+    element_kinds_clash,
     known,
     number_union_beside_unknown,
     returns_of,
@@ -315,6 +316,8 @@ class ExpressionTypes:
             # (or torch's error); its element is known when both operands are the same list type.
             if left == right:
                 return left
+            if element_kinds_clash(left, right):
+                return self._operator_rejected(node, "aten::add", left, right)
             if {left.kind, right.kind} <= {"List", "Unknown"}:
                 return list_of(UNKNOWN)
             return UNKNOWN

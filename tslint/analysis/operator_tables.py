@@ -82,3 +82,28 @@ def number_union_beside_unknown(left: JitType, right: JitType) -> bool:
 
 def known(jit_type: JitType) -> bool:
     return jit_type.kind != "Unknown" and all(known(item) for item in jit_type.items)
+
+
+_LIST_ADD_ELEMENTS = frozenset({"int", "float", "number"})
+
+
+def element_kinds_clash(left: JitType, right: JitType) -> bool:
+    """`a + b` of a list and a list or tuple whose elements are numbers of different kinds:
+    `[1.5] + x.shape[1:]` (`List[float]` and `List[int]`), `(n,) + x.shape[1:]` with `n = t.item()`
+    (a `number`). Only `aten::add.t(t[] a, t[] b)` takes a list and both operands must be lists of one
+    `t` (a tuple converts to a list of its element type): torch's "Arguments for call are not valid"
+    (probed on each pairing of int, float and number, tuple or list first). Elements of one kind only,
+    none of them containers."""
+    kinds = []
+    for side in (left, right):
+        if side.kind == "List":
+            elements = side.items[:1]
+        elif side.kind == "Tuple":
+            elements = side.items
+        else:
+            return False
+        found = {element.kind for element in elements}
+        if len(found) != 1 or any(element.items for element in elements):
+            return False
+        kinds.append(found.pop())
+    return kinds[0] != kinds[1] and set(kinds) <= _LIST_ADD_ELEMENTS
