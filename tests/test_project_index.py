@@ -12,6 +12,7 @@ import pytest
 
 from conftest import FIXTURES, ROOT
 from tslint.analysis.imports import build_import_table, class_nodes, module_bindings, resolve_relative
+from tslint.compiled_scope import CompiledScope
 from tslint.files import SourceFile, module_name
 from tslint.index.indexer import function_trees, index_file
 from tslint.index.model import is_torch_module_class
@@ -268,7 +269,9 @@ def test_module_bindings_follow_python(source: str, expected) -> None:
 
 def test_the_index_keeps_the_binding_definition(tmp_path: Path) -> None:
     """The project index, like Python, holds a repeated class or function's last definition in
-    sequence (its methods are the ones compiled), and neither when a branch decides which."""
+    sequence (its methods are the ones compiled). When a branch decides which: no function, and
+    the first class that may bind the name, `undecided` (its bases known, so subclasses are checked
+    as before; every method it defines unknown code, compiled for no class)."""
     source = (
         "import torch.nn as nn\n"
         "class A(nn.Module):\n    def forward(self, x): return x\n"
@@ -277,15 +280,29 @@ def test_the_index_keeps_the_binding_definition(tmp_path: Path) -> None:
         "def f(): return 2\n"
         "if c:\n    class B(nn.Module): pass\n    def g(): pass\n"
         "else:\n    class B(nn.Module): pass\n    def g(): pass\n"
+        "try:\n    import x\n    class C(nn.Module):\n        def forward(self, x): return x\n"
+        "except ImportError:\n    class C(nn.Module):\n        def forward(self, x): return x + 1\n"
+        "class D(C):\n    def forward(self, x): return x\n"
+        "class E(C):\n    pass\n"
     )
     module = cst.parse_module(source)
     file, trees = index_file("m.py", module, "m", False)
     index = ProjectIndex([file])
-    assert [info.name for info in file.classes] == ["A"]
+    assert [(info.name, info.undecided) for info in file.classes] == [
+        ("A", False),
+        ("B", True),
+        ("C", True),
+        ("D", False),
+        ("E", False),
+    ]
     assert set(index.classes["m.A"].methods) == {"forward", "helper"}
     assert trees.nodes[index.functions["m.f"].ordinal].body.body[0].value.value == "2"
-    assert "m.B" not in index.classes and "m.g" not in index.functions
-    assert index.module_classes == {"m.A"}
+    assert "m.g" not in index.functions
+    assert trees.nodes[index.classes["m.C"].methods["forward"].ordinal].body.body[0].value.value == "x"
+    assert index.module_classes == {"m.A", "m.B", "m.C", "m.D", "m.E"}
+    scope = CompiledScope(index)
+    compiled = {(c.info.qualname, c.classes) for c in scope.functions()}
+    assert compiled == {("m.A.forward", ("m.A",)), ("m.D.forward", ("m.D",))}  # none of C's, for C or E
 
 
 def test_star_reexports_resolve_to_the_definition(tmp_path: Path) -> None:

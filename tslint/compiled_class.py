@@ -83,7 +83,11 @@ class CompiledClass:
         self.unused_properties: FrozenSet[str] = _frozen(set().union(*(c.unused_properties for c in self.mro)))
         # Methods the class or a base replaces on the class at run time (`self.__class__.name = f`):
         # torch compiles the replacement, code tslint cannot see; the source's method is not compiled.
-        self.replaced_methods: FrozenSet[str] = _frozen(set().union(*(c.replaced_methods for c in self.mro)))
+        # So are the methods it inherits from a class whose binding depends on a branch (ClassInfo.undecided).
+        undecided = {c.qualname for c in self.mro if c.undecided}
+        replaced = set().union(*(c.replaced_methods for c in self.mro))
+        replaced.update(name for name, method in self.methods.items() if method.owner in undecided)
+        self.replaced_methods: FrozenSet[str] = _frozen(replaced)
         # torch.jit.script replaces the instance (and any submodule) by what its
         # `__prepare_scriptable__` returns: unless that is always `self`, this class is not compiled.
         prepare = self.methods.get("__prepare_scriptable__")

@@ -86,7 +86,10 @@ def _role(function: FunctionInfo) -> Optional[Role]:
 
 
 def _script_class_methods(info: ClassInfo) -> Iterable[Tuple[FunctionInfo, None]]:
-    """What torch compiles of a TorchScript class: every method but static ones."""
+    """What torch compiles of a TorchScript class: every method but static ones (none tslint knows
+    of a class whose binding depends on a branch: ClassInfo.undecided)."""
+    if info.undecided:
+        return ()
     return ((method, None) for method in info.methods.values() if not method.has_decorator("staticmethod"))
 
 

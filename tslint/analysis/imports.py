@@ -219,6 +219,35 @@ def module_bindings(module: cst.Module) -> Dict[str, Definition]:
     return found
 
 
+@memoised
+def undecided_classes(module: cst.Module) -> Dict[str, cst.ClassDef]:
+    """The classes of a name whose binding depends on a branch (`module_bindings` leaves them out),
+    each by its first definition that may bind it: `try: import pyro / class Likelihood(Base) ...
+    except ImportError: class Likelihood(Base) ...`. The project index keeps that definition so the
+    name is a class of known bases (its subclasses are checked as before), with every method of it
+    unknown code (`ClassInfo.undecided`): which body torch compiles is the branch's to say."""
+    bound = module_bindings(module)
+    names = {
+        statement.name.value  # type: ignore[attr-defined]
+        for statement in top_level_statements(module)
+        if type(statement) is cst.ClassDef and statement.name.value not in bound  # type: ignore[attr-defined]
+    }
+    if not names:
+        return {}
+    possible = _run(module.body, {}, names)
+    undecided: Dict[str, cst.ClassDef] = {}
+    for name in names:
+        candidates = _definitions(module, possible.get(name, _UNBOUND) - _UNBOUND)
+        if len(candidates) > 1 and all(type(c) is cst.ClassDef for c in candidates):
+            undecided[name] = candidates[0]  # type: ignore[assignment]
+    return undecided
+
+
+def _definitions(module: cst.Module, ids: FrozenSet[Optional[int]]) -> List[Definition]:
+    """The definitions of `ids` (`_run`'s), in source order."""
+    return [s for s in top_level_statements(module) if id(s) in ids]  # type: ignore[misc]
+
+
 _State = Dict[str, FrozenSet[Optional[int]]]
 _UNBOUND: FrozenSet[Optional[int]] = frozenset((None,))
 

@@ -16,6 +16,7 @@ from tslint.analysis.imports import (
     module_bindings,
     top_level_statements,
     top_level_statements_with_index,
+    undecided_classes,
 )
 from tslint.analysis.parameters import has_type_comment
 from tslint.analysis.traversal import LEAF_TYPES, code_of, suite_statements, walk
@@ -330,12 +331,15 @@ class _FileIndexer:
         # Every definition is indexed (the ordinals follow `function_trees`); only those that bind
         # their name once the module has run are kept (`module_bindings`: Python's last one).
         bound = module_bindings(self.module)
+        undecided = undecided_classes(self.module)
         for statement_index, statement in top_level_statements_with_index(self.module):
             self.statement_index = statement_index
             if isinstance(statement, cst.ClassDef):
                 info = self.klass(statement)
                 if bound.get(info.name) is statement:
                     classes.append(info)
+                elif undecided.get(info.name) is statement:
+                    classes.append(replace(info, undecided=True))
             elif isinstance(statement, cst.FunctionDef):
                 self.add_function(functions, overloaded, statement, None)
             elif isinstance(statement, cst.SimpleStatementLine):

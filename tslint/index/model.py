@@ -363,6 +363,10 @@ class ClassInfo:
     # Names a method sets on the class itself (`self.__class__.propagate = generated`): the method of
     # that name torch compiles is whatever the built instance's class holds, not the source's.
     replaced_methods: FrozenSet[str] = frozenset()
+    # Which of the module's definitions of this name binds it depends on a branch (`try: ... class X
+    # ... except ImportError: class X ...`): this is the first (analysis/imports.undecided_classes),
+    # kept for its bases; its methods are code tslint cannot know torch compiles.
+    undecided: bool = False
     # Attributes `__init__` sets, at its top level, straight from one of its annotated parameters
     # (`self.tensors = tensors` with `tensors: Tensor`), with the parameter's annotation text: torch
     # types a TorchScript class's attribute from the value `__init__` assigns.
