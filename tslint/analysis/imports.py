@@ -186,17 +186,31 @@ def class_nodes(module: cst.Module) -> Dict[str, cst.ClassDef]:
 Definition = Union[cst.ClassDef, cst.FunctionDef]
 
 
-@memoised
 def module_bindings(module: cst.Module) -> Dict[str, Definition]:
     """The class or function statement (of those `top_level_statements` yields) that binds each
     name once the module has run, as Python binds it: the last of a name's definitions in sequence
     (`class X` ... `class X`: the second; torch scripts what the module holds, probed in torch 2.13).
     A name defined more than once whose binding depends on which branch of an `if`/`else` or a
     `try`/`except` runs (`if sys.version_info >= ...: class X ... else: class X ...`) is left out:
-    tslint cannot know which one torch sees; a definition under `if TYPE_CHECKING:` binds nothing
-    when another may. A name only one definition may bind (defined once, or twice in sequence
-    under one `if`) is that definition, conditional or not, as before. Only definitions count: an
-    assignment or import of the name is not followed."""
+    tslint cannot know which one torch sees (a class's is in `undecided_classes`); a definition
+    under `if TYPE_CHECKING:` binds nothing when another may. A name only one definition may bind
+    (defined once, or twice in sequence under one `if`) is that definition, conditional or not, as
+    before. Only definitions count: an assignment or import of the name is not followed."""
+    return _definition_bindings(module)[0]
+
+
+def undecided_classes(module: cst.Module) -> Dict[str, cst.ClassDef]:
+    """The classes of a name whose binding depends on a branch (`module_bindings` leaves them out),
+    each by its first definition that may bind it: `try: import pyro / class Likelihood(Base) ...
+    except ImportError: class Likelihood(Base) ...`. The project index keeps that definition so the
+    name is a class of known bases (its subclasses are checked as before), with every method of it
+    unknown code (`ClassInfo.undecided`): which body torch compiles is the branch's to say."""
+    return _definition_bindings(module)[1]
+
+
+@memoised
+def _definition_bindings(module: cst.Module) -> Tuple[Dict[str, Definition], Dict[str, cst.ClassDef]]:
+    """(`module_bindings`, `undecided_classes`), from one walk of the module's definitions."""
     found: Dict[str, Definition] = {}
     repeated: Set[str] = set()
     by_id: Dict[int, Definition] = {}
@@ -207,45 +221,21 @@ def module_bindings(module: cst.Module) -> Dict[str, Definition]:
             if name in found:
                 repeated.add(name)
             found[name] = by_id[id(statement)] = statement  # type: ignore[assignment]
+    undecided: Dict[str, cst.ClassDef] = {}
     if repeated:
         # Which definitions may bind each repeated name after the module ran (None: none of them).
         possible = _run(module.body, {}, repeated)
+        order = {key: position for position, key in enumerate(by_id)}  # source order
         for name in repeated:
-            candidates = possible.get(name, _UNBOUND) - _UNBOUND
+            keys = sorted(possible.get(name, _UNBOUND) - _UNBOUND, key=order.__getitem__)  # type: ignore[arg-type]
+            candidates = [by_id[key] for key in keys]  # type: ignore[index]
             if len(candidates) == 1:
-                found[name] = by_id[next(iter(candidates))]  # type: ignore[index]
-            else:
-                del found[name]
-    return found
-
-
-@memoised
-def undecided_classes(module: cst.Module) -> Dict[str, cst.ClassDef]:
-    """The classes of a name whose binding depends on a branch (`module_bindings` leaves them out),
-    each by its first definition that may bind it: `try: import pyro / class Likelihood(Base) ...
-    except ImportError: class Likelihood(Base) ...`. The project index keeps that definition so the
-    name is a class of known bases (its subclasses are checked as before), with every method of it
-    unknown code (`ClassInfo.undecided`): which body torch compiles is the branch's to say."""
-    bound = module_bindings(module)
-    names = {
-        statement.name.value  # type: ignore[attr-defined]
-        for statement in top_level_statements(module)
-        if type(statement) is cst.ClassDef and statement.name.value not in bound  # type: ignore[attr-defined]
-    }
-    if not names:
-        return {}
-    possible = _run(module.body, {}, names)
-    undecided: Dict[str, cst.ClassDef] = {}
-    for name in names:
-        candidates = _definitions(module, possible.get(name, _UNBOUND) - _UNBOUND)
-        if len(candidates) > 1 and all(type(c) is cst.ClassDef for c in candidates):
-            undecided[name] = candidates[0]  # type: ignore[assignment]
-    return undecided
-
-
-def _definitions(module: cst.Module, ids: FrozenSet[Optional[int]]) -> List[Definition]:
-    """The definitions of `ids` (`_run`'s), in source order."""
-    return [s for s in top_level_statements(module) if id(s) in ids]  # type: ignore[misc]
+                found[name] = candidates[0]
+                continue
+            del found[name]
+            if len(candidates) > 1 and all(type(c) is cst.ClassDef for c in candidates):
+                undecided[name] = candidates[0]  # type: ignore[assignment]
+    return found, undecided
 
 
 _State = Dict[str, FrozenSet[Optional[int]]]
